@@ -1,0 +1,39 @@
+#pragma once
+
+#include <QObject>
+
+#include <memory>
+
+class QProcess;
+
+namespace farmchat {
+
+// Makes sure a child process never outlives the process that started it, even
+// when the parent is killed with SIGKILL: Linux PR_SET_PDEATHSIG (checked
+// against getppid() to close the race), Windows a Job Object with
+// kill-on-close, macOS a pipe whose closing the child's wrapper watches.
+// Children also get their own process group, so a terminal's Ctrl-C reaches
+// only the parent, which then stops them in order.
+//
+// Use one guard for the life of the supervisor; call prepare() before
+// QProcess::start() and adopt() once the process has started.
+class ProcessGuard : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ProcessGuard(QObject *parent = nullptr);
+    ~ProcessGuard() override;
+
+    void prepare(QProcess &process);
+    void adopt(QProcess &process);
+
+    // Polite stop request (SIGTERM / CTRL_BREAK); QProcess::terminate() on
+    // Windows only posts WM_CLOSE, which console children ignore.
+    static void requestStop(QProcess &process);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl; // platform-specific state
+};
+
+} // namespace farmchat

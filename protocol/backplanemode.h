@@ -1,0 +1,16 @@
+#pragma once
+
+#include "protocol/parseresult.h"
+
+#include <QString>
+
+namespace farmchat {
+
+// How a node shares chat messages with the other nodes of its farm.
+enum class BackplaneMode { Off, PubSub, Streams };
+
+QString modeName(BackplaneMode mode);
+// Accepts "off", "pubsub", "pub-sub", "streams" in any case.
+ParseResult<BackplaneMode> parseBackplaneMode(QStringView text);
+
+} // namespace farmchat

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "protocol/parseresult.h"
+
+#include <QJsonObject>
+#include <QString>
+
+namespace farmchat {
+
+// How a message reached the node that delivered it.
+enum class Via { Local, PubSub, Streams };
+
+QString viaName(Via via);
+ParseResult<Via> parseVia(QStringView text);
+
+// One chat message as clients see it (`messageReceived`, `History`, HTTP history).
+// `node` is the node the sender was connected to; `sentAt` is milliseconds since
+// the Unix epoch on that node.
+struct ChatMessage
+{
+    QString id;
+    QString room;
+    QString from;
+    QString text;
+    QString node;
+    qint64 sentAt = 0;
+    Via via = Via::Local;
+
+    QJsonObject toJson() const;
+    static ParseResult<ChatMessage> fromJson(const QJsonValue &json);
+
+    friend bool operator==(const ChatMessage &, const ChatMessage &) = default;
+};
+
+// Validation shared by the node (reject bad hub arguments) and clients (check
+// before sending). Each returns an empty string when the value is acceptable,
+// else a sentence naming the problem.
+QString checkRoomName(QStringView room);
+QString checkUserName(QStringView name);
+QString checkMessageText(QStringView text);
+
+} // namespace farmchat

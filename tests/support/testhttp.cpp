@@ -1,0 +1,72 @@
+#include "tests/support/testhttp.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <memory>
+
+namespace farmchat::test {
+
+QByteArray HttpReply::header(const QByteArray &name) const
+{
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+HttpReply httpRequest(const QByteArray &method, const QUrl &url, const QByteArray &body,
+                      const HttpHeaders &headers, int timeoutMs)
+{
+    QNetworkAccessManager manager;
+    QNetworkRequest request(url);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    for (const auto &h : headers)
+        request.setRawHeader(h.first, h.second);
+    const std::unique_ptr<QNetworkReply> reply(manager.sendCustomRequest(request, method, body));
+    QEventLoop loop;
+    QTimer timer;
+    timer.setSingleShot(true);
+    QObject::connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
+    QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    timer.start(timeoutMs);
+    if (!reply->isFinished())
+        loop.exec();
+    HttpReply result;
+    if (!reply->isFinished()) {
+        reply->abort();
+        result.error = QStringLiteral("timed out after %1 ms").arg(timeoutMs);
+    } else {
+        result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        result.body = reply->readAll();
+        result.headers = reply->rawHeaderPairs();
+        if (result.status == 0)
+            result.error = reply->errorString();
+    }
+    return result;
+}
+
+QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(timeoutMs))
+        return {};
+    socket.write(bytes);
+    QByteArray answer;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < timeoutMs && socket.state() == QAbstractSocket::ConnectedState) {
+        if (socket.waitForReadyRead(int(qMax<qint64>(1, timeoutMs - clock.elapsed()))))
+            answer += socket.readAll();
+    }
+    answer += socket.readAll();
+    return answer;
+}
+
+} // namespace farmchat::test

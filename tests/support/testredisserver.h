@@ -1,0 +1,65 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QVariant>
+
+#include <memory>
+
+namespace farmchat {
+class ProcessGuard;
+}
+
+namespace farmchat::test {
+
+// A reply from TestRedisServer::command(): bulk and simple strings are
+// QByteArray, integers qint64, arrays QVariantList, nil an invalid QVariant.
+struct RedisReply
+{
+    bool ok = false; // false: an error reply, or no reply at all
+    QVariant value;
+    QByteArray error; // the error text when !ok
+};
+
+// A private redis-server for one test: a free port on 127.0.0.1, a random
+// password, no persistence, its own temp dir. The binary comes from
+// FARMCHAT_REDIS_SERVER or PATH; when missing, start() fails with a message
+// saying how to install it (tests must fail loudly, not skip).
+class TestRedisServer
+{
+public:
+    TestRedisServer();
+    ~TestRedisServer();
+    TestRedisServer(const TestRedisServer &) = delete;
+    TestRedisServer &operator=(const TestRedisServer &) = delete;
+
+    // Starts on a fresh free port (or the same port again after kill()/stop()).
+    bool start(QString *error = nullptr, const QByteArray &extraConfig = {});
+    void kill(); // SIGKILL: what a crash looks like
+    void stop(); // SHUTDOWN NOSAVE, then SIGKILL if needed
+    // Kill and start again on the same port with the same password; the data is gone.
+    bool restart(QString *error = nullptr);
+    bool isRunning() const;
+
+    quint16 port() const { return m_port; }
+    QByteArray password() const { return m_password; }
+    QString url(int db = 0) const;
+    qint64 pid() const;
+
+    // A blocking command on a fresh authenticated connection (test code only).
+    RedisReply command(const QList<QByteArray> &arguments, int timeoutMs = 5000) const;
+
+    static QString binaryPath();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<QProcess> m_process;
+    std::unique_ptr<ProcessGuard> m_guard;
+    QByteArray m_password;
+    QByteArray m_extraConfig;
+    quint16 m_port = 0;
+};
+
+} // namespace farmchat::test
