@@ -14,7 +14,7 @@ BackplaneFactory::~BackplaneFactory() = default;
 std::unique_ptr<Backplane> BackplaneFactory::create(BackplaneMode mode, QString *error)
 {
     if (mode == BackplaneMode::Off)
-        return std::make_unique<LocalBackplane>(m_metrics);
+        return std::make_unique<LocalBackplane>();
     if (!hasRedis()) {
         if (error)
             *error = QStringLiteral("no Redis configured (start the node with --redis URL)");
