@@ -1,0 +1,256 @@
+#include "bench/loadgen/loaddriver.h"
+
+#include "bench/loadgen/monotonic.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+namespace farmchat::bench {
+
+namespace {
+constexpr std::int64_t kMs = 1000000;
+constexpr std::int64_t kKeepAliveNs = 10000 * kMs; // under SignalR's 15 s ping / 30 s timeout
+constexpr int kMaxSendsPerTick = 2000;
+} // namespace
+
+LoadDriver::LoadDriver(DriverOptions options)
+    : m_options(std::move(options)), m_epfd(::epoll_create1(EPOLL_CLOEXEC))
+{
+    m_groupReady.assign(m_options.endpoints.size(), 0);
+    m_clients.reserve(static_cast<std::size_t>(m_options.clients));
+    for (int i = 0; i < m_options.clients; ++i) {
+        const Endpoint &endpoint
+            = m_options.endpoints[static_cast<std::size_t>(i) % m_options.endpoints.size()];
+        m_clients.push_back(
+            std::make_unique<BenchClient>(i, endpoint, m_options.kind, m_options.room, *this));
+    }
+    m_seen.resize(m_clients.size());
+}
+
+LoadDriver::~LoadDriver()
+{
+    closeAll();
+    if (m_epfd >= 0)
+        ::close(m_epfd);
+}
+
+void LoadDriver::closeAll()
+{
+    for (auto &client : m_clients)
+        client->close();
+}
+
+double LoadDriver::fanout() const
+{
+    if (m_ready == 0)
+        return 0;
+    if (!m_options.expectSameNodeOnly)
+        return m_ready;
+    // Senders are picked round-robin among ready clients, so a node's share of
+    // the sends equals its share of the clients.
+    double sum = 0;
+    for (int n : m_groupReady)
+        sum += double(n) * n;
+    return sum / m_ready;
+}
+
+std::uint64_t LoadDriver::expectedFor(int group) const
+{
+    return m_options.expectSameNodeOnly
+        ? std::uint64_t(m_groupReady[static_cast<std::size_t>(group)])
+        : std::uint64_t(m_ready);
+}
+
+void LoadDriver::launchPending()
+{
+    while (m_inFlight < m_options.connectConcurrency && m_nextToLaunch < int(m_clients.size())) {
+        ++m_inFlight;
+        m_clients[static_cast<std::size_t>(m_nextToLaunch++)]->start(m_epfd, m_options.negotiate);
+    }
+}
+
+ConnectResult LoadDriver::connectAll(int timeoutMs)
+{
+    const std::int64_t start = monotonicNs();
+    const std::int64_t deadline = start + std::int64_t(timeoutMs) * kMs;
+    launchPending();
+    while (m_ready + m_failed < int(m_clients.size()) && monotonicNs() < deadline) {
+        pollOnce(5);
+        launchPending();
+    }
+    ConnectResult result;
+    result.seconds = double(monotonicNs() - start) / 1e9;
+    result.ready = m_ready;
+    result.failed = m_failed;
+    result.firstError = m_firstError;
+    if (m_ready + m_failed < int(m_clients.size()) && result.firstError.empty())
+        result.firstError = "timed out after " + std::to_string(timeoutMs) + " ms with "
+            + std::to_string(int(m_clients.size()) - m_ready - m_failed)
+            + " clients still connecting";
+    return result;
+}
+
+void LoadDriver::clientReady(BenchClient &client)
+{
+    --m_inFlight;
+    ++m_ready;
+    ++m_groupReady[static_cast<std::size_t>(client.group())];
+    m_readyList.push_back(client.index());
+}
+
+void LoadDriver::clientFailed(BenchClient &client, const std::string &why)
+{
+    ++m_failed;
+    if (m_firstError.empty())
+        m_firstError = "client " + std::to_string(client.index()) + ": " + why;
+    const auto it = std::find(m_readyList.begin(), m_readyList.end(), client.index());
+    if (it != m_readyList.end()) {
+        m_readyList.erase(it);
+        --m_ready;
+        --m_groupReady[static_cast<std::size_t>(client.group())];
+    } else {
+        --m_inFlight;
+    }
+}
+
+void LoadDriver::protocolError(BenchClient &client, std::string_view what)
+{
+    // Counted as an error; the connection stays.
+    ++m_protocolErrors;
+    if (m_firstError.empty())
+        m_firstError = "client " + std::to_string(client.index()) + " got "
+            + std::string(what.substr(0, 200));
+}
+
+void LoadDriver::delivery(BenchClient &client, const chatwire::Tag &tag)
+{
+    const std::int64_t now = monotonicNs();
+    m_lastDeliveryNs = now;
+    if (tag.seq >= m_sentNs.size() || m_sentNs[tag.seq] != tag.sentNs) {
+        ++m_protocolErrors; // a tag this run never sent
+        return;
+    }
+    if (m_options.expectSameNodeOnly && m_sentGroup[tag.seq] != client.group()) {
+        if (tag.seq >= m_stepFirstSeq)
+            ++m_stepUnexpected;
+        return;
+    }
+    auto &seen = m_seen[static_cast<std::size_t>(client.index())];
+    const std::size_t word = tag.seq >> 6;
+    if (word >= seen.size())
+        seen.resize(std::max(word + 1, seen.size() * 2), 0);
+    const std::uint64_t bit = std::uint64_t(1) << (tag.seq & 63);
+    if (seen[word] & bit) {
+        if (tag.seq >= m_stepFirstSeq)
+            ++m_stepDuplicated;
+        return;
+    }
+    seen[word] |= bit;
+    if (m_windowOpen)
+        ++m_windowDelivered;
+    if (tag.seq >= m_stepFirstSeq) {
+        ++m_stepDelivered;
+        m_latency.record(now - tag.sentNs);
+    }
+}
+
+void LoadDriver::sendOne(std::int64_t nowNs)
+{
+    if (m_readyList.empty())
+        return;
+    const int index = m_readyList[m_nextSender++ % m_readyList.size()];
+    BenchClient &sender = *m_clients[static_cast<std::size_t>(index)];
+    const std::uint64_t seq = m_sentNs.size();
+    m_text.clear();
+    chatwire::appendTaggedText(m_text, {seq, nowNs}, m_options.textBytes);
+    m_sentNs.push_back(nowNs);
+    m_sentGroup.push_back(static_cast<std::uint16_t>(sender.group()));
+    m_stepExpected += expectedFor(sender.group());
+    sender.sendChat(m_text);
+}
+
+void LoadDriver::serviceKeepAlive(std::int64_t nowNs)
+{
+    if (nowNs - m_lastKeepAliveNs < 1000 * kMs)
+        return;
+    m_lastKeepAliveNs = nowNs;
+    for (int index : m_readyList)
+        m_clients[static_cast<std::size_t>(index)]->keepAlive(nowNs, kKeepAliveNs);
+}
+
+StepResult LoadDriver::runStep(double deliveriesPerSecond, int durationMs, int drainMs)
+{
+    StepResult result;
+    result.targetDeliveriesPerSecond = deliveriesPerSecond;
+    const double perSend = fanout();
+    const double sendRate = perSend > 0 ? deliveriesPerSecond / perSend : 0;
+    result.sendsPerSecond = sendRate;
+    const int errorsBefore = m_failed + m_protocolErrors;
+
+    m_stepFirstSeq = m_sentNs.size();
+    m_stepExpected = m_stepDelivered = m_stepDuplicated = m_stepUnexpected = 0;
+    m_windowDelivered = 0;
+    m_latency.reset();
+
+    const std::int64_t start = monotonicNs();
+    const std::int64_t end = start + std::int64_t(durationMs) * kMs;
+    std::uint64_t sent = 0;
+    m_windowOpen = true;
+    for (std::int64_t now = start; now < end; now = monotonicNs()) {
+        const auto due = static_cast<std::uint64_t>(sendRate * double(now - start) / 1e9);
+        for (int i = 0; sent < due && i < kMaxSendsPerTick; ++i, ++sent)
+            sendOne(now);
+        pollOnce(1);
+        serviceKeepAlive(now);
+    }
+    m_windowOpen = false;
+    result.seconds = double(monotonicNs() - start) / 1e9;
+    result.inWindow = m_windowDelivered;
+    result.deliveriesPerSecond = double(m_windowDelivered) / result.seconds;
+
+    const std::int64_t drainEnd = monotonicNs() + std::int64_t(drainMs) * kMs;
+    while (m_stepDelivered < m_stepExpected && monotonicNs() < drainEnd)
+        pollOnce(2);
+    result.drained = m_stepDelivered >= m_stepExpected;
+    result.sent = sent;
+    result.expected = m_stepExpected;
+    result.delivered = m_stepDelivered;
+    result.lost = m_stepExpected > m_stepDelivered ? m_stepExpected - m_stepDelivered : 0;
+    result.duplicated = m_stepDuplicated;
+    result.unexpected = m_stepUnexpected;
+    result.clientErrors = m_failed + m_protocolErrors - errorsBefore;
+    result.latency = m_latency;
+    return result;
+}
+
+bool LoadDriver::idle(int ms, int quietMs)
+{
+    const std::int64_t end = monotonicNs() + std::int64_t(ms) * kMs;
+    for (std::int64_t now = monotonicNs(); now < end; now = monotonicNs()) {
+        if (quietMs > 0 && now - m_lastDeliveryNs >= std::int64_t(quietMs) * kMs)
+            return true;
+        pollOnce(quietMs > 0 ? 5 : 100);
+        serviceKeepAlive(now);
+    }
+    return quietMs <= 0;
+}
+
+void LoadDriver::pollOnce(int timeoutMs)
+{
+    epoll_event events[512];
+    const int n = ::epoll_wait(m_epfd, events, 512, timeoutMs);
+    if (n < 0) {
+        if (errno != EINTR)
+            std::fprintf(stderr, "farmchat-loadgen: epoll_wait: %s\n", std::strerror(errno));
+        return;
+    }
+    for (int i = 0; i < n; ++i)
+        m_clients[static_cast<std::size_t>(events[i].data.u64)]->onEvents(events[i].events);
+}
+
+} // namespace farmchat::bench
