@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds all of FarmChat with Clang in its own folder (default ./build-clang),
+# warnings as errors, without running tests and without touching the GCC build
+# in ./build. CI runs it next to the GCC build; ccache makes reruns cheap.
+# Extra arguments go to cmake's configure step.
+#   scripts/check-clang.sh                   configure (once) and build
+#   FARMCHAT_CLANG_BUILD_DIR=/tmp/c scripts/check-clang.sh
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${FARMCHAT_CLANG_BUILD_DIR:-$here/build-clang}
+
+clangxx=${FARMCHAT_CLANGXX:-}
+if [ -z "$clangxx" ]; then
+  for candidate in clang++ clang++-16 clang++-15 clang++-14; do
+    if command -v "$candidate" >/dev/null 2>&1; then
+      clangxx=$(command -v "$candidate")
+      break
+    fi
+  done
+fi
+if [ -z "$clangxx" ]; then
+  echo "check-clang.sh: clang++ not found; install it with scripts/install-deps.sh --test" >&2
+  exit 1
+fi
+
+start=$(date +%s)
+if [ ! -f "$build_dir/build.ninja" ] || [ "$#" -gt 0 ]; then
+  cmake -S "$here" -B "$build_dir" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_COMPILER="$clangxx" \
+    -DCMAKE_CXX_FLAGS="-Werror" \
+    "$@"
+fi
+cmake --build "$build_dir"
+echo "check-clang.sh: $("$clangxx" --version | head -n1): built with no warnings in $(($(date +%s) - start)) s"
