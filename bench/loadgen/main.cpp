@@ -48,7 +48,7 @@ bool parseEndpoint(const QString &text, int group, Endpoint &endpoint, QString &
     endpoint.port = static_cast<std::uint16_t>(url.port());
     endpoint.path = url.path(QUrl::FullyEncoded).toStdString();
     if (endpoint.path.empty())
-        endpoint.path = "/";
+        endpoint.path.push_back('/');
     endpoint.group = group;
     return true;
 }
