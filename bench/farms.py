@@ -1,0 +1,260 @@
+"""Processes the benchmark starts: a private Redis, the FarmChat farm, the
+Socket.IO reference farm, the loopback fan-out server and the load generator.
+
+Every child is pinned to a core (the farm to core 0, the load generator to
+core 1, like `taskset -c`), inherits the raised open-file limit, and dies with
+the runner (PR_SET_PDEATHSIG), so a killed run leaves nothing behind.
+"""
+import ctypes
+import json
+import os
+import secrets
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+FARM_CORE = 0
+LOADGEN_CORE = 1
+_children = []
+
+
+def _preexec(core):
+    def run():
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if core is not None and os.cpu_count() and os.cpu_count() > core:
+            os.sched_setaffinity(0, {core})
+    return run
+
+
+def spawn(args, core, env=None, stdin=None):
+    """Starts a child pinned to `core`, stdout piped for line reading."""
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=_preexec(core), text=True, bufsize=1)
+    if stdin is not None:
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    _children.append(proc)
+    return proc
+
+
+def stop(proc, grace=5.0):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    if proc in _children:
+        _children.remove(proc)
+
+
+def stop_all():
+    for proc in list(_children):
+        stop(proc, 3.0)
+
+
+def read_line(proc, deadline, what):
+    """Next stdout line of proc before `deadline` (time.monotonic())."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RuntimeError(f"{what}: no output within the time limit")
+        ready, _, _ = select.select([proc.stdout], [], [], left)
+        if ready:
+            line = proc.stdout.readline()
+            if line == "":
+                err = proc.stderr.read()[-2000:]
+                raise RuntimeError(f"{what} exited (status {proc.wait()}): {err.strip()}")
+            return line.rstrip("\n")
+
+
+def wait_listening(proc, what, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        line = read_line(proc, deadline, what)
+        if line.startswith("listening "):
+            url = line.split(" ", 1)[1].strip()
+            return int(url.rsplit(":", 1)[1].split("/")[0])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_ok(port, path="/health", timeout=2.0):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process from /proc/<pid>/stat, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Redis:
+    """A private redis-server on a free loopback port; config through stdin,
+    a random password unless `password=False` (redis-benchmark's instance,
+    since redis-benchmark only takes a password on its command line)."""
+
+    def __init__(self, password=True):
+        self.port = free_port()
+        self.password = secrets.token_hex(24) if password else ""
+        self.dir = tempfile.mkdtemp(prefix="farmchat-bench-redis-")
+        conf = (f"port {self.port}\nbind 127.0.0.1\nprotected-mode yes\nsave \"\"\n"
+                f"appendonly no\ndir {self.dir}\ndaemonize no\nloglevel warning\n")
+        if self.password:
+            conf += f"requirepass {self.password}\n"
+        self.proc = spawn([shutil.which("redis-server") or "redis-server", "-"], FARM_CORE, stdin=conf)
+        deadline = time.monotonic() + 10
+        while not self._ping():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start: " + self.proc.stderr.read()[-1000:])
+            time.sleep(0.002)
+
+    def _ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                if self.password:
+                    s.sendall(b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(self.password), self.password.encode()))
+                    if not s.recv(64).startswith(b"+OK"):
+                        return False
+                s.sendall(b"*1\r\n$4\r\nPING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def close(self):
+        stop(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Farm:
+    """N chat nodes of one system on free ports, all on the farm core."""
+
+    system = ""
+    protocol = ""
+    path = ""
+
+    def __init__(self, nodes, mode, redis):
+        self.nodes, self.mode, self.redis = nodes, mode, redis
+        self.procs, self.ports = [], []
+        try:
+            for i in range(nodes):
+                proc = spawn(self.command(i), FARM_CORE, env=self.environment())
+                self.procs.append(proc)
+            for i, proc in enumerate(self.procs):
+                self.ports.append(wait_listening(proc, f"{self.system} node {i}"))
+            deadline = time.monotonic() + 20
+            for port in self.ports:
+                while not http_ok(port):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{self.system} node on port {port} never became healthy")
+                    time.sleep(0.01)
+        except Exception:
+            self.close()
+            raise
+
+    def urls(self):
+        return [f"http://127.0.0.1:{p}{self.path}" for p in self.ports]
+
+    def pids(self):
+        return [p.pid for p in self.procs]
+
+    def close(self):
+        for proc in self.procs:
+            stop(proc)
+
+
+class FarmChatFarm(Farm):
+    system = "farmchat"
+    protocol = "signalr"
+    path = "/chat"
+
+    def __init__(self, node_bin, nodes, mode, redis):
+        self.node_bin = node_bin
+        super().__init__(nodes, mode, redis)
+
+    def command(self, i):
+        args = [self.node_bin, "--port", "0", "--node-id", f"bench-{i}", "--backplane", self.mode]
+        if self.mode != "off":
+            args += ["--redis", self.redis.url, "--channel-prefix", "benchfc"]
+        return args
+
+    def environment(self):
+        env = dict(os.environ, FARMCHAT_REDIS_PASSWORD=self.redis.password)
+        env.pop("FARMCHAT_ADMIN_TOKEN", None)
+        return env
+
+
+class ReferenceFarm(Farm):
+    system = "reference"
+    protocol = "socketio"
+    path = "/socket.io/"
+
+    def __init__(self, reference_dir, nodes, mode, redis):
+        self.script = os.path.join(reference_dir, "server.js")
+        super().__init__(nodes, mode, redis)
+
+    def command(self, i):
+        return [shutil.which("node") or "node", self.script, "--port", "0",
+                "--node-id", f"ref-{i}", "--adapter", self.mode]
+
+    def environment(self):
+        env = dict(os.environ, NODE_ENV="production")
+        if self.mode != "off":
+            env.update(REDIS_URL=self.redis.url, REDIS_PASSWORD=self.redis.password)
+        return env
+
+
+def run_loadgen(loadgen, args, on_event=None, timeout=600):
+    """Runs farmchat-loadgen on the load core; returns its final JSON object.
+    Event lines ({"event": ...}) go to on_event as they arrive."""
+    proc = spawn([loadgen] + args, LOADGEN_CORE)
+    deadline = time.monotonic() + timeout
+    result = None
+    try:
+        while True:
+            try:
+                line = read_line(proc, deadline, "farmchat-loadgen")
+            except RuntimeError:
+                if proc.poll() is not None and result is not None:
+                    break
+                raise
+            obj = json.loads(line)
+            if "event" in obj:
+                if on_event:
+                    on_event(obj, proc)
+            else:
+                result = obj
+    finally:
+        stop(proc)
+    if result is None:
+        raise RuntimeError("farmchat-loadgen printed no result")
+    return result
