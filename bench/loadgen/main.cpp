@@ -243,8 +243,11 @@ int main(int argc, char *argv[])
         const double rate = parser.value(rateOpt).toDouble();
         if (warmup > 0)
             driver.runStep(rate, int(warmup * 1000), drainMs);
+        // The runner samples the farm's CPU time between these two events.
+        print(QJsonObject {{QStringLiteral("event"), QStringLiteral("measure-start")}});
         const StepResult r
             = driver.runStep(rate, int(parser.value(durationOpt).toDouble() * 1000), drainMs);
+        print(QJsonObject {{QStringLiteral("event"), QStringLiteral("measure-end")}});
         out.insert(QStringLiteral("result"),
             stepJson(r, r.lost == 0 && r.duplicated == 0 && r.clientErrors == 0));
         out.insert(QStringLiteral("firstError"), QString::fromStdString(driver.firstError()));
