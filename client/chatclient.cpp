@@ -1,0 +1,332 @@
+#include "client/chatclient.h"
+
+#include "client/logging.h"
+
+#include <QPointer>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace farmchat {
+
+namespace {
+
+QUrl hubUrlOf(const QUrl &nodeUrl, const QString &hubPath)
+{
+    QUrl url = nodeUrl;
+    QString path = url.path();
+    while (path.endsWith(u'/'))
+        path.chop(1);
+    url.setPath(path + hubPath);
+    return url;
+}
+
+} // namespace
+
+ChatClient::ChatClient(const QUrl &nodeUrl, ChatClientOptions options, QObject *parent)
+    : QObject(parent)
+    , m_nodeUrl(nodeUrl)
+    , m_options(std::move(options))
+    , m_hub(std::make_unique<HubConnection>(hubUrlOf(nodeUrl, m_options.hubPath), m_options.hub))
+{
+    connect(m_hub.get(), &HubConnection::connected, this, [this] { onUp(false); });
+    connect(m_hub.get(), &HubConnection::reconnected, this, [this] { onUp(true); });
+    connect(m_hub.get(), &HubConnection::stateChanged, this, [this](HubConnection::State state) {
+        if (state != HubConnection::State::Connected) {
+            ++m_epoch; // answers still on their way belong to a connection that is gone
+            m_catchingUp.clear();
+        }
+    });
+    connect(m_hub.get(), &HubConnection::invocationReceived, this, &ChatClient::onInvocation);
+}
+
+ChatClient::~ChatClient() = default;
+
+QStringList ChatClient::rooms() const
+{
+    QStringList list(m_rooms.cbegin(), m_rooms.cend());
+    list.append(kLobby);
+    std::sort(list.begin(), list.end());
+    return list;
+}
+
+void ChatClient::finishLater(Done done, const QString &error)
+{
+    if (done)
+        QTimer::singleShot(0, this, [done = std::move(done), error] { done(error); });
+}
+
+void ChatClient::setName(const QString &name, Done done)
+{
+    if (const QString problem = checkUserName(name); !problem.isEmpty())
+        return finishLater(std::move(done), problem);
+    const QString previous = m_name;
+    m_name = name;
+    if (!isConnected())
+        return finishLater(std::move(done), QString());
+    m_hub->invoke(QStringLiteral("SetName"), {name},
+        [this, previous, name, done = std::move(done)](const QJsonValue &, const QString &error) {
+            if (!error.isEmpty() && m_name == name)
+                m_name = previous; // refused: keep what the node has
+            if (done)
+                done(error);
+        });
+}
+
+void ChatClient::joinRoom(const QString &room, Done done)
+{
+    if (const QString problem = checkRoomName(room); !problem.isEmpty())
+        return finishLater(std::move(done), problem);
+    if (room == kLobby || m_rooms.contains(room))
+        return finishLater(std::move(done), QString());
+    m_rooms.insert(room);
+    if (!isConnected())
+        return finishLater(std::move(done), QString());
+    const quint64 epoch = m_epoch;
+    m_hub->invoke(QStringLiteral("JoinRoom"), {room},
+        [this, room, epoch, done = std::move(done)](const QJsonValue &, const QString &error) {
+            if (!error.isEmpty()) {
+                // Refused (or lost): only a refusal means the node will not have us.
+                if (epoch == m_epoch)
+                    m_rooms.remove(room);
+            } else if (epoch == m_epoch && m_options.historyOnJoin) {
+                catchUp(room);
+            }
+            if (done)
+                done(error);
+        });
+}
+
+void ChatClient::leaveRoom(const QString &room, Done done)
+{
+    if (room == kLobby)
+        return finishLater(std::move(done), QStringLiteral("every connection stays in lobby"));
+    if (!m_rooms.remove(room))
+        return finishLater(std::move(done), QString());
+    m_lastSeen.remove(room);
+    m_recent.remove(room);
+    m_catchingUp.remove(room);
+    if (!isConnected())
+        return finishLater(std::move(done), QString());
+    m_hub->invoke(QStringLiteral("LeaveRoom"), {room},
+        [done = std::move(done)](const QJsonValue &, const QString &error) {
+            if (done)
+                done(error);
+        });
+}
+
+void ChatClient::send(const QString &text, const QString &room, SendDone done)
+{
+    auto finish = [this, done](const QString &id, const QString &error) {
+        if (error.isEmpty())
+            ++m_stats.sent;
+        else
+            ++m_stats.sendFailed;
+        Q_EMIT statsChanged();
+        if (done)
+            done(id, error);
+    };
+    QString problem = checkMessageText(text);
+    if (problem.isEmpty())
+        problem = checkRoomName(room);
+    if (!problem.isEmpty()) {
+        QTimer::singleShot(0, this, [finish, problem] { finish(QString(), problem); });
+        return;
+    }
+    const bool lobby = room == kLobby;
+    m_hub->invoke(lobby ? QStringLiteral("Send") : QStringLiteral("SendToRoom"),
+        lobby ? QJsonArray {text} : QJsonArray {room, text},
+        [finish](const QJsonValue &result, const QString &error) {
+            if (!error.isEmpty())
+                return finish(QString(), error);
+            if (!result.isString() || result.toString().isEmpty())
+                return finish(
+                    QString(), QStringLiteral("the node accepted the message but returned no id"));
+            finish(result.toString(), QString());
+        });
+}
+
+void ChatClient::onUp(bool reconnect)
+{
+    ++m_epoch;
+    if (reconnect) {
+        ++m_stats.reconnects;
+        Q_EMIT statsChanged();
+    }
+    const quint64 epoch = m_epoch;
+    // The node processes one connection's invocations in order, so name and
+    // rooms are in place before any History answer comes back.
+    if (!m_name.isEmpty()) {
+        const QString name = m_name;
+        m_hub->invoke(QStringLiteral("SetName"), {name},
+            [this, epoch, name](const QJsonValue &, const QString &error) {
+                if (!error.isEmpty() && epoch == m_epoch)
+                    Q_EMIT errorOccurred(
+                        QStringLiteral("the node refused the name '%1': %2").arg(name, error));
+            });
+    }
+    const bool catchUpAfter = reconnect || m_options.historyOnJoin;
+    if (catchUpAfter)
+        catchUp(kLobby);
+    QStringList rooms(m_rooms.cbegin(), m_rooms.cend());
+    std::sort(rooms.begin(), rooms.end());
+    for (const QString &room : rooms)
+        applyRoom(room, catchUpAfter);
+}
+
+void ChatClient::applyRoom(const QString &room, bool catchUpAfter)
+{
+    const quint64 epoch = m_epoch;
+    m_hub->invoke(QStringLiteral("JoinRoom"), {room},
+        [this, epoch, room, catchUpAfter](const QJsonValue &, const QString &error) {
+            if (epoch != m_epoch || !m_rooms.contains(room))
+                return;
+            if (!error.isEmpty()) {
+                // Kept: the next reconnect tries again.
+                Q_EMIT errorOccurred(
+                    QStringLiteral("could not rejoin room '%1': %2").arg(room, error));
+                return;
+            }
+            if (catchUpAfter)
+                catchUp(room);
+        });
+}
+
+void ChatClient::catchUp(const QString &room)
+{
+    if (m_catchingUp.contains(room))
+        return;
+    const quint64 token = m_nextToken++;
+    m_catchingUp.insert(room, token);
+    fetchHistoryPage(CatchUp {room, token}, m_lastSeen.value(room));
+}
+
+void ChatClient::fetchHistoryPage(const CatchUp &state, const QString &afterId)
+{
+    const quint64 epoch = m_epoch;
+    const QJsonArray arguments {state.room,
+        afterId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(afterId),
+        m_options.historyPageSize};
+    auto current = [this, epoch, state] {
+        return epoch == m_epoch && m_catchingUp.value(state.room) == state.token;
+    };
+    m_hub->invoke(QStringLiteral("History"), arguments,
+        [this, current, state, afterId](const QJsonValue &result, const QString &error) {
+            if (!current())
+                return;
+            const QString &room = state.room;
+            if (!error.isEmpty() || !result.isArray()) {
+                const QString why
+                    = error.isEmpty() ? QStringLiteral("History did not return an array") : error;
+                if (!afterId.isEmpty() && !state.fallbackUsed && state.page == 0) {
+                    // The node may not know our cursor (it restarted and lost its
+                    // history): take what it has; de-duplication does the rest.
+                    qCInfo(lcChatClient) << "History after" << afterId << "in" << room
+                                         << "failed:" << why << "- fetching recent history instead";
+                    CatchUp next = state;
+                    next.fallbackUsed = true;
+                    return fetchHistoryPage(next, QString());
+                }
+                m_catchingUp.remove(room);
+                Q_EMIT errorOccurred(
+                    QStringLiteral("could not fetch the history of room '%1': %2").arg(room, why));
+                return;
+            }
+            const QJsonArray entries = result.toArray();
+            CatchUp next = state;
+            QString lastId;
+            const QPointer<ChatClient> self(this);
+            for (const QJsonValue &entry : entries) {
+                const auto message = ChatMessage::fromJson(entry);
+                if (!message) {
+                    Q_EMIT errorOccurred(
+                        QStringLiteral("the node sent a malformed History entry: %1")
+                            .arg(message.error()));
+                } else {
+                    lastId = message->id;
+                    const quint64 before = m_stats.received;
+                    deliver(message.value(), true);
+                    next.fetched += int(m_stats.received - before);
+                }
+                if (!self || !current())
+                    return;
+            }
+            if (!lastId.isEmpty())
+                m_lastSeen.insert(room, lastId);
+            ++next.page;
+            if (entries.size() >= m_options.historyPageSize && next.page < m_options.maxHistoryPages
+                && !lastId.isEmpty())
+                return fetchHistoryPage(next, lastId);
+            m_catchingUp.remove(room);
+            Q_EMIT caughtUp(room, next.fetched);
+        });
+}
+
+void ChatClient::onInvocation(const QString &target, const QJsonArray &arguments)
+{
+    // SignalR matches client method names without regard to case.
+    if (target.compare(u"messageReceived", Qt::CaseInsensitive) == 0) {
+        const auto message = ChatMessage::fromJson(arguments.at(0));
+        if (!message) {
+            Q_EMIT errorOccurred(
+                QStringLiteral("the node sent a malformed message: %1").arg(message.error()));
+            return;
+        }
+        deliver(message.value(), false);
+    } else if (target.compare(u"historyReset", Qt::CaseInsensitive) == 0) {
+        const QString room = arguments.at(0).toString();
+        if (!checkRoomName(room).isEmpty()) {
+            Q_EMIT errorOccurred(QStringLiteral("the node sent historyReset without a valid room"));
+            return;
+        }
+        m_lastSeen.remove(room);
+        m_catchingUp.remove(room); // answers of the old catch-up no longer count
+        const QPointer<ChatClient> self(this);
+        Q_EMIT historyReset(room);
+        if (self && isConnected())
+            catchUp(room);
+    } else if (target.compare(u"deliveryWarning", Qt::CaseInsensitive) == 0) {
+        Q_EMIT deliveryWarning(arguments.at(0).toString(), arguments.at(1).toString());
+    } else {
+        qCDebug(lcChatClient) << "ignoring server invocation" << target;
+    }
+}
+
+RecentIds &ChatClient::recentIds(const QString &room)
+{
+    auto it = m_recent.find(room);
+    if (it == m_recent.end())
+        it = m_recent.insert(room, RecentIds(m_options.rememberedIdsPerRoom));
+    return it.value();
+}
+
+void ChatClient::deliver(const ChatMessage &message, bool fromHistory)
+{
+    RecentIds &ids = recentIds(message.room);
+    const RecentIds::Seen seen = ids.seen(message.id);
+    if (fromHistory) {
+        if (seen != RecentIds::Seen::No) {
+            ++m_stats.historyOverlap;
+            return;
+        }
+        ids.insert(message.id, false);
+        ++m_stats.receivedFromHistory;
+    } else {
+        if (seen == RecentIds::Seen::Live) {
+            ++m_stats.duplicatesSuppressed;
+            Q_EMIT statsChanged();
+            Q_EMIT duplicateSuppressed(message);
+            return;
+        }
+        ids.insert(message.id, true);
+        if (seen == RecentIds::Seen::ViaHistoryOnly)
+            return; // shown already; History was just quicker than the broadcast
+        if (!m_catchingUp.contains(message.room))
+            m_lastSeen.insert(message.room, message.id);
+    }
+    ++m_stats.received;
+    Q_EMIT statsChanged();
+    Q_EMIT messageReceived(message, fromHistory);
+}
+
+} // namespace farmchat

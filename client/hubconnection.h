@@ -1,0 +1,145 @@
+#pragma once
+
+#include "client/pendinginvocations.h"
+#include "client/reconnectpolicy.h"
+#include "protocol/limits.h"
+#include "protocol/recordbuffer.h"
+
+#include <QJsonArray>
+#include <QJsonValue>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QTimer>
+#include <QUrl>
+
+#include <functional>
+
+class QWebSocket;
+
+namespace farmchat {
+
+class Negotiator;
+struct HubMessage;
+
+// How a HubConnection connects, keeps alive and reconnects.
+struct HubConnectionOptions
+{
+    bool skipNegotiation = false; // connect the WebSocket at once, without POST /negotiate
+    int keepAliveIntervalMs = limits::kKeepAliveMs; // send a Ping after this long without sending
+    int serverTimeoutMs
+        = limits::kClientTimeoutMs; // drop and reconnect after this long without receiving
+    int connectTimeoutMs
+        = limits::kHandshakeTimeoutMs; // negotiate, WebSocket open and handshake, each
+    int invocationTimeoutMs = 0; // default per-call timeout for invoke(); 0: none
+    qint64 maxMessageBytes
+        = 16 * 1024 * 1024; // largest incoming message (a History page can be big)
+    QString origin; // sent as the Origin header when not empty
+    ReconnectPolicy reconnect;
+};
+
+// A client of one SignalR hub (JSON hub protocol v1 over WebSocket), e.g.
+// http://127.0.0.1:9090/chat: negotiate or connect directly, handshake,
+// invocations with their Completions, server invocations as a signal,
+// keep-alive, server timeout and automatic reconnect. ChatClient builds chat
+// on it; anything that wants to call a hub method can use it directly.
+//
+// Lifecycle: Disconnected --start()--> Connecting --> Connected.
+// A Connected connection that loses its server (socket closed or failed,
+// server silent for serverTimeoutMs, malformed data, Close with
+// allowReconnect) goes Reconnecting and retries per ReconnectPolicy; when it
+// gets through it emits reconnected(), when it gives up disconnected(reason).
+// It does not reconnect after stop(), after a Close message without
+// allowReconnect, or when the first start() fails (call start() again).
+// Never blocks; every outcome arrives as a signal or a callback.
+class HubConnection : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Connected, Reconnecting };
+    Q_ENUM(State)
+
+    using Options = HubConnectionOptions;
+
+    using Callback = PendingInvocations::Callback;
+
+    explicit HubConnection(const QUrl &hubUrl, Options options = {}, QObject *parent = nullptr);
+    ~HubConnection() override;
+
+    QUrl hubUrl() const { return m_hubUrl; }
+    const Options &options() const { return m_options; }
+    State state() const { return m_state; }
+    // The connection id the server gave in negotiate (empty with skipNegotiation).
+    QString connectionId() const { return m_connectionId; }
+    // Why the connection last dropped or failed; empty when it never did.
+    QString lastError() const { return m_lastError; }
+
+    // Starts connecting. False (and nothing happens) unless Disconnected.
+    bool start();
+    // Closes the connection (WebSocket close 1000) and stops reconnecting.
+    // Calls still waiting fail with "the connection was stopped". The state is
+    // Disconnected when stop() returns; disconnected() is emitted unless the
+    // connection already was Disconnected.
+    void stop();
+
+    // Invokes a hub method and calls `callback` exactly once: with the
+    // Completion's result or error, with an error when the connection is not
+    // Connected or drops before the answer, or when `timeoutMs` (-1: the
+    // option's default, 0: none) passes. The callback never runs inside
+    // invoke(). Pending callbacks are dropped, not called, when the
+    // HubConnection is destroyed. Returns the invocation id (empty when the
+    // call failed at once).
+    QString invoke(const QString &method, const QJsonArray &arguments, Callback callback = {},
+        int timeoutMs = -1);
+    // Sends a non-blocking invocation (no answer). False when not Connected.
+    bool send(const QString &method, const QJsonArray &arguments);
+
+    qsizetype pendingInvocations() const { return m_pending.count(); }
+
+Q_SIGNALS:
+    void stateChanged(farmchat::HubConnection::State state);
+    void connected(); // start() got through
+    void reconnecting(const QString &reason); // lost the server; retrying
+    void reconnected(); // back after reconnecting
+    void disconnected(const QString &reason); // final: stopped, closed, or gave up
+    // The server invoked a client method, e.g. "messageReceived".
+    void invocationReceived(const QString &target, const QJsonArray &arguments);
+
+private:
+    void setState(State state);
+    void beginAttempt();
+    void openSocket(const QString &connectionToken);
+    void onSocketConnected();
+    void onSocketDisconnected();
+    void onTextMessage(const QString &text);
+    void onBinaryMessage();
+    void processRecords();
+    bool handleHandshake(const QByteArray &record);
+    void handleMessage(const HubMessage &message);
+    bool sendRecord(const QByteArray &record);
+    // closeCode 0: abort the socket; else close it with that WebSocket code.
+    void fail(const QString &reason, bool allowReconnect = true, int closeCode = 0);
+    void scheduleAttempt();
+    void retireSocket(int closeCode);
+    void stopTimers();
+    void finishDisconnected(const QString &reason);
+
+    const QUrl m_hubUrl;
+    const Options m_options;
+    State m_state = State::Disconnected;
+    QString m_connectionId;
+    QString m_lastError;
+    QPointer<QWebSocket> m_socket; // a child of this
+    Negotiator *m_negotiator = nullptr; // a child of this
+    PendingInvocations m_pending;
+    RecordBuffer m_records;
+    bool m_handshakeDone = false;
+    bool m_everConnected = false; // false: the first start() is still in progress
+    int m_attempt = 0; // attempts made in the current outage
+    QTimer m_attemptTimer; // next (re)connect attempt
+    QTimer m_connectTimer; // bounds negotiate, open and handshake
+    QTimer m_keepAliveTimer; // we sent nothing for keepAliveIntervalMs
+    QTimer m_serverTimeoutTimer; // we received nothing for serverTimeoutMs
+};
+
+} // namespace farmchat

@@ -1,0 +1,4 @@
+#include "client/logging.h"
+
+Q_LOGGING_CATEGORY(lcHubConnection, "farmchat.client.hub", QtWarningMsg)
+Q_LOGGING_CATEGORY(lcChatClient, "farmchat.client.chat", QtWarningMsg)

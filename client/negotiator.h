@@ -1,0 +1,65 @@
+#pragma once
+
+#include "protocol/parseresult.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QUrl>
+
+#include <memory>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace farmchat {
+
+// The first step of a SignalR connection (TransportProtocols.md, "negotiate"):
+// POST {hub}/negotiate?negotiateVersion=1 and learn the connection token and
+// whether the server offers WebSockets with text frames. Used by HubConnection
+// unless it skips negotiation.
+class Negotiator : public QObject
+{
+    Q_OBJECT
+public:
+    struct Result
+    {
+        QString connectionToken; // v1 `connectionToken`, or v0 `connectionId`
+        QString connectionId;
+        int negotiateVersion = 0;
+    };
+
+    explicit Negotiator(QObject *parent = nullptr);
+    ~Negotiator() override;
+
+    // Starts one request; an earlier one still running is abandoned. The
+    // outcome arrives through finished(). `origin` (may be empty) is sent as
+    // the Origin header; replies larger than `maxReplyBytes` are refused.
+    void start(
+        const QUrl &hubUrl, const QString &origin, int timeoutMs, qint64 maxReplyBytes = 64 * 1024);
+    // Abandons a running request; finished() is not emitted for it.
+    void abort();
+    bool isRunning() const { return !m_reply.isNull(); }
+
+    // Pure helpers, tested on their own.
+    static ParseResult<Result> parseResponse(const QByteArray &body);
+    static QUrl negotiateUrl(const QUrl &hubUrl);
+    // ws:// or wss:// URL of the hub, with `id=<token>` when a token is given.
+    static QUrl webSocketUrl(const QUrl &hubUrl, const QString &connectionToken);
+
+Q_SIGNALS:
+    // `error` is empty on success; otherwise it says what went wrong and
+    // `result` is empty.
+    void finished(const farmchat::Negotiator::Result &result, const QString &error);
+
+private:
+    void onReadyRead();
+    void onFinished();
+
+    std::unique_ptr<QNetworkAccessManager> m_network;
+    QPointer<QNetworkReply> m_reply;
+    qint64 m_maxReplyBytes = 0;
+    bool m_tooLarge = false;
+};
+
+} // namespace farmchat
