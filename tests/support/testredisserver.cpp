@@ -173,6 +173,8 @@ bool TestRedisServer::start(QString *error, const QByteArray &extraConfig)
         return fail(QStringLiteral("cannot start %1: %2").arg(binary, m_process->errorString()));
     m_guard->adopt(*m_process);
     m_process->write(config);
+    // No event loop runs here: push the config through before closing stdin.
+    m_process->waitForBytesWritten(5000);
     m_process->closeWriteChannel();
 
     QElapsedTimer clock;

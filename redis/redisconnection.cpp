@@ -1,0 +1,542 @@
+#include "redis/redisconnection.h"
+
+#include "redis/hiredisreply.h"
+#include "redis/redisqtadapter.h"
+
+#include <QDateTime>
+#include <QHostAddress>
+#include <QHostInfo>
+#include <QLoggingCategory>
+#include <QPointer>
+
+#include <hiredis/async.h>
+
+#include <vector>
+
+Q_LOGGING_CATEGORY(lcRedis, "farmchat.redis")
+
+namespace farmchat {
+
+namespace {
+
+RedisConnection *ownerOf(const redisAsyncContext *context)
+{
+    return static_cast<RedisConnection *>(context->data);
+}
+
+QString hiredisError(const redisAsyncContext *context)
+{
+    if (context->errstr && context->errstr[0])
+        return QString::fromUtf8(context->errstr);
+    return QStringLiteral("connection closed by Redis");
+}
+
+constexpr int kSubscribeBatch = 500; // channels per SUBSCRIBE after a reconnect
+
+} // namespace
+
+RedisConnection::RedisConnection(RedisConnectionOptions options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_backoff(m_options.backoffInitialMs, m_options.backoffMaxMs)
+{
+    m_clock.start();
+    for (QTimer *timer :
+        {&m_connectTimer, &m_deadlineTimer, &m_idleTimer, &m_probeTimer, &m_retryTimer})
+        timer->setSingleShot(true);
+    connect(&m_connectTimer, &QTimer::timeout, this, [this] {
+        closeLink(QStringLiteral("could not connect to Redis at %1 within %2 ms")
+                      .arg(describeEndpoint())
+                      .arg(m_options.connectTimeoutMs));
+    });
+    connect(&m_deadlineTimer, &QTimer::timeout, this, &RedisConnection::expireDeadlines);
+    connect(&m_idleTimer, &QTimer::timeout, this, [this] {
+        if (m_pending.empty())
+            startProbe();
+        else
+            m_idleTimer.start(m_options.probeIdleMs); // busy: command deadlines watch the link
+    });
+    connect(&m_probeTimer, &QTimer::timeout, this, [this] {
+        closeLink(QStringLiteral("Redis did not answer a liveness probe within %1 ms")
+                      .arg(m_options.probeTimeoutMs));
+    });
+    connect(&m_retryTimer, &QTimer::timeout, this, &RedisConnection::beginAttempt);
+}
+
+RedisConnection::~RedisConnection()
+{
+    if (m_lookupId >= 0)
+        QHostInfo::abortHostLookup(m_lookupId);
+    releaseContext(true);
+}
+
+void RedisConnection::start()
+{
+    if (m_state == State::Stopped)
+        beginAttempt();
+}
+
+void RedisConnection::stop()
+{
+    if (m_state == State::Stopped)
+        return;
+    m_retryTimer.stop();
+    const bool wasReady = m_state == State::Ready;
+    setState(State::Stopped); // before linkDown, so it schedules no retry
+    if (m_context || m_lookupId >= 0 || wasReady)
+        closeLink(QStringLiteral("connection stopped"));
+}
+
+QString RedisConnection::describeEndpoint() const
+{
+    return m_options.url.endpoint();
+}
+
+void RedisConnection::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void RedisConnection::beginAttempt()
+{
+    setState(State::Connecting);
+    m_connectTimer.start(m_options.connectTimeoutMs);
+    if (m_options.url.isUnix()) {
+        connectTo({});
+        return;
+    }
+    QHostAddress literal;
+    if (literal.setAddress(m_options.url.host)) {
+        connectTo(literal.toString());
+        return;
+    }
+    // hiredis resolves with a blocking getaddrinfo(); resolve first, off the loop.
+    m_lookupId = QHostInfo::lookupHost(m_options.url.host, this, [this](const QHostInfo &info) {
+        m_lookupId = -1;
+        if (m_state != State::Connecting)
+            return;
+        if (info.error() != QHostInfo::NoError || info.addresses().isEmpty()) {
+            closeLink(QStringLiteral("cannot resolve Redis host %1: %2")
+                          .arg(m_options.url.host, info.errorString()));
+            return;
+        }
+        connectTo(info.addresses().constFirst().toString());
+    });
+}
+
+void RedisConnection::connectTo(const QString &address)
+{
+    redisAsyncContext *context = m_options.url.isUnix()
+        ? redisAsyncConnectUnix(m_options.url.unixSocket.toLocal8Bit().constData())
+        : redisAsyncConnect(address.toLatin1().constData(), m_options.url.port);
+    if (!context) {
+        closeLink(QStringLiteral("cannot create a Redis connection (out of memory)"));
+        return;
+    }
+    if (context->err) {
+        const QString error = QStringLiteral("cannot connect to Redis at %1: %2")
+                                  .arg(describeEndpoint(), hiredisError(context));
+        redisAsyncFree(context); // nothing is attached to it yet
+        closeLink(error);
+        return;
+    }
+    m_context = context;
+    context->data = this;
+    m_adapter = std::make_unique<RedisQtAdapter>(context);
+    if (m_options.role == RedisConnectionOptions::Role::Subscriber)
+        m_guard.install(context->c.reader);
+    // The connect callback arms the write notifier, so the adapter comes first.
+    redisAsyncSetConnectCallback(context, &RedisConnection::onConnected);
+    redisAsyncSetDisconnectCallback(context, &RedisConnection::onDisconnected);
+    sendHandshake();
+}
+
+void RedisConnection::sendHandshake()
+{
+    const int timeout = m_options.connectTimeoutMs;
+    auto step = [this](const char *what) {
+        return [this, what](const RedisValue &reply) {
+            if (!reply.isError() || reply.isLinkError())
+                return;
+            if (reply.bytes().startsWith("NOAUTH"))
+                closeLink(QStringLiteral(
+                    "Redis at %1 requires a password: set FARMCHAT_REDIS_PASSWORD (%2)")
+                              .arg(describeEndpoint(), reply.errorText()));
+            else
+                closeLink(QStringLiteral("Redis at %1 refused %2: %3")
+                              .arg(describeEndpoint(), QLatin1String(what), reply.errorText()));
+        };
+    };
+    // Pipelined: if AUTH fails, its error ends the attempt before the rest matters.
+    if (!m_options.password.isEmpty()) {
+        QList<QByteArray> auth {QByteArrayLiteral("AUTH")};
+        if (!m_options.url.user.isEmpty())
+            auth << m_options.url.user.toUtf8();
+        auth << m_options.password;
+        send(auth, step("the password (check FARMCHAT_REDIS_PASSWORD)"), timeout);
+    }
+    if (m_options.url.db != 0)
+        send({"SELECT", QByteArray::number(m_options.url.db)}, step("SELECT of the database"),
+            timeout);
+    if (!m_options.clientName.isEmpty())
+        send({"CLIENT", "SETNAME", m_options.clientName.toUtf8()}, step("CLIENT SETNAME"), timeout);
+    send(
+        {"PING"},
+        [this](const RedisValue &reply) {
+            if (!reply.isError())
+                onReady();
+        },
+        timeout);
+}
+
+void RedisConnection::onReady()
+{
+    if (m_state != State::Connecting)
+        return;
+    m_connectTimer.stop();
+    if (m_everReady)
+        ++m_reconnects;
+    const int attempts = m_backoff.attempts() + 1;
+    m_everReady = true;
+    m_backoff.reset();
+    m_lastLoggedError.clear();
+    qCInfo(lcRedis).noquote() << "connected to Redis at" << describeEndpoint() << "db"
+                              << m_options.url.db
+                              << (m_options.clientName.isEmpty()
+                                         ? QString()
+                                         : QStringLiteral("as ") + m_options.clientName)
+                              << (attempts > 1 ? QStringLiteral("after %1 attempts").arg(attempts)
+                                               : QString());
+    setState(State::Ready);
+    m_idleTimer.start(m_options.probeIdleMs);
+    if (m_options.role == RedisConnectionOptions::Role::Subscriber) {
+        QList<QByteArray> channels {m_options.probeChannel};
+        for (const QByteArray &channel : std::as_const(m_channels)) {
+            channels << channel;
+            if (channels.size() >= kSubscribeBatch) {
+                sendSubscription("SUBSCRIBE", channels);
+                channels.clear();
+            }
+        }
+        if (!channels.isEmpty())
+            sendSubscription("SUBSCRIBE", channels);
+    }
+    Q_EMIT ready();
+}
+
+void RedisConnection::command(
+    const QList<QByteArray> &arguments, ReplyCallback callback, int timeoutMs)
+{
+    if (arguments.isEmpty()) {
+        failLater(std::move(callback), QStringLiteral("empty Redis command"));
+        return;
+    }
+    if (m_options.role == RedisConnectionOptions::Role::Subscriber) {
+        failLater(std::move(callback),
+            QStringLiteral("a subscriber connection cannot run %1")
+                .arg(QString::fromUtf8(arguments.first())));
+        return;
+    }
+    if (m_state != State::Ready) {
+        failLater(std::move(callback),
+            m_lastError.isEmpty() ? QStringLiteral("not connected to Redis")
+                                  : QStringLiteral("not connected to Redis: ") + m_lastError);
+        return;
+    }
+    send(arguments, std::move(callback), timeoutMs > 0 ? timeoutMs : m_options.commandTimeoutMs);
+}
+
+bool RedisConnection::send(
+    const QList<QByteArray> &arguments, ReplyCallback callback, int timeoutMs)
+{
+    std::vector<const char *> argv;
+    std::vector<size_t> lengths;
+    for (const QByteArray &argument : arguments) {
+        argv.push_back(argument.constData());
+        lengths.push_back(size_t(argument.size()));
+    }
+    const quint64 id = m_nextId++;
+    if (!m_context
+        || redisAsyncCommandArgv(m_context, &RedisConnection::onReply,
+               reinterpret_cast<void *>(quintptr(id)), int(argv.size()), argv.data(),
+               lengths.data())
+            != REDIS_OK) {
+        failLater(std::move(callback), QStringLiteral("the Redis connection is closing"));
+        return false;
+    }
+    const qint64 deadline = m_clock.elapsed() + timeoutMs;
+    m_pending.emplace(
+        id, Pending {std::move(callback), deadline, timeoutMs, arguments.first().toUpper()});
+    m_deadlines.emplace(deadline, id);
+    armDeadlineTimer();
+    return true;
+}
+
+bool RedisConnection::sendSubscription(const char *verb, const QList<QByteArray> &channels)
+{
+    if (!m_context)
+        return false;
+    QList<QByteArray> arguments {QByteArray(verb)};
+    arguments << channels;
+    std::vector<const char *> argv;
+    std::vector<size_t> lengths;
+    for (const QByteArray &argument : std::as_const(arguments)) {
+        argv.push_back(argument.constData());
+        lengths.push_back(size_t(argument.size()));
+    }
+    // Every channel shares one callback: hiredis 0.14 hands frames it cannot
+    // match to the last callback it ran, which is then still ours.
+    return redisAsyncCommandArgv(m_context, &RedisConnection::onSubscriptionFrame, nullptr,
+               int(argv.size()), argv.data(), lengths.data())
+        == REDIS_OK;
+}
+
+void RedisConnection::subscribe(const QByteArray &channel)
+{
+    if (m_options.role != RedisConnectionOptions::Role::Subscriber || channel.isEmpty()) {
+        qCWarning(lcRedis) << "subscribe() needs a subscriber connection and a channel";
+        return;
+    }
+    if (m_channels.contains(channel))
+        return;
+    m_channels.insert(channel);
+    if (m_state == State::Ready)
+        sendSubscription("SUBSCRIBE", {channel});
+}
+
+void RedisConnection::unsubscribe(const QByteArray &channel)
+{
+    if (!m_channels.remove(channel))
+        return;
+    m_confirmed.remove(channel);
+    if (m_state == State::Ready)
+        sendSubscription("UNSUBSCRIBE", {channel});
+}
+
+void RedisConnection::onConnected(const redisAsyncContext *context, int status)
+{
+    RedisConnection *self = ownerOf(context);
+    if (self && status != REDIS_OK)
+        self->linkGone(QStringLiteral("cannot connect to Redis at %1: %2")
+                           .arg(self->describeEndpoint(), hiredisError(context)));
+}
+
+void RedisConnection::onDisconnected(const redisAsyncContext *context, int)
+{
+    RedisConnection *self = ownerOf(context);
+    if (!self)
+        return;
+    const QString violation = self->m_guard.violation();
+    self->linkGone(!violation.isEmpty() ? violation : hiredisError(context));
+}
+
+void RedisConnection::onReply(redisAsyncContext *context, void *reply, void *privdata)
+{
+    RedisConnection *self = ownerOf(context);
+    // A null reply: hiredis is freeing the context; linkDown() fails the rest in order.
+    if (self && reply)
+        self->handleReply(quint64(reinterpret_cast<quintptr>(privdata)),
+            toRedisValue(static_cast<redisReply *>(reply)));
+}
+
+void RedisConnection::onSubscriptionFrame(redisAsyncContext *context, void *reply, void *)
+{
+    RedisConnection *self = ownerOf(context);
+    if (self && reply)
+        self->handleFrame(toRedisValue(static_cast<redisReply *>(reply)));
+}
+
+void RedisConnection::handleReply(quint64 id, const RedisValue &value)
+{
+    markAlive();
+    const auto it = m_pending.find(id);
+    if (it == m_pending.end())
+        return; // its deadline passed; the caller already has an error
+    Pending pending = std::move(it->second);
+    m_deadlines.erase({pending.deadline, id});
+    m_pending.erase(it);
+    armDeadlineTimer();
+    if (pending.callback)
+        pending.callback(value);
+}
+
+void RedisConnection::handleFrame(const RedisValue &frame)
+{
+    markAlive();
+    const auto elements = frame.expectArray("pub/sub frame", 2);
+    if (!elements) {
+        closeLink(elements.error());
+        return;
+    }
+    const QByteArray kind = elements->at(0).bytes().toLower();
+    const QByteArray channel = elements->at(1).bytes();
+    if (kind == "message") {
+        if (elements->size() < 3 || !elements->at(2).isString()) {
+            closeLink(QStringLiteral("Redis sent a malformed pub/sub message"));
+            return;
+        }
+        if (m_channels.contains(channel))
+            Q_EMIT message(channel, elements->at(2).bytes());
+    } else if (kind == "subscribe") {
+        if (channel != m_options.probeChannel && m_channels.contains(channel)
+            && !m_confirmed.contains(channel)) {
+            m_confirmed.insert(channel);
+            Q_EMIT subscribed(channel);
+        }
+    } else if (kind == "unsubscribe") {
+        m_confirmed.remove(channel);
+    }
+}
+
+void RedisConnection::armDeadlineTimer()
+{
+    if (m_deadlines.empty()) {
+        m_deadlineTimer.stop();
+        return;
+    }
+    const qint64 wait = std::max<qint64>(0, m_deadlines.begin()->first - m_clock.elapsed());
+    m_deadlineTimer.start(int(std::min<qint64>(wait, 24 * 3600 * 1000)));
+}
+
+void RedisConnection::expireDeadlines()
+{
+    const qint64 now = m_clock.elapsed();
+    std::vector<Pending> expired;
+    while (!m_deadlines.empty() && m_deadlines.begin()->first <= now) {
+        const quint64 id = m_deadlines.begin()->second;
+        m_deadlines.erase(m_deadlines.begin());
+        const auto it = m_pending.find(id);
+        expired.push_back(std::move(it->second));
+        m_pending.erase(it);
+    }
+    armDeadlineTimer();
+    if (!expired.empty() && m_state == State::Ready && !m_probing)
+        startProbe(); // a slow answer may be a dead link: find out
+    QPointer<RedisConnection> self(this);
+    for (Pending &pending : expired) {
+        if (!self)
+            return;
+        if (pending.callback)
+            pending.callback(
+                RedisValue::linkError(QStringLiteral("Redis did not answer %1 within %2 ms")
+                                          .arg(QString::fromUtf8(pending.name))
+                                          .arg(pending.timeoutMs)));
+    }
+}
+
+void RedisConnection::startProbe()
+{
+    if (m_state != State::Ready || m_probing)
+        return;
+    m_probing = true;
+    m_probeTimer.start(m_options.probeTimeoutMs);
+    if (m_options.role == RedisConnectionOptions::Role::Subscriber) {
+        // A re-SUBSCRIBE is answered in order with the frames, and hiredis
+        // tracks it correctly (PING in subscribed mode it does not).
+        sendSubscription("SUBSCRIBE", {m_options.probeChannel});
+    } else {
+        send({"PING"}, nullptr,
+            m_options.probeTimeoutMs + 1000); // any reply clears the probe via markAlive()
+    }
+}
+
+void RedisConnection::markAlive()
+{
+    if (m_state != State::Ready)
+        return;
+    m_probing = false;
+    m_probeTimer.stop();
+    m_idleTimer.start(m_options.probeIdleMs);
+}
+
+void RedisConnection::failLater(ReplyCallback callback, const QString &error)
+{
+    if (!callback)
+        return;
+    QMetaObject::invokeMethod(
+        this, [callback = std::move(callback), error] { callback(RedisValue::linkError(error)); },
+        Qt::QueuedConnection);
+}
+
+void RedisConnection::releaseContext(bool freeIt)
+{
+    if (m_adapter) {
+        m_adapter->detach();
+        m_adapter.release()->deleteLater(); // may be inside its own notifier's signal
+    }
+    if (!m_context)
+        return;
+    redisAsyncContext *context = m_context;
+    m_context = nullptr;
+    context->data = nullptr; // hiredis' remaining callbacks for it now do nothing
+    m_guard.uninstall();
+    if (freeIt)
+        redisAsyncFree(context); // deferred by hiredis when inside one of its callbacks
+}
+
+void RedisConnection::closeLink(const QString &error)
+{
+    if (m_lookupId >= 0) {
+        QHostInfo::abortHostLookup(m_lookupId);
+        m_lookupId = -1;
+    }
+    releaseContext(true);
+    linkDown(error);
+}
+
+void RedisConnection::linkGone(const QString &error)
+{
+    releaseContext(false); // hiredis frees it when this callback returns
+    linkDown(error);
+}
+
+void RedisConnection::linkDown(const QString &error)
+{
+    const bool wasReady = m_state == State::Ready;
+    const bool stopping = m_state == State::Stopped;
+    for (QTimer *timer : {&m_connectTimer, &m_deadlineTimer, &m_idleTimer, &m_probeTimer})
+        timer->stop();
+    m_probing = false;
+    m_confirmed.clear();
+    std::map<quint64, Pending> pending;
+    pending.swap(m_pending);
+    m_deadlines.clear();
+
+    if (!stopping) {
+        m_lastError = error;
+        m_lastErrorAtMs = QDateTime::currentMSecsSinceEpoch();
+        // One line per change of state or reason: no log storm while backing off.
+        if (wasReady)
+            qCWarning(lcRedis).noquote() << "lost the connection to Redis at" << describeEndpoint()
+                                         << "-" << error << "- reconnecting";
+        else if (error != m_lastLoggedError)
+            qCWarning(lcRedis).noquote()
+                << error
+                << QStringLiteral("- retrying with back-off (up to %1 ms)").arg(m_backoff.maxMs());
+        else
+            qCDebug(lcRedis).noquote() << error;
+        m_lastLoggedError = error;
+        const int delay = m_backoff.next();
+        setState(State::Waiting);
+        m_retryTimer.start(delay);
+    }
+    QPointer<RedisConnection> self(this);
+    if (!stopping) {
+        if (wasReady)
+            Q_EMIT lost(error);
+        else
+            Q_EMIT attemptFailed(error);
+    }
+    const QString failure = stopping ? error : QStringLiteral("connection to Redis lost: ") + error;
+    for (auto &[id, entry] : pending) {
+        if (!self)
+            return;
+        if (entry.callback)
+            entry.callback(RedisValue::linkError(failure));
+    }
+}
+
+} // namespace farmchat

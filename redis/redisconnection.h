@@ -1,0 +1,167 @@
+#pragma once
+
+#include "redis/redisbackoff.h"
+#include "redis/redisurl.h"
+#include "redis/redisvalue.h"
+#include "redis/subscriberframeguard.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+struct redisAsyncContext;
+
+namespace farmchat {
+
+class RedisQtAdapter;
+
+struct RedisConnectionOptions
+{
+    // Commands: request/reply. Subscriber: SUBSCRIBE only (Redis allows no
+    // other command on a subscribed connection), so a user needs one of each.
+    enum class Role { Commands, Subscriber };
+
+    RedisUrl url;
+    QByteArray password; // from FARMCHAT_REDIS_PASSWORD; never logged
+    QString clientName; // CLIENT SETNAME, shown by CLIENT LIST; empty: none
+    Role role = Role::Commands;
+    int connectTimeoutMs = 3000; // TCP connect + AUTH + SELECT
+    int commandTimeoutMs = 3000; // default deadline of command()
+    // Liveness: a link with nothing outstanding that has been silent for
+    // probeIdleMs is probed (PING; a re-SUBSCRIBE of probeChannel on a
+    // subscriber) and declared lost when the probe gets no answer within
+    // probeTimeoutMs. A half-open link is noticed within their sum; a busy one
+    // within the deadline of its oldest command plus probeTimeoutMs.
+    int probeIdleMs = 2000;
+    int probeTimeoutMs = 3000;
+    int backoffInitialMs = 100;
+    int backoffMaxMs = 5000;
+    QByteArray probeChannel = QByteArrayLiteral("farmchat:probe");
+};
+
+// One Redis link on the Qt event loop (hiredis async API through
+// RedisQtAdapter): connects with a deadline, authenticates, selects the
+// database, reconnects with capped back-off, runs commands with per-command
+// deadlines and, as a subscriber, keeps its channels subscribed across
+// reconnects. Used by the pubsub and streams backplanes.
+//
+// Callback rules: a command's callback runs exactly once, never from inside
+// command() itself; when the link ends every outstanding callback gets a link
+// error (RedisValue::isLinkError) in the order the commands were issued. When
+// the RedisConnection is destroyed, outstanding callbacks are dropped.
+class RedisConnection : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State {
+        Stopped, // not started, or stop()ped
+        Connecting, // an attempt is under way
+        Ready, // authenticated; commands run
+        Waiting, // back-off before the next attempt
+    };
+    Q_ENUM(State)
+
+    using ReplyCallback = std::function<void(const RedisValue &reply)>;
+
+    explicit RedisConnection(RedisConnectionOptions options, QObject *parent = nullptr);
+    ~RedisConnection() override;
+
+    void start();
+    void stop();
+
+    State state() const { return m_state; }
+    bool isReady() const { return m_state == State::Ready; }
+    const RedisConnectionOptions &options() const { return m_options; }
+    // The last link or attempt failure, kept after a later success.
+    const QString &lastError() const { return m_lastError; }
+    qint64 lastErrorAtMs() const { return m_lastErrorAtMs; } // Unix ms; 0: none
+    int reconnects() const { return m_reconnects; } // links made after the first one
+    qsizetype pendingCommands() const { return qsizetype(m_pending.size()); }
+
+    // timeoutMs 0: options().commandTimeoutMs.
+    void command(const QList<QByteArray> &arguments, ReplyCallback callback, int timeoutMs = 0);
+
+    // Subscriber role. The set is kept across reconnects; subscribed() reports
+    // each confirmation by Redis (again after every reconnect).
+    void subscribe(const QByteArray &channel);
+    void unsubscribe(const QByteArray &channel);
+    bool isSubscribed(const QByteArray &channel) const { return m_confirmed.contains(channel); }
+
+Q_SIGNALS:
+    void stateChanged(farmchat::RedisConnection::State state);
+    void ready();
+    void lost(const QString &error); // a ready link ended
+    void attemptFailed(const QString &error); // a connect attempt failed
+    void subscribed(const QByteArray &channel);
+    void message(const QByteArray &channel, const QByteArray &payload);
+
+private:
+    struct Pending
+    {
+        ReplyCallback callback;
+        qint64 deadline = 0;
+        int timeoutMs = 0;
+        QByteArray name; // the command's name only: arguments may be secret
+    };
+
+    static void onConnected(const redisAsyncContext *context, int status);
+    static void onDisconnected(const redisAsyncContext *context, int status);
+    static void onReply(redisAsyncContext *context, void *reply, void *privdata);
+    static void onSubscriptionFrame(redisAsyncContext *context, void *reply, void *privdata);
+
+    void beginAttempt();
+    void connectTo(const QString &address);
+    void sendHandshake();
+    void onReady();
+    bool send(const QList<QByteArray> &arguments, ReplyCallback callback, int timeoutMs);
+    bool sendSubscription(const char *verb, const QList<QByteArray> &channels);
+    void handleReply(quint64 id, const RedisValue &value);
+    void handleFrame(const RedisValue &frame);
+    void expireDeadlines();
+    void armDeadlineTimer();
+    void startProbe();
+    void markAlive();
+    // We end the link (timeout, bad reply, stop): hiredis frees the context,
+    // now or when its current callback returns.
+    void closeLink(const QString &error);
+    // hiredis ended the link and is about to free the context.
+    void linkGone(const QString &error);
+    void releaseContext(bool freeIt);
+    void linkDown(const QString &error);
+    void failLater(ReplyCallback callback, const QString &error);
+    void setState(State state);
+    QString describeEndpoint() const;
+
+    RedisConnectionOptions m_options;
+    State m_state = State::Stopped;
+    redisAsyncContext *m_context = nullptr;
+    std::unique_ptr<RedisQtAdapter> m_adapter;
+    SubscriberFrameGuard m_guard;
+    int m_lookupId = -1;
+    quint64 m_nextId = 1;
+    std::map<quint64, Pending> m_pending;
+    std::set<std::pair<qint64, quint64>> m_deadlines;
+    QElapsedTimer m_clock;
+    QTimer m_connectTimer;
+    QTimer m_deadlineTimer;
+    QTimer m_idleTimer;
+    QTimer m_probeTimer;
+    QTimer m_retryTimer;
+    bool m_probing = false;
+    RedisBackoff m_backoff;
+    QString m_lastError;
+    QString m_lastLoggedError;
+    qint64 m_lastErrorAtMs = 0;
+    bool m_everReady = false;
+    int m_reconnects = 0;
+    QSet<QByteArray> m_channels;
+    QSet<QByteArray> m_confirmed;
+};
+
+} // namespace farmchat
