@@ -30,7 +30,7 @@ packages=(
 if [ "$want_test" = 1 ]; then
   packages+=(
     chromium
-    imagemagick procps psmisc iproute2 curl
+    imagemagick procps psmisc iproute2 curl python3
     clang libclang-rt-14-dev
     dpkg-dev fakeroot file lintian appstream desktop-file-utils
   )
@@ -78,7 +78,8 @@ if [ "$want_test" = 1 ] && [ -f "$here/tests/e2e/package.json" ]; then
     (cd "$here/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
-if [ "$want_bench" = 1 ] && [ -f "$here/bench/reference/package.json" ]; then
+# The reference farm's packages: ctest's bench_check needs them, so --test too.
+if [ "$want_test" = 1 ] && [ -f "$here/bench/reference/package.json" ]; then
   if [ ! -d "$here/bench/reference/node_modules" ] || [ "$here/bench/reference/package-lock.json" -nt "$here/bench/reference/node_modules/.package-lock.json" ]; then
     echo "install-deps.sh: installing npm benchmark packages"
     (cd "$here/bench/reference" && npm ci --no-audit --no-fund --loglevel=error)
