@@ -1,0 +1,61 @@
+#include "launcher/backplanerequest.h"
+
+#include "launcher/farmnode.h"
+#include "launcher/managedprocess.h"
+#include "launcher/nodehttpclient.h"
+
+#include <QPointer>
+#include <QTimer>
+
+#include <memory>
+
+namespace farmchat {
+
+void BackplaneRequest::run(NodeHttpClient &http, const QList<FarmNode *> &nodes,
+    const QByteArray &adminToken, BackplaneMode mode, QObject *context, Done done)
+{
+    struct Pending
+    {
+        int left = 0;
+        QStringList errors;
+        Done done;
+        QPointer<QObject> context;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->done = std::move(done);
+    pending->context = context;
+    const auto finishOne = [pending](const QString &error) {
+        if (!error.isEmpty())
+            pending->errors << error;
+        if (--pending->left == 0 && pending->context)
+            pending->done(pending->errors.join(QStringLiteral("; ")));
+    };
+
+    QList<FarmNode *> running;
+    for (FarmNode *node : nodes) {
+        if (node->process()->state() == ProcessState::Healthy)
+            running << node;
+    }
+    if (running.isEmpty()) {
+        pending->left = 1;
+        QTimer::singleShot(0, context, [finishOne] { finishOne(QString()); });
+        return;
+    }
+    pending->left = int(running.size());
+    for (FarmNode *node : std::as_const(running)) {
+        // If the node goes away mid-request its answer never comes: count that as a failure.
+        const QString name = node->name();
+        auto watch = std::make_shared<QMetaObject::Connection>();
+        *watch = QObject::connect(node, &QObject::destroyed, context,
+            [finishOne, name] { finishOne(name + QStringLiteral(": gone before it answered")); });
+        http.putBackplane(node->url(), adminToken, mode, kTimeoutMs, node,
+            [node, finishOne, watch](const QString &error) {
+                QObject::disconnect(*watch);
+                node->pollNow();
+                finishOne(
+                    error.isEmpty() ? QString() : node->name() + QStringLiteral(": ") + error);
+            });
+    }
+}
+
+} // namespace farmchat

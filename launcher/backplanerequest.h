@@ -1,0 +1,32 @@
+#pragma once
+
+#include "protocol/backplanemode.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+
+namespace farmchat {
+
+class FarmNode;
+class NodeHttpClient;
+
+// One "switch these nodes to mode M" request: PUT /admin/backplane on each
+// running node, gathered into one answer. Nodes not running are skipped
+// (they take the mode when they start). FarmSupervisor runs one per
+// setBackplane() / setNodeBackplane().
+class BackplaneRequest
+{
+public:
+    static constexpr int kTimeoutMs = 5000;
+    // `error` is empty when every running node switched, else one "node-9090:
+    // HTTP 401: …" per failure. Called once, on the event loop, while `context` lives.
+    using Done = std::function<void(const QString &error)>;
+
+    static void run(NodeHttpClient &http, const QList<FarmNode *> &nodes,
+        const QByteArray &adminToken, BackplaneMode mode, QObject *context, Done done);
+};
+
+} // namespace farmchat

@@ -1,0 +1,230 @@
+#include "launcher/consolereporter.h"
+
+#include "launcher/farmnode.h"
+#include "launcher/farmsupervisor.h"
+#include "launcher/managedprocess.h"
+#include "launcher/redisinstance.h"
+#include "platform/terminal.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace farmchat {
+
+namespace {
+
+int paletteIndexFor(const QString &name)
+{
+    if (name == u"redis")
+        return 203;
+    static constexpr int nodeColours[] = {39, 214, 78, 170, 45, 220, 141, 209};
+    const int port = QStringView(name).mid(5).toInt();
+    return nodeColours[port % int(std::size(nodeColours))];
+}
+
+} // namespace
+
+ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *parent)
+    : QObject(parent), m_farm(farm), m_json(json), m_colour(!json && supportsColour(stdout))
+{
+    connect(
+        &farm, &FarmSupervisor::progress, this, [this](int step, int total, const QString &text) {
+            if (m_json)
+                event(
+                    QStringLiteral("progress"), {{"step", step}, {"total", total}, {"text", text}});
+        });
+    connect(&farm, &FarmSupervisor::processesCleared, this, [this] { m_seen.clear(); });
+    connect(&farm, &FarmSupervisor::processChanged, this, &ConsoleReporter::onProcessChanged);
+    connect(
+        &farm, &FarmSupervisor::logLine, this, [this](const QString &process, const QString &line) {
+            if (m_json)
+                event(QStringLiteral("log"), {{"process", process}, {"line", line}});
+            else
+                write(stdout,
+                    coloured(process, process.leftJustified(10) + QStringLiteral("| ")) + line
+                        + u'\n');
+        });
+    connect(&farm, &FarmSupervisor::error, this, &ConsoleReporter::printError);
+    connect(&farm, &FarmSupervisor::started, this, &ConsoleReporter::onStarted);
+    connect(&farm, &FarmSupervisor::stopped, this, [this] {
+        if (m_json)
+            event(QStringLiteral("stopped"));
+        else if (m_farm.processCount()
+            > 0) // a start that failed before any process says so in its error alone
+            note(QStringLiteral("farm stopped"));
+    });
+    connect(&farm, &FarmSupervisor::restartScheduled, this,
+        [this](int index, int delayMs, const QString &reason) {
+            const QString name = m_farm.process(index)->name();
+            if (m_json)
+                event(QStringLiteral("restarting"),
+                    {{"process", name}, {"delayMs", delayMs}, {"reason", reason}});
+            else
+                note(QStringLiteral("%1 restarts in %2 ms (it ended: %3)")
+                         .arg(name)
+                         .arg(delayMs)
+                         .arg(reason));
+        });
+    connect(&farm, &FarmSupervisor::nodeHealthChanged, this, [this](int index) {
+        if (m_json && m_farm.state() == FarmState::Running) {
+            const FarmNode *node = m_farm.node(index);
+            event(QStringLiteral("health"),
+                {{"process", node->name()}, {"health", node->health().toJson()}});
+        }
+    });
+    connect(&farm, &FarmSupervisor::backplaneRequestFinished, this,
+        [this](BackplaneMode mode, int node, const QString &error) {
+            const QString target
+                = node < 0 ? QStringLiteral("all nodes") : m_farm.node(node)->name();
+            if (m_json)
+                event(QStringLiteral("backplane"),
+                    {{"mode", modeName(mode)}, {"target", target}, {"ok", error.isEmpty()},
+                        {"error", error}});
+            else if (error.isEmpty())
+                note(QStringLiteral("backplane of %1 is now %2").arg(target, modeName(mode)));
+        });
+}
+
+void ConsoleReporter::write(std::FILE *stream, const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stream);
+    std::fflush(stream);
+}
+
+QString ConsoleReporter::coloured(const QString &name, const QString &text) const
+{
+    return colourise(text, paletteIndexFor(name), m_colour);
+}
+
+void ConsoleReporter::note(const QString &text)
+{
+    if (m_json)
+        event(QStringLiteral("note"), {{"text", text}});
+    else
+        write(stderr, QStringLiteral("farmchat-launcher: ") + text + u'\n');
+}
+
+void ConsoleReporter::printError(const QString &text)
+{
+    if (m_json)
+        event(QStringLiteral("error"), {{"message", text}});
+    else
+        write(stderr, QStringLiteral("farmchat-launcher: error: ") + text + u'\n');
+}
+
+void ConsoleReporter::print(const QString &text)
+{
+    if (!m_json)
+        write(stdout, text);
+}
+
+void ConsoleReporter::event(const QString &name, QJsonObject fields)
+{
+    if (!m_json)
+        return;
+    fields.insert(QStringLiteral("event"), name);
+    write(stdout, QString::fromUtf8(QJsonDocument(fields).toJson(QJsonDocument::Compact)) + u'\n');
+}
+
+void ConsoleReporter::onProcessChanged(int index)
+{
+    const ManagedProcess *process = m_farm.process(index);
+    if (!process)
+        return;
+    const QString key = process->name();
+    Seen &seen = m_seen[key];
+    const ProcessState state = process->state();
+    QJsonObject fields {{"process", key}, {"pid", process->pid()}, {"port", process->port()}};
+    const bool running = m_farm.state() == FarmState::Running;
+    if (state == ProcessState::Starting) {
+        // Reported once per run, when its pid is known (after stateChanged(Starting)).
+        seen.state = state;
+        if (process->pid() <= 0 || process->pid() == seen.startedPid)
+            return;
+        seen.startedPid = process->pid();
+        event(QStringLiteral("started"), fields);
+        if (running && !m_json)
+            note(QStringLiteral("%1 started again (pid %2)").arg(key).arg(process->pid()));
+        return;
+    }
+    if (state == seen.state)
+        return;
+    seen.state = state;
+    switch (state) {
+    case ProcessState::Healthy:
+        event(QStringLiteral("healthy"), fields);
+        if (running && !m_json)
+            note(QStringLiteral("%1 is healthy (pid %2)").arg(key).arg(process->pid()));
+        break;
+    case ProcessState::Starting:
+    case ProcessState::Stopping:
+        break;
+    case ProcessState::Stopped:
+    case ProcessState::Exited:
+    case ProcessState::Crashed:
+        fields.insert(QStringLiteral("state"), processStateName(state));
+        fields.insert(QStringLiteral("reason"), process->exitReason());
+        fields.insert(QStringLiteral("requested"), process->exitWasRequested());
+        event(QStringLiteral("exited"), fields);
+        // While starting, the farm's error already says why it ended.
+        if (!m_json && running && !process->exitWasRequested())
+            note(QStringLiteral("%1 (pid %2) %3: %4")
+                     .arg(coloured(key, key))
+                     .arg(process->pid())
+                     .arg(processStateName(state), process->exitReason()));
+        break;
+    }
+}
+
+void ConsoleReporter::onStarted()
+{
+    if (!m_json) {
+        printTable();
+        return;
+    }
+    QJsonArray nodes;
+    for (int i = 0; i < m_farm.nodeCount(); ++i) {
+        const FarmNode *node = m_farm.node(i);
+        nodes.append(QJsonObject {{"name", node->name()}, {"url", node->url().toString()},
+            {"port", node->port()}, {"pid", node->process()->pid()}});
+    }
+    QJsonObject redis {{"url", m_farm.redisUrl()}, {"external", m_farm.redis() == nullptr}};
+    if (const RedisInstance *instance = m_farm.redis()) {
+        redis.insert(QStringLiteral("port"), instance->port());
+        redis.insert(QStringLiteral("pid"), instance->process()->pid());
+    }
+    event(QStringLiteral("ready"),
+        {{"startupMs", m_farm.startupMs()}, {"backplane", modeName(m_farm.backplane())},
+            {"nodes", nodes}, {"redis", redis}, {"logDir", m_farm.logDir()}});
+}
+
+void ConsoleReporter::printTable()
+{
+    QString text = QStringLiteral("\nFarm of %1 node%2 up in %3 ms, backplane %4\n\n")
+                       .arg(m_farm.nodeCount())
+                       .arg(m_farm.nodeCount() == 1 ? "" : "s")
+                       .arg(m_farm.startupMs())
+                       .arg(modeName(m_farm.backplane()));
+    const auto row = [](const QString &a, const QString &b, const QString &c) -> QString {
+        return QStringLiteral("  ") + a.leftJustified(11) + b.leftJustified(27) + c
+            + QStringLiteral("\n");
+    };
+    text += row(QStringLiteral("NODE"), QStringLiteral("URL"), QStringLiteral("PID"));
+    for (int i = 0; i < m_farm.nodeCount(); ++i) {
+        const FarmNode *node = m_farm.node(i);
+        text += coloured(node->name(),
+            row(node->name(), node->url().toString(), QString::number(node->process()->pid())));
+    }
+    if (const RedisInstance *redis = m_farm.redis())
+        text += coloured(QStringLiteral("redis"),
+            row(QStringLiteral("redis"), redis->url(), QString::number(redis->process()->pid())));
+    else
+        text += row(QStringLiteral("redis"), m_farm.redisUrl(), QStringLiteral("(external)"));
+    text += u'\n';
+    if (!m_farm.logDir().isEmpty())
+        text += QStringLiteral("Logs: %1\n").arg(m_farm.logDir());
+    print(text);
+}
+
+} // namespace farmchat

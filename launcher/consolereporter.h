@@ -1,0 +1,56 @@
+#pragma once
+
+#include "launcher/processstate.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+
+#include <cstdio>
+
+namespace farmchat {
+
+class FarmSupervisor;
+
+// Prints what a FarmSupervisor does, either for a person (child output
+// prefixed per process and coloured on a terminal, a table once the farm is
+// healthy, crashes and errors on stderr) or for a program (--json: one JSON
+// object per line on stdout, nothing else there). Never prints a secret.
+// Used by LauncherCli; FarmDemo prints its matrix through it.
+class ConsoleReporter : public QObject
+{
+    Q_OBJECT
+public:
+    ConsoleReporter(FarmSupervisor &farm, bool json, QObject *parent = nullptr);
+
+    bool isJson() const { return m_json; }
+    bool hasColour() const { return m_colour; }
+
+    // A line of the launcher's own (stderr; a "note" event in JSON mode).
+    void note(const QString &text);
+    void printError(const QString &text);
+    // Plain text for a person on stdout (text mode only).
+    void print(const QString &text);
+    // One JSON event on stdout (JSON mode only); "event" is set to `name`.
+    void event(const QString &name, QJsonObject fields = {});
+    // `text` in the colour of process `name` (when colour is on).
+    QString coloured(const QString &name, const QString &text) const;
+
+private:
+    void onProcessChanged(int index);
+    void onStarted();
+    void printTable();
+    static void write(std::FILE *stream, const QString &text);
+
+    FarmSupervisor &m_farm;
+    struct Seen
+    {
+        ProcessState state {};
+        qint64 startedPid = 0;
+    };
+    QHash<QString, Seen> m_seen; // by process name: events on transitions only
+    bool m_json;
+    bool m_colour;
+};
+
+} // namespace farmchat

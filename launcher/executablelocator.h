@@ -1,0 +1,33 @@
+#pragma once
+
+#include "protocol/parseresult.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace farmchat {
+
+// Finds the programs a farm runs, with errors a user can act on. Never a
+// hard-coded build path: installed layouts and the build tree are both found
+// relative to the running executable.
+class ExecutableLocator
+{
+public:
+    // FARMCHAT_NODE_BIN overrides; else next to this executable, then
+    // ../libexec/farmchat, then ../server (the build tree), then PATH.
+    static ParseResult<QString> nodeBinary();
+    // `explicitPath` (--redis-server) first, then FARMCHAT_REDIS_SERVER, then
+    // PATH. An explicit path that is wrong is an error, not a reason to guess.
+    // The error is one line ending with how to install Redis on this OS.
+    static ParseResult<QString> redisServer(const QString &explicitPath);
+
+    // "sudo apt-get install redis-server" etc. for the running OS.
+    static QString redisInstallHint();
+    // The hint for a Linux distribution as /etc/os-release names it (ID, ID_LIKE).
+    static QString redisInstallHintForLinux(const QString &id, const QStringList &idLike);
+
+    // Where nodeBinary() looks, in order (without the environment override and PATH).
+    static QStringList nodeBinaryCandidates(const QString &applicationDir);
+};
+
+} // namespace farmchat

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "protocol/backplanemode.h"
+
+#include <QList>
+#include <QString>
+
+namespace farmchat {
+
+// What farm to start: the CLI builds it from flags, the desktop app from its
+// farm bar. FarmSupervisor::start() takes it; validate() says what is wrong
+// with it in a sentence.
+struct FarmConfig
+{
+    static constexpr int kMaxNodes = 16;
+
+    int nodes = 2; // 1..kMaxNodes
+    quint16 basePort = 9090; // nodes listen on basePort, basePort + 1, …; 0: free ports
+    QList<quint16> ports; // explicit ports (--ports); when set, overrides basePort
+    BackplaneMode backplane = BackplaneMode::PubSub;
+    QString redisServer; // --redis-server; empty: FARMCHAT_REDIS_SERVER, then PATH
+    QString redisUrl; // --redis-url: use this Redis instead of starting one
+    QString logDir; // per-process log files here (created if missing); empty: none
+    QString nodeBinary; // empty: ExecutableLocator::nodeBinary()
+    bool keepRunning = false; // restart crashed processes with capped back-off
+    int healthTimeoutMs = 15000; // per node, from spawn to a good /health
+    int redisTimeoutMs = 10000; // from spawn to PONG
+    int stopGraceMs = 3000; // SIGTERM → SIGKILL
+    int pollIntervalMs = 1000; // /health while running
+
+    // Empty when the config can be started, else why not.
+    QString validate() const;
+    // The ports the nodes will ask for; empty when they are to be picked (basePort 0).
+    QList<quint16> requestedPorts() const;
+};
+
+} // namespace farmchat

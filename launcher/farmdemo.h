@@ -1,0 +1,89 @@
+#pragma once
+
+#include "client/deliverytracker.h"
+#include "protocol/backplanemode.h"
+
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QStringList>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+namespace farmchat {
+
+class ChatClient;
+class ConsoleReporter;
+class FarmSupervisor;
+struct ChatMessage;
+
+// The headless demo (--demo): one chat client per node of a running farm;
+// for each backplane mode in turn it switches the farm, waits until every
+// node reports the mode (and a Redis link when the mode needs one), sends one
+// message from each client, waits for the deliveries to settle, and prints
+// the delivery matrix. It passes when every cell of every mode is what that
+// mode promises — including the cells `off` must leave empty. Used by
+// LauncherCli; every wait is bounded.
+class FarmDemo : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int kConnectTimeoutMs = 10000;
+    static constexpr int kSwitchTimeoutMs = 10000; // switch + every node reporting the mode
+    static constexpr int kWarmUpTimeoutMs = 5000;
+    static constexpr int kRoundTimeoutMs = 15000;
+    static constexpr int kGraceMs = 1000; // how long a promised message may take
+
+    FarmDemo(FarmSupervisor &farm, ConsoleReporter &reporter, QList<BackplaneMode> modes,
+        QObject *parent = nullptr);
+    ~FarmDemo() override;
+
+    void start();
+    // Stops the clients; finished() does not follow.
+    void cancel();
+    bool isRunning() const { return m_running; }
+
+Q_SIGNALS:
+    // `summary` is one line: which modes passed.
+    void finished(bool passed, const QString &summary);
+
+private:
+    void beginMode();
+    void checkBackplane();
+    void warmUp();
+    void sendRound();
+    void checkRoundDone();
+    void endMode();
+    void onReceived(int pane, const ChatMessage &message, bool fromHistory);
+    void fail(const QString &why);
+    void finish(bool passed, const QString &summary);
+    void armDeadline(int ms, const QString &what);
+
+    enum class Phase { Idle, Connecting, Switching, WaitingForBackplane, WarmingUp, Sending, Done };
+
+    FarmSupervisor &m_farm;
+    ConsoleReporter &m_reporter;
+    const QList<BackplaneMode> m_modes;
+    std::vector<std::unique_ptr<ChatClient>> m_clients;
+    QStringList m_panes; // pane id per client, "pane-node-9090"
+    QStringList m_nodes; // node id per client
+    DeliveryTracker m_tracker;
+    QTimer m_deadline;
+    QTimer m_recheck; // polls node health while waiting for a mode
+    QString m_deadlineWhat;
+    std::vector<QSet<QString>> m_seen; // per pane: ids received (warm-up check)
+    QSet<QString> m_warmUpIds;
+    QList<int> m_rows; // tracker rows of the current mode
+    QStringList m_sendErrors;
+    QStringList m_results; // "off PASS", …
+    Phase m_phase = Phase::Idle;
+    int m_modeIndex = 0;
+    int m_connected = 0;
+    int m_sendsLeft = 0;
+    bool m_allPassed = true;
+    bool m_running = false;
+};
+
+} // namespace farmchat

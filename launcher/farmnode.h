@@ -1,0 +1,78 @@
+#pragma once
+
+#include "launcher/nodehealth.h"
+
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+
+#include <memory>
+
+namespace farmchat {
+
+class ManagedProcess;
+class NodeHttpClient;
+class ProcessGuard;
+
+// One node of the farm: its process, port and URL, and what its /health
+// says. While the process is starting it polls /health quickly (and at once
+// when the node prints its "listening" line) and marks it Healthy on the
+// first good answer, or kills it when the health timeout passes; while it
+// runs it polls every pollIntervalMs so the model shows backplane mode, Redis
+// link and clients per node. Owned by FarmSupervisor.
+class FarmNode : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int kStartPollMs = 25;
+
+    FarmNode(quint16 port, ProcessGuard &guard, NodeHttpClient &http, QObject *parent = nullptr);
+    ~FarmNode() override;
+
+    ManagedProcess *process() const { return m_process.get(); }
+    QString name() const; // "node-9090"
+    quint16 port() const { return m_port; }
+    QUrl url() const; // http://127.0.0.1:9090/
+    const NodeHealth &health() const { return m_health; }
+
+    void setHealthTimeoutMs(int ms) { m_healthTimeoutMs = ms; }
+    void setPollIntervalMs(int ms) { m_pollIntervalMs = ms; }
+
+    // The command line of node `port` in a farm of `farmPorts`: its port and
+    // id, the Redis URL (never a password), the mode, and every other node of
+    // the farm as an allowed origin (both 127.0.0.1 and localhost spellings).
+    static QStringList commandLine(
+        quint16 port, const QList<quint16> &farmPorts, const QString &redisUrl, BackplaneMode mode);
+
+    // Asks /health now instead of at the next tick (e.g. right after a switch).
+    void pollNow();
+
+Q_SIGNALS:
+    void becameHealthy();
+    // The run that was starting will not become healthy: it exited, or it was
+    // killed for not answering /health in time. `error` says which, with its
+    // last output lines.
+    void startFailed(const QString &error);
+    void healthChanged();
+
+private:
+    void onStateChanged();
+    void poll();
+    void onHealth(const ParseResult<NodeHealth> &result);
+    void setHealth(const NodeHealth &health);
+    QString lastLines() const;
+
+    std::unique_ptr<ManagedProcess> m_process;
+    NodeHttpClient &m_http;
+    QTimer m_pollTimer;
+    QTimer m_deadline;
+    NodeHealth m_health;
+    QString m_lastPollError;
+    quint16 m_port;
+    int m_healthTimeoutMs = 15000;
+    int m_pollIntervalMs = 1000;
+    bool m_inFlight = false;
+    bool m_pollAgain = false;
+};
+
+} // namespace farmchat

@@ -1,0 +1,505 @@
+#include "launcher/farmsupervisor.h"
+
+#include "launcher/backplanerequest.h"
+#include "launcher/farmnode.h"
+#include "launcher/farmplan.h"
+#include "launcher/managedprocess.h"
+#include "launcher/nodehttpclient.h"
+#include "launcher/redisinstance.h"
+#include "launcher/secret.h"
+#include "platform/processguard.h"
+#include "redis/redisconnection.h"
+
+#include <QLoggingCategory>
+#include <QTimer>
+
+namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcLauncherFarm, "farmchat.launcher.farm")
+
+QString farmStateName(FarmState state)
+{
+    switch (state) {
+    case FarmState::Stopped:
+        return QStringLiteral("stopped");
+    case FarmState::Starting:
+        return QStringLiteral("starting");
+    case FarmState::Running:
+        return QStringLiteral("running");
+    case FarmState::Stopping:
+        return QStringLiteral("stopping");
+    }
+    return QStringLiteral("stopped");
+}
+
+FarmSupervisor::FarmSupervisor(QObject *parent)
+    : QObject(parent)
+    , m_guard(std::make_unique<ProcessGuard>())
+    , m_http(std::make_unique<NodeHttpClient>())
+{ }
+
+FarmSupervisor::~FarmSupervisor()
+{
+    // Children die with their ManagedProcess; no signal may reach a half-destroyed supervisor.
+    for (ManagedProcess *process : m_processes)
+        process->disconnect(this);
+    m_restartTimers.clear();
+    m_nodes.clear();
+    m_redis.reset();
+}
+
+ManagedProcess *FarmSupervisor::process(int index) const
+{
+    return index >= 0 && index < processCount() ? m_processes[size_t(index)] : nullptr;
+}
+
+int FarmSupervisor::indexOf(const ManagedProcess *process) const
+{
+    for (size_t i = 0; i < m_processes.size(); ++i) {
+        if (m_processes[i] == process)
+            return int(i);
+    }
+    return -1;
+}
+
+FarmNode *FarmSupervisor::node(int index) const
+{
+    return index >= 0 && index < nodeCount() ? m_nodes[size_t(index)].get() : nullptr;
+}
+
+BackplaneMode FarmSupervisor::nodeBackplane(int index) const
+{
+    return index >= 0 && index < int(m_nodeModes.size()) ? m_nodeModes[size_t(index)] : m_backplane;
+}
+
+void FarmSupervisor::setState(FarmState state)
+{
+    if (m_state == state)
+        return;
+    qCDebug(lcLauncherFarm, "farm %s", qPrintable(farmStateName(state)));
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void FarmSupervisor::emitProgress(const QString &text)
+{
+    m_step = qMin(m_step + 1, m_totalSteps);
+    Q_EMIT progress(m_step, m_totalSteps, text);
+}
+
+void FarmSupervisor::start(const FarmConfig &config)
+{
+    if (m_state != FarmState::Stopped) {
+        Q_EMIT error(QStringLiteral("the farm is %1; stop it before starting again")
+                         .arg(farmStateName(m_state)));
+        return;
+    }
+    clearProcesses();
+    m_externalLink.reset();
+    m_externalDeadline.reset();
+    m_config = config;
+    m_backplane = config.backplane;
+    m_lastError.clear();
+    m_startupMs = 0;
+    m_step = 0;
+    m_healthyNodes = 0;
+    // ports, Redis spawn, Redis ready, node spawn, then one step per healthy node.
+    m_totalSteps = 4 + qMax(1, config.nodes);
+    m_clock.start();
+    setState(FarmState::Starting);
+    // Return to the caller first: every outcome arrives as a signal.
+    QTimer::singleShot(0, this, &FarmSupervisor::beginStart);
+}
+
+void FarmSupervisor::beginStart()
+{
+    if (m_state != FarmState::Starting)
+        return;
+    emitProgress(QStringLiteral("checking ports"));
+    const auto plan = FarmPlan::make(m_config);
+    if (!plan)
+        return failStart(plan.error());
+    m_nodeProgram = plan->nodeProgram;
+    m_ports = plan->ports;
+    const std::optional<RedisUrl> external = plan->externalRedis;
+
+    m_adminToken = generateSecret(40);
+    if (!external) {
+        m_redis = std::make_unique<RedisInstance>(plan->redisProgram, *m_guard);
+        m_redis->setReadyTimeoutMs(m_config.redisTimeoutMs);
+        m_redis->process()->setStopGraceMs(m_config.stopGraceMs);
+        m_redis->setLogFile(FarmPlan::logFile(m_config, m_redis->process()->name()));
+        connect(m_redis.get(), &RedisInstance::ready, this, [this] {
+            if (m_state == FarmState::Starting)
+                startNodes();
+        });
+        connect(m_redis.get(), &RedisInstance::failed, this, [this](const QString &why) {
+            if (m_state == FarmState::Starting)
+                failStart(why);
+            else if (m_state == FarmState::Running)
+                Q_EMIT error(m_lastError = why);
+        });
+        addProcess(m_redis->process());
+    }
+    for (const quint16 port : std::as_const(m_ports)) {
+        auto node = std::make_unique<FarmNode>(port, *m_guard, *m_http);
+        node->setHealthTimeoutMs(m_config.healthTimeoutMs);
+        node->setPollIntervalMs(m_config.pollIntervalMs);
+        node->process()->setStopGraceMs(m_config.stopGraceMs);
+        node->process()->setLogFile(FarmPlan::logFile(m_config, node->name()));
+        FarmNode *raw = node.get();
+        connect(raw, &FarmNode::becameHealthy, this, &FarmSupervisor::onNodeHealthy);
+        connect(raw, &FarmNode::startFailed, this, [this](const QString &why) {
+            if (m_state == FarmState::Starting)
+                failStart(why);
+            else if (m_state == FarmState::Running)
+                Q_EMIT error(m_lastError = why);
+        });
+        connect(raw, &FarmNode::healthChanged, this, [this, raw] {
+            for (size_t i = 0; i < m_nodes.size(); ++i) {
+                if (m_nodes[i].get() == raw)
+                    Q_EMIT nodeHealthChanged(int(i));
+            }
+        });
+        m_nodes.push_back(std::move(node));
+        m_nodeModes.push_back(m_backplane);
+        addProcess(raw->process());
+    }
+
+    if (external) {
+        checkExternalRedis(*external);
+        return;
+    }
+    emitProgress(QStringLiteral("starting redis-server"));
+    m_redis->start(0);
+    m_redisUrl = m_redis->url();
+    m_redisPassword = m_redis->password();
+    emitProgress(QStringLiteral("waiting for redis-server on port %1").arg(m_redis->port()));
+}
+
+void FarmSupervisor::checkExternalRedis(const RedisUrl &url)
+{
+    // The same client the nodes use: if it gets through (user, password,
+    // database, TCP or Unix socket), so will they.
+    m_redisUrl = url.toString();
+    m_redisPassword = qgetenv("FARMCHAT_REDIS_PASSWORD");
+    emitProgress(QStringLiteral("connecting to Redis at %1").arg(m_redisUrl));
+    emitProgress(QStringLiteral("waiting for Redis at %1").arg(m_redisUrl));
+    RedisConnectionOptions options;
+    options.url = url;
+    options.password = m_redisPassword;
+    options.clientName = QStringLiteral("farmchat-launcher");
+    options.connectTimeoutMs = qMin(3000, m_config.redisTimeoutMs);
+    options.backoffInitialMs = 50;
+    options.backoffMaxMs = 1000;
+    m_externalLink = std::make_unique<RedisConnection>(options);
+    m_externalDeadline = std::make_unique<QTimer>();
+    m_externalDeadline->setSingleShot(true);
+    const auto fail = [this](const QString &why) {
+        m_externalDeadline->stop();
+        m_externalLink->stop();
+        failStart(QStringLiteral("cannot use the Redis at %1: %2").arg(m_redisUrl, why));
+    };
+    connect(m_externalLink.get(), &RedisConnection::ready, this, [this] {
+        m_externalDeadline->stop();
+        m_externalLink->stop(); // only a check; the nodes make their own connections
+        if (m_state == FarmState::Starting)
+            startNodes();
+    });
+    connect(
+        m_externalLink.get(), &RedisConnection::attemptFailed, this, [fail](const QString &error) {
+            // A refused password or database will not get better by retrying.
+            if (error.contains(u" refused "))
+                fail(error);
+        });
+    connect(m_externalDeadline.get(), &QTimer::timeout, this, [this, fail] {
+        fail(QStringLiteral("no answer within %1 ms (%2)")
+                 .arg(m_config.redisTimeoutMs)
+                 .arg(m_externalLink->lastError()));
+    });
+    m_externalDeadline->start(m_config.redisTimeoutMs);
+    m_externalLink->start();
+}
+
+void FarmSupervisor::addProcess(ManagedProcess *process)
+{
+    m_processes.push_back(process);
+    connect(process, &ManagedProcess::stateChanged, this,
+        [this, process] { onProcessStateChanged(process); });
+    connect(process, &ManagedProcess::started, this,
+        [this, process] { Q_EMIT processChanged(indexOf(process)); });
+    connect(process, &ManagedProcess::logLine, this,
+        [this, process](const QString &line) { Q_EMIT logLine(process->name(), line); });
+    Q_EMIT processAdded(int(m_processes.size()) - 1);
+}
+
+void FarmSupervisor::clearProcesses()
+{
+    if (m_processes.empty())
+        return;
+    for (ManagedProcess *process : m_processes)
+        process->disconnect(this);
+    m_processes.clear();
+    m_restartTimers.clear();
+    m_backoff.clear();
+    m_nodes.clear();
+    m_nodeModes.clear();
+    m_redis.reset();
+    Q_EMIT processesCleared();
+}
+
+void FarmSupervisor::prepareNode(int index)
+{
+    FarmNode *farmNode = m_nodes[size_t(index)].get();
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    if (m_redisPassword.isEmpty())
+        environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
+    else
+        environment.insert(
+            QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QString::fromLatin1(m_redisPassword));
+    environment.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(m_adminToken));
+    farmNode->process()->setEnvironment(environment);
+    farmNode->process()->setProgram(m_nodeProgram,
+        FarmNode::commandLine(farmNode->port(), m_ports, m_redisUrl, nodeBackplane(index)));
+}
+
+void FarmSupervisor::startNodes()
+{
+    QStringList names;
+    for (int i = 0; i < nodeCount(); ++i) {
+        prepareNode(i);
+        m_nodes[size_t(i)]->process()->start();
+        names << m_nodes[size_t(i)]->name();
+    }
+    emitProgress(
+        QStringLiteral("waiting for %1 to answer /health").arg(names.join(QStringLiteral(", "))));
+}
+
+void FarmSupervisor::onNodeHealthy()
+{
+    if (m_state != FarmState::Starting)
+        return;
+    auto *farmNode = qobject_cast<FarmNode *>(sender());
+    ++m_healthyNodes;
+    emitProgress(QStringLiteral("%1 is healthy (%2 of %3)")
+                     .arg(farmNode ? farmNode->name() : QString())
+                     .arg(m_healthyNodes)
+                     .arg(nodeCount()));
+    if (m_healthyNodes < nodeCount())
+        return;
+    m_startupMs = m_clock.elapsed();
+    qCInfo(lcLauncherFarm, "farm of %d nodes healthy in %lld ms", nodeCount(), m_startupMs);
+    setState(FarmState::Running);
+    Q_EMIT started();
+}
+
+void FarmSupervisor::failStart(const QString &error)
+{
+    if (m_state != FarmState::Starting)
+        return;
+    qCInfo(lcLauncherFarm, "start failed: %s", qPrintable(error));
+    m_lastError = error;
+    Q_EMIT this->error(error);
+    stop();
+}
+
+void FarmSupervisor::stop()
+{
+    if (m_state == FarmState::Stopped || m_state == FarmState::Stopping)
+        return;
+    setState(FarmState::Stopping);
+    if (m_externalLink)
+        m_externalLink->stop();
+    if (m_externalDeadline)
+        m_externalDeadline->stop();
+    m_restartTimers.clear();
+    for (const auto &farmNode : m_nodes)
+        farmNode->process()->stop();
+    continueStopping();
+}
+
+void FarmSupervisor::continueStopping()
+{
+    if (m_state != FarmState::Stopping)
+        return;
+    for (const auto &farmNode : m_nodes) {
+        if (isLive(farmNode->process()->state()))
+            return;
+    }
+    if (m_redis) {
+        // Nodes are down: Redis may go (its temp dir goes with it).
+        m_redis->stop();
+        if (isLive(m_redis->process()->state()))
+            return;
+    }
+    setState(FarmState::Stopped);
+    Q_EMIT stopped();
+}
+
+void FarmSupervisor::onProcessStateChanged(ManagedProcess *process)
+{
+    const int index = indexOf(process);
+    if (index < 0)
+        return;
+    Q_EMIT processChanged(index);
+    // Read the state now, not the emitted one: an owner may already have restarted it.
+    const ProcessState state = process->state();
+    if (isLive(state))
+        return;
+    switch (m_state) {
+    case FarmState::Stopping:
+        continueStopping();
+        break;
+    case FarmState::Starting:
+        // RedisInstance and FarmNode report their own failures first, with more detail.
+        failStart(QStringLiteral("%1 ended while the farm was starting: %2")
+                      .arg(process->name(), process->exitReason()));
+        break;
+    case FarmState::Running:
+        if (state != ProcessState::Stopped && m_config.keepRunning && !process->exitWasRequested())
+            scheduleRestart(process);
+        break;
+    case FarmState::Stopped:
+        break;
+    }
+}
+
+void FarmSupervisor::scheduleRestart(ManagedProcess *process)
+{
+    const qint64 uptime = process->startedAt().msecsTo(QDateTime::currentDateTime());
+    const int delay = m_backoff[process].nextDelayMs(uptime);
+    if (delay < 0) {
+        Q_EMIT error(m_lastError
+            = QStringLiteral("%1 keeps crashing (%2 times in a row); not restarting it: %3")
+                  .arg(process->name())
+                  .arg(RestartBackoff::kMaxAttempts)
+                  .arg(process->exitReason()));
+        return;
+    }
+    auto &timer = m_restartTimers[process];
+    timer = std::make_unique<QTimer>();
+    timer->setSingleShot(true);
+    connect(timer.get(), &QTimer::timeout, this, [this, process] {
+        if (m_state != FarmState::Running || isLive(process->state()))
+            return;
+        if (m_redis && process == m_redis->process()) {
+            m_redis->restart();
+            return;
+        }
+        for (int i = 0; i < nodeCount(); ++i) {
+            if (m_nodes[size_t(i)]->process() == process)
+                restartNode(i);
+        }
+    });
+    timer->start(delay);
+    Q_EMIT restartScheduled(indexOf(process), delay, process->exitReason());
+}
+
+bool FarmSupervisor::checkNodeIndex(int index, const char *operation)
+{
+    if (m_state != FarmState::Running) {
+        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: the farm is %2")
+                                       .arg(QLatin1StringView(operation), farmStateName(m_state)));
+        return false;
+    }
+    if (index < 0 || index >= nodeCount()) {
+        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: there is no node %2")
+                                       .arg(QLatin1StringView(operation))
+                                       .arg(index));
+        return false;
+    }
+    return true;
+}
+
+void FarmSupervisor::stopNode(int index)
+{
+    if (!checkNodeIndex(index, "stop a node"))
+        return;
+    m_restartTimers.erase(m_nodes[size_t(index)]->process());
+    m_nodes[size_t(index)]->process()->stop();
+}
+
+void FarmSupervisor::killNode(int index)
+{
+    if (!checkNodeIndex(index, "kill a node"))
+        return;
+    m_restartTimers.erase(m_nodes[size_t(index)]->process());
+    m_nodes[size_t(index)]->process()->kill();
+}
+
+void FarmSupervisor::restartNode(int index)
+{
+    if (!checkNodeIndex(index, "restart a node"))
+        return;
+    ManagedProcess *process = m_nodes[size_t(index)]->process();
+    m_restartTimers.erase(process);
+    prepareNode(index); // the farm's current mode and secrets
+    process->restart();
+}
+
+RedisInstance *FarmSupervisor::ownRedis(const char *operation)
+{
+    if (!checkNodeIndex(0, operation))
+        return nullptr;
+    if (!m_redis) {
+        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: the farm uses an external Redis")
+                                       .arg(QLatin1StringView(operation)));
+        return nullptr;
+    }
+    m_restartTimers.erase(m_redis->process());
+    return m_redis.get();
+}
+
+void FarmSupervisor::stopRedis()
+{
+    if (RedisInstance *redis = ownRedis("stop Redis"))
+        redis->process()->stop();
+}
+
+void FarmSupervisor::killRedis()
+{
+    if (RedisInstance *redis = ownRedis("kill Redis"))
+        redis->kill();
+}
+
+void FarmSupervisor::restartRedis()
+{
+    if (RedisInstance *redis = ownRedis("restart Redis"))
+        redis->restart();
+}
+
+void FarmSupervisor::setBackplane(BackplaneMode mode)
+{
+    if (!checkNodeIndex(0, "switch the backplane"))
+        return;
+    m_backplane = mode;
+    QList<int> nodes;
+    for (int i = 0; i < nodeCount(); ++i) {
+        m_nodeModes[size_t(i)] = mode; // nodes down now get it when they start
+        nodes << i;
+    }
+    putBackplane(nodes, mode, -1);
+}
+
+void FarmSupervisor::setNodeBackplane(int index, BackplaneMode mode)
+{
+    if (!checkNodeIndex(index, "switch a node's backplane"))
+        return;
+    m_nodeModes[size_t(index)] = mode;
+    putBackplane({index}, mode, index);
+}
+
+void FarmSupervisor::putBackplane(const QList<int> &nodes, BackplaneMode mode, int reportedNode)
+{
+    QList<FarmNode *> targets;
+    for (const int i : nodes)
+        targets << m_nodes[size_t(i)].get();
+    BackplaneRequest::run(*m_http, targets, m_adminToken, mode, this,
+        [this, mode, reportedNode](const QString &error) {
+            if (!error.isEmpty())
+                m_lastError = QStringLiteral("switching to %1: %2").arg(modeName(mode), error);
+            Q_EMIT backplaneRequestFinished(mode, reportedNode, error);
+        });
+}
+
+} // namespace farmchat

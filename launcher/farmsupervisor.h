@@ -1,0 +1,163 @@
+#pragma once
+
+#include "launcher/farmconfig.h"
+#include "launcher/processstate.h"
+#include "launcher/restartbackoff.h"
+#include "protocol/backplanemode.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QStringList>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace farmchat {
+
+class FarmNode;
+class ManagedProcess;
+class NodeHttpClient;
+class ProcessGuard;
+class RedisInstance;
+class RedisConnection;
+struct RedisUrl;
+
+// Stopped → Starting → Running → Stopping → Stopped. A failed start goes
+// Starting → Stopping (error() says why) → Stopped.
+enum class FarmState { Stopped, Starting, Running, Stopping };
+QString farmStateName(FarmState state);
+
+// The farm as a model: one private redis-server (or an existing Redis) and N
+// farmchat-node processes, with their state, ports, pids, exit reasons, logs
+// and what each node's /health says, plus the operations a user performs on
+// them. The CLI and the desktop app both drive it; nothing in it blocks the
+// event loop. Use it from the main thread (children are tied to the thread
+// that spawned them).
+//
+// Processes are numbered for views: index 0 is Redis when the farm runs its
+// own, then the nodes in port order. They stay after stop() so their exit
+// reasons and logs can still be read; the next start() replaces them
+// (processesCleared(), then processAdded() for each).
+class FarmSupervisor : public QObject
+{
+    Q_OBJECT
+public:
+    explicit FarmSupervisor(QObject *parent = nullptr);
+    // Kills whatever still runs (call stop() and wait for stopped() first to
+    // stop children politely).
+    ~FarmSupervisor() override;
+
+    FarmState state() const { return m_state; }
+    const FarmConfig &config() const { return m_config; }
+    // The last error of a failed start or operation; empty when none.
+    QString lastError() const { return m_lastError; }
+    // Wall time from start() to all nodes healthy, of the last good start.
+    qint64 startupMs() const { return m_startupMs; }
+
+    int processCount() const { return int(m_processes.size()); }
+    ManagedProcess *process(int index) const;
+    int indexOf(const ManagedProcess *process) const;
+
+    int nodeCount() const { return int(m_nodes.size()); }
+    FarmNode *node(int index) const;
+    // The mode node `index` was last told to use (the farm's, unless cut off).
+    BackplaneMode nodeBackplane(int index) const;
+    // The farm's mode: the config's, or the last setBackplane().
+    BackplaneMode backplane() const { return m_backplane; }
+
+    // nullptr when the farm uses --redis-url (or has not started).
+    RedisInstance *redis() const { return m_redis.get(); }
+    // What nodes get as --redis (never carries the password).
+    QString redisUrl() const { return m_redisUrl; }
+    // The per-process log files' directory; empty when none.
+    QString logDir() const { return m_config.logDir; }
+
+public Q_SLOTS:
+    void start(const farmchat::FarmConfig &config);
+    // Nodes first (SIGTERM, SIGKILL after the grace period), then Redis; temp
+    // dirs removed; stopped() when everything has ended.
+    void stop();
+
+    void stopNode(int index);
+    void killNode(int index); // SIGKILL: a fault; not restarted even with keepRunning
+    void restartNode(int index); // also starts a stopped or crashed node
+    void stopRedis();
+    void killRedis();
+    void restartRedis(); // same port and password; Redis comes back empty
+
+    // PUT /admin/backplane on every running node; backplaneRequestFinished() follows.
+    void setBackplane(farmchat::BackplaneMode mode);
+    // One node only; setNodeBackplane(i, Off) cuts node i off the backplane.
+    void setNodeBackplane(int index, farmchat::BackplaneMode mode);
+
+Q_SIGNALS:
+    void stateChanged(farmchat::FarmState state);
+    // Starting: step 1..total, and what it is doing or waiting for.
+    void progress(int step, int total, const QString &text);
+    void processesCleared();
+    void processAdded(int index);
+    // State, pid or exit reason of process `index` changed.
+    void processChanged(int index);
+    // What node `node`'s /health says changed (mode, Redis link, clients, reachability).
+    void nodeHealthChanged(int node);
+    void logLine(const QString &processName, const QString &line);
+    // Something the user should read: a failed start (the farm then stops), a
+    // failed operation, a process that keeps crashing.
+    void error(const QString &text);
+    void started();
+    void stopped();
+    // keepRunning: process `index` ended with `reason` and restarts in `delayMs`.
+    void restartScheduled(int index, int delayMs, const QString &reason);
+    // A setBackplane (node -1) or setNodeBackplane finished; `error` empty when every node
+    // switched.
+    void backplaneRequestFinished(farmchat::BackplaneMode mode, int node, const QString &error);
+
+private:
+    void setState(FarmState state);
+    void clearProcesses();
+    void addProcess(ManagedProcess *process);
+    void beginStart();
+    void checkExternalRedis(const RedisUrl &url);
+    void startNodes();
+    void onNodeHealthy();
+    void failStart(const QString &error);
+    void continueStopping();
+    void onProcessStateChanged(ManagedProcess *process);
+    void scheduleRestart(ManagedProcess *process);
+    void prepareNode(int index);
+    void putBackplane(const QList<int> &nodes, BackplaneMode mode, int reportedNode);
+    void emitProgress(const QString &text);
+    bool checkNodeIndex(int index, const char *operation);
+    RedisInstance *ownRedis(const char *operation);
+
+    FarmConfig m_config;
+    std::unique_ptr<ProcessGuard> m_guard;
+    std::unique_ptr<NodeHttpClient> m_http;
+    std::unique_ptr<RedisConnection>
+        m_externalLink; // checks a --redis-url Redis before nodes start
+    std::unique_ptr<QTimer> m_externalDeadline;
+    std::unique_ptr<RedisInstance> m_redis;
+    std::vector<std::unique_ptr<FarmNode>> m_nodes;
+    std::vector<ManagedProcess *> m_processes; // views into m_redis and m_nodes
+    std::vector<BackplaneMode> m_nodeModes;
+    std::map<const ManagedProcess *, RestartBackoff> m_backoff;
+    std::map<const ManagedProcess *, std::unique_ptr<QTimer>> m_restartTimers;
+    QList<quint16> m_ports;
+    QString m_nodeProgram;
+    QString m_redisUrl;
+    QByteArray m_redisPassword; // to nodes through the environment only
+    QByteArray m_adminToken;
+    QString m_lastError;
+    QElapsedTimer m_clock;
+    FarmState m_state = FarmState::Stopped;
+    BackplaneMode m_backplane = BackplaneMode::PubSub;
+    qint64 m_startupMs = 0;
+    int m_step = 0;
+    int m_totalSteps = 0;
+    int m_healthyNodes = 0;
+};
+
+} // namespace farmchat

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "protocol/backplanemode.h"
+#include "protocol/parseresult.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QString>
+
+namespace farmchat {
+
+// What a node's GET /health said the last time it was asked, as FarmNode
+// keeps it for the model: the GUI shows mode, Redis link and client count per
+// node from here. `reachable` is false (and `error` says why) when the last
+// poll got no valid answer.
+struct NodeHealth
+{
+    bool reachable = false;
+    QString error; // why the last poll failed; empty when reachable
+    QString nodeId;
+    quint16 port = 0;
+    BackplaneMode backplane = BackplaneMode::Off;
+    bool redisConnected = false;
+    QString lastBackplaneError;
+    int clients = 0;
+    QDateTime checkedAt;
+
+    // Parses the body of GET /health (untrusted: every field is checked).
+    static ParseResult<NodeHealth> fromJson(const QByteArray &body);
+    QJsonObject toJson() const;
+
+    // Same answer (ignores checkedAt): lets FarmNode signal only real changes.
+    bool sameAs(const NodeHealth &other) const;
+};
+
+} // namespace farmchat

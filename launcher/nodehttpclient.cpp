@@ -1,0 +1,85 @@
+#include "launcher/nodehttpclient.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+
+namespace farmchat {
+
+namespace {
+
+constexpr qint64 kMaxBodyBytes = 64 * 1024; // /health and admin answers are small
+
+QNetworkRequest makeRequest(const QUrl &node, const QString &path, int timeoutMs)
+{
+    QUrl url = node;
+    url.setPath(path);
+    QNetworkRequest request(url);
+    request.setTransferTimeout(timeoutMs);
+    request.setAttribute(
+        QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(
+        QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    return request;
+}
+
+// "HTTP 401: <first line of the body>" or the transport error.
+QString replyError(QNetworkReply &reply, const QByteArray &body)
+{
+    const int status = reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status == 0)
+        return reply.errorString();
+    QString text = QStringLiteral("HTTP %1").arg(status);
+    const QString detail = QString::fromUtf8(body.left(300)).section(u'\n', 0, 0).trimmed();
+    if (!detail.isEmpty())
+        text += QStringLiteral(": ") + detail;
+    return text;
+}
+
+bool succeeded(QNetworkReply &reply)
+{
+    const int status = reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    return reply.error() == QNetworkReply::NoError && status >= 200 && status < 300;
+}
+
+} // namespace
+
+NodeHttpClient::NodeHttpClient(QObject *parent) : QObject(parent)
+{
+    // Nodes are on loopback; an http_proxy from the environment must not intercept.
+    m_manager.setProxy(QNetworkProxy::NoProxy);
+}
+
+void NodeHttpClient::getHealth(const QUrl &node, int timeoutMs, QObject *context, HealthDone done)
+{
+    QNetworkReply *reply = m_manager.get(makeRequest(node, QStringLiteral("/health"), timeoutMs));
+    connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+    connect(reply, &QNetworkReply::finished, context, [reply, done = std::move(done)] {
+        const QByteArray body = reply->read(kMaxBodyBytes);
+        if (!succeeded(*reply)) {
+            done(ParseResult<NodeHealth>::failure(replyError(*reply, body)));
+            return;
+        }
+        done(NodeHealth::fromJson(body));
+    });
+}
+
+void NodeHttpClient::putBackplane(const QUrl &node, const QByteArray &adminToken,
+    BackplaneMode mode, int timeoutMs, QObject *context, AdminDone done)
+{
+    QNetworkRequest request = makeRequest(node, QStringLiteral("/admin/backplane"), timeoutMs);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setRawHeader("Authorization", "Bearer " + adminToken);
+    const QByteArray body = QJsonDocument(
+        QJsonObject {{QStringLiteral("mode"),
+            modeName(mode)}}).toJson(QJsonDocument::Compact);
+    QNetworkReply *reply = m_manager.put(request, body);
+    connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+    connect(reply, &QNetworkReply::finished, context, [reply, done = std::move(done)] {
+        const QByteArray answer = reply->read(kMaxBodyBytes);
+        done(succeeded(*reply) ? QString() : replyError(*reply, answer));
+    });
+}
+
+} // namespace farmchat

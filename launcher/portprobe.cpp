@@ -1,0 +1,55 @@
+#include "launcher/portprobe.h"
+
+#include "platform/portowner.h"
+
+#include <QTcpServer>
+
+#include <memory>
+#include <vector>
+
+namespace farmchat {
+
+QString PortProbe::check(quint16 port)
+{
+    if (port == 0)
+        return QStringLiteral("port 0 is not a port a farm process can be reached on");
+    QTcpServer server;
+    if (server.listen(QHostAddress::LocalHost, port))
+        return {};
+    if (server.serverError() == QAbstractSocket::AddressInUseError) {
+        const QString owner = describePortOwner(port);
+        return owner.isEmpty() ? QStringLiteral("port %1 is in use").arg(port)
+                               : QStringLiteral("port %1 is in use by %2").arg(port).arg(owner);
+    }
+    return QStringLiteral("port %1 cannot be used: %2").arg(port).arg(server.errorString());
+}
+
+QStringList PortProbe::check(const QList<quint16> &ports)
+{
+    QStringList problems;
+    for (const quint16 port : ports) {
+        const QString problem = check(port);
+        if (!problem.isEmpty())
+            problems << problem;
+    }
+    return problems;
+}
+
+QList<quint16> PortProbe::pickFree(int count, const QList<quint16> &avoid)
+{
+    std::vector<std::unique_ptr<QTcpServer>> held;
+    QList<quint16> ports;
+    // Bounded: the OS hands out distinct ephemeral ports; a few may be in `avoid`.
+    for (int attempt = 0; ports.size() < count && attempt < count + 64; ++attempt) {
+        auto server = std::make_unique<QTcpServer>();
+        if (!server->listen(QHostAddress::LocalHost, 0))
+            break;
+        const quint16 port = server->serverPort();
+        held.push_back(std::move(server));
+        if (!avoid.contains(port) && !ports.contains(port))
+            ports << port;
+    }
+    return ports;
+}
+
+} // namespace farmchat

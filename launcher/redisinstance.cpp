@@ -1,0 +1,173 @@
+#include "launcher/redisinstance.h"
+
+#include "launcher/managedprocess.h"
+#include "launcher/portprobe.h"
+#include "launcher/redisping.h"
+#include "launcher/secret.h"
+
+#include <QDir>
+#include <QLoggingCategory>
+
+namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcLauncherRedis, "farmchat.launcher.redis")
+
+RedisInstance::RedisInstance(const QString &program, ProcessGuard &guard, QObject *parent)
+    : QObject(parent)
+    , m_process(std::make_unique<ManagedProcess>(QStringLiteral("redis"), guard))
+    , m_ping(std::make_unique<RedisPing>())
+{
+    m_config.password = generateSecret(40);
+    m_process->setProgram(program, {QStringLiteral("-")});
+    // Redis needs none of the farm's secrets; its own password reaches it through stdin.
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
+    environment.remove(QStringLiteral("FARMCHAT_ADMIN_TOKEN"));
+    m_process->setEnvironment(environment);
+    connect(m_process.get(), &ManagedProcess::stateChanged, this, &RedisInstance::onStateChanged);
+    connect(m_ping.get(), &RedisPing::finished, this, [this](bool ok, const QString &error) {
+        if (m_process->state() != ProcessState::Starting)
+            return;
+        if (ok) {
+            m_process->markHealthy();
+            Q_EMIT ready();
+            return;
+        }
+        const QString why = describeFailure(QStringLiteral("did not answer PING: ") + error);
+        m_process->kill();
+        Q_EMIT failed(why);
+    });
+}
+
+RedisInstance::~RedisInstance() = default;
+
+QString RedisInstance::url() const
+{
+    return QStringLiteral("redis://127.0.0.1:%1/0").arg(m_config.port);
+}
+
+QString RedisInstance::directory() const
+{
+    return m_dir ? m_dir->path() : QString();
+}
+
+void RedisInstance::setLogFile(const QString &path)
+{
+    m_process->setLogFile(path);
+}
+
+void RedisInstance::start(quint16 port)
+{
+    if (isLive(m_process->state()))
+        return;
+    m_autoPort = port == 0;
+    m_portRetriesLeft = m_autoPort ? kPortRetries : 0;
+    if (m_autoPort) {
+        const QList<quint16> free = PortProbe::pickFree(1);
+        port = free.isEmpty() ? 0 : free.first();
+        if (port == 0) {
+            Q_EMIT failed(QStringLiteral("redis-server: no free port on 127.0.0.1"));
+            return;
+        }
+    }
+    m_config.port = port;
+    m_process->setPort(port);
+    restart();
+}
+
+void RedisInstance::restart()
+{
+    m_stopRequested = false;
+    if (isLive(m_process->state())) {
+        m_ping->cancel();
+        m_process->restart();
+        return;
+    }
+    m_process->start();
+}
+
+bool RedisInstance::prepareRun()
+{
+    if (!m_dir) {
+        m_dir = std::make_unique<QTemporaryDir>(
+            QDir::tempPath() + QStringLiteral("/farmchat-redis-XXXXXX"));
+        if (!m_dir->isValid()) {
+            const QString error = m_dir->errorString();
+            m_dir.reset();
+            m_process->kill();
+            Q_EMIT failed(QStringLiteral("redis-server: cannot create a temp dir: %1").arg(error));
+            return false;
+        }
+    }
+    m_config.directory = m_dir->path();
+    m_process->setPort(m_config.port);
+    m_process->setStandardInput(m_config.toConfigText());
+    return true;
+}
+
+void RedisInstance::stop()
+{
+    m_stopRequested = true;
+    m_ping->cancel();
+    if (isLive(m_process->state()))
+        m_process->stop();
+    else
+        m_dir.reset();
+}
+
+void RedisInstance::kill()
+{
+    m_ping->cancel();
+    m_process->kill();
+}
+
+void RedisInstance::onStateChanged()
+{
+    switch (m_process->state()) {
+    case ProcessState::Starting:
+        // Every run, restarts included, keeps port, password and dir.
+        if (prepareRun())
+            m_ping->start(
+                QStringLiteral("127.0.0.1"), m_config.port, m_config.password, m_readyTimeoutMs);
+        break;
+    case ProcessState::Stopped:
+        m_ping->cancel();
+        if (m_stopRequested)
+            m_dir.reset();
+        break;
+    case ProcessState::Exited:
+    case ProcessState::Crashed:
+        if (m_ping->isRunning()) {
+            m_ping->cancel();
+            // An auto-picked port can be taken between picking and binding.
+            if (m_autoPort && m_portRetriesLeft > 0
+                && m_process->exitReason().contains(u"in use")) {
+                --m_portRetriesLeft;
+                const QList<quint16> free = PortProbe::pickFree(1, {m_config.port});
+                if (!free.isEmpty()) {
+                    qCInfo(lcLauncherRedis, "port %u was taken meanwhile, trying %u", m_config.port,
+                        free.first());
+                    m_config.port = free.first();
+                    restart();
+                    return;
+                }
+            }
+            Q_EMIT failed(describeFailure(QStringLiteral("ended: ") + m_process->exitReason()));
+        }
+        break;
+    case ProcessState::Healthy:
+    case ProcessState::Stopping:
+        break;
+    }
+}
+
+QString RedisInstance::describeFailure(const QString &what) const
+{
+    QString text = QStringLiteral("redis-server on port %1 %2").arg(m_config.port).arg(what);
+    const QStringList lines = m_process->recentLines(5);
+    if (!lines.isEmpty())
+        text += QStringLiteral("; last output: ") + lines.join(QStringLiteral(" | "));
+    return text;
+}
+
+} // namespace farmchat

@@ -1,0 +1,73 @@
+#pragma once
+
+#include "launcher/redisconfig.h"
+
+#include <QObject>
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace farmchat {
+
+class ManagedProcess;
+class ProcessGuard;
+class RedisPing;
+
+// The farm's private redis-server: a free loopback port, a random strong
+// password, no persistence, its own temp dir, configured through stdin so the
+// password is never in argv. Healthy once it answers PING with that password.
+// restart() keeps port and password; the data is gone, which is the point of
+// that fault. Owned by FarmSupervisor.
+class RedisInstance : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int kDefaultReadyTimeoutMs = 10000;
+    static constexpr int kPortRetries = 3; // when an auto-picked port is taken meanwhile
+
+    // `program` is a redis-server found by ExecutableLocator; `guard` outlives this.
+    RedisInstance(const QString &program, ProcessGuard &guard, QObject *parent = nullptr);
+    ~RedisInstance() override;
+
+    ManagedProcess *process() const { return m_process.get(); }
+    quint16 port() const { return m_config.port; }
+    QByteArray password() const { return m_config.password; }
+    // redis://127.0.0.1:PORT/0: no password in it, safe to pass as an argument.
+    QString url() const;
+    // Its temp dir while it exists, else empty.
+    QString directory() const;
+    // The text fed to stdin (contains the password: for tests, never log it).
+    QByteArray configText() const { return m_config.toConfigText(); }
+
+    void setLogFile(const QString &path);
+    void setReadyTimeoutMs(int ms) { m_readyTimeoutMs = ms; }
+
+    // Starts on `port` (0: a free one). ready() or failed() follows.
+    void start(quint16 port = 0);
+    // SIGTERM (SIGKILL after the grace period); the temp dir goes once it exited.
+    void stop();
+    void kill();
+    // Same port and password, empty data.
+    void restart();
+
+Q_SIGNALS:
+    void ready();
+    // Why it did not come up, with its last output lines.
+    void failed(const QString &error);
+
+private:
+    void onStateChanged();
+    bool prepareRun();
+    QString describeFailure(const QString &what) const;
+
+    std::unique_ptr<ManagedProcess> m_process;
+    std::unique_ptr<RedisPing> m_ping;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    RedisConfig m_config;
+    int m_readyTimeoutMs = kDefaultReadyTimeoutMs;
+    int m_portRetriesLeft = 0;
+    bool m_autoPort = false;
+    bool m_stopRequested = false;
+};
+
+} // namespace farmchat

@@ -1,0 +1,155 @@
+#include "launcher/launcheroptions.h"
+
+#include <QTest>
+
+using namespace farmchat;
+
+class tst_LauncherOptions : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void defaults();
+    void valid_data();
+    void valid();
+    void usageErrors_data();
+    void usageErrors();
+    void helpAndVersion();
+};
+
+void tst_LauncherOptions::defaults()
+{
+    const auto parsed = LauncherOptions::parse({});
+    QVERIFY(parsed.options);
+    const LauncherOptions &o = *parsed.options;
+    QCOMPARE(o.farm.nodes, 2);
+    QCOMPARE(o.farm.requestedPorts(), (QList<quint16> {9090, 9091}));
+    QCOMPARE(o.farm.backplane, BackplaneMode::PubSub);
+    QVERIFY(!o.demo);
+    QVERIFY(!o.json);
+    QVERIFY(!o.farm.keepRunning);
+    QVERIFY(o.farm.logDir.isEmpty());
+}
+
+void tst_LauncherOptions::valid_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("nodes");
+    QTest::addColumn<QList<quint16>>("ports"); // empty: picked at start
+    QTest::addColumn<QString>("backplane");
+    QTest::addColumn<QString>("demoModes"); // comma-separated; empty: no demo
+    QTest::addRow("seed farm") << QStringList {"--nodes", "2", "--base-port", "9090"} << 2
+                               << QList<quint16> {9090, 9091} << "pubsub"
+                               << "";
+    QTest::addRow("equals form") << QStringList {"--nodes=4", "--base-port=7000"} << 4
+                                 << QList<quint16> {7000, 7001, 7002, 7003} << "pubsub"
+                                 << "";
+    QTest::addRow("auto ports") << QStringList {"--nodes", "3", "--base-port", "auto"} << 3
+                                << QList<quint16> {} << "pubsub"
+                                << "";
+    QTest::addRow("zero ports") << QStringList {"--base-port", "0"} << 2 << QList<quint16> {}
+                                << "pubsub"
+                                << "";
+    QTest::addRow("explicit ports set nodes") << QStringList {"--ports", "9090,9095,9099"} << 3
+                                              << QList<quint16> {9090, 9095, 9099} << "pubsub"
+                                              << "";
+    QTest::addRow("backplane") << QStringList {"--backplane", "streams"} << 2
+                               << QList<quint16> {9090, 9091} << "streams"
+                               << "";
+    QTest::addRow("demo default modes")
+        << QStringList {"--demo"} << 2 << QList<quint16> {9090, 9091} << "off"
+        << "off,pubsub,streams";
+    QTest::addRow("demo one mode")
+        << QStringList {"--demo", "--backplane", "off"} << 2 << QList<quint16> {9090, 9091} << "off"
+        << "off";
+    QTest::addRow("demo modes imply demo") << QStringList {"--demo-modes", "pubsub,off"} << 2
+                                           << QList<quint16> {9090, 9091} << "pubsub"
+                                           << "pubsub,off";
+    QTest::addRow("sixteen nodes") << QStringList {"--nodes", "16", "--base-port", "auto"} << 16
+                                   << QList<quint16> {} << "pubsub"
+                                   << "";
+}
+
+void tst_LauncherOptions::valid()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, nodes);
+    QFETCH(QList<quint16>, ports);
+    QFETCH(QString, backplane);
+    QFETCH(QString, demoModes);
+    const auto parsed = LauncherOptions::parse(arguments);
+    QVERIFY2(parsed.options, qPrintable(parsed.error));
+    QCOMPARE(parsed.exitCode, 0);
+    const LauncherOptions &o = *parsed.options;
+    QCOMPARE(o.farm.nodes, nodes);
+    QCOMPARE(o.farm.requestedPorts(), ports);
+    QCOMPARE(modeName(o.farm.backplane), backplane);
+    QCOMPARE(o.demo, !demoModes.isEmpty());
+    QStringList modes;
+    for (const BackplaneMode mode : o.demoModes)
+        modes << modeName(mode);
+    QCOMPARE(modes.join(u','), demoModes);
+}
+
+void tst_LauncherOptions::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("mentions");
+    QTest::addRow("unknown flag") << QStringList {"--bogus"} << "bogus";
+    QTest::addRow("positional") << QStringList {"extra"} << "extra";
+    QTest::addRow("nodes zero") << QStringList {"--nodes", "0"} << "--nodes";
+    QTest::addRow("nodes 17") << QStringList {"--nodes", "17"} << "--nodes";
+    QTest::addRow("nodes word") << QStringList {"--nodes", "two"} << "--nodes";
+    QTest::addRow("nodes missing value") << QStringList {"--nodes"} << "nodes";
+    QTest::addRow("base port word") << QStringList {"--base-port", "high"} << "--base-port";
+    QTest::addRow("base port too big") << QStringList {"--base-port", "70000"} << "--base-port";
+    QTest::addRow("base port no room")
+        << QStringList {"--nodes", "4", "--base-port", "65534"} << "room";
+    QTest::addRow("ports and base port")
+        << QStringList {"--ports", "1,2", "--base-port", "9000"} << "exclude";
+    QTest::addRow("ports bad item") << QStringList {"--ports", "9090,x"} << "--ports";
+    QTest::addRow("ports zero") << QStringList {"--ports", "9090,0"} << "--ports";
+    QTest::addRow("ports duplicate") << QStringList {"--ports", "9090,9090"} << "twice";
+    QTest::addRow("ports and nodes disagree")
+        << QStringList {"--nodes", "3", "--ports", "9090,9091"} << "ports";
+    QTest::addRow("bad backplane") << QStringList {"--backplane", "kafka"} << "kafka";
+    QTest::addRow("bad demo mode") << QStringList {"--demo-modes", "off,nope"} << "nope";
+    QTest::addRow("demo modes disagree")
+        << QStringList {"--backplane", "off", "--demo-modes", "pubsub"} << "disagree";
+    QTest::addRow("both redis") << QStringList {"--redis-server", "/x", "--redis-url",
+        "redis://h:1/0"} << "exclude";
+    QTest::addRow("password in url")
+        << QStringList {"--redis-url", "redis://:secret@127.0.0.1:6379/0"}
+        << "FARMCHAT_REDIS_PASSWORD";
+    QTest::addRow("not a redis url")
+        << QStringList {"--redis-url", "http://127.0.0.1/"} << "--redis-url";
+    QTest::addRow("given twice") << QStringList {"--nodes", "2", "--nodes", "3"}
+                                 << "more than once";
+}
+
+void tst_LauncherOptions::usageErrors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, mentions);
+    const auto parsed = LauncherOptions::parse(arguments);
+    QVERIFY(!parsed.options);
+    QCOMPARE(parsed.exitCode, 2);
+    QVERIFY2(parsed.error.contains(mentions), qPrintable(parsed.error));
+    QVERIFY(!parsed.error.contains(u'\n')); // one line
+    QVERIFY(!parsed.error.contains(u"secret")); // a password is never echoed
+}
+
+void tst_LauncherOptions::helpAndVersion()
+{
+    const auto help = LauncherOptions::parse({"--help"});
+    QVERIFY(!help.options);
+    QCOMPARE(help.exitCode, 0);
+    for (const char *flag : {"--nodes", "--base-port", "--ports", "--backplane", "--redis-server",
+             "--redis-url", "--log-dir", "--demo", "--json", "--keep-running"})
+        QVERIFY2(help.output.contains(QLatin1StringView(flag)), flag);
+    const auto version = LauncherOptions::parse({"--version"});
+    QCOMPARE(version.exitCode, 0);
+    QVERIFY(version.output.startsWith(QStringLiteral("farmchat-launcher ")));
+}
+
+QTEST_GUILESS_MAIN(tst_LauncherOptions)
+#include "tst_launcheroptions.moc"

@@ -1,0 +1,88 @@
+#include "launcher/portprobe.h"
+
+#include <QCoreApplication>
+#include <QTcpServer>
+#include <QTest>
+
+using namespace farmchat;
+
+class tst_PortProbe : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void freePortPasses();
+    void takenPortIsNamedWithItsOwner();
+    void listReportsOnlyTakenPorts();
+    void portZeroIsRefused();
+    void pickFreeGivesDistinctBindablePorts();
+    void pickFreeAvoids();
+};
+
+void tst_PortProbe::freePortPasses()
+{
+    const QList<quint16> ports = PortProbe::pickFree(1);
+    QCOMPARE(ports.size(), 1);
+    QCOMPARE(PortProbe::check(ports.first()), QString());
+}
+
+void tst_PortProbe::takenPortIsNamedWithItsOwner()
+{
+    QTcpServer listener;
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = listener.serverPort();
+    const QString problem = PortProbe::check(port);
+    QVERIFY2(
+        problem.startsWith(QStringLiteral("port %1 is in use").arg(port)), qPrintable(problem));
+#ifdef Q_OS_LINUX
+    // The OS tells who holds it: this very test.
+    QVERIFY2(problem.contains(QStringLiteral("pid %1").arg(QCoreApplication::applicationPid())),
+        qPrintable(problem));
+#endif
+    // A listener on every interface blocks the loopback port too.
+    QTcpServer wildcard;
+    QVERIFY(wildcard.listen(QHostAddress::AnyIPv4, 0));
+    QVERIFY(!PortProbe::check(wildcard.serverPort()).isEmpty());
+}
+
+void tst_PortProbe::listReportsOnlyTakenPorts()
+{
+    QTcpServer listener;
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    const QList<quint16> free = PortProbe::pickFree(2, {listener.serverPort()});
+    QCOMPARE(free.size(), 2);
+    const QStringList problems
+        = PortProbe::check(QList<quint16> {free[0], listener.serverPort(), free[1]});
+    QCOMPARE(problems.size(), 1);
+    QVERIFY(problems.first().contains(QString::number(listener.serverPort())));
+    QVERIFY(PortProbe::check(free).isEmpty());
+}
+
+void tst_PortProbe::portZeroIsRefused()
+{
+    QVERIFY(!PortProbe::check(quint16(0)).isEmpty());
+}
+
+void tst_PortProbe::pickFreeGivesDistinctBindablePorts()
+{
+    const QList<quint16> ports = PortProbe::pickFree(16);
+    QCOMPARE(ports.size(), 16);
+    for (qsizetype i = 0; i < ports.size(); ++i) {
+        QVERIFY(ports[i] != 0);
+        QCOMPARE(ports.indexOf(ports[i]), i);
+        QTcpServer server;
+        QVERIFY2(
+            server.listen(QHostAddress::LocalHost, ports[i]), qPrintable(server.errorString()));
+    }
+}
+
+void tst_PortProbe::pickFreeAvoids()
+{
+    const QList<quint16> first = PortProbe::pickFree(8);
+    const QList<quint16> second = PortProbe::pickFree(8, first);
+    QCOMPARE(second.size(), 8);
+    for (const quint16 port : second)
+        QVERIFY(!first.contains(port));
+}
+
+QTEST_GUILESS_MAIN(tst_PortProbe)
+#include "tst_portprobe.moc"

@@ -1,0 +1,95 @@
+#include "launcher/managedprocess.h"
+#include "launcher/redisconfig.h"
+#include "launcher/redisinstance.h"
+#include "launcher/secret.h"
+#include "platform/processguard.h"
+
+#include <QRegularExpression>
+#include <QTest>
+
+using namespace farmchat;
+
+// The private Redis's configuration: what goes to its stdin, and that the
+// password goes nowhere else.
+class tst_RedisConfig : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void configText();
+    void quoting_data();
+    void quoting();
+    void secrets();
+    void passwordNeverInArguments();
+};
+
+void tst_RedisConfig::configText()
+{
+    RedisConfig config;
+    config.port = 41234;
+    config.password = "abcDEF123";
+    config.directory = QStringLiteral("/tmp/farmchat redis");
+    const QList<QByteArray> lines = config.toConfigText().split('\n');
+    QVERIFY(lines.contains("port 41234"));
+    QVERIFY(lines.contains("bind 127.0.0.1 -::1"));
+    QVERIFY(lines.contains("protected-mode yes"));
+    QVERIFY(lines.contains("requirepass abcDEF123"));
+    QVERIFY(lines.contains("save \"\""));
+    QVERIFY(lines.contains("appendonly no"));
+    QVERIFY(lines.contains("dir \"/tmp/farmchat redis\""));
+    QVERIFY(lines.contains("daemonize no"));
+    // Nothing that would listen beyond loopback or persist data.
+    for (const QByteArray &line : lines) {
+        QVERIFY2(!line.startsWith("bind 0.0.0.0") && !line.startsWith("appendonly yes"),
+            line.constData());
+    }
+}
+
+void tst_RedisConfig::quoting_data()
+{
+    QTest::addColumn<QByteArray>("input");
+    QTest::addColumn<QByteArray>("quoted");
+    QTest::addRow("plain") << QByteArray("/tmp/x") << QByteArray("\"/tmp/x\"");
+    QTest::addRow("space") << QByteArray("/a b") << QByteArray("\"/a b\"");
+    QTest::addRow("quote") << QByteArray("a\"b") << QByteArray("\"a\\\"b\"");
+    QTest::addRow("backslash") << QByteArray("C:\\tmp") << QByteArray("\"C:\\\\tmp\"");
+    QTest::addRow("newline cannot inject a directive")
+        << QByteArray("x\nrequirepass y") << QByteArray("\"x\\x0arequirepass y\"");
+    QTest::addRow("utf8 kept") << QByteArray("/tmp/caf\xc3\xa9")
+                               << QByteArray("\"/tmp/caf\xc3\xa9\"");
+}
+
+void tst_RedisConfig::quoting()
+{
+    QFETCH(QByteArray, input);
+    QFETCH(QByteArray, quoted);
+    QCOMPARE(quoteRedisConfigString(input), quoted);
+}
+
+void tst_RedisConfig::secrets()
+{
+    const QByteArray a = generateSecret();
+    const QByteArray b = generateSecret();
+    QVERIFY(a.size() >= 32);
+    QVERIFY(a != b);
+    QVERIFY(QRegularExpression(QStringLiteral("^[A-Za-z0-9]+$"))
+                .match(QString::fromLatin1(a))
+                .hasMatch());
+    QCOMPARE(generateSecret(64).size(), 64);
+}
+
+void tst_RedisConfig::passwordNeverInArguments()
+{
+    ProcessGuard guard;
+    RedisInstance redis(QStringLiteral("/usr/bin/redis-server"), guard);
+    RedisInstance other(QStringLiteral("/usr/bin/redis-server"), guard);
+    QVERIFY(redis.password().size() >= 32);
+    QVERIFY(redis.password() != other.password());
+    // The config comes through stdin: the command line is only "-".
+    QCOMPARE(redis.process()->arguments(), QStringList {QStringLiteral("-")});
+    QVERIFY(redis.configText().contains(QByteArray("requirepass " + redis.password() + "\n")));
+    QVERIFY(!redis.url().contains(QString::fromLatin1(redis.password())));
+    QVERIFY(redis.url().startsWith(QStringLiteral("redis://127.0.0.1:")));
+}
+
+QTEST_GUILESS_MAIN(tst_RedisConfig)
+#include "tst_redisconfig.moc"
