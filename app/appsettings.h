@@ -1,0 +1,45 @@
+#pragma once
+
+#include "protocol/backplanemode.h"
+
+#include <QByteArray>
+#include <QStringList>
+
+class QSettings;
+
+namespace farmchat {
+
+struct AppOptions;
+
+// What the desktop app remembers between runs (farm size, ports, mode, pane
+// names, window layout). load() treats the settings file as untrusted input:
+// anything out of range falls back to the default. MainWindow loads it at
+// start and saves it on close; CLI flags override it for one run.
+struct AppSettings
+{
+    static constexpr int kMinNodes = 1;
+    static constexpr int kMaxNodes = 8;
+    static constexpr int kDefaultNodes = 2;
+    static constexpr quint16 kMinPort = 1024;
+    static constexpr quint16 kDefaultBasePort = 9090;
+
+    int nodes = kDefaultNodes;
+    quint16 basePort = kDefaultBasePort;
+    // Off by default: the first thing a new user sees is the problem.
+    BackplaneMode backplane = BackplaneMode::Off;
+    QStringList paneNames; // the name typed into each pane, by pane index
+    QByteArray geometry; // QMainWindow::saveGeometry()
+    QByteArray windowState; // QMainWindow::saveState()
+
+    static AppSettings load(QSettings &settings);
+    void save(QSettings &settings) const;
+    // Flags given on the command line win over remembered values.
+    void apply(const AppOptions &options);
+    // The name pane `index` starts with: the remembered one, else "user-N".
+    QString paneName(int index) const;
+    void setPaneName(int index, const QString &name);
+    // Highest port a farm of `nodes` nodes from `basePort` uses fits in 16 bits.
+    static bool portsFit(quint16 basePort, int nodes) { return int(basePort) + nodes - 1 <= 65535; }
+};
+
+} // namespace farmchat

@@ -1,0 +1,192 @@
+#include "app/chatpane.h"
+
+#include "app/farmworkspace.h"
+#include "app/messagedelegate.h"
+#include "app/messagelistmodel.h"
+#include "app/nodepalette.h"
+#include "app/panesession.h"
+
+#include <QEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QScrollBar>
+#include <QVBoxLayout>
+
+namespace farmchat {
+
+ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
+    : QWidget(parent), m_workspace(workspace), m_index(index), m_session(workspace.pane(index))
+{
+    Q_ASSERT(m_session);
+    setObjectName(QStringLiteral("chatPane%1").arg(index + 1));
+
+    m_light = new QLabel(QStringLiteral("●"), this);
+    m_title = new QLabel(this);
+    QFont titleFont = m_title->font();
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    m_title->setText(
+        QStringLiteral("%1  ·  port %2").arg(m_session->nodeId()).arg(m_session->nodeUrl().port()));
+    m_state = new QLabel(this);
+    m_state->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_name = new QLineEdit(m_session->name(), this);
+    m_name->setPlaceholderText(tr("your name"));
+    m_name->setToolTip(tr("The name this pane chats under (Enter to apply)"));
+    m_name->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('M')) * 10);
+    m_name->setAccessibleName(tr("Name in pane %1").arg(index + 1));
+
+    auto *header = new QHBoxLayout;
+    header->addWidget(m_light);
+    header->addWidget(m_title);
+    header->addWidget(m_state, 1);
+    header->addWidget(m_name);
+
+    m_list = new QListView(this);
+    m_list->setModel(&m_session->messages());
+    m_delegate = new MessageDelegate(
+        m_list, [this](const QString &node) { return m_workspace.nodeIndexOf(node); }, m_list);
+    m_list->setItemDelegate(m_delegate);
+    m_list->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_list->setSelectionMode(QAbstractItemView::NoSelection);
+    m_list->setFocusPolicy(Qt::NoFocus);
+    m_list->setAccessibleName(tr("Messages in pane %1").arg(index + 1));
+    // Follow the conversation unless the user scrolled up to read.
+    auto *model = &m_session->messages();
+    connect(model, &QAbstractItemModel::rowsAboutToBeInserted, m_list, [this] {
+        m_list->setProperty("follow",
+            m_list->verticalScrollBar()->value() >= m_list->verticalScrollBar()->maximum() - 2);
+    });
+    connect(model, &QAbstractItemModel::rowsInserted, m_list, [this] {
+        if (m_list->property("follow").toBool())
+            m_list->scrollToBottom();
+    });
+
+    m_input = new QLineEdit(this);
+    m_input->setPlaceholderText(tr("Type a message and press Enter"));
+    m_input->setAccessibleName(tr("Message input of pane %1").arg(index + 1));
+    m_input->setClearButtonEnabled(true);
+    m_note = new QLabel(this);
+    m_note->setWordWrap(true);
+    m_note->hide();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(header);
+    layout->addWidget(m_list, 1);
+    layout->addWidget(m_note);
+    layout->addWidget(m_input);
+
+    connect(m_input, &QLineEdit::returnPressed, this, &ChatPane::send);
+    connect(m_name, &QLineEdit::editingFinished, this, [this] {
+        const QString name = m_name->text().trimmed();
+        if (const QString problem = checkUserName(name); !problem.isEmpty()) {
+            showNote(problem, true);
+            m_name->setText(m_session ? m_session->name() : QString());
+            return;
+        }
+        if (m_session && name != m_session->name())
+            m_workspace.setPaneName(m_index, name);
+    });
+    connect(m_session, &PaneSession::stateChanged, this, &ChatPane::updateState);
+    connect(m_session, &PaneSession::sendFinished, this,
+        [this](const QString &text, const QString &, const QString &error) {
+            if (error.isEmpty())
+                return;
+            // Nothing the user typed is lost: it goes back into the input line.
+            if (m_input->text().isEmpty())
+                m_input->setText(text);
+            showNote(tr("not sent: %1").arg(error), true);
+        });
+    connect(m_session, &PaneSession::errorOccurred, this,
+        [this](const QString &error) { showNote(error, true); });
+    connect(m_session, &PaneSession::caughtUp, this, [this](int fetched) {
+        if (fetched > 0)
+            showNote(
+                tr("caught up %n message(s) from History (marked ↺)", nullptr, fetched), false);
+    });
+    updateState();
+}
+
+ChatPane::~ChatPane() = default;
+
+QString ChatPane::stateText() const
+{
+    return m_state->text();
+}
+
+void ChatPane::focusInput()
+{
+    m_input->setFocus(Qt::TabFocusReason);
+}
+
+void ChatPane::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange)
+        updateState();
+    QWidget::changeEvent(event);
+}
+
+void ChatPane::updateState()
+{
+    if (!m_session)
+        return;
+    const bool dark = nodepalette::isDark(palette());
+    QColor light;
+    QString text;
+    switch (m_session->state()) {
+    case HubConnection::State::Connected:
+        light = nodepalette::good(dark);
+        text = tr("connected");
+        m_note->hide();
+        break;
+    case HubConnection::State::Connecting:
+        light = nodepalette::warn(dark);
+        text = tr("connecting…");
+        break;
+    case HubConnection::State::Reconnecting:
+        light = nodepalette::bad(dark);
+        text = tr("disconnected — reconnecting…");
+        break;
+    case HubConnection::State::Disconnected:
+        light = nodepalette::bad(dark);
+        text = tr("disconnected");
+        break;
+    }
+    m_light->setStyleSheet(QStringLiteral("color: %1").arg(light.name()));
+    m_light->setToolTip(text);
+    m_state->setText(text);
+    m_state->setToolTip(m_session->lastError());
+}
+
+void ChatPane::send()
+{
+    const QString text = m_input->text();
+    if (text.trimmed().isEmpty())
+        return;
+    if (const QString problem = checkMessageText(text); !problem.isEmpty()) {
+        showNote(problem, true); // kept in the input line to fix
+        return;
+    }
+    if (!m_session || m_session->state() != HubConnection::State::Connected) {
+        showNote(tr("not connected to %1 yet; your text is kept")
+                     .arg(m_session ? m_session->nodeId() : QString()),
+            true);
+        return;
+    }
+    m_input->clear();
+    m_workspace.sendFrom(m_index, text);
+}
+
+void ChatPane::showNote(const QString &text, bool error)
+{
+    const bool dark = nodepalette::isDark(palette());
+    m_note->setStyleSheet(
+        error ? QStringLiteral("color: %1").arg(nodepalette::bad(dark).name()) : QString());
+    m_note->setText(text);
+    m_note->show();
+}
+
+} // namespace farmchat

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "client/hubconnection.h"
+
+#include <QPointer>
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QListView;
+
+namespace farmchat {
+
+class FarmWorkspace;
+class MessageDelegate;
+class PaneSession;
+
+// One chat pane: a real client of one node. Header with node name, port and
+// a state light (green connected, amber connecting, red disconnected), the
+// pane's name, the message list (QListView + MessageDelegate over the
+// session's MessageListModel) and an input line where Enter sends. Shows a
+// PaneSession of FarmWorkspace; owns no socket itself.
+class ChatPane : public QWidget
+{
+    Q_OBJECT
+public:
+    ChatPane(FarmWorkspace &workspace, int index, QWidget *parent = nullptr);
+    ~ChatPane() override;
+
+    int index() const { return m_index; }
+    QLineEdit *input() const { return m_input; }
+    QLineEdit *nameEdit() const { return m_name; }
+    QListView *messageView() const { return m_list; }
+    // "connected", "connecting", "disconnected: <why> — reconnecting…"
+    QString stateText() const;
+    // Puts the keyboard focus on the input line.
+    void focusInput();
+
+private:
+    void updateState();
+    void send();
+    void showNote(const QString &text, bool error);
+    void changeEvent(QEvent *event) override;
+
+    FarmWorkspace &m_workspace;
+    const int m_index;
+    QPointer<PaneSession> m_session;
+    QLabel *m_light = nullptr;
+    QLabel *m_title = nullptr;
+    QLabel *m_state = nullptr;
+    QLineEdit *m_name = nullptr;
+    QListView *m_list = nullptr;
+    MessageDelegate *m_delegate = nullptr;
+    QLineEdit *m_input = nullptr;
+    QLabel *m_note = nullptr;
+};
+
+} // namespace farmchat

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "protocol/backplanemode.h"
+
+#include <QList>
+#include <QWidget>
+
+class QAbstractButton;
+class QAction;
+class QButtonGroup;
+class QCheckBox;
+class QGridLayout;
+class QLabel;
+class QPushButton;
+
+namespace farmchat {
+
+class FarmWorkspace;
+
+// The "Faults & controls" dock: the backplane switch for the whole farm
+// (live, panes stay connected), Redis stop / kill / restart, and per node
+// kill / restart / cut off the backplane, each with the state it is in now.
+// Every button calls FarmSupervisor through FarmWorkspace; the panes, the
+// matrix and the topology react to what then happens.
+class ControlsPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWidget *parent = nullptr);
+
+    // Shows `mode` as the farm's without emitting modeChosen().
+    void setMode(BackplaneMode mode);
+    QAbstractButton *modeButton(BackplaneMode mode) const;
+    QPushButton *redisButton(const QString &what) const; // "stop", "kill", "restart"
+    QPushButton *nodeButton(int node, const QString &what) const; // "kill", "restart"
+    QCheckBox *cutOffBox(int node) const;
+    QString nodeStateText(int node) const;
+    QString redisStateText() const;
+
+Q_SIGNALS:
+    void modeChosen(farmchat::BackplaneMode mode);
+
+private:
+    struct NodeRow
+    {
+        QLabel *name;
+        QLabel *state;
+        QPushButton *kill;
+        QPushButton *restart;
+        QCheckBox *cutOff;
+    };
+    void rebuildNodes();
+    void refresh();
+
+    FarmWorkspace &m_workspace;
+    QButtonGroup *m_modes;
+    QLabel *m_redisState;
+    QPushButton *m_redisStop;
+    QPushButton *m_redisKill;
+    QPushButton *m_redisRestart;
+    QGridLayout *m_nodeGrid;
+    QList<NodeRow> m_nodes; // widgets are children of this
+};
+
+} // namespace farmchat

@@ -1,0 +1,88 @@
+#include "app/deliverymatrixview.h"
+
+#include "app/deliverymatrixmodel.h"
+#include "app/farmworkspace.h"
+#include "app/nodepalette.h"
+
+#include <QEvent>
+#include <QHeaderView>
+#include <QLabel>
+#include <QScrollBar>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace farmchat {
+
+DeliveryMatrixView::DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent)
+    : QWidget(parent)
+    , m_workspace(workspace)
+    , m_model(new DeliveryMatrixModel(workspace.tracker(), this))
+    , m_table(new QTableView(this))
+    , m_totals(new QLabel(this))
+{
+    m_model->setDark(nodepalette::isDark(palette()));
+    m_table->setModel(m_model);
+    m_table->setObjectName(QStringLiteral("deliveryMatrix"));
+    m_table->setSelectionMode(QAbstractItemView::NoSelection);
+    m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideRight);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(
+        DeliveryMatrixModel::kMessageColumn, QHeaderView::Stretch);
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(
+        fontMetrics().height() + fontMetrics().height() / 3);
+
+    auto *legend = new QLabel(this);
+    legend->setTextFormat(Qt::PlainText);
+    legend->setWordWrap(true);
+    legend->setText(tr("✓ delivered (ms)   ✕ missing / did not cross (hatched)   ⧉ duplicated   "
+                       "◷ late   ⇅ out of order   … pending   ! unexpected"));
+    m_totals->setTextFormat(Qt::PlainText);
+    m_totals->setWordWrap(true);
+    m_totals->setObjectName(QStringLiteral("matrixTotals"));
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_table, 1);
+    layout->addWidget(legend);
+    layout->addWidget(m_totals);
+
+    // Keep the newest message in sight while the user has not scrolled up.
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
+        QScrollBar *bar = m_table->verticalScrollBar();
+        if (bar->value() >= bar->maximum() - m_table->verticalHeader()->defaultSectionSize() * 2)
+            m_table->scrollToBottom();
+    });
+    connect(&workspace.tracker(), &DeliveryTracker::totalsChanged, this,
+        &DeliveryMatrixView::updateTotals);
+    // Row labels: who said what (the tracker keeps ids only).
+    connect(&workspace, &FarmWorkspace::messageSent, this,
+        [this](
+            int, const QString &id, const QString &label) { m_model->setMessageText(id, label); });
+    updateTotals();
+}
+
+DeliveryMatrixView::~DeliveryMatrixView() = default;
+
+QString DeliveryMatrixView::totalsText() const
+{
+    return m_totals->text();
+}
+
+void DeliveryMatrixView::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange)
+        m_model->setDark(nodepalette::isDark(palette()));
+    QWidget::changeEvent(event);
+}
+
+void DeliveryMatrixView::updateTotals()
+{
+    QStringList lines;
+    for (const BackplaneMode mode :
+        {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams})
+        lines << m_model->totalsText(mode);
+    m_totals->setText(lines.join(u'\n'));
+}
+
+} // namespace farmchat

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QTableView;
+
+namespace farmchat {
+
+class DeliveryMatrixModel;
+class FarmWorkspace;
+
+// The Delivery matrix dock's content: every message × every pane as a table
+// (DeliveryMatrixModel), a legend, and the totals per backplane mode — the
+// view that makes "who received what" visible at a glance.
+class DeliveryMatrixView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent = nullptr);
+    ~DeliveryMatrixView() override;
+
+    DeliveryMatrixModel &model() { return *m_model; }
+    QTableView *table() const { return m_table; }
+    QString totalsText() const;
+
+protected:
+    void changeEvent(QEvent *event) override;
+
+private:
+    void updateTotals();
+
+    FarmWorkspace &m_workspace;
+    DeliveryMatrixModel *m_model; // child of this
+    QTableView *m_table;
+    QLabel *m_totals;
+};
+
+} // namespace farmchat

@@ -1,0 +1,207 @@
+#include "app/farmbar.h"
+
+#include "app/appsettings.h"
+#include "app/nodepalette.h"
+#include "launcher/portprobe.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+
+namespace farmchat {
+
+namespace {
+
+constexpr int kCheckDelayMs = 200;
+constexpr int kRecheckMs = 3000;
+
+} // namespace
+
+FarmBar::FarmBar(QWidget *parent)
+    : QWidget(parent)
+    , m_nodes(new QSpinBox(this))
+    , m_basePort(new QSpinBox(this))
+    , m_portStatus(new QLabel(this))
+    , m_mode(new QComboBox(this))
+    , m_launch(new QPushButton(tr("&Launch"), this))
+    , m_stop(new QPushButton(tr("&Stop"), this))
+    , m_progress(new QProgressBar(this))
+    , m_progressText(new QLabel(this))
+{
+    m_nodes->setRange(AppSettings::kMinNodes, AppSettings::kMaxNodes);
+    m_nodes->setValue(AppSettings::kDefaultNodes);
+    m_nodes->setToolTip(tr("How many chat nodes the farm runs (1–8)"));
+    m_nodes->setAccessibleName(tr("Node count"));
+    m_basePort->setRange(AppSettings::kMinPort, 65535);
+    m_basePort->setValue(AppSettings::kDefaultBasePort);
+    m_basePort->setGroupSeparatorShown(false);
+    m_basePort->setToolTip(tr("Nodes listen on this port and the ones after it, on 127.0.0.1"));
+    m_basePort->setAccessibleName(tr("Base port"));
+    m_mode->addItem(tr("off"), int(BackplaneMode::Off));
+    m_mode->addItem(tr("pub/sub"), int(BackplaneMode::PubSub));
+    m_mode->addItem(tr("streams"), int(BackplaneMode::Streams));
+    m_mode->setToolTip(tr("Backplane: off (each node alone), Redis pub/sub, or Redis streams. "
+                          "Switches live while the farm runs."));
+    m_mode->setAccessibleName(tr("Backplane mode"));
+    m_launch->setToolTip(tr("Start Redis and the nodes, and open a chat pane on each (Ctrl+L)"));
+    m_stop->setToolTip(tr("Stop every node and Redis (Ctrl+Shift+L)"));
+    m_progress->setTextVisible(false);
+    m_progress->setMaximumWidth(fontMetrics().averageCharWidth() * 16);
+    m_progress->hide();
+    m_portStatus->setTextFormat(Qt::PlainText);
+
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto label = [this](const QString &text, QWidget *buddy) {
+        auto *l = new QLabel(text, this);
+        l->setBuddy(buddy);
+        return l;
+    };
+    layout->addWidget(label(tr("&Nodes"), m_nodes));
+    layout->addWidget(m_nodes);
+    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addWidget(label(tr("Base &port"), m_basePort));
+    layout->addWidget(m_basePort);
+    layout->addWidget(m_portStatus);
+    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addWidget(label(tr("&Backplane"), m_mode));
+    layout->addWidget(m_mode);
+    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addWidget(m_launch);
+    layout->addWidget(m_stop);
+    layout->addWidget(m_progress);
+    layout->addWidget(m_progressText, 1);
+
+    m_checkTimer.setSingleShot(true);
+    m_checkTimer.setInterval(kCheckDelayMs);
+    connect(&m_checkTimer, &QTimer::timeout, this, &FarmBar::checkPorts);
+    m_recheckTimer.setInterval(kRecheckMs);
+    connect(&m_recheckTimer, &QTimer::timeout, this, &FarmBar::checkPorts);
+    connect(m_nodes, &QSpinBox::valueChanged, this, &FarmBar::scheduleCheck);
+    connect(m_basePort, &QSpinBox::valueChanged, this, &FarmBar::scheduleCheck);
+    connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
+    connect(m_stop, &QPushButton::clicked, this, &FarmBar::stopRequested);
+    connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeChosen(mode()); });
+    setFarmState(FarmState::Stopped);
+    scheduleCheck();
+}
+
+int FarmBar::nodes() const
+{
+    return m_nodes->value();
+}
+
+quint16 FarmBar::basePort() const
+{
+    return quint16(m_basePort->value());
+}
+
+BackplaneMode FarmBar::mode() const
+{
+    return BackplaneMode(m_mode->currentData().toInt());
+}
+
+void FarmBar::setNodes(int nodes)
+{
+    m_nodes->setValue(nodes);
+}
+
+void FarmBar::setBasePort(quint16 port)
+{
+    m_basePort->setValue(port);
+}
+
+void FarmBar::setMode(BackplaneMode mode)
+{
+    m_mode->setCurrentIndex(m_mode->findData(int(mode)));
+}
+
+void FarmBar::setFarmState(FarmState state)
+{
+    m_state = state;
+    const bool stopped = state == FarmState::Stopped;
+    m_nodes->setEnabled(stopped);
+    m_basePort->setEnabled(stopped);
+    m_launch->setEnabled(stopped);
+    m_stop->setEnabled(state == FarmState::Starting || state == FarmState::Running);
+    m_mode->setEnabled(state != FarmState::Starting && state != FarmState::Stopping);
+    m_progress->setVisible(state == FarmState::Starting || state == FarmState::Stopping);
+    if (state == FarmState::Stopping) {
+        m_progress->setRange(0, 0); // busy
+        m_progressText->setText(tr("stopping the farm…"));
+    } else if (state != FarmState::Starting) {
+        m_progressText->clear();
+    }
+    if (stopped) {
+        m_recheckTimer.start();
+        scheduleCheck();
+    } else {
+        // While it runs the ports are the farm's own.
+        m_recheckTimer.stop();
+        m_checkTimer.stop();
+        showPortProblem({});
+    }
+}
+
+void FarmBar::setProgress(int step, int total, const QString &text)
+{
+    m_progress->setRange(0, qMax(1, total));
+    m_progress->setValue(step);
+    m_progressText->setText(QStringLiteral("%1 (%2/%3)").arg(text).arg(step).arg(total));
+}
+
+void FarmBar::scheduleCheck()
+{
+    if (m_state == FarmState::Stopped)
+        m_checkTimer.start();
+}
+
+void FarmBar::checkPorts()
+{
+    if (m_state != FarmState::Stopped)
+        return;
+    const int n = nodes();
+    const int base = m_basePort->value();
+    if (!AppSettings::portsFit(quint16(base), n)) {
+        showPortProblem(
+            tr("ports %1–%2 do not exist; lower the base port").arg(base).arg(base + n - 1));
+        return;
+    }
+    QList<quint16> ports;
+    for (int i = 0; i < n; ++i)
+        ports << quint16(base + i);
+    // A bind and close per port: fast enough for the GUI thread, a few ports at a time.
+    const QStringList problems = PortProbe::check(ports);
+    if (problems.isEmpty())
+        showPortProblem({});
+    else if (problems.size() == 1)
+        showPortProblem(problems.first());
+    else
+        showPortProblem(tr("%1 (and %2 more)").arg(problems.first()).arg(problems.size() - 1));
+}
+
+void FarmBar::showPortProblem(const QString &problem)
+{
+    if (problem == m_portProblem)
+        return;
+    m_portProblem = problem;
+    const QColor bad = nodepalette::bad(nodepalette::isDark(palette()));
+    if (problem.isEmpty()) {
+        m_basePort->setStyleSheet({});
+        m_portStatus->clear();
+        m_portStatus->setToolTip({});
+    } else {
+        m_basePort->setStyleSheet(
+            QStringLiteral("QSpinBox { border: 2px solid %1; color: %1; }").arg(bad.name()));
+        m_portStatus->setStyleSheet(QStringLiteral("color: %1").arg(bad.name()));
+        m_portStatus->setText(QStringLiteral("✕ ") + problem);
+        m_portStatus->setToolTip(
+            tr("Pick another base port, or stop what holds it. Launch would fail."));
+    }
+    Q_EMIT portProblemChanged(problem);
+}
+
+} // namespace farmchat

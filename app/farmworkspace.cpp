@@ -1,0 +1,137 @@
+#include "app/farmworkspace.h"
+
+#include "app/appsettings.h"
+#include "app/panesession.h"
+#include "launcher/farmnode.h"
+
+namespace farmchat {
+
+FarmWorkspace::FarmWorkspace(QObject *parent)
+    : QObject(parent)
+    , m_supervisor(std::make_unique<FarmSupervisor>())
+    , m_tracker(std::make_unique<DeliveryTracker>())
+{
+    m_clock.start();
+    connect(m_supervisor.get(), &FarmSupervisor::started, this, &FarmWorkspace::createPanes);
+    connect(m_supervisor.get(), &FarmSupervisor::stateChanged, this, [this](FarmState state) {
+        if (state == FarmState::Stopping)
+            clearPanes();
+    });
+}
+
+FarmWorkspace::~FarmWorkspace()
+{
+    // Panes first: their sockets should close before the nodes go.
+    clearPanes();
+}
+
+PaneSession *FarmWorkspace::pane(int index) const
+{
+    return index >= 0 && index < paneCount() ? m_panes[size_t(index)].get() : nullptr;
+}
+
+void FarmWorkspace::launch(const FarmConfig &config)
+{
+    clearPanes();
+    m_tracker->clear();
+    m_supervisor->start(config);
+}
+
+void FarmWorkspace::stop()
+{
+    clearPanes();
+    m_supervisor->stop();
+}
+
+void FarmWorkspace::setPaneName(int index, const QString &name)
+{
+    if (index < 0 || index >= AppSettings::kMaxNodes)
+        return;
+    while (m_paneNames.size() <= index)
+        m_paneNames << QString();
+    m_paneNames[index] = name;
+    if (PaneSession *session = pane(index))
+        session->setName(name);
+}
+
+QString FarmWorkspace::paneName(int index) const
+{
+    const QString name = m_paneNames.value(index);
+    return name.isEmpty() ? QStringLiteral("user-%1").arg(index + 1) : name;
+}
+
+void FarmWorkspace::createPanes()
+{
+    clearPanes();
+    m_nodeIndex.clear();
+    for (int i = 0; i < m_supervisor->nodeCount(); ++i) {
+        FarmNode *node = m_supervisor->node(i);
+        m_nodeIndex.insert(node->name(), i);
+        auto session = std::make_unique<PaneSession>(i, node->name(), node->url(), *m_tracker);
+        PaneSession *raw = session.get();
+        connect(raw, &PaneSession::messageArrived, this,
+            [this, i](const ChatMessage &message, bool fromHistory) {
+                m_rate.add(m_clock.elapsed());
+                Q_EMIT messageSeen(
+                    nodeIndexOf(message.node), i, message.via, fromHistory, message.id);
+            });
+        connect(raw, &PaneSession::accepted, this,
+            [this, i, raw](const QString &id, const QString &text) {
+                Q_EMIT messageSent(i, id, raw->name() + QStringLiteral(": ") + text);
+            });
+        session->setName(paneName(i));
+        session->start();
+        m_panes.push_back(std::move(session));
+    }
+    Q_EMIT panesCreated();
+}
+
+void FarmWorkspace::clearPanes()
+{
+    if (m_panes.empty())
+        return;
+    Q_EMIT panesAboutToClear();
+    for (const auto &session : m_panes)
+        session->stop();
+    // Views may hold pointers into the sessions until they hear panesCleared().
+    std::vector<std::unique_ptr<PaneSession>> gone;
+    gone.swap(m_panes);
+    Q_EMIT panesCleared();
+}
+
+void FarmWorkspace::sendFrom(int index, const QString &text)
+{
+    if (PaneSession *session = pane(index))
+        session->send(text, m_supervisor->nodeBackplane(index));
+}
+
+void FarmWorkspace::setBackplane(BackplaneMode mode)
+{
+    m_supervisor->setBackplane(mode);
+}
+
+void FarmWorkspace::setCutOff(int index, bool cut)
+{
+    m_supervisor->setNodeBackplane(index, cut ? BackplaneMode::Off : m_supervisor->backplane());
+}
+
+bool FarmWorkspace::isCutOff(int index) const
+{
+    return index >= 0 && index < m_supervisor->nodeCount()
+        && m_supervisor->nodeBackplane(index) == BackplaneMode::Off
+        && m_supervisor->backplane() != BackplaneMode::Off;
+}
+
+void FarmWorkspace::clearMatrix()
+{
+    m_tracker->clear();
+    for (const auto &session : m_panes)
+        m_tracker->addPane(session->paneId(), session->nodeId());
+}
+
+double FarmWorkspace::messagesPerSecond() const
+{
+    return m_rate.perSecond(m_clock.elapsed());
+}
+
+} // namespace farmchat

@@ -1,0 +1,44 @@
+// farmchat: the desktop app (see --help). Parses the command line before any
+// window exists, so --help and --version work without a display.
+#include "app/appoptions.h"
+#include "app/mainwindow.h"
+#include "platform/signalwatcher.h"
+#include "protocol/version.h"
+#include "resources/appicon.h"
+
+#include <QApplication>
+#include <QSettings>
+
+#include <cstdio>
+
+int main(int argc, char **argv)
+{
+    QStringList arguments;
+    for (int i = 1; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    const farmchat::AppOptionsParse parsed = farmchat::AppOptions::parse(arguments);
+    if (!parsed.options) {
+        if (!parsed.output.isEmpty())
+            std::fputs(parsed.output.toUtf8().constData(), stdout);
+        if (!parsed.error.isEmpty())
+            std::fprintf(stderr, "farmchat: %s\nTry 'farmchat --help'.\n",
+                parsed.error.toUtf8().constData());
+        return parsed.exitCode;
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("FarmChat"));
+    QApplication::setOrganizationName(QStringLiteral("FarmChat"));
+    QApplication::setApplicationVersion(QStringLiteral(FARMCHAT_VERSION));
+    QApplication::setDesktopFileName(farmchat::appId());
+    QApplication::setWindowIcon(farmchat::appIcon());
+
+    farmchat::MainWindow window(*parsed.options);
+    // SIGTERM / SIGINT: close like the user did, which stops the farm first.
+    farmchat::SignalWatcher watcher;
+    QObject::connect(
+        &watcher, &farmchat::SignalWatcher::terminationRequested, &window, &QWidget::close);
+    QObject::connect(&window, &farmchat::MainWindow::closedAndStopped, &app, &QApplication::quit);
+    window.show();
+    return app.exec();
+}

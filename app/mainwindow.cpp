@@ -1,0 +1,427 @@
+#include "app/mainwindow.h"
+
+#include "app/chatpane.h"
+#include "app/controlspanel.h"
+#include "app/deliverymatrixview.h"
+#include "app/farmbar.h"
+#include "app/farmworkspace.h"
+#include "app/guideddemo.h"
+#include "app/logbuffer.h"
+#include "app/logsview.h"
+#include "app/panegrid.h"
+#include "app/topologyview.h"
+#include "launcher/managedprocess.h"
+#include "launcher/redisinstance.h"
+#include "protocol/version.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+
+namespace farmchat {
+
+namespace {
+
+constexpr int kStatusRefreshMs = 500;
+
+QString modeTitle(BackplaneMode mode)
+{
+    switch (mode) {
+    case BackplaneMode::Off:
+        return QStringLiteral("off");
+    case BackplaneMode::PubSub:
+        return QStringLiteral("pub/sub");
+    case BackplaneMode::Streams:
+        return QStringLiteral("streams");
+    }
+    return {};
+}
+
+} // namespace
+
+MainWindow::MainWindow(
+    const AppOptions &options, std::unique_ptr<QSettings> settings, QWidget *parent)
+    : QMainWindow(parent)
+    , m_settings(settings ? std::move(settings) : std::make_unique<QSettings>())
+    , m_workspace(std::make_unique<FarmWorkspace>())
+    , m_logs(std::make_unique<LogBuffer>())
+{
+    setWindowTitle(tr("FarmChat — web farm and Redis backplane demo"));
+    setObjectName(QStringLiteral("mainWindow"));
+    m_remembered = AppSettings::load(*m_settings);
+    m_remembered.apply(options);
+    m_mode = m_remembered.backplane;
+    m_autostart = options.autostart;
+    for (int i = 0; i < AppSettings::kMaxNodes; ++i)
+        m_workspace->setPaneName(i, m_remembered.paneName(i));
+
+    m_demo = std::make_unique<GuidedDemo>(GuidedDemo::Hooks {
+        [this](int pane, const QString &text) { m_workspace->sendFrom(pane, text); },
+        [this](BackplaneMode mode, std::function<void(const QString &)> done) {
+            if (m_workspace->supervisor().state() != FarmState::Running)
+                return done(tr("the farm is not running"));
+            connect(
+                &m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished, m_demo.get(),
+                [done](BackplaneMode, int, const QString &error) { done(error); },
+                Qt::SingleShotConnection);
+            chooseMode(mode);
+        }});
+
+    m_bar = new FarmBar(this);
+    m_bar->setNodes(m_remembered.nodes);
+    m_bar->setBasePort(m_remembered.basePort);
+    m_bar->setMode(m_mode);
+    auto *toolbar = addToolBar(tr("Farm"));
+    toolbar->setObjectName(QStringLiteral("farmToolBar"));
+    toolbar->setMovable(false);
+    toolbar->addWidget(m_bar);
+
+    m_grid = new PaneGrid(*m_workspace, this);
+    m_grid->setIdleText(
+        tr("No farm yet.\n\nPress Launch (Ctrl+L) to start %1 chat nodes and a private Redis on "
+           "this computer. A chat pane opens on every node: type in one and watch whether "
+           "the others see it.\n\nHelp → What am I looking at? explains the idea.")
+            .arg(m_remembered.nodes));
+    setCentralWidget(m_grid);
+
+    createActions();
+    createDocks();
+    wireFarm();
+
+    m_farmStatus = new QLabel(this);
+    m_redisStatus = new QLabel(this);
+    m_rateStatus = new QLabel(this);
+    statusBar()->addPermanentWidget(m_farmStatus);
+    statusBar()->addPermanentWidget(m_redisStatus);
+    statusBar()->addPermanentWidget(m_rateStatus);
+    auto *statusTimer = new QTimer(this);
+    connect(statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    statusTimer->start(kStatusRefreshMs);
+    updateStatus();
+
+    const int em = fontMetrics().height();
+    resize(em * 80, em * 50);
+    if (!m_remembered.geometry.isEmpty())
+        restoreGeometry(m_remembered.geometry);
+    if (!m_remembered.windowState.isEmpty())
+        restoreState(m_remembered.windowState);
+}
+
+MainWindow::~MainWindow()
+{
+    // Views go before the workspace they show (QWidget children die in ~QWidget, after this body).
+    m_demo.reset();
+    delete takeCentralWidget();
+    for (QDockWidget *dock : findChildren<QDockWidget *>())
+        delete dock;
+}
+
+QAction *MainWindow::action(const QString &name) const
+{
+    return findChild<QAction *>(name);
+}
+
+void MainWindow::createActions()
+{
+    auto make = [this](const QString &name, const QString &text, const QList<QKeySequence> &keys) {
+        auto *a = new QAction(text, this);
+        a->setObjectName(name);
+        a->setShortcuts(keys);
+        a->setShortcutContext(Qt::ApplicationShortcut);
+        addAction(a);
+        return a;
+    };
+    QMenu *farm = menuBar()->addMenu(tr("&Farm"));
+    QAction *launchAction
+        = make(QStringLiteral("launch"), tr("&Launch"), {QKeySequence(Qt::CTRL | Qt::Key_L)});
+    connect(launchAction, &QAction::triggered, this, &MainWindow::launch);
+    QAction *stopAction = make(
+        QStringLiteral("stop"), tr("&Stop"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L)});
+    connect(stopAction, &QAction::triggered, this, &MainWindow::stopFarm);
+    QAction *cycle = make(QStringLiteral("cycleMode"), tr("&Cycle backplane mode"),
+        {QKeySequence(Qt::CTRL | Qt::Key_B)});
+    connect(cycle, &QAction::triggered, this, &MainWindow::cycleMode);
+    QAction *demo = make(
+        QStringLiteral("guidedDemo"), tr("&Guided demo"), {QKeySequence(Qt::CTRL | Qt::Key_D)});
+    demo->setToolTip(
+        tr("Send a scripted conversation with the backplane off, then pub/sub, then streams"));
+    connect(demo, &QAction::triggered, this, &MainWindow::startGuidedDemo);
+    QAction *quit = make(QStringLiteral("quit"), tr("&Quit"), {QKeySequence(Qt::CTRL | Qt::Key_Q)});
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+    farm->addActions({launchAction, stopAction, cycle, demo});
+    farm->addSeparator();
+    farm->addAction(quit);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    QAction *next = make(QStringLiteral("nextPane"), tr("&Next pane"),
+        {QKeySequence(Qt::CTRL | Qt::Key_Tab), QKeySequence(Qt::Key_F6)});
+    connect(next, &QAction::triggered, this, [this] { m_grid->focusPane(1); });
+    QAction *previous = make(QStringLiteral("previousPane"), tr("&Previous pane"),
+        {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Backtab),
+            QKeySequence(Qt::SHIFT | Qt::Key_F6)});
+    connect(previous, &QAction::triggered, this, [this] { m_grid->focusPane(-1); });
+    QAction *clear = make(QStringLiteral("clearMatrix"), tr("&Clear delivery matrix"),
+        {QKeySequence(Qt::CTRL | Qt::Key_K)});
+    connect(clear, &QAction::triggered, this, [this] { m_workspace->clearMatrix(); });
+    m_viewMenu->addActions({next, previous, clear});
+    m_viewMenu->addSeparator();
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *what = make(
+        QStringLiteral("whatIsThis"), tr("&What am I looking at?"), {QKeySequence::HelpContents});
+    connect(what, &QAction::triggered, this, [this] {
+        showInfo(tr("What am I looking at?"),
+            tr("1. A real-time chat scaled out to a \"web farm\": several chat servers (nodes) "
+               "behind one address.\n"
+               "2. Each pane here is a client connected to a different node, like users sent to "
+               "different servers.\n"
+               "3. With the backplane OFF a node only tells its own clients: the others never see "
+               "the message.\n"
+               "4. A Redis backplane (pub/sub or streams) relays every message to every node, so "
+               "everyone sees it.\n"
+               "5. The delivery matrix and topology show each message's path; the Faults dock lets "
+               "you break things."));
+    });
+    QAction *about = make(QStringLiteral("about"), tr("&About FarmChat"), {});
+    connect(about, &QAction::triggered, this, [this] {
+        showInfo(tr("About FarmChat"),
+            tr("FarmChat %1\n\nLaunches a local web farm — N SignalR chat nodes and a private "
+               "redis-server — "
+               "opens a chat pane on every node, and shows how messages cross nodes with the Redis "
+               "backplane "
+               "off, pub/sub or streams: what is delivered, lost, duplicated or reordered.")
+                .arg(QStringLiteral(FARMCHAT_VERSION)));
+    });
+    help->addActions({what, about});
+}
+
+QDockWidget *MainWindow::addDock(
+    const QString &objectName, const QString &title, QWidget *content, Qt::DockWidgetArea area)
+{
+    auto *dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName);
+    dock->setWidget(content);
+    addDockWidget(area, dock);
+    m_viewMenu->addAction(dock->toggleViewAction());
+    return dock;
+}
+
+void MainWindow::createDocks()
+{
+    m_matrix = new DeliveryMatrixView(*m_workspace);
+    m_topology = new TopologyView(*m_workspace);
+    m_logsView = new LogsView(*m_logs);
+    m_controls = new ControlsPanel(*m_workspace, action(QStringLiteral("guidedDemo")));
+    m_controls->setMode(m_mode);
+    QDockWidget *matrix = addDock(
+        QStringLiteral("matrixDock"), tr("Delivery matrix"), m_matrix, Qt::RightDockWidgetArea);
+    QDockWidget *topology = addDock(
+        QStringLiteral("topologyDock"), tr("Topology"), m_topology, Qt::RightDockWidgetArea);
+    addDock(QStringLiteral("controlsDock"), tr("Faults && controls"), m_controls,
+        Qt::LeftDockWidgetArea);
+    QDockWidget *logs
+        = addDock(QStringLiteral("logsDock"), tr("Logs"), m_logsView, Qt::BottomDockWidgetArea);
+    splitDockWidget(matrix, topology, Qt::Vertical);
+    const int em = fontMetrics().height();
+    resizeDocks({matrix}, {em * 30}, Qt::Horizontal);
+    resizeDocks({logs}, {em * 8}, Qt::Vertical);
+}
+
+void MainWindow::wireFarm()
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    connect(m_bar, &FarmBar::launchRequested, this, &MainWindow::launch);
+    connect(m_bar, &FarmBar::stopRequested, this, &MainWindow::stopFarm);
+    connect(m_bar, &FarmBar::modeChosen, this, &MainWindow::chooseMode);
+    connect(m_controls, &ControlsPanel::modeChosen, this, &MainWindow::chooseMode);
+    connect(&farm, &FarmSupervisor::progress, m_bar, &FarmBar::setProgress);
+    connect(&farm, &FarmSupervisor::stateChanged, this, [this](FarmState state) {
+        m_bar->setFarmState(state);
+        action(QStringLiteral("launch"))->setEnabled(state == FarmState::Stopped);
+        action(QStringLiteral("stop"))
+            ->setEnabled(state == FarmState::Starting || state == FarmState::Running);
+        if (state != FarmState::Running)
+            m_demo->cancel();
+        updateStatus();
+    });
+    connect(&farm, &FarmSupervisor::logLine, m_logs.get(), &LogBuffer::append);
+    connect(&farm, &FarmSupervisor::error, this, [this](const QString &text) {
+        m_logs->append(QStringLiteral("farmchat"), text);
+        if (m_workspace->supervisor().state() == FarmState::Starting)
+            showError(tr("The farm did not start"), text);
+        else
+            statusBar()->showMessage(text, 10000);
+    });
+    connect(&farm, &FarmSupervisor::started, this, [this] {
+        statusBar()->showMessage(tr("Farm up in %1 ms. Type in a pane and press Enter.")
+                                     .arg(m_workspace->supervisor().startupMs()),
+            8000);
+    });
+    connect(&farm, &FarmSupervisor::backplaneRequestFinished, this,
+        [this](BackplaneMode mode, int node, const QString &error) {
+            if (!error.isEmpty())
+                statusBar()->showMessage(
+                    tr("Switching to %1 failed: %2").arg(modeTitle(mode), error), 10000);
+            else if (node < 0)
+                statusBar()->showMessage(
+                    tr("Backplane is now %1 on every node; the panes stayed connected.")
+                        .arg(modeTitle(mode)),
+                    6000);
+        });
+    connect(&farm, &FarmSupervisor::stopped, this, [this] {
+        if (m_closing) {
+            Q_EMIT closedAndStopped();
+            close();
+        }
+    });
+    connect(m_demo.get(), &GuidedDemo::narration, this, [this](const QString &text) {
+        statusBar()->showMessage(text);
+        m_logs->append(QStringLiteral("demo"), text);
+    });
+    connect(m_demo.get(), &GuidedDemo::finished, this, [this](bool ok, const QString &error) {
+        if (!ok)
+            statusBar()->showMessage(error, 10000);
+    });
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_autostart && !m_autostarted) {
+        m_autostarted = true;
+        QTimer::singleShot(0, this, &MainWindow::launch);
+    }
+}
+
+void MainWindow::launch()
+{
+    if (m_workspace->supervisor().state() != FarmState::Stopped)
+        return;
+    FarmConfig config;
+    config.nodes = m_bar->nodes();
+    config.basePort = m_bar->basePort();
+    config.backplane = m_mode;
+    if (const QString problem = config.validate(); !problem.isEmpty())
+        return showError(tr("The farm cannot start"), problem);
+    m_logs->clear();
+    m_workspace->launch(config);
+}
+
+void MainWindow::stopFarm()
+{
+    m_demo->cancel();
+    m_workspace->stop();
+}
+
+void MainWindow::chooseMode(BackplaneMode mode)
+{
+    m_mode = mode;
+    m_bar->setMode(mode);
+    m_controls->setMode(mode);
+    if (m_workspace->supervisor().state() == FarmState::Running)
+        m_workspace->setBackplane(mode);
+    updateStatus();
+}
+
+void MainWindow::cycleMode()
+{
+    chooseMode(BackplaneMode((int(m_mode) + 1) % 3));
+}
+
+void MainWindow::startGuidedDemo()
+{
+    if (m_workspace->supervisor().state() != FarmState::Running || m_workspace->paneCount() == 0) {
+        statusBar()->showMessage(
+            tr("Launch the farm first (Ctrl+L), then start the guided demo."), 8000);
+        return;
+    }
+    m_demo->start(GuidedDemo::script(m_workspace->paneCount()));
+}
+
+QString MainWindow::farmStatusText() const
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QString text = tr("Farm: %1").arg(farmStateName(farm.state()));
+    if (farm.state() == FarmState::Running)
+        text += tr(" · %1 node(s) · %2").arg(farm.nodeCount()).arg(modeTitle(farm.backplane()));
+    return text;
+}
+
+QString MainWindow::redisStatusText() const
+{
+    RedisInstance *redis = m_workspace->supervisor().redis();
+    if (!redis)
+        return tr("Redis: —");
+    return tr("Redis: %1").arg(processStateName(redis->process()->state()));
+}
+
+QString MainWindow::rateText() const
+{
+    return tr("%1 msg/s").arg(m_workspace->messagesPerSecond(), 0, 'f', 0);
+}
+
+void MainWindow::updateStatus()
+{
+    m_farmStatus->setText(farmStatusText());
+    m_redisStatus->setText(redisStatusText());
+    m_rateStatus->setText(rateText());
+}
+
+void MainWindow::showError(const QString &title, const QString &text)
+{
+    // open(), not exec(): a window-modal box without a nested event loop.
+    auto *box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("errorBox"));
+    box->setTextFormat(Qt::PlainText);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::showInfo(const QString &title, const QString &text)
+{
+    auto *box = new QMessageBox(QMessageBox::Information, title, text, QMessageBox::Ok, this);
+    box->setTextFormat(Qt::PlainText);
+    box->setIconPixmap(windowIcon().pixmap(fontMetrics().height() * 4));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void MainWindow::saveSettings()
+{
+    m_remembered.nodes = m_bar->nodes();
+    m_remembered.basePort = m_bar->basePort();
+    m_remembered.backplane = m_mode;
+    for (int i = 0; i < AppSettings::kMaxNodes; ++i) {
+        const QString name = m_workspace->paneName(i);
+        m_remembered.setPaneName(
+            i, name == QStringLiteral("user-%1").arg(i + 1) ? QString() : name);
+    }
+    m_remembered.geometry = saveGeometry();
+    m_remembered.windowState = saveState();
+    m_remembered.save(*m_settings);
+    m_settings->sync();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (!m_closing)
+        saveSettings();
+    if (m_workspace->supervisor().state() == FarmState::Stopped) {
+        event->accept();
+        return;
+    }
+    // Stop the farm first and close when it has stopped (FarmSupervisor::stopped).
+    m_closing = true;
+    statusBar()->showMessage(tr("Stopping the farm before closing…"));
+    stopFarm();
+    event->ignore();
+}
+
+} // namespace farmchat

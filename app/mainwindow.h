@@ -1,0 +1,103 @@
+#pragma once
+
+#include "app/appoptions.h"
+#include "app/appsettings.h"
+#include "launcher/farmsupervisor.h"
+
+#include <QMainWindow>
+#include <QSettings>
+
+#include <memory>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+
+namespace farmchat {
+
+class ControlsPanel;
+class DeliveryMatrixView;
+class FarmBar;
+class FarmWorkspace;
+class GuidedDemo;
+class LogBuffer;
+class LogsView;
+class PaneGrid;
+class TopologyView;
+
+// The FarmChat window. It composes the views — FarmBar on top, PaneGrid in
+// the middle, docks for the delivery matrix, topology, logs and controls, a
+// status bar — and wires them to FarmWorkspace, which owns everything that
+// runs. It keeps no socket, process or protocol logic of its own.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    // `settings` null: the user's default QSettings for FarmChat.
+    explicit MainWindow(const AppOptions &options = {},
+        std::unique_ptr<QSettings> settings = nullptr, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    FarmWorkspace &workspace() { return *m_workspace; }
+    FarmBar *farmBar() const { return m_bar; }
+    PaneGrid *paneGrid() const { return m_grid; }
+    DeliveryMatrixView *matrixView() const { return m_matrix; }
+    TopologyView *topologyView() const { return m_topology; }
+    LogsView *logsView() const { return m_logsView; }
+    ControlsPanel *controls() const { return m_controls; }
+    GuidedDemo &guidedDemo() { return *m_demo; }
+    QAction *action(const QString &name) const; // by objectName, e.g. "launch"
+    BackplaneMode mode() const { return m_mode; }
+    QString farmStatusText() const;
+    QString redisStatusText() const;
+    QString rateText() const;
+
+public Q_SLOTS:
+    void launch();
+    void stopFarm();
+    // Live while the farm runs; otherwise the mode the next launch uses.
+    void chooseMode(farmchat::BackplaneMode mode);
+    void cycleMode();
+    void startGuidedDemo();
+
+Q_SIGNALS:
+    // The window closed and the farm (if any) has stopped: nothing is left running.
+    void closedAndStopped();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void createActions();
+    void createDocks();
+    void wireFarm();
+    void updateStatus();
+    void showError(const QString &title, const QString &text);
+    void showInfo(const QString &title, const QString &text);
+    void saveSettings();
+    QDockWidget *addDock(
+        const QString &objectName, const QString &title, QWidget *content, Qt::DockWidgetArea area);
+
+    std::unique_ptr<QSettings> m_settings;
+    AppSettings m_remembered;
+    std::unique_ptr<FarmWorkspace> m_workspace;
+    std::unique_ptr<LogBuffer> m_logs;
+    std::unique_ptr<GuidedDemo> m_demo;
+    FarmBar *m_bar = nullptr;
+    PaneGrid *m_grid = nullptr;
+    DeliveryMatrixView *m_matrix = nullptr;
+    TopologyView *m_topology = nullptr;
+    LogsView *m_logsView = nullptr;
+    ControlsPanel *m_controls = nullptr;
+    QLabel *m_farmStatus = nullptr;
+    QLabel *m_redisStatus = nullptr;
+    QLabel *m_rateStatus = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    BackplaneMode m_mode = BackplaneMode::Off;
+    bool m_autostart = false;
+    bool m_autostarted = false;
+    bool m_closing = false; // close requested; waiting for the farm to stop
+};
+
+} // namespace farmchat

@@ -1,0 +1,189 @@
+#include "app/messagedelegate.h"
+
+#include "app/messagelistmodel.h"
+#include "app/nodepalette.h"
+#include "protocol/chatmessage.h"
+
+#include <QAbstractItemView>
+#include <QDateTime>
+#include <QPainter>
+#include <QPainterPath>
+#include <QTextLayout>
+
+#include <cmath>
+
+namespace farmchat {
+
+namespace {
+
+constexpr int kMaxCachedHeights = 20000;
+
+// Words wrap at spaces; a word longer than the line (a URL, a paste) breaks
+// anywhere rather than running out of the pane.
+QTextOption wrapOption()
+{
+    QTextOption option(Qt::AlignLeft | Qt::AlignTop);
+    option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    return option;
+}
+
+int wrappedHeight(const QString &text, const QFont &font, int width)
+{
+    QTextLayout layout(text, font);
+    layout.setTextOption(wrapOption());
+    layout.beginLayout();
+    qreal height = 0;
+    for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+        line.setLineWidth(width);
+        height += line.height();
+    }
+    layout.endLayout();
+    return qMax(QFontMetrics(font).height(), int(std::ceil(height)));
+}
+
+QString viaMarker(Via via, bool fromHistory)
+{
+    QString marker;
+    if (via == Via::PubSub)
+        marker = QStringLiteral("⇄ pubsub");
+    else if (via == Via::Streams)
+        marker = QStringLiteral("⇄ streams");
+    if (fromHistory)
+        marker += marker.isEmpty() ? QStringLiteral("↺ history") : QStringLiteral(" ↺ history");
+    return marker;
+}
+
+} // namespace
+
+// Every size comes from the font, so the layout scales with DPI and font size.
+struct MessageDelegate::Metrics
+{
+    int pad;
+    int lineHeight;
+    int badgeWidth;
+    QFont bold;
+    QFont small;
+};
+
+MessageDelegate::MessageDelegate(QAbstractItemView *view, NodeIndex nodeIndex, QObject *parent)
+    : QStyledItemDelegate(parent), m_view(view), m_nodeIndex(std::move(nodeIndex))
+{ }
+
+QString MessageDelegate::badgeText(const QString &nodeId)
+{
+    const qsizetype dash = nodeId.lastIndexOf(u'-');
+    return dash >= 0 && dash + 1 < nodeId.size() ? nodeId.mid(dash + 1) : nodeId;
+}
+
+MessageDelegate::Metrics MessageDelegate::metrics(const QStyleOptionViewItem &option) const
+{
+    Metrics m;
+    const QFontMetrics fm(option.font);
+    m.pad = qMax(2, fm.height() / 4);
+    m.lineHeight = fm.height();
+    m.bold = option.font;
+    m.bold.setBold(true);
+    m.small = option.font;
+    m.small.setPointSizeF(option.font.pointSizeF() > 0 ? option.font.pointSizeF() * 0.85 : 8.0);
+    m.badgeWidth = QFontMetrics(m.small).horizontalAdvance(QStringLiteral("00000")) + 2 * m.pad;
+    return m;
+}
+
+int MessageDelegate::textWidth() const
+{
+    return qMax(50, m_view->viewport()->width());
+}
+
+QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    const int width = textWidth();
+    if (width != m_cachedWidth || m_heights.size() > kMaxCachedHeights) {
+        m_heights.clear();
+        m_cachedWidth = width;
+    }
+    const quint64 serial = index.data(MessageListModel::SerialRole).toULongLong();
+    if (const auto it = m_heights.constFind(serial); it != m_heights.cend())
+        return {width, *it};
+    const Metrics m = metrics(option);
+    const int textLeft = m.pad + m.badgeWidth + m.pad + 1;
+    const int textHeight = wrappedHeight(index.data(MessageListModel::TextRole).toString(),
+        option.font, qMax(20, width - textLeft - m.pad));
+    const int height = m.pad + m.lineHeight + textHeight + 2 * m.pad;
+    m_heights.insert(serial, height);
+    return {width, height};
+}
+
+void MessageDelegate::paint(
+    QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    const Metrics m = metrics(option);
+    const QPalette &palette = option.palette;
+    const bool dark = nodepalette::isDark(palette);
+    const QRect r = option.rect;
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    if (option.state & QStyle::State_Selected)
+        painter->fillRect(r, palette.highlight());
+    else if (index.data(MessageListModel::OwnRole).toBool())
+        painter->fillRect(r, palette.alternateBase());
+
+    const QString node = index.data(MessageListModel::NodeRole).toString();
+    const auto via = Via(index.data(MessageListModel::ViaRole).toInt());
+    const bool fromHistory = index.data(MessageListModel::HistoryRole).toBool();
+    const QString warning = index.data(MessageListModel::WarningRole).toString();
+    const QColor text
+        = fromHistory ? palette.color(QPalette::PlaceholderText) : palette.color(QPalette::Text);
+
+    // Origin-node badge.
+    const QColor badge = nodepalette::nodeColour(m_nodeIndex ? m_nodeIndex(node) : -1, dark);
+    const QRect badgeRect(r.left() + m.pad, r.top() + m.pad, m.badgeWidth, m.lineHeight);
+    QPainterPath path;
+    path.addRoundedRect(badgeRect, m.pad, m.pad);
+    painter->fillPath(path, badge);
+    painter->setFont(m.small);
+    painter->setPen(nodepalette::textOn(badge));
+    painter->drawText(badgeRect, Qt::AlignCenter, badgeText(node));
+
+    // Sender, markers, time on the first line.
+    const int left = badgeRect.right() + m.pad + 1;
+    QRect line(left, r.top() + m.pad, r.right() - left - m.pad, m.lineHeight);
+    const QString time
+        = QDateTime::fromMSecsSinceEpoch(index.data(MessageListModel::SentAtRole).toLongLong())
+              .toString(QStringLiteral("HH:mm:ss"));
+    painter->setPen(palette.color(QPalette::PlaceholderText));
+    painter->drawText(line, Qt::AlignRight | Qt::AlignVCenter, time);
+    const int timeWidth = QFontMetrics(m.small).horizontalAdvance(time) + m.pad;
+    line.setRight(line.right() - timeWidth);
+
+    painter->setFont(m.bold);
+    painter->setPen(text);
+    const QString from = QFontMetrics(m.bold).elidedText(
+        index.data(MessageListModel::FromRole).toString(), Qt::ElideRight, line.width() / 2);
+    painter->drawText(line, Qt::AlignLeft | Qt::AlignVCenter, from);
+    int x = line.left() + QFontMetrics(m.bold).horizontalAdvance(from) + m.pad;
+
+    painter->setFont(m.small);
+    const QString marker = viaMarker(via, fromHistory);
+    if (!marker.isEmpty()) {
+        painter->setPen(via == Via::Local ? palette.color(QPalette::PlaceholderText)
+                                          : palette.color(QPalette::Link));
+        painter->drawText(QRect(x, line.top(), line.right() - x, line.height()),
+            Qt::AlignLeft | Qt::AlignVCenter, marker);
+        x += QFontMetrics(m.small).horizontalAdvance(marker) + m.pad;
+    }
+    if (!warning.isEmpty()) {
+        painter->setPen(nodepalette::warn(dark));
+        painter->drawText(QRect(x, line.top(), qMax(0, line.right() - x), line.height()),
+            Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("⚠ may not reach everyone"));
+    }
+
+    // The text: plain, wrapped; QPainter::drawText never interprets markup.
+    painter->setFont(option.font);
+    painter->setPen(text);
+    const QRectF body(left, r.top() + m.pad + m.lineHeight, r.right() - left - m.pad,
+        r.bottom() - (r.top() + m.pad + m.lineHeight) - m.pad);
+    painter->drawText(body, index.data(MessageListModel::TextRole).toString(), wrapOption());
+    painter->restore();
+}
+
+} // namespace farmchat

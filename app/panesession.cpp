@@ -1,0 +1,126 @@
+#include "app/panesession.h"
+
+#include "app/messagelistmodel.h"
+#include "client/deliverytracker.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcAppPane, "farmchat.app.pane")
+
+namespace {
+
+ChatClientOptions paneClientOptions()
+{
+    ChatClientOptions options;
+    // A pane should come back within a couple of seconds of its node, not ten.
+    options.hub.reconnect.maxDelayMs = 2000;
+    options.hub.reconnect.baseDelayMs = 250;
+    // A pane opened on a running conversation shows the recent past.
+    options.historyOnJoin = true;
+    options.historyPageSize = 200;
+    options.maxHistoryPages = 5;
+    return options;
+}
+
+} // namespace
+
+PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &nodeUrl,
+    DeliveryTracker &tracker, QObject *parent)
+    : QObject(parent)
+    , m_index(index)
+    , m_paneId(QStringLiteral("pane-%1").arg(index + 1))
+    , m_nodeId(nodeId)
+    , m_tracker(tracker)
+    , m_client(std::make_unique<ChatClient>(nodeUrl, paneClientOptions()))
+    , m_messages(std::make_unique<MessageListModel>())
+{
+    m_tracker.addPane(m_paneId, m_nodeId);
+    m_retryTimer.setSingleShot(true);
+    m_retryTimer.setInterval(kRetryMs);
+    connect(&m_retryTimer, &QTimer::timeout, this, [this] {
+        if (m_wanted)
+            m_client->start();
+    });
+    HubConnection &hub = m_client->connection();
+    connect(&hub, &HubConnection::stateChanged, this, &PaneSession::stateChanged);
+    connect(&hub, &HubConnection::disconnected, this, [this](const QString &reason) {
+        m_lastError = reason;
+        // HubConnection does not retry a first connect that failed, nor after
+        // giving up; a pane keeps trying for as long as it is wanted.
+        if (m_wanted)
+            m_retryTimer.start();
+    });
+    connect(&hub, &HubConnection::reconnecting, this,
+        [this](const QString &reason) { m_lastError = reason; });
+    connect(m_client.get(), &ChatClient::messageReceived, this, &PaneSession::onMessage);
+    connect(m_client.get(), &ChatClient::duplicateSuppressed, this, [this](const ChatMessage &m) {
+        // Not shown again, but the matrix counts the second copy.
+        m_tracker.recordReceived(m_paneId, m, QDateTime::currentMSecsSinceEpoch(), false);
+    });
+    connect(m_client.get(), &ChatClient::deliveryWarning, this,
+        [this](const QString &id, const QString &text) { m_messages->setWarning(id, text); });
+    connect(m_client.get(), &ChatClient::errorOccurred, this, [this](const QString &error) {
+        qCInfo(lcAppPane, "%s: %s", qPrintable(m_paneId), qPrintable(error));
+        Q_EMIT errorOccurred(error);
+    });
+    connect(m_client.get(), &ChatClient::caughtUp, this,
+        [this](const QString &, int fetched) { Q_EMIT caughtUp(fetched); });
+}
+
+PaneSession::~PaneSession() = default;
+
+void PaneSession::start()
+{
+    m_wanted = true;
+    m_client->start();
+}
+
+void PaneSession::stop()
+{
+    m_wanted = false;
+    m_retryTimer.stop();
+    m_client->stop();
+}
+
+void PaneSession::setName(const QString &name)
+{
+    m_client->setName(name, [this, name](const QString &error) {
+        if (!error.isEmpty())
+            Q_EMIT errorOccurred(QStringLiteral("name '%1' refused: %2").arg(name, error));
+    });
+}
+
+void PaneSession::send(const QString &text, BackplaneMode modeAtSend)
+{
+    const qint64 sentAt = QDateTime::currentMSecsSinceEpoch();
+    m_client->send(text, ChatClient::kLobby,
+        [this, text, modeAtSend, sentAt](const QString &id, const QString &error) {
+            if (error.isEmpty()) {
+                Q_EMIT accepted(id, text);
+                SentMessage sent;
+                sent.id = id;
+                sent.senderPane = m_paneId;
+                sent.room = ChatClient::kLobby;
+                sent.originNode = m_nodeId;
+                sent.mode = modeAtSend;
+                sent.sentAtMs = sentAt;
+                m_tracker.recordSent(sent);
+            }
+            Q_EMIT sendFinished(text, id, error);
+        });
+}
+
+void PaneSession::onMessage(const ChatMessage &message, bool fromHistory)
+{
+    m_tracker.recordReceived(m_paneId, message, QDateTime::currentMSecsSinceEpoch(), fromHistory);
+    // The id comes back in the Completion, which may trail the broadcast; a
+    // pane is the only client of its node, so name and node identify its own.
+    const bool own = message.node == m_nodeId && message.from == m_client->name();
+    m_messages->append(message, fromHistory, own);
+    Q_EMIT messageArrived(message, fromHistory);
+}
+
+} // namespace farmchat

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "client/chatclient.h"
+#include "protocol/backplanemode.h"
+
+#include <QObject>
+#include <QTimer>
+#include <QUrl>
+
+#include <memory>
+
+namespace farmchat {
+
+class DeliveryTracker;
+class MessageListModel;
+
+// The non-visual half of one chat pane: a ChatClient of one node, the pane's
+// message list, and the wiring that reports every send and every arrival to
+// the farm's DeliveryTracker. ChatPane shows it; FarmWorkspace makes one per
+// node when the farm is up. Reconnecting and the History catch-up after a
+// reconnect are ChatClient's; this class only shows and records them.
+class PaneSession : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int kRetryMs = 1000; // after a failed first connect
+
+    PaneSession(int index, const QString &nodeId, const QUrl &nodeUrl, DeliveryTracker &tracker,
+        QObject *parent = nullptr);
+    ~PaneSession() override;
+
+    int index() const { return m_index; }
+    QString paneId() const { return m_paneId; } // "pane-1"
+    QString nodeId() const { return m_nodeId; } // "node-9090"
+    QUrl nodeUrl() const { return m_client->nodeUrl(); }
+    ChatClient &client() { return *m_client; }
+    const ChatClient &client() const { return *m_client; }
+    MessageListModel &messages() { return *m_messages; }
+    HubConnection::State state() const { return m_client->state(); }
+    QString lastError() const { return m_lastError; }
+
+    void start();
+    void stop();
+    // Sets the name now and after every reconnect; refusals arrive as errorOccurred().
+    void setName(const QString &name);
+    QString name() const { return m_client->name(); }
+    // Sends to lobby; `modeAtSend` is what the sender's node promised when
+    // the user pressed Enter (for the matrix). sendFinished() follows.
+    void send(const QString &text, BackplaneMode modeAtSend);
+
+Q_SIGNALS:
+    void stateChanged(farmchat::HubConnection::State state);
+    // A message arrived in this pane (once per id).
+    void messageArrived(const farmchat::ChatMessage &message, bool fromHistory);
+    // The node accepted `text` as message `id`; emitted before the tracker records it.
+    void accepted(const QString &id, const QString &text);
+    // `error` empty: the node accepted `text` as message `id`.
+    void sendFinished(const QString &text, const QString &id, const QString &error);
+    // Something went wrong that the pane should say (refused name, failed catch-up).
+    void errorOccurred(const QString &error);
+    void caughtUp(int fetched);
+
+private:
+    void onMessage(const ChatMessage &message, bool fromHistory);
+
+    const int m_index;
+    const QString m_paneId;
+    const QString m_nodeId;
+    DeliveryTracker &m_tracker;
+    std::unique_ptr<ChatClient> m_client;
+    std::unique_ptr<MessageListModel> m_messages;
+    QString m_lastError;
+    QTimer m_retryTimer;
+    bool m_wanted = false; // start() called and not stop()
+};
+
+} // namespace farmchat

@@ -1,0 +1,243 @@
+#include "app/topologyview.h"
+
+#include "app/farmworkspace.h"
+#include "app/messagedelegate.h"
+#include "app/nodepalette.h"
+#include "launcher/farmnode.h"
+#include "launcher/managedprocess.h"
+#include "launcher/redisinstance.h"
+
+#include <QPainter>
+#include <QPainterPath>
+
+#include <cmath>
+
+namespace farmchat {
+
+TopologyView::TopologyView(FarmWorkspace &workspace, QWidget *parent)
+    : QWidget(parent), m_workspace(workspace)
+{
+    setObjectName(QStringLiteral("topology"));
+    m_frameTimer.setInterval(kFrameMs);
+    m_frameTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_frameTimer, &QTimer::timeout, this, &TopologyView::tick);
+    connect(&workspace, &FarmWorkspace::messageSeen, this,
+        [this](int origin, int at, Via via, bool fromHistory, const QString &id) {
+            if (fromHistory)
+                return; // catch-up is not traffic on the links
+            m_flow.messageSeen(origin, at, via, id);
+            if (!m_frameTimer.isActive()) {
+                m_clock.start();
+                m_frameTimer.start();
+            }
+        });
+    FarmSupervisor &farm = workspace.supervisor();
+    const auto repaint = [this] { update(); };
+    connect(&farm, &FarmSupervisor::processChanged, this, repaint);
+    connect(&farm, &FarmSupervisor::nodeHealthChanged, this, repaint);
+    connect(&farm, &FarmSupervisor::backplaneRequestFinished, this, repaint);
+    connect(&farm, &FarmSupervisor::processesCleared, this, [this] {
+        m_flow.clear();
+        update();
+    });
+    connect(&farm, &FarmSupervisor::processAdded, this, repaint);
+}
+
+QSize TopologyView::sizeHint() const
+{
+    const int em = fontMetrics().height();
+    return {em * 22, em * 16};
+}
+
+QSize TopologyView::minimumSizeHint() const
+{
+    const int em = fontMetrics().height();
+    return {em * 12, em * 9};
+}
+
+void TopologyView::tick()
+{
+    const int elapsed = int(m_clock.restart());
+    // Hidden (dock closed): let the tokens finish at once instead of drawing them.
+    if (isVisible()) {
+        m_flow.advance(elapsed);
+    } else {
+        m_flow.advance(TopologyFlow::kLegMs); // up legs arrive and hand on
+        m_flow.advance(TopologyFlow::kLegMs); // down legs arrive
+    }
+    if (!m_flow.busy())
+        m_frameTimer.stop();
+    update();
+}
+
+bool TopologyView::redisUp() const
+{
+    RedisInstance *redis = m_workspace.supervisor().redis();
+    if (!redis)
+        return m_workspace.supervisor().state() == FarmState::Running; // external Redis
+    return redis->process()->state() == ProcessState::Healthy;
+}
+
+bool TopologyView::linkBroken(int index, QString *why) const
+{
+    FarmSupervisor &farm = m_workspace.supervisor();
+    FarmNode *node = farm.node(index);
+    QString reason;
+    if (!node)
+        reason = tr("no such node");
+    else if (node->process()->state() != ProcessState::Healthy)
+        reason = tr("%1 is %2").arg(node->name(), processStateName(node->process()->state()));
+    else if (farm.nodeBackplane(index) == BackplaneMode::Off)
+        reason = m_workspace.isCutOff(index) ? tr("%1 is cut off the backplane").arg(node->name())
+                                             : tr("the backplane is off");
+    else if (!redisUp())
+        reason = tr("Redis is down");
+    else if (node->health().reachable && !node->health().redisConnected)
+        reason = tr("%1 has lost Redis").arg(node->name());
+    if (why)
+        *why = reason;
+    return !reason.isEmpty();
+}
+
+QPointF TopologyView::nodeCentre(int index, const QRectF &area) const
+{
+    const int n = qMax(1, m_workspace.supervisor().nodeCount());
+    const double angle = -M_PI / 2 + 2 * M_PI * index / n + (n == 2 ? M_PI / 2 : 0);
+    const double rx = area.width() * 0.36;
+    const double ry = area.height() * 0.34;
+    return area.center() + QPointF(rx * std::cos(angle), ry * std::sin(angle));
+}
+
+void TopologyView::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    const QPalette pal = palette();
+    const bool dark = nodepalette::isDark(pal);
+    const QRectF area = rect();
+    p.fillRect(area, pal.base());
+    const QFontMetricsF fm(font());
+    const double em = fm.height();
+    FarmSupervisor &farm = m_workspace.supervisor();
+    const int n = farm.nodeCount();
+    if (n == 0) {
+        p.setPen(pal.color(QPalette::PlaceholderText));
+        p.drawText(area, Qt::AlignCenter | Qt::TextWordWrap,
+            tr("The farm's nodes and Redis appear here once it is launched."));
+        return;
+    }
+
+    const QPointF redisCentre = area.center();
+    const QSizeF redisSize(em * 5.5, em * 2.4);
+    const QRectF redisBox(
+        redisCentre - QPointF(redisSize.width() / 2, redisSize.height() / 2), redisSize);
+    const double nodeRadius = em * 1.6;
+    const auto endpoint
+        = [&](int id) { return id == TopologyFlow::kRedis ? redisCentre : nodeCentre(id, area); };
+
+    // Links, with counts; broken ones dashed red with a ✕.
+    for (int i = 0; i < n; ++i) {
+        const QPointF c = nodeCentre(i, area);
+        QString why;
+        const bool broken = linkBroken(i, &why);
+        QPen pen(broken ? nodepalette::bad(dark) : pal.color(QPalette::Mid), em / 8);
+        if (broken)
+            pen.setStyle(Qt::DashLine);
+        p.setPen(pen);
+        p.drawLine(c, redisCentre);
+        const QPointF mid = (c + redisCentre) / 2;
+        if (broken) {
+            p.setFont(font());
+            p.setPen(nodepalette::bad(dark));
+            const QRectF mark(mid - QPointF(em / 2, em / 2), QSizeF(em, em));
+            p.fillRect(mark, pal.base());
+            p.drawText(mark, Qt::AlignCenter, QStringLiteral("✕"));
+        }
+        const quint64 up = m_flow.linkCount(i, TopologyFlow::kRedis);
+        const quint64 down = m_flow.linkCount(TopologyFlow::kRedis, i);
+        if (up + down > 0) {
+            p.setPen(pal.color(QPalette::PlaceholderText));
+            const QString counts = QStringLiteral("↑%1 ↓%2").arg(up).arg(down);
+            p.drawText(QRectF(mid + QPointF(em * 0.6, -em * 0.5),
+                           QSizeF(fm.horizontalAdvance(counts) + 2, em)),
+                Qt::AlignLeft | Qt::AlignVCenter, counts);
+        }
+    }
+
+    // Redis box.
+    const bool up = redisUp();
+    QPainterPath box;
+    box.addRoundedRect(redisBox, em / 3, em / 3);
+    p.fillPath(box, up ? QColor(0xD8, 0x2C, 0x20) : pal.color(QPalette::Mid));
+    p.setPen(QPen(up ? QColor(0xA4, 0x1E, 0x11) : nodepalette::bad(dark), em / 10,
+        up ? Qt::SolidLine : Qt::DashLine));
+    p.drawPath(box);
+    p.setPen(Qt::white);
+    QFont bold = font();
+    bold.setBold(true);
+    p.setFont(bold);
+    QString redisLabel = QStringLiteral("Redis");
+    if (RedisInstance *redis = farm.redis())
+        redisLabel += up ? QStringLiteral("\n:%1").arg(redis->port())
+                         : QStringLiteral("\n") + processStateName(redis->process()->state());
+    p.drawText(redisBox, Qt::AlignCenter, redisLabel);
+
+    // Nodes.
+    for (int i = 0; i < n; ++i) {
+        FarmNode *node = farm.node(i);
+        const QPointF c = nodeCentre(i, area);
+        const QColor colour = nodepalette::nodeColour(i, dark);
+        const bool healthy = node->process()->state() == ProcessState::Healthy;
+        p.setPen(QPen(healthy ? colour.darker(130) : nodepalette::bad(dark), em / 8,
+            healthy ? Qt::SolidLine : Qt::DashLine));
+        p.setBrush(healthy ? colour : pal.color(QPalette::Mid));
+        p.drawEllipse(c, nodeRadius, nodeRadius);
+        p.setFont(bold);
+        p.setPen(healthy ? nodepalette::textOn(colour) : pal.color(QPalette::Text));
+        p.drawText(QRectF(c.x() - nodeRadius, c.y() - nodeRadius, 2 * nodeRadius, 2 * nodeRadius),
+            Qt::AlignCenter, MessageDelegate::badgeText(node->name()));
+        p.setFont(font());
+        p.setPen(pal.color(QPalette::Text));
+        const QString caption = healthy ? modeName(farm.nodeBackplane(i))
+                                        : processStateName(node->process()->state());
+        const double below = c.y() < redisCentre.y() ? -nodeRadius - em : nodeRadius;
+        p.drawText(QRectF(c.x() - em * 4, c.y() + below, em * 8, em), Qt::AlignCenter, caption);
+    }
+
+    // Tokens in flight.
+    p.setFont(font());
+    for (const TopologyFlow::Token &token : m_flow.tokens()) {
+        const double t = std::clamp(token.progress, 0.0, 1.0);
+        if (token.from == token.to) {
+            // Stayed on its node: a ring that grows and fades.
+            QColor ring = nodepalette::nodeColour(token.from, dark);
+            ring.setAlphaF(1.0 - t);
+            p.setBrush(Qt::NoBrush);
+            p.setPen(QPen(ring, em / 6));
+            const double r = nodeRadius * (1.0 + t * 0.8);
+            p.drawEllipse(nodeCentre(token.from, area), r, r);
+            continue;
+        }
+        const QPointF a = endpoint(token.from);
+        const QPointF b = endpoint(token.to);
+        const QPointF at = a + (b - a) * t;
+        const int colourOf = token.from == TopologyFlow::kRedis ? token.to : token.from;
+        const QColor dot = nodepalette::nodeColour(colourOf, dark);
+        p.setPen(QPen(pal.color(QPalette::Text), em / 16));
+        p.setBrush(dot);
+        const double r = em * (token.count > 1 ? 0.45 : 0.33);
+        p.drawEllipse(at, r, r);
+        if (token.count > 1) {
+            p.setPen(pal.color(QPalette::Text));
+            p.drawText(QRectF(at.x() + r, at.y() - em / 2, em * 3, em),
+                Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("×%1").arg(token.count));
+        }
+    }
+    if (m_flow.coalesced() > 0) {
+        p.setPen(pal.color(QPalette::PlaceholderText));
+        p.drawText(area.adjusted(em / 2, 0, -em / 2, -em / 4), Qt::AlignRight | Qt::AlignBottom,
+            tr("busy: %1 messages counted on the links without a token").arg(m_flow.coalesced()));
+    }
+}
+
+} // namespace farmchat
