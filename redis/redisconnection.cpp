@@ -203,13 +203,14 @@ void RedisConnection::onReady()
     m_everReady = true;
     m_backoff.reset();
     m_lastLoggedError.clear();
-    qCInfo(lcRedis).noquote() << "connected to Redis at" << describeEndpoint() << "db"
-                              << m_options.url.db
-                              << (m_options.clientName.isEmpty()
-                                         ? QString()
-                                         : QStringLiteral("as ") + m_options.clientName)
-                              << (attempts > 1 ? QStringLiteral("after %1 attempts").arg(attempts)
-                                               : QString());
+    QString line = QStringLiteral("connected to Redis at %1 db %2")
+                       .arg(describeEndpoint())
+                       .arg(m_options.url.db);
+    if (!m_options.clientName.isEmpty())
+        line += QStringLiteral(" as ") + m_options.clientName;
+    if (attempts > 1)
+        line += QStringLiteral(" after %1 attempts").arg(attempts);
+    qCInfo(lcRedis).noquote() << line;
     setState(State::Ready);
     m_idleTimer.start(m_options.probeIdleMs);
     if (m_options.role == RedisConnectionOptions::Role::Subscriber) {

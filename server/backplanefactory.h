@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/backplanemode.h"
+#include "redis/redisconnection.h"
 #include "server/backplane.h"
 
 #include <QJsonObject>
@@ -40,9 +41,23 @@ public:
     // "no Redis configured (start the node with --redis URL)".
     std::unique_ptr<Backplane> create(BackplaneMode mode, QString *error);
 
+    // The Redis links, each made when a mode first needs it and then kept
+    // across switches (nullptr before): commands (PUBLISH, XADD, history; every
+    // Redis mode), the pub/sub subscriber, and the streams reader (XREAD BLOCK).
+    RedisConnection *commandLink() const { return m_commands.get(); }
+    RedisConnection *subscriberLink() const { return m_subscriber.get(); }
+    RedisConnection *readerLink() const { return m_reader.get(); }
+
 private:
+    QString ensureLinks(BackplaneMode mode);
+    std::unique_ptr<RedisConnection> makeLink(
+        const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name);
+
     BackplaneSettings m_settings;
     NodeMetrics &m_metrics;
+    std::unique_ptr<RedisConnection> m_commands;
+    std::unique_ptr<RedisConnection> m_subscriber;
+    std::unique_ptr<RedisConnection> m_reader;
 };
 
 } // namespace farmchat

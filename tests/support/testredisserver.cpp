@@ -151,7 +151,9 @@ bool TestRedisServer::start(QString *error, const QByteArray &extraConfig)
         m_extraConfig = extraConfig;
     if (m_port == 0)
         m_port = findFreePort();
-    m_dir = std::make_unique<QTemporaryDir>();
+    if (!m_keepDir || !m_dir)
+        m_dir = std::make_unique<QTemporaryDir>();
+    m_keepDir = false;
     if (!m_dir->isValid())
         return fail(QStringLiteral("cannot create a temp dir for redis-server"));
 
@@ -210,6 +212,13 @@ void TestRedisServer::stop()
 bool TestRedisServer::restart(QString *error)
 {
     kill();
+    return start(error);
+}
+
+bool TestRedisServer::restartKeepingData(QString *error)
+{
+    kill();
+    m_keepDir = true;
     return start(error);
 }
 

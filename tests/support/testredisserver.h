@@ -41,6 +41,9 @@ public:
     void stop(); // SHUTDOWN NOSAVE, then SIGKILL if needed
     // Kill and start again on the same port with the same password; the data is gone.
     bool restart(QString *error = nullptr);
+    // Kill and start again in the same data dir: with persistence in the extra
+    // config (e.g. "appendonly yes\nappendfsync always\n") the data survives.
+    bool restartKeepingData(QString *error = nullptr);
     bool isRunning() const;
 
     quint16 port() const { return m_port; }
@@ -60,6 +63,7 @@ private:
     QByteArray m_password;
     QByteArray m_extraConfig;
     quint16 m_port = 0;
+    bool m_keepDir = false;
 };
 
 } // namespace farmchat::test

@@ -1,0 +1,130 @@
+#pragma once
+
+#include "server/backplane.h"
+#include "server/recentids.h"
+#include "server/streamreader.h"
+
+#include <QHash>
+#include <QSet>
+#include <QTimer>
+
+#include <deque>
+#include <memory>
+
+namespace farmchat {
+
+class RedisConnection;
+struct NodeMetrics;
+
+// Backplane mode `streams`: XADD {prefix}:stream:{room} MAXLEN ~ history, and
+// every node (this one included) delivers what its StreamReader reads, so all
+// nodes show one order per room; the message id is the stream id. While Redis
+// is unreachable accepted messages wait in a bounded outbox and go out in
+// order when it returns; readers resume from their last ids and drop repeats
+// by uid, so nothing is lost within the history window and nothing shows
+// twice. An epoch key tells when Redis came back empty: then every room
+// restarts from the new stream's beginning, clients are told (historyReset),
+// and this node re-publishes what it sent shortly before the loss, which
+// nodes that had not read it yet would otherwise never see.
+class StreamsBackplane final : public Backplane
+{
+    Q_OBJECT
+public:
+    struct Config
+    {
+        QString nodeId;
+        QString channelPrefix;
+        int history = 1000; // MAXLEN ~
+        int outboxCapacity = 10000;
+        int readCount = 200;
+        int blockMs = 5000;
+        int republishWindowMs = 10000; // before the loss of Redis' data
+        int dedupeCapacity = 50000; // uids remembered
+        int sendWindow = 500; // XADDs in flight at once while draining the outbox
+    };
+
+    StreamsBackplane(Config config, RedisConnection &commands, RedisConnection &reader,
+        NodeMetrics &metrics, QObject *parent = nullptr);
+    ~StreamsBackplane() override;
+
+    BackplaneMode mode() const override { return BackplaneMode::Streams; }
+    void publish(const ChatMessage &message, PublishDone done) override;
+    void watchRoom(const QString &room) override;
+    void unwatchRoom(const QString &room) override;
+    bool servesHistory() const override { return true; }
+    void history(const QString &room, const QString &afterId, int limit, HistoryDone done) override;
+    BackplaneStatus status() const override;
+    QList<Pending> takePending() override;
+
+    QByteArray streamKey(const QString &room) const;
+    QByteArray epochKey() const;
+    // The reader has a position in `room` and is reading (tests wait for it).
+    bool isReading(const QString &room) const
+    {
+        return m_streamReader.isOpen() && m_streamReader.hasRoom(room);
+    }
+
+private:
+    // Shared by the outbox and the XADD in flight: the first answer (XADD
+    // reply, or our reader seeing the uid) wins; it outlives this object so
+    // an XADD in flight during a mode switch still answers its sender.
+    struct Ticket
+    {
+        PublishDone done;
+    };
+    struct Outgoing
+    {
+        ChatMessage message; // id: the uid, or for a re-publish the id clients know
+        QString uid; // the hub's node-unique id
+        std::shared_ptr<Ticket> ticket; // null for a re-publish
+        QByteArray knownId; // re-publish: the id clients know it by
+        qint64 acceptedAtMs = 0; // re-publish: when Redis first had it
+    };
+    struct Sent
+    {
+        ChatMessage message; // id: as clients know it
+        QString uid;
+        qint64 acceptedAtMs = 0;
+    };
+
+    bool canSend() const;
+    void onCommandsReady();
+    void onCommandsState();
+    void checkEpoch(RedisConnection &link, std::function<void()> confirmed);
+    void adoptEpoch(const QString &epoch);
+    void startRoom(const QString &room);
+    void startWaitingRooms();
+    void enqueue(Outgoing out, bool atFront);
+    void send(Outgoing out);
+    void onXAddReply(Outgoing out, const RedisValue &reply);
+    void flush();
+    void answered(const Outgoing &out, const QString &id);
+    void onEntries(const QString &room, const QList<StreamEntry> &entries);
+    void noteError(const QString &error);
+    void outboxChanged();
+    void statusSoon();
+
+    Config m_config;
+    RedisConnection &m_commands;
+    RedisConnection &m_reader;
+    NodeMetrics &m_metrics;
+    StreamReader m_streamReader;
+    std::deque<Outgoing> m_outbox;
+    qsizetype m_requeueAt = 0; // where the next failed XADD goes back, keeping order
+    int m_inFlight = 0;
+    QHash<QString, std::shared_ptr<Ticket>> m_waiting; // uid -> unanswered ticket
+    QSet<QString> m_rooms;
+    QSet<QString> m_roomsToStart; // watched while the command link was not ready
+    bool m_commandsEpochOk = false;
+    bool m_commandsWasReady = false;
+    qint64 m_commandsLostAtMs = 0;
+    QString m_epoch;
+    quint64 m_epochGeneration = 0;
+    RecentIds m_seen;
+    std::deque<Sent> m_sent; // what this node had accepted recently, for a re-publish
+    QString m_lastError;
+    qint64 m_lastErrorAtMs = 0;
+    QTimer m_statusTimer;
+};
+
+} // namespace farmchat
