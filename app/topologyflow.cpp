@@ -74,6 +74,7 @@ void TopologyFlow::messageSeen(int origin, int at, Via via, const QString &id)
     }
     Token *up = launch(origin, kRedis, 1);
     if (!up) {
+        remember(id, 0); // counted, no token: later receivers go straight from Redis
         launch(kRedis, at, 1);
         return;
     }

@@ -1,0 +1,189 @@
+// DeliveryMatrixModel: mirrors DeliveryTracker as a table; symbols, tooltips
+// and "did not cross" cells for the backplane-off case.
+#include "app/deliverymatrixmodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace farmchat;
+
+namespace {
+
+constexpr int P = DeliveryMatrixModel::kFirstPaneColumn;
+
+ChatMessage chat(const QString &id, const QString &node, Via via)
+{
+    ChatMessage m;
+    m.id = id;
+    m.room = QStringLiteral("lobby");
+    m.from = QStringLiteral("user-1");
+    m.text = QStringLiteral("hi");
+    m.node = node;
+    m.via = via;
+    return m;
+}
+
+SentMessage sent(
+    const QString &id, const QString &pane, const QString &node, BackplaneMode mode, qint64 at)
+{
+    SentMessage s;
+    s.id = id;
+    s.senderPane = pane;
+    s.room = QStringLiteral("lobby");
+    s.originNode = node;
+    s.mode = mode;
+    s.sentAtMs = at;
+    return s;
+}
+
+} // namespace
+
+class tst_DeliveryMatrixModel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void shape();
+    void cells_data();
+    void cells();
+    void totals();
+    void clearResets();
+
+private:
+    std::unique_ptr<DeliveryTracker> m_tracker;
+    std::unique_ptr<DeliveryMatrixModel> m_model;
+    std::unique_ptr<QAbstractItemModelTester> m_tester;
+    qint64 m_now = 1000000;
+};
+
+void tst_DeliveryMatrixModel::init()
+{
+    m_now = 1000000;
+    m_tracker = std::make_unique<DeliveryTracker>();
+    m_tracker->setClock([this] { return m_now; });
+    m_tracker->setGracePeriodMs(1000);
+    m_model = std::make_unique<DeliveryMatrixModel>(*m_tracker);
+    m_tester = std::make_unique<QAbstractItemModelTester>(
+        m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    for (int i = 0; i < 3; ++i)
+        m_tracker->addPane(
+            QStringLiteral("pane-%1").arg(i + 1), QStringLiteral("node-909%1").arg(i));
+}
+
+void tst_DeliveryMatrixModel::cleanup()
+{
+    m_tester.reset();
+    m_model.reset();
+    m_tracker.reset();
+}
+
+void tst_DeliveryMatrixModel::shape()
+{
+    QCOMPARE(m_model->columnCount(), P + 3);
+    QCOMPARE(m_model->rowCount(), 0);
+    QCOMPARE(m_model->headerData(P + 1, Qt::Horizontal).toString(), QStringLiteral("node-9091"));
+    QSignalSpy inserted(m_model.get(), &QAbstractItemModel::rowsInserted);
+    m_model->setMessageText(QStringLiteral("a"), QStringLiteral("user-1: hello"));
+    m_tracker->recordSent(sent(QStringLiteral("a"), QStringLiteral("pane-1"),
+        QStringLiteral("node-9090"), BackplaneMode::PubSub, m_now));
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(m_model->rowCount(), 1);
+    QCOMPARE(m_model->index(0, DeliveryMatrixModel::kMessageColumn).data().toString(),
+        QStringLiteral("user-1: hello"));
+    QCOMPARE(m_model->index(0, DeliveryMatrixModel::kModeColumn).data().toString(),
+        QStringLiteral("pubsub"));
+    m_tracker->addPane(QStringLiteral("pane-4"), QStringLiteral("node-9093"));
+    QCOMPARE(m_model->columnCount(), P + 4);
+}
+
+void tst_DeliveryMatrixModel::cells_data()
+{
+    QTest::addColumn<int>("mode");
+    QTest::addColumn<QList<int>>(
+        "receivedBy"); // pane columns that got it, in order (twice: duplicated)
+    QTest::addColumn<qint64>("waitMs");
+    QTest::addColumn<QStringList>("symbols"); // per pane, first character of the display
+    QTest::addColumn<QList<bool>>("notCrossed");
+    QTest::addRow("off: stays on its node")
+        << int(BackplaneMode::Off) << QList<int> {0} << qint64(2000) << QStringList {"✓", "✕", "✕"}
+        << QList<bool> {false, true, true};
+    QTest::addRow("pubsub: everyone")
+        << int(BackplaneMode::PubSub) << QList<int> {0, 1, 2} << qint64(10)
+        << QStringList {"✓", "✓", "✓"} << QList<bool> {false, false, false};
+    QTest::addRow("pubsub: one missing")
+        << int(BackplaneMode::PubSub) << QList<int> {0, 1} << qint64(2000)
+        << QStringList {"✓", "✓", "✕"} << QList<bool> {false, false, false};
+    QTest::addRow("pubsub: pending")
+        << int(BackplaneMode::PubSub) << QList<int> {0} << qint64(10) << QStringList {"✓", "…", "…"}
+        << QList<bool> {false, false, false};
+    QTest::addRow("streams: duplicate")
+        << int(BackplaneMode::Streams) << QList<int> {0, 1, 2, 2} << qint64(10)
+        << QStringList {"✓", "✓", "⧉"} << QList<bool> {false, false, false};
+}
+
+void tst_DeliveryMatrixModel::cells()
+{
+    QFETCH(int, mode);
+    QFETCH(QList<int>, receivedBy);
+    QFETCH(qint64, waitMs);
+    QFETCH(QStringList, symbols);
+    QFETCH(QList<bool>, notCrossed);
+    m_tracker->recordSent(sent(QStringLiteral("m"), QStringLiteral("pane-1"),
+        QStringLiteral("node-9090"), BackplaneMode(mode), m_now));
+    m_now += 5;
+    for (const int pane : receivedBy) {
+        const QString node = QStringLiteral("node-909%1").arg(pane);
+        m_tracker->recordReceived(QStringLiteral("pane-%1").arg(pane + 1),
+            chat(QStringLiteral("m"), QStringLiteral("node-9090"),
+                pane == 0 ? Via::Local : Via::PubSub),
+            m_now, false);
+        Q_UNUSED(node);
+    }
+    m_now += waitMs;
+    m_tracker->updateTimeouts();
+    for (int pane = 0; pane < 3; ++pane) {
+        const QModelIndex at = m_model->index(0, P + pane);
+        const QString shown = at.data().toString();
+        QVERIFY2(shown.startsWith(symbols[pane]),
+            qPrintable(QStringLiteral("pane %1 shows %2").arg(pane).arg(shown)));
+        QCOMPARE(at.data(DeliveryMatrixModel::NotCrossedRole).toBool(), notCrossed[pane]);
+        QVERIFY(!at.data(Qt::ToolTipRole).toString().isEmpty());
+        if (symbols[pane] == QStringLiteral("✓"))
+            QVERIFY2(shown.contains(QStringLiteral("ms")), qPrintable(shown)); // latency shown
+        if (symbols[pane] == QStringLiteral("✕") || symbols[pane] == QStringLiteral("⧉")
+            || symbols[pane] == QStringLiteral("✓"))
+            QVERIFY(at.data(Qt::BackgroundRole).isValid()); // colour too, never colour alone
+    }
+}
+
+void tst_DeliveryMatrixModel::totals()
+{
+    m_tracker->recordSent(sent(QStringLiteral("a"), QStringLiteral("pane-1"),
+        QStringLiteral("node-9090"), BackplaneMode::Off, m_now));
+    m_tracker->recordReceived(QStringLiteral("pane-1"),
+        chat(QStringLiteral("a"), QStringLiteral("node-9090"), Via::Local), m_now + 1, false);
+    m_now += 2000;
+    m_tracker->updateTimeouts();
+    QCOMPARE(m_model->notCrossed(BackplaneMode::Off), 2);
+    const QString off = m_model->totalsText(BackplaneMode::Off);
+    QVERIFY2(off.contains(QStringLiteral("1 message"))
+            && off.contains(QStringLiteral("2 did not cross")),
+        qPrintable(off));
+    QVERIFY(m_model->totalsText(BackplaneMode::PubSub).contains(QStringLiteral("no messages")));
+}
+
+void tst_DeliveryMatrixModel::clearResets()
+{
+    m_tracker->recordSent(sent(QStringLiteral("a"), QStringLiteral("pane-1"),
+        QStringLiteral("node-9090"), BackplaneMode::Off, m_now));
+    QSignalSpy reset(m_model.get(), &QAbstractItemModel::modelReset);
+    m_tracker->clear();
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(m_model->rowCount(), 0);
+    QCOMPARE(m_model->columnCount(), P);
+}
+
+QTEST_GUILESS_MAIN(tst_DeliveryMatrixModel)
+#include "tst_deliverymatrixmodel.moc"
