@@ -3,6 +3,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <cmath>
 
 namespace farmchat {
 
@@ -15,11 +16,14 @@ constexpr qsizetype kMaxOrphanIds = 10000;
 // Reordering is looked for among this many neighbouring messages of a sender.
 constexpr int kOrderWindow = 256;
 
+// Nearest-rank percentile: the smallest value with at least p of all values
+// at or below it.
 qint64 percentile(QList<qint64> values, double p)
 {
     if (values.isEmpty())
         return -1;
-    const auto index = qsizetype(p * double(values.size() - 1) + 0.5);
+    const auto rank = qsizetype(std::ceil(p * double(values.size())));
+    const qsizetype index = std::clamp<qsizetype>(rank - 1, 0, values.size() - 1);
     std::nth_element(values.begin(), values.begin() + index, values.end());
     return values.at(index);
 }

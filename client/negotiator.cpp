@@ -51,8 +51,14 @@ QUrl Negotiator::webSocketUrl(const QUrl &hubUrl, const QString &connectionToken
     if (!connectionToken.isEmpty()) {
         QUrlQuery query(url);
         query.removeAllQueryItems(QStringLiteral("id"));
-        query.addQueryItem(QStringLiteral("id"), connectionToken);
-        url.setQuery(query);
+        // Encoded like encodeURIComponent in the JS client, so '+', '%' or '&'
+        // in a token arrive as themselves.
+        QString encoded = query.toString(QUrl::FullyEncoded);
+        if (!encoded.isEmpty())
+            encoded += u'&';
+        encoded += QStringLiteral("id=")
+            + QString::fromLatin1(QUrl::toPercentEncoding(connectionToken));
+        url.setQuery(encoded, QUrl::StrictMode);
     }
     return url;
 }
