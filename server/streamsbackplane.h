@@ -1,7 +1,7 @@
 #pragma once
 
 #include "server/backplane.h"
-#include "server/recentids.h"
+#include "server/seenuids.h"
 #include "server/streamreader.h"
 
 #include <QHash>
@@ -120,7 +120,7 @@ private:
     qint64 m_commandsLostAtMs = 0;
     QString m_epoch;
     quint64 m_epochGeneration = 0;
-    RecentIds m_seen;
+    SeenUids m_seen;
     std::deque<Sent> m_sent; // what this node had accepted recently, for a re-publish
     QString m_lastError;
     qint64 m_lastErrorAtMs = 0;

@@ -7,13 +7,13 @@
 
 namespace farmchat {
 
-// The last N ids seen, oldest forgotten first: how a streams reader notices a
-// message it already delivered (a retried XADD, a re-publish after Redis lost
+// The last N message uids a streams reader delivered, oldest forgotten first:
+// how it notices a copy (a retried XADD, a re-publish after Redis lost
 // its data) in memory bounded by the capacity.
-class RecentIds
+class SeenUids
 {
 public:
-    explicit RecentIds(qsizetype capacity) : m_capacity(qMax<qsizetype>(1, capacity)) { }
+    explicit SeenUids(qsizetype capacity) : m_capacity(qMax<qsizetype>(1, capacity)) { }
 
     bool contains(const QString &id) const { return m_set.contains(id); }
     // False when it was already there.

@@ -1,8 +1,8 @@
-#include "server/recentids.h"
+#include "server/seenuids.h"
 
 namespace farmchat {
 
-bool RecentIds::insert(const QString &id)
+bool SeenUids::insert(const QString &id)
 {
     if (m_set.contains(id))
         return false;
