@@ -41,7 +41,7 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
                 event(QStringLiteral("log"), {{"process", process}, {"line", line}});
             else
                 write(stdout,
-                    coloured(process, process.leftJustified(10) + QStringLiteral("| ")) + line
+                    coloured(process, process.leftJustified(11) + QStringLiteral("| ")) + line
                         + u'\n');
         });
     connect(&farm, &FarmSupervisor::error, this, &ConsoleReporter::printError);

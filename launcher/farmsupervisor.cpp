@@ -67,6 +67,21 @@ FarmNode *FarmSupervisor::node(int index) const
     return index >= 0 && index < nodeCount() ? m_nodes[size_t(index)].get() : nullptr;
 }
 
+int FarmSupervisor::processIndexOfNode(int node) const
+{
+    return node >= 0 && node < nodeCount() ? indexOf(m_nodes[size_t(node)]->process()) : -1;
+}
+
+int FarmSupervisor::nodeIndexOfProcess(int processIndex) const
+{
+    const ManagedProcess *wanted = process(processIndex);
+    for (int i = 0; wanted && i < nodeCount(); ++i) {
+        if (m_nodes[size_t(i)]->process() == wanted)
+            return i;
+    }
+    return -1;
+}
+
 BackplaneMode FarmSupervisor::nodeBackplane(int index) const
 {
     return index >= 0 && index < int(m_nodeModes.size()) ? m_nodeModes[size_t(index)] : m_backplane;

@@ -63,6 +63,9 @@ public:
 
     int nodeCount() const { return int(m_nodes.size()); }
     FarmNode *node(int index) const;
+    // Between process and node numbering (-1 when the process is Redis or out of range).
+    int processIndexOfNode(int node) const;
+    int nodeIndexOfProcess(int processIndex) const;
     // The mode node `index` was last told to use (the farm's, unless cut off).
     BackplaneMode nodeBackplane(int index) const;
     // The farm's mode: the config's, or the last setBackplane().
