@@ -1,0 +1,328 @@
+#include "server/chathub.h"
+
+#include "protocol/hubprotocol.h"
+#include "protocol/limits.h"
+#include "server/hubsession.h"
+#include "server/nodemetrics.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QLoggingCategory>
+#include <QPointer>
+
+#include <cmath>
+
+namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcHub, "farmchat.node.hub", QtInfoMsg)
+
+namespace {
+
+QString countError(const char *method, int expected, const char *names, qsizetype got)
+{
+    return QStringLiteral("%1 expects %2 argument%3 (%4), got %5")
+        .arg(QLatin1String(method))
+        .arg(expected)
+        .arg(expected == 1 ? "" : "s")
+        .arg(QLatin1String(names))
+        .arg(got);
+}
+
+QString typeError(const char *method, const char *argument, const char *type)
+{
+    return QStringLiteral("%1: '%2' must be %3")
+        .arg(QLatin1String(method), QLatin1String(argument), QLatin1String(type));
+}
+
+} // namespace
+
+ChatHub::ChatHub(
+    QString nodeId, int historyPerRoom, Backplane &backplane, NodeMetrics &metrics, QObject *parent)
+    : QObject(parent)
+    , m_nodeId(std::move(nodeId))
+    , m_bootTag(QString::number(QDateTime::currentMSecsSinceEpoch(), 36))
+    , m_backplane(backplane)
+    , m_metrics(metrics)
+    , m_history(historyPerRoom, 256, [this](const QString &room) { return m_rooms.contains(room); })
+{
+    connect(&m_backplane, &Backplane::deliver, this, &ChatHub::onDeliver);
+    connect(&m_backplane, &Backplane::historyReset, this, &ChatHub::onHistoryReset);
+    // Every connection is in the lobby, so the node always listens to it.
+    m_backplane.watchRoom(kLobby);
+}
+
+ChatHub::~ChatHub() = default;
+
+void ChatHub::addSession(HubSession *session)
+{
+    if (m_sessions.contains(session))
+        return;
+    Member &member = m_sessions[session];
+    member.name = QStringLiteral("user-%1").arg(++m_nameCounter);
+    join(session, member, kLobby);
+    qCDebug(lcHub) << session->connectionId() << "joined as" << member.name;
+}
+
+void ChatHub::removeSession(HubSession *session)
+{
+    const auto it = m_sessions.find(session);
+    if (it == m_sessions.end())
+        return;
+    Member member = std::move(*it);
+    m_sessions.erase(it);
+    for (const QString &room : std::as_const(member.rooms))
+        leave(session, member, room);
+}
+
+QStringList ChatHub::roomsOf(HubSession *session) const
+{
+    const auto it = m_sessions.constFind(session);
+    if (it == m_sessions.cend())
+        return {};
+    QStringList rooms(it->rooms.cbegin(), it->rooms.cend());
+    rooms.sort();
+    return rooms;
+}
+
+QString ChatHub::nameOf(HubSession *session) const
+{
+    return m_sessions.value(session).name;
+}
+
+void ChatHub::join(HubSession *session, Member &member, const QString &room)
+{
+    member.rooms.insert(room);
+    QSet<HubSession *> &members = m_rooms[room];
+    members.insert(session);
+    if (members.size() == 1 && room != kLobby)
+        m_backplane.watchRoom(room);
+}
+
+void ChatHub::leave(HubSession *session, Member &member, const QString &room)
+{
+    member.rooms.remove(room);
+    const auto it = m_rooms.find(room);
+    if (it == m_rooms.end())
+        return;
+    it->remove(session);
+    if (it->isEmpty()) {
+        m_rooms.erase(it);
+        if (room != kLobby)
+            m_backplane.unwatchRoom(room);
+    }
+}
+
+ChatHub::Reply ChatHub::fail(const char *reason, QString error)
+{
+    ++m_metrics.invocationsRejected[QString::fromLatin1(reason)];
+    return Reply::failure(std::move(error));
+}
+
+void ChatHub::invoke(HubSession *session, const HubMessage &invocation, ReplyFn reply)
+{
+    const auto it = m_sessions.find(session);
+    if (it == m_sessions.end()) {
+        reply(fail("not_connected", QStringLiteral("the connection is closing")));
+        return;
+    }
+    using Method = void (ChatHub::*)(HubSession *, Member &, const QJsonArray &, ReplyFn);
+    static const QHash<QString, Method> methods = {
+        {QStringLiteral("send"), &ChatHub::callSend},
+        {QStringLiteral("sendtoroom"), &ChatHub::callSendToRoom},
+        {QStringLiteral("joinroom"), &ChatHub::callJoinRoom},
+        {QStringLiteral("leaveroom"), &ChatHub::callLeaveRoom},
+        {QStringLiteral("setname"), &ChatHub::callSetName},
+        {QStringLiteral("history"), &ChatHub::callHistory},
+    };
+    // Hub method names are case-insensitive, as in ASP.NET Core SignalR.
+    const Method method = methods.value(invocation.target.toLower());
+    if (!method) {
+        reply(fail("unknown_method",
+            QStringLiteral("unknown method '%1'").arg(invocation.target.left(64))));
+        return;
+    }
+    (this->*method)(session, *it, invocation.arguments, std::move(reply));
+}
+
+void ChatHub::callSend(HubSession *s, Member &, const QJsonArray &args, ReplyFn reply)
+{
+    if (args.size() != 1)
+        return reply(fail("bad_arguments", countError("Send", 1, "text", args.size())));
+    if (!args[0].isString())
+        return reply(fail("bad_arguments", typeError("Send", "text", "a string")));
+    publish(s, kLobby, args[0].toString(), std::move(reply));
+}
+
+void ChatHub::callSendToRoom(HubSession *s, Member &, const QJsonArray &args, ReplyFn reply)
+{
+    if (args.size() != 2)
+        return reply(fail("bad_arguments", countError("SendToRoom", 2, "room, text", args.size())));
+    if (!args[0].isString() || !args[1].isString())
+        return reply(fail("bad_arguments", typeError("SendToRoom", "room' and 'text", "strings")));
+    const QString room = args[0].toString();
+    if (const QString why = checkRoomName(room); !why.isEmpty())
+        return reply(fail("bad_arguments", QStringLiteral("SendToRoom: ") + why));
+    publish(s, room, args[1].toString(), std::move(reply));
+}
+
+void ChatHub::callJoinRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply)
+{
+    if (args.size() != 1)
+        return reply(fail("bad_arguments", countError("JoinRoom", 1, "room", args.size())));
+    if (!args[0].isString())
+        return reply(fail("bad_arguments", typeError("JoinRoom", "room", "a string")));
+    const QString room = args[0].toString();
+    if (const QString why = checkRoomName(room); !why.isEmpty())
+        return reply(fail("bad_arguments", QStringLiteral("JoinRoom: ") + why));
+    if (!m.rooms.contains(room)) {
+        if (m.rooms.size() >= limits::kMaxRoomsPerConnection)
+            return reply(fail("too_many_rooms",
+                QStringLiteral("JoinRoom: a connection may be in at most %1 rooms")
+                    .arg(limits::kMaxRoomsPerConnection)));
+        join(s, m, room);
+    }
+    reply(Reply::done());
+}
+
+void ChatHub::callLeaveRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply)
+{
+    if (args.size() != 1)
+        return reply(fail("bad_arguments", countError("LeaveRoom", 1, "room", args.size())));
+    if (!args[0].isString())
+        return reply(fail("bad_arguments", typeError("LeaveRoom", "room", "a string")));
+    const QString room = args[0].toString();
+    if (room == kLobby)
+        return reply(
+            fail("bad_arguments", QStringLiteral("LeaveRoom: every connection stays in 'lobby'")));
+    if (const QString why = checkRoomName(room); !why.isEmpty())
+        return reply(fail("bad_arguments", QStringLiteral("LeaveRoom: ") + why));
+    leave(s, m, room);
+    reply(Reply::done());
+}
+
+void ChatHub::callSetName(HubSession *, Member &m, const QJsonArray &args, ReplyFn reply)
+{
+    if (args.size() != 1)
+        return reply(fail("bad_arguments", countError("SetName", 1, "name", args.size())));
+    if (!args[0].isString())
+        return reply(fail("bad_arguments", typeError("SetName", "name", "a string")));
+    const QString name = args[0].toString();
+    if (const QString why = checkUserName(name); !why.isEmpty())
+        return reply(fail("bad_arguments", QStringLiteral("SetName: ") + why));
+    m.name = name;
+    reply(Reply::done());
+}
+
+void ChatHub::callHistory(HubSession *, Member &, const QJsonArray &args, ReplyFn reply)
+{
+    if (args.size() != 3)
+        return reply(fail("bad_arguments",
+            countError("History", 3, "room, afterId or null, limit", args.size())));
+    if (!args[0].isString())
+        return reply(fail("bad_arguments", typeError("History", "room", "a string")));
+    if (!args[1].isString() && !args[1].isNull())
+        return reply(fail("bad_arguments", typeError("History", "afterId", "a string or null")));
+    const double limit = args[2].toDouble(-1);
+    if (!args[2].isDouble() || limit != std::floor(limit) || limit < 1
+        || limit > limits::kMaxHistoryLimit)
+        return reply(
+            fail("bad_arguments", typeError("History", "limit", "a whole number from 1 to 1000")));
+    const QString room = args[0].toString();
+    if (const QString why = checkRoomName(room); !why.isEmpty())
+        return reply(fail("bad_arguments", QStringLiteral("History: ") + why));
+    const QString afterId = args[1].toString();
+    if (afterId.size() > 256)
+        return reply(fail(
+            "bad_arguments", QStringLiteral("History: 'afterId' is longer than 256 characters")));
+    NodeMetrics *metrics = &m_metrics;
+    history(room, afterId, int(limit),
+        [reply = std::move(reply), metrics](
+            const QList<ChatMessage> &messages, const QString &error) {
+            if (!error.isEmpty()) {
+                ++metrics->invocationsRejected[QStringLiteral("history_failed")];
+                reply(Reply::failure(QStringLiteral("History: ") + error));
+                return;
+            }
+            QJsonArray array;
+            for (const ChatMessage &message : messages)
+                array.append(message.toJson());
+            reply(Reply::value(array));
+        });
+}
+
+void ChatHub::history(
+    const QString &room, const QString &afterId, int limit, Backplane::HistoryDone done)
+{
+    if (m_backplane.servesHistory())
+        m_backplane.history(room, afterId, limit, std::move(done));
+    else
+        done(m_history.after(room, afterId, limit), {});
+}
+
+void ChatHub::publish(HubSession *session, const QString &room, const QString &text, ReplyFn reply)
+{
+    if (const QString why = checkMessageText(text); !why.isEmpty())
+        return reply(fail("bad_arguments", why));
+    ChatMessage message;
+    message.id = QStringLiteral("%1:%2:%3").arg(m_nodeId, m_bootTag).arg(++m_sequence);
+    message.room = room;
+    message.from = m_sessions.value(session).name;
+    message.text = text;
+    message.node = m_nodeId;
+    message.sentAt = QDateTime::currentMSecsSinceEpoch();
+    message.via = Via::Local;
+    ++m_metrics.messagesReceived[QStringLiteral("local")];
+
+    const QPointer<HubSession> sender(session);
+    NodeMetrics *metrics = &m_metrics;
+    m_backplane.publish(
+        message, [sender, metrics, reply = std::move(reply)](const PublishOutcome &outcome) {
+            if (!outcome.error.isEmpty()) {
+                ++metrics->invocationsRejected[QStringLiteral("publish_failed")];
+                reply(Reply::failure(outcome.error));
+                return;
+            }
+            // Local clients have it, other nodes may not: tell the sender before the result.
+            if (!outcome.warning.isEmpty() && sender)
+                sender->send(HubMessage::invocation(
+                    QStringLiteral("deliveryWarning"), {outcome.id, outcome.warning}));
+            reply(Reply::value(outcome.id));
+        });
+}
+
+void ChatHub::onDeliver(const ChatMessage &message)
+{
+    if (message.via != Via::Local) {
+        ++m_metrics.messagesReceived[viaName(message.via)];
+        const qint64 lag = QDateTime::currentMSecsSinceEpoch() - message.sentAt;
+        m_metrics.backplaneLag.record(double(qMax<qint64>(0, lag)));
+    }
+    m_history.append(message);
+    const auto it = m_rooms.constFind(message.room);
+    if (it == m_rooms.cend())
+        return;
+    const QString record = QString::fromUtf8(hubprotocol::writeMessage(
+        HubMessage::invocation(QStringLiteral("messageReceived"), {message.toJson()})));
+    // A copy: a slow reader dropped while writing leaves its rooms.
+    const QSet<HubSession *> members = *it;
+    for (HubSession *session : members) {
+        if (!session->isOpen())
+            continue;
+        session->sendRecord(record);
+        ++m_metrics.messagesDelivered;
+    }
+}
+
+void ChatHub::onHistoryReset(const QString &room)
+{
+    const auto it = m_rooms.constFind(room);
+    if (it == m_rooms.cend())
+        return;
+    const QString record = QString::fromUtf8(
+        hubprotocol::writeMessage(HubMessage::invocation(QStringLiteral("historyReset"), {room})));
+    const QSet<HubSession *> members = *it;
+    for (HubSession *session : members)
+        session->sendRecord(record);
+}
+
+} // namespace farmchat

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "protocol/chatmessage.h"
+#include "protocol/hubmessage.h"
+#include "server/backplane.h"
+#include "server/messagehistory.h"
+
+#include <QHash>
+#include <QJsonValue>
+#include <QObject>
+#include <QSet>
+
+#include <functional>
+
+namespace farmchat {
+
+class HubSession;
+struct NodeMetrics;
+
+// The chat itself: hub methods (Send, SendToRoom, JoinRoom, LeaveRoom,
+// SetName, History), room membership, per-room history, and fan-out of
+// every message the backplane delivers to the local sessions in its room.
+// Messages leave only through the Backplane and arrive only through its
+// deliver() signal, so the mode (off, pubsub, streams) never shows here.
+class ChatHub : public QObject
+{
+    Q_OBJECT
+public:
+    // The outcome of one hub method; a session turns it into a Completion.
+    struct Reply
+    {
+        QJsonValue result;
+        bool hasResult = false;
+        QString error;
+
+        static Reply done() { return {}; }
+        static Reply value(QJsonValue v) { return {std::move(v), true, {}}; }
+        static Reply failure(QString e) { return {{}, false, std::move(e)}; }
+    };
+    using ReplyFn = std::function<void(const Reply &)>;
+
+    static inline const QString kLobby = QStringLiteral("lobby");
+
+    ChatHub(QString nodeId, int historyPerRoom, Backplane &backplane, NodeMetrics &metrics,
+        QObject *parent = nullptr);
+    ~ChatHub() override;
+
+    // A session that completed its handshake: it gets a default name and joins the lobby.
+    void addSession(HubSession *session);
+    // Idempotent; called when a session closes.
+    void removeSession(HubSession *session);
+    // Runs one Invocation; `reply` is called exactly once, maybe later.
+    void invoke(HubSession *session, const HubMessage &invocation, ReplyFn reply);
+    // Oldest first; from the backplane when it keeps farm-wide history, else local.
+    void history(
+        const QString &room, const QString &afterId, int limit, Backplane::HistoryDone done);
+
+    int sessionCount() const { return int(m_sessions.size()); }
+    QStringList roomsOf(HubSession *session) const;
+    QString nameOf(HubSession *session) const;
+    const QString &nodeId() const { return m_nodeId; }
+
+private:
+    struct Member
+    {
+        QString name;
+        QSet<QString> rooms;
+    };
+
+    void onDeliver(const ChatMessage &message);
+    void onHistoryReset(const QString &room);
+    void join(HubSession *session, Member &member, const QString &room);
+    void leave(HubSession *session, Member &member, const QString &room);
+    void publish(HubSession *session, const QString &room, const QString &text, ReplyFn reply);
+    Reply fail(const char *reason, QString error);
+
+    void callSend(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
+    void callSendToRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
+    void callJoinRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
+    void callLeaveRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
+    void callSetName(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
+    void callHistory(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
+
+    QString m_nodeId;
+    QString m_bootTag; // base 36 start time: ids stay unique across restarts
+    quint64 m_sequence = 0;
+    quint64 m_nameCounter = 0;
+    Backplane &m_backplane;
+    NodeMetrics &m_metrics;
+    MessageHistory m_history;
+    QHash<HubSession *, Member> m_sessions;
+    QHash<QString, QSet<HubSession *>> m_rooms; // local members per room
+};
+
+} // namespace farmchat

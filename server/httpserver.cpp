@@ -1,0 +1,258 @@
+#include "server/httpserver.h"
+
+#include "platform/portowner.h"
+#include "server/httpconnection.h"
+#include "server/nodemetrics.h"
+#include "server/unmaskedframeguard.h"
+
+#include <QLoggingCategory>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcHttp, "farmchat.node.http", QtInfoMsg)
+
+namespace {
+
+QString peerKey(const QHostAddress &address, quint16 port)
+{
+    return address.toString() + u' ' + QString::number(port);
+}
+
+bool isSafeMethod(const QByteArray &method)
+{
+    return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+} // namespace
+
+HttpServer::HttpServer(Settings settings, NodeMetrics &metrics, QObject *parent)
+    : QObject(parent)
+    , m_settings(std::move(settings))
+    , m_metrics(metrics)
+    , m_tcp(std::make_unique<QTcpServer>())
+    , m_webSockets(std::make_unique<QWebSocketServer>(
+          QStringLiteral("farmchat-node"), QWebSocketServer::NonSecureMode))
+{
+    connect(m_tcp.get(), &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
+    connect(
+        m_tcp.get(), &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError error) {
+            // Out of file descriptors, typically: Qt stops accepting; try again shortly
+            // instead of going deaf for good.
+            qCWarning(lcHttp) << "accepting a connection failed:" << error << m_tcp->errorString();
+            m_tcp->pauseAccepting();
+            QTimer::singleShot(100, this, [this] { m_tcp->resumeAccepting(); });
+        });
+    connect(m_webSockets.get(), &QWebSocketServer::newConnection, this, &HttpServer::onWebSocket);
+}
+
+HttpServer::~HttpServer()
+{
+    // Connections first: they point back at this server.
+    qDeleteAll(findChildren<HttpConnection *>(QString(), Qt::FindDirectChildrenOnly));
+}
+
+std::optional<HttpServer::ListenError> HttpServer::listen(const QHostAddress &address, quint16 port)
+{
+    if (m_tcp->listen(address, port))
+        return std::nullopt;
+    ListenError error;
+    error.addressInUse = m_tcp->serverError() == QAbstractSocket::AddressInUseError;
+    if (error.addressInUse) {
+        error.message = QStringLiteral("port %1 is already in use").arg(port);
+        const QString owner = describePortOwner(port);
+        if (!owner.isEmpty())
+            error.message += QStringLiteral(" by ") + owner;
+        error.message += QStringLiteral("; choose another with --port, or --port 0 for a free one");
+    } else {
+        error.message = QStringLiteral("cannot listen on %1 port %2: %3")
+                            .arg(address.toString())
+                            .arg(port)
+                            .arg(m_tcp->errorString());
+    }
+    return error;
+}
+
+quint16 HttpServer::port() const
+{
+    return m_tcp->serverPort();
+}
+
+void HttpServer::stopListening()
+{
+    m_tcp->close();
+}
+
+void HttpServer::closeHttpConnections()
+{
+    for (HttpConnection *connection :
+        findChildren<HttpConnection *>(QString(), Qt::FindDirectChildrenOnly))
+        connection->close();
+}
+
+int HttpServer::pendingUpgrades()
+{
+    for (auto it = m_upgrading.begin(); it != m_upgrading.end();) {
+        if (!*it)
+            it = m_upgrading.erase(it);
+        else
+            ++it;
+    }
+    return int(m_upgrading.size());
+}
+
+void HttpServer::onNewConnection()
+{
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        if (m_httpConnections >= m_settings.maxHttpConnections) {
+            ++m_metrics.connectionsRejected[QStringLiteral("http_capacity")];
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
+        ++m_httpConnections;
+        auto *connection = new HttpConnection(socket, *this, m_settings.headTimeoutMs);
+        connect(connection, &HttpConnection::finished, this, [this](HttpConnection *c) {
+            --m_httpConnections;
+            c->deleteLater();
+        });
+    }
+}
+
+void HttpServer::countRefusal(int status)
+{
+    ++m_metrics.httpRequests;
+    ++m_metrics.httpErrors[status];
+}
+
+void HttpServer::finishResponse(HttpResponse &response, const HttpRequest &request) const
+{
+    const QByteArray origin = request.header("origin");
+    if (!origin.isEmpty() && m_policy.isOriginAllowed(origin)) {
+        // Other nodes of the farm (--allowed-origin) may call this one from a page.
+        response.setHeader("Access-Control-Allow-Origin", origin);
+        response.setHeader("Access-Control-Allow-Credentials", "true");
+        response.setHeader("Vary", "Origin");
+    }
+    ++m_metrics.httpRequests;
+    if (response.status >= 400)
+        ++m_metrics.httpErrors[response.status];
+}
+
+std::optional<HttpResponse> HttpServer::checkRequest(const HttpRequest &request) const
+{
+    const QByteArray host = request.header("host");
+    if (request.hasHeader("host") && !m_policy.isHostAllowed(host)) {
+        ++m_metrics.connectionsRejected[QStringLiteral("host")];
+        return HttpResponse::error(421,
+            QStringLiteral("host '%1' does not name this node; use http://127.0.0.1:%2/")
+                .arg(QString::fromLatin1(host.left(128)))
+                .arg(port()));
+    }
+    const QByteArray origin = request.header("origin");
+    if ((request.isWebSocketUpgrade() || !isSafeMethod(request.method)
+            || request.method == "OPTIONS")
+        && !m_policy.isOriginAllowed(origin)) {
+        ++m_metrics.connectionsRejected[QStringLiteral("origin")];
+        return HttpResponse::error(403,
+            QStringLiteral("origin '%1' is not allowed; start the node with "
+                           "--allowed-origin %1 to allow it")
+                .arg(QString::fromLatin1(origin.left(256))));
+    }
+    return std::nullopt;
+}
+
+std::optional<HttpResponse> HttpServer::checkUpgrade(const HttpRequest &request) const
+{
+    if (request.path != u"/chat")
+        return HttpResponse::error(404,
+            QStringLiteral("no WebSocket endpoint at %1; the hub is at /chat")
+                .arg(request.path.left(128)));
+    if (request.method != "GET")
+        return HttpResponse::error(405, QStringLiteral("a WebSocket upgrade must use GET"))
+            .setHeader("Allow", "GET");
+    if (request.header("sec-websocket-version") != "13")
+        return HttpResponse::error(426, QStringLiteral("only WebSocket version 13 is supported"))
+            .setHeader("Sec-WebSocket-Version", "13");
+    const auto key = QByteArray::fromBase64Encoding(request.header("sec-websocket-key"));
+    if (!key || key.decoded.size() != 16)
+        return HttpResponse::error(
+            400, QStringLiteral("Sec-WebSocket-Key must be 16 bytes in base64"));
+    if (m_gate)
+        return m_gate(request);
+    return std::nullopt;
+}
+
+void HttpServer::dispatch(HttpConnection *connection, quint64 serial, const HttpRequest &request)
+{
+    const QPointer<HttpConnection> target(connection);
+    Responder respond = [this, target, serial, request](const HttpResponse &answer) {
+        HttpResponse response = answer;
+        finishResponse(response, request);
+        if (target)
+            target->respond(serial, response);
+    };
+    if (auto refusal = checkRequest(request))
+        return respond(*refusal);
+    if (request.isWebSocketUpgrade()) {
+        if (auto refusal = checkUpgrade(request)) {
+            if (refusal->status == 503)
+                ++m_metrics.connectionsRejected[QStringLiteral("capacity")];
+            return respond(*refusal);
+        }
+        return upgrade(connection, request);
+    }
+    if (request.method == "OPTIONS") {
+        // A CORS preflight from an allowed origin (checked above).
+        HttpResponse preflight;
+        preflight.status = 204;
+        preflight.setHeader("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS");
+        const QByteArray wanted = request.header("access-control-request-headers");
+        if (!wanted.isEmpty())
+            preflight.setHeader("Access-Control-Allow-Headers", wanted);
+        preflight.setHeader("Access-Control-Max-Age", "600");
+        preflight.setHeader("Allow", "GET, HEAD, POST, PUT, OPTIONS");
+        return respond(preflight);
+    }
+    if (!m_handler)
+        return respond(HttpResponse::error(404, QStringLiteral("nothing here")));
+    m_handler(request, std::move(respond));
+}
+
+void HttpServer::upgrade(HttpConnection *connection, const HttpRequest &request)
+{
+    QTcpSocket *socket = connection->takeSocket();
+    if (!socket)
+        return;
+    // Before handleConnection(), so the guard sees every frame byte first.
+    new UnmaskedFrameGuard(socket, request.headerBytes);
+    pendingUpgrades(); // drops entries of upgrades that failed
+    m_upgrading.insert(peerKey(socket->peerAddress(), socket->peerPort()), socket);
+    m_webSockets->handleConnection(socket);
+}
+
+void HttpServer::onWebSocket()
+{
+    while (m_webSockets->hasPendingConnections()) {
+        QWebSocket *webSocket = m_webSockets->nextPendingConnection();
+        const QPointer<QTcpSocket> socket
+            = m_upgrading.take(peerKey(webSocket->peerAddress(), webSocket->peerPort()));
+        if (socket) {
+            if (auto *guard
+                = socket->findChild<UnmaskedFrameGuard *>(QString(), Qt::FindDirectChildrenOnly)) {
+                connect(guard, &UnmaskedFrameGuard::unmaskedFrame, webSocket, [webSocket] {
+                    webSocket->close(QWebSocketProtocol::CloseCodeProtocolError,
+                        QStringLiteral("frame not masked"));
+                });
+                guard->arm();
+            }
+        }
+        Q_EMIT webSocketConnected(webSocket);
+    }
+}
+
+} // namespace farmchat

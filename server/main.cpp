@@ -1,0 +1,61 @@
+// farmchat-node: one chat node. Everything lives in FarmChat::Server; this
+// only reads the command line, starts the node and prints its address.
+#include "platform/signalwatcher.h"
+#include "protocol/version.h"
+#include "server/node.h"
+#include "server/nodeconfig.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+using namespace farmchat;
+
+namespace {
+
+void print(std::FILE *stream, const QString &text)
+{
+    const QByteArray bytes = text.toLocal8Bit();
+    std::fwrite(bytes.constData(), 1, std::size_t(bytes.size()), stream);
+    if (!text.endsWith(u'\n'))
+        std::fputc('\n', stream);
+    std::fflush(stream);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("farmchat-node"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FARMCHAT_VERSION));
+    qSetMessagePattern(QStringLiteral(
+        "%{if-warning}warning: %{endif}%{if-critical}error: %{endif}%{category}: %{message}"));
+
+    const NodeConfigParse parsed = NodeConfig::parse(
+        QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment());
+    if (!parsed.config) {
+        if (!parsed.output.isEmpty())
+            print(stdout, parsed.output);
+        if (!parsed.error.isEmpty())
+            print(stderr, QStringLiteral("farmchat-node: ") + parsed.error);
+        return parsed.exitCode;
+    }
+    for (const QString &warning : parsed.warnings)
+        print(stderr, QStringLiteral("farmchat-node: ") + warning);
+
+    SignalWatcher watcher;
+    Node node(*parsed.config);
+    QObject::connect(
+        &watcher, &SignalWatcher::terminationRequested, &node, [&node](const QString &name) {
+            print(stderr, QStringLiteral("farmchat-node: %1 received, stopping").arg(name));
+            node.stop();
+        });
+    QObject::connect(&node, &Node::stopped, &app, [] { QCoreApplication::exit(0); });
+    if (const auto error = node.start()) {
+        print(stderr, QStringLiteral("farmchat-node: ") + error->message);
+        return error->exitCode;
+    }
+    print(stdout, QStringLiteral("listening ") + node.url());
+    return app.exec();
+}

@@ -1,0 +1,162 @@
+#include "server/node.h"
+
+#include "protocol/limits.h"
+#include "server/backplanefactory.h"
+#include "server/chathub.h"
+#include "server/httpserver.h"
+#include "server/hubsession.h"
+#include "server/nodehttpapi.h"
+
+#include <QLoggingCategory>
+#include <QUrlQuery>
+#include <QWebSocket>
+
+namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcNode, "farmchat.node", QtInfoMsg)
+
+namespace {
+
+// A client that reconnects after a graceful stop gets this much time to flush.
+constexpr int kStopGraceMs = 2000;
+
+} // namespace
+
+Node::Node(NodeConfig config, QObject *parent) : Node(std::move(config), {}, parent) { }
+
+Node::Node(NodeConfig config, BackplaneSwitch::Maker maker, QObject *parent)
+    : QObject(parent), m_config(std::move(config)), m_maker(std::move(maker))
+{
+    m_stopTimer.setSingleShot(true);
+    connect(&m_stopTimer, &QTimer::timeout, this, &Node::finishStop);
+}
+
+Node::~Node()
+{
+    // Sessions point at the hub and the metrics: they go first.
+    const QSet<HubSession *> sessions = std::exchange(m_sessions, {});
+    qDeleteAll(sessions);
+}
+
+std::optional<Node::StartError> Node::start()
+{
+    HttpServer::Settings http;
+    http.headTimeoutMs = m_config.handshakeTimeoutMs;
+    m_http = std::make_unique<HttpServer>(http, m_metrics);
+    if (auto error = m_http->listen(m_config.bindAddress, m_config.port))
+        return StartError {3, error->message};
+    m_nodeId = m_config.nodeId.isEmpty() ? QStringLiteral("node-%1").arg(port()) : m_config.nodeId;
+    m_http->setOriginPolicy(OriginPolicy(m_config.bindAddress, port(), m_config.allowedOrigins));
+
+    BackplaneSettings settings;
+    settings.nodeId = m_nodeId;
+    settings.redisUrl = m_config.redisUrl;
+    settings.redisPassword = m_config.redisPassword;
+    settings.channelPrefix = m_config.channelPrefix;
+    settings.history = m_config.history;
+    settings.outboxCapacity = limits::kOutboxCapacity;
+    m_factory = std::make_unique<BackplaneFactory>(settings, m_metrics);
+    BackplaneSwitch::Maker maker = m_maker;
+    if (!maker)
+        maker
+            = [this](BackplaneMode mode, QString *error) { return m_factory->create(mode, error); };
+    m_backplane = std::make_unique<BackplaneSwitch>(std::move(maker));
+    if (const QString error = m_backplane->start(m_config.backplane); !error.isEmpty())
+        return StartError {2,
+            QStringLiteral("cannot start backplane '%1': %2")
+                .arg(modeName(m_config.backplane), error)};
+
+    m_hub = std::make_unique<ChatHub>(m_nodeId, m_config.history, *m_backplane, m_metrics);
+    m_api
+        = std::make_unique<NodeHttpApi>(NodeHttpApi::Context {m_nodeId, port(), m_config.adminToken,
+            !m_config.redisUrl.isEmpty(), m_metrics, *m_hub, *m_backplane, m_tokens});
+    m_http->setHandler([this](const HttpRequest &request, HttpServer::Responder respond) {
+        m_api->handle(request, respond);
+    });
+    m_http->setUpgradeGate([this](const HttpRequest &) -> std::optional<HttpResponse> {
+        if (m_stopping)
+            return HttpResponse::error(503, QStringLiteral("node is shutting down"));
+        if (int(m_sessions.size()) + m_http->pendingUpgrades() >= m_config.maxConnections)
+            return HttpResponse::error(503,
+                QStringLiteral("node is at capacity: %1 connections (--max-connections)")
+                    .arg(m_config.maxConnections));
+        return std::nullopt;
+    });
+    connect(m_http.get(), &HttpServer::webSocketConnected, this, &Node::onWebSocket);
+    qCInfo(lcNode).noquote() << m_nodeId << "backplane" << modeName(m_backplane->mode()) << "on"
+                             << url();
+    return std::nullopt;
+}
+
+quint16 Node::port() const
+{
+    return m_http ? m_http->port() : 0;
+}
+
+QString Node::url() const
+{
+    return QStringLiteral("http://%1:%2").arg(m_config.bindHostForUrl()).arg(port());
+}
+
+int Node::clientCount() const
+{
+    return m_hub ? m_hub->sessionCount() : 0;
+}
+
+void Node::onWebSocket(QWebSocket *raw)
+{
+    std::unique_ptr<QWebSocket> socket(raw);
+    if (m_stopping)
+        return; // destroying it closes with 1001
+    // TransportProtocols.md: the negotiate token comes back as ?id=. Without
+    // one the client skipped negotiation, which is allowed.
+    const QString token
+        = QUrlQuery(socket->requestUrl()).queryItemValue(QStringLiteral("id"), QUrl::FullyDecoded);
+    const QString connectionId
+        = token.isEmpty() ? ConnectionTokens::randomId() : m_tokens.redeem(token);
+    const HubSession::Settings settings {m_config.keepAliveMs, m_config.clientTimeoutMs,
+        m_config.handshakeTimeoutMs, m_config.rateLimit, m_config.sendQueueBytes,
+        m_config.maxMessageBytes};
+    auto *session
+        = new HubSession(std::move(socket), connectionId, settings, *m_hub, m_metrics, this);
+    m_sessions.insert(session);
+    connect(session, &HubSession::finished, this, &Node::onSessionFinished);
+}
+
+void Node::onSessionFinished(HubSession *session)
+{
+    if (m_sessions.remove(session))
+        session->deleteLater();
+    if (m_stopping && m_sessions.isEmpty())
+        finishStop();
+}
+
+void Node::stop()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    qCInfo(lcNode).noquote() << m_nodeId << "stopping:" << m_sessions.size() << "clients to close";
+    if (m_http) {
+        m_http->stopListening();
+        m_http->closeHttpConnections();
+    }
+    const QSet<HubSession *> sessions = m_sessions;
+    for (HubSession *session : sessions)
+        session->shutdown();
+    if (m_sessions.isEmpty())
+        QMetaObject::invokeMethod(this, &Node::finishStop, Qt::QueuedConnection);
+    else
+        m_stopTimer.start(kStopGraceMs);
+}
+
+void Node::finishStop()
+{
+    if (m_stopped)
+        return;
+    m_stopped = true;
+    m_stopTimer.stop();
+    Q_EMIT stopped();
+}
+
+} // namespace farmchat

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "protocol/backplanemode.h"
+#include "protocol/limits.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace farmchat {
+
+struct NodeConfigParse;
+
+// Everything a node is told at start: flags (DESIGN.md "Node") and secrets from
+// the environment. Built by parse() from argv; main() and tests use it the same way.
+struct NodeConfig
+{
+    quint16 port = 9090; // 0: a free port chosen by the OS
+    QHostAddress bindAddress = QHostAddress(QHostAddress::LocalHost);
+    QString nodeId; // empty: "node-<port>" with the real port
+    QString redisUrl; // empty: no Redis, only backplane `off`
+    BackplaneMode backplane = BackplaneMode::Off;
+    QString channelPrefix = QStringLiteral("farmchat");
+    int history = limits::kDefaultHistory;
+    qint64 maxMessageBytes = limits::kMaxMessageBytes;
+    QStringList allowedOrigins; // normalised "scheme://host[:port]"
+    int maxConnections = limits::kMaxConnectionsPerNode;
+    qint64 sendQueueBytes = limits::kMaxSendQueueBytes;
+    int keepAliveMs = limits::kKeepAliveMs;
+    int clientTimeoutMs = limits::kClientTimeoutMs;
+    int handshakeTimeoutMs = limits::kHandshakeTimeoutMs;
+    int rateLimit = limits::kInvocationsPerSecond; // invocations per second, burst of the same size
+    QByteArray redisPassword; // FARMCHAT_REDIS_PASSWORD
+    QByteArray adminToken; // FARMCHAT_ADMIN_TOKEN; empty: admin API disabled
+
+    static NodeConfigParse parse(
+        const QStringList &arguments, const QProcessEnvironment &environment);
+
+    // True when --bind is neither a loopback address nor "localhost".
+    bool bindsBeyondLoopback() const;
+    // The bind address as it appears in URLs: "127.0.0.1", "[::1]".
+    QString bindHostForUrl() const;
+
+    // "http://host:port" or "https://host" in the form browsers send as Origin;
+    // nullopt when `text` is not an origin.
+    static std::optional<QString> normaliseOrigin(const QString &text);
+};
+
+// The outcome of reading argv: run with `config`, or exit with `exitCode`
+// after printing `output` (stdout: --help, --version) or `error` (stderr).
+struct NodeConfigParse
+{
+    std::optional<NodeConfig> config;
+    int exitCode = 0;
+    QString output;
+    QString error;
+    QStringList warnings; // print to stderr, then run
+};
+
+} // namespace farmchat

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "server/httpserver.h"
+
+#include <QElapsedTimer>
+#include <QString>
+
+namespace farmchat {
+
+class BackplaneSwitch;
+class ChatHub;
+class ConnectionTokens;
+struct NodeMetrics;
+
+// The node's HTTP endpoints (DESIGN.md "HTTP on the same port"): the web page
+// from :/web, /health, /metrics, room history, SignalR negotiate and the
+// admin backplane switch. Transport, Host and Origin checks happen before a
+// request gets here (HttpServer); every error answer names the problem.
+class NodeHttpApi
+{
+public:
+    struct Context
+    {
+        QString nodeId;
+        quint16 port = 0;
+        QByteArray adminToken; // empty: admin API disabled
+        bool redisConfigured = false;
+        NodeMetrics &metrics;
+        ChatHub &hub;
+        BackplaneSwitch &backplane;
+        ConnectionTokens &tokens;
+    };
+
+    explicit NodeHttpApi(Context context);
+
+    void handle(const HttpRequest &request, const HttpServer::Responder &respond);
+
+    // Equal without leaking where they differ, or their length, through timing.
+    static bool constantTimeEquals(const QByteArray &a, const QByteArray &b);
+    // The Qt resource path for a URL path under :/web, or empty when the path
+    // is not a plain file name inside it (traversal, hidden, odd characters).
+    static QString staticResourcePath(const QString &urlPath);
+
+private:
+    HttpResponse health() const;
+    HttpResponse metrics() const;
+    HttpResponse negotiate(const HttpRequest &request);
+    HttpResponse staticFile(const HttpRequest &request) const;
+    HttpResponse switchBackplane(const HttpRequest &request);
+    void roomMessages(const HttpRequest &request, const HttpServer::Responder &respond);
+
+    Context m_context;
+    QElapsedTimer m_uptime;
+};
+
+} // namespace farmchat

@@ -1,0 +1,335 @@
+#include "protocol/limits.h"
+#include "server/chathub.h"
+#include "tests/server/hubtestclient.h"
+#include "tests/server/nodefixture.h"
+#include "tests/support/testhttp.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QTest>
+
+using namespace farmchat;
+using namespace farmchat::test;
+
+// Hub methods and message fan-out, driven by real WebSocket clients against an
+// in-process node with backplane `off`.
+class tst_ChatHub : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void sendReachesEveryoneInLobby();
+    void methodNamesAreCaseInsensitive_data();
+    void methodNamesAreCaseInsensitive();
+    void setNameChangesFrom();
+    void roomsIsolate();
+    void leavingLobbyIsRefused();
+    void badArguments_data();
+    void badArguments();
+    void tooManyRooms();
+    void unknownMethod();
+    void nonBlockingInvocationsRunAndErrorsAreCounted();
+    void historyOldestFirstAndAfter();
+    void historyOverHttpMatchesHub();
+    void historyKeepsOnlyTheWindow();
+    void textIsDataNotMarkup();
+
+private:
+    std::unique_ptr<HubTestClient> connectClient()
+    {
+        auto client = std::make_unique<HubTestClient>();
+        if (!client->open(m_node->port()) || !client->handshake())
+            return nullptr;
+        return client;
+    }
+    static QJsonObject received(const HubTestClient &client, int index)
+    {
+        return client.invocations(QStringLiteral("messageReceived"))
+            .at(index)
+            .arguments.at(0)
+            .toObject();
+    }
+
+    std::unique_ptr<Node> m_node;
+};
+
+void tst_ChatHub::init()
+{
+    NodeConfig config = testNodeConfig();
+    config.history = 5;
+    QString error;
+    m_node = startTestNode(config, &error);
+    QVERIFY2(m_node, qPrintable(error));
+}
+
+void tst_ChatHub::cleanup()
+{
+    m_node.reset();
+}
+
+void tst_ChatHub::sendReachesEveryoneInLobby()
+{
+    auto a = connectClient();
+    auto b = connectClient();
+    QVERIFY(a && b);
+    const auto done = a->call(QStringLiteral("Send"), {QStringLiteral("hello")});
+    QVERIFY(done);
+    QVERIFY(!done->hasError);
+    const QString id = done->result.toString();
+    // "<node>:<boot base 36>:<sequence>": unique per node, across restarts too.
+    QVERIFY2(QRegularExpression(QStringLiteral("^node-\\d+:[0-9a-z]+:1$")).match(id).hasMatch(),
+        qPrintable(id));
+    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(b->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    const QJsonObject m = received(*b, 0);
+    QCOMPARE(m.value(u"id").toString(), id);
+    QCOMPARE(m.value(u"room").toString(), QStringLiteral("lobby"));
+    QCOMPARE(m.value(u"text").toString(), QStringLiteral("hello"));
+    QCOMPARE(m.value(u"node").toString(), m_node->nodeId());
+    QCOMPARE(m.value(u"via").toString(), QStringLiteral("local"));
+    QVERIFY(m.value(u"from").toString().startsWith(QStringLiteral("user-")));
+    QVERIFY(
+        qAbs(m.value(u"sentAt").toDouble() - double(QDateTime::currentMSecsSinceEpoch())) < 60000);
+    QCOMPARE(m_node->metrics().messagesReceived.value(QStringLiteral("local")), 1);
+    QCOMPARE(m_node->metrics().messagesDelivered, 2);
+}
+
+void tst_ChatHub::methodNamesAreCaseInsensitive_data()
+{
+    QTest::addColumn<QString>("method");
+    QTest::addRow("Send") << "Send";
+    QTest::addRow("send") << "send";
+    QTest::addRow("SEND") << "SEND";
+    QTest::addRow("sEnD") << "sEnD";
+}
+
+void tst_ChatHub::methodNamesAreCaseInsensitive()
+{
+    QFETCH(QString, method);
+    auto a = connectClient();
+    QVERIFY(a);
+    const auto done = a->call(method, {QStringLiteral("x")});
+    QVERIFY(done);
+    QVERIFY2(!done->hasError, qPrintable(done->error));
+}
+
+void tst_ChatHub::setNameChangesFrom()
+{
+    auto a = connectClient();
+    QVERIFY(a);
+    const auto named = a->call(QStringLiteral("SetName"), {QStringLiteral("Ada")});
+    QVERIFY(named && !named->hasError && !named->hasResult);
+    QVERIFY(a->call(QStringLiteral("Send"), {QStringLiteral("hi")}));
+    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QCOMPARE(received(*a, 0).value(u"from").toString(), QStringLiteral("Ada"));
+}
+
+void tst_ChatHub::roomsIsolate()
+{
+    auto a = connectClient();
+    auto b = connectClient();
+    auto c = connectClient();
+    QVERIFY(a && b && c);
+    QVERIFY(!a->call(QStringLiteral("JoinRoom"), {QStringLiteral("kitchen")})->hasError);
+    QVERIFY(!b->call(QStringLiteral("JoinRoom"), {QStringLiteral("kitchen")})->hasError);
+    QVERIFY(
+        !b->call(QStringLiteral("JoinRoom"), {QStringLiteral("kitchen")})->hasError); // idempotent
+    const auto sent = a->call(
+        QStringLiteral("SendToRoom"), {QStringLiteral("kitchen"), QStringLiteral("soup")});
+    QVERIFY(sent && !sent->hasError);
+    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(b->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QCOMPARE(received(*b, 0).value(u"room").toString(), QStringLiteral("kitchen"));
+    // c is only in the lobby; a lobby message proves c's stream is flowing.
+    QVERIFY(!b->call(QStringLiteral("LeaveRoom"), {QStringLiteral("kitchen")})->hasError);
+    QVERIFY(
+        !a->call(QStringLiteral("SendToRoom"), {QStringLiteral("kitchen"), QStringLiteral("more")})
+             ->hasError);
+    QVERIFY(!a->call(QStringLiteral("Send"), {QStringLiteral("to all")})->hasError);
+    QVERIFY(c->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(b->waitForInvocations(QStringLiteral("messageReceived"), 2));
+    QCOMPARE(c->invocations(QStringLiteral("messageReceived")).size(), 1);
+    QCOMPARE(received(*c, 0).value(u"text").toString(), QStringLiteral("to all"));
+    QCOMPARE(b->invocations(QStringLiteral("messageReceived")).size(), 2);
+    QCOMPARE(received(*b, 1).value(u"text").toString(), QStringLiteral("to all"));
+    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 3));
+}
+
+void tst_ChatHub::leavingLobbyIsRefused()
+{
+    auto a = connectClient();
+    QVERIFY(a);
+    const auto done = a->call(QStringLiteral("LeaveRoom"), {QStringLiteral("lobby")});
+    QVERIFY(done && done->hasError);
+    QVERIFY(done->error.contains(QStringLiteral("lobby")));
+    QVERIFY(!a->call(QStringLiteral("Send"), {QStringLiteral("still in")})->hasError);
+    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+}
+
+void tst_ChatHub::badArguments_data()
+{
+    QTest::addColumn<QString>("method");
+    QTest::addColumn<QJsonArray>("arguments");
+    QTest::addColumn<QString>("errorPart");
+    const QString room65(65, u'r');
+    QTest::addRow("Send no args") << "Send" << QJsonArray {} << "expects 1 argument";
+    QTest::addRow("Send two args") << "Send" << QJsonArray {"a", "b"} << "got 2";
+    QTest::addRow("Send number") << "Send" << QJsonArray {5} << "must be a string";
+    QTest::addRow("Send null") << "Send" << QJsonArray {QJsonValue()} << "must be a string";
+    QTest::addRow("Send empty") << "Send" << QJsonArray {""} << "empty";
+    QTest::addRow("Send blank") << "Send" << QJsonArray {"   "} << "empty";
+    QTest::addRow("Send too long")
+        << "Send" << QJsonArray {QString(limits::kMaxTextChars + 1, u'x')} << "longer than 4000";
+    QTest::addRow("SendToRoom one arg")
+        << "SendToRoom" << QJsonArray {"r"} << "expects 2 arguments";
+    QTest::addRow("SendToRoom object")
+        << "SendToRoom" << QJsonArray {QJsonObject {}, "t"} << "strings";
+    QTest::addRow("SendToRoom long room")
+        << "SendToRoom" << QJsonArray {room65, "t"} << "longer than 64";
+    QTest::addRow("SendToRoom empty room") << "SendToRoom" << QJsonArray {"", "t"} << "empty";
+    QTest::addRow("JoinRoom control char") << "JoinRoom" << QJsonArray {"a\u0007b"} << "control";
+    QTest::addRow("JoinRoom padded") << "JoinRoom" << QJsonArray {" a"} << "spaces";
+    QTest::addRow("JoinRoom array")
+        << "JoinRoom" << QJsonArray {QJsonArray {}} << "must be a string";
+    QTest::addRow("LeaveRoom none") << "LeaveRoom" << QJsonArray {} << "expects 1";
+    QTest::addRow("SetName long") << "SetName" << QJsonArray {QString(65, u'n')}
+                                  << "longer than 64";
+    QTest::addRow("SetName empty") << "SetName" << QJsonArray {""} << "empty";
+    QTest::addRow("SetName bidi override") << "SetName" << QJsonArray {"a\u202Eb"} << "control";
+    QTest::addRow("History two args")
+        << "History" << QJsonArray {"lobby", QJsonValue()} << "expects 3";
+    QTest::addRow("History limit zero")
+        << "History" << QJsonArray {"lobby", QJsonValue(), 0} << "limit";
+    QTest::addRow("History limit big")
+        << "History" << QJsonArray {"lobby", QJsonValue(), 1001} << "limit";
+    QTest::addRow("History limit fraction")
+        << "History" << QJsonArray {"lobby", QJsonValue(), 2.5} << "limit";
+    QTest::addRow("History limit string")
+        << "History" << QJsonArray {"lobby", QJsonValue(), "5"} << "limit";
+    QTest::addRow("History after number") << "History" << QJsonArray {"lobby", 3, 5} << "afterId";
+    QTest::addRow("History bad room")
+        << "History" << QJsonArray {room65, QJsonValue(), 5} << "longer than 64";
+}
+
+void tst_ChatHub::badArguments()
+{
+    QFETCH(QString, method);
+    QFETCH(QJsonArray, arguments);
+    QFETCH(QString, errorPart);
+    auto a = connectClient();
+    QVERIFY(a);
+    const auto done = a->call(method, arguments);
+    QVERIFY(done);
+    QVERIFY(done->hasError);
+    QVERIFY2(done->error.contains(errorPart), qPrintable(done->error));
+    QVERIFY(a->isOpen());
+    QCOMPARE(m_node->metrics().invocationsRejected.value(QStringLiteral("bad_arguments")), 1);
+    QCOMPARE(m_node->metrics().messagesReceived.value(QStringLiteral("local")), 0);
+}
+
+void tst_ChatHub::tooManyRooms()
+{
+    auto a = connectClient();
+    QVERIFY(a);
+    // The lobby counts: 31 more fit.
+    for (int i = 1; i < limits::kMaxRoomsPerConnection; ++i)
+        QVERIFY(!a->call(QStringLiteral("JoinRoom"), {QStringLiteral("r%1").arg(i)})->hasError);
+    const auto refused = a->call(QStringLiteral("JoinRoom"), {QStringLiteral("one-too-many")});
+    QVERIFY(refused && refused->hasError);
+    QVERIFY(refused->error.contains(QStringLiteral("at most 32 rooms")));
+    QVERIFY(!a->call(QStringLiteral("LeaveRoom"), {QStringLiteral("r1")})->hasError);
+    QVERIFY(!a->call(QStringLiteral("JoinRoom"), {QStringLiteral("one-too-many")})->hasError);
+}
+
+void tst_ChatHub::unknownMethod()
+{
+    auto a = connectClient();
+    QVERIFY(a);
+    const auto done = a->call(QStringLiteral("DropTables"), {});
+    QVERIFY(done && done->hasError);
+    QCOMPARE(done->error, QStringLiteral("unknown method 'DropTables'"));
+    QCOMPARE(m_node->metrics().invocationsRejected.value(QStringLiteral("unknown_method")), 1);
+}
+
+void tst_ChatHub::nonBlockingInvocationsRunAndErrorsAreCounted()
+{
+    auto a = connectClient();
+    QVERIFY(a);
+    a->invokeNonBlocking(QStringLiteral("Send"), {QStringLiteral("fire and forget")});
+    a->invokeNonBlocking(QStringLiteral("Nope"), {});
+    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QTRY_COMPARE(m_node->metrics().invocationsRejected.value(QStringLiteral("unknown_method")), 1);
+    QVERIFY(a->messagesOfType(HubMessageType::Completion).isEmpty());
+}
+
+void tst_ChatHub::historyOldestFirstAndAfter()
+{
+    auto a = connectClient();
+    QVERIFY(a);
+    QStringList ids;
+    for (int i = 1; i <= 4; ++i)
+        ids << a->call(QStringLiteral("Send"), {QStringLiteral("m%1").arg(i)})->result.toString();
+    const auto all
+        = a->call(QStringLiteral("History"), {QStringLiteral("lobby"), QJsonValue(), 100});
+    QVERIFY(all && !all->hasError);
+    QCOMPARE(all->result.toArray().size(), 4);
+    QCOMPARE(
+        all->result.toArray().first().toObject().value(u"text").toString(), QStringLiteral("m1"));
+    const auto after = a->call(QStringLiteral("history"), {QStringLiteral("lobby"), ids[1], 1});
+    QVERIFY(after && !after->hasError);
+    QCOMPARE(after->result.toArray().size(), 1);
+    QCOMPARE(after->result.toArray().first().toObject().value(u"id").toString(), ids[2]);
+    const auto empty
+        = a->call(QStringLiteral("History"), {QStringLiteral("nobody-here"), QJsonValue(), 10});
+    QVERIFY(empty && !empty->hasError);
+    QCOMPARE(empty->result.toArray().size(), 0);
+}
+
+void tst_ChatHub::historyOverHttpMatchesHub()
+{
+    auto a = connectClient();
+    QVERIFY(a);
+    QVERIFY(!a->call(QStringLiteral("JoinRoom"), {QStringLiteral("a b/c")})->hasError);
+    const QString id
+        = a->call(QStringLiteral("SendToRoom"), {QStringLiteral("a b/c"), QStringLiteral("x")})
+              ->result.toString();
+    const HttpReply reply = httpRequest(
+        "GET", QUrl(m_node->url() + QStringLiteral("/rooms/a%20b%2Fc/messages?limit=10")));
+    QCOMPARE(reply.status, 200);
+    const QJsonArray array = QJsonDocument::fromJson(reply.body).array();
+    QCOMPARE(array.size(), 1);
+    QCOMPARE(array.first().toObject().value(u"id").toString(), id);
+    const HttpReply after = httpRequest(
+        "GET", QUrl(m_node->url() + QStringLiteral("/rooms/a%20b%2Fc/messages?after=") + id));
+    QCOMPARE(after.status, 200);
+    QCOMPARE(QJsonDocument::fromJson(after.body).array().size(), 0);
+}
+
+void tst_ChatHub::historyKeepsOnlyTheWindow()
+{
+    auto a = connectClient();
+    QVERIFY(a);
+    for (int i = 1; i <= 8; ++i)
+        QVERIFY(!a->call(QStringLiteral("Send"), {QStringLiteral("m%1").arg(i)})->hasError);
+    const auto all
+        = a->call(QStringLiteral("History"), {QStringLiteral("lobby"), QJsonValue(), 100});
+    const QJsonArray array = all->result.toArray();
+    QCOMPARE(array.size(), 5); // --history 5
+    QCOMPARE(array.first().toObject().value(u"text").toString(), QStringLiteral("m4"));
+    QCOMPARE(array.last().toObject().value(u"text").toString(), QStringLiteral("m8"));
+}
+
+void tst_ChatHub::textIsDataNotMarkup()
+{
+    auto a = connectClient();
+    QVERIFY(a);
+    const QString text = QStringLiteral("<script>alert(1)</script> & \"quotes\" \u00e9\U0001F600");
+    QVERIFY(!a->call(QStringLiteral("Send"), {text})->hasError);
+    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QCOMPARE(received(*a, 0).value(u"text").toString(), text);
+}
+
+QTEST_GUILESS_MAIN(tst_ChatHub)
+#include "tst_chathub.moc"
