@@ -189,6 +189,7 @@
     sendForm: $('send-form'), text: $('text'), send: $('send'),
   };
   const rooms = new Map(); // room name -> { messages: Map id -> entry, order: [entry], unread }
+  const warnings = new Map(); // message id -> deliveryWarning text
   let current = LOBBY;
   let myName = localStorage.getItem('farmchat.name') || '';
   let myNode = '';
@@ -258,6 +259,15 @@
     return li;
   }
 
+  function showWarning(entry) {
+    const text = warnings.get(entry.message.id);
+    if (text === undefined || entry.element.querySelector('.warning')) return;
+    const warning = document.createElement('p');
+    warning.className = 'warning';
+    warning.textContent = text;
+    entry.element.append(warning);
+  }
+
   function validMessage(m) {
     return m && typeof m === 'object' && typeof m.id === 'string' && m.id && typeof m.room === 'string' && m.room
       && typeof m.text === 'string' && typeof m.from === 'string' && typeof m.node === 'string';
@@ -277,9 +287,11 @@
       if (known.provisional) { // our own send, now confirmed by the node
         known.element.replaceWith(entry.element);
         Object.assign(known, entry, { provisional: false });
+        showWarning(known);
       }
       return;
     }
+    showWarning(entry);
     entry.provisional = !!m.provisional;
     r.messages.set(m.id, entry);
     let i = r.order.length;
@@ -306,16 +318,28 @@
     if (last) last.element.scrollIntoView({ block: 'end' });
   }
 
-  // Fetches what this page missed in a room: everything after the last id it holds.
-  async function catchUp(name) {
+  // Fetches what this page missed in a room: everything after the last id it
+  // holds, or the whole kept history when the node says it started anew.
+  async function catchUp(name, fromStart = false) {
     const r = roomState(name);
+    const last = fromStart ? undefined : r.order.filter((e) => !e.provisional).pop();
+    let after = last ? last.message.id : null;
     for (let page = 0; page < HISTORY_MAX_PAGES; page += 1) {
-      const last = r.order.filter((e) => !e.provisional).pop();
-      const batch = await hub.invoke('History', name, last ? last.message.id : null, HISTORY_PAGE);
-      if (!Array.isArray(batch)) return;
+      const batch = await hub.invoke('History', name, after, HISTORY_PAGE);
+      if (!Array.isArray(batch) || batch.length === 0) return;
       batch.forEach(addMessage);
-      if (batch.length < HISTORY_PAGE) return;
+      if (batch.length < HISTORY_PAGE || !validMessage(batch[batch.length - 1])) return;
+      after = batch[batch.length - 1].id;
     }
+  }
+
+  // The node may announce a reset a moment before it can serve the new
+  // history, so a failed reload is tried again a few times.
+  function reload(name, attempt) {
+    catchUp(name, true).catch((e) => {
+      if (attempt < 5 && rooms.has(name)) setTimeout(() => reload(name, attempt + 1), 1000 * (attempt + 1));
+      else notify(`Could not reload ${name}: ${e.message}`);
+    });
   }
 
   function onConnected() {
@@ -323,8 +347,12 @@
     ui.text.disabled = false;
     ui.send.disabled = false;
     fetch('/health', { cache: 'no-store' }).then((res) => res.json()).then((h) => {
-      myNode = String(h.nodeId || h.node || '');
+      myNode = String(h.node || '');
       ui.nodeId.textContent = myNode || '?';
+      // Messages may have arrived before this answer: fix their origin badges.
+      for (const r of rooms.values()) {
+        for (const e of r.order) e.element.querySelector('.origin').classList.toggle('other', e.message.node !== myNode);
+      }
       ui.backplane.textContent = h.backplane ? `backplane: ${h.backplane}` : '';
     }).catch(() => { ui.nodeId.textContent = '?'; });
     const setup = myName ? [hub.invoke('SetName', myName)] : [];
@@ -349,24 +377,24 @@
     if (target === 'messagereceived') {
       addMessage(args[0]);
     } else if (target === 'historyreset') {
-      // The node's history no longer follows on from what this page holds
-      // (restart, backplane switch): fetch it again, de-dup keeps it clean.
+      // The farm's history restarted (Redis came back empty): what this page
+      // holds is kept but dimmed, and the room is fetched from its new start.
       const name = String(args[0] || '');
       if (rooms.has(name)) {
         const r = rooms.get(name);
         for (const e of r.order) e.element.classList.add('stale');
-        catchUp(name).catch((e) => notify(`Could not reload ${name}: ${e.message}`));
+        notify(`The history of ${name} was reset on the server; older messages are dimmed.`);
+        reload(name, 0);
       }
     } else if (target === 'deliverywarning') {
+      // Sent before the Completion: the message may not be listed yet.
       const [id, text] = args;
       notify(`Delivery warning: ${String(text)}`);
+      warnings.set(String(id), String(text));
+      if (warnings.size > 1000) warnings.delete(warnings.keys().next().value);
       for (const r of rooms.values()) {
         const e = r.messages.get(String(id));
-        if (!e) continue;
-        const warning = document.createElement('p');
-        warning.className = 'warning';
-        warning.textContent = String(text);
-        e.element.append(warning);
+        if (e) showWarning(e);
       }
     }
   }
@@ -417,7 +445,7 @@
     // The text stays in the box until the node confirms it: nothing is lost silently.
     hub.invoke('SendToRoom', room, text).then((id) => {
       if (ui.text.value === text) ui.text.value = '';
-      notify('');
+      if (!warnings.has(String(id))) notify('');
       addMessage({ id: String(id), room, from: myName || '(you)', text, node: myNode, sentAt: Date.now(), via: 'local', provisional: true });
     }, (e) => notify(`Not sent: ${e.message}`)).finally(() => {
       ui.send.disabled = !hub.ready;

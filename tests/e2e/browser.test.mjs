@@ -1,86 +1,21 @@
 // The node's own web chat page in a real headless Chromium, chatting with other
 // pages and with the official SignalR client from Node.js.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { Farm, httpRequest } from './lib/farm.mjs';
-
-const TIMEOUT = 10000;
-
-// Screenshots land next to the build, where a person can look at them.
-function artifactsDir(farm) {
-  const dir = process.env.FARMCHAT_BINARY_DIR
-    ? path.join(process.env.FARMCHAT_BINARY_DIR, 'tests', 'e2e', 'artifacts')
-    : path.join(farm.tempDir, 'artifacts');
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-// Opens the page and records anything it requests, logs as an error or throws.
-async function openPage(browser, node, name) {
-  const page = await browser.newPage();
-  const requests = [];
-  const errors = [];
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  // Lets a test drop the page's WebSocket the way a network blip would.
-  await page.addInitScript(() => {
-    const Native = window.WebSocket;
-    window.__sockets = [];
-    window.WebSocket = class extends Native {
-      constructor(...args) { super(...args); window.__sockets.push(this); }
-    };
-  });
-  await page.goto(`${node.url}/`);
-  await page.waitForSelector('#state[data-state="connected"]', { timeout: TIMEOUT });
-  if (name) {
-    await page.fill('#name', name);
-    await page.press('#name', 'Enter');
-    await page.waitForFunction((n) => document.getElementById('name').dataset.saved === n, name, { timeout: TIMEOUT });
-  }
-  return { page, requests, errors };
-}
-
-async function sendFromPage(page, text) {
-  await page.fill('#text', text);
-  await page.press('#text', 'Enter');
-}
-
-function waitForText(page, text) {
-  return page.waitForFunction(
-    (t) => [...document.querySelectorAll('#messages .text')].some((p) => p.textContent === t), text, { timeout: TIMEOUT });
-}
-
-function shownTexts(page) {
-  return page.evaluate(() => [...document.querySelectorAll('#messages .text')].map((p) => p.textContent));
-}
-
-// Light and dark screenshots next to the build; docs/webpage.png once (or on request).
-async function screenshots(farm, page) {
-  const dir = artifactsDir(farm);
-  const light = path.join(dir, 'webpage-light.png');
-  await page.screenshot({ path: light });
-  const lightBackground = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  const darkBackground = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-  await page.screenshot({ path: path.join(dir, 'webpage-dark.png') });
-  await page.emulateMedia({ colorScheme: 'light' });
-  assert.notEqual(darkBackground, lightBackground, 'the page ignores prefers-color-scheme: dark');
-  assert.ok(fs.statSync(light).size > 1000, `${light} is not a screenshot`);
-  const docs = process.env.FARMCHAT_SOURCE_DIR && path.join(process.env.FARMCHAT_SOURCE_DIR, 'docs', 'webpage.png');
-  if (docs && (!fs.existsSync(docs) || process.env.FARMCHAT_UPDATE_SCREENSHOTS === '1')) fs.copyFileSync(light, docs);
-}
+import { TIMEOUT, openPage, screenshots, sendFromPage, shownTexts, waitForText } from './lib/page.mjs';
 
 describe('the web chat page in headless Chromium', () => {
   const farm = new Farm('browser');
   let node;
   let browser;
+  let quiet; // a page left alone on its own node, for the keep-alive test at the end
   before(async () => {
     node = await farm.node({ nodeId: 'node-web' });
     browser = await farm.browser();
+    const quietNode = await farm.node({ nodeId: 'node-web-quiet' });
+    quiet = { node: quietNode, ...(await openPage(browser, quietNode, 'Quiet')), since: Date.now() };
   });
   after(() => farm.close());
 
@@ -192,7 +127,7 @@ describe('the web chat page in headless Chromium', () => {
     await waitForText(a.page, 'A Node.js client joins in: <b>not bold</b>');
     await waitForText(b.page, 'A Node.js client joins in: <b>not bold</b>');
     assert.deepEqual(await shownTexts(a.page), await shownTexts(b.page), 'the two pages show different conversations');
-    await screenshots(farm, a.page);
+    await screenshots(farm, a.page, 'two-pages');
 
     // This node is fresh, so no other test's messages are in its rooms.
     for (const { page } of [a, b]) {
@@ -209,5 +144,20 @@ describe('the web chat page in headless Chromium', () => {
     assert.deepEqual(a.errors.concat(b.errors), []);
     await a.page.close();
     await b.page.close();
+  });
+
+  it('stays connected through a silent half minute: pings go both ways', async () => {
+    // The node drops a client silent for 30 s and the page gives up on a node
+    // silent for 30 s; only the 15 s pings keep this idle page's socket alive.
+    const wait = quiet.since + 33000 - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const socket = await quiet.page.evaluate(() => ({ count: window.__sockets.length, open: window.__sockets[0].readyState === 1 }));
+    assert.deepEqual(socket, { count: 1, open: true }, 'the idle page lost its connection');
+    assert.equal(await quiet.page.getAttribute('#state', 'data-state'), 'connected');
+    const client = await farm.client(quiet.node);
+    await sendFromPage(quiet.page, 'still here after 33 s');
+    const m = await client.waitForMessage((x) => x.text === 'still here after 33 s', 'a message from the idle page');
+    assert.equal(m.from, 'Quiet');
+    assert.deepEqual(quiet.errors, []);
   });
 });

@@ -4,8 +4,10 @@
 // call from finally/after; an 'exit' handler kills any node still running,
 // so nothing outlives a failing or interrupted test run.
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -115,6 +117,72 @@ export async function startNode({ port = 0, nodeId, args = [], env = {}, timeout
   return node;
 }
 
+// A private redis-server: loopback only, a random password, no persistence.
+// The config (password included) goes in on stdin, never on the command line.
+export class RedisServer {
+  constructor(child, port, password) {
+    this.child = child;
+    this.port = port;
+    this.password = password;
+    this.log = [];
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }));
+  }
+
+  get url() { return `redis://127.0.0.1:${this.port}/0`; }
+
+  async stop(timeoutMs = 5000) {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRedis({ dir, port, password, timeoutMs = 10000 }) {
+  const bin = process.env.FARMCHAT_REDIS_SERVER || 'redis-server';
+  const config = [`port ${port}`, 'bind 127.0.0.1', `requirepass ${password}`, 'save ""', 'appendonly no',
+    `dir ${dir}`, 'protected-mode yes', 'daemonize no'].join('\n');
+  const child = spawn(bin, ['-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  const redis = new RedisServer(child, port, password);
+  child.stdin.end(`${config}\n`);
+  const ready = new Promise((resolve) => {
+    for (const stream of [child.stdout, child.stderr]) {
+      readline.createInterface({ input: stream }).on('line', (line) => {
+        redis.log.push(line);
+        if (/Ready to accept connections/.test(line)) resolve(true);
+      });
+    }
+  });
+  const failed = new Promise((resolve) => child.once('error', (e) => resolve(
+    `cannot start ${bin} (${e.message}): install Debian's redis-server (scripts/install-deps.sh)`)));
+  const exited = redis.exited.then(({ code }) => `exited with code ${code} before it was ready`);
+  let timer;
+  const timedOut = new Promise((resolve) => { timer = setTimeout(() => resolve(`not ready within ${timeoutMs} ms`), timeoutMs); });
+  const outcome = await Promise.race([ready, failed, exited, timedOut]);
+  clearTimeout(timer);
+  if (outcome !== true) {
+    child.kill('SIGKILL');
+    throw new Error(`redis-server on port ${port} ${outcome}; output:\n${redis.log.join('\n')}`);
+  }
+  return redis;
+}
+
 // One official SignalR client with every messageReceived kept in order.
 export class ChatClient {
   constructor(connection) {
@@ -183,6 +251,7 @@ export class Farm {
     this.nodes = [];
     this.clients = [];
     this.browsers = [];
+    this.redises = [];
     this.tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `farmchat-e2e-${name}-`));
   }
 
@@ -190,6 +259,19 @@ export class Farm {
     const node = await startNode(options);
     this.nodes.push(node);
     return node;
+  }
+
+  // A private redis-server; start it again on the same port (and password)
+  // with redis(previous).
+  async redis(previous) {
+    const dir = fs.mkdtempSync(path.join(this.tempDir, 'redis-'));
+    const redis = await startRedis({
+      dir,
+      port: previous ? previous.port : await freePort(),
+      password: previous ? previous.password : crypto.randomBytes(24).toString('hex'),
+    });
+    this.redises.push(redis);
+    return redis;
   }
 
   async client(node, { skipNegotiation = false, reconnect = null, start = true } = {}) {
@@ -226,6 +308,7 @@ export class Farm {
     await Promise.all(this.clients.map((c) => settle(() => c.connection.stop())));
     await Promise.all(this.browsers.map((b) => settle(() => b.close())));
     await Promise.all(this.nodes.map((n) => settle(() => n.stop())));
+    await Promise.all(this.redises.map((r) => settle(() => r.stop())));
     fs.rmSync(this.tempDir, { recursive: true, force: true });
     if (errors.length) throw errors[0];
   }
