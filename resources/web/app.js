@@ -289,6 +289,7 @@
         Object.assign(known, entry, { provisional: false });
         showWarning(known);
       }
+      known.element.classList.remove('stale'); // still in the node's history
       return;
     }
     showWarning(entry);

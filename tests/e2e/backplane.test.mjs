@@ -101,8 +101,8 @@ describe('the web chat page on a farm with a Redis backplane', () => {
     await redis.stop();
     await redisConnected(node, false);
     redis = await farm.redis(redis); // same port and password, no data
-    await page.waitForFunction(() => document.querySelector('#messages li.stale') !== null, null, { timeout: 30000 });
-    assert.match(await page.textContent('#notice'), /history of lobby was reset/);
+    await page.waitForFunction(() => /history of lobby was reset/.test(document.getElementById('notice').textContent),
+      null, { timeout: 30000 });
     await redisConnected(node, true);
 
     await sendFromPage(page, 'after the reset');
