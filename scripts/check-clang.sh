@@ -5,6 +5,7 @@
 # Extra arguments go to cmake's configure step.
 #   scripts/check-clang.sh                   configure (once) and build
 #   FARMCHAT_CLANG_BUILD_DIR=/tmp/c scripts/check-clang.sh
+#   CMAKE_BUILD_PARALLEL_LEVEL=1 scripts/check-clang.sh   fewer parallel jobs
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${FARMCHAT_CLANG_BUILD_DIR:-$here/build-clang}
