@@ -66,6 +66,21 @@ QStringList FarmNode::commandLine(
     return arguments;
 }
 
+void FarmNode::prepareRun(const QString &program, const QList<quint16> &farmPorts,
+    const QString &redisUrl, BackplaneMode mode, const QByteArray &redisPassword,
+    const QByteArray &adminToken)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    if (redisPassword.isEmpty())
+        environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
+    else
+        environment.insert(
+            QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QString::fromLatin1(redisPassword));
+    environment.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(adminToken));
+    m_process->setEnvironment(environment);
+    m_process->setProgram(program, commandLine(m_port, farmPorts, redisUrl, mode));
+}
+
 void FarmNode::pollNow()
 {
     poll();

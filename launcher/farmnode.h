@@ -44,6 +44,12 @@ public:
     static QStringList commandLine(
         quint16 port, const QList<quint16> &farmPorts, const QString &redisUrl, BackplaneMode mode);
 
+    // Sets the next run's program, command line and environment (the secrets
+    // go there, never into argv). An empty Redis password is not passed on.
+    void prepareRun(const QString &program, const QList<quint16> &farmPorts,
+        const QString &redisUrl, BackplaneMode mode, const QByteArray &redisPassword,
+        const QByteArray &adminToken);
+
     // Asks /health now instead of at the next tick (e.g. right after a switch).
     void pollNow();
 

@@ -1,6 +1,8 @@
 #include "launcher/farmsupervisor.h"
 
 #include "launcher/backplanerequest.h"
+#include "launcher/crashrestarter.h"
+#include "launcher/externalredischeck.h"
 #include "launcher/farmnode.h"
 #include "launcher/farmplan.h"
 #include "launcher/managedprocess.h"
@@ -8,7 +10,6 @@
 #include "launcher/redisinstance.h"
 #include "launcher/secret.h"
 #include "platform/processguard.h"
-#include "redis/redisconnection.h"
 
 #include <QLoggingCategory>
 #include <QTimer>
@@ -17,33 +18,27 @@ namespace farmchat {
 
 Q_LOGGING_CATEGORY(lcLauncherFarm, "farmchat.launcher.farm")
 
-QString farmStateName(FarmState state)
-{
-    switch (state) {
-    case FarmState::Stopped:
-        return QStringLiteral("stopped");
-    case FarmState::Starting:
-        return QStringLiteral("starting");
-    case FarmState::Running:
-        return QStringLiteral("running");
-    case FarmState::Stopping:
-        return QStringLiteral("stopping");
-    }
-    return QStringLiteral("stopped");
-}
-
 FarmSupervisor::FarmSupervisor(QObject *parent)
     : QObject(parent)
     , m_guard(std::make_unique<ProcessGuard>())
     , m_http(std::make_unique<NodeHttpClient>())
-{ }
+    , m_restarter(std::make_unique<CrashRestarter>(
+          [this](ManagedProcess *process) { restartProcess(process); }))
+{
+    connect(m_restarter.get(), &CrashRestarter::restartScheduled, this,
+        [this](ManagedProcess *process, int delayMs, const QString &reason) {
+            Q_EMIT restartScheduled(indexOf(process), delayMs, reason);
+        });
+    connect(m_restarter.get(), &CrashRestarter::gaveUp, this,
+        [this](ManagedProcess *, const QString &text) { Q_EMIT error(m_lastError = text); });
+}
 
 FarmSupervisor::~FarmSupervisor()
 {
     // Children die with their ManagedProcess; no signal may reach a half-destroyed supervisor.
     for (ManagedProcess *process : m_processes)
         process->disconnect(this);
-    m_restartTimers.clear();
+    m_restarter->clear();
     m_nodes.clear();
     m_redis.reset();
 }
@@ -110,8 +105,7 @@ void FarmSupervisor::start(const FarmConfig &config)
         return;
     }
     clearProcesses();
-    m_externalLink.reset();
-    m_externalDeadline.reset();
+    m_externalCheck.reset();
     m_config = config;
     m_backplane = config.backplane;
     m_lastError.clear();
@@ -194,46 +188,22 @@ void FarmSupervisor::beginStart()
 
 void FarmSupervisor::checkExternalRedis(const RedisUrl &url)
 {
-    // The same client the nodes use: if it gets through (user, password,
-    // database, TCP or Unix socket), so will they.
     m_redisUrl = url.toString();
     m_redisPassword = qgetenv("FARMCHAT_REDIS_PASSWORD");
     emitProgress(QStringLiteral("connecting to Redis at %1").arg(m_redisUrl));
     emitProgress(QStringLiteral("waiting for Redis at %1").arg(m_redisUrl));
-    RedisConnectionOptions options;
-    options.url = url;
-    options.password = m_redisPassword;
-    options.clientName = QStringLiteral("farmchat-launcher");
-    options.connectTimeoutMs = qMin(3000, m_config.redisTimeoutMs);
-    options.backoffInitialMs = 50;
-    options.backoffMaxMs = 1000;
-    m_externalLink = std::make_unique<RedisConnection>(options);
-    m_externalDeadline = std::make_unique<QTimer>();
-    m_externalDeadline->setSingleShot(true);
-    const auto fail = [this](const QString &why) {
-        m_externalDeadline->stop();
-        m_externalLink->stop();
-        failStart(QStringLiteral("cannot use the Redis at %1: %2").arg(m_redisUrl, why));
-    };
-    connect(m_externalLink.get(), &RedisConnection::ready, this, [this] {
-        m_externalDeadline->stop();
-        m_externalLink->stop(); // only a check; the nodes make their own connections
-        if (m_state == FarmState::Starting)
-            startNodes();
-    });
-    connect(
-        m_externalLink.get(), &RedisConnection::attemptFailed, this, [fail](const QString &error) {
-            // A refused password or database will not get better by retrying.
-            if (error.contains(u" refused "))
-                fail(error);
+    m_externalCheck
+        = std::make_unique<ExternalRedisCheck>(url, m_redisPassword, m_config.redisTimeoutMs);
+    connect(m_externalCheck.get(), &ExternalRedisCheck::finished, this,
+        [this](bool ok, const QString &error) {
+            if (m_state != FarmState::Starting)
+                return;
+            if (ok)
+                startNodes();
+            else
+                failStart(QStringLiteral("cannot use the Redis at %1: %2").arg(m_redisUrl, error));
         });
-    connect(m_externalDeadline.get(), &QTimer::timeout, this, [this, fail] {
-        fail(QStringLiteral("no answer within %1 ms (%2)")
-                 .arg(m_config.redisTimeoutMs)
-                 .arg(m_externalLink->lastError()));
-    });
-    m_externalDeadline->start(m_config.redisTimeoutMs);
-    m_externalLink->start();
+    m_externalCheck->start();
 }
 
 void FarmSupervisor::addProcess(ManagedProcess *process)
@@ -255,8 +225,7 @@ void FarmSupervisor::clearProcesses()
     for (ManagedProcess *process : m_processes)
         process->disconnect(this);
     m_processes.clear();
-    m_restartTimers.clear();
-    m_backoff.clear();
+    m_restarter->clear();
     m_nodes.clear();
     m_nodeModes.clear();
     m_redis.reset();
@@ -266,16 +235,8 @@ void FarmSupervisor::clearProcesses()
 void FarmSupervisor::prepareNode(int index)
 {
     FarmNode *farmNode = m_nodes[size_t(index)].get();
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    if (m_redisPassword.isEmpty())
-        environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
-    else
-        environment.insert(
-            QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QString::fromLatin1(m_redisPassword));
-    environment.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(m_adminToken));
-    farmNode->process()->setEnvironment(environment);
-    farmNode->process()->setProgram(m_nodeProgram,
-        FarmNode::commandLine(farmNode->port(), m_ports, m_redisUrl, nodeBackplane(index)));
+    farmNode->prepareRun(
+        m_nodeProgram, m_ports, m_redisUrl, nodeBackplane(index), m_redisPassword, m_adminToken);
 }
 
 void FarmSupervisor::startNodes()
@@ -323,11 +284,9 @@ void FarmSupervisor::stop()
     if (m_state == FarmState::Stopped || m_state == FarmState::Stopping)
         return;
     setState(FarmState::Stopping);
-    if (m_externalLink)
-        m_externalLink->stop();
-    if (m_externalDeadline)
-        m_externalDeadline->stop();
-    m_restartTimers.clear();
+    if (m_externalCheck)
+        m_externalCheck->cancel();
+    m_restarter->cancelAll();
     for (const auto &farmNode : m_nodes)
         farmNode->process()->stop();
     continueStopping();
@@ -371,43 +330,29 @@ void FarmSupervisor::onProcessStateChanged(ManagedProcess *process)
                       .arg(process->name(), process->exitReason()));
         break;
     case FarmState::Running:
-        if (state != ProcessState::Stopped && m_config.keepRunning && !process->exitWasRequested())
-            scheduleRestart(process);
+        // A crash, or a kill for failing its health check; CrashRestarter
+        // leaves alone what the user stopped or killed.
+        if (m_config.keepRunning)
+            m_restarter->processEnded(process);
         break;
     case FarmState::Stopped:
         break;
     }
 }
 
-void FarmSupervisor::scheduleRestart(ManagedProcess *process)
+void FarmSupervisor::restartProcess(ManagedProcess *process)
 {
-    const qint64 uptime = process->startedAt().msecsTo(QDateTime::currentDateTime());
-    const int delay = m_backoff[process].nextDelayMs(uptime);
-    if (delay < 0) {
-        Q_EMIT error(m_lastError
-            = QStringLiteral("%1 keeps crashing (%2 times in a row); not restarting it: %3")
-                  .arg(process->name())
-                  .arg(RestartBackoff::kMaxAttempts)
-                  .arg(process->exitReason()));
+    if (m_state != FarmState::Running)
+        return;
+    if (m_redis && process == m_redis->process()) {
+        m_redis->restart();
         return;
     }
-    auto &timer = m_restartTimers[process];
-    timer = std::make_unique<QTimer>();
-    timer->setSingleShot(true);
-    connect(timer.get(), &QTimer::timeout, this, [this, process] {
-        if (m_state != FarmState::Running || isLive(process->state()))
-            return;
-        if (m_redis && process == m_redis->process()) {
-            m_redis->restart();
-            return;
-        }
-        for (int i = 0; i < nodeCount(); ++i) {
-            if (m_nodes[size_t(i)]->process() == process)
-                restartNode(i);
-        }
-    });
-    timer->start(delay);
-    Q_EMIT restartScheduled(indexOf(process), delay, process->exitReason());
+    const int node = nodeIndexOfProcess(indexOf(process));
+    if (node >= 0) {
+        prepareNode(node); // the farm's current mode and secrets
+        process->restart();
+    }
 }
 
 bool FarmSupervisor::checkNodeIndex(int index, const char *operation)
@@ -430,7 +375,7 @@ void FarmSupervisor::stopNode(int index)
 {
     if (!checkNodeIndex(index, "stop a node"))
         return;
-    m_restartTimers.erase(m_nodes[size_t(index)]->process());
+    m_restarter->userTookOver(m_nodes[size_t(index)]->process());
     m_nodes[size_t(index)]->process()->stop();
 }
 
@@ -438,7 +383,7 @@ void FarmSupervisor::killNode(int index)
 {
     if (!checkNodeIndex(index, "kill a node"))
         return;
-    m_restartTimers.erase(m_nodes[size_t(index)]->process());
+    m_restarter->userKilled(m_nodes[size_t(index)]->process());
     m_nodes[size_t(index)]->process()->kill();
 }
 
@@ -446,10 +391,8 @@ void FarmSupervisor::restartNode(int index)
 {
     if (!checkNodeIndex(index, "restart a node"))
         return;
-    ManagedProcess *process = m_nodes[size_t(index)]->process();
-    m_restartTimers.erase(process);
-    prepareNode(index); // the farm's current mode and secrets
-    process->restart();
+    m_restarter->userTookOver(m_nodes[size_t(index)]->process()); // a fresh count of crashes
+    restartProcess(m_nodes[size_t(index)]->process());
 }
 
 RedisInstance *FarmSupervisor::ownRedis(const char *operation)
@@ -461,26 +404,31 @@ RedisInstance *FarmSupervisor::ownRedis(const char *operation)
                                        .arg(QLatin1StringView(operation)));
         return nullptr;
     }
-    m_restartTimers.erase(m_redis->process());
     return m_redis.get();
 }
 
 void FarmSupervisor::stopRedis()
 {
-    if (RedisInstance *redis = ownRedis("stop Redis"))
+    if (RedisInstance *redis = ownRedis("stop Redis")) {
+        m_restarter->userTookOver(redis->process());
         redis->process()->stop();
+    }
 }
 
 void FarmSupervisor::killRedis()
 {
-    if (RedisInstance *redis = ownRedis("kill Redis"))
+    if (RedisInstance *redis = ownRedis("kill Redis")) {
+        m_restarter->userKilled(redis->process());
         redis->kill();
+    }
 }
 
 void FarmSupervisor::restartRedis()
 {
-    if (RedisInstance *redis = ownRedis("restart Redis"))
+    if (RedisInstance *redis = ownRedis("restart Redis")) {
+        m_restarter->userTookOver(redis->process());
         redis->restart();
+    }
 }
 
 void FarmSupervisor::setBackplane(BackplaneMode mode)

@@ -1,19 +1,16 @@
 #pragma once
 
 #include "launcher/farmconfig.h"
+#include "launcher/farmstate.h"
 #include "launcher/processstate.h"
-#include "launcher/restartbackoff.h"
 #include "protocol/backplanemode.h"
 
 #include <QElapsedTimer>
 #include <QObject>
 #include <QStringList>
 
-#include <map>
 #include <memory>
 #include <vector>
-
-class QTimer;
 
 namespace farmchat {
 
@@ -22,13 +19,9 @@ class ManagedProcess;
 class NodeHttpClient;
 class ProcessGuard;
 class RedisInstance;
-class RedisConnection;
+class CrashRestarter;
+class ExternalRedisCheck;
 struct RedisUrl;
-
-// Stopped → Starting → Running → Stopping → Stopped. A failed start goes
-// Starting → Stopping (error() says why) → Stopped.
-enum class FarmState { Stopped, Starting, Running, Stopping };
-QString farmStateName(FarmState state);
 
 // The farm as a model: one private redis-server (or an existing Redis) and N
 // farmchat-node processes, with their state, ports, pids, exit reasons, logs
@@ -129,7 +122,7 @@ private:
     void failStart(const QString &error);
     void continueStopping();
     void onProcessStateChanged(ManagedProcess *process);
-    void scheduleRestart(ManagedProcess *process);
+    void restartProcess(ManagedProcess *process);
     void prepareNode(int index);
     void putBackplane(const QList<int> &nodes, BackplaneMode mode, int reportedNode);
     void emitProgress(const QString &text);
@@ -139,15 +132,12 @@ private:
     FarmConfig m_config;
     std::unique_ptr<ProcessGuard> m_guard;
     std::unique_ptr<NodeHttpClient> m_http;
-    std::unique_ptr<RedisConnection>
-        m_externalLink; // checks a --redis-url Redis before nodes start
-    std::unique_ptr<QTimer> m_externalDeadline;
+    std::unique_ptr<ExternalRedisCheck> m_externalCheck; // --redis-url, before nodes start
+    std::unique_ptr<CrashRestarter> m_restarter;
     std::unique_ptr<RedisInstance> m_redis;
     std::vector<std::unique_ptr<FarmNode>> m_nodes;
     std::vector<ManagedProcess *> m_processes; // views into m_redis and m_nodes
     std::vector<BackplaneMode> m_nodeModes;
-    std::map<const ManagedProcess *, RestartBackoff> m_backoff;
-    std::map<const ManagedProcess *, std::unique_ptr<QTimer>> m_restartTimers;
     QList<quint16> m_ports;
     QString m_nodeProgram;
     QString m_redisUrl;

@@ -1,0 +1,69 @@
+#include "launcher/crashrestarter.h"
+
+#include "launcher/managedprocess.h"
+
+namespace farmchat {
+
+CrashRestarter::CrashRestarter(Restart restart, QObject *parent)
+    : QObject(parent), m_restart(std::move(restart))
+{ }
+
+CrashRestarter::~CrashRestarter() = default;
+
+void CrashRestarter::processEnded(ManagedProcess *process)
+{
+    if (m_userKilled.count(process) || process->state() == ProcessState::Stopped)
+        return;
+    const qint64 uptime = process->startedAt().msecsTo(QDateTime::currentDateTime());
+    const int delay = m_backoff[process].nextDelayMs(uptime);
+    if (delay < 0) {
+        if (const auto it = m_timers.find(process); it != m_timers.end())
+            it->second->stop();
+        Q_EMIT gaveUp(process,
+            QStringLiteral("%1 keeps crashing (%2 times in a row); not restarting it: %3")
+                .arg(process->name())
+                .arg(RestartBackoff::kMaxAttempts)
+                .arg(process->exitReason()));
+        return;
+    }
+    auto &timer = m_timers[process];
+    if (!timer) {
+        timer = std::make_unique<QTimer>();
+        timer->setSingleShot(true);
+        connect(timer.get(), &QTimer::timeout, this, [this, process] {
+            if (!isLive(process->state()) && !m_userKilled.count(process))
+                m_restart(process);
+        });
+    }
+    timer->start(delay);
+    Q_EMIT restartScheduled(process, delay, process->exitReason());
+}
+
+void CrashRestarter::userKilled(ManagedProcess *process)
+{
+    userTookOver(process);
+    m_userKilled.insert(process);
+}
+
+void CrashRestarter::userTookOver(ManagedProcess *process)
+{
+    if (const auto it = m_timers.find(process); it != m_timers.end())
+        it->second->stop();
+    m_backoff.erase(process);
+    m_userKilled.erase(process);
+}
+
+void CrashRestarter::cancelAll()
+{
+    for (auto &[process, timer] : m_timers)
+        timer->stop();
+}
+
+void CrashRestarter::clear()
+{
+    m_timers.clear();
+    m_backoff.clear();
+    m_userKilled.clear();
+}
+
+} // namespace farmchat
