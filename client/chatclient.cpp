@@ -64,10 +64,14 @@ void ChatClient::setName(const QString &name, Done done)
     m_name = name;
     if (!isConnected())
         return finishLater(std::move(done), QString());
+    const quint64 epoch = m_epoch;
     m_hub->invoke(QStringLiteral("SetName"), {name},
-        [this, previous, name, done = std::move(done)](const QJsonValue &, const QString &error) {
-            if (!error.isEmpty() && m_name == name)
-                m_name = previous; // refused: keep what the node has
+        [this, epoch, previous, name, done = std::move(done)](
+            const QJsonValue &, const QString &error) {
+            // Refused: keep what the node has. Lost with the connection: keep
+            // the new name, the reconnect applies it.
+            if (!error.isEmpty() && epoch == m_epoch && m_name == name)
+                m_name = previous;
             if (done)
                 done(error);
         });
