@@ -175,6 +175,7 @@ private Q_SLOTS:
     void leaveLobbyIsRefused();
     void historyOnJoin();
     void refusedNameIsReverted();
+    void nameLostWithConnectionIsKept();
 };
 
 void tst_ChatClient::sendAndReceive_data()
@@ -598,6 +599,34 @@ void tst_ChatClient::refusedNameIsReverted()
     QCOMPARE(client.name(), QStringLiteral("ann"));
     client.setName(QStringLiteral(" spaced"), [&](const QString &e) { error = e; });
     QTRY_VERIFY_WITH_TIMEOUT(error.contains(u"spaces"), kWaitMs);
+}
+
+void tst_ChatClient::nameLostWithConnectionIsKept()
+{
+    FakeHubServer server;
+    QVERIFY(server.listen());
+    FakeChat chat(server);
+    auto answer = server.onMessage;
+    bool swallowSetName = true;
+    server.onMessage = [&](FakeHubServer::Peer &peer, const HubMessage &m) {
+        if (!(swallowSetName && m.target == u"SetName"))
+            answer(peer, m);
+    };
+    ChatClient client(server.baseUrl(), fastOptions());
+    QSignalSpy reconnected(&client.connection(), &HubConnection::reconnected);
+    client.start();
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
+    QString error;
+    client.setName(QStringLiteral("ann"), [&](const QString &e) { error = e; });
+    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(QStringLiteral("SetName")).size(), 1, kWaitMs);
+    swallowSetName = false;
+    server.abortAll();
+    QTRY_VERIFY_WITH_TIMEOUT(!error.isEmpty(), kWaitMs);
+    QCOMPARE(client.name(), QStringLiteral("ann"));
+    QTRY_COMPARE_WITH_TIMEOUT(reconnected.size(), 1, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(QStringLiteral("SetName")).size(), 2, kWaitMs);
+    QCOMPARE(
+        chat.calls(QStringLiteral("SetName")).last().arguments, QJsonArray {QStringLiteral("ann")});
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)
