@@ -210,11 +210,11 @@ void ControlsPanel::refresh()
         QString text = processStateName(process->state());
         if (process->state() == ProcessState::Healthy) {
             const NodeHealth &h = node->health();
-            text = QStringLiteral("%1 · %2 · %3 client%4")
+            text = QStringLiteral("%1 · %2 · %3 · %4 client%5")
                        .arg(text, modeName(farm.nodeBackplane(i)),
-                           h.redisConnected ? tr("Redis ok") : tr("no Redis"))
-                       .arg(h.clients)
-                       .arg(h.clients == 1 ? QString() : QStringLiteral("s"));
+                           h.redisConnected ? tr("Redis ok") : tr("no Redis"),
+                           QString::number(h.clients),
+                           h.clients == 1 ? QString() : QStringLiteral("s"));
         } else if (!process->exitReason().isEmpty()) {
             text += QStringLiteral(" (%1)").arg(process->exitReason());
         }

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+
+#include <memory>
+
+class QSettings;
+class QTemporaryDir;
+
+namespace farmchat {
+class FarmSupervisor;
+class FarmWorkspace;
+} // namespace farmchat
+
+namespace farmchat::test {
+
+// What the app's GUI tests share: prerequisites checked loudly, a run of
+// consecutive free ports for a farm, a throw-away settings file, and the
+// pids of a farm's processes so a test can prove none is left behind.
+
+// Empty when farmchat-node ($FARMCHAT_NODE_BIN) and redis-server are there, else what is missing.
+QString farmPrerequisites();
+// A base port such that base..base+count-1 are free on 127.0.0.1 now; 0 if none found.
+quint16 freePortRun(int count);
+// Settings in `dir`, never the user's.
+std::unique_ptr<QSettings> scratchSettings(const QTemporaryDir &dir);
+// Pids of every process of the farm that ever ran (Redis and nodes).
+QList<qint64> farmPids(const FarmSupervisor &farm);
+// Whether `pid` still exists (and is not a zombie).
+bool processAlive(qint64 pid);
+// Every pane of `workspace` is connected to its node.
+bool allPanesConnected(FarmWorkspace &workspace, int panes);
+
+} // namespace farmchat::test

@@ -1,0 +1,150 @@
+// The farmchat binary as a user runs it: --version and --help without a
+// display, --autostart brings a farm up, and whether the app is closed
+// politely (SIGTERM) or killed (SIGKILL), no node or redis-server outlives it.
+#include "appfarmfixture.h"
+
+#include "tests/support/testhttp.h"
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace farmchat;
+
+namespace {
+
+QString appBinary()
+{
+    return qEnvironmentVariable("FARMCHAT_APP_BIN");
+}
+
+// Direct children of `pid`, from /proc (Linux).
+QList<qint64> childrenOf(qint64 pid)
+{
+    QList<qint64> children;
+    const QStringList entries
+        = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &entry : entries) {
+        bool ok = false;
+        const qint64 candidate = entry.toLongLong(&ok);
+        if (!ok)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(candidate));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields[1].toLongLong() == pid)
+            children << candidate;
+    }
+    return children;
+}
+
+} // namespace
+
+class tst_AppProcess : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void versionAndHelpWithoutDisplay();
+    void usageError();
+    void noProcessOutlivesTheApp_data();
+    void noProcessOutlivesTheApp();
+};
+
+void tst_AppProcess::initTestCase()
+{
+    QVERIFY2(QFile::exists(appBinary()), "FARMCHAT_APP_BIN is not set; run through ctest");
+    const QString missing = test::farmPrerequisites();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing));
+}
+
+void tst_AppProcess::versionAndHelpWithoutDisplay()
+{
+    for (const QString &flag : {QStringLiteral("--version"), QStringLiteral("--help")}) {
+        QProcess app;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+        app.setProcessEnvironment(env);
+        app.start(appBinary(), {flag});
+        QVERIFY(app.waitForFinished(10000));
+        QCOMPARE(app.exitCode(), 0);
+        const QByteArray out = app.readAllStandardOutput();
+        if (flag == QLatin1String("--version"))
+            QCOMPARE(out, QByteArray("farmchat 0.1.0\n"));
+        else
+            QVERIFY(out.contains("--autostart"));
+    }
+}
+
+void tst_AppProcess::usageError()
+{
+    QProcess app;
+    app.start(appBinary(), {QStringLiteral("--backplane"), QStringLiteral("telepathy")});
+    QVERIFY(app.waitForFinished(10000));
+    QCOMPARE(app.exitCode(), 2);
+    QVERIFY(app.readAllStandardError().contains("--backplane"));
+}
+
+void tst_AppProcess::noProcessOutlivesTheApp_data()
+{
+    QTest::addColumn<int>("signal");
+    QTest::addRow("closed (SIGTERM)") << int(SIGTERM);
+    QTest::addRow("killed (SIGKILL)") << int(SIGKILL);
+}
+
+void tst_AppProcess::noProcessOutlivesTheApp()
+{
+    QFETCH(int, signal);
+    QTemporaryDir config;
+    const quint16 base = test::freePortRun(2);
+    QVERIFY(base != 0);
+    QProcess app;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path()); // never the user's settings
+    app.setProcessEnvironment(env);
+    app.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    app.start(appBinary(),
+        {QStringLiteral("--autostart"), QStringLiteral("--nodes"), QStringLiteral("2"),
+            QStringLiteral("--base-port"), QString::number(base), QStringLiteral("--backplane"),
+            QStringLiteral("pubsub")});
+    QVERIFY(app.waitForStarted(10000));
+    const auto cleanup = qScopeGuard([&app] {
+        if (app.state() != QProcess::NotRunning) {
+            app.kill();
+            app.waitForFinished(5000);
+        }
+    });
+    // Both nodes answer: the farm is up.
+    for (int i = 0; i < 2; ++i) {
+        const QUrl health(QStringLiteral("http://127.0.0.1:%1/health").arg(base + i));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            test::httpRequest("GET", health, {}, {}, 1000).status == 200, 30000);
+    }
+    QList<qint64> children;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (children = childrenOf(app.processId())).size() >= 3, 10000); // redis + 2 nodes
+    for (const qint64 pid : std::as_const(children))
+        QVERIFY(test::processAlive(pid));
+
+    ::kill(pid_t(app.processId()), signal);
+    QVERIFY(app.waitForFinished(15000));
+    if (signal == SIGTERM) {
+        QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(app.exitCode(), 0);
+    }
+    for (const qint64 pid : std::as_const(children))
+        QTRY_VERIFY2_WITH_TIMEOUT(!test::processAlive(pid),
+            qPrintable(QStringLiteral("child %1 outlived the app").arg(pid)), 10000);
+}
+
+QTEST_GUILESS_MAIN(tst_AppProcess)
+#include "tst_appprocess.moc"

@@ -1,0 +1,346 @@
+// The desktop app end to end, driven through its widgets (offscreen) against a
+// real farm: 3 farmchat-node processes and a private redis-server. Launch by
+// clicking, type in pane 1 and press Enter: off keeps it on its node, pub/sub
+// and streams bring it to every pane; switching keeps every pane connected;
+// a killed node's pane drops and comes back; closing leaves no process.
+#include "appfarmfixture.h"
+
+#include "app/chatpane.h"
+#include "app/controlspanel.h"
+#include "app/deliverymatrixmodel.h"
+#include "app/deliverymatrixview.h"
+#include "app/farmbar.h"
+#include "app/farmworkspace.h"
+#include "app/mainwindow.h"
+#include "app/messagelistmodel.h"
+#include "app/panegrid.h"
+#include "app/panesession.h"
+#include "app/topologyview.h"
+#include "launcher/farmnode.h"
+
+#include <QAbstractButton>
+#include <QCheckBox>
+#include <QLineEdit>
+#include <QListView>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace farmchat;
+
+namespace {
+
+constexpr int kNodes = 3;
+constexpr int kStartMs = 30000;
+
+bool paneHasText(FarmWorkspace &workspace, int pane, const QString &text)
+{
+    MessageListModel &model = workspace.pane(pane)->messages();
+    model.flush();
+    for (int row = 0; row < model.rowCount(); ++row) {
+        if (model.index(row).data(MessageListModel::TextRole).toString() == text)
+            return true;
+    }
+    return false;
+}
+
+// Radio buttons and check boxes only take clicks on their indicator and label,
+// not anywhere in a stretched row: click where a user would, on the indicator.
+void clickIndicator(QAbstractButton *button)
+{
+    QTest::mouseClick(button, Qt::LeftButton, {},
+        QPoint(button->fontMetrics().height() / 2, button->height() / 2));
+}
+
+} // namespace
+
+class tst_MainWindow : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void launchFromTheFarmBar();
+    void offKeepsMessagesOnTheirNode();
+    void switchingKeepsPanesConnected();
+    void pubsubCrossesToEveryPane();
+    void streamsCrossesToEveryPane();
+    void killedNodeDropsAndComesBack();
+    void cutOffNodeStopsCrossing();
+    void keyboard();
+    void closeStopsEverything();
+
+private:
+    // Types `text` in pane `pane` and presses Enter, as a user would.
+    void typeAndSend(int pane, const QString &text);
+    // Waits until message `text` is settled in the matrix; returns its row.
+    int settledRow(const QString &text);
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<MainWindow> m_window;
+    FarmWorkspace *m_workspace = nullptr;
+    QList<qint64> m_pids;
+};
+
+void tst_MainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    const QString missing = test::farmPrerequisites();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing));
+    const quint16 base = test::freePortRun(kNodes);
+    QVERIFY2(base != 0, "no run of free ports found");
+    AppOptions options;
+    options.nodes = kNodes;
+    options.basePort = base;
+    options.backplane = BackplaneMode::Off;
+    m_window = std::make_unique<MainWindow>(options, test::scratchSettings(m_dir));
+    m_workspace = &m_window->workspace();
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void tst_MainWindow::cleanupTestCase()
+{
+    if (m_window) {
+        m_workspace->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(m_workspace->supervisor().state(), FarmState::Stopped, 15000);
+        m_window.reset();
+    }
+}
+
+void tst_MainWindow::typeAndSend(int pane, const QString &text)
+{
+    ChatPane *chat = m_window->paneGrid()->pane(pane);
+    QVERIFY(chat);
+    QTest::keyClicks(chat->input(), text);
+    QCOMPARE(chat->input()->text(), text);
+    QTest::keyClick(chat->input(), Qt::Key_Return);
+    QVERIFY(chat->input()->text().isEmpty());
+}
+
+int tst_MainWindow::settledRow(const QString &text)
+{
+    DeliveryMatrixModel &matrix = m_window->matrixView()->model();
+    int row = -1;
+    const auto find = [&] {
+        for (int r = 0; r < matrix.rowCount(); ++r) {
+            if (matrix.index(r, DeliveryMatrixModel::kMessageColumn)
+                    .data()
+                    .toString()
+                    .endsWith(text))
+                row = r;
+        }
+        return row >= 0 && m_workspace->tracker().isSettled();
+    };
+    [&] { QTRY_VERIFY_WITH_TIMEOUT(find(), 10000); }();
+    return row;
+}
+
+void tst_MainWindow::launchFromTheFarmBar()
+{
+    FarmBar *bar = m_window->farmBar();
+    QCOMPARE(bar->nodes(), kNodes);
+    QCOMPARE(bar->mode(), BackplaneMode::Off);
+    QTRY_VERIFY_WITH_TIMEOUT(bar->portProblem().isEmpty(), 5000);
+    QSignalSpy started(&m_workspace->supervisor(), &FarmSupervisor::started);
+    QTest::mouseClick(bar->launchButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!bar->launchButton()->isEnabled(), 2000);
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, kStartMs);
+    QCOMPARE(m_window->paneGrid()->paneCount(), kNodes);
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, kNodes), 10000);
+    for (int i = 0; i < kNodes; ++i)
+        QCOMPARE(m_window->paneGrid()->pane(i)->stateText(), QStringLiteral("connected"));
+    QVERIFY(m_window->farmStatusText().contains(QStringLiteral("running")));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->redisStatusText().contains(QStringLiteral("healthy")), 5000);
+    m_pids = test::farmPids(m_workspace->supervisor());
+    QCOMPARE(m_pids.size(), kNodes + 1);
+    QCOMPARE(m_window->matrixView()->model().columnCount(),
+        DeliveryMatrixModel::kFirstPaneColumn + kNodes);
+}
+
+void tst_MainWindow::offKeepsMessagesOnTheirNode()
+{
+    const QString text = QStringLiteral("hello with the backplane off");
+    typeAndSend(0, text);
+    QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, 0, text), 5000);
+    const int row = settledRow(text); // the grace period has passed: nothing more is coming
+    QVERIFY(!paneHasText(*m_workspace, 1, text));
+    QVERIFY(!paneHasText(*m_workspace, 2, text));
+    DeliveryMatrixModel &matrix = m_window->matrixView()->model();
+    const int p = DeliveryMatrixModel::kFirstPaneColumn;
+    QCOMPARE(DeliveryState(matrix.index(row, p).data(DeliveryMatrixModel::StateRole).toInt()),
+        DeliveryState::Delivered);
+    for (int pane = 1; pane < kNodes; ++pane) {
+        QVERIFY(matrix.index(row, p + pane).data(DeliveryMatrixModel::NotCrossedRole).toBool());
+        QVERIFY(matrix.index(row, p + pane).data().toString().startsWith(QStringLiteral("✕")));
+    }
+    QCOMPARE(matrix.index(row, DeliveryMatrixModel::kModeColumn).data().toString(),
+        QStringLiteral("off"));
+    QVERIFY(m_window->matrixView()->totalsText().contains(QStringLiteral("did not cross")));
+}
+
+void tst_MainWindow::switchingKeepsPanesConnected()
+{
+    QList<std::shared_ptr<QSignalSpy>> drops;
+    for (int i = 0; i < kNodes; ++i)
+        drops << std::make_shared<QSignalSpy>(m_workspace->pane(i), &PaneSession::stateChanged);
+    QSignalSpy switched(&m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished);
+    QAbstractButton *pubsub = m_window->controls()->modeButton(BackplaneMode::PubSub);
+    clickIndicator(pubsub);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
+    QCOMPARE(switched.at(0).at(2).toString(), QString());
+    QCOMPARE(m_window->mode(), BackplaneMode::PubSub);
+    QCOMPARE(m_window->farmBar()->mode(), BackplaneMode::PubSub); // the farm bar follows
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_workspace->supervisor().node(2)->health().backplane == BackplaneMode::PubSub, 5000);
+    QVERIFY(test::allPanesConnected(*m_workspace, kNodes));
+    for (int i = 0; i < kNodes; ++i)
+        QVERIFY2(drops[i]->isEmpty(),
+            qPrintable(QStringLiteral("pane %1 changed state while switching").arg(i + 1)));
+}
+
+void tst_MainWindow::pubsubCrossesToEveryPane()
+{
+    const QString text = QStringLiteral("hello over pub/sub");
+    typeAndSend(0, text);
+    for (int pane = 0; pane < kNodes; ++pane)
+        QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, pane, text), 5000);
+    // Panes 2 and 3 got it over the backplane; pane 1 from its own node.
+    MessageListModel &far = m_workspace->pane(2)->messages();
+    QCOMPARE(
+        Via(far.index(far.rowCount() - 1).data(MessageListModel::ViaRole).toInt()), Via::PubSub);
+    const int row = settledRow(text);
+    DeliveryMatrixModel &matrix = m_window->matrixView()->model();
+    for (int pane = 0; pane < kNodes; ++pane)
+        QCOMPARE(DeliveryState(matrix.index(row, DeliveryMatrixModel::kFirstPaneColumn + pane)
+                                   .data(DeliveryMatrixModel::StateRole)
+                                   .toInt()),
+            DeliveryState::Delivered);
+    QVERIFY(m_workspace->tracker().row(row).matchesPromise);
+    QVERIFY(m_window->topologyView()->flow().linkCount(0, TopologyFlow::kRedis) >= 1);
+}
+
+void tst_MainWindow::streamsCrossesToEveryPane()
+{
+    QSignalSpy switched(&m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished);
+    m_window->chooseMode(BackplaneMode::Streams);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
+    QCOMPARE(switched.at(0).at(2).toString(), QString());
+    const QString text = QStringLiteral("hello over streams, from pane 3");
+    typeAndSend(2, text);
+    for (int pane = 0; pane < kNodes; ++pane)
+        QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, pane, text), 5000);
+    const int row = settledRow(text);
+    QVERIFY(m_workspace->tracker().row(row).matchesPromise);
+    QCOMPARE(m_workspace->tracker().row(row).message.mode, BackplaneMode::Streams);
+    QVERIFY(test::allPanesConnected(*m_workspace, kNodes));
+}
+
+void tst_MainWindow::killedNodeDropsAndComesBack()
+{
+    ControlsPanel *controls = m_window->controls();
+    QPushButton *kill = controls->nodeButton(1, QStringLiteral("kill"));
+    QVERIFY(kill && kill->isEnabled());
+    QTest::mouseClick(kill, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_workspace->pane(1)->state() != HubConnection::State::Connected, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->paneGrid()->pane(1)->stateText().startsWith(QStringLiteral("disconnected")),
+        5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        controls->nodeStateText(1).startsWith(QStringLiteral("crashed")), 5000);
+    // The others carry on.
+    QCOMPARE(m_workspace->pane(0)->state(), HubConnection::State::Connected);
+    // A message sent meanwhile reaches pane 2 after the restart through History.
+    const QString text = QStringLiteral("sent while node 2 was down");
+    typeAndSend(0, text);
+    QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, 2, text), 5000);
+
+    QTest::mouseClick(controls->nodeButton(1, QStringLiteral("restart")), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_workspace->pane(1)->state(), HubConnection::State::Connected, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_window->paneGrid()->pane(1)->stateText(), QStringLiteral("connected"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, 1, text), 10000);
+    // Caught up, not live: marked so.
+    MessageListModel &model = m_workspace->pane(1)->messages();
+    bool fromHistory = false;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        if (model.index(r).data(MessageListModel::TextRole).toString() == text)
+            fromHistory = model.index(r).data(MessageListModel::HistoryRole).toBool();
+    }
+    QVERIFY(fromHistory);
+    m_pids = test::farmPids(m_workspace->supervisor()) + m_pids; // the restarted node's new pid too
+}
+
+void tst_MainWindow::cutOffNodeStopsCrossing()
+{
+    QCheckBox *cut = m_window->controls()->cutOffBox(2);
+    QVERIFY(cut && cut->isEnabled());
+    QSignalSpy switched(&m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished);
+    clickIndicator(cut);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
+    QCOMPARE(switched.at(0).at(1).toInt(), 2);
+    QVERIFY(m_workspace->isCutOff(2));
+    QString why;
+    QVERIFY(m_window->topologyView()->linkBroken(2, &why));
+    QVERIFY2(why.contains(QStringLiteral("cut off")), qPrintable(why));
+    QVERIFY(!m_window->topologyView()->linkBroken(0));
+
+    const QString text = QStringLiteral("node 3 is cut off now");
+    typeAndSend(0, text);
+    QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, 1, text), 5000);
+    settledRow(text);
+    QVERIFY(!paneHasText(*m_workspace, 2, text));
+    // Put it back.
+    clickIndicator(cut);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 2, 10000);
+    QVERIFY(!m_workspace->isCutOff(2));
+}
+
+void tst_MainWindow::keyboard()
+{
+    PaneGrid *grid = m_window->paneGrid();
+    m_window->activateWindow();
+    grid->pane(0)->focusInput();
+    QTRY_COMPARE_WITH_TIMEOUT(grid->focusedPane(), 0, 2000);
+    QTest::keyClick(m_window.get(), Qt::Key_F6);
+    QTRY_COMPARE_WITH_TIMEOUT(grid->focusedPane(), 1, 2000);
+    QTest::keyClick(m_window.get(), Qt::Key_F6, Qt::ShiftModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(grid->focusedPane(), 0, 2000);
+    for (const char *name : {"launch", "stop", "cycleMode", "nextPane", "guidedDemo", "quit"})
+        QVERIFY2(!m_window->action(QLatin1String(name))->shortcut().isEmpty(), name);
+    // Ctrl+B cycles the mode (streams → off).
+    QSignalSpy switched(&m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished);
+    const BackplaneMode before = m_window->mode();
+    m_window->action(QStringLiteral("cycleMode"))->trigger();
+    QCOMPARE(int(m_window->mode()), (int(before) + 1) % 3);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
+}
+
+void tst_MainWindow::closeStopsEverything()
+{
+    QVERIFY(!m_pids.isEmpty());
+    for (const qint64 pid : std::as_const(m_pids).mid(0, 1))
+        QVERIFY(test::processAlive(pid));
+    QSignalSpy closed(m_window.get(), &MainWindow::closedAndStopped);
+    m_window->close();
+    QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, 15000);
+    QCOMPARE(m_workspace->supervisor().state(), FarmState::Stopped);
+    QVERIFY(!m_window->isVisible());
+    for (const qint64 pid : std::as_const(m_pids))
+        QTRY_VERIFY2_WITH_TIMEOUT(!test::processAlive(pid),
+            qPrintable(QStringLiteral("pid %1 outlived the app").arg(pid)), 5000);
+    // Remembered for next time.
+    auto settings = test::scratchSettings(m_dir);
+    QCOMPARE(settings->value(QStringLiteral("farm/nodes")).toInt(), kNodes);
+    QVERIFY(!settings->value(QStringLiteral("window/geometry")).toByteArray().isEmpty());
+    m_window.reset();
+}
+
+QTEST_MAIN(tst_MainWindow)
+#include "tst_mainwindow.moc"
