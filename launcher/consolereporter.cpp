@@ -206,21 +206,24 @@ void ConsoleReporter::printTable()
                        .arg(m_farm.nodeCount() == 1 ? "" : "s")
                        .arg(m_farm.startupMs())
                        .arg(modeName(m_farm.backplane()));
-    const auto row = [](const QString &a, const QString &b, const QString &c) -> QString {
-        return QStringLiteral("  ") + a.leftJustified(11) + b.leftJustified(27) + c
-            + QStringLiteral("\n");
+    // Colour codes wrap the row's text only, never its newline.
+    const auto row = [this](const QString &name, const QString &url, const QString &pid,
+                         bool colour) -> QString {
+        const QString line = name.leftJustified(11) + url.leftJustified(27) + pid;
+        return QStringLiteral("  ") + (colour ? coloured(name, line) : line) + QStringLiteral("\n");
     };
-    text += row(QStringLiteral("NODE"), QStringLiteral("URL"), QStringLiteral("PID"));
+    text += row(QStringLiteral("NODE"), QStringLiteral("URL"), QStringLiteral("PID"), false);
     for (int i = 0; i < m_farm.nodeCount(); ++i) {
         const FarmNode *node = m_farm.node(i);
-        text += coloured(node->name(),
-            row(node->name(), node->url().toString(), QString::number(node->process()->pid())));
+        text += row(
+            node->name(), node->url().toString(), QString::number(node->process()->pid()), true);
     }
     if (const RedisInstance *redis = m_farm.redis())
-        text += coloured(QStringLiteral("redis"),
-            row(QStringLiteral("redis"), redis->url(), QString::number(redis->process()->pid())));
+        text += row(
+            QStringLiteral("redis"), redis->url(), QString::number(redis->process()->pid()), true);
     else
-        text += row(QStringLiteral("redis"), m_farm.redisUrl(), QStringLiteral("(external)"));
+        text
+            += row(QStringLiteral("redis"), m_farm.redisUrl(), QStringLiteral("(external)"), false);
     text += u'\n';
     if (!m_farm.logDir().isEmpty())
         text += QStringLiteral("Logs: %1\n").arg(m_farm.logDir());
