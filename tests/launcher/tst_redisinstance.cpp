@@ -1,0 +1,103 @@
+#include "launcher/managedprocess.h"
+#include "launcher/redisinstance.h"
+#include "platform/processguard.h"
+#include "tests/support/testredisserver.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace farmchat;
+
+namespace {
+
+// Two inline commands on a fresh connection; returns the second reply line (test code only).
+QByteArray afterAuth(quint16 port, const QByteArray &password, const QByteArray &command)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(3000))
+        return "no connection";
+    socket.write("AUTH " + password + "\r\n" + command + "\r\n");
+    QByteArray answer;
+    for (int i = 0; i < 50 && answer.count("\r\n") < 2; ++i) {
+        if (socket.waitForReadyRead(100))
+            answer += socket.readAll();
+    }
+    return answer.mid(answer.indexOf("\r\n") + 2).trimmed();
+}
+
+} // namespace
+
+// The private redis-server for real: configured through stdin, reachable only
+// with its password, its directory gone when it stops.
+class tst_RedisInstance : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void startsAndAnswersOnlyWithItsPassword();
+    void takenPortFailsWithRedisOwnWords();
+
+private:
+    QString m_program;
+    ProcessGuard m_guard;
+};
+
+void tst_RedisInstance::initTestCase()
+{
+    m_program = farmchat::test::TestRedisServer::binaryPath();
+    QVERIFY2(!m_program.isEmpty(), "redis-server is needed: sudo apt-get install redis-server");
+}
+
+void tst_RedisInstance::startsAndAnswersOnlyWithItsPassword()
+{
+    RedisInstance redis(m_program, m_guard);
+    QSignalSpy ready(&redis, &RedisInstance::ready);
+    QSignalSpy failed(&redis, &RedisInstance::failed);
+    redis.start();
+    QTRY_COMPARE_WITH_TIMEOUT(ready.size(), 1, 10000);
+    QVERIFY(failed.isEmpty());
+    QCOMPARE(redis.process()->state(), ProcessState::Healthy);
+    QVERIFY(redis.port() != 0);
+    QCOMPARE(redis.url(), QStringLiteral("redis://127.0.0.1:%1/0").arg(redis.port()));
+    QCOMPARE(afterAuth(redis.port(), redis.password(), "PING"), QByteArray("+PONG"));
+    QVERIFY(afterAuth(redis.port(), "guess", "PING").startsWith("-"));
+    // Persistence off, files in its own dir.
+    QCOMPARE(afterAuth(redis.port(), redis.password(), "CONFIG GET appendonly"),
+        QByteArray("*2\r\n$10\r\nappendonly\r\n$2\r\nno"));
+    const QString dir = redis.directory();
+    QVERIFY(QDir(dir).exists());
+    QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(redis.process()->pid()));
+    QVERIFY(cmdline.open(QIODevice::ReadOnly));
+    QVERIFY(!cmdline.readAll().contains(redis.password()));
+
+    redis.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(redis.process()->state(), ProcessState::Stopped, 5000);
+    QVERIFY(!QDir(dir).exists());
+    QVERIFY(redis.directory().isEmpty());
+}
+
+void tst_RedisInstance::takenPortFailsWithRedisOwnWords()
+{
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+    RedisInstance redis(m_program, m_guard);
+    QSignalSpy failed(&redis, &RedisInstance::failed);
+    redis.start(squatter.serverPort()); // a port given, not picked: no retry elsewhere
+    QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 10000);
+    const QString error = failed.first().first().toString();
+    QVERIFY2(error.startsWith(QStringLiteral("redis-server on port %1 ended: exit code 1")
+                                  .arg(squatter.serverPort())),
+        qPrintable(error));
+    QVERIFY2(error.contains(u"in use"), qPrintable(error));
+    QCOMPARE(redis.process()->state(), ProcessState::Crashed);
+    redis.stop(); // removes its dir although it never ran
+    QVERIFY(redis.directory().isEmpty());
+}
+
+QTEST_GUILESS_MAIN(tst_RedisInstance)
+#include "tst_redisinstance.moc"
