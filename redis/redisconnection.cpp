@@ -38,20 +38,20 @@ constexpr int kSubscribeBatch = 500; // channels per SUBSCRIBE after a reconnect
 RedisConnection::RedisConnection(RedisConnectionOptions options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
+    , m_pending([this](std::vector<RedisPendingCommands::Entry> expired) {
+        onExpired(std::move(expired));
+    })
     , m_backoff(m_options.backoffInitialMs, m_options.backoffMaxMs)
 {
-    m_clock.start();
-    for (QTimer *timer :
-        {&m_connectTimer, &m_deadlineTimer, &m_idleTimer, &m_probeTimer, &m_retryTimer})
+    for (QTimer *timer : {&m_connectTimer, &m_idleTimer, &m_probeTimer, &m_retryTimer})
         timer->setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
         closeLink(QStringLiteral("could not connect to Redis at %1 within %2 ms")
                       .arg(describeEndpoint())
                       .arg(m_options.connectTimeoutMs));
     });
-    connect(&m_deadlineTimer, &QTimer::timeout, this, &RedisConnection::expireDeadlines);
     connect(&m_idleTimer, &QTimer::timeout, this, [this] {
-        if (m_pending.empty())
+        if (m_pending.isEmpty())
             startProbe();
         else
             m_idleTimer.start(m_options.probeIdleMs); // busy: command deadlines watch the link
@@ -90,6 +90,13 @@ void RedisConnection::stop()
 QString RedisConnection::describeEndpoint() const
 {
     return m_options.url.endpoint();
+}
+
+QString RedisConnection::logPrefix() const
+{
+    // A node has up to three links to one Redis: say which one speaks.
+    return m_options.clientName.isEmpty() ? QString()
+                                          : u'[' + m_options.clientName + QStringLiteral("] ");
 }
 
 void RedisConnection::setState(State state)
@@ -203,11 +210,10 @@ void RedisConnection::onReady()
     m_everReady = true;
     m_backoff.reset();
     m_lastLoggedError.clear();
-    QString line = QStringLiteral("connected to Redis at %1 db %2")
-                       .arg(describeEndpoint())
-                       .arg(m_options.url.db);
-    if (!m_options.clientName.isEmpty())
-        line += QStringLiteral(" as ") + m_options.clientName;
+    QString line = logPrefix()
+        + QStringLiteral("connected to Redis at %1 db %2")
+              .arg(describeEndpoint())
+              .arg(m_options.url.db);
     if (attempts > 1)
         line += QStringLiteral(" after %1 attempts").arg(attempts);
     qCInfo(lcRedis).noquote() << line;
@@ -241,6 +247,15 @@ void RedisConnection::command(
                 .arg(QString::fromUtf8(arguments.first())));
         return;
     }
+    static const QSet<QByteArray> kModeChanging {
+        "SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "MONITOR"};
+    if (kModeChanging.contains(arguments.first().toUpper())) {
+        // hiredis would switch the whole context into another mode.
+        failLater(std::move(callback),
+            QStringLiteral("%1 is not a command(): use a subscriber connection")
+                .arg(QString::fromUtf8(arguments.first())));
+        return;
+    }
     if (m_state != State::Ready) {
         failLater(std::move(callback),
             m_lastError.isEmpty() ? QStringLiteral("not connected to Redis")
@@ -268,11 +283,7 @@ bool RedisConnection::send(
         failLater(std::move(callback), QStringLiteral("the Redis connection is closing"));
         return false;
     }
-    const qint64 deadline = m_clock.elapsed() + timeoutMs;
-    m_pending.emplace(
-        id, Pending {std::move(callback), deadline, timeoutMs, arguments.first().toUpper()});
-    m_deadlines.emplace(deadline, id);
-    armDeadlineTimer();
+    m_pending.add(id, std::move(callback), timeoutMs, arguments.first().toUpper());
     return true;
 }
 
@@ -353,15 +364,11 @@ void RedisConnection::onSubscriptionFrame(redisAsyncContext *context, void *repl
 void RedisConnection::handleReply(quint64 id, const RedisValue &value)
 {
     markAlive();
-    const auto it = m_pending.find(id);
-    if (it == m_pending.end())
+    auto entry = m_pending.take(id);
+    if (!entry)
         return; // its deadline passed; the caller already has an error
-    Pending pending = std::move(it->second);
-    m_deadlines.erase({pending.deadline, id});
-    m_pending.erase(it);
-    armDeadlineTimer();
-    if (pending.callback)
-        pending.callback(value);
+    if (entry->callback)
+        entry->callback(value);
 }
 
 void RedisConnection::handleFrame(const RedisValue &frame)
@@ -392,39 +399,19 @@ void RedisConnection::handleFrame(const RedisValue &frame)
     }
 }
 
-void RedisConnection::armDeadlineTimer()
+void RedisConnection::onExpired(std::vector<RedisPendingCommands::Entry> expired)
 {
-    if (m_deadlines.empty()) {
-        m_deadlineTimer.stop();
-        return;
-    }
-    const qint64 wait = std::max<qint64>(0, m_deadlines.begin()->first - m_clock.elapsed());
-    m_deadlineTimer.start(int(std::min<qint64>(wait, 24 * 3600 * 1000)));
-}
-
-void RedisConnection::expireDeadlines()
-{
-    const qint64 now = m_clock.elapsed();
-    std::vector<Pending> expired;
-    while (!m_deadlines.empty() && m_deadlines.begin()->first <= now) {
-        const quint64 id = m_deadlines.begin()->second;
-        m_deadlines.erase(m_deadlines.begin());
-        const auto it = m_pending.find(id);
-        expired.push_back(std::move(it->second));
-        m_pending.erase(it);
-    }
-    armDeadlineTimer();
-    if (!expired.empty() && m_state == State::Ready && !m_probing)
+    if (m_state == State::Ready && !m_probing)
         startProbe(); // a slow answer may be a dead link: find out
     QPointer<RedisConnection> self(this);
-    for (Pending &pending : expired) {
+    for (RedisPendingCommands::Entry &entry : expired) {
         if (!self)
             return;
-        if (pending.callback)
-            pending.callback(
+        if (entry.callback)
+            entry.callback(
                 RedisValue::linkError(QStringLiteral("Redis did not answer %1 within %2 ms")
-                                          .arg(QString::fromUtf8(pending.name))
-                                          .arg(pending.timeoutMs)));
+                                          .arg(QString::fromUtf8(entry.name))
+                                          .arg(entry.timeoutMs)));
     }
 }
 
@@ -498,27 +485,26 @@ void RedisConnection::linkDown(const QString &error)
 {
     const bool wasReady = m_state == State::Ready;
     const bool stopping = m_state == State::Stopped;
-    for (QTimer *timer : {&m_connectTimer, &m_deadlineTimer, &m_idleTimer, &m_probeTimer})
+    for (QTimer *timer : {&m_connectTimer, &m_idleTimer, &m_probeTimer})
         timer->stop();
     m_probing = false;
     m_confirmed.clear();
-    std::map<quint64, Pending> pending;
-    pending.swap(m_pending);
-    m_deadlines.clear();
+    std::vector<RedisPendingCommands::Entry> pending = m_pending.takeAll();
 
     if (!stopping) {
         m_lastError = error;
         m_lastErrorAtMs = QDateTime::currentMSecsSinceEpoch();
         // One line per change of state or reason: no log storm while backing off.
         if (wasReady)
-            qCWarning(lcRedis).noquote() << "lost the connection to Redis at" << describeEndpoint()
-                                         << "-" << error << "- reconnecting";
+            qCWarning(lcRedis).noquote() << logPrefix()
+                    + QStringLiteral("lost the connection to Redis at %1: %2; reconnecting")
+                          .arg(describeEndpoint(), error);
         else if (error != m_lastLoggedError)
-            qCWarning(lcRedis).noquote()
-                << error
-                << QStringLiteral("- retrying with back-off (up to %1 ms)").arg(m_backoff.maxMs());
+            qCWarning(lcRedis).noquote() << logPrefix() + error
+                    + QStringLiteral(" (retrying with back-off up to %1 ms)")
+                          .arg(m_backoff.maxMs());
         else
-            qCDebug(lcRedis).noquote() << error;
+            qCDebug(lcRedis).noquote() << logPrefix() + error;
         m_lastLoggedError = error;
         const int delay = m_backoff.next();
         setState(State::Waiting);
@@ -532,7 +518,7 @@ void RedisConnection::linkDown(const QString &error)
             Q_EMIT attemptFailed(error);
     }
     const QString failure = stopping ? error : QStringLiteral("connection to Redis lost: ") + error;
-    for (auto &[id, entry] : pending) {
+    for (RedisPendingCommands::Entry &entry : pending) {
         if (!self)
             return;
         if (entry.callback)

@@ -1,19 +1,16 @@
 #pragma once
 
 #include "redis/redisbackoff.h"
+#include "redis/redispendingcommands.h"
 #include "redis/redisurl.h"
 #include "redis/redisvalue.h"
 #include "redis/subscriberframeguard.h"
 
-#include <QElapsedTimer>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
 
-#include <functional>
-#include <map>
 #include <memory>
-#include <set>
 
 struct redisAsyncContext;
 
@@ -67,7 +64,7 @@ public:
     };
     Q_ENUM(State)
 
-    using ReplyCallback = std::function<void(const RedisValue &reply)>;
+    using ReplyCallback = RedisPendingCommands::Callback;
 
     explicit RedisConnection(RedisConnectionOptions options, QObject *parent = nullptr);
     ~RedisConnection() override;
@@ -82,7 +79,7 @@ public:
     const QString &lastError() const { return m_lastError; }
     qint64 lastErrorAtMs() const { return m_lastErrorAtMs; } // Unix ms; 0: none
     int reconnects() const { return m_reconnects; } // links made after the first one
-    qsizetype pendingCommands() const { return qsizetype(m_pending.size()); }
+    qsizetype pendingCommands() const { return m_pending.size(); }
 
     // timeoutMs 0: options().commandTimeoutMs.
     void command(const QList<QByteArray> &arguments, ReplyCallback callback, int timeoutMs = 0);
@@ -102,14 +99,6 @@ Q_SIGNALS:
     void message(const QByteArray &channel, const QByteArray &payload);
 
 private:
-    struct Pending
-    {
-        ReplyCallback callback;
-        qint64 deadline = 0;
-        int timeoutMs = 0;
-        QByteArray name; // the command's name only: arguments may be secret
-    };
-
     static void onConnected(const redisAsyncContext *context, int status);
     static void onDisconnected(const redisAsyncContext *context, int status);
     static void onReply(redisAsyncContext *context, void *reply, void *privdata);
@@ -123,8 +112,7 @@ private:
     bool sendSubscription(const char *verb, const QList<QByteArray> &channels);
     void handleReply(quint64 id, const RedisValue &value);
     void handleFrame(const RedisValue &frame);
-    void expireDeadlines();
-    void armDeadlineTimer();
+    void onExpired(std::vector<RedisPendingCommands::Entry> expired);
     void startProbe();
     void markAlive();
     // We end the link (timeout, bad reply, stop): hiredis frees the context,
@@ -137,6 +125,7 @@ private:
     void failLater(ReplyCallback callback, const QString &error);
     void setState(State state);
     QString describeEndpoint() const;
+    QString logPrefix() const;
 
     RedisConnectionOptions m_options;
     State m_state = State::Stopped;
@@ -145,11 +134,8 @@ private:
     SubscriberFrameGuard m_guard;
     int m_lookupId = -1;
     quint64 m_nextId = 1;
-    std::map<quint64, Pending> m_pending;
-    std::set<std::pair<qint64, quint64>> m_deadlines;
-    QElapsedTimer m_clock;
+    RedisPendingCommands m_pending;
     QTimer m_connectTimer;
-    QTimer m_deadlineTimer;
     QTimer m_idleTimer;
     QTimer m_probeTimer;
     QTimer m_retryTimer;

@@ -28,10 +28,13 @@ PubSubBackplane::PubSubBackplane(Config config, RedisConnection &commands,
     , m_metrics(metrics)
     , m_boot(QUuid::createUuid().toString(QUuid::Id128).left(16))
 {
+    m_statusTimer.setSingleShot(true);
+    m_statusTimer.setInterval(0);
+    connect(&m_statusTimer, &QTimer::timeout, this, &Backplane::statusChanged);
     connect(&m_subscriber, &RedisConnection::message, this, &PubSubBackplane::onMessage);
     for (RedisConnection *link : {&m_commands, &m_subscriber}) {
-        connect(link, &RedisConnection::stateChanged, this, &Backplane::statusChanged);
-        connect(link, &RedisConnection::attemptFailed, this, &Backplane::statusChanged);
+        connect(link, &RedisConnection::stateChanged, &m_statusTimer, qOverload<>(&QTimer::start));
+        connect(link, &RedisConnection::attemptFailed, &m_statusTimer, qOverload<>(&QTimer::start));
     }
 }
 
@@ -109,7 +112,8 @@ void PubSubBackplane::noteError(const QString &error)
 {
     m_lastError = error;
     m_lastErrorAtMs = QDateTime::currentMSecsSinceEpoch();
-    Q_EMIT statusChanged();
+    if (!m_statusTimer.isActive())
+        m_statusTimer.start();
 }
 
 void PubSubBackplane::watchRoom(const QString &room)

@@ -5,6 +5,7 @@
 
 #include <QHash>
 #include <QSet>
+#include <QTimer>
 
 namespace farmchat {
 
@@ -57,6 +58,7 @@ private:
     bool m_publishFailing = false;
     QString m_lastError;
     qint64 m_lastErrorAtMs = 0;
+    QTimer m_statusTimer; // one statusChanged per event-loop pass, not one per failed PUBLISH
 };
 
 } // namespace farmchat

@@ -166,6 +166,7 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
         return;
     }
     const QPointer<StreamReader> self(this);
+    bool stuck = false;
     for (const StreamBatch &batch : batches.value()) {
         const QString key = QString::fromUtf8(batch.key);
         if (!key.startsWith(m_settings.keyPrefix))
@@ -174,7 +175,8 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
         if (!m_lastIds.contains(room))
             continue; // unwatched while the read was in flight
         QList<StreamEntry> good;
-        std::optional<StreamId> last = StreamId::parse(QByteArrayView(m_lastIds.value(room)));
+        const QByteArray before = m_lastIds.value(room);
+        std::optional<StreamId> last = StreamId::parse(QByteArrayView(before));
         for (const RedisValue &raw : batch.entries) {
             const QByteArray id = StreamEntry::idOf(raw);
             const auto parsedId = StreamId::parse(QByteArrayView(id));
@@ -196,6 +198,20 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
             return;
         if (generation != m_generation)
             break;
+        if (m_lastIds.value(room) != before)
+            Q_EMIT advanced(room, m_lastIds.value(room));
+        else if (!batch.entries.isEmpty())
+            stuck = true; // entries that do not move us on: asking again would spin
+        if (!self)
+            return;
+    }
+    if (stuck) {
+        const QString error
+            = QStringLiteral("XREAD returned entries that are not past the last id read");
+        qCWarning(lcReader).noquote() << error;
+        m_retryTimer.start(kRetryAfterErrorMs);
+        Q_EMIT readFailed(error);
+        return;
     }
     readNext();
 }

@@ -47,6 +47,9 @@ public:
 
 Q_SIGNALS:
     void entries(const QString &room, const QList<farmchat::StreamEntry> &entries);
+    // The reader's position in `room` moved on (after entries(), and also past
+    // entries it skipped).
+    void advanced(const QString &room, const QByteArray &lastId);
     void invalidEntry(const QString &room, const QString &error);
     void readFailed(const QString &error);
 

@@ -43,6 +43,7 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
     m_statusTimer.setInterval(0);
     connect(&m_statusTimer, &QTimer::timeout, this, &Backplane::statusChanged);
     connect(&m_streamReader, &StreamReader::entries, this, &StreamsBackplane::onEntries);
+    connect(&m_streamReader, &StreamReader::advanced, this, &StreamsBackplane::onAdvanced);
     connect(&m_streamReader, &StreamReader::invalidEntry, this,
         [this](const QString &room, const QString &error) {
             ++m_metrics.backplaneDropped[QStringLiteral("invalid")];
@@ -155,6 +156,8 @@ void StreamsBackplane::adoptEpoch(const QString &epoch)
     const QString previous = std::exchange(m_epoch, epoch);
     ++m_epochGeneration;
     m_streamReader.restartAll();
+    m_unreadOwn.clear();
+    m_unreadOwnCount = 0;
     for (const QString &room : std::as_const(m_roomsToStart))
         m_streamReader.addRoom(room, QByteArrayLiteral("0-0"));
     m_roomsToStart.clear();
@@ -228,6 +231,8 @@ void StreamsBackplane::unwatchRoom(const QString &room)
     m_rooms.remove(room);
     m_roomsToStart.remove(room);
     m_streamReader.removeRoom(room);
+    m_unreadOwnCount -= qsizetype(m_unreadOwn.take(room).size());
+    flush();
 }
 
 void StreamsBackplane::startWaitingRooms()
@@ -274,7 +279,7 @@ void StreamsBackplane::startRoom(const QString &room)
 void StreamsBackplane::publish(const ChatMessage &message, PublishDone done)
 {
     Outgoing out {message, message.id, std::make_shared<Ticket>(Ticket {std::move(done)}), {}, 0};
-    if (canSend() && m_outbox.empty() && m_inFlight < m_config.sendWindow) {
+    if (canSend() && m_outbox.empty() && mayPublishMore()) {
         m_waiting.insert(out.uid, out.ticket);
         send(std::move(out));
         return;
@@ -326,8 +331,15 @@ void StreamsBackplane::send(Outgoing out)
 void StreamsBackplane::onXAddReply(Outgoing out, const RedisValue &reply)
 {
     --m_inFlight;
-    if (reply.isString() && StreamId::parse(QByteArrayView(reply.bytes()))) {
+    if (const auto added
+        = reply.isString() ? StreamId::parse(QByteArrayView(reply.bytes())) : std::nullopt) {
         ++m_metrics.backplanePublished;
+        const QString &room = out.message.room;
+        const auto readerAt = StreamId::parse(QByteArrayView(m_streamReader.lastId(room)));
+        if (m_streamReader.hasRoom(room) && (!readerAt || *readerAt < *added)) {
+            m_unreadOwn[room].push_back(*added);
+            ++m_unreadOwnCount;
+        }
         const QString id = out.knownId.isEmpty() ? QString::fromLatin1(reply.bytes())
                                                  : QString::fromLatin1(out.knownId);
         answered(out, id);
@@ -376,7 +388,7 @@ void StreamsBackplane::flush()
     if (!canSend())
         return;
     bool changed = false;
-    while (!m_outbox.empty() && m_inFlight < m_config.sendWindow) {
+    while (!m_outbox.empty() && mayPublishMore()) {
         Outgoing out = std::move(m_outbox.front());
         m_outbox.pop_front();
         changed = true;
@@ -387,6 +399,24 @@ void StreamsBackplane::flush()
     m_requeueAt = 0;
     if (changed)
         outboxChanged();
+}
+
+bool StreamsBackplane::mayPublishMore() const
+{
+    return m_inFlight < m_config.sendWindow && m_inFlight + m_unreadOwnCount < unreadLimit();
+}
+
+void StreamsBackplane::onAdvanced(const QString &room, const QByteArray &lastId)
+{
+    const auto at = StreamId::parse(QByteArrayView(lastId));
+    const auto it = m_unreadOwn.find(room);
+    if (!at || it == m_unreadOwn.end())
+        return;
+    while (!it->empty() && it->front() <= *at) {
+        it->pop_front();
+        --m_unreadOwnCount;
+    }
+    flush();
 }
 
 QList<Backplane::Pending> StreamsBackplane::takePending()

@@ -2,6 +2,7 @@
 
 #include "server/backplane.h"
 #include "server/seenuids.h"
+#include "server/streamid.h"
 #include "server/streamreader.h"
 
 #include <QHash>
@@ -38,7 +39,7 @@ public:
         int outboxCapacity = 10000;
         int readCount = 200;
         int blockMs = 5000;
-        int republishWindowMs = 10000; // before the loss of Redis' data
+        int republishWindowMs = 3000; // before the loss of Redis' data
         int dedupeCapacity = 50000; // uids remembered
         int sendWindow = 500; // XADDs in flight at once while draining the outbox
     };
@@ -98,6 +99,12 @@ private:
     void send(Outgoing out);
     void onXAddReply(Outgoing out, const RedisValue &reply);
     void flush();
+    // Flow control: this node keeps at most a quarter of the history window
+    // sent but not yet read back by its own reader, so a burst (the outbox
+    // after an outage) cannot push entries out of MAXLEN before readers see them.
+    bool mayPublishMore() const;
+    int unreadLimit() const { return std::max(20, m_config.history / 4); }
+    void onAdvanced(const QString &room, const QByteArray &lastId);
     void answered(const Outgoing &out, const QString &id);
     void onEntries(const QString &room, const QList<StreamEntry> &entries);
     void noteError(const QString &error);
@@ -113,6 +120,9 @@ private:
     qsizetype m_requeueAt = 0; // where the next failed XADD goes back, keeping order
     int m_inFlight = 0;
     QHash<QString, std::shared_ptr<Ticket>> m_waiting; // uid -> unanswered ticket
+    QHash<QString, std::deque<StreamId>>
+        m_unreadOwn; // room -> ids we added that our reader has not passed
+    qsizetype m_unreadOwnCount = 0;
     QSet<QString> m_rooms;
     QSet<QString> m_roomsToStart; // watched while the command link was not ready
     bool m_commandsEpochOk = false;

@@ -157,6 +157,14 @@ private Q_SLOTS:
         QCOMPARE(run(connection, {"RPUSH", "l", "a", "b"}), RedisValue::integer(2));
         QCOMPARE(run(connection, {"LRANGE", "l", "0", "-1"}),
             RedisValue::array({RedisValue::bulk("a"), RedisValue::bulk("b")}));
+        // Commands that would switch hiredis' context into another mode are refused.
+        for (const QByteArray &verb : {QByteArray("subscribe"), QByteArray("MONITOR")}) {
+            const RedisValue refused = run(connection, {verb, "x"});
+            QVERIFY(refused.isLinkError());
+            QVERIFY2(refused.errorText().contains(QStringLiteral("subscriber connection")),
+                qPrintable(refused.errorText()));
+        }
+        QCOMPARE(run(connection, {"PING"}), RedisValue::status("PONG"));
         // The data went to db 3, not db 0.
         QCOMPARE(server.command({"EXISTS", "k"}).value.toLongLong(), 0);
     }
