@@ -95,7 +95,7 @@ QString DeliveryMatrixModel::totalsText(BackplaneMode mode) const
     if (t.pending > 0)
         parts << QStringLiteral("… %1 pending").arg(t.pending);
     if (t.duplicated > 0)
-        parts << QStringLiteral("⧉ %1 duplicated").arg(t.duplicated);
+        parts << QStringLiteral("⊕ %1 duplicated").arg(t.duplicated);
     if (t.late > 0)
         parts << QStringLiteral("◷ %1 late").arg(t.late);
     if (t.outOfOrder > 0)
@@ -161,7 +161,7 @@ QVariant DeliveryMatrixModel::paneCell(int row, int column, int role) const
         if (cell.state == DeliveryState::Delivered && cell.latencyMs >= 0)
             return QStringLiteral("✓ %1 ms").arg(cell.latencyMs);
         if (cell.state == DeliveryState::Duplicated)
-            return QStringLiteral("⧉ ×%1").arg(cell.receipts);
+            return QStringLiteral("⊕ ×%1").arg(cell.receipts);
         if (cell.state == DeliveryState::Late && cell.latencyMs >= 0)
             return QStringLiteral("◷ %1 ms").arg(cell.latencyMs);
         return nodepalette::symbol(cell.state);

@@ -36,8 +36,9 @@ DeliveryMatrixView::DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent
     auto *legend = new QLabel(this);
     legend->setTextFormat(Qt::PlainText);
     legend->setWordWrap(true);
-    legend->setText(tr("✓ delivered (ms)   ✕ missing / did not cross (hatched)   ⧉ duplicated   "
-                       "◷ late   ⇅ out of order   … pending   ! unexpected"));
+    legend->setText(
+        tr("✓ delivered (ms) · ✕ missing, hatched: did not cross · ⊕ duplicated · ◷ late · "
+           "⇅ out of order · … pending · ! unexpected"));
     m_totals->setTextFormat(Qt::PlainText);
     m_totals->setWordWrap(true);
     m_totals->setObjectName(QStringLiteral("matrixTotals"));

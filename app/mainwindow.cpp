@@ -20,6 +20,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
@@ -106,8 +107,12 @@ MainWindow::MainWindow(
     statusTimer->start(kStatusRefreshMs);
     updateStatus();
 
+    // A first window that shows everything, within the screen it opens on.
     const int em = fontMetrics().height();
-    resize(em * 80, em * 50);
+    QSize size(em * 110, em * 66);
+    if (const QScreen *screen = this->screen())
+        size = size.boundedTo(screen->availableSize() * 0.9);
+    resize(size);
     if (!m_remembered.geometry.isEmpty())
         restoreGeometry(m_remembered.geometry);
     if (!m_remembered.windowState.isEmpty())
@@ -220,18 +225,22 @@ void MainWindow::createDocks()
     m_logsView = new LogsView(*m_logs);
     m_controls = new ControlsPanel(*m_workspace, action(QStringLiteral("guidedDemo")));
     m_controls->setMode(m_mode);
+    // Panes in the middle; what they show about each message on the right;
+    // what runs (logs) and what breaks it (faults) along the bottom.
     QDockWidget *matrix = addDock(
         QStringLiteral("matrixDock"), tr("Delivery matrix"), m_matrix, Qt::RightDockWidgetArea);
     QDockWidget *topology = addDock(
         QStringLiteral("topologyDock"), tr("Topology"), m_topology, Qt::RightDockWidgetArea);
-    addDock(QStringLiteral("controlsDock"), tr("Faults && controls"), m_controls,
-        Qt::LeftDockWidgetArea);
     QDockWidget *logs
         = addDock(QStringLiteral("logsDock"), tr("Logs"), m_logsView, Qt::BottomDockWidgetArea);
+    QDockWidget *controls = addDock(QStringLiteral("controlsDock"), tr("Faults & controls"),
+        m_controls, Qt::BottomDockWidgetArea);
     splitDockWidget(matrix, topology, Qt::Vertical);
+    splitDockWidget(logs, controls, Qt::Horizontal);
     const int em = fontMetrics().height();
-    resizeDocks({matrix}, {em * 30}, Qt::Horizontal);
-    resizeDocks({logs}, {em * 8}, Qt::Vertical);
+    resizeDocks({matrix}, {em * 36}, Qt::Horizontal);
+    resizeDocks({matrix, topology}, {em * 20, em * 18}, Qt::Vertical);
+    resizeDocks({logs, controls}, {em * 50, em * 40}, Qt::Horizontal);
 }
 
 void MainWindow::wireFarm()

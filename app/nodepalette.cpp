@@ -57,7 +57,7 @@ QString symbol(DeliveryState state)
     case DeliveryState::Missing:
         return QStringLiteral("✕");
     case DeliveryState::Duplicated:
-        return QStringLiteral("⧉");
+        return QStringLiteral("⊕");
     case DeliveryState::Late:
         return QStringLiteral("◷");
     case DeliveryState::OutOfOrder:

@@ -103,8 +103,10 @@ QPointF TopologyView::nodeCentre(int index, const QRectF &area) const
 {
     const int n = qMax(1, m_workspace.supervisor().nodeCount());
     const double angle = -M_PI / 2 + 2 * M_PI * index / n + (n == 2 ? M_PI / 2 : 0);
-    const double rx = area.width() * 0.36;
-    const double ry = area.height() * 0.34;
+    // Leave room for each node's circle and caption inside the view.
+    const double em = QFontMetricsF(font()).height();
+    const double rx = qMax(0.0, area.width() / 2 - em * 4);
+    const double ry = qMax(0.0, area.height() / 2 - em * 2.8);
     return area.center() + QPointF(rx * std::cos(angle), ry * std::sin(angle));
 }
 
@@ -158,7 +160,9 @@ void TopologyView::paintEvent(QPaintEvent *)
         if (up + down > 0) {
             p.setPen(pal.color(QPalette::PlaceholderText));
             const QString counts = QStringLiteral("↑%1 ↓%2").arg(up).arg(down);
-            p.drawText(QRectF(mid + QPointF(em * 0.6, -em * 0.5),
+            // Beside the link, nearer the node than Redis, clear of the box.
+            const QPointF at = redisCentre + (c - redisCentre) * 0.62;
+            p.drawText(QRectF(at + QPointF(em * 0.5, -em * 0.5),
                            QSizeF(fm.horizontalAdvance(counts) + 2, em)),
                 Qt::AlignLeft | Qt::AlignVCenter, counts);
         }

@@ -134,6 +134,7 @@ void tst_AppProcess::noProcessOutlivesTheApp()
         (children = childrenOf(app.processId())).size() >= 3, 10000); // redis + 2 nodes
     for (const qint64 pid : std::as_const(children))
         QVERIFY(test::processAlive(pid));
+    qInfo("app pid %lld runs %lld children", app.processId(), qint64(children.size()));
 
     ::kill(pid_t(app.processId()), signal);
     QVERIFY(app.waitForFinished(15000));

@@ -84,7 +84,6 @@ void tst_AppScreenshot::screenshot()
     options.basePort = base;
     options.backplane = BackplaneMode::Off;
     m_window = std::make_unique<MainWindow>(options, test::scratchSettings(m_dir));
-    m_window->resize(m_window->fontMetrics().height() * 96, m_window->fontMetrics().height() * 52);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     FarmWorkspace &workspace = m_window->workspace();
@@ -97,7 +96,7 @@ void tst_AppScreenshot::screenshot()
     QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(workspace, 3), 30000);
 
     say(0, QStringLiteral("Hi, I'm on the first node. Anyone there?"));
-    say(1, QStringLiteral("Bob here on node two. Can't see Alice…"));
+    say(1, QStringLiteral("Bob here on node two. Can't see Alice..."));
     waitSettled();
     QSignalSpy switched(&workspace.supervisor(), &FarmSupervisor::backplaneRequestFinished);
     m_window->chooseMode(BackplaneMode::PubSub);

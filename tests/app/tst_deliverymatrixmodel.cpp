@@ -120,7 +120,7 @@ void tst_DeliveryMatrixModel::cells_data()
         << QList<bool> {false, false, false};
     QTest::addRow("streams: duplicate")
         << int(BackplaneMode::Streams) << QList<int> {0, 1, 2, 2} << qint64(10)
-        << QStringList {"✓", "✓", "⧉"} << QList<bool> {false, false, false};
+        << QStringList {"✓", "✓", "⊕"} << QList<bool> {false, false, false};
 }
 
 void tst_DeliveryMatrixModel::cells()
@@ -152,7 +152,7 @@ void tst_DeliveryMatrixModel::cells()
         QVERIFY(!at.data(Qt::ToolTipRole).toString().isEmpty());
         if (symbols[pane] == QStringLiteral("✓"))
             QVERIFY2(shown.contains(QStringLiteral("ms")), qPrintable(shown)); // latency shown
-        if (symbols[pane] == QStringLiteral("✕") || symbols[pane] == QStringLiteral("⧉")
+        if (symbols[pane] == QStringLiteral("✕") || symbols[pane] == QStringLiteral("⊕")
             || symbols[pane] == QStringLiteral("✓"))
             QVERIFY(at.data(Qt::BackgroundRole).isValid()); // colour too, never colour alone
     }

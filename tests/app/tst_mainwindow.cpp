@@ -11,6 +11,7 @@
 #include "app/deliverymatrixview.h"
 #include "app/farmbar.h"
 #include "app/farmworkspace.h"
+#include "app/guideddemo.h"
 #include "app/mainwindow.h"
 #include "app/messagelistmodel.h"
 #include "app/panegrid.h"
@@ -71,6 +72,8 @@ private Q_SLOTS:
     void streamsCrossesToEveryPane();
     void killedNodeDropsAndComesBack();
     void cutOffNodeStopsCrossing();
+    void redisStopAndRestart();
+    void guidedDemoRunsThroughTheModes();
     void keyboard();
     void closeStopsEverything();
 
@@ -302,6 +305,55 @@ void tst_MainWindow::cutOffNodeStopsCrossing()
     QVERIFY(!m_workspace->isCutOff(2));
 }
 
+void tst_MainWindow::redisStopAndRestart()
+{
+    ControlsPanel *controls = m_window->controls();
+    QTest::mouseClick(controls->redisButton(QStringLiteral("stop")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        controls->redisStateText().startsWith(QStringLiteral("stopped")), 10000);
+    QVERIFY(m_window->redisStatusText().contains(QStringLiteral("stopped")));
+    for (int node = 0; node < kNodes; ++node) {
+        QString why;
+        QVERIFY(m_window->topologyView()->linkBroken(node, &why));
+        QVERIFY2(why.contains(QStringLiteral("Redis")), qPrintable(why));
+    }
+    // Panes stay connected to their nodes: only the backplane is down.
+    QVERIFY(test::allPanesConnected(*m_workspace, kNodes));
+    QTest::mouseClick(controls->redisButton(QStringLiteral("restart")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        controls->redisStateText().startsWith(QStringLiteral("healthy")), 10000);
+    // Every node finds Redis again by itself.
+    for (int node = 0; node < kNodes; ++node)
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_workspace->supervisor().node(node)->health().redisConnected, 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->topologyView()->linkBroken(0), 5000);
+}
+
+void tst_MainWindow::guidedDemoRunsThroughTheModes()
+{
+    GuidedDemo &demo = m_window->guidedDemo();
+    QSignalSpy finished(&demo, &GuidedDemo::finished);
+    QSignalSpy narration(&demo, &GuidedDemo::narration);
+    m_workspace->clearMatrix();
+    demo.start(GuidedDemo::script(kNodes, 0.1));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+    QVERIFY(narration.count() >= 4);
+    QTRY_VERIFY_WITH_TIMEOUT(m_workspace->tracker().isSettled(), 10000);
+    // Every scripted line was sent and judged in the mode it was sent in.
+    DeliveryTracker &tracker = m_workspace->tracker();
+    for (const BackplaneMode mode :
+        {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams}) {
+        const DeliveryTotals totals = tracker.totals(mode);
+        QVERIFY2(totals.messages >= 2, qPrintable(modeName(mode)));
+        QCOMPARE(totals.matching, totals.messages);
+    }
+    QVERIFY(m_window->matrixView()->model().notCrossed(BackplaneMode::Off)
+        > 0); // off: the problem shows
+    QCOMPARE(m_window->matrixView()->model().notCrossed(BackplaneMode::PubSub), 0);
+    QCOMPARE(m_window->mode(), BackplaneMode::Streams);
+}
+
 void tst_MainWindow::keyboard()
 {
     PaneGrid *grid = m_window->paneGrid();
@@ -324,9 +376,12 @@ void tst_MainWindow::keyboard()
 
 void tst_MainWindow::closeStopsEverything()
 {
-    QVERIFY(!m_pids.isEmpty());
-    for (const qint64 pid : std::as_const(m_pids).mid(0, 1))
+    // Every process now running, plus the ones that ran before a restart.
+    const QList<qint64> running = test::farmPids(m_workspace->supervisor());
+    QCOMPARE(running.size(), kNodes + 1);
+    for (const qint64 pid : running)
         QVERIFY(test::processAlive(pid));
+    m_pids += running;
     QSignalSpy closed(m_window.get(), &MainWindow::closedAndStopped);
     m_window->close();
     QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, 15000);
