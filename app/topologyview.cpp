@@ -102,7 +102,7 @@ bool TopologyView::linkBroken(int index, QString *why) const
 QPointF TopologyView::nodeCentre(int index, const QRectF &area) const
 {
     const int n = qMax(1, m_workspace.supervisor().nodeCount());
-    const double angle = -M_PI / 2 + 2 * M_PI * index / n + (n == 2 ? M_PI / 2 : 0);
+    const double angle = -M_PI / 2 + 2 * M_PI * index / n + (n == 2 ? -M_PI / 2 : 0);
     // Leave room for each node's circle and caption inside the view.
     const double em = QFontMetricsF(font()).height();
     const double rx = qMax(0.0, area.width() / 2 - em * 4);

@@ -12,10 +12,12 @@
 #include "app/panegrid.h"
 #include "app/panesession.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QGuiApplication>
 #include <QImage>
 #include <QLineEdit>
+#include <QPalette>
 #include <QPushButton>
 #include <QSet>
 #include <QSignalSpy>
@@ -125,6 +127,30 @@ void tst_AppScreenshot::screenshot()
     QDir().mkpath(QFileInfo(artifact).absolutePath());
     QVERIFY2(image.save(artifact), qPrintable(artifact));
     qInfo("screenshot: %s (%dx%d)", qPrintable(artifact), image.width(), image.height());
+    // The same window on a dark palette: every view follows it.
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x2B, 0x2B, 0x2B));
+    dark.setColor(QPalette::WindowText, QColor(0xE6, 0xE6, 0xE6));
+    dark.setColor(QPalette::Base, QColor(0x1E, 0x1E, 0x1E));
+    dark.setColor(QPalette::AlternateBase, QColor(0x33, 0x33, 0x33));
+    dark.setColor(QPalette::Text, QColor(0xE6, 0xE6, 0xE6));
+    dark.setColor(QPalette::PlaceholderText, QColor(0x9A, 0x9A, 0x9A));
+    dark.setColor(QPalette::Button, QColor(0x3A, 0x3A, 0x3A));
+    dark.setColor(QPalette::ButtonText, QColor(0xE6, 0xE6, 0xE6));
+    dark.setColor(QPalette::Link, QColor(0x7F, 0xB8, 0xFF));
+    dark.setColor(QPalette::Highlight, QColor(0x2F, 0x65, 0xCA));
+    dark.setColor(QPalette::Mid, QColor(0x60, 0x60, 0x60));
+    for (const auto role : {QPalette::Text, QPalette::WindowText, QPalette::ButtonText})
+        dark.setColor(QPalette::Disabled, role, QColor(0x70, 0x70, 0x70));
+    QApplication::setPalette(dark);
+    QTest::qWait(300);
+    const QImage darkImage = m_window->grab().toImage();
+    QVERIFY(darkImage.pixelColor(darkImage.width() / 2, darkImage.height() / 2).lightness() < 128
+        || darkImage.pixelColor(10, darkImage.height() - 5).lightness() < 128);
+    const QString darkArtifact
+        = QString(artifact).replace(QStringLiteral(".png"), QStringLiteral("-dark.png"));
+    QVERIFY2(darkImage.save(darkArtifact), qPrintable(darkArtifact));
+    qInfo("dark screenshot: %s", qPrintable(darkArtifact));
     if (qEnvironmentVariable("FARMCHAT_UPDATE_SCREENSHOT") == QLatin1String("1")) {
         const QString docs = QDir(qEnvironmentVariable("FARMCHAT_SOURCE_DIR"))
                                  .filePath(QStringLiteral("docs/screenshot.png"));

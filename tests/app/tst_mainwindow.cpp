@@ -17,17 +17,20 @@
 #include "app/panegrid.h"
 #include "app/panesession.h"
 #include "app/topologyview.h"
+#include "launcher/executablelocator.h"
 #include "launcher/farmnode.h"
 
 #include <QAbstractButton>
 #include <QCheckBox>
 #include <QLineEdit>
 #include <QListView>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -65,6 +68,8 @@ class tst_MainWindow : public QObject
 private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
+    void portConflictIsFlagged();
+    void missingRedisServerExplainsTheFix();
     void launchFromTheFarmBar();
     void offKeepsMessagesOnTheirNode();
     void switchingKeepsPanesConnected();
@@ -141,6 +146,42 @@ int tst_MainWindow::settledRow(const QString &text)
     };
     [&] { QTRY_VERIFY_WITH_TIMEOUT(find(), 10000); }();
     return row;
+}
+
+void tst_MainWindow::portConflictIsFlagged()
+{
+    FarmBar *bar = m_window->farmBar();
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, quint16(bar->basePort() + 1)));
+    bar->checkPorts(); // normally a moment after an edit, and every few seconds
+    QVERIFY2(
+        bar->portProblem().contains(QStringLiteral("port %1 is in use").arg(bar->basePort() + 1)),
+        qPrintable(bar->portProblem()));
+    QVERIFY2(bar->portProblem().contains(QString::number(QCoreApplication::applicationPid())),
+        qPrintable(bar->portProblem())); // names the owner
+    QVERIFY(!bar->basePortSpin()->styleSheet().isEmpty()); // the field is marked
+    squatter.close();
+    bar->checkPorts();
+    QCOMPARE(bar->portProblem(), QString());
+    QVERIFY(bar->basePortSpin()->styleSheet().isEmpty());
+}
+
+void tst_MainWindow::missingRedisServerExplainsTheFix()
+{
+    qputenv("FARMCHAT_REDIS_SERVER", "/nonexistent/redis-server");
+    const auto restore = qScopeGuard([] { qunsetenv("FARMCHAT_REDIS_SERVER"); });
+    QTest::mouseClick(m_window->farmBar()->launchButton(), Qt::LeftButton);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (box = m_window->findChild<QMessageBox *>(QStringLiteral("errorBox"))) && box->isVisible(),
+        10000);
+    QVERIFY2(box->text().contains(QStringLiteral("redis-server")), qPrintable(box->text()));
+    QVERIFY2(box->text().contains(ExecutableLocator::redisInstallHint()), qPrintable(box->text()));
+    QTRY_COMPARE_WITH_TIMEOUT(m_workspace->supervisor().state(), FarmState::Stopped, 10000);
+    QCOMPARE(m_workspace->paneCount(), 0);
+    QVERIFY(m_window->farmBar()->launchButton()->isEnabled());
+    box->close();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->findChild<QMessageBox *>(QStringLiteral("errorBox")), 5000);
 }
 
 void tst_MainWindow::launchFromTheFarmBar()
@@ -357,7 +398,8 @@ void tst_MainWindow::guidedDemoRunsThroughTheModes()
 void tst_MainWindow::keyboard()
 {
     PaneGrid *grid = m_window->paneGrid();
-    m_window->activateWindow();
+    m_window->activateWindow(); // shortcuts need an active window, as a user's keys do
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
     grid->pane(0)->focusInput();
     QTRY_COMPARE_WITH_TIMEOUT(grid->focusedPane(), 0, 2000);
     QTest::keyClick(m_window.get(), Qt::Key_F6);
