@@ -292,7 +292,9 @@ void ChatHub::publish(HubSession *session, const QString &room, const QString &t
 
 void ChatHub::onDeliver(const ChatMessage &message)
 {
-    if (message.via != Via::Local) {
+    // Counted by origin: this node's own messages coming back through streams
+    // were counted as local when sent.
+    if (message.via != Via::Local && message.node != m_nodeId) {
         ++m_metrics.messagesReceived[viaName(message.via)];
         const qint64 lag = QDateTime::currentMSecsSinceEpoch() - message.sentAt;
         m_metrics.backplaneLag.record(double(qMax<qint64>(0, lag)));
