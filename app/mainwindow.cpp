@@ -4,25 +4,22 @@
 #include "app/controlspanel.h"
 #include "app/deliverymatrixview.h"
 #include "app/farmbar.h"
+#include "app/farmstatusbar.h"
 #include "app/farmworkspace.h"
 #include "app/guideddemo.h"
 #include "app/logbuffer.h"
 #include "app/logsview.h"
 #include "app/panegrid.h"
 #include "app/topologyview.h"
-#include "launcher/managedprocess.h"
-#include "launcher/redisinstance.h"
 #include "protocol/version.h"
 
 #include <QAction>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
 #include <QSettings>
-#include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
 
@@ -30,19 +27,10 @@ namespace farmchat {
 
 namespace {
 
-constexpr int kStatusRefreshMs = 500;
-
+// "pubsub" reads "pub/sub" in sentences.
 QString modeTitle(BackplaneMode mode)
 {
-    switch (mode) {
-    case BackplaneMode::Off:
-        return QStringLiteral("off");
-    case BackplaneMode::PubSub:
-        return QStringLiteral("pub/sub");
-    case BackplaneMode::Streams:
-        return QStringLiteral("streams");
-    }
-    return {};
+    return mode == BackplaneMode::PubSub ? QStringLiteral("pub/sub") : modeName(mode);
 }
 
 } // namespace
@@ -96,16 +84,8 @@ MainWindow::MainWindow(
     createDocks();
     wireFarm();
 
-    m_farmStatus = new QLabel(this);
-    m_redisStatus = new QLabel(this);
-    m_rateStatus = new QLabel(this);
-    statusBar()->addPermanentWidget(m_farmStatus);
-    statusBar()->addPermanentWidget(m_redisStatus);
-    statusBar()->addPermanentWidget(m_rateStatus);
-    auto *statusTimer = new QTimer(this);
-    connect(statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
-    statusTimer->start(kStatusRefreshMs);
-    updateStatus();
+    m_status = new FarmStatusBar(*m_workspace, this);
+    setStatusBar(m_status);
 
     // A first window that shows everything, within the screen it opens on.
     const int em = fontMetrics().height();
@@ -258,7 +238,6 @@ void MainWindow::wireFarm()
             ->setEnabled(state == FarmState::Starting || state == FarmState::Running);
         if (state != FarmState::Running)
             m_demo->cancel();
-        updateStatus();
     });
     connect(&farm, &FarmSupervisor::logLine, m_logs.get(), &LogBuffer::append);
     connect(&farm, &FarmSupervisor::error, this, [this](const QString &text) {
@@ -336,7 +315,6 @@ void MainWindow::chooseMode(BackplaneMode mode)
     m_controls->setMode(mode);
     if (m_workspace->supervisor().state() == FarmState::Running)
         m_workspace->setBackplane(mode);
-    updateStatus();
 }
 
 void MainWindow::cycleMode()
@@ -356,31 +334,17 @@ void MainWindow::startGuidedDemo()
 
 QString MainWindow::farmStatusText() const
 {
-    FarmSupervisor &farm = m_workspace->supervisor();
-    QString text = tr("Farm: %1").arg(farmStateName(farm.state()));
-    if (farm.state() == FarmState::Running)
-        text += tr(" · %1 node(s) · %2").arg(farm.nodeCount()).arg(modeTitle(farm.backplane()));
-    return text;
+    return m_status->farmText();
 }
 
 QString MainWindow::redisStatusText() const
 {
-    RedisInstance *redis = m_workspace->supervisor().redis();
-    if (!redis)
-        return tr("Redis: —");
-    return tr("Redis: %1").arg(processStateName(redis->process()->state()));
+    return m_status->redisText();
 }
 
 QString MainWindow::rateText() const
 {
-    return tr("%1 msg/s").arg(m_workspace->messagesPerSecond(), 0, 'f', 0);
-}
-
-void MainWindow::updateStatus()
-{
-    m_farmStatus->setText(farmStatusText());
-    m_redisStatus->setText(redisStatusText());
-    m_rateStatus->setText(rateText());
+    return m_status->rateText();
 }
 
 void MainWindow::showError(const QString &title, const QString &text)

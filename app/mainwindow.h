@@ -11,13 +11,13 @@
 
 class QAction;
 class QDockWidget;
-class QLabel;
 
 namespace farmchat {
 
 class ControlsPanel;
 class DeliveryMatrixView;
 class FarmBar;
+class FarmStatusBar;
 class FarmWorkspace;
 class GuidedDemo;
 class LogBuffer;
@@ -72,7 +72,6 @@ private:
     void createActions();
     void createDocks();
     void wireFarm();
-    void updateStatus();
     void showError(const QString &title, const QString &text);
     void showInfo(const QString &title, const QString &text);
     void saveSettings();
@@ -90,9 +89,7 @@ private:
     TopologyView *m_topology = nullptr;
     LogsView *m_logsView = nullptr;
     ControlsPanel *m_controls = nullptr;
-    QLabel *m_farmStatus = nullptr;
-    QLabel *m_redisStatus = nullptr;
-    QLabel *m_rateStatus = nullptr;
+    FarmStatusBar *m_status = nullptr;
     QMenu *m_viewMenu = nullptr;
     BackplaneMode m_mode = BackplaneMode::Off;
     bool m_autostart = false;

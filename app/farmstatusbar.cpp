@@ -1,0 +1,60 @@
+#include "app/farmstatusbar.h"
+
+#include "app/farmworkspace.h"
+#include "launcher/managedprocess.h"
+#include "launcher/redisinstance.h"
+
+#include <QLabel>
+
+namespace farmchat {
+
+FarmStatusBar::FarmStatusBar(FarmWorkspace &workspace, QWidget *parent)
+    : QStatusBar(parent)
+    , m_workspace(workspace)
+    , m_farm(new QLabel(this))
+    , m_redis(new QLabel(this))
+    , m_rate(new QLabel(this))
+{
+    addPermanentWidget(m_farm);
+    addPermanentWidget(m_redis);
+    addPermanentWidget(m_rate);
+    m_rate->setToolTip(tr("Messages arriving in the chat panes per second, over the last second"));
+    connect(&m_timer, &QTimer::timeout, this, &FarmStatusBar::refresh);
+    m_timer.start(kRefreshMs);
+    FarmSupervisor &farm = workspace.supervisor();
+    connect(&farm, &FarmSupervisor::stateChanged, this, &FarmStatusBar::refresh);
+    connect(&farm, &FarmSupervisor::processChanged, this, &FarmStatusBar::refresh);
+    connect(&farm, &FarmSupervisor::backplaneRequestFinished, this, &FarmStatusBar::refresh);
+    refresh();
+}
+
+QString FarmStatusBar::farmText() const
+{
+    FarmSupervisor &farm = m_workspace.supervisor();
+    QString text = tr("Farm: %1").arg(farmStateName(farm.state()));
+    if (farm.state() == FarmState::Running)
+        text += tr(" · %1 node(s) · %2").arg(farm.nodeCount()).arg(modeName(farm.backplane()));
+    return text;
+}
+
+QString FarmStatusBar::redisText() const
+{
+    RedisInstance *redis = m_workspace.supervisor().redis();
+    if (!redis)
+        return tr("Redis: —");
+    return tr("Redis: %1").arg(processStateName(redis->process()->state()));
+}
+
+QString FarmStatusBar::rateText() const
+{
+    return tr("%1 msg/s").arg(m_workspace.messagesPerSecond(), 0, 'f', 0);
+}
+
+void FarmStatusBar::refresh()
+{
+    m_farm->setText(farmText());
+    m_redis->setText(redisText());
+    m_rate->setText(rateText());
+}
+
+} // namespace farmchat
