@@ -97,9 +97,12 @@ int MessageDelegate::textWidth() const
 QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
     const int width = textWidth();
-    if (width != m_cachedWidth || m_heights.size() > kMaxCachedHeights) {
+    // Heights depend on the width and the font (a DPI or font change).
+    if (width != m_cachedWidth || option.font != m_cachedFont
+        || m_heights.size() > kMaxCachedHeights) {
         m_heights.clear();
         m_cachedWidth = width;
+        m_cachedFont = option.font;
     }
     const quint64 serial = index.data(MessageListModel::SerialRole).toULongLong();
     if (const auto it = m_heights.constFind(serial); it != m_heights.cend())

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <QFont>
 #include <QHash>
 #include <QStyledItemDelegate>
+
+#include <functional>
 
 class QAbstractItemView;
 
@@ -40,6 +43,7 @@ private:
     NodeIndex m_nodeIndex;
     mutable QHash<quint64, int> m_heights; // row serial -> height at m_cachedWidth
     mutable int m_cachedWidth = -1;
+    mutable QFont m_cachedFont;
 };
 
 } // namespace farmchat
