@@ -8,8 +8,12 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
+#include <QPromise>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QThreadPool>
+
+#include <memory>
 
 namespace farmchat {
 
@@ -80,6 +84,7 @@ FarmBar::FarmBar(QWidget *parent)
     connect(&m_checkTimer, &QTimer::timeout, this, &FarmBar::checkPorts);
     m_recheckTimer.setInterval(kRecheckMs);
     connect(&m_recheckTimer, &QTimer::timeout, this, &FarmBar::checkPorts);
+    connect(&m_probe, &QFutureWatcher<QStringList>::finished, this, &FarmBar::onProbeFinished);
     connect(m_nodes, &QSpinBox::valueChanged, this, &FarmBar::scheduleCheck);
     connect(m_basePort, &QSpinBox::valueChanged, this, &FarmBar::scheduleCheck);
     connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
@@ -173,8 +178,23 @@ void FarmBar::checkPorts()
     QList<quint16> ports;
     for (int i = 0; i < n; ++i)
         ports << quint16(base + i);
-    // A bind and close per port: fast enough for the GUI thread, a few ports at a time.
-    const QStringList problems = PortProbe::check(ports);
+    // Naming a port's owner scans /proc: off the GUI thread. The watcher
+    // keeps only the newest probe; one that finishes after this bar is gone
+    // reports to nobody.
+    auto promise = std::make_shared<QPromise<QStringList>>();
+    m_probe.setFuture(promise->future());
+    promise->start();
+    QThreadPool::globalInstance()->start([promise, ports] {
+        promise->addResult(PortProbe::check(ports));
+        promise->finish();
+    });
+}
+
+void FarmBar::onProbeFinished()
+{
+    if (m_state != FarmState::Stopped || m_probe.future().resultCount() == 0)
+        return;
+    const QStringList problems = m_probe.future().result();
     if (problems.isEmpty())
         showPortProblem({});
     else if (problems.size() == 1)

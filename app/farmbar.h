@@ -3,6 +3,8 @@
 #include "launcher/farmsupervisor.h"
 #include "protocol/backplanemode.h"
 
+#include <QFutureWatcher>
+#include <QStringList>
 #include <QTimer>
 #include <QWidget>
 
@@ -45,7 +47,9 @@ public:
     QSpinBox *basePortSpin() const { return m_basePort; }
 
 public Q_SLOTS:
-    // Probes the ports the farm would use now (normally on a short delay after an edit).
+    // Probes the ports the farm would use, on a worker thread (normally a
+    // moment after an edit, and every few seconds while stopped);
+    // portProblemChanged() follows when the verdict changes.
     void checkPorts();
 
 Q_SIGNALS:
@@ -57,6 +61,7 @@ Q_SIGNALS:
 
 private:
     void scheduleCheck();
+    void onProbeFinished();
     void showPortProblem(const QString &problem);
 
     QSpinBox *m_nodes;
@@ -67,6 +72,7 @@ private:
     QPushButton *m_stop;
     QProgressBar *m_progress;
     QLabel *m_progressText;
+    QFutureWatcher<QStringList> m_probe; // the newest port probe
     QTimer m_checkTimer; // debounce edits
     QTimer m_recheckTimer; // ports may be freed or taken while the farm is stopped
     QString m_portProblem;
