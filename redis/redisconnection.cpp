@@ -221,8 +221,8 @@ void RedisConnection::onReady()
     m_idleTimer.start(m_options.probeIdleMs);
     if (m_options.role == RedisConnectionOptions::Role::Subscriber) {
         QList<QByteArray> channels {m_options.probeChannel};
-        for (const QByteArray &channel : std::as_const(m_channels)) {
-            channels << channel;
+        for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it) {
+            channels << it.key();
             if (channels.size() >= kSubscribeBatch) {
                 sendSubscription("SUBSCRIBE", channels);
                 channels.clear();
@@ -312,17 +312,20 @@ void RedisConnection::subscribe(const QByteArray &channel)
         qCWarning(lcRedis) << "subscribe() needs a subscriber connection and a channel";
         return;
     }
-    if (m_channels.contains(channel))
+    // Counted: two users of one link (an old and a new backplane during a
+    // switch) each subscribe and unsubscribe without undoing the other.
+    if (m_channels[channel]++ > 0)
         return;
-    m_channels.insert(channel);
     if (m_state == State::Ready)
         sendSubscription("SUBSCRIBE", {channel});
 }
 
 void RedisConnection::unsubscribe(const QByteArray &channel)
 {
-    if (!m_channels.remove(channel))
+    const auto it = m_channels.find(channel);
+    if (it == m_channels.end() || --it.value() > 0)
         return;
+    m_channels.erase(it);
     m_confirmed.remove(channel);
     if (m_state == State::Ready)
         sendSubscription("UNSUBSCRIBE", {channel});

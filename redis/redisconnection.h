@@ -6,6 +6,7 @@
 #include "redis/redisvalue.h"
 #include "redis/subscriberframeguard.h"
 
+#include <QHash>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -85,7 +86,8 @@ public:
     void command(const QList<QByteArray> &arguments, ReplyCallback callback, int timeoutMs = 0);
 
     // Subscriber role. The set is kept across reconnects; subscribed() reports
-    // each confirmation by Redis (again after every reconnect).
+    // each confirmation by Redis (again after every reconnect). Calls are
+    // counted: a channel is unsubscribed when every subscribe() was undone.
     void subscribe(const QByteArray &channel);
     void unsubscribe(const QByteArray &channel);
     bool isSubscribed(const QByteArray &channel) const { return m_confirmed.contains(channel); }
@@ -146,7 +148,7 @@ private:
     qint64 m_lastErrorAtMs = 0;
     bool m_everReady = false;
     int m_reconnects = 0;
-    QSet<QByteArray> m_channels;
+    QHash<QByteArray, int> m_channels; // channel -> subscribe() calls not yet undone
     QSet<QByteArray> m_confirmed;
 };
 

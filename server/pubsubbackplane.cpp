@@ -162,9 +162,7 @@ void PubSubBackplane::onMessage(const QByteArray &channel, const QByteArray &pay
     }
     ChatMessage message = std::move(envelope).value().message;
     message.via = Via::PubSub;
-    ++m_metrics.backplaneReceived;
-    m_metrics.backplaneLag.record(
-        double(qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - message.sentAt)));
+    ++m_metrics.backplaneReceived; // the hub records backplaneLag when it delivers
     Q_EMIT deliver(message);
 }
 

@@ -30,12 +30,25 @@ StreamReader::StreamReader(
         if (state != RedisConnection::State::Ready)
             onLinkDown();
     });
-    connect(&m_reader, &RedisConnection::ready, this, [this] {
-        const QPointer<StreamReader> self(this);
-        m_reader.command({"CLIENT", "ID"}, [self](const RedisValue &reply) {
-            if (self && reply.isInteger())
-                self->m_clientId = reply.toInteger();
-        });
+    connect(&m_reader, &RedisConnection::ready, this, &StreamReader::askClientId);
+    if (m_reader.isReady())
+        askClientId(); // a link kept from an earlier streams backplane
+}
+
+StreamReader::~StreamReader()
+{
+    // The link outlives us: end our blocked XREAD, or the next reader on this
+    // link would wait behind it for up to blockMs.
+    if (m_inFlight && m_clientId >= 0 && m_commands.isReady())
+        m_commands.command({"CLIENT", "UNBLOCK", QByteArray::number(m_clientId)}, nullptr);
+}
+
+void StreamReader::askClientId()
+{
+    const QPointer<StreamReader> self(this);
+    m_reader.command({"CLIENT", "ID"}, [self](const RedisValue &reply) {
+        if (self && reply.isInteger())
+            self->m_clientId = reply.toInteger();
     });
 }
 

@@ -32,6 +32,7 @@ public:
 
     StreamReader(Settings settings, RedisConnection &reader, RedisConnection &commands,
         QObject *parent = nullptr);
+    ~StreamReader() override;
 
     // Read `room` from after `afterId` ("0-0": from the start).
     void addRoom(const QString &room, const QByteArray &afterId);
@@ -54,6 +55,7 @@ Q_SIGNALS:
     void readFailed(const QString &error);
 
 private:
+    void askClientId();
     void readNext();
     void onReply(quint64 generation, const RedisValue &reply);
     void wake();

@@ -191,6 +191,7 @@ void StreamsBackplane::adoptEpoch(const QString &epoch)
 
 void StreamsBackplane::onCommandsReady()
 {
+    m_trimFromMs = now() + m_config.trimGraceMs;
     m_commandsWasReady = true;
     m_commandsEpochOk = false;
     checkEpoch(m_commands, [this] {
@@ -309,8 +310,14 @@ void StreamsBackplane::enqueue(Outgoing out, bool atFront)
 void StreamsBackplane::send(Outgoing out)
 {
     ++m_inFlight;
-    QList<QByteArray> args {"XADD", streamKey(out.message.room), "MAXLEN", "~",
-        QByteArray::number(m_config.history), "*"};
+    // No trimming for a while after (re)connecting: every node is flushing
+    // its outbox then, and a reader still in back-off would come back to find
+    // the entries it has not read trimmed away.
+    QList<QByteArray> args {"XADD", streamKey(out.message.room)};
+    if (now() >= m_trimFromMs)
+        args << "MAXLEN"
+             << "~" << QByteArray::number(m_config.history);
+    args << "*";
     args << StreamEntry::fields(out.message, out.uid, out.knownId);
     const QPointer<StreamsBackplane> self(this);
     m_commands.command(args, [self, out](const RedisValue &reply) {
@@ -451,8 +458,7 @@ void StreamsBackplane::onEntries(const QString &room, const QList<StreamEntry> &
             if (const auto ticket = m_waiting.value(entry.uid); ticket && ticket->done)
                 answered(Outgoing {entry.message, entry.uid, ticket, {}, 0}, entry.message.id);
         } else {
-            ++m_metrics.backplaneReceived;
-            m_metrics.backplaneLag.record(double(qMax<qint64>(0, now() - entry.message.sentAt)));
+            ++m_metrics.backplaneReceived; // the hub records backplaneLag when it delivers
         }
         Q_EMIT deliver(entry.message);
         if (!self)

@@ -42,6 +42,9 @@ public:
         int republishWindowMs = 3000; // before the loss of Redis' data
         int dedupeCapacity = 50000; // uids remembered
         int sendWindow = 500; // XADDs in flight at once while draining the outbox
+        // After the command link (re)connects, XADD without MAXLEN this long:
+        // longer than the longest back-off, so every reader is back first.
+        int trimGraceMs = 10000;
     };
 
     StreamsBackplane(Config config, RedisConnection &commands, RedisConnection &reader,
@@ -103,7 +106,7 @@ private:
     // sent but not yet read back by its own reader, so a burst (the outbox
     // after an outage) cannot push entries out of MAXLEN before readers see them.
     bool mayPublishMore() const;
-    int unreadLimit() const { return std::max(20, m_config.history / 4); }
+    int unreadLimit() const { return std::max(1, m_config.history / 4); }
     void onAdvanced(const QString &room, const QByteArray &lastId);
     void answered(const Outgoing &out, const QString &id);
     void onEntries(const QString &room, const QList<StreamEntry> &entries);
@@ -128,6 +131,7 @@ private:
     bool m_commandsEpochOk = false;
     bool m_commandsWasReady = false;
     qint64 m_commandsLostAtMs = 0;
+    qint64 m_trimFromMs = 0;
     QString m_epoch;
     quint64 m_epochGeneration = 0;
     SeenUids m_seen;

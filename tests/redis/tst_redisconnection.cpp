@@ -357,6 +357,10 @@ private Q_SLOTS:
         QTRY_COMPARE(messages.count(), 2);
         QCOMPARE(messages.last().at(1).toByteArray(), QByteArray("two"));
 
+        // Counted: a second user of the channel keeps it after the first leaves.
+        subscriber.subscribe("room:b");
+        subscriber.unsubscribe("room:b");
+        QVERIFY(subscriber.isSubscribed("room:b"));
         subscriber.unsubscribe("room:a");
         QTRY_COMPARE(
             server.command({"PUBSUB", "NUMSUB", "room:a"}).value.toList().value(1).toLongLong(), 0);

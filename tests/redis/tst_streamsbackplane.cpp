@@ -252,6 +252,30 @@ private Q_SLOTS:
         }
     }
 
+    void trimsToTheHistoryAfterTheGrace()
+    {
+        // Right after connecting nothing is trimmed (readers may still be on
+        // their way back); later the stream keeps about --history entries.
+        TestRedisServer redis;
+        START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 1, {kLobby},
+            [](BackplaneSettings &s) { s.history = 10; });
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        const QByteArray key = streamKeyOf(n, kLobby);
+        for (int k = 0; k < 300; ++k)
+            n.publish(kLobby, QStringLiteral("early %1").arg(k));
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 300, 10000);
+        QCOMPARE(redis.command({"XLEN", key}).value.toLongLong(), 300);
+        QTest::qWait(10500 - 300);
+        for (int k = 0; k < 300; ++k)
+            n.publish(kLobby, QStringLiteral("late %1").arg(k));
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 600, 10000);
+        // MAXLEN ~ trims whole macro nodes (100 entries each).
+        QVERIFY2(redis.command({"XLEN", key}).value.toLongLong() <= 110,
+            qPrintable(QString::number(redis.command({"XLEN", key}).value.toLongLong())));
+    }
+
     void fullOutboxRefusesWithAClearError()
     {
         TestRedisServer redis;
