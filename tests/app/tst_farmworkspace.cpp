@@ -1,0 +1,123 @@
+// FarmWorkspace without a display: a real 2-node farm, one pane per node,
+// every message reported once per pane, the backplane switched and cut live,
+// and stop() leaving nothing behind.
+#include "appfarmfixture.h"
+
+#include "app/farmworkspace.h"
+#include "app/messagelistmodel.h"
+#include "app/panesession.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace farmchat;
+
+class tst_FarmWorkspace : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void panesFollowTheFarm();
+    void offThenPubsub();
+    void cutOffAndClear();
+    void stopLeavesNothing();
+
+private:
+    void sendAndSettle(int pane, const QString &text);
+    FarmWorkspace m_workspace;
+    QList<qint64> m_pids;
+};
+
+void tst_FarmWorkspace::initTestCase()
+{
+    const QString missing = test::farmPrerequisites();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing));
+}
+
+void tst_FarmWorkspace::sendAndSettle(int pane, const QString &text)
+{
+    QSignalSpy sent(&m_workspace, &FarmWorkspace::messageSent);
+    m_workspace.sendFrom(pane, text);
+    QTRY_COMPARE_WITH_TIMEOUT(sent.count(), 1, 5000);
+    QVERIFY(sent.at(0).at(2).toString().endsWith(text)); // "name: text" for the matrix
+    QTRY_VERIFY_WITH_TIMEOUT(m_workspace.tracker().isSettled(), 10000);
+}
+
+void tst_FarmWorkspace::panesFollowTheFarm()
+{
+    FarmConfig config;
+    config.nodes = 2;
+    config.basePort = test::freePortRun(2);
+    config.backplane = BackplaneMode::Off;
+    QVERIFY(config.basePort != 0);
+    m_workspace.setPaneName(1, QStringLiteral("bob"));
+    QSignalSpy created(&m_workspace, &FarmWorkspace::panesCreated);
+    m_workspace.launch(config);
+    QCOMPARE(m_workspace.paneCount(), 0); // not before the farm is up
+    QTRY_COMPARE_WITH_TIMEOUT(created.count(), 1, 30000);
+    QCOMPARE(m_workspace.paneCount(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(m_workspace, 2), 10000);
+    QCOMPARE(m_workspace.pane(1)->name(), QStringLiteral("bob"));
+    QCOMPARE(m_workspace.pane(0)->name(), QStringLiteral("user-1"));
+    QCOMPARE(m_workspace.nodeIndexOf(m_workspace.pane(1)->nodeId()), 1);
+    QCOMPARE(m_workspace.nodeIndexOf(QStringLiteral("node-elsewhere")), -1);
+    QCOMPARE(m_workspace.tracker().columnCount(), 2);
+    m_pids = test::farmPids(m_workspace.supervisor());
+}
+
+void tst_FarmWorkspace::offThenPubsub()
+{
+    QSignalSpy seen(&m_workspace, &FarmWorkspace::messageSeen);
+    sendAndSettle(0, QStringLiteral("off"));
+    QCOMPARE(seen.count(), 1); // pane 1 only
+    QCOMPARE(seen.at(0).at(0).toInt(), 0); // origin node
+    QCOMPARE(seen.at(0).at(1).toInt(), 0); // seen at
+    QCOMPARE(seen.at(0).value(2).value<Via>(), Via::Local);
+    QCOMPARE(m_workspace.tracker().totals(BackplaneMode::Off).matching, 1);
+
+    QSignalSpy switched(&m_workspace.supervisor(), &FarmSupervisor::backplaneRequestFinished);
+    m_workspace.setBackplane(BackplaneMode::PubSub);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
+    QCOMPARE(switched.at(0).at(2).toString(), QString());
+    seen.clear();
+    sendAndSettle(1, QStringLiteral("pubsub"));
+    QTRY_COMPARE_WITH_TIMEOUT(seen.count(), 2, 5000);
+    QCOMPARE(m_workspace.tracker().totals(BackplaneMode::PubSub).matching, 1);
+    QVERIFY(m_workspace.messagesTotal() >= 3);
+    QCOMPARE(m_workspace.messagesPerSecond(), 0.0); // a rate over the last second: quiet since
+}
+
+void tst_FarmWorkspace::cutOffAndClear()
+{
+    QSignalSpy switched(&m_workspace.supervisor(), &FarmSupervisor::backplaneRequestFinished);
+    m_workspace.setCutOff(1, true);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
+    QVERIFY(m_workspace.isCutOff(1));
+    QVERIFY(!m_workspace.isCutOff(0));
+    QSignalSpy seen(&m_workspace, &FarmWorkspace::messageSeen);
+    sendAndSettle(0, QStringLiteral("cut"));
+    QCOMPARE(seen.count(), 1); // node 2 no longer hears the backplane
+    m_workspace.setCutOff(1, false);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 2, 10000);
+    QVERIFY(!m_workspace.isCutOff(1));
+
+    QVERIFY(m_workspace.tracker().rowCount() > 0);
+    m_workspace.clearMatrix();
+    QCOMPARE(m_workspace.tracker().rowCount(), 0);
+    QCOMPARE(m_workspace.tracker().columnCount(), 2); // the panes are still its columns
+}
+
+void tst_FarmWorkspace::stopLeavesNothing()
+{
+    QSignalSpy cleared(&m_workspace, &FarmWorkspace::panesCleared);
+    QSignalSpy stopped(&m_workspace.supervisor(), &FarmSupervisor::stopped);
+    m_workspace.stop();
+    QCOMPARE(cleared.count(), 1);
+    QCOMPARE(m_workspace.paneCount(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, 15000);
+    for (const qint64 pid : std::as_const(m_pids))
+        QTRY_VERIFY_WITH_TIMEOUT(!test::processAlive(pid), 5000);
+}
+
+QTEST_GUILESS_MAIN(tst_FarmWorkspace)
+#include "tst_farmworkspace.moc"
