@@ -77,6 +77,10 @@ HubSession::~HubSession()
         m_hub.removeSession(this);
         --m_metrics.connectionsCurrent;
     }
+    // Destroying an open QWebSocket closes it and emits aboutToClose(); this
+    // session's timers are gone by the time members are destroyed.
+    m_socket->disconnect(this);
+    m_socket.reset();
 }
 
 void HubSession::sendRecord(const QString &record)

@@ -77,16 +77,7 @@ bool RawWebSocket::openHub(quint16 port, int timeoutMs)
     if (!open(port, {}, {}, timeoutMs))
         return false;
     sendText("{\"protocol\":\"json\",\"version\":1}\x1e");
-    QElapsedTimer clock;
-    clock.start();
-    while (clock.elapsed() < timeoutMs) {
-        readFrames();
-        if (textReceived().contains("{}\x1e"))
-            return true;
-        if (!m_socket.waitForReadyRead(50) && peerClosed())
-            return false;
-    }
-    return false;
+    return waitForText("{}\x1e", timeoutMs);
 }
 
 bool RawWebSocket::readFrames()
@@ -138,6 +129,21 @@ int RawWebSocket::waitForClose(int timeoutMs)
     }
     readFrames();
     return m_closeCode;
+}
+
+bool RawWebSocket::waitForText(const QByteArray &part, int timeoutMs)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < timeoutMs) {
+        readFrames();
+        if (textReceived().contains(part))
+            return true;
+        if (!m_socket.waitForReadyRead(50) && peerClosed())
+            break;
+    }
+    readFrames();
+    return textReceived().contains(part);
 }
 
 QByteArray RawWebSocket::textReceived() const

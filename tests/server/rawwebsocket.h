@@ -37,6 +37,8 @@ public:
     // Reads server frames until a close frame arrives, the peer hangs up or
     // timeoutMs passes. Returns the close code, or -1 without a close frame.
     int waitForClose(int timeoutMs = 3000);
+    // Reads frames until the text received so far contains `part`.
+    bool waitForText(const QByteArray &part, int timeoutMs = 3000);
     const QList<Frame> &frames() const { return m_frames; }
     QByteArray closeReason() const { return m_closeReason; }
     QByteArray textReceived() const; // all text payloads, concatenated
