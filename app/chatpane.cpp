@@ -31,10 +31,16 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
         QStringLiteral("%1  ·  port %2").arg(m_session->nodeId()).arg(m_session->nodeUrl().port()));
     m_state = new QLabel(this);
     m_state->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // In a narrow pane (8 nodes) the header clips rather than widening the grid.
+    // (an explicit minimum width overrides a label's text width in layouts).
+    m_title->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("node-00000")));
+    m_state->setMinimumWidth(1);
     m_name = new QLineEdit(m_session->name(), this);
     m_name->setPlaceholderText(tr("your name"));
     m_name->setToolTip(tr("The name this pane chats under (Enter to apply)"));
-    m_name->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('M')) * 10);
+    m_name->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('M')) * 6);
+    m_name->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('M')) * 4);
+    m_name->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     m_name->setAccessibleName(tr("Name in pane %1").arg(index + 1));
 
     auto *header = new QHBoxLayout;

@@ -216,8 +216,8 @@ QVariant DeliveryMatrixModel::headerData(int section, Qt::Orientation orientatio
     if (pane < 0 || pane >= m_panes)
         return {};
     const DeliveryPane &p = m_tracker.pane(pane);
-    if (role == Qt::DisplayRole)
-        return p.nodeId;
+    if (role == Qt::DisplayRole) // the port: narrow columns, eight of them fit
+        return p.nodeId.mid(p.nodeId.lastIndexOf(u'-') + 1);
     if (role == Qt::ToolTipRole)
         return QStringLiteral("%1, a client of %2").arg(p.id, p.nodeId);
     return {};

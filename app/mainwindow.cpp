@@ -19,6 +19,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QTimer>
 #include <QToolBar>
@@ -213,14 +214,20 @@ void MainWindow::createDocks()
         QStringLiteral("topologyDock"), tr("Topology"), m_topology, Qt::RightDockWidgetArea);
     QDockWidget *logs
         = addDock(QStringLiteral("logsDock"), tr("Logs"), m_logsView, Qt::BottomDockWidgetArea);
+    // Eight node rows must not squeeze the panes: the panel scrolls instead.
+    auto *controlsScroll = new QScrollArea;
+    controlsScroll->setWidget(m_controls);
+    controlsScroll->setWidgetResizable(true);
+    controlsScroll->setFrameShape(QFrame::NoFrame);
     QDockWidget *controls = addDock(QStringLiteral("controlsDock"), tr("Faults & controls"),
-        m_controls, Qt::BottomDockWidgetArea);
+        controlsScroll, Qt::BottomDockWidgetArea);
     splitDockWidget(matrix, topology, Qt::Vertical);
     splitDockWidget(logs, controls, Qt::Horizontal);
     const int em = fontMetrics().height();
     resizeDocks({matrix}, {em * 36}, Qt::Horizontal);
     resizeDocks({matrix, topology}, {em * 20, em * 18}, Qt::Vertical);
     resizeDocks({logs, controls}, {em * 50, em * 40}, Qt::Horizontal);
+    resizeDocks({logs}, {em * 19}, Qt::Vertical);
 }
 
 void MainWindow::wireFarm()

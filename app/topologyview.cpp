@@ -10,6 +10,7 @@
 #include <QPainter>
 #include <QPainterPath>
 
+#include <algorithm>
 #include <cmath>
 
 namespace farmchat {
@@ -133,7 +134,11 @@ void TopologyView::paintEvent(QPaintEvent *)
     const QSizeF redisSize(em * 5.5, em * 2.4);
     const QRectF redisBox(
         redisCentre - QPointF(redisSize.width() / 2, redisSize.height() / 2), redisSize);
-    const double nodeRadius = em * 1.6;
+    // Nodes shrink (within reason) so that eight still fit side by side on the ring.
+    const QPointF first = nodeCentre(0, area);
+    const QPointF second = nodeCentre(n > 1 ? 1 : 0, area);
+    const double gap = n > 1 ? std::hypot(first.x() - second.x(), first.y() - second.y()) : em * 4;
+    const double nodeRadius = std::clamp(gap * 0.42, em * 0.9, em * 1.6);
     const auto endpoint
         = [&](int id) { return id == TopologyFlow::kRedis ? redisCentre : nodeCentre(id, area); };
 
