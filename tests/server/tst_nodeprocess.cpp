@@ -250,12 +250,16 @@ void tst_NodeProcess::startupTimeAndIdleMemory()
             client.socket().close();
             QVERIFY(client.waitForClosed());
             QTest::qWait(200);
+#ifdef Q_OS_LINUX
+            // Linux tells a process's resident memory in /proc; elsewhere only time is measured.
             QFile status(QStringLiteral("/proc/%1/status").arg(node.pid()));
             QVERIFY(status.open(QIODevice::ReadOnly));
             const auto match = QRegularExpression(QStringLiteral("VmRSS:\\s+(\\d+) kB"))
                                    .match(QString::fromLatin1(status.readAll()));
             QVERIFY(match.hasMatch());
             rssKb = match.captured(1).toLongLong();
+            QVERIFY2(rssKb > 0 && rssKb < 100 * 1024, qPrintable(QString::number(rssKb)));
+#endif
         }
     }
     std::sort(startMs.begin(), startMs.end());
@@ -263,7 +267,6 @@ void tst_NodeProcess::startupTimeAndIdleMemory()
     qInfo("start to listening: median %lld ms (min %lld, max %lld) over 10 runs; idle RSS %lld kB",
         median, startMs.first(), startMs.last(), rssKb);
     QVERIFY2(median < 2000, qPrintable(QString::number(median)));
-    QVERIFY2(rssKb > 0 && rssKb < 100 * 1024, qPrintable(QString::number(rssKb)));
 }
 
 QTEST_GUILESS_MAIN(tst_NodeProcess)
