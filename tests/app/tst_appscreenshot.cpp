@@ -11,6 +11,7 @@
 #include "app/messagelistmodel.h"
 #include "app/panegrid.h"
 #include "app/panesession.h"
+#include "launcher/farmsupervisor.h"
 
 #include <QApplication>
 #include <QDir>
@@ -127,6 +128,30 @@ void tst_AppScreenshot::screenshot()
     QDir().mkpath(QFileInfo(artifact).absolutePath());
     QVERIFY2(image.save(artifact), qPrintable(artifact));
     qInfo("screenshot: %s (%dx%d)", qPrintable(artifact), image.width(), image.height());
+    // A fault: node 2 killed (its pane red), a message sent meanwhile, node 2
+    // restarted: its pane catches up from History (marked ↺).
+    // Streams: a restarted node reads what it missed back from Redis (pub/sub would lose it).
+    FarmSupervisor &farm = workspace.supervisor();
+    m_window->chooseMode(BackplaneMode::Streams);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 2, 10000);
+    farm.killNode(1);
+    QTRY_VERIFY_WITH_TIMEOUT(workspace.pane(1)->state() != HubConnection::State::Connected, 10000);
+    say(0, QStringLiteral("Sent while node two was down."));
+    QTest::qWait(300);
+    const QImage down = m_window->grab().toImage();
+    farm.restartNode(1);
+    QTRY_COMPARE_WITH_TIMEOUT(workspace.pane(1)->state(), HubConnection::State::Connected, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(workspace.pane(1)->messages().rowCount() >= 5, 10000);
+    QTest::qWait(300);
+    const QImage back = m_window->grab().toImage();
+    for (const auto &[picture, suffix] :
+        {std::pair {down, "-node-down"}, std::pair {back, "-caught-up"}}) {
+        const QString path = QString(artifact).replace(
+            QStringLiteral(".png"), QLatin1String(suffix) + QStringLiteral(".png"));
+        QVERIFY2(picture.save(path), qPrintable(path));
+        qInfo("fault screenshot: %s", qPrintable(path));
+    }
+
     // The same window on a dark palette: every view follows it.
     QPalette dark;
     dark.setColor(QPalette::Window, QColor(0x2B, 0x2B, 0x2B));
