@@ -2,8 +2,6 @@
 
 #include "server/loopbackbus.h"
 
-#include <QDateTime>
-
 namespace farmchat {
 
 LoopbackBackplane::LoopbackBackplane(LoopbackBus &bus, QObject *parent)
@@ -44,6 +42,9 @@ BackplaneStatus LoopbackBackplane::status() const
     BackplaneStatus s;
     s.mode = mode();
     s.redisConnected = m_bus && m_bus->isConnected();
+    if (!s.redisConnected)
+        s.lastError = QStringLiteral("the loopback bus is down (%1 messages stayed on this node)")
+                          .arg(m_dropped);
     return s;
 }
 
