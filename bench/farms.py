@@ -20,6 +20,7 @@ import urllib.request
 
 FARM_CORE = 0
 LOADGEN_CORE = 1
+RAW_LOG = None  # when set, every load generator result is appended here (JSON lines)
 _children = []
 
 
@@ -257,4 +258,7 @@ def run_loadgen(loadgen, args, on_event=None, timeout=600):
         stop(proc)
     if result is None:
         raise RuntimeError("farmchat-loadgen printed no result")
+    if RAW_LOG:
+        with open(RAW_LOG, "a") as f:
+            f.write(json.dumps({"args": args, "result": result}) + "\n")
     return result

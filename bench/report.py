@@ -45,9 +45,10 @@ def _row(figure, unit, fc, ref, target, judged="ratio"):
 
 def build_rows(m, profile):
     rows, physical = [], []
-    for nodes, clients in profile["configs"]:
-        cfg = f"{nodes}x{clients}"
-        label = f"{nodes} nodes x {clients} clients"
+    for nodes, per_node in profile["configs"]:
+        cfg = f"{nodes}x{per_node}"
+        clients = nodes * per_node
+        label = f"{nodes} nodes x {per_node} clients"
         mx = {(s, mode): _median(m["max"].get((s, cfg, mode), [])) for s in ("farmchat", "reference")
               for mode in ("off", "pubsub", "streams")}
         rows.append(_row(f"max sustainable deliveries/s, pubsub ({label})", "deliveries/s",
