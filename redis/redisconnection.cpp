@@ -221,8 +221,8 @@ void RedisConnection::onReady()
     m_idleTimer.start(m_options.probeIdleMs);
     if (m_options.role == RedisConnectionOptions::Role::Subscriber) {
         QList<QByteArray> channels {m_options.probeChannel};
-        for (auto it = m_channels.cbegin(); it != m_channels.cend(); ++it) {
-            channels << it.key();
+        for (const QByteArray &channel : m_subscriptions.channels()) {
+            channels << channel;
             if (channels.size() >= kSubscribeBatch) {
                 sendSubscription("SUBSCRIBE", channels);
                 channels.clear();
@@ -312,22 +312,13 @@ void RedisConnection::subscribe(const QByteArray &channel)
         qCWarning(lcRedis) << "subscribe() needs a subscriber connection and a channel";
         return;
     }
-    // Counted: two users of one link (an old and a new backplane during a
-    // switch) each subscribe and unsubscribe without undoing the other.
-    if (m_channels[channel]++ > 0)
-        return;
-    if (m_state == State::Ready)
+    if (m_subscriptions.add(channel) && m_state == State::Ready)
         sendSubscription("SUBSCRIBE", {channel});
 }
 
 void RedisConnection::unsubscribe(const QByteArray &channel)
 {
-    const auto it = m_channels.find(channel);
-    if (it == m_channels.end() || --it.value() > 0)
-        return;
-    m_channels.erase(it);
-    m_confirmed.remove(channel);
-    if (m_state == State::Ready)
+    if (m_subscriptions.remove(channel) && m_state == State::Ready)
         sendSubscription("UNSUBSCRIBE", {channel});
 }
 
@@ -376,29 +367,20 @@ void RedisConnection::handleReply(quint64 id, const RedisValue &value)
 
 void RedisConnection::handleFrame(const RedisValue &frame)
 {
-    markAlive();
-    const auto elements = frame.expectArray("pub/sub frame", 2);
-    if (!elements) {
-        closeLink(elements.error());
-        return;
-    }
-    const QByteArray kind = elements->at(0).bytes().toLower();
-    const QByteArray channel = elements->at(1).bytes();
-    if (kind == "message") {
-        if (elements->size() < 3 || !elements->at(2).isString()) {
-            closeLink(QStringLiteral("Redis sent a malformed pub/sub message"));
-            return;
-        }
-        if (m_channels.contains(channel))
-            Q_EMIT message(channel, elements->at(2).bytes());
-    } else if (kind == "subscribe") {
-        if (channel != m_options.probeChannel && m_channels.contains(channel)
-            && !m_confirmed.contains(channel)) {
-            m_confirmed.insert(channel);
-            Q_EMIT subscribed(channel);
-        }
-    } else if (kind == "unsubscribe") {
-        m_confirmed.remove(channel);
+    markAlive(); // the probe's own confirmation is one of these
+    const RedisSubscriptions::Event event = m_subscriptions.handle(frame);
+    switch (event.kind) {
+    case RedisSubscriptions::Event::Kind::Message:
+        Q_EMIT message(event.channel, event.payload);
+        break;
+    case RedisSubscriptions::Event::Kind::Subscribed:
+        Q_EMIT subscribed(event.channel);
+        break;
+    case RedisSubscriptions::Event::Kind::Malformed:
+        closeLink(event.error);
+        break;
+    case RedisSubscriptions::Event::Kind::None:
+        break;
     }
 }
 
@@ -491,7 +473,7 @@ void RedisConnection::linkDown(const QString &error)
     for (QTimer *timer : {&m_connectTimer, &m_idleTimer, &m_probeTimer})
         timer->stop();
     m_probing = false;
-    m_confirmed.clear();
+    m_subscriptions.reset();
     std::vector<RedisPendingCommands::Entry> pending = m_pending.takeAll();
 
     if (!stopping) {

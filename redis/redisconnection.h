@@ -2,13 +2,12 @@
 
 #include "redis/redisbackoff.h"
 #include "redis/redispendingcommands.h"
+#include "redis/redissubscriptions.h"
 #include "redis/redisurl.h"
 #include "redis/redisvalue.h"
 #include "redis/subscriberframeguard.h"
 
-#include <QHash>
 #include <QObject>
-#include <QSet>
 #include <QTimer>
 
 #include <memory>
@@ -90,7 +89,10 @@ public:
     // counted: a channel is unsubscribed when every subscribe() was undone.
     void subscribe(const QByteArray &channel);
     void unsubscribe(const QByteArray &channel);
-    bool isSubscribed(const QByteArray &channel) const { return m_confirmed.contains(channel); }
+    bool isSubscribed(const QByteArray &channel) const
+    {
+        return m_subscriptions.isConfirmed(channel);
+    }
 
 Q_SIGNALS:
     void stateChanged(farmchat::RedisConnection::State state);
@@ -148,8 +150,7 @@ private:
     qint64 m_lastErrorAtMs = 0;
     bool m_everReady = false;
     int m_reconnects = 0;
-    QHash<QByteArray, int> m_channels; // channel -> subscribe() calls not yet undone
-    QSet<QByteArray> m_confirmed;
+    RedisSubscriptions m_subscriptions;
 };
 
 } // namespace farmchat

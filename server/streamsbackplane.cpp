@@ -1,8 +1,8 @@
 #include "server/streamsbackplane.h"
 
-#include "protocol/limits.h"
 #include "redis/redisconnection.h"
 #include "server/nodemetrics.h"
+#include "server/streamhistory.h"
 #include "server/streamid.h"
 
 #include <QDateTime>
@@ -469,39 +469,7 @@ void StreamsBackplane::onEntries(const QString &room, const QList<StreamEntry> &
 void StreamsBackplane::history(
     const QString &room, const QString &afterId, int limit, HistoryDone done)
 {
-    if (!m_commands.isReady()) {
-        done({}, QStringLiteral("history is unavailable while Redis is unreachable"));
-        return;
-    }
-    limit = std::clamp(limit, 1, limits::kMaxHistoryLimit);
-    const auto after = StreamId::parse(QStringView(afterId));
-    // A known position: what came after it. None, or one that is no stream id
-    // (e.g. from another mode): the latest `limit`, oldest first.
-    const QList<QByteArray> args = after
-        ? QList<QByteArray> {"XRANGE", streamKey(room), "(" + after->toBytes(), "+", "COUNT",
-            QByteArray::number(limit)}
-        : QList<QByteArray> {
-            "XREVRANGE", streamKey(room), "+", "-", "COUNT", QByteArray::number(limit)};
-    const bool reversed = !after;
-    m_commands.command(args, [room, reversed, done = std::move(done)](const RedisValue &reply) {
-        const auto entries = reply.expectArray("history reply");
-        if (!entries) {
-            done({}, entries.error());
-            return;
-        }
-        QList<ChatMessage> messages;
-        QSet<QString> uids;
-        for (const RedisValue &raw : entries.value()) {
-            auto entry = StreamEntry::parse(raw, room);
-            if (!entry || uids.contains(entry->uid))
-                continue;
-            uids.insert(entry->uid);
-            messages.append(entry->message);
-        }
-        if (reversed)
-            std::reverse(messages.begin(), messages.end());
-        done(messages, {});
-    });
+    readStreamHistory(m_commands, streamKey(room), room, afterId, limit, std::move(done));
 }
 
 BackplaneStatus StreamsBackplane::status() const
