@@ -41,9 +41,9 @@ public:
     // "no Redis configured (start the node with --redis URL)".
     std::unique_ptr<Backplane> create(BackplaneMode mode, QString *error);
 
-    // The Redis links, each made when a mode first needs it and then kept
-    // across switches (nullptr before): commands (PUBLISH, XADD, history; every
-    // Redis mode), the pub/sub subscriber, and the streams reader (XREAD BLOCK).
+    // The Redis links, made with the factory when a Redis URL is set and kept
+    // across switches: commands (PUBLISH, XADD, history; every Redis mode),
+    // the pub/sub subscriber, and the streams reader (XREAD BLOCK).
     RedisConnection *commandLink() const { return m_commands.get(); }
     RedisConnection *subscriberLink() const { return m_subscriber.get(); }
     RedisConnection *readerLink() const { return m_reader.get(); }
