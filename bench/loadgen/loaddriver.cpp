@@ -211,12 +211,12 @@ StepResult LoadDriver::runStep(double deliveriesPerSecond, int durationMs, int d
     m_windowOpen = false;
     result.seconds = double(monotonicNs() - start) / 1e9;
     result.inWindow = m_windowDelivered;
-    result.deliveriesPerSecond = double(m_windowDelivered) / result.seconds;
 
     const std::int64_t drainEnd = monotonicNs() + std::int64_t(drainMs) * kMs;
     while (m_stepDelivered < m_stepExpected && monotonicNs() < drainEnd)
         pollOnce(2);
     result.drained = m_stepDelivered >= m_stepExpected;
+    result.deliveriesPerSecond = double(m_stepDelivered) / result.seconds;
     result.sent = sent;
     result.expected = m_stepExpected;
     result.delivered = m_stepDelivered;

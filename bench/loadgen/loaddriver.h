@@ -47,7 +47,10 @@ struct StepResult
     std::uint64_t duplicated = 0;
     std::uint64_t unexpected = 0;
     std::uint64_t inWindow = 0; // unique deliveries that arrived while sending
-    double deliveriesPerSecond = 0; // inWindow / seconds
+    // delivered / seconds: the step's messages leave at an exact rate, so this
+    // is the rate the farm kept up with when drained (a count of arrivals in
+    // the window would miss a whole message's fan-out at low send rates).
+    double deliveriesPerSecond = 0;
     bool drained = false;
     int clientErrors = 0;
     LatencyHistogram latency;

@@ -71,6 +71,7 @@ QJsonObject stepJson(const StepResult &r, bool pass)
         {QStringLiteral("duplicated"), double(r.duplicated)},
         {QStringLiteral("unexpected"), double(r.unexpected)},
         {QStringLiteral("deliveriesPerSecond"), r.deliveriesPerSecond},
+        {QStringLiteral("inWindow"), double(r.inWindow)},
         {QStringLiteral("drained"), r.drained},
         {QStringLiteral("p50_ms"), ms(r.latency.percentile(50))},
         {QStringLiteral("p90_ms"), ms(r.latency.percentile(90))},
@@ -271,7 +272,7 @@ int main(int argc, char *argv[])
         const StepResult r = driver.runStep(rate, stepMs, drainMs);
         const double p99 = ms(r.latency.percentile(99));
         const bool pass = r.drained && r.lost == 0 && r.clientErrors == 0 && p99 <= p99LimitMs
-            && r.deliveriesPerSecond >= 0.95 * rate;
+            && r.deliveriesPerSecond >= 0.95 * rate && r.inWindow >= 0.5 * r.expected;
         QJsonObject step = stepJson(r, pass);
         steps.append(step);
         if (pass) {
