@@ -13,7 +13,7 @@
 
 #include <vector>
 
-Q_LOGGING_CATEGORY(lcRedis, "farmchat.redis")
+Q_LOGGING_CATEGORY(lcRedis, "farmchat.redis", QtInfoMsg)
 
 namespace farmchat {
 

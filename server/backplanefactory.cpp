@@ -10,7 +10,15 @@ namespace farmchat {
 BackplaneFactory::BackplaneFactory(
     BackplaneSettings settings, NodeMetrics &metrics, QObject *parent)
     : QObject(parent), m_settings(std::move(settings)), m_metrics(metrics)
-{ }
+{
+    // Connected from the start, whatever the first mode: a live switch to a
+    // Redis mode then carries the very next message (an invalid URL is
+    // reported by create()).
+    if (hasRedis()) {
+        ensureLinks(BackplaneMode::PubSub);
+        ensureLinks(BackplaneMode::Streams);
+    }
+}
 
 // The backplanes built here hold references to the links: the node destroys
 // its backplane before its factory.

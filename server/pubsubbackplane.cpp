@@ -25,6 +25,7 @@ PubSubBackplane::PubSubBackplane(Config config, RedisConnection &commands,
     , m_config(std::move(config))
     , m_commands(commands)
     , m_subscriber(subscriber)
+    , m_subscriberAlive(&subscriber)
     , m_metrics(metrics)
     , m_boot(QUuid::createUuid().toString(QUuid::Id128).left(16))
 {
@@ -40,6 +41,9 @@ PubSubBackplane::PubSubBackplane(Config config, RedisConnection &commands,
 
 PubSubBackplane::~PubSubBackplane()
 {
+    // A retired backplane is deleteLater()ed and may outlive the factory's links.
+    if (!m_subscriberAlive)
+        return;
     for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
         m_subscriber.unsubscribe(it.key());
 }

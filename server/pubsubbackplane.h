@@ -4,6 +4,7 @@
 #include "server/sequencetracker.h"
 
 #include <QHash>
+#include <QPointer>
 #include <QSet>
 #include <QTimer>
 
@@ -50,6 +51,7 @@ private:
     Config m_config;
     RedisConnection &m_commands;
     RedisConnection &m_subscriber;
+    QPointer<RedisConnection> m_subscriberAlive;
     NodeMetrics &m_metrics;
     QString m_boot;
     QHash<QString, qint64> m_seq; // room -> last sequence number published

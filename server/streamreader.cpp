@@ -20,7 +20,11 @@ constexpr int kWakeTries = 25; // then the BLOCK timeout bounds the delay
 
 StreamReader::StreamReader(
     Settings settings, RedisConnection &reader, RedisConnection &commands, QObject *parent)
-    : QObject(parent), m_settings(std::move(settings)), m_reader(reader), m_commands(commands)
+    : QObject(parent)
+    , m_settings(std::move(settings))
+    , m_reader(reader)
+    , m_commands(commands)
+    , m_commandsAlive(&commands)
 {
     m_retryTimer.setSingleShot(true);
     m_wakeTimer.setSingleShot(true);
@@ -39,7 +43,7 @@ StreamReader::~StreamReader()
 {
     // The link outlives us: end our blocked XREAD, or the next reader on this
     // link would wait behind it for up to blockMs.
-    if (m_inFlight && m_clientId >= 0 && m_commands.isReady())
+    if (m_commandsAlive && m_inFlight && m_clientId >= 0 && m_commands.isReady())
         m_commands.command({"CLIENT", "UNBLOCK", QByteArray::number(m_clientId)}, nullptr);
 }
 

@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 #include <QTimer>
 
@@ -65,6 +66,7 @@ private:
     Settings m_settings;
     RedisConnection &m_reader;
     RedisConnection &m_commands;
+    QPointer<RedisConnection> m_commandsAlive; // a retired reader may outlive the links
     QHash<QString, QByteArray> m_lastIds; // room -> last id handed over
     bool m_open = false;
     bool m_inFlight = false;

@@ -71,7 +71,6 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
 
 StreamsBackplane::~StreamsBackplane()
 {
-    m_metrics.outboxDepth = 0;
     // Whatever takePending() did not hand over gets its one answer now.
     for (Outgoing &out : m_outbox) {
         if (out.ticket && out.ticket->done)

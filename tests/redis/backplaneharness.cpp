@@ -4,6 +4,7 @@
 #include "server/streamsbackplane.h"
 #include "tests/support/testredisserver.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QUuid>
 
@@ -77,9 +78,11 @@ BackplaneHarness::BackplaneHarness(const TestRedisServer &redis, BackplaneMode m
 
 BackplaneHarness::~BackplaneHarness()
 {
-    // Backplanes hold references to their factory's links: they go first.
+    // Backplanes hold references to their factory's links and metrics: they go
+    // first, retired ones (deleteLater) included.
     for (auto &node : m_nodes)
         node->backplane.reset();
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
 }
 
 void BackplaneHarness::attach(HarnessNode &node, std::unique_ptr<Backplane> backplane)
