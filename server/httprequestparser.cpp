@@ -203,9 +203,11 @@ HttpParseOutcome HttpRequestParser::parse(QByteArrayView buffered, const HttpLim
     if (auto early = checkEarly(bytes, limits))
         return *early;
 
+    // The skipped empty lines count towards the head: a peer sending nothing
+    // but CRLFs must hit the limit, not stall the connection until it times out.
     const qsizetype end = bytes.indexOf("\r\n\r\n");
-    if (end < 0 || end + 4 > limits.maxHeaderBytes) {
-        if (bytes.size() > limits.maxHeaderBytes || end >= 0)
+    if (end < 0 || start + end + 4 > limits.maxHeaderBytes) {
+        if (buffered.size() > limits.maxHeaderBytes || end >= 0)
             return Outcome::failed(431,
                 QStringLiteral("request headers larger than %1 bytes").arg(limits.maxHeaderBytes));
         if (bytes.contains("\n\n") || bytes.contains("\n\r\n"))

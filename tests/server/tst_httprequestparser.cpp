@@ -70,6 +70,11 @@ void tst_HttpRequestParser::refusals_data()
     for (int i = 0; i < 120; ++i)
         many += "X-" + QByteArray::number(i) + ": 1\r\n";
     QTest::addRow("too many headers") << QByteArray(many + "\r\n") << 431 << "header fields";
+    QTest::addRow("nothing but empty lines")
+        << QByteArray(QByteArray("\r\n").repeated(9000)) << 431 << "larger";
+    QTest::addRow("empty lines before a head, together too large") << QByteArray(
+        QByteArray("\r\n").repeated(8000) + "GET / HTTP/1.1\r\n" + host
+        + "X: " + QByteArray(500, 'a') + "\r\n\r\n") << 431 << "16384";
     QTest::addRow("no Host in 1.1") << QByteArray("GET / HTTP/1.1\r\n\r\n") << 400 << "Host";
     QTest::addRow("two Hosts") << QByteArray("GET / HTTP/1.1\r\n" + host + host + "\r\n") << 400
                                << "Host";
