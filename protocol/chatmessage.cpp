@@ -4,6 +4,8 @@
 
 #include <QJsonValue>
 
+#include <cmath>
+
 namespace farmchat {
 
 QString viaName(Via via)
@@ -63,10 +65,15 @@ ParseResult<ChatMessage> ChatMessage::fromJson(const QJsonValue &json)
                                       .arg(QStringView(s.key)));
         *s.field = v.toString();
     }
+    // Milliseconds as a JSON number: a whole number that a double holds exactly
+    // (|n| <= 2^53), so it converts to qint64 without overflow.
     const QJsonValue sentAt = o.value(u"sentAt");
-    if (!sentAt.isDouble())
-        return R::failure(QStringLiteral("message field 'sentAt' is missing or not a number"));
-    m.sentAt = qint64(sentAt.toDouble());
+    const double sentAtValue = sentAt.toDouble(0.5);
+    if (!sentAt.isDouble() || sentAtValue != std::floor(sentAtValue)
+        || std::fabs(sentAtValue) > 9007199254740992.0)
+        return R::failure(
+            QStringLiteral("message field 'sentAt' is missing or not a whole number of ms"));
+    m.sentAt = qint64(sentAtValue);
     const auto via = parseVia(o.value(u"via").toString());
     if (!via)
         return R::failure(QStringLiteral("message field 'via' must be local, pubsub or streams"));

@@ -94,9 +94,11 @@ ParseResult<HubMessage> parseMessage(QByteArrayView bytes)
     const QJsonValue type = o.value(u"type");
     if (!isInteger(type))
         return R::failure(QStringLiteral("message has no integer 'type'"));
-    const int typeNumber = int(type.toDouble());
-    if (typeNumber < int(HubMessageType::Invocation) || typeNumber > int(HubMessageType::Sequence))
-        return R::failure(QStringLiteral("unknown message type %1").arg(typeNumber));
+    // Compared as a double: a type like 1e14 does not fit an int.
+    const double typeValue = type.toDouble();
+    if (typeValue < int(HubMessageType::Invocation) || typeValue > int(HubMessageType::Sequence))
+        return R::failure(QStringLiteral("unknown message type %1").arg(qint64(typeValue)));
+    const int typeNumber = int(typeValue);
 
     HubMessage m;
     m.type = HubMessageType(typeNumber);

@@ -39,6 +39,9 @@ void tst_ChatMessage::rejects_data()
     QTest::addRow("text number") << QByteArray(R"({"id":"1","room":"a","from":"b","text":3,"node":"n","sentAt":1,"via":"local"})");
     QTest::addRow("sentAt string") << QByteArray(R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":"1","via":"local"})");
     QTest::addRow("bad via") << QByteArray(R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":1,"via":"x"})");
+    // Found by fuzz_messages: a sentAt past qint64's range was converted to qint64.
+    QTest::addRow("sentAt huge") << QByteArray(R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":1.7e37,"via":"local"})");
+    QTest::addRow("sentAt fraction") << QByteArray(R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":1.5,"via":"local"})");
 }
 
 void tst_ChatMessage::rejects()

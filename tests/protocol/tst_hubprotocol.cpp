@@ -117,6 +117,11 @@ void tst_HubProtocol::parseInvalid_data()
     QTest::addRow("unknown type") << QByteArray(R"({"type":99})") << "unknown message type 99";
     QTest::addRow("type zero") << QByteArray(R"({"type":0})") << "unknown message type 0";
     QTest::addRow("huge type") << QByteArray(R"({"type":1e300})") << "type";
+    // Found by fuzz_hubrecords: an integer past int's range was converted to int.
+    QTest::addRow("type past int") << QByteArray(R"({"type":833333333333333})")
+                                   << "unknown message type 833333333333333";
+    QTest::addRow("negative type past int") << QByteArray(R"({"type":-5000000000})")
+                                            << "unknown message type -5000000000";
     QTest::addRow("invocation no target") << QByteArray(R"({"type":1,"arguments":[]})") << "target";
     QTest::addRow("invocation numeric target") << QByteArray(R"({"type":1,"target":5})") << "target";
     QTest::addRow("arguments object") << QByteArray(R"({"type":1,"target":"a","arguments":{}})") << "arguments";
