@@ -28,8 +28,11 @@ public:
     void respond(quint64 serial, const HttpResponse &response);
     // Gives the socket up (for a WebSocket upgrade); the connection then closes itself.
     QTcpSocket *takeSocket();
-    // Closes the connection now (node shutdown).
+    // Closes the connection now (node shutdown, or making room for another).
     void close();
+    // True while waiting for (the rest of) a request head: nothing the client
+    // asked for is in progress, so closing it loses no answer.
+    bool isAwaitingRequest() const { return m_state == State::Head; }
 
 Q_SIGNALS:
     void finished(farmchat::HttpConnection *connection);

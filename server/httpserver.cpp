@@ -41,9 +41,13 @@ HttpServer::HttpServer(Settings settings, NodeMetrics &metrics, QObject *parent)
     connect(m_tcp.get(), &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
     connect(
         m_tcp.get(), &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError error) {
-            // Out of file descriptors, typically: Qt stops accepting; try again shortly
-            // instead of going deaf for good.
-            qCWarning(lcHttp) << "accepting a connection failed:" << error << m_tcp->errorString();
+            // Qt paused accepting; try again shortly instead of going deaf for good.
+            // (EMFILE never gets here on Qt 6.4: it retries accept() in a loop, which
+            // Settings::maxSockets keeps the node away from.)
+            if (!m_full)
+                qCWarning(lcHttp) << "accepting a connection failed:" << error
+                                  << m_tcp->errorString() << "(retrying every 100 ms)";
+            m_full = true;
             m_tcp->pauseAccepting();
             QTimer::singleShot(100, this, [this] { m_tcp->resumeAccepting(); });
         });
@@ -108,18 +112,70 @@ int HttpServer::pendingUpgrades()
 void HttpServer::onNewConnection()
 {
     while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
-        if (m_httpConnections >= m_settings.maxHttpConnections) {
+        const bool full = isFull();
+        reportFull(full);
+        // Room for the newcomer comes from a connection that is not using its
+        // slot: an idle or half-sent request, the oldest first (5,000 idle
+        // sockets must not lock /health out).
+        if (full && !closeIdleConnection()) {
             ++m_metrics.connectionsRejected[QStringLiteral("http_capacity")];
             socket->abort();
             socket->deleteLater();
             continue;
         }
+        ++m_openSockets;
+        connect(socket, &QObject::destroyed, this, [this] { --m_openSockets; });
         ++m_httpConnections;
         auto *connection = new HttpConnection(socket, *this, m_settings.headTimeoutMs);
         connect(connection, &HttpConnection::finished, this, [this](HttpConnection *c) {
             --m_httpConnections;
             c->deleteLater();
         });
+    }
+}
+
+bool HttpServer::isFull() const
+{
+    return m_httpConnections >= m_settings.maxHttpConnections
+        || (m_settings.maxSockets > 0 && m_openSockets >= m_settings.maxSockets);
+}
+
+bool HttpServer::closeIdleConnection()
+{
+    // Children are in creation order: the first one waiting is the oldest.
+    for (HttpConnection *connection :
+        findChildren<HttpConnection *>(QString(), Qt::FindDirectChildrenOnly)) {
+        if (connection->isAwaitingRequest()) {
+            ++m_metrics.connectionsRejected[QStringLiteral("idle_evicted")];
+            connection->close();
+            return true;
+        }
+    }
+    return false;
+}
+
+void HttpServer::reportFull(bool full)
+{
+    if (full && !m_full) {
+        m_full = true;
+        qCWarning(lcHttp).noquote()
+            << QStringLiteral("at capacity: %1 sockets open (%2 plain HTTP); the limit is %3 "
+                              "sockets (from ulimit -n) and %4 plain HTTP connections; closing "
+                              "idle connections to make room (logged once until it recovers)")
+                   .arg(m_openSockets)
+                   .arg(m_httpConnections)
+                   .arg(m_settings.maxSockets > 0 ? QString::number(m_settings.maxSockets)
+                                                  : QStringLiteral("no"))
+                   .arg(m_settings.maxHttpConnections);
+        return;
+    }
+    // Recovered only well below the limits, so a node hovering at them logs once.
+    const bool relaxed = m_httpConnections < m_settings.maxHttpConnections * 9 / 10
+        && (m_settings.maxSockets <= 0 || m_openSockets < m_settings.maxSockets * 9 / 10);
+    if (m_full && relaxed) {
+        m_full = false;
+        qCInfo(lcHttp).noquote()
+            << QStringLiteral("below capacity again: %1 sockets open").arg(m_openSockets);
     }
 }
 

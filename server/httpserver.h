@@ -38,6 +38,10 @@ public:
         HttpLimits limits;
         int headTimeoutMs = 15000; // a request head must arrive within this
         int maxHttpConnections = 4096; // plain HTTP connections open at once
+        // Sockets open at once, upgraded ones included; <= 0: no limit. The node
+        // sets it below `ulimit -n`: Qt 6.4's QTcpServer retries accept() in a
+        // busy loop on EMFILE instead of reporting it.
+        int maxSockets = 0;
     };
     using Responder = std::function<void(const HttpResponse &)>;
     using Handler = std::function<void(const HttpRequest &, Responder)>;
@@ -81,6 +85,9 @@ private:
     std::optional<HttpResponse> checkUpgrade(const HttpRequest &request) const;
     void upgrade(HttpConnection *connection, const HttpRequest &request);
     void onNewConnection();
+    bool isFull() const;
+    bool closeIdleConnection();
+    void reportFull(bool full);
     void onWebSocket();
     void finishResponse(HttpResponse &response, const HttpRequest &request) const;
 
@@ -93,6 +100,8 @@ private:
     std::unique_ptr<QWebSocketServer> m_webSockets;
     QHash<QString, QPointer<QTcpSocket>> m_upgrading; // by peer "address port"
     int m_httpConnections = 0;
+    int m_openSockets = 0; // accepted and not yet destroyed, upgraded ones included
+    bool m_full = false; // said so in the log; said again only after a recovery
 };
 
 } // namespace farmchat

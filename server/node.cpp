@@ -1,5 +1,6 @@
 #include "server/node.h"
 
+#include "platform/filelimit.h"
 #include "protocol/limits.h"
 #include "server/backplanefactory.h"
 #include "server/chathub.h"
@@ -19,6 +20,9 @@ namespace {
 
 // A client that reconnects after a graceful stop gets this much time to flush.
 constexpr int kStopGraceMs = 2000;
+// File descriptors kept out of the socket budget: Redis links, the listening
+// socket, stdio, sockets Qt has accepted but not handed over yet.
+constexpr int kReservedFds = 64;
 
 } // namespace
 
@@ -42,6 +46,8 @@ std::optional<Node::StartError> Node::start()
 {
     HttpServer::Settings http;
     http.headTimeoutMs = m_config.handshakeTimeoutMs;
+    if (const int fileLimit = openFileLimit(); fileLimit > 0)
+        http.maxSockets = qMax(16, fileLimit - kReservedFds);
     m_http = std::make_unique<HttpServer>(http, m_metrics);
     if (auto error = m_http->listen(m_config.bindAddress, m_config.port))
         return StartError {3, error->message};
@@ -108,6 +114,19 @@ void Node::onWebSocket(QWebSocket *raw)
     std::unique_ptr<QWebSocket> socket(raw);
     if (m_stopping)
         return; // destroying it closes with 1001
+    // The upgrade gate counts sessions and upgrades in flight, so this should
+    // not happen; if it does, the cap still holds (1013 Try Again Later, from the
+    // IANA WebSocket close code registry).
+    if (int(m_sessions.size()) >= m_config.maxConnections) {
+        ++m_metrics.connectionsRejected[QStringLiteral("capacity")];
+        socket->close(QWebSocketProtocol::CloseCode(1013),
+            QStringLiteral("node is at capacity: %1 connections").arg(m_config.maxConnections));
+        QWebSocket *closing = socket.release();
+        closing->setParent(this); // gone with the node at the latest
+        connect(closing, &QWebSocket::disconnected, closing, &QObject::deleteLater);
+        QTimer::singleShot(kStopGraceMs, closing, &QObject::deleteLater);
+        return;
+    }
     // TransportProtocols.md: the negotiate token comes back as ?id=. Without
     // one the client skipped negotiation, which is allowed.
     const QString token

@@ -54,6 +54,7 @@ public:
     NodeMetrics &metrics() { return m_metrics; }
     BackplaneSwitch *backplane() const { return m_backplane.get(); }
     ChatHub *hub() const { return m_hub.get(); }
+    HttpServer *httpServer() const { return m_http.get(); }
 
 Q_SIGNALS:
     void stopped();
