@@ -1,6 +1,7 @@
 #include "server/nodeconfig.h"
 
 #include "protocol/version.h"
+#include "redis/redisurl.h"
 
 #include <QCommandLineParser>
 #include <QUrl>
@@ -52,27 +53,14 @@ QString checkNodeId(const QString &id)
     return {};
 }
 
+// redis://[user@]host[:port][/db] or unix:///path (RedisUrl). A user name is
+// fine (a Redis ACL user, docs/SECURITY.md); a password is refused before the
+// text is echoed anywhere, since argv is readable by other users.
 QString checkRedisUrl(const QString &text)
 {
-    const QUrl url(text, QUrl::StrictMode);
-    if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty()) {
-        if (url.scheme() == u"rediss")
-            return QStringLiteral(
-                "--redis: TLS (rediss://) is not supported; use redis://HOST:PORT/DB");
-        return QStringLiteral("--redis must look like redis://HOST:PORT/DB (got '%1')").arg(text);
-    }
-    if (!url.password().isEmpty() || !url.userName().isEmpty())
-        return QStringLiteral(
-            "--redis must not carry a user or password (other users can read argv); "
-            "put the password in FARMCHAT_REDIS_PASSWORD");
-    const QString db = url.path().mid(1);
-    bool ok = db.isEmpty();
-    if (!ok) {
-        const int n = db.toInt(&ok);
-        ok = ok && n >= 0 && n <= 15;
-    }
-    if (!ok)
-        return QStringLiteral("--redis database must be a number from 0 to 15 (got '%1')").arg(db);
+    const auto url = RedisUrl::parse(text);
+    if (!url)
+        return QStringLiteral("--redis: ") + url.error();
     return {};
 }
 

@@ -66,6 +66,10 @@ void tst_NodeConfig::flags()
     QCOMPARE(c.bindHostForUrl(), QStringLiteral("[::1]"));
     QCOMPARE(c.nodeId, QStringLiteral("alpha.1"));
     QCOMPARE(c.redisUrl, QStringLiteral("redis://127.0.0.1:6390/2"));
+    // A Redis ACL user may be named; only its password is kept out of argv.
+    const NodeConfigParse acl = parse({"--redis", "redis://farmchat@127.0.0.1:6390/0"});
+    QVERIFY2(acl.config, qPrintable(acl.error));
+    QCOMPARE(acl.config->redisUrl, QStringLiteral("redis://farmchat@127.0.0.1:6390/0"));
     QCOMPARE(c.backplane, BackplaneMode::Streams);
     QCOMPARE(c.channelPrefix, QStringLiteral("demo"));
     QCOMPARE(c.history, 50);
@@ -101,6 +105,9 @@ void tst_NodeConfig::usageErrors_data()
     QTest::addRow("redis password in argv")
         << QStringList {"--redis", "redis://:secret@h:1/0"} << "FARMCHAT_REDIS_PASSWORD";
     QTest::addRow("redis bad db") << QStringList {"--redis", "redis://h:1/x"} << "database";
+    // Refused without echoing the URL: the password must not reach stderr either.
+    QTest::addRow("redis password and no host")
+        << QStringList {"--redis", "redis://:hunter2@/0"} << "FARMCHAT_REDIS_PASSWORD";
     QTest::addRow("backplane unknown") << QStringList {"--backplane", "kafka"} << "--backplane";
     QTest::addRow("backplane needs redis")
         << QStringList {"--backplane", "streams"} << "needs --redis";
@@ -127,6 +134,7 @@ void tst_NodeConfig::usageErrors()
     QVERIFY(!p.config);
     QCOMPARE(p.exitCode, 2);
     QVERIFY2(p.error.contains(errorPart), qPrintable(p.error));
+    QVERIFY(!p.error.contains(u"hunter2"));
     QVERIFY(p.output.isEmpty());
 }
 
