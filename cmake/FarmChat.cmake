@@ -20,6 +20,12 @@ function(farmchat_target_defaults target)
         target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
         target_link_options(${target} PRIVATE -fsanitize=address,undefined)
     endif()
+    if(FARMCHAT_FUZZ)
+        # Coverage for libFuzzer in every library it reaches; fuzz/ links the driver.
+        target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+            -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+        target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    endif()
 endfunction()
 
 # farmchat_add_library(<name> ALIAS <Ns::Name> SOURCES ... [PUBLIC_LIBS ...] [PRIVATE_LIBS ...])
