@@ -153,8 +153,7 @@ void RedisConnection::connectTo(const QString &address)
     m_context = context;
     context->data = this;
     m_adapter = std::make_unique<RedisQtAdapter>(context);
-    if (m_options.role == RedisConnectionOptions::Role::Subscriber)
-        m_guard.install(context->c.reader);
+    m_guard.install(context, m_options.role == RedisConnectionOptions::Role::Subscriber);
     // The connect callback arms the write notifier, so the adapter comes first.
     redisAsyncSetConnectCallback(context, &RedisConnection::onConnected);
     redisAsyncSetDisconnectCallback(context, &RedisConnection::onDisconnected);

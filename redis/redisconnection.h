@@ -5,7 +5,7 @@
 #include "redis/redissubscriptions.h"
 #include "redis/redisurl.h"
 #include "redis/redisvalue.h"
-#include "redis/subscriberframeguard.h"
+#include "redis/replyguard.h"
 
 #include <QObject>
 #include <QTimer>
@@ -135,7 +135,7 @@ private:
     State m_state = State::Stopped;
     redisAsyncContext *m_context = nullptr;
     std::unique_ptr<RedisQtAdapter> m_adapter;
-    SubscriberFrameGuard m_guard;
+    ReplyGuard m_guard;
     int m_lookupId = -1;
     quint64 m_nextId = 1;
     RedisPendingCommands m_pending;
