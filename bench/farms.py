@@ -5,6 +5,7 @@ Every child is pinned to a core (the farm to core 0, the load generator to
 core 1, like `taskset -c`), inherits the raised open-file limit, and dies with
 the runner (PR_SET_PDEATHSIG), so a killed run leaves nothing behind.
 """
+import collections
 import ctypes
 import json
 import os
@@ -15,6 +16,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -33,16 +35,34 @@ def _preexec(core):
     return run
 
 
+def _drain(stream, lines):
+    for line in stream:
+        lines.append(line.rstrip("\n"))
+
+
 def spawn(args, core, env=None, stdin=None):
-    """Starts a child pinned to `core`, stdout piped for line reading."""
+    """Starts a child pinned to `core`, stdout piped for line reading. Its
+    stderr is drained by a thread (a full pipe would stall the child) and the
+    last lines kept in proc.errors for error messages."""
     proc = subprocess.Popen(args, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             preexec_fn=_preexec(core), text=True, bufsize=1)
     if stdin is not None:
         proc.stdin.write(stdin)
         proc.stdin.close()
+    proc.errors = collections.deque(maxlen=200)
+    threading.Thread(target=_drain, args=(proc.stderr, proc.errors), daemon=True).start()
     _children.append(proc)
     return proc
+
+
+def drain_stdout(proc):
+    """After the runner has read what it needs: keep the child's stdout flowing."""
+    threading.Thread(target=_drain, args=(proc.stdout, proc.errors), daemon=True).start()
+
+
+def tail(proc, n=10):
+    return " | ".join(list(proc.errors)[-n:])
 
 
 def stop(proc, grace=5.0):
@@ -72,8 +92,9 @@ def read_line(proc, deadline, what):
         if ready:
             line = proc.stdout.readline()
             if line == "":
-                err = proc.stderr.read()[-2000:]
-                raise RuntimeError(f"{what} exited (status {proc.wait()}): {err.strip()}")
+                status = proc.wait()
+                time.sleep(0.05)  # let the stderr thread catch the last lines
+                raise RuntimeError(f"{what} exited (status {status}): {tail(proc)}")
             return line.rstrip("\n")
 
 
@@ -132,7 +153,7 @@ class Redis:
         deadline = time.monotonic() + 10
         while not self._ping():
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start: " + self.proc.stderr.read()[-1000:])
+                raise RuntimeError("redis-server did not start: " + tail(self.proc))
             time.sleep(0.002)
 
     def _ping(self):
@@ -172,6 +193,7 @@ class Farm:
                 self.procs.append(proc)
             for i, proc in enumerate(self.procs):
                 self.ports.append(wait_listening(proc, f"{self.system} node {i}"))
+                drain_stdout(proc)
             deadline = time.monotonic() + 20
             for port in self.ports:
                 while not http_ok(port):
@@ -187,6 +209,13 @@ class Farm:
 
     def pids(self):
         return [p.pid for p in self.procs]
+
+    def check_alive(self):
+        """Raises when a node has died: its last output says why."""
+        for i, proc in enumerate(self.procs):
+            if proc.poll() is not None:
+                raise RuntimeError(f"{self.system} node {i} (port {self.ports[i]}) exited with status "
+                                   f"{proc.returncode} under load: {tail(proc)}")
 
     def close(self):
         for proc in self.procs:

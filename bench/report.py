@@ -135,6 +135,10 @@ def write_results(doc, folder, suffix):
               f"Linux {mach['kernel']}); load average {mach['load_at_start']:.2f} at start, "
               f"{mach.get('load_at_end', 0):.2f} at end; {mach.get('seconds', 0)} s. Farm on core 0, load "
               f"generator on core 1. Targets met: {met} of {judged}.\n\n")
+    incidents = "".join(f"- {i['system']}, {i['nodes']} nodes, {i['mode']}: {i['error'][:600]}\n"
+                        for i in doc.get("incidents", []))
+    if incidents:
+        incidents = "\nIncidents (repetitions left out of the medians):\n\n" + incidents
     with open(md_path, "w") as f:
-        f.write(header + format_table(doc) + "\n")
+        f.write(header + format_table(doc) + "\n" + incidents)
     return [json_path, md_path]
