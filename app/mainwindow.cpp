@@ -195,7 +195,10 @@ QDockWidget *MainWindow::addDock(
     dock->setObjectName(objectName);
     dock->setWidget(content);
     addDockWidget(area, dock);
-    m_viewMenu->addAction(dock->toggleViewAction());
+    // In a menu '&' marks a mnemonic; "Faults & controls" must show its '&'.
+    QAction *toggle = dock->toggleViewAction();
+    toggle->setText(QString(title).replace(u'&', QStringLiteral("&&")));
+    m_viewMenu->addAction(toggle);
     return dock;
 }
 

@@ -22,6 +22,7 @@
 
 #include <QAbstractButton>
 #include <QCheckBox>
+#include <QDockWidget>
 #include <QLineEdit>
 #include <QListView>
 #include <QMessageBox>
@@ -408,6 +409,11 @@ void tst_MainWindow::keyboard()
     QTRY_COMPARE_WITH_TIMEOUT(grid->focusedPane(), 0, 2000);
     for (const char *name : {"launch", "stop", "cycleMode", "nextPane", "guidedDemo", "quit"})
         QVERIFY2(!m_window->action(QLatin1String(name))->shortcut().isEmpty(), name);
+    // Dock toggles in the View menu show titles as written: no '&' eaten as a mnemonic.
+    QStringList dockToggles;
+    for (const QDockWidget *dock : m_window->findChildren<QDockWidget *>())
+        dockToggles << dock->toggleViewAction()->iconText();
+    QVERIFY2(dockToggles.contains(QStringLiteral("Faults & controls")), qPrintable(dockToggles.join(u'|')));
     // Ctrl+B cycles the mode (streams → off).
     QSignalSpy switched(&m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished);
     const BackplaneMode before = m_window->mode();
