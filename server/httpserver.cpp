@@ -1,5 +1,6 @@
 #include "server/httpserver.h"
 
+#include "platform/lingeringclose.h"
 #include "platform/portowner.h"
 #include "server/httpconnection.h"
 #include "server/nodemetrics.h"
@@ -123,6 +124,10 @@ void HttpServer::onNewConnection()
             socket->deleteLater();
             continue;
         }
+        // Hub records are small writes in quick succession: without TCP_NODELAY,
+        // Nagle's algorithm holds each one behind the client's delayed ACK
+        // (~40 ms). The option stays on the descriptor through the WebSocket upgrade.
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         ++m_openSockets;
         connect(socket, &QObject::destroyed, this, [this] { --m_openSockets; });
         ++m_httpConnections;
@@ -136,8 +141,10 @@ void HttpServer::onNewConnection()
 
 bool HttpServer::isFull() const
 {
+    // Connections closing in the background (LingeringClose) hold descriptors too.
     return m_httpConnections >= m_settings.maxHttpConnections
-        || (m_settings.maxSockets > 0 && m_openSockets >= m_settings.maxSockets);
+        || (m_settings.maxSockets > 0
+            && m_openSockets + LingeringClose::active() >= m_settings.maxSockets);
 }
 
 bool HttpServer::closeIdleConnection()
@@ -307,7 +314,7 @@ void HttpServer::onWebSocket()
                 guard->arm();
             }
         }
-        Q_EMIT webSocketConnected(webSocket);
+        Q_EMIT webSocketConnected(webSocket, socket ? socket->socketDescriptor() : -1);
     }
 }
 

@@ -74,8 +74,9 @@ public:
 
 Q_SIGNALS:
     // A client completed the WebSocket opening handshake on GET /chat. The
-    // receiver takes ownership of `socket`.
-    void webSocketConnected(QWebSocket *socket);
+    // receiver takes ownership of `socket`; `tcpDescriptor` is the TCP socket
+    // under it (-1 when unknown), for a lingering close.
+    void webSocketConnected(QWebSocket *socket, qintptr tcpDescriptor);
 
 private:
     friend class HttpConnection;

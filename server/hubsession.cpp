@@ -1,5 +1,6 @@
 #include "server/hubsession.h"
 
+#include "platform/lingeringclose.h"
 #include "protocol/hubprotocol.h"
 #include "server/chathub.h"
 #include "server/nodemetrics.h"
@@ -20,7 +21,8 @@ constexpr int kCloseGraceMs = 2000;
 } // namespace
 
 HubSession::HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId,
-    const Settings &settings, ChatHub &hub, NodeMetrics &metrics, QObject *parent)
+    const Settings &settings, ChatHub &hub, NodeMetrics &metrics, QObject *parent,
+    qintptr tcpDescriptor)
     : QObject(parent)
     , m_socket(std::move(socket))
     , m_connectionId(std::move(connectionId))
@@ -29,6 +31,7 @@ HubSession::HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId,
     , m_metrics(metrics)
     , m_records(settings.maxMessageBytes)
     , m_bucket(settings.rateLimit, settings.rateLimit, 0)
+    , m_tcpDescriptor(tcpDescriptor)
 {
     m_clock.start();
     ++m_metrics.connectionsCurrent;
@@ -40,6 +43,8 @@ HubSession::HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId,
     connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &HubSession::onTextMessage);
     connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, &HubSession::onBinaryMessage);
     connect(m_socket.get(), &QWebSocket::aboutToClose, this, &HubSession::onAboutToClose);
+    // Every close path (this session's, Qt's protocol errors, the client's) goes through here.
+    connect(m_socket.get(), &QWebSocket::aboutToClose, this, &HubSession::lingerAfterClose);
     connect(m_socket.get(), &QWebSocket::disconnected, this, &HubSession::onDisconnected);
 
     for (QTimer *timer :
@@ -331,6 +336,17 @@ void HubSession::onDisconnected()
     countClose(reason);
     --m_metrics.connectionsCurrent;
     Q_EMIT finished(this);
+}
+
+void HubSession::lingerAfterClose()
+{
+    // aboutToClose comes after the close frame was written and before Qt
+    // closes the TCP socket: the moment to keep a duplicate of it.
+    if (m_tcpDescriptor < 0 || !parent())
+        return;
+    auto *linger = new LingeringClose(std::exchange(m_tcpDescriptor, -1), parent());
+    connect(m_socket.get(), &QWebSocket::disconnected, linger, &LingeringClose::begin);
+    connect(m_socket.get(), &QObject::destroyed, linger, &LingeringClose::begin);
 }
 
 void HubSession::countClose(const char *reason)

@@ -40,8 +40,11 @@ public:
 
     // `connectionId` empty: the WebSocket URL named an unknown, used or expired
     // id; the handshake is then answered with that error and the socket closed with 1008.
+    // `tcpDescriptor`: the TCP socket under `socket` (-1: unknown). With it the
+    // session closes like LingeringClose says, so a client still sending when
+    // it is closed hears the close code instead of a reset.
     HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId, const Settings &settings,
-        ChatHub &hub, NodeMetrics &metrics, QObject *parent = nullptr);
+        ChatHub &hub, NodeMetrics &metrics, QObject *parent = nullptr, qintptr tcpDescriptor = -1);
     ~HubSession() override;
 
     const QString &connectionId() const { return m_connectionId; }
@@ -75,6 +78,7 @@ private:
     void handleInvocation(const HubMessage &message);
     bool admitInvocation(const HubMessage &message);
     void countClose(const char *reason);
+    void lingerAfterClose();
 
     std::unique_ptr<QWebSocket> m_socket;
     QString m_connectionId;
@@ -93,6 +97,7 @@ private:
     const char *m_closeReason = nullptr; // set when this side decided to close
     QString m_closeReasonText; // WebSocket close reason when no Close message carries it
     bool m_counted = false;
+    qintptr m_tcpDescriptor = -1; // until the close starts; then LingeringClose has it
 };
 
 } // namespace farmchat

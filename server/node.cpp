@@ -109,7 +109,7 @@ int Node::clientCount() const
     return m_hub ? m_hub->sessionCount() : 0;
 }
 
-void Node::onWebSocket(QWebSocket *raw)
+void Node::onWebSocket(QWebSocket *raw, qintptr tcpDescriptor)
 {
     std::unique_ptr<QWebSocket> socket(raw);
     if (m_stopping)
@@ -136,8 +136,8 @@ void Node::onWebSocket(QWebSocket *raw)
     const HubSession::Settings settings {m_config.keepAliveMs, m_config.clientTimeoutMs,
         m_config.handshakeTimeoutMs, m_config.rateLimit, m_config.sendQueueBytes,
         m_config.maxMessageBytes};
-    auto *session
-        = new HubSession(std::move(socket), connectionId, settings, *m_hub, m_metrics, this);
+    auto *session = new HubSession(
+        std::move(socket), connectionId, settings, *m_hub, m_metrics, this, tcpDescriptor);
     m_sessions.insert(session);
     connect(session, &HubSession::finished, this, &Node::onSessionFinished);
 }

@@ -60,7 +60,7 @@ Q_SIGNALS:
     void stopped();
 
 private:
-    void onWebSocket(QWebSocket *socket);
+    void onWebSocket(QWebSocket *socket, qintptr tcpDescriptor);
     void onSessionFinished(HubSession *session);
     void finishStop();
 
