@@ -1,0 +1,100 @@
+#include "tests/support/testlauncher.h"
+
+#include "platform/processguard.h"
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+
+namespace farmchat::test {
+
+TestLauncher::TestLauncher(QStringList arguments, QProcessEnvironment environment)
+    : m_arguments(std::move(arguments))
+    , m_environment(std::move(environment))
+    , m_guard(std::make_unique<ProcessGuard>())
+{
+    m_environment.insert(QStringLiteral("TMPDIR"), m_tmp.path());
+}
+
+TestLauncher::~TestLauncher()
+{
+    if (m_process.state() != QProcess::NotRunning) {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+}
+
+bool TestLauncher::start(QString *error)
+{
+    const QString binary = qEnvironmentVariable("FARMCHAT_LAUNCHER_BIN");
+    if (binary.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("FARMCHAT_LAUNCHER_BIN is not set: run this test through ctest");
+        return false;
+    }
+    m_process.setProcessEnvironment(m_environment);
+    m_guard->prepare(m_process);
+    m_process.start(binary, m_arguments);
+    if (!m_process.waitForStarted(5000)) {
+        if (error)
+            *error = QStringLiteral("cannot start %1: %2").arg(binary, m_process.errorString());
+        return false;
+    }
+    m_guard->adopt(m_process);
+    return true;
+}
+
+QJsonObject TestLauncher::waitForEvent(const QString &name, int timeoutMs)
+{
+    QElapsedTimer clock;
+    clock.start();
+    for (;;) {
+        readOutput();
+        for (const QJsonObject &event : std::as_const(m_events)) {
+            if (event.value(u"event").toString() == name)
+                return event;
+        }
+        if (clock.elapsed() > timeoutMs || m_process.state() == QProcess::NotRunning)
+            return {};
+        m_process.waitForReadyRead(100);
+    }
+}
+
+void TestLauncher::terminate()
+{
+    ProcessGuard::requestStop(m_process);
+}
+
+bool TestLauncher::waitForExit(int timeoutMs)
+{
+    const bool done
+        = m_process.state() == QProcess::NotRunning || m_process.waitForFinished(timeoutMs);
+    readOutput();
+    return done;
+}
+
+int TestLauncher::exitCode() const
+{
+    return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+}
+
+qint64 TestLauncher::pid() const
+{
+    return m_process.processId();
+}
+
+void TestLauncher::readOutput()
+{
+    m_err += m_process.readAllStandardError();
+    m_pending += m_process.readAllStandardOutput();
+    qsizetype newline;
+    while ((newline = m_pending.indexOf('\n')) >= 0) {
+        const QByteArray line = m_pending.left(newline);
+        m_pending.remove(0, newline + 1);
+        m_out += line + '\n';
+        const QJsonDocument document = QJsonDocument::fromJson(line);
+        if (document.isObject())
+            m_events << document.object();
+    }
+}
+
+} // namespace farmchat::test

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QProcess>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace farmchat {
+class ProcessGuard;
+}
+
+namespace farmchat::test {
+
+// A real farmchat-launcher run for a test (FARMCHAT_LAUNCHER_BIN, set by
+// ctest) with its own TMPDIR, stdout read as --json events, stderr kept.
+// Killed on destruction, and its farm with it (children die with the launcher).
+class TestLauncher
+{
+public:
+    explicit TestLauncher(QStringList arguments,
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment());
+    ~TestLauncher();
+    TestLauncher(const TestLauncher &) = delete;
+    TestLauncher &operator=(const TestLauncher &) = delete;
+
+    bool start(QString *error = nullptr);
+    // Reads (bounded) until an event named `name` arrives; {} on timeout or exit.
+    QJsonObject waitForEvent(const QString &name, int timeoutMs = 20000);
+    void terminate(); // SIGTERM, as Ctrl-C would
+    bool waitForExit(int timeoutMs = 15000);
+    int exitCode() const; // -1 after a crash
+
+    qint64 pid() const;
+    QString tempDir() const { return m_tmp.path(); }
+    QByteArray out() const { return m_out; }
+    QByteArray err() const { return m_err; }
+    const QList<QJsonObject> &events() const { return m_events; }
+
+private:
+    void readOutput();
+
+    QStringList m_arguments;
+    QProcessEnvironment m_environment;
+    QTemporaryDir m_tmp;
+    std::unique_ptr<ProcessGuard> m_guard;
+    QProcess m_process;
+    QByteArray m_pending;
+    QByteArray m_out;
+    QByteArray m_err;
+    QList<QJsonObject> m_events;
+};
+
+} // namespace farmchat::test
