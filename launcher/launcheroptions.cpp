@@ -4,6 +4,7 @@
 #include "redis/redisurl.h"
 
 #include <QCommandLineParser>
+#include <QHostAddress>
 
 namespace farmchat {
 
@@ -112,6 +113,7 @@ LauncherOptionsParse LauncherOptions::parse(const QStringList &arguments)
 
     LauncherOptions options;
     FarmConfig &farm = options.farm;
+    QStringList warnings;
     if (parser.isSet(nodes)) {
         bool ok = false;
         farm.nodes = parser.value(nodes).toInt(&ok);
@@ -160,6 +162,17 @@ LauncherOptionsParse LauncherOptions::parse(const QStringList &arguments)
         if (!endpoint)
             return usageError(QStringLiteral("--redis-url: ") + endpoint.error());
         farm.redisUrl = parser.value(redisUrl);
+        // The farm itself only listens on loopback; a Redis elsewhere is what
+        // this run exposes, so it is named before anything starts.
+        const QString host = endpoint->host;
+        if (!endpoint->isUnix() && host.compare(u"localhost", Qt::CaseInsensitive) != 0
+            && !QHostAddress(host).isLoopback())
+            warnings << QStringLiteral(
+                "warning: --redis-url %1 is beyond this machine: the Redis password and every "
+                "chat message cross the network unencrypted (no TLS), and anyone on that Redis "
+                "can read and publish to the farm's channels; use an ACL user limited to them "
+                "(docs/SECURITY.md)")
+                            .arg(endpoint->endpoint());
     }
     farm.logDir = parser.value(logDir);
     farm.keepRunning = parser.isSet(keepRunning);
@@ -190,6 +203,7 @@ LauncherOptionsParse LauncherOptions::parse(const QStringList &arguments)
         return usageError(invalid);
     LauncherOptionsParse result;
     result.options = options;
+    result.warnings = warnings;
     return result;
 }
 

@@ -38,6 +38,7 @@ struct LauncherOptionsParse
     int exitCode = 0;
     QString output;
     QString error;
+    QStringList warnings; // print to stderr, then run
 };
 
 } // namespace farmchat

@@ -29,6 +29,9 @@ int main(int argc, char **argv)
         return parsed.exitCode;
     }
 
+    for (const QString &warning : parsed.warnings)
+        std::fprintf(stderr, "farmchat-launcher: %s\n", warning.toUtf8().constData());
+
     farmchat::LauncherCli cli(*parsed.options);
     QObject::connect(&cli, &farmchat::LauncherCli::finished, &app, &QCoreApplication::exit);
     QTimer::singleShot(0, &cli, &farmchat::LauncherCli::start);

@@ -1,6 +1,7 @@
 #include "launcher/launcheroptions.h"
 
 #include <QTest>
+#include <QUrl>
 
 using namespace farmchat;
 
@@ -14,6 +15,8 @@ private Q_SLOTS:
     void usageErrors_data();
     void usageErrors();
     void helpAndVersion();
+    void remoteRedisIsNamed_data();
+    void remoteRedisIsNamed();
 };
 
 void tst_LauncherOptions::defaults()
@@ -149,6 +152,34 @@ void tst_LauncherOptions::helpAndVersion()
     const auto version = LauncherOptions::parse({"--version"});
     QCOMPARE(version.exitCode, 0);
     QVERIFY(version.output.startsWith(QStringLiteral("farmchat-launcher ")));
+}
+
+void tst_LauncherOptions::remoteRedisIsNamed_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<bool>("warned");
+    QTest::addRow("IPv4 loopback") << "redis://127.0.0.1:6379/0" << false;
+    QTest::addRow("IPv6 loopback") << "redis://[::1]:6379/0" << false;
+    QTest::addRow("localhost") << "redis://LocalHost:6379/0" << false;
+    QTest::addRow("unix socket") << "unix:///run/redis.sock" << false;
+    QTest::addRow("LAN address") << "redis://192.168.1.20:6379/0" << true;
+    QTest::addRow("host name") << "redis://farmchat@redis.example.org:6380/2" << true;
+}
+
+void tst_LauncherOptions::remoteRedisIsNamed()
+{
+    QFETCH(QString, url);
+    QFETCH(bool, warned);
+    const auto parsed = LauncherOptions::parse({"--redis-url", url});
+    QVERIFY2(parsed.options, qPrintable(parsed.error));
+    QCOMPARE(!parsed.warnings.isEmpty(), warned);
+    if (warned) {
+        const QString warning = parsed.warnings.first();
+        QVERIFY2(warning.contains(u"beyond this machine") && warning.contains(u"password")
+                && warning.contains(u"unencrypted"),
+            qPrintable(warning));
+        QVERIFY(warning.contains(QUrl(url).host()));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_LauncherOptions)
