@@ -26,23 +26,18 @@ QByteArray readProcFile(qint64 pid, const char *name)
     return file.readAll();
 }
 
-// /proc/net/tcp{,6} print addresses as hex words in host (little-endian) order.
+// /proc/net/tcp{,6} print each 32-bit word of the address as the number it is
+// in memory, where the bytes are in network order.
 QHostAddress parseProcAddress(const QByteArray &hex)
 {
-    if (hex.size() == 8) {
-        const quint32 raw = hex.toUInt(nullptr, 16);
-        return QHostAddress(qFromLittleEndian(raw));
-    }
-    if (hex.size() == 32) {
-        Q_IPV6ADDR address;
-        for (int word = 0; word < 4; ++word) {
-            const quint32 raw = hex.mid(word * 8, 8).toUInt(nullptr, 16);
-            for (int byte = 0; byte < 4; ++byte)
-                address[word * 4 + byte] = quint8((raw >> (8 * byte)) & 0xff);
-        }
-        return QHostAddress(address);
-    }
-    return {};
+    if (hex.size() != 8 && hex.size() != 32)
+        return {};
+    quint8 bytes[16] = {};
+    for (int word = 0; word < hex.size() / 8; ++word)
+        qToUnaligned(quint32(hex.mid(word * 8, 8).toUInt(nullptr, 16)), bytes + word * 4);
+    if (hex.size() == 8)
+        return QHostAddress(qFromBigEndian<quint32>(bytes));
+    return QHostAddress(bytes);
 }
 
 } // namespace
