@@ -1,15 +1,17 @@
 // libFuzzer target: bytes from a Redis server as the node handles them. They go
-// through hiredis' own reader (redisReaderFeed), become RedisValues
-// (redis/hiredisreply), and reach the parsers that read them: XREAD and XRANGE
-// replies into stream entries, and, on a subscriber link, pub/sub frames through
-// SubscriberFrameGuard and RedisSubscriptions. A frame the guard lets through
-// must have the shape hiredis' async layer assert()s on.
+// through hiredis' own reader (redisReaderFeed) with the node's ReplyGuard
+// installed, become RedisValues (redis/hiredisreply), and reach the parsers
+// that read them: XREAD and XRANGE replies into stream entries, and, on a
+// subscriber link, pub/sub frames into RedisSubscriptions. What the guard lets
+// through must not be what hiredis 0.14's async layer assert()s on: a pub/sub
+// frame of the wrong shape, or a reply no command was waiting for.
 #include "fuzz/fuzzinput.h"
 #include "redis/hiredisreply.h"
 #include "redis/redissubscriptions.h"
-#include "redis/subscriberframeguard.h"
+#include "redis/replyguard.h"
 #include "server/streamentry.h"
 
+#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
 #include <cstring>
@@ -67,29 +69,36 @@ void checkCommandReply(const RedisValue &value)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const fuzz::ChunkedInput in = fuzz::ChunkedInput::from(data, size);
+    // First byte: bit 0 a subscriber link, bit 1 a command link with no command waiting.
     const bool subscriber = size > 0 && (data[0] & 1);
-    redisReader *reader = redisReaderCreate();
-    SubscriberFrameGuard guard;
+    const bool nobodyWaiting = !subscriber && size > 0 && (data[0] & 2);
+    // Only what ReplyGuard reads of a context: its reader and its callback queue.
+    redisAsyncContext context {};
+    context.c.reader = redisReaderCreate();
+    redisCallback waiting {};
+    context.replies.head = nobodyWaiting ? nullptr : &waiting;
+    ReplyGuard guard;
+    guard.install(&context, subscriber);
     RedisSubscriptions subscriptions;
-    if (subscriber) {
-        guard.install(reader);
-        subscriptions.add("farmchat:room:lobby");
-    }
+    subscriptions.add("farmchat:room:lobby");
+
     qsizetype offset = 0;
     bool failed = false;
     for (qsizetype chunk : in.chunks) {
-        if (redisReaderFeed(reader, in.stream.data() + offset, size_t(chunk)) != REDIS_OK)
+        if (redisReaderFeed(context.c.reader, in.stream.data() + offset, size_t(chunk)) != REDIS_OK)
             break;
         offset += chunk;
         for (;;) {
             void *raw = nullptr;
-            if (redisReaderGetReply(reader, &raw) != REDIS_OK) {
+            if (redisReaderGetReply(context.c.reader, &raw) != REDIS_OK) {
                 failed = true; // RedisConnection ends the link here
                 break;
             }
             if (!raw)
                 break;
             const auto *reply = static_cast<const redisReply *>(raw);
+            if (nobodyWaiting && reply->type != REDIS_REPLY_ERROR)
+                fuzz::fail("the guard let through a reply no command was waiting for");
             const RedisValue value = toRedisValue(reply);
             if (subscriber) {
                 checkSubscriberFrame(reply);
@@ -102,9 +111,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (failed)
             break;
     }
-    if (failed && std::strlen(reader->errstr) == 0)
+    if (failed && std::strlen(context.c.reader->errstr) == 0)
         fuzz::fail("the reader failed without saying why");
     guard.uninstall();
-    redisReaderFree(reader);
+    redisReaderFree(context.c.reader);
     return 0;
 }
