@@ -49,6 +49,21 @@ namespace {
 
 constexpr int kIdleSockets = 5000;
 
+// Under AddressSanitizer (scripts/check-sanitizers.sh) freed memory sits in a
+// quarantine and every allocation has shadow memory: resident size then says
+// nothing about buffering, so memory bounds are checked in normal builds only.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMemoryMeasurable = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMemoryMeasurable = false;
+#else
+constexpr bool kMemoryMeasurable = true;
+#endif
+#else
+constexpr bool kMemoryMeasurable = true;
+#endif
+
 double percentile(QList<double> values, double q)
 {
     if (values.isEmpty())
@@ -224,7 +239,8 @@ void tst_ResourceLimits::idleSockets()
     const int fds = processinfo::openFileCount(pid);
     QVERIFY2(fds <= maxHeld + 64, qPrintable(QString::number(fds)));
     const qint64 rssHeld = processinfo::residentKb(pid);
-    QVERIFY2(rssHeld - rssBefore < 64 * 1024, qPrintable(QString::number(rssHeld - rssBefore)));
+    if (kMemoryMeasurable)
+        QVERIFY2(rssHeld - rssBefore < 64 * 1024, qPrintable(QString::number(rssHeld - rssBefore)));
     // Idle: no busy loop on a full descriptor table (Qt retries accept() on EMFILE).
     const double cpuBefore = processinfo::cpuSeconds(pid);
     QTest::qWait(2000);
@@ -320,7 +336,8 @@ void tst_ResourceLimits::endlessRequests()
     }
     qInfo("4 refused requests pushing %lld MB each: node RSS %lld kB before, peak %lld kB",
         kTrailing >> 20, rssBefore, rssPeak);
-    QVERIFY2(rssPeak - rssBefore < 16 * 1024, "a refused body or head was buffered");
+    if (kMemoryMeasurable)
+        QVERIFY2(rssPeak - rssBefore < 16 * 1024, "a refused body or head was buffered");
     verifyHealthy();
 }
 
