@@ -8,6 +8,7 @@
 #   scripts/fuzz.sh 600 hubrecords     one target for 10 minutes
 #   FARMCHAT_FUZZ_BUILD_DIR=/tmp/f scripts/fuzz.sh 20
 #   scripts/fuzz.sh --run-one BINARY SEEDS WORKDIR SECONDS   (what ctest runs)
+#   FARMCHAT_FUZZ_ARGS="-malloc_limit_mb=20000" scripts/fuzz.sh ...   extra libFuzzer flags
 # Exit status: 0 no finding, 1 a finding, 2 usage or build error.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +22,8 @@ run_one() {
   log="$work/last-run.log"
   local args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10
     -max_len=20000 -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/")
+  # shellcheck disable=SC2206 # split on purpose: several flags in one variable
+  args+=(${FARMCHAT_FUZZ_ARGS:-})
   dict="$here/fuzz/dict/${name#fuzz_}.dict"
   [ -f "$dict" ] && args+=(-dict="$dict")
   local status=0
