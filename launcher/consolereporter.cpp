@@ -30,7 +30,7 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
     connect(
         &farm, &FarmSupervisor::progress, this, [this](int step, int total, const QString &text) {
             if (m_json)
-                event(
+                jsonEvent(
                     QStringLiteral("progress"), {{"step", step}, {"total", total}, {"text", text}});
         });
     connect(&farm, &FarmSupervisor::processesCleared, this, [this] { m_seen.clear(); });
@@ -38,7 +38,7 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
     connect(
         &farm, &FarmSupervisor::logLine, this, [this](const QString &process, const QString &line) {
             if (m_json)
-                event(QStringLiteral("log"), {{"process", process}, {"line", line}});
+                jsonEvent(QStringLiteral("log"), {{"process", process}, {"line", line}});
             else
                 write(stdout,
                     coloured(process, process.leftJustified(11) + QStringLiteral("| ")) + line
@@ -48,7 +48,7 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
     connect(&farm, &FarmSupervisor::started, this, &ConsoleReporter::onStarted);
     connect(&farm, &FarmSupervisor::stopped, this, [this] {
         if (m_json)
-            event(QStringLiteral("stopped"));
+            jsonEvent(QStringLiteral("stopped"));
         else if (m_farm.processCount()
             > 0) // a start that failed before any process says so in its error alone
             note(QStringLiteral("farm stopped"));
@@ -57,7 +57,7 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
         [this](int index, int delayMs, const QString &reason) {
             const QString name = m_farm.process(index)->name();
             if (m_json)
-                event(QStringLiteral("restarting"),
+                jsonEvent(QStringLiteral("restarting"),
                     {{"process", name}, {"delayMs", delayMs}, {"reason", reason}});
             else
                 note(QStringLiteral("%1 restarts in %2 ms (it ended: %3)")
@@ -68,7 +68,7 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
     connect(&farm, &FarmSupervisor::nodeHealthChanged, this, [this](int index) {
         if (m_json && m_farm.state() == FarmState::Running) {
             const FarmNode *node = m_farm.node(index);
-            event(QStringLiteral("health"),
+            jsonEvent(QStringLiteral("health"),
                 {{"process", node->name()}, {"health", node->health().toJson()}});
         }
     });
@@ -77,7 +77,7 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
             const QString target
                 = node < 0 ? QStringLiteral("all nodes") : m_farm.node(node)->name();
             if (m_json)
-                event(QStringLiteral("backplane"),
+                jsonEvent(QStringLiteral("backplane"),
                     {{"mode", modeName(mode)}, {"target", target}, {"ok", error.isEmpty()},
                         {"error", error}});
             else if (error.isEmpty())
@@ -100,7 +100,7 @@ QString ConsoleReporter::coloured(const QString &name, const QString &text) cons
 void ConsoleReporter::note(const QString &text)
 {
     if (m_json)
-        event(QStringLiteral("note"), {{"text", text}});
+        jsonEvent(QStringLiteral("note"), {{"text", text}});
     else
         write(stderr, QStringLiteral("farmchat-launcher: ") + text + u'\n');
 }
@@ -108,7 +108,7 @@ void ConsoleReporter::note(const QString &text)
 void ConsoleReporter::printError(const QString &text)
 {
     if (m_json)
-        event(QStringLiteral("error"), {{"message", text}});
+        jsonEvent(QStringLiteral("error"), {{"message", text}});
     else
         write(stderr, QStringLiteral("farmchat-launcher: error: ") + text + u'\n');
 }
@@ -119,7 +119,7 @@ void ConsoleReporter::print(const QString &text)
         write(stdout, text);
 }
 
-void ConsoleReporter::event(const QString &name, QJsonObject fields)
+void ConsoleReporter::jsonEvent(const QString &name, QJsonObject fields)
 {
     if (!m_json)
         return;
@@ -143,7 +143,7 @@ void ConsoleReporter::onProcessChanged(int index)
         if (process->pid() <= 0 || process->pid() == seen.startedPid)
             return;
         seen.startedPid = process->pid();
-        event(QStringLiteral("started"), fields);
+        jsonEvent(QStringLiteral("started"), fields);
         if (running && !m_json)
             note(QStringLiteral("%1 started again (pid %2)").arg(key).arg(process->pid()));
         return;
@@ -153,7 +153,7 @@ void ConsoleReporter::onProcessChanged(int index)
     seen.state = state;
     switch (state) {
     case ProcessState::Healthy:
-        event(QStringLiteral("healthy"), fields);
+        jsonEvent(QStringLiteral("healthy"), fields);
         if (running && !m_json)
             note(QStringLiteral("%1 is healthy (pid %2)").arg(key).arg(process->pid()));
         break;
@@ -166,7 +166,7 @@ void ConsoleReporter::onProcessChanged(int index)
         fields.insert(QStringLiteral("state"), processStateName(state));
         fields.insert(QStringLiteral("reason"), process->exitReason());
         fields.insert(QStringLiteral("requested"), process->exitWasRequested());
-        event(QStringLiteral("exited"), fields);
+        jsonEvent(QStringLiteral("exited"), fields);
         // While starting, the farm's error already says why it ended.
         if (!m_json && running && !process->exitWasRequested())
             note(QStringLiteral("%1 (pid %2) %3: %4")
@@ -194,7 +194,7 @@ void ConsoleReporter::onStarted()
         redis.insert(QStringLiteral("port"), instance->port());
         redis.insert(QStringLiteral("pid"), instance->process()->pid());
     }
-    event(QStringLiteral("ready"),
+    jsonEvent(QStringLiteral("ready"),
         {{"startupMs", m_farm.startupMs()}, {"backplane", modeName(m_farm.backplane())},
             {"nodes", nodes}, {"redis", redis}, {"logDir", m_farm.logDir()}});
 }

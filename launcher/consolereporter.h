@@ -32,7 +32,7 @@ public:
     // Plain text for a person on stdout (text mode only).
     void print(const QString &text);
     // One JSON event on stdout (JSON mode only); "event" is set to `name`.
-    void event(const QString &name, QJsonObject fields = {});
+    void jsonEvent(const QString &name, QJsonObject fields = {});
     // `text` in the colour of process `name` (when colour is on).
     QString coloured(const QString &name, const QString &text) const;
 

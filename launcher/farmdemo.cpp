@@ -232,7 +232,7 @@ void FarmDemo::endMode()
         QJsonObject matrix = DemoMatrix::json(m_tracker, m_rows, mode);
         matrix.insert(QStringLiteral("ok"), passed);
         matrix.insert(QStringLiteral("sendErrors"), QJsonArray::fromStringList(m_sendErrors));
-        m_reporter.event(QStringLiteral("matrix"), matrix);
+        m_reporter.jsonEvent(QStringLiteral("matrix"), matrix);
     } else {
         m_reporter.print(DemoMatrix::text(m_tracker, m_rows, mode, m_reporter.hasColour()));
         for (const QString &error : std::as_const(m_sendErrors))

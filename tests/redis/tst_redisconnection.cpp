@@ -117,9 +117,9 @@ QString startRedis(TestRedisServer &server, const QByteArray &config = {})
     return server.start(&error, config) ? QString() : error;
 }
 
-#define START_REDIS(server, ...)                                                                   \
+#define START_REDIS(...)                                                                           \
     do {                                                                                           \
-        const QString why = startRedis(server, ##__VA_ARGS__);                                     \
+        const QString why = startRedis(__VA_ARGS__);                                               \
         QVERIFY2(why.isEmpty(), qPrintable(why));                                                  \
     } while (false)
 
