@@ -70,7 +70,8 @@ void ChatHub::removeSession(HubSession *session)
         return;
     Member member = std::move(*it);
     m_sessions.erase(it);
-    for (const QString &room : std::as_const(member.rooms))
+    const QStringList rooms = member.rooms; // leave() edits member.rooms
+    for (const QString &room : rooms)
         leave(session, member, room);
 }
 
@@ -79,7 +80,7 @@ QStringList ChatHub::roomsOf(HubSession *session) const
     const auto it = m_sessions.constFind(session);
     if (it == m_sessions.cend())
         return {};
-    QStringList rooms(it->rooms.cbegin(), it->rooms.cend());
+    QStringList rooms = it->rooms;
     rooms.sort();
     return rooms;
 }
@@ -91,7 +92,8 @@ QString ChatHub::nameOf(HubSession *session) const
 
 void ChatHub::join(HubSession *session, Member &member, const QString &room)
 {
-    member.rooms.insert(room);
+    if (!member.rooms.contains(room))
+        member.rooms.append(room);
     QSet<HubSession *> &members = m_rooms[room];
     members.insert(session);
     if (members.size() == 1 && room != kLobby)
@@ -100,7 +102,7 @@ void ChatHub::join(HubSession *session, Member &member, const QString &room)
 
 void ChatHub::leave(HubSession *session, Member &member, const QString &room)
 {
-    member.rooms.remove(room);
+    member.rooms.removeOne(room);
     const auto it = m_rooms.find(room);
     if (it == m_rooms.end())
         return;
@@ -303,11 +305,13 @@ void ChatHub::onDeliver(const ChatMessage &message)
     const auto it = m_rooms.constFind(message.room);
     if (it == m_rooms.cend())
         return;
-    const QString record = QString::fromUtf8(hubprotocol::writeMessage(
-        HubMessage::invocation(QStringLiteral("messageReceived"), {message.toJson()})));
-    // A copy: a slow reader dropped while writing leaves its rooms.
-    const QSet<HubSession *> members = *it;
-    for (HubSession *session : members) {
+    // Encoded once for every recipient; each session queues the same bytes and
+    // writes all it got this turn in one frame.
+    const QByteArray record = hubprotocol::writeMessage(
+        HubMessage::invocation(QStringLiteral("messageReceived"), {message.toJson()}));
+    // Queuing closes nobody (the send queue is checked when writing), so the
+    // room's set is walked as it is.
+    for (HubSession *session : *it) {
         if (!session->isOpen())
             continue;
         session->sendRecord(record);
@@ -320,10 +324,9 @@ void ChatHub::onHistoryReset(const QString &room)
     const auto it = m_rooms.constFind(room);
     if (it == m_rooms.cend())
         return;
-    const QString record = QString::fromUtf8(
-        hubprotocol::writeMessage(HubMessage::invocation(QStringLiteral("historyReset"), {room})));
-    const QSet<HubSession *> members = *it;
-    for (HubSession *session : members)
+    const QByteArray record
+        = hubprotocol::writeMessage(HubMessage::invocation(QStringLiteral("historyReset"), {room}));
+    for (HubSession *session : *it)
         session->sendRecord(record);
 }
 

@@ -64,7 +64,9 @@ private:
     struct Member
     {
         QString name;
-        QSet<QString> rooms;
+        // A list: a connection is in a few rooms (at most 32), and a
+        // QSet<QString> costs over 1 KiB per connection for the lobby alone.
+        QStringList rooms;
     };
 
     void onDeliver(const ChatMessage &message);

@@ -24,6 +24,8 @@ QString peerKey(const QHostAddress &address, quint16 port)
     return address.toString() + u' ' + QString::number(port);
 }
 
+constexpr int kListenBacklog = 1024;
+
 bool isSafeMethod(const QByteArray &method)
 {
     return method == "GET" || method == "HEAD" || method == "OPTIONS";
@@ -63,6 +65,10 @@ HttpServer::~HttpServer()
 
 std::optional<HttpServer::ListenError> HttpServer::listen(const QHostAddress &address, quint16 port)
 {
+    // Qt's default backlog is 50: a burst of connects overflows it and the
+    // clients left out wait a second for their SYN to be retried (the kernel
+    // caps this at net.core.somaxconn; Node.js asks for 511).
+    m_tcp->setListenBacklogSize(kListenBacklog);
     if (m_tcp->listen(address, port))
         return std::nullopt;
     ListenError error;
@@ -314,7 +320,7 @@ void HttpServer::onWebSocket()
                 guard->arm();
             }
         }
-        Q_EMIT webSocketConnected(webSocket, socket ? socket->socketDescriptor() : -1);
+        Q_EMIT webSocketConnected(webSocket, socket.data());
     }
 }
 

@@ -74,9 +74,10 @@ public:
 
 Q_SIGNALS:
     // A client completed the WebSocket opening handshake on GET /chat. The
-    // receiver takes ownership of `socket`; `tcpDescriptor` is the TCP socket
-    // under it (-1 when unknown), for a lingering close.
-    void webSocketConnected(QWebSocket *socket, qintptr tcpDescriptor);
+    // receiver takes ownership of `socket`; `tcp` is the TCP socket under it
+    // (null when unknown; owned by QWebSocketServer, deleted after it
+    // disconnects), for direct frame writes and a lingering close.
+    void webSocketConnected(QWebSocket *socket, QTcpSocket *tcp);
 
 private:
     friend class HttpConnection;

@@ -3,10 +3,14 @@
 #include "platform/lingeringclose.h"
 #include "protocol/hubprotocol.h"
 #include "server/chathub.h"
+#include "server/framewriter.h"
 #include "server/nodemetrics.h"
+#include "server/sessionscheduler.h"
 
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
 #include <QWebSocket>
 
 namespace farmchat {
@@ -21,19 +25,23 @@ constexpr int kCloseGraceMs = 2000;
 } // namespace
 
 HubSession::HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId,
-    const Settings &settings, ChatHub &hub, NodeMetrics &metrics, QObject *parent,
-    qintptr tcpDescriptor)
+    const Settings &settings, ChatHub &hub, NodeMetrics &metrics, SessionScheduler &scheduler,
+    QObject *parent, QTcpSocket *tcp)
     : QObject(parent)
     , m_socket(std::move(socket))
     , m_connectionId(std::move(connectionId))
     , m_settings(settings)
     , m_hub(hub)
     , m_metrics(metrics)
+    , m_scheduler(scheduler)
+    , m_tcp(tcp)
     , m_records(settings.maxMessageBytes)
-    , m_bucket(settings.rateLimit, settings.rateLimit, 0)
-    , m_tcpDescriptor(tcpDescriptor)
+    , m_bucket(settings.rateLimit, settings.rateLimit, scheduler.now())
+    , m_startedMs(scheduler.now())
+    , m_lastSendMs(m_startedMs)
+    , m_lastReceiveMs(m_startedMs)
+    , m_tcpDescriptor(tcp ? tcp->socketDescriptor() : -1)
 {
-    m_clock.start();
     ++m_metrics.connectionsCurrent;
     ++m_metrics.connectionsTotal;
 
@@ -42,28 +50,15 @@ HubSession::HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId,
     m_socket->setMaxAllowedIncomingFrameSize(quint64(settings.maxMessageBytes));
     connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &HubSession::onTextMessage);
     connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, &HubSession::onBinaryMessage);
-    connect(m_socket.get(), &QWebSocket::aboutToClose, this, &HubSession::onAboutToClose);
-    // Every close path (this session's, Qt's protocol errors, the client's) goes through here.
-    connect(m_socket.get(), &QWebSocket::aboutToClose, this, &HubSession::lingerAfterClose);
+    // Every close path (this session's, Qt's protocol errors, the client's)
+    // goes through here. One connection for both: each costs memory per client.
+    connect(m_socket.get(), &QWebSocket::aboutToClose, this, [this] {
+        onAboutToClose();
+        lingerAfterClose();
+    });
     connect(m_socket.get(), &QWebSocket::disconnected, this, &HubSession::onDisconnected);
 
-    for (QTimer *timer :
-        {&m_handshakeTimer, &m_keepAliveTimer, &m_clientTimeoutTimer, &m_abortTimer})
-        timer->setSingleShot(true);
-    connect(&m_handshakeTimer, &QTimer::timeout, this, [this] {
-        m_socket->sendTextMessage(QString::fromUtf8(hubprotocol::writeHandshakeResponse(
-            {QStringLiteral("handshake timeout: no handshake within %1 ms")
-                    .arg(m_settings.handshakeTimeoutMs)})));
-        closeWithError({}, QWebSocketProtocol::CloseCodeNormal, "handshake_timeout");
-    });
-    connect(&m_keepAliveTimer, &QTimer::timeout, this, [this] { send(HubMessage::ping()); });
-    connect(&m_clientTimeoutTimer, &QTimer::timeout, this, [this] {
-        closeWithError(QStringLiteral("server timeout: nothing received from the client for %1 ms")
-                           .arg(m_settings.clientTimeoutMs),
-            QWebSocketProtocol::CloseCodeNormal, "timeout");
-    });
-    connect(&m_abortTimer, &QTimer::timeout, this, [this] { m_socket->abort(); });
-    m_handshakeTimer.start(settings.handshakeTimeoutMs);
+    m_scheduler.add(this);
 
     // A socket that closed before this session existed sends no more signals;
     // finish on the next turn, once the owner has connected to finished().
@@ -78,25 +73,40 @@ HubSession::HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId,
 
 HubSession::~HubSession()
 {
+    m_scheduler.remove(this);
     if (m_state != State::Closed) {
         m_hub.removeSession(this);
         --m_metrics.connectionsCurrent;
     }
-    // Destroying an open QWebSocket closes it and emits aboutToClose(); this
-    // session's timers are gone by the time members are destroyed.
+    // Destroying an open QWebSocket closes it and emits aboutToClose().
     m_socket->disconnect(this);
     m_socket.reset();
 }
 
-void HubSession::sendRecord(const QString &record)
+void HubSession::sendRecord(QByteArrayView record)
 {
     if (m_state != State::Connected)
         return;
-    m_socket->sendTextMessage(record);
-    m_keepAliveTimer.start(m_settings.keepAliveMs);
+    m_pending.append(record);
+    m_scheduler.scheduleFlush(this);
+}
+
+void HubSession::send(const HubMessage &message)
+{
+    sendRecord(hubprotocol::writeMessage(message));
+}
+
+void HubSession::flush()
+{
+    if (m_state != State::AwaitingHandshake && m_state != State::Connected) {
+        m_pending.clear(); // nothing follows a close frame (RFC 6455 5.5.1)
+        return;
+    }
+    if (!writePending())
+        return;
     // A client that does not read must not make the node hold its messages
     // without bound: past the limit it is dropped with a reason.
-    if (m_socket->bytesToWrite() > m_settings.sendQueueBytes) {
+    if (m_state == State::Connected && m_socket->bytesToWrite() > m_settings.sendQueueBytes) {
         qCInfo(lcSession) << "dropping client" << m_connectionId << "with"
                           << m_socket->bytesToWrite() << "unsent bytes";
         closeWithError(QStringLiteral("send queue full: client too slow"),
@@ -104,9 +114,56 @@ void HubSession::sendRecord(const QString &record)
     }
 }
 
-void HubSession::send(const HubMessage &message)
+bool HubSession::writePending()
 {
-    sendRecord(QString::fromUtf8(hubprotocol::writeMessage(message)));
+    if (m_pending.isEmpty())
+        return false;
+    const QByteArray records = std::exchange(m_pending, {});
+    if (m_socket->state() != QAbstractSocket::ConnectedState)
+        return false;
+    m_lastSendMs = m_scheduler.now();
+    if (m_tcp && m_tcp->state() == QAbstractSocket::ConnectedState) {
+        QByteArray &frames = m_scheduler.scratch();
+        frames.resize(0);
+        framewriter::appendTextFrames(frames, records, framewriter::kMaxBatchFramePayload);
+        framewriter::write(*m_tcp, frames);
+    } else {
+        m_socket->sendTextMessage(QString::fromUtf8(records));
+    }
+    return true;
+}
+
+void HubSession::tick(qint64 nowMs)
+{
+    switch (m_state) {
+    case State::AwaitingHandshake:
+        if (nowMs - m_startedMs >= m_settings.handshakeTimeoutMs) {
+            m_pending.append(hubprotocol::writeHandshakeResponse(
+                {QStringLiteral("handshake timeout: no handshake within %1 ms")
+                        .arg(m_settings.handshakeTimeoutMs)}));
+            closeWithError({}, QWebSocketProtocol::CloseCodeNormal, "handshake_timeout");
+        }
+        break;
+    case State::Connected:
+        if (nowMs - m_lastReceiveMs >= m_settings.clientTimeoutMs)
+            closeWithError(
+                QStringLiteral("server timeout: nothing received from the client for %1 ms")
+                    .arg(m_settings.clientTimeoutMs),
+                QWebSocketProtocol::CloseCodeNormal, "timeout");
+        else if (nowMs - m_lastSendMs >= m_settings.keepAliveMs && m_pending.isEmpty())
+            send(HubMessage::ping());
+        break;
+    case State::Closing:
+    case State::Closed:
+        break;
+    }
+}
+
+void HubSession::startAbortTimer()
+{
+    // Owned by the socket: gone with it, and harmless once it is closed.
+    QWebSocket *socket = m_socket.get();
+    QTimer::singleShot(kCloseGraceMs, socket, [socket] { socket->abort(); });
 }
 
 void HubSession::closeWithError(const QString &error, QWebSocketProtocol::CloseCode code,
@@ -114,16 +171,15 @@ void HubSession::closeWithError(const QString &error, QWebSocketProtocol::CloseC
 {
     if (m_state == State::Closing || m_state == State::Closed)
         return;
+    // What was queued, and the Close message, go before the close frame.
     if (!error.isEmpty())
-        m_socket->sendTextMessage(
-            QString::fromUtf8(hubprotocol::writeMessage(HubMessage::close(error, allowReconnect))));
+        m_pending.append(hubprotocol::writeMessage(HubMessage::close(error, allowReconnect)));
+    writePending();
     m_state = State::Closing;
     m_closeReason = metricReason;
     m_hub.removeSession(this);
-    m_handshakeTimer.stop();
-    m_keepAliveTimer.stop();
-    m_clientTimeoutTimer.stop();
-    m_abortTimer.start(kCloseGraceMs);
+    m_scheduler.remove(this);
+    startAbortTimer();
     qCDebug(lcSession) << "closing" << m_connectionId << int(code) << metricReason << error;
     // The WebSocket close reason is at most 123 bytes; errors here are ASCII.
     const QString reason = !error.isEmpty() ? error
@@ -142,8 +198,7 @@ void HubSession::onTextMessage(const QString &text)
 {
     if (m_state != State::AwaitingHandshake && m_state != State::Connected)
         return;
-    if (m_state == State::Connected)
-        m_clientTimeoutTimer.start(m_settings.clientTimeoutMs);
+    m_lastReceiveMs = m_scheduler.now();
     if (!m_records.append(text.toUtf8())) {
         closeWithError(
             QStringLiteral("record larger than %1 bytes").arg(m_settings.maxMessageBytes),
@@ -192,16 +247,14 @@ void HubSession::handleHandshake(const QByteArray &record)
                     .arg(hubprotocol::kVersion);
     }
     if (!error.isEmpty()) {
-        m_socket->sendTextMessage(QString::fromUtf8(hubprotocol::writeHandshakeResponse({error})));
+        m_pending.append(hubprotocol::writeHandshakeResponse({error}));
         m_closeReasonText = error;
         closeWithError({}, code, metricReason);
         return;
     }
-    m_socket->sendTextMessage(QString::fromUtf8(hubprotocol::writeHandshakeResponse()));
     m_state = State::Connected;
-    m_handshakeTimer.stop();
-    m_keepAliveTimer.start(m_settings.keepAliveMs);
-    m_clientTimeoutTimer.start(m_settings.clientTimeoutMs);
+    sendRecord(hubprotocol::writeHandshakeResponse());
+    m_lastSendMs = m_lastReceiveMs = m_scheduler.now();
     m_hub.addSession(this);
 }
 
@@ -250,7 +303,7 @@ void HubSession::handleRecord(const QByteArray &record)
 
 bool HubSession::admitInvocation(const HubMessage &message)
 {
-    if (m_bucket.take(m_clock.elapsed())) {
+    if (m_bucket.take(m_scheduler.now())) {
         m_rejectedInRow = 0;
         return true;
     }
@@ -316,11 +369,10 @@ void HubSession::onAboutToClose()
         break;
     }
     m_state = State::Closing;
+    m_pending.clear(); // the close frame is out: nothing may follow it
     m_hub.removeSession(this);
-    m_handshakeTimer.stop();
-    m_keepAliveTimer.stop();
-    m_clientTimeoutTimer.stop();
-    m_abortTimer.start(kCloseGraceMs);
+    m_scheduler.remove(this);
+    startAbortTimer();
 }
 
 void HubSession::onDisconnected()
@@ -329,10 +381,9 @@ void HubSession::onDisconnected()
         return;
     const char *reason = m_state == State::Closing && m_closeReason ? m_closeReason : "dropped";
     m_state = State::Closed;
+    m_pending.clear();
     m_hub.removeSession(this);
-    for (QTimer *timer :
-        {&m_handshakeTimer, &m_keepAliveTimer, &m_clientTimeoutTimer, &m_abortTimer})
-        timer->stop();
+    m_scheduler.remove(this);
     countClose(reason);
     --m_metrics.connectionsCurrent;
     Q_EMIT finished(this);

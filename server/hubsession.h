@@ -4,25 +4,28 @@
 #include "protocol/recordbuffer.h"
 #include "server/tokenbucket.h"
 
-#include <QElapsedTimer>
 #include <QObject>
-#include <QTimer>
+#include <QPointer>
 #include <QWebSocketProtocol>
 
 #include <memory>
 
+class QTcpSocket;
 class QWebSocket;
 
 namespace farmchat {
 
 class ChatHub;
+class SessionScheduler;
 struct NodeMetrics;
 
 // One client connection speaking the SignalR JSON hub protocol over a
 // WebSocket (HubProtocol.md, TransportProtocols.md "WebSockets"): handshake,
 // record framing, keep-alive, timeouts and every per-connection limit. It
 // hands invocations to the ChatHub and writes what the hub sends back; it
-// knows nothing about rooms or messages.
+// knows nothing about rooms or messages. Output is queued and leaves once per
+// event-loop turn as one frame (SessionScheduler, framewriter); deadlines are
+// timestamps the scheduler's one timer checks.
 class HubSession : public QObject
 {
     Q_OBJECT
@@ -40,21 +43,24 @@ public:
 
     // `connectionId` empty: the WebSocket URL named an unknown, used or expired
     // id; the handshake is then answered with that error and the socket closed with 1008.
-    // `tcpDescriptor`: the TCP socket under `socket` (-1: unknown). With it the
-    // session closes like LingeringClose says, so a client still sending when
-    // it is closed hears the close code instead of a reset.
+    // `tcp`: the TCP socket under `socket` (null: unknown). Frames are written
+    // to it directly (framewriter.h), and the session closes like
+    // LingeringClose says, so a client still sending when it is closed hears
+    // the close code instead of a reset. Without it QWebSocket writes, one
+    // frame per turn all the same.
     HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId, const Settings &settings,
-        ChatHub &hub, NodeMetrics &metrics, QObject *parent = nullptr, qintptr tcpDescriptor = -1);
+        ChatHub &hub, NodeMetrics &metrics, SessionScheduler &scheduler, QObject *parent = nullptr,
+        QTcpSocket *tcp = nullptr);
     ~HubSession() override;
 
     const QString &connectionId() const { return m_connectionId; }
     State state() const { return m_state; }
     bool isOpen() const { return m_state == State::Connected; }
 
-    // Writes one serialized record (JSON text with its 0x1E). Dropped when the
-    // session is no longer open; closes the session when the client reads too
-    // slowly for the send queue limit.
-    void sendRecord(const QString &record);
+    // Queues one serialized record (UTF-8 JSON with its 0x1E) for this turn's
+    // frame. Dropped when the session is no longer open; the flush closes the
+    // session when the client reads too slowly for the send queue limit.
+    void sendRecord(QByteArrayView record);
     void send(const HubMessage &message);
 
     // Sends a Close message with `error` (none when empty), then closes the
@@ -69,6 +75,15 @@ Q_SIGNALS:
     void finished(farmchat::HubSession *session);
 
 private:
+    friend class SessionScheduler;
+    // Writes what is queued as frames (SessionScheduler, once per turn; and
+    // before a close frame).
+    void flush();
+    // Writes m_pending as frames while the WebSocket is open; false when it wrote nothing.
+    bool writePending();
+    // Keep-alive Ping, client timeout, handshake deadline (SessionScheduler).
+    void tick(qint64 nowMs);
+    void startAbortTimer();
     void onTextMessage(const QString &text);
     void onBinaryMessage(const QByteArray &data);
     void onAboutToClose();
@@ -85,15 +100,18 @@ private:
     Settings m_settings;
     ChatHub &m_hub;
     NodeMetrics &m_metrics;
+    SessionScheduler &m_scheduler;
+    QPointer<QTcpSocket> m_tcp; // gone with the connection (QWebSocketServer deletes it)
     State m_state = State::AwaitingHandshake;
     RecordBuffer m_records;
     TokenBucket m_bucket;
-    QElapsedTimer m_clock;
+    QByteArray m_pending; // records queued this turn
+    qint64 m_startedMs; // scheduler clock, for the handshake deadline
+    qint64 m_lastSendMs; // for the keep-alive Ping
+    qint64 m_lastReceiveMs; // for the client timeout
+    qsizetype m_tickSlot = -1; // index in SessionScheduler's list
+    bool m_flushScheduled = false;
     int m_rejectedInRow = 0;
-    QTimer m_handshakeTimer;
-    QTimer m_keepAliveTimer;
-    QTimer m_clientTimeoutTimer;
-    QTimer m_abortTimer;
     const char *m_closeReason = nullptr; // set when this side decided to close
     QString m_closeReasonText; // WebSocket close reason when no Close message carries it
     bool m_counted = false;

@@ -7,6 +7,7 @@
 #include "server/httpserver.h"
 #include "server/hubsession.h"
 #include "server/nodehttpapi.h"
+#include "server/sessionscheduler.h"
 
 #include <QLoggingCategory>
 #include <QUrlQuery>
@@ -73,6 +74,8 @@ std::optional<Node::StartError> Node::start()
                 .arg(modeName(m_config.backplane), error)};
 
     m_hub = std::make_unique<ChatHub>(m_nodeId, m_config.history, *m_backplane, m_metrics);
+    m_scheduler = std::make_unique<SessionScheduler>(SessionScheduler::tickIntervalFor(
+        m_config.keepAliveMs, m_config.clientTimeoutMs, m_config.handshakeTimeoutMs));
     m_api
         = std::make_unique<NodeHttpApi>(NodeHttpApi::Context {m_nodeId, port(), m_config.adminToken,
             !m_config.redisUrl.isEmpty(), m_metrics, *m_hub, *m_backplane, m_tokens});
@@ -109,7 +112,7 @@ int Node::clientCount() const
     return m_hub ? m_hub->sessionCount() : 0;
 }
 
-void Node::onWebSocket(QWebSocket *raw, qintptr tcpDescriptor)
+void Node::onWebSocket(QWebSocket *raw, QTcpSocket *tcp)
 {
     std::unique_ptr<QWebSocket> socket(raw);
     if (m_stopping)
@@ -137,7 +140,7 @@ void Node::onWebSocket(QWebSocket *raw, qintptr tcpDescriptor)
         m_config.handshakeTimeoutMs, m_config.rateLimit, m_config.sendQueueBytes,
         m_config.maxMessageBytes};
     auto *session = new HubSession(
-        std::move(socket), connectionId, settings, *m_hub, m_metrics, this, tcpDescriptor);
+        std::move(socket), connectionId, settings, *m_hub, m_metrics, *m_scheduler, this, tcp);
     m_sessions.insert(session);
     connect(session, &HubSession::finished, this, &Node::onSessionFinished);
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+class QTcpSocket;
 class QWebSocket;
 
 namespace farmchat {
@@ -21,6 +22,7 @@ class ChatHub;
 class HttpServer;
 class HubSession;
 class NodeHttpApi;
+class SessionScheduler;
 
 // One chat node, composed: the HTTP/WebSocket server, the hub, the backplane
 // switch and the metrics, wired from a NodeConfig. farmchat-node's main()
@@ -60,7 +62,7 @@ Q_SIGNALS:
     void stopped();
 
 private:
-    void onWebSocket(QWebSocket *socket, qintptr tcpDescriptor);
+    void onWebSocket(QWebSocket *socket, QTcpSocket *tcp);
     void onSessionFinished(HubSession *session);
     void finishStop();
 
@@ -74,6 +76,7 @@ private:
     std::unique_ptr<ChatHub> m_hub;
     std::unique_ptr<NodeHttpApi> m_api;
     std::unique_ptr<HttpServer> m_http;
+    std::unique_ptr<SessionScheduler> m_scheduler; // outlives the sessions
     QSet<HubSession *> m_sessions; // children of this node
     QTimer m_stopTimer;
     bool m_stopping = false;

@@ -473,7 +473,7 @@ void tst_HubSession::capacityAfterUpgrade()
                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 "Sec-WebSocket-Version: 13\r\n\r\n");
     QTRY_VERIFY(side.hasPendingConnections());
-    Q_EMIT node->httpServer()->webSocketConnected(side.nextPendingConnection(), -1);
+    Q_EMIT node->httpServer()->webSocketConnected(side.nextPendingConnection(), nullptr);
     QByteArray received;
     QTRY_VERIFY_WITH_TIMEOUT((received += extra.readAll()).contains("capacity"), 5000);
     const QByteArray frame = received.mid(received.indexOf("\r\n\r\n") + 4);

@@ -1,0 +1,59 @@
+#include "server/framewriter.h"
+
+#include "platform/socketsend.h"
+
+#include <QTcpSocket>
+
+namespace farmchat::framewriter {
+
+namespace {
+
+constexpr char kRecordSeparator = '\x1e';
+
+} // namespace
+
+void appendTextFrameHeader(QByteArray &out, quint64 payloadBytes)
+{
+    constexpr char kFinText = char(0x81); // FIN + opcode 1 (text)
+    out.append(kFinText);
+    if (payloadBytes <= 125) {
+        out.append(char(payloadBytes));
+    } else if (payloadBytes <= 0xFFFF) {
+        out.append(char(126));
+        out.append(char(payloadBytes >> 8));
+        out.append(char(payloadBytes & 0xFF));
+    } else {
+        out.append(char(127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            out.append(char((payloadBytes >> shift) & 0xFF));
+    }
+}
+
+void appendTextFrames(QByteArray &out, QByteArrayView records, qsizetype maxPayload)
+{
+    while (!records.isEmpty()) {
+        qsizetype take = records.size();
+        if (take > maxPayload) {
+            // The last record end within the limit, else the end of the first record.
+            const QByteArrayView head = records.first(maxPayload);
+            qsizetype cut = head.lastIndexOf(kRecordSeparator);
+            if (cut < 0)
+                cut = records.indexOf(kRecordSeparator);
+            take = cut < 0 ? records.size() : cut + 1;
+        }
+        appendTextFrameHeader(out, quint64(take));
+        out.append(records.first(take));
+        records = records.sliced(take);
+    }
+}
+
+void write(QTcpSocket &socket, QByteArrayView bytes)
+{
+    qint64 sent = 0;
+    if (socket.bytesToWrite() == 0 && socket.state() == QAbstractSocket::ConnectedState)
+        sent = sendNow(socket.socketDescriptor(), bytes.data(), bytes.size());
+    if (sent < bytes.size())
+        socket.write(bytes.data() + sent, bytes.size() - sent);
+}
+
+} // namespace farmchat::framewriter
