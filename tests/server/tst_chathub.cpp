@@ -4,13 +4,42 @@
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QRegularExpression>
 #include <QTest>
 
 using namespace farmchat;
 using namespace farmchat::test;
+
+namespace {
+
+// Streams-like: every message comes back through deliver() (via streams), the
+// node's own included, and a test can make one arrive from another node.
+class EchoBackplane final : public Backplane
+{
+public:
+    BackplaneMode mode() const override { return BackplaneMode::Streams; }
+    void publish(const ChatMessage &message, PublishDone done) override
+    {
+        ChatMessage back = message;
+        back.via = Via::Streams;
+        done(PublishOutcome {message.id, {}, {}});
+        Q_EMIT deliver(back);
+    }
+    void watchRoom(const QString &) override { }
+    void unwatchRoom(const QString &) override { }
+    BackplaneStatus status() const override
+    {
+        BackplaneStatus s;
+        s.mode = BackplaneMode::Streams;
+        return s;
+    }
+};
+
+} // namespace
 
 // Hub methods and message fan-out, driven by real WebSocket clients against an
 // in-process node with backplane `off`.
@@ -35,6 +64,7 @@ private Q_SLOTS:
     void historyOverHttpMatchesHub();
     void historyKeepsOnlyTheWindow();
     void textIsDataNotMarkup();
+    void lagCountsOnlyWhatCrossedNodes();
 
 private:
     std::unique_ptr<HubTestClient> connectClient()
@@ -329,6 +359,42 @@ void tst_ChatHub::textIsDataNotMarkup()
     QVERIFY(!a->call(QStringLiteral("Send"), {text})->hasError);
     QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
     QCOMPARE(received(*a, 0).value(u"text").toString(), text);
+}
+
+void tst_ChatHub::lagCountsOnlyWhatCrossedNodes()
+{
+    QPointer<EchoBackplane> echo;
+    QString error;
+    std::unique_ptr<Node> node
+        = startTestNode(testNodeConfig(), &error, [&echo](BackplaneMode, QString *) {
+              auto backplane = std::make_unique<EchoBackplane>();
+              echo = backplane.get();
+              return backplane;
+          });
+    QVERIFY2(node, qPrintable(error));
+    auto a = std::make_unique<HubTestClient>();
+    QVERIFY(a->open(node->port()) && a->handshake());
+    QVERIFY(!a->call(QStringLiteral("Send"), {QStringLiteral("mine")})->hasError);
+    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    // The node's own message read back is no backplane lag and no arrival from streams.
+    const NodeMetrics &metrics = node->metrics();
+    QCOMPARE(metrics.backplaneLag.count(), 0);
+    QCOMPARE(metrics.messagesReceived.value(QStringLiteral("local")), 1);
+    QCOMPARE(metrics.messagesReceived.value(QStringLiteral("streams")), 0);
+
+    ChatMessage other;
+    other.id = QStringLiteral("1-1");
+    other.room = QStringLiteral("lobby");
+    other.from = QStringLiteral("peer");
+    other.text = QStringLiteral("theirs");
+    other.node = QStringLiteral("node-elsewhere");
+    other.sentAt = QDateTime::currentMSecsSinceEpoch();
+    other.via = Via::Streams;
+    QVERIFY(echo);
+    Q_EMIT echo->deliver(other);
+    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 2));
+    QCOMPARE(metrics.backplaneLag.count(), 1);
+    QCOMPARE(metrics.messagesReceived.value(QStringLiteral("streams")), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_ChatHub)
