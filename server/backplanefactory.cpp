@@ -78,9 +78,9 @@ std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
         = QStringLiteral("farmchat:%1:%2").arg(m_settings.nodeId, name).replace(u' ', u'_');
     options.probeChannel = (m_settings.channelPrefix + QStringLiteral(":probe")).toUtf8();
     auto link = std::make_unique<RedisConnection>(options);
-    connect(link.get(), &RedisConnection::ready, this, [this, raw = link.get()] {
+    connect(link.get(), &RedisConnection::ready, this, [this, raw = link.get(), name] {
         if (raw->reconnects() > 0)
-            ++m_metrics.redisReconnects;
+            ++m_metrics.redisReconnects[name];
     });
     link->start();
     return link;

@@ -121,8 +121,11 @@ QByteArray NodeMetrics::toPrometheus(const QString &nodeId, const QString &mode)
                "reason", backplaneDropped);
     w.single("farmchat_backplane_errors_total", "counter", "Backplane errors (Redis errors and failed commands).",
              double(backplaneErrors));
-    w.single("farmchat_redis_reconnects_total", "counter", "Reconnections to Redis after a lost connection.",
-             double(redisReconnects));
+    // Per link: a Redis restart reconnects all three links of a node, a CLIENT KILL only one.
+    w.labelled("farmchat_redis_reconnects_total", "counter",
+        "Reconnections to Redis after a lost connection, by link (commands, subscriber, reader).",
+        "link", redisReconnects,
+        {QStringLiteral("commands"), QStringLiteral("subscriber"), QStringLiteral("reader")});
     w.single("farmchat_backplane_outbox", "gauge", "Messages waiting for Redis (streams mode).", double(outboxDepth));
     w.single("farmchat_http_requests_total", "counter", "HTTP requests answered.", double(httpRequests));
     w.labelled("farmchat_http_errors_total", "counter", "HTTP error responses, by status.", "status", httpErrors);

@@ -42,7 +42,7 @@ struct NodeMetrics
     qint64 backplaneReceived = 0;
     QMap<QString, qint64> backplaneDropped; // by reason: publish_failed, gap, outbox_full, ...
     qint64 backplaneErrors = 0;
-    qint64 redisReconnects = 0;
+    QMap<QString, qint64> redisReconnects; // by link: commands, subscriber, reader
     qint64 outboxDepth = 0;
     qint64 httpRequests = 0;
     QMap<int, qint64> httpErrors; // by status
