@@ -79,8 +79,21 @@ public:
     // could not publish yet, so the next one sends it: nothing is lost.
     virtual QList<Pending> takePending() { return {}; }
 
+    // Publishes a message through whatever backplane is current.
+    using HandOver = std::function<void(Pending pending)>;
+    // A live switch replaced this backplane (after takePending()). It takes no
+    // new work and stops listening to other nodes, but finishes what it has
+    // in flight: a message Redis confirms is still delivered to this node's
+    // clients, one it can no longer send goes to `handOver`, every sender
+    // still gets its one answer. drained() says when nothing is left; the
+    // owner then destroys it. The default has nothing in flight.
+    virtual void retire(HandOver handOver) { Q_UNUSED(handOver); }
+    virtual bool isDrained() const { return true; }
+
 Q_SIGNALS:
     void deliver(const farmchat::ChatMessage &message);
+    // After retire(): the last work in flight finished.
+    void drained();
     void statusChanged();
     // The farm's history was lost (Redis restarted empty): clients in `room`
     // must drop their last-seen ids and fetch History from the start.

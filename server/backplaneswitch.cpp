@@ -1,6 +1,9 @@
 #include "server/backplaneswitch.h"
 
 #include <QLoggingCategory>
+#include <QTimer>
+
+#include <algorithm>
 
 namespace farmchat {
 
@@ -12,8 +15,14 @@ BackplaneSwitch::BackplaneSwitch(Maker maker, QObject *parent)
 
 BackplaneSwitch::~BackplaneSwitch()
 {
+    // Explicitly, while this object is whole: their destructors answer
+    // senders still waiting, and nothing may reach our signals any more.
+    for (const auto &retired : m_retiring)
+        retired->disconnect(this);
+    m_retiring.clear();
     if (m_current)
         m_current->disconnect(this);
+    m_current.reset();
 }
 
 QString BackplaneSwitch::start(BackplaneMode mode)
@@ -40,10 +49,8 @@ QString BackplaneSwitch::switchTo(BackplaneMode mode)
                                : error;
     std::unique_ptr<Backplane> previous = std::move(m_current);
     QList<Pending> pending;
-    if (previous) {
-        previous->disconnect(this);
+    if (previous)
         pending = previous->takePending();
-    }
     attach(std::move(next));
     // Accepted but unsent messages go out through the new backplane with
     // their original callbacks, so their senders still get one answer each.
@@ -70,9 +77,45 @@ void BackplaneSwitch::attach(std::unique_ptr<Backplane> backplane)
 
 void BackplaneSwitch::retire(std::unique_ptr<Backplane> backplane)
 {
-    backplane->disconnect(this);
-    // It may be inside one of its own signals right now.
-    backplane.release()->deleteLater();
+    Backplane *raw = backplane.get();
+    raw->disconnect(this);
+    // What it had accepted still reaches this node's clients: a streams
+    // message whose XADD is in flight is delivered when Redis confirms it.
+    connect(raw, &Backplane::deliver, this, &Backplane::deliver);
+    connect(raw, &Backplane::drained, this, [this, raw] {
+        raw->disconnect(this); // done: nothing more of it is heard
+        disposeLater(raw);
+    });
+    m_retiring.push_back(std::move(backplane));
+    raw->retire([this](Pending pending) { publish(pending.message, std::move(pending.done)); });
+    if (raw->isDrained()) {
+        raw->disconnect(this);
+        disposeLater(raw);
+        return;
+    }
+    qCInfo(lcSwitch) << "the previous" << modeName(raw->mode())
+                     << "backplane finishes its messages in flight";
+    QTimer::singleShot(kRetireDeadlineMs, this, [this, raw] {
+        const bool stillThere = std::any_of(m_retiring.cbegin(), m_retiring.cend(),
+            [raw](const auto &retired) { return retired.get() == raw; });
+        if (stillThere) {
+            qCWarning(lcSwitch) << "the previous" << modeName(raw->mode()) << "backplane did not"
+                                << "drain within" << kRetireDeadlineMs << "ms; stopping it";
+            disposeLater(raw);
+        }
+    });
+}
+
+void BackplaneSwitch::disposeLater(Backplane *backplane)
+{
+    QTimer::singleShot(0, this, [this, backplane] {
+        const auto it = std::find_if(m_retiring.begin(), m_retiring.end(),
+            [backplane](const auto &retired) { return retired.get() == backplane; });
+        if (it == m_retiring.end())
+            return;
+        (*it)->disconnect(this);
+        m_retiring.erase(it); // destroys it
+    });
 }
 
 BackplaneMode BackplaneSwitch::mode() const

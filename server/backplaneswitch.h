@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace farmchat {
 
@@ -14,6 +15,11 @@ namespace farmchat {
 // the new backplane first (refusing with its error when it cannot be built),
 // hands it what the old one accepted but had not sent, re-watches every room,
 // and retires the old one. No client connection is touched.
+//
+// Ownership: the switch owns the current backplane and every retired one
+// until it has drained (Backplane::retire), at most kRetireDeadlineMs. The
+// node destroys the switch before the BackplaneFactory whose Redis links and
+// metrics the backplanes use, so no backplane outlives them.
 class BackplaneSwitch final : public Backplane
 {
     Q_OBJECT
@@ -41,13 +47,24 @@ public:
 
     QSet<QString> watchedRooms() const { return m_watched; }
     Backplane *current() const { return m_current.get(); }
+    // Replaced backplanes still finishing their work in flight.
+    int retiringCount() const { return int(m_retiring.size()); }
+
+    // A retired backplane that has not drained by then is destroyed anyway
+    // (its destructor answers any sender still waiting). Longer than any
+    // Redis command deadline, so it only bites when something is stuck.
+    static constexpr int kRetireDeadlineMs = 10000;
 
 private:
     void attach(std::unique_ptr<Backplane> backplane);
     void retire(std::unique_ptr<Backplane> backplane);
+    // Destroys a retired backplane from the event loop: it may be inside one
+    // of its own signals when it says it is done.
+    void disposeLater(Backplane *backplane);
 
     Maker m_maker;
     std::unique_ptr<Backplane> m_current;
+    std::vector<std::unique_ptr<Backplane>> m_retiring;
     QSet<QString> m_watched;
 };
 

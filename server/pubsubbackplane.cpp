@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QScopeGuard>
 #include <QUuid>
 
 namespace farmchat {
@@ -74,8 +75,14 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
         return;
     }
     QPointer<PubSubBackplane> self(this);
+    ++m_inFlight;
     m_commands.command({"PUBLISH", channelFor(message.room), envelope.encode()},
         [self, id, done = std::move(done)](const RedisValue &reply) {
+            // Kept alive by a retire() until this answer, so the counters are honest.
+            const auto finished = qScopeGuard([self] {
+                if (self && --self->m_inFlight == 0 && self->m_retired)
+                    Q_EMIT self->drained();
+            });
             if (!reply.isInteger()) {
                 const QString error = reply.isError()
                     ? reply.errorText()
@@ -168,6 +175,19 @@ void PubSubBackplane::onMessage(const QByteArray &channel, const QByteArray &pay
     message.via = Via::PubSub;
     ++m_metrics.backplaneReceived; // the hub records backplaneLag when it delivers
     Q_EMIT deliver(message);
+}
+
+void PubSubBackplane::retire(HandOver)
+{
+    // Local clients had every message at once; what is left is counting the
+    // answers of PUBLISHes in flight. Others' messages now come through the
+    // new backplane: unsubscribe at once, or a quick pubsub -> streams ->
+    // pubsub would deliver them twice.
+    m_retired = true;
+    disconnect(&m_subscriber, &RedisConnection::message, this, &PubSubBackplane::onMessage);
+    for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
+        m_subscriber.unsubscribe(it.key());
+    m_rooms.clear();
 }
 
 BackplaneStatus PubSubBackplane::status() const

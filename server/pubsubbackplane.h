@@ -38,6 +38,8 @@ public:
     void watchRoom(const QString &room) override;
     void unwatchRoom(const QString &room) override;
     BackplaneStatus status() const override;
+    void retire(HandOver handOver) override;
+    bool isDrained() const override { return m_retired && m_inFlight == 0; }
 
     QByteArray channelFor(const QString &room) const;
     const QString &boot() const { return m_boot; }
@@ -58,6 +60,8 @@ private:
     QHash<QByteArray, QString> m_rooms; // channel -> watched room
     SequenceTracker m_received;
     bool m_publishFailing = false;
+    int m_inFlight = 0; // PUBLISHes waiting for Redis' answer
+    bool m_retired = false;
     QString m_lastError;
     qint64 m_lastErrorAtMs = 0;
     QTimer m_statusTimer; // one statusChanged per event-loop pass, not one per failed PUBLISH

@@ -20,22 +20,20 @@ void readStreamHistory(RedisConnection &link, const QByteArray &streamKey, const
     }
     limit = std::clamp(limit, 1, limits::kMaxHistoryLimit);
     const auto after = StreamId::parse(QStringView(afterId));
-    // A known position: what came after it. None, or one that is no stream id
-    // (e.g. from another mode): the latest `limit`.
-    const QByteArray count = QByteArray::number(limit);
-    const QList<QByteArray> args = after
-        ? QList<QByteArray> {"XRANGE", streamKey, "(" + after->toBytes(), "+", "COUNT", count}
-        : QList<QByteArray> {"XREVRANGE", streamKey, "+", "-", "COUNT", count};
-    const bool newestFirst = !after;
-    link.command(args, [room, newestFirst, done = std::move(done)](const RedisValue &reply) {
+    // A stream id is a position even when its entry was trimmed or came from
+    // before a Redis restart: what came after it. None, or no stream id: from
+    // the oldest entry kept, so a client paging forward from null sees
+    // everything, as with the ring buffer.
+    const QByteArray start = after ? "(" + after->toBytes() : QByteArrayLiteral("-");
+    const QList<QByteArray> args {
+        "XRANGE", streamKey, start, "+", "COUNT", QByteArray::number(limit)};
+    link.command(args, [room, done = std::move(done)](const RedisValue &reply) {
         auto entries = reply.expectArray("history reply");
         if (!entries) {
             done({}, entries.error());
             return;
         }
-        QList<RedisValue> raw = std::move(entries).value();
-        if (newestFirst)
-            std::reverse(raw.begin(), raw.end());
+        const QList<RedisValue> raw = std::move(entries).value();
         QList<ChatMessage> messages;
         QSet<QString> uids;
         for (const RedisValue &value : std::as_const(raw)) {

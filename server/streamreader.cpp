@@ -41,10 +41,30 @@ StreamReader::StreamReader(
 
 StreamReader::~StreamReader()
 {
+    if (!m_closed)
+        unblockOwnRead();
+}
+
+void StreamReader::unblockOwnRead()
+{
     // The link outlives us: end our blocked XREAD, or the next reader on this
     // link would wait behind it for up to blockMs.
     if (m_commandsAlive && m_inFlight && m_clientId >= 0 && m_commands.isReady())
         m_commands.command({"CLIENT", "UNBLOCK", QByteArray::number(m_clientId)}, nullptr);
+}
+
+void StreamReader::close()
+{
+    if (m_closed)
+        return;
+    unblockOwnRead();
+    m_closed = true;
+    disconnect(&m_reader, nullptr, this, nullptr);
+    m_retryTimer.stop();
+    m_wakeTimer.stop();
+    m_open = false;
+    m_lastIds.clear();
+    ++m_generation; // the answer to a read in flight is dropped
 }
 
 void StreamReader::askClientId()
@@ -66,7 +86,7 @@ void StreamReader::onLinkDown()
 
 void StreamReader::open()
 {
-    if (!m_reader.isReady())
+    if (m_closed || !m_reader.isReady())
         return;
     m_open = true;
     readNext();
@@ -74,6 +94,8 @@ void StreamReader::open()
 
 void StreamReader::addRoom(const QString &room, const QByteArray &afterId)
 {
+    if (m_closed)
+        return;
     m_lastIds.insert(room, afterId);
     if (needsWake())
         wake();

@@ -46,6 +46,9 @@ public:
     // again automatically when the link drops.
     void open();
     bool isOpen() const { return m_open; }
+    // Stops for good (a retired backplane): forgets every room, ends a blocked
+    // XREAD so the link is free for the next reader, never reopens.
+    void close();
 
 Q_SIGNALS:
     void entries(const QString &room, const QList<farmchat::StreamEntry> &entries);
@@ -62,6 +65,7 @@ private:
     void wake();
     bool needsWake() const;
     void onLinkDown();
+    void unblockOwnRead();
 
     Settings m_settings;
     RedisConnection &m_reader;
@@ -76,6 +80,7 @@ private:
     qint64 m_clientId = -1; // the reader's CLIENT ID on its current link
     int m_wakeTries = 0;
     bool m_waking = false;
+    bool m_closed = false;
     QTimer m_retryTimer; // after a Redis error reply: do not spin
     QTimer m_wakeTimer;
 };

@@ -157,12 +157,16 @@ void StreamsBackplane::adoptEpoch(const QString &epoch)
     m_streamReader.restartAll();
     m_unreadOwn.clear();
     m_unreadOwnCount = 0;
+    // Queued behind a new-stream position: the ids clients hold are gone.
     for (const QString &room : std::as_const(m_roomsToStart))
         m_streamReader.addRoom(room, QByteArrayLiteral("0-0"));
     m_roomsToStart.clear();
 
     // Re-publish what we sent shortly before Redis lost it: some nodes may not
-    // have read it yet. Readers that had it drop the copy by uid.
+    // have read it yet. Readers that had it drop the copy by uid; readers that
+    // had not deliver it under the id clients already know (clients drop a
+    // second copy by id). Copies go first, in their old order, before
+    // anything still queued, so each origin's messages keep their order.
     const qint64 since
         = (m_commandsLostAtMs > 0 ? m_commandsLostAtMs : now()) - m_config.republishWindowMs;
     std::deque<Outgoing> again;
@@ -182,8 +186,23 @@ void StreamsBackplane::adoptEpoch(const QString &epoch)
                .arg(previous, epoch)
                .arg(again.size());
     noteError(QStringLiteral("Redis restarted empty: the farm's history was lost"));
-    for (const QString &room : std::as_const(m_rooms))
+    m_resetsToSend.unite(m_rooms);
+    sendResets();
+}
+
+void StreamsBackplane::sendResets()
+{
+    if (!canSend() || m_resetsToSend.isEmpty())
+        return;
+    const QSet<QString> rooms = std::exchange(m_resetsToSend, {});
+    const QPointer<StreamsBackplane> self(this);
+    for (const QString &room : rooms) {
+        if (!m_rooms.contains(room))
+            continue;
         Q_EMIT historyReset(room);
+        if (!self)
+            return;
+    }
 }
 
 // --- the command link ----------------------------------------------------
@@ -195,6 +214,10 @@ void StreamsBackplane::onCommandsReady()
     m_commandsEpochOk = false;
     checkEpoch(m_commands, [this] {
         m_commandsEpochOk = true;
+        const QPointer<StreamsBackplane> self(this);
+        sendResets();
+        if (!self)
+            return;
         startWaitingRooms();
         if (!m_outbox.empty())
             qCInfo(lcStreams) << "Redis is back: sending" << m_outbox.size()
@@ -337,17 +360,24 @@ void StreamsBackplane::send(Outgoing out)
 void StreamsBackplane::onXAddReply(Outgoing out, const RedisValue &reply)
 {
     --m_inFlight;
+    if (m_retired) {
+        onRetiredXAddReply(std::move(out), reply);
+        return;
+    }
     if (const auto added
         = reply.isString() ? StreamId::parse(QByteArrayView(reply.bytes())) : std::nullopt) {
         ++m_metrics.backplanePublished;
         const QString &room = out.message.room;
         const auto readerAt = StreamId::parse(QByteArrayView(m_streamReader.lastId(room)));
-        if (m_streamReader.hasRoom(room) && (!readerAt || *readerAt < *added)) {
-            m_unreadOwn[room].push_back(*added);
-            ++m_unreadOwnCount;
-        }
         const QString id = out.knownId.isEmpty() ? QString::fromLatin1(reply.bytes())
                                                  : QString::fromLatin1(out.knownId);
+        if (m_streamReader.hasRoom(room) && (!readerAt || *readerAt < *added)) {
+            ChatMessage unread = out.message;
+            unread.id = id;
+            unread.via = Via::Streams;
+            m_unreadOwn[room].push_back(UnreadOwn {*added, std::move(unread)});
+            ++m_unreadOwnCount;
+        }
         answered(out, id);
     } else if (reply.isLinkError()) {
         // Uncertain: Redis may have it. Send it again unless our reader saw it;
@@ -367,6 +397,70 @@ void StreamsBackplane::onXAddReply(Outgoing out, const RedisValue &reply)
         }
     }
     flush();
+}
+
+void StreamsBackplane::onRetiredXAddReply(Outgoing out, const RedisValue &reply)
+{
+    // Our reader is closed: whatever is confirmed now, this node's clients get
+    // from here, or never. Re-publishes (no ticket) were delivered long ago.
+    const bool unanswered = out.ticket && out.ticket->done;
+    const QPointer<StreamsBackplane> self(this);
+    const auto added
+        = reply.isString() ? StreamId::parse(QByteArrayView(reply.bytes())) : std::nullopt;
+    if (added) {
+        ++m_metrics.backplanePublished;
+        ChatMessage confirmed = out.message;
+        confirmed.id = out.knownId.isEmpty() ? QString::fromLatin1(reply.bytes())
+                                             : QString::fromLatin1(out.knownId);
+        confirmed.via = Via::Streams;
+        answered(out, confirmed.id);
+        if (self && unanswered)
+            Q_EMIT deliver(confirmed);
+    } else if (unanswered) {
+        m_waiting.remove(out.uid);
+        PublishDone done = std::exchange(out.ticket->done, {});
+        if (reply.isLinkError()) {
+            // Redis may or may not have it, and this node no longer reads the
+            // stream: the current backplane sends it (and delivers it here).
+            m_handOver(Pending {out.message, std::move(done)});
+        } else {
+            ++m_metrics.backplaneErrors;
+            done(PublishOutcome {{},
+                QStringLiteral("Redis refused the message: ")
+                    + (reply.isError() ? reply.errorText() : reply.describe()),
+                {}});
+        }
+    }
+    if (self && isDrained())
+        Q_EMIT drained();
+}
+
+void StreamsBackplane::retire(HandOver handOver)
+{
+    m_retired = true;
+    m_handOver = std::move(handOver);
+    // No more reading, epochs or flushing: only the XADDs in flight finish.
+    disconnect(&m_commands, nullptr, this, nullptr);
+    disconnect(&m_reader, nullptr, this, nullptr);
+    m_streamReader.close();
+    m_roomsToStart.clear();
+    m_resetsToSend.clear();
+    m_statusTimer.stop();
+    // Confirmed by Redis but not read back yet: nothing else would bring them
+    // to this node's clients now. In stream order within each room.
+    QList<ChatMessage> confirmed;
+    for (const std::deque<UnreadOwn> &room : std::as_const(m_unreadOwn)) {
+        for (const UnreadOwn &own : room)
+            confirmed.append(own.message);
+    }
+    m_unreadOwn.clear();
+    m_unreadOwnCount = 0;
+    const QPointer<StreamsBackplane> self(this);
+    for (const ChatMessage &message : std::as_const(confirmed)) {
+        Q_EMIT deliver(message);
+        if (!self)
+            return;
+    }
 }
 
 void StreamsBackplane::answered(const Outgoing &out, const QString &id)
@@ -418,7 +512,7 @@ void StreamsBackplane::onAdvanced(const QString &room, const QByteArray &lastId)
     const auto it = m_unreadOwn.find(room);
     if (!at || it == m_unreadOwn.end())
         return;
-    while (!it->empty() && it->front() <= *at) {
+    while (!it->empty() && it->front().id <= *at) {
         it->pop_front();
         --m_unreadOwnCount;
     }

@@ -59,6 +59,8 @@ public:
     void history(const QString &room, const QString &afterId, int limit, HistoryDone done) override;
     BackplaneStatus status() const override;
     QList<Pending> takePending() override;
+    void retire(HandOver handOver) override;
+    bool isDrained() const override { return m_retired && m_inFlight == 0; }
 
     QByteArray streamKey(const QString &room) const;
     QByteArray epochKey() const;
@@ -90,6 +92,12 @@ private:
         QString uid;
         qint64 acceptedAtMs = 0;
     };
+    // One of ours that Redis confirmed and our reader has not passed yet.
+    struct UnreadOwn
+    {
+        StreamId id;
+        ChatMessage message; // as clients will see it
+    };
 
     bool canSend() const;
     void onCommandsReady();
@@ -101,6 +109,7 @@ private:
     void enqueue(Outgoing out, bool atFront);
     void send(Outgoing out);
     void onXAddReply(Outgoing out, const RedisValue &reply);
+    void onRetiredXAddReply(Outgoing out, const RedisValue &reply);
     void flush();
     // Flow control: this node keeps at most a quarter of the history window
     // sent but not yet read back by its own reader, so a burst (the outbox
@@ -111,6 +120,10 @@ private:
     void answered(const Outgoing &out, const QString &id);
     void onEntries(const QString &room, const QList<StreamEntry> &entries);
     void noteError(const QString &error);
+    // historyReset for every room affected by a new epoch, but only once the
+    // command link (which History reads on) is back on that epoch: clients ask
+    // for History the moment they are told.
+    void sendResets();
     void outboxChanged();
     void statusSoon();
 
@@ -123,11 +136,11 @@ private:
     qsizetype m_requeueAt = 0; // where the next failed XADD goes back, keeping order
     int m_inFlight = 0;
     QHash<QString, std::shared_ptr<Ticket>> m_waiting; // uid -> unanswered ticket
-    QHash<QString, std::deque<StreamId>>
-        m_unreadOwn; // room -> ids we added that our reader has not passed
+    QHash<QString, std::deque<UnreadOwn>> m_unreadOwn; // room -> ours, not read back yet
     qsizetype m_unreadOwnCount = 0;
     QSet<QString> m_rooms;
     QSet<QString> m_roomsToStart; // watched while the command link was not ready
+    QSet<QString> m_resetsToSend; // rooms whose clients must hear historyReset
     bool m_commandsEpochOk = false;
     bool m_commandsWasReady = false;
     qint64 m_commandsLostAtMs = 0;
@@ -139,6 +152,8 @@ private:
     QString m_lastError;
     qint64 m_lastErrorAtMs = 0;
     QTimer m_statusTimer;
+    bool m_retired = false;
+    HandOver m_handOver; // after retire(): where a message we can no longer send goes
 };
 
 } // namespace farmchat

@@ -4,7 +4,6 @@
 #include "server/streamsbackplane.h"
 #include "tests/support/testredisserver.h"
 
-#include <QCoreApplication>
 #include <QDateTime>
 #include <QUuid>
 
@@ -68,46 +67,34 @@ BackplaneHarness::BackplaneHarness(const TestRedisServer &redis, BackplaneMode m
         if (tweak)
             tweak(settings);
         node->factory = std::make_unique<BackplaneFactory>(settings, node->metrics);
-        QString error;
-        auto backplane = node->factory->create(mode, &error);
-        Q_ASSERT_X(backplane, "BackplaneHarness", qPrintable(error));
-        attach(*node, std::move(backplane));
+        HarnessNode *raw = node.get();
+        node->backplane = std::make_unique<BackplaneSwitch>(
+            [raw](BackplaneMode m, QString *error) { return raw->factory->create(m, error); });
+        const QString error = node->backplane->start(mode);
+        Q_ASSERT_X(error.isEmpty(), "BackplaneHarness", qPrintable(error));
+        QObject::connect(node->backplane.get(), &Backplane::deliver, node->backplane.get(),
+            [raw](const ChatMessage &m) { raw->delivered.append(m); });
+        QObject::connect(node->backplane.get(), &Backplane::historyReset, node->backplane.get(),
+            [raw](const QString &room) { raw->resets.append(room); });
+        for (const QString &room : std::as_const(m_rooms))
+            node->backplane->watchRoom(room);
         m_nodes.push_back(std::move(node));
     }
 }
 
 BackplaneHarness::~BackplaneHarness()
 {
-    // Backplanes hold references to their factory's links and metrics: they go
-    // first, retired ones (deleteLater) included.
+    // The switch owns every backplane, retired ones included. It goes first:
+    // its backplanes use the factory's links and metrics, and answer senders
+    // still waiting (into `outcomes`) as they are destroyed.
     for (auto &node : m_nodes)
         node->backplane.reset();
-    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-}
-
-void BackplaneHarness::attach(HarnessNode &node, std::unique_ptr<Backplane> backplane)
-{
-    node.backplane = std::move(backplane);
-    QObject::connect(node.backplane.get(), &Backplane::deliver, node.backplane.get(),
-        [&node](const ChatMessage &m) { node.delivered.append(m); });
-    QObject::connect(node.backplane.get(), &Backplane::historyReset, node.backplane.get(),
-        [&node](const QString &room) { node.resets.append(room); });
-    for (const QString &room : std::as_const(m_rooms))
-        node.backplane->watchRoom(room);
 }
 
 void BackplaneHarness::switchTo(int i, BackplaneMode mode)
 {
-    HarnessNode &n = node(i);
-    QString error;
-    auto next = n.factory->create(mode, &error);
-    Q_ASSERT_X(next, "BackplaneHarness", qPrintable(error));
-    QList<Backplane::Pending> pending = n.backplane->takePending();
-    n.backplane->disconnect();
-    n.backplane.release()->deleteLater(); // as BackplaneSwitch retires one
-    attach(n, std::move(next));
-    for (Backplane::Pending &p : pending)
-        n.backplane->publish(p.message, std::move(p.done));
+    const QString error = node(i).backplane->switchTo(mode);
+    Q_ASSERT_X(error.isEmpty(), "BackplaneHarness", qPrintable(error));
 }
 
 bool BackplaneHarness::ready() const
@@ -124,7 +111,8 @@ bool BackplaneHarness::ready() const
                     return false;
             }
         }
-        if (const auto *streams = qobject_cast<const StreamsBackplane *>(node->backplane.get())) {
+        if (const auto *streams
+            = qobject_cast<const StreamsBackplane *>(node->backplane->current())) {
             for (const QString &room : m_rooms) {
                 if (!streams->isReading(room))
                     return false;

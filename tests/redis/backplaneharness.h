@@ -2,6 +2,7 @@
 
 #include "server/backplane.h"
 #include "server/backplanefactory.h"
+#include "server/backplaneswitch.h"
 #include "server/nodemetrics.h"
 
 #include <QList>
@@ -15,13 +16,14 @@ namespace farmchat::test {
 class TestRedisServer;
 
 // One in-process "node" for backplane tests: its metrics, factory (and so its
-// own Redis links) and backplane, and a record of everything it delivered.
+// own Redis links) and backplane switch, as a node has them, and a record of
+// everything it delivered.
 struct HarnessNode
 {
     QString nodeId;
     NodeMetrics metrics;
     std::unique_ptr<BackplaneFactory> factory;
-    std::unique_ptr<Backplane> backplane;
+    std::unique_ptr<BackplaneSwitch> backplane; // ~BackplaneHarness destroys it first
     QList<ChatMessage> delivered;
     QStringList resets; // rooms for which historyReset came
     QList<PublishOutcome> outcomes; // in the order `done` was called
@@ -51,12 +53,10 @@ public:
     int size() const { return int(m_nodes.size()); }
     // Every node's links are ready and, in pubsub mode, every room subscribed.
     bool ready() const;
-    // Replace node i's backplane with one of another mode (a live switch).
+    // A live switch of node i to another mode, as PUT /admin/backplane does it.
     void switchTo(int i, BackplaneMode mode);
 
 private:
-    void attach(HarnessNode &node, std::unique_ptr<Backplane> backplane);
-
     std::vector<std::unique_ptr<HarnessNode>> m_nodes;
     QStringList m_rooms;
     BackplaneMode m_mode;

@@ -21,9 +21,9 @@ QString startRedis(TestRedisServer &server, const QByteArray &config = {})
     return server.start(&error, config) ? QString() : error;
 }
 
-#define START_REDIS(server, ...)                                                                   \
+#define START_REDIS(...)                                                                           \
     do {                                                                                           \
-        const QString why = startRedis(server, ##__VA_ARGS__);                                     \
+        const QString why = startRedis(__VA_ARGS__);                                               \
         QVERIFY2(why.isEmpty(), qPrintable(why));                                                  \
     } while (false)
 
@@ -149,17 +149,20 @@ private Q_SLOTS:
         Backplane &other = *farm.node(1).backplane;
         QVERIFY(other.servesHistory());
 
-        HistoryResult latest = history(other, kLobby, QString(), 5);
-        QVERIFY(latest.error.isEmpty());
-        QCOMPARE(textsOf(latest.messages),
-            (QStringList {"h15", "h16", "h17", "h18", "h19"})); // oldest first
+        // No cursor: from the oldest entry kept, as the ring buffer answers
+        // (a forward cursor: the next page starts after the last id).
+        HistoryResult first = history(other, kLobby, QString(), 5);
+        QVERIFY(first.error.isEmpty());
+        QCOMPARE(textsOf(first.messages), (QStringList {"h0", "h1", "h2", "h3", "h4"}));
+        QCOMPARE(idsOf(history(other, kLobby, ids[4], 5).messages), ids.mid(5, 5));
         HistoryResult after = history(other, kLobby, ids[9], 3);
         QCOMPARE(idsOf(after.messages), ids.mid(10, 3));
         QCOMPARE(after.messages.first().via, Via::Streams);
         QCOMPARE(after.messages.first().node, QStringLiteral("node-0"));
         QCOMPARE(history(other, kLobby, ids.last(), 10).messages.size(), 0);
+        // Unknown (no stream id, e.g. from another mode): from the oldest too.
         QCOMPARE(textsOf(history(other, kLobby, QStringLiteral("node-9:x:1"), 2).messages),
-            (QStringList {"h18", "h19"}));
+            (QStringList {"h0", "h1"}));
         QCOMPARE(history(other, kLobby, QString(), 0).messages.size(), 1);
         QCOMPARE(history(other, kLobby, QString(), 100000).messages.size(), 20);
         QCOMPARE(history(other, QStringLiteral("empty"), QString(), 10).messages.size(), 0);
@@ -252,6 +255,37 @@ private Q_SLOTS:
         }
     }
 
+    void historyResetComesWhenHistoryAnswers()
+    {
+        // Clients ask History(room, null) the moment they hear historyReset.
+        // Which link finds the new epoch first is a race (both reconnect with
+        // jittered back-off), so a few rounds: each must answer.
+        TestRedisServer redis;
+        START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        QStringList answers;
+        QObject::connect(n.backplane.get(), &Backplane::historyReset, n.backplane.get(),
+            [&](const QString &room) {
+                n.backplane->history(room, QString(), 10,
+                    [&](const QList<ChatMessage> &messages, const QString &error) {
+                        answers << (error.isEmpty() ? QStringLiteral("ok %1").arg(messages.size())
+                                                    : error);
+                    });
+            });
+        for (int round = 1; round <= 5; ++round) {
+            n.publish(kLobby, QStringLiteral("round %1").arg(round));
+            QTRY_COMPARE_WITH_TIMEOUT(n.outcomes.size(), round, 5000);
+            QString error;
+            QVERIFY2(redis.restart(&error), qPrintable(error));
+            QTRY_COMPARE_WITH_TIMEOUT(n.resets.size(), round, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(answers.size(), round, 5000);
+            QVERIFY2(answers.last().startsWith(u"ok"), qPrintable(answers.last()));
+            QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        }
+    }
+
     void trimsToTheHistoryAfterTheGrace()
     {
         // Right after connecting nothing is trimmed (readers may still be on
@@ -317,6 +351,45 @@ private Q_SLOTS:
         for (const PublishOutcome &o : n.outcomes)
             QCOMPARE(o.warning, QStringLiteral("delivered on this node only: Redis unavailable"));
         QCOMPARE(n.metrics.outboxDepth, 0);
+    }
+
+    void switchAwayDeliversWhatIsInFlight()
+    {
+        // XADDs still waiting for Redis' answer (and confirmed ones the reader
+        // has not read back yet) when the node switches to pubsub: this node's
+        // clients still get each of them once, and each sender one answer.
+        TestRedisServer redis;
+        START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        constexpr int kBurst = 50;
+        for (int k = 0; k < kBurst; ++k)
+            n.publish(kLobby, QStringLiteral("burst %1").arg(k));
+        QCOMPARE(n.outcomes.size(), 0); // in this same pass: every XADD is in flight
+        farm.switchTo(0, BackplaneMode::PubSub);
+        QCOMPARE(n.backplane->retiringCount(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(n.outcomes.size(), kBurst, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), kBurst, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(n.backplane->retiringCount(), 0, 5000); // drained, destroyed
+        QStringList expected;
+        for (int k = 0; k < kBurst; ++k)
+            expected << QStringLiteral("burst %1").arg(k);
+        QCOMPARE(textsOf(n.delivered), expected);
+        for (int k = 0; k < kBurst; ++k) {
+            QVERIFY2(n.outcomes[k].error.isEmpty(), qPrintable(n.outcomes[k].error));
+            QCOMPARE(n.delivered[k].id, n.outcomes[k].id); // the stream id clients know
+            QCOMPARE(n.delivered[k].via, Via::Streams);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(farm.node(1).delivered.size(), kBurst, 5000);
+        QCOMPARE(idsOf(farm.node(1).delivered), idsOf(n.delivered));
+        // The new mode carries the next message; nothing came twice.
+        n.publish(kLobby, QStringLiteral("after"));
+        QTRY_COMPARE(n.delivered.size(), kBurst + 1);
+        QCOMPARE(n.delivered.last().via, Via::Local);
+        QTest::qWait(300);
+        QCOMPARE(n.delivered.size(), kBurst + 1);
+        QCOMPARE(n.metrics.backplanePublished, qint64(kBurst + 1));
     }
 
     void repeatsAndBadEntriesAreSkipped()

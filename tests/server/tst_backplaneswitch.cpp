@@ -29,9 +29,24 @@ public:
         return s;
     }
     QList<Pending> takePending() override { return std::exchange(held, {}); }
+    void retire(HandOver next) override
+    {
+        retired = true;
+        handOver = std::move(next);
+    }
+    bool isDrained() const override { return !busy; }
+    // The work it had in flight is done (a Redis answer came).
+    void finish()
+    {
+        busy = false;
+        Q_EMIT drained();
+    }
 
     QList<Pending> held;
     QStringList watched;
+    bool busy = false; // has work in flight: retire() does not drain at once
+    bool retired = false;
+    HandOver handOver;
 
 private:
     BackplaneMode m_mode;
@@ -59,6 +74,8 @@ private Q_SLOTS:
     void switchToSameModeIsNoop();
     void signalsFollowCurrentOnly();
     void unwatchForgetsRoom();
+    void retiredBackplaneDrainsThenGoes();
+    void switchDestroysRetiredBackplanes();
 
 private:
     BackplaneSwitch::Maker maker(
@@ -128,9 +145,11 @@ void tst_BackplaneSwitch::switchCarriesPendingAndWatches()
     QVERIFY(outcomes.isEmpty());
     next->held[0].done(PublishOutcome {QStringLiteral("a"), {}, {}});
     QCOMPARE(outcomes, QStringList {"a"});
-    // The old backplane is retired with deleteLater.
+    // The old backplane had nothing in flight: destroyed from the event loop.
     QVERIFY(made[0]);
+    QVERIFY(made[0]->retired);
     QTRY_VERIFY(!made[0]);
+    QCOMPARE(sw.retiringCount(), 0);
 }
 
 void tst_BackplaneSwitch::refusedSwitchKeepsCurrent()
@@ -196,6 +215,53 @@ void tst_BackplaneSwitch::unwatchForgetsRoom()
     QVERIFY(made[0]->watched.isEmpty());
     QVERIFY(sw.switchTo(BackplaneMode::PubSub).isEmpty());
     QVERIFY(made[1]->watched.isEmpty());
+}
+
+void tst_BackplaneSwitch::retiredBackplaneDrainsThenGoes()
+{
+    QList<QPointer<HoldingBackplane>> made;
+    BackplaneSwitch sw(maker(&made));
+    QVERIFY(sw.start(BackplaneMode::Streams).isEmpty());
+    made[0]->busy = true; // e.g. an XADD waiting for Redis
+    QSignalSpy delivered(&sw, &Backplane::deliver);
+    QVERIFY(sw.switchTo(BackplaneMode::PubSub).isEmpty());
+    QPointer<HoldingBackplane> old = made[0];
+    QVERIFY(old->retired);
+    QCOMPARE(sw.retiringCount(), 1);
+    QTest::qWait(50);
+    QVERIFY(old); // kept while it drains
+    // Redis confirms the message: this node's clients still get it.
+    Q_EMIT old->deliver(message(QStringLiteral("confirmed late")));
+    QCOMPARE(delivered.size(), 1);
+    // What it can no longer send goes through the current backplane.
+    bool answered = false;
+    old->handOver(
+        {message(QStringLiteral("handed over")), [&](const PublishOutcome &) { answered = true; }});
+    QCOMPARE(made[1]->held.size(), 1);
+    QCOMPARE(made[1]->held[0].message.id, QStringLiteral("handed over"));
+    made[1]->held[0].done({});
+    QVERIFY(answered);
+    old->finish();
+    // Once drained nothing of it is heard, and it is destroyed.
+    Q_EMIT old->deliver(message(QStringLiteral("late echo")));
+    QCOMPARE(delivered.size(), 1);
+    QTRY_VERIFY(!old);
+    QCOMPARE(sw.retiringCount(), 0);
+}
+
+void tst_BackplaneSwitch::switchDestroysRetiredBackplanes()
+{
+    // The node destroys its switch before the factory whose links the
+    // backplanes use: no backplane, retired or not, may outlive the switch.
+    QList<QPointer<HoldingBackplane>> made;
+    auto sw = std::make_unique<BackplaneSwitch>(maker(&made));
+    QVERIFY(sw->start(BackplaneMode::Streams).isEmpty());
+    made[0]->busy = true;
+    QVERIFY(sw->switchTo(BackplaneMode::PubSub).isEmpty());
+    QCOMPARE(sw->retiringCount(), 1);
+    sw.reset();
+    QVERIFY(!made[0]);
+    QVERIFY(!made[1]);
 }
 
 QTEST_GUILESS_MAIN(tst_BackplaneSwitch)
