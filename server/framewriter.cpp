@@ -47,13 +47,15 @@ void appendTextFrames(QByteArray &out, QByteArrayView records, qsizetype maxPayl
     }
 }
 
-void write(QTcpSocket &socket, QByteArrayView bytes)
+bool write(QTcpSocket &socket, QByteArrayView bytes)
 {
     qint64 sent = 0;
     if (socket.bytesToWrite() == 0 && socket.state() == QAbstractSocket::ConnectedState)
         sent = sendNow(socket.socketDescriptor(), bytes.data(), bytes.size());
-    if (sent < bytes.size())
-        socket.write(bytes.data() + sent, bytes.size() - sent);
+    if (sent == bytes.size())
+        return true;
+    socket.write(bytes.data() + sent, bytes.size() - sent);
+    return false;
 }
 
 } // namespace farmchat::framewriter

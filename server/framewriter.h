@@ -38,7 +38,7 @@ void appendTextFrames(QByteArray &out, QByteArrayView records, qsizetype maxPayl
 // send() (platform/socketsend.h); what the kernel does not take, and
 // everything on platforms without that path, is handed to QTcpSocket::write(),
 // which sends it when the socket can take more and counts it in
-// bytesToWrite() (the send-queue limit).
-void write(QTcpSocket &socket, QByteArrayView bytes);
+// bytesToWrite() (the send-queue limit). True when the kernel took it all.
+bool write(QTcpSocket &socket, QByteArrayView bytes);
 
 } // namespace farmchat::framewriter

@@ -103,7 +103,7 @@ void HubSession::flush()
         return;
     }
     if (!writePending())
-        return;
+        return; // the kernel took it all: nothing queued here
     // A client that does not read must not make the node hold its messages
     // without bound: past the limit it is dropped with a reason.
     if (m_state == State::Connected && m_socket->bytesToWrite() > m_settings.sendQueueBytes) {
@@ -119,17 +119,18 @@ bool HubSession::writePending()
     if (m_pending.isEmpty())
         return false;
     const QByteArray records = std::exchange(m_pending, {});
-    if (m_socket->state() != QAbstractSocket::ConnectedState)
-        return false;
     m_lastSendMs = m_scheduler.now();
+    // The session's state says the WebSocket is open: it leaves Connected on
+    // aboutToClose(), which QWebSocket emits as it writes a close frame.
     if (m_tcp && m_tcp->state() == QAbstractSocket::ConnectedState) {
         QByteArray &frames = m_scheduler.scratch();
         frames.resize(0);
         framewriter::appendTextFrames(frames, records, framewriter::kMaxBatchFramePayload);
-        framewriter::write(*m_tcp, frames);
-    } else {
-        m_socket->sendTextMessage(QString::fromUtf8(records));
+        return !framewriter::write(*m_tcp, frames);
     }
+    if (m_socket->state() != QAbstractSocket::ConnectedState)
+        return false;
+    m_socket->sendTextMessage(QString::fromUtf8(records));
     return true;
 }
 

@@ -79,7 +79,8 @@ private:
     // Writes what is queued as frames (SessionScheduler, once per turn; and
     // before a close frame).
     void flush();
-    // Writes m_pending as frames while the WebSocket is open; false when it wrote nothing.
+    // Writes m_pending as frames while the WebSocket is open. True when some
+    // of it may wait in Qt's buffers (then the send-queue limit needs a look).
     bool writePending();
     // Keep-alive Ping, client timeout, handshake deadline (SessionScheduler).
     void tick(qint64 nowMs);
