@@ -31,6 +31,9 @@ class BackplaneFactory : public QObject
 {
     Q_OBJECT
 public:
+    // Longest wait between two attempts to reach Redis, per link.
+    static constexpr int kBackoffMaxMs = 500;
+
     BackplaneFactory(BackplaneSettings settings, NodeMetrics &metrics, QObject *parent = nullptr);
     ~BackplaneFactory() override;
 

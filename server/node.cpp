@@ -61,7 +61,7 @@ std::optional<Node::StartError> Node::start()
     settings.redisPassword = m_config.redisPassword;
     settings.channelPrefix = m_config.channelPrefix;
     settings.history = m_config.history;
-    settings.outboxCapacity = limits::kOutboxCapacity;
+    settings.outboxCapacity = m_config.outboxCapacity;
     m_factory = std::make_unique<BackplaneFactory>(settings, m_metrics);
     BackplaneSwitch::Maker maker = m_maker;
     if (!maker)

@@ -172,6 +172,8 @@ NodeConfigParse NodeConfig::parse(
         QString::number(d.handshakeTimeoutMs));
     opt("rate-limit", QStringLiteral("hub invocations per second per client"), QStringLiteral("n"),
         QString::number(d.rateLimit));
+    opt("outbox", QStringLiteral("streams mode: messages held while Redis is down"),
+        QStringLiteral("n"), QString::number(d.outboxCapacity));
 
     QStringList argv = arguments;
     if (argv.isEmpty())
@@ -213,6 +215,7 @@ NodeConfigParse NodeConfig::parse(
     const auto handshakeTimeout
         = readInt(parser, {"handshake-timeout-ms", 10, 3600000}, c.handshakeTimeoutMs, &error);
     const auto rateLimit = readInt(parser, {"rate-limit", 1, 1000000}, c.rateLimit, &error);
+    const auto outbox = readInt(parser, {"outbox", 1, 10000000}, c.outboxCapacity, &error);
     if (!error.isEmpty())
         return usage(error);
     c.port = quint16(*port);
@@ -224,6 +227,7 @@ NodeConfigParse NodeConfig::parse(
     c.clientTimeoutMs = int(*clientTimeout);
     c.handshakeTimeoutMs = int(*handshakeTimeout);
     c.rateLimit = int(*rateLimit);
+    c.outboxCapacity = int(*outbox);
     if (c.clientTimeoutMs <= c.keepAliveMs)
         result.warnings << QStringLiteral(
             "warning: --client-timeout-ms (%1) is not above --keepalive-ms (%2); "

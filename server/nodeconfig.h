@@ -34,6 +34,7 @@ struct NodeConfig
     int clientTimeoutMs = limits::kClientTimeoutMs;
     int handshakeTimeoutMs = limits::kHandshakeTimeoutMs;
     int rateLimit = limits::kInvocationsPerSecond; // invocations per second, burst of the same size
+    int outboxCapacity = limits::kOutboxCapacity; // streams: messages held while Redis is down
     QByteArray redisPassword; // FARMCHAT_REDIS_PASSWORD
     QByteArray adminToken; // FARMCHAT_ADMIN_TOKEN; empty: admin API disabled
 

@@ -121,6 +121,10 @@ QByteArray NodeMetrics::toPrometheus(const QString &nodeId, const QString &mode)
                "reason", backplaneDropped);
     w.single("farmchat_backplane_errors_total", "counter", "Backplane errors (Redis errors and failed commands).",
              double(backplaneErrors));
+    w.single("farmchat_backplane_unconfirmed_total", "counter",
+        "Messages published whose delivery Redis never confirmed (other nodes may or may not have "
+        "them).",
+        double(backplaneUnconfirmed));
     // Per link: a Redis restart reconnects all three links of a node, a CLIENT KILL only one.
     w.labelled("farmchat_redis_reconnects_total", "counter",
         "Reconnections to Redis after a lost connection, by link (commands, subscriber, reader).",

@@ -42,6 +42,10 @@ struct NodeMetrics
     qint64 backplaneReceived = 0;
     QMap<QString, qint64> backplaneDropped; // by reason: publish_failed, gap, outbox_full, ...
     qint64 backplaneErrors = 0;
+    // pubsub: PUBLISHes sent whose answer never came (deadline passed, or the
+    // link dropped): other nodes may or may not have them. Receivers count
+    // what they really missed as backplaneDropped{gap}.
+    qint64 backplaneUnconfirmed = 0;
     QMap<QString, qint64> redisReconnects; // by link: commands, subscriber, reader
     qint64 outboxDepth = 0;
     qint64 httpRequests = 0;

@@ -17,6 +17,8 @@ Q_LOGGING_CATEGORY(lcPubSub, "farmchat.backplane.pubsub", QtInfoMsg)
 namespace {
 
 const QString kRedisUnavailable = QStringLiteral("delivered on this node only: Redis unavailable");
+const QString kUnconfirmed
+    = QStringLiteral("Redis did not confirm the message: other nodes may not have it");
 
 } // namespace
 
@@ -83,6 +85,15 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
                 if (self && --self->m_inFlight == 0 && self->m_retired)
                     Q_EMIT self->drained();
             });
+            if (reply.isLinkError()) {
+                // Sent, never answered: Redis may have passed it on (a slow
+                // Redis runs it late). Not counted as dropped; receivers
+                // count what they really missed as gaps.
+                if (self)
+                    self->publishUnconfirmed(reply.errorText());
+                done(PublishOutcome {id, {}, kUnconfirmed});
+                return;
+            }
             if (!reply.isInteger()) {
                 const QString error = reply.isError()
                     ? reply.errorText()
@@ -117,6 +128,13 @@ void PubSubBackplane::publishFailed(const QString &error)
                 + "): until Redis is back, messages reach this node's clients only";
     }
     noteError(QStringLiteral("PUBLISH failed: ") + error);
+}
+
+void PubSubBackplane::publishUnconfirmed(const QString &error)
+{
+    ++m_metrics.backplaneUnconfirmed;
+    ++m_metrics.backplaneErrors;
+    noteError(QStringLiteral("PUBLISH not confirmed: ") + error);
 }
 
 void PubSubBackplane::noteError(const QString &error)

@@ -15,10 +15,11 @@ struct NodeMetrics;
 
 // Backplane mode `pubsub`: PUBLISH {prefix}:room:{room}, one SUBSCRIBE per
 // watched room, local clients served at once. At-most-once like SignalR's and
-// Socket.IO's Redis adapters, but no loss goes uncounted: a failed PUBLISH is
-// backplaneDropped{publish_failed} at the sender, a sequence gap is
-// backplaneDropped{gap} at each receiver. The Redis connections belong to the
-// BackplaneFactory and outlive this object.
+// Socket.IO's Redis adapters, but no loss goes uncounted: a PUBLISH that
+// could not be sent (or Redis refused) is backplaneDropped{publish_failed} at
+// the sender, one sent but never answered is backplaneUnconfirmed (it may have
+// crossed), and a sequence gap is backplaneDropped{gap} at each receiver. The Redis connections
+// belong to the BackplaneFactory and outlive this object.
 class PubSubBackplane final : public Backplane
 {
     Q_OBJECT
@@ -48,6 +49,7 @@ private:
     void onMessage(const QByteArray &channel, const QByteArray &payload);
     void publishFailed(const QString &error);
     void publishSucceeded();
+    void publishUnconfirmed(const QString &error);
     void noteError(const QString &error);
 
     Config m_config;

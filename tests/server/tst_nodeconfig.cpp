@@ -47,6 +47,7 @@ void tst_NodeConfig::defaults()
     QCOMPARE(c.clientTimeoutMs, 30000);
     QCOMPARE(c.handshakeTimeoutMs, limits::kHandshakeTimeoutMs);
     QCOMPARE(c.rateLimit, limits::kInvocationsPerSecond);
+    QCOMPARE(c.outboxCapacity, limits::kOutboxCapacity);
     QVERIFY(c.adminToken.isEmpty());
     QVERIFY(p.warnings.isEmpty());
 }
@@ -58,7 +59,8 @@ void tst_NodeConfig::flags()
         "--history", "50", "--max-message-bytes", "4096", "--allowed-origin",
         "http://LOCALHOST:9091/", "--allowed-origin", "https://example.org:443",
         "--max-connections", "7", "--send-queue-bytes", "65536", "--keepalive-ms", "100",
-        "--client-timeout-ms", "300", "--handshake-timeout-ms", "200", "--rate-limit", "5"});
+        "--client-timeout-ms", "300", "--handshake-timeout-ms", "200", "--rate-limit", "5",
+        "--outbox", "25"});
     QVERIFY2(p.config, qPrintable(p.error));
     const NodeConfig &c = *p.config;
     QCOMPARE(c.port, quint16(0));
@@ -77,6 +79,7 @@ void tst_NodeConfig::flags()
     QCOMPARE(c.allowedOrigins, (QStringList {"http://localhost:9091", "https://example.org"}));
     QCOMPARE(c.maxConnections, 7);
     QCOMPARE(c.sendQueueBytes, 65536);
+    QCOMPARE(c.outboxCapacity, 25);
     QCOMPARE(c.keepAliveMs, 100);
     QCOMPARE(c.clientTimeoutMs, 300);
     QCOMPARE(c.handshakeTimeoutMs, 200);
@@ -121,6 +124,7 @@ void tst_NodeConfig::usageErrors_data()
     QTest::addRow("prefix with space")
         << QStringList {"--channel-prefix", "a b"} << "--channel-prefix";
     QTest::addRow("rate zero") << QStringList {"--rate-limit", "0"} << "--rate-limit";
+    QTest::addRow("outbox zero") << QStringList {"--outbox", "0"} << "--outbox";
     QTest::addRow("send queue tiny")
         << QStringList {"--send-queue-bytes", "1"} << "--send-queue-bytes";
     QTest::addRow("keepalive text") << QStringList {"--keepalive-ms", "fast"} << "--keepalive-ms";
@@ -143,9 +147,9 @@ void tst_NodeConfig::helpAndVersion()
     const NodeConfigParse help = parse({"--help"});
     QVERIFY(!help.config);
     QCOMPARE(help.exitCode, 0);
-    for (const char *flag :
-        {"--port", "--bind", "--node-id", "--redis", "--backplane", "--channel-prefix", "--history",
-            "--max-message-bytes", "--allowed-origin", "--rate-limit", "FARMCHAT_REDIS_PASSWORD"})
+    for (const char *flag : {"--port", "--bind", "--node-id", "--redis", "--backplane",
+             "--channel-prefix", "--history", "--max-message-bytes", "--allowed-origin",
+             "--rate-limit", "--outbox", "FARMCHAT_REDIS_PASSWORD"})
         QVERIFY2(help.output.contains(QLatin1String(flag)), flag);
     const NodeConfigParse version = parse({"--version"});
     QVERIFY(!version.config);
