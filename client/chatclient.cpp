@@ -21,13 +21,28 @@ QUrl hubUrlOf(const QUrl &nodeUrl, const QString &hubPath)
     return url;
 }
 
+// The hub options with the other nodes' hubs as fallbacks.
+HubConnectionOptions withFallbacks(
+    HubConnectionOptions options, const QList<QUrl> &nodeUrls, const QString &hubPath)
+{
+    options.fallbackUrls.clear();
+    for (qsizetype i = 1; i < nodeUrls.size(); ++i)
+        options.fallbackUrls.append(hubUrlOf(nodeUrls.at(i), hubPath));
+    return options;
+}
+
 } // namespace
 
 ChatClient::ChatClient(const QUrl &nodeUrl, ChatClientOptions options, QObject *parent)
+    : ChatClient(QList<QUrl> {nodeUrl}, std::move(options), parent)
+{ }
+
+ChatClient::ChatClient(const QList<QUrl> &nodeUrls, ChatClientOptions options, QObject *parent)
     : QObject(parent)
-    , m_nodeUrl(nodeUrl)
+    , m_nodeUrls(nodeUrls.isEmpty() ? QList<QUrl> {QUrl()} : nodeUrls)
     , m_options(std::move(options))
-    , m_hub(std::make_unique<HubConnection>(hubUrlOf(nodeUrl, m_options.hubPath), m_options.hub))
+    , m_hub(std::make_unique<HubConnection>(hubUrlOf(m_nodeUrls.first(), m_options.hubPath),
+          withFallbacks(m_options.hub, m_nodeUrls, m_options.hubPath)))
 {
     connect(m_hub.get(), &HubConnection::connected, this, [this] { onUp(false); });
     connect(m_hub.get(), &HubConnection::reconnected, this, [this] { onUp(true); });

@@ -58,9 +58,18 @@ public:
 
     explicit ChatClient(
         const QUrl &nodeUrl, ChatClientOptions options = {}, QObject *parent = nullptr);
+    // Fails over between the nodes of a farm: starts with the first, and while
+    // reconnecting moves on to the next one after each failed attempt
+    // (HubConnectionOptions::fallbackUrls). With a backplane the catch-up
+    // after the reconnect (History from lastSeenId) fills the gap; in streams
+    // mode ids are farm-wide, so nothing is lost or shown twice.
+    explicit ChatClient(
+        const QList<QUrl> &nodeUrls, ChatClientOptions options = {}, QObject *parent = nullptr);
     ~ChatClient() override;
 
-    QUrl nodeUrl() const { return m_nodeUrl; }
+    // The node in use (or being tried).
+    QUrl nodeUrl() const { return m_nodeUrls.value(m_hub->hubIndex()); }
+    QList<QUrl> nodeUrls() const { return m_nodeUrls; }
     HubConnection &connection() { return *m_hub; }
     HubConnection::State state() const { return m_hub->state(); }
     bool isConnected() const { return state() == HubConnection::State::Connected; }
@@ -123,7 +132,7 @@ private:
     void finishLater(Done done, const QString &error);
     RecentIds &recentIds(const QString &room);
 
-    const QUrl m_nodeUrl;
+    const QList<QUrl> m_nodeUrls;
     const ChatClientOptions m_options;
     std::unique_ptr<HubConnection> m_hub;
     QString m_name;

@@ -32,10 +32,10 @@ QString stateName(HubConnection::State state)
 
 } // namespace
 
-HubConnection::HubConnection(const QUrl &hubUrl, Options options, QObject *parent)
+HubConnection::HubConnection(const QUrl &url, Options options, QObject *parent)
     : QObject(parent)
-    , m_hubUrl(hubUrl)
     , m_options(std::move(options))
+    , m_hubUrls(QList<QUrl> {url} + m_options.fallbackUrls)
     , m_negotiator(new Negotiator(this))
     , m_pending(this)
     , m_records(qsizetype(m_options.maxMessageBytes))
@@ -47,7 +47,7 @@ HubConnection::HubConnection(const QUrl &hubUrl, Options options, QObject *paren
     connect(&m_attemptTimer, &QTimer::timeout, this, &HubConnection::beginAttempt);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
         fail(QStringLiteral("could not connect to %1 within %2 ms")
-                 .arg(m_hubUrl.toDisplayString())
+                 .arg(hubUrl().toDisplayString())
                  .arg(m_options.connectTimeoutMs));
     });
     connect(&m_keepAliveTimer, &QTimer::timeout, this,
@@ -130,7 +130,7 @@ void HubConnection::setState(State state)
 {
     if (m_state == state)
         return;
-    qCDebug(lcHubConnection) << m_hubUrl.toDisplayString() << stateName(m_state) << "->"
+    qCDebug(lcHubConnection) << hubUrl().toDisplayString() << stateName(m_state) << "->"
                              << stateName(state);
     m_state = state;
     Q_EMIT stateChanged(state);
@@ -138,20 +138,20 @@ void HubConnection::setState(State state)
 
 void HubConnection::beginAttempt()
 {
-    const QString scheme = m_hubUrl.scheme();
+    const QString scheme = hubUrl().scheme();
     const bool knownScheme
         = scheme == u"http" || scheme == u"https" || scheme == u"ws" || scheme == u"wss";
-    if (!m_hubUrl.isValid() || !knownScheme || m_hubUrl.host().isEmpty()) {
+    if (!hubUrl().isValid() || !knownScheme || hubUrl().host().isEmpty()) {
         return fail(QStringLiteral("invalid hub URL '%1' (expected http://HOST:PORT/PATH)")
-                        .arg(m_hubUrl.toDisplayString()),
+                        .arg(hubUrl().toDisplayString()),
             false);
     }
-    qCDebug(lcHubConnection) << "attempt" << m_attempt << "to" << m_hubUrl.toDisplayString();
+    qCDebug(lcHubConnection) << "attempt" << m_attempt << "to" << hubUrl().toDisplayString();
     m_connectTimer.start(m_options.connectTimeoutMs);
     if (m_options.skipNegotiation)
         openSocket(QString());
     else
-        m_negotiator->start(m_hubUrl, m_options.origin, m_options.connectTimeoutMs);
+        m_negotiator->start(hubUrl(), m_options.origin, m_options.connectTimeoutMs);
 }
 
 void HubConnection::openSocket(const QString &connectionToken)
@@ -173,7 +173,7 @@ void HubConnection::openSocket(const QString &connectionToken)
             if (socket == m_socket)
                 fail(QStringLiteral("WebSocket error: %1").arg(socket->errorString()));
         });
-    socket->open(Negotiator::webSocketUrl(m_hubUrl, connectionToken));
+    socket->open(Negotiator::webSocketUrl(hubUrl(), connectionToken));
 }
 
 void HubConnection::onSocketConnected()
@@ -299,7 +299,7 @@ void HubConnection::handleMessage(const HubMessage &message)
     case HubMessageType::Sequence:
         // Never requested by this client (no streams, no stateful reconnect).
         qCWarning(lcHubConnection) << "ignoring unexpected message of type" << int(message.type)
-                                   << "from" << m_hubUrl.toDisplayString();
+                                   << "from" << hubUrl().toDisplayString();
         return;
     }
 }
@@ -317,7 +317,7 @@ void HubConnection::fail(const QString &reason, bool allowReconnect, int closeCo
 {
     if (m_state == State::Disconnected)
         return;
-    qCInfo(lcHubConnection) << m_hubUrl.toDisplayString() << stateName(m_state)
+    qCInfo(lcHubConnection) << hubUrl().toDisplayString() << stateName(m_state)
                             << "failed:" << reason;
     m_lastError = reason;
     m_negotiator->abort();
@@ -330,10 +330,13 @@ void HubConnection::fail(const QString &reason, bool allowReconnect, int closeCo
         finishDisconnected(reason);
         return;
     }
-    if (before == State::Reconnecting)
+    if (before == State::Reconnecting) {
         ++m_attempt;
-    else
+        // This hub did not take us back: the next attempt tries the next one.
+        m_urlIndex = (m_urlIndex + 1) % int(m_hubUrls.size());
+    } else {
         m_attempt = 0;
+    }
     if (!allowReconnect || !m_options.reconnect.allowsAttempt(m_attempt)) {
         const QString final = before == State::Reconnecting && allowReconnect
             ? QStringLiteral("gave up reconnecting after %1 attempts: %2")

@@ -36,6 +36,10 @@ struct HubConnectionOptions
         = 16 * 1024 * 1024; // largest incoming message (a History page can be big)
     QString origin; // sent as the Origin header when not empty
     ReconnectPolicy reconnect;
+    // More hubs of the same farm (other nodes behind no load balancer). While
+    // reconnecting, each failed attempt moves on to the next hub, round robin;
+    // the first attempt after a loss goes to the hub that was lost.
+    QList<QUrl> fallbackUrls;
 };
 
 // A client of one SignalR hub (JSON hub protocol v1 over WebSocket), e.g.
@@ -66,7 +70,10 @@ public:
     explicit HubConnection(const QUrl &hubUrl, Options options = {}, QObject *parent = nullptr);
     ~HubConnection() override;
 
-    QUrl hubUrl() const { return m_hubUrl; }
+    // The hub currently used (or tried): the constructor's, or a fallback.
+    QUrl hubUrl() const { return m_hubUrls.at(m_urlIndex); }
+    // 0: the constructor's hub; i > 0: options().fallbackUrls[i - 1].
+    int hubIndex() const { return m_urlIndex; }
     const Options &options() const { return m_options; }
     State state() const { return m_state; }
     // The connection id the server gave in negotiate (empty with skipNegotiation).
@@ -124,8 +131,9 @@ private:
     void stopTimers();
     void finishDisconnected(const QString &reason);
 
-    const QUrl m_hubUrl;
     const Options m_options;
+    const QList<QUrl> m_hubUrls; // the constructor's, then the fallbacks
+    int m_urlIndex = 0;
     State m_state = State::Disconnected;
     QString m_connectionId;
     QString m_lastError;

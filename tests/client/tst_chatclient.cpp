@@ -176,6 +176,7 @@ private Q_SLOTS:
     void historyOnJoin();
     void refusedNameIsReverted();
     void nameLostWithConnectionIsKept();
+    void failsOverToAnotherNode();
 };
 
 void tst_ChatClient::sendAndReceive_data()
@@ -627,6 +628,45 @@ void tst_ChatClient::nameLostWithConnectionIsKept()
     QTRY_COMPARE_WITH_TIMEOUT(chat.calls(QStringLiteral("SetName")).size(), 2, kWaitMs);
     QCOMPARE(
         chat.calls(QStringLiteral("SetName")).last().arguments, QJsonArray {QStringLiteral("ann")});
+}
+
+void tst_ChatClient::failsOverToAnotherNode()
+{
+    // Two nodes of a farm sharing their history (a backplane): when the first
+    // dies for good, the client moves to the second and catches up there.
+    FakeHubServer first, second;
+    QVERIFY(first.listen() && second.listen());
+    FakeChat chatA(first), chatB(second);
+    ChatClient client({first.baseUrl(), second.baseUrl()}, fastOptions());
+    QSignalSpy received(&client, &ChatClient::messageReceived);
+    QSignalSpy caughtUp(&client, &ChatClient::caughtUp);
+    client.joinRoom(QStringLiteral("dev"));
+    client.start();
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
+    QCOMPARE(client.nodeUrl(), first.baseUrl());
+    QCOMPARE(client.nodeUrls(), (QList<QUrl> {first.baseUrl(), second.baseUrl()}));
+    const ChatMessage seen = chatA.publish(QStringLiteral("lobby"), QStringLiteral("one"));
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, kWaitMs);
+
+    // The farm's history as the second node knows it: what the client saw,
+    // then what it missed while it moved over.
+    ChatMessage missed = chatB.makeMessage(QStringLiteral("lobby"), QStringLiteral("missed"));
+    missed.id = QStringLiteral("farm:2"); // ids are farm-wide, as stream ids are
+    chatB.history[QStringLiteral("lobby")] = {seen, missed};
+    first.stopListening();
+    first.abortAll();
+    QTRY_VERIFY_WITH_TIMEOUT(client.isConnected() && client.nodeUrl() == second.baseUrl(), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(caughtUp.size() >= 2, kWaitMs); // lobby and dev
+    QCOMPARE(client.stats().reconnects, 1u);
+    QCOMPARE(chatB.calls(QStringLiteral("JoinRoom")).size(), 1); // rooms re-applied there
+    bool askedFromLastSeen = false;
+    for (const HubMessage &call : chatB.calls(QStringLiteral("History"))) {
+        if (call.arguments.at(0).toString() == u"lobby")
+            askedFromLastSeen = call.arguments.at(1).toString() == seen.id;
+    }
+    QVERIFY(askedFromLastSeen);
+    QCOMPARE(texts(received), (QStringList {"one", "missed"}));
+    QCOMPARE(client.stats().historyOverlap, 0u);
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)
