@@ -2,11 +2,16 @@
 
 #include <hiredis/async.h>
 
-#include <strings.h>
+#include <QByteArrayAlgorithms>
 
 namespace farmchat {
 
 namespace {
+
+// hiredis 0.14 callocs room for an array's element pointers as soon as it reads
+// the header, so "*1700000000" alone would ask for 13.6 GB. No reply FarmChat
+// asks for comes near this (XREAD and XRANGE are bounded by COUNT).
+constexpr int kMaxArrayElements = 100000;
 
 // One shared table; each reader's privdata points at its own guard.
 redisReplyObjectFunctions g_guardedFunctions = {};
@@ -77,9 +82,10 @@ bool ReplyGuard::acceptChild(const redisReadTask *task, int type, const char *st
                 "Redis sent a malformed pub/sub frame (kind and channel must be strings)");
         if (task->idx == 0) {
             // "unsubscribe" and "punsubscribe": hiredis then reads element 2 as an integer.
+            // hiredis compares the kind as a C string, so "unsubscribe\0x" counts too.
             const char *kind = (len > 0 && (str[0] == 'p' || str[0] == 'P')) ? str + 1 : str;
-            const size_t kindLen = kind == str ? len : len - 1;
-            m_unsubscribeFrame = kindLen == 11 && strncasecmp(kind, "unsubscribe", 11) == 0;
+            const size_t kindLen = qstrnlen(kind, kind == str ? len : len - 1);
+            m_unsubscribeFrame = kindLen == 11 && qstrnicmp(kind, 11, "unsubscribe", 11) == 0;
             if (m_unsubscribeFrame && task->parent->elements < 3)
                 return refuse("Redis sent a malformed pub/sub frame (unsubscribe without a count)");
         }
@@ -102,6 +108,10 @@ void *ReplyGuard::createString(const redisReadTask *task, char *str, size_t len)
 void *ReplyGuard::createArray(const redisReadTask *task, int elements)
 {
     ReplyGuard *self = guardOf(task);
+    if (elements > kMaxArrayElements) {
+        self->refuse("Redis sent an array of more than 100000 elements");
+        return nullptr;
+    }
     if (self->m_subscriber && !task->parent && elements < 2) {
         self->refuse("Redis sent a malformed pub/sub frame (an array of fewer than 2 elements)");
         return nullptr;

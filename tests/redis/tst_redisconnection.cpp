@@ -413,6 +413,9 @@ private Q_SLOTS:
             << QByteArray("*3\r\n$11\r\nUNSUBSCRIBE\r\n$2\r\nch\r\n$1\r\n0\r\n");
         QTest::addRow("punsubscribe nil count")
             << QByteArray("*3\r\n$12\r\npunsubscribe\r\n$2\r\nch\r\n$-1\r\n");
+        // hiredis reads the kind as a C string: this is an "unsubscribe" to it (fuzz finding).
+        QTest::addRow("unsubscribe with a NUL, without count")
+            << QByteArray("*2\r\n$13\r\nunsubscribe\0x\r\n$2\r\nch\r\n", 32);
     }
     void malformedFramesEndTheLink()
     {
@@ -445,6 +448,9 @@ private Q_SLOTS:
                                             << "Redis sent a reply no command was waiting for";
         QTest::addRow("an array too many") << QByteArray("$1\r\nx\r\n*1\r\n:1\r\n")
                                            << "Redis sent a reply no command was waiting for";
+        // hiredis would calloc 13.6 GB for this header alone (fuzz finding).
+        QTest::addRow("a huge array") << QByteArray("*1700000000\r\n")
+                                      << "Redis sent an array of more than 100000 elements";
         QTest::addRow("an error too many")
             << QByteArray("$1\r\nx\r\n-ERR max number of clients reached\r\n")
             << "ERR max number of clients reached";
