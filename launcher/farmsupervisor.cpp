@@ -30,7 +30,12 @@ FarmSupervisor::FarmSupervisor(QObject *parent)
             Q_EMIT restartScheduled(indexOf(process), delayMs, reason);
         });
     connect(m_restarter.get(), &CrashRestarter::gaveUp, this,
-        [this](ManagedProcess *, const QString &text) { Q_EMIT error(m_lastError = text); });
+        [this](ManagedProcess *, const QString &text) {
+            if (m_state == FarmState::Starting)
+                failStart(text);
+            else
+                Q_EMIT error(m_lastError = text);
+        });
 }
 
 FarmSupervisor::~FarmSupervisor()
@@ -158,7 +163,12 @@ void FarmSupervisor::beginStart()
         node->process()->setLogFile(FarmPlan::logFile(m_config, node->name()));
         FarmNode *raw = node.get();
         connect(raw, &FarmNode::becameHealthy, this, &FarmSupervisor::onNodeHealthy);
-        connect(raw, &FarmNode::startFailed, this, [this](const QString &why) {
+        connect(raw, &FarmNode::startFailed, this, [this, raw](const QString &why) {
+            // A node that crashed while starting is restarted with back-off
+            // when the farm is to keep running (onProcessStateChanged); the
+            // reason shows with each restart.
+            if (m_state == FarmState::Starting && restartsWhileStarting(raw->process()))
+                return;
             if (m_state == FarmState::Starting)
                 failStart(why);
             else if (m_state == FarmState::Running)
@@ -325,6 +335,10 @@ void FarmSupervisor::onProcessStateChanged(ManagedProcess *process)
         continueStopping();
         break;
     case FarmState::Starting:
+        if (restartsWhileStarting(process)) {
+            m_restarter->processEnded(process); // a capped back-off, then it gives up
+            break;
+        }
         // RedisInstance and FarmNode report their own failures first, with more detail.
         failStart(QStringLiteral("%1 ended while the farm was starting: %2")
                       .arg(process->name(), process->exitReason()));
@@ -340,9 +354,17 @@ void FarmSupervisor::onProcessStateChanged(ManagedProcess *process)
     }
 }
 
+bool FarmSupervisor::restartsWhileStarting(const ManagedProcess *process) const
+{
+    // Only a node that ended by itself: Redis failing, or a node killed for
+    // not answering /health in time, fails the start at once.
+    return m_config.keepRunning && !isLive(process->state()) && !process->exitWasRequested()
+        && nodeIndexOfProcess(indexOf(process)) >= 0;
+}
+
 void FarmSupervisor::restartProcess(ManagedProcess *process)
 {
-    if (m_state != FarmState::Running)
+    if (m_state != FarmState::Running && m_state != FarmState::Starting)
         return;
     if (m_redis && process == m_redis->process()) {
         m_redis->restart();

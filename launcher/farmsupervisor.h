@@ -127,6 +127,8 @@ private:
     void putBackplane(const QList<int> &nodes, BackplaneMode mode, int reportedNode);
     void emitProgress(const QString &text);
     bool checkNodeIndex(int index, const char *operation);
+    // keepRunning: a node that crashed during the start is restarted, not fatal.
+    bool restartsWhileStarting(const ManagedProcess *process) const;
     RedisInstance *ownRedis(const char *operation);
 
     FarmConfig m_config;
