@@ -10,7 +10,10 @@
 #include <climits>
 
 #ifdef Q_OS_UNIX
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #endif
 
@@ -55,6 +58,13 @@ qint64 residentKb(qint64 pid)
 {
     static const QRegularExpression rss(QStringLiteral("VmRSS:\\s+(\\d+) kB"));
     const auto match = rss.match(QString::fromLatin1(readProcFile(pid, "status")));
+    return match.hasMatch() ? match.captured(1).toLongLong() : -1;
+}
+
+qint64 peakResidentKb(qint64 pid)
+{
+    static const QRegularExpression hwm(QStringLiteral("VmHWM:\\s+(\\d+) kB"));
+    const auto match = hwm.match(QString::fromLatin1(readProcFile(pid, "status")));
     return match.hasMatch() ? match.captured(1).toLongLong() : -1;
 }
 
@@ -164,6 +174,37 @@ int setOpenFileLimit(int soft)
     Q_UNUSED(soft);
     return -1;
 #endif
+}
+
+std::optional<bool> tcpNoDelayOf(quint16 localPort, quint16 peerPort)
+{
+#ifdef Q_OS_UNIX
+    const auto portOf = [](const sockaddr_storage &address) -> quint16 {
+        if (address.ss_family == AF_INET)
+            return ntohs(reinterpret_cast<const sockaddr_in &>(address).sin_port);
+        if (address.ss_family == AF_INET6)
+            return ntohs(reinterpret_cast<const sockaddr_in6 &>(address).sin6_port);
+        return 0;
+    };
+    for (int fd = 0; fd < 4096; ++fd) {
+        sockaddr_storage mine {}, theirs {};
+        socklen_t mineSize = sizeof mine, theirsSize = sizeof theirs;
+        if (::getsockname(fd, reinterpret_cast<sockaddr *>(&mine), &mineSize) != 0
+            || ::getpeername(fd, reinterpret_cast<sockaddr *>(&theirs), &theirsSize) != 0)
+            continue;
+        if (portOf(mine) != localPort || portOf(theirs) != peerPort)
+            continue;
+        int value = 0;
+        socklen_t size = sizeof value;
+        if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &size) != 0)
+            return std::nullopt;
+        return value != 0;
+    }
+#else
+    Q_UNUSED(localPort);
+    Q_UNUSED(peerPort);
+#endif
+    return std::nullopt;
 }
 
 } // namespace farmchat::test::processinfo

@@ -4,6 +4,8 @@
 #include <QHostAddress>
 #include <QList>
 
+#include <optional>
+
 namespace farmchat::test {
 
 // What the OS tells about a running process, for tests that check memory,
@@ -20,8 +22,12 @@ struct ListeningSocket
 
 bool isSupported();
 qint64 residentKb(qint64 pid); // VmRSS
+qint64 peakResidentKb(qint64 pid); // VmHWM: the most it ever held
 double cpuSeconds(qint64 pid); // user + system time so far
 int openFileCount(qint64 pid);
+// TCP_NODELAY of this process's socket from local port `local` to peer port
+// `peer`; nullopt when there is no such socket or the platform cannot tell.
+std::optional<bool> tcpNoDelayOf(quint16 localPort, quint16 peerPort);
 QList<qint64> childPids(qint64 pid); // direct children
 QByteArray commandLine(qint64 pid); // argv, NUL-separated
 QByteArray environment(qint64 pid); // NAME=value entries, NUL-separated

@@ -1,0 +1,141 @@
+// A node SIGKILLed while official @microsoft/signalr clients chat on it, in
+// streams mode: with withAutomaticReconnect and a list of the farm's nodes
+// (lib/failover.mjs) they reconnect to another node and catch up with
+// History('lobby', lastSeenId); every client ends with every accepted message,
+// none twice. Labels: e2e, faults.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import { failoverWebSocket } from './lib/failover.mjs';
+import { Farm, httpRequest, signalR, sleep, waitFor } from './lib/farm.mjs';
+
+// One official client with a failover list, the catch-up a SignalR app does
+// after onreconnected, and a record of what it saw.
+class FailoverClient {
+  constructor(nodes) {
+    const { WebSocket, state } = failoverWebSocket(nodes.map((n) => n.url));
+    this.route = state;
+    this.connection = new signalR.HubConnectionBuilder()
+      .withUrl(`${nodes[0].url}/chat`, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets, WebSocket })
+      .withAutomaticReconnect([0, 100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000])
+      .configureLogging(signalR.LogLevel.None)
+      .build();
+    this.count = new Map(); // message id -> live receipts
+    this.texts = new Set();
+    this.lastSeenId = null;
+    this.catchingUp = false;
+    this.fromHistory = 0;
+    this.reconnects = 0;
+    this.sent = new Set(); // texts the node accepted
+    this.failed = new Set(); // texts whose Send got an error
+    this.connection.on('messageReceived', (m) => this.receive(m, false));
+    // The cursor stays where the lost connection left it: messages the new
+    // node delivers before onreconnected runs must not move it past the gap.
+    this.connection.onreconnecting(() => { this.catchingUp = true; });
+    this.connection.onreconnected(() => { this.reconnects += 1; this.catchUp(); });
+  }
+
+  receive(m, fromHistory) {
+    if (this.count.has(m.id)) {
+      if (!fromHistory) this.count.set(m.id, this.count.get(m.id) + 1); // a live repeat: a fault
+      return;
+    }
+    this.count.set(m.id, 1);
+    this.texts.add(m.text);
+    if (fromHistory) this.fromHistory += 1;
+    if (!this.catchingUp) this.lastSeenId = m.id; // stream ids: a farm-wide cursor
+  }
+
+  async catchUp() {
+    this.catchingUp = true;
+    let after = this.lastSeenId;
+    for (let page = 0; page < 50; page += 1) {
+      const messages = await this.connection.invoke('History', 'lobby', after, 1000);
+      for (const m of messages) this.receive(m, true);
+      if (messages.length) after = messages[messages.length - 1].id;
+      if (messages.length < 1000) break;
+    }
+    this.lastSeenId = after;
+    this.catchingUp = false;
+  }
+
+  async send(text) {
+    try {
+      await this.connection.invoke('Send', text);
+      this.sent.add(text);
+    } catch {
+      this.failed.add(text);
+    }
+  }
+
+  get duplicated() {
+    let extra = 0;
+    for (const n of this.count.values()) extra += n - 1;
+    return extra;
+  }
+}
+
+describe('a node killed under official SignalR clients (streams)', () => {
+  const farm = new Farm('failover');
+  after(() => farm.close());
+
+  it('its clients fail over to another node and catch up: 0 lost, 0 duplicated', async () => {
+    const redis = await farm.redis();
+    const nodes = await Promise.all(['a', 'b', 'c'].map((id) => farm.node({
+      nodeId: `node-${id}`,
+      args: ['--redis', redis.url, '--backplane', 'streams'],
+      env: { FARMCHAT_REDIS_PASSWORD: redis.password },
+    })));
+    for (const node of nodes) {
+      await waitFor(async () => JSON.parse((await httpRequest(`${node.url}/health`)).text).redisConnected,
+        `${node.url} on Redis`, 20000);
+    }
+    const [a, b, c] = nodes;
+    // Two clients on b (killed later), one on a, one on c.
+    const clients = [new FailoverClient([b, c, a]), new FailoverClient([b, a, c]),
+      new FailoverClient([a, b, c]), new FailoverClient([c, a, b])];
+    farm.clients.push(...clients);
+    await Promise.all(clients.map((cl) => cl.connection.start()));
+    await sleep(300); // every node's reader in place
+
+    let issued = 0;
+    const sends = [];
+    const pump = setInterval(() => {
+      for (const cl of clients) sends.push(cl.send(`js ${issued++}`));
+    }, 15);
+    await waitFor(() => issued >= 600, '600 messages sent', 20000);
+    const killedAt = Date.now();
+    b.child.kill('SIGKILL');
+    await waitFor(() => clients.slice(0, 2).every((cl) => cl.reconnects === 1
+      && cl.connection.state === signalR.HubConnectionState.Connected), 'the clients of node b back on another node', 20000);
+    const failoverMs = Date.now() - killedAt;
+    await waitFor(() => issued >= 2400, '2400 messages sent', 30000);
+    clearInterval(pump);
+    await Promise.all(sends);
+
+    const accepted = new Set();
+    for (const cl of clients) for (const t of cl.sent) accepted.add(t);
+    await waitFor(() => clients.every((cl) => [...accepted].every((t) => cl.texts.has(t))),
+      'every client to have every accepted message', 20000).catch(() => {});
+    await sleep(500);
+    let lost = 0;
+    let duplicated = 0;
+    for (const cl of clients) {
+      for (const t of accepted) if (!cl.texts.has(t)) lost += 1;
+      duplicated += cl.duplicated;
+    }
+    // What reached the stream reached everyone, answered or not.
+    const everywhere = (t) => clients.every((cl) => cl.texts.has(t));
+    const partial = [...new Set(clients.flatMap((cl) => [...cl.texts]))].filter((t) => !everywhere(t)).length;
+    const failed = clients.reduce((n, cl) => n + cl.failed.size, 0);
+    console.log(`FAULT node-kill streams (@microsoft/signalr, withAutomaticReconnect): sent=${issued} `
+      + `accepted=${accepted.size} unanswered-or-refused=${failed} lost=${lost} duplicated=${duplicated} `
+      + `partial=${partial} failover=${failoverMs}ms caught-up-from-History=`
+      + `${clients[0].fromHistory + clients[1].fromHistory}`);
+    assert.equal(lost, 0);
+    assert.equal(duplicated, 0);
+    assert.equal(partial, 0);
+    for (const cl of clients.slice(0, 2)) assert.notEqual(cl.route.current, b.url, 'moved to another node');
+    for (const cl of clients.slice(2)) assert.equal(cl.reconnects, 0);
+  });
+});

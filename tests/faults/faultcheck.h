@@ -1,0 +1,43 @@
+#pragma once
+
+#include "tests/support/testfarm.h"
+
+#include <QElapsedTimer>
+#include <QString>
+
+namespace farmchat::test {
+
+// Bookkeeping shared by the fault tests: what every seat of a TestFarm got,
+// compared with what the nodes accepted, as the figures the report prints.
+struct Tally
+{
+    qint64 lost = 0; // (seat, accepted message) pairs never received
+    qint64 duplicated = 0; // receipts beyond the first, summed over seats
+    qint64 orderMismatches = 0; // seats whose room order differs from seat 0's
+    // Seen somewhere but not everywhere, among messages whose Send got no
+    // answer (e.g. the node died first): their fate is unknown to the sender,
+    // but in streams mode a message in the stream must reach every seat.
+    qint64 partial = 0;
+
+    QString summary() const;
+};
+
+// Counts lost and duplicated receipts of `accepted` (all seats expect all),
+// and with checkOrder the seats whose order in `room` differs from seat 0's.
+Tally tally(TestFarm &farm, const QSet<QString> &accepted, bool checkOrder,
+    const QString &room = ChatClient::kLobby);
+
+// Polls every node's /health until redisConnected is `connected` on all of
+// them; returns the ms that took, or -1 after timeoutMs.
+qint64 waitForRedisConnected(TestFarm &farm, bool connected, int timeoutMs);
+
+// Largest VmHWM over the farm's nodes, in MiB (-1 where /proc is missing).
+double peakNodeRssMiB(TestFarm &farm);
+
+} // namespace farmchat::test
+
+#define START_FARM(farm, ...)                                                                      \
+    do {                                                                                           \
+        const QString why = (farm).start(__VA_ARGS__);                                             \
+        QVERIFY2(why.isEmpty(), qPrintable(why));                                                  \
+    } while (false)

@@ -1,0 +1,269 @@
+#include "tests/support/testfarm.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QTest>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace farmchat::test {
+
+namespace {
+
+// The clients' clock: one monotonic clock in this process for send and
+// receive, so latency needs no clock agreement (texts carry the send time).
+QElapsedTimer &testClock()
+{
+    static QElapsedTimer clock;
+    if (!clock.isValid())
+        clock.start();
+    return clock;
+}
+
+QString stamped(const QString &label)
+{
+    return QStringLiteral("%1 @%2").arg(label).arg(testClock().nsecsElapsed());
+}
+
+} // namespace
+
+bool FarmSeat::hasAll(const QSet<QString> &texts) const
+{
+    return std::all_of(
+        texts.cbegin(), texts.cend(), [this](const QString &t) { return textCount.contains(t); });
+}
+
+QStringList FarmSeat::textsIn(const QString &room) const
+{
+    QStringList out;
+    for (const ChatMessage &m : messages) {
+        if (m.room == room)
+            out << m.text;
+    }
+    return out;
+}
+
+TestFarm::TestFarm() = default;
+
+TestFarm::~TestFarm()
+{
+    m_seats.clear(); // clients before their nodes
+    m_nodes.clear();
+}
+
+QString TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
+    const QByteArray &password, const QStringList &extraArgs)
+{
+    QString error;
+    if (!redis.isRunning() && !redis.start(&error, redisConfig))
+        return error;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("FARMCHAT_REDIS_PASSWORD"),
+        QString::fromLatin1(password.isEmpty() ? redis.password() : password));
+    env.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(kAdminToken));
+    const QString redisUrl = redisPort == 0
+        ? redis.url()
+        : QStringLiteral("redis://127.0.0.1:%1/0").arg(redisPort);
+    for (int i = 0; i < nodes; ++i) {
+        QStringList args {QStringLiteral("--node-id"), QStringLiteral("node-%1").arg(i),
+            QStringLiteral("--redis"), redisUrl, QStringLiteral("--backplane"), mode};
+        args << extraArgs;
+        auto node = std::make_unique<TestNode>(args, env);
+        if (!node->start(&error))
+            return QStringLiteral("node %1: %2").arg(i).arg(error);
+        m_nodes.push_back(std::move(node));
+    }
+    for (int i = 0; i < nodes; ++i) {
+        for (int c = 0; c < clientsPerNode; ++c)
+            addSeat(i);
+    }
+    const bool up = QTest::qWaitFor(
+        [this] {
+            return std::all_of(m_seats.begin(), m_seats.end(),
+                [](const auto &s) { return s->client->isConnected(); });
+        },
+        kWaitMs);
+    return up ? QString() : QStringLiteral("clients did not connect");
+}
+
+QUrl TestFarm::base(int i) const
+{
+    QUrl url = m_nodes[std::size_t(i)]->url();
+    url.setPath(QString());
+    return url;
+}
+
+QJsonObject TestFarm::health(int i)
+{
+    const HttpReply reply
+        = httpRequest("GET", m_nodes[std::size_t(i)]->url(QStringLiteral("/health")), {}, {}, 2000);
+    return QJsonDocument::fromJson(reply.body).object();
+}
+
+bool TestFarm::redisConnected(int i)
+{
+    return health(i).value(u"redisConnected").toBool();
+}
+
+bool TestFarm::redisConnectedEverywhere()
+{
+    for (int i = 0; i < nodes(); ++i) {
+        if (!redisConnected(i))
+            return false;
+    }
+    return true;
+}
+
+HttpReply TestFarm::switchMode(int i, const QString &mode, const QByteArray &token)
+{
+    return httpRequest("PUT", m_nodes[std::size_t(i)]->url(QStringLiteral("/admin/backplane")),
+        QJsonDocument(QJsonObject {{QStringLiteral("mode"), mode}}).toJson(),
+        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+}
+
+qint64 TestFarm::metric(int i, const QByteArray &name, const QByteArray &label)
+{
+    const HttpReply reply
+        = httpRequest("GET", m_nodes[std::size_t(i)]->url(QStringLiteral("/metrics")));
+    for (const QByteArray &line : reply.body.split('\n')) {
+        if (!line.startsWith(QByteArray(name + '{'))
+            || (!label.isEmpty() && !line.contains(label)))
+            continue;
+        return line.mid(line.lastIndexOf(' ') + 1).toLongLong();
+    }
+    return 0;
+}
+
+QByteArray TestFarm::metricsSummary(int i)
+{
+    const HttpReply reply
+        = httpRequest("GET", m_nodes[std::size_t(i)]->url(QStringLiteral("/metrics")));
+    QByteArray out;
+    for (const QByteArray &line : reply.body.split('\n')) {
+        if (line.startsWith("farmchat_") && !line.contains("_bucket{"))
+            out += line + '\n';
+    }
+    return out;
+}
+
+void TestFarm::send(int s, const QString &label, const QString &room)
+{
+    FarmSeat *seat = m_seats[std::size_t(s)].get();
+    const QString text = stamped(label);
+    seat->client->send(text, room, [seat, text](const QString &id, const QString &error) {
+        if (error.isEmpty()) {
+            seat->sent << text;
+            seat->sentIds << id;
+        } else {
+            seat->failed << text;
+        }
+    });
+}
+
+QSet<QString> TestFarm::accepted(int node) const
+{
+    QSet<QString> out;
+    for (const auto &s : m_seats) {
+        if (node < 0 || s->node == node)
+            out.unite(QSet<QString>(s->sent.begin(), s->sent.end()));
+    }
+    return out;
+}
+
+int TestFarm::answered() const
+{
+    int count = 0;
+    for (const auto &s : m_seats)
+        count += int(s->sent.size() + s->failed.size());
+    return count;
+}
+
+int TestFarm::totalReceived() const
+{
+    int count = 0;
+    for (const auto &s : m_seats)
+        count += int(s->messages.size());
+    return count;
+}
+
+void TestFarm::settle(int quietMs, int maxMs)
+{
+    QElapsedTimer clock;
+    clock.start();
+    int lastCount = -1;
+    QElapsedTimer quiet;
+    quiet.start();
+    while (clock.elapsed() < maxMs) {
+        const int count = totalReceived();
+        if (count != lastCount) {
+            lastCount = count;
+            quiet.restart();
+        } else if (quiet.elapsed() >= quietMs) {
+            return;
+        }
+        QTest::qWait(50);
+    }
+}
+
+void TestFarm::addSeat(int node)
+{
+    auto seat = std::make_unique<FarmSeat>();
+    seat->node = node;
+    ChatClientOptions options;
+    options.hub.reconnect.baseDelayMs = 100;
+    options.hub.reconnect.maxDelayMs = clientReconnectMaxMs;
+    QList<QUrl> urls {base(node)};
+    if (failover) {
+        for (int k = 1; k < nodes(); ++k)
+            urls << base((node + k) % nodes());
+    }
+    seat->client = std::make_unique<ChatClient>(urls, options);
+    FarmSeat *raw = seat.get();
+    ChatClient *client = raw->client.get();
+    QObject::connect(client, &ChatClient::messageReceived, client,
+        [raw](const ChatMessage &m, bool) {
+            const qint64 now = testClock().nsecsElapsed();
+            raw->messages.append(m);
+            ++raw->textCount[m.text];
+            const qsizetype at = m.text.lastIndexOf(u'@');
+            bool ok = false;
+            const qint64 sentNs = at < 0 ? 0 : m.text.mid(at + 1).toLongLong(&ok);
+            if (ok)
+                raw->latencies.append({m.text, m.node, double(now - sentNs) / 1000.0});
+        });
+    QObject::connect(&client->connection(), &HubConnection::reconnecting, client,
+        [raw] { ++raw->disconnects; });
+    QObject::connect(&client->connection(), &HubConnection::disconnected, client,
+        [raw] { ++raw->disconnects; });
+    QObject::connect(client, &ChatClient::deliveryWarning, client, [raw] { ++raw->warnings; });
+    QObject::connect(client, &ChatClient::historyReset, client, [raw] { ++raw->resets; });
+    client->setName(QStringLiteral("seat%1").arg(m_seats.size()));
+    client->start();
+    m_seats.push_back(std::move(seat));
+}
+
+bool runUntil(const std::function<bool()> &done, int timeoutMs)
+{
+    QEventLoop loop;
+    QTimer check;
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    check.start(50);
+    loop.exec();
+    return done();
+}
+
+double percentile(QList<double> values, double q)
+{
+    if (values.isEmpty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    return values[std::min<qsizetype>(values.size() - 1, qsizetype(q * double(values.size())))];
+}
+
+} // namespace farmchat::test

@@ -1,0 +1,113 @@
+#pragma once
+
+#include "client/chatclient.h"
+#include "tests/support/testhttp.h"
+#include "tests/support/testnode.h"
+#include "tests/support/testredisserver.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QSet>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace farmchat::test {
+
+// One ChatClient of a TestFarm and everything it saw. Texts carry their send
+// time ("label @<ns>" on the test's one monotonic clock), so latency needs no
+// clock agreement between processes.
+struct FarmSeat
+{
+    int node = 0; // the node it was started on
+    std::unique_ptr<ChatClient> client;
+    QList<ChatMessage> messages; // in arrival order, History catch-up included
+    QHash<QString, int> textCount;
+    struct Sample
+    {
+        QString text;
+        QString node; // where the sender was
+        double us = 0; // receive - send
+    };
+    QList<Sample> latencies;
+    int disconnects = 0; // reconnecting + disconnected
+    int resets = 0; // historyReset received
+    QStringList sent; // texts the node accepted
+    QStringList sentIds; // the ids it gave them
+    QStringList failed; // texts whose Send got an error
+    int warnings = 0; // deliveryWarning
+
+    bool hasAll(const QSet<QString> &texts) const;
+    QStringList textsIn(const QString &room = ChatClient::kLobby) const;
+};
+
+// A real farm for integration and fault tests: one private redis-server,
+// N farmchat-node processes (FARMCHAT_NODE_BIN), and ChatClients on each,
+// with the helpers to drive and check it: send stamped texts, read /health
+// and /metrics, switch modes, wait until things settle. Everything stops in
+// the destructor (clients first), also when a test fails.
+class TestFarm
+{
+public:
+    static constexpr int kWaitMs = 20000;
+    static inline const QByteArray kAdminToken = "farm-admin-token-for-tests";
+
+    TestFarm();
+    ~TestFarm();
+    TestFarm(const TestFarm &) = delete;
+    TestFarm &operator=(const TestFarm &) = delete;
+
+    // Set before start():
+    QByteArray redisConfig; // extra redis-server config, e.g. appendonly
+    quint16 redisPort = 0; // nodes reach Redis here (a TcpProxy); 0: Redis itself
+    bool failover = false; // seats get every node's URL, their own first
+    int clientReconnectMaxMs = 500;
+
+    // Starts Redis (unless running), the nodes and clientsPerNode clients on
+    // each; empty on success, else what failed.
+    QString start(const QString &mode, int nodes = 3, int clientsPerNode = 2,
+        const QByteArray &password = {}, const QStringList &extraArgs = {});
+
+    FarmSeat &seat(int i) { return *m_seats[std::size_t(i)]; }
+    int seats() const { return int(m_seats.size()); }
+    TestNode &node(int i) { return *m_nodes[std::size_t(i)]; }
+    int nodes() const { return int(m_nodes.size()); }
+    QUrl base(int i) const; // http://127.0.0.1:PORT
+
+    QJsonObject health(int i);
+    bool redisConnected(int i);
+    bool redisConnectedEverywhere();
+    HttpReply switchMode(int i, const QString &mode, const QByteArray &token = kAdminToken);
+    // A sample from /metrics; `label` like reason="gap"; 0 when absent.
+    qint64 metric(int i, const QByteArray &name, const QByteArray &label = {});
+    // Every farmchat_ line of node i's /metrics but the histogram buckets.
+    QByteArray metricsSummary(int i);
+
+    // Send from seat s; the text is stamped with the send time.
+    void send(int s, const QString &label, const QString &room = ChatClient::kLobby);
+    // Texts the nodes accepted, from the seats of `node` (-1: all).
+    QSet<QString> accepted(int node = -1) const;
+    int answered() const; // Send calls answered, with success or an error
+    int totalReceived() const;
+    // Waits until no seat has received anything for quietMs.
+    void settle(int quietMs = 1000, int maxMs = kWaitMs);
+
+    TestRedisServer redis;
+
+private:
+    void addSeat(int node);
+
+    std::vector<std::unique_ptr<TestNode>> m_nodes;
+    std::vector<std::unique_ptr<FarmSeat>> m_seats;
+};
+
+// Runs the event loop (blocking in poll, so socket events are handled the
+// moment they come) until `done` or the timeout; returns done().
+bool runUntil(const std::function<bool()> &done, int timeoutMs);
+// Nearest-rank percentile, q in 0..1; 0 for no values.
+double percentile(QList<double> values, double q);
+
+} // namespace farmchat::test
