@@ -321,10 +321,13 @@
 
   // Fetches what this page missed in a room: everything after the last id it
   // holds, or the whole kept history when the node says it started anew.
-  async function catchUp(name, fromStart = false) {
-    const r = roomState(name);
-    const last = fromStart ? undefined : r.order.filter((e) => !e.provisional).pop();
-    let after = last ? last.message.id : null;
+  function lastHeldId(name) {
+    const last = roomState(name).order.filter((e) => !e.provisional).pop();
+    return last ? last.message.id : null;
+  }
+
+  // `after`: the cursor to page from; by default the last id held now.
+  async function catchUp(name, fromStart = false, after = fromStart ? null : lastHeldId(name)) {
     for (let page = 0; page < HISTORY_MAX_PAGES; page += 1) {
       const batch = await hub.invoke('History', name, after, HISTORY_PAGE);
       if (!Array.isArray(batch) || batch.length === 0) return;
@@ -356,10 +359,14 @@
       }
       ui.backplane.textContent = h.backplane ? `backplane: ${h.backplane}` : '';
     }).catch(() => { ui.nodeId.textContent = '?'; });
+    // Where each room stood when the connection was lost, taken now: live
+    // messages that arrive before the catch-up runs must not move the cursor
+    // past what was missed.
+    const cursors = [...rooms.keys()].map((name) => [name, lastHeldId(name)]);
     const setup = myName ? [hub.invoke('SetName', myName)] : [];
     for (const name of rooms.keys()) if (name !== LOBBY) setup.push(hub.invoke('JoinRoom', name));
     Promise.all(setup)
-      .then(() => Promise.all([...rooms.keys()].map(catchUp)))
+      .then(() => Promise.all(cursors.map(([name, after]) => catchUp(name, false, after))))
       .catch((e) => notify(`Could not restore the session: ${e.message}`));
   }
 
