@@ -33,7 +33,7 @@ QString BackplaneSwitch::start(BackplaneMode mode)
         return error.isEmpty() ? QStringLiteral("cannot build backplane '%1'").arg(modeName(mode))
                                : error;
     if (m_current)
-        retire(std::move(m_current));
+        putAside(std::move(m_current));
     attach(std::move(backplane));
     return {};
 }
@@ -59,7 +59,7 @@ QString BackplaneSwitch::switchTo(BackplaneMode mode)
     qCInfo(lcSwitch) << "backplane switched to" << modeName(mode) << "carrying" << pending.size()
                      << "pending messages";
     if (previous)
-        retire(std::move(previous));
+        putAside(std::move(previous));
     Q_EMIT statusChanged();
     return {};
 }
@@ -75,7 +75,7 @@ void BackplaneSwitch::attach(std::unique_ptr<Backplane> backplane)
         m_current->watchRoom(room);
 }
 
-void BackplaneSwitch::retire(std::unique_ptr<Backplane> backplane)
+void BackplaneSwitch::putAside(std::unique_ptr<Backplane> backplane)
 {
     Backplane *raw = backplane.get();
     raw->disconnect(this);

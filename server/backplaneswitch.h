@@ -57,7 +57,7 @@ public:
 
 private:
     void attach(std::unique_ptr<Backplane> backplane);
-    void retire(std::unique_ptr<Backplane> backplane);
+    void putAside(std::unique_ptr<Backplane> backplane); // retires it and keeps it until drained
     // Destroys a retired backplane from the event loop: it may be inside one
     // of its own signals when it says it is done.
     void disposeLater(Backplane *backplane);
