@@ -6,6 +6,7 @@
 #   scripts/check-clang.sh                   configure (once) and build
 #   FARMCHAT_CLANG_BUILD_DIR=/tmp/c scripts/check-clang.sh
 #   CMAKE_BUILD_PARALLEL_LEVEL=1 scripts/check-clang.sh   fewer parallel jobs
+#   FARMCHAT_CLANG_TARGETS="farmchat farmchat-node" scripts/check-clang.sh   only these targets
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${FARMCHAT_CLANG_BUILD_DIR:-$here/build-clang}
@@ -33,7 +34,9 @@ if [ ! -f "$build_dir/build.ninja" ] || [ "$#" -gt 0 ]; then
     "$@"
 fi
 # -k 0: keep going, so one run reports every warning in the tree.
-if ! cmake --build "$build_dir" -- -k 0; then
+targets=()
+for target in ${FARMCHAT_CLANG_TARGETS:-}; do targets+=(--target "$target"); done
+if ! cmake --build "$build_dir" "${targets[@]}" -- -k 0; then
   echo "check-clang.sh: the clang build failed (warnings are errors); see the messages above" >&2
   exit 1
 fi
