@@ -102,10 +102,8 @@ class tst_NodeFaults : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(!TestNode::binaryPath().isEmpty(),
-            "FARMCHAT_NODE_BIN is not set: run this test through ctest");
-        QVERIFY2(!TestRedisServer::binaryPath().isEmpty(),
-            "redis-server not found: sudo apt-get install redis-server");
+        const QString missing = TestFarm::missingPrerequisite();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing));
     }
 
     void nodeKilledClientsFailOver()
@@ -147,15 +145,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(issued >= kTotal, kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), kTotal, kWaitMs);
         const QSet<QString> all = farm.accepted();
-        runUntil(
-            [&] {
-                for (int s = 0; s < farm.seats(); ++s) {
-                    if (!farm.seat(s).hasAll(all))
-                        return false;
-                }
-                return true;
-            },
-            kWaitMs);
+        farm.waitUntilEveryoneHas(all);
         farm.settle(1000);
         const Tally t = tally(farm, all, false);
         int failed = 0;
@@ -221,15 +211,7 @@ private Q_SLOTS:
         pump.stop();
         QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), issued, kWaitMs);
         const QSet<QString> all = farm.accepted();
-        runUntil(
-            [&] {
-                for (int s = 0; s < farm.seats(); ++s) {
-                    if (!farm.seat(s).hasAll(all))
-                        return false;
-                }
-                return true;
-            },
-            kWaitMs);
+        farm.waitUntilEveryoneHas(all);
         const Tally t = tally(farm, all, true);
         QList<double> latencies;
         for (int s = 0; s < farm.seats(); ++s) {

@@ -92,10 +92,8 @@ class tst_RedisFaults : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(!TestNode::binaryPath().isEmpty(),
-            "FARMCHAT_NODE_BIN is not set: run this test through ctest");
-        QVERIFY2(!TestRedisServer::binaryPath().isEmpty(),
-            "redis-server not found: sudo apt-get install redis-server");
+        const QString missing = TestFarm::missingPrerequisite();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing));
     }
 
     void redisKilledDuringTraffic_data()
@@ -134,15 +132,7 @@ private Q_SLOTS:
         const int refused = kTotal - int(all.size());
 
         if (mode == u"streams") {
-            runUntil(
-                [&] {
-                    for (int s = 0; s < farm.seats(); ++s) {
-                        if (!farm.seat(s).hasAll(all))
-                            return false;
-                    }
-                    return true;
-                },
-                30000);
+            farm.waitUntilEveryoneHas(all, 30000);
             farm.settle(1000);
         } else {
             farm.settle(1500);
@@ -355,15 +345,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), 3000 + markers, kWaitMs);
         const QSet<QString> all = farm.accepted();
         if (mode == u"streams")
-            runUntil(
-                [&] {
-                    for (int s = 0; s < farm.seats(); ++s) {
-                        if (!farm.seat(s).hasAll(all))
-                            return false;
-                    }
-                    return true;
-                },
-                kWaitMs);
+            farm.waitUntilEveryoneHas(all);
         farm.settle(1000);
         const Tally t = tally(farm, all, mode == u"streams");
         qint64 gaps = 0, unconfirmed = 0, duplicatesDropped = 0;
@@ -435,15 +417,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), 600, kWaitMs);
         const QSet<QString> all = farm.accepted();
         if (mode == u"streams")
-            runUntil(
-                [&] {
-                    for (int s = 0; s < farm.seats(); ++s) {
-                        if (!farm.seat(s).hasAll(all))
-                            return false;
-                    }
-                    return true;
-                },
-                kWaitMs);
+            farm.waitUntilEveryoneHas(all);
         farm.settle(1000);
         const Tally t = tally(farm, all, mode == u"streams");
         qint64 gaps = 0;
@@ -512,15 +486,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(pump.done(), 60000);
         QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), total, kWaitMs);
         const QSet<QString> all = farm.accepted();
-        runUntil(
-            [&] {
-                for (int s = 0; s < farm.seats(); ++s) {
-                    if (!farm.seat(s).hasAll(all))
-                        return false;
-                }
-                return true;
-            },
-            kWaitMs);
+        farm.waitUntilEveryoneHas(all);
         farm.settle(1000);
         const Tally t = tally(farm, all, false);
         int refused = 0;

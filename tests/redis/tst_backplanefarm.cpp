@@ -41,10 +41,8 @@ class tst_BackplaneFarm : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(!TestNode::binaryPath().isEmpty(),
-            "FARMCHAT_NODE_BIN is not set: run this test through ctest");
-        QVERIFY2(!TestRedisServer::binaryPath().isEmpty(),
-            "redis-server not found: sudo apt-get install redis-server");
+        const QString missing = TestFarm::missingPrerequisite();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing));
     }
 
     void modesDeliverWhatTheyPromise_data()

@@ -45,6 +45,15 @@ QStringList FarmSeat::textsIn(const QString &room) const
     return out;
 }
 
+QString TestFarm::missingPrerequisite()
+{
+    if (TestNode::binaryPath().isEmpty())
+        return QStringLiteral("FARMCHAT_NODE_BIN is not set: run this test through ctest");
+    if (TestRedisServer::binaryPath().isEmpty())
+        return QStringLiteral("redis-server not found: sudo apt-get install redis-server");
+    return {};
+}
+
 TestFarm::TestFarm() = default;
 
 TestFarm::~TestFarm()
@@ -186,6 +195,19 @@ int TestFarm::totalReceived() const
     for (const auto &s : m_seats)
         count += int(s->messages.size());
     return count;
+}
+
+bool TestFarm::waitUntilEveryoneHas(const QSet<QString> &texts, int timeoutMs)
+{
+    return runUntil(
+        [&] {
+            for (const auto &seat : m_seats) {
+                if (!seat->hasAll(texts))
+                    return false;
+            }
+            return true;
+        },
+        timeoutMs);
 }
 
 void TestFarm::settle(int quietMs, int maxMs)

@@ -55,6 +55,10 @@ public:
     static constexpr int kWaitMs = 20000;
     static inline const QByteArray kAdminToken = "farm-admin-token-for-tests";
 
+    // Empty when the binaries a farm needs are there, else what is missing
+    // and how to get it (tests fail with it in initTestCase).
+    static QString missingPrerequisite();
+
     TestFarm();
     ~TestFarm();
     TestFarm(const TestFarm &) = delete;
@@ -92,6 +96,9 @@ public:
     QSet<QString> accepted(int node = -1) const;
     int answered() const; // Send calls answered, with success or an error
     int totalReceived() const;
+    // Waits (bounded) until every seat holds every text of `texts`; returns
+    // whether they do. Callers count what is still missing themselves.
+    bool waitUntilEveryoneHas(const QSet<QString> &texts, int timeoutMs = kWaitMs);
     // Waits until no seat has received anything for quietMs.
     void settle(int quietMs = 1000, int maxMs = kWaitMs);
 
