@@ -78,7 +78,7 @@ std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
         = QStringLiteral("farmchat:%1:%2").arg(m_settings.nodeId, name).replace(u' ', u'_');
     options.probeChannel = (m_settings.channelPrefix + QStringLiteral(":probe")).toUtf8();
     // Back on the backplane within a second of Redis answering again (the
-    // promise in docs/GUARANTEES.md): a cap of 500 ms (600 with jitter)
+    // promise in docs/GUARANTEES.md): a cap of 500 ms (jitter never exceeds it)
     // costs Redis two connection attempts a second per link while it is down.
     options.backoffMaxMs = kBackoffMaxMs;
     auto link = std::make_unique<RedisConnection>(options);

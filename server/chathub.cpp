@@ -28,10 +28,15 @@ QString countError(const char *method, int expected, const char *names, qsizetyp
         .arg(got);
 }
 
-QString typeError(const char *method, const char *argument, const char *type)
+QString typeError(const char *method, const char *argument, const QString &type)
 {
     return QStringLiteral("%1: '%2' must be %3")
-        .arg(QLatin1String(method), QLatin1String(argument), QLatin1String(type));
+        .arg(QLatin1String(method), QLatin1String(argument), type);
+}
+
+QString typeError(const char *method, const char *argument, const char *type)
+{
+    return typeError(method, argument, QLatin1String(type));
 }
 
 } // namespace
@@ -228,7 +233,9 @@ void ChatHub::callHistory(HubSession *, Member &, const QJsonArray &args, ReplyF
     if (!args[2].isDouble() || limit != std::floor(limit) || limit < 1
         || limit > limits::kMaxHistoryLimit)
         return reply(
-            fail("bad_arguments", typeError("History", "limit", "a whole number from 1 to 1000")));
+            fail("bad_arguments",
+                typeError("History", "limit",
+                    QStringLiteral("a whole number from 1 to %1").arg(limits::kMaxHistoryLimit))));
     const QString room = args[0].toString();
     if (const QString why = checkRoomName(room); !why.isEmpty())
         return reply(fail("bad_arguments", QStringLiteral("History: ") + why));

@@ -2,6 +2,7 @@
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void adminApi();
     void adminApiDisabledWithoutToken();
     void keepAliveServesSeveralRequests();
+    void incompleteRequestTimesOut();
     void constantTimeEquals();
 
 private:
@@ -331,6 +333,30 @@ void tst_NodeHttpApi::keepAliveServesSeveralRequests()
     QCOMPARE(answer.count("HTTP/1.1 200 OK"), 2);
     QVERIFY(answer.contains("\"status\":\"ok\""));
     QVERIFY(answer.contains("farmchat_connections"));
+}
+
+void tst_NodeHttpApi::incompleteRequestTimesOut()
+{
+    m_node.reset();
+    NodeConfig config = testNodeConfig();
+    config.handshakeTimeoutMs = 300;
+    QString error;
+    m_node = startTestNode(config, &error);
+    QVERIFY2(m_node, qPrintable(error));
+
+    // Headers that never end: the client hears why it is cut off.
+    const QByteArray answer
+        = exchange(m_node->port(), "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n", 5000);
+    QVERIFY2(answer.startsWith("HTTP/1.1 408"), answer.constData());
+    QVERIFY2(answer.contains("request not complete within 300 ms"), answer.constData());
+    QCOMPARE(m_node->metrics().httpErrors.value(408), 1);
+
+    // A connection that never sends anything is closed quietly.
+    QElapsedTimer clock;
+    clock.start();
+    QCOMPARE(exchange(m_node->port(), QByteArray(), 5000), QByteArray());
+    QVERIFY2(clock.elapsed() < 4000, "an idle connection was not closed");
+    QCOMPARE(m_node->metrics().httpErrors.value(408), 1);
 }
 
 void tst_NodeHttpApi::constantTimeEquals()
