@@ -1,4 +1,5 @@
-#include "platform/processguard.h"
+#include "tests/support/processinfo.h"
+#include "tests/support/testlauncher.h"
 
 #include <QDir>
 #include <QFile>
@@ -13,129 +14,17 @@
 #include <csignal>
 
 using namespace farmchat;
+using namespace farmchat::test;
 
 namespace {
 
-bool isAlive(qint64 pid)
+// The launcher runs with no Redis password of the caller's: it makes its own.
+QProcessEnvironment launcherEnvironment()
 {
-    if (pid <= 0 || ::kill(pid_t(pid), 0) != 0)
-        return false;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return true;
-    const QByteArray text = stat.readAll();
-    const qsizetype close = text.lastIndexOf(')');
-    return close < 0 || text.mid(close + 2, 1) != "Z"; // a zombie is dead, only not reaped yet
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
+    return environment;
 }
-
-// A variable from a running process's environment (same user).
-QByteArray environmentOf(qint64 pid, const QByteArray &name)
-{
-    QFile file(QStringLiteral("/proc/%1/environ").arg(pid));
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    for (const QByteArray &entry : file.readAll().split('\0')) {
-        if (entry.startsWith(QByteArray(name + "=")))
-            return entry.mid(name.size() + 1);
-    }
-    return {};
-}
-
-// One farmchat-launcher run with its own TMPDIR (so "nothing left behind"
-// can be checked), output captured. Killed on destruction, and with it its
-// children: the test never leaves a farm running, even when it fails.
-class LauncherRun
-{
-public:
-    explicit LauncherRun(const QStringList &arguments) : m_arguments(arguments)
-    {
-        m_environment = QProcessEnvironment::systemEnvironment();
-        m_environment.insert(QStringLiteral("TMPDIR"), m_tmp.path());
-        m_environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
-    }
-    ~LauncherRun()
-    {
-        if (m_process.state() != QProcess::NotRunning) {
-            m_process.kill();
-            m_process.waitForFinished(5000);
-        }
-    }
-    QProcessEnvironment &environment() { return m_environment; }
-
-    bool start()
-    {
-        m_process.setProcessEnvironment(m_environment);
-        m_guard.prepare(m_process);
-        m_process.start(qEnvironmentVariable("FARMCHAT_LAUNCHER_BIN"), m_arguments);
-        return m_process.waitForStarted(5000);
-    }
-    // Reads (bounded) until an event named `name` arrives; returns it, or {} on timeout.
-    QJsonObject waitForEvent(const QString &name, int timeoutMs = 20000)
-    {
-        QElapsedTimer clock;
-        clock.start();
-        for (;;) {
-            readEvents();
-            for (const QJsonObject &event : std::as_const(m_events)) {
-                if (event.value(u"event").toString() == name)
-                    return event;
-            }
-            if (clock.elapsed() > timeoutMs || m_process.state() == QProcess::NotRunning)
-                return {};
-            m_process.waitForReadyRead(100);
-        }
-    }
-    bool waitForExit(int timeoutMs = 15000)
-    {
-        const bool done
-            = m_process.state() == QProcess::NotRunning || m_process.waitForFinished(timeoutMs);
-        readEvents();
-        return done;
-    }
-    int exitCode() const
-    {
-        return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
-    }
-    qint64 pid() const { return m_process.processId(); }
-    QByteArray out() const { return m_out; }
-    QByteArray err() const { return m_err; }
-    const QList<QJsonObject> &events() const { return m_events; }
-    bool allStdoutIsJson() const { return m_nonJsonLines == 0; }
-    // What the run left in its TMPDIR.
-    QStringList leftovers() const
-    {
-        return QDir(m_tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot);
-    }
-
-private:
-    void readEvents()
-    {
-        m_err += m_process.readAllStandardError();
-        m_pending += m_process.readAllStandardOutput();
-        qsizetype newline;
-        while ((newline = m_pending.indexOf('\n')) >= 0) {
-            const QByteArray line = m_pending.left(newline);
-            m_pending.remove(0, newline + 1);
-            m_out += line + '\n';
-            const QJsonDocument document = QJsonDocument::fromJson(line);
-            if (document.isObject())
-                m_events << document.object();
-            else
-                ++m_nonJsonLines;
-        }
-    }
-
-    QTemporaryDir m_tmp;
-    QStringList m_arguments;
-    QProcessEnvironment m_environment;
-    ProcessGuard m_guard;
-    QProcess m_process;
-    QByteArray m_pending;
-    QByteArray m_out;
-    QByteArray m_err;
-    QList<QJsonObject> m_events;
-    int m_nonJsonLines = 0;
-};
 
 QList<qint64> farmPids(const QJsonObject &ready)
 {
@@ -185,20 +74,20 @@ void tst_LauncherCli::signalStopsEverything_data()
 void tst_LauncherCli::signalStopsEverything()
 {
     QFETCH(int, signal);
-    LauncherRun run({"--nodes", "2", "--base-port", "auto", "--json"});
+    TestLauncher run({"--nodes", "2", "--base-port", "auto", "--json"}, launcherEnvironment());
     QVERIFY(run.start());
     const QJsonObject ready = run.waitForEvent(QStringLiteral("ready"));
     QVERIFY2(!ready.isEmpty(), run.err().constData());
     const QList<qint64> pids = farmPids(ready);
     QCOMPARE(pids.size(), 3);
     for (const qint64 pid : pids)
-        QVERIFY(isAlive(pid));
+        QVERIFY(processinfo::isRunning(pid));
     QCOMPARE(ready.value(u"backplane").toString(), QStringLiteral("pubsub"));
     QVERIFY(ready.value(u"startupMs").toInteger() > 0);
     // Redis's dir and the log dir, both under the run's TMPDIR.
     QCOMPARE(run.leftovers().size(), 2);
-    const QByteArray password = environmentOf(pids[0], "FARMCHAT_REDIS_PASSWORD");
-    const QByteArray token = environmentOf(pids[0], "FARMCHAT_ADMIN_TOKEN");
+    const QByteArray password = processinfo::environmentValue(pids[0], "FARMCHAT_REDIS_PASSWORD");
+    const QByteArray token = processinfo::environmentValue(pids[0], "FARMCHAT_ADMIN_TOKEN");
     QVERIFY(password.size() >= 32 && token.size() >= 32);
 
     QCOMPARE(::kill(pid_t(run.pid()), signal), 0);
@@ -206,7 +95,7 @@ void tst_LauncherCli::signalStopsEverything()
     QCOMPARE(run.exitCode(), 0);
     QVERIFY(!run.waitForEvent(QStringLiteral("stopped"), 0).isEmpty());
     for (const qint64 pid : pids)
-        QVERIFY2(!isAlive(pid), qPrintable(QString::number(pid)));
+        QVERIFY2(!processinfo::isRunning(pid), qPrintable(QString::number(pid)));
     QVERIFY2(run.leftovers().isEmpty(), qPrintable(run.leftovers().join(u' ')));
     QVERIFY(run.allStdoutIsJson());
     // Secrets never reach the output.
@@ -216,7 +105,7 @@ void tst_LauncherCli::signalStopsEverything()
 
 void tst_LauncherCli::sigkilledLauncherLeavesNoOrphans()
 {
-    LauncherRun run({"--nodes", "3", "--base-port", "auto", "--json"});
+    TestLauncher run({"--nodes", "3", "--base-port", "auto", "--json"}, launcherEnvironment());
     QVERIFY(run.start());
     const QJsonObject ready = run.waitForEvent(QStringLiteral("ready"));
     QVERIFY2(!ready.isEmpty(), run.err().constData());
@@ -225,7 +114,7 @@ void tst_LauncherCli::sigkilledLauncherLeavesNoOrphans()
     QCOMPARE(::kill(pid_t(run.pid()), SIGKILL), 0);
     QElapsedTimer clock;
     clock.start();
-    QTRY_VERIFY_WITH_TIMEOUT(std::none_of(pids.cbegin(), pids.cend(), isAlive), 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(std::none_of(pids.cbegin(), pids.cend(), processinfo::isRunning), 2000);
     qInfo("all %lld children gone %lld ms after the launcher was SIGKILLed", qint64(pids.size()),
         clock.elapsed());
 }
@@ -239,7 +128,7 @@ void tst_LauncherCli::takenPortFailsAndStartsNothing()
     const QString freePort = QString::number(probe.serverPort());
     probe.close();
     const QString taken = QString::number(squatter.serverPort());
-    LauncherRun run({"--ports", freePort + u',' + taken});
+    TestLauncher run({"--ports", freePort + u',' + taken}, launcherEnvironment());
     QVERIFY(run.start());
     QVERIFY(run.waitForExit());
     QVERIFY(run.exitCode() != 0);
@@ -264,7 +153,7 @@ void tst_LauncherCli::missingRedisServerIsOneLine()
 {
     QFETCH(bool, viaEnvironment);
     QTemporaryDir emptyPath;
-    LauncherRun run({"--base-port", "auto"});
+    TestLauncher run({"--base-port", "auto"}, launcherEnvironment());
     if (viaEnvironment) {
         run.environment().insert(
             QStringLiteral("FARMCHAT_REDIS_SERVER"), QStringLiteral("/nonexistent"));
@@ -301,7 +190,7 @@ void tst_LauncherCli::badFlags()
 {
     QFETCH(QStringList, arguments);
     QFETCH(QString, mentions);
-    LauncherRun run(arguments);
+    TestLauncher run(arguments, launcherEnvironment());
     QVERIFY(run.start());
     QVERIFY(run.waitForExit());
     QCOMPARE(run.exitCode(), 2);
@@ -324,7 +213,7 @@ void tst_LauncherCli::demo()
 {
     QFETCH(QStringList, arguments);
     QFETCH(int, modes);
-    LauncherRun run(arguments + QStringList {"--base-port", "auto"});
+    TestLauncher run(arguments + QStringList {"--base-port", "auto"}, launcherEnvironment());
     QVERIFY(run.start());
     QVERIFY(run.waitForExit(60000));
     QVERIFY2(run.exitCode() == 0, run.out().constData());
@@ -342,8 +231,9 @@ void tst_LauncherCli::demo()
 
 void tst_LauncherCli::demoJsonMatrix()
 {
-    LauncherRun run(
-        {"--demo", "--json", "--nodes", "2", "--base-port", "auto", "--demo-modes", "off,pubsub"});
+    TestLauncher run(
+        {"--demo", "--json", "--nodes", "2", "--base-port", "auto", "--demo-modes", "off,pubsub"},
+        launcherEnvironment());
     QVERIFY(run.start());
     QVERIFY(run.waitForExit(60000));
     QCOMPARE(run.exitCode(), 0);

@@ -61,6 +61,18 @@ qint64 residentKb(qint64 pid)
     return match.hasMatch() ? match.captured(1).toLongLong() : -1;
 }
 
+bool isRunning(qint64 pid)
+{
+    if (pid <= 0)
+        return false;
+    const QByteArray stat = readProcFile(pid, "stat");
+    if (stat.isEmpty())
+        return false;
+    // "pid (comm) S ...": a zombie has exited already, it is only not reaped yet.
+    const qsizetype close = stat.lastIndexOf(')');
+    return close < 0 || stat.mid(close + 2, 1) != "Z";
+}
+
 qint64 peakResidentKb(qint64 pid)
 {
     static const QRegularExpression hwm(QStringLiteral("VmHWM:\\s+(\\d+) kB"));

@@ -21,6 +21,7 @@ struct ListeningSocket
 };
 
 bool isSupported();
+bool isRunning(qint64 pid); // exists and is not a zombie
 qint64 residentKb(qint64 pid); // VmRSS
 qint64 peakResidentKb(qint64 pid); // VmHWM: the most it ever held
 double cpuSeconds(qint64 pid); // user + system time so far

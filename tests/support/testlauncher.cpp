@@ -2,6 +2,7 @@
 
 #include "platform/processguard.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 
@@ -94,7 +95,14 @@ void TestLauncher::readOutput()
         const QJsonDocument document = QJsonDocument::fromJson(line);
         if (document.isObject())
             m_events << document.object();
+        else
+            ++m_nonJsonLines;
     }
+}
+
+QStringList TestLauncher::leftovers() const
+{
+    return QDir(m_tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot);
 }
 
 } // namespace farmchat::test

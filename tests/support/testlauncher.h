@@ -27,6 +27,8 @@ public:
     TestLauncher(const TestLauncher &) = delete;
     TestLauncher &operator=(const TestLauncher &) = delete;
 
+    // The child's environment, to adjust before start().
+    QProcessEnvironment &environment() { return m_environment; }
     bool start(QString *error = nullptr);
     // Reads (bounded) until an event named `name` arrives; {} on timeout or exit.
     QJsonObject waitForEvent(const QString &name, int timeoutMs = 20000);
@@ -39,6 +41,9 @@ public:
     QByteArray out() const { return m_out; }
     QByteArray err() const { return m_err; }
     const QList<QJsonObject> &events() const { return m_events; }
+    bool allStdoutIsJson() const { return m_nonJsonLines == 0; }
+    // What the run left in its TMPDIR.
+    QStringList leftovers() const;
 
 private:
     void readOutput();
@@ -52,6 +57,7 @@ private:
     QByteArray m_out;
     QByteArray m_err;
     QList<QJsonObject> m_events;
+    int m_nonJsonLines = 0;
 };
 
 } // namespace farmchat::test
