@@ -19,6 +19,11 @@ Q_LOGGING_CATEGORY(lcSession, "farmchat.node.session", QtInfoMsg)
 
 namespace {
 
+// Refused invocations in one second, as a multiple of the rate, that close a
+// connection: a client sending at five times its rate is refused, one sending
+// at more than ten times it is cut off.
+constexpr int kFloodRefusalFactor = 10;
+
 // Time a closing connection gets to flush its last frames before it is cut.
 constexpr int kCloseGraceMs = 2000;
 
@@ -304,12 +309,18 @@ void HubSession::handleRecord(const QByteArray &record)
 
 bool HubSession::admitInvocation(const HubMessage &message)
 {
-    if (m_bucket.take(m_scheduler.now())) {
-        m_rejectedInRow = 0;
+    const qint64 now = m_scheduler.now();
+    if (m_bucket.take(now))
         return true;
-    }
     ++m_metrics.invocationsRejected[QStringLiteral("rate_limited")];
-    if (++m_rejectedInRow > m_settings.rateLimit) {
+    // A flood is told by how much is refused per second, not by refusals in
+    // a row: a node slowed down (a loaded machine, a debug build) admits one
+    // invocation every 1/rate s between refusals and would never see a row.
+    if (now - m_refusalWindowStartMs >= 1000) {
+        m_refusalWindowStartMs = now;
+        m_refusalsInWindow = 0;
+    }
+    if (++m_refusalsInWindow > kFloodRefusalFactor * m_settings.rateLimit) {
         closeWithError(
             QStringLiteral("rate limit exceeded repeatedly: at most %1 invocations per second")
                 .arg(m_settings.rateLimit),

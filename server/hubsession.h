@@ -112,7 +112,8 @@ private:
     qint64 m_lastReceiveMs; // for the client timeout
     qsizetype m_tickSlot = -1; // index in SessionScheduler's list
     bool m_flushScheduled = false;
-    int m_rejectedInRow = 0;
+    qint64 m_refusalWindowStartMs = 0; // the current second of rate-limit refusals
+    int m_refusalsInWindow = 0;
     const char *m_closeReason = nullptr; // set when this side decided to close
     QString m_closeReasonText; // WebSocket close reason when no Close message carries it
     bool m_counted = false;
