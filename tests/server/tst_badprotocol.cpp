@@ -274,7 +274,7 @@ void tst_BadProtocol::wrongArguments_data()
     QTest::addRow("JoinRoom null") << "JoinRoom" << QJsonArray {QJsonValue()} << "a string";
     QTest::addRow("LeaveRoom object") << "LeaveRoom" << QJsonArray {QJsonObject {}} << "a string";
     QTest::addRow("SetName 20 KB name") << "SetName" << QJsonArray {big} << "longer than 64";
-    QTest::addRow("SetName array") << "SetName" << QJsonArray {QJsonArray {"a"}} << "a string";
+    QTest::addRow("SetName array") << "SetName" << QJsonArray {QJsonValue(QJsonArray {"a"})} << "a string";
     QTest::addRow("History 20 KB room")
         << "History" << QJsonArray {big, QJsonValue(), 10} << "longer than 64";
     QTest::addRow("History 20 KB afterId")

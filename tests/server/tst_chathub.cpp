@@ -222,7 +222,7 @@ void tst_ChatHub::badArguments_data()
     QTest::addRow("JoinRoom control char") << "JoinRoom" << QJsonArray {"a\u0007b"} << "control";
     QTest::addRow("JoinRoom padded") << "JoinRoom" << QJsonArray {" a"} << "spaces";
     QTest::addRow("JoinRoom array")
-        << "JoinRoom" << QJsonArray {QJsonArray {}} << "must be a string";
+        << "JoinRoom" << QJsonArray {QJsonValue(QJsonArray {})} << "must be a string";
     QTest::addRow("LeaveRoom none") << "LeaveRoom" << QJsonArray {} << "expects 1";
     QTest::addRow("SetName long") << "SetName" << QJsonArray {QString(65, u'n')}
                                   << "longer than 64";
