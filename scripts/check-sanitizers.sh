@@ -8,6 +8,9 @@
 #   scripts/check-sanitizers.sh -L security      only the security battery
 #   CXX=clang++ FARMCHAT_ASAN_BUILD_DIR=/tmp/a scripts/check-sanitizers.sh
 #   CMAKE_BUILD_PARALLEL_LEVEL=1 scripts/check-sanitizers.sh   fewer parallel jobs
+#   FARMCHAT_ASAN_CMAKE_ARGS="-DFARMCHAT_FUZZ=ON" scripts/check-sanitizers.sh
+#                          extra configure options (first configure only)
+# shellcheck disable=SC2086 # FARMCHAT_ASAN_CMAKE_ARGS splits into options on purpose
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${FARMCHAT_ASAN_BUILD_DIR:-$here/build-asan}
@@ -17,7 +20,8 @@ if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S "$here" -B "$build_dir" -G Ninja \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DFARMCHAT_SANITIZE=ON \
-    -DFARMCHAT_BUILD_BENCH=OFF
+    -DFARMCHAT_BUILD_BENCH=OFF \
+    ${FARMCHAT_ASAN_CMAKE_ARGS:-}
 fi
 if ! cmake --build "$build_dir" -- -k 0; then
   echo "check-sanitizers.sh: the sanitizer build failed; see the messages above" >&2
