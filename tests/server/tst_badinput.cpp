@@ -87,22 +87,12 @@ void tst_BadInput::verifyHealthy()
 
 qint64 tst_BadInput::metric(const QByteArray &prefix)
 {
-    const HttpReply reply = httpRequest("GET", m_node->url(QStringLiteral("/metrics")));
-    for (const QByteArray &line : reply.body.split('\n')) {
-        if (line.startsWith(prefix))
-            return line.mid(line.lastIndexOf(' ') + 1).toLongLong();
-    }
-    return 0;
+    return metricSample(m_node->url(QStringLiteral("/metrics")), prefix);
 }
 
 QList<QByteArray> tst_BadInput::lobbyHistoryTexts()
 {
-    const HttpReply reply
-        = httpRequest("GET", m_node->url(QStringLiteral("/rooms/lobby/messages")));
-    QList<QByteArray> texts;
-    for (const QJsonValue &m : QJsonDocument::fromJson(reply.body).array())
-        texts << m.toObject().value(u"text").toString().toUtf8();
-    return texts;
+    return messageTexts(m_node->url(QStringLiteral("/rooms/lobby/messages")));
 }
 
 void tst_BadInput::oversizedMessage_data()

@@ -95,22 +95,12 @@ qint64 tst_BadProtocol::metric(const QByteArray &name, const QByteArray &reason)
 {
     const QByteArray prefix = name + "{node=\"node-" + QByteArray::number(m_node->port())
         + "\",reason=\"" + reason + "\"} ";
-    const HttpReply reply = httpRequest("GET", m_node->url(QStringLiteral("/metrics")));
-    for (const QByteArray &line : reply.body.split('\n')) {
-        if (line.startsWith(prefix))
-            return line.mid(prefix.size()).toLongLong();
-    }
-    return 0;
+    return metricSample(m_node->url(QStringLiteral("/metrics")), prefix);
 }
 
 QList<QByteArray> tst_BadProtocol::lobbyTexts()
 {
-    const HttpReply reply
-        = httpRequest("GET", m_node->url(QStringLiteral("/rooms/lobby/messages")));
-    QList<QByteArray> texts;
-    for (const QJsonValue &m : QJsonDocument::fromJson(reply.body).array())
-        texts << m.toObject().value(u"text").toString().toUtf8();
-    return texts;
+    return messageTexts(m_node->url(QStringLiteral("/rooms/lobby/messages")));
 }
 
 void tst_BadProtocol::webSocketViolations_data()

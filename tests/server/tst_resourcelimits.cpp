@@ -122,12 +122,7 @@ qint64 tst_ResourceLimits::metric(const QByteArray &name, const QByteArray &reas
 {
     const QByteArray prefix = name + "{node=\"node-" + QByteArray::number(m_node->port())
         + "\",reason=\"" + reason + "\"} ";
-    const HttpReply reply = httpRequest("GET", m_node->url(QStringLiteral("/metrics")));
-    for (const QByteArray &line : reply.body.split('\n')) {
-        if (line.startsWith(prefix))
-            return line.mid(prefix.size()).toLongLong();
-    }
-    return 0;
+    return metricSample(m_node->url(QStringLiteral("/metrics")), prefix);
 }
 
 // Round trips of SetName, timed from the send to the Completion's arrival.

@@ -1,6 +1,9 @@
 #include "tests/support/testhttp.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QEventLoop>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -49,6 +52,25 @@ HttpReply httpRequest(const QByteArray &method, const QUrl &url, const QByteArra
             result.error = reply->errorString();
     }
     return result;
+}
+
+qint64 metricSample(const QUrl &metricsUrl, const QByteArray &linePrefix)
+{
+    const HttpReply reply = httpRequest("GET", metricsUrl);
+    for (const QByteArray &line : reply.body.split('\n')) {
+        if (line.startsWith(linePrefix))
+            return line.mid(line.lastIndexOf(' ') + 1).toLongLong();
+    }
+    return 0;
+}
+
+QList<QByteArray> messageTexts(const QUrl &messagesUrl)
+{
+    const HttpReply reply = httpRequest("GET", messagesUrl);
+    QList<QByteArray> texts;
+    for (const QJsonValue &message : QJsonDocument::fromJson(reply.body).array())
+        texts << message.toObject().value(u"text").toString().toUtf8();
+    return texts;
 }
 
 QByteArray rawExchange(quint16 port, const QByteArray &bytes, int timeoutMs)

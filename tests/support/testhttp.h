@@ -23,6 +23,14 @@ using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
 HttpReply httpRequest(const QByteArray &method, const QUrl &url, const QByteArray &body = {},
                       const HttpHeaders &headers = {}, int timeoutMs = 5000);
 
+// GET `metricsUrl` (a node's /metrics) and return the value of the first
+// sample line that starts with `linePrefix`, e.g.
+// `farmchat_connections_closed_total{node="n",reason="timeout"} `; 0 when none does.
+qint64 metricSample(const QUrl &metricsUrl, const QByteArray &linePrefix);
+
+// GET `messagesUrl` (a node's /rooms/{room}/messages): the texts, oldest first.
+QList<QByteArray> messageTexts(const QUrl &messagesUrl);
+
 // Sends raw bytes to 127.0.0.1:port and returns what came back until the
 // peer closed or timeoutMs passed: for malformed requests QNetworkAccessManager
 // would refuse to send.
