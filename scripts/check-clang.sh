@@ -11,15 +11,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${FARMCHAT_CLANG_BUILD_DIR:-$here/build-clang}
 
-clangxx=${FARMCHAT_CLANGXX:-}
-if [ -z "$clangxx" ]; then
-  for candidate in clang++ clang++-16 clang++-15 clang++-14; do
-    if command -v "$candidate" >/dev/null 2>&1; then
-      clangxx=$(command -v "$candidate")
-      break
-    fi
-  done
-fi
+# shellcheck source=scripts/lib/clang.sh
+. "$here/scripts/lib/clang.sh"
+clangxx=$(find_clangxx)
 if [ -z "$clangxx" ]; then
   echo "check-clang.sh: clang++ not found; install it with scripts/install-deps.sh --test" >&2
   exit 1

@@ -55,15 +55,9 @@ if [ "${#targets[@]}" -eq 0 ]; then
 fi
 
 build_dir=${FARMCHAT_FUZZ_BUILD_DIR:-$here/build-fuzz}
-clangxx=${FARMCHAT_CLANGXX:-}
-if [ -z "$clangxx" ]; then
-  for candidate in clang++ clang++-16 clang++-15 clang++-14; do
-    if command -v "$candidate" >/dev/null 2>&1; then
-      clangxx=$(command -v "$candidate")
-      break
-    fi
-  done
-fi
+# shellcheck source=scripts/lib/clang.sh
+. "$here/scripts/lib/clang.sh"
+clangxx=$(find_clangxx)
 if [ -z "$clangxx" ]; then
   echo "fuzz.sh: clang++ not found; install it with scripts/install-deps.sh --test" >&2
   exit 2
