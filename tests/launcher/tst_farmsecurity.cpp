@@ -45,6 +45,8 @@ private:
     static void checkProcesses(qint64 launcherPid, const Farm &farm);
     static void checkNodes(const Farm &farm);
     static void checkOutputs(TestLauncher &launcher, const QString &logDir, const Farm &farm);
+    // All three checks, stopping at the first that fails.
+    static void checkFarm(TestLauncher &launcher, const QString &logDir, const Farm &farm);
 };
 
 namespace {
@@ -203,6 +205,17 @@ void tst_FarmSecurity::checkOutputs(TestLauncher &launcher, const QString &logDi
         int(farm.nodePids.size() + (farm.redisPid ? 2 : 1)), logFiles);
 }
 
+void tst_FarmSecurity::checkFarm(TestLauncher &launcher, const QString &logDir, const Farm &farm)
+{
+    checkProcesses(launcher.pid(), farm);
+    if (QTest::currentTestFailed())
+        return;
+    checkNodes(farm);
+    if (QTest::currentTestFailed())
+        return;
+    checkOutputs(launcher, logDir, farm);
+}
+
 void tst_FarmSecurity::privateRedisFarm()
 {
     QTemporaryDir logs;
@@ -214,13 +227,7 @@ void tst_FarmSecurity::privateRedisFarm()
     QVERIFY2(!ready.isEmpty(), launcher.err().constData());
     const Farm farm = readFarm(ready);
     QVERIFY(farm.redisPid > 0);
-    checkProcesses(launcher.pid(), farm);
-    if (QTest::currentTestFailed())
-        return;
-    checkNodes(farm);
-    if (QTest::currentTestFailed())
-        return;
-    checkOutputs(launcher, logs.path(), farm);
+    checkFarm(launcher, logs.path(), farm);
 }
 
 void tst_FarmSecurity::externalRedisFarm()
@@ -244,13 +251,7 @@ void tst_FarmSecurity::externalRedisFarm()
     farm.redisPort = redis.port();
     QCOMPARE(farm.redisPassword, redis.password()); // the one the user gave, and only there
     QVERIFY(!launcher.err().contains("beyond this machine")); // loopback: nothing to warn about
-    checkProcesses(launcher.pid(), farm);
-    if (QTest::currentTestFailed())
-        return;
-    checkNodes(farm);
-    if (QTest::currentTestFailed())
-        return;
-    checkOutputs(launcher, logs.path(), farm);
+    checkFarm(launcher, logs.path(), farm);
 }
 
 void tst_FarmSecurity::nodeWarnsBeyondLoopback()
