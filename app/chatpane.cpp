@@ -1,5 +1,6 @@
 #include "app/chatpane.h"
 
+#include "app/elidedlabel.h"
 #include "app/farmworkspace.h"
 #include "app/messagedelegate.h"
 #include "app/messagelistmodel.h"
@@ -11,6 +12,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QResizeEvent>
 #include <QScrollBar>
 #include <QVBoxLayout>
 
@@ -23,18 +25,18 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
     setObjectName(QStringLiteral("chatPane%1").arg(index + 1));
 
     m_light = new QLabel(QStringLiteral("●"), this);
-    m_title = new QLabel(this);
+    m_title = new ElidedLabel(this);
+    m_title->setObjectName(QStringLiteral("paneTitle"));
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
     m_title->setFont(titleFont);
-    m_title->setText(
-        QStringLiteral("%1  ·  port %2").arg(m_session->nodeId()).arg(m_session->nodeUrl().port()));
-    m_state = new QLabel(this);
-    m_state->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    // In a narrow pane (8 nodes) the header clips rather than widening the grid.
-    // (an explicit minimum width overrides a label's text width in layouts).
-    m_title->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("node-00000")));
-    m_state->setMinimumWidth(1);
+    m_title->setDetail(m_session->nodeUrl().toString());
+    m_state = new ElidedLabel(this);
+    m_state->setObjectName(QStringLiteral("paneState"));
+    // In a narrow pane (8 nodes) the header elides rather than widening the
+    // grid; the node name stays readable.
+    m_title->setMinimumWidth(
+        m_title->fontMetrics().horizontalAdvance(QStringLiteral("node-00000…")));
     m_name = new QLineEdit(m_session->name(), this);
     m_name->setPlaceholderText(tr("your name"));
     m_name->setToolTip(tr("The name this pane chats under (Enter to apply)"));
@@ -43,11 +45,11 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
     m_name->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     m_name->setAccessibleName(tr("Name in pane %1").arg(index + 1));
 
-    auto *header = new QHBoxLayout;
-    header->addWidget(m_light);
-    header->addWidget(m_title);
-    header->addWidget(m_state, 1);
-    header->addWidget(m_name);
+    m_header = new QHBoxLayout;
+    m_header->addWidget(m_light);
+    m_header->addWidget(m_title);
+    m_header->addWidget(m_state, 1);
+    m_header->addWidget(m_name);
 
     m_list = new QListView(this);
     m_list->setModel(&m_session->messages());
@@ -80,7 +82,7 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(header);
+    layout->addLayout(m_header);
     layout->addWidget(m_list, 1);
     layout->addWidget(m_note);
     layout->addWidget(m_input);
@@ -164,7 +166,32 @@ void ChatPane::updateState()
     m_light->setStyleSheet(QStringLiteral("color: %1").arg(light.name()));
     m_light->setToolTip(text);
     m_state->setText(text);
-    m_state->setToolTip(m_session->lastError());
+    m_state->setDetail(m_session->lastError());
+    fitHeader();
+}
+
+void ChatPane::fitHeader()
+{
+    // "node-9090 · port 9090" when there is room; in a narrow pane the state
+    // matters more than the port repeated, so the title drops to the name.
+    if (!m_session || !m_header || !layout())
+        return;
+    const QString full = QStringLiteral("%1  ·  port %2")
+                             .arg(m_session->nodeId())
+                             .arg(m_session->nodeUrl().port());
+    const QMargins margins = layout()->contentsMargins();
+    const int spacing = qMax(0, m_header->spacing()) * (m_header->count() - 1);
+    const int others = m_light->sizeHint().width() + m_state->sizeHint().width()
+        + qMin(m_name->sizeHint().width(), m_name->maximumWidth()) + spacing + margins.left()
+        + margins.right();
+    const int fullWidth = m_title->fontMetrics().horizontalAdvance(full);
+    m_title->setText(others + fullWidth <= width() ? full : m_session->nodeId());
+}
+
+void ChatPane::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitHeader();
 }
 
 void ChatPane::send()

@@ -5,12 +5,14 @@
 #include <QPointer>
 #include <QWidget>
 
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QListView;
 
 namespace farmchat {
 
+class ElidedLabel;
 class FarmWorkspace;
 class MessageDelegate;
 class PaneSession;
@@ -40,14 +42,17 @@ private:
     void updateState();
     void send();
     void showNote(const QString &text, bool error);
+    void fitHeader();
     void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
     FarmWorkspace &m_workspace;
     const int m_index;
     QPointer<PaneSession> m_session;
+    QHBoxLayout *m_header = nullptr;
     QLabel *m_light = nullptr;
-    QLabel *m_title = nullptr;
-    QLabel *m_state = nullptr;
+    ElidedLabel *m_title = nullptr;
+    ElidedLabel *m_state = nullptr;
     QLineEdit *m_name = nullptr;
     QListView *m_list = nullptr;
     MessageDelegate *m_delegate = nullptr;

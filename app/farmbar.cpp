@@ -1,6 +1,7 @@
 #include "app/farmbar.h"
 
 #include "app/appsettings.h"
+#include "app/elidedlabel.h"
 #include "app/nodepalette.h"
 #include "launcher/portprobe.h"
 
@@ -28,12 +29,12 @@ FarmBar::FarmBar(QWidget *parent)
     : QWidget(parent)
     , m_nodes(new QSpinBox(this))
     , m_basePort(new QSpinBox(this))
-    , m_portStatus(new QLabel(this))
+    , m_portStatus(new ElidedLabel(this))
     , m_mode(new QComboBox(this))
     , m_launch(new QPushButton(tr("&Launch"), this))
     , m_stop(new QPushButton(tr("&Stop"), this))
     , m_progress(new QProgressBar(this))
-    , m_progressText(new QLabel(this))
+    , m_progressText(new ElidedLabel(this))
 {
     m_nodes->setRange(AppSettings::kMinNodes, AppSettings::kMaxNodes);
     m_nodes->setValue(AppSettings::kDefaultNodes);
@@ -55,7 +56,8 @@ FarmBar::FarmBar(QWidget *parent)
     m_progress->setTextVisible(false);
     m_progress->setMaximumWidth(fontMetrics().averageCharWidth() * 16);
     m_progress->hide();
-    m_portStatus->setTextFormat(Qt::PlainText);
+    // Long texts end in "…" (whole text on hover) instead of widening the
+    // window past the screen.
 
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -138,7 +140,7 @@ void FarmBar::setFarmState(FarmState state)
         m_progress->setRange(0, 0); // busy
         m_progressText->setText(tr("stopping the farm…"));
     } else if (state != FarmState::Starting) {
-        m_progressText->clear();
+        m_progressText->setText({});
     }
     if (stopped) {
         m_recheckTimer.start();
@@ -211,14 +213,14 @@ void FarmBar::showPortProblem(const QString &problem)
     const QColor bad = nodepalette::bad(nodepalette::isDark(palette()));
     if (problem.isEmpty()) {
         m_basePort->setStyleSheet({});
-        m_portStatus->clear();
-        m_portStatus->setToolTip({});
+        m_portStatus->setText({});
+        m_portStatus->setDetail({});
     } else {
         m_basePort->setStyleSheet(
             QStringLiteral("QSpinBox { border: 2px solid %1; color: %1; }").arg(bad.name()));
         m_portStatus->setStyleSheet(QStringLiteral("color: %1").arg(bad.name()));
         m_portStatus->setText(QStringLiteral("✕ ") + problem);
-        m_portStatus->setToolTip(
+        m_portStatus->setDetail(
             tr("Pick another base port, or stop what holds it. Launch would fail."));
     }
     Q_EMIT portProblemChanged(problem);

@@ -9,12 +9,13 @@
 #include <QWidget>
 
 class QComboBox;
-class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
 namespace farmchat {
+
+class ElidedLabel;
 
 // The farm bar along the top: node count (1–8), base port with a live
 // conflict check (the field turns red and says which port is taken, by whom),
@@ -66,12 +67,12 @@ private:
 
     QSpinBox *m_nodes;
     QSpinBox *m_basePort;
-    QLabel *m_portStatus;
+    ElidedLabel *m_portStatus;
     QComboBox *m_mode;
     QPushButton *m_launch;
     QPushButton *m_stop;
     QProgressBar *m_progress;
-    QLabel *m_progressText;
+    ElidedLabel *m_progressText;
     QFutureWatcher<QStringList> m_probe; // the newest port probe
     QTimer m_checkTimer; // debounce edits
     QTimer m_recheckTimer; // ports may be freed or taken while the farm is stopped

@@ -9,6 +9,7 @@
 #include "app/controlspanel.h"
 #include "app/deliverymatrixmodel.h"
 #include "app/deliverymatrixview.h"
+#include "app/elidedlabel.h"
 #include "app/farmbar.h"
 #include "app/farmworkspace.h"
 #include "app/guideddemo.h"
@@ -72,6 +73,7 @@ private Q_SLOTS:
     void portConflictIsFlagged();
     void missingRedisServerExplainsTheFix();
     void launchFromTheFarmBar();
+    void paneHeadersFitTheirWidth();
     void offKeepsMessagesOnTheirNode();
     void switchingKeepsPanesConnected();
     void pubsubCrossesToEveryPane();
@@ -205,6 +207,37 @@ void tst_MainWindow::launchFromTheFarmBar()
     QCOMPARE(m_pids.size(), kNodes + 1);
     QCOMPARE(m_window->matrixView()->model().columnCount(),
         DeliveryMatrixModel::kFirstPaneColumn + kNodes);
+}
+
+void tst_MainWindow::paneHeadersFitTheirWidth()
+{
+    // Wide: "node-N · port N  connected". Narrow: the port repeated in the
+    // name goes first, so the state stays whole; and the window never grows
+    // past what the user gave it.
+    ChatPane *pane = m_window->paneGrid()->pane(0);
+    auto *title = pane->findChild<ElidedLabel *>(QStringLiteral("paneTitle"));
+    auto *state = pane->findChild<ElidedLabel *>(QStringLiteral("paneState"));
+    QVERIFY(title && state);
+    const QSize before = m_window->size();
+    const QString nodeId = m_workspace->pane(0)->nodeId();
+
+    m_window->resize(2400, before.height());
+    QTRY_VERIFY_WITH_TIMEOUT(title->text().contains(QStringLiteral("port")), 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(!title->isElided(), 2000); // once the layout has run
+    QVERIFY(!state->isElided());
+
+    m_window->resize(m_window->minimumSizeHint().width(), before.height());
+    QTRY_COMPARE_WITH_TIMEOUT(title->text(), nodeId, 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->width() <= m_window->minimumSizeHint().width(), 2000);
+    QTRY_VERIFY2_WITH_TIMEOUT(!state->isElided(),
+        qPrintable(QStringLiteral("state shown in %1 px of %2 px")
+                       .arg(state->width())
+                       .arg(state->sizeHint().width())),
+        2000);
+    QCOMPARE(state->text(), QStringLiteral("connected"));
+
+    m_window->resize(before);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), before, 2000);
 }
 
 void tst_MainWindow::offKeepsMessagesOnTheirNode()
@@ -413,7 +446,8 @@ void tst_MainWindow::keyboard()
     QStringList dockToggles;
     for (const QDockWidget *dock : m_window->findChildren<QDockWidget *>())
         dockToggles << dock->toggleViewAction()->iconText();
-    QVERIFY2(dockToggles.contains(QStringLiteral("Faults & controls")), qPrintable(dockToggles.join(u'|')));
+    QVERIFY2(dockToggles.contains(QStringLiteral("Faults & controls")),
+        qPrintable(dockToggles.join(u'|')));
     // Ctrl+B cycles the mode (streams → off).
     QSignalSpy switched(&m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished);
     const BackplaneMode before = m_window->mode();
