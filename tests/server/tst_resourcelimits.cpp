@@ -111,18 +111,14 @@ void tst_ResourceLimits::startNode(const QStringList &arguments, int fileLimit)
 
 void tst_ResourceLimits::verifyHealthy(int timeoutMs)
 {
-    const HttpReply reply
-        = httpRequest("GET", m_node->url(QStringLiteral("/health")), {}, {}, timeoutMs);
-    QCOMPARE(reply.status, 200);
-    QCOMPARE(QJsonDocument::fromJson(reply.body).object().value(u"status").toString(),
-        QStringLiteral("ok"));
+    const QString problem = healthProblem(m_node->url(QStringLiteral("/health")), timeoutMs);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
 qint64 tst_ResourceLimits::metric(const QByteArray &name, const QByteArray &reason)
 {
-    const QByteArray prefix = name + "{node=\"node-" + QByteArray::number(m_node->port())
-        + "\",reason=\"" + reason + "\"} ";
-    return metricSample(m_node->url(QStringLiteral("/metrics")), prefix);
+    return reasonMetric(m_node->url(QStringLiteral("/metrics")), name,
+        "node-" + QByteArray::number(m_node->port()), reason);
 }
 
 // Round trips of SetName, timed from the send to the Completion's arrival.

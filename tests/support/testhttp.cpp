@@ -1,10 +1,10 @@
 #include "tests/support/testhttp.h"
 
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QEventLoop>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QTcpSocket>
@@ -24,11 +24,12 @@ QByteArray HttpReply::header(const QByteArray &name) const
 }
 
 HttpReply httpRequest(const QByteArray &method, const QUrl &url, const QByteArray &body,
-                      const HttpHeaders &headers, int timeoutMs)
+    const HttpHeaders &headers, int timeoutMs)
 {
     QNetworkAccessManager manager;
     QNetworkRequest request(url);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(
+        QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     for (const auto &h : headers)
         request.setRawHeader(h.first, h.second);
     const std::unique_ptr<QNetworkReply> reply(manager.sendCustomRequest(request, method, body));
@@ -62,6 +63,23 @@ qint64 metricSample(const QUrl &metricsUrl, const QByteArray &linePrefix)
             return line.mid(line.lastIndexOf(' ') + 1).toLongLong();
     }
     return 0;
+}
+
+qint64 reasonMetric(const QUrl &metricsUrl, const QByteArray &name, const QByteArray &nodeId,
+    const QByteArray &reason)
+{
+    return metricSample(metricsUrl, name + "{node=\"" + nodeId + "\",reason=\"" + reason + "\"} ");
+}
+
+QString healthProblem(const QUrl &healthUrl, int timeoutMs)
+{
+    const HttpReply reply = httpRequest("GET", healthUrl, {}, {}, timeoutMs);
+    if (reply.status != 200)
+        return QStringLiteral("/health answered %1 %2").arg(reply.status).arg(reply.error);
+    const QString status = QJsonDocument::fromJson(reply.body).object().value(u"status").toString();
+    if (status != u"ok")
+        return QStringLiteral("/health says status '%1'").arg(status);
+    return {};
 }
 
 QList<QByteArray> messageTexts(const QUrl &messagesUrl)

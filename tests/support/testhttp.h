@@ -21,12 +21,21 @@ using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
 
 // One HTTP request, waited for with a bounded local event loop (tests only).
 HttpReply httpRequest(const QByteArray &method, const QUrl &url, const QByteArray &body = {},
-                      const HttpHeaders &headers = {}, int timeoutMs = 5000);
+    const HttpHeaders &headers = {}, int timeoutMs = 5000);
 
 // GET `metricsUrl` (a node's /metrics) and return the value of the first
 // sample line that starts with `linePrefix`, e.g.
 // `farmchat_connections_closed_total{node="n",reason="timeout"} `; 0 when none does.
 qint64 metricSample(const QUrl &metricsUrl, const QByteArray &linePrefix);
+
+// The sample of `name` for one node and one reason, e.g.
+// farmchat_connections_closed_total{node="node-9090",reason="timeout"}.
+qint64 reasonMetric(const QUrl &metricsUrl, const QByteArray &name, const QByteArray &nodeId,
+    const QByteArray &reason);
+
+// What is wrong with `healthUrl` (a node's /health): empty when it answers
+// 200 with status "ok", else the status or error it gave.
+QString healthProblem(const QUrl &healthUrl, int timeoutMs = 5000);
 
 // GET `messagesUrl` (a node's /rooms/{room}/messages): the texts, oldest first.
 QList<QByteArray> messageTexts(const QUrl &messagesUrl);
