@@ -8,13 +8,13 @@
 #include <QFile>
 #include <QSignalSpy>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
 
 using namespace farmchat;
+using farmchat::test::inlineCommandAfterAuth;
 
 namespace {
 
@@ -35,22 +35,6 @@ QByteArray procFile(qint64 pid, const char *name)
 {
     QFile file(QStringLiteral("/proc/%1/%2").arg(pid).arg(QLatin1StringView(name)));
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
-
-// One blocking Redis command on a fresh connection (test code only).
-QByteArray redisCommand(quint16 port, const QByteArray &password, const QByteArray &command)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!socket.waitForConnected(3000))
-        return "no connection";
-    socket.write("AUTH " + password + "\r\n" + command + "\r\n");
-    QByteArray answer;
-    for (int i = 0; i < 50 && answer.count("\r\n") < 2; ++i) {
-        if (socket.waitForReadyRead(100))
-            answer += socket.readAll();
-    }
-    return answer.mid(answer.indexOf("\r\n") + 2).trimmed(); // the second reply
 }
 
 } // namespace
@@ -286,15 +270,16 @@ void tst_FarmSupervisor::redisRestartKeepsPortAndPasswordLosesData()
     RedisInstance *redis = farm.redis();
     const quint16 port = redis->port();
     const QByteArray password = redis->password();
-    QCOMPARE(redisCommand(port, password, "SET farmchat-test 1"), QByteArray("+OK"));
-    QCOMPARE(redisCommand(port, "wrong-password", "PING").left(1), QByteArray("-"));
+    QCOMPARE(inlineCommandAfterAuth(port, password, "SET farmchat-test 1"), QByteArray("+OK"));
+    QCOMPARE(inlineCommandAfterAuth(port, "wrong-password", "PING").left(1), QByteArray("-"));
 
     farm.restartRedis();
     QTRY_COMPARE_WITH_TIMEOUT(redis->process()->startCount(), 2, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(redis->process()->state(), ProcessState::Healthy, 10000);
     QCOMPARE(redis->port(), port);
     QCOMPARE(redis->password(), password);
-    QCOMPARE(redisCommand(port, password, "GET farmchat-test"), QByteArray("$-1")); // back empty
+    QCOMPARE(inlineCommandAfterAuth(port, password, "GET farmchat-test"),
+        QByteArray("$-1")); // back empty
     // The node finds its Redis again by itself.
     QTRY_VERIFY_WITH_TIMEOUT(farm.node(0)->health().redisConnected, 15000);
 

@@ -7,30 +7,10 @@
 #include <QFile>
 #include <QSignalSpy>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTest>
 
 using namespace farmchat;
-
-namespace {
-
-// Two inline commands on a fresh connection; returns the second reply line (test code only).
-QByteArray afterAuth(quint16 port, const QByteArray &password, const QByteArray &command)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!socket.waitForConnected(3000))
-        return "no connection";
-    socket.write("AUTH " + password + "\r\n" + command + "\r\n");
-    QByteArray answer;
-    for (int i = 0; i < 50 && answer.count("\r\n") < 2; ++i) {
-        if (socket.waitForReadyRead(100))
-            answer += socket.readAll();
-    }
-    return answer.mid(answer.indexOf("\r\n") + 2).trimmed();
-}
-
-} // namespace
+using farmchat::test::inlineCommandAfterAuth;
 
 // The private redis-server for real: configured through stdin, reachable only
 // with its password, its directory gone when it stops.
@@ -64,10 +44,10 @@ void tst_RedisInstance::startsAndAnswersOnlyWithItsPassword()
     QCOMPARE(redis.process()->state(), ProcessState::Healthy);
     QVERIFY(redis.port() != 0);
     QCOMPARE(redis.url(), QStringLiteral("redis://127.0.0.1:%1/0").arg(redis.port()));
-    QCOMPARE(afterAuth(redis.port(), redis.password(), "PING"), QByteArray("+PONG"));
-    QVERIFY(afterAuth(redis.port(), "guess", "PING").startsWith("-"));
+    QCOMPARE(inlineCommandAfterAuth(redis.port(), redis.password(), "PING"), QByteArray("+PONG"));
+    QVERIFY(inlineCommandAfterAuth(redis.port(), "guess", "PING").startsWith("-"));
     // Persistence off, files in its own dir.
-    QCOMPARE(afterAuth(redis.port(), redis.password(), "CONFIG GET appendonly"),
+    QCOMPARE(inlineCommandAfterAuth(redis.port(), redis.password(), "CONFIG GET appendonly"),
         QByteArray("*2\r\n$10\r\nappendonly\r\n$2\r\nno"));
     const QString dir = redis.directory();
     QVERIFY(QDir(dir).exists());

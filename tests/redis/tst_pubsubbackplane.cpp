@@ -12,18 +12,6 @@ using namespace farmchat::test;
 
 namespace {
 
-QString startRedis(TestRedisServer &server, const QByteArray &config = {})
-{
-    QString error;
-    return server.start(&error, config) ? QString() : error;
-}
-
-#define START_REDIS(...)                                                                           \
-    do {                                                                                           \
-        const QString why = startRedis(__VA_ARGS__);                                               \
-        QVERIFY2(why.isEmpty(), qPrintable(why));                                                  \
-    } while (false)
-
 QString channelOf(HarnessNode &node, const QString &room)
 {
     return node.factory->settings().channelPrefix + QStringLiteral(":room:") + room;
@@ -65,7 +53,7 @@ private Q_SLOTS:
     void crossesNodesOnce()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(
             redis, BackplaneMode::PubSub, 3, {QStringLiteral("lobby"), QStringLiteral("ops")});
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
@@ -112,7 +100,7 @@ private Q_SLOTS:
     void redisDownIsCountedExactly()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::PubSub, 3);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         const QString lobby = QStringLiteral("lobby");
@@ -152,7 +140,7 @@ private Q_SLOTS:
     void killedSubscriberCountsTheGap()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::PubSub, 2);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         const QString lobby = QStringLiteral("lobby");
@@ -188,7 +176,7 @@ private Q_SLOTS:
         // Redis drops a subscriber whose output buffer passes the limit; the
         // node reconnects, re-subscribes, and counts exactly what it missed.
         TestRedisServer redis;
-        START_REDIS(redis, "client-output-buffer-limit pubsub 64kb 32kb 1\n");
+        FARMCHAT_START_REDIS(redis, "client-output-buffer-limit pubsub 64kb 32kb 1\n");
         BackplaneHarness farm(redis, BackplaneMode::PubSub, 1);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         HarnessNode &n = farm.node(0);
@@ -248,7 +236,7 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, payload);
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::PubSub, 1);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         HarnessNode &n = farm.node(0);
@@ -265,7 +253,7 @@ private Q_SLOTS:
     void wrongPasswordKeepsServingLocally()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::PubSub, 1, {QStringLiteral("lobby")},
             [](BackplaneSettings &s) { s.redisPassword = "wrong-secret"; });
         HarnessNode &n = farm.node(0);
@@ -285,7 +273,7 @@ private Q_SLOTS:
     void newBootStartsANewBaseline()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::PubSub, 1);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         HarnessNode &n = farm.node(0);
@@ -308,7 +296,7 @@ private Q_SLOTS:
     void unwatchedRoomIsUnsubscribed()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(
             redis, BackplaneMode::PubSub, 1, {QStringLiteral("lobby"), QStringLiteral("ops")});
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);

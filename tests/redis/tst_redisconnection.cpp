@@ -111,18 +111,6 @@ RedisConnectionOptions optionsFor(const TestRedisServer &server, int db = 0)
     return options;
 }
 
-QString startRedis(TestRedisServer &server, const QByteArray &config = {})
-{
-    QString error;
-    return server.start(&error, config) ? QString() : error;
-}
-
-#define START_REDIS(...)                                                                           \
-    do {                                                                                           \
-        const QString why = startRedis(__VA_ARGS__);                                               \
-        QVERIFY2(why.isEmpty(), qPrintable(why));                                                  \
-    } while (false)
-
 } // namespace
 
 // RedisConnection against a real redis-server (and a fake one for the replies a
@@ -135,7 +123,7 @@ private Q_SLOTS:
     void connectsAuthenticatesAndSelects()
     {
         TestRedisServer server;
-        START_REDIS(server);
+        FARMCHAT_START_REDIS(server);
         RedisConnection connection(optionsFor(server, 3));
         QSignalSpy ready(&connection, &RedisConnection::ready);
         connection.start();
@@ -181,7 +169,7 @@ private Q_SLOTS:
         QFETCH(QByteArray, password);
         QFETCH(QString, expected);
         TestRedisServer server;
-        START_REDIS(server);
+        FARMCHAT_START_REDIS(server);
         RedisConnectionOptions options = optionsFor(server);
         options.password = password;
         options.backoffInitialMs = 50;
@@ -215,7 +203,7 @@ private Q_SLOTS:
     void commandDeadline()
     {
         TestRedisServer server;
-        START_REDIS(server);
+        FARMCHAT_START_REDIS(server);
         RedisConnection connection(optionsFor(server));
         connection.start();
         QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 5000);
@@ -254,7 +242,7 @@ private Q_SLOTS:
         // half-open link. The idle probe must notice within idle + timeout.
         QFETCH(bool, subscriber);
         TestRedisServer server;
-        START_REDIS(server);
+        FARMCHAT_START_REDIS(server);
         RedisConnectionOptions options = optionsFor(server);
         options.probeIdleMs = 200;
         options.probeTimeoutMs = 300;
@@ -286,7 +274,7 @@ private Q_SLOTS:
     void reconnectsAfterRedisRestarts()
     {
         TestRedisServer server;
-        START_REDIS(server);
+        FARMCHAT_START_REDIS(server);
         RedisConnectionOptions options = optionsFor(server);
         RedisConnection connection(options);
         connection.start();
@@ -330,7 +318,7 @@ private Q_SLOTS:
     void resubscribesAfterClientKill()
     {
         TestRedisServer server;
-        START_REDIS(server);
+        FARMCHAT_START_REDIS(server);
         RedisConnectionOptions options = optionsFor(server);
         options.role = RedisConnectionOptions::Role::Subscriber;
         RedisConnection subscriber(options);
@@ -380,7 +368,7 @@ private Q_SLOTS:
     {
         // A subscriber that cannot keep up is disconnected by Redis itself.
         TestRedisServer server;
-        START_REDIS(server, "client-output-buffer-limit pubsub 64kb 32kb 1\n");
+        FARMCHAT_START_REDIS(server, "client-output-buffer-limit pubsub 64kb 32kb 1\n");
         RedisConnectionOptions options = optionsFor(server);
         options.role = RedisConnectionOptions::Role::Subscriber;
         RedisConnection subscriber(options);
@@ -449,8 +437,8 @@ private Q_SLOTS:
         QTest::addRow("an array too many") << QByteArray("$1\r\nx\r\n*1\r\n:1\r\n")
                                            << "Redis sent a reply no command was waiting for";
         // hiredis would calloc 13.6 GB for this header alone (fuzz finding).
-        QTest::addRow("a huge array") << QByteArray("*1700000000\r\n")
-                                      << "Redis sent an array of more than 100000 elements";
+        QTest::addRow("a huge array")
+            << QByteArray("*1700000000\r\n") << "Redis sent an array of more than 100000 elements";
         QTest::addRow("an error too many")
             << QByteArray("$1\r\nx\r\n-ERR max number of clients reached\r\n")
             << "ERR max number of clients reached";
@@ -524,7 +512,7 @@ private Q_SLOTS:
     void hostNamesAreResolvedWithoutBlocking()
     {
         TestRedisServer server;
-        START_REDIS(server);
+        FARMCHAT_START_REDIS(server);
         RedisConnectionOptions options = optionsFor(server);
         options.url.host = QStringLiteral("localhost");
         RedisConnection connection(options);
@@ -537,7 +525,7 @@ private Q_SLOTS:
         // The classic hiredis use-after-free traps: the owner goes away while
         // hiredis is still on the stack (reply, link lost, pub/sub message).
         TestRedisServer server;
-        START_REDIS(server);
+        FARMCHAT_START_REDIS(server);
 
         auto connection = std::make_unique<RedisConnection>(optionsFor(server));
         connection->start();
@@ -576,7 +564,7 @@ private Q_SLOTS:
     void stopAndRestartFromCallbacks()
     {
         TestRedisServer server;
-        START_REDIS(server);
+        FARMCHAT_START_REDIS(server);
         RedisConnection connection(optionsFor(server));
         connection.start();
         QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 5000);

@@ -15,18 +15,6 @@ using namespace farmchat::test;
 
 namespace {
 
-QString startRedis(TestRedisServer &server, const QByteArray &config = {})
-{
-    QString error;
-    return server.start(&error, config) ? QString() : error;
-}
-
-#define START_REDIS(...)                                                                           \
-    do {                                                                                           \
-        const QString why = startRedis(__VA_ARGS__);                                               \
-        QVERIFY2(why.isEmpty(), qPrintable(why));                                                  \
-    } while (false)
-
 const QString kLobby = QStringLiteral("lobby");
 const QByteArray kPersistent = "appendonly yes\nappendfsync always\n";
 
@@ -82,7 +70,7 @@ private Q_SLOTS:
     void sameOrderOnEveryNodeExactlyOnce()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 3, {kLobby, QStringLiteral("ops")});
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         for (int round = 0; round < 30; ++round) {
@@ -139,7 +127,7 @@ private Q_SLOTS:
     void historyReadsTheStream()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         for (int k = 0; k < 20; ++k)
@@ -178,7 +166,7 @@ private Q_SLOTS:
     {
         // XREAD BLOCK is 5 s; a new room must not wait for it to time out.
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         QTest::qWait(200); // the readers are blocked now
@@ -203,7 +191,7 @@ private Q_SLOTS:
     {
         QFETCH(bool, keepData);
         TestRedisServer redis;
-        START_REDIS(redis, keepData ? kPersistent : QByteArray());
+        FARMCHAT_START_REDIS(redis, keepData ? kPersistent : QByteArray());
         BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         HarnessNode &sender = farm.node(0);
@@ -264,7 +252,7 @@ private Q_SLOTS:
         // Which link finds the new epoch first is a race (both reconnect with
         // jittered back-off), so a few rounds: each must answer.
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 1);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         HarnessNode &n = farm.node(0);
@@ -294,7 +282,7 @@ private Q_SLOTS:
         // Right after connecting nothing is trimmed (readers may still be on
         // their way back); later the stream keeps about --history entries.
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 1, {kLobby},
             [](BackplaneSettings &s) { s.history = 10; });
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
@@ -316,7 +304,7 @@ private Q_SLOTS:
     void fullOutboxRefusesWithAClearError()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 1, {kLobby},
             [](BackplaneSettings &s) { s.outboxCapacity = 5; });
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
@@ -338,7 +326,7 @@ private Q_SLOTS:
     void switchHandsTheOutboxOver()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 1);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         HarnessNode &n = farm.node(0);
@@ -362,7 +350,7 @@ private Q_SLOTS:
         // has not read back yet) when the node switches to pubsub: this node's
         // clients still get each of them once, and each sender one answer.
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         HarnessNode &n = farm.node(0);
@@ -398,7 +386,7 @@ private Q_SLOTS:
     void repeatsAndBadEntriesAreSkipped()
     {
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 1);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         HarnessNode &n = farm.node(0);
@@ -433,7 +421,7 @@ private Q_SLOTS:
         // Redis answers nobody for 4 s: the XADDs pass their 3 s deadline, are
         // sent again, and both copies land. Readers keep one.
         TestRedisServer redis;
-        START_REDIS(redis);
+        FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         QVERIFY(redis.command({"CLIENT", "PAUSE", "4000", "ALL"}).ok);
@@ -460,7 +448,7 @@ private Q_SLOTS:
     {
         QFETCH(bool, keepData);
         TestRedisServer redis;
-        START_REDIS(redis, keepData ? kPersistent : QByteArray());
+        FARMCHAT_START_REDIS(redis, keepData ? kPersistent : QByteArray());
         BackplaneHarness farm(redis, BackplaneMode::Streams, 3);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
         constexpr int kPerNode = 400;

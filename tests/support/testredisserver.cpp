@@ -258,4 +258,26 @@ RedisReply TestRedisServer::command(const QList<QByteArray> &arguments, int time
     return reply;
 }
 
+QString startRedisOrExplain(TestRedisServer &server, const QByteArray &extraConfig)
+{
+    QString error;
+    return server.start(&error, extraConfig) ? QString() : error;
+}
+
+QByteArray inlineCommandAfterAuth(
+    quint16 port, const QByteArray &password, const QByteArray &command)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(3000))
+        return "no connection";
+    socket.write("AUTH " + password + "\r\n" + command + "\r\n");
+    QByteArray answer;
+    for (int i = 0; i < 50 && answer.count("\r\n") < 2; ++i) {
+        if (socket.waitForReadyRead(100))
+            answer += socket.readAll();
+    }
+    return answer.mid(answer.indexOf("\r\n") + 2).trimmed(); // the second reply
+}
+
 } // namespace farmchat::test

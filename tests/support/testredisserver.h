@@ -66,4 +66,22 @@ private:
     bool m_keepDir = false;
 };
 
+// Starts `server`; the reason it did not start, or empty.
+QString startRedisOrExplain(TestRedisServer &server, const QByteArray &extraConfig = {});
+
+// AUTH, then one inline command, on a fresh connection to 127.0.0.1:port:
+// the first line of the second reply ("+PONG", "-WRONGPASS …"), or
+// "no connection". For processes a test did not start through
+// TestRedisServer, such as the launcher's own Redis.
+QByteArray inlineCommandAfterAuth(
+    quint16 port, const QByteArray &password, const QByteArray &command);
+
 } // namespace farmchat::test
+
+// Starts a TestRedisServer (optionally with extra config) or fails the test
+// with the reason.
+#define FARMCHAT_START_REDIS(...)                                                                  \
+    do {                                                                                           \
+        const QString whyNot = farmchat::test::startRedisOrExplain(__VA_ARGS__);                   \
+        QVERIFY2(whyNot.isEmpty(), qPrintable(whyNot));                                            \
+    } while (false)
