@@ -1,7 +1,10 @@
 #include "app/elidedlabel.h"
 
+#include <QFontMetricsF>
 #include <QPainter>
 #include <QStyle>
+
+#include <cmath>
 
 namespace farmchat {
 
@@ -28,20 +31,32 @@ void ElidedLabel::setDetail(const QString &detail)
 
 bool ElidedLabel::isElided() const
 {
-    return fontMetrics().horizontalAdvance(m_text) > contentsRect().width();
+    return shownText() != m_text;
+}
+
+QString ElidedLabel::shownText() const
+{
+    return fontMetrics().elidedText(m_text, Qt::ElideRight, contentsRect().width());
+}
+
+int ElidedLabel::textWidth(const QString &text) const
+{
+    // Rounded up, plus one pixel: elidedText() measures with fractional
+    // advances and must find the whole text fits the width asked for here.
+    return int(std::ceil(QFontMetricsF(font()).horizontalAdvance(text))) + 1;
 }
 
 QSize ElidedLabel::sizeHint() const
 {
     const QMargins m = contentsMargins();
-    return {fontMetrics().horizontalAdvance(m_text) + m.left() + m.right(),
-        fontMetrics().height() + m.top() + m.bottom()};
+    return {
+        textWidth(m_text) + m.left() + m.right(), fontMetrics().height() + m.top() + m.bottom()};
 }
 
 QSize ElidedLabel::minimumSizeHint() const
 {
     const QMargins m = contentsMargins();
-    return {fontMetrics().horizontalAdvance(QStringLiteral("…")) + m.left() + m.right(),
+    return {textWidth(QStringLiteral("…")) + m.left() + m.right(),
         fontMetrics().height() + m.top() + m.bottom()};
 }
 
@@ -49,10 +64,8 @@ void ElidedLabel::paintEvent(QPaintEvent *event)
 {
     QFrame::paintEvent(event);
     QPainter painter(this);
-    const QRect area = contentsRect();
-    const QString shown = fontMetrics().elidedText(m_text, Qt::ElideRight, area.width());
-    style()->drawItemText(&painter, area, int(Qt::AlignLeft | Qt::AlignVCenter), palette(),
-        isEnabled(), shown, foregroundRole());
+    style()->drawItemText(&painter, contentsRect(), int(Qt::AlignLeft | Qt::AlignVCenter),
+        palette(), isEnabled(), shownText(), foregroundRole());
 }
 
 void ElidedLabel::resizeEvent(QResizeEvent *event)

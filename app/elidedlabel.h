@@ -19,6 +19,8 @@ public:
     // Shown when the whole text fits; the whole text is shown when it does not.
     void setDetail(const QString &detail);
     bool isElided() const;
+    // What is drawn: the text, or its start and "…".
+    QString shownText() const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -29,6 +31,7 @@ protected:
 
 private:
     void updateToolTip();
+    int textWidth(const QString &text) const;
 
     QString m_text;
     QString m_detail;

@@ -10,12 +10,26 @@ class tst_ElidedLabel : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void wholeTextWhenItFits_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addRow("plain") << QStringLiteral("connected");
+        QTest::addRow("symbols and digits")
+            << QStringLiteral("✕ port 19191 is in use by pid 10711 (python3)");
+        QTest::addRow("long") << QStringLiteral("starting node-19197: waiting for /health (9/9)");
+    }
     void wholeTextWhenItFits()
     {
+        // At its size hint the whole text is drawn, measured the way paint
+        // measures it (fractional advances), not only by integer widths.
+        QFETCH(QString, text);
         ElidedLabel label;
-        label.setText(QStringLiteral("connected"));
+        label.setText(text);
         label.setDetail(QStringLiteral("last error: none"));
+        label.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&label));
         label.resize(label.sizeHint());
+        QCOMPARE(label.shownText(), text);
         QVERIFY(!label.isElided());
         QCOMPARE(label.toolTip(), QStringLiteral("last error: none"));
     }
@@ -30,6 +44,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&label));
         label.resize(label.sizeHint().width() / 3, label.sizeHint().height());
         QVERIFY(label.isElided());
+        QVERIFY(label.shownText().endsWith(QStringLiteral("…")));
         QCOMPARE(label.text(), text); // the text itself is kept whole
         QCOMPARE(label.toolTip(), text + QStringLiteral("\nconnection refused"));
 
