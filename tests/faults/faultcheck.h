@@ -35,9 +35,3 @@ qint64 waitForRedisConnected(TestFarm &farm, bool connected, int timeoutMs);
 double peakNodeRssMiB(TestFarm &farm);
 
 } // namespace farmchat::test
-
-#define START_FARM(farm, ...)                                                                      \
-    do {                                                                                           \
-        const QString why = (farm).start(__VA_ARGS__);                                             \
-        QVERIFY2(why.isEmpty(), qPrintable(why));                                                  \
-    } while (false)

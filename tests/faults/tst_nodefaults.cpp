@@ -114,7 +114,7 @@ private Q_SLOTS:
         // anything a node accepted.
         TestFarm farm;
         farm.failover = true;
-        START_FARM(farm, QStringLiteral("streams"));
+        FARMCHAT_START_FARM(farm, QStringLiteral("streams"));
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         QTest::qWait(300);
         constexpr int kTotal = 3000;
@@ -181,7 +181,7 @@ private Q_SLOTS:
         // memory stays bounded and the other clients never notice.
         constexpr qint64 kQueue = 256 * 1024;
         TestFarm farm;
-        START_FARM(farm, QStringLiteral("off"), 1, 2, {},
+        FARMCHAT_START_FARM(farm, QStringLiteral("off"), 1, 2, {},
             {QStringLiteral("--send-queue-bytes"), QString::number(kQueue),
                 QStringLiteral("--rate-limit"), QStringLiteral("1000")});
         StalledClient stalled;
@@ -257,7 +257,7 @@ private Q_SLOTS:
         // -> ...) while every client sends. No client is disconnected, no
         // node crashes, and every message is accounted for by the counters.
         TestFarm farm;
-        START_FARM(farm, QStringLiteral("pubsub"));
+        FARMCHAT_START_FARM(farm, QStringLiteral("pubsub"));
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         int issued = 0;
         QTimer pump;

@@ -113,7 +113,7 @@ private Q_SLOTS:
         TestFarm farm;
         if (keepData)
             farm.redisConfig = kPersistent;
-        START_FARM(farm, mode);
+        FARMCHAT_START_FARM(farm, mode);
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         constexpr int kTotal = 10000;
         Pump pump(farm, kTotal, 7); // ~860 messages/s: under each client's 200/s
@@ -180,7 +180,7 @@ private Q_SLOTS:
         // every client is told (historyReset) and catches up from the new
         // stream instead of waiting for ids that will never come.
         TestFarm farm;
-        START_FARM(farm, QStringLiteral("streams"));
+        FARMCHAT_START_FARM(farm, QStringLiteral("streams"));
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         for (int s = 0; s < farm.seats(); ++s)
             farm.seat(s).client->joinRoom(QStringLiteral("ops"));
@@ -245,7 +245,7 @@ private Q_SLOTS:
     void clientKillPubsub()
     {
         TestFarm farm;
-        START_FARM(farm, QStringLiteral("pubsub"));
+        FARMCHAT_START_FARM(farm, QStringLiteral("pubsub"));
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         Pump pump(farm, 1800, 10, QStringLiteral("k"));
         QTRY_VERIFY_WITH_TIMEOUT(pump.issued() >= 600, kWaitMs);
@@ -300,7 +300,7 @@ private Q_SLOTS:
         // what happened, and the farm is back within a second of the pause.
         QFETCH(QString, mode);
         TestFarm farm;
-        START_FARM(farm, mode);
+        FARMCHAT_START_FARM(farm, mode);
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         Pump pump(farm, 3000, 20, QStringLiteral("p")); // 300/s for 10 s
         QTRY_VERIFY_WITH_TIMEOUT(pump.issued() >= 600, kWaitMs);
@@ -399,7 +399,7 @@ private Q_SLOTS:
         TcpProxy proxy(farm.redis.port());
         QVERIFY(proxy.listen());
         farm.redisPort = proxy.port();
-        START_FARM(farm, mode, 2, 1);
+        FARMCHAT_START_FARM(farm, mode, 2, 1);
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         QTest::qWait(300); // readers in place
         Pump pump(farm, 600, 40, QStringLiteral("h")); // 50/s for 12 s
@@ -459,7 +459,7 @@ private Q_SLOTS:
         QVERIFY(downSeconds > 0);
         constexpr int kOutbox = 300;
         TestFarm farm;
-        START_FARM(farm, QStringLiteral("streams"), 3, 1,
+        FARMCHAT_START_FARM(farm, QStringLiteral("streams"), 3, 1,
             {}, {QStringLiteral("--outbox"), QString::number(kOutbox)});
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         QTest::qWait(300);

@@ -27,12 +27,6 @@ QStringList textsIn(const Seat &seat, const QString &room = ChatClient::kLobby)
     return seat.textsIn(room);
 }
 
-#define START_FARM(farm, ...)                                                                      \
-    do {                                                                                           \
-        const QString why = (farm).start(__VA_ARGS__);                                             \
-        QVERIFY2(why.isEmpty(), qPrintable(why));                                                  \
-    } while (false)
-
 } // namespace
 
 class tst_BackplaneFarm : public QObject
@@ -56,7 +50,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, mode);
         Farm farm;
-        START_FARM(farm, mode);
+        FARMCHAT_START_FARM(farm, mode);
         if (mode != u"off")
             QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         constexpr int kRounds = 50;
@@ -164,7 +158,7 @@ private Q_SLOTS:
     void liveSwitchKeepsEveryClient()
     {
         Farm farm;
-        START_FARM(farm, QStringLiteral("off"));
+        FARMCHAT_START_FARM(farm, QStringLiteral("off"));
         // Without the token, nothing changes.
         QCOMPARE(farm.switchMode(0, QStringLiteral("pubsub"), "wrong").status, 401);
         QCOMPARE(farm.health(0).value(u"backplane").toString(), QStringLiteral("off"));
@@ -214,7 +208,7 @@ private Q_SLOTS:
     void wrongPasswordKeepsLocalChat()
     {
         Farm farm;
-        START_FARM(farm, QStringLiteral("pubsub"), 1, 2, QByteArray("not-the-password"));
+        FARMCHAT_START_FARM(farm, QStringLiteral("pubsub"), 1, 2, QByteArray("not-the-password"));
         QTRY_VERIFY_WITH_TIMEOUT(farm.health(0)
                                      .value(u"lastBackplaneError")
                                      .toString()
@@ -239,7 +233,7 @@ private Q_SLOTS:
     void historyIsFarmWideInStreams()
     {
         Farm farm;
-        START_FARM(farm, QStringLiteral("streams"), 2, 1);
+        FARMCHAT_START_FARM(farm, QStringLiteral("streams"), 2, 1);
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         for (int k = 0; k < 10; ++k)
             farm.send(0, QStringLiteral("h%1").arg(k));

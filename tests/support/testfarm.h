@@ -118,3 +118,11 @@ bool runUntil(const std::function<bool()> &done, int timeoutMs);
 double percentile(QList<double> values, double q);
 
 } // namespace farmchat::test
+
+// Starts a TestFarm (arguments as TestFarm::start) or fails the test with
+// the reason.
+#define FARMCHAT_START_FARM(farm, ...)                                                             \
+    do {                                                                                           \
+        const QString whyNot = (farm).start(__VA_ARGS__);                                          \
+        QVERIFY2(whyNot.isEmpty(), qPrintable(whyNot));                                            \
+    } while (false)
