@@ -56,8 +56,6 @@ FarmBar::FarmBar(QWidget *parent)
     m_progress->setTextVisible(false);
     m_progress->setMaximumWidth(fontMetrics().averageCharWidth() * 16);
     m_progress->hide();
-    // Long texts end in "…" (whole text on hover) instead of widening the
-    // window past the screen.
 
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

@@ -67,6 +67,8 @@ private:
 
     QSpinBox *m_nodes;
     QSpinBox *m_basePort;
+    // Both elide: a long owner name or progress line must not widen the
+    // window past the screen (the whole text is the tooltip).
     ElidedLabel *m_portStatus;
     QComboBox *m_mode;
     QPushButton *m_launch;
