@@ -134,15 +134,7 @@ HttpReply TestFarm::switchMode(int i, const QString &mode, const QByteArray &tok
 
 qint64 TestFarm::metric(int i, const QByteArray &name, const QByteArray &label)
 {
-    const HttpReply reply
-        = httpRequest("GET", m_nodes[std::size_t(i)]->url(QStringLiteral("/metrics")));
-    for (const QByteArray &line : reply.body.split('\n')) {
-        if (!line.startsWith(QByteArray(name + '{'))
-            || (!label.isEmpty() && !line.contains(label)))
-            continue;
-        return line.mid(line.lastIndexOf(' ') + 1).toLongLong();
-    }
-    return 0;
+    return labelledMetric(m_nodes[std::size_t(i)]->url(QStringLiteral("/metrics")), name, label);
 }
 
 QByteArray TestFarm::metricsSummary(int i)

@@ -10,6 +10,7 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 
 namespace farmchat::test {
@@ -55,14 +56,33 @@ HttpReply httpRequest(const QByteArray &method, const QUrl &url, const QByteArra
     return result;
 }
 
-qint64 metricSample(const QUrl &metricsUrl, const QByteArray &linePrefix)
+namespace {
+
+// The value of the first sample line of `metricsUrl` that `matches`; 0 if none.
+qint64 firstSample(const QUrl &metricsUrl, const std::function<bool(const QByteArray &)> &matches)
 {
     const HttpReply reply = httpRequest("GET", metricsUrl);
     for (const QByteArray &line : reply.body.split('\n')) {
-        if (line.startsWith(linePrefix))
+        if (matches(line))
             return line.mid(line.lastIndexOf(' ') + 1).toLongLong();
     }
     return 0;
+}
+
+} // namespace
+
+qint64 metricSample(const QUrl &metricsUrl, const QByteArray &linePrefix)
+{
+    return firstSample(
+        metricsUrl, [&](const QByteArray &line) { return line.startsWith(linePrefix); });
+}
+
+qint64 labelledMetric(const QUrl &metricsUrl, const QByteArray &name, const QByteArray &label)
+{
+    const QByteArray start = name + '{';
+    return firstSample(metricsUrl, [&](const QByteArray &line) {
+        return line.startsWith(start) && (label.isEmpty() || line.contains(label));
+    });
 }
 
 qint64 reasonMetric(const QUrl &metricsUrl, const QByteArray &name, const QByteArray &nodeId,

@@ -28,6 +28,10 @@ HttpReply httpRequest(const QByteArray &method, const QUrl &url, const QByteArra
 // `farmchat_connections_closed_total{node="n",reason="timeout"} `; 0 when none does.
 qint64 metricSample(const QUrl &metricsUrl, const QByteArray &linePrefix);
 
+// The first sample of `name` whose labels contain `label` (e.g. reason="gap";
+// empty: any labels); 0 when none does.
+qint64 labelledMetric(const QUrl &metricsUrl, const QByteArray &name, const QByteArray &label = {});
+
 // The sample of `name` for one node and one reason, e.g.
 // farmchat_connections_closed_total{node="node-9090",reason="timeout"}.
 qint64 reasonMetric(const QUrl &metricsUrl, const QByteArray &name, const QByteArray &nodeId,
