@@ -31,12 +31,12 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
     titleFont.setBold(true);
     m_title->setFont(titleFont);
     m_title->setDetail(m_session->nodeUrl().toString());
-    m_state = new ElidedLabel(this);
-    m_state->setObjectName(QStringLiteral("paneState"));
     // In a narrow pane (8 nodes) the header elides rather than widening the
     // grid; the node name stays readable.
     m_title->setMinimumWidth(
         m_title->fontMetrics().horizontalAdvance(QStringLiteral("node-00000…")));
+    m_state = new ElidedLabel(this);
+    m_state->setObjectName(QStringLiteral("paneState"));
     m_name = new QLineEdit(m_session->name(), this);
     m_name->setPlaceholderText(tr("your name"));
     m_name->setToolTip(tr("The name this pane chats under (Enter to apply)"));
