@@ -3,18 +3,15 @@
 #include "protocol/chatmessage.h"
 #include "protocol/hubmessage.h"
 #include "server/backplane.h"
+#include "server/hubdispatcher.h"
 #include "server/messagehistory.h"
 
 #include <QHash>
-#include <QJsonValue>
 #include <QObject>
 #include <QSet>
 
-#include <functional>
-
 namespace farmchat {
 
-class HubSession;
 struct NodeMetrics;
 
 // The chat itself: hub methods (Send, SendToRoom, JoinRoom, LeaveRoom,
@@ -22,35 +19,20 @@ struct NodeMetrics;
 // every message the backplane delivers to the local sessions in its room.
 // Messages leave only through the Backplane and arrive only through its
 // deliver() signal, so the mode (off, pubsub, streams) never shows here.
-class ChatHub : public QObject
+class ChatHub : public QObject, public HubDispatcher
 {
     Q_OBJECT
 public:
-    // The outcome of one hub method; a session turns it into a Completion.
-    struct Reply
-    {
-        QJsonValue result;
-        bool hasResult = false;
-        QString error;
-
-        static Reply done() { return {}; }
-        static Reply value(QJsonValue v) { return {std::move(v), true, {}}; }
-        static Reply failure(QString e) { return {{}, false, std::move(e)}; }
-    };
-    using ReplyFn = std::function<void(const Reply &)>;
-
     static inline const QString kLobby = QStringLiteral("lobby");
 
     ChatHub(QString nodeId, int historyPerRoom, Backplane &backplane, NodeMetrics &metrics,
         QObject *parent = nullptr);
     ~ChatHub() override;
 
-    // A session that completed its handshake: it gets a default name and joins the lobby.
-    void addSession(HubSession *session);
-    // Idempotent; called when a session closes.
-    void removeSession(HubSession *session);
-    // Runs one Invocation; `reply` is called exactly once, maybe later.
-    void invoke(HubSession *session, const HubMessage &invocation, ReplyFn reply);
+    // The session gets a default name and joins the lobby.
+    void addSession(HubSession *session) override;
+    void removeSession(HubSession *session) override;
+    void invoke(HubSession *session, const HubMessage &invocation, ReplyFn reply) override;
     // Oldest first; from the backplane when it keeps farm-wide history, else local.
     void history(
         const QString &room, const QString &afterId, int limit, Backplane::HistoryDone done);

@@ -2,7 +2,6 @@
 
 #include "platform/lingeringclose.h"
 #include "protocol/hubprotocol.h"
-#include "server/chathub.h"
 #include "server/framewriter.h"
 #include "server/nodemetrics.h"
 #include "server/sessionscheduler.h"
@@ -30,7 +29,7 @@ constexpr int kCloseGraceMs = 2000;
 } // namespace
 
 HubSession::HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId,
-    const Settings &settings, ChatHub &hub, NodeMetrics &metrics, SessionScheduler &scheduler,
+    const Settings &settings, HubDispatcher &hub, NodeMetrics &metrics, SessionScheduler &scheduler,
     QObject *parent, QTcpSocket *tcp)
     : QObject(parent)
     , m_socket(std::move(socket))
@@ -348,7 +347,7 @@ void HubSession::handleInvocation(const HubMessage &message)
     // came from Redis); by then this session may be gone, and the answer with it.
     const QPointer<HubSession> self(this);
     const QString id = message.invocationId;
-    m_hub.invoke(this, message, [self, id](const ChatHub::Reply &reply) {
+    m_hub.invoke(this, message, [self, id](const HubDispatcher::Reply &reply) {
         if (!self || id.isEmpty())
             return;
         if (!reply.error.isEmpty())

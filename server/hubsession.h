@@ -2,6 +2,7 @@
 
 #include "protocol/hubmessage.h"
 #include "protocol/recordbuffer.h"
+#include "server/hubdispatcher.h"
 #include "server/tokenbucket.h"
 
 #include <QObject>
@@ -15,17 +16,16 @@ class QWebSocket;
 
 namespace farmchat {
 
-class ChatHub;
 class SessionScheduler;
 struct NodeMetrics;
 
 // One client connection speaking the SignalR JSON hub protocol over a
 // WebSocket (HubProtocol.md, TransportProtocols.md "WebSockets"): handshake,
 // record framing, keep-alive, timeouts and every per-connection limit. It
-// hands invocations to the ChatHub and writes what the hub sends back; it
-// knows nothing about rooms or messages. Output is queued and leaves once per
-// event-loop turn as one frame (SessionScheduler, framewriter); deadlines are
-// timestamps the scheduler's one timer checks.
+// hands invocations to the hub (a HubDispatcher) and writes what the hub
+// sends back; it knows nothing about rooms or messages. Output is queued and
+// leaves once per event-loop turn as one frame (SessionScheduler,
+// framewriter); deadlines are timestamps the scheduler's one timer checks.
 class HubSession : public QObject
 {
     Q_OBJECT
@@ -49,8 +49,8 @@ public:
     // the close code instead of a reset. Without it QWebSocket writes, one
     // frame per turn all the same.
     HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId, const Settings &settings,
-        ChatHub &hub, NodeMetrics &metrics, SessionScheduler &scheduler, QObject *parent = nullptr,
-        QTcpSocket *tcp = nullptr);
+        HubDispatcher &hub, NodeMetrics &metrics, SessionScheduler &scheduler,
+        QObject *parent = nullptr, QTcpSocket *tcp = nullptr);
     ~HubSession() override;
 
     const QString &connectionId() const { return m_connectionId; }
@@ -99,7 +99,7 @@ private:
     std::unique_ptr<QWebSocket> m_socket;
     QString m_connectionId;
     Settings m_settings;
-    ChatHub &m_hub;
+    HubDispatcher &m_hub;
     NodeMetrics &m_metrics;
     SessionScheduler &m_scheduler;
     QPointer<QTcpSocket> m_tcp; // gone with the connection (QWebSocketServer deletes it)
