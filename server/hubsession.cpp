@@ -4,7 +4,6 @@
 #include "protocol/hubprotocol.h"
 #include "server/framewriter.h"
 #include "server/nodemetrics.h"
-#include "server/sessionscheduler.h"
 
 #include <QLoggingCategory>
 #include <QPointer>

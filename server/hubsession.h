@@ -3,6 +3,7 @@
 #include "protocol/hubmessage.h"
 #include "protocol/recordbuffer.h"
 #include "server/hubdispatcher.h"
+#include "server/sessionscheduler.h"
 #include "server/tokenbucket.h"
 
 #include <QObject>
@@ -16,7 +17,6 @@ class QWebSocket;
 
 namespace farmchat {
 
-class SessionScheduler;
 struct NodeMetrics;
 
 // One client connection speaking the SignalR JSON hub protocol over a
@@ -26,7 +26,7 @@ struct NodeMetrics;
 // sends back; it knows nothing about rooms or messages. Output is queued and
 // leaves once per event-loop turn as one frame (SessionScheduler,
 // framewriter); deadlines are timestamps the scheduler's one timer checks.
-class HubSession : public QObject
+class HubSession : public QObject, public ScheduledSession
 {
     Q_OBJECT
 public:
@@ -75,15 +75,14 @@ Q_SIGNALS:
     void finished(farmchat::HubSession *session);
 
 private:
-    friend class SessionScheduler;
     // Writes what is queued as frames (SessionScheduler, once per turn; and
     // before a close frame).
-    void flush();
+    void flush() override;
     // Writes m_pending as frames while the WebSocket is open. True when some
     // of it may wait in Qt's buffers (then the send-queue limit needs a look).
     bool writePending();
     // Keep-alive Ping, client timeout, handshake deadline (SessionScheduler).
-    void tick(qint64 nowMs);
+    void tick(qint64 nowMs) override;
     void startAbortTimer();
     void onTextMessage(const QString &text);
     void onBinaryMessage(const QByteArray &data);
@@ -110,8 +109,6 @@ private:
     qint64 m_startedMs; // scheduler clock, for the handshake deadline
     qint64 m_lastSendMs; // for the keep-alive Ping
     qint64 m_lastReceiveMs; // for the client timeout
-    qsizetype m_tickSlot = -1; // index in SessionScheduler's list
-    bool m_flushScheduled = false;
     qint64 m_refusalWindowStartMs = 0; // the current second of rate-limit refusals
     int m_refusalsInWindow = 0;
     const char *m_closeReason = nullptr; // set when this side decided to close

@@ -1,7 +1,5 @@
 #include "server/sessionscheduler.h"
 
-#include "server/hubsession.h"
-
 #include <QAbstractEventDispatcher>
 #include <QByteArrayView>
 
@@ -42,7 +40,7 @@ int SessionScheduler::tickIntervalFor(int keepAliveMs, int clientTimeoutMs, int 
     return std::clamp(shortest / 4, 5, 1000);
 }
 
-void SessionScheduler::add(HubSession *session)
+void SessionScheduler::add(ScheduledSession *session)
 {
     if (session->m_tickSlot >= 0)
         return;
@@ -52,11 +50,11 @@ void SessionScheduler::add(HubSession *session)
         m_ticker.start();
 }
 
-void SessionScheduler::remove(HubSession *session)
+void SessionScheduler::remove(ScheduledSession *session)
 {
     if (const qsizetype slot = session->m_tickSlot; slot >= 0) {
         // Swap with the last one: O(1) with 10,000 clients leaving at once.
-        HubSession *last = m_sessions.back();
+        ScheduledSession *last = m_sessions.back();
         m_sessions[std::size_t(slot)] = last;
         last->m_tickSlot = slot;
         m_sessions.pop_back();
@@ -67,11 +65,12 @@ void SessionScheduler::remove(HubSession *session)
     if (session->m_flushScheduled) {
         session->m_flushScheduled = false;
         for (auto *list : {&m_dirty, &m_flushing})
-            std::replace(list->begin(), list->end(), session, static_cast<HubSession *>(nullptr));
+            std::replace(
+                list->begin(), list->end(), session, static_cast<ScheduledSession *>(nullptr));
     }
 }
 
-void SessionScheduler::scheduleFlush(HubSession *session)
+void SessionScheduler::scheduleFlush(ScheduledSession *session)
 {
     if (session->m_flushScheduled)
         return;
@@ -94,7 +93,7 @@ void SessionScheduler::flushAll()
     // a fresh m_dirty and a new queued call.
     m_flushing.swap(m_dirty);
     for (std::size_t i = 0; i < m_flushing.size(); ++i) {
-        HubSession *session = m_flushing[i];
+        ScheduledSession *session = m_flushing[i];
         if (!session)
             continue;
         session->m_flushScheduled = false;

@@ -9,7 +9,24 @@
 
 namespace farmchat {
 
-class HubSession;
+// What the scheduler drives: a connection with output to flush once per turn
+// and deadlines to check on every tick (HubSession). It keeps the
+// scheduler's bookkeeping, so adding, removing and scheduling cost O(1).
+class ScheduledSession
+{
+protected:
+    ~ScheduledSession() = default;
+
+    // Writes what is queued (once per turn it asked for).
+    virtual void flush() = 0;
+    // Checks the session's deadlines against the scheduler's clock.
+    virtual void tick(qint64 nowMs) = 0;
+
+private:
+    friend class SessionScheduler;
+    qsizetype m_tickSlot = -1; // index in SessionScheduler's list
+    bool m_flushScheduled = false;
+};
 
 // The node's per-connection housekeeping, done in bulk so that no message
 // costs a timer restart or a write() of its own. Sessions with output pending
@@ -35,10 +52,10 @@ public:
 
     // Ticked from now on; remove() when it is gone (idempotent, also
     // forgets a flush it had asked for).
-    void add(HubSession *session);
-    void remove(HubSession *session);
+    void add(ScheduledSession *session);
+    void remove(ScheduledSession *session);
     // `session` has output: flush() it once this turn's events are handled.
-    void scheduleFlush(HubSession *session);
+    void scheduleFlush(ScheduledSession *session);
     // Shared by every flush (one runs at a time): the frames being written.
     QByteArray &scratch() { return m_scratch; }
 
@@ -48,9 +65,9 @@ private:
 
     QElapsedTimer m_clock;
     QTimer m_ticker;
-    std::vector<HubSession *> m_sessions; // index kept in HubSession::m_tickSlot
-    std::vector<HubSession *> m_dirty; // to flush this turn; null when removed since
-    std::vector<HubSession *> m_flushing; // being flushed now; null when removed since
+    std::vector<ScheduledSession *> m_sessions; // index kept in ScheduledSession::m_tickSlot
+    std::vector<ScheduledSession *> m_dirty; // to flush this turn; null when removed since
+    std::vector<ScheduledSession *> m_flushing; // being flushed now; null when removed since
     bool m_flushBeforePoll = false; // the dispatcher's signals flush; nothing is posted
     bool m_flushPosted = false;
     QByteArray m_scratch;
