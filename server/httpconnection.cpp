@@ -1,8 +1,5 @@
 #include "server/httpconnection.h"
 
-#include "server/httprequestparser.h"
-#include "server/httpserver.h"
-
 #include <QTcpSocket>
 
 namespace farmchat {
@@ -17,13 +14,13 @@ constexpr qint64 kDrainBytes = 8 * 1024 * 1024;
 
 } // namespace
 
-HttpConnection::HttpConnection(QTcpSocket *socket, HttpServer &server, int headTimeoutMs)
-    : QObject(&server), m_socket(socket), m_server(server), m_headTimeoutMs(headTimeoutMs)
+HttpConnection::HttpConnection(
+    QTcpSocket *socket, const HttpLimits &limits, int headTimeoutMs, QObject *parent)
+    : QObject(parent), m_socket(socket), m_limits(limits), m_headTimeoutMs(headTimeoutMs)
 {
     m_socket->setParent(this);
     // Bounds what a client can make this connection buffer: one head and one body.
-    const HttpLimits &limits = m_server.limits();
-    m_socket->setReadBufferSize(limits.maxHeaderBytes + limits.maxBodyBytes + 4096);
+    m_socket->setReadBufferSize(m_limits.maxHeaderBytes + m_limits.maxBodyBytes + 4096);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &HttpConnection::onTimeout);
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
@@ -46,9 +43,8 @@ void HttpConnection::onReadyRead()
         return;
     }
     if (m_state == State::Head) {
-        const HttpLimits &limits = m_server.limits();
-        const QByteArray peeked = m_socket->peek(limits.maxHeaderBytes + 4);
-        const HttpParseOutcome outcome = HttpRequestParser::parse(peeked, limits);
+        const QByteArray peeked = m_socket->peek(m_limits.maxHeaderBytes + 4);
+        const HttpParseOutcome outcome = HttpRequestParser::parse(peeked, m_limits);
         if (outcome.state == HttpParseOutcome::State::Incomplete)
             return;
         if (outcome.state == HttpParseOutcome::State::Failed)
@@ -57,7 +53,7 @@ void HttpConnection::onReadyRead()
         if (m_request.isWebSocketUpgrade()) {
             m_state = State::Handling;
             m_timer.stop();
-            m_server.dispatch(this, ++m_serial, m_request);
+            Q_EMIT requestReceived(this, ++m_serial, m_request);
             return;
         }
         m_socket->skip(m_request.headerBytes);
@@ -69,7 +65,7 @@ void HttpConnection::onReadyRead()
         m_request.body = m_socket->read(m_request.contentLength);
         m_state = State::Handling;
         m_timer.stop();
-        m_server.dispatch(this, ++m_serial, m_request);
+        Q_EMIT requestReceived(this, ++m_serial, m_request);
     }
 }
 
@@ -96,7 +92,7 @@ void HttpConnection::refuse(int status, const QString &error)
 {
     m_state = State::Handling;
     m_request = {};
-    m_server.countRefusal(status);
+    Q_EMIT requestRefused(status);
     m_socket->write(HttpResponse::error(status, error).serialize(false));
     m_state = State::Draining;
     m_drained = m_socket->skip(m_socket->bytesAvailable());
@@ -130,7 +126,7 @@ void HttpConnection::onTimeout()
     }
 }
 
-QTcpSocket *HttpConnection::takeSocket()
+QTcpSocket *HttpConnection::takeSocket(QObject *owner)
 {
     QTcpSocket *socket = m_socket;
     if (!socket)
@@ -138,7 +134,7 @@ QTcpSocket *HttpConnection::takeSocket()
     socket->disconnect(this);
     // QWebSocket waits for whole frames in this buffer: it must not be capped.
     socket->setReadBufferSize(0);
-    socket->setParent(&m_server);
+    socket->setParent(owner);
     m_timer.stop();
     m_socket = nullptr;
     m_state = State::Done;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/httprequest.h"
+#include "server/httprequestparser.h"
 #include "server/httpresponse.h"
 
 #include <QObject>
@@ -10,24 +11,24 @@ class QTcpSocket;
 
 namespace farmchat {
 
-class HttpServer;
-
 // One plain HTTP/1.1 connection: peeks at the socket until a whole request
-// head is there, parses it (HttpRequestParser), reads the body, passes the
-// request to the HttpServer, writes the answer, and keeps the connection for
-// the next request or closes it. A WebSocket upgrade leaves the socket's
-// bytes untouched and hands the socket back to the server.
+// head is there, parses it (HttpRequestParser), reads the body, hands the
+// request to its owner (requestReceived, the HttpServer), writes the answer,
+// and keeps the connection for the next request or closes it. A WebSocket
+// upgrade leaves the socket's bytes untouched and hands the socket back.
 class HttpConnection : public QObject
 {
     Q_OBJECT
 public:
-    HttpConnection(QTcpSocket *socket, HttpServer &server, int headTimeoutMs);
+    HttpConnection(
+        QTcpSocket *socket, const HttpLimits &limits, int headTimeoutMs, QObject *parent);
     ~HttpConnection() override;
 
     // Answers the request with this serial; ignored if the connection moved on or closed.
     void respond(quint64 serial, const HttpResponse &response);
-    // Gives the socket up (for a WebSocket upgrade); the connection then closes itself.
-    QTcpSocket *takeSocket();
+    // Gives the socket up to `owner` (for a WebSocket upgrade); the connection
+    // then closes itself.
+    QTcpSocket *takeSocket(QObject *owner);
     // Closes the connection now (node shutdown, or making room for another).
     void close();
     // True while waiting for (the rest of) a request head: nothing the client
@@ -35,6 +36,12 @@ public:
     bool isAwaitingRequest() const { return m_state == State::Head; }
 
 Q_SIGNALS:
+    // A whole request (with its body; for an upgrade, the head): answer it
+    // with respond(serial, ...).
+    void requestReceived(
+        farmchat::HttpConnection *connection, quint64 serial, const farmchat::HttpRequest &request);
+    // A request was refused with `status` before it was whole (bad, too big, too slow).
+    void requestRefused(int status);
     void finished(farmchat::HttpConnection *connection);
 
 private:
@@ -45,7 +52,7 @@ private:
     void finish();
 
     QTcpSocket *m_socket;
-    HttpServer &m_server;
+    HttpLimits m_limits;
     int m_headTimeoutMs;
     State m_state = State::Head;
     HttpRequest m_request;

@@ -137,7 +137,10 @@ void HttpServer::onNewConnection()
         ++m_openSockets;
         connect(socket, &QObject::destroyed, this, [this] { --m_openSockets; });
         ++m_httpConnections;
-        auto *connection = new HttpConnection(socket, *this, m_settings.headTimeoutMs);
+        auto *connection
+            = new HttpConnection(socket, m_settings.limits, m_settings.headTimeoutMs, this);
+        connect(connection, &HttpConnection::requestReceived, this, &HttpServer::dispatch);
+        connect(connection, &HttpConnection::requestRefused, this, &HttpServer::countRefusal);
         connect(connection, &HttpConnection::finished, this, [this](HttpConnection *c) {
             --m_httpConnections;
             c->deleteLater();
@@ -294,7 +297,7 @@ void HttpServer::dispatch(HttpConnection *connection, quint64 serial, const Http
 
 void HttpServer::upgrade(HttpConnection *connection, const HttpRequest &request)
 {
-    QTcpSocket *socket = connection->takeSocket();
+    QTcpSocket *socket = connection->takeSocket(this);
     if (!socket)
         return;
     // Before handleConnection(), so the guard sees every frame byte first.

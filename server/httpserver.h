@@ -68,7 +68,6 @@ public:
     const OriginPolicy &originPolicy() const { return m_policy; }
     void setHandler(Handler handler) { m_handler = std::move(handler); }
     void setUpgradeGate(UpgradeGate gate) { m_gate = std::move(gate); }
-    const HttpLimits &limits() const { return m_settings.limits; }
     // Upgrades handed to QWebSocketServer whose WebSocket does not exist yet.
     int pendingUpgrades();
 
@@ -80,7 +79,6 @@ Q_SIGNALS:
     void webSocketConnected(QWebSocket *socket, QTcpSocket *tcp);
 
 private:
-    friend class HttpConnection;
     void dispatch(HttpConnection *connection, quint64 serial, const HttpRequest &request);
     void countRefusal(int status);
     std::optional<HttpResponse> checkRequest(const HttpRequest &request) const;
