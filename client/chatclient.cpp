@@ -1,6 +1,7 @@
 #include "client/chatclient.h"
 
 #include "client/logging.h"
+#include "protocol/hubcontract.h"
 
 #include <QPointer>
 #include <QTimer>
@@ -80,7 +81,7 @@ void ChatClient::setName(const QString &name, Done done)
     if (!isConnected())
         return finishLater(std::move(done), QString());
     const quint64 epoch = m_epoch;
-    m_hub->invoke(QStringLiteral("SetName"), {name},
+    m_hub->invoke(hubcontract::kSetName.name, {name},
         [this, epoch, previous, name, done = std::move(done)](
             const QJsonValue &, const QString &error) {
             // Refused: keep what the node has. Lost with the connection: keep
@@ -102,7 +103,7 @@ void ChatClient::joinRoom(const QString &room, Done done)
     if (!isConnected())
         return finishLater(std::move(done), QString());
     const quint64 epoch = m_epoch;
-    m_hub->invoke(QStringLiteral("JoinRoom"), {room},
+    m_hub->invoke(hubcontract::kJoinRoom.name, {room},
         [this, room, epoch, done = std::move(done)](const QJsonValue &, const QString &error) {
             if (!error.isEmpty()) {
                 // Refused (or lost): only a refusal means the node will not have us.
@@ -127,7 +128,7 @@ void ChatClient::leaveRoom(const QString &room, Done done)
     m_catchingUp.remove(room);
     if (!isConnected())
         return finishLater(std::move(done), QString());
-    m_hub->invoke(QStringLiteral("LeaveRoom"), {room},
+    m_hub->invoke(hubcontract::kLeaveRoom.name, {room},
         [done = std::move(done)](const QJsonValue &, const QString &error) {
             if (done)
                 done(error);
@@ -153,7 +154,7 @@ void ChatClient::send(const QString &text, const QString &room, SendDone done)
         return;
     }
     const bool lobby = room == kLobby;
-    m_hub->invoke(lobby ? QStringLiteral("Send") : QStringLiteral("SendToRoom"),
+    m_hub->invoke(lobby ? hubcontract::kSend.name : hubcontract::kSendToRoom.name,
         lobby ? QJsonArray {text} : QJsonArray {room, text},
         [finish](const QJsonValue &result, const QString &error) {
             if (!error.isEmpty())
@@ -177,7 +178,7 @@ void ChatClient::onUp(bool reconnect)
     // rooms are in place before any History answer comes back.
     if (!m_name.isEmpty()) {
         const QString name = m_name;
-        m_hub->invoke(QStringLiteral("SetName"), {name},
+        m_hub->invoke(hubcontract::kSetName.name, {name},
             [this, epoch, name](const QJsonValue &, const QString &error) {
                 if (!error.isEmpty() && epoch == m_epoch)
                     Q_EMIT errorOccurred(
@@ -196,7 +197,7 @@ void ChatClient::onUp(bool reconnect)
 void ChatClient::applyRoom(const QString &room, bool catchUpAfter)
 {
     const quint64 epoch = m_epoch;
-    m_hub->invoke(QStringLiteral("JoinRoom"), {room},
+    m_hub->invoke(hubcontract::kJoinRoom.name, {room},
         [this, epoch, room, catchUpAfter](const QJsonValue &, const QString &error) {
             if (epoch != m_epoch || !m_rooms.contains(room))
                 return;
@@ -229,7 +230,7 @@ void ChatClient::fetchHistoryPage(const CatchUp &state, const QString &afterId)
     auto current = [this, epoch, state] {
         return epoch == m_epoch && m_catchingUp.value(state.room) == state.token;
     };
-    m_hub->invoke(QStringLiteral("History"), arguments,
+    m_hub->invoke(hubcontract::kHistory.name, arguments,
         [this, current, state, afterId](const QJsonValue &result, const QString &error) {
             if (!current())
                 return;
@@ -284,7 +285,7 @@ void ChatClient::fetchHistoryPage(const CatchUp &state, const QString &afterId)
 void ChatClient::onInvocation(const QString &target, const QJsonArray &arguments)
 {
     // SignalR matches client method names without regard to case.
-    if (target.compare(u"messageReceived", Qt::CaseInsensitive) == 0) {
+    if (target.compare(hubcontract::kMessageReceived.name, Qt::CaseInsensitive) == 0) {
         const auto message = ChatMessage::fromJson(arguments.at(0));
         if (!message) {
             Q_EMIT errorOccurred(
@@ -292,7 +293,7 @@ void ChatClient::onInvocation(const QString &target, const QJsonArray &arguments
             return;
         }
         deliver(message.value(), false);
-    } else if (target.compare(u"historyReset", Qt::CaseInsensitive) == 0) {
+    } else if (target.compare(hubcontract::kHistoryReset.name, Qt::CaseInsensitive) == 0) {
         const QString room = arguments.at(0).toString();
         if (!checkRoomName(room).isEmpty()) {
             Q_EMIT errorOccurred(QStringLiteral("the node sent historyReset without a valid room"));
@@ -304,7 +305,7 @@ void ChatClient::onInvocation(const QString &target, const QJsonArray &arguments
         Q_EMIT historyReset(room);
         if (self && isConnected())
             catchUp(room);
-    } else if (target.compare(u"deliveryWarning", Qt::CaseInsensitive) == 0) {
+    } else if (target.compare(hubcontract::kDeliveryWarning.name, Qt::CaseInsensitive) == 0) {
         Q_EMIT deliveryWarning(arguments.at(0).toString(), arguments.at(1).toString());
     } else {
         qCDebug(lcChatClient) << "ignoring server invocation" << target;

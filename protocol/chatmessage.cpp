@@ -1,5 +1,6 @@
 #include "protocol/chatmessage.h"
 
+#include "protocol/hubcontract.h"
 #include "protocol/limits.h"
 
 #include <QJsonValue>
@@ -32,17 +33,19 @@ ParseResult<Via> parseVia(QStringView text)
     return ParseResult<Via>::failure(QStringLiteral("unknown 'via' value"));
 }
 
+namespace field = hubcontract::field;
+
 QJsonObject ChatMessage::toJson() const
 {
-    return QJsonObject {
-        {QStringLiteral("id"), id},
-        {QStringLiteral("room"), room},
-        {QStringLiteral("from"), from},
-        {QStringLiteral("text"), text},
-        {QStringLiteral("node"), node},
-        {QStringLiteral("sentAt"), double(sentAt)},
-        {QStringLiteral("via"), viaName(via)},
-    };
+    QJsonObject json;
+    json.insert(field::kId, id);
+    json.insert(field::kRoom, room);
+    json.insert(field::kFrom, from);
+    json.insert(field::kText, text);
+    json.insert(field::kNode, node);
+    json.insert(field::kSentAt, double(sentAt));
+    json.insert(field::kVia, viaName(via));
+    return json;
 }
 
 ParseResult<ChatMessage> ChatMessage::fromJson(const QJsonValue &json)
@@ -54,29 +57,31 @@ ParseResult<ChatMessage> ChatMessage::fromJson(const QJsonValue &json)
     ChatMessage m;
     const struct
     {
-        const char16_t *key;
+        QLatin1String key;
         QString *field;
-    } strings[] = {{u"id", &m.id}, {u"room", &m.room}, {u"from", &m.from}, {u"text", &m.text},
-                   {u"node", &m.node}};
+    } strings[] = {{field::kId, &m.id}, {field::kRoom, &m.room}, {field::kFrom, &m.from},
+        {field::kText, &m.text}, {field::kNode, &m.node}};
     for (const auto &s : strings) {
-        const QJsonValue v = o.value(QStringView(s.key));
+        const QJsonValue v = o.value(s.key);
         if (!v.isString())
-            return R::failure(QStringLiteral("message field '%1' is missing or not a string")
-                                      .arg(QStringView(s.key)));
+            return R::failure(
+                QStringLiteral("message field '%1' is missing or not a string").arg(s.key));
         *s.field = v.toString();
     }
     // Milliseconds as a JSON number: a whole number that a double holds exactly
     // (|n| <= 2^53), so it converts to qint64 without overflow.
-    const QJsonValue sentAt = o.value(u"sentAt");
+    const QJsonValue sentAt = o.value(field::kSentAt);
     const double sentAtValue = sentAt.toDouble(0.5);
     if (!sentAt.isDouble() || sentAtValue != std::floor(sentAtValue)
         || std::fabs(sentAtValue) > 9007199254740992.0)
         return R::failure(
-            QStringLiteral("message field 'sentAt' is missing or not a whole number of ms"));
+            QStringLiteral("message field '%1' is missing or not a whole number of ms")
+                .arg(field::kSentAt));
     m.sentAt = qint64(sentAtValue);
-    const auto via = parseVia(o.value(u"via").toString());
+    const auto via = parseVia(o.value(field::kVia).toString());
     if (!via)
-        return R::failure(QStringLiteral("message field 'via' must be local, pubsub or streams"));
+        return R::failure(
+            QStringLiteral("message field '%1' must be local, pubsub or streams").arg(field::kVia));
     m.via = via.value();
     return m;
 }

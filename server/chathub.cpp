@@ -1,5 +1,6 @@
 #include "server/chathub.h"
 
+#include "protocol/hubcontract.h"
 #include "protocol/hubprotocol.h"
 #include "protocol/limits.h"
 #include "server/hubsession.h"
@@ -18,25 +19,32 @@ Q_LOGGING_CATEGORY(lcHub, "farmchat.node.hub", QtInfoMsg)
 
 namespace {
 
-QString countError(const char *method, int expected, const char *names, qsizetype got)
+using hubcontract::Method;
+
+QString countError(const Method &method, qsizetype got)
 {
     return QStringLiteral("%1 expects %2 argument%3 (%4), got %5")
-        .arg(QLatin1String(method))
-        .arg(expected)
-        .arg(expected == 1 ? "" : "s")
-        .arg(QLatin1String(names))
+        .arg(method.name)
+        .arg(method.argumentCount)
+        .arg(method.argumentCount == 1 ? "" : "s")
+        .arg(method.parameters)
         .arg(got);
 }
 
-QString typeError(const char *method, const char *argument, const QString &type)
+QString typeError(const Method &method, const char *argument, const QString &type)
 {
-    return QStringLiteral("%1: '%2' must be %3")
-        .arg(QLatin1String(method), QLatin1String(argument), type);
+    return QStringLiteral("%1: '%2' must be %3").arg(method.name, QLatin1String(argument), type);
 }
 
-QString typeError(const char *method, const char *argument, const char *type)
+QString typeError(const Method &method, const char *argument, const char *type)
 {
     return typeError(method, argument, QLatin1String(type));
+}
+
+// "SendToRoom: room name must not be empty"
+QString methodError(const Method &method, const QString &why)
+{
+    return method.name + QLatin1String(": ") + why;
 }
 
 } // namespace
@@ -132,60 +140,64 @@ void ChatHub::invoke(HubSession *session, const HubMessage &invocation, ReplyFn 
         reply(fail("not_connected", QStringLiteral("the connection is closing")));
         return;
     }
-    using Method = void (ChatHub::*)(HubSession *, Member &, const QJsonArray &, ReplyFn);
-    static const QHash<QString, Method> methods = {
-        {QStringLiteral("send"), &ChatHub::callSend},
-        {QStringLiteral("sendtoroom"), &ChatHub::callSendToRoom},
-        {QStringLiteral("joinroom"), &ChatHub::callJoinRoom},
-        {QStringLiteral("leaveroom"), &ChatHub::callLeaveRoom},
-        {QStringLiteral("setname"), &ChatHub::callSetName},
-        {QStringLiteral("history"), &ChatHub::callHistory},
+    using Call = void (ChatHub::*)(HubSession *, Member &, const QJsonArray &, ReplyFn);
+    // Keyed in lower case: hub method names are case-insensitive, as in ASP.NET Core SignalR.
+    static const QHash<QString, Call> calls = {
+        {QString(hubcontract::kSend.name).toLower(), &ChatHub::callSend},
+        {QString(hubcontract::kSendToRoom.name).toLower(), &ChatHub::callSendToRoom},
+        {QString(hubcontract::kJoinRoom.name).toLower(), &ChatHub::callJoinRoom},
+        {QString(hubcontract::kLeaveRoom.name).toLower(), &ChatHub::callLeaveRoom},
+        {QString(hubcontract::kSetName.name).toLower(), &ChatHub::callSetName},
+        {QString(hubcontract::kHistory.name).toLower(), &ChatHub::callHistory},
     };
-    // Hub method names are case-insensitive, as in ASP.NET Core SignalR.
-    const Method method = methods.value(invocation.target.toLower());
-    if (!method) {
+    const Call call = calls.value(invocation.target.toLower());
+    if (!call) {
         reply(fail("unknown_method",
             QStringLiteral("unknown method '%1'").arg(invocation.target.left(64))));
         return;
     }
-    (this->*method)(session, *it, invocation.arguments, std::move(reply));
+    (this->*call)(session, *it, invocation.arguments, std::move(reply));
 }
 
 void ChatHub::callSend(HubSession *s, Member &, const QJsonArray &args, ReplyFn reply)
 {
-    if (args.size() != 1)
-        return reply(fail("bad_arguments", countError("Send", 1, "text", args.size())));
+    const Method &method = hubcontract::kSend;
+    if (args.size() != method.argumentCount)
+        return reply(fail("bad_arguments", countError(method, args.size())));
     if (!args[0].isString())
-        return reply(fail("bad_arguments", typeError("Send", "text", "a string")));
+        return reply(fail("bad_arguments", typeError(method, "text", "a string")));
     publish(s, kLobby, args[0].toString(), std::move(reply));
 }
 
 void ChatHub::callSendToRoom(HubSession *s, Member &, const QJsonArray &args, ReplyFn reply)
 {
-    if (args.size() != 2)
-        return reply(fail("bad_arguments", countError("SendToRoom", 2, "room, text", args.size())));
+    const Method &method = hubcontract::kSendToRoom;
+    if (args.size() != method.argumentCount)
+        return reply(fail("bad_arguments", countError(method, args.size())));
     if (!args[0].isString() || !args[1].isString())
-        return reply(fail("bad_arguments", typeError("SendToRoom", "room' and 'text", "strings")));
+        return reply(fail("bad_arguments", typeError(method, "room' and 'text", "strings")));
     const QString room = args[0].toString();
     if (const QString why = checkRoomName(room); !why.isEmpty())
-        return reply(fail("bad_arguments", QStringLiteral("SendToRoom: ") + why));
+        return reply(fail("bad_arguments", methodError(method, why)));
     publish(s, room, args[1].toString(), std::move(reply));
 }
 
 void ChatHub::callJoinRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply)
 {
-    if (args.size() != 1)
-        return reply(fail("bad_arguments", countError("JoinRoom", 1, "room", args.size())));
+    const Method &method = hubcontract::kJoinRoom;
+    if (args.size() != method.argumentCount)
+        return reply(fail("bad_arguments", countError(method, args.size())));
     if (!args[0].isString())
-        return reply(fail("bad_arguments", typeError("JoinRoom", "room", "a string")));
+        return reply(fail("bad_arguments", typeError(method, "room", "a string")));
     const QString room = args[0].toString();
     if (const QString why = checkRoomName(room); !why.isEmpty())
-        return reply(fail("bad_arguments", QStringLiteral("JoinRoom: ") + why));
+        return reply(fail("bad_arguments", methodError(method, why)));
     if (!m.rooms.contains(room)) {
         if (m.rooms.size() >= limits::kMaxRoomsPerConnection)
             return reply(fail("too_many_rooms",
-                QStringLiteral("JoinRoom: a connection may be in at most %1 rooms")
-                    .arg(limits::kMaxRoomsPerConnection)));
+                methodError(method,
+                    QStringLiteral("a connection may be in at most %1 rooms")
+                        .arg(limits::kMaxRoomsPerConnection))));
         join(s, m, room);
     }
     reply(Reply::done());
@@ -193,63 +205,64 @@ void ChatHub::callJoinRoom(HubSession *s, Member &m, const QJsonArray &args, Rep
 
 void ChatHub::callLeaveRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply)
 {
-    if (args.size() != 1)
-        return reply(fail("bad_arguments", countError("LeaveRoom", 1, "room", args.size())));
+    const Method &method = hubcontract::kLeaveRoom;
+    if (args.size() != method.argumentCount)
+        return reply(fail("bad_arguments", countError(method, args.size())));
     if (!args[0].isString())
-        return reply(fail("bad_arguments", typeError("LeaveRoom", "room", "a string")));
+        return reply(fail("bad_arguments", typeError(method, "room", "a string")));
     const QString room = args[0].toString();
     if (room == kLobby)
-        return reply(
-            fail("bad_arguments", QStringLiteral("LeaveRoom: every connection stays in 'lobby'")));
+        return reply(fail("bad_arguments",
+            methodError(method, QStringLiteral("every connection stays in 'lobby'"))));
     if (const QString why = checkRoomName(room); !why.isEmpty())
-        return reply(fail("bad_arguments", QStringLiteral("LeaveRoom: ") + why));
+        return reply(fail("bad_arguments", methodError(method, why)));
     leave(s, m, room);
     reply(Reply::done());
 }
 
 void ChatHub::callSetName(HubSession *, Member &m, const QJsonArray &args, ReplyFn reply)
 {
-    if (args.size() != 1)
-        return reply(fail("bad_arguments", countError("SetName", 1, "name", args.size())));
+    const Method &method = hubcontract::kSetName;
+    if (args.size() != method.argumentCount)
+        return reply(fail("bad_arguments", countError(method, args.size())));
     if (!args[0].isString())
-        return reply(fail("bad_arguments", typeError("SetName", "name", "a string")));
+        return reply(fail("bad_arguments", typeError(method, "name", "a string")));
     const QString name = args[0].toString();
     if (const QString why = checkUserName(name); !why.isEmpty())
-        return reply(fail("bad_arguments", QStringLiteral("SetName: ") + why));
+        return reply(fail("bad_arguments", methodError(method, why)));
     m.name = name;
     reply(Reply::done());
 }
 
 void ChatHub::callHistory(HubSession *, Member &, const QJsonArray &args, ReplyFn reply)
 {
-    if (args.size() != 3)
-        return reply(fail("bad_arguments",
-            countError("History", 3, "room, afterId or null, limit", args.size())));
+    const Method &method = hubcontract::kHistory;
+    if (args.size() != method.argumentCount)
+        return reply(fail("bad_arguments", countError(method, args.size())));
     if (!args[0].isString())
-        return reply(fail("bad_arguments", typeError("History", "room", "a string")));
+        return reply(fail("bad_arguments", typeError(method, "room", "a string")));
     if (!args[1].isString() && !args[1].isNull())
-        return reply(fail("bad_arguments", typeError("History", "afterId", "a string or null")));
+        return reply(fail("bad_arguments", typeError(method, "afterId", "a string or null")));
     const double limit = args[2].toDouble(-1);
     if (!args[2].isDouble() || limit != std::floor(limit) || limit < 1
         || limit > limits::kMaxHistoryLimit)
-        return reply(
-            fail("bad_arguments",
-                typeError("History", "limit",
-                    QStringLiteral("a whole number from 1 to %1").arg(limits::kMaxHistoryLimit))));
+        return reply(fail("bad_arguments",
+            typeError(method, "limit",
+                QStringLiteral("a whole number from 1 to %1").arg(limits::kMaxHistoryLimit))));
     const QString room = args[0].toString();
     if (const QString why = checkRoomName(room); !why.isEmpty())
-        return reply(fail("bad_arguments", QStringLiteral("History: ") + why));
+        return reply(fail("bad_arguments", methodError(method, why)));
     const QString afterId = args[1].toString();
     if (afterId.size() > 256)
-        return reply(fail(
-            "bad_arguments", QStringLiteral("History: 'afterId' is longer than 256 characters")));
+        return reply(fail("bad_arguments",
+            methodError(method, QStringLiteral("'afterId' is longer than 256 characters"))));
     NodeMetrics *metrics = &m_metrics;
     history(room, afterId, int(limit),
         [reply = std::move(reply), metrics](
             const QList<ChatMessage> &messages, const QString &error) {
             if (!error.isEmpty()) {
                 ++metrics->invocationsRejected[QStringLiteral("history_failed")];
-                reply(Reply::failure(QStringLiteral("History: ") + error));
+                reply(Reply::failure(methodError(hubcontract::kHistory, error)));
                 return;
             }
             QJsonArray array;
@@ -294,7 +307,7 @@ void ChatHub::publish(HubSession *session, const QString &room, const QString &t
             // Local clients have it, other nodes may not: tell the sender before the result.
             if (!outcome.warning.isEmpty() && sender)
                 sender->send(HubMessage::invocation(
-                    QStringLiteral("deliveryWarning"), {outcome.id, outcome.warning}));
+                    hubcontract::kDeliveryWarning.name, {outcome.id, outcome.warning}));
             reply(Reply::value(outcome.id));
         });
 }
@@ -315,7 +328,7 @@ void ChatHub::onDeliver(const ChatMessage &message)
     // Encoded once for every recipient; each session queues the same bytes and
     // writes all it got this turn in one frame.
     const QByteArray record = hubprotocol::writeMessage(
-        HubMessage::invocation(QStringLiteral("messageReceived"), {message.toJson()}));
+        HubMessage::invocation(hubcontract::kMessageReceived.name, {message.toJson()}));
     // Queuing closes nobody (the send queue is checked when writing), so the
     // room's set is walked as it is.
     for (HubSession *session : *it) {
@@ -331,8 +344,8 @@ void ChatHub::onHistoryReset(const QString &room)
     const auto it = m_rooms.constFind(room);
     if (it == m_rooms.cend())
         return;
-    const QByteArray record
-        = hubprotocol::writeMessage(HubMessage::invocation(QStringLiteral("historyReset"), {room}));
+    const QByteArray record = hubprotocol::writeMessage(
+        HubMessage::invocation(hubcontract::kHistoryReset.name, {room}));
     for (HubSession *session : *it)
         session->sendRecord(record);
 }

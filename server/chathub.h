@@ -14,11 +14,12 @@ namespace farmchat {
 
 struct NodeMetrics;
 
-// The chat itself: hub methods (Send, SendToRoom, JoinRoom, LeaveRoom,
-// SetName, History), room membership, per-room history, and fan-out of
-// every message the backplane delivers to the local sessions in its room.
-// Messages leave only through the Backplane and arrive only through its
-// deliver() signal, so the mode (off, pubsub, streams) never shows here.
+// The chat itself: the hub methods of protocol/hubcontract.h (Send,
+// SendToRoom, JoinRoom, LeaveRoom, SetName, History), room membership,
+// per-room history, and fan-out of every message the backplane delivers to
+// the local sessions in its room. Messages leave only through the Backplane
+// and arrive only through its deliver() signal, so the mode (off, pubsub,
+// streams) never shows here.
 class ChatHub : public QObject, public HubDispatcher
 {
     Q_OBJECT

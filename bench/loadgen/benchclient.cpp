@@ -2,6 +2,7 @@
 
 #include "bench/loadgen/httpupgrade.h"
 #include "bench/loadgen/monotonic.h"
+#include "protocol/hubcontract.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -16,6 +17,17 @@ namespace farmchat::bench {
 namespace {
 constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::string_view kJoinId = "join";
+
+constexpr std::string_view wireName(const hubcontract::Method &method)
+{
+    return {method.name.data(), std::size_t(method.name.size())};
+}
+constexpr std::string_view kJoinRoom = wireName(hubcontract::kJoinRoom);
+constexpr std::string_view kSendToRoom = wireName(hubcontract::kSendToRoom);
+constexpr std::string_view kMessageReceived = wireName(hubcontract::kMessageReceived);
+// appendSignalrInvocation() writes the room, then the text when there is one.
+static_assert(hubcontract::kJoinRoom.argumentCount == 1);
+static_assert(hubcontract::kSendToRoom.argumentCount == 2);
 } // namespace
 
 BenchClient::BenchClient(
@@ -255,14 +267,14 @@ void BenchClient::handleSignalrRecord(std::string_view record)
             return fail("SignalR handshake refused: " + std::string(record));
         m_state = State::Joining;
         std::string join;
-        chatwire::appendSignalrInvocation(join, "JoinRoom", m_room, {}, kJoinId);
+        chatwire::appendSignalrInvocation(join, kJoinRoom, m_room, {}, kJoinId);
         queueFrame(WsOpcode::Text, join);
         return;
     }
     switch (type) {
     case 1: {
         chatwire::Tag tag;
-        if (record.find("messageReceived") != std::string_view::npos
+        if (record.find(kMessageReceived) != std::string_view::npos
             && chatwire::findTag(record, tag))
             m_listener.delivery(*this, tag);
         break;
@@ -270,7 +282,7 @@ void BenchClient::handleSignalrRecord(std::string_view record)
     case 3:
         if (record.find("\"error\"") != std::string_view::npos) {
             if (m_state == State::Joining)
-                return fail("JoinRoom failed: " + std::string(record));
+                return fail(std::string(kJoinRoom) + " failed: " + std::string(record));
             m_listener.protocolError(*this, record);
         } else if (m_state == State::Joining) {
             m_state = State::Ready;
@@ -348,7 +360,7 @@ bool BenchClient::sendChat(std::string_view text)
     payload.clear();
     switch (m_kind) {
     case WireKind::SignalR:
-        chatwire::appendSignalrInvocation(payload, "SendToRoom", m_room, text, {});
+        chatwire::appendSignalrInvocation(payload, kSendToRoom, m_room, text, {});
         break;
     case WireKind::SocketIo:
         chatwire::appendSocketIoEvent(payload, "chat", m_room, text, -1);
