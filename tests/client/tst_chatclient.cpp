@@ -1,4 +1,5 @@
 #include "client/chatclient.h"
+#include "protocol/hubcontract.h"
 #include "protocol/hubprotocol.h"
 #include "tests/client/fakehubserver.h"
 
@@ -59,7 +60,7 @@ public:
             if (peer.socket
                 && (m.room == u"lobby" || m_rooms.value(peer.socket.data()).contains(m.room)))
                 m_server.sendTo(
-                    peer, HubMessage::invocation(QStringLiteral("messageReceived"), {m.toJson()}));
+                    peer, HubMessage::invocation(hubcontract::kMessageReceived.name, {m.toJson()}));
         }
     }
     QList<HubMessage> calls(const QString &target) const
@@ -107,17 +108,18 @@ private:
                 HubMessage::completionError(call.invocationId, refuse.value(call.target)));
         QSet<QString> &rooms = m_rooms[socket];
         rooms.insert(QStringLiteral("lobby"));
-        if (call.target == u"Send" || call.target == u"SendToRoom") {
-            const bool lobby = call.target == u"Send";
+        if (call.target == hubcontract::kSend.name
+            || call.target == hubcontract::kSendToRoom.name) {
+            const bool lobby = call.target == hubcontract::kSend.name;
             const QString room = lobby ? QStringLiteral("lobby") : call.arguments.at(0).toString();
             const ChatMessage m = publish(room, call.arguments.at(lobby ? 0 : 1).toString());
             return answer(HubMessage::completionResult(call.invocationId, m.id));
         }
-        if (call.target == u"JoinRoom")
+        if (call.target == hubcontract::kJoinRoom.name)
             rooms.insert(call.arguments.at(0).toString());
-        else if (call.target == u"LeaveRoom")
+        else if (call.target == hubcontract::kLeaveRoom.name)
             rooms.remove(call.arguments.at(0).toString());
-        else if (call.target == u"History") {
+        else if (call.target == hubcontract::kHistory.name) {
             if (holdHistory)
                 heldHistory.append({peer.socket, call});
             else
@@ -183,10 +185,8 @@ void tst_ChatClient::sendAndReceive_data()
 {
     QTest::addColumn<QString>("room");
     QTest::addColumn<QString>("method");
-    QTest::addRow("lobby uses Send") << "lobby"
-                                     << "Send";
-    QTest::addRow("other room uses SendToRoom") << "dev"
-                                                << "SendToRoom";
+    QTest::addRow("lobby uses Send") << "lobby" << QString(hubcontract::kSend.name);
+    QTest::addRow("other room uses SendToRoom") << "dev" << QString(hubcontract::kSendToRoom.name);
 }
 
 void tst_ChatClient::sendAndReceive()
@@ -314,9 +314,9 @@ void tst_ChatClient::reconnectReappliesAndCatchesUp()
     client.joinRoom(QStringLiteral("dev"));
     client.start();
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
-    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(QStringLiteral("JoinRoom")).size(), 1, kWaitMs);
-    QCOMPARE(chat.calls(QStringLiteral("SetName")).size(), 1);
-    QCOMPARE(chat.calls(QStringLiteral("History")).size(), 0); // no catch-up on the first connect
+    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(hubcontract::kJoinRoom.name).size(), 1, kWaitMs);
+    QCOMPARE(chat.calls(hubcontract::kSetName.name).size(), 1);
+    QCOMPARE(chat.calls(hubcontract::kHistory.name).size(), 0); // no catch-up on the first connect
 
     const ChatMessage seenLobby = chat.publish(QStringLiteral("lobby"), QStringLiteral("one"));
     chat.publish(QStringLiteral("dev"), QStringLiteral("dev one"));
@@ -330,9 +330,9 @@ void tst_ChatClient::reconnectReappliesAndCatchesUp()
 
     QTRY_COMPARE_WITH_TIMEOUT(caughtUp.size(), 2, kWaitMs);
     QCOMPARE(client.stats().reconnects, 1u);
-    QCOMPARE(chat.calls(QStringLiteral("SetName")).size(), 2);
-    QCOMPARE(chat.calls(QStringLiteral("JoinRoom")).size(), 2);
-    const QList<HubMessage> history = chat.calls(QStringLiteral("History"));
+    QCOMPARE(chat.calls(hubcontract::kSetName.name).size(), 2);
+    QCOMPARE(chat.calls(hubcontract::kJoinRoom.name).size(), 2);
+    const QList<HubMessage> history = chat.calls(hubcontract::kHistory.name);
     QCOMPARE(history.size(), 2);
     for (const HubMessage &call : history) {
         if (call.arguments.at(0).toString() == u"lobby")
@@ -371,7 +371,7 @@ void tst_ChatClient::historyPagesUntilShort()
     server.abortAll();
     QTRY_COMPARE_WITH_TIMEOUT(caughtUp.size(), 1, kWaitMs);
     QCOMPARE(caughtUp.first().at(1).toInt(), 7);
-    QCOMPARE(chat.calls(QStringLiteral("History")).size(), 3); // 3 + 3 + 1
+    QCOMPARE(chat.calls(hubcontract::kHistory.name).size(), 3); // 3 + 3 + 1
     QCOMPARE(texts(received), (QStringList {"m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"}));
 }
 
@@ -431,11 +431,11 @@ void tst_ChatClient::historyResetRefetches()
     chat.history.clear();
     chat.store(QStringLiteral("lobby"), QStringLiteral("new one"));
     server.sendMessage(
-        HubMessage::invocation(QStringLiteral("historyReset"), {QStringLiteral("lobby")}));
+        HubMessage::invocation(hubcontract::kHistoryReset.name, {QStringLiteral("lobby")}));
     QTRY_COMPARE_WITH_TIMEOUT(resets.size(), 1, kWaitMs);
     QCOMPARE(resets.first().at(0).toString(), QStringLiteral("lobby"));
     QTRY_COMPARE_WITH_TIMEOUT(caughtUp.size(), 1, kWaitMs);
-    const QList<HubMessage> history = chat.calls(QStringLiteral("History"));
+    const QList<HubMessage> history = chat.calls(hubcontract::kHistory.name);
     QCOMPARE(history.size(), 1);
     QVERIFY(history.first().arguments.at(1).isNull());
     QCOMPARE(texts(received), (QStringList {"old", "new one"}));
@@ -461,7 +461,8 @@ void tst_ChatClient::historyErrorFallsBackToRecent()
     int refusals = 0;
     auto previous = server.onMessage;
     server.onMessage = [&](FakeHubServer::Peer &peer, const HubMessage &m) {
-        if (m.target == u"History" && !m.arguments.at(1).isNull() && refusals++ == 0)
+        if (m.target == hubcontract::kHistory.name && !m.arguments.at(1).isNull()
+            && refusals++ == 0)
             return server.sendTo(
                 peer, HubMessage::completionError(m.invocationId, QStringLiteral("unknown id")));
         previous(peer, m);
@@ -472,11 +473,11 @@ void tst_ChatClient::historyErrorFallsBackToRecent()
     QCOMPARE(client.stats().historyOverlap, 1u);
     QCOMPARE(errors.size(), 0);
     // When the fallback fails too, that is reported, once.
-    chat.refuse.insert(QStringLiteral("History"), QStringLiteral("history is off"));
-    const qsizetype historyCalls = chat.calls(QStringLiteral("History")).size();
+    chat.refuse.insert(hubcontract::kHistory.name, QStringLiteral("history is off"));
+    const qsizetype historyCalls = chat.calls(hubcontract::kHistory.name).size();
     server.abortAll();
     QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 1, kWaitMs);
-    QCOMPARE(chat.calls(QStringLiteral("History")).size(),
+    QCOMPARE(chat.calls(hubcontract::kHistory.name).size(),
         historyCalls + 2); // with the cursor, then without
     QTest::qWait(100);
     QCOMPARE(errors.size(), 1);
@@ -511,8 +512,8 @@ void tst_ChatClient::malformedMessageIsReported()
     client.start();
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
     server.sendMessage(
-        HubMessage::invocation(QStringLiteral("messageReceived"), {QJsonObject {{"id", 5}}}));
-    server.sendMessage(HubMessage::invocation(QStringLiteral("messageReceived"), {}));
+        HubMessage::invocation(hubcontract::kMessageReceived.name, {QJsonObject {{"id", 5}}}));
+    server.sendMessage(HubMessage::invocation(hubcontract::kMessageReceived.name, {}));
     QTRY_COMPARE_WITH_TIMEOUT(errors.size(), 2, kWaitMs);
     QVERIFY(errors.first().at(0).toString().contains(u"malformed message"));
     QCOMPARE(received.size(), 0);
@@ -524,7 +525,7 @@ void tst_ChatClient::joinRefusedIsForgotten()
     FakeHubServer server;
     QVERIFY(server.listen());
     FakeChat chat(server);
-    chat.refuse.insert(QStringLiteral("JoinRoom"), QStringLiteral("too many rooms"));
+    chat.refuse.insert(hubcontract::kJoinRoom.name, QStringLiteral("too many rooms"));
     ChatClient client(server.baseUrl(), fastOptions());
     client.start();
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
@@ -548,10 +549,10 @@ void tst_ChatClient::roomsRememberedBeforeConnect()
     QTRY_COMPARE_WITH_TIMEOUT(error, QString(), kWaitMs);
     QCOMPARE(client.rooms(), (QStringList {"a-room", "lobby"}));
     client.start();
-    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(QStringLiteral("JoinRoom")).size(), 1, kWaitMs);
-    QCOMPARE(chat.calls(QStringLiteral("JoinRoom")).first().arguments,
+    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(hubcontract::kJoinRoom.name).size(), 1, kWaitMs);
+    QCOMPARE(chat.calls(hubcontract::kJoinRoom.name).first().arguments,
         QJsonArray {QStringLiteral("a-room")});
-    QCOMPARE(chat.calls(QStringLiteral("LeaveRoom")).size(), 0);
+    QCOMPARE(chat.calls(hubcontract::kLeaveRoom.name).size(), 0);
 }
 
 void tst_ChatClient::leaveLobbyIsRefused()
@@ -593,7 +594,7 @@ void tst_ChatClient::refusedNameIsReverted()
     QString error = QStringLiteral("unset");
     client.setName(QStringLiteral("ann"), [&](const QString &e) { error = e; });
     QTRY_COMPARE_WITH_TIMEOUT(error, QString(), kWaitMs);
-    chat.refuse.insert(QStringLiteral("SetName"), QStringLiteral("name taken"));
+    chat.refuse.insert(hubcontract::kSetName.name, QStringLiteral("name taken"));
     client.setName(QStringLiteral("bob"), [&](const QString &e) { error = e; });
     QCOMPARE(client.name(), QStringLiteral("bob"));
     QTRY_COMPARE_WITH_TIMEOUT(error, QStringLiteral("name taken"), kWaitMs);
@@ -610,7 +611,7 @@ void tst_ChatClient::nameLostWithConnectionIsKept()
     auto answer = server.onMessage;
     bool swallowSetName = true;
     server.onMessage = [&](FakeHubServer::Peer &peer, const HubMessage &m) {
-        if (!(swallowSetName && m.target == u"SetName"))
+        if (!(swallowSetName && m.target == hubcontract::kSetName.name))
             answer(peer, m);
     };
     ChatClient client(server.baseUrl(), fastOptions());
@@ -619,15 +620,15 @@ void tst_ChatClient::nameLostWithConnectionIsKept()
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
     QString error;
     client.setName(QStringLiteral("ann"), [&](const QString &e) { error = e; });
-    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(QStringLiteral("SetName")).size(), 1, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(hubcontract::kSetName.name).size(), 1, kWaitMs);
     swallowSetName = false;
     server.abortAll();
     QTRY_VERIFY_WITH_TIMEOUT(!error.isEmpty(), kWaitMs);
     QCOMPARE(client.name(), QStringLiteral("ann"));
     QTRY_COMPARE_WITH_TIMEOUT(reconnected.size(), 1, kWaitMs);
-    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(QStringLiteral("SetName")).size(), 2, kWaitMs);
-    QCOMPARE(
-        chat.calls(QStringLiteral("SetName")).last().arguments, QJsonArray {QStringLiteral("ann")});
+    QTRY_COMPARE_WITH_TIMEOUT(chat.calls(hubcontract::kSetName.name).size(), 2, kWaitMs);
+    QCOMPARE(chat.calls(hubcontract::kSetName.name).last().arguments,
+        QJsonArray {QStringLiteral("ann")});
 }
 
 void tst_ChatClient::failsOverToAnotherNode()
@@ -658,9 +659,9 @@ void tst_ChatClient::failsOverToAnotherNode()
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected() && client.nodeUrl() == second.baseUrl(), kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(caughtUp.size() >= 2, kWaitMs); // lobby and dev
     QCOMPARE(client.stats().reconnects, 1u);
-    QCOMPARE(chatB.calls(QStringLiteral("JoinRoom")).size(), 1); // rooms re-applied there
+    QCOMPARE(chatB.calls(hubcontract::kJoinRoom.name).size(), 1); // rooms re-applied there
     bool askedFromLastSeen = false;
-    for (const HubMessage &call : chatB.calls(QStringLiteral("History"))) {
+    for (const HubMessage &call : chatB.calls(hubcontract::kHistory.name)) {
         if (call.arguments.at(0).toString() == u"lobby")
             askedFromLastSeen = call.arguments.at(1).toString() == seen.id;
     }

@@ -2,6 +2,7 @@
 // and the node agree on the wire, and reconnect + History catch-up work when
 // the node really dies and comes back.
 #include "client/chatclient.h"
+#include "protocol/hubcontract.h"
 #include "tests/support/freeport.h"
 #include "tests/support/testnode.h"
 
@@ -196,7 +197,7 @@ void tst_ChatClientNode::historyReturnsWhatWasSent()
     // The raw hub method: oldest first, after an id, limited.
     QJsonValue result;
     QString invokeError = QStringLiteral("unset");
-    ann.connection().invoke(QStringLiteral("History"), {QStringLiteral("lobby"), ids.at(1), 2},
+    ann.connection().invoke(hubcontract::kHistory.name, {QStringLiteral("lobby"), ids.at(1), 2},
         [&](const QJsonValue &r, const QString &e) {
             result = r;
             invokeError = e;
@@ -223,7 +224,7 @@ void tst_ChatClientNode::historyReturnsWhatWasSent()
 
     // A bad call is an error Completion, and the connection stays.
     invokeError.clear();
-    ann.connection().invoke(QStringLiteral("History"), {QStringLiteral("lobby"), QJsonValue(), 0},
+    ann.connection().invoke(hubcontract::kHistory.name, {QStringLiteral("lobby"), QJsonValue(), 0},
         [&](const QJsonValue &, const QString &e) { invokeError = e; });
     QTRY_VERIFY_WITH_TIMEOUT(!invokeError.isEmpty(), kWaitMs);
     QVERIFY(ann.isConnected());

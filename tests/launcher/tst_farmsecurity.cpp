@@ -1,3 +1,4 @@
+#include "protocol/hubcontract.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/support/processinfo.h"
 #include "tests/support/testhttp.h"
@@ -14,6 +15,7 @@
 #include <QTest>
 
 using namespace farmchat::test;
+namespace hubcontract = farmchat::hubcontract;
 
 // The security defaults of a whole farm as farmchat-launcher starts it:
 // everything listens on loopback only, Redis wants its password, the admin
@@ -178,8 +180,8 @@ void tst_FarmSecurity::checkNodes(const Farm &farm)
     HubTestClient b;
     QVERIFY(a.connectNegotiated(farm.nodePorts[0]));
     QVERIFY(b.connectNegotiated(farm.nodePorts[1]));
-    QVERIFY(a.call(QStringLiteral("Send"), {QStringLiteral("across the farm")}));
-    QVERIFY(b.waitForInvocations(QStringLiteral("messageReceived"), 1, 10000));
+    QVERIFY(a.call(hubcontract::kSend.name, {QStringLiteral("across the farm")}));
+    QVERIFY(b.waitForInvocations(hubcontract::kMessageReceived.name, 1, 10000));
 }
 
 void tst_FarmSecurity::checkOutputs(TestLauncher &launcher, const QString &logDir, const Farm &farm)

@@ -1,3 +1,4 @@
+#include "protocol/hubcontract.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/rawwebsocket.h"
 #include "tests/support/testhttp.h"
@@ -10,6 +11,7 @@
 #include <QTest>
 
 using namespace farmchat::test;
+namespace hubcontract = farmchat::hubcontract;
 
 // Hostile and broken input against a real farmchat-node: every case gets a
 // clear refusal and the node keeps answering /health afterwards.
@@ -355,7 +357,7 @@ void tst_BadInput::connectStorm()
         0, 10000);
     HubTestClient client;
     QVERIFY(client.connectNegotiated(m_node->port()));
-    QVERIFY(client.call(QStringLiteral("Send"), {QStringLiteral("after the storm")}));
+    QVERIFY(client.call(hubcontract::kSend.name, {QStringLiteral("after the storm")}));
 }
 
 void tst_BadInput::slowReaderIsDropped()
@@ -382,7 +384,7 @@ void tst_BadInput::slowReaderIsDropped()
     while (metric(closedLine) == 0 && clock.elapsed() < 60000) {
         QString last;
         for (int i = 0; i < 200; ++i, ++sent)
-            last = writer.invoke(QStringLiteral("SendToRoom"), {QStringLiteral("flood"), text});
+            last = writer.invoke(hubcontract::kSendToRoom.name, {QStringLiteral("flood"), text});
         const auto done = writer.waitForCompletion(last, 10000);
         QVERIFY(done);
         QVERIFY2(!done->hasError, qPrintable(done->error));

@@ -1,3 +1,4 @@
+#include "protocol/hubcontract.h"
 #include "tests/server/rawwebsocket.h"
 #include "tests/support/testhttp.h"
 #include "tests/support/testnode.h"
@@ -251,24 +252,27 @@ void tst_BadProtocol::wrongArguments_data()
     QTest::addColumn<QJsonArray>("arguments");
     QTest::addColumn<QString>("errorPart");
     const QString big(20 * 1024, u'x'); // 20 KB: under the 32 KB message limit, over every field's
-    QTest::addRow("Send without text") << "Send" << QJsonArray {} << "expects 1 argument";
-    QTest::addRow("Send a number") << "Send" << QJsonArray {42} << "must be a string";
-    QTest::addRow("Send 20 KB of text") << "Send" << QJsonArray {big} << "longer than 4000";
-    QTest::addRow("SendToRoom three") << "SendToRoom" << QJsonArray {"a", "b", "c"} << "got 3";
+    using namespace farmchat::hubcontract;
+    const QString send(kSend.name), sendToRoom(kSendToRoom.name), joinRoom(kJoinRoom.name),
+        leaveRoom(kLeaveRoom.name), setName(kSetName.name), history(kHistory.name);
+    QTest::addRow("Send without text") << send << QJsonArray {} << "expects 1 argument";
+    QTest::addRow("Send a number") << send << QJsonArray {42} << "must be a string";
+    QTest::addRow("Send 20 KB of text") << send << QJsonArray {big} << "longer than 4000";
+    QTest::addRow("SendToRoom three") << sendToRoom << QJsonArray {"a", "b", "c"} << "got 3";
     QTest::addRow("SendToRoom 20 KB room")
-        << "SendToRoom" << QJsonArray {big, "t"} << "longer than 64";
-    QTest::addRow("JoinRoom 20 KB room") << "JoinRoom" << QJsonArray {big} << "longer than 64";
-    QTest::addRow("JoinRoom null") << "JoinRoom" << QJsonArray {QJsonValue()} << "a string";
-    QTest::addRow("LeaveRoom object") << "LeaveRoom" << QJsonArray {QJsonObject {}} << "a string";
-    QTest::addRow("SetName 20 KB name") << "SetName" << QJsonArray {big} << "longer than 64";
+        << sendToRoom << QJsonArray {big, "t"} << "longer than 64";
+    QTest::addRow("JoinRoom 20 KB room") << joinRoom << QJsonArray {big} << "longer than 64";
+    QTest::addRow("JoinRoom null") << joinRoom << QJsonArray {QJsonValue()} << "a string";
+    QTest::addRow("LeaveRoom object") << leaveRoom << QJsonArray {QJsonObject {}} << "a string";
+    QTest::addRow("SetName 20 KB name") << setName << QJsonArray {big} << "longer than 64";
     QTest::addRow("SetName array")
-        << "SetName" << QJsonArray {QJsonValue(QJsonArray {"a"})} << "a string";
+        << setName << QJsonArray {QJsonValue(QJsonArray {"a"})} << "a string";
     QTest::addRow("History 20 KB room")
-        << "History" << QJsonArray {big, QJsonValue(), 10} << "longer than 64";
+        << history << QJsonArray {big, QJsonValue(), 10} << "longer than 64";
     QTest::addRow("History 20 KB afterId")
-        << "History" << QJsonArray {"lobby", big, 10} << "longer than 256";
+        << history << QJsonArray {"lobby", big, 10} << "longer than 256";
     QTest::addRow("History limit text")
-        << "History" << QJsonArray {"lobby", QJsonValue(), "10"} << "limit";
+        << history << QJsonArray {"lobby", QJsonValue(), "10"} << "limit";
     QTest::addRow("unknown method") << "DropTables" << QJsonArray {} << "unknown method";
 }
 

@@ -1,3 +1,4 @@
+#include "protocol/hubcontract.h"
 #include "protocol/limits.h"
 #include "server/chathub.h"
 #include "tests/server/hubtestclient.h"
@@ -13,6 +14,7 @@
 
 using namespace farmchat;
 using namespace farmchat::test;
+namespace field = farmchat::hubcontract::field;
 
 namespace {
 
@@ -76,7 +78,7 @@ private:
     }
     static QJsonObject received(const HubTestClient &client, int index)
     {
-        return client.invocations(QStringLiteral("messageReceived"))
+        return client.invocations(hubcontract::kMessageReceived.name)
             .at(index)
             .arguments.at(0)
             .toObject();
@@ -104,24 +106,24 @@ void tst_ChatHub::sendReachesEveryoneInLobby()
     auto a = connectClient();
     auto b = connectClient();
     QVERIFY(a && b);
-    const auto done = a->call(QStringLiteral("Send"), {QStringLiteral("hello")});
+    const auto done = a->call(hubcontract::kSend.name, {QStringLiteral("hello")});
     QVERIFY(done);
     QVERIFY(!done->hasError);
     const QString id = done->result.toString();
     // "<node>:<boot base 36>:<sequence>": unique per node, across restarts too.
     QVERIFY2(QRegularExpression(QStringLiteral("^node-\\d+:[0-9a-z]+:1$")).match(id).hasMatch(),
         qPrintable(id));
-    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
-    QVERIFY(b->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 1));
+    QVERIFY(b->waitForInvocations(hubcontract::kMessageReceived.name, 1));
     const QJsonObject m = received(*b, 0);
-    QCOMPARE(m.value(u"id").toString(), id);
-    QCOMPARE(m.value(u"room").toString(), QStringLiteral("lobby"));
-    QCOMPARE(m.value(u"text").toString(), QStringLiteral("hello"));
-    QCOMPARE(m.value(u"node").toString(), m_node->nodeId());
-    QCOMPARE(m.value(u"via").toString(), QStringLiteral("local"));
-    QVERIFY(m.value(u"from").toString().startsWith(QStringLiteral("user-")));
-    QVERIFY(
-        qAbs(m.value(u"sentAt").toDouble() - double(QDateTime::currentMSecsSinceEpoch())) < 60000);
+    QCOMPARE(m.value(field::kId).toString(), id);
+    QCOMPARE(m.value(field::kRoom).toString(), QStringLiteral("lobby"));
+    QCOMPARE(m.value(field::kText).toString(), QStringLiteral("hello"));
+    QCOMPARE(m.value(field::kNode).toString(), m_node->nodeId());
+    QCOMPARE(m.value(field::kVia).toString(), QStringLiteral("local"));
+    QVERIFY(m.value(field::kFrom).toString().startsWith(QStringLiteral("user-")));
+    QVERIFY(qAbs(m.value(field::kSentAt).toDouble() - double(QDateTime::currentMSecsSinceEpoch()))
+        < 60000);
     QCOMPARE(m_node->metrics().messagesReceived.value(QStringLiteral("local")), 1);
     QCOMPARE(m_node->metrics().messagesDelivered, 2);
 }
@@ -129,9 +131,10 @@ void tst_ChatHub::sendReachesEveryoneInLobby()
 void tst_ChatHub::methodNamesAreCaseInsensitive_data()
 {
     QTest::addColumn<QString>("method");
-    QTest::addRow("Send") << "Send";
-    QTest::addRow("send") << "send";
-    QTest::addRow("SEND") << "SEND";
+    const QString send(hubcontract::kSend.name);
+    QTest::addRow("Send") << send;
+    QTest::addRow("send") << send.toLower();
+    QTest::addRow("SEND") << send.toUpper();
     QTest::addRow("sEnD") << "sEnD";
 }
 
@@ -149,11 +152,11 @@ void tst_ChatHub::setNameChangesFrom()
 {
     auto a = connectClient();
     QVERIFY(a);
-    const auto named = a->call(QStringLiteral("SetName"), {QStringLiteral("Ada")});
+    const auto named = a->call(hubcontract::kSetName.name, {QStringLiteral("Ada")});
     QVERIFY(named && !named->hasError && !named->hasResult);
-    QVERIFY(a->call(QStringLiteral("Send"), {QStringLiteral("hi")}));
-    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
-    QCOMPARE(received(*a, 0).value(u"from").toString(), QStringLiteral("Ada"));
+    QVERIFY(a->call(hubcontract::kSend.name, {QStringLiteral("hi")}));
+    QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 1));
+    QCOMPARE(received(*a, 0).value(field::kFrom).toString(), QStringLiteral("Ada"));
 }
 
 void tst_ChatHub::roomsIsolate()
@@ -162,40 +165,40 @@ void tst_ChatHub::roomsIsolate()
     auto b = connectClient();
     auto c = connectClient();
     QVERIFY(a && b && c);
-    QVERIFY(!a->call(QStringLiteral("JoinRoom"), {QStringLiteral("kitchen")})->hasError);
-    QVERIFY(!b->call(QStringLiteral("JoinRoom"), {QStringLiteral("kitchen")})->hasError);
+    QVERIFY(!a->call(hubcontract::kJoinRoom.name, {QStringLiteral("kitchen")})->hasError);
+    QVERIFY(!b->call(hubcontract::kJoinRoom.name, {QStringLiteral("kitchen")})->hasError);
     QVERIFY(
-        !b->call(QStringLiteral("JoinRoom"), {QStringLiteral("kitchen")})->hasError); // idempotent
+        !b->call(hubcontract::kJoinRoom.name, {QStringLiteral("kitchen")})->hasError); // idempotent
     const auto sent = a->call(
-        QStringLiteral("SendToRoom"), {QStringLiteral("kitchen"), QStringLiteral("soup")});
+        hubcontract::kSendToRoom.name, {QStringLiteral("kitchen"), QStringLiteral("soup")});
     QVERIFY(sent && !sent->hasError);
-    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
-    QVERIFY(b->waitForInvocations(QStringLiteral("messageReceived"), 1));
-    QCOMPARE(received(*b, 0).value(u"room").toString(), QStringLiteral("kitchen"));
+    QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 1));
+    QVERIFY(b->waitForInvocations(hubcontract::kMessageReceived.name, 1));
+    QCOMPARE(received(*b, 0).value(field::kRoom).toString(), QStringLiteral("kitchen"));
     // c is only in the lobby; a lobby message proves c's stream is flowing.
-    QVERIFY(!b->call(QStringLiteral("LeaveRoom"), {QStringLiteral("kitchen")})->hasError);
+    QVERIFY(!b->call(hubcontract::kLeaveRoom.name, {QStringLiteral("kitchen")})->hasError);
     QVERIFY(
-        !a->call(QStringLiteral("SendToRoom"), {QStringLiteral("kitchen"), QStringLiteral("more")})
+        !a->call(hubcontract::kSendToRoom.name, {QStringLiteral("kitchen"), QStringLiteral("more")})
              ->hasError);
-    QVERIFY(!a->call(QStringLiteral("Send"), {QStringLiteral("to all")})->hasError);
-    QVERIFY(c->waitForInvocations(QStringLiteral("messageReceived"), 1));
-    QVERIFY(b->waitForInvocations(QStringLiteral("messageReceived"), 2));
-    QCOMPARE(c->invocations(QStringLiteral("messageReceived")).size(), 1);
-    QCOMPARE(received(*c, 0).value(u"text").toString(), QStringLiteral("to all"));
-    QCOMPARE(b->invocations(QStringLiteral("messageReceived")).size(), 2);
-    QCOMPARE(received(*b, 1).value(u"text").toString(), QStringLiteral("to all"));
-    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 3));
+    QVERIFY(!a->call(hubcontract::kSend.name, {QStringLiteral("to all")})->hasError);
+    QVERIFY(c->waitForInvocations(hubcontract::kMessageReceived.name, 1));
+    QVERIFY(b->waitForInvocations(hubcontract::kMessageReceived.name, 2));
+    QCOMPARE(c->invocations(hubcontract::kMessageReceived.name).size(), 1);
+    QCOMPARE(received(*c, 0).value(field::kText).toString(), QStringLiteral("to all"));
+    QCOMPARE(b->invocations(hubcontract::kMessageReceived.name).size(), 2);
+    QCOMPARE(received(*b, 1).value(field::kText).toString(), QStringLiteral("to all"));
+    QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 3));
 }
 
 void tst_ChatHub::leavingLobbyIsRefused()
 {
     auto a = connectClient();
     QVERIFY(a);
-    const auto done = a->call(QStringLiteral("LeaveRoom"), {QStringLiteral("lobby")});
+    const auto done = a->call(hubcontract::kLeaveRoom.name, {QStringLiteral("lobby")});
     QVERIFY(done && done->hasError);
     QVERIFY(done->error.contains(QStringLiteral("lobby")));
-    QVERIFY(!a->call(QStringLiteral("Send"), {QStringLiteral("still in")})->hasError);
-    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(!a->call(hubcontract::kSend.name, {QStringLiteral("still in")})->hasError);
+    QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 1));
 }
 
 void tst_ChatHub::badArguments_data()
@@ -204,43 +207,44 @@ void tst_ChatHub::badArguments_data()
     QTest::addColumn<QJsonArray>("arguments");
     QTest::addColumn<QString>("errorPart");
     const QString room65(65, u'r');
-    QTest::addRow("Send no args") << "Send" << QJsonArray {} << "expects 1 argument";
-    QTest::addRow("Send two args") << "Send" << QJsonArray {"a", "b"} << "got 2";
-    QTest::addRow("Send number") << "Send" << QJsonArray {5} << "must be a string";
-    QTest::addRow("Send null") << "Send" << QJsonArray {QJsonValue()} << "must be a string";
-    QTest::addRow("Send empty") << "Send" << QJsonArray {""} << "empty";
-    QTest::addRow("Send blank") << "Send" << QJsonArray {"   "} << "empty";
+    using namespace hubcontract;
+    const QString send(kSend.name), sendToRoom(kSendToRoom.name), joinRoom(kJoinRoom.name),
+        leaveRoom(kLeaveRoom.name), setName(kSetName.name), history(kHistory.name);
+    QTest::addRow("Send no args") << send << QJsonArray {} << "expects 1 argument";
+    QTest::addRow("Send two args") << send << QJsonArray {"a", "b"} << "got 2";
+    QTest::addRow("Send number") << send << QJsonArray {5} << "must be a string";
+    QTest::addRow("Send null") << send << QJsonArray {QJsonValue()} << "must be a string";
+    QTest::addRow("Send empty") << send << QJsonArray {""} << "empty";
+    QTest::addRow("Send blank") << send << QJsonArray {"   "} << "empty";
     QTest::addRow("Send too long")
-        << "Send" << QJsonArray {QString(limits::kMaxTextChars + 1, u'x')} << "longer than 4000";
-    QTest::addRow("SendToRoom one arg")
-        << "SendToRoom" << QJsonArray {"r"} << "expects 2 arguments";
+        << send << QJsonArray {QString(limits::kMaxTextChars + 1, u'x')} << "longer than 4000";
+    QTest::addRow("SendToRoom one arg") << sendToRoom << QJsonArray {"r"} << "expects 2 arguments";
     QTest::addRow("SendToRoom object")
-        << "SendToRoom" << QJsonArray {QJsonObject {}, "t"} << "strings";
+        << sendToRoom << QJsonArray {QJsonObject {}, "t"} << "strings";
     QTest::addRow("SendToRoom long room")
-        << "SendToRoom" << QJsonArray {room65, "t"} << "longer than 64";
-    QTest::addRow("SendToRoom empty room") << "SendToRoom" << QJsonArray {"", "t"} << "empty";
-    QTest::addRow("JoinRoom control char") << "JoinRoom" << QJsonArray {"a\u0007b"} << "control";
-    QTest::addRow("JoinRoom padded") << "JoinRoom" << QJsonArray {" a"} << "spaces";
+        << sendToRoom << QJsonArray {room65, "t"} << "longer than 64";
+    QTest::addRow("SendToRoom empty room") << sendToRoom << QJsonArray {"", "t"} << "empty";
+    QTest::addRow("JoinRoom control char") << joinRoom << QJsonArray {"a\u0007b"} << "control";
+    QTest::addRow("JoinRoom padded") << joinRoom << QJsonArray {" a"} << "spaces";
     QTest::addRow("JoinRoom array")
-        << "JoinRoom" << QJsonArray {QJsonValue(QJsonArray {})} << "must be a string";
-    QTest::addRow("LeaveRoom none") << "LeaveRoom" << QJsonArray {} << "expects 1";
-    QTest::addRow("SetName long") << "SetName" << QJsonArray {QString(65, u'n')}
-                                  << "longer than 64";
-    QTest::addRow("SetName empty") << "SetName" << QJsonArray {""} << "empty";
-    QTest::addRow("SetName bidi override") << "SetName" << QJsonArray {"a\u202Eb"} << "control";
+        << joinRoom << QJsonArray {QJsonValue(QJsonArray {})} << "must be a string";
+    QTest::addRow("LeaveRoom none") << leaveRoom << QJsonArray {} << "expects 1";
+    QTest::addRow("SetName long") << setName << QJsonArray {QString(65, u'n')} << "longer than 64";
+    QTest::addRow("SetName empty") << setName << QJsonArray {""} << "empty";
+    QTest::addRow("SetName bidi override") << setName << QJsonArray {"a\u202Eb"} << "control";
     QTest::addRow("History two args")
-        << "History" << QJsonArray {"lobby", QJsonValue()} << "expects 3";
+        << history << QJsonArray {"lobby", QJsonValue()} << "expects 3";
     QTest::addRow("History limit zero")
-        << "History" << QJsonArray {"lobby", QJsonValue(), 0} << "limit";
+        << history << QJsonArray {"lobby", QJsonValue(), 0} << "limit";
     QTest::addRow("History limit big")
-        << "History" << QJsonArray {"lobby", QJsonValue(), 1001} << "limit";
+        << history << QJsonArray {"lobby", QJsonValue(), 1001} << "limit";
     QTest::addRow("History limit fraction")
-        << "History" << QJsonArray {"lobby", QJsonValue(), 2.5} << "limit";
+        << history << QJsonArray {"lobby", QJsonValue(), 2.5} << "limit";
     QTest::addRow("History limit string")
-        << "History" << QJsonArray {"lobby", QJsonValue(), "5"} << "limit";
-    QTest::addRow("History after number") << "History" << QJsonArray {"lobby", 3, 5} << "afterId";
+        << history << QJsonArray {"lobby", QJsonValue(), "5"} << "limit";
+    QTest::addRow("History after number") << history << QJsonArray {"lobby", 3, 5} << "afterId";
     QTest::addRow("History bad room")
-        << "History" << QJsonArray {room65, QJsonValue(), 5} << "longer than 64";
+        << history << QJsonArray {room65, QJsonValue(), 5} << "longer than 64";
 }
 
 void tst_ChatHub::badArguments()
@@ -265,12 +269,12 @@ void tst_ChatHub::tooManyRooms()
     QVERIFY(a);
     // The lobby counts: 31 more fit.
     for (int i = 1; i < limits::kMaxRoomsPerConnection; ++i)
-        QVERIFY(!a->call(QStringLiteral("JoinRoom"), {QStringLiteral("r%1").arg(i)})->hasError);
-    const auto refused = a->call(QStringLiteral("JoinRoom"), {QStringLiteral("one-too-many")});
+        QVERIFY(!a->call(hubcontract::kJoinRoom.name, {QStringLiteral("r%1").arg(i)})->hasError);
+    const auto refused = a->call(hubcontract::kJoinRoom.name, {QStringLiteral("one-too-many")});
     QVERIFY(refused && refused->hasError);
     QVERIFY(refused->error.contains(QStringLiteral("at most 32 rooms")));
-    QVERIFY(!a->call(QStringLiteral("LeaveRoom"), {QStringLiteral("r1")})->hasError);
-    QVERIFY(!a->call(QStringLiteral("JoinRoom"), {QStringLiteral("one-too-many")})->hasError);
+    QVERIFY(!a->call(hubcontract::kLeaveRoom.name, {QStringLiteral("r1")})->hasError);
+    QVERIFY(!a->call(hubcontract::kJoinRoom.name, {QStringLiteral("one-too-many")})->hasError);
 }
 
 void tst_ChatHub::unknownMethod()
@@ -287,9 +291,9 @@ void tst_ChatHub::nonBlockingInvocationsRunAndErrorsAreCounted()
 {
     auto a = connectClient();
     QVERIFY(a);
-    a->invokeNonBlocking(QStringLiteral("Send"), {QStringLiteral("fire and forget")});
+    a->invokeNonBlocking(hubcontract::kSend.name, {QStringLiteral("fire and forget")});
     a->invokeNonBlocking(QStringLiteral("Nope"), {});
-    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 1));
     QTRY_COMPARE(m_node->metrics().invocationsRejected.value(QStringLiteral("unknown_method")), 1);
     QVERIFY(a->messagesOfType(HubMessageType::Completion).isEmpty());
 }
@@ -300,19 +304,19 @@ void tst_ChatHub::historyOldestFirstAndAfter()
     QVERIFY(a);
     QStringList ids;
     for (int i = 1; i <= 4; ++i)
-        ids << a->call(QStringLiteral("Send"), {QStringLiteral("m%1").arg(i)})->result.toString();
+        ids << a->call(hubcontract::kSend.name, {QStringLiteral("m%1").arg(i)})->result.toString();
     const auto all
-        = a->call(QStringLiteral("History"), {QStringLiteral("lobby"), QJsonValue(), 100});
+        = a->call(hubcontract::kHistory.name, {QStringLiteral("lobby"), QJsonValue(), 100});
     QVERIFY(all && !all->hasError);
     QCOMPARE(all->result.toArray().size(), 4);
-    QCOMPARE(
-        all->result.toArray().first().toObject().value(u"text").toString(), QStringLiteral("m1"));
+    QCOMPARE(all->result.toArray().first().toObject().value(field::kText).toString(),
+        QStringLiteral("m1"));
     const auto after = a->call(QStringLiteral("history"), {QStringLiteral("lobby"), ids[1], 1});
     QVERIFY(after && !after->hasError);
     QCOMPARE(after->result.toArray().size(), 1);
-    QCOMPARE(after->result.toArray().first().toObject().value(u"id").toString(), ids[2]);
+    QCOMPARE(after->result.toArray().first().toObject().value(field::kId).toString(), ids[2]);
     const auto empty
-        = a->call(QStringLiteral("History"), {QStringLiteral("nobody-here"), QJsonValue(), 10});
+        = a->call(hubcontract::kHistory.name, {QStringLiteral("nobody-here"), QJsonValue(), 10});
     QVERIFY(empty && !empty->hasError);
     QCOMPARE(empty->result.toArray().size(), 0);
 }
@@ -321,16 +325,16 @@ void tst_ChatHub::historyOverHttpMatchesHub()
 {
     auto a = connectClient();
     QVERIFY(a);
-    QVERIFY(!a->call(QStringLiteral("JoinRoom"), {QStringLiteral("a b/c")})->hasError);
+    QVERIFY(!a->call(hubcontract::kJoinRoom.name, {QStringLiteral("a b/c")})->hasError);
     const QString id
-        = a->call(QStringLiteral("SendToRoom"), {QStringLiteral("a b/c"), QStringLiteral("x")})
+        = a->call(hubcontract::kSendToRoom.name, {QStringLiteral("a b/c"), QStringLiteral("x")})
               ->result.toString();
     const HttpReply reply = httpRequest(
         "GET", QUrl(m_node->url() + QStringLiteral("/rooms/a%20b%2Fc/messages?limit=10")));
     QCOMPARE(reply.status, 200);
     const QJsonArray array = QJsonDocument::fromJson(reply.body).array();
     QCOMPARE(array.size(), 1);
-    QCOMPARE(array.first().toObject().value(u"id").toString(), id);
+    QCOMPARE(array.first().toObject().value(field::kId).toString(), id);
     const HttpReply after = httpRequest(
         "GET", QUrl(m_node->url() + QStringLiteral("/rooms/a%20b%2Fc/messages?after=") + id));
     QCOMPARE(after.status, 200);
@@ -342,13 +346,13 @@ void tst_ChatHub::historyKeepsOnlyTheWindow()
     auto a = connectClient();
     QVERIFY(a);
     for (int i = 1; i <= 8; ++i)
-        QVERIFY(!a->call(QStringLiteral("Send"), {QStringLiteral("m%1").arg(i)})->hasError);
+        QVERIFY(!a->call(hubcontract::kSend.name, {QStringLiteral("m%1").arg(i)})->hasError);
     const auto all
-        = a->call(QStringLiteral("History"), {QStringLiteral("lobby"), QJsonValue(), 100});
+        = a->call(hubcontract::kHistory.name, {QStringLiteral("lobby"), QJsonValue(), 100});
     const QJsonArray array = all->result.toArray();
     QCOMPARE(array.size(), 5); // --history 5
-    QCOMPARE(array.first().toObject().value(u"text").toString(), QStringLiteral("m4"));
-    QCOMPARE(array.last().toObject().value(u"text").toString(), QStringLiteral("m8"));
+    QCOMPARE(array.first().toObject().value(field::kText).toString(), QStringLiteral("m4"));
+    QCOMPARE(array.last().toObject().value(field::kText).toString(), QStringLiteral("m8"));
 }
 
 void tst_ChatHub::textIsDataNotMarkup()
@@ -356,9 +360,9 @@ void tst_ChatHub::textIsDataNotMarkup()
     auto a = connectClient();
     QVERIFY(a);
     const QString text = QStringLiteral("<script>alert(1)</script> & \"quotes\" \u00e9\U0001F600");
-    QVERIFY(!a->call(QStringLiteral("Send"), {text})->hasError);
-    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
-    QCOMPARE(received(*a, 0).value(u"text").toString(), text);
+    QVERIFY(!a->call(hubcontract::kSend.name, {text})->hasError);
+    QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 1));
+    QCOMPARE(received(*a, 0).value(field::kText).toString(), text);
 }
 
 void tst_ChatHub::lagCountsOnlyWhatCrossedNodes()
@@ -374,8 +378,8 @@ void tst_ChatHub::lagCountsOnlyWhatCrossedNodes()
     QVERIFY2(node, qPrintable(error));
     auto a = std::make_unique<HubTestClient>();
     QVERIFY(a->open(node->port()) && a->handshake());
-    QVERIFY(!a->call(QStringLiteral("Send"), {QStringLiteral("mine")})->hasError);
-    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(!a->call(hubcontract::kSend.name, {QStringLiteral("mine")})->hasError);
+    QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 1));
     // The node's own message read back is no backplane lag and no arrival from streams.
     const NodeMetrics &metrics = node->metrics();
     QCOMPARE(metrics.backplaneLag.count(), 0);
@@ -392,7 +396,7 @@ void tst_ChatHub::lagCountsOnlyWhatCrossedNodes()
     other.via = Via::Streams;
     QVERIFY(echo);
     Q_EMIT echo->deliver(other);
-    QVERIFY(a->waitForInvocations(QStringLiteral("messageReceived"), 2));
+    QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 2));
     QCOMPARE(metrics.backplaneLag.count(), 1);
     QCOMPARE(metrics.messagesReceived.value(QStringLiteral("streams")), 1);
 }

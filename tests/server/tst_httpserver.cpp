@@ -1,5 +1,6 @@
 // Socket options of the connections the node accepts (server/httpserver.*),
 // read back from the descriptors of an in-process node. POSIX only.
+#include "protocol/hubcontract.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/processinfo.h"
@@ -38,7 +39,7 @@ private Q_SLOTS:
     {
         HubTestClient client;
         QVERIFY(client.open(m_node->port()) && client.handshake());
-        QVERIFY(!client.call(QStringLiteral("Send"), {QStringLiteral("hi")})->hasError);
+        QVERIFY(!client.call(hubcontract::kSend.name, {QStringLiteral("hi")})->hasError);
         const quint16 peer = client.socket().localPort();
         QCOMPARE(processinfo::tcpNoDelayOf(m_node->port(), peer), std::optional<bool>(true));
         // The client side (QWebSocket sets it itself on connect).

@@ -1,3 +1,4 @@
+#include "protocol/hubcontract.h"
 #include "protocol/hubprotocol.h"
 #include "server/chathub.h"
 #include "server/httpserver.h"
@@ -91,7 +92,7 @@ void tst_HubSession::negotiate()
     HubTestClient client;
     QVERIFY(client.open(node->port(), id));
     QVERIFY(client.handshake());
-    const auto done = client.call(QStringLiteral("Send"), {QStringLiteral("hi")});
+    const auto done = client.call(hubcontract::kSend.name, {QStringLiteral("hi")});
     QVERIFY(done);
     QVERIFY(!done->hasError);
 }
@@ -198,15 +199,15 @@ void tst_HubSession::severalRecordsInOneFrame()
     client.sendText(hubprotocol::writeHandshakeRequest()
         + hubprotocol::writeMessage(HubMessage::ping())
         + hubprotocol::writeMessage(HubMessage::invocation(
-            QStringLiteral("SetName"), {QStringLiteral("ann")}, QStringLiteral("1")))
+            hubcontract::kSetName.name, {QStringLiteral("ann")}, QStringLiteral("1")))
         + hubprotocol::writeMessage(HubMessage::invocation(
-            QStringLiteral("Send"), {QStringLiteral("x")}, QStringLiteral("2"))));
+            hubcontract::kSend.name, {QStringLiteral("x")}, QStringLiteral("2"))));
     QVERIFY(client.waitForCompletion(QStringLiteral("1")));
     const auto sent = client.waitForCompletion(QStringLiteral("2"));
     QVERIFY(sent);
     QVERIFY(!sent->hasError);
-    QVERIFY(client.waitForInvocations(QStringLiteral("messageReceived"), 1));
-    QCOMPARE(client.invocations(QStringLiteral("messageReceived"))
+    QVERIFY(client.waitForInvocations(hubcontract::kMessageReceived.name, 1));
+    QCOMPARE(client.invocations(hubcontract::kMessageReceived.name)
                  .first()
                  .arguments[0]
                  .toObject()
@@ -226,7 +227,7 @@ void tst_HubSession::recordSplitOverFrames()
     client.sendText(handshake.mid(5));
     QTRY_COMPARE(client.handshakeResponse(), QByteArray("{}"));
     const QByteArray record = hubprotocol::writeMessage(HubMessage::invocation(
-        QStringLiteral("Send"), {QStringLiteral("split")}, QStringLiteral("9")));
+        hubcontract::kSend.name, {QStringLiteral("split")}, QStringLiteral("9")));
     for (qsizetype i = 0; i < record.size(); i += 7)
         client.sendText(record.mid(i, 7));
     const auto done = client.waitForCompletion(QStringLiteral("9"));
@@ -345,9 +346,9 @@ void tst_HubSession::oversizedMessageCloses()
     HubTestClient client;
     QVERIFY(client.open(node->port()));
     QVERIFY(client.handshake());
-    QVERIFY(client.call(QStringLiteral("Send"), {QString(900, u'a')})); // under the limit: fine
+    QVERIFY(client.call(hubcontract::kSend.name, {QString(900, u'a')})); // under the limit: fine
     client.sendText(hubprotocol::writeMessage(HubMessage::invocation(
-        QStringLiteral("Send"), {QString(2000, u'a')}, QStringLiteral("big"))));
+        hubcontract::kSend.name, {QString(2000, u'a')}, QStringLiteral("big"))));
     QVERIFY(client.waitForClosed());
     QCOMPARE(client.closeCode(), 1009);
     QCOMPARE(node->metrics().connectionsClosed.value(QStringLiteral("message_too_big")), 1);
@@ -377,7 +378,7 @@ void tst_HubSession::streamingIsRefused()
                     "\x1e"
                     R"({"type":5,"invocationId":"s1"})"
                     "\x1e");
-    QVERIFY(client.call(QStringLiteral("Send"), {QStringLiteral("still here")}));
+    QVERIFY(client.call(hubcontract::kSend.name, {QStringLiteral("still here")}));
 }
 
 void tst_HubSession::rateLimit()
@@ -391,7 +392,7 @@ void tst_HubSession::rateLimit()
     QVERIFY(client.handshake());
     QStringList ids;
     for (int i = 0; i < 7; ++i)
-        ids << client.invoke(QStringLiteral("SetName"), {QStringLiteral("n%1").arg(i)});
+        ids << client.invoke(hubcontract::kSetName.name, {QStringLiteral("n%1").arg(i)});
     int refused = 0;
     for (const QString &id : ids) {
         const auto done = client.waitForCompletion(id);
@@ -406,7 +407,7 @@ void tst_HubSession::rateLimit()
     QVERIFY(client.isOpen());
     // Hammering on past ten seconds' worth of refusals in one second ends the connection.
     for (int i = 0; i < 80; ++i)
-        client.invokeNonBlocking(QStringLiteral("SetName"), {QStringLiteral("x")});
+        client.invokeNonBlocking(hubcontract::kSetName.name, {QStringLiteral("x")});
     QVERIFY(client.waitForClosed());
     QCOMPARE(client.closeCode(), 1008);
     QVERIFY(client.closeMessage()->error.contains(QStringLiteral("rate limit")));

@@ -1,3 +1,4 @@
+#include "protocol/hubcontract.h"
 #include "server/chathub.h"
 #include "server/localbackplane.h"
 #include "server/loopbackbackplane.h"
@@ -12,6 +13,7 @@
 
 using namespace farmchat;
 using namespace farmchat::test;
+namespace field = farmchat::hubcontract::field;
 
 // Two in-process nodes joined by a LoopbackBus: what the farm looks like with
 // a backplane (messages cross) and without one (they do not), and a live
@@ -69,9 +71,9 @@ private:
     static QStringList texts(const HubTestClient &c)
     {
         QStringList list;
-        for (const HubMessage &m : c.invocations(QStringLiteral("messageReceived")))
-            list << m.arguments[0].toObject().value(u"text").toString() + u'/'
-                    + m.arguments[0].toObject().value(u"via").toString();
+        for (const HubMessage &m : c.invocations(hubcontract::kMessageReceived.name))
+            list << m.arguments[0].toObject().value(field::kText).toString() + u'/'
+                    + m.arguments[0].toObject().value(field::kVia).toString();
         return list;
     }
 
@@ -98,10 +100,10 @@ void tst_LoopbackFarm::withoutBackplaneMessagesStayOnTheirNode()
     auto onA = client(*m_a);
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
-    QVERIFY(!onA->call(QStringLiteral("Send"), {QStringLiteral("from A")})->hasError);
-    QVERIFY(!onB->call(QStringLiteral("Send"), {QStringLiteral("from B")})->hasError);
-    QVERIFY(onA->waitForInvocations(QStringLiteral("messageReceived"), 1));
-    QVERIFY(onB->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(!onA->call(hubcontract::kSend.name, {QStringLiteral("from A")})->hasError);
+    QVERIFY(!onB->call(hubcontract::kSend.name, {QStringLiteral("from B")})->hasError);
+    QVERIFY(onA->waitForInvocations(hubcontract::kMessageReceived.name, 1));
+    QVERIFY(onB->waitForInvocations(hubcontract::kMessageReceived.name, 1));
     QTest::qWait(100); // a crossing message would be queued by now
     QCOMPARE(texts(*onA), QStringList {"from A/local"});
     QCOMPARE(texts(*onB), QStringList {"from B/local"});
@@ -115,20 +117,20 @@ void tst_LoopbackFarm::withBackplaneMessagesCross()
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
     const QString id
-        = onA->call(QStringLiteral("Send"), {QStringLiteral("from A")})->result.toString();
-    QVERIFY(onB->waitForInvocations(QStringLiteral("messageReceived"), 1));
+        = onA->call(hubcontract::kSend.name, {QStringLiteral("from A")})->result.toString();
+    QVERIFY(onB->waitForInvocations(hubcontract::kMessageReceived.name, 1));
     QCOMPARE(texts(*onA), QStringList {"from A/local"});
     QCOMPARE(texts(*onB), QStringList {"from A/pubsub"});
     const QJsonObject crossed
-        = onB->invocations(QStringLiteral("messageReceived"))[0].arguments[0].toObject();
-    QCOMPARE(crossed.value(u"id").toString(), id);
-    QCOMPARE(crossed.value(u"node").toString(), m_a->nodeId());
+        = onB->invocations(hubcontract::kMessageReceived.name)[0].arguments[0].toObject();
+    QCOMPARE(crossed.value(field::kId).toString(), id);
+    QCOMPARE(crossed.value(field::kNode).toString(), m_a->nodeId());
     QCOMPARE(m_b->metrics().messagesReceived.value(QStringLiteral("pubsub")), 1);
     QCOMPARE(m_b->metrics().backplaneLag.count(), 1);
     QCOMPARE(m_a->metrics().backplaneLag.count(), 0);
     // B's ring buffer holds what crossed, so History on B answers it.
     const auto history
-        = onB->call(QStringLiteral("History"), {QStringLiteral("lobby"), QJsonValue(), 10});
+        = onB->call(hubcontract::kHistory.name, {QStringLiteral("lobby"), QJsonValue(), 10});
     QCOMPARE(history->result.toArray().size(), 1);
 }
 
@@ -138,17 +140,17 @@ void tst_LoopbackFarm::onlyWatchedRoomsCross()
     auto onA = client(*m_a);
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
-    QVERIFY(!onA->call(QStringLiteral("JoinRoom"), {QStringLiteral("x")})->hasError);
-    QVERIFY(!onA->call(QStringLiteral("SendToRoom"), {QStringLiteral("x"), QStringLiteral("one")})
+    QVERIFY(!onA->call(hubcontract::kJoinRoom.name, {QStringLiteral("x")})->hasError);
+    QVERIFY(!onA->call(hubcontract::kSendToRoom.name, {QStringLiteral("x"), QStringLiteral("one")})
                  ->hasError);
-    QVERIFY(!onB->call(QStringLiteral("JoinRoom"), {QStringLiteral("x")})->hasError);
-    QVERIFY(!onA->call(QStringLiteral("SendToRoom"), {QStringLiteral("x"), QStringLiteral("two")})
+    QVERIFY(!onB->call(hubcontract::kJoinRoom.name, {QStringLiteral("x")})->hasError);
+    QVERIFY(!onA->call(hubcontract::kSendToRoom.name, {QStringLiteral("x"), QStringLiteral("two")})
                  ->hasError);
-    QVERIFY(onB->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(onB->waitForInvocations(hubcontract::kMessageReceived.name, 1));
     QTest::qWait(100);
     QCOMPARE(texts(*onB), QStringList {"two/pubsub"});
     // The last member left: B stops listening to x.
-    QVERIFY(!onB->call(QStringLiteral("LeaveRoom"), {QStringLiteral("x")})->hasError);
+    QVERIFY(!onB->call(hubcontract::kLeaveRoom.name, {QStringLiteral("x")})->hasError);
     QVERIFY(!m_b->backplane()->watchedRooms().contains(QStringLiteral("x")));
     QVERIFY(m_b->backplane()->watchedRooms().contains(QStringLiteral("lobby")));
 }
@@ -160,15 +162,15 @@ void tst_LoopbackFarm::busDownWarnsTheSender()
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
     m_bus->setConnected(false);
-    const auto done = onA->call(QStringLiteral("Send"), {QStringLiteral("lonely")});
+    const auto done = onA->call(hubcontract::kSend.name, {QStringLiteral("lonely")});
     QVERIFY(done && !done->hasError);
-    QVERIFY(onA->waitForInvocations(QStringLiteral("deliveryWarning"), 1));
-    const HubMessage warning = onA->invocations(QStringLiteral("deliveryWarning")).first();
+    QVERIFY(onA->waitForInvocations(hubcontract::kDeliveryWarning.name, 1));
+    const HubMessage warning = onA->invocations(hubcontract::kDeliveryWarning.name).first();
     QCOMPARE(warning.arguments[0].toString(), done->result.toString());
     QVERIFY(warning.arguments[1].toString().contains(QStringLiteral("other nodes")));
-    QVERIFY(onA->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(onA->waitForInvocations(hubcontract::kMessageReceived.name, 1));
     QTest::qWait(100);
-    QVERIFY(onB->invocations(QStringLiteral("messageReceived")).isEmpty());
+    QVERIFY(onB->invocations(hubcontract::kMessageReceived.name).isEmpty());
     const HttpReply health = httpRequest("GET", QUrl(m_a->url() + QStringLiteral("/health")));
     QCOMPARE(
         QJsonDocument::fromJson(health.body).object().value(u"redisConnected").toBool(), false);
@@ -180,7 +182,7 @@ void tst_LoopbackFarm::liveSwitchKeepsClients()
     auto onA = client(*m_a);
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
-    QVERIFY(!onA->call(QStringLiteral("Send"), {QStringLiteral("before")})->hasError);
+    QVERIFY(!onA->call(hubcontract::kSend.name, {QStringLiteral("before")})->hasError);
 
     for (Node *node : {m_a.get(), m_b.get()}) {
         const HttpReply reply = switchMode(*node, "pubsub");
@@ -189,13 +191,13 @@ void tst_LoopbackFarm::liveSwitchKeepsClients()
         QCOMPARE(o.value(u"mode").toString(), QStringLiteral("pubsub"));
         QCOMPARE(o.value(u"previous").toString(), QStringLiteral("off"));
     }
-    QVERIFY(!onA->call(QStringLiteral("Send"), {QStringLiteral("during")})->hasError);
-    QVERIFY(onB->waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(!onA->call(hubcontract::kSend.name, {QStringLiteral("during")})->hasError);
+    QVERIFY(onB->waitForInvocations(hubcontract::kMessageReceived.name, 1));
     QCOMPARE(texts(*onB), QStringList {"during/pubsub"});
 
     QCOMPARE(switchMode(*m_b, "off").status, 200);
-    QVERIFY(!onA->call(QStringLiteral("Send"), {QStringLiteral("after")})->hasError);
-    QVERIFY(onA->waitForInvocations(QStringLiteral("messageReceived"), 3));
+    QVERIFY(!onA->call(hubcontract::kSend.name, {QStringLiteral("after")})->hasError);
+    QVERIFY(onA->waitForInvocations(hubcontract::kMessageReceived.name, 3));
     QTest::qWait(100);
     QCOMPARE(texts(*onB), QStringList {"during/pubsub"});
     // Nobody was disconnected by any of it.

@@ -1,3 +1,4 @@
+#include "protocol/hubcontract.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/support/testhttp.h"
 #include "tests/support/testnode.h"
@@ -211,21 +212,21 @@ void tst_NodeProcess::twoNodesWithoutBackplaneDoNotTalk()
     HubTestClient onFirst, onSecond;
     QVERIFY(onFirst.connectNegotiated(first.port()));
     QVERIFY(onSecond.connectNegotiated(second.port()));
-    QVERIFY(!onFirst.call(QStringLiteral("Send"), {QStringLiteral("from first")})->hasError);
-    QVERIFY(!onSecond.call(QStringLiteral("Send"), {QStringLiteral("from second")})->hasError);
-    QVERIFY(onFirst.waitForInvocations(QStringLiteral("messageReceived"), 1));
-    QVERIFY(onSecond.waitForInvocations(QStringLiteral("messageReceived"), 1));
+    QVERIFY(!onFirst.call(hubcontract::kSend.name, {QStringLiteral("from first")})->hasError);
+    QVERIFY(!onSecond.call(hubcontract::kSend.name, {QStringLiteral("from second")})->hasError);
+    QVERIFY(onFirst.waitForInvocations(hubcontract::kMessageReceived.name, 1));
+    QVERIFY(onSecond.waitForInvocations(hubcontract::kMessageReceived.name, 1));
     // Time for a crossing message to show up, were there a path for one.
     QTest::qWait(300);
-    QCOMPARE(onFirst.invocations(QStringLiteral("messageReceived")).size(), 1);
-    QCOMPARE(onSecond.invocations(QStringLiteral("messageReceived")).size(), 1);
-    QCOMPARE(onFirst.invocations(QStringLiteral("messageReceived"))[0]
+    QCOMPARE(onFirst.invocations(hubcontract::kMessageReceived.name).size(), 1);
+    QCOMPARE(onSecond.invocations(hubcontract::kMessageReceived.name).size(), 1);
+    QCOMPARE(onFirst.invocations(hubcontract::kMessageReceived.name)[0]
                  .arguments[0]
                  .toObject()
                  .value(u"text")
                  .toString(),
         QStringLiteral("from first"));
-    QCOMPARE(onSecond.invocations(QStringLiteral("messageReceived"))[0]
+    QCOMPARE(onSecond.invocations(hubcontract::kMessageReceived.name)[0]
                  .arguments[0]
                  .toObject()
                  .value(u"text")
@@ -246,7 +247,7 @@ void tst_NodeProcess::startupTimeAndIdleMemory()
         if (i == 0) {
             HubTestClient client;
             QVERIFY(client.connectNegotiated(node.port()));
-            QVERIFY(client.call(QStringLiteral("Send"), {QStringLiteral("warm up")}));
+            QVERIFY(client.call(hubcontract::kSend.name, {QStringLiteral("warm up")}));
             client.socket().close();
             QVERIFY(client.waitForClosed());
             QTest::qWait(200);

@@ -1,3 +1,4 @@
+#include "protocol/hubcontract.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/support/testhttp.h"
 #include "tests/support/testnode.h"
@@ -11,6 +12,8 @@
 #include <QTest>
 
 using namespace farmchat::test;
+namespace hubcontract = farmchat::hubcontract;
+namespace field = farmchat::hubcontract::field;
 
 // The Redis ACL user of docs/SECURITY.md is enough for the backplanes and no
 // more: the documented ACL SETUSER line, read from that file, is run in a
@@ -149,23 +152,24 @@ std::unique_ptr<TestNode> tst_RedisAcl::startNode()
 void tst_RedisAcl::exchange(HubTestClient &from, HubTestClient &to, const QString &room,
     const QString &text, const QString &via)
 {
-    const auto sent = from.call(QStringLiteral("SendToRoom"), {room, text});
+    const auto sent = from.call(hubcontract::kSendToRoom.name, {room, text});
     QVERIFY(sent);
     QVERIFY2(!sent->hasError, qPrintable(sent->error));
     // The receiver may also be getting the echo of its own earlier message
     // (streams deliver a node's own messages through the stream): look for this one.
     const auto find = [&]() -> QJsonObject {
-        for (const farmchat::HubMessage &invocation : to.invocations(QStringLiteral("messageReceived"))) {
+        for (const farmchat::HubMessage &invocation :
+            to.invocations(hubcontract::kMessageReceived.name)) {
             const QJsonObject message = invocation.arguments.first().toObject();
-            if (message.value(u"text").toString() == text)
+            if (message.value(field::kText).toString() == text)
                 return message;
         }
         return {};
     };
     QTRY_VERIFY_WITH_TIMEOUT(!find().isEmpty(), 10000);
     const QJsonObject message = find();
-    QCOMPARE(message.value(u"room").toString(), room);
-    QCOMPARE(message.value(u"via").toString(), via);
+    QCOMPARE(message.value(field::kRoom).toString(), room);
+    QCOMPARE(message.value(field::kVia).toString(), via);
 }
 
 void tst_RedisAcl::twoNodesExchangeThroughTheUser()
@@ -187,7 +191,7 @@ void tst_RedisAcl::twoNodesExchangeThroughTheUser()
     QVERIFY(a.connectNegotiated(first->port()));
     QVERIFY(b.connectNegotiated(second->port()));
     for (HubTestClient *client : {&a, &b})
-        QVERIFY(!client->call(QStringLiteral("JoinRoom"), {QStringLiteral("ops")})->hasError);
+        QVERIFY(!client->call(hubcontract::kJoinRoom.name, {QStringLiteral("ops")})->hasError);
 
     exchange(
         a, b, QStringLiteral("lobby"), QStringLiteral("pubsub lobby"), QStringLiteral("pubsub"));
@@ -216,11 +220,11 @@ void tst_RedisAcl::twoNodesExchangeThroughTheUser()
     exchange(
         b, a, QStringLiteral("lobby"), QStringLiteral("streams lobby"), QStringLiteral("streams"));
     const auto history
-        = b.call(QStringLiteral("History"), {QStringLiteral("ops"), QJsonValue(), 10});
+        = b.call(hubcontract::kHistory.name, {QStringLiteral("ops"), QJsonValue(), 10});
     QVERIFY(history && !history->hasError);
     QVERIFY2(QJsonDocument(history->result.toArray()).toJson().contains("streams ops"),
         qPrintable(history->error));
-    QVERIFY(!a.call(QStringLiteral("LeaveRoom"), {QStringLiteral("ops")})->hasError);
+    QVERIFY(!a.call(hubcontract::kLeaveRoom.name, {QStringLiteral("ops")})->hasError);
     exchange(
         a, b, QStringLiteral("lobby"), QStringLiteral("after leaving"), QStringLiteral("streams"));
 

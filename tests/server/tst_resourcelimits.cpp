@@ -1,4 +1,5 @@
 #include "platform/filelimit.h"
+#include "protocol/hubcontract.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/rawwebsocket.h"
 #include "tests/support/processinfo.h"
@@ -15,6 +16,7 @@
 #include <algorithm>
 
 using namespace farmchat::test;
+namespace hubcontract = farmchat::hubcontract;
 
 // What one client, or many sockets, can make a real farmchat-node spend:
 // connections past --max-connections, thousands of idle sockets against
@@ -256,7 +258,7 @@ void tst_ResourceLimits::idleSockets()
     verifyHealthy();
     HubTestClient client;
     QVERIFY(client.connectNegotiated(m_node->port()));
-    QVERIFY(client.call(QStringLiteral("Send"), {QStringLiteral("after the idle sockets")}));
+    QVERIFY(client.call(hubcontract::kSend.name, {QStringLiteral("after the idle sockets")}));
 }
 
 void tst_ResourceLimits::endlessRequests_data()

@@ -1,3 +1,4 @@
+#include "protocol/hubcontract.h"
 #include "protocol/hubprotocol.h"
 #include "server/backplaneswitch.h"
 #include "server/sessionscheduler.h"
@@ -10,6 +11,7 @@
 
 using namespace farmchat;
 using namespace farmchat::test;
+namespace field = farmchat::hubcontract::field;
 
 namespace {
 
@@ -103,12 +105,12 @@ void tst_SessionScheduler::oneFramePerTurn()
     // Three messages arrive within one turn (a batch of Redis replies does this).
     for (int i = 1; i <= 3; ++i)
         Q_EMIT c.node->backplane()->deliver(message(i));
-    QVERIFY(c.client->waitForInvocations(QStringLiteral("messageReceived"), 3));
+    QVERIFY(c.client->waitForInvocations(hubcontract::kMessageReceived.name, 3));
     QCOMPARE(c.frames->size(), 1);
     QCOMPARE(recordsIn(c.frames->at(0).at(0).toString()), 3);
-    const auto received = c.client->invocations(QStringLiteral("messageReceived"));
+    const auto received = c.client->invocations(hubcontract::kMessageReceived.name);
     for (int i = 0; i < 3; ++i)
-        QCOMPARE(received.at(i).arguments.at(0).toObject().value(QStringLiteral("id")).toString(),
+        QCOMPARE(received.at(i).arguments.at(0).toObject().value(field::kId).toString(),
             message(i + 1).id);
     QCOMPARE(c.node->metrics().messagesDelivered, 3);
 }
@@ -120,14 +122,14 @@ void tst_SessionScheduler::framesKeepOrderAcrossTurns()
     // Turn after turn, with the client's own invocation in between: its
     // Completion comes after the records queued before it.
     Q_EMIT c.node->backplane()->deliver(message(1));
-    const QString id = c.client->invoke(QStringLiteral("Send"), {QStringLiteral("mine")});
+    const QString id = c.client->invoke(hubcontract::kSend.name, {QStringLiteral("mine")});
     QTest::qWait(20);
     Q_EMIT c.node->backplane()->deliver(message(2));
     QVERIFY(c.client->waitForCompletion(id));
-    QVERIFY(c.client->waitForInvocations(QStringLiteral("messageReceived"), 3));
+    QVERIFY(c.client->waitForInvocations(hubcontract::kMessageReceived.name, 3));
     QStringList texts;
-    for (const HubMessage &m : c.client->invocations(QStringLiteral("messageReceived")))
-        texts << m.arguments.at(0).toObject().value(QStringLiteral("text")).toString();
+    for (const HubMessage &m : c.client->invocations(hubcontract::kMessageReceived.name))
+        texts << m.arguments.at(0).toObject().value(field::kText).toString();
     QCOMPARE(texts,
         (QStringList {
             QStringLiteral("message 1"), QStringLiteral("mine"), QStringLiteral("message 2")}));
@@ -144,7 +146,7 @@ void tst_SessionScheduler::closeSendsQueuedRecordsFirst()
     Q_EMIT c.node->backplane()->deliver(message(2));
     c.node->stop();
     QVERIFY(c.client->waitForClosed());
-    QCOMPARE(c.client->invocations(QStringLiteral("messageReceived")).size(), 2);
+    QCOMPARE(c.client->invocations(hubcontract::kMessageReceived.name).size(), 2);
     QVERIFY(c.client->closeMessage());
     QCOMPARE(c.client->closeMessage()->error, QStringLiteral("server shutting down"));
     QCOMPARE(c.client->closeCode(), 1001);
@@ -162,10 +164,10 @@ void tst_SessionScheduler::multibyteTextSurvivesBatching()
     const QString mixed = QStringLiteral(u"caf\u00e9 \U0001F600 \u6f22\u5b57 ").repeated(200);
     for (int i = 1; i <= 5; ++i)
         Q_EMIT c.node->backplane()->deliver(message(i, i % 2 ? euro : mixed));
-    QVERIFY(c.client->waitForInvocations(QStringLiteral("messageReceived"), 5));
-    const auto received = c.client->invocations(QStringLiteral("messageReceived"));
+    QVERIFY(c.client->waitForInvocations(hubcontract::kMessageReceived.name, 5));
+    const auto received = c.client->invocations(hubcontract::kMessageReceived.name);
     for (int i = 0; i < 5; ++i)
-        QCOMPARE(received.at(i).arguments.at(0).toObject().value(QStringLiteral("text")).toString(),
+        QCOMPARE(received.at(i).arguments.at(0).toObject().value(field::kText).toString(),
             (i + 1) % 2 ? euro : mixed);
     QVERIFY2(c.frames->size() > 1 && c.frames->size() <= 5,
         qPrintable(QString::number(c.frames->size())));
