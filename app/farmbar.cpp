@@ -3,27 +3,15 @@
 #include "app/appsettings.h"
 #include "app/elidedlabel.h"
 #include "app/nodepalette.h"
-#include "launcher/portprobe.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
-#include <QPromise>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QThreadPool>
-
-#include <memory>
 
 namespace farmchat {
-
-namespace {
-
-constexpr int kCheckDelayMs = 200;
-constexpr int kRecheckMs = 3000;
-
-} // namespace
 
 FarmBar::FarmBar(QWidget *parent)
     : QWidget(parent)
@@ -79,19 +67,15 @@ FarmBar::FarmBar(QWidget *parent)
     layout->addWidget(m_progress);
     layout->addWidget(m_progressText, 1);
 
-    m_checkTimer.setSingleShot(true);
-    m_checkTimer.setInterval(kCheckDelayMs);
-    connect(&m_checkTimer, &QTimer::timeout, this, &FarmBar::checkPorts);
-    m_recheckTimer.setInterval(kRecheckMs);
-    connect(&m_recheckTimer, &QTimer::timeout, this, &FarmBar::checkPorts);
-    connect(&m_probe, &QFutureWatcher<QStringList>::finished, this, &FarmBar::onProbeFinished);
-    connect(m_nodes, &QSpinBox::valueChanged, this, &FarmBar::scheduleCheck);
-    connect(m_basePort, &QSpinBox::valueChanged, this, &FarmBar::scheduleCheck);
+    const auto portsEdited = [this] { m_portCheck.setPorts(basePort(), nodes()); };
+    connect(m_nodes, &QSpinBox::valueChanged, this, portsEdited);
+    connect(m_basePort, &QSpinBox::valueChanged, this, portsEdited);
+    connect(&m_portCheck, &PortCheck::problemChanged, this, &FarmBar::showPortProblem);
     connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
     connect(m_stop, &QPushButton::clicked, this, &FarmBar::stopRequested);
     connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeChosen(mode()); });
     setFarmState(FarmState::Stopped);
-    scheduleCheck();
+    portsEdited();
 }
 
 int FarmBar::nodes() const
@@ -126,7 +110,6 @@ void FarmBar::setMode(BackplaneMode mode)
 
 void FarmBar::setFarmState(FarmState state)
 {
-    m_state = state;
     const bool stopped = state == FarmState::Stopped;
     m_nodes->setEnabled(stopped);
     m_basePort->setEnabled(stopped);
@@ -140,15 +123,7 @@ void FarmBar::setFarmState(FarmState state)
     } else if (state != FarmState::Starting) {
         m_progressText->setText({});
     }
-    if (stopped) {
-        m_recheckTimer.start();
-        scheduleCheck();
-    } else {
-        // While it runs the ports are the farm's own.
-        m_recheckTimer.stop();
-        m_checkTimer.stop();
-        showPortProblem({});
-    }
+    m_portCheck.setActive(stopped);
 }
 
 void FarmBar::setProgress(int step, int total, const QString &text)
@@ -158,56 +133,8 @@ void FarmBar::setProgress(int step, int total, const QString &text)
     m_progressText->setText(QStringLiteral("%1 (%2/%3)").arg(text).arg(step).arg(total));
 }
 
-void FarmBar::scheduleCheck()
-{
-    if (m_state == FarmState::Stopped)
-        m_checkTimer.start();
-}
-
-void FarmBar::checkPorts()
-{
-    if (m_state != FarmState::Stopped)
-        return;
-    const int n = nodes();
-    const int base = m_basePort->value();
-    if (!AppSettings::portsFit(quint16(base), n)) {
-        showPortProblem(
-            tr("ports %1–%2 do not exist; lower the base port").arg(base).arg(base + n - 1));
-        return;
-    }
-    QList<quint16> ports;
-    for (int i = 0; i < n; ++i)
-        ports << quint16(base + i);
-    // Naming a port's owner scans /proc: off the GUI thread. The watcher
-    // keeps only the newest probe; one that finishes after this bar is gone
-    // reports to nobody.
-    auto promise = std::make_shared<QPromise<QStringList>>();
-    m_probe.setFuture(promise->future());
-    promise->start();
-    QThreadPool::globalInstance()->start([promise, ports] {
-        promise->addResult(PortProbe::check(ports));
-        promise->finish();
-    });
-}
-
-void FarmBar::onProbeFinished()
-{
-    if (m_state != FarmState::Stopped || m_probe.future().resultCount() == 0)
-        return;
-    const QStringList problems = m_probe.future().result();
-    if (problems.isEmpty())
-        showPortProblem({});
-    else if (problems.size() == 1)
-        showPortProblem(problems.first());
-    else
-        showPortProblem(tr("%1 (and %2 more)").arg(problems.first()).arg(problems.size() - 1));
-}
-
 void FarmBar::showPortProblem(const QString &problem)
 {
-    if (problem == m_portProblem)
-        return;
-    m_portProblem = problem;
     const QColor bad = nodepalette::bad(nodepalette::isDark(palette()));
     if (problem.isEmpty()) {
         m_basePort->setStyleSheet({});

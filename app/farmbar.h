@@ -1,11 +1,9 @@
 #pragma once
 
+#include "app/portcheck.h"
 #include "launcher/farmsupervisor.h"
 #include "protocol/backplanemode.h"
 
-#include <QFutureWatcher>
-#include <QStringList>
-#include <QTimer>
 #include <QWidget>
 
 class QComboBox;
@@ -18,7 +16,8 @@ namespace farmchat {
 class ElidedLabel;
 
 // The farm bar along the top: node count (1–8), base port with a live
-// conflict check (the field turns red and says which port is taken, by whom),
+// conflict check by its PortCheck (the field turns red and says which port is
+// taken, by whom),
 // backplane mode, Launch / Stop, and progress while the farm starts. It holds
 // the user's choices; MainWindow acts on its signals.
 class FarmBar : public QWidget
@@ -40,7 +39,7 @@ public:
     void setProgress(int step, int total, const QString &text);
 
     // The sentence shown under a taken port; empty when every port is free.
-    QString portProblem() const { return m_portProblem; }
+    QString portProblem() const { return m_portCheck.problem(); }
     QPushButton *launchButton() const { return m_launch; }
     QPushButton *stopButton() const { return m_stop; }
     QComboBox *modeCombo() const { return m_mode; }
@@ -48,10 +47,10 @@ public:
     QSpinBox *basePortSpin() const { return m_basePort; }
 
 public Q_SLOTS:
-    // Probes the ports the farm would use, on a worker thread (normally a
-    // moment after an edit, and every few seconds while stopped);
+    // Probes the ports the farm would use now, on a worker thread (normally
+    // a moment after an edit, and every few seconds while stopped);
     // portProblemChanged() follows when the verdict changes.
-    void checkPorts();
+    void checkPorts() { m_portCheck.checkNow(); }
 
 Q_SIGNALS:
     void launchRequested();
@@ -61,8 +60,6 @@ Q_SIGNALS:
     void portProblemChanged(const QString &problem);
 
 private:
-    void scheduleCheck();
-    void onProbeFinished();
     void showPortProblem(const QString &problem);
 
     QSpinBox *m_nodes;
@@ -75,11 +72,7 @@ private:
     QPushButton *m_stop;
     QProgressBar *m_progress;
     ElidedLabel *m_progressText;
-    QFutureWatcher<QStringList> m_probe; // the newest port probe
-    QTimer m_checkTimer; // debounce edits
-    QTimer m_recheckTimer; // ports may be freed or taken while the farm is stopped
-    QString m_portProblem;
-    FarmState m_state = FarmState::Stopped;
+    PortCheck m_portCheck;
 };
 
 } // namespace farmchat
