@@ -2,6 +2,7 @@
 
 #include "app/appsettings.h"
 #include "app/elidedlabel.h"
+#include "app/farmworkspace.h"
 #include "app/nodepalette.h"
 
 #include <QComboBox>
@@ -13,8 +14,9 @@
 
 namespace farmchat {
 
-FarmBar::FarmBar(QWidget *parent)
+FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     : QWidget(parent)
+    , m_workspace(workspace)
     , m_nodes(new QSpinBox(this))
     , m_basePort(new QSpinBox(this))
     , m_portStatus(new ElidedLabel(this))
@@ -25,11 +27,11 @@ FarmBar::FarmBar(QWidget *parent)
     , m_progressText(new ElidedLabel(this))
 {
     m_nodes->setRange(AppSettings::kMinNodes, AppSettings::kMaxNodes);
-    m_nodes->setValue(AppSettings::kDefaultNodes);
+    m_nodes->setValue(workspace.nodes());
     m_nodes->setToolTip(tr("How many chat nodes the farm runs (1–8)"));
     m_nodes->setAccessibleName(tr("Node count"));
     m_basePort->setRange(AppSettings::kMinPort, 65535);
-    m_basePort->setValue(AppSettings::kDefaultBasePort);
+    m_basePort->setValue(workspace.basePort());
     m_basePort->setGroupSeparatorShown(false);
     m_basePort->setToolTip(tr("Nodes listen on this port and the ones after it, on 127.0.0.1"));
     m_basePort->setAccessibleName(tr("Base port"));
@@ -39,12 +41,34 @@ FarmBar::FarmBar(QWidget *parent)
     m_mode->setToolTip(tr("Backplane: off (each node alone), Redis pub/sub, or Redis streams. "
                           "Switches live while the farm runs."));
     m_mode->setAccessibleName(tr("Backplane mode"));
+    showMode(workspace.mode());
     m_launch->setToolTip(tr("Start Redis and the nodes, and open a chat pane on each (Ctrl+L)"));
     m_stop->setToolTip(tr("Stop every node and Redis (Ctrl+Shift+L)"));
     m_progress->setTextVisible(false);
     m_progress->setMaximumWidth(fontMetrics().averageCharWidth() * 16);
     m_progress->hide();
+    createLayout();
 
+    connect(m_nodes, &QSpinBox::valueChanged, this, &FarmBar::nodesRequested);
+    connect(m_basePort, &QSpinBox::valueChanged, this,
+        [this](int port) { Q_EMIT basePortRequested(quint16(port)); });
+    connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeRequested(mode()); });
+    connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
+    connect(m_stop, &QPushButton::clicked, this, &FarmBar::stopRequested);
+
+    connect(&workspace, &FarmWorkspace::nodesChanged, m_nodes, &QSpinBox::setValue);
+    connect(&workspace, &FarmWorkspace::basePortChanged, m_basePort, &QSpinBox::setValue);
+    connect(&workspace, &FarmWorkspace::modeChanged, this, &FarmBar::showMode);
+    connect(&workspace.portCheck(), &PortCheck::problemChanged, this, &FarmBar::showPortProblem);
+    FarmSupervisor &farm = workspace.supervisor();
+    connect(&farm, &FarmSupervisor::stateChanged, this, &FarmBar::showFarmState);
+    connect(&farm, &FarmSupervisor::progress, this, &FarmBar::showProgress);
+    showFarmState(farm.state());
+    showPortProblem(workspace.portCheck().problem());
+}
+
+void FarmBar::createLayout()
+{
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto label = [this](const QString &text, QWidget *buddy) {
@@ -66,16 +90,6 @@ FarmBar::FarmBar(QWidget *parent)
     layout->addWidget(m_stop);
     layout->addWidget(m_progress);
     layout->addWidget(m_progressText, 1);
-
-    const auto portsEdited = [this] { m_portCheck.setPorts(basePort(), nodes()); };
-    connect(m_nodes, &QSpinBox::valueChanged, this, portsEdited);
-    connect(m_basePort, &QSpinBox::valueChanged, this, portsEdited);
-    connect(&m_portCheck, &PortCheck::problemChanged, this, &FarmBar::showPortProblem);
-    connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
-    connect(m_stop, &QPushButton::clicked, this, &FarmBar::stopRequested);
-    connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeChosen(mode()); });
-    setFarmState(FarmState::Stopped);
-    portsEdited();
 }
 
 int FarmBar::nodes() const
@@ -93,22 +107,17 @@ BackplaneMode FarmBar::mode() const
     return BackplaneMode(m_mode->currentData().toInt());
 }
 
-void FarmBar::setNodes(int nodes)
+QString FarmBar::portProblem() const
 {
-    m_nodes->setValue(nodes);
+    return m_workspace.portCheck().problem();
 }
 
-void FarmBar::setBasePort(quint16 port)
-{
-    m_basePort->setValue(port);
-}
-
-void FarmBar::setMode(BackplaneMode mode)
+void FarmBar::showMode(BackplaneMode mode)
 {
     m_mode->setCurrentIndex(m_mode->findData(int(mode)));
 }
 
-void FarmBar::setFarmState(FarmState state)
+void FarmBar::showFarmState(FarmState state)
 {
     const bool stopped = state == FarmState::Stopped;
     m_nodes->setEnabled(stopped);
@@ -123,10 +132,9 @@ void FarmBar::setFarmState(FarmState state)
     } else if (state != FarmState::Starting) {
         m_progressText->setText({});
     }
-    m_portCheck.setActive(stopped);
 }
 
-void FarmBar::setProgress(int step, int total, const QString &text)
+void FarmBar::showProgress(int step, int total, const QString &text)
 {
     m_progress->setRange(0, qMax(1, total));
     m_progress->setValue(step);
@@ -148,7 +156,6 @@ void FarmBar::showPortProblem(const QString &problem)
         m_portStatus->setDetail(
             tr("Pick another base port, or stop what holds it. Launch would fail."));
     }
-    Q_EMIT portProblemChanged(problem);
 }
 
 } // namespace farmchat

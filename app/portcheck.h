@@ -10,8 +10,8 @@ namespace farmchat {
 // Whether the ports the next farm would use are free, and who holds the ones
 // that are not: a sentence the farm bar shows under its base port. Probing
 // (PortProbe: a bind, and naming an owner scans /proc) runs on a worker
-// thread, so the GUI thread never waits for it. FarmBar owns one and feeds
-// it the ports being edited and whether the farm is stopped.
+// thread, so the GUI thread never waits for it. FarmWorkspace owns one and
+// feeds it the ports it plans and whether the farm is stopped.
 class PortCheck : public QObject
 {
     Q_OBJECT
