@@ -45,7 +45,9 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     m_modes->button(int(BackplaneMode::Streams))
         ->setToolTip(tr("Redis streams: ordered, replayed after Redis returns"));
     connect(m_modes, &QButtonGroup::idClicked, this,
-        [this](int id) { Q_EMIT modeChosen(BackplaneMode(id)); });
+        [this](int id) { Q_EMIT modeRequested(BackplaneMode(id)); });
+    connect(&workspace, &FarmWorkspace::modeChanged, this, &ControlsPanel::showMode);
+    showMode(workspace.mode());
 
     auto *redisBox = new QGroupBox(tr("Redis"), this);
     auto *redisLayout = new QHBoxLayout(redisBox);
@@ -91,7 +93,7 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     rebuildNodes();
 }
 
-void ControlsPanel::setMode(BackplaneMode mode)
+void ControlsPanel::showMode(BackplaneMode mode)
 {
     if (QAbstractButton *button = m_modes->button(int(mode)))
         button->setChecked(true);
@@ -180,7 +182,6 @@ void ControlsPanel::refresh()
 {
     FarmSupervisor &farm = m_workspace.supervisor();
     const bool running = farm.state() == FarmState::Running;
-    setMode(farm.backplane());
     for (QAbstractButton *b : m_modes->buttons())
         b->setEnabled(running || farm.state() == FarmState::Stopped);
 

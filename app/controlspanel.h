@@ -20,16 +20,16 @@ class FarmWorkspace;
 // The "Faults & controls" dock: the backplane switch for the whole farm
 // (live, panes stay connected), Redis stop / kill / restart, and per node
 // kill / restart / cut off the backplane, each with the state it is in now.
-// Every button calls FarmSupervisor through FarmWorkspace; the panes, the
-// matrix and the topology react to what then happens.
+// The mode buttons show FarmWorkspace's chosen mode and ask for another
+// through modeRequested(); every other button calls FarmSupervisor through
+// FarmWorkspace. The panes, the matrix and the topology react to what then
+// happens.
 class ControlsPanel : public QWidget
 {
     Q_OBJECT
 public:
     ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWidget *parent = nullptr);
 
-    // Shows `mode` as the farm's without emitting modeChosen().
-    void setMode(BackplaneMode mode);
     QAbstractButton *modeButton(BackplaneMode mode) const;
     QPushButton *redisButton(const QString &what) const; // "stop", "kill", "restart"
     QPushButton *nodeButton(int node, const QString &what) const; // "kill", "restart"
@@ -38,7 +38,8 @@ public:
     QString redisStateText() const;
 
 Q_SIGNALS:
-    void modeChosen(farmchat::BackplaneMode mode);
+    // The user picked a mode for the whole farm.
+    void modeRequested(farmchat::BackplaneMode mode);
 
 private:
     struct NodeRow
@@ -49,6 +50,7 @@ private:
         QPushButton *restart;
         QCheckBox *cutOff;
     };
+    void showMode(BackplaneMode mode);
     void rebuildNodes();
     void refresh();
 

@@ -2,31 +2,21 @@
 
 #include "app/appsettings.h"
 #include "app/elidedlabel.h"
+#include "app/farmworkspace.h"
 #include "app/nodepalette.h"
-#include "launcher/portprobe.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
-#include <QPromise>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QThreadPool>
-
-#include <memory>
 
 namespace farmchat {
 
-namespace {
-
-constexpr int kCheckDelayMs = 200;
-constexpr int kRecheckMs = 3000;
-
-} // namespace
-
-FarmBar::FarmBar(QWidget *parent)
+FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     : QWidget(parent)
+    , m_workspace(workspace)
     , m_nodes(new QSpinBox(this))
     , m_basePort(new QSpinBox(this))
     , m_portStatus(new ElidedLabel(this))
@@ -37,11 +27,11 @@ FarmBar::FarmBar(QWidget *parent)
     , m_progressText(new ElidedLabel(this))
 {
     m_nodes->setRange(AppSettings::kMinNodes, AppSettings::kMaxNodes);
-    m_nodes->setValue(AppSettings::kDefaultNodes);
+    m_nodes->setValue(workspace.nodes());
     m_nodes->setToolTip(tr("How many chat nodes the farm runs (1–8)"));
     m_nodes->setAccessibleName(tr("Node count"));
     m_basePort->setRange(AppSettings::kMinPort, 65535);
-    m_basePort->setValue(AppSettings::kDefaultBasePort);
+    m_basePort->setValue(workspace.basePort());
     m_basePort->setGroupSeparatorShown(false);
     m_basePort->setToolTip(tr("Nodes listen on this port and the ones after it, on 127.0.0.1"));
     m_basePort->setAccessibleName(tr("Base port"));
@@ -51,12 +41,34 @@ FarmBar::FarmBar(QWidget *parent)
     m_mode->setToolTip(tr("Backplane: off (each node alone), Redis pub/sub, or Redis streams. "
                           "Switches live while the farm runs."));
     m_mode->setAccessibleName(tr("Backplane mode"));
+    showMode(workspace.mode());
     m_launch->setToolTip(tr("Start Redis and the nodes, and open a chat pane on each (Ctrl+L)"));
     m_stop->setToolTip(tr("Stop every node and Redis (Ctrl+Shift+L)"));
     m_progress->setTextVisible(false);
     m_progress->setMaximumWidth(fontMetrics().averageCharWidth() * 16);
     m_progress->hide();
+    createLayout();
 
+    connect(m_nodes, &QSpinBox::valueChanged, this, &FarmBar::nodesRequested);
+    connect(m_basePort, &QSpinBox::valueChanged, this,
+        [this](int port) { Q_EMIT basePortRequested(quint16(port)); });
+    connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeRequested(mode()); });
+    connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
+    connect(m_stop, &QPushButton::clicked, this, &FarmBar::stopRequested);
+
+    connect(&workspace, &FarmWorkspace::nodesChanged, m_nodes, &QSpinBox::setValue);
+    connect(&workspace, &FarmWorkspace::basePortChanged, m_basePort, &QSpinBox::setValue);
+    connect(&workspace, &FarmWorkspace::modeChanged, this, &FarmBar::showMode);
+    connect(&workspace.portCheck(), &PortCheck::problemChanged, this, &FarmBar::showPortProblem);
+    FarmSupervisor &farm = workspace.supervisor();
+    connect(&farm, &FarmSupervisor::stateChanged, this, &FarmBar::showFarmState);
+    connect(&farm, &FarmSupervisor::progress, this, &FarmBar::showProgress);
+    showFarmState(farm.state());
+    showPortProblem(workspace.portCheck().problem());
+}
+
+void FarmBar::createLayout()
+{
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto label = [this](const QString &text, QWidget *buddy) {
@@ -78,20 +90,6 @@ FarmBar::FarmBar(QWidget *parent)
     layout->addWidget(m_stop);
     layout->addWidget(m_progress);
     layout->addWidget(m_progressText, 1);
-
-    m_checkTimer.setSingleShot(true);
-    m_checkTimer.setInterval(kCheckDelayMs);
-    connect(&m_checkTimer, &QTimer::timeout, this, &FarmBar::checkPorts);
-    m_recheckTimer.setInterval(kRecheckMs);
-    connect(&m_recheckTimer, &QTimer::timeout, this, &FarmBar::checkPorts);
-    connect(&m_probe, &QFutureWatcher<QStringList>::finished, this, &FarmBar::onProbeFinished);
-    connect(m_nodes, &QSpinBox::valueChanged, this, &FarmBar::scheduleCheck);
-    connect(m_basePort, &QSpinBox::valueChanged, this, &FarmBar::scheduleCheck);
-    connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
-    connect(m_stop, &QPushButton::clicked, this, &FarmBar::stopRequested);
-    connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeChosen(mode()); });
-    setFarmState(FarmState::Stopped);
-    scheduleCheck();
 }
 
 int FarmBar::nodes() const
@@ -109,24 +107,18 @@ BackplaneMode FarmBar::mode() const
     return BackplaneMode(m_mode->currentData().toInt());
 }
 
-void FarmBar::setNodes(int nodes)
+QString FarmBar::portProblem() const
 {
-    m_nodes->setValue(nodes);
+    return m_workspace.portCheck().problem();
 }
 
-void FarmBar::setBasePort(quint16 port)
-{
-    m_basePort->setValue(port);
-}
-
-void FarmBar::setMode(BackplaneMode mode)
+void FarmBar::showMode(BackplaneMode mode)
 {
     m_mode->setCurrentIndex(m_mode->findData(int(mode)));
 }
 
-void FarmBar::setFarmState(FarmState state)
+void FarmBar::showFarmState(FarmState state)
 {
-    m_state = state;
     const bool stopped = state == FarmState::Stopped;
     m_nodes->setEnabled(stopped);
     m_basePort->setEnabled(stopped);
@@ -140,74 +132,17 @@ void FarmBar::setFarmState(FarmState state)
     } else if (state != FarmState::Starting) {
         m_progressText->setText({});
     }
-    if (stopped) {
-        m_recheckTimer.start();
-        scheduleCheck();
-    } else {
-        // While it runs the ports are the farm's own.
-        m_recheckTimer.stop();
-        m_checkTimer.stop();
-        showPortProblem({});
-    }
 }
 
-void FarmBar::setProgress(int step, int total, const QString &text)
+void FarmBar::showProgress(int step, int total, const QString &text)
 {
     m_progress->setRange(0, qMax(1, total));
     m_progress->setValue(step);
     m_progressText->setText(QStringLiteral("%1 (%2/%3)").arg(text).arg(step).arg(total));
 }
 
-void FarmBar::scheduleCheck()
-{
-    if (m_state == FarmState::Stopped)
-        m_checkTimer.start();
-}
-
-void FarmBar::checkPorts()
-{
-    if (m_state != FarmState::Stopped)
-        return;
-    const int n = nodes();
-    const int base = m_basePort->value();
-    if (!AppSettings::portsFit(quint16(base), n)) {
-        showPortProblem(
-            tr("ports %1–%2 do not exist; lower the base port").arg(base).arg(base + n - 1));
-        return;
-    }
-    QList<quint16> ports;
-    for (int i = 0; i < n; ++i)
-        ports << quint16(base + i);
-    // Naming a port's owner scans /proc: off the GUI thread. The watcher
-    // keeps only the newest probe; one that finishes after this bar is gone
-    // reports to nobody.
-    auto promise = std::make_shared<QPromise<QStringList>>();
-    m_probe.setFuture(promise->future());
-    promise->start();
-    QThreadPool::globalInstance()->start([promise, ports] {
-        promise->addResult(PortProbe::check(ports));
-        promise->finish();
-    });
-}
-
-void FarmBar::onProbeFinished()
-{
-    if (m_state != FarmState::Stopped || m_probe.future().resultCount() == 0)
-        return;
-    const QStringList problems = m_probe.future().result();
-    if (problems.isEmpty())
-        showPortProblem({});
-    else if (problems.size() == 1)
-        showPortProblem(problems.first());
-    else
-        showPortProblem(tr("%1 (and %2 more)").arg(problems.first()).arg(problems.size() - 1));
-}
-
 void FarmBar::showPortProblem(const QString &problem)
 {
-    if (problem == m_portProblem)
-        return;
-    m_portProblem = problem;
     const QColor bad = nodepalette::bad(nodepalette::isDark(palette()));
     if (problem.isEmpty()) {
         m_basePort->setStyleSheet({});
@@ -221,7 +156,6 @@ void FarmBar::showPortProblem(const QString &problem)
         m_portStatus->setDetail(
             tr("Pick another base port, or stop what holds it. Launch would fail."));
     }
-    Q_EMIT portProblemChanged(problem);
 }
 
 } // namespace farmchat

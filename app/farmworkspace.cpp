@@ -10,13 +10,19 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
     : QObject(parent)
     , m_supervisor(std::make_unique<FarmSupervisor>())
     , m_tracker(std::make_unique<DeliveryTracker>())
+    , m_nodes(AppSettings::kDefaultNodes)
+    , m_basePort(AppSettings::kDefaultBasePort)
+    , m_mode(AppSettings {}.backplane)
 {
     m_clock.start();
-    connect(m_supervisor.get(), &FarmSupervisor::started, this, &FarmWorkspace::createPanes);
+    connect(m_supervisor.get(), &FarmSupervisor::started, this, &FarmWorkspace::onFarmStarted);
     connect(m_supervisor.get(), &FarmSupervisor::stateChanged, this, [this](FarmState state) {
         if (state == FarmState::Stopping)
             clearPanes();
+        m_portCheck.setActive(state == FarmState::Stopped);
     });
+    m_portCheck.setPorts(m_basePort, m_nodes);
+    m_portCheck.setActive(m_supervisor->state() == FarmState::Stopped);
 }
 
 FarmWorkspace::~FarmWorkspace()
@@ -30,8 +36,55 @@ PaneSession *FarmWorkspace::pane(int index) const
     return index >= 0 && index < paneCount() ? m_panes[size_t(index)].get() : nullptr;
 }
 
+void FarmWorkspace::setNodes(int nodes)
+{
+    if (nodes == m_nodes)
+        return;
+    m_nodes = nodes;
+    m_portCheck.setPorts(m_basePort, m_nodes);
+    Q_EMIT nodesChanged(nodes);
+}
+
+void FarmWorkspace::setBasePort(quint16 port)
+{
+    if (port == m_basePort)
+        return;
+    m_basePort = port;
+    m_portCheck.setPorts(m_basePort, m_nodes);
+    Q_EMIT basePortChanged(port);
+}
+
+void FarmWorkspace::setMode(BackplaneMode mode)
+{
+    if (mode != m_mode) {
+        m_mode = mode;
+        Q_EMIT modeChanged(mode);
+    }
+    if (m_supervisor->state() == FarmState::Running)
+        m_supervisor->setBackplane(mode);
+}
+
+void FarmWorkspace::cycleMode()
+{
+    setMode(BackplaneMode((int(m_mode) + 1) % 3));
+}
+
+FarmConfig FarmWorkspace::farmConfig() const
+{
+    FarmConfig config;
+    config.nodes = m_nodes;
+    config.basePort = m_basePort;
+    config.backplane = m_mode;
+    return config;
+}
+
 void FarmWorkspace::launch(const FarmConfig &config)
 {
+    if (m_supervisor->state() == FarmState::Stopped) {
+        setNodes(config.nodes);
+        setBasePort(config.basePort);
+        setMode(config.backplane);
+    }
     clearPanes();
     m_tracker->clear();
     m_supervisor->start(config);
@@ -58,6 +111,14 @@ QString FarmWorkspace::paneName(int index) const
 {
     const QString name = m_paneNames.value(index);
     return name.isEmpty() ? QStringLiteral("user-%1").arg(index + 1) : name;
+}
+
+void FarmWorkspace::onFarmStarted()
+{
+    createPanes();
+    // A mode chosen while the farm was starting.
+    if (m_mode != m_supervisor->backplane())
+        m_supervisor->setBackplane(m_mode);
 }
 
 void FarmWorkspace::createPanes()
@@ -103,11 +164,6 @@ void FarmWorkspace::sendFrom(int index, const QString &text)
 {
     if (PaneSession *session = pane(index))
         session->send(text, m_supervisor->nodeBackplane(index));
-}
-
-void FarmWorkspace::setBackplane(BackplaneMode mode)
-{
-    m_supervisor->setBackplane(mode);
 }
 
 void FarmWorkspace::setCutOff(int index, bool cut)

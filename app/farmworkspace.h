@@ -1,5 +1,6 @@
 #pragma once
 
+#include "app/portcheck.h"
 #include "app/ratemeter.h"
 #include "client/deliverytracker.h"
 #include "launcher/farmconfig.h"
@@ -20,8 +21,11 @@ class PaneSession;
 
 // Everything the desktop app runs, without a widget: the farm (FarmSupervisor),
 // one PaneSession per node while the farm runs, the DeliveryTracker they all
-// feed, and the arrival rate. MainWindow and its views only display it and
-// call its operations; the GUI tests drive it the same way.
+// feed, and the arrival rate. It is also the one owner of what the user
+// chooses for the farm (node count, base port, backplane mode) and of the
+// check that those ports are free: views send the user's edits here and show
+// what the change signals announce. MainWindow and its views only display it
+// and call its operations; the GUI tests drive it the same way.
 class FarmWorkspace : public QObject
 {
     Q_OBJECT
@@ -37,7 +41,29 @@ public:
     // Node index of a node id ("node-9090"); -1 when not in this farm.
     int nodeIndexOf(const QString &nodeId) const { return m_nodeIndex.value(nodeId, -1); }
 
-    // Starts a farm; panes appear when it is up (panesCreated()).
+    // What the next launch starts. No range checks here: the views offer
+    // only valid values, and launch's caller validates the config.
+    int nodes() const { return m_nodes; }
+    quint16 basePort() const { return m_basePort; }
+    void setNodes(int nodes);
+    void setBasePort(quint16 port);
+    // The chosen backplane mode: the next launch's, and the running farm's.
+    BackplaneMode mode() const { return m_mode; }
+    // While the farm runs it switches live (panes stay connected), even to
+    // the mode it has, which puts cut-off nodes back on; chosen while it
+    // starts, it is switched to once the farm runs.
+    void setMode(BackplaneMode mode);
+    // off → pub/sub → streams → off.
+    void cycleMode();
+    // A farm of the chosen node count, base port and mode.
+    FarmConfig farmConfig() const;
+    // Whether the chosen ports are free; checks only while the farm is stopped.
+    const PortCheck &portCheck() const { return m_portCheck; }
+    PortCheck &portCheck() { return m_portCheck; }
+
+    // Starts a farm; its node count, base port and mode become the chosen
+    // ones, so the views show what runs. Panes appear when it is up
+    // (panesCreated()).
     void launch(const FarmConfig &config);
     // Stops panes, then the farm; panesCleared() and the supervisor's stopped() follow.
     void stop();
@@ -47,8 +73,6 @@ public:
 
     // Sends `text` from pane `index` to the lobby.
     void sendFrom(int index, const QString &text);
-    // The whole farm's mode, live: panes stay connected.
-    void setBackplane(BackplaneMode mode);
     // Cuts node `index` off the backplane (its mode goes off) or puts it back on the farm's mode.
     void setCutOff(int index, bool cut);
     bool isCutOff(int index) const;
@@ -60,6 +84,9 @@ public:
     quint64 messagesTotal() const { return m_rate.total(); }
 
 Q_SIGNALS:
+    void nodesChanged(int nodes);
+    void basePortChanged(quint16 port);
+    void modeChanged(farmchat::BackplaneMode mode);
     // Pane `pane` sent message `id`; `label` is "name: text" for the matrix.
     void messageSent(int pane, const QString &id, const QString &label);
     void panesCreated();
@@ -71,14 +98,19 @@ Q_SIGNALS:
         int originNode, int atNode, farmchat::Via via, bool fromHistory, const QString &id);
 
 private:
+    void onFarmStarted();
     void createPanes();
     void clearPanes();
 
+    PortCheck m_portCheck; // before the supervisor: its state changes reach the check
     std::unique_ptr<FarmSupervisor> m_supervisor;
     std::unique_ptr<DeliveryTracker> m_tracker;
     std::vector<std::unique_ptr<PaneSession>> m_panes;
     QHash<QString, int> m_nodeIndex;
     QStringList m_paneNames;
+    int m_nodes;
+    quint16 m_basePort;
+    BackplaneMode m_mode;
     RateMeter m_rate;
     QElapsedTimer m_clock;
 };

@@ -47,8 +47,10 @@ MainWindow::MainWindow(
     setObjectName(QStringLiteral("mainWindow"));
     m_remembered = AppSettings::load(*m_settings);
     m_remembered.apply(options);
-    m_mode = m_remembered.backplane;
     m_autostart = options.autostart;
+    m_workspace->setNodes(m_remembered.nodes);
+    m_workspace->setBasePort(m_remembered.basePort);
+    m_workspace->setMode(m_remembered.backplane);
     for (int i = 0; i < AppSettings::kMaxNodes; ++i)
         m_workspace->setPaneName(i, m_remembered.paneName(i));
 
@@ -61,24 +63,17 @@ MainWindow::MainWindow(
                 &m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished, m_demo.get(),
                 [done](BackplaneMode, int, const QString &error) { done(error); },
                 Qt::SingleShotConnection);
-            chooseMode(mode);
+            m_workspace->setMode(mode);
         }});
 
-    m_bar = new FarmBar(this);
-    m_bar->setNodes(m_remembered.nodes);
-    m_bar->setBasePort(m_remembered.basePort);
-    m_bar->setMode(m_mode);
+    m_bar = new FarmBar(*m_workspace, this);
     auto *toolbar = addToolBar(tr("Farm"));
     toolbar->setObjectName(QStringLiteral("farmToolBar"));
     toolbar->setMovable(false);
     toolbar->addWidget(m_bar);
 
     m_grid = new PaneGrid(*m_workspace, this);
-    m_grid->setIdleText(
-        tr("No farm yet.\n\nPress Launch (Ctrl+L) to start %1 chat nodes and a private Redis on "
-           "this computer. A chat pane opens on every node: type in one and watch whether "
-           "the others see it.\n\nHelp → What am I looking at? explains the idea.")
-            .arg(m_remembered.nodes));
+    showIdleText(m_workspace->nodes());
     setCentralWidget(m_grid);
 
     createActions();
@@ -114,6 +109,11 @@ QAction *MainWindow::action(const QString &name) const
     return findChild<QAction *>(name);
 }
 
+BackplaneMode MainWindow::mode() const
+{
+    return m_workspace->mode();
+}
+
 void MainWindow::createActions()
 {
     auto make = [this](const QString &name, const QString &text, const QList<QKeySequence> &keys) {
@@ -133,7 +133,7 @@ void MainWindow::createActions()
     connect(stopAction, &QAction::triggered, this, &MainWindow::stopFarm);
     QAction *cycle = make(QStringLiteral("cycleMode"), tr("&Cycle backplane mode"),
         {QKeySequence(Qt::CTRL | Qt::Key_B)});
-    connect(cycle, &QAction::triggered, this, &MainWindow::cycleMode);
+    connect(cycle, &QAction::triggered, m_workspace.get(), &FarmWorkspace::cycleMode);
     QAction *demo = make(
         QStringLiteral("guidedDemo"), tr("&Guided demo"), {QKeySequence(Qt::CTRL | Qt::Key_D)});
     demo->setToolTip(
@@ -208,7 +208,6 @@ void MainWindow::createDocks()
     m_topology = new TopologyView(*m_workspace);
     m_logsView = new LogsView(*m_logs);
     m_controls = new ControlsPanel(*m_workspace, action(QStringLiteral("guidedDemo")));
-    m_controls->setMode(m_mode);
     // Panes in the middle; what they show about each message on the right;
     // what runs (logs) and what breaks it (faults) along the bottom.
     QDockWidget *matrix = addDock(
@@ -235,14 +234,17 @@ void MainWindow::createDocks()
 
 void MainWindow::wireFarm()
 {
-    FarmSupervisor &farm = m_workspace->supervisor();
+    FarmWorkspace *workspace = m_workspace.get();
+    FarmSupervisor &farm = workspace->supervisor();
+    // The views ask; the workspace decides and announces, and the views follow.
     connect(m_bar, &FarmBar::launchRequested, this, &MainWindow::launch);
     connect(m_bar, &FarmBar::stopRequested, this, &MainWindow::stopFarm);
-    connect(m_bar, &FarmBar::modeChosen, this, &MainWindow::chooseMode);
-    connect(m_controls, &ControlsPanel::modeChosen, this, &MainWindow::chooseMode);
-    connect(&farm, &FarmSupervisor::progress, m_bar, &FarmBar::setProgress);
+    connect(m_bar, &FarmBar::nodesRequested, workspace, &FarmWorkspace::setNodes);
+    connect(m_bar, &FarmBar::basePortRequested, workspace, &FarmWorkspace::setBasePort);
+    connect(m_bar, &FarmBar::modeRequested, workspace, &FarmWorkspace::setMode);
+    connect(m_controls, &ControlsPanel::modeRequested, workspace, &FarmWorkspace::setMode);
+    connect(workspace, &FarmWorkspace::nodesChanged, this, &MainWindow::showIdleText);
     connect(&farm, &FarmSupervisor::stateChanged, this, [this](FarmState state) {
-        m_bar->setFarmState(state);
         action(QStringLiteral("launch"))->setEnabled(state == FarmState::Stopped);
         action(QStringLiteral("stop"))
             ->setEnabled(state == FarmState::Starting || state == FarmState::Running);
@@ -289,6 +291,15 @@ void MainWindow::wireFarm()
     });
 }
 
+void MainWindow::showIdleText(int nodes)
+{
+    m_grid->setIdleText(
+        tr("No farm yet.\n\nPress Launch (Ctrl+L) to start %1 chat nodes and a private Redis on "
+           "this computer. A chat pane opens on every node: type in one and watch whether "
+           "the others see it.\n\nHelp → What am I looking at? explains the idea.")
+            .arg(nodes));
+}
+
 void MainWindow::showEvent(QShowEvent *event)
 {
     QMainWindow::showEvent(event);
@@ -302,10 +313,7 @@ void MainWindow::launch()
 {
     if (m_workspace->supervisor().state() != FarmState::Stopped)
         return;
-    FarmConfig config;
-    config.nodes = m_bar->nodes();
-    config.basePort = m_bar->basePort();
-    config.backplane = m_mode;
+    const FarmConfig config = m_workspace->farmConfig();
     if (const QString problem = config.validate(); !problem.isEmpty())
         return showError(tr("The farm cannot start"), problem);
     m_logs->clear();
@@ -316,20 +324,6 @@ void MainWindow::stopFarm()
 {
     m_demo->cancel();
     m_workspace->stop();
-}
-
-void MainWindow::chooseMode(BackplaneMode mode)
-{
-    m_mode = mode;
-    m_bar->setMode(mode);
-    m_controls->setMode(mode);
-    if (m_workspace->supervisor().state() == FarmState::Running)
-        m_workspace->setBackplane(mode);
-}
-
-void MainWindow::cycleMode()
-{
-    chooseMode(BackplaneMode((int(m_mode) + 1) % 3));
 }
 
 void MainWindow::startGuidedDemo()
@@ -378,9 +372,9 @@ void MainWindow::showInfo(const QString &title, const QString &text)
 
 void MainWindow::saveSettings()
 {
-    m_remembered.nodes = m_bar->nodes();
-    m_remembered.basePort = m_bar->basePort();
-    m_remembered.backplane = m_mode;
+    m_remembered.nodes = m_workspace->nodes();
+    m_remembered.basePort = m_workspace->basePort();
+    m_remembered.backplane = m_workspace->mode();
     for (int i = 0; i < AppSettings::kMaxNodes; ++i) {
         const QString name = m_workspace->paneName(i);
         m_remembered.setPaneName(

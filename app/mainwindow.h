@@ -28,7 +28,8 @@ class TopologyView;
 // The FarmChat window. It composes the views — FarmBar on top, PaneGrid in
 // the middle, docks for the delivery matrix, topology, logs and controls, a
 // status bar — and wires them to FarmWorkspace, which owns everything that
-// runs. It keeps no socket, process or protocol logic of its own.
+// runs and every value the user chooses for the farm. It keeps no socket,
+// process or protocol logic of its own.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -47,7 +48,7 @@ public:
     ControlsPanel *controls() const { return m_controls; }
     GuidedDemo &guidedDemo() { return *m_demo; }
     QAction *action(const QString &name) const; // by objectName, e.g. "launch"
-    BackplaneMode mode() const { return m_mode; }
+    BackplaneMode mode() const; // the workspace's chosen mode
     QString farmStatusText() const;
     QString redisStatusText() const;
     QString rateText() const;
@@ -55,9 +56,6 @@ public:
 public Q_SLOTS:
     void launch();
     void stopFarm();
-    // Live while the farm runs; otherwise the mode the next launch uses.
-    void chooseMode(farmchat::BackplaneMode mode);
-    void cycleMode();
     void startGuidedDemo();
 
 Q_SIGNALS:
@@ -72,6 +70,7 @@ private:
     void createActions();
     void createDocks();
     void wireFarm();
+    void showIdleText(int nodes);
     void showError(const QString &title, const QString &text);
     void showInfo(const QString &title, const QString &text);
     void saveSettings();
@@ -91,7 +90,6 @@ private:
     ControlsPanel *m_controls = nullptr;
     FarmStatusBar *m_status = nullptr;
     QMenu *m_viewMenu = nullptr;
-    BackplaneMode m_mode = BackplaneMode::Off;
     bool m_autostart = false;
     bool m_autostarted = false;
     bool m_closing = false; // close requested; waiting for the farm to stop

@@ -84,7 +84,9 @@ int FarmSupervisor::nodeIndexOfProcess(int processIndex) const
 
 BackplaneMode FarmSupervisor::nodeBackplane(int index) const
 {
-    return index >= 0 && index < int(m_nodeModes.size()) ? m_nodeModes[size_t(index)] : m_backplane;
+    const bool overridden = index >= 0 && index < int(m_nodeOverrides.size())
+        && m_nodeOverrides[size_t(index)].has_value();
+    return overridden ? *m_nodeOverrides[size_t(index)] : m_config.backplane;
 }
 
 void FarmSupervisor::setState(FarmState state)
@@ -112,7 +114,6 @@ void FarmSupervisor::start(const FarmConfig &config)
     clearProcesses();
     m_externalCheck.reset();
     m_config = config;
-    m_backplane = config.backplane;
     m_lastError.clear();
     m_startupMs = 0;
     m_step = 0;
@@ -181,7 +182,7 @@ void FarmSupervisor::beginStart()
             }
         });
         m_nodes.push_back(std::move(node));
-        m_nodeModes.push_back(m_backplane);
+        m_nodeOverrides.emplace_back();
         addProcess(raw->process());
     }
 
@@ -237,7 +238,7 @@ void FarmSupervisor::clearProcesses()
     m_processes.clear();
     m_restarter->clear();
     m_nodes.clear();
-    m_nodeModes.clear();
+    m_nodeOverrides.clear();
     m_redis.reset();
     Q_EMIT processesCleared();
 }
@@ -457,10 +458,11 @@ void FarmSupervisor::setBackplane(BackplaneMode mode)
 {
     if (!checkNodeIndex(0, "switch the backplane"))
         return;
-    m_backplane = mode;
+    // Every node follows, a cut-off one too; nodes down now get it when they start.
+    m_config.backplane = mode;
     QList<int> nodes;
     for (int i = 0; i < nodeCount(); ++i) {
-        m_nodeModes[size_t(i)] = mode; // nodes down now get it when they start
+        m_nodeOverrides[size_t(i)].reset();
         nodes << i;
     }
     putBackplane(nodes, mode, -1);
@@ -470,7 +472,8 @@ void FarmSupervisor::setNodeBackplane(int index, BackplaneMode mode)
 {
     if (!checkNodeIndex(index, "switch a node's backplane"))
         return;
-    m_nodeModes[size_t(index)] = mode;
+    m_nodeOverrides[size_t(index)]
+        = mode == m_config.backplane ? std::nullopt : std::optional<BackplaneMode>(mode);
     putBackplane({index}, mode, index);
 }
 

@@ -10,6 +10,7 @@
 #include <QStringList>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace farmchat {
@@ -44,6 +45,7 @@ public:
     ~FarmSupervisor() override;
 
     FarmState state() const { return m_state; }
+    // The last start()'s config; its backplane is the farm's mode now (setBackplane() changes it).
     const FarmConfig &config() const { return m_config; }
     // The last error of a failed start or operation; empty when none.
     QString lastError() const { return m_lastError; }
@@ -62,7 +64,7 @@ public:
     // The mode node `index` was last told to use (the farm's, unless cut off).
     BackplaneMode nodeBackplane(int index) const;
     // The farm's mode: the config's, or the last setBackplane().
-    BackplaneMode backplane() const { return m_backplane; }
+    BackplaneMode backplane() const { return m_config.backplane; }
 
     // nullptr when the farm uses --redis-url (or has not started).
     RedisInstance *redis() const { return m_redis.get(); }
@@ -86,7 +88,8 @@ public Q_SLOTS:
 
     // PUT /admin/backplane on every running node; backplaneRequestFinished() follows.
     void setBackplane(farmchat::BackplaneMode mode);
-    // One node only; setNodeBackplane(i, Off) cuts node i off the backplane.
+    // One node only; setNodeBackplane(i, Off) cuts node i off the backplane, and
+    // setNodeBackplane(i, backplane()) puts it back on the farm's mode.
     void setNodeBackplane(int index, farmchat::BackplaneMode mode);
 
 Q_SIGNALS:
@@ -139,7 +142,8 @@ private:
     std::unique_ptr<RedisInstance> m_redis;
     std::vector<std::unique_ptr<FarmNode>> m_nodes;
     std::vector<ManagedProcess *> m_processes; // views into m_redis and m_nodes
-    std::vector<BackplaneMode> m_nodeModes;
+    // Per node: the mode it was told instead of the farm's (cut off); none: it follows the farm.
+    std::vector<std::optional<BackplaneMode>> m_nodeOverrides;
     QList<quint16> m_ports;
     QString m_nodeProgram;
     QString m_redisUrl;
@@ -148,7 +152,6 @@ private:
     QString m_lastError;
     QElapsedTimer m_clock;
     FarmState m_state = FarmState::Stopped;
-    BackplaneMode m_backplane = BackplaneMode::PubSub;
     qint64 m_startupMs = 0;
     int m_step = 0;
     int m_totalSteps = 0;

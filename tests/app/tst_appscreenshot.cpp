@@ -102,7 +102,7 @@ void tst_AppScreenshot::screenshot()
     say(1, QStringLiteral("Bob here on node two. Can't see Alice..."));
     waitSettled();
     QSignalSpy switched(&workspace.supervisor(), &FarmSupervisor::backplaneRequestFinished);
-    m_window->chooseMode(BackplaneMode::PubSub);
+    workspace.setMode(BackplaneMode::PubSub);
     QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
     say(0, QStringLiteral("Now over the Redis backplane (pub/sub)."));
     say(2, QStringLiteral("Carol on node three: got it, everyone sees everything."));
@@ -132,7 +132,7 @@ void tst_AppScreenshot::screenshot()
     // restarted: its pane catches up from History (marked ↺).
     // Streams: a restarted node reads what it missed back from Redis (pub/sub would lose it).
     FarmSupervisor &farm = workspace.supervisor();
-    m_window->chooseMode(BackplaneMode::Streams);
+    workspace.setMode(BackplaneMode::Streams);
     QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 2, 10000);
     farm.killNode(1);
     QTRY_VERIFY_WITH_TIMEOUT(workspace.pane(1)->state() != HubConnection::State::Connected, 10000);

@@ -1,11 +1,14 @@
 // FarmWorkspace without a display: a real 2-node farm, one pane per node,
 // every message reported once per pane, the backplane switched and cut live,
-// and stop() leaving nothing behind.
+// stop() leaving nothing behind; the workspace owns the chosen node count,
+// base port and mode, and a mode chosen while the farm starts is applied once
+// it runs.
 #include "appfarmfixture.h"
 
 #include "app/farmworkspace.h"
 #include "app/messagelistmodel.h"
 #include "app/panesession.h"
+#include "launcher/farmnode.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -21,6 +24,7 @@ private Q_SLOTS:
     void offThenPubsub();
     void cutOffAndClear();
     void stopLeavesNothing();
+    void modeChosenWhileStartingIsAppliedOnceRunning();
 
 private:
     void sendAndSettle(int pane, const QString &text);
@@ -52,7 +56,15 @@ void tst_FarmWorkspace::panesFollowTheFarm()
     QVERIFY(config.basePort != 0);
     m_workspace.setPaneName(1, QStringLiteral("bob"));
     QSignalSpy created(&m_workspace, &FarmWorkspace::panesCreated);
+    QSignalSpy modeChanged(&m_workspace, &FarmWorkspace::modeChanged);
+    m_workspace.setMode(BackplaneMode::Streams);
     m_workspace.launch(config);
+    // What runs is what the workspace says is chosen.
+    QCOMPARE(m_workspace.mode(), BackplaneMode::Off);
+    QCOMPARE(modeChanged.count(), 2);
+    QCOMPARE(m_workspace.nodes(), 2);
+    QCOMPARE(m_workspace.basePort(), config.basePort);
+    QVERIFY(!m_workspace.portCheck().isActive()); // the farm's ports are its own now
     QCOMPARE(m_workspace.paneCount(), 0); // not before the farm is up
     QTRY_COMPARE_WITH_TIMEOUT(created.count(), 1, 30000);
     QCOMPARE(m_workspace.paneCount(), 2);
@@ -76,9 +88,11 @@ void tst_FarmWorkspace::offThenPubsub()
     QCOMPARE(m_workspace.tracker().totals(BackplaneMode::Off).matching, 1);
 
     QSignalSpy switched(&m_workspace.supervisor(), &FarmSupervisor::backplaneRequestFinished);
-    m_workspace.setBackplane(BackplaneMode::PubSub);
+    m_workspace.setMode(BackplaneMode::PubSub);
+    QCOMPARE(m_workspace.mode(), BackplaneMode::PubSub);
     QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
     QCOMPARE(switched.at(0).at(2).toString(), QString());
+    QCOMPARE(m_workspace.supervisor().backplane(), BackplaneMode::PubSub);
     seen.clear();
     sendAndSettle(1, QStringLiteral("pubsub"));
     QTRY_COMPARE_WITH_TIMEOUT(seen.count(), 2, 5000);
@@ -116,6 +130,33 @@ void tst_FarmWorkspace::stopLeavesNothing()
     QCOMPARE(m_workspace.paneCount(), 0);
     QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, 15000);
     for (const qint64 pid : std::as_const(m_pids))
+        QTRY_VERIFY_WITH_TIMEOUT(!test::processAlive(pid), 5000);
+    QVERIFY(m_workspace.portCheck().isActive()); // stopped: the ports are checked again
+}
+
+void tst_FarmWorkspace::modeChosenWhileStartingIsAppliedOnceRunning()
+{
+    FarmConfig config;
+    config.nodes = 1;
+    config.basePort = test::freePortRun(1);
+    config.backplane = BackplaneMode::Off;
+    QVERIFY(config.basePort != 0);
+    QSignalSpy switched(&m_workspace.supervisor(), &FarmSupervisor::backplaneRequestFinished);
+    m_workspace.launch(config);
+    QCOMPARE(m_workspace.supervisor().state(), FarmState::Starting);
+    m_workspace.setMode(BackplaneMode::Streams);
+    QCOMPARE(m_workspace.mode(), BackplaneMode::Streams);
+    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 30000);
+    QCOMPARE(switched.at(0).at(0).value<BackplaneMode>(), BackplaneMode::Streams);
+    QCOMPARE(switched.at(0).at(2).toString(), QString());
+    QCOMPARE(m_workspace.supervisor().backplane(), BackplaneMode::Streams);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_workspace.supervisor().node(0)->health().backplane, BackplaneMode::Streams, 5000);
+    const QList<qint64> pids = test::farmPids(m_workspace.supervisor());
+    QSignalSpy stopped(&m_workspace.supervisor(), &FarmSupervisor::stopped);
+    m_workspace.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, 15000);
+    for (const qint64 pid : pids)
         QTRY_VERIFY_WITH_TIMEOUT(!test::processAlive(pid), 5000);
 }
 

@@ -157,14 +157,15 @@ void tst_MainWindow::portConflictIsFlagged()
     QTcpServer squatter;
     QVERIFY(squatter.listen(QHostAddress::LocalHost, quint16(bar->basePort() + 1)));
     const QString taken = QStringLiteral("port %1 is in use").arg(bar->basePort() + 1);
-    bar->checkPorts(); // normally a moment after an edit, and every few seconds; off the GUI thread
+    // Normally a moment after an edit, and every few seconds; off the GUI thread.
+    m_workspace->portCheck().checkNow();
     QTRY_VERIFY2_WITH_TIMEOUT(
         bar->portProblem().contains(taken), qPrintable(bar->portProblem()), 5000);
     QVERIFY2(bar->portProblem().contains(QString::number(QCoreApplication::applicationPid())),
         qPrintable(bar->portProblem())); // names the owner
     QVERIFY(!bar->basePortSpin()->styleSheet().isEmpty()); // the field is marked
     squatter.close();
-    bar->checkPorts();
+    m_workspace->portCheck().checkNow();
     QTRY_COMPARE_WITH_TIMEOUT(bar->portProblem(), QString(), 5000);
     QVERIFY(bar->basePortSpin()->styleSheet().isEmpty());
 }
@@ -305,7 +306,7 @@ void tst_MainWindow::pubsubCrossesToEveryPane()
 void tst_MainWindow::streamsCrossesToEveryPane()
 {
     QSignalSpy switched(&m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished);
-    m_window->chooseMode(BackplaneMode::Streams);
+    m_workspace->setMode(BackplaneMode::Streams);
     QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
     QCOMPARE(switched.at(0).at(2).toString(), QString());
     const QString text = QStringLiteral("hello over streams, from pane 3");

@@ -165,12 +165,20 @@ void tst_FarmSupervisor::threeNodeFarmLifecycle()
     QCOMPARE(switched.first().at(2).toString(), QString());
     QTRY_COMPARE_WITH_TIMEOUT(farm.node(2)->health().backplane, BackplaneMode::Off, 5000);
     QCOMPARE(farm.node(0)->health().backplane, BackplaneMode::PubSub);
+    // One owner of the mode: the farm's stays; only node 2 was told another.
+    QCOMPARE(farm.backplane(), BackplaneMode::PubSub);
+    QCOMPARE(farm.config().backplane, BackplaneMode::PubSub);
+    QCOMPARE(farm.nodeBackplane(2), BackplaneMode::Off);
+    QCOMPARE(farm.nodeBackplane(1), BackplaneMode::PubSub);
     farm.setBackplane(BackplaneMode::Streams);
     QTRY_COMPARE_WITH_TIMEOUT(switched.size(), 2, 5000);
     QCOMPARE(switched.last().at(2).toString(), QString());
     for (int i = 0; i < 3; ++i)
         QTRY_COMPARE_WITH_TIMEOUT(farm.node(i)->health().backplane, BackplaneMode::Streams, 5000);
     QCOMPARE(farm.backplane(), BackplaneMode::Streams);
+    QCOMPARE(farm.config().backplane, BackplaneMode::Streams);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(farm.nodeBackplane(i), BackplaneMode::Streams); // the cut-off node is back on
 
     // Stop: nothing left running, Redis's temp dir gone; the model keeps the last word.
     QVERIFY(stopFarm(farm));

@@ -1,0 +1,191 @@
+// One owner for what the user chooses: a window with no farm started, its
+// FarmBar and ControlsPanel offscreen. FarmWorkspace holds the node count,
+// base port and backplane mode; a value set there shows in every view, and an
+// edit in any view (combo box, mode button, Ctrl+B, spin box) goes through the
+// workspace and comes back to the others from its change signal.
+#include "appfarmfixture.h"
+
+#include "app/controlspanel.h"
+#include "app/farmbar.h"
+#include "app/farmworkspace.h"
+#include "app/mainwindow.h"
+#include "app/panegrid.h"
+
+#include <QAbstractButton>
+#include <QAction>
+#include <QComboBox>
+#include <QLabel>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace farmchat;
+
+class tst_FarmViews : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void viewsStartWithTheWorkspaceValues();
+    void modeSetOnTheWorkspaceShowsInEveryView();
+    void comboRequestGoesThroughTheWorkspace();
+    void modeButtonRequestGoesThroughTheWorkspace();
+    void cycleGoesThroughTheWorkspace();
+    void nodesAndPortFollowTheWorkspace();
+    void spinEditsGoThroughTheWorkspace();
+    void closeRemembersTheWorkspaceValues();
+
+private:
+    // The mode each view shows; all equal to the workspace's in a consistent window.
+    void compareShownModes(BackplaneMode expected);
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<MainWindow> m_window;
+    FarmWorkspace *m_workspace = nullptr;
+};
+
+void tst_FarmViews::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+void tst_FarmViews::init()
+{
+    AppOptions options;
+    options.nodes = 3;
+    options.basePort = 20000;
+    options.backplane = BackplaneMode::Streams;
+    m_window = std::make_unique<MainWindow>(options, test::scratchSettings(m_dir));
+    m_workspace = &m_window->workspace();
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void tst_FarmViews::cleanup()
+{
+    m_window.reset();
+}
+
+void tst_FarmViews::compareShownModes(BackplaneMode expected)
+{
+    QCOMPARE(m_workspace->mode(), expected);
+    QCOMPARE(m_window->mode(), expected);
+    QCOMPARE(m_window->farmBar()->mode(), expected);
+    for (const BackplaneMode mode :
+        {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams})
+        QCOMPARE(m_window->controls()->modeButton(mode)->isChecked(), mode == expected);
+}
+
+void tst_FarmViews::viewsStartWithTheWorkspaceValues()
+{
+    QCOMPARE(m_workspace->nodes(), 3);
+    QCOMPARE(m_workspace->basePort(), quint16(20000));
+    QCOMPARE(m_window->farmBar()->nodes(), 3);
+    QCOMPARE(m_window->farmBar()->basePort(), quint16(20000));
+    compareShownModes(BackplaneMode::Streams);
+    const FarmConfig config = m_workspace->farmConfig();
+    QCOMPARE(config.nodes, 3);
+    QCOMPARE(config.basePort, quint16(20000));
+    QCOMPARE(config.backplane, BackplaneMode::Streams);
+}
+
+void tst_FarmViews::modeSetOnTheWorkspaceShowsInEveryView()
+{
+    QSignalSpy changed(m_workspace, &FarmWorkspace::modeChanged);
+    m_workspace->setMode(BackplaneMode::PubSub);
+    QCOMPARE(changed.count(), 1);
+    compareShownModes(BackplaneMode::PubSub);
+    m_workspace->setMode(BackplaneMode::PubSub); // no change, no announcement
+    QCOMPARE(changed.count(), 1);
+}
+
+void tst_FarmViews::comboRequestGoesThroughTheWorkspace()
+{
+    FarmBar *bar = m_window->farmBar();
+    QSignalSpy requested(bar, &FarmBar::modeRequested);
+    QSignalSpy changed(m_workspace, &FarmWorkspace::modeChanged);
+    QTest::keyClick(bar->modeCombo(), Qt::Key_Up); // streams → pub/sub, as a user picks
+    QCOMPARE(requested.count(), 1);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.first().first().value<BackplaneMode>(), BackplaneMode::PubSub);
+    compareShownModes(BackplaneMode::PubSub);
+}
+
+void tst_FarmViews::modeButtonRequestGoesThroughTheWorkspace()
+{
+    ControlsPanel *controls = m_window->controls();
+    QSignalSpy requested(controls, &ControlsPanel::modeRequested);
+    QSignalSpy changed(m_workspace, &FarmWorkspace::modeChanged);
+    controls->modeButton(BackplaneMode::Off)->click();
+    QCOMPARE(requested.count(), 1);
+    QCOMPARE(changed.count(), 1);
+    compareShownModes(BackplaneMode::Off);
+}
+
+void tst_FarmViews::cycleGoesThroughTheWorkspace()
+{
+    QSignalSpy changed(m_workspace, &FarmWorkspace::modeChanged);
+    m_window->action(QStringLiteral("cycleMode"))->trigger(); // streams → off
+    QCOMPARE(changed.count(), 1);
+    compareShownModes(BackplaneMode::Off);
+    m_window->action(QStringLiteral("cycleMode"))->trigger();
+    compareShownModes(BackplaneMode::PubSub);
+}
+
+void tst_FarmViews::nodesAndPortFollowTheWorkspace()
+{
+    QSignalSpy nodes(m_workspace, &FarmWorkspace::nodesChanged);
+    QSignalSpy port(m_workspace, &FarmWorkspace::basePortChanged);
+    m_workspace->setNodes(5);
+    m_workspace->setBasePort(21000);
+    QCOMPARE(nodes.count(), 1);
+    QCOMPARE(port.count(), 1);
+    QCOMPARE(m_window->farmBar()->nodes(), 5);
+    QCOMPARE(m_window->farmBar()->basePort(), quint16(21000));
+    QCOMPARE(m_workspace->farmConfig().nodes, 5);
+    QCOMPARE(m_workspace->farmConfig().basePort, quint16(21000));
+    // The empty grid tells how many nodes Launch starts.
+    const QList<QLabel *> labels = m_window->paneGrid()->findChildren<QLabel *>();
+    const bool idleTextFollows = std::any_of(labels.begin(), labels.end(),
+        [](const QLabel *l) { return l->text().contains(QStringLiteral("start 5 chat nodes")); });
+    QVERIFY(idleTextFollows);
+}
+
+void tst_FarmViews::spinEditsGoThroughTheWorkspace()
+{
+    FarmBar *bar = m_window->farmBar();
+    QSignalSpy nodesRequested(bar, &FarmBar::nodesRequested);
+    QSignalSpy nodes(m_workspace, &FarmWorkspace::nodesChanged);
+    QTest::keyClick(bar->nodesSpin(), Qt::Key_Up);
+    QCOMPARE(nodesRequested.count(), 1);
+    QCOMPARE(nodes.count(), 1);
+    QCOMPARE(m_workspace->nodes(), 4);
+    QSignalSpy port(m_workspace, &FarmWorkspace::basePortChanged);
+    QTest::keyClick(bar->basePortSpin(), Qt::Key_Down);
+    QCOMPARE(port.count(), 1);
+    QCOMPARE(m_workspace->basePort(), quint16(19999));
+}
+
+void tst_FarmViews::closeRemembersTheWorkspaceValues()
+{
+    m_workspace->setNodes(4);
+    m_workspace->setBasePort(22000);
+    m_workspace->setMode(BackplaneMode::PubSub);
+    m_window->close();
+    QVERIFY(!m_window->isVisible());
+    auto settings = test::scratchSettings(m_dir);
+    QCOMPARE(settings->value(QStringLiteral("farm/nodes")).toInt(), 4);
+    QCOMPARE(settings->value(QStringLiteral("farm/basePort")).toInt(), 22000);
+    QCOMPARE(
+        settings->value(QStringLiteral("farm/backplane")).toString(), QStringLiteral("pubsub"));
+}
+
+QTEST_MAIN(tst_FarmViews)
+#include "tst_farmviews.moc"
