@@ -2,9 +2,9 @@
 // into Redis: ChatMessage::fromJson, the pubsub envelope (server/pubsubenvelope)
 // and the name/room/text checks every one of them applies. What decode accepts
 // must pass the checks and survive encode() and a second decode.
+#include "backplane/pubsub/pubsubenvelope.h"
 #include "fuzz/fuzzinput.h"
 #include "protocol/chatmessage.h"
-#include "server/pubsubenvelope.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -1,5 +1,5 @@
+#include "backplane/backplaneswitch.h"
 #include "protocol/hubprotocol.h"
-#include "server/backplaneswitch.h"
 #include "server/sessionscheduler.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"
