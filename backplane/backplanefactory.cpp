@@ -1,15 +1,15 @@
 #include "backplane/backplanefactory.h"
 
+#include "backplane/backplanecounters.h"
 #include "backplane/localbackplane.h"
 #include "backplane/pubsub/pubsubbackplane.h"
 #include "backplane/streams/streamsbackplane.h"
-#include "server/nodemetrics.h"
 
 namespace farmchat {
 
 BackplaneFactory::BackplaneFactory(
-    BackplaneSettings settings, NodeMetrics &metrics, QObject *parent)
-    : QObject(parent), m_settings(std::move(settings)), m_metrics(metrics)
+    BackplaneSettings settings, BackplaneCounters &counters, QObject *parent)
+    : QObject(parent), m_settings(std::move(settings)), m_counters(counters)
 {
     // Connected from the start, whatever the first mode: a live switch to a
     // Redis mode then carries the very next message (an invalid URL is
@@ -41,13 +41,13 @@ std::unique_ptr<Backplane> BackplaneFactory::create(BackplaneMode mode, QString 
     if (mode == BackplaneMode::PubSub)
         return std::make_unique<PubSubBackplane>(
             PubSubBackplane::Config {m_settings.nodeId, m_settings.channelPrefix}, *m_commands,
-            *m_subscriber, m_metrics);
+            *m_subscriber, m_counters);
     StreamsBackplane::Config config;
     config.nodeId = m_settings.nodeId;
     config.channelPrefix = m_settings.channelPrefix;
     config.history = m_settings.history;
     config.outboxCapacity = m_settings.outboxCapacity;
-    return std::make_unique<StreamsBackplane>(config, *m_commands, *m_reader, m_metrics);
+    return std::make_unique<StreamsBackplane>(config, *m_commands, *m_reader, m_counters);
 }
 
 QString BackplaneFactory::ensureLinks(BackplaneMode mode)
@@ -84,7 +84,7 @@ std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
     auto link = std::make_unique<RedisConnection>(options);
     connect(link.get(), &RedisConnection::ready, this, [this, raw = link.get(), name] {
         if (raw->reconnects() > 0)
-            ++m_metrics.redisReconnects[name];
+            ++m_counters.redisReconnects[name];
     });
     link->start();
     return link;

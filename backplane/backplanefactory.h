@@ -11,7 +11,7 @@
 
 namespace farmchat {
 
-struct NodeMetrics;
+struct BackplaneCounters;
 
 // What a node knows about the farm's backplane from its flags and environment.
 struct BackplaneSettings
@@ -34,7 +34,8 @@ public:
     // Longest wait between two attempts to reach Redis, per link.
     static constexpr int kBackoffMaxMs = 500;
 
-    BackplaneFactory(BackplaneSettings settings, NodeMetrics &metrics, QObject *parent = nullptr);
+    BackplaneFactory(
+        BackplaneSettings settings, BackplaneCounters &counters, QObject *parent = nullptr);
     ~BackplaneFactory() override;
 
     const BackplaneSettings &settings() const { return m_settings; }
@@ -57,7 +58,7 @@ private:
         const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name);
 
     BackplaneSettings m_settings;
-    NodeMetrics &m_metrics;
+    BackplaneCounters &m_counters;
     std::unique_ptr<RedisConnection> m_commands;
     std::unique_ptr<RedisConnection> m_subscriber;
     std::unique_ptr<RedisConnection> m_reader;

@@ -19,7 +19,7 @@ namespace farmchat {
 // Ownership: the switch owns the current backplane and every retired one
 // until it has drained (Backplane::retire), at most kRetireDeadlineMs. The
 // node destroys the switch before the BackplaneFactory whose Redis links and
-// metrics the backplanes use, so no backplane outlives them.
+// counters the backplanes use, so no backplane outlives them.
 class BackplaneSwitch final : public Backplane
 {
     Q_OBJECT

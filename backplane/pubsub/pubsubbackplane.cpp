@@ -1,8 +1,8 @@
 #include "backplane/pubsub/pubsubbackplane.h"
 
+#include "backplane/backplanecounters.h"
 #include "backplane/pubsub/pubsubenvelope.h"
 #include "redis/redisconnection.h"
-#include "server/nodemetrics.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -23,13 +23,13 @@ const QString kUnconfirmed
 } // namespace
 
 PubSubBackplane::PubSubBackplane(Config config, RedisConnection &commands,
-    RedisConnection &subscriber, NodeMetrics &metrics, QObject *parent)
+    RedisConnection &subscriber, BackplaneCounters &counters, QObject *parent)
     : Backplane(parent)
     , m_config(std::move(config))
     , m_commands(commands)
     , m_subscriber(subscriber)
     , m_subscriberAlive(&subscriber)
-    , m_metrics(metrics)
+    , m_counters(counters)
     , m_boot(QUuid::createUuid().toString(QUuid::Id128).left(16))
 {
     m_statusTimer.setSingleShot(true);
@@ -111,7 +111,7 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
 
 void PubSubBackplane::publishSucceeded()
 {
-    ++m_metrics.backplanePublished;
+    ++m_counters.backplanePublished;
     if (m_publishFailing) {
         m_publishFailing = false;
         qCInfo(lcPubSub) << "PUBLISH works again: messages reach the other nodes";
@@ -120,8 +120,8 @@ void PubSubBackplane::publishSucceeded()
 
 void PubSubBackplane::publishFailed(const QString &error)
 {
-    ++m_metrics.backplaneDropped[QStringLiteral("publish_failed")];
-    ++m_metrics.backplaneErrors;
+    ++m_counters.backplaneDropped[QStringLiteral("publish_failed")];
+    ++m_counters.backplaneErrors;
     if (!m_publishFailing) {
         m_publishFailing = true;
         qCWarning(lcPubSub).noquote() << "PUBLISH failed (" + error
@@ -132,8 +132,8 @@ void PubSubBackplane::publishFailed(const QString &error)
 
 void PubSubBackplane::publishUnconfirmed(const QString &error)
 {
-    ++m_metrics.backplaneUnconfirmed;
-    ++m_metrics.backplaneErrors;
+    ++m_counters.backplaneUnconfirmed;
+    ++m_counters.backplaneErrors;
     noteError(QStringLiteral("PUBLISH not confirmed: ") + error);
 }
 
@@ -170,7 +170,7 @@ void PubSubBackplane::onMessage(const QByteArray &channel, const QByteArray &pay
         return; // another backplane's channel on the shared subscriber
     auto envelope = PubSubEnvelope::decode(payload, *room);
     if (!envelope) {
-        ++m_metrics.backplaneDropped[QStringLiteral("invalid")];
+        ++m_counters.backplaneDropped[QStringLiteral("invalid")];
         qCDebug(lcPubSub).noquote() << "dropped an invalid message on" << QString::fromUtf8(channel)
                                     << "-" << envelope.error();
         return;
@@ -180,18 +180,18 @@ void PubSubBackplane::onMessage(const QByteArray &channel, const QByteArray &pay
     const SequenceTracker::Result seen
         = m_received.observe(envelope->origin, *room, envelope->boot, envelope->seq);
     if (seen.missed > 0) {
-        m_metrics.backplaneDropped[QStringLiteral("gap")] += seen.missed;
+        m_counters.backplaneDropped[QStringLiteral("gap")] += seen.missed;
         qCWarning(lcPubSub).noquote()
             << "missed" << seen.missed << "message(s) from" << envelope->origin << "in room"
             << *room << "(pub/sub is at-most-once)";
     }
     if (seen.stale) {
-        ++m_metrics.backplaneDropped[QStringLiteral("stale")];
+        ++m_counters.backplaneDropped[QStringLiteral("stale")];
         return;
     }
     ChatMessage message = std::move(envelope).value().message;
     message.via = Via::PubSub;
-    ++m_metrics.backplaneReceived; // the hub records backplaneLag when it delivers
+    ++m_counters.backplaneReceived; // the hub records backplaneLag when it delivers
     Q_EMIT deliver(message);
 }
 

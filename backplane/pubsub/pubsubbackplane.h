@@ -11,7 +11,7 @@
 namespace farmchat {
 
 class RedisConnection;
-struct NodeMetrics;
+struct BackplaneCounters;
 
 // Backplane mode `pubsub`: PUBLISH {prefix}:room:{room}, one SUBSCRIBE per
 // watched room, local clients served at once. At-most-once like SignalR's and
@@ -31,7 +31,7 @@ public:
     };
 
     PubSubBackplane(Config config, RedisConnection &commands, RedisConnection &subscriber,
-        NodeMetrics &metrics, QObject *parent = nullptr);
+        BackplaneCounters &counters, QObject *parent = nullptr);
     ~PubSubBackplane() override;
 
     BackplaneMode mode() const override { return BackplaneMode::PubSub; }
@@ -56,7 +56,7 @@ private:
     RedisConnection &m_commands;
     RedisConnection &m_subscriber;
     QPointer<RedisConnection> m_subscriberAlive;
-    NodeMetrics &m_metrics;
+    BackplaneCounters &m_counters;
     QString m_boot;
     QHash<QString, qint64> m_seq; // room -> last sequence number published
     QHash<QByteArray, QString> m_rooms; // channel -> watched room

@@ -1,9 +1,9 @@
 #include "backplane/streams/streamsbackplane.h"
 
+#include "backplane/backplanecounters.h"
 #include "backplane/streams/streamhistory.h"
 #include "backplane/streams/streamid.h"
 #include "redis/redisconnection.h"
-#include "server/nodemetrics.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -28,12 +28,12 @@ qint64 now()
 } // namespace
 
 StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
-    RedisConnection &reader, NodeMetrics &metrics, QObject *parent)
+    RedisConnection &reader, BackplaneCounters &counters, QObject *parent)
     : Backplane(parent)
     , m_config(std::move(config))
     , m_commands(commands)
     , m_reader(reader)
-    , m_metrics(metrics)
+    , m_counters(counters)
     , m_streamReader({m_config.channelPrefix + QStringLiteral(":stream:"), m_config.readCount,
                          m_config.blockMs},
           reader, commands)
@@ -46,12 +46,12 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
     connect(&m_streamReader, &StreamReader::advanced, this, &StreamsBackplane::onAdvanced);
     connect(&m_streamReader, &StreamReader::invalidEntry, this,
         [this](const QString &room, const QString &error) {
-            ++m_metrics.backplaneDropped[QStringLiteral("invalid")];
+            ++m_counters.backplaneDropped[QStringLiteral("invalid")];
             qCDebug(lcStreams).noquote()
                 << "skipped an invalid entry in room" << room << "-" << error;
         });
     connect(&m_streamReader, &StreamReader::readFailed, this, [this](const QString &error) {
-        ++m_metrics.backplaneErrors;
+        ++m_counters.backplaneErrors;
         noteError(QStringLiteral("XREAD failed: ") + error);
     });
     connect(&m_commands, &RedisConnection::ready, this, &StreamsBackplane::onCommandsReady);
@@ -110,7 +110,7 @@ void StreamsBackplane::noteError(const QString &error)
 
 void StreamsBackplane::outboxChanged()
 {
-    m_metrics.outboxDepth = qint64(m_outbox.size());
+    m_counters.outboxDepth = qint64(m_outbox.size());
     statusSoon();
 }
 
@@ -286,7 +286,7 @@ void StreamsBackplane::startRoom(const QString &room)
             QByteArray last = QByteArrayLiteral("0-0");
             const auto entries = reply.expectArray("XREVRANGE reply");
             if (!entries) {
-                ++self->m_metrics.backplaneErrors;
+                ++self->m_counters.backplaneErrors;
                 self->noteError(entries.error());
             } else if (!entries->isEmpty()) {
                 const QByteArray id = StreamEntry::idOf(entries->first());
@@ -308,7 +308,7 @@ void StreamsBackplane::publish(const ChatMessage &message, PublishDone done)
         return;
     }
     if (qsizetype(m_outbox.size()) >= m_config.outboxCapacity) {
-        ++m_metrics.backplaneDropped[QStringLiteral("outbox_full")];
+        ++m_counters.backplaneDropped[QStringLiteral("outbox_full")];
         std::exchange(out.ticket->done, {})(PublishOutcome {{},
             QStringLiteral("backplane outbox full (%1 messages waiting for Redis)")
                 .arg(m_outbox.size()),
@@ -366,7 +366,7 @@ void StreamsBackplane::onXAddReply(Outgoing out, const RedisValue &reply)
     }
     if (const auto added
         = reply.isString() ? StreamId::parse(QByteArrayView(reply.bytes())) : std::nullopt) {
-        ++m_metrics.backplanePublished;
+        ++m_counters.backplanePublished;
         const QString &room = out.message.room;
         const auto readerAt = StreamId::parse(QByteArrayView(m_streamReader.lastId(room)));
         const QString id = out.knownId.isEmpty() ? QString::fromLatin1(reply.bytes())
@@ -386,7 +386,7 @@ void StreamsBackplane::onXAddReply(Outgoing out, const RedisValue &reply)
             enqueue(std::move(out), true);
         noteError(reply.errorText());
     } else {
-        ++m_metrics.backplaneErrors;
+        ++m_counters.backplaneErrors;
         const QString error = QStringLiteral("Redis refused the message: ")
             + (reply.isError() ? reply.errorText() : reply.describe());
         qCWarning(lcStreams).noquote() << error;
@@ -408,7 +408,7 @@ void StreamsBackplane::onRetiredXAddReply(Outgoing out, const RedisValue &reply)
     const auto added
         = reply.isString() ? StreamId::parse(QByteArrayView(reply.bytes())) : std::nullopt;
     if (added) {
-        ++m_metrics.backplanePublished;
+        ++m_counters.backplanePublished;
         ChatMessage confirmed = out.message;
         confirmed.id = out.knownId.isEmpty() ? QString::fromLatin1(reply.bytes())
                                              : QString::fromLatin1(out.knownId);
@@ -424,7 +424,7 @@ void StreamsBackplane::onRetiredXAddReply(Outgoing out, const RedisValue &reply)
             // stream: the current backplane sends it (and delivers it here).
             m_handOver(Pending {out.message, std::move(done)});
         } else {
-            ++m_metrics.backplaneErrors;
+            ++m_counters.backplaneErrors;
             done(PublishOutcome {{},
                 QStringLiteral("Redis refused the message: ")
                     + (reply.isError() ? reply.errorText() : reply.describe()),
@@ -543,7 +543,7 @@ void StreamsBackplane::onEntries(const QString &room, const QList<StreamEntry> &
         if (!m_rooms.contains(room))
             return; // unwatched by an earlier delivery's consequences
         if (!m_seen.insert(entry.uid)) {
-            ++m_metrics.backplaneDropped[QStringLiteral("duplicate")];
+            ++m_counters.backplaneDropped[QStringLiteral("duplicate")];
             continue;
         }
         if (entry.message.node == m_config.nodeId) {
@@ -551,7 +551,7 @@ void StreamsBackplane::onEntries(const QString &room, const QList<StreamEntry> &
             if (const auto ticket = m_waiting.value(entry.uid); ticket && ticket->done)
                 answered(Outgoing {entry.message, entry.uid, ticket, {}, 0}, entry.message.id);
         } else {
-            ++m_metrics.backplaneReceived; // the hub records backplaneLag when it delivers
+            ++m_counters.backplaneReceived; // the hub records backplaneLag when it delivers
         }
         Q_EMIT deliver(entry.message);
         if (!self)

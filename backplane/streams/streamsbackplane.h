@@ -15,7 +15,7 @@
 namespace farmchat {
 
 class RedisConnection;
-struct NodeMetrics;
+struct BackplaneCounters;
 
 // Backplane mode `streams`: XADD {prefix}:stream:{room} MAXLEN ~ history, and
 // every node (this one included) delivers what its StreamReader reads, so all
@@ -48,7 +48,7 @@ public:
     };
 
     StreamsBackplane(Config config, RedisConnection &commands, RedisConnection &reader,
-        NodeMetrics &metrics, QObject *parent = nullptr);
+        BackplaneCounters &counters, QObject *parent = nullptr);
     ~StreamsBackplane() override;
 
     BackplaneMode mode() const override { return BackplaneMode::Streams; }
@@ -130,7 +130,7 @@ private:
     Config m_config;
     RedisConnection &m_commands;
     RedisConnection &m_reader;
-    NodeMetrics &m_metrics;
+    BackplaneCounters &m_counters;
     StreamReader m_streamReader;
     std::deque<Outgoing> m_outbox;
     qsizetype m_requeueAt = 0; // where the next failed XADD goes back, keeping order

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "backplane/backplane.h"
+#include "backplane/backplanecounters.h"
 #include "backplane/backplanefactory.h"
 #include "backplane/backplaneswitch.h"
-#include "server/nodemetrics.h"
 
 #include <QList>
 #include <QStringList>
@@ -21,7 +21,7 @@ class TestRedisServer;
 struct HarnessNode
 {
     QString nodeId;
-    NodeMetrics metrics;
+    BackplaneCounters metrics;
     std::unique_ptr<BackplaneFactory> factory;
     std::unique_ptr<BackplaneSwitch> backplane; // ~BackplaneHarness destroys it first
     QList<ChatMessage> delivered;
