@@ -7,7 +7,10 @@ namespace farmchat {
 LoopbackBackplane::LoopbackBackplane(LoopbackBus &bus, QObject *parent)
     : Backplane(parent), m_bus(&bus)
 {
-    m_bus->attach(this);
+    m_bus->attach(
+        this, [this](const QString &room) { return watches(room); },
+        [this](const ChatMessage &message) { receive(message); });
+    connect(m_bus, &LoopbackBus::connectedChanged, this, &Backplane::statusChanged);
 }
 
 LoopbackBackplane::~LoopbackBackplane()

@@ -29,7 +29,6 @@ public:
     bool watches(const QString &room) const { return m_rooms.contains(room); }
 
 private:
-    friend class LoopbackBus;
     void receive(const ChatMessage &message);
 
     QPointer<LoopbackBus> m_bus;

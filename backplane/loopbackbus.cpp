@@ -1,7 +1,5 @@
 #include "backplane/loopbackbus.h"
 
-#include "backplane/loopbackbackplane.h"
-
 namespace farmchat {
 
 void LoopbackBus::setConnected(bool connected)
@@ -9,37 +7,34 @@ void LoopbackBus::setConnected(bool connected)
     if (m_connected == connected)
         return;
     m_connected = connected;
-    for (const auto &backplane : std::as_const(m_backplanes)) {
-        if (backplane)
-            Q_EMIT backplane->statusChanged();
-    }
+    Q_EMIT connectedChanged(connected);
 }
 
-void LoopbackBus::attach(LoopbackBackplane *backplane)
+void LoopbackBus::attach(QObject *node, Watches watches, Receive receive)
 {
-    m_backplanes.append(backplane);
+    m_members.append(Member {node, std::move(watches), std::move(receive)});
 }
 
-void LoopbackBus::detach(LoopbackBackplane *backplane)
+void LoopbackBus::detach(QObject *node)
 {
-    m_backplanes.removeAll(backplane);
-    m_backplanes.removeAll(nullptr);
+    m_members.removeIf(
+        [node](const Member &member) { return !member.node || member.node.data() == node; });
 }
 
-void LoopbackBus::carry(const ChatMessage &message, const LoopbackBackplane *from)
+void LoopbackBus::carry(const ChatMessage &message, const QObject *from)
 {
     ChatMessage crossing = message;
     crossing.via = Via::PubSub;
-    for (const auto &backplane : std::as_const(m_backplanes)) {
-        if (!backplane || backplane == from || !backplane->watches(message.room))
+    for (const Member &member : std::as_const(m_members)) {
+        if (!member.node || member.node.data() == from || !member.watches(message.room))
             continue;
         ++m_carried;
         // Queued, as a network hop would be: the receiver runs on a later turn.
         QMetaObject::invokeMethod(
-            backplane,
-            [target = backplane, crossing] {
-                if (target)
-                    target->receive(crossing);
+            member.node,
+            [node = member.node, receive = member.receive, crossing] {
+                if (node)
+                    receive(crossing);
             },
             Qt::QueuedConnection);
     }
