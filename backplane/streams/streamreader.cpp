@@ -1,14 +1,12 @@
 #include "backplane/streams/streamreader.h"
 
 #include "backplane/streams/streamid.h"
+#include "backplane/streams/streamslogging.h"
 #include "redis/redisconnection.h"
 
-#include <QLoggingCategory>
 #include <QPointer>
 
 namespace farmchat {
-
-Q_LOGGING_CATEGORY(lcReader, "farmchat.backplane.streams", QtInfoMsg)
 
 namespace {
 
@@ -199,7 +197,7 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
     }
     const auto batches = parseXReadReply(reply);
     if (!batches) {
-        qCWarning(lcReader).noquote() << "XREAD failed:" << batches.error();
+        qCWarning(lcStreams).noquote() << "XREAD failed:" << batches.error();
         m_retryTimer.start(kRetryAfterErrorMs);
         Q_EMIT readFailed(batches.error());
         return;
@@ -247,7 +245,7 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
     if (stuck) {
         const QString error
             = QStringLiteral("XREAD returned entries that are not past the last id read");
-        qCWarning(lcReader).noquote() << error;
+        qCWarning(lcStreams).noquote() << error;
         m_retryTimer.start(kRetryAfterErrorMs);
         Q_EMIT readFailed(error);
         return;

@@ -1,16 +1,14 @@
 #pragma once
 
 #include "backplane/backplane.h"
-#include "backplane/streams/seenuids.h"
-#include "backplane/streams/streamid.h"
-#include "backplane/streams/streamreader.h"
+#include "backplane/streams/sentlog.h"
+#include "backplane/streams/streamepochwatch.h"
+#include "backplane/streams/streaminbox.h"
+#include "backplane/streams/streamoutbox.h"
+#include "backplane/streams/unreadownmessages.h"
 
-#include <QHash>
 #include <QSet>
 #include <QTimer>
-
-#include <deque>
-#include <memory>
 
 namespace farmchat {
 
@@ -18,15 +16,19 @@ class RedisConnection;
 struct BackplaneCounters;
 
 // Backplane mode `streams`: XADD {prefix}:stream:{room} MAXLEN ~ history, and
-// every node (this one included) delivers what its StreamReader reads, so all
-// nodes show one order per room; the message id is the stream id. While Redis
-// is unreachable accepted messages wait in a bounded outbox and go out in
-// order when it returns; readers resume from their last ids and drop repeats
-// by uid, so nothing is lost within the history window and nothing shows
-// twice. An epoch key tells when Redis came back empty: then every room
-// restarts from the new stream's beginning, clients are told (historyReset),
-// and this node re-publishes what it sent shortly before the loss, which
-// nodes that had not read it yet would otherwise never see.
+// every node (this one included) delivers what its reader reads, so all nodes
+// show one order per room; the message id is the stream id. While Redis is
+// unreachable accepted messages wait in a bounded outbox and go out in order
+// when it returns; readers resume from their last ids and drop repeats by
+// uid, so nothing is lost within the history window and nothing shows twice.
+// An epoch key tells when Redis came back empty: then every room restarts
+// from the new stream's beginning, clients are told (historyReset), and this
+// node re-publishes what it sent shortly before the loss, which nodes that
+// had not read it yet would otherwise never see.
+//
+// The parts: StreamOutbox (sending), StreamInbox (reading), StreamEpochWatch
+// (the epoch), SentLog (what to re-publish), UnreadOwnMessages (flow
+// control); this class decides what each event means for the others.
 class StreamsBackplane final : public Backplane
 {
     Q_OBJECT
@@ -60,65 +62,25 @@ public:
     BackplaneStatus status() const override;
     QList<Pending> takePending() override;
     void retire(HandOver handOver) override;
-    bool isDrained() const override { return m_retired && m_inFlight == 0; }
+    bool isDrained() const override { return m_retired && m_outbox.inFlight() == 0; }
 
     QByteArray streamKey(const QString &room) const;
     QByteArray epochKey() const;
     // The reader has a position in `room` and is reading (tests wait for it).
-    bool isReading(const QString &room) const
-    {
-        return m_streamReader.isOpen() && m_streamReader.hasRoom(room);
-    }
+    bool isReading(const QString &room) const { return m_inbox.isReading(room); }
 
 private:
-    // Shared by the outbox and the XADD in flight: the first answer (XADD
-    // reply, or our reader seeing the uid) wins; it outlives this object so
-    // an XADD in flight during a mode switch still answers its sender.
-    struct Ticket
-    {
-        PublishDone done;
-    };
-    struct Outgoing
-    {
-        ChatMessage message; // id: the uid, or for a re-publish the id clients know
-        QString uid; // the hub's node-unique id
-        std::shared_ptr<Ticket> ticket; // null for a re-publish
-        QByteArray knownId; // re-publish: the id clients know it by
-        qint64 acceptedAtMs = 0; // re-publish: when Redis first had it
-    };
-    struct Sent
-    {
-        ChatMessage message; // id: as clients know it
-        QString uid;
-        qint64 acceptedAtMs = 0;
-    };
-    // One of ours that Redis confirmed and our reader has not passed yet.
-    struct UnreadOwn
-    {
-        StreamId id;
-        ChatMessage message; // as clients will see it
-    };
-
+    QString streamKeyPrefix() const;
     bool canSend() const;
     void onCommandsReady();
     void onCommandsState();
-    void checkEpoch(RedisConnection &link, std::function<void()> confirmed);
-    void adoptEpoch(const QString &epoch);
-    void startRoom(const QString &room);
-    void startWaitingRooms();
-    void enqueue(Outgoing out, bool atFront);
-    void send(Outgoing out);
-    void onXAddReply(Outgoing out, const RedisValue &reply);
-    void onRetiredXAddReply(Outgoing out, const RedisValue &reply);
+    void onHistoryLost(const QString &previous, const QString &epoch);
+    void onXAddReply(OutgoingMessage out, const RedisValue &reply);
+    void onRetiredXAddReply(OutgoingMessage out, const RedisValue &reply);
     void flush();
-    // Flow control: this node keeps at most a quarter of the history window
-    // sent but not yet read back by its own reader, so a burst (the outbox
-    // after an outage) cannot push entries out of MAXLEN before readers see them.
-    bool mayPublishMore() const;
-    int unreadLimit() const { return std::max(1, m_config.history / 4); }
     void onAdvanced(const QString &room, const QByteArray &lastId);
-    void answered(const Outgoing &out, const QString &id);
-    void onEntries(const QString &room, const QList<StreamEntry> &entries);
+    void answered(const OutgoingMessage &out, const QString &id);
+    void onEntryRead(const StreamEntry &entry);
     void noteError(const QString &error);
     // historyReset for every room affected by a new epoch, but only once the
     // command link (which History reads on) is back on that epoch: clients ask
@@ -131,29 +93,22 @@ private:
     RedisConnection &m_commands;
     RedisConnection &m_reader;
     BackplaneCounters &m_counters;
-    StreamReader m_streamReader;
-    std::deque<Outgoing> m_outbox;
-    qsizetype m_requeueAt = 0; // where the next failed XADD goes back, keeping order
-    int m_inFlight = 0;
-    QHash<QString, std::shared_ptr<Ticket>> m_waiting; // uid -> unanswered ticket
-    QHash<QString, std::deque<UnreadOwn>> m_unreadOwn; // room -> ours, not read back yet
-    qsizetype m_unreadOwnCount = 0;
-    QSet<QString> m_rooms;
-    QSet<QString> m_roomsToStart; // watched while the command link was not ready
+    StreamEpochWatch m_epoch;
+    StreamInbox m_inbox;
+    UnreadOwnMessages m_unreadOwn;
+    SentLog m_sent;
     QSet<QString> m_resetsToSend; // rooms whose clients must hear historyReset
     bool m_commandsEpochOk = false;
     bool m_commandsWasReady = false;
     qint64 m_commandsLostAtMs = 0;
-    qint64 m_trimFromMs = 0;
-    QString m_epoch;
-    quint64 m_epochGeneration = 0;
-    SeenUids m_seen;
-    std::deque<Sent> m_sent; // what this node had accepted recently, for a re-publish
     QString m_lastError;
     qint64 m_lastErrorAtMs = 0;
     QTimer m_statusTimer;
     bool m_retired = false;
     HandOver m_handOver; // after retire(): where a message we can no longer send goes
+    // Last, so it is destroyed first: it answers the senders still queued
+    // while everything else is whole.
+    StreamOutbox m_outbox;
 };
 
 } // namespace farmchat
