@@ -7,6 +7,20 @@
 
 namespace farmchat {
 
+namespace {
+
+StreamsBackplane::Config streamsConfig(const BackplaneSettings &settings)
+{
+    StreamsBackplane::Config config;
+    config.nodeId = settings.nodeId;
+    config.channelPrefix = settings.channelPrefix;
+    config.history = settings.history;
+    config.outboxCapacity = settings.outboxCapacity;
+    return config;
+}
+
+} // namespace
+
 BackplaneFactory::BackplaneFactory(
     BackplaneSettings settings, BackplaneCounters &counters, QObject *parent)
     : QObject(parent), m_settings(std::move(settings)), m_counters(counters)
@@ -26,32 +40,35 @@ BackplaneFactory::~BackplaneFactory() = default;
 
 std::unique_ptr<Backplane> BackplaneFactory::create(BackplaneMode mode, QString *error)
 {
-    if (mode == BackplaneMode::Off)
+    if (mode != BackplaneMode::Off) {
+        if (const QString why = ensureLinks(mode); !why.isEmpty()) {
+            if (error)
+                *error = why;
+            return nullptr;
+        }
+    }
+    // One case per backplane, each Redis one in its folder (backplane/pubsub/,
+    // backplane/streams/). A new one, say a sharded pub/sub over Redis
+    // Cluster, is its folder, its BackplaneMode, its case here and its links
+    // in ensureLinks(); -Wswitch points here when the mode has no case.
+    switch (mode) {
+    case BackplaneMode::Off:
         return std::make_unique<LocalBackplane>();
-    if (!hasRedis()) {
-        if (error)
-            *error = QStringLiteral("no Redis configured (start the node with --redis URL)");
-        return nullptr;
-    }
-    if (const QString why = ensureLinks(mode); !why.isEmpty()) {
-        if (error)
-            *error = why;
-        return nullptr;
-    }
-    if (mode == BackplaneMode::PubSub)
+    case BackplaneMode::PubSub:
         return std::make_unique<PubSubBackplane>(
             PubSubBackplane::Config {m_settings.nodeId, m_settings.channelPrefix}, *m_commands,
             *m_subscriber, m_counters);
-    StreamsBackplane::Config config;
-    config.nodeId = m_settings.nodeId;
-    config.channelPrefix = m_settings.channelPrefix;
-    config.history = m_settings.history;
-    config.outboxCapacity = m_settings.outboxCapacity;
-    return std::make_unique<StreamsBackplane>(config, *m_commands, *m_reader, m_counters);
+    case BackplaneMode::Streams:
+        return std::make_unique<StreamsBackplane>(
+            streamsConfig(m_settings), *m_commands, *m_reader, m_counters);
+    }
+    return nullptr; // not a mode
 }
 
 QString BackplaneFactory::ensureLinks(BackplaneMode mode)
 {
+    if (!hasRedis())
+        return QStringLiteral("no Redis configured (start the node with --redis URL)");
     const auto url = RedisUrl::parse(m_settings.redisUrl);
     if (!url)
         return QStringLiteral("invalid Redis URL: ") + url.error();
@@ -66,6 +83,9 @@ QString BackplaneFactory::ensureLinks(BackplaneMode mode)
     return {};
 }
 
+// Every Redis link of the node is made here, so a connection that finds its
+// server another way (the master through Sentinel) is chosen in this one
+// place and every backplane gets it unchanged.
 std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
     const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name)
 {

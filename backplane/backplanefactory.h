@@ -24,9 +24,10 @@ struct BackplaneSettings
     int outboxCapacity = 10000; // streams mode, while Redis is down
 };
 
-// Builds the backplane for a mode. One per node: it owns what must outlive a
-// live switch (the Redis connections), so switching modes never reconnects
-// more than it must and never touches client connections.
+// Builds the backplane for a mode: the one place that knows every kind of
+// backplane (a case per mode in create()). One per node: it owns what must
+// outlive a live switch (the Redis connections), so switching modes never
+// reconnects more than it must and never touches client connections.
 class BackplaneFactory : public QObject
 {
     Q_OBJECT
