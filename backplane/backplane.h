@@ -79,7 +79,8 @@ public:
     // could not publish yet, so the next one sends it: nothing is lost.
     virtual QList<Pending> takePending() { return {}; }
 
-    // Publishes a message through whatever backplane is current.
+    // Where a retired backplane sends a message it can no longer publish:
+    // the switch publishes it through whatever backplane is current.
     using HandOver = std::function<void(Pending pending)>;
     // A live switch replaced this backplane (after takePending()). It takes no
     // new work and stops listening to other nodes, but finishes what it has
