@@ -1,10 +1,10 @@
 // libFuzzer target: the chat message parsers that read what other nodes wrote
-// into Redis: ChatMessage::fromJson, the pubsub envelope (server/pubsubenvelope)
+// into Redis: ChatMessage::fromJson, the pubsub envelope (backplane/pubsub/pubsubenvelope)
 // and the name/room/text checks every one of them applies. What decode accepts
 // must pass the checks and survive encode() and a second decode.
+#include "backplane/pubsub/pubsubenvelope.h"
 #include "fuzz/fuzzinput.h"
 #include "protocol/chatmessage.h"
-#include "server/pubsubenvelope.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

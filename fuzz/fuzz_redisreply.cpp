@@ -5,11 +5,11 @@
 // subscriber link, pub/sub frames into RedisSubscriptions. What the guard lets
 // through must not be what hiredis 0.14's async layer assert()s on: a pub/sub
 // frame of the wrong shape, or a reply no command was waiting for.
+#include "backplane/streams/streamentry.h"
 #include "fuzz/fuzzinput.h"
 #include "redis/hiredisreply.h"
 #include "redis/redissubscriptions.h"
 #include "redis/replyguard.h"
-#include "server/streamentry.h"
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>

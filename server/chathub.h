@@ -1,8 +1,8 @@
 #pragma once
 
+#include "backplane/backplane.h"
 #include "protocol/chatmessage.h"
 #include "protocol/hubmessage.h"
-#include "server/backplane.h"
 #include "server/hubdispatcher.h"
 #include "server/messagehistory.h"
 

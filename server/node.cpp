@@ -1,8 +1,8 @@
 #include "server/node.h"
 
+#include "backplane/backplanefactory.h"
 #include "platform/filelimit.h"
 #include "protocol/limits.h"
-#include "server/backplanefactory.h"
 #include "server/chathub.h"
 #include "server/httpserver.h"
 #include "server/hubsession.h"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "server/backplaneswitch.h"
+#include "backplane/backplaneswitch.h"
 #include "server/connectiontokens.h"
 #include "server/nodeconfig.h"
 #include "server/nodemetrics.h"

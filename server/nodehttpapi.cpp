@@ -1,8 +1,8 @@
 #include "server/nodehttpapi.h"
 
+#include "backplane/backplaneswitch.h"
 #include "protocol/limits.h"
 #include "protocol/version.h"
-#include "server/backplaneswitch.h"
 #include "server/chathub.h"
 #include "server/connectiontokens.h"
 #include "server/nodemetrics.h"

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "backplane/backplanecounters.h"
+
 #include <QByteArray>
 #include <QMap>
 #include <QString>
@@ -27,9 +29,10 @@ private:
     double m_sum = 0;
 };
 
-// Every counter a node exposes on /metrics. The hub, the HTTP layer and the
-// backplanes update the fields directly; toPrometheus() is the one renderer.
-struct NodeMetrics
+// Every counter a node exposes on /metrics. The hub and the HTTP layer update
+// the fields directly, the backplanes their BackplaneCounters part;
+// toPrometheus() is the one renderer.
+struct NodeMetrics : BackplaneCounters
 {
     qint64 connectionsCurrent = 0;
     qint64 connectionsTotal = 0;
@@ -38,16 +41,6 @@ struct NodeMetrics
     QMap<QString, qint64> messagesReceived; // by origin: local (own clients), pubsub, streams
     qint64 messagesDelivered = 0; // messageReceived invocations written to clients
     QMap<QString, qint64> invocationsRejected; // by reason: unknown_method, bad_arguments, rate_limited, ...
-    qint64 backplanePublished = 0;
-    qint64 backplaneReceived = 0;
-    QMap<QString, qint64> backplaneDropped; // by reason: publish_failed, gap, outbox_full, ...
-    qint64 backplaneErrors = 0;
-    // pubsub: PUBLISHes sent whose answer never came (deadline passed, or the
-    // link dropped): other nodes may or may not have them. Receivers count
-    // what they really missed as backplaneDropped{gap}.
-    qint64 backplaneUnconfirmed = 0;
-    QMap<QString, qint64> redisReconnects; // by link: commands, subscriber, reader
-    qint64 outboxDepth = 0;
     qint64 httpRequests = 0;
     QMap<int, qint64> httpErrors; // by status
     LatencyHistogram backplaneLag; // origin sentAt to delivery on this node, cross-node only

@@ -1,6 +1,6 @@
+#include "backplane/backplaneswitch.h"
 #include "protocol/hubcontract.h"
 #include "protocol/hubprotocol.h"
-#include "server/backplaneswitch.h"
 #include "server/sessionscheduler.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QMap>
+#include <QString>
+
+namespace farmchat {
+
+// What the backplanes count, for the node to expose: the node's metrics are
+// one of these (NodeMetrics renders them on /metrics). Backplanes and the
+// factory update the fields directly and know nothing else of the node.
+struct BackplaneCounters
+{
+    qint64 backplanePublished = 0;
+    qint64 backplaneReceived = 0;
+    QMap<QString, qint64> backplaneDropped; // by reason: publish_failed, gap, outbox_full, ...
+    qint64 backplaneErrors = 0;
+    // pubsub: PUBLISHes sent whose answer never came (deadline passed, or the
+    // link dropped): other nodes may or may not have them. Receivers count
+    // what they really missed as backplaneDropped{gap}.
+    qint64 backplaneUnconfirmed = 0;
+    QMap<QString, qint64> redisReconnects; // by link: commands, subscriber, reader
+    qint64 outboxDepth = 0; // streams: messages waiting for Redis
+};
+
+} // namespace farmchat

@@ -1,0 +1,113 @@
+#include "backplane/backplanefactory.h"
+
+#include "backplane/backplanecounters.h"
+#include "backplane/localbackplane.h"
+#include "backplane/pubsub/pubsubbackplane.h"
+#include "backplane/streams/streamsbackplane.h"
+
+namespace farmchat {
+
+namespace {
+
+StreamsBackplane::Config streamsConfig(const BackplaneSettings &settings)
+{
+    StreamsBackplane::Config config;
+    config.nodeId = settings.nodeId;
+    config.channelPrefix = settings.channelPrefix;
+    config.history = settings.history;
+    config.outboxCapacity = settings.outboxCapacity;
+    return config;
+}
+
+} // namespace
+
+BackplaneFactory::BackplaneFactory(
+    BackplaneSettings settings, BackplaneCounters &counters, QObject *parent)
+    : QObject(parent), m_settings(std::move(settings)), m_counters(counters)
+{
+    // Connected from the start, whatever the first mode: a live switch to a
+    // Redis mode then carries the very next message (an invalid URL is
+    // reported by create()).
+    if (hasRedis()) {
+        ensureLinks(BackplaneMode::PubSub);
+        ensureLinks(BackplaneMode::Streams);
+    }
+}
+
+// The backplanes built here hold references to the links: the node destroys
+// its backplane before its factory.
+BackplaneFactory::~BackplaneFactory() = default;
+
+std::unique_ptr<Backplane> BackplaneFactory::create(BackplaneMode mode, QString *error)
+{
+    if (mode != BackplaneMode::Off) {
+        if (const QString why = ensureLinks(mode); !why.isEmpty()) {
+            if (error)
+                *error = why;
+            return nullptr;
+        }
+    }
+    // One case per backplane, each Redis one in its folder (backplane/pubsub/,
+    // backplane/streams/). A new one, say a sharded pub/sub over Redis
+    // Cluster, is its folder, its BackplaneMode, its case here and its links
+    // in ensureLinks(); -Wswitch points here when the mode has no case.
+    switch (mode) {
+    case BackplaneMode::Off:
+        return std::make_unique<LocalBackplane>();
+    case BackplaneMode::PubSub:
+        return std::make_unique<PubSubBackplane>(
+            PubSubBackplane::Config {m_settings.nodeId, m_settings.channelPrefix}, *m_commands,
+            *m_subscriber, m_counters);
+    case BackplaneMode::Streams:
+        return std::make_unique<StreamsBackplane>(
+            streamsConfig(m_settings), *m_commands, *m_reader, m_counters);
+    }
+    return nullptr; // not a mode
+}
+
+QString BackplaneFactory::ensureLinks(BackplaneMode mode)
+{
+    if (!hasRedis())
+        return QStringLiteral("no Redis configured (start the node with --redis URL)");
+    const auto url = RedisUrl::parse(m_settings.redisUrl);
+    if (!url)
+        return QStringLiteral("invalid Redis URL: ") + url.error();
+    // Each link on first use; then kept, so switching back and forth reconnects nothing.
+    using Role = RedisConnectionOptions::Role;
+    if (!m_commands)
+        m_commands = makeLink(url.value(), Role::Commands, QStringLiteral("commands"));
+    if (mode == BackplaneMode::PubSub && !m_subscriber)
+        m_subscriber = makeLink(url.value(), Role::Subscriber, QStringLiteral("subscriber"));
+    if (mode == BackplaneMode::Streams && !m_reader)
+        m_reader = makeLink(url.value(), Role::Commands, QStringLiteral("reader"));
+    return {};
+}
+
+// Every Redis link of the node is made here, so a connection that finds its
+// server another way (the master through Sentinel) is chosen in this one
+// place and every backplane gets it unchanged.
+std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
+    const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name)
+{
+    RedisConnectionOptions options;
+    options.url = url;
+    options.password = m_settings.redisPassword;
+    options.role = role;
+    // CLIENT LIST shows who is who; tests and operators kill by name or type.
+    options.clientName
+        = QStringLiteral("farmchat:%1:%2").arg(m_settings.nodeId, name).replace(u' ', u'_');
+    options.probeChannel = (m_settings.channelPrefix + QStringLiteral(":probe")).toUtf8();
+    // Back on the backplane within a second of Redis answering again (the
+    // promise in docs/GUARANTEES.md): a cap of 500 ms (jitter never exceeds it)
+    // costs Redis two connection attempts a second per link while it is down.
+    options.backoffMaxMs = kBackoffMaxMs;
+    auto link = std::make_unique<RedisConnection>(options);
+    connect(link.get(), &RedisConnection::ready, this, [this, raw = link.get(), name] {
+        if (raw->reconnects() > 0)
+            ++m_counters.redisReconnects[name];
+    });
+    link->start();
+    return link;
+}
+
+} // namespace farmchat

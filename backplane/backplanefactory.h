@@ -1,0 +1,68 @@
+#pragma once
+
+#include "backplane/backplane.h"
+#include "protocol/backplanemode.h"
+#include "redis/redisconnection.h"
+
+#include <QJsonObject>
+#include <QObject>
+
+#include <memory>
+
+namespace farmchat {
+
+struct BackplaneCounters;
+
+// What a node knows about the farm's backplane from its flags and environment.
+struct BackplaneSettings
+{
+    QString nodeId;
+    QString redisUrl; // empty: no Redis configured, only `off` is possible
+    QByteArray redisPassword; // from FARMCHAT_REDIS_PASSWORD, never from argv
+    QString channelPrefix = QStringLiteral("farmchat");
+    int history = 1000; // messages kept per room (ring buffer, stream MAXLEN ~)
+    int outboxCapacity = 10000; // streams mode, while Redis is down
+};
+
+// Builds the backplane for a mode: the one place that knows every kind of
+// backplane (a case per mode in create()). One per node: it owns what must
+// outlive a live switch (the Redis connections), so switching modes never
+// reconnects more than it must and never touches client connections.
+class BackplaneFactory : public QObject
+{
+    Q_OBJECT
+public:
+    // Longest wait between two attempts to reach Redis, per link.
+    static constexpr int kBackoffMaxMs = 500;
+
+    BackplaneFactory(
+        BackplaneSettings settings, BackplaneCounters &counters, QObject *parent = nullptr);
+    ~BackplaneFactory() override;
+
+    const BackplaneSettings &settings() const { return m_settings; }
+    bool hasRedis() const { return !m_settings.redisUrl.isEmpty(); }
+
+    // nullptr with *error set when the mode cannot be built here, e.g.
+    // "no Redis configured (start the node with --redis URL)".
+    std::unique_ptr<Backplane> create(BackplaneMode mode, QString *error);
+
+    // The Redis links, made with the factory when a Redis URL is set and kept
+    // across switches: commands (PUBLISH, XADD, history; every Redis mode),
+    // the pub/sub subscriber, and the streams reader (XREAD BLOCK).
+    RedisConnection *commandLink() const { return m_commands.get(); }
+    RedisConnection *subscriberLink() const { return m_subscriber.get(); }
+    RedisConnection *readerLink() const { return m_reader.get(); }
+
+private:
+    QString ensureLinks(BackplaneMode mode);
+    std::unique_ptr<RedisConnection> makeLink(
+        const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name);
+
+    BackplaneSettings m_settings;
+    BackplaneCounters &m_counters;
+    std::unique_ptr<RedisConnection> m_commands;
+    std::unique_ptr<RedisConnection> m_subscriber;
+    std::unique_ptr<RedisConnection> m_reader;
+};
+
+} // namespace farmchat

@@ -1,0 +1,177 @@
+#include "backplane/backplaneswitch.h"
+
+#include <QLoggingCategory>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcSwitch, "farmchat.node.backplane", QtInfoMsg)
+
+BackplaneSwitch::BackplaneSwitch(Maker maker, QObject *parent)
+    : Backplane(parent), m_maker(std::move(maker))
+{ }
+
+BackplaneSwitch::~BackplaneSwitch()
+{
+    // Explicitly, while this object is whole: their destructors answer
+    // senders still waiting, and nothing may reach our signals any more.
+    for (const auto &retired : m_retiring)
+        retired->disconnect(this);
+    m_retiring.clear();
+    if (m_current)
+        m_current->disconnect(this);
+    m_current.reset();
+}
+
+QString BackplaneSwitch::start(BackplaneMode mode)
+{
+    QString error;
+    auto backplane = m_maker(mode, &error);
+    if (!backplane)
+        return error.isEmpty() ? QStringLiteral("cannot build backplane '%1'").arg(modeName(mode))
+                               : error;
+    if (m_current)
+        putAside(std::move(m_current));
+    attach(std::move(backplane));
+    return {};
+}
+
+QString BackplaneSwitch::switchTo(BackplaneMode mode)
+{
+    if (m_current && m_current->mode() == mode)
+        return {};
+    QString error;
+    auto next = m_maker(mode, &error);
+    if (!next)
+        return error.isEmpty() ? QStringLiteral("cannot build backplane '%1'").arg(modeName(mode))
+                               : error;
+    std::unique_ptr<Backplane> previous = std::move(m_current);
+    QList<Pending> pending;
+    if (previous)
+        pending = previous->takePending();
+    attach(std::move(next));
+    // Accepted but unsent messages go out through the new backplane with
+    // their original callbacks, so their senders still get one answer each.
+    for (Pending &p : pending)
+        m_current->publish(p.message, std::move(p.done));
+    qCInfo(lcSwitch) << "backplane switched to" << modeName(mode) << "carrying" << pending.size()
+                     << "pending messages";
+    if (previous)
+        putAside(std::move(previous));
+    Q_EMIT statusChanged();
+    return {};
+}
+
+void BackplaneSwitch::attach(std::unique_ptr<Backplane> backplane)
+{
+    m_current = std::move(backplane);
+    m_current->setParent(nullptr);
+    connect(m_current.get(), &Backplane::deliver, this, &Backplane::deliver);
+    connect(m_current.get(), &Backplane::statusChanged, this, &Backplane::statusChanged);
+    connect(m_current.get(), &Backplane::historyReset, this, &Backplane::historyReset);
+    for (const QString &room : std::as_const(m_watched))
+        m_current->watchRoom(room);
+}
+
+void BackplaneSwitch::putAside(std::unique_ptr<Backplane> backplane)
+{
+    Backplane *raw = backplane.get();
+    raw->disconnect(this);
+    // What it had accepted still reaches this node's clients: a streams
+    // message whose XADD is in flight is delivered when Redis confirms it.
+    connect(raw, &Backplane::deliver, this, &Backplane::deliver);
+    connect(raw, &Backplane::drained, this, [this, raw] {
+        raw->disconnect(this); // done: nothing more of it is heard
+        disposeLater(raw);
+    });
+    m_retiring.push_back(std::move(backplane));
+    raw->retire([this](Pending pending) { publish(pending.message, std::move(pending.done)); });
+    if (raw->isDrained()) {
+        raw->disconnect(this);
+        disposeLater(raw);
+        return;
+    }
+    qCInfo(lcSwitch) << "the previous" << modeName(raw->mode())
+                     << "backplane finishes its messages in flight";
+    QTimer::singleShot(kRetireDeadlineMs, this, [this, raw] {
+        const bool stillThere = std::any_of(m_retiring.cbegin(), m_retiring.cend(),
+            [raw](const auto &retired) { return retired.get() == raw; });
+        if (stillThere) {
+            qCWarning(lcSwitch) << "the previous" << modeName(raw->mode()) << "backplane did not"
+                                << "drain within" << kRetireDeadlineMs << "ms; stopping it";
+            disposeLater(raw);
+        }
+    });
+}
+
+void BackplaneSwitch::disposeLater(Backplane *backplane)
+{
+    QTimer::singleShot(0, this, [this, backplane] {
+        const auto it = std::find_if(m_retiring.begin(), m_retiring.end(),
+            [backplane](const auto &retired) { return retired.get() == backplane; });
+        if (it == m_retiring.end())
+            return;
+        (*it)->disconnect(this);
+        m_retiring.erase(it); // destroys it
+    });
+}
+
+BackplaneMode BackplaneSwitch::mode() const
+{
+    return m_current ? m_current->mode() : BackplaneMode::Off;
+}
+
+void BackplaneSwitch::publish(const ChatMessage &message, PublishDone done)
+{
+    if (!m_current) {
+        done(PublishOutcome {{}, QStringLiteral("no backplane"), {}});
+        return;
+    }
+    m_current->publish(message, std::move(done));
+}
+
+void BackplaneSwitch::watchRoom(const QString &room)
+{
+    if (m_watched.contains(room))
+        return;
+    m_watched.insert(room);
+    if (m_current)
+        m_current->watchRoom(room);
+}
+
+void BackplaneSwitch::unwatchRoom(const QString &room)
+{
+    if (!m_watched.remove(room))
+        return;
+    if (m_current)
+        m_current->unwatchRoom(room);
+}
+
+bool BackplaneSwitch::servesHistory() const
+{
+    return m_current && m_current->servesHistory();
+}
+
+void BackplaneSwitch::history(
+    const QString &room, const QString &afterId, int limit, HistoryDone done)
+{
+    if (!m_current) {
+        done({}, QStringLiteral("no backplane"));
+        return;
+    }
+    m_current->history(room, afterId, limit, std::move(done));
+}
+
+BackplaneStatus BackplaneSwitch::status() const
+{
+    return m_current ? m_current->status() : BackplaneStatus {};
+}
+
+QList<Backplane::Pending> BackplaneSwitch::takePending()
+{
+    return m_current ? m_current->takePending() : QList<Pending> {};
+}
+
+} // namespace farmchat

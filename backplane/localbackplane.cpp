@@ -1,0 +1,13 @@
+#include "backplane/localbackplane.h"
+
+namespace farmchat {
+
+void LocalBackplane::publish(const ChatMessage &message, PublishDone done)
+{
+    ChatMessage local = message;
+    local.via = Via::Local;
+    Q_EMIT deliver(local);
+    done(PublishOutcome {local.id, {}, {}});
+}
+
+} // namespace farmchat

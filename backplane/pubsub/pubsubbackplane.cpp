@@ -1,0 +1,228 @@
+#include "backplane/pubsub/pubsubbackplane.h"
+
+#include "backplane/backplanecounters.h"
+#include "backplane/pubsub/pubsubenvelope.h"
+#include "redis/redisconnection.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QScopeGuard>
+#include <QUuid>
+
+namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcPubSub, "farmchat.backplane.pubsub", QtInfoMsg)
+
+namespace {
+
+const QString kRedisUnavailable = QStringLiteral("delivered on this node only: Redis unavailable");
+const QString kUnconfirmed
+    = QStringLiteral("Redis did not confirm the message: other nodes may not have it");
+
+} // namespace
+
+PubSubBackplane::PubSubBackplane(Config config, RedisConnection &commands,
+    RedisConnection &subscriber, BackplaneCounters &counters, QObject *parent)
+    : Backplane(parent)
+    , m_config(std::move(config))
+    , m_commands(commands)
+    , m_subscriber(subscriber)
+    , m_subscriberAlive(&subscriber)
+    , m_counters(counters)
+    , m_boot(QUuid::createUuid().toString(QUuid::Id128).left(16))
+{
+    m_statusTimer.setSingleShot(true);
+    m_statusTimer.setInterval(0);
+    connect(&m_statusTimer, &QTimer::timeout, this, &Backplane::statusChanged);
+    connect(&m_subscriber, &RedisConnection::message, this, &PubSubBackplane::onMessage);
+    for (RedisConnection *link : {&m_commands, &m_subscriber}) {
+        connect(link, &RedisConnection::stateChanged, &m_statusTimer, qOverload<>(&QTimer::start));
+        connect(link, &RedisConnection::attemptFailed, &m_statusTimer, qOverload<>(&QTimer::start));
+    }
+}
+
+PubSubBackplane::~PubSubBackplane()
+{
+    // A retired backplane is deleteLater()ed and may outlive the factory's links.
+    if (!m_subscriberAlive)
+        return;
+    for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
+        m_subscriber.unsubscribe(it.key());
+}
+
+QByteArray PubSubBackplane::channelFor(const QString &room) const
+{
+    return (m_config.channelPrefix + QStringLiteral(":room:") + room).toUtf8();
+}
+
+void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
+{
+    ChatMessage local = message;
+    local.via = Via::Local;
+    Q_EMIT deliver(local);
+
+    PubSubEnvelope envelope;
+    envelope.origin = m_config.nodeId;
+    envelope.boot = m_boot;
+    // Taken even when the PUBLISH fails, so receivers see the gap and count it.
+    envelope.seq = ++m_seq[message.room];
+    envelope.message = message;
+    envelope.message.via = Via::PubSub;
+    const QString id = message.id;
+
+    if (!m_commands.isReady()) {
+        publishFailed(m_commands.lastError());
+        done(PublishOutcome {id, {}, kRedisUnavailable});
+        return;
+    }
+    QPointer<PubSubBackplane> self(this);
+    ++m_inFlight;
+    m_commands.command({"PUBLISH", channelFor(message.room), envelope.encode()},
+        [self, id, done = std::move(done)](const RedisValue &reply) {
+            // Kept alive by a retire() until this answer, so the counters are honest.
+            const auto finished = qScopeGuard([self] {
+                if (self && --self->m_inFlight == 0 && self->m_retired)
+                    Q_EMIT self->drained();
+            });
+            if (reply.isLinkError()) {
+                // Sent, never answered: Redis may have passed it on (a slow
+                // Redis runs it late). Not counted as dropped; receivers
+                // count what they really missed as gaps.
+                if (self)
+                    self->publishUnconfirmed(reply.errorText());
+                done(PublishOutcome {id, {}, kUnconfirmed});
+                return;
+            }
+            if (!reply.isInteger()) {
+                const QString error = reply.isError()
+                    ? reply.errorText()
+                    : QStringLiteral("unexpected PUBLISH reply: ") + reply.describe();
+                if (self)
+                    self->publishFailed(error);
+                done(PublishOutcome {id, {}, kRedisUnavailable});
+                return;
+            }
+            if (self)
+                self->publishSucceeded();
+            done(PublishOutcome {id, {}, {}});
+        });
+}
+
+void PubSubBackplane::publishSucceeded()
+{
+    ++m_counters.backplanePublished;
+    if (m_publishFailing) {
+        m_publishFailing = false;
+        qCInfo(lcPubSub) << "PUBLISH works again: messages reach the other nodes";
+    }
+}
+
+void PubSubBackplane::publishFailed(const QString &error)
+{
+    ++m_counters.backplaneDropped[QStringLiteral("publish_failed")];
+    ++m_counters.backplaneErrors;
+    if (!m_publishFailing) {
+        m_publishFailing = true;
+        qCWarning(lcPubSub).noquote() << "PUBLISH failed (" + error
+                + "): until Redis is back, messages reach this node's clients only";
+    }
+    noteError(QStringLiteral("PUBLISH failed: ") + error);
+}
+
+void PubSubBackplane::publishUnconfirmed(const QString &error)
+{
+    ++m_counters.backplaneUnconfirmed;
+    ++m_counters.backplaneErrors;
+    noteError(QStringLiteral("PUBLISH not confirmed: ") + error);
+}
+
+void PubSubBackplane::noteError(const QString &error)
+{
+    m_lastError = error;
+    m_lastErrorAtMs = QDateTime::currentMSecsSinceEpoch();
+    if (!m_statusTimer.isActive())
+        m_statusTimer.start();
+}
+
+void PubSubBackplane::watchRoom(const QString &room)
+{
+    const QByteArray channel = channelFor(room);
+    if (m_rooms.contains(channel))
+        return;
+    m_rooms.insert(channel, room);
+    m_subscriber.subscribe(channel);
+}
+
+void PubSubBackplane::unwatchRoom(const QString &room)
+{
+    const QByteArray channel = channelFor(room);
+    if (!m_rooms.remove(channel))
+        return;
+    m_subscriber.unsubscribe(channel);
+    m_received.forgetRoom(room);
+}
+
+void PubSubBackplane::onMessage(const QByteArray &channel, const QByteArray &payload)
+{
+    const auto room = m_rooms.constFind(channel);
+    if (room == m_rooms.cend())
+        return; // another backplane's channel on the shared subscriber
+    auto envelope = PubSubEnvelope::decode(payload, *room);
+    if (!envelope) {
+        ++m_counters.backplaneDropped[QStringLiteral("invalid")];
+        qCDebug(lcPubSub).noquote() << "dropped an invalid message on" << QString::fromUtf8(channel)
+                                    << "-" << envelope.error();
+        return;
+    }
+    if (envelope->origin == m_config.nodeId)
+        return; // our own echo: local clients had it at once
+    const SequenceTracker::Result seen
+        = m_received.observe(envelope->origin, *room, envelope->boot, envelope->seq);
+    if (seen.missed > 0) {
+        m_counters.backplaneDropped[QStringLiteral("gap")] += seen.missed;
+        qCWarning(lcPubSub).noquote()
+            << "missed" << seen.missed << "message(s) from" << envelope->origin << "in room"
+            << *room << "(pub/sub is at-most-once)";
+    }
+    if (seen.stale) {
+        ++m_counters.backplaneDropped[QStringLiteral("stale")];
+        return;
+    }
+    ChatMessage message = std::move(envelope).value().message;
+    message.via = Via::PubSub;
+    ++m_counters.backplaneReceived; // the hub records backplaneLag when it delivers
+    Q_EMIT deliver(message);
+}
+
+void PubSubBackplane::retire(HandOver)
+{
+    // Local clients had every message at once; what is left is counting the
+    // answers of PUBLISHes in flight. Others' messages now come through the
+    // new backplane: unsubscribe at once, or a quick pubsub -> streams ->
+    // pubsub would deliver them twice.
+    m_retired = true;
+    disconnect(&m_subscriber, &RedisConnection::message, this, &PubSubBackplane::onMessage);
+    for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
+        m_subscriber.unsubscribe(it.key());
+    m_rooms.clear();
+}
+
+BackplaneStatus PubSubBackplane::status() const
+{
+    BackplaneStatus s;
+    s.mode = BackplaneMode::PubSub;
+    s.redisConnected = m_commands.isReady() && m_subscriber.isReady();
+    // The newest of: our own PUBLISH errors, either link's last failure.
+    s.lastError = m_lastError;
+    s.lastErrorAtMs = m_lastErrorAtMs;
+    for (const RedisConnection *link : {&m_commands, &m_subscriber}) {
+        if (link->lastErrorAtMs() > s.lastErrorAtMs) {
+            s.lastError = link->lastError();
+            s.lastErrorAtMs = link->lastErrorAtMs();
+        }
+    }
+    return s;
+}
+
+} // namespace farmchat

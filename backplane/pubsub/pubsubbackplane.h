@@ -1,0 +1,72 @@
+#pragma once
+
+#include "backplane/backplane.h"
+#include "backplane/pubsub/sequencetracker.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+
+namespace farmchat {
+
+class RedisConnection;
+struct BackplaneCounters;
+
+// Backplane mode `pubsub`: PUBLISH {prefix}:room:{room}, one SUBSCRIBE per
+// watched room, local clients served at once. At-most-once like SignalR's and
+// Socket.IO's Redis adapters, but no loss goes uncounted: a PUBLISH that
+// could not be sent (or Redis refused) is backplaneDropped{publish_failed} at
+// the sender, one sent but never answered is backplaneUnconfirmed (it may have
+// crossed), and a sequence gap is backplaneDropped{gap} at each receiver. The Redis connections
+// belong to the BackplaneFactory and outlive this object.
+class PubSubBackplane final : public Backplane
+{
+    Q_OBJECT
+public:
+    struct Config
+    {
+        QString nodeId;
+        QString channelPrefix;
+    };
+
+    PubSubBackplane(Config config, RedisConnection &commands, RedisConnection &subscriber,
+        BackplaneCounters &counters, QObject *parent = nullptr);
+    ~PubSubBackplane() override;
+
+    BackplaneMode mode() const override { return BackplaneMode::PubSub; }
+    void publish(const ChatMessage &message, PublishDone done) override;
+    void watchRoom(const QString &room) override;
+    void unwatchRoom(const QString &room) override;
+    BackplaneStatus status() const override;
+    void retire(HandOver handOver) override;
+    bool isDrained() const override { return m_retired && m_inFlight == 0; }
+
+    QByteArray channelFor(const QString &room) const;
+    const QString &boot() const { return m_boot; }
+
+private:
+    void onMessage(const QByteArray &channel, const QByteArray &payload);
+    void publishFailed(const QString &error);
+    void publishSucceeded();
+    void publishUnconfirmed(const QString &error);
+    void noteError(const QString &error);
+
+    Config m_config;
+    RedisConnection &m_commands;
+    RedisConnection &m_subscriber;
+    QPointer<RedisConnection> m_subscriberAlive;
+    BackplaneCounters &m_counters;
+    QString m_boot;
+    QHash<QString, qint64> m_seq; // room -> last sequence number published
+    QHash<QByteArray, QString> m_rooms; // channel -> watched room
+    SequenceTracker m_received;
+    bool m_publishFailing = false;
+    int m_inFlight = 0; // PUBLISHes waiting for Redis' answer
+    bool m_retired = false;
+    QString m_lastError;
+    qint64 m_lastErrorAtMs = 0;
+    QTimer m_statusTimer; // one statusChanged per event-loop pass, not one per failed PUBLISH
+};
+
+} // namespace farmchat

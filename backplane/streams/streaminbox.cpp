@@ -1,0 +1,139 @@
+#include "backplane/streams/streaminbox.h"
+
+#include "backplane/backplanecounters.h"
+#include "backplane/streams/streamepochwatch.h"
+#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamslogging.h"
+#include "redis/redisconnection.h"
+
+#include <QPointer>
+
+namespace farmchat {
+
+StreamInbox::StreamInbox(Settings settings, RedisConnection &reader, RedisConnection &commands,
+    const StreamEpochWatch &epoch, BackplaneCounters &counters, QObject *parent)
+    : QObject(parent)
+    , m_keyPrefix(settings.keyPrefix)
+    , m_commands(commands)
+    , m_epoch(epoch)
+    , m_counters(counters)
+    , m_reader({settings.keyPrefix, settings.readCount, settings.blockMs}, reader, commands)
+    , m_seen(settings.dedupeCapacity)
+{
+    connect(&m_reader, &StreamReader::entries, this, &StreamInbox::onEntries);
+    connect(&m_reader, &StreamReader::advanced, this, &StreamInbox::advanced);
+    connect(&m_reader, &StreamReader::invalidEntry, this,
+        [this](const QString &room, const QString &error) {
+            ++m_counters.backplaneDropped[QStringLiteral("invalid")];
+            qCDebug(lcStreams).noquote()
+                << "skipped an invalid entry in room" << room << "-" << error;
+        });
+    connect(&m_reader, &StreamReader::readFailed, this, [this](const QString &error) {
+        ++m_counters.backplaneErrors;
+        Q_EMIT failed(QStringLiteral("XREAD failed: ") + error);
+    });
+}
+
+void StreamInbox::watch(const QString &room, bool linkUsable)
+{
+    if (m_rooms.contains(room))
+        return;
+    m_rooms.insert(room);
+    if (linkUsable)
+        startRoom(room);
+    else
+        m_roomsToStart.insert(room);
+}
+
+void StreamInbox::unwatch(const QString &room)
+{
+    m_rooms.remove(room);
+    m_roomsToStart.remove(room);
+    m_reader.removeRoom(room);
+}
+
+void StreamInbox::startWaitingRooms()
+{
+    const QSet<QString> rooms = std::exchange(m_roomsToStart, {});
+    for (const QString &room : rooms)
+        startRoom(room);
+}
+
+void StreamInbox::startRoom(const QString &room)
+{
+    // On the command link, so an XADD this node issues after watching the room
+    // is ordered after the start position, and so read back.
+    const quint64 generation = m_epoch.generation();
+    const QPointer<StreamInbox> self(this);
+    const QByteArray key = (m_keyPrefix + room).toUtf8();
+    m_commands.command({"XREVRANGE", key, "+", "-", "COUNT", "1"},
+        [self, room, generation](const RedisValue &reply) {
+            if (!self || !self->m_rooms.contains(room))
+                return;
+            if (generation != self->m_epoch.generation()) {
+                self->m_reader.addRoom(room, QByteArrayLiteral("0-0"));
+                return;
+            }
+            if (reply.isLinkError()) {
+                self->m_roomsToStart.insert(room);
+                return;
+            }
+            QByteArray last = QByteArrayLiteral("0-0");
+            const auto entries = reply.expectArray("XREVRANGE reply");
+            if (!entries) {
+                ++self->m_counters.backplaneErrors;
+                Q_EMIT self->failed(entries.error());
+            } else if (!entries->isEmpty()) {
+                const QByteArray id = StreamEntry::idOf(entries->first());
+                if (!id.isEmpty())
+                    last = id;
+            }
+            self->m_reader.addRoom(room, last);
+        });
+}
+
+void StreamInbox::open()
+{
+    m_reader.open();
+}
+
+void StreamInbox::restartFromBeginning()
+{
+    m_reader.restartAll();
+    // Queued behind a new-stream position: the ids clients hold are gone.
+    for (const QString &room : std::as_const(m_roomsToStart))
+        m_reader.addRoom(room, QByteArrayLiteral("0-0"));
+    m_roomsToStart.clear();
+}
+
+void StreamInbox::close()
+{
+    m_reader.close();
+    m_roomsToStart.clear();
+}
+
+bool StreamInbox::willRead(const QString &room, const StreamId &id) const
+{
+    if (!m_reader.hasRoom(room))
+        return false;
+    const auto readerAt = StreamId::parse(QByteArrayView(m_reader.lastId(room)));
+    return !readerAt || *readerAt < id;
+}
+
+void StreamInbox::onEntries(const QString &room, const QList<StreamEntry> &entries)
+{
+    const QPointer<StreamInbox> self(this);
+    for (const StreamEntry &entry : entries) {
+        if (!m_rooms.contains(room))
+            return; // unwatched by an earlier delivery's consequences
+        if (!m_seen.insert(entry.uid)) {
+            ++m_counters.backplaneDropped[QStringLiteral("duplicate")];
+            continue;
+        }
+        Q_EMIT entryRead(entry);
+        if (!self)
+            return;
+    }
+}
+
+} // namespace farmchat

@@ -1,0 +1,79 @@
+#pragma once
+
+#include "backplane/streams/seenuids.h"
+#include "backplane/streams/streamentry.h"
+#include "backplane/streams/streamreader.h"
+
+#include <QObject>
+#include <QSet>
+
+namespace farmchat {
+
+class RedisConnection;
+class StreamEpochWatch;
+struct BackplaneCounters;
+struct StreamId;
+
+// The streams backplane's reading side: the rooms it watches, where each
+// starts (the stream's last entry when it is watched, asked on the command
+// link so this node's later XADDs come after it), the one XREAD loop over all
+// of them (StreamReader), and de-duplication by uid. Hands on every entry of
+// a watched room once, in stream order.
+class StreamInbox : public QObject
+{
+    Q_OBJECT
+public:
+    struct Settings
+    {
+        QString keyPrefix; // "{prefix}:stream:"
+        int readCount = 200;
+        int blockMs = 5000;
+        int dedupeCapacity = 50000; // uids remembered
+    };
+
+    StreamInbox(Settings settings, RedisConnection &reader, RedisConnection &commands,
+        const StreamEpochWatch &epoch, BackplaneCounters &counters, QObject *parent = nullptr);
+
+    const QSet<QString> &rooms() const { return m_rooms; }
+    bool watches(const QString &room) const { return m_rooms.contains(room); }
+    // Starts `room` at once when the command link is usable (ready, on the
+    // current epoch), else at the next startWaitingRooms().
+    void watch(const QString &room, bool linkUsable);
+    void unwatch(const QString &room);
+    void startWaitingRooms();
+
+    // The reader link agreed on the epoch: read.
+    void open();
+    // A new epoch: every room from the new stream's beginning.
+    void restartFromBeginning();
+    // For good (a retired backplane): nothing more is read.
+    void close();
+
+    bool isReading(const QString &room) const
+    {
+        return m_reader.isOpen() && m_reader.hasRoom(room);
+    }
+    // The reader has a position in `room` before `id`: it will read it.
+    bool willRead(const QString &room, const StreamId &id) const;
+
+Q_SIGNALS:
+    void entryRead(const farmchat::StreamEntry &entry);
+    // The reader's position in `room` moved on.
+    void advanced(const QString &room, const QByteArray &lastId);
+    void failed(const QString &error);
+
+private:
+    void startRoom(const QString &room);
+    void onEntries(const QString &room, const QList<StreamEntry> &entries);
+
+    QString m_keyPrefix;
+    RedisConnection &m_commands;
+    const StreamEpochWatch &m_epoch;
+    BackplaneCounters &m_counters;
+    StreamReader m_reader;
+    SeenUids m_seen;
+    QSet<QString> m_rooms;
+    QSet<QString> m_roomsToStart; // watched while the command link was not usable
+};
+
+} // namespace farmchat

@@ -1,0 +1,149 @@
+#include "backplane/streams/streamoutbox.h"
+
+#include "backplane/streams/streamentry.h"
+#include "backplane/streams/streamid.h"
+#include "backplane/streams/unreadownmessages.h"
+#include "redis/redisconnection.h"
+
+#include <QDateTime>
+#include <QPointer>
+
+#include <algorithm>
+
+namespace farmchat {
+
+namespace {
+
+qint64 now()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+StreamOutbox::StreamOutbox(Settings settings, RedisConnection &commands,
+    const UnreadOwnMessages &unreadOwn, ReplyHandler onReply, QObject *parent)
+    : QObject(parent)
+    , m_settings(std::move(settings))
+    , m_commands(commands)
+    , m_unreadOwn(unreadOwn)
+    , m_onReply(std::move(onReply))
+{ }
+
+StreamOutbox::~StreamOutbox()
+{
+    // Whatever takePending() did not hand over gets its one answer now.
+    for (OutgoingMessage &out : m_queue) {
+        if (out.awaitsAnswer())
+            out.ticket->answer(PublishOutcome {{},
+                QStringLiteral("the streams backplane stopped before Redis accepted the message"),
+                {}});
+    }
+}
+
+bool StreamOutbox::mayPublishMore() const
+{
+    return m_inFlight < m_settings.sendWindow && m_inFlight + m_unreadOwn.count() < unreadLimit();
+}
+
+void StreamOutbox::append(OutgoingMessage out)
+{
+    m_queue.push_back(std::move(out));
+    Q_EMIT depthChanged();
+}
+
+void StreamOutbox::requeue(OutgoingMessage out)
+{
+    m_queue.insert(
+        m_queue.begin() + std::min(m_requeueAt++, qsizetype(m_queue.size())), std::move(out));
+    Q_EMIT depthChanged();
+}
+
+void StreamOutbox::prepend(std::deque<OutgoingMessage> messages)
+{
+    for (auto it = messages.rbegin(); it != messages.rend(); ++it)
+        m_queue.push_front(std::move(*it));
+    m_requeueAt += qsizetype(messages.size());
+    Q_EMIT depthChanged();
+}
+
+void StreamOutbox::holdTrimming()
+{
+    m_trimFromMs = now() + m_settings.trimGraceMs;
+}
+
+void StreamOutbox::send(OutgoingMessage out)
+{
+    ++m_inFlight;
+    // No trimming for a while after (re)connecting: every node is flushing
+    // its outbox then, and a reader still in back-off would come back to find
+    // the entries it has not read trimmed away.
+    QList<QByteArray> args {"XADD", (m_settings.keyPrefix + out.message.room).toUtf8()};
+    if (now() >= m_trimFromMs)
+        args << "MAXLEN"
+             << "~" << QByteArray::number(m_settings.history);
+    args << "*";
+    args << StreamEntry::fields(out.message, out.uid, out.knownId);
+    const QPointer<StreamOutbox> self(this);
+    m_commands.command(args, [self, out](const RedisValue &reply) {
+        if (self) {
+            --self->m_inFlight;
+            self->m_onReply(out, reply);
+            return;
+        }
+        // Switched away meanwhile: the sender still gets its one answer.
+        if (out.awaitsAnswer()) {
+            const bool ok = reply.isString() && StreamId::parse(QByteArrayView(reply.bytes()));
+            out.ticket->answer(ok
+                    ? PublishOutcome {QString::fromLatin1(reply.bytes()), {}, {}}
+                    : PublishOutcome {{}, QStringLiteral("Redis did not confirm the message"), {}});
+        }
+    });
+}
+
+void StreamOutbox::flush()
+{
+    bool changed = false;
+    while (!m_queue.empty() && mayPublishMore()) {
+        OutgoingMessage out = std::move(m_queue.front());
+        m_queue.pop_front();
+        changed = true;
+        if (out.ticket && !out.ticket->done)
+            continue; // our reader already saw it in the stream
+        send(std::move(out));
+    }
+    m_requeueAt = 0;
+    if (changed)
+        Q_EMIT depthChanged();
+}
+
+QList<Backplane::Pending> StreamOutbox::takePending()
+{
+    QList<Backplane::Pending> pending;
+    for (OutgoingMessage &out : m_queue) {
+        if (!out.awaitsAnswer())
+            continue; // re-publishes stay with Redis' history, which this mode alone reads
+        m_waiting.remove(out.uid);
+        pending.append(Backplane::Pending {out.message, std::exchange(out.ticket->done, {})});
+    }
+    m_queue.clear();
+    m_requeueAt = 0;
+    Q_EMIT depthChanged();
+    return pending;
+}
+
+void StreamOutbox::answer(const OutgoingMessage &out, const PublishOutcome &outcome)
+{
+    if (!out.awaitsAnswer())
+        return;
+    m_waiting.remove(out.uid);
+    out.ticket->answer(outcome);
+}
+
+Backplane::PublishDone StreamOutbox::release(const OutgoingMessage &out)
+{
+    m_waiting.remove(out.uid);
+    return std::exchange(out.ticket->done, {});
+}
+
+} // namespace farmchat

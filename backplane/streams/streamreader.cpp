@@ -1,0 +1,256 @@
+#include "backplane/streams/streamreader.h"
+
+#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamslogging.h"
+#include "redis/redisconnection.h"
+
+#include <QPointer>
+
+namespace farmchat {
+
+namespace {
+
+constexpr int kRetryAfterErrorMs = 1000;
+constexpr int kWakeRetryMs = 20;
+constexpr int kWakeTries = 25; // then the BLOCK timeout bounds the delay
+
+} // namespace
+
+StreamReader::StreamReader(
+    Settings settings, RedisConnection &reader, RedisConnection &commands, QObject *parent)
+    : QObject(parent)
+    , m_settings(std::move(settings))
+    , m_reader(reader)
+    , m_commands(commands)
+    , m_commandsAlive(&commands)
+{
+    m_retryTimer.setSingleShot(true);
+    m_wakeTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &StreamReader::readNext);
+    connect(&m_wakeTimer, &QTimer::timeout, this, &StreamReader::wake);
+    connect(&m_reader, &RedisConnection::stateChanged, this, [this](RedisConnection::State state) {
+        if (state != RedisConnection::State::Ready)
+            onLinkDown();
+    });
+    connect(&m_reader, &RedisConnection::ready, this, &StreamReader::askClientId);
+    if (m_reader.isReady())
+        askClientId(); // a link kept from an earlier streams backplane
+}
+
+StreamReader::~StreamReader()
+{
+    if (!m_closed)
+        unblockOwnRead();
+}
+
+void StreamReader::unblockOwnRead()
+{
+    // The link outlives us: end our blocked XREAD, or the next reader on this
+    // link would wait behind it for up to blockMs.
+    if (m_commandsAlive && m_inFlight && m_clientId >= 0 && m_commands.isReady())
+        m_commands.command({"CLIENT", "UNBLOCK", QByteArray::number(m_clientId)}, nullptr);
+}
+
+void StreamReader::close()
+{
+    if (m_closed)
+        return;
+    unblockOwnRead();
+    m_closed = true;
+    disconnect(&m_reader, nullptr, this, nullptr);
+    m_retryTimer.stop();
+    m_wakeTimer.stop();
+    m_open = false;
+    m_lastIds.clear();
+    ++m_generation; // the answer to a read in flight is dropped
+}
+
+void StreamReader::askClientId()
+{
+    const QPointer<StreamReader> self(this);
+    m_reader.command({"CLIENT", "ID"}, [self](const RedisValue &reply) {
+        if (self && reply.isInteger())
+            self->m_clientId = reply.toInteger();
+    });
+}
+
+void StreamReader::onLinkDown()
+{
+    m_open = false;
+    m_inFlight = false; // its callback gets a link error; nothing more comes on that link
+    m_clientId = -1;
+    ++m_generation;
+}
+
+void StreamReader::open()
+{
+    if (m_closed || !m_reader.isReady())
+        return;
+    m_open = true;
+    readNext();
+}
+
+void StreamReader::addRoom(const QString &room, const QByteArray &afterId)
+{
+    if (m_closed)
+        return;
+    m_lastIds.insert(room, afterId);
+    if (needsWake())
+        wake();
+    else
+        readNext();
+}
+
+void StreamReader::removeRoom(const QString &room)
+{
+    m_lastIds.remove(room); // an XREAD in flight may still return it: ignored then
+}
+
+void StreamReader::restartAll()
+{
+    for (auto it = m_lastIds.begin(); it != m_lastIds.end(); ++it)
+        it.value() = QByteArrayLiteral("0-0");
+    ++m_generation;
+    if (needsWake())
+        wake();
+}
+
+bool StreamReader::needsWake() const
+{
+    if (!m_inFlight)
+        return false;
+    if (m_inFlightGeneration != m_generation)
+        return true;
+    for (auto it = m_lastIds.cbegin(); it != m_lastIds.cend(); ++it) {
+        if (!m_inFlightRooms.contains(it.key()))
+            return true;
+    }
+    return false;
+}
+
+void StreamReader::wake()
+{
+    if (m_waking || !needsWake()) {
+        m_wakeTries = 0;
+        return;
+    }
+    if (m_clientId < 0 || !m_commands.isReady())
+        return; // the BLOCK timeout will end the read
+    m_waking = true;
+    const QPointer<StreamReader> self(this);
+    m_commands.command(
+        {"CLIENT", "UNBLOCK", QByteArray::number(m_clientId)}, [self](const RedisValue &reply) {
+            if (!self)
+                return;
+            self->m_waking = false;
+            // 0: the XREAD has not reached Redis yet (two connections race); try again shortly.
+            if (reply.isInteger() && reply.toInteger() == 0 && self->needsWake()
+                && ++self->m_wakeTries < kWakeTries)
+                self->m_wakeTimer.start(kWakeRetryMs);
+            else
+                self->m_wakeTries = 0;
+        });
+}
+
+void StreamReader::readNext()
+{
+    if (!m_open || m_inFlight || m_lastIds.isEmpty() || !m_reader.isReady()
+        || m_retryTimer.isActive())
+        return;
+    QList<QByteArray> keys, ids;
+    m_inFlightRooms.clear();
+    for (auto it = m_lastIds.cbegin(); it != m_lastIds.cend(); ++it) {
+        keys << (m_settings.keyPrefix + it.key()).toUtf8();
+        ids << it.value();
+        m_inFlightRooms.insert(it.key());
+    }
+    QList<QByteArray> args {"XREAD", "COUNT", QByteArray::number(m_settings.count), "BLOCK",
+        QByteArray::number(m_settings.blockMs), "STREAMS"};
+    args << keys << ids;
+    m_inFlight = true;
+    m_inFlightGeneration = m_generation;
+    const quint64 generation = m_generation;
+    const QPointer<StreamReader> self(this);
+    // The deadline is the BLOCK time plus the usual answer time.
+    m_reader.command(
+        args,
+        [self, generation](const RedisValue &reply) {
+            if (self)
+                self->onReply(generation, reply);
+        },
+        m_settings.blockMs + m_reader.options().commandTimeoutMs);
+}
+
+void StreamReader::onReply(quint64 generation, const RedisValue &reply)
+{
+    m_inFlight = false;
+    if (reply.isLinkError()) {
+        // A dropped link reopens on its next ready(); a passed deadline on a
+        // live link (Redis slow) is retried after a pause.
+        if (m_open)
+            m_retryTimer.start(kRetryAfterErrorMs);
+        return;
+    }
+    if (generation != m_generation) {
+        readNext(); // rooms restarted meanwhile: this answer is for old positions
+        return;
+    }
+    const auto batches = parseXReadReply(reply);
+    if (!batches) {
+        qCWarning(lcStreams).noquote() << "XREAD failed:" << batches.error();
+        m_retryTimer.start(kRetryAfterErrorMs);
+        Q_EMIT readFailed(batches.error());
+        return;
+    }
+    const QPointer<StreamReader> self(this);
+    bool stuck = false;
+    for (const StreamBatch &batch : batches.value()) {
+        const QString key = QString::fromUtf8(batch.key);
+        if (!key.startsWith(m_settings.keyPrefix))
+            continue;
+        const QString room = key.mid(m_settings.keyPrefix.size());
+        if (!m_lastIds.contains(room))
+            continue; // unwatched while the read was in flight
+        QList<StreamEntry> good;
+        const QByteArray before = m_lastIds.value(room);
+        std::optional<StreamId> last = StreamId::parse(QByteArrayView(before));
+        for (const RedisValue &raw : batch.entries) {
+            const QByteArray id = StreamEntry::idOf(raw);
+            const auto parsedId = StreamId::parse(QByteArrayView(id));
+            if (!parsedId || (last && *parsedId <= *last))
+                continue; // unreadable id, or not past where we are: nothing to move to
+            last = parsedId;
+            m_lastIds[room] = id;
+            auto entry = StreamEntry::parse(raw, room);
+            if (entry)
+                good.append(std::move(entry).value());
+            else
+                Q_EMIT invalidEntry(room, entry.error());
+            if (!self || generation != m_generation)
+                return;
+        }
+        if (!good.isEmpty())
+            Q_EMIT entries(room, good);
+        if (!self)
+            return;
+        if (generation != m_generation)
+            break;
+        if (m_lastIds.value(room) != before)
+            Q_EMIT advanced(room, m_lastIds.value(room));
+        else if (!batch.entries.isEmpty())
+            stuck = true; // entries that do not move us on: asking again would spin
+        if (!self)
+            return;
+    }
+    if (stuck) {
+        const QString error
+            = QStringLiteral("XREAD returned entries that are not past the last id read");
+        qCWarning(lcStreams).noquote() << error;
+        m_retryTimer.start(kRetryAfterErrorMs);
+        Q_EMIT readFailed(error);
+        return;
+    }
+    readNext();
+}
+
+} // namespace farmchat

@@ -1,0 +1,362 @@
+#include "backplane/streams/streamsbackplane.h"
+
+#include "backplane/backplanecounters.h"
+#include "backplane/streams/streamhistory.h"
+#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamslogging.h"
+#include "redis/redisconnection.h"
+
+#include <QDateTime>
+#include <QPointer>
+
+namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcStreams, "farmchat.backplane.streams", QtInfoMsg)
+
+namespace {
+
+qint64 now()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
+    RedisConnection &reader, BackplaneCounters &counters, QObject *parent)
+    : Backplane(parent)
+    , m_config(std::move(config))
+    , m_commands(commands)
+    , m_reader(reader)
+    , m_counters(counters)
+    , m_epoch(epochKey())
+    , m_inbox({streamKeyPrefix(), m_config.readCount, m_config.blockMs, m_config.dedupeCapacity},
+          reader, commands, m_epoch, counters)
+    , m_sent(m_config.republishWindowMs)
+    , m_outbox({streamKeyPrefix(), m_config.history, m_config.outboxCapacity, m_config.sendWindow,
+                   m_config.trimGraceMs},
+          commands, m_unreadOwn, [this](OutgoingMessage out, const RedisValue &reply) {
+              onXAddReply(std::move(out), reply);
+          })
+{
+    m_statusTimer.setSingleShot(true);
+    m_statusTimer.setInterval(0);
+    connect(&m_statusTimer, &QTimer::timeout, this, &Backplane::statusChanged);
+    connect(&m_inbox, &StreamInbox::entryRead, this, &StreamsBackplane::onEntryRead);
+    connect(&m_inbox, &StreamInbox::advanced, this, &StreamsBackplane::onAdvanced);
+    connect(&m_inbox, &StreamInbox::failed, this, &StreamsBackplane::noteError);
+    connect(&m_epoch, &StreamEpochWatch::epochKnown, this, &StreamsBackplane::statusSoon);
+    connect(&m_epoch, &StreamEpochWatch::historyLost, this, &StreamsBackplane::onHistoryLost);
+    connect(&m_epoch, &StreamEpochWatch::failed, this, &StreamsBackplane::noteError);
+    connect(&m_outbox, &StreamOutbox::depthChanged, this, &StreamsBackplane::outboxChanged);
+    connect(&m_commands, &RedisConnection::ready, this, &StreamsBackplane::onCommandsReady);
+    connect(&m_commands, &RedisConnection::stateChanged, this, &StreamsBackplane::onCommandsState);
+    connect(&m_reader, &RedisConnection::ready, this,
+        [this] { m_epoch.check(m_reader, [this] { m_inbox.open(); }); });
+    for (RedisConnection *link : {&m_commands, &m_reader}) {
+        connect(link, &RedisConnection::stateChanged, this, &StreamsBackplane::statusSoon);
+        connect(link, &RedisConnection::attemptFailed, this, &StreamsBackplane::statusSoon);
+    }
+    // The links may be up already (a live switch from another mode).
+    if (m_commands.isReady())
+        onCommandsReady();
+    if (m_reader.isReady())
+        m_epoch.check(m_reader, [this] { m_inbox.open(); });
+}
+
+StreamsBackplane::~StreamsBackplane() = default;
+
+QString StreamsBackplane::streamKeyPrefix() const
+{
+    return m_config.channelPrefix + QStringLiteral(":stream:");
+}
+
+QByteArray StreamsBackplane::streamKey(const QString &room) const
+{
+    return (streamKeyPrefix() + room).toUtf8();
+}
+
+QByteArray StreamsBackplane::epochKey() const
+{
+    return (m_config.channelPrefix + QStringLiteral(":epoch")).toUtf8();
+}
+
+bool StreamsBackplane::canSend() const
+{
+    return m_commands.isReady() && m_commandsEpochOk;
+}
+
+void StreamsBackplane::statusSoon()
+{
+    if (!m_statusTimer.isActive())
+        m_statusTimer.start();
+}
+
+void StreamsBackplane::noteError(const QString &error)
+{
+    m_lastError = error;
+    m_lastErrorAtMs = now();
+    statusSoon();
+}
+
+void StreamsBackplane::outboxChanged()
+{
+    m_counters.outboxDepth = qint64(m_outbox.size());
+    statusSoon();
+}
+
+void StreamsBackplane::onHistoryLost(const QString &previous, const QString &epoch)
+{
+    m_inbox.restartFromBeginning();
+    m_unreadOwn.clear();
+    // Re-publish what we sent shortly before Redis lost it: some nodes may not
+    // have read it yet. Readers that had it drop the copy by uid; readers that
+    // had not deliver it under the id clients already know (clients drop a
+    // second copy by id). Copies go first, in their old order, before
+    // anything still queued, so each origin's messages keep their order.
+    const qint64 since
+        = (m_commandsLostAtMs > 0 ? m_commandsLostAtMs : now()) - m_config.republishWindowMs;
+    std::deque<OutgoingMessage> again = m_sent.takeSince(since);
+    const auto republished = again.size();
+    m_outbox.prepend(std::move(again));
+    qCWarning(lcStreams).noquote()
+        << QStringLiteral("Redis lost its data (history epoch %1 -> %2): every room restarts "
+                          "from the new stream; %3 recent message(s) of this node are re-published")
+               .arg(previous, epoch)
+               .arg(republished);
+    noteError(QStringLiteral("Redis restarted empty: the farm's history was lost"));
+    m_resetsToSend.unite(m_inbox.rooms());
+    sendResets();
+}
+
+void StreamsBackplane::sendResets()
+{
+    if (!canSend() || m_resetsToSend.isEmpty())
+        return;
+    const QSet<QString> rooms = std::exchange(m_resetsToSend, {});
+    const QPointer<StreamsBackplane> self(this);
+    for (const QString &room : rooms) {
+        if (!m_inbox.watches(room))
+            continue;
+        Q_EMIT historyReset(room);
+        if (!self)
+            return;
+    }
+}
+
+void StreamsBackplane::onCommandsReady()
+{
+    m_outbox.holdTrimming();
+    m_commandsWasReady = true;
+    m_commandsEpochOk = false;
+    m_epoch.check(m_commands, [this] {
+        m_commandsEpochOk = true;
+        const QPointer<StreamsBackplane> self(this);
+        sendResets();
+        if (!self)
+            return;
+        m_inbox.startWaitingRooms();
+        if (!m_outbox.isEmpty())
+            qCInfo(lcStreams) << "Redis is back: sending" << m_outbox.size()
+                              << "queued message(s) in order";
+        flush();
+        statusSoon();
+    });
+}
+
+void StreamsBackplane::onCommandsState()
+{
+    if (m_commands.isReady())
+        return;
+    m_commandsEpochOk = false;
+    if (m_commandsWasReady) {
+        m_commandsWasReady = false;
+        m_commandsLostAtMs = now();
+    }
+}
+
+void StreamsBackplane::watchRoom(const QString &room)
+{
+    m_inbox.watch(room, canSend());
+}
+
+void StreamsBackplane::unwatchRoom(const QString &room)
+{
+    m_inbox.unwatch(room);
+    m_unreadOwn.forgetRoom(room);
+    flush();
+}
+
+void StreamsBackplane::publish(const ChatMessage &message, PublishDone done)
+{
+    OutgoingMessage out {message, message.id,
+        std::make_shared<PublishTicket>(PublishTicket {std::move(done)}), {}, 0};
+    if (canSend() && m_outbox.isEmpty() && m_outbox.mayPublishMore()) {
+        m_outbox.awaitAnswer(out);
+        m_outbox.send(std::move(out));
+        return;
+    }
+    if (m_outbox.isFull()) {
+        ++m_counters.backplaneDropped[QStringLiteral("outbox_full")];
+        out.ticket->answer(PublishOutcome {{},
+            QStringLiteral("backplane outbox full (%1 messages waiting for Redis)")
+                .arg(m_outbox.size()),
+            {}});
+        return;
+    }
+    m_outbox.awaitAnswer(out);
+    m_outbox.append(std::move(out));
+}
+
+void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
+{
+    if (m_retired) {
+        onRetiredXAddReply(std::move(out), reply);
+        return;
+    }
+    if (const auto added
+        = reply.isString() ? StreamId::parse(QByteArrayView(reply.bytes())) : std::nullopt) {
+        ++m_counters.backplanePublished;
+        const QString &room = out.message.room;
+        const QString id = out.knownId.isEmpty() ? QString::fromLatin1(reply.bytes())
+                                                 : QString::fromLatin1(out.knownId);
+        if (m_inbox.willRead(room, *added)) {
+            ChatMessage unread = out.message;
+            unread.id = id;
+            unread.via = Via::Streams;
+            m_unreadOwn.add(room, *added, std::move(unread));
+        }
+        answered(out, id);
+    } else if (reply.isLinkError()) {
+        // Uncertain: Redis may have it. Send it again unless our reader saw it;
+        // if both copies land, readers keep the first by uid.
+        if (!out.ticket || out.ticket->done)
+            m_outbox.requeue(std::move(out));
+        noteError(reply.errorText());
+    } else {
+        ++m_counters.backplaneErrors;
+        const QString error = QStringLiteral("Redis refused the message: ")
+            + (reply.isError() ? reply.errorText() : reply.describe());
+        qCWarning(lcStreams).noquote() << error;
+        noteError(error);
+        m_outbox.answer(out, PublishOutcome {{}, error, {}});
+    }
+    flush();
+}
+
+void StreamsBackplane::onRetiredXAddReply(OutgoingMessage out, const RedisValue &reply)
+{
+    // Our reader is closed: whatever is confirmed now, this node's clients get
+    // from here, or never. Re-publishes (no ticket) were delivered long ago.
+    const bool unanswered = out.awaitsAnswer();
+    const QPointer<StreamsBackplane> self(this);
+    const auto added
+        = reply.isString() ? StreamId::parse(QByteArrayView(reply.bytes())) : std::nullopt;
+    if (added) {
+        ++m_counters.backplanePublished;
+        ChatMessage confirmed = out.message;
+        confirmed.id = out.knownId.isEmpty() ? QString::fromLatin1(reply.bytes())
+                                             : QString::fromLatin1(out.knownId);
+        confirmed.via = Via::Streams;
+        answered(out, confirmed.id);
+        if (self && unanswered)
+            Q_EMIT deliver(confirmed);
+    } else if (unanswered) {
+        PublishDone done = m_outbox.release(out);
+        if (reply.isLinkError()) {
+            // Redis may or may not have it, and this node no longer reads the
+            // stream: the current backplane sends it (and delivers it here).
+            m_handOver(Pending {out.message, std::move(done)});
+        } else {
+            ++m_counters.backplaneErrors;
+            done(PublishOutcome {{},
+                QStringLiteral("Redis refused the message: ")
+                    + (reply.isError() ? reply.errorText() : reply.describe()),
+                {}});
+        }
+    }
+    if (self && isDrained())
+        Q_EMIT drained();
+}
+
+void StreamsBackplane::retire(HandOver handOver)
+{
+    m_retired = true;
+    m_handOver = std::move(handOver);
+    // No more reading, epochs or flushing: only the XADDs in flight finish.
+    disconnect(&m_commands, nullptr, this, nullptr);
+    disconnect(&m_reader, nullptr, this, nullptr);
+    m_inbox.close();
+    m_resetsToSend.clear();
+    m_statusTimer.stop();
+    // Confirmed by Redis but not read back yet: nothing else would bring them
+    // to this node's clients now. In stream order within each room.
+    const QList<ChatMessage> confirmed = m_unreadOwn.takeAll();
+    const QPointer<StreamsBackplane> self(this);
+    for (const ChatMessage &message : confirmed) {
+        Q_EMIT deliver(message);
+        if (!self)
+            return;
+    }
+}
+
+void StreamsBackplane::answered(const OutgoingMessage &out, const QString &id)
+{
+    m_sent.record(out, id, canSend());
+    m_outbox.answer(out, PublishOutcome {id, {}, {}});
+}
+
+void StreamsBackplane::flush()
+{
+    if (canSend())
+        m_outbox.flush();
+}
+
+void StreamsBackplane::onAdvanced(const QString &room, const QByteArray &lastId)
+{
+    if (m_unreadOwn.readUpTo(room, lastId))
+        flush();
+}
+
+QList<Backplane::Pending> StreamsBackplane::takePending()
+{
+    return m_outbox.takePending();
+}
+
+void StreamsBackplane::onEntryRead(const StreamEntry &entry)
+{
+    if (entry.message.node == m_config.nodeId) {
+        // Our own message read back: it is in Redis, whatever became of the XADD's reply.
+        if (const auto ticket = m_outbox.waitingTicket(entry.uid); ticket && ticket->done)
+            answered(OutgoingMessage {entry.message, entry.uid, ticket, {}, 0}, entry.message.id);
+    } else {
+        ++m_counters.backplaneReceived; // the hub records backplaneLag when it delivers
+    }
+    Q_EMIT deliver(entry.message);
+}
+
+void StreamsBackplane::history(
+    const QString &room, const QString &afterId, int limit, HistoryDone done)
+{
+    readStreamHistory(m_commands, streamKey(room), room, afterId, limit, std::move(done));
+}
+
+BackplaneStatus StreamsBackplane::status() const
+{
+    BackplaneStatus s;
+    s.mode = BackplaneMode::Streams;
+    s.redisConnected = m_commands.isReady() && m_reader.isReady();
+    s.outboxDepth = qint64(m_outbox.size());
+    s.epoch = m_epoch.epoch();
+    s.lastError = m_lastError;
+    s.lastErrorAtMs = m_lastErrorAtMs;
+    for (const RedisConnection *link : {&m_commands, &m_reader}) {
+        if (link->lastErrorAtMs() > s.lastErrorAtMs) {
+            s.lastError = link->lastError();
+            s.lastErrorAtMs = link->lastErrorAtMs();
+        }
+    }
+    return s;
+}
+
+} // namespace farmchat

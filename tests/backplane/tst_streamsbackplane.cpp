@@ -1,0 +1,488 @@
+#include "backplane/streams/streamentry.h"
+#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamsbackplane.h"
+#include "redis/redisconnection.h"
+#include "tests/backplane/backplaneharness.h"
+#include "tests/support/testredisserver.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTimer>
+
+using namespace farmchat;
+using namespace farmchat::test;
+
+namespace {
+
+const QString kLobby = QStringLiteral("lobby");
+const QByteArray kPersistent = "appendonly yes\nappendfsync always\n";
+
+QStringList idsOf(const QList<ChatMessage> &messages)
+{
+    QStringList ids;
+    for (const ChatMessage &m : messages)
+        ids << m.id;
+    return ids;
+}
+
+QStringList textsOf(const QList<ChatMessage> &messages)
+{
+    QStringList texts;
+    for (const ChatMessage &m : messages)
+        texts << m.text;
+    return texts;
+}
+
+QByteArray streamKeyOf(HarnessNode &node, const QString &room)
+{
+    return (node.factory->settings().channelPrefix + QStringLiteral(":stream:") + room).toUtf8();
+}
+
+struct HistoryResult
+{
+    bool done = false;
+    QList<ChatMessage> messages;
+    QString error;
+};
+
+HistoryResult history(Backplane &backplane, const QString &room, const QString &afterId, int limit)
+{
+    HistoryResult result;
+    backplane.history(
+        room, afterId, limit, [&](const QList<ChatMessage> &messages, const QString &error) {
+            result = {true, messages, error};
+        });
+    if (!QTest::qWaitFor([&] { return result.done; }, 5000))
+        result.error = QStringLiteral("test: history gave no answer within 5 s");
+    return result;
+}
+
+} // namespace
+
+// StreamsBackplane on a real Redis with several in-process nodes: one order
+// per room everywhere, stream ids as message ids, the outbox while Redis is
+// away, the epoch when it comes back empty, history, and de-duplication.
+class tst_StreamsBackplane : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void sameOrderOnEveryNodeExactlyOnce()
+    {
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 3, {kLobby, QStringLiteral("ops")});
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        for (int round = 0; round < 30; ++round) {
+            for (int i = 0; i < 3; ++i)
+                farm.node(i).publish(kLobby, QStringLiteral("m%1 from %2").arg(round).arg(i));
+        }
+        for (int k = 0; k < 5; ++k)
+            farm.node(1).publish(QStringLiteral("ops"), QStringLiteral("ops %1").arg(k));
+        for (int i = 0; i < 3; ++i) {
+            QTRY_COMPARE_WITH_TIMEOUT(farm.node(i).deliveredIn(kLobby).size(), 90, 10000);
+            QTRY_COMPARE(farm.node(i).deliveredIn(QStringLiteral("ops")).size(), 5);
+        }
+        const QStringList order = idsOf(farm.node(0).deliveredIn(kLobby));
+        QCOMPARE(QSet<QString>(order.begin(), order.end()).size(), 90);
+        for (int i = 0; i < 3; ++i) {
+            HarnessNode &n = farm.node(i);
+            QCOMPARE(idsOf(n.deliveredIn(kLobby)), order); // the one order of the room
+            QCOMPARE(textsOf(n.deliveredIn(QStringLiteral("ops"))),
+                (QStringList {"ops 0", "ops 1", "ops 2", "ops 3", "ops 4"}));
+            std::optional<StreamId> previous;
+            for (const ChatMessage &m : n.deliveredIn(kLobby)) {
+                QCOMPARE(m.via, Via::Streams); // own ones too: they come back from the stream
+                const auto id = StreamId::parse(QStringView(m.id));
+                QVERIFY2(id, qPrintable(m.id));
+                QVERIFY(!previous || *previous < *id);
+                previous = id;
+            }
+            // The sender's answer is the id everyone shows.
+            QTRY_COMPARE(n.outcomes.size(), i == 1 ? 35 : 30);
+            QStringList own;
+            for (const ChatMessage &m : n.delivered) {
+                if (m.node == n.nodeId)
+                    own << m.id;
+            }
+            QStringList answered;
+            for (const PublishOutcome &o : n.outcomes) {
+                QVERIFY2(o.error.isEmpty() && o.warning.isEmpty(), qPrintable(o.error));
+                answered << o.id;
+            }
+            std::sort(own.begin(), own.end());
+            std::sort(answered.begin(), answered.end());
+            QCOMPARE(answered, own);
+            QCOMPARE(n.metrics.backplanePublished, i == 1 ? 35 : 30);
+            QCOMPARE(n.metrics.backplaneReceived, i == 1 ? 60 : 65);
+            QVERIFY(n.metrics.backplaneDropped.isEmpty());
+            const BackplaneStatus status = n.backplane->status();
+            QCOMPARE(status.mode, BackplaneMode::Streams);
+            QVERIFY(status.redisConnected);
+            QVERIFY(!status.epoch.isEmpty());
+            QCOMPARE(status.epoch, farm.node(0).backplane->status().epoch);
+        }
+    }
+
+    void historyReadsTheStream()
+    {
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        for (int k = 0; k < 20; ++k)
+            farm.node(0).publish(kLobby, QStringLiteral("h%1").arg(k));
+        QTRY_COMPARE_WITH_TIMEOUT(farm.node(1).delivered.size(), 20, 5000);
+        const QStringList ids = idsOf(farm.node(1).delivered);
+        Backplane &other = *farm.node(1).backplane;
+        QVERIFY(other.servesHistory());
+
+        // No cursor: from the oldest entry kept, as the ring buffer answers
+        // (a forward cursor: the next page starts after the last id).
+        HistoryResult first = history(other, kLobby, QString(), 5);
+        QVERIFY(first.error.isEmpty());
+        QCOMPARE(textsOf(first.messages), (QStringList {"h0", "h1", "h2", "h3", "h4"}));
+        QCOMPARE(idsOf(history(other, kLobby, ids[4], 5).messages), ids.mid(5, 5));
+        HistoryResult after = history(other, kLobby, ids[9], 3);
+        QCOMPARE(idsOf(after.messages), ids.mid(10, 3));
+        QCOMPARE(after.messages.first().via, Via::Streams);
+        QCOMPARE(after.messages.first().node, QStringLiteral("node-0"));
+        QCOMPARE(history(other, kLobby, ids.last(), 10).messages.size(), 0);
+        // Unknown (no stream id, e.g. from another mode): from the oldest too.
+        QCOMPARE(textsOf(history(other, kLobby, QStringLiteral("node-9:x:1"), 2).messages),
+            (QStringList {"h0", "h1"}));
+        QCOMPARE(history(other, kLobby, QString(), 0).messages.size(), 1);
+        QCOMPARE(history(other, kLobby, QString(), 100000).messages.size(), 20);
+        QCOMPARE(history(other, QStringLiteral("empty"), QString(), 10).messages.size(), 0);
+
+        redis.kill();
+        QTRY_VERIFY(!farm.node(1).factory->commandLink()->isReady());
+        const HistoryResult down = history(other, kLobby, QString(), 5);
+        QVERIFY(down.done);
+        QVERIFY(!down.error.isEmpty());
+    }
+
+    void roomWatchedWhileTheReaderBlocks()
+    {
+        // XREAD BLOCK is 5 s; a new room must not wait for it to time out.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        QTest::qWait(200); // the readers are blocked now
+        const QString late = QStringLiteral("late");
+        QElapsedTimer clock;
+        clock.start();
+        farm.node(1).backplane->watchRoom(late);
+        farm.node(0).backplane->watchRoom(late);
+        farm.node(0).publish(late, QStringLiteral("first words"));
+        QTRY_COMPARE_WITH_TIMEOUT(farm.node(1).deliveredIn(late).size(), 1, 5000);
+        QVERIFY2(clock.elapsed() < 1500, qPrintable(QStringLiteral("%1 ms").arg(clock.elapsed())));
+        QCOMPARE(farm.node(0).deliveredIn(late).size(), 1);
+    }
+
+    void outboxWhileRedisIsDown_data()
+    {
+        QTest::addColumn<bool>("keepData");
+        QTest::addRow("restarted with its data") << true;
+        QTest::addRow("restarted empty") << false;
+    }
+    void outboxWhileRedisIsDown()
+    {
+        QFETCH(bool, keepData);
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis, keepData ? kPersistent : QByteArray());
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &sender = farm.node(0);
+        HarnessNode &receiver = farm.node(1);
+        for (int k = 0; k < 5; ++k)
+            sender.publish(kLobby, QStringLiteral("before %1").arg(k));
+        QTRY_COMPARE_WITH_TIMEOUT(receiver.delivered.size(), 5, 5000);
+        const QString epoch = sender.backplane->status().epoch;
+
+        redis.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(!sender.factory->commandLink()->isReady(), 3000);
+        QSignalSpy status(sender.backplane.get(), &Backplane::statusChanged);
+        for (int k = 0; k < 20; ++k)
+            sender.publish(kLobby, QStringLiteral("queued %1").arg(k));
+        QCOMPARE(sender.backplane->status().outboxDepth, 20);
+        QCOMPARE(sender.metrics.outboxDepth, 20);
+        QTRY_VERIFY(status.count() > 0);
+        QTest::qWait(100);
+        QCOMPARE(sender.outcomes.size(), 5); // the queued ones wait for Redis, they are not failed
+        QCOMPARE(sender.delivered.size(), 5); // nor shown before Redis orders them
+
+        QString error;
+        QVERIFY2(
+            keepData ? redis.restartKeepingData(&error) : redis.restart(&error), qPrintable(error));
+        for (int i = 0; i < 2; ++i) {
+            HarnessNode &n = farm.node(i);
+            QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 25, 10000);
+            QStringList expected;
+            for (int k = 0; k < 5; ++k)
+                expected << QStringLiteral("before %1").arg(k);
+            for (int k = 0; k < 20; ++k)
+                expected << QStringLiteral("queued %1").arg(k);
+            QCOMPARE(textsOf(n.delivered), expected); // in order, once
+            // The reset waits for the node's command link (History must be able
+            // to answer it); its reader may deliver from the new stream first.
+            QTRY_COMPARE_WITH_TIMEOUT(
+                n.resets, keepData ? QStringList() : QStringList {kLobby}, 5000);
+            QCOMPARE(n.backplane->status().epoch == epoch, keepData);
+        }
+        QTRY_COMPARE(sender.outcomes.size(), 25);
+        QCOMPARE(sender.backplane->status().outboxDepth, 0);
+        QCOMPARE(sender.metrics.outboxDepth, 0);
+        QTest::qWait(300);
+        QCOMPARE(receiver.delivered.size(),
+            25); // the re-published "before" ones were dropped as repeats
+        if (!keepData) {
+            QCOMPARE(receiver.dropped("duplicate"), 5);
+            // The new stream holds them again, so History after the reset is whole.
+            QCOMPARE(history(*receiver.backplane, kLobby, QString(), 100).messages.size(), 25);
+            QCOMPARE(idsOf(history(*receiver.backplane, kLobby, QString(), 100).messages).mid(0, 5),
+                idsOf(receiver.delivered).mid(0, 5)); // under the ids clients already know
+        }
+    }
+
+    void historyResetComesWhenHistoryAnswers()
+    {
+        // Clients ask History(room, null) the moment they hear historyReset.
+        // Which link finds the new epoch first is a race (both reconnect with
+        // jittered back-off), so a few rounds: each must answer.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        QStringList answers;
+        QObject::connect(n.backplane.get(), &Backplane::historyReset, n.backplane.get(),
+            [&](const QString &room) {
+                n.backplane->history(room, QString(), 10,
+                    [&](const QList<ChatMessage> &messages, const QString &error) {
+                        answers << (error.isEmpty() ? QStringLiteral("ok %1").arg(messages.size())
+                                                    : error);
+                    });
+            });
+        for (int round = 1; round <= 5; ++round) {
+            n.publish(kLobby, QStringLiteral("round %1").arg(round));
+            QTRY_COMPARE_WITH_TIMEOUT(n.outcomes.size(), round, 5000);
+            QString error;
+            QVERIFY2(redis.restart(&error), qPrintable(error));
+            QTRY_COMPARE_WITH_TIMEOUT(n.resets.size(), round, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(answers.size(), round, 5000);
+            QVERIFY2(answers.last().startsWith(u"ok"), qPrintable(answers.last()));
+            QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        }
+    }
+
+    void trimsToTheHistoryAfterTheGrace()
+    {
+        // Right after connecting nothing is trimmed (readers may still be on
+        // their way back); later the stream keeps about --history entries.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 1, {kLobby},
+            [](BackplaneSettings &s) { s.history = 10; });
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        const QByteArray key = streamKeyOf(n, kLobby);
+        for (int k = 0; k < 300; ++k)
+            n.publish(kLobby, QStringLiteral("early %1").arg(k));
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 300, 10000);
+        QCOMPARE(redis.command({"XLEN", key}).value.toLongLong(), 300);
+        QTest::qWait(10500 - 300);
+        for (int k = 0; k < 300; ++k)
+            n.publish(kLobby, QStringLiteral("late %1").arg(k));
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 600, 10000);
+        // MAXLEN ~ trims whole macro nodes (100 entries each).
+        QVERIFY2(redis.command({"XLEN", key}).value.toLongLong() <= 110,
+            qPrintable(QString::number(redis.command({"XLEN", key}).value.toLongLong())));
+    }
+
+    void fullOutboxRefusesWithAClearError()
+    {
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 1, {kLobby},
+            [](BackplaneSettings &s) { s.outboxCapacity = 5; });
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        redis.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(!n.factory->commandLink()->isReady(), 3000);
+        for (int k = 0; k < 7; ++k)
+            n.publish(kLobby, QStringLiteral("m%1").arg(k));
+        QCOMPARE(n.outcomes.size(), 2);
+        for (const PublishOutcome &o : n.outcomes) {
+            QCOMPARE(
+                o.error, QStringLiteral("backplane outbox full (5 messages waiting for Redis)"));
+            QVERIFY(o.id.isEmpty());
+        }
+        QCOMPARE(n.dropped("outbox_full"), 2);
+        QCOMPARE(n.backplane->status().outboxDepth, 5);
+    }
+
+    void switchHandsTheOutboxOver()
+    {
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        redis.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(!n.factory->commandLink()->isReady(), 3000);
+        for (int k = 0; k < 3; ++k)
+            n.publish(kLobby, QStringLiteral("m%1").arg(k));
+        QCOMPARE(n.outcomes.size(), 0);
+        farm.switchTo(0, BackplaneMode::PubSub);
+        // The pubsub backplane delivers them locally and warns: each answered once.
+        QCOMPARE(textsOf(n.delivered), (QStringList {"m0", "m1", "m2"}));
+        QTRY_COMPARE(n.outcomes.size(), 3);
+        for (const PublishOutcome &o : n.outcomes)
+            QCOMPARE(o.warning, QStringLiteral("delivered on this node only: Redis unavailable"));
+        QCOMPARE(n.metrics.outboxDepth, 0);
+    }
+
+    void switchAwayDeliversWhatIsInFlight()
+    {
+        // XADDs still waiting for Redis' answer (and confirmed ones the reader
+        // has not read back yet) when the node switches to pubsub: this node's
+        // clients still get each of them once, and each sender one answer.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        constexpr int kBurst = 50;
+        for (int k = 0; k < kBurst; ++k)
+            n.publish(kLobby, QStringLiteral("burst %1").arg(k));
+        QCOMPARE(n.outcomes.size(), 0); // in this same pass: every XADD is in flight
+        farm.switchTo(0, BackplaneMode::PubSub);
+        QCOMPARE(n.backplane->retiringCount(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(n.outcomes.size(), kBurst, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), kBurst, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(n.backplane->retiringCount(), 0, 5000); // drained, destroyed
+        QStringList expected;
+        for (int k = 0; k < kBurst; ++k)
+            expected << QStringLiteral("burst %1").arg(k);
+        QCOMPARE(textsOf(n.delivered), expected);
+        for (int k = 0; k < kBurst; ++k) {
+            QVERIFY2(n.outcomes[k].error.isEmpty(), qPrintable(n.outcomes[k].error));
+            QCOMPARE(n.delivered[k].id, n.outcomes[k].id); // the stream id clients know
+            QCOMPARE(n.delivered[k].via, Via::Streams);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(farm.node(1).delivered.size(), kBurst, 5000);
+        QCOMPARE(idsOf(farm.node(1).delivered), idsOf(n.delivered));
+        // The new mode carries the next message; nothing came twice.
+        n.publish(kLobby, QStringLiteral("after"));
+        QTRY_COMPARE(n.delivered.size(), kBurst + 1);
+        QCOMPARE(n.delivered.last().via, Via::Local);
+        QTest::qWait(300);
+        QCOMPARE(n.delivered.size(), kBurst + 1);
+        QCOMPARE(n.metrics.backplanePublished, qint64(kBurst + 1));
+    }
+
+    void repeatsAndBadEntriesAreSkipped()
+    {
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        const QByteArray key = streamKeyOf(n, kLobby);
+        ChatMessage m;
+        m.room = kLobby;
+        m.from = QStringLiteral("peer");
+        m.text = QStringLiteral("once");
+        m.node = QStringLiteral("node-peer");
+        m.sentAt = 1;
+        QList<QByteArray> add {"XADD", key, "*"};
+        add << StreamEntry::fields(m, QStringLiteral("uid-1"));
+        QVERIFY(redis.command(add).ok);
+        QVERIFY(redis.command(add).ok); // a retried XADD: same uid
+        QVERIFY(redis.command({"XADD", key, "*", "message", "{not json", "uid", "uid-2"}).ok);
+        QVERIFY(redis.command({"XADD", key, "*", "hello", "world"}).ok);
+        m.text = QStringLiteral("next");
+        QList<QByteArray> next {"XADD", key, "*"};
+        next << StreamEntry::fields(m, QStringLiteral("uid-3"));
+        QVERIFY(redis.command(next).ok);
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 2, 5000);
+        QCOMPARE(textsOf(n.delivered), (QStringList {"once", "next"}));
+        QCOMPARE(n.dropped("duplicate"), 1);
+        QCOMPARE(n.dropped("invalid"), 2);
+        // History shows it once too.
+        QCOMPARE(textsOf(history(*n.backplane, kLobby, QString(), 10).messages),
+            (QStringList {"once", "next"}));
+    }
+
+    void slowRedisDuplicatesNothing()
+    {
+        // Redis answers nobody for 4 s: the XADDs pass their 3 s deadline, are
+        // sent again, and both copies land. Readers keep one.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        QVERIFY(redis.command({"CLIENT", "PAUSE", "4000", "ALL"}).ok);
+        for (int k = 0; k < 5; ++k)
+            farm.node(0).publish(kLobby, QStringLiteral("slow %1").arg(k));
+        for (int i = 0; i < 2; ++i)
+            QTRY_COMPARE_WITH_TIMEOUT(farm.node(i).delivered.size(), 5, 15000);
+        QTest::qWait(500);
+        for (int i = 0; i < 2; ++i)
+            QCOMPARE(textsOf(farm.node(i).delivered),
+                (QStringList {"slow 0", "slow 1", "slow 2", "slow 3", "slow 4"}));
+        QTRY_COMPARE(farm.node(0).outcomes.size(), 5);
+        for (const PublishOutcome &o : farm.node(0).outcomes)
+            QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+    }
+
+    void redisLostMidStreamLosesNothing_data()
+    {
+        QTest::addColumn<bool>("keepData");
+        QTest::addRow("restarted with its data") << true;
+        QTest::addRow("restarted empty") << false;
+    }
+    void redisLostMidStreamLosesNothing()
+    {
+        QFETCH(bool, keepData);
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis, keepData ? kPersistent : QByteArray());
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 3);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        constexpr int kPerNode = 400;
+        QTimer pump;
+        int sent = 0;
+        QObject::connect(&pump, &QTimer::timeout, [&] {
+            for (int i = 0; i < 3; ++i)
+                farm.node(i).publish(kLobby, QStringLiteral("n%1 #%2").arg(i).arg(sent));
+            if (++sent == kPerNode)
+                pump.stop();
+        });
+        pump.start(2);
+        QTRY_VERIFY_WITH_TIMEOUT(sent >= kPerNode / 3, 10000);
+        redis.kill();
+        QTest::qWait(300);
+        QString error;
+        QVERIFY2(
+            keepData ? redis.restartKeepingData(&error) : redis.restart(&error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(sent, kPerNode, 20000);
+        for (int i = 0; i < 3; ++i)
+            QTRY_COMPARE_WITH_TIMEOUT(farm.node(i).outcomes.size(), kPerNode, 20000);
+        for (int i = 0; i < 3; ++i) {
+            HarnessNode &n = farm.node(i);
+            QTRY_VERIFY_WITH_TIMEOUT(n.delivered.size() >= 3 * kPerNode, 20000);
+            QTest::qWait(200);
+            const QStringList texts = textsOf(n.delivered);
+            const QSet<QString> distinct(texts.begin(), texts.end());
+            QCOMPARE(texts.size(), 3 * kPerNode); // nothing twice
+            QCOMPARE(distinct.size(), 3 * kPerNode); // nothing lost
+            for (const PublishOutcome &o : n.outcomes)
+                QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_StreamsBackplane)
+#include "tst_streamsbackplane.moc"
