@@ -17,6 +17,9 @@ feed: apt-get install dotnet-sdk-10.0)")
 endif()
 
 set(farmchat_dotnet_projects peers/aspnetcore)
+if(FARMCHAT_BUILD_TESTS)
+    list(APPEND farmchat_dotnet_projects tests/dotnet)
+endif()
 # Always runs; the script skips a project whose sources did not change.
 add_custom_target(farmchat_dotnet ALL
     COMMAND "${PROJECT_SOURCE_DIR}/scripts/build-dotnet.sh" "${PROJECT_BINARY_DIR}" ${farmchat_dotnet_projects}

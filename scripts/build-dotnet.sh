@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Publishes FarmChat's .NET parts into the build tree (Release):
 #   peers/aspnetcore -> BUILD/peers/aspnetcore/farmchat-aspnetcore-node
+#   tests/dotnet     -> BUILD/tests/dotnet/FarmChat.DotNetClientTests.dll
 # NuGet packages are restored into BUILD/nuget with the versions recorded in
 # each project's packages.lock.json (locked mode), so a rebuild never asks the
 # registry again. A project whose sources did not change since its last
 # publish is skipped without starting dotnet. CMake runs this on every build
 # when the .NET SDK is present; by hand:
-#   scripts/build-dotnet.sh [BUILD_DIR [PROJECT...]]   (default: ./build, every project)
+#   scripts/build-dotnet.sh [BUILD_DIR [PROJECT...]]   (default: ./build, both projects)
 # After changing a PackageReference, refresh the lock file once with
 #   dotnet restore --force-evaluate <project folder>
 set -euo pipefail
@@ -50,7 +51,7 @@ publish() {
 
 shift || true
 projects=("$@")
-[ "${#projects[@]}" -gt 0 ] || projects=(peers/aspnetcore)
+[ "${#projects[@]}" -gt 0 ] || projects=(peers/aspnetcore tests/dotnet)
 for project in "${projects[@]}"; do
   publish "$project"
 done
