@@ -42,9 +42,10 @@ if (options.Backplane)
     builder.Services.AddOptions<RedisOptions>().Configure<ILoggerFactory>((redis, logs) =>
         RedisBackplane.Configure(redis, node, logs.CreateLogger("FarmChat.Backplane")));
 }
-OriginPolicy.Add(builder.Services, node);
+OriginPolicy.AddCors(builder.Services, options);
 
 var app = builder.Build();
+app.Use((context, next) => OriginPolicy.Check(context, node, next));
 app.UseCors();
 app.MapHub<ChatHub>("/chat").RequireCors(OriginPolicy.Name);
 app.MapGet("/health", () => Results.Json(node.Health()));
