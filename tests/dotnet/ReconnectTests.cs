@@ -6,7 +6,7 @@ namespace FarmChat.DotNetClientTests;
 // shutdown Close message allows reconnecting, and a crash is a lost connection.
 public sealed class ReconnectTests
 {
-    private static readonly TimeSpan[] Delays = [.. Enumerable.Repeat(TimeSpan.FromMilliseconds(200), 50)];
+    private static readonly TimeSpan[] Delays = [.. Enumerable.Repeat(TimeSpan.FromMilliseconds(200), 150)];
 
     [Theory]
     [InlineData(false)]
