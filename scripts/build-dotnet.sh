@@ -25,11 +25,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # No build servers: a node left running would hold ninja's output pipe open.
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
 
-# A fingerprint of everything a project's output depends on.
+sdk_version=$(dotnet --version)
+
+# A fingerprint of everything a project's output depends on, this script included.
 fingerprint() {
-  (cd "$here/$1" && find . -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.json' \) \
+  (sha256sum "${BASH_SOURCE[0]}"
+    cd "$here/$1" && find . -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.json' \) \
       -not -path './bin/*' -not -path './obj/*' -print0 | sort -z | xargs -0 sha256sum
-    dotnet --version) | sha256sum | cut -d' ' -f1
+    echo "$sdk_version") | sha256sum | cut -d' ' -f1
 }
 
 publish() {
