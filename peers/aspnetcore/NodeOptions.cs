@@ -44,6 +44,12 @@ public sealed class NodeOptions
 
         """;
 
+    private static readonly HashSet<string> Flags =
+    [
+        "port", "bind", "node-id", "redis", "backplane", "channel-prefix", "history", "max-message-bytes",
+        "allowed-origin", "keepalive-ms", "client-timeout-ms", "handshake-timeout-ms",
+    ];
+
     // The options, or the message naming the bad flag.
     public static (NodeOptions? Options, string? Error) Parse(IReadOnlyList<string> args)
     {
@@ -59,6 +65,8 @@ public sealed class NodeOptions
                 return (null, $"unexpected argument '{arg}'");
             var equals = arg.IndexOf('=');
             var name = equals < 0 ? arg[2..] : arg[2..equals];
+            if (!Flags.Contains(name))
+                return (null, $"unknown option '--{name}'");
             string value;
             if (equals >= 0)
                 value = arg[(equals + 1)..];
@@ -108,7 +116,7 @@ public sealed class NodeOptions
                 AllowedOrigins = [.. AllowedOrigins, origin];
                 return null;
             default:
-                return $"unknown option '--{name}'";
+                throw new ArgumentOutOfRangeException(nameof(name), name, "not in Flags");
         }
     }
 

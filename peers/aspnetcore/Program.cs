@@ -63,8 +63,7 @@ try
 {
     await app.StartAsync();
 }
-catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException
-                            { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
 {
     Console.Error.WriteLine($"farmchat-aspnetcore-node: port {options.Port} is already in use");
     return 3;

@@ -2,6 +2,7 @@
 // (peers/aspnetcore) with a private redis-server: FarmChat's hub contract on
 // the stack it imitates, and what ASP.NET Core's Redis backplane promises.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 
 import { Farm, aspNetCoreBinary, httpRequest, sleep, uniqueRoom, waitFor } from './lib/farm.mjs';
@@ -30,6 +31,21 @@ async function sendAndSettle(sender, witness, text) {
 describe('two ASP.NET Core nodes with the official SignalR client', () => {
   const farm = new Farm('aspnetcore');
   after(() => farm.close());
+
+  it('takes farmchat-node\'s command line: exit 2 naming a bad flag, 3 for a taken port', async () => {
+    for (const [args, message] of [[['--bogus'], /unknown option '--bogus'/], [['--port', 'x'], /--port must be a whole number/],
+      [['--backplane', 'streams', '--redis', 'redis://127.0.0.1:1/0'], /pub\/sub only/],
+      [['--redis', 'redis://user:secret@127.0.0.1:1/0'], /no password in the URL/]]) {
+      const run = spawnSync(aspNetCoreBinary(), args, { encoding: 'utf8', timeout: 30000 });
+      assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.equal(run.stdout, '');
+    }
+    const first = await aspNetCoreNode(farm, 'asp-port');
+    const second = spawnSync(aspNetCoreBinary(), ['--port', String(first.port)], { encoding: 'utf8', timeout: 30000 });
+    assert.equal(second.status, 3, second.stderr);
+    assert.match(second.stderr, new RegExp(`port ${first.port} is already in use`));
+  });
 
   it('backplane on: messages cross both ways over Redis pub/sub', async () => {
     const redis = await farm.redis();
