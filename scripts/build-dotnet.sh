@@ -29,7 +29,7 @@ sdk_version=$(dotnet --version)
 
 # A fingerprint of everything a project's output depends on, this script included.
 fingerprint() {
-  (sha256sum "${BASH_SOURCE[0]}"
+  (sha256sum <"${BASH_SOURCE[0]}"
     cd "$here/$1" && find . -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.json' \) \
       -not -path './bin/*' -not -path './obj/*' -print0 | sort -z | xargs -0 sha256sum
     echo "$sdk_version") | sha256sum | cut -d' ' -f1
