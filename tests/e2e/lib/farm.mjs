@@ -209,8 +209,9 @@ export class ChatClient {
     return waitFor(() => this.messages.find(predicate), what, timeoutMs);
   }
 
-  waitForEvent(name, timeoutMs = 10000) {
-    return waitFor(() => this.events.find((e) => e.event === name), `the client's ${name} event`, timeoutMs);
+  // The first `name` event from the `from`th event on.
+  waitForEvent(name, timeoutMs = 10000, from = 0) {
+    return waitFor(() => this.events.slice(from).find((e) => e.event === name), `the client's ${name} event`, timeoutMs);
   }
 }
 
