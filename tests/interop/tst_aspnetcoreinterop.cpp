@@ -1,11 +1,14 @@
 // FarmChat's ChatClient (and so the app's panes and the launcher's demo) on
 // ASP.NET Core SignalR nodes with the Redis backplane (peers/aspnetcore): the
-// handshake, message fields, rooms, the backplane on and off, and reconnecting
-// when an ASP.NET Core node restarts.
+// handshake, message fields, rooms, the backplane on and off, a Redis outage,
+// and reconnecting when an ASP.NET Core node restarts.
 #include "client/chatclient.h"
+#include "tests/support/testhttp.h"
 #include "tests/support/testnode.h"
 #include "tests/support/testredisserver.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -70,6 +73,12 @@ struct Inbox
     QList<ChatMessage> messages;
 };
 
+bool redisConnected(const TestNode &node)
+{
+    const auto reply = farmchat::test::httpRequest("GET", node.url(QStringLiteral("/health")));
+    return QJsonDocument::fromJson(reply.body).object().value(u"redisConnected").toBool();
+}
+
 QString sendAndWait(ChatClient &client, const QString &text, const QString &room = ChatClient::kLobby)
 {
     QString id, error;
@@ -93,6 +102,7 @@ private Q_SLOTS:
     void initTestCase();
     void backplaneCarriesMessagesBetweenNodes();
     void backplaneOffKeepsMessagesOnTheirNode();
+    void redisOutageLosesWhatWasSent();
     void reconnectsWhenTheNodeRestarts();
 };
 
@@ -164,6 +174,41 @@ void tst_AspNetCoreInterop::backplaneOffKeepsMessagesOnTheirNode()
     const QString marker = sendAndWait(bob, QStringLiteral("marker on asp-off-b"));
     QTRY_VERIFY_WITH_TIMEOUT(bobInbox.find(marker), kWaitMs);
     QVERIFY2(!bobInbox.find(id), "a message crossed with the backplane off");
+}
+
+// ASP.NET Core's backplane is at most once and sends even a node's own
+// clients' messages through Redis: past StackExchange.Redis's 5 s timeout
+// Send fails, and the message reaches nobody.
+void tst_AspNetCoreInterop::redisOutageLosesWhatWasSent()
+{
+    TestRedisServer redis;
+    FARMCHAT_START_REDIS(redis);
+    auto a = aspNetCoreNode(QStringLiteral("asp-r-a"), &redis, QStringLiteral("pubsub"));
+    auto b = aspNetCoreNode(QStringLiteral("asp-r-b"), &redis, QStringLiteral("pubsub"));
+    QString error;
+    QVERIFY2(a->start(&error, kStartMs), qPrintable(error));
+    QVERIFY2(b->start(&error, kStartMs), qPrintable(error));
+    ChatClient ann(baseUrl(*a), options()), bob(baseUrl(*b), options());
+    Inbox annInbox(ann), bobInbox(bob);
+    ann.start();
+    bob.start();
+    QTRY_VERIFY_WITH_TIMEOUT(ann.isConnected() && bob.isConnected(), kWaitMs);
+    const QString before = sendAndWait(ann, QStringLiteral("before the outage"));
+    QTRY_VERIFY_WITH_TIMEOUT(bobInbox.find(before), kWaitMs);
+
+    redis.stop();
+    QTRY_VERIFY_WITH_TIMEOUT(!redisConnected(*a), kWaitMs);
+    const QString failed = sendAndWait(ann, QStringLiteral("during the outage"));
+    QVERIFY2(failed.contains(QStringLiteral("Send: the Redis backplane is unavailable")), qPrintable(failed));
+
+    QVERIFY2(redis.restart(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(redisConnected(*a) && redisConnected(*b), kWaitMs);
+    const QString after = sendAndWait(ann, QStringLiteral("after the outage"));
+    QTRY_VERIFY_WITH_TIMEOUT(bobInbox.find(after) && annInbox.find(after), kWaitMs);
+    for (const Inbox *inbox : {&annInbox, &bobInbox}) {
+        for (const ChatMessage &m : inbox->messages)
+            QVERIFY2(m.text != QStringLiteral("during the outage"), "the failed message was delivered");
+    }
 }
 
 void tst_AspNetCoreInterop::reconnectsWhenTheNodeRestarts()
