@@ -69,6 +69,13 @@ else
   echo "install-deps.sh: all Debian packages present"
 fi
 
+# The .NET SDK is optional and not installed here: without it the ASP.NET Core
+# reference node and the .NET interop tests are left out (CI requires them).
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "install-deps.sh: optional .NET SDK 10 not found (ASP.NET Core reference node, .NET interop tests):" \
+    "https://learn.microsoft.com/dotnet/core/install/linux-debian (apt-get install dotnet-sdk-10.0 from Microsoft's feed)"
+fi
+
 # The packaged redis-server starts a system service on port 6379 when
 # installed; FarmChat never uses it (every farm starts a private one).
 

@@ -149,11 +149,13 @@ void HubSession::tick(qint64 nowMs)
         }
         break;
     case State::Connected:
+        // allowReconnect as ASP.NET Core does: the client may be fine and only
+        // its network slow, and without it standard clients give up for good.
         if (nowMs - m_lastReceiveMs >= m_settings.clientTimeoutMs)
             closeWithError(
                 QStringLiteral("server timeout: nothing received from the client for %1 ms")
                     .arg(m_settings.clientTimeoutMs),
-                QWebSocketProtocol::CloseCodeNormal, "timeout");
+                QWebSocketProtocol::CloseCodeNormal, "timeout", true);
         else if (nowMs - m_lastSendMs >= m_settings.keepAliveMs && m_pending.isEmpty())
             send(HubMessage::ping());
         break;

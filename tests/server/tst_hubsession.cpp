@@ -260,6 +260,7 @@ void tst_HubSession::silentClientIsDropped()
     QVERIFY(client.waitForClosed(3000));
     QVERIFY(client.closeMessage());
     QVERIFY(client.closeMessage()->error.contains(QStringLiteral("server timeout")));
+    QVERIFY(client.closeMessage()->allowReconnect);
     QCOMPARE(client.closeCode(), 1000);
     QCOMPARE(node->metrics().connectionsClosed.value(QStringLiteral("timeout")), 1);
     QTRY_COMPARE(node->clientCount(), 0);

@@ -22,6 +22,11 @@ QString TestNode::binaryPath()
     return qEnvironmentVariable("FARMCHAT_NODE_BIN");
 }
 
+QString TestNode::aspNetCoreBinaryPath()
+{
+    return qEnvironmentVariable("FARMCHAT_ASPNETCORE_NODE_BIN");
+}
+
 bool TestNode::start(QString *error, int timeoutMs)
 {
     auto fail = [error](const QString &why) {
@@ -29,9 +34,10 @@ bool TestNode::start(QString *error, int timeoutMs)
             *error = why;
         return false;
     };
-    const QString binary = binaryPath();
+    const QString binary = m_binary;
     if (binary.isEmpty())
-        return fail(QStringLiteral("FARMCHAT_NODE_BIN is not set: run this test through ctest"));
+        return fail(QStringLiteral("no node binary: FARMCHAT_NODE_BIN (or FARMCHAT_ASPNETCORE_NODE_BIN) "
+                                   "is not set; run this test through ctest"));
     kill();
     m_output.clear();
     m_port = 0;

@@ -14,7 +14,8 @@ class ProcessGuard;
 namespace farmchat::test {
 
 // A real farmchat-node process for a test. The binary comes from
-// FARMCHAT_NODE_BIN (set by ctest). It listens on 127.0.0.1 on a port of its
+// FARMCHAT_NODE_BIN (set by ctest), or setBinary() names another node that
+// takes the same flags and prints the same ready line (the ASP.NET Core one). It listens on 127.0.0.1 on a port of its
 // own choosing (--port 0) unless the arguments name one. Killed on destruction.
 class TestNode
 {
@@ -23,6 +24,8 @@ public:
     ~TestNode();
     TestNode(const TestNode &) = delete;
     TestNode &operator=(const TestNode &) = delete;
+
+    void setBinary(const QString &path) { m_binary = path; }
 
     // Starts and waits (bounded) for the "listening http://HOST:PORT" line.
     bool start(QString *error = nullptr, int timeoutMs = 10000);
@@ -41,8 +44,11 @@ public:
     QByteArray output();
 
     static QString binaryPath();
+    // FARMCHAT_ASPNETCORE_NODE_BIN: set by ctest when the .NET SDK was found.
+    static QString aspNetCoreBinaryPath();
 
 private:
+    QString m_binary = binaryPath();
     QStringList m_arguments;
     QProcessEnvironment m_environment;
     std::unique_ptr<QProcess> m_process;

@@ -52,6 +52,14 @@ export function nodeBinary() {
   return bin;
 }
 
+// The ASP.NET Core reference node (peers/aspnetcore), built when the .NET SDK is present.
+export function aspNetCoreBinary() {
+  const bin = process.env.FARMCHAT_ASPNETCORE_NODE_BIN;
+  if (!bin) throw new Error('FARMCHAT_ASPNETCORE_NODE_BIN is not set: configure with the .NET SDK on PATH and run through ctest');
+  if (!fs.existsSync(bin)) throw new Error(`FARMCHAT_ASPNETCORE_NODE_BIN=${bin} does not exist: build it (scripts/build-dotnet.sh)`);
+  return bin;
+}
+
 export function chromiumBinary() {
   const bin = process.env.FARMCHAT_CHROMIUM || '/usr/bin/chromium';
   if (!fs.existsSync(bin)) {
@@ -60,7 +68,7 @@ export function chromiumBinary() {
   return bin;
 }
 
-// A running farmchat-node.
+// A running node: farmchat-node or the ASP.NET Core node, which share flags and the ready line.
 export class ChatNode {
   constructor(child, args) {
     this.child = child;
@@ -86,9 +94,9 @@ export class ChatNode {
   }
 }
 
-export async function startNode({ port = 0, nodeId, args = [], env = {}, timeoutMs = 10000 } = {}) {
+export async function startNode({ port = 0, nodeId, args = [], env = {}, timeoutMs = 10000, binary = nodeBinary() } = {}) {
   const argv = ['--port', String(port), '--bind', '127.0.0.1', ...(nodeId ? ['--node-id', nodeId] : []), ...args];
-  const child = spawn(nodeBinary(), argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const node = new ChatNode(child, argv);
   const listening = new Promise((resolve) => {
@@ -111,7 +119,7 @@ export async function startNode({ port = 0, nodeId, args = [], env = {}, timeout
   if (typeof outcome !== 'number') {
     child.kill('SIGKILL');
     await sleep(50);
-    throw new Error(`farmchat-node ${argv.join(' ')} ${outcome}; output:\n${node.output}`);
+    throw new Error(`${path.basename(binary)} ${argv.join(' ')} ${outcome}; output:\n${node.output}`);
   }
   node.port = outcome;
   return node;
@@ -201,8 +209,9 @@ export class ChatClient {
     return waitFor(() => this.messages.find(predicate), what, timeoutMs);
   }
 
-  waitForEvent(name, timeoutMs = 10000) {
-    return waitFor(() => this.events.find((e) => e.event === name), `the client's ${name} event`, timeoutMs);
+  // The first `name` event from the `from`th event on.
+  waitForEvent(name, timeoutMs = 10000, from = 0) {
+    return waitFor(() => this.events.slice(from).find((e) => e.event === name), `the client's ${name} event`, timeoutMs);
   }
 }
 
