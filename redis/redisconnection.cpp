@@ -1,5 +1,6 @@
 #include "redis/redisconnection.h"
 
+#include "redis/hirediscommand.h"
 #include "redis/hiredisreply.h"
 #include "redis/redisqtadapter.h"
 
@@ -267,17 +268,10 @@ void RedisConnection::command(
 bool RedisConnection::send(
     const QList<QByteArray> &arguments, ReplyCallback callback, int timeoutMs)
 {
-    std::vector<const char *> argv;
-    std::vector<size_t> lengths;
-    for (const QByteArray &argument : arguments) {
-        argv.push_back(argument.constData());
-        lengths.push_back(size_t(argument.size()));
-    }
     const quint64 id = m_nextId++;
     if (!m_context
-        || redisAsyncCommandArgv(m_context, &RedisConnection::onReply,
-               reinterpret_cast<void *>(quintptr(id)), int(argv.size()), argv.data(),
-               lengths.data())
+        || sendHiredisCommand(m_context, &RedisConnection::onReply,
+               reinterpret_cast<void *>(quintptr(id)), arguments)
             != REDIS_OK) {
         failLater(std::move(callback), QStringLiteral("the Redis connection is closing"));
         return false;
@@ -292,16 +286,9 @@ bool RedisConnection::sendSubscription(const char *verb, const QList<QByteArray>
         return false;
     QList<QByteArray> arguments {QByteArray(verb)};
     arguments << channels;
-    std::vector<const char *> argv;
-    std::vector<size_t> lengths;
-    for (const QByteArray &argument : std::as_const(arguments)) {
-        argv.push_back(argument.constData());
-        lengths.push_back(size_t(argument.size()));
-    }
     // Every channel shares one callback: hiredis 0.14 hands frames it cannot
     // match to the last callback it ran, which is then still ours.
-    return redisAsyncCommandArgv(m_context, &RedisConnection::onSubscriptionFrame, nullptr,
-               int(argv.size()), argv.data(), lengths.data())
+    return sendHiredisCommand(m_context, &RedisConnection::onSubscriptionFrame, nullptr, arguments)
         == REDIS_OK;
 }
 
