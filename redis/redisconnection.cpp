@@ -42,7 +42,6 @@ RedisConnection::RedisConnection(RedisConnectionOptions options, QObject *parent
     , m_pending([this](std::vector<RedisPendingCommands::Entry> expired) {
         onExpired(std::move(expired));
     })
-    , m_backoff(m_options.backoffInitialMs, m_options.backoffMaxMs)
 {
     for (QTimer *timer : {&m_connectTimer, &m_idleTimer, &m_probeTimer, &m_retryTimer})
         timer->setSingleShot(true);
@@ -206,9 +205,9 @@ void RedisConnection::onReady()
     m_connectTimer.stop();
     if (m_everReady)
         ++m_reconnects;
-    const int attempts = m_backoff.attempts() + 1;
+    const int attempts = m_retries + 1;
     m_everReady = true;
-    m_backoff.reset();
+    m_retries = 0;
     m_lastLoggedError.clear();
     QString line = logPrefix()
         + QStringLiteral("connected to Redis at %1 db %2")
@@ -473,11 +472,11 @@ void RedisConnection::linkDown(const QString &error)
         else if (error != m_lastLoggedError)
             qCWarning(lcRedis).noquote() << logPrefix() + error
                     + QStringLiteral(" (retrying with back-off up to %1 ms)")
-                          .arg(m_backoff.maxMs());
+                          .arg(m_options.backoff.capMs());
         else
             qCDebug(lcRedis).noquote() << logPrefix() + error;
         m_lastLoggedError = error;
-        const int delay = m_backoff.next();
+        const int delay = m_options.backoff.delayMs(m_retries++);
         setState(State::Waiting);
         m_retryTimer.start(delay);
     }
