@@ -107,4 +107,14 @@ AppOptionsParse AppOptions::parse(const QStringList &arguments)
     return result;
 }
 
+void AppOptions::applyTo(AppSettings &settings) const
+{
+    if (nodes)
+        settings.nodes = *nodes;
+    if (basePort)
+        settings.basePort = *basePort;
+    if (backplane)
+        settings.backplane = *backplane;
+}
+
 } // namespace farmchat

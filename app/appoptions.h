@@ -10,6 +10,7 @@
 namespace farmchat {
 
 struct AppOptionsParse;
+struct AppSettings;
 
 // The farmchat command line: what the user asked for on this run. Each
 // setting is optional so that only flags actually given override what the
@@ -24,6 +25,8 @@ struct AppOptions
     static AppOptionsParse parse(const QStringList &arguments);
     static QString helpText();
     static QString versionText(); // "farmchat 0.1.0\n"
+    // Flags given on the command line win over remembered values.
+    void applyTo(AppSettings &settings) const;
 };
 
 // Run with `options`, or exit with `exitCode` after printing `output`

@@ -1,5 +1,6 @@
 // farmchat's command line: flags override settings, bad input is a usage error (exit 2).
 #include "app/appoptions.h"
+#include "app/appsettings.h"
 
 #include <QTest>
 
@@ -14,6 +15,7 @@ private Q_SLOTS:
     void invalid_data();
     void invalid();
     void helpAndVersion();
+    void commandLineWins();
 };
 
 void tst_AppOptions::valid_data()
@@ -86,6 +88,20 @@ void tst_AppOptions::helpAndVersion()
     QVERIFY(!version.options);
     QCOMPARE(version.exitCode, 0);
     QCOMPARE(version.output, QStringLiteral("farmchat 0.1.0\n"));
+}
+
+void tst_AppOptions::commandLineWins()
+{
+    AppSettings s;
+    s.nodes = 4;
+    s.basePort = 9200;
+    AppOptions options;
+    options.nodes = 3;
+    options.backplane = BackplaneMode::PubSub;
+    options.applyTo(s);
+    QCOMPARE(s.nodes, 3);
+    QCOMPARE(s.basePort, quint16(9200)); // not given: the remembered one stays
+    QCOMPARE(s.backplane, BackplaneMode::PubSub);
 }
 
 QTEST_GUILESS_MAIN(tst_AppOptions)
