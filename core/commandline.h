@@ -93,9 +93,9 @@ template<typename Options> struct CommandLineRequest
 
 // The command line of one program: its option table, and the one place that
 // reads arguments against it, writes --help from it and words usage errors.
-// farmchat-node builds one; options two programs share are shared
-// definitions (protocol/backplaneoption.h). Every program has -h/--help and
-// -v/--version.
+// farmchat-node, farmchat-launcher and farmchat each build one; options two
+// programs share are shared definitions (launcher/farmflags.h,
+// protocol/backplaneoption.h). Every program has -h/--help and -v/--version.
 class CommandLine
 {
 public:
