@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/commandline.h"
 #include "protocol/backplanemode.h"
 
 #include <QString>
@@ -9,31 +10,27 @@
 
 namespace farmchat {
 
-struct AppOptionsParse;
+struct AppSettings;
 
 // The farmchat command line: what the user asked for on this run. Each
 // setting is optional so that only flags actually given override what the
-// app remembered (AppSettings). parse() never prints or exits; main() does.
+// app remembered (AppSettings). parse() never prints or exits; main() does,
+// through CommandLine::finish().
 struct AppOptions
 {
+    static constexpr QLatin1StringView kProgram {"farmchat"};
+
     std::optional<int> nodes;
-    std::optional<quint16> basePort;
+    std::optional<quint16> basePort; // 0: --base-port auto
     std::optional<BackplaneMode> backplane;
     bool autostart = false; // launch the farm as soon as the window shows
 
-    static AppOptionsParse parse(const QStringList &arguments);
-    static QString helpText();
-    static QString versionText(); // "farmchat 0.1.0\n"
-};
-
-// Run with `options`, or exit with `exitCode` after printing `output`
-// (stdout: --help, --version) or `error` (stderr, one line).
-struct AppOptionsParse
-{
-    std::optional<AppOptions> options;
-    int exitCode = 0;
-    QString output;
-    QString error;
+    // Reads the command line, without the program's name.
+    static Result<CommandLineRequest<AppOptions>> parse(const QStringList &arguments);
+    // Flags given on the command line win over remembered values. The port
+    // box shows real ports, so --base-port auto becomes the first of a run
+    // of ports free right now (the remembered base port if none is found).
+    void applyTo(AppSettings &settings) const;
 };
 
 } // namespace farmchat

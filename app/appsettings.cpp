@@ -1,6 +1,5 @@
 #include "app/appsettings.h"
 
-#include "app/appoptions.h"
 #include "protocol/chatmessage.h"
 
 #include <QSettings>
@@ -46,16 +45,6 @@ void AppSettings::save(QSettings &settings) const
     settings.setValue(kPaneNames, paneNames);
     settings.setValue(kGeometry, geometry);
     settings.setValue(kWindowState, windowState);
-}
-
-void AppSettings::apply(const AppOptions &options)
-{
-    if (options.nodes)
-        nodes = *options.nodes;
-    if (options.basePort)
-        basePort = *options.basePort;
-    if (options.backplane)
-        backplane = *options.backplane;
 }
 
 QString AppSettings::paneName(int index) const

@@ -9,12 +9,11 @@ class QSettings;
 
 namespace farmchat {
 
-struct AppOptions;
-
 // What the desktop app remembers between runs (farm size, ports, mode, pane
 // names, window layout). load() treats the settings file as untrusted input:
 // anything out of range falls back to the default. MainWindow loads it at
-// start and saves it on close; CLI flags override it for one run.
+// start and saves it on close; CLI flags override it for one run
+// (AppOptions::applyTo).
 struct AppSettings
 {
     static constexpr int kMinNodes = 1;
@@ -33,8 +32,6 @@ struct AppSettings
 
     static AppSettings load(QSettings &settings);
     void save(QSettings &settings) const;
-    // Flags given on the command line win over remembered values.
-    void apply(const AppOptions &options);
     // The name pane `index` starts with: the remembered one, else "user-N".
     QString paneName(int index) const;
     void setPaneName(int index, const QString &name);

@@ -9,22 +9,14 @@
 #include <QApplication>
 #include <QSettings>
 
-#include <cstdio>
-
 int main(int argc, char **argv)
 {
     QStringList arguments;
     for (int i = 1; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);
-    const farmchat::AppOptionsParse parsed = farmchat::AppOptions::parse(arguments);
-    if (!parsed.options) {
-        if (!parsed.output.isEmpty())
-            std::fputs(parsed.output.toUtf8().constData(), stdout);
-        if (!parsed.error.isEmpty())
-            std::fprintf(stderr, "farmchat: %s\nTry 'farmchat --help'.\n",
-                parsed.error.toUtf8().constData());
-        return parsed.exitCode;
-    }
+    const auto parsed = farmchat::AppOptions::parse(arguments);
+    if (const auto status = farmchat::CommandLine::finish(farmchat::AppOptions::kProgram, parsed))
+        return *status;
 
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("FarmChat"));
@@ -33,7 +25,7 @@ int main(int argc, char **argv)
     QApplication::setDesktopFileName(farmchat::appId());
     QApplication::setWindowIcon(farmchat::appIcon());
 
-    farmchat::MainWindow window(*parsed.options);
+    farmchat::MainWindow window(*parsed->options);
     // SIGTERM / SIGINT: close like the user did, which stops the farm first.
     farmchat::SignalWatcher watcher;
     QObject::connect(

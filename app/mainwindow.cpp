@@ -46,7 +46,7 @@ MainWindow::MainWindow(
     setWindowTitle(tr("FarmChat — web farm and Redis backplane demo"));
     setObjectName(QStringLiteral("mainWindow"));
     m_remembered = AppSettings::load(*m_settings);
-    m_remembered.apply(options);
+    options.applyTo(m_remembered);
     m_autostart = options.autostart;
     m_workspace->setNodes(m_remembered.nodes);
     m_workspace->setBasePort(m_remembered.basePort);

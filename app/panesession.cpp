@@ -17,7 +17,7 @@ ChatClientOptions paneClientOptions()
     ChatClientOptions options;
     // A pane should come back within a couple of seconds of its node, not ten.
     options.hub.reconnect.maxDelayMs = 2000;
-    options.hub.reconnect.baseDelayMs = 250;
+    options.hub.reconnect.firstDelayMs = 250;
     // A pane opened on a running conversation shows the recent past.
     options.historyOnJoin = true;
     options.historyPageSize = 200;

@@ -100,7 +100,7 @@ std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
     // Back on the backplane within a second of Redis answering again (the
     // promise in docs/GUARANTEES.md): a cap of 500 ms (jitter never exceeds it)
     // costs Redis two connection attempts a second per link while it is down.
-    options.backoffMaxMs = kBackoffMaxMs;
+    options.backoff.maxDelayMs = kBackoffMaxMs;
     auto link = std::make_unique<RedisConnection>(options);
     connect(link.get(), &RedisConnection::ready, this, [this, raw = link.get(), name] {
         if (raw->reconnects() > 0)

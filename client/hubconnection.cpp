@@ -5,7 +5,6 @@
 #include "protocol/hubmessage.h"
 #include "protocol/hubprotocol.h"
 
-#include <QRandomGenerator>
 #include <QWebSocket>
 
 namespace farmchat {
@@ -337,7 +336,7 @@ void HubConnection::fail(const QString &reason, bool allowReconnect, int closeCo
     } else {
         m_attempt = 0;
     }
-    if (!allowReconnect || !m_options.reconnect.allowsAttempt(m_attempt)) {
+    if (!allowReconnect || !m_options.reconnect.allowsRetry(m_attempt)) {
         const QString final = before == State::Reconnecting && allowReconnect
             ? QStringLiteral("gave up reconnecting after %1 attempts: %2")
                   .arg(m_attempt)
@@ -363,8 +362,7 @@ void HubConnection::fail(const QString &reason, bool allowReconnect, int closeCo
 
 void HubConnection::scheduleAttempt()
 {
-    const int delay
-        = m_options.reconnect.delayMs(m_attempt, QRandomGenerator::global()->generateDouble());
+    const int delay = m_options.reconnect.delayMs(m_attempt);
     qCDebug(lcHubConnection) << "next attempt" << m_attempt << "in" << delay << "ms";
     m_attemptTimer.start(delay);
 }

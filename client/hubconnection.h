@@ -1,7 +1,7 @@
 #pragma once
 
 #include "client/pendinginvocations.h"
-#include "client/reconnectpolicy.h"
+#include "core/backoff.h"
 #include "protocol/limits.h"
 #include "protocol/recordbuffer.h"
 
@@ -35,7 +35,10 @@ struct HubConnectionOptions
     qint64 maxMessageBytes
         = 16 * 1024 * 1024; // largest incoming message (a History page can be big)
     QString origin; // sent as the Origin header when not empty
-    ReconnectPolicy reconnect;
+    // After a loss: the first attempt at once, then 0.5, 1, 2, 4, 8, 10, 10 s …
+    // (each ±20 %, never past the cap); maxRetries attempts per outage.
+    Backoff reconnect {
+        .immediateRetries = 1, .firstDelayMs = 500, .maxDelayMs = 10000, .jitter = 0.2};
     // More hubs of the same farm (other nodes behind no load balancer). While
     // reconnecting, each failed attempt moves on to the next hub, round robin;
     // the first attempt after a loss goes to the hub that was lost.
@@ -51,7 +54,7 @@ struct HubConnectionOptions
 // Lifecycle: Disconnected --start()--> Connecting --> Connected.
 // A Connected connection that loses its server (socket closed or failed,
 // server silent for serverTimeoutMs, malformed data, Close with
-// allowReconnect) goes Reconnecting and retries per ReconnectPolicy; when it
+// allowReconnect) goes Reconnecting and retries per options().reconnect; when it
 // gets through it emits reconnected(), when it gives up disconnected(reason).
 // It does not reconnect after stop(), after a Close message without
 // allowReconnect, or when the first start() fails (call start() again).

@@ -4,8 +4,8 @@
 
 namespace farmchat {
 
-CrashRestarter::CrashRestarter(Restart restart, QObject *parent)
-    : QObject(parent), m_restart(std::move(restart))
+CrashRestarter::CrashRestarter(Restart restart, qint64 stableRunMs, QObject *parent)
+    : QObject(parent), m_restart(std::move(restart)), m_stableRunMs(stableRunMs)
 { }
 
 CrashRestarter::~CrashRestarter() = default;
@@ -15,17 +15,20 @@ void CrashRestarter::processEnded(ManagedProcess *process)
     if (m_userKilled.count(process) || process->state() == ProcessState::Stopped)
         return;
     const qint64 uptime = process->startedAt().msecsTo(QDateTime::currentDateTime());
-    const int delay = m_backoff[process].nextDelayMs(uptime);
-    if (delay < 0) {
+    int &crashes = m_crashesInARow[process];
+    if (uptime >= m_stableRunMs)
+        crashes = 0;
+    if (!kBackoff.allowsRetry(crashes)) {
         if (const auto it = m_timers.find(process); it != m_timers.end())
             it->second->stop();
         Q_EMIT gaveUp(process,
             QStringLiteral("%1 keeps crashing (%2 times in a row); not restarting it: %3")
                 .arg(process->name())
-                .arg(RestartBackoff::kMaxAttempts)
+                .arg(kBackoff.maxRetries)
                 .arg(process->exitReason()));
         return;
     }
+    const int delay = kBackoff.delayMs(crashes++);
     auto &timer = m_timers[process];
     if (!timer) {
         timer = std::make_unique<QTimer>();
@@ -49,7 +52,7 @@ void CrashRestarter::userTookOver(ManagedProcess *process)
 {
     if (const auto it = m_timers.find(process); it != m_timers.end())
         it->second->stop();
-    m_backoff.erase(process);
+    m_crashesInARow.erase(process);
     m_userKilled.erase(process);
 }
 
@@ -62,7 +65,7 @@ void CrashRestarter::cancelAll()
 void CrashRestarter::clear()
 {
     m_timers.clear();
-    m_backoff.clear();
+    m_crashesInARow.clear();
     m_userKilled.clear();
 }
 

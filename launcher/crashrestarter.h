@@ -1,6 +1,6 @@
 #pragma once
 
-#include "launcher/restartbackoff.h"
+#include "core/backoff.h"
 
 #include <QObject>
 #include <QTimer>
@@ -16,16 +16,23 @@ class ManagedProcess;
 
 // Brings back the farm's processes that end by themselves while the farm is to
 // keep running (FarmConfig::keepRunning): per process a capped back-off
-// (RestartBackoff), so a node that dies at once is not restarted in a storm,
-// and a stop or kill the user asked for is never undone. Owned by
-// FarmSupervisor, which does the actual restart through `restart`.
+// (kBackoff), so a node that dies at once is not restarted in a storm, and a
+// stop or kill the user asked for is never undone. Owned by FarmSupervisor,
+// which does the actual restart through `restart`.
 class CrashRestarter : public QObject
 {
     Q_OBJECT
 public:
     using Restart = std::function<void(ManagedProcess *process)>;
 
-    explicit CrashRestarter(Restart restart, QObject *parent = nullptr);
+    // 500 ms, 1 s, 2 s, … capped at 10 s; after 8 crashes in a row it gives up.
+    static constexpr Backoff kBackoff {.firstDelayMs = 500, .maxDelayMs = 10000, .maxRetries = 8};
+    // A run that stayed up this long counts as recovered: the crash that ends
+    // it starts the count afresh.
+    static constexpr qint64 kStableRunMs = 30000;
+
+    explicit CrashRestarter(
+        Restart restart, qint64 stableRunMs = kStableRunMs, QObject *parent = nullptr);
     ~CrashRestarter() override;
 
     // `process` ended (Exited or Crashed): schedule its restart, or give up.
@@ -44,7 +51,8 @@ Q_SIGNALS:
 
 private:
     Restart m_restart;
-    std::map<const ManagedProcess *, RestartBackoff> m_backoff;
+    qint64 m_stableRunMs;
+    std::map<const ManagedProcess *, int> m_crashesInARow;
     std::map<const ManagedProcess *, std::unique_ptr<QTimer>> m_timers;
     std::set<const ManagedProcess *> m_userKilled;
 };

@@ -13,8 +13,8 @@ ExternalRedisCheck::ExternalRedisCheck(
     options.password = password;
     options.clientName = QStringLiteral("farmchat-launcher");
     options.connectTimeoutMs = qMin(3000, timeoutMs);
-    options.backoffInitialMs = 50;
-    options.backoffMaxMs = 1000;
+    options.backoff.firstDelayMs = 50;
+    options.backoff.maxDelayMs = 1000;
     m_link = std::make_unique<RedisConnection>(options);
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, [this] {

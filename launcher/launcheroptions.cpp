@@ -1,210 +1,167 @@
 #include "launcher/launcheroptions.h"
 
+#include "launcher/farmflags.h"
+#include "protocol/backplaneoption.h"
 #include "protocol/version.h"
 #include "redis/redisurl.h"
 
-#include <QCommandLineParser>
 #include <QHostAddress>
 
 namespace farmchat {
 
 namespace {
 
-LauncherOptionsParse usageError(const QString &error)
+Result<QList<quint16>> parsePortList(const QString &text)
 {
-    LauncherOptionsParse result;
-    result.exitCode = 2;
-    result.error = error;
-    return result;
+    QList<quint16> ports;
+    for (const QString &item : text.split(u',')) {
+        bool ok = false;
+        const uint port = item.trimmed().toUInt(&ok);
+        if (!ok || port == 0 || port > 65535)
+            return Result<QList<quint16>>::failure(
+                QStringLiteral("takes ports 1-65535 separated by commas, not '%1'").arg(item));
+        ports << quint16(port);
+    }
+    return ports;
 }
 
-std::optional<quint16> parsePort(const QString &text, bool allowZero)
+Result<QList<BackplaneMode>> parseModeList(const QString &text)
 {
-    bool ok = false;
-    const uint value = text.trimmed().toUInt(&ok);
-    if (!ok || value > 65535 || (value == 0 && !allowZero))
-        return std::nullopt;
-    return quint16(value);
+    QList<BackplaneMode> modes;
+    for (const QString &item : text.split(u',')) {
+        const auto mode = parseBackplaneMode(item);
+        if (!mode)
+            return Result<QList<BackplaneMode>>::failure(mode.error());
+        modes << mode.value();
+    }
+    return modes;
 }
+
+// The farm itself only listens on loopback; a Redis elsewhere is what this
+// run exposes, so it is named before anything starts.
+std::optional<QString> remoteRedisWarning(const RedisUrl &endpoint)
+{
+    const QString host = endpoint.host;
+    if (endpoint.isUnix() || host.compare(u"localhost", Qt::CaseInsensitive) == 0
+        || QHostAddress(host).isLoopback())
+        return std::nullopt;
+    return QStringLiteral(
+        "warning: --redis-url %1 is beyond this machine: the Redis password and every "
+        "chat message cross the network unencrypted (no TLS), and anyone on that Redis "
+        "can read and publish to the farm's channels; use an ACL user limited to them "
+        "(docs/SECURITY.md)")
+        .arg(endpoint.endpoint());
+}
+
+QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnings)
+{
+    using Option = CommandLineOption;
+    FarmConfig &farm = o.farm;
+    auto text = [](const char *name, const char *valueName, const char *help, QString &target) {
+        return Option::text(QLatin1String(name), QLatin1String(valueName), QLatin1String(help),
+            [&target](const QString &value) {
+                target = value;
+                return Result<void>();
+            });
+    };
+    auto redisUrl = Option::text(QStringLiteral("redis-url"), QStringLiteral("URL"),
+        QStringLiteral("use this Redis (redis://HOST:PORT/DB) instead of starting one; its "
+                       "password comes from $FARMCHAT_REDIS_PASSWORD"),
+        [&farm, &warnings](const QString &text) -> Result<void> {
+            const auto url = RedisUrl::parse(text);
+            if (!url)
+                return Result<void>::failure(url.error());
+            farm.redisUrl = text;
+            if (const auto warning = remoteRedisWarning(url.value()))
+                warnings << *warning;
+            return {};
+        });
+    return {
+        FarmFlags::nodes(FarmConfig::kMaxNodes, farm.nodes, [&farm](int n) { farm.nodes = n; }),
+        FarmFlags::basePort(1, farm.basePort, [&farm](quint16 port) { farm.basePort = port; }),
+        Option::parsed<QList<quint16>>(QStringLiteral("ports"), QStringLiteral("LIST"),
+            QStringLiteral("explicit node ports, e.g. 9090,9091 (sets --nodes)"), parsePortList,
+            [&farm](QList<quint16> ports) { farm.ports = ports; }),
+        backplaneOption(modeName(farm.backplane), [&farm](BackplaneMode m) { farm.backplane = m; }),
+        text("redis-server", "PATH", "the redis-server to start", farm.redisServer)
+            .withDefault(QStringLiteral("$FARMCHAT_REDIS_SERVER, then PATH")),
+        redisUrl,
+        text("log-dir", "DIR", "keep each process's output in DIR/<name>.log", farm.logDir)
+            .withDefault(QStringLiteral("a temp dir, shown at start, removed after a clean exit")),
+        Option::flag(QStringLiteral("keep-running"),
+            QStringLiteral("restart crashed processes (capped back-off)")),
+        Option::flag(QStringLiteral("demo"),
+            QStringLiteral("connect one client per node, send from each, print who received "
+                           "what, for every backplane mode; exit 0 when each mode kept its "
+                           "promise")),
+        Option::parsed<QList<BackplaneMode>>(QStringLiteral("demo-modes"), QStringLiteral("LIST"),
+            QStringLiteral("modes the demo runs through; implies --demo"), parseModeList,
+            [&o](QList<BackplaneMode> modes) { o.demoModes = modes; })
+            .withDefault(QStringLiteral("off,pubsub,streams, or just --backplane when given")),
+        Option::flag(QStringLiteral("json"),
+            QStringLiteral("one JSON object per line (events: progress, started, healthy, ready, "
+                           "log, exited, matrix, error, stopped)")),
+    };
+}
+
+// --demo, --demo-modes and --backplane together: which modes the demo runs
+// through and the one the farm starts in.
+Result<void> settleDemo(LauncherOptions &o, const CommandLine &cli)
+{
+    const bool backplaneGiven = cli.isSet(QStringLiteral("backplane"));
+    const bool modesGiven = cli.isSet(QStringLiteral("demo-modes"));
+    o.demo = cli.isSet(QStringLiteral("demo")) || modesGiven;
+    if (!o.demo)
+        return {};
+    if (!modesGiven)
+        o.demoModes = backplaneGiven ? QList<BackplaneMode> {o.farm.backplane}
+                                     : QList<BackplaneMode> {BackplaneMode::Off,
+                                         BackplaneMode::PubSub, BackplaneMode::Streams};
+    if (backplaneGiven && modesGiven && o.demoModes.first() != o.farm.backplane)
+        return Result<void>::failure(
+            QStringLiteral("--backplane and the first of --demo-modes disagree"));
+    o.farm.backplane = o.demoModes.first();
+    return {};
+}
+
+const QString kSummary = QStringLiteral(
+    "Starts a local FarmChat web farm: a private redis-server and N farmchat-node\n"
+    "processes on 127.0.0.1, waits until every node answers /health, prints where\n"
+    "they are, and keeps them running until Ctrl-C (or SIGTERM) stops them all.");
+
+const QString kEpilogue = QStringLiteral(
+    "Environment: FARMCHAT_NODE_BIN (the farmchat-node to run), FARMCHAT_REDIS_SERVER,\n"
+    "FARMCHAT_REDIS_PASSWORD (with --redis-url), NO_COLOR.\n"
+    "Exit status: 0 stopped cleanly (or the demo passed), 1 the farm failed to start\n"
+    "or the demo found a broken promise, 2 a usage error.\n");
 
 } // namespace
 
-QString LauncherOptions::helpText()
+Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QStringList &arguments)
 {
-    return QStringLiteral(
-        "Usage: farmchat-launcher [options]\n"
-        "\n"
-        "Starts a local FarmChat web farm: a private redis-server and N farmchat-node\n"
-        "processes on 127.0.0.1, waits until every node answers /health, prints where\n"
-        "they are, and keeps them running until Ctrl-C (or SIGTERM) stops them all.\n"
-        "\n"
-        "Options:\n"
-        "  --nodes N             number of nodes, 1 to 16 (default 2)\n"
-        "  --base-port P|auto    nodes listen on P, P+1, ... (default 9090);\n"
-        "                        0 or auto picks free ports\n"
-        "  --ports LIST          explicit node ports, e.g. 9090,9091 (sets --nodes)\n"
-        "  --backplane MODE      off, pubsub or streams (default pubsub)\n"
-        "  --redis-server PATH   the redis-server to start (default: $FARMCHAT_REDIS_SERVER,\n"
-        "                        then PATH)\n"
-        "  --redis-url URL       use this Redis (redis://HOST:PORT/DB) instead of starting\n"
-        "                        one; its password comes from $FARMCHAT_REDIS_PASSWORD\n"
-        "  --log-dir DIR         keep each process's output in DIR/<name>.log (default: a\n"
-        "                        temp dir, shown at start, removed after a clean exit)\n"
-        "  --keep-running        restart crashed processes (capped back-off)\n"
-        "  --demo                connect one client per node, send from each, print who\n"
-        "                        received what, for every backplane mode; exit 0 when each\n"
-        "                        mode kept its promise\n"
-        "  --demo-modes LIST     modes the demo runs through (default off,pubsub,streams,\n"
-        "                        or just --backplane when given); implies --demo\n"
-        "  --json                one JSON object per line (events: progress, started,\n"
-        "                        healthy, ready, log, exited, matrix, error, stopped)\n"
-        "  -h, --help            show this help\n"
-        "  --version             show the version\n"
-        "\n"
-        "Environment: FARMCHAT_NODE_BIN (the farmchat-node to run), FARMCHAT_REDIS_SERVER,\n"
-        "FARMCHAT_REDIS_PASSWORD (with --redis-url), NO_COLOR.\n"
-        "Exit status: 0 stopped cleanly (or the demo passed), 1 the farm failed to start\n"
-        "or the demo found a broken promise, 2 a usage error.\n");
-}
-
-LauncherOptionsParse LauncherOptions::parse(const QStringList &arguments)
-{
-    QCommandLineParser parser;
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, {});
-    const QCommandLineOption version(QStringLiteral("version"), {});
-    const QCommandLineOption nodes(QStringLiteral("nodes"), {}, QStringLiteral("N"));
-    const QCommandLineOption basePort(QStringLiteral("base-port"), {}, QStringLiteral("P"));
-    const QCommandLineOption ports(QStringLiteral("ports"), {}, QStringLiteral("LIST"));
-    const QCommandLineOption backplane(QStringLiteral("backplane"), {}, QStringLiteral("MODE"));
-    const QCommandLineOption redisServer(
-        QStringLiteral("redis-server"), {}, QStringLiteral("PATH"));
-    const QCommandLineOption redisUrl(QStringLiteral("redis-url"), {}, QStringLiteral("URL"));
-    const QCommandLineOption logDir(QStringLiteral("log-dir"), {}, QStringLiteral("DIR"));
-    const QCommandLineOption keepRunning(QStringLiteral("keep-running"), {});
-    const QCommandLineOption demo(QStringLiteral("demo"), {});
-    const QCommandLineOption demoModes(QStringLiteral("demo-modes"), {}, QStringLiteral("LIST"));
-    const QCommandLineOption json(QStringLiteral("json"), {});
-    parser.addOptions({help, version, nodes, basePort, ports, backplane, redisServer, redisUrl,
-        logDir, keepRunning, demo, demoModes, json});
-
-    // QCommandLineParser wants the program name first.
-    if (!parser.parse(QStringList {QStringLiteral("farmchat-launcher")} + arguments))
-        return usageError(parser.errorText());
-    if (!parser.positionalArguments().isEmpty())
-        return usageError(
-            QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
-    for (const QString &name : parser.optionNames()) {
-        // Options that take a value may be given once; a second one would be silently ignored.
-        if (name != u"demo" && name != u"json" && name != u"keep-running"
-            && parser.values(name).size() > 1)
-            return usageError(QStringLiteral("--%1 is given more than once").arg(name));
-    }
-    if (parser.isSet(help)) {
-        LauncherOptionsParse result;
-        result.output = helpText();
-        return result;
-    }
-    if (parser.isSet(version)) {
-        LauncherOptionsParse result;
-        result.output = QStringLiteral("farmchat-launcher " FARMCHAT_VERSION "\n");
-        return result;
-    }
-
-    LauncherOptions options;
-    FarmConfig &farm = options.farm;
+    using Request = CommandLineRequest<LauncherOptions>;
+    auto usageError = [](const QString &error) { return Result<Request>::failure(error); };
+    LauncherOptions o;
     QStringList warnings;
-    if (parser.isSet(nodes)) {
-        bool ok = false;
-        farm.nodes = parser.value(nodes).toInt(&ok);
-        if (!ok || farm.nodes < 1 || farm.nodes > FarmConfig::kMaxNodes)
-            return usageError(
-                QStringLiteral("--nodes must be a whole number from 1 to %1, not '%2'")
-                    .arg(FarmConfig::kMaxNodes)
-                    .arg(parser.value(nodes)));
-    }
-    if (parser.isSet(basePort) && parser.isSet(ports))
+    CommandLine cli(kProgram, QStringLiteral(FARMCHAT_VERSION), kSummary,
+        launcherOptions(o, warnings), kEpilogue);
+    if (const Result<void> read = cli.parse(arguments); !read)
+        return usageError(read.error());
+    if (const auto text = cli.requestedText())
+        return Request::print(*text);
+    if (cli.isSet(QStringLiteral("base-port")) && cli.isSet(QStringLiteral("ports")))
         return usageError(QStringLiteral("--base-port and --ports exclude each other"));
-    if (parser.isSet(basePort)) {
-        const QString text = parser.value(basePort);
-        const auto port = text.compare(u"auto", Qt::CaseInsensitive) == 0
-            ? std::optional<quint16>(0)
-            : parsePort(text, true);
-        if (!port)
-            return usageError(
-                QStringLiteral("--base-port must be a port (1-65535), 0 or auto, not '%1'")
-                    .arg(text));
-        farm.basePort = *port;
-    }
-    if (parser.isSet(ports)) {
-        for (const QString &item : parser.value(ports).split(u',')) {
-            const auto port = parsePort(item, false);
-            if (!port)
-                return usageError(
-                    QStringLiteral("--ports takes ports 1-65535 separated by commas, not '%1'")
-                        .arg(item));
-            farm.ports << *port;
-        }
-        if (!parser.isSet(nodes))
-            farm.nodes = int(farm.ports.size());
-    }
-    if (parser.isSet(backplane)) {
-        const auto mode = parseBackplaneMode(parser.value(backplane));
-        if (!mode)
-            return usageError(QStringLiteral("--backplane: ") + mode.error());
-        farm.backplane = mode.value();
-    }
-    if (parser.isSet(redisServer) && parser.isSet(redisUrl))
+    if (cli.isSet(QStringLiteral("redis-server")) && cli.isSet(QStringLiteral("redis-url")))
         return usageError(QStringLiteral("--redis-server and --redis-url exclude each other"));
-    farm.redisServer = parser.value(redisServer);
-    if (parser.isSet(redisUrl)) {
-        const auto endpoint = RedisUrl::parse(parser.value(redisUrl));
-        if (!endpoint)
-            return usageError(QStringLiteral("--redis-url: ") + endpoint.error());
-        farm.redisUrl = parser.value(redisUrl);
-        // The farm itself only listens on loopback; a Redis elsewhere is what
-        // this run exposes, so it is named before anything starts.
-        const QString host = endpoint->host;
-        if (!endpoint->isUnix() && host.compare(u"localhost", Qt::CaseInsensitive) != 0
-            && !QHostAddress(host).isLoopback())
-            warnings << QStringLiteral(
-                "warning: --redis-url %1 is beyond this machine: the Redis password and every "
-                "chat message cross the network unencrypted (no TLS), and anyone on that Redis "
-                "can read and publish to the farm's channels; use an ACL user limited to them "
-                "(docs/SECURITY.md)")
-                            .arg(endpoint->endpoint());
-    }
-    farm.logDir = parser.value(logDir);
-    farm.keepRunning = parser.isSet(keepRunning);
-    options.json = parser.isSet(json);
-
-    options.demo = parser.isSet(demo) || parser.isSet(demoModes);
-    if (parser.isSet(demoModes)) {
-        for (const QString &item : parser.value(demoModes).split(u',')) {
-            const auto mode = parseBackplaneMode(item);
-            if (!mode)
-                return usageError(QStringLiteral("--demo-modes: ") + mode.error());
-            options.demoModes << mode.value();
-        }
-    } else if (options.demo) {
-        options.demoModes = parser.isSet(backplane)
-            ? QList<BackplaneMode> {farm.backplane}
-            : QList<BackplaneMode> {
-                BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams};
-    }
-    if (options.demo) {
-        if (parser.isSet(backplane) && parser.isSet(demoModes)
-            && options.demoModes.first() != farm.backplane)
-            return usageError(QStringLiteral("--backplane and the first of --demo-modes disagree"));
-        farm.backplane = options.demoModes.first();
-    }
-
-    if (const QString invalid = farm.validate(); !invalid.isEmpty())
+    if (cli.isSet(QStringLiteral("ports")) && !cli.isSet(QStringLiteral("nodes")))
+        o.farm.nodes = int(o.farm.ports.size());
+    o.farm.keepRunning = cli.isSet(QStringLiteral("keep-running"));
+    o.json = cli.isSet(QStringLiteral("json"));
+    if (const Result<void> demo = settleDemo(o, cli); !demo)
+        return usageError(demo.error());
+    if (const QString invalid = o.farm.validate(); !invalid.isEmpty())
         return usageError(invalid);
-    LauncherOptionsParse result;
-    result.options = options;
-    result.warnings = warnings;
-    return result;
+    return Request::run(std::move(o), warnings);
 }
 
 } // namespace farmchat

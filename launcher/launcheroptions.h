@@ -1,23 +1,21 @@
 #pragma once
 
+#include "core/commandline.h"
 #include "launcher/farmconfig.h"
 
 #include <QList>
 #include <QString>
 #include <QStringList>
 
-#include <optional>
-
 namespace farmchat {
 
-struct LauncherOptionsParse;
-
-// The farmchat-launcher command line (DESIGN.md "Launcher"), parsed: the farm
-// to start plus what the CLI does with it (a demo, JSON events). parse()
-// never prints or exits; main() does, with the exit code it says (2 for a
-// usage error).
+// The farmchat-launcher command line (docs/LAUNCHER.md), parsed: the farm to
+// start plus what the CLI does with it (a demo, JSON events). parse() never
+// prints or exits; main() does, through CommandLine::finish().
 struct LauncherOptions
 {
+    static constexpr QLatin1StringView kProgram {"farmchat-launcher"};
+
     FarmConfig farm;
     bool demo = false;
     // The modes the demo runs through, in order; the farm starts in the first.
@@ -26,19 +24,8 @@ struct LauncherOptions
     // The log dir is a fresh temp dir the CLI made (removed after a clean run).
     bool temporaryLogDir = false;
 
-    static LauncherOptionsParse parse(const QStringList &arguments);
-    static QString helpText();
-};
-
-// Run with `options`, or exit with `exitCode` after printing `output`
-// (stdout: --help, --version) or `error` (stderr, one line).
-struct LauncherOptionsParse
-{
-    std::optional<LauncherOptions> options;
-    int exitCode = 0;
-    QString output;
-    QString error;
-    QStringList warnings; // print to stderr, then run
+    // Reads the command line, without the program's name.
+    static Result<CommandLineRequest<LauncherOptions>> parse(const QStringList &arguments);
 };
 
 } // namespace farmchat

@@ -7,32 +7,21 @@
 #include <QLoggingCategory>
 #include <QTimer>
 
-#include <cstdio>
-
 int main(int argc, char **argv)
 {
+    using farmchat::LauncherOptions;
     QCoreApplication app(argc, argv);
     // The CLI speaks for itself; library chatter is for QT_LOGGING_RULES (which wins over this).
     QLoggingCategory::setFilterRules(
         QStringLiteral("farmchat.*.debug=false\nfarmchat.*.info=false"));
-    QCoreApplication::setApplicationName(QStringLiteral("farmchat-launcher"));
+    QCoreApplication::setApplicationName(LauncherOptions::kProgram);
     QCoreApplication::setApplicationVersion(QStringLiteral(FARMCHAT_VERSION));
 
-    const farmchat::LauncherOptionsParse parsed
-        = farmchat::LauncherOptions::parse(app.arguments().mid(1));
-    if (!parsed.options) {
-        if (!parsed.output.isEmpty())
-            std::fputs(parsed.output.toUtf8().constData(), stdout);
-        if (!parsed.error.isEmpty())
-            std::fprintf(stderr, "farmchat-launcher: %s\nTry 'farmchat-launcher --help'.\n",
-                parsed.error.toUtf8().constData());
-        return parsed.exitCode;
-    }
+    const auto parsed = LauncherOptions::parse(app.arguments().mid(1));
+    if (const auto status = farmchat::CommandLine::finish(LauncherOptions::kProgram, parsed))
+        return *status;
 
-    for (const QString &warning : parsed.warnings)
-        std::fprintf(stderr, "farmchat-launcher: %s\n", warning.toUtf8().constData());
-
-    farmchat::LauncherCli cli(*parsed.options);
+    farmchat::LauncherCli cli(*parsed->options);
     QObject::connect(&cli, &farmchat::LauncherCli::finished, &app, &QCoreApplication::exit);
     QTimer::singleShot(0, &cli, &farmchat::LauncherCli::start);
     return app.exec();

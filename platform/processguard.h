@@ -9,11 +9,11 @@ class QProcess;
 namespace farmchat {
 
 // Makes sure a child process never outlives the process that started it, even
-// when the parent is killed with SIGKILL: Linux PR_SET_PDEATHSIG (checked
+// when the parent is killed with SIGKILL: Linux PR_SET_PDEATHSIG, macOS a
+// watcher process blocked on kqueue for the parent's exit (both checked
 // against getppid() to close the race), Windows a Job Object with
-// kill-on-close, macOS a pipe whose closing the child's wrapper watches.
-// Children also get their own process group, so a terminal's Ctrl-C reaches
-// only the parent, which then stops them in order.
+// kill-on-close. On Unix children also get their own process group, so a
+// terminal's Ctrl-C reaches only the parent, which then stops them in order.
 //
 // Use one guard for the life of the supervisor; call prepare() before
 // QProcess::start() and adopt() once the process has started.

@@ -1,4 +1,5 @@
 #include "platform/processguard.h"
+#include "platform/processguard_unix_p.h"
 
 #include <QProcess>
 
@@ -6,8 +7,7 @@
 
 namespace farmchat {
 
-// Other Unix systems have no parent-death signal; children get their own
-// process group so the supervisor can stop them as a group.
+// Unix keeps no state: everything happens in the child before exec.
 struct ProcessGuard::Impl
 {
 };
@@ -18,7 +18,15 @@ ProcessGuard::~ProcessGuard() = default;
 
 void ProcessGuard::prepare(QProcess &process)
 {
-    process.setChildProcessModifier([] { setpgid(0, 0); });
+    // Runs in the child between fork and exec: only async-signal-safe calls.
+    const pid_t parent = getpid();
+    process.setChildProcessModifier([parent] {
+        setpgid(0, 0);
+        killWhenParentDies(parent);
+        // The parent may have died before that took effect.
+        if (getppid() != parent)
+            _exit(1);
+    });
 }
 
 void ProcessGuard::adopt(QProcess &process)

@@ -1,5 +1,6 @@
 #include "redis/redisconnection.h"
 
+#include "redis/hirediscommand.h"
 #include "redis/hiredisreply.h"
 #include "redis/redisqtadapter.h"
 
@@ -41,7 +42,6 @@ RedisConnection::RedisConnection(RedisConnectionOptions options, QObject *parent
     , m_pending([this](std::vector<RedisPendingCommands::Entry> expired) {
         onExpired(std::move(expired));
     })
-    , m_backoff(m_options.backoffInitialMs, m_options.backoffMaxMs)
 {
     for (QTimer *timer : {&m_connectTimer, &m_idleTimer, &m_probeTimer, &m_retryTimer})
         timer->setSingleShot(true);
@@ -205,9 +205,9 @@ void RedisConnection::onReady()
     m_connectTimer.stop();
     if (m_everReady)
         ++m_reconnects;
-    const int attempts = m_backoff.attempts() + 1;
+    const int attempts = m_retries + 1;
     m_everReady = true;
-    m_backoff.reset();
+    m_retries = 0;
     m_lastLoggedError.clear();
     QString line = logPrefix()
         + QStringLiteral("connected to Redis at %1 db %2")
@@ -267,17 +267,10 @@ void RedisConnection::command(
 bool RedisConnection::send(
     const QList<QByteArray> &arguments, ReplyCallback callback, int timeoutMs)
 {
-    std::vector<const char *> argv;
-    std::vector<size_t> lengths;
-    for (const QByteArray &argument : arguments) {
-        argv.push_back(argument.constData());
-        lengths.push_back(size_t(argument.size()));
-    }
     const quint64 id = m_nextId++;
     if (!m_context
-        || redisAsyncCommandArgv(m_context, &RedisConnection::onReply,
-               reinterpret_cast<void *>(quintptr(id)), int(argv.size()), argv.data(),
-               lengths.data())
+        || sendHiredisCommand(m_context, &RedisConnection::onReply,
+               reinterpret_cast<void *>(quintptr(id)), arguments)
             != REDIS_OK) {
         failLater(std::move(callback), QStringLiteral("the Redis connection is closing"));
         return false;
@@ -292,16 +285,9 @@ bool RedisConnection::sendSubscription(const char *verb, const QList<QByteArray>
         return false;
     QList<QByteArray> arguments {QByteArray(verb)};
     arguments << channels;
-    std::vector<const char *> argv;
-    std::vector<size_t> lengths;
-    for (const QByteArray &argument : std::as_const(arguments)) {
-        argv.push_back(argument.constData());
-        lengths.push_back(size_t(argument.size()));
-    }
     // Every channel shares one callback: hiredis 0.14 hands frames it cannot
     // match to the last callback it ran, which is then still ours.
-    return redisAsyncCommandArgv(m_context, &RedisConnection::onSubscriptionFrame, nullptr,
-               int(argv.size()), argv.data(), lengths.data())
+    return sendHiredisCommand(m_context, &RedisConnection::onSubscriptionFrame, nullptr, arguments)
         == REDIS_OK;
 }
 
@@ -486,11 +472,11 @@ void RedisConnection::linkDown(const QString &error)
         else if (error != m_lastLoggedError)
             qCWarning(lcRedis).noquote() << logPrefix() + error
                     + QStringLiteral(" (retrying with back-off up to %1 ms)")
-                          .arg(m_backoff.maxMs());
+                          .arg(m_options.backoff.capMs());
         else
             qCDebug(lcRedis).noquote() << logPrefix() + error;
         m_lastLoggedError = error;
-        const int delay = m_backoff.next();
+        const int delay = m_options.backoff.delayMs(m_retries++);
         setState(State::Waiting);
         m_retryTimer.start(delay);
     }

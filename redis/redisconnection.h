@@ -1,6 +1,6 @@
 #pragma once
 
-#include "redis/redisbackoff.h"
+#include "core/backoff.h"
 #include "redis/redispendingcommands.h"
 #include "redis/redissubscriptions.h"
 #include "redis/redisurl.h"
@@ -37,8 +37,9 @@ struct RedisConnectionOptions
     // within the deadline of its oldest command plus probeTimeoutMs.
     int probeIdleMs = 2000;
     int probeTimeoutMs = 3000;
-    int backoffInitialMs = 100;
-    int backoffMaxMs = 5000;
+    // Between reconnect attempts: doubling, jittered so a farm of nodes does
+    // not reconnect in lock-step after Redis returns.
+    Backoff backoff {.firstDelayMs = 100, .maxDelayMs = 5000, .jitter = 0.2};
     QByteArray probeChannel = QByteArrayLiteral("farmchat:probe");
 };
 
@@ -144,7 +145,7 @@ private:
     QTimer m_probeTimer;
     QTimer m_retryTimer;
     bool m_probing = false;
-    RedisBackoff m_backoff;
+    int m_retries = 0; // reconnect attempts since the link was last ready
     QString m_lastError;
     QString m_lastLoggedError;
     qint64 m_lastErrorAtMs = 0;

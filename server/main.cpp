@@ -27,25 +27,19 @@ void print(std::FILE *stream, const QString &text)
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("farmchat-node"));
+    QCoreApplication::setApplicationName(NodeConfig::kProgram);
     QCoreApplication::setApplicationVersion(QStringLiteral(FARMCHAT_VERSION));
     qSetMessagePattern(QStringLiteral(
         "%{if-warning}warning: %{endif}%{if-critical}error: %{endif}%{category}: %{message}"));
 
-    const NodeConfigParse parsed = NodeConfig::parse(
-        QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment());
-    if (!parsed.config) {
-        if (!parsed.output.isEmpty())
-            print(stdout, parsed.output);
-        if (!parsed.error.isEmpty())
-            print(stderr, QStringLiteral("farmchat-node: ") + parsed.error);
-        return parsed.exitCode;
-    }
-    for (const QString &warning : parsed.warnings)
-        print(stderr, QStringLiteral("farmchat-node: ") + warning);
+    const auto parsed = NodeConfig::parse(
+        QCoreApplication::arguments().mid(1), QProcessEnvironment::systemEnvironment());
+    if (const auto status = CommandLine::finish(NodeConfig::kProgram, parsed))
+        return *status;
+    const NodeConfig &config = *parsed->options;
 
     SignalWatcher watcher;
-    Node node(*parsed.config);
+    Node node(config);
     QObject::connect(
         &watcher, &SignalWatcher::terminationRequested, &node, [&node](const QString &name) {
             print(stderr, QStringLiteral("farmchat-node: %1 received, stopping").arg(name));

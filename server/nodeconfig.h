@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/commandline.h"
 #include "protocol/backplanemode.h"
 #include "protocol/limits.h"
 
@@ -13,12 +14,12 @@
 
 namespace farmchat {
 
-struct NodeConfigParse;
-
-// Everything a node is told at start: flags (DESIGN.md "Node") and secrets from
+// Everything a node is told at start: flags (docs/NODE.md) and secrets from
 // the environment. Built by parse() from argv; main() and tests use it the same way.
 struct NodeConfig
 {
+    static constexpr QLatin1StringView kProgram {"farmchat-node"};
+
     quint16 port = 9090; // 0: a free port chosen by the OS
     QHostAddress bindAddress = QHostAddress(QHostAddress::LocalHost);
     QString nodeId; // empty: "node-<port>" with the real port
@@ -38,7 +39,9 @@ struct NodeConfig
     QByteArray redisPassword; // FARMCHAT_REDIS_PASSWORD
     QByteArray adminToken; // FARMCHAT_ADMIN_TOKEN; empty: admin API disabled
 
-    static NodeConfigParse parse(
+    // Reads the command line (without the program's name) and the secrets.
+    // Never prints or exits: main() does, through CommandLine::finish().
+    static Result<CommandLineRequest<NodeConfig>> parse(
         const QStringList &arguments, const QProcessEnvironment &environment);
 
     // True when --bind is neither a loopback address nor "localhost".
@@ -49,17 +52,6 @@ struct NodeConfig
     // "http://host:port" or "https://host" in the form browsers send as Origin;
     // nullopt when `text` is not an origin.
     static std::optional<QString> normaliseOrigin(const QString &text);
-};
-
-// The outcome of reading argv: run with `config`, or exit with `exitCode`
-// after printing `output` (stdout: --help, --version) or `error` (stderr).
-struct NodeConfigParse
-{
-    std::optional<NodeConfig> config;
-    int exitCode = 0;
-    QString output;
-    QString error;
-    QStringList warnings; // print to stderr, then run
 };
 
 } // namespace farmchat

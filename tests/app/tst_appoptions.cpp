@@ -1,6 +1,9 @@
 // farmchat's command line: flags override settings, bad input is a usage error (exit 2).
 #include "app/appoptions.h"
+#include "app/appsettings.h"
+#include "launcher/launcheroptions.h"
 
+#include <QTcpServer>
 #include <QTest>
 
 using namespace farmchat;
@@ -14,6 +17,10 @@ private Q_SLOTS:
     void invalid_data();
     void invalid();
     void helpAndVersion();
+    void sharedFlagsReadAsInTheLauncher_data();
+    void sharedFlagsReadAsInTheLauncher();
+    void commandLineWins();
+    void autoBasePortIsFreeNow();
 };
 
 void tst_AppOptions::valid_data()
@@ -33,6 +40,9 @@ void tst_AppOptions::valid_data()
                                       << int(BackplaneMode::PubSub) << false;
     QTest::addRow("one node, top port")
         << QStringList {"--nodes", "1", "--base-port", "65535"} << 1 << 65535 << -1 << false;
+    // The launcher's spelling works here too: 0 stands for free ports.
+    QTest::addRow("auto ports") << QStringList {"--base-port", "auto"} << -1 << 0 << -1 << false;
+    QTest::addRow("zero ports") << QStringList {"--base-port", "0"} << -1 << 0 << -1 << false;
 }
 
 void tst_AppOptions::valid()
@@ -42,12 +52,13 @@ void tst_AppOptions::valid()
     QFETCH(int, basePort);
     QFETCH(int, mode);
     QFETCH(bool, autostart);
-    const AppOptionsParse parsed = AppOptions::parse(arguments);
-    QVERIFY2(parsed.options, qPrintable(parsed.error));
-    QCOMPARE(parsed.options->nodes.value_or(-1), nodes);
-    QCOMPARE(parsed.options->basePort ? int(*parsed.options->basePort) : -1, basePort);
-    QCOMPARE(parsed.options->backplane ? int(*parsed.options->backplane) : -1, mode);
-    QCOMPARE(parsed.options->autostart, autostart);
+    const auto parsed = AppOptions::parse(arguments);
+    QVERIFY2(parsed && parsed->options, qPrintable(parsed.error()));
+    const AppOptions &options = *parsed->options;
+    QCOMPARE(options.nodes.value_or(-1), nodes);
+    QCOMPARE(options.basePort ? int(*options.basePort) : -1, basePort);
+    QCOMPARE(options.backplane ? int(*options.backplane) : -1, mode);
+    QCOMPARE(options.autostart, autostart);
 }
 
 void tst_AppOptions::invalid_data()
@@ -69,23 +80,89 @@ void tst_AppOptions::invalid()
 {
     QFETCH(QStringList, arguments);
     QFETCH(QString, mentions);
-    const AppOptionsParse parsed = AppOptions::parse(arguments);
-    QVERIFY(!parsed.options);
-    QCOMPARE(parsed.exitCode, 2);
-    QVERIFY2(parsed.error.contains(mentions), qPrintable(parsed.error));
+    const auto parsed = AppOptions::parse(arguments);
+    QVERIFY(!parsed);
+    QCOMPARE(CommandLine::exitStatus(parsed).value_or(-1), 2);
+    QVERIFY2(parsed.error().contains(mentions), qPrintable(parsed.error()));
 }
 
 void tst_AppOptions::helpAndVersion()
 {
-    const AppOptionsParse help = AppOptions::parse({QStringLiteral("--help")});
-    QVERIFY(!help.options);
-    QCOMPARE(help.exitCode, 0);
+    const auto help = AppOptions::parse({QStringLiteral("--help")});
+    QVERIFY(help && !help->options);
+    QCOMPARE(CommandLine::exitStatus(help).value_or(-1), 0);
     for (const char *flag : {"--nodes", "--base-port", "--backplane", "--autostart", "--version"})
-        QVERIFY2(help.output.contains(QLatin1String(flag)), flag);
-    const AppOptionsParse version = AppOptions::parse({QStringLiteral("--version")});
-    QVERIFY(!version.options);
-    QCOMPARE(version.exitCode, 0);
-    QCOMPARE(version.output, QStringLiteral("farmchat 0.1.0\n"));
+        QVERIFY2(help->output.contains(QLatin1String(flag)), flag);
+    const auto version = AppOptions::parse({QStringLiteral("--version")});
+    QVERIFY(version && !version->options);
+    QCOMPARE(CommandLine::exitStatus(version).value_or(-1), 0);
+    QCOMPARE(version->output, QStringLiteral("farmchat 0.1.0\n"));
+}
+
+// One definition behind both programs: the same spelling gives the same
+// value or the same usage error (only the ranges are each program's own).
+void tst_AppOptions::sharedFlagsReadAsInTheLauncher_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addRow("base port auto") << QStringList {"--base-port", "auto"};
+    QTest::addRow("base port 0") << QStringList {"--base-port=0"};
+    QTest::addRow("base port in both ranges") << QStringList {"--base-port", "9100"};
+    QTest::addRow("nodes") << QStringList {"--nodes", "3"};
+    QTest::addRow("pub-sub spelling") << QStringList {"--backplane", "Pub-Sub"};
+    QTest::addRow("unknown mode") << QStringList {"--backplane", "kafka"};
+    QTest::addRow("missing value") << QStringList {"--base-port"};
+    QTest::addRow("given twice") << QStringList {"--nodes", "2", "--nodes", "3"};
+    QTest::addRow("switch with a value") << QStringList {"--help=yes"};
+    QTest::addRow("unknown option") << QStringList {"--bogus"};
+}
+
+void tst_AppOptions::sharedFlagsReadAsInTheLauncher()
+{
+    QFETCH(QStringList, arguments);
+    const auto app = AppOptions::parse(arguments);
+    const auto launcher = LauncherOptions::parse(arguments);
+    QCOMPARE(app.ok(), launcher.ok());
+    QCOMPARE(app.error(), launcher.error());
+    if (!app)
+        return;
+    const AppOptions &a = *app->options;
+    const FarmConfig &farm = launcher->options->farm;
+    if (a.nodes)
+        QCOMPARE(*a.nodes, farm.nodes);
+    if (a.basePort)
+        QCOMPARE(*a.basePort, farm.basePort);
+    if (a.backplane)
+        QCOMPARE(*a.backplane, farm.backplane);
+}
+
+void tst_AppOptions::commandLineWins()
+{
+    AppSettings s;
+    s.nodes = 4;
+    s.basePort = 9200;
+    AppOptions options;
+    options.nodes = 3;
+    options.backplane = BackplaneMode::PubSub;
+    options.applyTo(s);
+    QCOMPARE(s.nodes, 3);
+    QCOMPARE(s.basePort, quint16(9200)); // not given: the remembered one stays
+    QCOMPARE(s.backplane, BackplaneMode::PubSub);
+}
+
+void tst_AppOptions::autoBasePortIsFreeNow()
+{
+    AppSettings s;
+    s.nodes = 3;
+    AppOptions options;
+    options.basePort = 0; // --base-port auto
+    options.applyTo(s);
+    QVERIFY(s.basePort >= AppSettings::kMinPort);
+    QVERIFY(AppSettings::portsFit(s.basePort, s.nodes));
+    for (int i = 0; i < s.nodes; ++i) {
+        QTcpServer probe;
+        QVERIFY2(probe.listen(QHostAddress::LocalHost, quint16(s.basePort + i)),
+            qPrintable(QStringLiteral("port %1 is taken").arg(s.basePort + i)));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_AppOptions)

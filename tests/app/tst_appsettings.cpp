@@ -1,5 +1,4 @@
 // AppSettings: remembered values round-trip, a tampered settings file falls back to defaults.
-#include "app/appoptions.h"
 #include "app/appsettings.h"
 
 #include <QSettings>
@@ -16,7 +15,6 @@ private Q_SLOTS:
     void roundTrip();
     void untrusted_data();
     void untrusted();
-    void commandLineWins();
     void paneNames();
 
 private:
@@ -88,20 +86,6 @@ void tst_AppSettings::untrusted()
     QCOMPARE(s.basePort, defaults.basePort);
     QCOMPARE(s.backplane, defaults.backplane);
     QCOMPARE(s.paneName(0), QStringLiteral("user-1"));
-}
-
-void tst_AppSettings::commandLineWins()
-{
-    AppSettings s;
-    s.nodes = 4;
-    s.basePort = 9200;
-    AppOptions options;
-    options.nodes = 3;
-    options.backplane = BackplaneMode::PubSub;
-    s.apply(options);
-    QCOMPARE(s.nodes, 3);
-    QCOMPARE(s.basePort, quint16(9200)); // not given: the remembered one stays
-    QCOMPARE(s.backplane, BackplaneMode::PubSub);
 }
 
 void tst_AppSettings::paneNames()

@@ -138,7 +138,7 @@ ChatClientOptions fastOptions()
 {
     ChatClientOptions options;
     options.hub.skipNegotiation = true;
-    options.hub.reconnect.baseDelayMs = 50;
+    options.hub.reconnect.firstDelayMs = 50;
     options.hub.reconnect.maxDelayMs = 100;
     options.hub.reconnect.jitter = 0;
     return options;

@@ -20,7 +20,7 @@ ChatClientOptions options(bool skipNegotiation = false, int reconnectBaseMs = 50
 {
     ChatClientOptions o;
     o.hub.skipNegotiation = skipNegotiation;
-    o.hub.reconnect.baseDelayMs = reconnectBaseMs;
+    o.hub.reconnect.firstDelayMs = reconnectBaseMs;
     o.hub.reconnect.maxDelayMs = reconnectBaseMs * 2;
     o.hub.reconnect.jitter = 0;
     return o;

@@ -20,7 +20,7 @@ HubConnection::Options fastOptions(bool skipNegotiation = true)
     HubConnection::Options options;
     options.skipNegotiation = skipNegotiation;
     options.connectTimeoutMs = 2000;
-    options.reconnect.baseDelayMs = 50;
+    options.reconnect.firstDelayMs = 50;
     options.reconnect.maxDelayMs = 200;
     options.reconnect.jitter = 0;
     return options;
@@ -337,7 +337,7 @@ void tst_HubConnection::invokeFailsWhenConnectionDrops()
     QVERIFY(server.listen());
     server.onMessage = [](FakeHubServer::Peer &, const HubMessage &) {}; // never answers
     HubConnection::Options options = fastOptions();
-    options.reconnect.enabled = false;
+    options.reconnect.maxRetries = 0;
     HubConnection hub(server.hubUrl(), options);
     QSignalSpy connected(&hub, &HubConnection::connected);
     QSignalSpy disconnected(&hub, &HubConnection::disconnected);
@@ -484,9 +484,9 @@ void tst_HubConnection::reconnectBackOffAndGiveUp()
     FakeHubServer server;
     QVERIFY(server.listen());
     HubConnection::Options options = fastOptions();
-    options.reconnect.baseDelayMs = 100;
+    options.reconnect.firstDelayMs = 100;
     options.reconnect.maxDelayMs = 250;
-    options.reconnect.maxAttempts = 4;
+    options.reconnect.maxRetries = 4;
     HubConnection hub(server.hubUrl(), options);
     QSignalSpy connected(&hub, &HubConnection::connected);
     QSignalSpy reconnecting(&hub, &HubConnection::reconnecting);

@@ -4,7 +4,7 @@
 // why; without, the start fails at once with the node's own words. No storm,
 // nothing left behind. (The launcher or app SIGKILLed: tst_launchercli and
 // tst_appprocess, registered under this label in CMakeLists.txt.)
-#include "launcher/restartbackoff.h"
+#include "launcher/crashrestarter.h"
 #include "tests/support/testlauncher.h"
 
 #include <QDir>
@@ -81,13 +81,13 @@ private Q_SLOTS:
         const QList<QJsonObject> restarts = eventsNamed(run, QStringLiteral("restarting"));
         const qint64 elapsed = clock.elapsed();
         QCOMPARE(restarts.size(), 4);
-        int expected = RestartBackoff::kFirstDelayMs;
+        int expected = CrashRestarter::kBackoff.firstDelayMs;
         for (const QJsonObject &restart : restarts) {
             QCOMPARE(restart.value(u"delayMs").toInt(), expected); // doubling, capped at 10 s
             const QString reason = restart.value(u"reason").toString();
             QVERIFY2(reason.contains(QLatin1String(kWhy)) && reason.contains(u"code 1"),
                 qPrintable(reason)); // the user sees why, every time
-            expected = qMin(expected * 2, RestartBackoff::kMaxDelayMs);
+            expected = qMin(expected * 2, CrashRestarter::kBackoff.maxDelayMs);
         }
         QVERIFY(eventsNamed(run, QStringLiteral("ready")).isEmpty());
         // No storm: five starts in those seconds, not thousands.

@@ -18,6 +18,8 @@ private Q_SLOTS:
     void userKillsAndStopsAreLeftAlone();
     void givesUpInsteadOfAStorm();
     void userRestartStartsAFreshCount();
+    void backoffGrowsCapsAndGivesUp();
+    void stableRunResets();
 
 private:
     std::unique_ptr<ManagedProcess> crashed();
@@ -53,11 +55,11 @@ void tst_CrashRestarter::crashIsRestartedAfterTheBackoff()
     clock.start();
     restarter.processEnded(process.get());
     QCOMPARE(scheduled.size(), 1);
-    QCOMPARE(scheduled.first().at(1).toInt(), RestartBackoff::kFirstDelayMs);
+    QCOMPARE(scheduled.first().at(1).toInt(), CrashRestarter::kBackoff.firstDelayMs);
     QCOMPARE(scheduled.first().at(2).toString(), QStringLiteral("exit code 7: boom"));
     QVERIFY(restarted.isEmpty()); // not at once
     QTRY_COMPARE_WITH_TIMEOUT(restarted.size(), 1, 3000);
-    QVERIFY(clock.elapsed() >= RestartBackoff::kFirstDelayMs - 10);
+    QVERIFY(clock.elapsed() >= CrashRestarter::kBackoff.firstDelayMs - 10);
     QCOMPARE(restarted.first(), process.get());
 }
 
@@ -76,7 +78,8 @@ void tst_CrashRestarter::userKillsAndStopsAreLeftAlone()
     restarter.processEnded(other.get());
     QCOMPARE(scheduled.size(), 1);
     restarter.userKilled(other.get());
-    QVERIFY(!QTest::qWaitFor([&] { return restarts > 0; }, RestartBackoff::kFirstDelayMs + 300));
+    QVERIFY(!QTest::qWaitFor(
+        [&] { return restarts > 0; }, CrashRestarter::kBackoff.firstDelayMs + 300));
 
     // Stopped on request is not a crash.
     auto stopped = std::make_unique<ManagedProcess>(QStringLiteral("node-2"), m_guard);
@@ -96,10 +99,10 @@ void tst_CrashRestarter::givesUpInsteadOfAStorm()
     QSignalSpy scheduled(&restarter, &CrashRestarter::restartScheduled);
     QSignalSpy gaveUp(&restarter, &CrashRestarter::gaveUp);
     // It dies within moments of every start.
-    for (int i = 0; i <= RestartBackoff::kMaxAttempts; ++i)
+    for (int i = 0; i <= CrashRestarter::kBackoff.maxRetries; ++i)
         restarter.processEnded(process.get());
-    QCOMPARE(scheduled.size(), RestartBackoff::kMaxAttempts);
-    QCOMPARE(scheduled.last().at(1).toInt(), RestartBackoff::kMaxDelayMs);
+    QCOMPARE(scheduled.size(), CrashRestarter::kBackoff.maxRetries);
+    QCOMPARE(scheduled.last().at(1).toInt(), CrashRestarter::kBackoff.maxDelayMs);
     QCOMPARE(gaveUp.size(), 1);
     QVERIFY2(gaveUp.first().at(1).toString().contains(u"node-1 keeps crashing"),
         qPrintable(gaveUp.first().at(1).toString()));
@@ -113,10 +116,39 @@ void tst_CrashRestarter::userRestartStartsAFreshCount()
     QSignalSpy scheduled(&restarter, &CrashRestarter::restartScheduled);
     restarter.processEnded(process.get());
     restarter.processEnded(process.get());
-    QCOMPARE(scheduled.last().at(1).toInt(), 2 * RestartBackoff::kFirstDelayMs);
+    QCOMPARE(scheduled.last().at(1).toInt(), 2 * CrashRestarter::kBackoff.firstDelayMs);
     restarter.userTookOver(process.get());
     restarter.processEnded(process.get());
-    QCOMPARE(scheduled.last().at(1).toInt(), RestartBackoff::kFirstDelayMs);
+    QCOMPARE(scheduled.last().at(1).toInt(), CrashRestarter::kBackoff.firstDelayMs);
+}
+
+void tst_CrashRestarter::backoffGrowsCapsAndGivesUp()
+{
+    const Backoff &backoff = CrashRestarter::kBackoff;
+    QList<int> delays;
+    for (int i = 0; backoff.allowsRetry(i); ++i)
+        delays << backoff.delayMs(i);
+    QCOMPARE(delays, (QList<int> {500, 1000, 2000, 4000, 8000, 10000, 10000, 10000}));
+    // A node that dies at once is not restarted forever.
+    QVERIFY(!backoff.allowsRetry(8));
+    QVERIFY(!backoff.allowsRetry(9));
+}
+
+void tst_CrashRestarter::stableRunResets()
+{
+    auto process = crashed();
+    constexpr qint64 stableRunMs = 1000;
+    CrashRestarter restarter([](ManagedProcess *) {}, stableRunMs);
+    QSignalSpy scheduled(&restarter, &CrashRestarter::restartScheduled);
+    restarter.processEnded(process.get());
+    restarter.processEnded(process.get());
+    QCOMPARE(scheduled.last().at(1).toInt(), 2 * CrashRestarter::kBackoff.firstDelayMs);
+    // The same run, once it has been up for the stable time, ends a recovered one.
+    QVERIFY(QTest::qWaitFor(
+        [&] { return process->startedAt().msecsTo(QDateTime::currentDateTime()) >= stableRunMs; },
+        5000));
+    restarter.processEnded(process.get());
+    QCOMPARE(scheduled.last().at(1).toInt(), CrashRestarter::kBackoff.firstDelayMs);
 }
 
 QTEST_GUILESS_MAIN(tst_CrashRestarter)

@@ -172,7 +172,7 @@ private Q_SLOTS:
         FARMCHAT_START_REDIS(server);
         RedisConnectionOptions options = optionsFor(server);
         options.password = password;
-        options.backoffInitialMs = 50;
+        options.backoff.firstDelayMs = 50;
         RedisConnection connection(options);
         QSignalSpy failed(&connection, &RedisConnection::attemptFailed);
         QSignalSpy ready(&connection, &RedisConnection::ready);
@@ -416,7 +416,7 @@ private Q_SLOTS:
         options.url
             = RedisUrl::parse(QStringLiteral("redis://127.0.0.1:%1/0").arg(fake.port())).value();
         options.role = RedisConnectionOptions::Role::Subscriber;
-        options.backoffInitialMs = 2000; // one round is enough
+        options.backoff.firstDelayMs = 2000; // one round is enough
         RedisConnection subscriber(options);
         QSignalSpy lost(&subscriber, &RedisConnection::lost);
         subscriber.start();
@@ -453,7 +453,7 @@ private Q_SLOTS:
         RedisConnectionOptions options;
         options.url
             = RedisUrl::parse(QStringLiteral("redis://127.0.0.1:%1/0").arg(fake.port())).value();
-        options.backoffInitialMs = 2000;
+        options.backoff.firstDelayMs = 2000;
         RedisConnection connection(options);
         QSignalSpy lost(&connection, &RedisConnection::lost);
         connection.start();
@@ -491,8 +491,8 @@ private Q_SLOTS:
         options.url
             = RedisUrl::parse(QStringLiteral("redis://127.0.0.1:%1/0").arg(test::findFreePort()))
                   .value();
-        options.backoffInitialMs = 20;
-        options.backoffMaxMs = 160;
+        options.backoff.firstDelayMs = 20;
+        options.backoff.maxDelayMs = 160;
         RedisConnection connection(options);
         QSignalSpy failed(&connection, &RedisConnection::attemptFailed);
         QElapsedTimer clock;

@@ -54,8 +54,11 @@ bool tst_BadInput::startNode(const QStringList &arguments)
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(kToken));
-    m_node
-        = std::make_unique<TestNode>(QStringList {"--max-message-bytes", "1024"} + arguments, env);
+    // A small message limit unless the test gives its own (a flag may be given once).
+    QStringList withDefaults = arguments;
+    if (!arguments.contains(QStringLiteral("--max-message-bytes")))
+        withDefaults << QStringLiteral("--max-message-bytes") << QStringLiteral("1024");
+    m_node = std::make_unique<TestNode>(withDefaults, env);
     QString error;
     if (!m_node->start(&error)) {
         qWarning("%s", qPrintable(error));

@@ -21,19 +21,19 @@ private Q_SLOTS:
     void normaliseOrigin();
 
 private:
-    static NodeConfigParse parse(QStringList args, const QProcessEnvironment &env = {})
+    using Parsed = Result<CommandLineRequest<NodeConfig>>;
+    static Parsed parse(const QStringList &args, const QProcessEnvironment &env = {})
     {
-        args.prepend(QStringLiteral("farmchat-node"));
         return NodeConfig::parse(args, env);
     }
 };
 
 void tst_NodeConfig::defaults()
 {
-    const NodeConfigParse p = parse({});
-    QVERIFY(p.config);
-    QCOMPARE(p.exitCode, 0);
-    const NodeConfig &c = *p.config;
+    const Parsed p = parse({});
+    QVERIFY(p && p->options);
+    QVERIFY(!CommandLine::exitStatus(p)); // it runs
+    const NodeConfig &c = *p->options;
     QCOMPARE(c.port, quint16(9090));
     QCOMPARE(c.bindAddress, QHostAddress(QHostAddress::LocalHost));
     QVERIFY(c.nodeId.isEmpty());
@@ -49,29 +49,29 @@ void tst_NodeConfig::defaults()
     QCOMPARE(c.rateLimit, limits::kInvocationsPerSecond);
     QCOMPARE(c.outboxCapacity, limits::kOutboxCapacity);
     QVERIFY(c.adminToken.isEmpty());
-    QVERIFY(p.warnings.isEmpty());
+    QVERIFY(p->warnings.isEmpty());
 }
 
 void tst_NodeConfig::flags()
 {
-    const NodeConfigParse p = parse({"--port", "0", "--bind", "::1", "--node-id", "alpha.1",
+    const Parsed p = parse({"--port", "0", "--bind", "::1", "--node-id", "alpha.1",
         "--redis", "redis://127.0.0.1:6390/2", "--backplane", "streams", "--channel-prefix", "demo",
         "--history", "50", "--max-message-bytes", "4096", "--allowed-origin",
         "http://LOCALHOST:9091/", "--allowed-origin", "https://example.org:443",
         "--max-connections", "7", "--send-queue-bytes", "65536", "--keepalive-ms", "100",
         "--client-timeout-ms", "300", "--handshake-timeout-ms", "200", "--rate-limit", "5",
         "--outbox", "25"});
-    QVERIFY2(p.config, qPrintable(p.error));
-    const NodeConfig &c = *p.config;
+    QVERIFY2(p, qPrintable(p.error()));
+    const NodeConfig &c = *p->options;
     QCOMPARE(c.port, quint16(0));
     QCOMPARE(c.bindAddress, QHostAddress(QHostAddress::LocalHostIPv6));
     QCOMPARE(c.bindHostForUrl(), QStringLiteral("[::1]"));
     QCOMPARE(c.nodeId, QStringLiteral("alpha.1"));
     QCOMPARE(c.redisUrl, QStringLiteral("redis://127.0.0.1:6390/2"));
     // A Redis ACL user may be named; only its password is kept out of argv.
-    const NodeConfigParse acl = parse({"--redis", "redis://farmchat@127.0.0.1:6390/0"});
-    QVERIFY2(acl.config, qPrintable(acl.error));
-    QCOMPARE(acl.config->redisUrl, QStringLiteral("redis://farmchat@127.0.0.1:6390/0"));
+    const Parsed acl = parse({"--redis", "redis://farmchat@127.0.0.1:6390/0"});
+    QVERIFY2(acl, qPrintable(acl.error()));
+    QCOMPARE(acl->options->redisUrl, QStringLiteral("redis://farmchat@127.0.0.1:6390/0"));
     QCOMPARE(c.backplane, BackplaneMode::Streams);
     QCOMPARE(c.channelPrefix, QStringLiteral("demo"));
     QCOMPARE(c.history, 50);
@@ -134,27 +134,26 @@ void tst_NodeConfig::usageErrors()
 {
     QFETCH(QStringList, args);
     QFETCH(QString, errorPart);
-    const NodeConfigParse p = parse(args);
-    QVERIFY(!p.config);
-    QCOMPARE(p.exitCode, 2);
-    QVERIFY2(p.error.contains(errorPart), qPrintable(p.error));
-    QVERIFY(!p.error.contains(u"hunter2"));
-    QVERIFY(p.output.isEmpty());
+    const Parsed p = parse(args);
+    QVERIFY(!p);
+    QCOMPARE(CommandLine::exitStatus(p).value_or(-1), 2);
+    QVERIFY2(p.error().contains(errorPart), qPrintable(p.error()));
+    QVERIFY(!p.error().contains(u"hunter2"));
 }
 
 void tst_NodeConfig::helpAndVersion()
 {
-    const NodeConfigParse help = parse({"--help"});
-    QVERIFY(!help.config);
-    QCOMPARE(help.exitCode, 0);
+    const Parsed help = parse({"--help"});
+    QVERIFY(help && !help->options);
+    QCOMPARE(CommandLine::exitStatus(help).value_or(-1), 0);
     for (const char *flag : {"--port", "--bind", "--node-id", "--redis", "--backplane",
              "--channel-prefix", "--history", "--max-message-bytes", "--allowed-origin",
              "--rate-limit", "--outbox", "FARMCHAT_REDIS_PASSWORD"})
-        QVERIFY2(help.output.contains(QLatin1String(flag)), flag);
-    const NodeConfigParse version = parse({"--version"});
-    QVERIFY(!version.config);
-    QCOMPARE(version.exitCode, 0);
-    QVERIFY(version.output.startsWith(QStringLiteral("farmchat-node 0.")));
+        QVERIFY2(help->output.contains(QLatin1String(flag)), flag);
+    const Parsed version = parse({"--version"});
+    QVERIFY(version && !version->options);
+    QCOMPARE(CommandLine::exitStatus(version).value_or(-1), 0);
+    QVERIFY(version->output.startsWith(QStringLiteral("farmchat-node 0.")));
 }
 
 void tst_NodeConfig::secretsFromEnvironment()
@@ -162,28 +161,28 @@ void tst_NodeConfig::secretsFromEnvironment()
     QProcessEnvironment env;
     env.insert(QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QStringLiteral("r3dis"));
     env.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QStringLiteral("0123456789abcdef0123"));
-    const NodeConfigParse p = parse({}, env);
-    QVERIFY(p.config);
-    QCOMPARE(p.config->redisPassword, QByteArray("r3dis"));
-    QCOMPARE(p.config->adminToken, QByteArray("0123456789abcdef0123"));
-    QVERIFY(p.warnings.isEmpty());
+    const Parsed p = parse({}, env);
+    QVERIFY(p && p->options);
+    QCOMPARE(p->options->redisPassword, QByteArray("r3dis"));
+    QCOMPARE(p->options->adminToken, QByteArray("0123456789abcdef0123"));
+    QVERIFY(p->warnings.isEmpty());
 
     env.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QStringLiteral("tiny5"));
-    const NodeConfigParse weak = parse({}, env);
-    QVERIFY(weak.config);
-    QCOMPARE(weak.warnings.size(), 1);
-    QVERIFY(weak.warnings.first().contains(QStringLiteral("FARMCHAT_ADMIN_TOKEN")));
-    QVERIFY(!weak.warnings.first().contains(QStringLiteral("tiny5")));
+    const Parsed weak = parse({}, env);
+    QVERIFY(weak && weak->options);
+    QCOMPARE(weak->warnings.size(), 1);
+    QVERIFY(weak->warnings.first().contains(QStringLiteral("FARMCHAT_ADMIN_TOKEN")));
+    QVERIFY(!weak->warnings.first().contains(QStringLiteral("tiny5")));
 }
 
 void tst_NodeConfig::backplaneDefaultsToPubSubWithRedis()
 {
-    const NodeConfigParse p = parse({"--redis", "redis://127.0.0.1:6379"});
-    QVERIFY(p.config);
-    QCOMPARE(p.config->backplane, BackplaneMode::PubSub);
-    const NodeConfigParse off = parse({"--redis", "redis://127.0.0.1:6379", "--backplane", "off"});
-    QVERIFY(off.config);
-    QCOMPARE(off.config->backplane, BackplaneMode::Off);
+    const Parsed p = parse({"--redis", "redis://127.0.0.1:6379"});
+    QVERIFY(p && p->options);
+    QCOMPARE(p->options->backplane, BackplaneMode::PubSub);
+    const Parsed off = parse({"--redis", "redis://127.0.0.1:6379", "--backplane", "off"});
+    QVERIFY(off && off->options);
+    QCOMPARE(off->options->backplane, BackplaneMode::Off);
 }
 
 void tst_NodeConfig::bindBeyondLoopbackWarns_data()
@@ -203,12 +202,12 @@ void tst_NodeConfig::bindBeyondLoopbackWarns()
 {
     QFETCH(QString, bind);
     QFETCH(bool, warns);
-    const NodeConfigParse p = parse({"--bind", bind});
-    QVERIFY(p.config);
-    QCOMPARE(p.config->bindsBeyondLoopback(), warns);
-    QCOMPARE(p.warnings.size(), warns ? 1 : 0);
+    const Parsed p = parse({"--bind", bind});
+    QVERIFY(p && p->options);
+    QCOMPARE(p->options->bindsBeyondLoopback(), warns);
+    QCOMPARE(p->warnings.size(), warns ? 1 : 0);
     if (warns)
-        QVERIFY(p.warnings.first().contains(QStringLiteral("/metrics")));
+        QVERIFY(p->warnings.first().contains(QStringLiteral("/metrics")));
 }
 
 void tst_NodeConfig::normaliseOrigin_data()

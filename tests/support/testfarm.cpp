@@ -226,7 +226,7 @@ void TestFarm::addSeat(int node)
     auto seat = std::make_unique<FarmSeat>();
     seat->node = node;
     ChatClientOptions options;
-    options.hub.reconnect.baseDelayMs = 100;
+    options.hub.reconnect.firstDelayMs = 100;
     options.hub.reconnect.maxDelayMs = clientReconnectMaxMs;
     QList<QUrl> urls {base(node)};
     if (failover) {
