@@ -27,7 +27,7 @@ ChatClientOptions options(bool skipNegotiation = false)
 {
     ChatClientOptions o;
     o.hub.skipNegotiation = skipNegotiation;
-    o.hub.reconnect.baseDelayMs = 100;
+    o.hub.reconnect.firstDelayMs = 100;
     o.hub.reconnect.maxDelayMs = 200;
     o.hub.reconnect.jitter = 0;
     return o;
