@@ -55,7 +55,7 @@ HubConnection::HubConnection(const QUrl &url, Options options, QObject *parent)
         fail(QStringLiteral("the server sent nothing for %1 ms").arg(m_options.serverTimeoutMs));
     });
     connect(m_negotiator, &Negotiator::finished, this,
-        [this](const Negotiator::Result &result, const QString &error) {
+        [this](const Negotiator::Response &result, const QString &error) {
             if (!error.isEmpty())
                 return fail(error);
             m_connectionId = result.connectionId;

@@ -63,9 +63,9 @@ QUrl Negotiator::webSocketUrl(const QUrl &hubUrl, const QString &connectionToken
     return url;
 }
 
-ParseResult<Negotiator::Result> Negotiator::parseResponse(const QByteArray &body)
+Result<Negotiator::Response> Negotiator::parseResponse(const QByteArray &body)
 {
-    using R = ParseResult<Result>;
+    using R = Result<Response>;
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &parseError);
     if (parseError.error != QJsonParseError::NoError)
@@ -84,7 +84,7 @@ ParseResult<Negotiator::Result> Negotiator::parseResponse(const QByteArray &body
         return R::failure(
             QStringLiteral("the server redirects to another URL; redirects are not supported"));
 
-    Result result;
+    Response result;
     const QJsonValue version = o.value(u"negotiateVersion");
     result.negotiateVersion = version.isDouble() ? version.toInt() : 0;
     const QJsonValue connectionId = o.value(u"connectionId");
@@ -172,7 +172,7 @@ void Negotiator::onFinished()
     m_reply.clear();
     reply->deleteLater();
 
-    auto fail = [this](const QString &error) { Q_EMIT finished(Result {}, error); };
+    auto fail = [this](const QString &error) { Q_EMIT finished(Response {}, error); };
     if (m_tooLarge)
         return fail(
             QStringLiteral("negotiate response is larger than %1 bytes").arg(m_maxReplyBytes));

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "protocol/parseresult.h"
+#include "core/result.h"
 
 #include <QObject>
 #include <QPointer>
@@ -22,7 +22,7 @@ class Negotiator : public QObject
 {
     Q_OBJECT
 public:
-    struct Result
+    struct Response
     {
         QString connectionToken; // v1 `connectionToken`, or v0 `connectionId`
         QString connectionId;
@@ -42,15 +42,15 @@ public:
     bool isRunning() const { return !m_reply.isNull(); }
 
     // Pure helpers, tested on their own.
-    static ParseResult<Result> parseResponse(const QByteArray &body);
+    static Result<Response> parseResponse(const QByteArray &body);
     static QUrl negotiateUrl(const QUrl &hubUrl);
     // ws:// or wss:// URL of the hub, with `id=<token>` when a token is given.
     static QUrl webSocketUrl(const QUrl &hubUrl, const QString &connectionToken);
 
 Q_SIGNALS:
     // `error` is empty on success; otherwise it says what went wrong and
-    // `result` is empty.
-    void finished(const farmchat::Negotiator::Result &result, const QString &error);
+    // `response` is empty.
+    void finished(const farmchat::Negotiator::Response &response, const QString &error);
 
 private:
     void onReadyRead();

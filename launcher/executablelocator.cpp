@@ -54,13 +54,13 @@ QStringList ExecutableLocator::nodeBinaryCandidates(const QString &applicationDi
         QDir::cleanPath(dir.filePath(QStringLiteral("../server/") + name))};
 }
 
-ParseResult<QString> ExecutableLocator::nodeBinary()
+Result<QString> ExecutableLocator::nodeBinary()
 {
     const QString fromEnv = qEnvironmentVariable("FARMCHAT_NODE_BIN");
     if (!fromEnv.isEmpty()) {
         if (isExecutableFile(fromEnv))
             return QFileInfo(fromEnv).absoluteFilePath();
-        return ParseResult<QString>::failure(
+        return Result<QString>::failure(
             QStringLiteral("FARMCHAT_NODE_BIN=%1 is not an executable file").arg(fromEnv));
     }
     const QStringList candidates = nodeBinaryCandidates(QCoreApplication::applicationDirPath());
@@ -71,12 +71,12 @@ ParseResult<QString> ExecutableLocator::nodeBinary()
     const QString onPath = QStandardPaths::findExecutable(QStringLiteral("farmchat-node"));
     if (!onPath.isEmpty())
         return onPath;
-    return ParseResult<QString>::failure(
+    return Result<QString>::failure(
         QStringLiteral("farmchat-node not found (looked in %1 and PATH); set FARMCHAT_NODE_BIN")
             .arg(candidates.join(QStringLiteral(", "))));
 }
 
-ParseResult<QString> ExecutableLocator::redisServer(const QString &explicitPath)
+Result<QString> ExecutableLocator::redisServer(const QString &explicitPath)
 {
     const QString advice
         = QStringLiteral("; install it: %1 (or pass --redis-server PATH or --redis-url URL)")
@@ -84,7 +84,7 @@ ParseResult<QString> ExecutableLocator::redisServer(const QString &explicitPath)
     if (!explicitPath.isEmpty()) {
         if (isExecutableFile(explicitPath))
             return QFileInfo(explicitPath).absoluteFilePath();
-        return ParseResult<QString>::failure(
+        return Result<QString>::failure(
             QStringLiteral("redis-server not found: --redis-server %1 is not an executable file")
                 .arg(explicitPath)
             + advice);
@@ -93,7 +93,7 @@ ParseResult<QString> ExecutableLocator::redisServer(const QString &explicitPath)
     if (!fromEnv.isEmpty()) {
         if (isExecutableFile(fromEnv))
             return QFileInfo(fromEnv).absoluteFilePath();
-        return ParseResult<QString>::failure(
+        return Result<QString>::failure(
             QStringLiteral(
                 "redis-server not found: FARMCHAT_REDIS_SERVER=%1 is not an executable file")
                 .arg(fromEnv)
@@ -102,7 +102,7 @@ ParseResult<QString> ExecutableLocator::redisServer(const QString &explicitPath)
     const QString onPath = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
     if (!onPath.isEmpty())
         return onPath;
-    return ParseResult<QString>::failure(QStringLiteral("redis-server not found on PATH") + advice);
+    return Result<QString>::failure(QStringLiteral("redis-server not found on PATH") + advice);
 }
 
 QString ExecutableLocator::redisInstallHintForLinux(const QString &id, const QStringList &idLike)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "protocol/parseresult.h"
+#include "core/result.h"
 
 #include <QString>
 #include <QStringList>
@@ -15,11 +15,11 @@ class ExecutableLocator
 public:
     // FARMCHAT_NODE_BIN overrides; else next to this executable, then
     // ../libexec/farmchat, then ../server (the build tree), then PATH.
-    static ParseResult<QString> nodeBinary();
+    static Result<QString> nodeBinary();
     // `explicitPath` (--redis-server) first, then FARMCHAT_REDIS_SERVER, then
     // PATH. An explicit path that is wrong is an error, not a reason to guess.
     // The error is one line ending with how to install Redis on this OS.
-    static ParseResult<QString> redisServer(const QString &explicitPath);
+    static Result<QString> redisServer(const QString &explicitPath);
 
     // "sudo apt-get install redis-server" etc. for the running OS.
     static QString redisInstallHint();

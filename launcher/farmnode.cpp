@@ -138,7 +138,7 @@ void FarmNode::poll()
         return;
     m_inFlight = true;
     const int timeout = state == ProcessState::Starting ? 1000 : qMax(500, m_pollIntervalMs);
-    m_http.getHealth(url(), timeout, this, [this](const ParseResult<NodeHealth> &result) {
+    m_http.getHealth(url(), timeout, this, [this](const Result<NodeHealth> &result) {
         m_inFlight = false;
         onHealth(result);
         if (m_pollAgain) {
@@ -148,7 +148,7 @@ void FarmNode::poll()
     });
 }
 
-void FarmNode::onHealth(const ParseResult<NodeHealth> &result)
+void FarmNode::onHealth(const Result<NodeHealth> &result)
 {
     const ProcessState state = m_process->state();
     if (state != ProcessState::Starting && state != ProcessState::Healthy)

@@ -64,7 +64,7 @@ Q_SIGNALS:
 private:
     void onStateChanged();
     void poll();
-    void onHealth(const ParseResult<NodeHealth> &result);
+    void onHealth(const Result<NodeHealth> &result);
     void setHealth(const NodeHealth &health);
     QString lastLines() const;
 

@@ -7,28 +7,28 @@
 
 namespace farmchat {
 
-ParseResult<FarmPlan> FarmPlan::make(const FarmConfig &config)
+Result<FarmPlan> FarmPlan::make(const FarmConfig &config)
 {
-    using Result = ParseResult<FarmPlan>;
+    using Outcome = Result<FarmPlan>;
     if (const QString invalid = config.validate(); !invalid.isEmpty())
-        return Result::failure(invalid);
+        return Outcome::failure(invalid);
     FarmPlan plan;
 
     const auto nodeProgram = config.nodeBinary.isEmpty() ? ExecutableLocator::nodeBinary()
-                                                         : ParseResult<QString>(config.nodeBinary);
+                                                         : Result<QString>(config.nodeBinary);
     if (!nodeProgram)
-        return Result::failure(nodeProgram.error());
+        return Outcome::failure(nodeProgram.error());
     plan.nodeProgram = nodeProgram.value();
 
     if (!config.redisUrl.isEmpty()) {
         const auto endpoint = RedisUrl::parse(config.redisUrl);
         if (!endpoint)
-            return Result::failure(QStringLiteral("--redis-url: ") + endpoint.error());
+            return Outcome::failure(QStringLiteral("--redis-url: ") + endpoint.error());
         plan.externalRedis = endpoint.value();
     } else {
         const auto located = ExecutableLocator::redisServer(config.redisServer);
         if (!located)
-            return Result::failure(located.error());
+            return Outcome::failure(located.error());
         plan.redisProgram = located.value();
     }
 
@@ -36,14 +36,14 @@ ParseResult<FarmPlan> FarmPlan::make(const FarmConfig &config)
     if (plan.ports.isEmpty()) {
         plan.ports = PortProbe::pickFree(config.nodes);
         if (plan.ports.size() != config.nodes)
-            return Result::failure(QStringLiteral("not enough free ports on 127.0.0.1"));
+            return Outcome::failure(QStringLiteral("not enough free ports on 127.0.0.1"));
     } else if (const QStringList taken = PortProbe::check(plan.ports); !taken.isEmpty()) {
-        return Result::failure(
+        return Outcome::failure(
             QStringLiteral("cannot start the farm: ") + taken.join(QStringLiteral("; ")));
     }
 
     if (!config.logDir.isEmpty() && !QDir().mkpath(config.logDir))
-        return Result::failure(
+        return Outcome::failure(
             QStringLiteral("cannot create the log directory %1").arg(config.logDir));
     return plan;
 }

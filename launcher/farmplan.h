@@ -1,7 +1,7 @@
 #pragma once
 
 #include "launcher/farmconfig.h"
-#include "protocol/parseresult.h"
+#include "core/result.h"
 #include "redis/redisurl.h"
 
 #include <QList>
@@ -22,7 +22,7 @@ struct FarmPlan
     std::optional<RedisUrl> externalRedis;
     QList<quint16> ports; // one per node, in order
 
-    static ParseResult<FarmPlan> make(const FarmConfig &config);
+    static Result<FarmPlan> make(const FarmConfig &config);
     // The log file of process `name` ("node-9090"), or empty without a log dir.
     static QString logFile(const FarmConfig &config, const QString &name);
 };

@@ -20,13 +20,13 @@ QJsonValue firstOf(const QJsonObject &object, std::initializer_list<const char *
 
 } // namespace
 
-ParseResult<NodeHealth> NodeHealth::fromJson(const QByteArray &body)
+Result<NodeHealth> NodeHealth::fromJson(const QByteArray &body)
 {
-    using Result = ParseResult<NodeHealth>;
+    using Outcome = Result<NodeHealth>;
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
     if (!document.isObject())
-        return Result::failure(
+        return Outcome::failure(
             QStringLiteral("/health is not a JSON object: %1").arg(parseError.errorString()));
     const QJsonObject root = document.object();
     NodeHealth health;
@@ -35,14 +35,14 @@ ParseResult<NodeHealth> NodeHealth::fromJson(const QByteArray &body)
 
     const QJsonValue nodeId = firstOf(root, {"nodeId", "node"});
     if (!nodeId.isString())
-        return Result::failure(QStringLiteral("/health has no string nodeId"));
+        return Outcome::failure(QStringLiteral("/health has no string nodeId"));
     health.nodeId = nodeId.toString().left(200);
 
     const QJsonValue port = root.value(u"port");
     if (!port.isUndefined()) {
         const int value = port.toInt(-1);
         if (value < 0 || value > 65535)
-            return Result::failure(QStringLiteral("/health has a bad port"));
+            return Outcome::failure(QStringLiteral("/health has a bad port"));
         health.port = quint16(value);
     }
 
@@ -54,27 +54,27 @@ ParseResult<NodeHealth> NodeHealth::fromJson(const QByteArray &body)
         mode = backplane.value(u"mode");
     }
     if (!mode.isString())
-        return Result::failure(QStringLiteral("/health has no backplane mode"));
+        return Outcome::failure(QStringLiteral("/health has no backplane mode"));
     const auto parsedMode = parseBackplaneMode(mode.toString());
     if (!parsedMode)
-        return Result::failure(QStringLiteral("/health: %1").arg(parsedMode.error()));
+        return Outcome::failure(QStringLiteral("/health: %1").arg(parsedMode.error()));
     health.backplane = parsedMode.value();
 
     const QJsonValue redis = firstOf(backplane, {"redisConnected"});
     if (!redis.isUndefined() && !redis.isBool())
-        return Result::failure(QStringLiteral("/health: redisConnected is not a boolean"));
+        return Outcome::failure(QStringLiteral("/health: redisConnected is not a boolean"));
     health.redisConnected = redis.toBool();
 
     const QJsonValue lastError = firstOf(backplane, {"lastBackplaneError", "lastError"});
     if (!lastError.isUndefined() && !lastError.isNull() && !lastError.isString())
-        return Result::failure(QStringLiteral("/health: last backplane error is not a string"));
+        return Outcome::failure(QStringLiteral("/health: last backplane error is not a string"));
     health.lastBackplaneError = lastError.toString().left(500);
 
     const QJsonValue clients = firstOf(root, {"clients", "connections"});
     if (!clients.isUndefined()) {
         const double value = clients.toDouble(-1);
         if (!clients.isDouble() || value < 0 || value > 1e9)
-            return Result::failure(QStringLiteral("/health: clients is not a count"));
+            return Outcome::failure(QStringLiteral("/health: clients is not a count"));
         health.clients = int(value);
     }
     return health;

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "protocol/backplanemode.h"
-#include "protocol/parseresult.h"
+#include "core/result.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -26,7 +26,7 @@ struct NodeHealth
     QDateTime checkedAt;
 
     // Parses the body of GET /health (untrusted: every field is checked).
-    static ParseResult<NodeHealth> fromJson(const QByteArray &body);
+    static Result<NodeHealth> fromJson(const QByteArray &body);
     QJsonObject toJson() const;
 
     // Same answer (ignores checkedAt): lets FarmNode signal only real changes.

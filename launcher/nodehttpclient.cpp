@@ -58,7 +58,7 @@ void NodeHttpClient::getHealth(const QUrl &node, int timeoutMs, QObject *context
     connect(reply, &QNetworkReply::finished, context, [reply, done = std::move(done)] {
         const QByteArray body = reply->read(kMaxBodyBytes);
         if (!succeeded(*reply)) {
-            done(ParseResult<NodeHealth>::failure(replyError(*reply, body)));
+            done(Result<NodeHealth>::failure(replyError(*reply, body)));
             return;
         }
         done(NodeHealth::fromJson(body));

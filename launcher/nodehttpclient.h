@@ -19,7 +19,7 @@ class NodeHttpClient : public QObject
 {
     Q_OBJECT
 public:
-    using HealthDone = std::function<void(const ParseResult<NodeHealth> &health)>;
+    using HealthDone = std::function<void(const Result<NodeHealth> &health)>;
     // `error` empty on success, else e.g. "HTTP 401: missing or wrong admin token".
     using AdminDone = std::function<void(const QString &error)>;
 

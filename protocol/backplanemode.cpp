@@ -15,7 +15,7 @@ QString modeName(BackplaneMode mode)
     return QStringLiteral("off");
 }
 
-ParseResult<BackplaneMode> parseBackplaneMode(QStringView text)
+Result<BackplaneMode> parseBackplaneMode(QStringView text)
 {
     const QString mode = text.trimmed().toString().toLower();
     if (mode == u"off")
@@ -24,7 +24,7 @@ ParseResult<BackplaneMode> parseBackplaneMode(QStringView text)
         return BackplaneMode::PubSub;
     if (mode == u"streams")
         return BackplaneMode::Streams;
-    return ParseResult<BackplaneMode>::failure(
+    return Result<BackplaneMode>::failure(
             QStringLiteral("unknown backplane mode '%1' (expected off, pubsub or streams)")
                     .arg(text.left(40)));
 }

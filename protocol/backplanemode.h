@@ -1,6 +1,6 @@
 #pragma once
 
-#include "protocol/parseresult.h"
+#include "core/result.h"
 
 #include <QString>
 
@@ -11,6 +11,6 @@ enum class BackplaneMode { Off, PubSub, Streams };
 
 QString modeName(BackplaneMode mode);
 // Accepts "off", "pubsub", "pub-sub", "streams" in any case.
-ParseResult<BackplaneMode> parseBackplaneMode(QStringView text);
+Result<BackplaneMode> parseBackplaneMode(QStringView text);
 
 } // namespace farmchat

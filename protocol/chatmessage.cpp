@@ -22,7 +22,7 @@ QString viaName(Via via)
     return QStringLiteral("local");
 }
 
-ParseResult<Via> parseVia(QStringView text)
+Result<Via> parseVia(QStringView text)
 {
     if (text == u"local")
         return Via::Local;
@@ -30,7 +30,7 @@ ParseResult<Via> parseVia(QStringView text)
         return Via::PubSub;
     if (text == u"streams")
         return Via::Streams;
-    return ParseResult<Via>::failure(QStringLiteral("unknown 'via' value"));
+    return Result<Via>::failure(QStringLiteral("unknown 'via' value"));
 }
 
 namespace field = hubcontract::field;
@@ -48,9 +48,9 @@ QJsonObject ChatMessage::toJson() const
     return json;
 }
 
-ParseResult<ChatMessage> ChatMessage::fromJson(const QJsonValue &json)
+Result<ChatMessage> ChatMessage::fromJson(const QJsonValue &json)
 {
-    using R = ParseResult<ChatMessage>;
+    using R = Result<ChatMessage>;
     if (!json.isObject())
         return R::failure(QStringLiteral("message is not a JSON object"));
     const QJsonObject o = json.toObject();

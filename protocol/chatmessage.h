@@ -1,6 +1,6 @@
 #pragma once
 
-#include "protocol/parseresult.h"
+#include "core/result.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -11,7 +11,7 @@ namespace farmchat {
 enum class Via { Local, PubSub, Streams };
 
 QString viaName(Via via);
-ParseResult<Via> parseVia(QStringView text);
+Result<Via> parseVia(QStringView text);
 
 // One chat message as clients see it (`messageReceived`, `History`, HTTP history).
 // `node` is the node the sender was connected to; `sentAt` is milliseconds since
@@ -27,7 +27,7 @@ struct ChatMessage
     Via via = Via::Local;
 
     QJsonObject toJson() const;
-    static ParseResult<ChatMessage> fromJson(const QJsonValue &json);
+    static Result<ChatMessage> fromJson(const QJsonValue &json);
 
     friend bool operator==(const ChatMessage &, const ChatMessage &) = default;
 };

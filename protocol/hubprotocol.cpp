@@ -9,17 +9,17 @@ namespace farmchat::hubprotocol {
 
 namespace {
 
-ParseResult<QJsonObject> parseObject(QByteArrayView record, const char *what)
+Result<QJsonObject> parseObject(QByteArrayView record, const char *what)
 {
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(record.toByteArray(), &error);
     if (error.error != QJsonParseError::NoError) {
-        return ParseResult<QJsonObject>::failure(QStringLiteral("%1 is not valid JSON: %2 at offset %3")
+        return Result<QJsonObject>::failure(QStringLiteral("%1 is not valid JSON: %2 at offset %3")
                                                          .arg(QLatin1String(what), error.errorString())
                                                          .arg(error.offset));
     }
     if (!doc.isObject())
-        return ParseResult<QJsonObject>::failure(QStringLiteral("%1 is not a JSON object").arg(QLatin1String(what)));
+        return Result<QJsonObject>::failure(QStringLiteral("%1 is not a JSON object").arg(QLatin1String(what)));
     return doc.object();
 }
 
@@ -40,9 +40,9 @@ QByteArray record(const QJsonObject &o)
 
 } // namespace
 
-ParseResult<HandshakeRequest> parseHandshakeRequest(QByteArrayView bytes)
+Result<HandshakeRequest> parseHandshakeRequest(QByteArrayView bytes)
 {
-    using R = ParseResult<HandshakeRequest>;
+    using R = Result<HandshakeRequest>;
     const auto object = parseObject(bytes, "handshake request");
     if (!object)
         return R::failure(object.error());
@@ -55,9 +55,9 @@ ParseResult<HandshakeRequest> parseHandshakeRequest(QByteArrayView bytes)
     return HandshakeRequest {protocol.toString(), int(version.toDouble())};
 }
 
-ParseResult<HandshakeResponse> parseHandshakeResponse(QByteArrayView bytes)
+Result<HandshakeResponse> parseHandshakeResponse(QByteArrayView bytes)
 {
-    using R = ParseResult<HandshakeResponse>;
+    using R = Result<HandshakeResponse>;
     const auto object = parseObject(bytes, "handshake response");
     if (!object)
         return R::failure(object.error());
@@ -83,9 +83,9 @@ QByteArray writeHandshakeResponse(const HandshakeResponse &response)
     return record(o);
 }
 
-ParseResult<HubMessage> parseMessage(QByteArrayView bytes)
+Result<HubMessage> parseMessage(QByteArrayView bytes)
 {
-    using R = ParseResult<HubMessage>;
+    using R = Result<HubMessage>;
     const auto parsed = parseObject(bytes, "message");
     if (!parsed)
         return R::failure(parsed.error());

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "protocol/hubmessage.h"
-#include "protocol/parseresult.h"
+#include "core/result.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
@@ -27,9 +27,9 @@ struct HandshakeResponse
 };
 
 // Parsers take one record without its trailing separator.
-ParseResult<HandshakeRequest> parseHandshakeRequest(QByteArrayView record);
-ParseResult<HandshakeResponse> parseHandshakeResponse(QByteArrayView record);
-ParseResult<HubMessage> parseMessage(QByteArrayView record);
+Result<HandshakeRequest> parseHandshakeRequest(QByteArrayView record);
+Result<HandshakeResponse> parseHandshakeResponse(QByteArrayView record);
+Result<HubMessage> parseMessage(QByteArrayView record);
 
 // Writers return one whole record, separator included.
 QByteArray writeHandshakeRequest(const HandshakeRequest &request = {QString(kProtocolName), kVersion});

@@ -7,7 +7,7 @@ namespace farmchat {
 
 namespace {
 
-using R = ParseResult<RedisUrl>;
+using R = Result<RedisUrl>;
 
 constexpr int kMaxDb = 1 << 20; // Redis' own `databases` setting is far lower in practice
 
@@ -29,12 +29,12 @@ bool carriesPassword(QStringView text)
     return at >= 0 && rest.left(at).contains(u':');
 }
 
-ParseResult<int> parseDb(const QString &text)
+Result<int> parseDb(const QString &text)
 {
     bool ok = false;
     const int db = text.toInt(&ok);
     if (!ok || db < 0 || db > kMaxDb || text.startsWith(u'+'))
-        return ParseResult<int>::failure(
+        return Result<int>::failure(
             QStringLiteral("the Redis database must be a number from 0 to %1").arg(kMaxDb));
     return db;
 }
@@ -58,7 +58,7 @@ QString RedisUrl::toString() const
     return QStringLiteral("redis://") + userPart + endpoint() + u'/' + QString::number(db);
 }
 
-ParseResult<RedisUrl> RedisUrl::parse(const QString &text)
+Result<RedisUrl> RedisUrl::parse(const QString &text)
 {
     if (text.trimmed().isEmpty())
         return R::failure(QStringLiteral("the Redis URL is empty"));

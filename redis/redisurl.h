@@ -1,6 +1,6 @@
 #pragma once
 
-#include "protocol/parseresult.h"
+#include "core/result.h"
 
 #include <QString>
 
@@ -25,7 +25,7 @@ struct RedisUrl
     QString toString() const;
 
     // Errors never repeat the text: it may hold a password.
-    static ParseResult<RedisUrl> parse(const QString &text);
+    static Result<RedisUrl> parse(const QString &text);
 };
 
 } // namespace farmchat

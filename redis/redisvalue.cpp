@@ -66,23 +66,23 @@ QString unexpected(const char *what, const RedisValue &value, const char *wanted
 
 } // namespace
 
-ParseResult<QByteArray> RedisValue::expectString(const char *what) const
+Result<QByteArray> RedisValue::expectString(const char *what) const
 {
     if (isString())
         return m_bytes;
-    return ParseResult<QByteArray>::failure(unexpected(what, *this, "a string"));
+    return Result<QByteArray>::failure(unexpected(what, *this, "a string"));
 }
 
-ParseResult<qint64> RedisValue::expectInteger(const char *what) const
+Result<qint64> RedisValue::expectInteger(const char *what) const
 {
     if (isInteger())
         return m_integer;
-    return ParseResult<qint64>::failure(unexpected(what, *this, "an integer"));
+    return Result<qint64>::failure(unexpected(what, *this, "an integer"));
 }
 
-ParseResult<QList<RedisValue>> RedisValue::expectArray(const char *what, qsizetype minSize) const
+Result<QList<RedisValue>> RedisValue::expectArray(const char *what, qsizetype minSize) const
 {
-    using R = ParseResult<QList<RedisValue>>;
+    using R = Result<QList<RedisValue>>;
     if (!isArray())
         return R::failure(unexpected(what, *this, "an array"));
     if (m_elements.size() < minSize)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "protocol/parseresult.h"
+#include "core/result.h"
 
 #include <QByteArray>
 #include <QList>
@@ -44,10 +44,10 @@ public:
     QString errorText() const;
 
     // Shape checks: `what` names the value in the error, e.g. "XADD reply".
-    ParseResult<QByteArray> expectString(const char *what) const;
-    ParseResult<qint64> expectInteger(const char *what) const;
+    Result<QByteArray> expectString(const char *what) const;
+    Result<qint64> expectInteger(const char *what) const;
     // An array of at least minSize elements.
-    ParseResult<QList<RedisValue>> expectArray(const char *what, qsizetype minSize = 0) const;
+    Result<QList<RedisValue>> expectArray(const char *what, qsizetype minSize = 0) const;
     // "OK" status, the usual answer to SET, SELECT, AUTH.
     QString expectOk(const char *what) const;
 

@@ -25,9 +25,9 @@ QByteArray PubSubEnvelope::encode() const
         .toJson(QJsonDocument::Compact);
 }
 
-ParseResult<PubSubEnvelope> PubSubEnvelope::decode(const QByteArray &payload, const QString &room)
+Result<PubSubEnvelope> PubSubEnvelope::decode(const QByteArray &payload, const QString &room)
 {
-    using R = ParseResult<PubSubEnvelope>;
+    using R = Result<PubSubEnvelope>;
     if (payload.size() > kMaxBytes)
         return R::failure(QStringLiteral("envelope larger than %1 bytes").arg(kMaxBytes));
     QJsonParseError error;

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "protocol/chatmessage.h"
-#include "protocol/parseresult.h"
+#include "core/result.h"
 
 #include <QByteArray>
 
@@ -24,7 +24,7 @@ struct PubSubEnvelope
     QByteArray encode() const;
     // Untrusted input (anyone with the Redis password can publish): checks the
     // shape, the limits clients are held to, and that it belongs to `room`.
-    static ParseResult<PubSubEnvelope> decode(const QByteArray &payload, const QString &room);
+    static Result<PubSubEnvelope> decode(const QByteArray &payload, const QString &room);
 };
 
 } // namespace farmchat

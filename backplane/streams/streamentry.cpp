@@ -22,9 +22,9 @@ QByteArray StreamEntry::idOf(const RedisValue &entry)
     return StreamId::parse(QByteArrayView(id)) ? id : QByteArray();
 }
 
-ParseResult<StreamEntry> StreamEntry::parse(const RedisValue &entry, const QString &room)
+Result<StreamEntry> StreamEntry::parse(const RedisValue &entry, const QString &room)
 {
-    using R = ParseResult<StreamEntry>;
+    using R = Result<StreamEntry>;
     const auto parts = entry.expectArray("stream entry", 2);
     if (!parts)
         return R::failure(parts.error());
@@ -93,9 +93,9 @@ QList<QByteArray> StreamEntry::fields(
     return out;
 }
 
-ParseResult<QList<StreamBatch>> parseXReadReply(const RedisValue &reply)
+Result<QList<StreamBatch>> parseXReadReply(const RedisValue &reply)
 {
-    using R = ParseResult<QList<StreamBatch>>;
+    using R = Result<QList<StreamBatch>>;
     if (reply.isNil())
         return QList<StreamBatch> {};
     const auto streams = reply.expectArray("XREAD reply");

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "protocol/chatmessage.h"
-#include "protocol/parseresult.h"
+#include "core/result.h"
 #include "redis/redisvalue.h"
 
 #include <QByteArray>
@@ -21,7 +21,7 @@ struct StreamEntry
     ChatMessage message; // id: `id` field if present, else streamId; via Streams
 
     // [id, [field, value, ...]] from XRANGE / XREAD.
-    static ParseResult<StreamEntry> parse(const RedisValue &entry, const QString &room);
+    static Result<StreamEntry> parse(const RedisValue &entry, const QString &room);
     // The entry's stream id alone, so a reader can move past an entry it
     // cannot use; empty when even that is unreadable.
     static QByteArray idOf(const RedisValue &entry);
@@ -38,6 +38,6 @@ struct StreamBatch
 };
 
 // XREAD's reply: nil (timed out, or unblocked) or [[key, [entry, ...]], ...].
-ParseResult<QList<StreamBatch>> parseXReadReply(const RedisValue &reply);
+Result<QList<StreamBatch>> parseXReadReply(const RedisValue &reply);
 
 } // namespace farmchat
