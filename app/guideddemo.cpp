@@ -86,15 +86,20 @@ void GuidedDemo::cancel()
 {
     if (!m_running)
         return;
-    finish(false, QStringLiteral("the guided demo was cancelled"));
+    fail(QStringLiteral("the guided demo was cancelled"));
 }
 
-void GuidedDemo::finish(bool ok, const QString &error)
+void GuidedDemo::fail(const QString &error)
+{
+    finish(Result<void>::failure(error));
+}
+
+void GuidedDemo::finish(const Result<void> &outcome)
 {
     ++m_run;
     m_timer.stop();
     m_running = false;
-    Q_EMIT finished(ok, error);
+    Q_EMIT finished(outcome);
 }
 
 void GuidedDemo::runNext()
@@ -102,7 +107,7 @@ void GuidedDemo::runNext()
     if (!m_running)
         return;
     if (m_next >= m_steps.size())
-        return finish(true, {});
+        return finish({});
     const DemoStep step = m_steps[m_next++];
     Q_EMIT stepStarted(m_next - 1, int(m_steps.size()));
     switch (step.kind) {
@@ -128,8 +133,8 @@ void GuidedDemo::runNext()
             if (run != m_run)
                 return; // cancelled or restarted meanwhile
             if (!error.isEmpty())
-                return finish(
-                    false, QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
+                return fail(
+                    QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
             m_timer.start(kBetweenStepsMs);
         });
         return;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "protocol/backplanemode.h"
 
 #include <QList>
@@ -56,12 +57,14 @@ public Q_SLOTS:
 Q_SIGNALS:
     void narration(const QString &text);
     void stepStarted(int step, int total);
-    // ok false: a mode switch failed (error says why) or the demo was cancelled.
-    void finished(bool ok, const QString &error);
+    // Ok when every step ran; else a mode switch failed (the error says why)
+    // or the demo was cancelled.
+    void finished(const farmchat::Result<void> &outcome);
 
 private:
     void runNext();
-    void finish(bool ok, const QString &error);
+    void fail(const QString &error);
+    void finish(const Result<void> &outcome);
 
     Hooks m_hooks;
     QList<DemoStep> m_steps;

@@ -285,9 +285,9 @@ void MainWindow::wireFarm()
         statusBar()->showMessage(text);
         m_logs->append(QStringLiteral("demo"), text);
     });
-    connect(m_demo.get(), &GuidedDemo::finished, this, [this](bool ok, const QString &error) {
-        if (!ok)
-            statusBar()->showMessage(error, 10000);
+    connect(m_demo.get(), &GuidedDemo::finished, this, [this](const Result<void> &outcome) {
+        if (!outcome)
+            statusBar()->showMessage(outcome.error(), 10000);
     });
 }
 
@@ -314,8 +314,8 @@ void MainWindow::launch()
     if (m_workspace->supervisor().state() != FarmState::Stopped)
         return;
     const FarmConfig config = m_workspace->farmConfig();
-    if (const QString problem = config.validate(); !problem.isEmpty())
-        return showError(tr("The farm cannot start"), problem);
+    if (const Result<void> valid = config.validate(); !valid)
+        return showError(tr("The farm cannot start"), valid.error());
     m_logs->clear();
     m_workspace->launch(config);
 }

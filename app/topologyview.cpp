@@ -79,7 +79,7 @@ bool TopologyView::redisUp() const
     return redis->process()->state() == ProcessState::Healthy;
 }
 
-bool TopologyView::linkBroken(int index, QString *why) const
+Result<void> TopologyView::checkLink(int index) const
 {
     FarmSupervisor &farm = m_workspace.supervisor();
     FarmNode *node = farm.node(index);
@@ -95,9 +95,9 @@ bool TopologyView::linkBroken(int index, QString *why) const
         reason = tr("Redis is down");
     else if (node->health().reachable && !node->health().redisConnected)
         reason = tr("%1 has lost Redis").arg(node->name());
-    if (why)
-        *why = reason;
-    return !reason.isEmpty();
+    if (!reason.isEmpty())
+        return Result<void>::failure(reason);
+    return {};
 }
 
 QPointF TopologyView::nodeCentre(int index, const QRectF &area) const
@@ -145,8 +145,7 @@ void TopologyView::paintEvent(QPaintEvent *)
     // Links, with counts; broken ones dashed red with a ✕.
     for (int i = 0; i < n; ++i) {
         const QPointF c = nodeCentre(i, area);
-        QString why;
-        const bool broken = linkBroken(i, &why);
+        const bool broken = !checkLink(i);
         QPen pen(broken ? nodepalette::bad(dark) : pal.color(QPalette::Mid), em / 8);
         if (broken)
             pen.setStyle(Qt::DashLine);

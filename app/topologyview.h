@@ -1,6 +1,7 @@
 #pragma once
 
 #include "app/topologyflow.h"
+#include "core/result.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
@@ -26,8 +27,9 @@ public:
 
     const TopologyFlow &flow() const { return m_flow; }
     bool isAnimating() const { return m_frameTimer.isActive(); }
-    // Whether the link between node `index` and Redis is drawn broken, and why.
-    bool linkBroken(int index, QString *why = nullptr) const;
+    // Ok when the link between node `index` and Redis carries messages; else
+    // why it is drawn broken.
+    Result<void> checkLink(int index) const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;

@@ -18,16 +18,15 @@ ExternalRedisCheck::ExternalRedisCheck(
     m_link = std::make_unique<RedisConnection>(options);
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
-        finish(false,
-            QStringLiteral("no answer within %1 ms (%2)")
-                .arg(m_timeoutMs)
-                .arg(m_link->lastError()));
+        fail(QStringLiteral("no answer within %1 ms (%2)")
+                 .arg(m_timeoutMs)
+                 .arg(m_link->lastError()));
     });
-    connect(m_link.get(), &RedisConnection::ready, this, [this] { finish(true, {}); });
+    connect(m_link.get(), &RedisConnection::ready, this, [this] { finish({}); });
     connect(m_link.get(), &RedisConnection::attemptFailed, this, [this](const QString &error) {
         // A refused password or database does not get better by retrying.
         if (error.contains(u" refused "))
-            finish(false, error);
+            fail(error);
     });
 }
 
@@ -47,12 +46,17 @@ void ExternalRedisCheck::cancel()
     m_link->stop(); // safe inside its own signals
 }
 
-void ExternalRedisCheck::finish(bool ok, const QString &error)
+void ExternalRedisCheck::fail(const QString &error)
+{
+    finish(Result<void>::failure(error));
+}
+
+void ExternalRedisCheck::finish(const Result<void> &outcome)
 {
     if (!m_running)
         return;
     cancel(); // only a check: the nodes make their own connections
-    Q_EMIT finished(ok, error);
+    Q_EMIT finished(outcome);
 }
 
 } // namespace farmchat

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "redis/redisurl.h"
 
 #include <QObject>
@@ -27,11 +28,12 @@ public:
     void cancel();
 
 Q_SIGNALS:
-    // Once per start(); `error` names the problem (never the password).
-    void finished(bool ok, const QString &error);
+    // Once per start(): ok, or the problem (never the password).
+    void finished(const farmchat::Result<void> &outcome);
 
 private:
-    void finish(bool ok, const QString &error);
+    void fail(const QString &error);
+    void finish(const Result<void> &outcome);
 
     std::unique_ptr<RedisConnection> m_link;
     QTimer m_deadline;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "protocol/backplanemode.h"
 
 #include <QList>
@@ -28,8 +29,8 @@ struct FarmConfig
     int stopGraceMs = 3000; // SIGTERM → SIGKILL
     int pollIntervalMs = 1000; // /health while running
 
-    // Empty when the config can be started, else why not.
-    QString validate() const;
+    // Ok when the config can be started, else why not.
+    Result<void> validate() const;
     // The ports the nodes will ask for; empty when they are to be picked (basePort 0).
     QList<quint16> requestedPorts() const;
 };

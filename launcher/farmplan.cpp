@@ -10,8 +10,8 @@ namespace farmchat {
 Result<FarmPlan> FarmPlan::make(const FarmConfig &config)
 {
     using Outcome = Result<FarmPlan>;
-    if (const QString invalid = config.validate(); !invalid.isEmpty())
-        return Outcome::failure(invalid);
+    if (const Result<void> valid = config.validate(); !valid)
+        return Outcome::failure(valid.error());
     FarmPlan plan;
 
     const auto nodeProgram = config.nodeBinary.isEmpty() ? ExecutableLocator::nodeBinary()

@@ -206,13 +206,14 @@ void FarmSupervisor::checkExternalRedis(const RedisUrl &url)
     m_externalCheck
         = std::make_unique<ExternalRedisCheck>(url, m_redisPassword, m_config.redisTimeoutMs);
     connect(m_externalCheck.get(), &ExternalRedisCheck::finished, this,
-        [this](bool ok, const QString &error) {
+        [this](const Result<void> &usable) {
             if (m_state != FarmState::Starting)
                 return;
-            if (ok)
+            if (usable)
                 startNodes();
             else
-                failStart(QStringLiteral("cannot use the Redis at %1: %2").arg(m_redisUrl, error));
+                failStart(QStringLiteral("cannot use the Redis at %1: %2")
+                              .arg(m_redisUrl, usable.error()));
         });
     m_externalCheck->start();
 }

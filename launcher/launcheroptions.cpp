@@ -159,8 +159,8 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
     o.json = cli.isSet(QStringLiteral("json"));
     if (const Result<void> demo = settleDemo(o, cli); !demo)
         return usageError(demo.error());
-    if (const QString invalid = o.farm.validate(); !invalid.isEmpty())
-        return usageError(invalid);
+    if (const Result<void> valid = o.farm.validate(); !valid)
+        return usageError(valid.error());
     return Request::run(std::move(o), warnings);
 }
 

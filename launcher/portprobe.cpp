@@ -9,28 +9,31 @@
 
 namespace farmchat {
 
-QString PortProbe::check(quint16 port)
+Result<void> PortProbe::check(quint16 port)
 {
+    using Outcome = Result<void>;
     if (port == 0)
-        return QStringLiteral("port 0 is not a port a farm process can be reached on");
+        return Outcome::failure(
+            QStringLiteral("port 0 is not a port a farm process can be reached on"));
     QTcpServer server;
     if (server.listen(QHostAddress::LocalHost, port))
         return {};
     if (server.serverError() == QAbstractSocket::AddressInUseError) {
         const QString owner = describePortOwner(port);
-        return owner.isEmpty() ? QStringLiteral("port %1 is in use").arg(port)
-                               : QStringLiteral("port %1 is in use by %2").arg(port).arg(owner);
+        return Outcome::failure(owner.isEmpty()
+                ? QStringLiteral("port %1 is in use").arg(port)
+                : QStringLiteral("port %1 is in use by %2").arg(port).arg(owner));
     }
-    return QStringLiteral("port %1 cannot be used: %2").arg(port).arg(server.errorString());
+    return Outcome::failure(
+        QStringLiteral("port %1 cannot be used: %2").arg(port).arg(server.errorString()));
 }
 
 QStringList PortProbe::check(const QList<quint16> &ports)
 {
     QStringList problems;
     for (const quint16 port : ports) {
-        const QString problem = check(port);
-        if (!problem.isEmpty())
-            problems << problem;
+        if (const Result<void> free = check(port); !free)
+            problems << free.error();
     }
     return problems;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -13,10 +15,10 @@ namespace farmchat {
 class PortProbe
 {
 public:
-    // Empty when 127.0.0.1:port can be bound now; otherwise a sentence naming
+    // Ok when 127.0.0.1:port can be bound now; otherwise a sentence naming
     // the port and, where the OS tells, the process holding it:
     // "port 9090 is in use by pid 4242 (python3)".
-    static QString check(quint16 port);
+    static Result<void> check(quint16 port);
     // One sentence per port that cannot be bound (empty: all free).
     static QStringList check(const QList<quint16> &ports);
     // `count` distinct ports free right now, none of them in `avoid`; fewer

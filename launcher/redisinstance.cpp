@@ -25,15 +25,15 @@ RedisInstance::RedisInstance(const QString &program, ProcessGuard &guard, QObjec
     environment.remove(QStringLiteral("FARMCHAT_ADMIN_TOKEN"));
     m_process->setEnvironment(environment);
     connect(m_process.get(), &ManagedProcess::stateChanged, this, &RedisInstance::onStateChanged);
-    connect(m_ping.get(), &RedisPing::finished, this, [this](bool ok, const QString &error) {
+    connect(m_ping.get(), &RedisPing::finished, this, [this](const Result<void> &pong) {
         if (m_process->state() != ProcessState::Starting)
             return;
-        if (ok) {
+        if (pong) {
             m_process->markHealthy();
             Q_EMIT ready();
             return;
         }
-        const QString why = describeFailure(QStringLiteral("did not answer PING: ") + error);
+        const QString why = describeFailure(QStringLiteral("did not answer PING: ") + pong.error());
         m_process->kill();
         Q_EMIT failed(why);
     });

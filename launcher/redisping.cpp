@@ -22,8 +22,7 @@ RedisPing::RedisPing(QObject *parent) : QObject(parent), m_socket(new QTcpSocket
     m_deadline.setSingleShot(true);
     connect(&m_retry, &QTimer::timeout, this, &RedisPing::attempt);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
-        finish(
-            false, QStringLiteral("no answer within %1 ms (%2)").arg(m_timeoutMs).arg(m_lastError));
+        fail(QStringLiteral("no answer within %1 ms (%2)").arg(m_timeoutMs).arg(m_lastError));
     });
     connect(m_socket, &QTcpSocket::connected, this, [this] {
         QByteArray request;
@@ -86,26 +85,23 @@ void RedisPing::onReadyRead()
         }
         if (authReply) {
             if (line != "+OK") {
-                finish(false,
-                    QStringLiteral("Redis rejected the password: %1")
-                        .arg(QString::fromUtf8(line.mid(1))));
+                fail(QStringLiteral("Redis rejected the password: %1")
+                         .arg(QString::fromUtf8(line.mid(1))));
                 return;
             }
         } else if (line == "+PONG") {
-            finish(true, {});
+            finish({});
             return;
         } else if (line.startsWith("-NOAUTH")) {
-            finish(
-                false, QStringLiteral("Redis requires a password (set FARMCHAT_REDIS_PASSWORD)"));
+            fail(QStringLiteral("Redis requires a password (set FARMCHAT_REDIS_PASSWORD)"));
             return;
         } else {
-            finish(
-                false, QStringLiteral("Redis answered PING with: %1").arg(QString::fromUtf8(line)));
+            fail(QStringLiteral("Redis answered PING with: %1").arg(QString::fromUtf8(line)));
             return;
         }
     }
     if (m_buffer.size() > 4096)
-        finish(false, QStringLiteral("not a Redis server (unexpected reply)"));
+        fail(QStringLiteral("not a Redis server (unexpected reply)"));
 }
 
 void RedisPing::retryOrFail(const QString &error)
@@ -118,12 +114,17 @@ void RedisPing::retryOrFail(const QString &error)
         m_retry.start(kRetryMs);
 }
 
-void RedisPing::finish(bool ok, const QString &error)
+void RedisPing::fail(const QString &error)
+{
+    finish(Result<void>::failure(error));
+}
+
+void RedisPing::finish(const Result<void> &outcome)
 {
     if (!m_running)
         return;
     cancel();
-    Q_EMIT finished(ok, error);
+    Q_EMIT finished(outcome);
 }
 
 } // namespace farmchat

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QByteArray>
 #include <QElapsedTimer>
 #include <QObject>
@@ -29,15 +31,16 @@ public:
     bool isRunning() const { return m_running; }
 
 Q_SIGNALS:
-    // `error` names the problem ("connection refused", "Redis rejected the
-    // password: WRONGPASS ...", "no answer within 10000 ms").
-    void finished(bool ok, const QString &error);
+    // Ok on PONG; else the error names the problem ("connection refused",
+    // "Redis rejected the password: WRONGPASS ...", "no answer within 10000 ms").
+    void finished(const farmchat::Result<void> &outcome);
 
 private:
     void attempt();
     void onReadyRead();
     void retryOrFail(const QString &error);
-    void finish(bool ok, const QString &error);
+    void fail(const QString &error);
+    void finish(const Result<void> &outcome);
 
     QTcpSocket *m_socket = nullptr; // child of this object
     QTimer m_retry;

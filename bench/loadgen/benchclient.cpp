@@ -162,10 +162,11 @@ void BenchClient::handleHttp()
             return;
         if (httpupgrade::statusCode(head) != 200)
             return fail("negotiate refused: " + std::string(head.substr(0, head.find("\r\n"))));
-        std::string error;
-        m_token = httpupgrade::negotiateToken(std::string_view(m_in).substr(end, length), error);
-        if (!error.empty())
-            return fail(error);
+        Result<std::string> token
+            = httpupgrade::negotiateToken(std::string_view(m_in).substr(end, length));
+        if (!token)
+            return fail(token.error().toStdString());
+        m_token = std::move(token).value();
         ::epoll_ctl(m_epfd, EPOLL_CTL_DEL, m_fd, nullptr);
         ::close(m_fd);
         m_fd = -1;
@@ -173,9 +174,8 @@ void BenchClient::handleHttp()
         m_outPos = 0;
         return connectSocket();
     }
-    const std::string error = httpupgrade::checkUpgradeResponse(head, m_key);
-    if (!error.empty())
-        return fail(error);
+    if (const Result<void> upgrade = httpupgrade::checkUpgradeResponse(head, m_key); !upgrade)
+        return fail(upgrade.error().toStdString());
     const std::string rest = m_in.substr(end);
     m_in.clear();
     m_in.shrink_to_fit();

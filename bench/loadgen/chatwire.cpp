@@ -17,15 +17,15 @@ const char *kindName(WireKind kind)
     return "?";
 }
 
-bool parseKind(std::string_view name, WireKind &kind)
+Result<WireKind> parseKind(std::string_view name)
 {
     for (WireKind k : {WireKind::SignalR, WireKind::SocketIo, WireKind::Raw}) {
-        if (name == kindName(k)) {
-            kind = k;
-            return true;
-        }
+        if (name == kindName(k))
+            return k;
     }
-    return false;
+    return Result<WireKind>::failure(
+        QStringLiteral("unknown protocol '%1'")
+            .arg(QString::fromUtf8(name.data(), qsizetype(name.size()))));
 }
 
 void appendTaggedText(std::string &out, Tag tag, std::size_t textBytes)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,7 +17,7 @@ enum class WireKind { SignalR, SocketIo, Raw };
 namespace chatwire {
 
 const char *kindName(WireKind kind);
-bool parseKind(std::string_view name, WireKind &kind);
+Result<WireKind> parseKind(std::string_view name);
 
 // Every benchmark message text starts with this tag: the global sequence
 // number and the CLOCK_MONOTONIC send time in ns, e.g. "L#42.123456789~xxxx".

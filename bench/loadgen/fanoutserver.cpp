@@ -31,7 +31,7 @@ FanoutServer::~FanoutServer()
     }
 }
 
-std::string FanoutServer::listen(std::uint16_t port)
+Result<void> FanoutServer::listen(std::uint16_t port)
 {
     m_epfd = ::epoll_create1(EPOLL_CLOEXEC);
     m_listenFd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -41,10 +41,14 @@ std::string FanoutServer::listen(std::uint16_t port)
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(m_listenFd, reinterpret_cast<sockaddr *>(&address), sizeof address) < 0)
-        return "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
+    if (::bind(m_listenFd, reinterpret_cast<sockaddr *>(&address), sizeof address) < 0) {
+        const QString why = QString::fromLocal8Bit(std::strerror(errno));
+        return Result<void>::failure(
+            QStringLiteral("cannot listen on 127.0.0.1:%1: %2").arg(port).arg(why));
+    }
     if (::listen(m_listenFd, 4096) < 0)
-        return std::string("listen: ") + std::strerror(errno);
+        return Result<void>::failure(
+            QStringLiteral("listen: ") + QString::fromLocal8Bit(std::strerror(errno)));
     socklen_t len = sizeof address;
     ::getsockname(m_listenFd, reinterpret_cast<sockaddr *>(&address), &len);
     m_port = ntohs(address.sin_port);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bench/loadgen/wsframe.h"
+#include "core/result.h"
 
 #include <cstdint>
 #include <memory>
@@ -21,8 +22,8 @@ public:
     FanoutServer(const FanoutServer &) = delete;
     FanoutServer &operator=(const FanoutServer &) = delete;
 
-    // Binds 127.0.0.1:port (0 = any free); returns an error text or empty.
-    std::string listen(std::uint16_t port);
+    // Binds 127.0.0.1:port (0 = any free): ok, or why not.
+    Result<void> listen(std::uint16_t port);
     std::uint16_t port() const { return m_port; }
     // Serves until SIGTERM/SIGINT; returns the exit status.
     int exec();

@@ -103,33 +103,36 @@ int statusCode(std::string_view head)
     return code;
 }
 
-std::string checkUpgradeResponse(std::string_view head, std::string_view key)
+Result<void> checkUpgradeResponse(std::string_view head, std::string_view key)
 {
     const int code = statusCode(head);
     if (code != 101) {
         const std::size_t eol = head.find("\r\n");
-        return "upgrade refused: " + std::string(head.substr(0, eol));
+        const std::string_view line = head.substr(0, eol);
+        return Result<void>::failure(QStringLiteral("upgrade refused: ")
+            + QString::fromLatin1(line.data(), qsizetype(line.size())));
     }
     if (headerValue(head, "Sec-WebSocket-Accept") != acceptKey(key))
-        return "upgrade answer has a wrong Sec-WebSocket-Accept";
+        return Result<void>::failure(
+            QStringLiteral("upgrade answer has a wrong Sec-WebSocket-Accept"));
     return {};
 }
 
-std::string negotiateToken(std::string_view body, std::string &error)
+Result<std::string> negotiateToken(std::string_view body)
 {
+    using Outcome = Result<std::string>;
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(
         QByteArray(body.data(), static_cast<qsizetype>(body.size())), &parseError);
-    if (!doc.isObject()) {
-        error = "negotiate answer is not a JSON object: " + parseError.errorString().toStdString();
-        return {};
-    }
+    if (!doc.isObject())
+        return Outcome::failure(
+            QStringLiteral("negotiate answer is not a JSON object: ") + parseError.errorString());
     const QJsonObject o = doc.object();
     QString token = o.value(QLatin1String("connectionToken")).toString();
     if (token.isEmpty())
         token = o.value(QLatin1String("connectionId")).toString();
     if (token.isEmpty())
-        error = "negotiate answer has no connectionToken";
+        return Outcome::failure(QStringLiteral("negotiate answer has no connectionToken"));
     return QString::fromLatin1(QUrl::toPercentEncoding(token)).toStdString();
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,10 +25,11 @@ std::size_t headerEnd(std::string_view data);
 std::string_view headerValue(std::string_view head, std::string_view name);
 int statusCode(std::string_view head);
 
-// Checks a server's 101 answer; returns an error text, empty when fine.
-std::string checkUpgradeResponse(std::string_view head, std::string_view key);
-// connectionToken (or connectionId for negotiate v0) of a negotiate answer body.
-std::string negotiateToken(std::string_view body, std::string &error);
+// Checks a server's 101 answer: ok, or what is wrong with it.
+Result<void> checkUpgradeResponse(std::string_view head, std::string_view key);
+// connectionToken (or connectionId for negotiate v0) of a negotiate answer
+// body, percent-encoded for the upgrade URL.
+Result<std::string> negotiateToken(std::string_view body);
 
 std::string upgradeResponse(std::string_view key);
 

@@ -24,33 +24,32 @@ int usageError(const QString &message)
     return 2;
 }
 
-bool parseEndpoint(const QString &text, int group, Endpoint &endpoint, QString &error)
+farmchat::Result<Endpoint> parseEndpoint(const QString &text, int group)
 {
+    using Outcome = farmchat::Result<Endpoint>;
     const QUrl url(text, QUrl::StrictMode);
     const QString scheme = url.scheme();
     if (!url.isValid() || url.port() <= 0
-        || (scheme != QLatin1String("http") && scheme != QLatin1String("ws"))) {
-        error = QStringLiteral("'%1' is not an http:// or ws:// URL with a port").arg(text);
-        return false;
-    }
+        || (scheme != QLatin1String("http") && scheme != QLatin1String("ws")))
+        return Outcome::failure(
+            QStringLiteral("'%1' is not an http:// or ws:// URL with a port").arg(text));
+    Endpoint endpoint;
     QString host = url.host();
     if (host == QLatin1String("localhost"))
         host = QStringLiteral("127.0.0.1");
     endpoint.address.sin_family = AF_INET;
     endpoint.address.sin_port = htons(static_cast<std::uint16_t>(url.port()));
     if (inet_pton(AF_INET, host.toLatin1().constData(), &endpoint.address.sin_addr) != 1
-        || (ntohl(endpoint.address.sin_addr.s_addr) >> 24) != 127) {
-        error = QStringLiteral("'%1': the load generator only targets loopback (127.x.x.x)")
-                    .arg(text);
-        return false;
-    }
+        || (ntohl(endpoint.address.sin_addr.s_addr) >> 24) != 127)
+        return Outcome::failure(
+            QStringLiteral("'%1': the load generator only targets loopback (127.x.x.x)").arg(text));
     endpoint.host = host.toStdString();
     endpoint.port = static_cast<std::uint16_t>(url.port());
     endpoint.path = url.path(QUrl::FullyEncoded).toStdString();
     if (endpoint.path.empty())
         endpoint.path.push_back('/');
     endpoint.group = group;
-    return true;
+    return endpoint;
 }
 
 double ms(std::int64_t ns)
@@ -166,10 +165,10 @@ int main(int argc, char *argv[])
 
     if (mode == QLatin1String("serve")) {
         FanoutServer server;
-        const std::string error
+        const farmchat::Result<void> listening
             = server.listen(static_cast<std::uint16_t>(parser.value(portOpt).toUInt()));
-        if (!error.empty()) {
-            std::fprintf(stderr, "farmchat-loadgen: %s\n", error.c_str());
+        if (!listening) {
+            std::fprintf(stderr, "farmchat-loadgen: %s\n", qPrintable(listening.error()));
             return 3;
         }
         std::printf("listening ws://127.0.0.1:%u\n", unsigned(server.port()));
@@ -181,17 +180,18 @@ int main(int argc, char *argv[])
         return usageError(QStringLiteral("unknown mode '%1'").arg(mode));
 
     DriverOptions options;
-    if (!chatwire::parseKind(parser.value(protocolOpt).toStdString(), options.kind))
+    const auto kind = chatwire::parseKind(parser.value(protocolOpt).toStdString());
+    if (!kind)
         return usageError(QStringLiteral("unknown --protocol '%1'").arg(parser.value(protocolOpt)));
+    options.kind = kind.value();
     const QStringList urls = parser.values(urlOpt);
     if (urls.isEmpty())
         return usageError(QStringLiteral("give at least one --url"));
     for (int i = 0; i < urls.size(); ++i) {
-        Endpoint endpoint;
-        QString error;
-        if (!parseEndpoint(urls[i], i, endpoint, error))
-            return usageError(error);
-        options.endpoints.push_back(endpoint);
+        const farmchat::Result<Endpoint> endpoint = parseEndpoint(urls[i], i);
+        if (!endpoint)
+            return usageError(endpoint.error());
+        options.endpoints.push_back(endpoint.value());
     }
     bool ok = false;
     options.clients = parser.value(clientsOpt).toInt(&ok);

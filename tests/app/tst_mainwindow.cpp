@@ -365,10 +365,10 @@ void tst_MainWindow::cutOffNodeStopsCrossing()
     QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
     QCOMPARE(switched.at(0).at(1).toInt(), 2);
     QVERIFY(m_workspace->isCutOff(2));
-    QString why;
-    QVERIFY(m_window->topologyView()->linkBroken(2, &why));
-    QVERIFY2(why.contains(QStringLiteral("cut off")), qPrintable(why));
-    QVERIFY(!m_window->topologyView()->linkBroken(0));
+    const Result<void> cutLink = m_window->topologyView()->checkLink(2);
+    QVERIFY(!cutLink.ok());
+    QVERIFY2(cutLink.error().contains(QStringLiteral("cut off")), qPrintable(cutLink.error()));
+    QVERIFY(m_window->topologyView()->checkLink(0).ok());
 
     const QString text = QStringLiteral("node 3 is cut off now");
     typeAndSend(0, text);
@@ -389,9 +389,9 @@ void tst_MainWindow::redisStopAndRestart()
         controls->redisStateText().startsWith(QStringLiteral("stopped")), 10000);
     QVERIFY(m_window->redisStatusText().contains(QStringLiteral("stopped")));
     for (int node = 0; node < kNodes; ++node) {
-        QString why;
-        QVERIFY(m_window->topologyView()->linkBroken(node, &why));
-        QVERIFY2(why.contains(QStringLiteral("Redis")), qPrintable(why));
+        const Result<void> link = m_window->topologyView()->checkLink(node);
+        QVERIFY(!link.ok());
+        QVERIFY2(link.error().contains(QStringLiteral("Redis")), qPrintable(link.error()));
     }
     // Panes stay connected to their nodes: only the backplane is down.
     QVERIFY(test::allPanesConnected(*m_workspace, kNodes));
@@ -402,7 +402,7 @@ void tst_MainWindow::redisStopAndRestart()
     for (int node = 0; node < kNodes; ++node)
         QTRY_VERIFY_WITH_TIMEOUT(
             m_workspace->supervisor().node(node)->health().redisConnected, 15000);
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->topologyView()->linkBroken(0), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->topologyView()->checkLink(0).ok(), 5000);
 }
 
 void tst_MainWindow::guidedDemoRunsThroughTheModes()
@@ -413,7 +413,8 @@ void tst_MainWindow::guidedDemoRunsThroughTheModes()
     m_workspace->clearMatrix();
     demo.start(GuidedDemo::script(kNodes, 0.1));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
-    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+    const auto outcome = qvariant_cast<Result<void>>(finished.at(0).at(0));
+    QVERIFY2(outcome.ok(), qPrintable(outcome.error()));
     QVERIFY(narration.count() >= 4);
     QTRY_VERIFY_WITH_TIMEOUT(m_workspace->tracker().isSettled(), 10000);
     // Every scripted line was sent and judged in the mode it was sent in.

@@ -5,6 +5,7 @@
 #include <QTest>
 
 using namespace farmchat::bench;
+using farmchat::Result;
 
 class tst_HttpUpgrade : public QObject
 {
@@ -46,12 +47,12 @@ void tst_HttpUpgrade::checkResponse()
 {
     QFETCH(QString, head);
     QFETCH(QString, errorPart);
-    const std::string error
+    const Result<void> checked
         = httpupgrade::checkUpgradeResponse(head.toStdString(), "dGhlIHNhbXBsZSBub25jZQ==");
     if (errorPart.isEmpty())
-        QVERIFY2(error.empty(), error.c_str());
+        QVERIFY2(checked.ok(), qPrintable(checked.error()));
     else
-        QVERIFY2(QString::fromStdString(error).contains(errorPart), error.c_str());
+        QVERIFY2(!checked.ok() && checked.error().contains(errorPart), qPrintable(checked.error()));
 }
 
 void tst_HttpUpgrade::headerLookup()
@@ -84,11 +85,12 @@ void tst_HttpUpgrade::negotiateToken()
     QFETCH(QString, body);
     QFETCH(QString, token);
     QFETCH(bool, ok);
-    std::string error;
-    const std::string got = httpupgrade::negotiateToken(body.toStdString(), error);
-    QCOMPARE(error.empty(), ok);
+    const Result<std::string> got = httpupgrade::negotiateToken(body.toStdString());
+    QCOMPARE(got.ok(), ok);
     if (ok)
-        QCOMPARE(QString::fromStdString(got), token);
+        QCOMPARE(QString::fromStdString(got.value()), token);
+    else
+        QVERIFY(!got.error().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_HttpUpgrade)

@@ -71,11 +71,11 @@ void tst_FarmConfig::validate()
     config.ports = ports;
     config.redisServer = redisServer;
     config.redisUrl = redisUrl;
-    const QString result = config.validate();
+    const Result<void> result = config.validate();
     if (error.isEmpty())
-        QVERIFY2(result.isEmpty(), qPrintable(result));
+        QVERIFY2(result.ok(), qPrintable(result.error()));
     else
-        QVERIFY2(result.contains(error), qPrintable(result));
+        QVERIFY2(!result.ok() && result.error().contains(error), qPrintable(result.error()));
 }
 
 void tst_FarmConfig::requestedPorts()

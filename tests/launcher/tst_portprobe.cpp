@@ -22,7 +22,8 @@ void tst_PortProbe::freePortPasses()
 {
     const QList<quint16> ports = PortProbe::pickFree(1);
     QCOMPARE(ports.size(), 1);
-    QCOMPARE(PortProbe::check(ports.first()), QString());
+    const Result<void> free = PortProbe::check(ports.first());
+    QVERIFY2(free.ok(), qPrintable(free.error()));
 }
 
 void tst_PortProbe::takenPortIsNamedWithItsOwner()
@@ -30,7 +31,9 @@ void tst_PortProbe::takenPortIsNamedWithItsOwner()
     QTcpServer listener;
     QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
     const quint16 port = listener.serverPort();
-    const QString problem = PortProbe::check(port);
+    const Result<void> taken = PortProbe::check(port);
+    QVERIFY(!taken.ok());
+    const QString problem = taken.error();
     QVERIFY2(
         problem.startsWith(QStringLiteral("port %1 is in use").arg(port)), qPrintable(problem));
 #ifdef Q_OS_LINUX
@@ -41,7 +44,9 @@ void tst_PortProbe::takenPortIsNamedWithItsOwner()
     // A listener on every interface blocks the loopback port too.
     QTcpServer wildcard;
     QVERIFY(wildcard.listen(QHostAddress::AnyIPv4, 0));
-    QVERIFY(!PortProbe::check(wildcard.serverPort()).isEmpty());
+    const Result<void> blocked = PortProbe::check(wildcard.serverPort());
+    QVERIFY(!blocked.ok());
+    QVERIFY(!blocked.error().isEmpty());
 }
 
 void tst_PortProbe::listReportsOnlyTakenPorts()
@@ -59,7 +64,9 @@ void tst_PortProbe::listReportsOnlyTakenPorts()
 
 void tst_PortProbe::portZeroIsRefused()
 {
-    QVERIFY(!PortProbe::check(quint16(0)).isEmpty());
+    const Result<void> zero = PortProbe::check(quint16(0));
+    QVERIFY(!zero.ok());
+    QVERIFY(!zero.error().isEmpty());
 }
 
 void tst_PortProbe::pickFreeGivesDistinctBindablePorts()
