@@ -2,9 +2,9 @@
 
 #include "app/elidedlabel.h"
 #include "app/farmworkspace.h"
-#include "app/messagedelegate.h"
+#include "app/messagedelegate_p.h"
 #include "app/messagelistmodel.h"
-#include "app/nodepalette.h"
+#include "app/nodepalette_p.h"
 #include "app/panesession.h"
 
 #include <QEvent>

@@ -1,7 +1,7 @@
 #include "app/controlspanel.h"
 
 #include "app/farmworkspace.h"
-#include "app/nodepalette.h"
+#include "app/nodepalette_p.h"
 #include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"

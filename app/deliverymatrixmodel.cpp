@@ -1,6 +1,6 @@
 #include "app/deliverymatrixmodel.h"
 
-#include "app/nodepalette.h"
+#include "app/nodepalette_p.h"
 
 #include <QBrush>
 

@@ -2,7 +2,7 @@
 
 #include "app/deliverymatrixmodel.h"
 #include "app/farmworkspace.h"
-#include "app/nodepalette.h"
+#include "app/nodepalette_p.h"
 
 #include <QEvent>
 #include <QHeaderView>

@@ -3,7 +3,7 @@
 #include "app/appsettings.h"
 #include "app/elidedlabel.h"
 #include "app/farmworkspace.h"
-#include "app/nodepalette.h"
+#include "app/nodepalette_p.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>

@@ -1,4 +1,4 @@
-#include "app/farmstatusbar.h"
+#include "app/farmstatusbar_p.h"
 
 #include "app/farmworkspace.h"
 #include "launcher/managedprocess.h"

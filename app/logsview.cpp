@@ -1,4 +1,4 @@
-#include "app/logsview.h"
+#include "app/logsview_p.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,7 +1,7 @@
-#include "app/messagedelegate.h"
+#include "app/messagedelegate_p.h"
 
 #include "app/messagelistmodel.h"
-#include "app/nodepalette.h"
+#include "app/nodepalette_p.h"
 #include "protocol/chatmessage.h"
 
 #include <QAbstractItemView>

@@ -1,4 +1,4 @@
-#include "app/nodepalette.h"
+#include "app/nodepalette_p.h"
 
 #include <array>
 

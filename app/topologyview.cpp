@@ -1,8 +1,8 @@
 #include "app/topologyview.h"
 
 #include "app/farmworkspace.h"
-#include "app/messagedelegate.h"
-#include "app/nodepalette.h"
+#include "app/messagedelegate_p.h"
+#include "app/nodepalette_p.h"
 #include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"

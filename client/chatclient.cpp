@@ -1,6 +1,7 @@
 #include "client/chatclient.h"
 
-#include "client/logging.h"
+#include "client/logging_p.h"
+#include "client/recentids_p.h"
 #include "protocol/hubcontract.h"
 
 #include <QPointer>
@@ -124,7 +125,7 @@ void ChatClient::leaveRoom(const QString &room, Done done)
     if (!m_rooms.remove(room))
         return finishLater(std::move(done), QString());
     m_lastSeen.remove(room);
-    m_recent.remove(room);
+    m_recent.erase(room);
     m_catchingUp.remove(room);
     if (!isConnected())
         return finishLater(std::move(done), QString());
@@ -314,10 +315,10 @@ void ChatClient::onInvocation(const QString &target, const QJsonArray &arguments
 
 RecentIds &ChatClient::recentIds(const QString &room)
 {
-    auto it = m_recent.find(room);
-    if (it == m_recent.end())
-        it = m_recent.insert(room, RecentIds(m_options.rememberedIdsPerRoom));
-    return it.value();
+    std::unique_ptr<RecentIds> &ids = m_recent[room];
+    if (!ids)
+        ids = std::make_unique<RecentIds>(m_options.rememberedIdsPerRoom);
+    return *ids;
 }
 
 void ChatClient::deliver(const ChatMessage &message, bool fromHistory)

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "client/hubconnection.h"
-#include "client/recentids.h"
 #include "protocol/chatmessage.h"
 #include "protocol/limits.h"
 
@@ -12,8 +11,12 @@
 #include <QUrl>
 
 #include <functional>
+#include <memory>
+#include <unordered_map>
 
 namespace farmchat {
+
+class RecentIds;
 
 // How a ChatClient connects and catches up.
 struct ChatClientOptions
@@ -138,7 +141,7 @@ private:
     QString m_name;
     QSet<QString> m_rooms; // joined rooms besides lobby
     QHash<QString, QString> m_lastSeen; // room -> cursor for History
-    QHash<QString, RecentIds> m_recent; // room -> ids shown
+    std::unordered_map<QString, std::unique_ptr<RecentIds>> m_recent; // room -> ids shown
     QHash<QString, quint64>
         m_catchingUp; // room -> token of its running catch-up; only History moves its cursor
     quint64 m_nextToken = 1;

@@ -1,13 +1,19 @@
 #include "client/hubconnection.h"
 
-#include "client/logging.h"
-#include "client/negotiator.h"
+#include "client/logging_p.h"
+#include "client/negotiator_p.h"
+#include "client/pendinginvocations_p.h"
 #include "protocol/hubmessage.h"
 #include "protocol/hubprotocol.h"
 
 #include <QWebSocket>
 
+#include <type_traits>
+
 namespace farmchat {
+
+static_assert(std::is_same_v<HubConnection::Callback, PendingInvocations::Callback>,
+    "an invocation's callback is handed on unchanged");
 
 namespace {
 
@@ -36,7 +42,7 @@ HubConnection::HubConnection(const QUrl &url, Options options, QObject *parent)
     , m_options(std::move(options))
     , m_hubUrls(QList<QUrl> {url} + m_options.fallbackUrls)
     , m_negotiator(new Negotiator(this))
-    , m_pending(this)
+    , m_pending(std::make_unique<PendingInvocations>(this))
     , m_records(qsizetype(m_options.maxMessageBytes))
 {
     m_attemptTimer.setSingleShot(true);
@@ -69,6 +75,11 @@ HubConnection::~HubConnection()
     retireSocket(QWebSocketProtocol::CloseCodeNormal);
 }
 
+qsizetype HubConnection::pendingInvocations() const
+{
+    return m_pending->count();
+}
+
 bool HubConnection::start()
 {
     if (m_state != State::Disconnected)
@@ -96,7 +107,7 @@ void HubConnection::stop()
     setState(State::Disconnected);
     if (!self)
         return;
-    m_pending.failAll(QStringLiteral("the connection was stopped"));
+    m_pending->failAll(QStringLiteral("the connection was stopped"));
     if (self)
         Q_EMIT disconnected(m_lastError);
 }
@@ -112,7 +123,7 @@ QString HubConnection::invoke(
                 [callback = std::move(callback), error] { callback(QJsonValue(), error); });
         return {};
     }
-    const QString id = m_pending.add(
+    const QString id = m_pending->add(
         method, std::move(callback), timeoutMs < 0 ? m_options.invocationTimeoutMs : timeoutMs);
     sendRecord(hubprotocol::writeMessage(HubMessage::invocation(method, arguments, id)));
     return id;
@@ -279,7 +290,7 @@ void HubConnection::handleMessage(const HubMessage &message)
         Q_EMIT invocationReceived(message.target, message.arguments);
         return;
     case HubMessageType::Completion:
-        if (!m_pending.complete(message))
+        if (!m_pending->complete(message))
             qCDebug(lcHubConnection)
                 << "completion for an unknown or timed-out invocation" << message.invocationId;
         return;
@@ -342,7 +353,7 @@ void HubConnection::fail(const QString &reason, bool allowReconnect, int closeCo
                   .arg(m_attempt)
                   .arg(reason)
             : reason;
-        m_pending.failAll(
+        m_pending->failAll(
             QStringLiteral("the connection was lost before the server answered: %1").arg(reason));
         if (self)
             finishDisconnected(final);
@@ -354,7 +365,7 @@ void HubConnection::fail(const QString &reason, bool allowReconnect, int closeCo
         if (self)
             Q_EMIT reconnecting(reason);
         if (self)
-            m_pending.failAll(
+            m_pending->failAll(
                 QStringLiteral("the connection was lost before the server answered: %1")
                     .arg(reason));
     }

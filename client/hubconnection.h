@@ -1,6 +1,5 @@
 #pragma once
 
-#include "client/pendinginvocations.h"
 #include "core/backoff.h"
 #include "protocol/limits.h"
 #include "protocol/recordbuffer.h"
@@ -14,12 +13,14 @@
 #include <QUrl>
 
 #include <functional>
+#include <memory>
 
 class QWebSocket;
 
 namespace farmchat {
 
 class Negotiator;
+class PendingInvocations;
 struct HubMessage;
 
 // How a HubConnection connects, keeps alive and reconnects.
@@ -68,7 +69,9 @@ public:
 
     using Options = HubConnectionOptions;
 
-    using Callback = PendingInvocations::Callback;
+    // `error` is empty on success; then `result` holds the Completion's result
+    // (undefined for a void method).
+    using Callback = std::function<void(const QJsonValue &result, const QString &error)>;
 
     explicit HubConnection(const QUrl &hubUrl, Options options = {}, QObject *parent = nullptr);
     ~HubConnection() override;
@@ -104,7 +107,7 @@ public:
     // Sends a non-blocking invocation (no answer). False when not Connected.
     bool send(const QString &method, const QJsonArray &arguments);
 
-    qsizetype pendingInvocations() const { return m_pending.count(); }
+    qsizetype pendingInvocations() const;
 
 Q_SIGNALS:
     void stateChanged(farmchat::HubConnection::State state);
@@ -142,7 +145,7 @@ private:
     QString m_lastError;
     QPointer<QWebSocket> m_socket; // a child of this
     Negotiator *m_negotiator = nullptr; // a child of this
-    PendingInvocations m_pending;
+    std::unique_ptr<PendingInvocations> m_pending; // a child of this
     RecordBuffer m_records;
     bool m_handshakeDone = false;
     bool m_everConnected = false; // false: the first start() is still in progress

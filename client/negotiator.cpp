@@ -1,6 +1,6 @@
-#include "client/negotiator.h"
+#include "client/negotiator_p.h"
 
-#include "client/logging.h"
+#include "client/logging_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
-#include "launcher/backplanerequest.h"
+#include "launcher/backplanerequest_p.h"
 
 #include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
-#include "launcher/nodehttpclient.h"
+#include "launcher/nodehttpclient_p.h"
 
 #include <QPointer>
 #include <QTimer>

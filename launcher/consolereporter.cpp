@@ -1,4 +1,4 @@
-#include "launcher/consolereporter.h"
+#include "launcher/consolereporter_p.h"
 
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"

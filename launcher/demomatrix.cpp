@@ -1,4 +1,4 @@
-#include "launcher/demomatrix.h"
+#include "launcher/demomatrix_p.h"
 
 #include "client/deliverytracker.h"
 #include "platform/terminal.h"

@@ -1,4 +1,4 @@
-#include "launcher/exitreason.h"
+#include "launcher/exitreason_p.h"
 
 #ifdef Q_OS_UNIX
 #include <csignal>

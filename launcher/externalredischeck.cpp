@@ -1,4 +1,4 @@
-#include "launcher/externalredischeck.h"
+#include "launcher/externalredischeck_p.h"
 
 #include "redis/redisconnection.h"
 

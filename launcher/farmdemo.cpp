@@ -1,8 +1,8 @@
-#include "launcher/farmdemo.h"
+#include "launcher/farmdemo_p.h"
 
 #include "client/chatclient.h"
-#include "launcher/consolereporter.h"
-#include "launcher/demomatrix.h"
+#include "launcher/consolereporter_p.h"
+#include "launcher/demomatrix_p.h"
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
 

@@ -1,7 +1,7 @@
 #include "launcher/farmnode.h"
 
 #include "launcher/managedprocess.h"
-#include "launcher/nodehttpclient.h"
+#include "launcher/nodehttpclient_p.h"
 
 namespace farmchat {
 

@@ -1,4 +1,4 @@
-#include "launcher/farmplan.h"
+#include "launcher/farmplan_p.h"
 
 #include "launcher/executablelocator.h"
 #include "launcher/portprobe.h"

@@ -1,14 +1,14 @@
 #include "launcher/farmsupervisor.h"
 
-#include "launcher/backplanerequest.h"
-#include "launcher/crashrestarter.h"
-#include "launcher/externalredischeck.h"
+#include "launcher/backplanerequest_p.h"
+#include "launcher/crashrestarter_p.h"
+#include "launcher/externalredischeck_p.h"
 #include "launcher/farmnode.h"
-#include "launcher/farmplan.h"
+#include "launcher/farmplan_p.h"
 #include "launcher/managedprocess.h"
-#include "launcher/nodehttpclient.h"
+#include "launcher/nodehttpclient_p.h"
 #include "launcher/redisinstance.h"
-#include "launcher/secret.h"
+#include "launcher/secret_p.h"
 #include "platform/processguard.h"
 
 #include <QLoggingCategory>

@@ -1,7 +1,7 @@
-#include "launcher/launchercli.h"
+#include "launcher/launchercli_p.h"
 
-#include "launcher/consolereporter.h"
-#include "launcher/farmdemo.h"
+#include "launcher/consolereporter_p.h"
+#include "launcher/farmdemo_p.h"
 #include "launcher/farmsupervisor.h"
 #include "platform/signalwatcher.h"
 

@@ -1,5 +1,5 @@
 // farmchat-launcher: starts and supervises a local FarmChat farm (see --help).
-#include "launcher/launchercli.h"
+#include "launcher/launchercli_p.h"
 #include "launcher/launcheroptions.h"
 #include "protocol/version.h"
 

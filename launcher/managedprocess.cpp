@@ -1,6 +1,6 @@
 #include "launcher/managedprocess.h"
 
-#include "launcher/exitreason.h"
+#include "launcher/exitreason_p.h"
 #include "platform/processguard.h"
 
 #include <QLoggingCategory>

@@ -1,4 +1,4 @@
-#include "launcher/nodehttpclient.h"
+#include "launcher/nodehttpclient_p.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -2,8 +2,8 @@
 
 #include "launcher/managedprocess.h"
 #include "launcher/portprobe.h"
-#include "launcher/redisping.h"
-#include "launcher/secret.h"
+#include "launcher/redisping_p.h"
+#include "launcher/secret_p.h"
 
 #include <QDir>
 #include <QLoggingCategory>

@@ -1,4 +1,4 @@
-#include "launcher/redisping.h"
+#include "launcher/redisping_p.h"
 
 #include <QTcpSocket>
 

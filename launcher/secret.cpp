@@ -1,4 +1,4 @@
-#include "launcher/secret.h"
+#include "launcher/secret_p.h"
 
 #include <QRandomGenerator>
 

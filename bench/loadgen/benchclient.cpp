@@ -1,7 +1,7 @@
 #include "bench/loadgen/benchclient.h"
 
-#include "bench/loadgen/httpupgrade.h"
-#include "bench/loadgen/monotonic.h"
+#include "bench/loadgen/httpupgrade_p.h"
+#include "bench/loadgen/monotonic_p.h"
 #include "protocol/hubcontract.h"
 
 #include <arpa/inet.h>

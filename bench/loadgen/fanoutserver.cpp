@@ -1,6 +1,6 @@
 #include "bench/loadgen/fanoutserver.h"
 
-#include "bench/loadgen/httpupgrade.h"
+#include "bench/loadgen/httpupgrade_p.h"
 
 #include <arpa/inet.h>
 #include <cerrno>

@@ -1,4 +1,4 @@
-#include "bench/loadgen/httpupgrade.h"
+#include "bench/loadgen/httpupgrade_p.h"
 
 #include <QByteArray>
 #include <QCryptographicHash>

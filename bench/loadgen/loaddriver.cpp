@@ -1,6 +1,6 @@
 #include "bench/loadgen/loaddriver.h"
 
-#include "bench/loadgen/monotonic.h"
+#include "bench/loadgen/monotonic_p.h"
 
 #include <algorithm>
 #include <cerrno>

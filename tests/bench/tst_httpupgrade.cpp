@@ -1,6 +1,6 @@
 // The HTTP side of the load generator's WebSocket handshake (RFC 6455 §4)
 // and SignalR's negotiate answer.
-#include "bench/loadgen/httpupgrade.h"
+#include "bench/loadgen/httpupgrade_p.h"
 
 #include <QTest>
 

@@ -1,4 +1,4 @@
-#include "client/negotiator.h"
+#include "client/negotiator_p.h"
 
 #include <QTest>
 

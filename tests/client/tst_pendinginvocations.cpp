@@ -1,4 +1,4 @@
-#include "client/pendinginvocations.h"
+#include "client/pendinginvocations_p.h"
 #include "protocol/hubmessage.h"
 
 #include <QTest>

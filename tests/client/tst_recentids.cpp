@@ -1,4 +1,4 @@
-#include "client/recentids.h"
+#include "client/recentids_p.h"
 
 #include <QTest>
 

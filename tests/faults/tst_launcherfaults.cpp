@@ -4,7 +4,7 @@
 // why; without, the start fails at once with the node's own words. No storm,
 // nothing left behind. (The launcher or app SIGKILLed: tst_launchercli and
 // tst_appprocess, registered under this label in CMakeLists.txt.)
-#include "launcher/crashrestarter.h"
+#include "launcher/crashrestarter_p.h"
 #include "tests/support/testlauncher.h"
 
 #include <QDir>

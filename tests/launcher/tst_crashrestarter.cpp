@@ -1,4 +1,4 @@
-#include "launcher/crashrestarter.h"
+#include "launcher/crashrestarter_p.h"
 #include "launcher/managedprocess.h"
 #include "platform/processguard.h"
 

@@ -1,5 +1,5 @@
 #include "client/deliverytracker.h"
-#include "launcher/demomatrix.h"
+#include "launcher/demomatrix_p.h"
 
 #include <QJsonArray>
 #include <QTest>

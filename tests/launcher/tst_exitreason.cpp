@@ -1,4 +1,4 @@
-#include "launcher/exitreason.h"
+#include "launcher/exitreason_p.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 #include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
-#include "launcher/nodehttpclient.h"
+#include "launcher/nodehttpclient_p.h"
 #include "platform/processguard.h"
 
 #include <QFile>

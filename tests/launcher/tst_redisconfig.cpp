@@ -1,7 +1,7 @@
 #include "launcher/managedprocess.h"
 #include "launcher/redisconfig.h"
 #include "launcher/redisinstance.h"
-#include "launcher/secret.h"
+#include "launcher/secret_p.h"
 #include "platform/processguard.h"
 
 #include <QRegularExpression>

@@ -21,8 +21,8 @@ class PendingInvocations : public QObject
 {
     Q_OBJECT
 public:
-    // `error` is empty on success; then `result` holds the Completion's result
-    // (undefined for a void method).
+    // HubConnection::Callback: `error` is empty on success; then `result`
+    // holds the Completion's result (undefined for a void method).
     using Callback = std::function<void(const QJsonValue &result, const QString &error)>;
 
     explicit PendingInvocations(QObject *parent = nullptr);

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "launcher/farmconfig.h"
 #include "core/result.h"
+#include "launcher/farmconfig.h"
 #include "redis/redisurl.h"
 
 #include <QList>
