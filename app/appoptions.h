@@ -3,7 +3,6 @@
 #include "core/commandline.h"
 #include "protocol/backplanemode.h"
 
-#include <QString>
 #include <QStringList>
 
 #include <optional>

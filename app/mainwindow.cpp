@@ -11,6 +11,7 @@
 #include "app/logsview_p.h"
 #include "app/panegrid.h"
 #include "app/topologyview.h"
+#include "launcher/farmsupervisor.h"
 #include "protocol/version.h"
 
 #include <QAction>

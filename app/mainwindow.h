@@ -2,7 +2,7 @@
 
 #include "app/appoptions.h"
 #include "app/appsettings.h"
-#include "launcher/farmsupervisor.h"
+#include "protocol/backplanemode.h"
 
 #include <QMainWindow>
 #include <QSettings>

@@ -2,12 +2,10 @@
 
 #include "launcher/farmconfig.h"
 #include "launcher/farmstate.h"
-#include "launcher/processstate.h"
 #include "protocol/backplanemode.h"
 
 #include <QElapsedTimer>
 #include <QObject>
-#include <QStringList>
 
 #include <memory>
 #include <optional>

@@ -4,7 +4,6 @@
 #include "launcher/farmconfig.h"
 
 #include <QList>
-#include <QString>
 #include <QStringList>
 
 namespace farmchat {

@@ -3,7 +3,6 @@
 #include "core/result.h"
 
 #include <QList>
-#include <QString>
 #include <QStringList>
 
 namespace farmchat {

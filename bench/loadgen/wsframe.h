@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 // RFC 6455 framing for the load generator and its fan-out server: encoding of
 // (masked or unmasked) frames and an incremental parser that reassembles
