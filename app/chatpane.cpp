@@ -6,6 +6,7 @@
 #include "app/messagelistmodel.h"
 #include "app/nodepalette_p.h"
 #include "app/panesession.h"
+#include "client/hubconnection.h"
 
 #include <QEvent>
 #include <QHBoxLayout>
@@ -23,7 +24,30 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
 {
     Q_ASSERT(m_session);
     setObjectName(QStringLiteral("chatPane%1").arg(index + 1));
+    buildHeader();
+    buildMessageList();
+    m_input = new QLineEdit(this);
+    m_input->setPlaceholderText(tr("Type a message and press Enter"));
+    m_input->setAccessibleName(tr("Message input of pane %1").arg(m_index + 1));
+    m_input->setClearButtonEnabled(true);
+    m_note = new QLabel(this);
+    m_note->setWordWrap(true);
+    m_note->hide();
 
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(m_header);
+    layout->addWidget(m_list, 1);
+    layout->addWidget(m_note);
+    layout->addWidget(m_input);
+
+    wireSession();
+    updateState();
+}
+
+// The state light, node title, connection state and the pane's name.
+void ChatPane::buildHeader()
+{
     m_light = new QLabel(QStringLiteral("●"), this);
     m_title = new ElidedLabel(this);
     m_title->setObjectName(QStringLiteral("paneTitle"));
@@ -43,14 +67,18 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
     m_name->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('M')) * 6);
     m_name->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('M')) * 4);
     m_name->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
-    m_name->setAccessibleName(tr("Name in pane %1").arg(index + 1));
+    m_name->setAccessibleName(tr("Name in pane %1").arg(m_index + 1));
 
     m_header = new QHBoxLayout;
     m_header->addWidget(m_light);
     m_header->addWidget(m_title);
     m_header->addWidget(m_state, 1);
     m_header->addWidget(m_name);
+}
 
+// The messages, drawn by MessageDelegate, following the conversation.
+void ChatPane::buildMessageList()
+{
     m_list = new QListView(this);
     m_list->setModel(&m_session->messages());
     m_delegate = new MessageDelegate(
@@ -60,7 +88,7 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
     m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_list->setSelectionMode(QAbstractItemView::NoSelection);
     m_list->setFocusPolicy(Qt::NoFocus);
-    m_list->setAccessibleName(tr("Messages in pane %1").arg(index + 1));
+    m_list->setAccessibleName(tr("Messages in pane %1").arg(m_index + 1));
     // Follow the conversation unless the user scrolled up to read.
     auto *model = &m_session->messages();
     connect(model, &QAbstractItemModel::rowsAboutToBeInserted, m_list, [this] {
@@ -71,22 +99,10 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
         if (m_list->property("follow").toBool())
             m_list->scrollToBottom();
     });
+}
 
-    m_input = new QLineEdit(this);
-    m_input->setPlaceholderText(tr("Type a message and press Enter"));
-    m_input->setAccessibleName(tr("Message input of pane %1").arg(index + 1));
-    m_input->setClearButtonEnabled(true);
-    m_note = new QLabel(this);
-    m_note->setWordWrap(true);
-    m_note->hide();
-
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(m_header);
-    layout->addWidget(m_list, 1);
-    layout->addWidget(m_note);
-    layout->addWidget(m_input);
-
+void ChatPane::wireSession()
+{
     connect(m_input, &QLineEdit::returnPressed, this, &ChatPane::send);
     connect(m_name, &QLineEdit::editingFinished, this, [this] {
         const QString name = m_name->text().trimmed();
@@ -115,7 +131,6 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
             showNote(
                 tr("caught up %n message(s) from History (marked ↺)", nullptr, fetched), false);
     });
-    updateState();
 }
 
 ChatPane::~ChatPane() = default;

@@ -1,7 +1,5 @@
 #pragma once
 
-#include "client/hubconnection.h"
-
 #include <QPointer>
 #include <QWidget>
 
@@ -39,6 +37,9 @@ public:
     void focusInput();
 
 private:
+    void buildHeader();
+    void buildMessageList();
+    void wireSession();
     void updateState();
     void send();
     void showNote(const QString &text, bool error);

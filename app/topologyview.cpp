@@ -111,73 +111,97 @@ QPointF TopologyView::nodeCentre(int index, const QRectF &area) const
     return area.center() + QPointF(rx * std::cos(angle), ry * std::sin(angle));
 }
 
+// What every part of one frame is drawn against.
+struct TopologyView::Frame
+{
+    QRectF area;
+    QPalette pal;
+    bool dark = false;
+    double em = 0;
+    QPointF redisCentre;
+    QRectF redisBox;
+    double nodeRadius = 0;
+};
+
 void TopologyView::paintEvent(QPaintEvent *)
 {
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
-    const QPalette pal = palette();
-    const bool dark = nodepalette::isDark(pal);
-    const QRectF area = rect();
-    p.fillRect(area, pal.base());
-    const QFontMetricsF fm(font());
-    const double em = fm.height();
-    FarmSupervisor &farm = m_workspace.supervisor();
-    const int n = farm.nodeCount();
+    Frame f;
+    f.pal = palette();
+    f.dark = nodepalette::isDark(f.pal);
+    f.area = rect();
+    p.fillRect(f.area, f.pal.base());
+    f.em = QFontMetricsF(font()).height();
+    const double em = f.em;
+    const int n = m_workspace.supervisor().nodeCount();
     if (n == 0) {
-        p.setPen(pal.color(QPalette::PlaceholderText));
-        p.drawText(area, Qt::AlignCenter | Qt::TextWordWrap,
+        p.setPen(f.pal.color(QPalette::PlaceholderText));
+        p.drawText(f.area, Qt::AlignCenter | Qt::TextWordWrap,
             tr("The farm's nodes and Redis appear here once it is launched."));
         return;
     }
 
-    const QPointF redisCentre = area.center();
+    f.redisCentre = f.area.center();
     const QSizeF redisSize(em * 5.5, em * 2.4);
-    const QRectF redisBox(
-        redisCentre - QPointF(redisSize.width() / 2, redisSize.height() / 2), redisSize);
+    f.redisBox
+        = QRectF(f.redisCentre - QPointF(redisSize.width() / 2, redisSize.height() / 2), redisSize);
     // Nodes shrink (within reason) so that eight still fit side by side on the ring.
-    const QPointF first = nodeCentre(0, area);
-    const QPointF second = nodeCentre(n > 1 ? 1 : 0, area);
+    const QPointF first = nodeCentre(0, f.area);
+    const QPointF second = nodeCentre(n > 1 ? 1 : 0, f.area);
     const double gap = n > 1 ? std::hypot(first.x() - second.x(), first.y() - second.y()) : em * 4;
-    const double nodeRadius = std::clamp(gap * 0.42, em * 0.9, em * 1.6);
-    const auto endpoint
-        = [&](int id) { return id == TopologyFlow::kRedis ? redisCentre : nodeCentre(id, area); };
+    f.nodeRadius = std::clamp(gap * 0.42, em * 0.9, em * 1.6);
 
-    // Links, with counts; broken ones dashed red with a ✕.
+    paintLinks(p, f);
+    paintRedis(p, f);
+    paintNodes(p, f);
+    paintTokens(p, f);
+}
+
+// Links, with counts; broken ones dashed red with a ✕.
+void TopologyView::paintLinks(QPainter &p, const Frame &f) const
+{
+    const double em = f.em;
+    const QFontMetricsF fm(font());
+    const int n = m_workspace.supervisor().nodeCount();
     for (int i = 0; i < n; ++i) {
-        const QPointF c = nodeCentre(i, area);
+        const QPointF c = nodeCentre(i, f.area);
         const bool broken = !checkLink(i);
-        QPen pen(broken ? nodepalette::bad(dark) : pal.color(QPalette::Mid), em / 8);
+        QPen pen(broken ? nodepalette::bad(f.dark) : f.pal.color(QPalette::Mid), em / 8);
         if (broken)
             pen.setStyle(Qt::DashLine);
         p.setPen(pen);
-        p.drawLine(c, redisCentre);
-        const QPointF mid = (c + redisCentre) / 2;
+        p.drawLine(c, f.redisCentre);
+        const QPointF mid = (c + f.redisCentre) / 2;
         if (broken) {
             p.setFont(font());
-            p.setPen(nodepalette::bad(dark));
+            p.setPen(nodepalette::bad(f.dark));
             const QRectF mark(mid - QPointF(em / 2, em / 2), QSizeF(em, em));
-            p.fillRect(mark, pal.base());
+            p.fillRect(mark, f.pal.base());
             p.drawText(mark, Qt::AlignCenter, QStringLiteral("✕"));
         }
         const quint64 up = m_flow.linkCount(i, TopologyFlow::kRedis);
         const quint64 down = m_flow.linkCount(TopologyFlow::kRedis, i);
         if (up + down > 0) {
-            p.setPen(pal.color(QPalette::PlaceholderText));
+            p.setPen(f.pal.color(QPalette::PlaceholderText));
             const QString counts = QStringLiteral("↑%1 ↓%2").arg(up).arg(down);
             // Beside the link, nearer the node than Redis, clear of the box.
-            const QPointF at = redisCentre + (c - redisCentre) * 0.62;
+            const QPointF at = f.redisCentre + (c - f.redisCentre) * 0.62;
             p.drawText(QRectF(at + QPointF(em * 0.5, -em * 0.5),
                            QSizeF(fm.horizontalAdvance(counts) + 2, em)),
                 Qt::AlignLeft | Qt::AlignVCenter, counts);
         }
     }
+}
 
-    // Redis box.
+void TopologyView::paintRedis(QPainter &p, const Frame &f) const
+{
+    const double em = f.em;
     const bool up = redisUp();
     QPainterPath box;
-    box.addRoundedRect(redisBox, em / 3, em / 3);
-    p.fillPath(box, up ? QColor(0xD8, 0x2C, 0x20) : pal.color(QPalette::Mid));
-    p.setPen(QPen(up ? QColor(0xA4, 0x1E, 0x11) : nodepalette::bad(dark), em / 10,
+    box.addRoundedRect(f.redisBox, em / 3, em / 3);
+    p.fillPath(box, up ? QColor(0xD8, 0x2C, 0x20) : f.pal.color(QPalette::Mid));
+    p.setPen(QPen(up ? QColor(0xA4, 0x1E, 0x11) : nodepalette::bad(f.dark), em / 10,
         up ? Qt::SolidLine : Qt::DashLine));
     p.drawPath(box);
     p.setPen(Qt::white);
@@ -185,65 +209,79 @@ void TopologyView::paintEvent(QPaintEvent *)
     bold.setBold(true);
     p.setFont(bold);
     QString redisLabel = QStringLiteral("Redis");
-    if (RedisInstance *redis = farm.redis())
+    if (RedisInstance *redis = m_workspace.supervisor().redis())
         redisLabel += up ? QStringLiteral("\n:%1").arg(redis->port())
                          : QStringLiteral("\n") + processStateName(redis->process()->state());
-    p.drawText(redisBox, Qt::AlignCenter, redisLabel);
+    p.drawText(f.redisBox, Qt::AlignCenter, redisLabel);
+}
 
-    // Nodes.
-    for (int i = 0; i < n; ++i) {
+void TopologyView::paintNodes(QPainter &p, const Frame &f) const
+{
+    const double em = f.em;
+    const double nodeRadius = f.nodeRadius;
+    FarmSupervisor &farm = m_workspace.supervisor();
+    QFont bold = font();
+    bold.setBold(true);
+    for (int i = 0; i < farm.nodeCount(); ++i) {
         FarmNode *node = farm.node(i);
-        const QPointF c = nodeCentre(i, area);
-        const QColor colour = nodepalette::nodeColour(i, dark);
+        const QPointF c = nodeCentre(i, f.area);
+        const QColor colour = nodepalette::nodeColour(i, f.dark);
         const bool healthy = node->process()->state() == ProcessState::Healthy;
-        p.setPen(QPen(healthy ? colour.darker(130) : nodepalette::bad(dark), em / 8,
+        p.setPen(QPen(healthy ? colour.darker(130) : nodepalette::bad(f.dark), em / 8,
             healthy ? Qt::SolidLine : Qt::DashLine));
-        p.setBrush(healthy ? colour : pal.color(QPalette::Mid));
+        p.setBrush(healthy ? colour : f.pal.color(QPalette::Mid));
         p.drawEllipse(c, nodeRadius, nodeRadius);
         p.setFont(bold);
-        p.setPen(healthy ? nodepalette::textOn(colour) : pal.color(QPalette::Text));
+        p.setPen(healthy ? nodepalette::textOn(colour) : f.pal.color(QPalette::Text));
         p.drawText(QRectF(c.x() - nodeRadius, c.y() - nodeRadius, 2 * nodeRadius, 2 * nodeRadius),
             Qt::AlignCenter, MessageDelegate::badgeText(node->name()));
         p.setFont(font());
-        p.setPen(pal.color(QPalette::Text));
+        p.setPen(f.pal.color(QPalette::Text));
         const QString caption = healthy ? modeName(farm.nodeBackplane(i))
                                         : processStateName(node->process()->state());
-        const double below = c.y() < redisCentre.y() ? -nodeRadius - em : nodeRadius;
+        const double below = c.y() < f.redisCentre.y() ? -nodeRadius - em : nodeRadius;
         p.drawText(QRectF(c.x() - em * 4, c.y() + below, em * 8, em), Qt::AlignCenter, caption);
     }
+}
 
-    // Tokens in flight.
+// Tokens in flight, and how many were only counted when there were too many.
+void TopologyView::paintTokens(QPainter &p, const Frame &f) const
+{
+    const double em = f.em;
+    const auto endpoint = [&](int id) {
+        return id == TopologyFlow::kRedis ? f.redisCentre : nodeCentre(id, f.area);
+    };
     p.setFont(font());
     for (const TopologyFlow::Token &token : m_flow.tokens()) {
         const double t = std::clamp(token.progress, 0.0, 1.0);
         if (token.from == token.to) {
             // Stayed on its node: a ring that grows and fades.
-            QColor ring = nodepalette::nodeColour(token.from, dark);
+            QColor ring = nodepalette::nodeColour(token.from, f.dark);
             ring.setAlphaF(1.0 - t);
             p.setBrush(Qt::NoBrush);
             p.setPen(QPen(ring, em / 6));
-            const double r = nodeRadius * (1.0 + t * 0.8);
-            p.drawEllipse(nodeCentre(token.from, area), r, r);
+            const double r = f.nodeRadius * (1.0 + t * 0.8);
+            p.drawEllipse(nodeCentre(token.from, f.area), r, r);
             continue;
         }
         const QPointF a = endpoint(token.from);
         const QPointF b = endpoint(token.to);
         const QPointF at = a + (b - a) * t;
         const int colourOf = token.from == TopologyFlow::kRedis ? token.to : token.from;
-        const QColor dot = nodepalette::nodeColour(colourOf, dark);
-        p.setPen(QPen(pal.color(QPalette::Text), em / 16));
+        const QColor dot = nodepalette::nodeColour(colourOf, f.dark);
+        p.setPen(QPen(f.pal.color(QPalette::Text), em / 16));
         p.setBrush(dot);
         const double r = em * (token.count > 1 ? 0.45 : 0.33);
         p.drawEllipse(at, r, r);
         if (token.count > 1) {
-            p.setPen(pal.color(QPalette::Text));
+            p.setPen(f.pal.color(QPalette::Text));
             p.drawText(QRectF(at.x() + r, at.y() - em / 2, em * 3, em),
                 Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("×%1").arg(token.count));
         }
     }
     if (m_flow.coalesced() > 0) {
-        p.setPen(pal.color(QPalette::PlaceholderText));
-        p.drawText(area.adjusted(em / 2, 0, -em / 2, -em / 4), Qt::AlignRight | Qt::AlignBottom,
+        p.setPen(f.pal.color(QPalette::PlaceholderText));
+        p.drawText(f.area.adjusted(em / 2, 0, -em / 2, -em / 4), Qt::AlignRight | Qt::AlignBottom,
             tr("busy: %1 messages counted on the links without a token").arg(m_flow.coalesced()));
     }
 }

@@ -7,6 +7,8 @@
 #include <QTimer>
 #include <QWidget>
 
+class QPainter;
+
 namespace farmchat {
 
 class FarmWorkspace;
@@ -38,6 +40,11 @@ protected:
     void paintEvent(QPaintEvent *event) override;
 
 private:
+    struct Frame;
+    void paintLinks(QPainter &p, const Frame &f) const;
+    void paintRedis(QPainter &p, const Frame &f) const;
+    void paintNodes(QPainter &p, const Frame &f) const;
+    void paintTokens(QPainter &p, const Frame &f) const;
     void tick();
     QPointF nodeCentre(int index, const QRectF &area) const;
     bool redisUp() const;
