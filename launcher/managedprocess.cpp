@@ -59,9 +59,14 @@ ManagedProcess::ManagedProcess(QString name, ProcessGuard &guard, QObject *paren
 
 ManagedProcess::~ManagedProcess()
 {
-    // Last resort only: owners stop children asynchronously before this. A
-    // SIGKILLed child dies at once, so reaping it here is short and bounded,
-    // and QProcess would otherwise warn and wait itself.
+    // The launcher's one blocking call, and only a last resort: owners stop
+    // their children asynchronously (stop(), then SIGKILL after the grace
+    // period) before they destroy them, so this runs only when a
+    // ManagedProcess is destroyed with its child still alive, e.g. at exit
+    // after a failed stop. The child has just been SIGKILLed and cannot
+    // ignore that, so the wait lasts as long as the kernel takes to reap it
+    // (well under a millisecond) and never more than 2 s. Not waiting would
+    // not avoid the block: ~QProcess would then warn and wait up to 30 s.
     m_process->disconnect(this);
     if (m_process->state() != QProcess::NotRunning) {
         m_process->kill();
