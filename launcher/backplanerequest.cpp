@@ -28,7 +28,9 @@ void BackplaneRequest::run(NodeHttpClient &http, const QList<FarmNode *> &nodes,
         if (!error.isEmpty())
             pending->errors << error;
         if (--pending->left == 0 && pending->context)
-            pending->done(pending->errors.join(QStringLiteral("; ")));
+            pending->done(pending->errors.isEmpty()
+                    ? Result<void>()
+                    : Result<void>::failure(pending->errors.join(QStringLiteral("; "))));
     };
 
     QList<FarmNode *> running;
@@ -49,11 +51,11 @@ void BackplaneRequest::run(NodeHttpClient &http, const QList<FarmNode *> &nodes,
         *watch = QObject::connect(node, &QObject::destroyed, context,
             [finishOne, name] { finishOne(name + QStringLiteral(": gone before it answered")); });
         http.putBackplane(node->url(), adminToken, mode, kTimeoutMs, node,
-            [node, finishOne, watch](const QString &error) {
+            [node, finishOne, watch](const Result<void> &switched) {
                 QObject::disconnect(*watch);
                 node->pollNow();
                 finishOne(
-                    error.isEmpty() ? QString() : node->name() + QStringLiteral(": ") + error);
+                    switched ? QString() : node->name() + QStringLiteral(": ") + switched.error());
             });
     }
 }

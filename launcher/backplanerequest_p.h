@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "protocol/backplanemode.h"
 
 #include <QList>
@@ -21,9 +22,9 @@ class BackplaneRequest
 {
 public:
     static constexpr int kTimeoutMs = 5000;
-    // `error` is empty when every running node switched, else one "node-9090:
+    // Ok when every running node switched, else an error with one "node-9090:
     // HTTP 401: …" per failure. Called once, on the event loop, while `context` lives.
-    using Done = std::function<void(const QString &error)>;
+    using Done = std::function<void(const Result<void> &switched)>;
 
     static void run(NodeHttpClient &http, const QList<FarmNode *> &nodes,
         const QByteArray &adminToken, BackplaneMode mode, QObject *context, Done done);

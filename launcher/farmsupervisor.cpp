@@ -484,10 +484,11 @@ void FarmSupervisor::putBackplane(const QList<int> &nodes, BackplaneMode mode, i
     for (const int i : nodes)
         targets << m_nodes[size_t(i)].get();
     BackplaneRequest::run(*m_http, targets, m_adminToken, mode, this,
-        [this, mode, reportedNode](const QString &error) {
-            if (!error.isEmpty())
-                m_lastError = QStringLiteral("switching to %1: %2").arg(modeName(mode), error);
-            Q_EMIT backplaneRequestFinished(mode, reportedNode, error);
+        [this, mode, reportedNode](const Result<void> &switched) {
+            if (!switched)
+                m_lastError
+                    = QStringLiteral("switching to %1: %2").arg(modeName(mode), switched.error());
+            Q_EMIT backplaneRequestFinished(mode, reportedNode, switched.error());
         });
 }
 

@@ -78,7 +78,8 @@ void NodeHttpClient::putBackplane(const QUrl &node, const QByteArray &adminToken
     connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
     connect(reply, &QNetworkReply::finished, context, [reply, done = std::move(done)] {
         const QByteArray answer = reply->read(kMaxBodyBytes);
-        done(succeeded(*reply) ? QString() : replyError(*reply, answer));
+        done(
+            succeeded(*reply) ? Result<void>() : Result<void>::failure(replyError(*reply, answer)));
     });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "launcher/nodehealth.h"
 #include "protocol/backplanemode.h"
 
@@ -20,8 +21,8 @@ class NodeHttpClient : public QObject
     Q_OBJECT
 public:
     using HealthDone = std::function<void(const Result<NodeHealth> &health)>;
-    // `error` empty on success, else e.g. "HTTP 401: missing or wrong admin token".
-    using AdminDone = std::function<void(const QString &error)>;
+    // Ok, or e.g. "HTTP 401: missing or wrong admin token".
+    using AdminDone = std::function<void(const Result<void> &switched)>;
 
     explicit NodeHttpClient(QObject *parent = nullptr);
 
