@@ -31,7 +31,7 @@ if [ "$want_test" = 1 ]; then
   packages+=(
     chromium
     imagemagick procps psmisc iproute2 curl python3
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev clang-format pmccabe graphviz
     dpkg-dev fakeroot file lintian appstream desktop-file-utils
   )
 fi
