@@ -41,6 +41,8 @@ public:
 
     void setLogFile(const QString &path);
     void setReadyTimeoutMs(int ms) { m_readyTimeoutMs = ms; }
+    // `maxmemory` of the next start (0: none); the policy is noeviction.
+    void setMaxMemoryBytes(qint64 bytes) { m_config.maxMemoryBytes = bytes; }
 
     // Starts on `port` (0: a free one). ready() or failed() follows.
     void start(quint16 port = 0);
