@@ -1,5 +1,6 @@
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
+#include "launcher/redismemorypoll.h"
 #include "platform/processguard.h"
 #include "tests/support/testredisserver.h"
 
@@ -78,6 +79,10 @@ void tst_RedisInstance::memoryIsCapped()
         QCOMPARE(
             inlineCommandAfterAuth(redis.port(), redis.password(), "CONFIG GET maxmemory-policy"),
             QByteArray("*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction"));
+        // What the app shows: Redis' used memory against that cap.
+        QTRY_COMPARE_WITH_TIMEOUT(redis.memory().maxBytes(), cap, 5000);
+        QVERIFY(redis.memory().usedBytes() > 0);
+        QVERIFY(redis.memory().usedBytes() < cap);
         redis.stop();
         QTRY_COMPARE_WITH_TIMEOUT(redis.process()->state(), ProcessState::Stopped, 5000);
     }
