@@ -95,6 +95,8 @@ bool TopologyView::linkBroken(int index, QString *why) const
         reason = tr("Redis is down");
     else if (node->health().reachable && !node->health().redisConnected)
         reason = tr("%1 has lost Redis").arg(node->name());
+    else if (node->health().reachable && node->health().redisFull)
+        reason = tr("Redis is full: %1's messages are refused").arg(node->name());
     if (why)
         *why = reason;
     return !reason.isEmpty();
