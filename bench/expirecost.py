@@ -9,7 +9,7 @@ PEXPIRE after each (as the streams backplane sends them), alternating five
 times, and prints Redis' own CPU time per message (INFO cpu), which a busy
 machine disturbs far less than wall time.
 """
-import os, socket, subprocess, time, secrets, tempfile
+import shutil, socket, subprocess, tempfile, time
 def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
 port = free_port()
@@ -47,3 +47,4 @@ for ttl in (False, True):
     w = st.median(x[0] for x in res[ttl]); c = st.median(x[1] for x in res[ttl])
     print(f"median ttl={ttl}: wall {w:.3f}s ({N/w:.0f} msg/s), redis cpu {c:.3f}s ({c/N*1e6:.2f} us/msg)")
 redis.terminate(); redis.wait()
+shutil.rmtree(d, ignore_errors=True)
