@@ -55,6 +55,8 @@ Result<CommandLineRequest<AppOptions>> AppOptions::parse(const QStringList &argu
                 [&o](quint16 port) { o.basePort = port; }),
             backplaneOption(
                 modeName(defaults.backplane), [&o](BackplaneMode mode) { o.backplane = mode; }),
+            FarmFlags::redisMaxMemory(defaults.redisMaxMemoryBytes,
+                [&o](qint64 bytes) { o.redisMaxMemoryBytes = bytes; }),
             CommandLineOption::flag(QStringLiteral("autostart"),
                 QStringLiteral("launch the farm as soon as the window opens"))},
         kEpilogue);
@@ -76,6 +78,8 @@ void AppOptions::applyTo(AppSettings &settings) const
         settings.basePort = freeBasePort(settings.nodes).value_or(settings.basePort);
     if (backplane)
         settings.backplane = *backplane;
+    if (redisMaxMemoryBytes)
+        settings.redisMaxMemoryBytes = *redisMaxMemoryBytes;
 }
 
 } // namespace farmchat

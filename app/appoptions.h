@@ -22,6 +22,7 @@ struct AppOptions
     std::optional<int> nodes;
     std::optional<quint16> basePort; // 0: --base-port auto
     std::optional<BackplaneMode> backplane;
+    std::optional<qint64> redisMaxMemoryBytes;
     bool autostart = false; // launch the farm as soon as the window shows
 
     // Reads the command line, without the program's name.

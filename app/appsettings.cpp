@@ -1,5 +1,6 @@
 #include "app/appsettings.h"
 
+#include "launcher/farmflags.h"
 #include "protocol/chatmessage.h"
 
 #include <QSettings>
@@ -11,6 +12,7 @@ namespace {
 const QString kNodes = QStringLiteral("farm/nodes");
 const QString kBasePort = QStringLiteral("farm/basePort");
 const QString kBackplane = QStringLiteral("farm/backplane");
+const QString kRedisMaxMemory = QStringLiteral("redis/maxmemory");
 const QString kPaneNames = QStringLiteral("panes/names");
 const QString kGeometry = QStringLiteral("window/geometry");
 const QString kWindowState = QStringLiteral("window/state");
@@ -29,6 +31,10 @@ AppSettings AppSettings::load(QSettings &settings)
         s.basePort = quint16(port);
     if (const auto mode = parseBackplaneMode(settings.value(kBackplane).toString()))
         s.backplane = mode.value();
+    if (const auto cap = FarmFlags::parseMemorySize(
+            settings.value(kRedisMaxMemory, FarmFlags::formatMemorySize(s.redisMaxMemoryBytes))
+                .toString()))
+        s.redisMaxMemoryBytes = cap.value();
     const QStringList names = settings.value(kPaneNames).toStringList();
     for (int i = 0; i < qMin(int(names.size()), kMaxNodes); ++i)
         s.paneNames << (checkUserName(names[i]).isEmpty() ? names[i] : QString());
@@ -42,6 +48,7 @@ void AppSettings::save(QSettings &settings) const
     settings.setValue(kNodes, nodes);
     settings.setValue(kBasePort, basePort);
     settings.setValue(kBackplane, modeName(backplane));
+    settings.setValue(kRedisMaxMemory, FarmFlags::formatMemorySize(redisMaxMemoryBytes));
     settings.setValue(kPaneNames, paneNames);
     settings.setValue(kGeometry, geometry);
     settings.setValue(kWindowState, windowState);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
 #include <QByteArray>
@@ -26,6 +27,8 @@ struct AppSettings
     quint16 basePort = kDefaultBasePort;
     // Off by default: the first thing a new user sees is the problem.
     BackplaneMode backplane = BackplaneMode::Off;
+    // The private Redis's memory cap (settings file `redis/maxmemory`, e.g. "256mb").
+    qint64 redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
     QStringList paneNames; // the name typed into each pane, by pane index
     QByteArray geometry; // QMainWindow::saveGeometry()
     QByteArray windowState; // QMainWindow::saveState()

@@ -213,7 +213,9 @@ void ControlsPanel::refresh()
             const NodeHealth &h = node->health();
             text = QStringLiteral("%1 · %2 · %3 · %4 client%5")
                        .arg(text, modeName(farm.nodeBackplane(i)),
-                           h.redisConnected ? tr("Redis ok") : tr("no Redis"),
+                           !h.redisConnected ? tr("no Redis")
+                               : h.redisFull ? tr("Redis full: sends refused")
+                                             : tr("Redis ok"),
                            QString::number(h.clients),
                            h.clients == 1 ? QString() : QStringLiteral("s"));
         } else if (!process->exitReason().isEmpty()) {

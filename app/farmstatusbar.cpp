@@ -1,8 +1,10 @@
 #include "app/farmstatusbar_p.h"
 
 #include "app/farmworkspace.h"
+#include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
+#include "launcher/redismemorypoll.h"
 
 #include <QLabel>
 
@@ -39,10 +41,25 @@ QString FarmStatusBar::farmText() const
 
 QString FarmStatusBar::redisText() const
 {
-    RedisInstance *redis = m_workspace.supervisor().redis();
+    FarmSupervisor &farm = m_workspace.supervisor();
+    RedisInstance *redis = farm.redis();
     if (!redis)
         return tr("Redis: —");
-    return tr("Redis: %1").arg(processStateName(redis->process()->state()));
+    QString text = tr("Redis: %1").arg(processStateName(redis->process()->state()));
+    // Used memory against the cap (maxmemory; full at the cap, never evicting).
+    const RedisMemoryPoll &memory = redis->memory();
+    if (redis->process()->state() == ProcessState::Healthy && memory.usedBytes() >= 0) {
+        const auto mib = [](qint64 bytes) { return QString::number(double(bytes) / (1 << 20), 'f', 1); };
+        text += memory.maxBytes() > 0
+            ? tr(" · %1 of %2 MiB").arg(mib(memory.usedBytes()), mib(memory.maxBytes()))
+            : tr(" · %1 MiB, no cap").arg(mib(memory.usedBytes()));
+    }
+    // The nodes see it first: their writes are what Redis refuses.
+    for (int i = 0; i < farm.nodeCount(); ++i) {
+        if (farm.node(i)->health().redisFull)
+            return text + tr(" · full (maxmemory): sends refused");
+    }
+    return text;
 }
 
 QString FarmStatusBar::rateText() const

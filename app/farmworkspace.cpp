@@ -75,6 +75,7 @@ FarmConfig FarmWorkspace::farmConfig() const
     config.nodes = m_nodes;
     config.basePort = m_basePort;
     config.backplane = m_mode;
+    config.redisMaxMemoryBytes = m_redisMaxMemoryBytes;
     return config;
 }
 

@@ -47,6 +47,8 @@ public:
     quint16 basePort() const { return m_basePort; }
     void setNodes(int nodes);
     void setBasePort(quint16 port);
+    // The private Redis's memory cap for the next launch (0: none).
+    void setRedisMaxMemoryBytes(qint64 bytes) { m_redisMaxMemoryBytes = bytes; }
     // The chosen backplane mode: the next launch's, and the running farm's.
     BackplaneMode mode() const { return m_mode; }
     // While the farm runs it switches live (panes stay connected), even to
@@ -110,6 +112,7 @@ private:
     QStringList m_paneNames;
     int m_nodes;
     quint16 m_basePort;
+    qint64 m_redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
     BackplaneMode m_mode;
     RateMeter m_rate;
     QElapsedTimer m_clock;

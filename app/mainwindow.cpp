@@ -52,6 +52,7 @@ MainWindow::MainWindow(
     m_workspace->setNodes(m_remembered.nodes);
     m_workspace->setBasePort(m_remembered.basePort);
     m_workspace->setMode(m_remembered.backplane);
+    m_workspace->setRedisMaxMemoryBytes(m_remembered.redisMaxMemoryBytes);
     for (int i = 0; i < AppSettings::kMaxNodes; ++i)
         m_workspace->setPaneName(i, m_remembered.paneName(i));
 

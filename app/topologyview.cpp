@@ -95,6 +95,8 @@ Result<void> TopologyView::checkLink(int index) const
         reason = tr("Redis is down");
     else if (node->health().reachable && !node->health().redisConnected)
         reason = tr("%1 has lost Redis").arg(node->name());
+    else if (node->health().reachable && node->health().redisFull)
+        reason = tr("Redis is full: %1's messages are refused").arg(node->name());
     if (!reason.isEmpty())
         return Result<void>::failure(reason);
     return {};

@@ -20,6 +20,10 @@ struct BackplaneStatus
     qint64 lastErrorAtMs = 0;
     qint64 outboxDepth = 0; // streams: messages waiting for Redis
     QString epoch; // streams: the farm's history epoch
+    // Redis refused this node's last write for memory (at `maxmemory`, evicting
+    // nothing) and no write has succeeded since: sends fail until memory frees.
+    bool redisFull = false;
+    qint64 roomsRead = 0; // rooms whose messages come from Redis (subscribed or read)
 };
 
 // The result of handing one message to the backplane, reported to the sender.
@@ -30,6 +34,8 @@ struct PublishOutcome
     // Set when local clients got the message but other nodes did not (pubsub
     // while Redis is down): the sender is warned with this text.
     QString warning;
+    // The error (or warning) is Redis refusing for memory, not a broken link.
+    bool redisFull = false;
 };
 
 // The hub's only way to reach other nodes. One class per mode (off, pubsub,

@@ -16,6 +16,7 @@ StreamsBackplane::Config streamsConfig(const BackplaneSettings &settings)
     config.channelPrefix = settings.channelPrefix;
     config.history = settings.history;
     config.outboxCapacity = settings.outboxCapacity;
+    config.roomIdleTtlMs = settings.roomIdleTtlMs;
     return config;
 }
 

@@ -22,6 +22,7 @@ struct BackplaneSettings
     QString channelPrefix = QStringLiteral("farmchat");
     int history = 1000; // messages kept per room (ring buffer, stream MAXLEN ~)
     int outboxCapacity = 10000; // streams mode, while Redis is down
+    qint64 roomIdleTtlMs = 0; // streams mode: idle rooms' streams expire; 0: never
 };
 
 // Builds the backplane for a mode: the one place that knows every kind of

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
 #include <QList>
@@ -21,6 +22,8 @@ struct FarmConfig
     BackplaneMode backplane = BackplaneMode::PubSub;
     QString redisServer; // --redis-server; empty: FARMCHAT_REDIS_SERVER, then PATH
     QString redisUrl; // --redis-url: use this Redis instead of starting one
+    // --redis-maxmemory: the private Redis's memory cap in bytes (noeviction); 0: none.
+    qint64 redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
     QString logDir; // per-process log files here (created if missing); empty: none
     QString nodeBinary; // empty: ExecutableLocator::nodeBinary()
     bool keepRunning = false; // restart crashed processes with capped back-off

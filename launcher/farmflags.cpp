@@ -1,5 +1,7 @@
 #include "launcher/farmflags.h"
 
+#include <algorithm>
+
 namespace farmchat {
 
 CommandLineOption FarmFlags::nodes(int maxNodes, int defaultNodes, std::function<void(int)> store)
@@ -19,6 +21,60 @@ CommandLineOption FarmFlags::basePort(
             {minPort, 65535, true},
             [store = std::move(store)](qint64 value) { store(quint16(value)); });
     return option.withDefault(QString::number(defaultPort));
+}
+
+CommandLineOption FarmFlags::redisMaxMemory(
+    qint64 defaultBytes, std::function<void(qint64)> store)
+{
+    CommandLineOption option = CommandLineOption::parsed<qint64>(
+        QStringLiteral("redis-maxmemory"), QStringLiteral("SIZE"),
+        QStringLiteral("memory cap of the private Redis, e.g. 256mb or 1gb; 0: none. When it "
+                       "is full, sends fail with an error (nothing is evicted)"),
+        parseMemorySize, std::move(store));
+    return option.withDefault(formatMemorySize(defaultBytes));
+}
+
+Result<qint64> FarmFlags::parseMemorySize(const QString &text)
+{
+    static constexpr std::pair<const char *, qint64> kUnits[] {
+        {"gb", 1LL << 30}, {"mb", 1LL << 20}, {"kb", 1LL << 10}, {"", 1}};
+    constexpr qint64 kMin = 4LL << 20;
+    constexpr qint64 kMax = 1LL << 40;
+    const QString lower = text.trimmed().toLower();
+    if (lower == u"0")
+        return qint64(0);
+    for (const auto &[unit, factor] : kUnits) {
+        const QLatin1StringView suffix(unit);
+        if (!lower.endsWith(suffix))
+            continue;
+        const QString digits = lower.chopped(suffix.size());
+        bool ok = !digits.isEmpty()
+            && std::all_of(digits.begin(), digits.end(), [](QChar c) { return c.isDigit(); });
+        const qint64 value = ok ? digits.toLongLong(&ok) : 0;
+        if (!ok)
+            break;
+        if (value > kMax / factor || value * factor > kMax)
+            return Result<qint64>::failure(QStringLiteral("must be at most 1024gb"));
+        if (value * factor < kMin)
+            return Result<qint64>::failure(
+                QStringLiteral("must be 0 (no cap) or at least 4mb, not '%1'").arg(text));
+        return value * factor;
+    }
+    return Result<qint64>::failure(
+        QStringLiteral("must be a size such as 256mb or 1gb, or 0, not '%1'").arg(text.left(64)));
+}
+
+QString FarmFlags::formatMemorySize(qint64 bytes)
+{
+    if (bytes == 0)
+        return QStringLiteral("0");
+    if (bytes % (1LL << 30) == 0)
+        return QString::number(bytes >> 30) + QStringLiteral("gb");
+    if (bytes % (1LL << 20) == 0)
+        return QString::number(bytes >> 20) + QStringLiteral("mb");
+    if (bytes % (1LL << 10) == 0)
+        return QString::number(bytes >> 10) + QStringLiteral("kb");
+    return QString::number(bytes);
 }
 
 } // namespace farmchat

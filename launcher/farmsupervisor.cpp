@@ -142,6 +142,7 @@ void FarmSupervisor::beginStart()
     if (!external) {
         m_redis = std::make_unique<RedisInstance>(plan->redisProgram, *m_guard);
         m_redis->setReadyTimeoutMs(m_config.redisTimeoutMs);
+        m_redis->setMaxMemoryBytes(m_config.redisMaxMemoryBytes);
         m_redis->process()->setStopGraceMs(m_config.stopGraceMs);
         m_redis->setLogFile(FarmPlan::logFile(m_config, m_redis->process()->name()));
         connect(m_redis.get(), &RedisInstance::ready, this, [this] {

@@ -86,6 +86,8 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
         text("redis-server", "PATH", "the redis-server to start", farm.redisServer)
             .withDefault(QStringLiteral("$FARMCHAT_REDIS_SERVER, then PATH")),
         redisUrl,
+        FarmFlags::redisMaxMemory(
+            farm.redisMaxMemoryBytes, [&farm](qint64 bytes) { farm.redisMaxMemoryBytes = bytes; }),
         text("log-dir", "DIR", "keep each process's output in DIR/<name>.log", farm.logDir)
             .withDefault(QStringLiteral("a temp dir, shown at start, removed after a clean exit")),
         Option::flag(QStringLiteral("keep-running"),

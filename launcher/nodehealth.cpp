@@ -65,6 +65,11 @@ Result<NodeHealth> NodeHealth::fromJson(const QByteArray &body)
         return Outcome::failure(QStringLiteral("/health: redisConnected is not a boolean"));
     health.redisConnected = redis.toBool();
 
+    const QJsonValue full = firstOf(backplane, {"redisFull"});
+    if (!full.isUndefined() && !full.isBool())
+        return Outcome::failure(QStringLiteral("/health: redisFull is not a boolean"));
+    health.redisFull = full.toBool();
+
     const QJsonValue lastError = firstOf(backplane, {"lastBackplaneError", "lastError"});
     if (!lastError.isUndefined() && !lastError.isNull() && !lastError.isString())
         return Outcome::failure(QStringLiteral("/health: last backplane error is not a string"));
@@ -91,6 +96,7 @@ QJsonObject NodeHealth::toJson() const
     json.insert(QStringLiteral("port"), port);
     json.insert(QStringLiteral("backplane"), modeName(backplane));
     json.insert(QStringLiteral("redisConnected"), redisConnected);
+    json.insert(QStringLiteral("redisFull"), redisFull);
     json.insert(QStringLiteral("lastBackplaneError"), lastBackplaneError);
     json.insert(QStringLiteral("clients"), clients);
     return json;
@@ -100,7 +106,8 @@ bool NodeHealth::sameAs(const NodeHealth &other) const
 {
     return reachable == other.reachable && error == other.error && nodeId == other.nodeId
         && port == other.port && backplane == other.backplane
-        && redisConnected == other.redisConnected && lastBackplaneError == other.lastBackplaneError
+        && redisConnected == other.redisConnected && redisFull == other.redisFull
+        && lastBackplaneError == other.lastBackplaneError
         && clients == other.clients;
 }
 

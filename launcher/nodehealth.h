@@ -21,6 +21,7 @@ struct NodeHealth
     quint16 port = 0;
     BackplaneMode backplane = BackplaneMode::Off;
     bool redisConnected = false;
+    bool redisFull = false; // Redis refuses this node's writes for memory (absent: false)
     QString lastBackplaneError;
     int clients = 0;
     QDateTime checkedAt;

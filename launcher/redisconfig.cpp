@@ -36,7 +36,11 @@ QByteArray RedisConfig::toConfigText() const
           "supervised no\n"
           "logfile \"\"\n"
           "loglevel notice\n"
-          "always-show-logo no\n";
+          "always-show-logo no\n"
+          "maxmemory "
+        + QByteArray::number(maxMemoryBytes)
+        + "\n"
+          "maxmemory-policy noeviction\n";
 }
 
 } // namespace farmchat

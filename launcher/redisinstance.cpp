@@ -2,6 +2,7 @@
 
 #include "launcher/managedprocess.h"
 #include "launcher/portprobe.h"
+#include "launcher/redismemorypoll.h"
 #include "launcher/redisping_p.h"
 #include "launcher/secret_p.h"
 
@@ -16,7 +17,9 @@ RedisInstance::RedisInstance(const QString &program, ProcessGuard &guard, QObjec
     : QObject(parent)
     , m_process(std::make_unique<ManagedProcess>(QStringLiteral("redis"), guard))
     , m_ping(std::make_unique<RedisPing>())
+    , m_memory(std::make_unique<RedisMemoryPoll>())
 {
+    connect(m_memory.get(), &RedisMemoryPoll::changed, this, &RedisInstance::memoryChanged);
     m_config.password = generateSecret(40);
     m_process->setProgram(program, {QStringLiteral("-")});
     // Redis needs none of the farm's secrets; its own password reaches it through stdin.
@@ -30,6 +33,7 @@ RedisInstance::RedisInstance(const QString &program, ProcessGuard &guard, QObjec
             return;
         if (pong) {
             m_process->markHealthy();
+            m_memory->start(m_config.port, m_config.password);
             Q_EMIT ready();
             return;
         }
@@ -123,6 +127,8 @@ void RedisInstance::kill()
 
 void RedisInstance::onStateChanged()
 {
+    if (m_process->state() != ProcessState::Healthy)
+        m_memory->stop();
     switch (m_process->state()) {
     case ProcessState::Starting:
         // Every run, restarts included, keeps port, password and dir.

@@ -11,6 +11,7 @@ namespace farmchat {
 
 class ManagedProcess;
 class ProcessGuard;
+class RedisMemoryPoll;
 class RedisPing;
 
 // The farm's private redis-server: a free loopback port, a random strong
@@ -41,6 +42,10 @@ public:
 
     void setLogFile(const QString &path);
     void setReadyTimeoutMs(int ms) { m_readyTimeoutMs = ms; }
+    // `maxmemory` of the next start (0: none); the policy is noeviction.
+    void setMaxMemoryBytes(qint64 bytes) { m_config.maxMemoryBytes = bytes; }
+    // Redis' own figures (INFO memory), read every 2 s while it is healthy.
+    const RedisMemoryPoll &memory() const { return *m_memory; }
 
     // Starts on `port` (0: a free one). ready() or failed() follows.
     void start(quint16 port = 0);
@@ -52,6 +57,7 @@ public:
 
 Q_SIGNALS:
     void ready();
+    void memoryChanged();
     // Why it did not come up, with its last output lines.
     void failed(const QString &error);
 
@@ -62,6 +68,7 @@ private:
 
     std::unique_ptr<ManagedProcess> m_process;
     std::unique_ptr<RedisPing> m_ping;
+    std::unique_ptr<RedisMemoryPoll> m_memory;
     std::unique_ptr<QTemporaryDir> m_dir;
     RedisConfig m_config;
     int m_readyTimeoutMs = kDefaultReadyTimeoutMs;

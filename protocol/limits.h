@@ -16,6 +16,9 @@ constexpr int kDefaultHistory = 1000; // --history: messages kept per room
 constexpr int kMaxConnectionsPerNode = 10000;
 constexpr qint64 kMaxSendQueueBytes = 4 * 1024 * 1024; // per client, then disconnected
 constexpr int kOutboxCapacity = 10000; // streams mode, while Redis is down
+// --room-idle-ttl: a room's Redis stream is removed after a day without a
+// message; a chat farm's ad-hoc rooms would otherwise fill Redis for good.
+constexpr qint64 kRoomIdleTtlMs = 24LL * 3600 * 1000;
 constexpr int kInvocationsPerSecond = 200; // per connection, burst of the same size
 constexpr int kKeepAliveMs = 15000;
 constexpr int kClientTimeoutMs = 30000;

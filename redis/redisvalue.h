@@ -31,6 +31,14 @@ public:
     bool isNil() const { return m_type == Type::Nil; }
     bool isError() const { return m_type == Type::Error; }
     bool isLinkError() const { return m_type == Type::Error && m_linkError; }
+    // Redis refused a command that may use memory because it is at its
+    // `maxmemory` (and evicts nothing): "OOM command not allowed when used
+    // memory > 'maxmemory'." The link is fine; the same command succeeds once
+    // memory is freed or the cap raised.
+    bool isOutOfMemory() const
+    {
+        return m_type == Type::Error && !m_linkError && m_bytes.startsWith("OOM ");
+    }
     bool isArray() const { return m_type == Type::Array; }
     bool isInteger() const { return m_type == Type::Integer; }
     // Bulk or status: the two ways Redis sends a string.

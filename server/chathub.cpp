@@ -300,7 +300,10 @@ void ChatHub::publish(HubSession *session, const QString &room, const QString &t
     m_backplane.publish(
         message, [sender, metrics, reply = std::move(reply)](const PublishOutcome &outcome) {
             if (!outcome.error.isEmpty()) {
-                ++metrics->invocationsRejected[QStringLiteral("publish_failed")];
+                // A full Redis is not a broken link: it needs memory, not patience.
+                ++metrics->invocationsRejected[outcome.redisFull
+                        ? QStringLiteral("redis_full")
+                        : QStringLiteral("publish_failed")];
                 reply(Reply::failure(outcome.error));
                 return;
             }

@@ -39,6 +39,9 @@ public:
         const QString &room, const QString &afterId, int limit, Backplane::HistoryDone done);
 
     int sessionCount() const { return int(m_sessions.size()); }
+    // Rooms with at least one client on this node / rooms in its own ring buffer.
+    int joinedRoomCount() const { return int(m_rooms.size()); }
+    int historyRoomCount() const { return m_history.roomCount(); }
     QStringList roomsOf(HubSession *session) const;
     QString nameOf(HubSession *session) const;
     const QString &nodeId() const { return m_nodeId; }

@@ -62,6 +62,7 @@ std::optional<Node::StartError> Node::start()
     settings.channelPrefix = m_config.channelPrefix;
     settings.history = m_config.history;
     settings.outboxCapacity = m_config.outboxCapacity;
+    settings.roomIdleTtlMs = m_config.roomIdleTtlMs;
     m_factory = std::make_unique<BackplaneFactory>(settings, m_metrics);
     BackplaneSwitch::Maker maker = m_maker;
     if (!maker)

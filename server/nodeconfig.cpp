@@ -6,6 +6,8 @@
 
 #include <QUrl>
 
+#include <algorithm>
+
 namespace farmchat {
 
 namespace {
@@ -62,6 +64,39 @@ Result<QString> checkOrigin(const QString &text)
         return *origin;
     return Result<QString>::failure(
         QStringLiteral("must be an origin such as http://127.0.0.1:9091, not '%1'").arg(text));
+}
+
+// "0", or a whole number with a unit: ms, s, m, h, d. Milliseconds; at most
+// 365 days (PEXPIRE takes far more, a year is already "never" for a chat).
+Result<qint64> parseDuration(const QString &text)
+{
+    static constexpr std::pair<const char *, qint64> kUnits[] {
+        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    const auto bad = [&text] {
+        return Result<qint64>::failure(
+            QStringLiteral("must be 0 or a whole number with a unit (ms, s, m, h, d) such as "
+                           "24h, not '%1'")
+                .arg(text.left(64)));
+    };
+    if (text == u"0")
+        return qint64(0);
+    for (const auto &[unit, factor] : kUnits) {
+        const QLatin1StringView suffix(unit);
+        if (!text.endsWith(suffix))
+            continue;
+        const QStringView digits = QStringView(text).chopped(suffix.size());
+        // "5m" must not be read as "5" + "m" when it ends in "ms", nor "5ms" as "5m" + "s".
+        if (digits.isEmpty() || !std::all_of(digits.begin(), digits.end(),
+                                    [](QChar c) { return c >= u'0' && c <= u'9'; }))
+            continue;
+        bool ok = false;
+        const qint64 value = digits.toLongLong(&ok);
+        constexpr qint64 kMaxMs = 365LL * 86400000;
+        if (!ok || value > kMaxMs / factor || value * factor > kMaxMs)
+            return Result<qint64>::failure(QStringLiteral("must be at most 365d"));
+        return value * factor;
+    }
+    return bad();
 }
 
 // Who the node is and what it talks to.
@@ -124,6 +159,11 @@ QList<CommandLineOption> limitOptions(NodeConfig &c)
             "rate-limit", "N", "hub invocations per second per client", {1, 1000000}, c.rateLimit),
         integer("outbox", "N", "streams mode: messages held while Redis is down", {1, 10000000},
             c.outboxCapacity),
+        Option::parsed<qint64>(QStringLiteral("room-idle-ttl"), QStringLiteral("TIME"),
+            QStringLiteral("streams mode: a room's Redis stream is removed after TIME without a "
+                           "message, e.g. 24h, 30m, 90s, 500ms; 0 keeps rooms for ever"),
+            parseDuration, [&c](qint64 ms) { c.roomIdleTtlMs = ms; })
+            .withDefault(QStringLiteral("24h")),
     };
 }
 

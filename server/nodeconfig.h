@@ -36,6 +36,7 @@ struct NodeConfig
     int handshakeTimeoutMs = limits::kHandshakeTimeoutMs;
     int rateLimit = limits::kInvocationsPerSecond; // invocations per second, burst of the same size
     int outboxCapacity = limits::kOutboxCapacity; // streams: messages held while Redis is down
+    qint64 roomIdleTtlMs = limits::kRoomIdleTtlMs; // streams: idle rooms' streams expire; 0: never
     QByteArray redisPassword; // FARMCHAT_REDIS_PASSWORD
     QByteArray adminToken; // FARMCHAT_ADMIN_TOKEN; empty: admin API disabled
 

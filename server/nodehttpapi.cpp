@@ -118,6 +118,7 @@ HttpResponse NodeHttpApi::health() const
         {QStringLiteral("backplane"), modeName(m_context.backplane.mode())},
         {QStringLiteral("redisConfigured"), m_context.redisConfigured},
         {QStringLiteral("redisConnected"), status.redisConnected},
+        {QStringLiteral("redisFull"), status.redisFull},
         {QStringLiteral("lastBackplaneError"), orNull(status.lastError)},
         {QStringLiteral("lastBackplaneErrorAt"),
             status.lastErrorAtMs > 0 ? QJsonValue(double(status.lastErrorAtMs))
@@ -132,7 +133,11 @@ HttpResponse NodeHttpApi::health() const
 
 HttpResponse NodeHttpApi::metrics() const
 {
-    m_context.metrics.outboxDepth = m_context.backplane.status().outboxDepth;
+    const BackplaneStatus status = m_context.backplane.status();
+    m_context.metrics.outboxDepth = status.outboxDepth;
+    m_context.metrics.roomsRead = status.roomsRead;
+    m_context.metrics.roomsJoined = m_context.hub.joinedRoomCount();
+    m_context.metrics.roomsInHistory = m_context.hub.historyRoomCount();
     return HttpResponse::bytes(200,
         m_context.metrics.toPrometheus(m_context.nodeId, modeName(m_context.backplane.mode())),
         "text/plain; version=0.0.4; charset=utf-8");

@@ -131,6 +131,14 @@ QByteArray NodeMetrics::toPrometheus(const QString &nodeId, const QString &mode)
         "link", redisReconnects,
         {QStringLiteral("commands"), QStringLiteral("subscriber"), QStringLiteral("reader")});
     w.single("farmchat_backplane_outbox", "gauge", "Messages waiting for Redis (streams mode).", double(outboxDepth));
+    w.single("farmchat_rooms", "gauge", "Rooms with at least one client on this node.",
+        double(roomsJoined));
+    w.single("farmchat_rooms_read", "gauge",
+        "Rooms whose messages this node takes from Redis (pubsub: subscribed; streams: read).",
+        double(roomsRead));
+    w.single("farmchat_rooms_history", "gauge",
+        "Rooms in this node's own ring buffer (History when the backplane keeps none).",
+        double(roomsInHistory));
     w.single("farmchat_http_requests_total", "counter", "HTTP requests answered.", double(httpRequests));
     w.labelled("farmchat_http_errors_total", "counter", "HTTP error responses, by status.", "status", httpErrors);
 

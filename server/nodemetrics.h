@@ -44,6 +44,11 @@ struct NodeMetrics : BackplaneCounters
     qint64 httpRequests = 0;
     QMap<int, qint64> httpErrors; // by status
     LatencyHistogram backplaneLag; // origin sentAt to delivery on this node, cross-node only
+    // Gauges filled in when /metrics is asked: rooms with a client here, rooms
+    // the backplane reads from Redis, rooms in the node's own ring buffer.
+    qint64 roomsJoined = 0;
+    qint64 roomsRead = 0;
+    qint64 roomsInHistory = 0;
 
     QByteArray toPrometheus(const QString &nodeId, const QString &mode) const;
 };

@@ -17,6 +17,7 @@ Q_LOGGING_CATEGORY(lcPubSub, "farmchat.backplane.pubsub", QtInfoMsg)
 namespace {
 
 const QString kRedisUnavailable = QStringLiteral("delivered on this node only: Redis unavailable");
+const QString kRedisFull = QStringLiteral("delivered on this node only: Redis is full");
 const QString kUnconfirmed
     = QStringLiteral("Redis did not confirm the message: other nodes may not have it");
 
@@ -98,9 +99,12 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
                 const QString error = reply.isError()
                     ? reply.errorText()
                     : QStringLiteral("unexpected PUBLISH reply: ") + reply.describe();
+                // Redis 7 lets PUBLISH through at maxmemory (it stores
+                // nothing), but a refusal for memory is told apart all the same.
+                const bool full = reply.isOutOfMemory();
                 if (self)
-                    self->publishFailed(error);
-                done(PublishOutcome {id, {}, kRedisUnavailable});
+                    self->publishFailed(error, full);
+                done(PublishOutcome {id, {}, full ? kRedisFull : kRedisUnavailable, full});
                 return;
             }
             if (self)
@@ -118,9 +122,10 @@ void PubSubBackplane::publishSucceeded()
     }
 }
 
-void PubSubBackplane::publishFailed(const QString &error)
+void PubSubBackplane::publishFailed(const QString &error, bool redisFull)
 {
-    ++m_counters.backplaneDropped[QStringLiteral("publish_failed")];
+    ++m_counters.backplaneDropped[redisFull ? QStringLiteral("redis_full")
+                                            : QStringLiteral("publish_failed")];
     ++m_counters.backplaneErrors;
     if (!m_publishFailing) {
         m_publishFailing = true;
@@ -213,6 +218,7 @@ BackplaneStatus PubSubBackplane::status() const
     BackplaneStatus s;
     s.mode = BackplaneMode::PubSub;
     s.redisConnected = m_commands.isReady() && m_subscriber.isReady();
+    s.roomsRead = m_rooms.size();
     // The newest of: our own PUBLISH errors, either link's last failure.
     s.lastError = m_lastError;
     s.lastErrorAtMs = m_lastErrorAtMs;

@@ -47,7 +47,7 @@ public:
 
 private:
     void onMessage(const QByteArray &channel, const QByteArray &payload);
-    void publishFailed(const QString &error);
+    void publishFailed(const QString &error, bool redisFull = false);
     void publishSucceeded();
     void publishUnconfirmed(const QString &error);
     void noteError(const QString &error);

@@ -2,6 +2,7 @@
 
 #include "backplane/streams/streamentry.h"
 #include "backplane/streams/streamid.h"
+#include "backplane/streams/streamslogging.h"
 #include "backplane/streams/unreadownmessages.h"
 #include "redis/redisconnection.h"
 
@@ -84,6 +85,7 @@ void StreamOutbox::send(OutgoingMessage out)
              << "~" << QByteArray::number(m_settings.history);
     args << "*";
     args << StreamEntry::fields(out.message, out.uid, out.knownId);
+    const QByteArray key = args.at(1);
     const QPointer<StreamOutbox> self(this);
     m_commands.command(args, [self, out](const RedisValue &reply) {
         if (self) {
@@ -99,6 +101,29 @@ void StreamOutbox::send(OutgoingMessage out)
                     : PublishOutcome {{}, QStringLiteral("Redis did not confirm the message"), {}});
         }
     });
+    if (m_settings.roomIdleTtlMs > 0)
+        expire(key);
+}
+
+void StreamOutbox::expire(const QByteArray &key)
+{
+    // Right behind the XADD on the same link: hiredis writes both in one go
+    // and Redis answers both in one go, so the idle timeout costs no round
+    // trip. Each message restarts the room's idle time. An XADD refused (full
+    // Redis) makes this a no-op on a missing key or a harmless refresh.
+    const QPointer<StreamOutbox> self(this);
+    m_commands.command({"PEXPIRE", key, QByteArray::number(m_settings.roomIdleTtlMs)},
+        [self](const RedisValue &reply) {
+            if (!self || reply.isLinkError())
+                return; // the XADD's own reply says what became of the link
+            const bool failed = reply.isError();
+            if (failed && !self->m_expireFailing)
+                qCWarning(lcStreams).noquote()
+                    << "PEXPIRE failed, idle rooms will not expire:" << reply.errorText();
+            else if (!failed && self->m_expireFailing)
+                qCInfo(lcStreams) << "PEXPIRE works again";
+            self->m_expireFailing = failed;
+        });
 }
 
 void StreamOutbox::flush()

@@ -35,6 +35,10 @@ public:
         int capacity = 10000;
         int sendWindow = 500; // XADDs in flight at once
         int trimGraceMs = 10000; // see holdTrimming()
+        // Every XADD is followed, in the same pipeline, by PEXPIRE of the
+        // room's stream: a room with no message for this long is removed.
+        // 0: streams never expire.
+        qint64 roomIdleTtlMs = 0;
     };
     using ReplyHandler = std::function<void(OutgoingMessage out, const RedisValue &reply)>;
 
@@ -80,6 +84,7 @@ Q_SIGNALS:
     void depthChanged();
 
 private:
+    void expire(const QByteArray &key);
     int unreadLimit() const { return std::max(1, m_settings.history / 4); }
 
     Settings m_settings;
@@ -90,6 +95,7 @@ private:
     qsizetype m_requeueAt = 0; // where the next failed XADD goes back, keeping order
     int m_inFlight = 0;
     qint64 m_trimFromMs = 0;
+    bool m_expireFailing = false; // logged once per run of PEXPIRE failures
     QHash<QString, std::shared_ptr<PublishTicket>> m_waiting; // uid -> unanswered ticket
 };
 

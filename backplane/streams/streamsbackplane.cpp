@@ -34,7 +34,7 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
           reader, commands, m_epoch, counters)
     , m_sent(m_config.republishWindowMs)
     , m_outbox({streamKeyPrefix(), m_config.history, m_config.outboxCapacity, m_config.sendWindow,
-                   m_config.trimGraceMs},
+                   m_config.trimGraceMs, m_config.roomIdleTtlMs},
           commands, m_unreadOwn, [this](OutgoingMessage out, const RedisValue &reply) {
               onXAddReply(std::move(out), reply);
           })
@@ -42,6 +42,8 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
     m_statusTimer.setSingleShot(true);
     m_statusTimer.setInterval(0);
     connect(&m_statusTimer, &QTimer::timeout, this, &Backplane::statusChanged);
+    m_fullProbeTimer.setInterval(m_config.fullProbeMs);
+    connect(&m_fullProbeTimer, &QTimer::timeout, this, &StreamsBackplane::probeMemory);
     connect(&m_inbox, &StreamInbox::entryRead, this, &StreamsBackplane::onEntryRead);
     connect(&m_inbox, &StreamInbox::advanced, this, &StreamsBackplane::onAdvanced);
     connect(&m_inbox, &StreamInbox::failed, this, &StreamsBackplane::noteError);
@@ -217,6 +219,7 @@ void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
     if (const auto added
         = reply.isString() ? StreamId::parse(QByteArrayView(reply.bytes())) : std::nullopt) {
         ++m_counters.backplanePublished;
+        setRedisFull(false);
         const QString &room = out.message.room;
         const QString id = out.knownId.isEmpty() ? QString::fromLatin1(reply.bytes())
                                                  : QString::fromLatin1(out.knownId);
@@ -237,11 +240,43 @@ void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
         ++m_counters.backplaneErrors;
         const QString error = QStringLiteral("Redis refused the message: ")
             + (reply.isError() ? reply.errorText() : reply.describe());
-        qCWarning(lcStreams).noquote() << error;
+        // A full Redis is logged when it starts and ends, not per message.
+        if (!reply.isOutOfMemory() || !m_redisFull)
+            qCWarning(lcStreams).noquote() << error;
         noteError(error);
-        m_outbox.answer(out, PublishOutcome {{}, error, {}});
+        setRedisFull(reply.isOutOfMemory());
+        m_outbox.answer(out, PublishOutcome {{}, error, {}, reply.isOutOfMemory()});
     }
     flush();
+}
+
+void StreamsBackplane::setRedisFull(bool full)
+{
+    if (full == m_redisFull)
+        return;
+    m_redisFull = full;
+    if (full) {
+        m_fullProbeTimer.start();
+    } else {
+        m_fullProbeTimer.stop();
+        qCInfo(lcStreams) << "Redis accepts messages again: it has memory to spare";
+    }
+    statusSoon();
+}
+
+void StreamsBackplane::probeMemory()
+{
+    // XADD is refused for memory, PEXPIRE and reads are not: a tiny SET that
+    // expires at once tells whether a write would be accepted now.
+    if (!canSend())
+        return;
+    const QPointer<StreamsBackplane> self(this);
+    m_commands.command({"SET", (m_config.channelPrefix + QStringLiteral(":probe:memory")).toUtf8(),
+                           m_config.nodeId.toUtf8(), "PX", "1000"},
+        [self](const RedisValue &reply) {
+            if (self && !self->m_retired && !reply.isLinkError() && !reply.isError())
+                self->setRedisFull(false);
+        });
 }
 
 void StreamsBackplane::onRetiredXAddReply(OutgoingMessage out, const RedisValue &reply)
@@ -272,7 +307,7 @@ void StreamsBackplane::onRetiredXAddReply(OutgoingMessage out, const RedisValue 
             done(PublishOutcome {{},
                 QStringLiteral("Redis refused the message: ")
                     + (reply.isError() ? reply.errorText() : reply.describe()),
-                {}});
+                {}, reply.isOutOfMemory()});
         }
     }
     if (self && isDrained())
@@ -289,6 +324,7 @@ void StreamsBackplane::retire(HandOver handOver)
     m_inbox.close();
     m_resetsToSend.clear();
     m_statusTimer.stop();
+    m_fullProbeTimer.stop();
     // Confirmed by Redis but not read back yet: nothing else would bring them
     // to this node's clients now. In stream order within each room.
     const QList<ChatMessage> confirmed = m_unreadOwn.takeAll();
@@ -350,6 +386,8 @@ BackplaneStatus StreamsBackplane::status() const
     s.epoch = m_epoch.epoch();
     s.lastError = m_lastError;
     s.lastErrorAtMs = m_lastErrorAtMs;
+    s.redisFull = m_redisFull && s.redisConnected;
+    s.roomsRead = m_inbox.rooms().size();
     for (const RedisConnection *link : {&m_commands, &m_reader}) {
         if (link->lastErrorAtMs() > s.lastErrorAtMs) {
             s.lastError = link->lastError();

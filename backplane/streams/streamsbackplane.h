@@ -47,6 +47,12 @@ public:
         // After the command link (re)connects, XADD without MAXLEN this long:
         // longer than the longest back-off, so every reader is back first.
         int trimGraceMs = 10000;
+        // A room's stream is removed after this long without a message
+        // (PEXPIRE with every XADD); 0: never.
+        qint64 roomIdleTtlMs = 0;
+        // While Redis is full: how often a tiny write checks whether it has
+        // room again, so /health recovers without waiting for a sender.
+        int fullProbeMs = 1000;
     };
 
     StreamsBackplane(Config config, RedisConnection &commands, RedisConnection &reader,
@@ -82,6 +88,9 @@ private:
     void answered(const OutgoingMessage &out, const QString &id);
     void onEntryRead(const StreamEntry &entry);
     void noteError(const QString &error);
+    // Redis refused a write for memory / accepted one: the `redisFull` state.
+    void setRedisFull(bool full);
+    void probeMemory();
     // historyReset for every room affected by a new epoch, but only once the
     // command link (which History reads on) is back on that epoch: clients ask
     // for History the moment they are told.
@@ -104,6 +113,8 @@ private:
     QString m_lastError;
     qint64 m_lastErrorAtMs = 0;
     QTimer m_statusTimer;
+    bool m_redisFull = false;
+    QTimer m_fullProbeTimer;
     bool m_retired = false;
     HandOver m_handOver; // after retire(): where a message we can no longer send goes
     // Last, so it is destroyed first: it answers the senders still queued

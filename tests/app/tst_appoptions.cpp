@@ -66,6 +66,8 @@ void tst_AppOptions::invalid_data()
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QString>("mentions");
     QTest::addRow("zero nodes") << QStringList {"--nodes", "0"} << "--nodes";
+    QTest::addRow("maxmemory junk")
+        << QStringList {"--redis-maxmemory", "plenty"} << "--redis-maxmemory";
     QTest::addRow("nine nodes") << QStringList {"--nodes", "9"} << "1 to 8";
     QTest::addRow("nodes not a number") << QStringList {"--nodes", "two"} << "two";
     QTest::addRow("port too big") << QStringList {"--base-port", "70000"} << "--base-port";

@@ -29,6 +29,7 @@ void tst_AppSettings::defaults()
     QCOMPARE(s.nodes, 2);
     QCOMPARE(s.basePort, quint16(9090));
     QCOMPARE(s.backplane, BackplaneMode::Off);
+    QCOMPARE(s.redisMaxMemoryBytes, qint64(256) * 1024 * 1024);
     QCOMPARE(s.paneName(0), QStringLiteral("user-1"));
 }
 
@@ -38,6 +39,7 @@ void tst_AppSettings::roundTrip()
     s.nodes = 5;
     s.basePort = 10000;
     s.backplane = BackplaneMode::Streams;
+    s.redisMaxMemoryBytes = qint64(64) * 1024 * 1024;
     s.setPaneName(2, QStringLiteral("carol"));
     s.geometry = QByteArray("geo");
     s.windowState = QByteArray("state");
@@ -50,6 +52,8 @@ void tst_AppSettings::roundTrip()
     QCOMPARE(loaded.nodes, 5);
     QCOMPARE(loaded.basePort, quint16(10000));
     QCOMPARE(loaded.backplane, BackplaneMode::Streams);
+    QCOMPARE(loaded.redisMaxMemoryBytes, qint64(64) * 1024 * 1024);
+    QCOMPARE(settings.value(QStringLiteral("redis/maxmemory")).toString(), QStringLiteral("64mb"));
     QCOMPARE(loaded.paneName(2), QStringLiteral("carol"));
     QCOMPARE(loaded.paneName(0), QStringLiteral("user-1"));
     QCOMPARE(loaded.geometry, QByteArray("geo"));
@@ -66,6 +70,8 @@ void tst_AppSettings::untrusted_data()
     QTest::addRow("port 22") << "farm/basePort" << QVariant(22);
     QTest::addRow("port 99999") << "farm/basePort" << QVariant(99999);
     QTest::addRow("mode junk") << "farm/backplane" << QVariant(QStringLiteral("carrier-pigeon"));
+    QTest::addRow("maxmemory junk") << "redis/maxmemory" << QVariant(QStringLiteral("lots"));
+    QTest::addRow("maxmemory tiny") << "redis/maxmemory" << QVariant(QStringLiteral("1kb"));
     QTest::addRow("name with newline")
         << "panes/names" << QVariant(QStringList {QStringLiteral("a\nb")});
 }
@@ -85,6 +91,7 @@ void tst_AppSettings::untrusted()
     QCOMPARE(s.nodes, defaults.nodes);
     QCOMPARE(s.basePort, defaults.basePort);
     QCOMPARE(s.backplane, defaults.backplane);
+    QCOMPARE(s.redisMaxMemoryBytes, defaults.redisMaxMemoryBytes);
     QCOMPARE(s.paneName(0), QStringLiteral("user-1"));
 }
 

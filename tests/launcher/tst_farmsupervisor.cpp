@@ -280,6 +280,9 @@ void tst_FarmSupervisor::redisRestartKeepsPortAndPasswordLosesData()
     const QByteArray password = redis->password();
     QCOMPARE(inlineCommandAfterAuth(port, password, "SET farmchat-test 1"), QByteArray("+OK"));
     QCOMPARE(inlineCommandAfterAuth(port, "wrong-password", "PING").left(1), QByteArray("-"));
+    // The farm's Redis has FarmConfig's memory cap (the default here).
+    QCOMPARE(inlineCommandAfterAuth(port, password, "CONFIG GET maxmemory"),
+        QByteArray("*2\r\n$9\r\nmaxmemory\r\n$9\r\n268435456"));
 
     farm.restartRedis();
     QTRY_COMPARE_WITH_TIMEOUT(redis->process()->startCount(), 2, 5000);
@@ -288,6 +291,8 @@ void tst_FarmSupervisor::redisRestartKeepsPortAndPasswordLosesData()
     QCOMPARE(redis->password(), password);
     QCOMPARE(inlineCommandAfterAuth(port, password, "GET farmchat-test"),
         QByteArray("$-1")); // back empty
+    QCOMPARE(inlineCommandAfterAuth(port, password, "CONFIG GET maxmemory"),
+        QByteArray("*2\r\n$9\r\nmaxmemory\r\n$9\r\n268435456")); // and capped again
     // The node finds its Redis again by itself.
     QTRY_VERIFY_WITH_TIMEOUT(farm.node(0)->health().redisConnected, 15000);
 

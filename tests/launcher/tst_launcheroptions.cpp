@@ -31,6 +31,16 @@ void tst_LauncherOptions::defaults()
     QVERIFY(!o.json);
     QVERIFY(!o.farm.keepRunning);
     QVERIFY(o.farm.logDir.isEmpty());
+    QCOMPARE(o.farm.redisMaxMemoryBytes, qint64(256) * 1024 * 1024);
+    const auto capped = LauncherOptions::parse({"--redis-maxmemory", "64mb"});
+    QVERIFY2(capped && capped->options, qPrintable(capped.error()));
+    QCOMPARE(capped->options->farm.redisMaxMemoryBytes, qint64(64) * 1024 * 1024);
+    const auto uncapped = LauncherOptions::parse({"--redis-maxmemory", "0"});
+    QVERIFY2(uncapped && uncapped->options, qPrintable(uncapped.error()));
+    QCOMPARE(uncapped->options->farm.redisMaxMemoryBytes, qint64(0));
+    const auto junk = LauncherOptions::parse({"--redis-maxmemory", "2mb"});
+    QVERIFY(!junk);
+    QVERIFY2(junk.error().contains(u"--redis-maxmemory"), qPrintable(junk.error()));
 }
 
 void tst_LauncherOptions::valid_data()

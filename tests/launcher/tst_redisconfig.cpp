@@ -1,3 +1,4 @@
+#include "launcher/farmflags.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisconfig.h"
 #include "launcher/redisinstance.h"
@@ -16,6 +17,9 @@ class tst_RedisConfig : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void configText();
+    void memoryCap();
+    void memorySizes_data();
+    void memorySizes();
     void quoting_data();
     void quoting();
     void secrets();
@@ -42,6 +46,53 @@ void tst_RedisConfig::configText()
         QVERIFY2(!line.startsWith("bind 0.0.0.0") && !line.startsWith("appendonly yes"),
             line.constData());
     }
+}
+
+void tst_RedisConfig::memoryCap()
+{
+    // Capped by default, and full is an error rather than silent eviction.
+    RedisConfig config;
+    QList<QByteArray> lines = config.toConfigText().split('\n');
+    QVERIFY(lines.contains("maxmemory 268435456"));
+    QVERIFY(lines.contains("maxmemory-policy noeviction"));
+    config.maxMemoryBytes = 8LL << 20;
+    lines = config.toConfigText().split('\n');
+    QVERIFY(lines.contains("maxmemory 8388608"));
+    QVERIFY(!lines.contains("maxmemory 268435456"));
+    config.maxMemoryBytes = 0; // Redis' own "no cap"
+    QVERIFY(config.toConfigText().split('\n').contains("maxmemory 0"));
+}
+
+void tst_RedisConfig::memorySizes_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<qint64>("bytes"); // -1: refused
+    QTest::addRow("default") << QStringLiteral("256mb") << qint64(256) * 1024 * 1024;
+    QTest::addRow("upper case") << QStringLiteral("1GB") << (qint64(1) << 30);
+    QTest::addRow("kb") << QStringLiteral("8192kb") << qint64(8) * 1024 * 1024;
+    QTest::addRow("bytes") << QStringLiteral("4194304") << qint64(4194304);
+    QTest::addRow("no cap") << QStringLiteral("0") << qint64(0);
+    QTest::addRow("too small for Redis") << QStringLiteral("1mb") << qint64(-1);
+    QTest::addRow("too big") << QStringLiteral("2048gb") << qint64(-1);
+    QTest::addRow("no number") << QStringLiteral("mb") << qint64(-1);
+    QTest::addRow("unknown unit") << QStringLiteral("5tb") << qint64(-1);
+    QTest::addRow("negative") << QStringLiteral("-5mb") << qint64(-1);
+    QTest::addRow("fraction") << QStringLiteral("1.5gb") << qint64(-1);
+}
+
+void tst_RedisConfig::memorySizes()
+{
+    QFETCH(QString, text);
+    QFETCH(qint64, bytes);
+    const Result<qint64> parsed = FarmFlags::parseMemorySize(text);
+    if (bytes < 0) {
+        QVERIFY2(!parsed, qPrintable(text));
+        QVERIFY(!parsed.error().isEmpty());
+        return;
+    }
+    QVERIFY2(parsed, qPrintable(parsed.error()));
+    QCOMPARE(parsed.value(), bytes);
+    QCOMPARE(FarmFlags::parseMemorySize(FarmFlags::formatMemorySize(bytes)).value(), bytes);
 }
 
 void tst_RedisConfig::quoting_data()

@@ -1,5 +1,6 @@
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
+#include "launcher/redismemorypoll.h"
 #include "platform/processguard.h"
 #include "tests/support/testredisserver.h"
 
@@ -21,6 +22,7 @@ private Q_SLOTS:
     void initTestCase();
     void startsAndAnswersOnlyWithItsPassword();
     void takenPortFailsWithRedisOwnWords();
+    void memoryIsCapped();
 
 private:
     QString m_program;
@@ -59,6 +61,31 @@ void tst_RedisInstance::startsAndAnswersOnlyWithItsPassword()
     QTRY_COMPARE_WITH_TIMEOUT(redis.process()->state(), ProcessState::Stopped, 5000);
     QVERIFY(!QDir(dir).exists());
     QVERIFY(redis.directory().isEmpty());
+}
+
+// The cap is in the running Redis, read back as an operator would.
+void tst_RedisInstance::memoryIsCapped()
+{
+    for (const qint64 cap : {RedisConfig::kDefaultMaxMemoryBytes, qint64(8) << 20}) {
+        RedisInstance redis(m_program, m_guard);
+        if (cap != RedisConfig::kDefaultMaxMemoryBytes)
+            redis.setMaxMemoryBytes(cap);
+        QSignalSpy ready(&redis, &RedisInstance::ready);
+        redis.start();
+        QTRY_COMPARE_WITH_TIMEOUT(ready.size(), 1, 10000);
+        const QByteArray value = QByteArray::number(cap);
+        QCOMPARE(inlineCommandAfterAuth(redis.port(), redis.password(), "CONFIG GET maxmemory"),
+            "*2\r\n$9\r\nmaxmemory\r\n$" + QByteArray::number(value.size()) + "\r\n" + value);
+        QCOMPARE(
+            inlineCommandAfterAuth(redis.port(), redis.password(), "CONFIG GET maxmemory-policy"),
+            QByteArray("*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction"));
+        // What the app shows: Redis' used memory against that cap.
+        QTRY_COMPARE_WITH_TIMEOUT(redis.memory().maxBytes(), cap, 5000);
+        QVERIFY(redis.memory().usedBytes() > 0);
+        QVERIFY(redis.memory().usedBytes() < cap);
+        redis.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(redis.process()->state(), ProcessState::Stopped, 5000);
+    }
 }
 
 void tst_RedisInstance::takenPortFailsWithRedisOwnWords()

@@ -48,6 +48,7 @@ void tst_NodeConfig::defaults()
     QCOMPARE(c.handshakeTimeoutMs, limits::kHandshakeTimeoutMs);
     QCOMPARE(c.rateLimit, limits::kInvocationsPerSecond);
     QCOMPARE(c.outboxCapacity, limits::kOutboxCapacity);
+    QCOMPARE(c.roomIdleTtlMs, qint64(24) * 3600 * 1000);
     QVERIFY(c.adminToken.isEmpty());
     QVERIFY(p->warnings.isEmpty());
 }
@@ -60,7 +61,7 @@ void tst_NodeConfig::flags()
         "http://LOCALHOST:9091/", "--allowed-origin", "https://example.org:443",
         "--max-connections", "7", "--send-queue-bytes", "65536", "--keepalive-ms", "100",
         "--client-timeout-ms", "300", "--handshake-timeout-ms", "200", "--rate-limit", "5",
-        "--outbox", "25"});
+        "--outbox", "25", "--room-idle-ttl", "90s"});
     QVERIFY2(p, qPrintable(p.error()));
     const NodeConfig &c = *p->options;
     QCOMPARE(c.port, quint16(0));
@@ -80,6 +81,13 @@ void tst_NodeConfig::flags()
     QCOMPARE(c.maxConnections, 7);
     QCOMPARE(c.sendQueueBytes, 65536);
     QCOMPARE(c.outboxCapacity, 25);
+    QCOMPARE(c.roomIdleTtlMs, 90000);
+    for (const auto &[text, ms] : {std::pair {"0", qint64(0)}, {"500ms", qint64(500)},
+             {"30m", qint64(1800000)}, {"2h", qint64(7200000)}, {"365d", qint64(31536000000)}}) {
+        const Parsed ttl = parse({"--room-idle-ttl", text});
+        QVERIFY2(ttl, qPrintable(ttl.error()));
+        QCOMPARE(ttl->options->roomIdleTtlMs, ms);
+    }
     QCOMPARE(c.keepAliveMs, 100);
     QCOMPARE(c.clientTimeoutMs, 300);
     QCOMPARE(c.handshakeTimeoutMs, 200);
@@ -125,6 +133,14 @@ void tst_NodeConfig::usageErrors_data()
         << QStringList {"--channel-prefix", "a b"} << "--channel-prefix";
     QTest::addRow("rate zero") << QStringList {"--rate-limit", "0"} << "--rate-limit";
     QTest::addRow("outbox zero") << QStringList {"--outbox", "0"} << "--outbox";
+    QTest::addRow("idle ttl without unit")
+        << QStringList {"--room-idle-ttl", "60"} << "--room-idle-ttl";
+    QTest::addRow("idle ttl unknown unit")
+        << QStringList {"--room-idle-ttl", "2w"} << "--room-idle-ttl";
+    QTest::addRow("idle ttl negative")
+        << QStringList {"--room-idle-ttl", "-5s"} << "--room-idle-ttl";
+    QTest::addRow("idle ttl over a year")
+        << QStringList {"--room-idle-ttl", "366d"} << "--room-idle-ttl";
     QTest::addRow("send queue tiny")
         << QStringList {"--send-queue-bytes", "1"} << "--send-queue-bytes";
     QTest::addRow("keepalive text") << QStringList {"--keepalive-ms", "fast"} << "--keepalive-ms";
@@ -148,7 +164,7 @@ void tst_NodeConfig::helpAndVersion()
     QCOMPARE(CommandLine::exitStatus(help).value_or(-1), 0);
     for (const char *flag : {"--port", "--bind", "--node-id", "--redis", "--backplane",
              "--channel-prefix", "--history", "--max-message-bytes", "--allowed-origin",
-             "--rate-limit", "--outbox", "FARMCHAT_REDIS_PASSWORD"})
+             "--rate-limit", "--outbox", "--room-idle-ttl", "FARMCHAT_REDIS_PASSWORD"})
         QVERIFY2(help->output.contains(QLatin1String(flag)), flag);
     const Parsed version = parse({"--version"});
     QVERIFY(version && !version->options);

@@ -1,0 +1,166 @@
+#include "tests/support/testfarm.h"
+
+#include <QJsonArray>
+#include <QTest>
+
+using namespace farmchat;
+using namespace farmchat::test;
+
+namespace {
+
+qint64 usedMemory(const TestRedisServer &redis)
+{
+    const RedisReply info = redis.command({"INFO", "memory"});
+    for (const QByteArray &line : info.value.toByteArray().split('\n')) {
+        if (line.startsWith("used_memory:"))
+            return line.mid(int(qstrlen("used_memory:"))).trimmed().toLongLong();
+    }
+    return -1;
+}
+
+bool setMaxMemory(const TestRedisServer &redis, qint64 bytes)
+{
+    return redis.command({"CONFIG", "SET", "maxmemory", QByteArray::number(bytes)}).ok;
+}
+
+// The stream ids Redis holds for `key`.
+QSet<QString> streamIds(const TestRedisServer &redis, const QByteArray &key)
+{
+    QSet<QString> ids;
+    const RedisReply reply = redis.command({"XRANGE", key, "-", "+"});
+    for (const QVariant &entry : reply.value.toList())
+        ids.insert(QString::fromLatin1(entry.toList().value(0).toByteArray()));
+    return ids;
+}
+
+// Sends until Redis has refused `refusals` messages (or `maxSends` went out),
+// a few in flight at a time; every answer is kept.
+struct SendRun
+{
+    QStringList acceptedIds;
+    QStringList errors;
+    int sent = 0;
+    int inFlight = 0;
+};
+
+void sendUntilRefused(ChatClient &client, SendRun &run, int refusals, int maxSends, int textChars)
+{
+    const auto more = [&] {
+        return run.errors.size() < refusals && run.sent < maxSends;
+    };
+    std::function<void()> sendOne = [&] {
+        ++run.inFlight;
+        ++run.sent;
+        const QString text = QString::number(run.sent) + u' ' + QString(textChars, u'x');
+        client.send(text, ChatClient::kLobby, [&](const QString &id, const QString &error) {
+            --run.inFlight;
+            if (error.isEmpty())
+                run.acceptedIds << id;
+            else
+                run.errors << error;
+            if (more())
+                sendOne();
+        });
+    };
+    for (int i = 0; i < 8 && more(); ++i)
+        sendOne();
+    runUntil([&] { return !more() && run.inFlight == 0; }, 30000);
+}
+
+} // namespace
+
+// A Redis at its memory cap (noeviction, as the launcher runs it) under
+// streams traffic: the sender gets the refusal, counted as redis_full and
+// nothing else, what Redis accepted before stays, /health says so, and the
+// farm recovers by itself once memory is freed — no restart.
+class tst_RedisFull : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void fullRedisIsAnErrorNeverALoss();
+};
+
+void tst_RedisFull::initTestCase()
+{
+    const QString missing = TestFarm::missingPrerequisite();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing));
+}
+
+void tst_RedisFull::fullRedisIsAnErrorNeverALoss()
+{
+    TestFarm farm;
+    farm.redisConfig = "maxmemory-policy noeviction\n";
+    // No trimming (a long history) and no rate limit: the stream must grow.
+    FARMCHAT_START_FARM(farm, QStringLiteral("streams"), 1, 1, {},
+        {QStringLiteral("--history"), QStringLiteral("100000"), QStringLiteral("--rate-limit"),
+            QStringLiteral("100000")});
+    ChatClient &client = *farm.seat(0).client;
+    // A few MB above what Redis holds now.
+    const qint64 start = usedMemory(farm.redis);
+    QVERIFY(start > 0);
+    QVERIFY(setMaxMemory(farm.redis, start + 3 * 1024 * 1024));
+
+    SendRun run;
+    sendUntilRefused(client, run, 20, 5000, 3900);
+    QVERIFY2(run.errors.size() >= 20,
+        qPrintable(QStringLiteral("%1 sends, none refused").arg(run.sent)));
+    QVERIFY(run.acceptedIds.size() > 100); // the cap was reached by traffic
+    // The sender sees why, in Redis' words.
+    const QString kFull = QStringLiteral(
+        "Redis refused the message: OOM command not allowed when used memory > 'maxmemory'.");
+    for (const QString &error : std::as_const(run.errors))
+        QCOMPARE(error, kFull);
+    qInfo().noquote() << QStringLiteral("%1 accepted, then refused: %2")
+                             .arg(run.acceptedIds.size())
+                             .arg(run.errors.first());
+
+    // Counted as a full Redis, exactly once per refusal, not as a broken link.
+    QCOMPARE(farm.metric(0, "farmchat_invocations_rejected_total", "reason=\"redis_full\""),
+        qint64(run.errors.size()));
+    QCOMPARE(farm.metric(0, "farmchat_invocations_rejected_total", "reason=\"publish_failed\""), 0);
+    QCOMPARE(farm.metric(0, "farmchat_redis_reconnects_total", "link=\"commands\""), 0);
+    const QJsonObject full = farm.health(0);
+    QCOMPARE(full.value(QStringLiteral("redisFull")).toBool(), true);
+    QCOMPARE(full.value(QStringLiteral("redisConnected")).toBool(), true);
+    QVERIFY(full.value(QStringLiteral("lastBackplaneError")).toString().contains(u"OOM"));
+    QCOMPARE(farm.metric(0, "farmchat_rooms"), 1);
+    QCOMPARE(farm.metric(0, "farmchat_rooms_read"), 1);
+
+    // Nothing accepted is lost: Redis holds every id the sender was given,
+    // and the sender's own client received each one.
+    const QSet<QString> inRedis = streamIds(farm.redis, "farmchat:stream:lobby");
+    for (const QString &id : std::as_const(run.acceptedIds))
+        QVERIFY2(inRedis.contains(id), qPrintable(id));
+    const auto receivedAll = [&] {
+        QSet<QString> seen;
+        for (const ChatMessage &m : farm.seat(0).messages)
+            seen.insert(m.id);
+        for (const QString &id : std::as_const(run.acceptedIds)) {
+            if (!seen.contains(id))
+                return false;
+        }
+        return true;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(receivedAll(), 10000);
+    // Reads are not refused for memory: History still answers.
+    const HttpReply page
+        = httpRequest("GET", farm.base(0).resolved(QUrl(QStringLiteral("/rooms/lobby/messages?limit=5"))));
+    QCOMPARE(page.status, 200);
+    QVERIFY(farm.node(0).isRunning());
+
+    // Memory freed (the cap raised, as an operator would): /health recovers
+    // by itself, before anyone sends, and sends succeed again.
+    QVERIFY(setMaxMemory(farm.redis, start + 64 * 1024 * 1024));
+    QTRY_COMPARE_WITH_TIMEOUT(farm.health(0).value(QStringLiteral("redisFull")).toBool(), false, 5000);
+    SendRun after;
+    sendUntilRefused(client, after, 1, 30, 100);
+    QCOMPARE(after.errors, QStringList());
+    QCOMPARE(after.acceptedIds.size(), 30);
+    QCOMPARE(farm.metric(0, "farmchat_invocations_rejected_total", "reason=\"redis_full\""),
+        qint64(run.errors.size()));
+    QVERIFY(farm.node(0).isRunning());
+}
+
+QTEST_GUILESS_MAIN(tst_RedisFull)
+#include "tst_redisfull.moc"
