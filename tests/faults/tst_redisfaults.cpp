@@ -517,7 +517,7 @@ private Q_SLOTS:
             refused += int(seat.failed.size());
             // Every Send a node's client made is counted once, accepted or refused.
             QCOMPARE(farm.metric(i, "farmchat_messages_received_total", "origin=\"local\""),
-                qint64(seat.sent.size() + seat.failed.size()));
+                qint64(seat.sent.size() + seat.failed.size() + seat.readyMarkers));
             QCOMPARE(farm.metric(i, "farmchat_backplane_dropped_total", "reason=\"outbox_full\""),
                 qint64(seat.failed.size()));
             QCOMPARE(farm.metric(i, "farmchat_backplane_outbox"), 0);

@@ -238,6 +238,7 @@ bool TestFarm::waitForReaders(const QString &room, int timeoutMs)
             if (qint64(markers.size()) * 100 <= clock.elapsed()) {
                 markers << kReadyMarker + room + u' ' + QString::number(markers.size());
                 m_seats.front()->client->send(markers.last(), room);
+                ++m_seats.front()->readyMarkers;
             }
             return false;
         },

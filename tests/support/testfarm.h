@@ -43,6 +43,7 @@ struct FarmSeat
     QStringList sentIds; // the ids it gave them
     QStringList failed; // texts whose Send got an error
     QStringList failedErrors; // the error each of them got, in the same order
+    int readyMarkers = 0; // markers TestFarm::waitForReaders sent from here
     QStringList warnings; // the text of each deliveryWarning
 
     bool hasAll(const QSet<QString> &texts) const;
