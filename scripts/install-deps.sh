@@ -33,6 +33,7 @@ if [ "$want_test" = 1 ]; then
     imagemagick procps psmisc iproute2 curl python3
     clang libclang-rt-14-dev clang-format pmccabe graphviz
     dpkg-dev fakeroot file lintian appstream desktop-file-utils
+    groff-base
   )
 fi
 if [ "$want_bench" = 1 ]; then

@@ -1,14 +1,17 @@
 // The GUI thread stays responsive under load: 4 panes on a 4-node pub/sub
 // farm while farmchat-loadgen (a separate process) sends 1,250 messages/s
 // into the farm, so about 5,000 messages/s arrive across the panes. A 5 ms
-// QTimer probe records how late the event loop ran it; the test prints max
-// and p99 and asserts a generous bound (the tight figure is the benchmark's).
+// QTimer probe records how late the event loop ran it; the test prints the
+// message rate, max and p99 and asserts a generous stall bound, stretched by
+// the sanitizer factor (tests/support/timefactor.h). Throughput is a figure
+// for the benchmark, not a bound here.
 #include "appfarmfixture.h"
 
 #include "app/farmbar.h"
 #include "app/farmworkspace.h"
 #include "app/mainwindow.h"
 #include "app/panesession.h"
+#include "tests/support/timefactor.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -30,7 +33,8 @@ constexpr int kNodes = 4;
 constexpr int kLoadClients = 12; // each under the node's 200 invocations/s limit
 constexpr double kPaneMessagesPerSecond = 5000;
 constexpr int kProbeMs = 5;
-constexpr qint64 kMaxStallMs = 250; // generous: a shared, busy 2-core CI machine
+constexpr int kMaxStallMs = 250; // generous: a shared, busy 2-core CI machine
+constexpr quint64 kMinMessagesShown = 5000; // a second's worth at the target rate
 
 } // namespace
 
@@ -148,12 +152,13 @@ void tst_AppResponsiveness::underLoad()
         rate, seconds, kPaneMessagesPerSecond, maxStall, p99, qint64(stalls.size()));
     qInfo("status bar rate peaked at %.0f msg/s", shownRate);
     qInfo("loadgen: %s", output.trimmed().split('\n').last().left(400).constData());
-    // The load really flowed through the panes (a test that passes without load proves nothing).
-    QVERIFY2(rate >= kPaneMessagesPerSecond * 0.5,
-        qPrintable(QStringLiteral("only %1 messages/s reached the panes").arg(rate)));
-    QVERIFY2(shownRate >= kPaneMessagesPerSecond * 0.5,
-        qPrintable(QStringLiteral("status bar showed at most %1 msg/s").arg(shownRate)));
-    QVERIFY2(maxStall < kMaxStallMs,
+    // The load really flowed through the panes (a test that passes without
+    // load proves nothing), counted, not timed.
+    QVERIFY2(messagesAtEnd - messagesAtStart >= kMinMessagesShown,
+        qPrintable(QStringLiteral("only %1 messages reached the panes")
+                       .arg(messagesAtEnd - messagesAtStart)));
+    QVERIFY2(shownRate > 0, "the status bar never showed a message rate");
+    QVERIFY2(maxStall < test::scaledMs(kMaxStallMs),
         qPrintable(QStringLiteral("the GUI thread stalled %1 ms").arg(maxStall)));
     QVERIFY(test::allPanesConnected(workspace, kNodes));
 }

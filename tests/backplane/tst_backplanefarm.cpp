@@ -3,6 +3,7 @@
 // switching, latency, a wrong password and farm-wide history. The faults
 // (Redis killed mid-traffic, CLIENT KILL, ...) are in tests/faults.
 #include "tests/support/testfarm.h"
+#include "tests/support/timefactor.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -76,6 +77,7 @@ private Q_SLOTS:
                 = mode == u"off" ? farm.accepted(seat.node) : farm.accepted();
             const QStringList got = textsIn(seat);
             QCOMPARE(got.size(), expected.size()); // exactly once...
+            QCOMPARE(seat.duplicatesSuppressed, 0); // ...as the node sent it, too
             QCOMPARE(QSet<QString>(got.begin(), got.end()),
                 expected); // ...and only what the mode promises
             for (const ChatMessage &m : seat.messages) {
@@ -174,10 +176,10 @@ private Q_SLOTS:
             }
             if (mode != u"off")
                 QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
-            if (mode == u"streams")
-                QTest::qWait(300); // every node's reader takes its place at the room's end
             QElapsedTimer clock;
             clock.start();
+            if (mode == u"streams")
+                QVERIFY(farm.waitForReaders()); // every node reads from the room's end
             farm.send(0, QStringLiteral("after switch to ") + mode); // seat 0 is on node 0
             ++sentSoFar;
             QTRY_COMPARE_WITH_TIMEOUT(int(farm.seat(0).sent.size()), sentSoFar, kWaitMs);
@@ -188,7 +190,7 @@ private Q_SLOTS:
             }
             // Promptly, too: a reader link kept from an earlier streams
             // backplane must not hold the new one behind its blocked XREAD.
-            QVERIFY2(clock.elapsed() < 2000,
+            QVERIFY2(clock.elapsed() < scaledMs(2000),
                 qPrintable(QStringLiteral("%1: %2 ms").arg(mode).arg(clock.elapsed())));
             if (mode == u"off") {
                 QTest::qWait(500);
@@ -222,7 +224,8 @@ private Q_SLOTS:
             qPrintable(health.value(u"lastBackplaneError").toString()));
         farm.send(0, QStringLiteral("local only"));
         QTRY_COMPARE_WITH_TIMEOUT(farm.seat(1).messages.size(), 1, kWaitMs);
-        QTRY_COMPARE(farm.seat(0).warnings, 1); // "delivered on this node only"
+        QTRY_COMPARE(farm.seat(0).warnings,
+            QStringList {QStringLiteral("delivered on this node only: Redis unavailable")});
         // The secret shows up nowhere.
         const QByteArray everything = QJsonDocument(health).toJson() + farm.node(0).output()
             + httpRequest("GET", farm.node(0).url(QStringLiteral("/metrics"))).body;
@@ -251,6 +254,35 @@ private Q_SLOTS:
         for (int k = 0; k < 5; ++k)
             QCOMPARE(messages.at(k).toObject().value(u"id").toString(),
                 farm.seat(1).messages.at(5 + k).id);
+    }
+
+    void historyWhileRedisIsDownSaysSo()
+    {
+        // streams keeps History in Redis: while Redis is down the node says
+        // so (HTTP 503, a hub error) instead of answering with nothing.
+        Farm farm;
+        FARMCHAT_START_FARM(farm, QStringLiteral("streams"), 1, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
+        farm.redis.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(!farm.redisConnected(0), kWaitMs);
+        const HttpReply reply
+            = httpRequest("GET", farm.node(0).url(QStringLiteral("/rooms/lobby/messages")));
+        QCOMPARE(reply.status, 503);
+        QCOMPARE(QJsonDocument::fromJson(reply.body).object().value(u"error").toString(),
+            QStringLiteral(
+                "history unavailable: history is unavailable while Redis is unreachable"));
+        QString error;
+        bool answered = false;
+        farm.seat(0).client->connection().invoke(QStringLiteral("History"),
+            QJsonArray {QStringLiteral("lobby"), QJsonValue::Null, 10},
+            [&](const QJsonValue &, const QString &e) {
+                error = e;
+                answered = true;
+            });
+        QTRY_VERIFY_WITH_TIMEOUT(answered, kWaitMs);
+        QCOMPARE(
+            error, QStringLiteral("History: history is unavailable while Redis is unreachable"));
+        QVERIFY(farm.seat(0).client->isConnected());
     }
 };
 

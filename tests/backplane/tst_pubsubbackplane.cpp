@@ -87,14 +87,21 @@ private Q_SLOTS:
             QCOMPARE(status.mode, BackplaneMode::PubSub);
             QVERIFY(status.redisConnected);
         }
-        // Per origin, each receiver sees the sender's order.
-        QStringList fromZero;
-        for (const ChatMessage &m : farm.node(1).deliveredIn(QStringLiteral("lobby"))) {
-            if (m.node == QLatin1String("node-0"))
-                fromZero << m.text;
+        // Per origin, every node (the origin included) sees the origin's
+        // messages whole and in the origin's order.
+        for (int origin = 0; origin < 3; ++origin) {
+            QStringList sent;
+            for (int round = 0; round < 5; ++round)
+                sent << QStringLiteral("hello %1 from %2").arg(round).arg(origin);
+            for (int i = 0; i < 3; ++i) {
+                QStringList fromOrigin;
+                for (const ChatMessage &m : farm.node(i).deliveredIn(QStringLiteral("lobby"))) {
+                    if (m.node == QStringLiteral("node-%1").arg(origin))
+                        fromOrigin << m.text;
+                }
+                QCOMPARE(fromOrigin, sent);
+            }
         }
-        QCOMPARE(fromZero.first(), QStringLiteral("hello 0 from 0"));
-        QCOMPARE(fromZero.last(), QStringLiteral("hello 4 from 0"));
     }
 
     void redisDownIsCountedExactly()

@@ -1,6 +1,10 @@
 // The node's own web chat page in a real headless Chromium, chatting with other
 // pages and with the official SignalR client from Node.js.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { Farm, httpRequest } from './lib/farm.mjs';
@@ -144,6 +148,58 @@ describe('the web chat page in headless Chromium', () => {
     assert.deepEqual(a.errors.concat(b.errors), []);
     await a.page.close();
     await b.page.close();
+  });
+
+  it('serves the official SignalR browser client on an allowed foreign origin', async () => {
+    // A page of another site (a second HTTP server on loopback: another
+    // origin) loads @microsoft/signalr's browser bundle and chats through a
+    // node that allows that origin: negotiate over CORS, the WebSocket with
+    // its Origin header, Send, and a message back.
+    const bundle = path.join(path.dirname(createRequire(import.meta.url).resolve('@microsoft/signalr')),
+      '..', 'browser', 'signalr.min.js');
+    const site = http.createServer((req, res) => {
+      if (req.url === '/signalr.min.js') {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' });
+        res.end(fs.readFileSync(bundle));
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<!doctype html><title>another site</title><script src="/signalr.min.js"></script>');
+    });
+    await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
+    try {
+      const origin = `http://127.0.0.1:${site.address().port}`;
+      const own = await farm.node({ nodeId: 'node-web-cors', args: ['--allowed-origin', origin] });
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      await page.goto(`${origin}/`);
+      assert.equal(await page.evaluate(() => window.location.origin), origin);
+      const client = await farm.client(own);
+      const id = await page.evaluate(async (nodeUrl) => {
+        window.received = [];
+        const connection = new window.signalR.HubConnectionBuilder()
+          .withUrl(`${nodeUrl}/chat`)
+          .configureLogging(window.signalR.LogLevel.Warning)
+          .build();
+        connection.on('messageReceived', (m) => { window.received.push(m); });
+        await connection.start();
+        window.connection = connection;
+        await connection.invoke('SetName', 'Foreign');
+        return connection.invoke('Send', 'hello from another origin');
+      }, own.url);
+      const m = await client.waitForMessage((x) => x.text === 'hello from another origin', 'the foreign page message at the Node.js client');
+      assert.equal(m.id, id);
+      assert.equal(m.from, 'Foreign');
+      await client.invoke('Send', 'and back to the foreign page');
+      await page.waitForFunction(() => window.received.some((x) => x.text === 'and back to the foreign page'), null, { timeout: TIMEOUT });
+      assert.equal(await page.evaluate(() => window.connection.connectionId !== null), true, 'negotiated, not skipped');
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      site.close();
+    }
   });
 
   it('stays connected through a silent half minute: pings go both ways', async () => {

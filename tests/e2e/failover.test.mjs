@@ -27,7 +27,7 @@ class FailoverClient {
     this.fromHistory = 0;
     this.reconnects = 0;
     this.sent = new Set(); // texts the node accepted
-    this.failed = new Set(); // texts whose Send got an error
+    this.failed = new Map(); // text -> the error its Send got
     this.connection.on('messageReceived', (m) => this.receive(m, false));
     // The cursor stays where the lost connection left it: messages the new
     // node delivers before onreconnected runs must not move it past the gap.
@@ -63,8 +63,8 @@ class FailoverClient {
     try {
       await this.connection.invoke('Send', text);
       this.sent.add(text);
-    } catch {
-      this.failed.add(text);
+    } catch (e) {
+      this.failed.set(text, e.message);
     }
   }
 
@@ -96,7 +96,18 @@ describe('a node killed under official SignalR clients (streams)', () => {
       new FailoverClient([a, b, c]), new FailoverClient([c, a, b])];
     farm.clients.push(...clients);
     await Promise.all(clients.map((cl) => cl.connection.start()));
-    await sleep(300); // every node's reader in place
+    // Every node's reader in place: a marker from node b reached every client
+    // (a node not yet reading the stream would miss it, so one goes out every
+    // 100 ms until one got everywhere). Markers are no Send of the test.
+    const isMarker = (t) => t.startsWith('readers-in-place ');
+    const markers = [];
+    await waitFor(async () => {
+      if (markers.some((t) => clients.every((cl) => cl.texts.has(t)))) return true;
+      markers.push(`readers-in-place ${markers.length}`);
+      await clients[0].connection.invoke('Send', markers[markers.length - 1]);
+      await sleep(100);
+      return false;
+    }, 'every node reading the stream', 20000);
 
     let issued = 0;
     const sends = [];
@@ -109,6 +120,7 @@ describe('a node killed under official SignalR clients (streams)', () => {
     await waitFor(() => clients.slice(0, 2).every((cl) => cl.reconnects === 1
       && cl.connection.state === signalR.HubConnectionState.Connected), 'the clients of node b back on another node', 20000);
     const failoverMs = Date.now() - killedAt;
+    const issuedAtFailover = issued; // every Send from here on must be accepted
     await waitFor(() => issued >= 2400, '2400 messages sent', 30000);
     clearInterval(pump);
     await Promise.all(sends);
@@ -126,7 +138,8 @@ describe('a node killed under official SignalR clients (streams)', () => {
     }
     // What reached the stream reached everyone, answered or not.
     const everywhere = (t) => clients.every((cl) => cl.texts.has(t));
-    const partial = [...new Set(clients.flatMap((cl) => [...cl.texts]))].filter((t) => !everywhere(t)).length;
+    const partial = [...new Set(clients.flatMap((cl) => [...cl.texts]))]
+      .filter((t) => !isMarker(t) && !everywhere(t)).length;
     const failed = clients.reduce((n, cl) => n + cl.failed.size, 0);
     console.log(`FAULT node-kill streams (@microsoft/signalr, withAutomaticReconnect): sent=${issued} `
       + `accepted=${accepted.size} unanswered-or-refused=${failed} lost=${lost} duplicated=${duplicated} `
@@ -137,5 +150,16 @@ describe('a node killed under official SignalR clients (streams)', () => {
     assert.equal(partial, 0);
     for (const cl of clients.slice(0, 2)) assert.notEqual(cl.route.current, b.url, 'moved to another node');
     for (const cl of clients.slice(2)) assert.equal(cl.reconnects, 0);
+    // Unanswered Sends are only those the dead node took with it or that were
+    // made while its clients reconnected; no node refused one.
+    for (const cl of clients.slice(2)) assert.deepEqual([...cl.failed], []);
+    for (const cl of clients.slice(0, 2)) {
+      for (const [text, error] of cl.failed) {
+        assert.match(error, /WebSocket closed with status code: 1006|underlying connection being closed|not in the 'Connected' State/, text);
+        assert.ok(Number(text.split(' ')[1]) < issuedAtFailover,
+          `${text} failed after the failover (${issuedAtFailover}): ${error}`);
+      }
+    }
+    assert.ok(failed < issued / 10, `${failed} unanswered`);
   });
 });

@@ -21,6 +21,7 @@ Tally tally(TestFarm &farm, const QSet<QString> &accepted, bool checkOrder, cons
     QHash<QString, int> seatsHaving;
     for (int s = 0; s < farm.seats(); ++s) {
         const FarmSeat &seat = farm.seat(s);
+        t.duplicated += seat.duplicatesSuppressed;
         for (const QString &text : accepted)
             t.lost += seat.textCount.contains(text) ? 0 : 1;
         for (auto it = seat.textCount.cbegin(); it != seat.textCount.cend(); ++it) {
@@ -29,7 +30,8 @@ Tally tally(TestFarm &farm, const QSet<QString> &accepted, bool checkOrder, cons
         }
     }
     for (auto it = seatsHaving.cbegin(); it != seatsHaving.cend(); ++it) {
-        if (!accepted.contains(it.key()) && it.value() != farm.seats())
+        if (!accepted.contains(it.key()) && it.value() != farm.seats()
+            && !TestFarm::isReadyMarker(it.key()))
             ++t.partial;
     }
     if (checkOrder) {

@@ -12,7 +12,9 @@ namespace farmchat::test {
 struct Tally
 {
     qint64 lost = 0; // (seat, accepted message) pairs never received
-    qint64 duplicated = 0; // receipts beyond the first, summed over seats
+    // Deliveries beyond the first, summed over seats: the repeats the node
+    // sent (which the client dropped by id) and any the client showed.
+    qint64 duplicated = 0;
     qint64 orderMismatches = 0; // seats whose room order differs from seat 0's
     // Seen somewhere but not everywhere, among messages whose Send got no
     // answer (e.g. the node died first): their fate is unknown to the sender,

@@ -4,8 +4,11 @@
 // test prints one FAULT line with its figures (docs/GUARANTEES.md).
 #include "tests/faults/faultcheck.h"
 #include "tests/support/processinfo.h"
+#include "tests/support/timefactor.h"
 
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QTest>
@@ -57,23 +60,71 @@ public:
         }
         // From here on Qt holds at most 1 KiB for this socket and nobody reads it.
         m_socket.setReadBufferSize(1024);
+        m_received = answer; // the server's frames, from the handshake answer on
         return true;
     }
-    // Reads again, until the node has closed the connection (bounded);
-    // returns what was still on its way, and whether the node closed it.
-    bool drainUntilClosed(QByteArray *tail, int timeoutMs)
+    // Reads again, as bytes come (from the event loop), keeping everything.
+    void resumeReading()
     {
         m_socket.setReadBufferSize(0);
-        QElapsedTimer clock;
-        clock.start();
-        while (m_socket.state() == QAbstractSocket::ConnectedState && clock.elapsed() < timeoutMs) {
-            m_socket.waitForReadyRead(100);
-            *tail += m_socket.readAll();
-            if (tail->size() > 64 * 1024)
-                tail->remove(0, tail->size() - 64 * 1024); // the end is what matters
-        }
-        *tail += m_socket.readAll();
+        QObject::connect(&m_socket, &QTcpSocket::readyRead, &m_socket,
+            [this] { m_received += m_socket.readAll(); });
+        m_received += m_socket.readAll();
+    }
+    bool closedByNode()
+    {
+        m_received += m_socket.readAll();
         return m_socket.state() != QAbstractSocket::ConnectedState;
+    }
+
+    // How the server's stream ended: the close frame's code and reason
+    // (RFC 6455 5.5.1) and the last hub record of the text frames before it.
+    struct Ending
+    {
+        int closeCode = -1;
+        QByteArray closeReason;
+        QByteArray lastRecord;
+    };
+    Ending ending() const
+    {
+        Ending e;
+        QByteArray text;
+        const QByteArray &b = m_received;
+        qsizetype at = 0;
+        while (at + 2 <= b.size()) {
+            const quint8 opcode = quint8(b[at]) & 0x0f;
+            quint64 length = quint8(b[at + 1]) & 0x7f; // RFC 6455 5.2: server frames are unmasked
+            qsizetype head = 2;
+            if (length == 126) {
+                head = 4;
+                if (at + head > b.size())
+                    break;
+                length = (quint64(quint8(b[at + 2])) << 8) | quint8(b[at + 3]);
+            } else if (length == 127) {
+                head = 10;
+                if (at + head > b.size())
+                    break;
+                length = 0;
+                for (int i = 0; i < 8; ++i)
+                    length = (length << 8) | quint8(b[at + 2 + i]);
+            }
+            if (at + head + qsizetype(length) > b.size())
+                break;
+            const QByteArray payload = b.mid(at + head, qsizetype(length));
+            if (opcode == 0x1 || opcode == 0x0) {
+                text += payload;
+            } else if (opcode == 0x8 && payload.size() >= 2) {
+                e.closeCode = (quint8(payload[0]) << 8) | quint8(payload[1]);
+                e.closeReason = payload.mid(2);
+            }
+            at += head + qsizetype(length);
+        }
+        QList<QByteArray> records = text.split('\x1e');
+        while (!records.isEmpty() && records.last().isEmpty())
+            records.removeLast();
+        if (!records.isEmpty())
+            e.lastRecord = records.last();
+        return e;
     }
 
 private:
@@ -92,6 +143,7 @@ private:
     }
 
     QTcpSocket m_socket;
+    QByteArray m_received; // every byte the node sent after the HTTP head
 };
 
 } // namespace
@@ -116,7 +168,7 @@ private Q_SLOTS:
         farm.failover = true;
         FARMCHAT_START_FARM(farm, QStringLiteral("streams"));
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
-        QTest::qWait(300);
+        QVERIFY(farm.waitForReaders());
         constexpr int kTotal = 3000;
         int issued = 0;
         QTimer pump;
@@ -142,6 +194,7 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT(movedOn(), kWaitMs);
         const qint64 failoverMs = clock.elapsed();
+        const int issuedAtFailover = issued; // every Send from here on must be accepted
         QTRY_VERIFY_WITH_TIMEOUT(issued >= kTotal, kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), kTotal, kWaitMs);
         const QSet<QString> all = farm.accepted();
@@ -167,6 +220,26 @@ private Q_SLOTS:
         QCOMPARE(t.lost, 0);
         QCOMPARE(t.duplicated, 0);
         QCOMPARE(t.partial, 0); // what reached the stream reached everyone
+        // Unanswered Sends are only those the dead node took with it or that
+        // were made while its clients reconnected; no node refused one.
+        for (int s = 0; s < farm.seats(); ++s) {
+            const FarmSeat &seat = farm.seat(s);
+            if (seat.node != 1)
+                QVERIFY2(seat.failed.isEmpty(), qPrintable(seat.failedErrors.value(0)));
+            for (int k = 0; k < seat.failed.size(); ++k) {
+                const QString &error = seat.failedErrors[k];
+                QVERIFY2(error.startsWith(u"the connection was lost before the server answered")
+                        || error.startsWith(u"cannot invoke '"),
+                    qPrintable(error));
+                const int n = seat.failed[k].section(u' ', 0, 0).mid(1).toInt();
+                QVERIFY2(n < issuedAtFailover,
+                    qPrintable(QStringLiteral("f%1 failed after the failover (%2): %3")
+                                   .arg(n)
+                                   .arg(issuedAtFailover)
+                                   .arg(error)));
+            }
+        }
+        QVERIFY2(failed < kTotal / 10, qPrintable(QStringLiteral("%1 unanswered").arg(failed)));
         for (int s = 0; s < farm.seats(); ++s) {
             const FarmSeat &seat = farm.seat(s);
             QCOMPARE(seat.client->stats().reconnects, seat.node == 1 ? 1u : 0u);
@@ -207,6 +280,9 @@ private Q_SLOTS:
             },
             30000));
         const qint64 cutMs = clock.elapsed();
+        // It reads again at once, within the node's 2 s grace: what was queued
+        // reaches it, then the reason.
+        stalled.resumeReading();
         runUntil([] { return false; }, 1000); // the others carry on a while longer
         pump.stop();
         QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), issued, kWaitMs);
@@ -231,13 +307,6 @@ private Q_SLOTS:
                                  .arg(double(rssBefore) / 1024.0, 0, 'f', 1)
                                  .arg(double(rssAfter) / 1024.0, 0, 'f', 1);
         QVERIFY2(log.contains("dropping client"), "the node logs why it dropped the client");
-        // The node let go of it (after at most a 2 s grace); what reached
-        // the client ends with the reason, unless the grace ran out first.
-        QByteArray tail;
-        QVERIFY(stalled.drainUntilClosed(&tail, 5000));
-        const bool toldWhy = tail.contains("send queue full: client too slow");
-        qInfo("the stalled client %s", toldWhy ? "read the reason: send queue full: client too slow"
-                                                : "was cut off after the grace period");
         QCOMPARE(farm.metric(0, "farmchat_connections"), qint64(farm.seats()));
         QCOMPARE(t.lost, 0);
         QCOMPARE(t.duplicated, 0);
@@ -247,8 +316,20 @@ private Q_SLOTS:
         // Bounded: the capped queue (and Qt's buffers around it), not the flood.
         QVERIFY2(rssAfter - rssBefore < 48 * 1024,
             qPrintable(QStringLiteral("%1 KiB more").arg(rssAfter - rssBefore)));
-        QVERIFY2(percentile(latencies, 0.99) < 250,
-            qPrintable(QStringLiteral("p99 %1 ms").arg(percentile(latencies, 0.99))));
+        // The others' latency is printed above; bench/ measures latency under load.
+        // It is cut and told why: the hub's Close message and close 1008.
+        QVERIFY(runUntil([&] { return stalled.closedByNode(); }, scaledMs(5000)));
+        const StalledClient::Ending ending = stalled.ending();
+        QEXPECT_FAIL("",
+            "known defect: the node cuts a slow reader without its Close message and "
+            "close frame, even one that reads again at once (docs/GUARANTEES.md, Limits)",
+            Abort);
+        QCOMPARE(ending.closeCode, 1008);
+        QCOMPARE(ending.closeReason, QByteArray("send queue full: client too slow"));
+        const QJsonObject close = QJsonDocument::fromJson(ending.lastRecord).object();
+        QVERIFY2(close.value(u"type").toInt() == 7, ending.lastRecord.left(200).constData());
+        QCOMPARE(
+            close.value(u"error").toString(), QStringLiteral("send queue full: client too slow"));
     }
 
     void modeToggledUnderLoad()
@@ -304,6 +385,7 @@ private Q_SLOTS:
                 receipts += seat->messages.size();
                 // In every mode a node's own clients get its messages.
                 QVERIFY2(seat->hasAll(own), "a message missed its own node");
+                QCOMPARE(seat->duplicatesSuppressed, 0); // the node sent nothing twice
                 for (auto it = seat->textCount.cbegin(); it != seat->textCount.cend(); ++it) {
                     QCOMPARE(it.value(), 1); // nothing twice
                     if (!own.contains(it.key()))

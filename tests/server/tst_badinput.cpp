@@ -392,20 +392,28 @@ void tst_BadInput::slowReaderIsDropped()
         QVERIFY(done);
         QVERIFY2(!done->hasError, qPrintable(done->error));
     }
+    // Reading again at once, within the node's 2 s grace, the slow client
+    // should get what was queued, then the hub's Close message and the close
+    // frame, both with the reason.
+    slow.socket().setReadBufferSize(0);
+    const int closeCode = slow.waitForClose(10000);
     QCOMPARE(metric(closedLine), 1);
     qInfo("slow reader dropped after %d messages of %lld bytes", sent, qint64(text.size()));
     QVERIFY(writer.isOpen());
     verifyHealthy();
-
-    // Reading again, the slow client finds the reason at the end of its stream.
-    slow.socket().setReadBufferSize(0);
-    const int code = slow.waitForClose(10000);
-    if (code >= 0) {
-        QCOMPARE(code, 1008);
-        QCOMPARE(slow.closeReason(), QByteArray("send queue full: client too slow"));
-    } else {
-        QVERIFY(slow.peerClosed()); // cut off after the grace period
-    }
+    QVERIFY(slow.peerClosed());
+    QEXPECT_FAIL("",
+        "known defect: the node cuts a slow reader without its Close message and "
+        "close frame, even one that reads again at once (docs/GUARANTEES.md, Limits)",
+        Abort);
+    QCOMPARE(closeCode, 1008);
+    QCOMPARE(slow.closeReason(), QByteArray("send queue full: client too slow"));
+    QList<QByteArray> records = slow.textReceived().split('\x1e');
+    QVERIFY(records.size() >= 2 && records.last().isEmpty()); // whole records only
+    records.removeLast();
+    const QJsonObject last = QJsonDocument::fromJson(records.last()).object();
+    QVERIFY2(last.value(u"type").toInt() == 7, records.last().constData()); // hub Close
+    QCOMPARE(last.value(u"error").toString(), QStringLiteral("send queue full: client too slow"));
 }
 
 QTEST_GUILESS_MAIN(tst_BadInput)

@@ -273,8 +273,10 @@ void tst_ChatHub::tooManyRooms()
     const auto refused = a->call(hubcontract::kJoinRoom.name, {QStringLiteral("one-too-many")});
     QVERIFY(refused && refused->hasError);
     QVERIFY(refused->error.contains(QStringLiteral("at most 32 rooms")));
+    QCOMPARE(m_node->metrics().invocationsRejected.value(QStringLiteral("too_many_rooms")), 1);
     QVERIFY(!a->call(hubcontract::kLeaveRoom.name, {QStringLiteral("r1")})->hasError);
     QVERIFY(!a->call(hubcontract::kJoinRoom.name, {QStringLiteral("one-too-many")})->hasError);
+    QCOMPARE(m_node->metrics().invocationsRejected.value(QStringLiteral("too_many_rooms")), 1);
 }
 
 void tst_ChatHub::unknownMethod()

@@ -39,7 +39,7 @@ QStringList FarmSeat::textsIn(const QString &room) const
 {
     QStringList out;
     for (const ChatMessage &m : messages) {
-        if (m.room == room)
+        if (m.room == room && !TestFarm::isReadyMarker(m.text))
             out << m.text;
     }
     return out;
@@ -159,6 +159,7 @@ void TestFarm::send(int s, const QString &label, const QString &room)
             seat->sentIds << id;
         } else {
             seat->failed << text;
+            seat->failedErrors << error;
         }
     });
 }
@@ -221,6 +222,29 @@ void TestFarm::settle(int quietMs, int maxMs)
     }
 }
 
+bool TestFarm::waitForReaders(const QString &room, int timeoutMs)
+{
+    QStringList markers;
+    QElapsedTimer clock;
+    clock.start();
+    const auto everywhere = [this](const QString &text) {
+        return std::all_of(m_seats.cbegin(), m_seats.cend(),
+            [&text](const auto &seat) { return seat->textCount.contains(text); });
+    };
+    return runUntil(
+        [&] {
+            if (std::any_of(markers.cbegin(), markers.cend(), everywhere))
+                return true;
+            if (qint64(markers.size()) * 100 <= clock.elapsed()) {
+                markers << kReadyMarker + room + u' ' + QString::number(markers.size());
+                m_seats.front()->client->send(markers.last(), room);
+                ++m_seats.front()->readyMarkers;
+            }
+            return false;
+        },
+        timeoutMs);
+}
+
 void TestFarm::addSeat(int node)
 {
     auto seat = std::make_unique<FarmSeat>();
@@ -251,7 +275,10 @@ void TestFarm::addSeat(int node)
         [raw] { ++raw->disconnects; });
     QObject::connect(&client->connection(), &HubConnection::disconnected, client,
         [raw] { ++raw->disconnects; });
-    QObject::connect(client, &ChatClient::deliveryWarning, client, [raw] { ++raw->warnings; });
+    QObject::connect(
+        client, &ChatClient::duplicateSuppressed, client, [raw] { ++raw->duplicatesSuppressed; });
+    QObject::connect(client, &ChatClient::deliveryWarning, client,
+        [raw](const QString &, const QString &text) { raw->warnings << text; });
     QObject::connect(client, &ChatClient::historyReset, client, [raw] { ++raw->resets; });
     client->setName(QStringLiteral("seat%1").arg(m_seats.size()));
     client->start();

@@ -25,7 +25,11 @@ struct FarmSeat
     int node = 0; // the node it was started on
     std::unique_ptr<ChatClient> client;
     QList<ChatMessage> messages; // in arrival order, History catch-up included
-    QHash<QString, int> textCount;
+    QHash<QString, int> textCount; // what the client showed: repeated ids already dropped
+    // Live deliveries of an id this client had already shown: the node sent
+    // a message twice. ChatClient drops them (so textCount never sees them);
+    // the fault tests count them as duplicates all the same.
+    int duplicatesSuppressed = 0;
     struct Sample
     {
         QString text;
@@ -38,7 +42,9 @@ struct FarmSeat
     QStringList sent; // texts the node accepted
     QStringList sentIds; // the ids it gave them
     QStringList failed; // texts whose Send got an error
-    int warnings = 0; // deliveryWarning
+    QStringList failedErrors; // the error each of them got, in the same order
+    int readyMarkers = 0; // markers TestFarm::waitForReaders sent from here
+    QStringList warnings; // the text of each deliveryWarning
 
     bool hasAll(const QSet<QString> &texts) const;
     QStringList textsIn(const QString &room = ChatClient::kLobby) const;
@@ -101,6 +107,15 @@ public:
     bool waitUntilEveryoneHas(const QSet<QString> &texts, int timeoutMs = kWaitMs);
     // Waits until no seat has received anything for quietMs.
     void settle(int quietMs = 1000, int maxMs = kWaitMs);
+    // Waits until every node reads `room` from Redis, shown by a marker from
+    // seat 0 that reached every seat (every seat must be in `room`). A node
+    // that has not yet taken its place would miss it, so a marker goes out
+    // every 100 ms until one got everywhere. Markers start with kReadyMarker,
+    // are no Send of the test (not in sent/accepted), and tally() and
+    // textsIn() leave them out. False after timeoutMs.
+    bool waitForReaders(const QString &room = ChatClient::kLobby, int timeoutMs = kWaitMs);
+    static inline const QString kReadyMarker = QStringLiteral("readers-in-place ");
+    static bool isReadyMarker(const QString &text) { return text.startsWith(kReadyMarker); }
 
     TestRedisServer redis;
 
