@@ -1,5 +1,6 @@
 #pragma once
 
+#include "launcher/lbpolicy.h"
 #include "protocol/backplanemode.h"
 
 #include <QList>
@@ -20,6 +21,9 @@ struct FarmConfig
     BackplaneMode backplane = BackplaneMode::PubSub;
     QString redisServer; // --redis-server; empty: FARMCHAT_REDIS_SERVER, then PATH
     QString redisUrl; // --redis-url: use this Redis instead of starting one
+    LbPolicy loadBalancer = LbPolicy::None; // --lb: HAProxy in front of the nodes
+    quint16 lbPort = 0; // --lb-port; 0: a free port
+    QString haproxy; // --haproxy; empty: FARMCHAT_HAPROXY, then PATH
     QString logDir; // per-process log files here (created if missing); empty: none
     QString nodeBinary; // empty: ExecutableLocator::nodeBinary()
     bool keepRunning = false; // restart crashed processes with capped back-off

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/commandline.h"
+#include "launcher/lbpolicy.h"
 
 #include <functional>
 
@@ -17,6 +18,9 @@ struct FarmFlags
     // 0, from "0" or "auto", stands for free ports picked when the farm starts.
     static CommandLineOption basePort(
         quint16 minPort, quint16 defaultPort, std::function<void(quint16)> store);
+    // --lb none|round-robin|sticky|source and --lb-port PORT|auto (0).
+    static CommandLineOption loadBalancer(std::function<void(LbPolicy)> store);
+    static CommandLineOption lbPort(quint16 minPort, std::function<void(quint16)> store);
 };
 
 } // namespace farmchat
