@@ -204,7 +204,8 @@ void ConsoleReporter::onStarted()
     QJsonValue lb = QJsonValue::Null;
     if (const HaproxyInstance *instance = m_farm.loadBalancer())
         lb = QJsonObject {{"url", instance->url().toString()}, {"port", instance->port()},
-            {"pid", instance->process()->pid()}, {"policy", lbPolicyName(instance->policy())}};
+            {"pid", instance->process()->pid()}, {"policy", lbPolicyName(instance->policy())},
+            {"runtimeApi", instance->socketPath()}, {"config", instance->configPath()}};
     ready.insert(QStringLiteral("lb"), lb);
     jsonEvent(QStringLiteral("ready"), ready);
 }
