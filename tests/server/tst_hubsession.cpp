@@ -8,6 +8,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
 #include <QWebSocketServer>
@@ -129,11 +130,15 @@ void tst_HubSession::unknownOrReusedIdIsRefused()
     }
     // Refused before the upgrade, as ASP.NET Core does: a load balancer
     // without sticky sessions sent the negotiate to another node.
-    const QByteArray answer = rawExchange(node->port(),
-        "GET /chat?id=" + QUrl::toPercentEncoding(id) + " HTTP/1.1\r\nHost: 127.0.0.1:"
-            + QByteArray::number(node->port())
-            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    QTcpSocket socket; // the node runs in this thread: no blocking waits
+    socket.connectToHost(QHostAddress::LocalHost, node->port());
+    socket.write("GET /chat?id=" + QUrl::toPercentEncoding(id) + " HTTP/1.1\r\nHost: 127.0.0.1:"
+        + QByteArray::number(node->port())
+        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    QByteArray answer;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (answer += socket.readAll()).contains("No Connection with that ID"), 5000);
     QVERIFY2(answer.startsWith("HTTP/1.1 404"), answer.constData());
     QVERIFY2(answer.contains("No Connection with that ID"), answer.constData());
     QCOMPARE(node->metrics().connectionsRejected.value(QStringLiteral("unknown_connection_id")), 1);
