@@ -13,7 +13,8 @@ import net from 'node:net';
 import readline from 'node:readline';
 import { after, describe, it } from 'node:test';
 
-import { signalR, sleep, waitFor } from './lib/farm.mjs';
+import { Farm, signalR, sleep, waitFor } from './lib/farm.mjs';
+import { openPage, sendFromPage, waitForText } from './lib/page.mjs';
 
 const CONNECTS = 20;
 
@@ -236,7 +237,11 @@ describe('the farm behind HAProxy, round-robin', () => {
 
 describe('the farm behind HAProxy, sticky', () => {
   let farm;
-  after(async () => { if (farm) await stopFarm(farm); });
+  const browsers = new Farm('loadbalancer');
+  after(async () => {
+    await browsers.close();
+    if (farm) await stopFarm(farm);
+  });
 
   it('with negotiation (the client keeps the cookie), connects every time', async () => {
     farm = await startFarm('sticky');
@@ -245,6 +250,19 @@ describe('the farm behind HAProxy, sticky', () => {
     assert.equal(Object.keys(r.nodes).length, 2, JSON.stringify(r.nodes));
     const s = await connectMany(farm, CONNECTS, { skipNegotiation: true });
     assert.equal(s.failed, 0, s.errors.join('\n'));
+  });
+
+  it("Chromium on the node's page through the balancer: the cookie pins it, pub/sub carries across", async () => {
+    const lbNode = { url: farm.lb.url.replace(/\/$/, ''), output: farm.lines.join('\n') };
+    const pages = [];
+    for (const name of ['ann', 'bob', 'cyd']) pages.push(await openPage(await browsers.browser(), lbNode, name));
+    const cookies = await Promise.all(pages.map(({ page }) => page.context().cookies()));
+    const pinned = cookies.map((list) => list.find((c) => c.name === 'FARMCHAT_NODE')?.value);
+    assert.ok(pinned.every(Boolean), `no sticky cookie: ${JSON.stringify(cookies)}`);
+    assert.ok(new Set(pinned).size > 1, `every page on one node: ${pinned}`);
+    await sendFromPage(pages[0].page, 'through the balancer');
+    for (const { page } of pages) await waitForText(page, 'through the balancer');
+    for (const { errors } of pages) assert.deepEqual(errors, []);
   });
 });
 
