@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 import { after, describe, it } from 'node:test';
 
@@ -29,9 +31,12 @@ function alive(pid) {
 }
 
 // farmchat-launcher --json with a balancer; resolves with its `ready` event.
+// Its temp dirs go into a private TMPDIR, removed by stopFarm() even after a SIGKILL.
 async function startFarm(policy, args = []) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'farmchat-e2e-lb-'));
   const child = spawn(launcherBinary(), ['--json', '--nodes', '2', '--base-port', 'auto', '--lb', policy, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+  process.on('exit', () => child.kill('SIGKILL'));
   const lines = [];
   const ready = new Promise((resolve, reject) => {
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
@@ -43,14 +48,16 @@ async function startFarm(policy, args = []) {
     child.once('exit', (code) => reject(new Error(`launcher exited (${code}) before ready:\n${lines.join('\n')}`)));
   });
   const event = await Promise.race([ready, sleep(20000).then(() => { throw new Error('launcher not ready within 20 s'); })]);
-  return { child, lb: event.lb, nodes: event.nodes, lines };
+  return { child, lb: event.lb, nodes: event.nodes, lines, tmp };
 }
 
 async function stopFarm(farm) {
-  if (farm.child.exitCode !== null || farm.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => farm.child.once('exit', resolve));
-  farm.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(8000).then(() => farm.child.kill('SIGKILL'))]);
+  if (farm.child.exitCode === null && farm.child.signalCode === null) {
+    const exited = new Promise((resolve) => farm.child.once('exit', resolve));
+    farm.child.kill('SIGTERM');
+    await Promise.race([exited, sleep(8000).then(() => farm.child.kill('SIGKILL'))]);
+  }
+  fs.rmSync(farm.tmp, { recursive: true, force: true });
 }
 
 // One command on HAProxy's runtime API (the launcher's unix socket).
