@@ -108,6 +108,12 @@ void LbDemo::endConnectCell()
     fields.insert(QStringLiteral("nodes"), perNode);
     reportCell(cell, ok, detail, fields);
 
+    // This cell's verdict is in: what its clients do from now on (a stop
+    // emits disconnected()) must not count in the next one.
+    for (const auto &client : m_clients) {
+        client->disconnect(this);
+        client->connection().disconnect(this);
+    }
     if (m_skipNegotiation) {
         for (auto &client : m_clients) {
             if (!client->servedBy().isEmpty())
