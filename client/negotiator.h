@@ -2,8 +2,8 @@
 
 #include "core/result.h"
 
-#include <QObject>
 #include <QNetworkCookieJar>
+#include <QObject>
 #include <QPointer>
 #include <QString>
 #include <QUrl>

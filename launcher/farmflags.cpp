@@ -23,11 +23,11 @@ CommandLineOption FarmFlags::basePort(
 
 CommandLineOption FarmFlags::loadBalancer(std::function<void(LbPolicy)> store)
 {
-    CommandLineOption option = CommandLineOption::parsed<LbPolicy>(QStringLiteral("lb"),
-        QStringLiteral("POLICY"),
-        QStringLiteral("put HAProxy in front of the nodes: none, round-robin, sticky (a cookie "
-                       "pins each client to its node) or source (by client address)"),
-        parseLbPolicy, std::move(store));
+    CommandLineOption option
+        = CommandLineOption::parsed<LbPolicy>(QStringLiteral("lb"), QStringLiteral("POLICY"),
+            QStringLiteral("put HAProxy in front of the nodes: none, round-robin, sticky (a cookie "
+                           "pins each client to its node) or source (by client address)"),
+            parseLbPolicy, std::move(store));
     return option.withDefault(lbPolicyName(LbPolicy::None));
 }
 

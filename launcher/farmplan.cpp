@@ -54,7 +54,8 @@ Result<FarmPlan> FarmPlan::make(const FarmConfig &config)
             plan.lbPort = free.first();
         } else if (plan.ports.contains(config.lbPort)) {
             return Outcome::failure(
-                QStringLiteral("the load balancer's port %1 is also a node's port").arg(config.lbPort));
+                QStringLiteral("the load balancer's port %1 is also a node's port")
+                    .arg(config.lbPort));
         } else if (const QString taken = PortProbe::check(config.lbPort); !taken.isEmpty()) {
             return Outcome::failure(QStringLiteral("cannot start the load balancer: ") + taken);
         } else {

@@ -206,8 +206,8 @@ void FarmSupervisor::beginStart()
             else if (m_state == FarmState::Running)
                 Q_EMIT error(m_lastError = why);
         });
-        connect(m_lb.get(), &HaproxyInstance::serversChanged, this,
-            &FarmSupervisor::lbServersChanged);
+        connect(
+            m_lb.get(), &HaproxyInstance::serversChanged, this, &FarmSupervisor::lbServersChanged);
         addProcess(m_lb->process());
     }
 
@@ -515,16 +515,17 @@ void FarmSupervisor::setNodeLbAdmin(int index, LbServerAdmin state)
     if (!checkNodeIndex(index, "change a node at the load balancer"))
         return;
     if (!m_lb) {
-        Q_EMIT error(m_lastError = QStringLiteral(
-                         "cannot %1 a node: the farm has no load balancer (--lb none)")
-                         .arg(lbServerAdminName(state)));
+        Q_EMIT error(m_lastError
+            = QStringLiteral("cannot %1 a node: the farm has no load balancer (--lb none)")
+                  .arg(lbServerAdminName(state)));
         return;
     }
-    m_lb->setServerAdmin(m_nodes[size_t(index)]->port(), state,
-        [this, index, state](const QString &error) {
+    m_lb->setServerAdmin(
+        m_nodes[size_t(index)]->port(), state, [this, index, state](const QString &error) {
             if (!error.isEmpty())
-                m_lastError = QStringLiteral("%1 %2: %3")
-                                  .arg(lbServerAdminName(state), m_nodes[size_t(index)]->name(), error);
+                m_lastError
+                    = QStringLiteral("%1 %2: %3")
+                          .arg(lbServerAdminName(state), m_nodes[size_t(index)]->name(), error);
             Q_EMIT lbRequestFinished(index, state, error);
         });
 }

@@ -34,8 +34,9 @@ QByteArray HaproxyConfig::toConfigText() const
         lines << QStringLiteral("    balance source");
         break;
     case LbPolicy::Sticky:
-        lines << QStringLiteral("    balance roundrobin")
-              << QStringLiteral("    cookie %1 insert indirect nocache httponly").arg(kStickyCookie);
+        lines
+            << QStringLiteral("    balance roundrobin")
+            << QStringLiteral("    cookie %1 insert indirect nocache httponly").arg(kStickyCookie);
         break;
     case LbPolicy::None:
     case LbPolicy::RoundRobin:
@@ -44,7 +45,8 @@ QByteArray HaproxyConfig::toConfigText() const
     }
     // The node answers only Host names that are its own; "localhost" is one.
     lines << QStringLiteral("    option httpchk")
-          << QStringLiteral("    http-check send meth GET uri /health ver HTTP/1.1 hdr Host localhost")
+          << QStringLiteral(
+                 "    http-check send meth GET uri /health ver HTTP/1.1 hdr Host localhost")
           << QStringLiteral("    http-check expect status 200")
           // A node that fails its check loses its clients at once, so they reconnect elsewhere.
           << QStringLiteral("    default-server inter %1ms fastinter %2ms fall 2 rise 1 "

@@ -26,8 +26,7 @@ QString lbServerAdminName(LbServerAdmin state)
 }
 
 HaproxyInstance::HaproxyInstance(const QString &program, ProcessGuard &guard, QObject *parent)
-    : QObject(parent)
-    , m_process(std::make_unique<ManagedProcess>(QStringLiteral("haproxy"), guard))
+    : QObject(parent), m_process(std::make_unique<ManagedProcess>(QStringLiteral("haproxy"), guard))
 {
     // -db: foreground, no daemon, so the guard and the log see the real
     // process; the arguments follow with each run's config (onStateChanged).
@@ -43,8 +42,9 @@ HaproxyInstance::HaproxyInstance(const QString &program, ProcessGuard &guard, QO
     connect(&m_deadline, &QTimer::timeout, this, [this] {
         if (m_process->state() != ProcessState::Starting)
             return;
-        const QString why = describeFailure(
-            QStringLiteral("was not ready within %1 ms (%2)").arg(m_readyTimeoutMs).arg(m_lastPollError));
+        const QString why = describeFailure(QStringLiteral("was not ready within %1 ms (%2)")
+                                                .arg(m_readyTimeoutMs)
+                                                .arg(m_lastPollError));
         m_process->kill(QStringLiteral("not ready within %1 ms").arg(m_readyTimeoutMs));
         Q_EMIT failed(why);
     });
@@ -194,8 +194,7 @@ void HaproxyInstance::poll()
         const bool changed = servers.value().size() != m_servers.size()
             || std::equal(m_servers.cbegin(), m_servers.cend(), servers->cbegin(),
                    [](const LbServerStatus &a, const LbServerStatus &b) {
-                       return a.name == b.name && a.status == b.status
-                           && a.sessions == b.sessions;
+                       return a.name == b.name && a.status == b.status && a.sessions == b.sessions;
                    })
                 == false;
         m_servers = std::move(servers).value();
@@ -226,7 +225,8 @@ void HaproxyInstance::setServerAdmin(
     }
     const QString server
         = QStringLiteral("%1/%2").arg(HaproxyConfig::kBackend, HaproxyConfig::serverName(nodePort));
-    QString command = QStringLiteral("set server %1 state %2").arg(server, lbServerAdminName(state));
+    QString command
+        = QStringLiteral("set server %1 state %2").arg(server, lbServerAdminName(state));
     m_runtime->send(command, [this, state, server, done](const Result<QString> &answer) {
         if (!answer) {
             done(answer.error());

@@ -24,8 +24,7 @@ bool isErrorAnswer(const QString &command, const QString &answer)
 
 HaproxyRuntime::HaproxyRuntime(QString socketPath, QObject *parent)
     : QObject(parent), m_socketPath(std::move(socketPath))
-{
-}
+{ }
 
 HaproxyRuntime::~HaproxyRuntime() = default;
 
@@ -47,8 +46,9 @@ void HaproxyRuntime::send(const QString &command, Done done)
     };
     timer->setSingleShot(true);
     connect(timer, &QTimer::timeout, socket, [finish, command] {
-        finish(Result<QString>::failure(
-            QStringLiteral("HAProxy did not answer '%1' within %2 ms").arg(command).arg(kTimeoutMs)));
+        finish(Result<QString>::failure(QStringLiteral("HAProxy did not answer '%1' within %2 ms")
+                                            .arg(command)
+                                            .arg(kTimeoutMs)));
     });
     connect(socket, &QLocalSocket::connected, socket,
         [socket, command] { socket->write(command.toUtf8() + '\n'); });
@@ -91,7 +91,8 @@ Result<QList<LbServerStatus>> HaproxyRuntime::parseServers(
     const qsizetype stot = header.indexOf(QStringLiteral("stot"));
     const qsizetype status = header.indexOf(QStringLiteral("status"));
     if (px < 0 || sv < 0 || scur < 0 || stot < 0 || status < 0)
-        return Outcome::failure(QStringLiteral("'show stat' lacks pxname, svname, scur, stot or status"));
+        return Outcome::failure(
+            QStringLiteral("'show stat' lacks pxname, svname, scur, stot or status"));
     const qsizetype needed = qMax(qMax(px, sv), qMax(qMax(scur, stot), status)) + 1;
     QList<LbServerStatus> servers;
     for (qsizetype i = 1; i < lines.size(); ++i) {

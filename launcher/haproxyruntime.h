@@ -45,7 +45,8 @@ public:
     void send(const QString &command, Done done);
 
     // The rows of "show stat" for the servers of `backend` (not FRONTEND or BACKEND).
-    static Result<QList<LbServerStatus>> parseServers(const QString &showStat, const QString &backend);
+    static Result<QList<LbServerStatus>> parseServers(
+        const QString &showStat, const QString &backend);
 
 private:
     QString m_socketPath;

@@ -24,7 +24,8 @@ LbDemo::LbDemo(FarmSupervisor &farm, ConsoleReporter &reporter, QObject *parent)
             if (!m_afterSwitch || node != -1 || mode != m_switchMode)
                 return;
             if (!error.isEmpty())
-                return fail(QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
+                return fail(
+                    QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
             checkBackplane();
         });
 }
@@ -92,12 +93,13 @@ void LbDemo::endConnectCell()
         landed << QStringLiteral("%1 on %2").arg(it.value()).arg(it.key());
     const QString cell = m_skipNegotiation ? QStringLiteral("connect, skipping negotiation")
                                            : QStringLiteral("connect with negotiation");
-    QString detail = QStringLiteral("%1 of %2 failed (%3 expected); %4")
-                         .arg(m_failures)
-                         .arg(kConnects)
-                         .arg(failuresExpected ? QStringLiteral("failures") : QStringLiteral("none"))
-                         .arg(landed.isEmpty() ? QStringLiteral("none connected")
-                                               : landed.join(QStringLiteral(", ")));
+    QString detail
+        = QStringLiteral("%1 of %2 failed (%3 expected); %4")
+              .arg(m_failures)
+              .arg(kConnects)
+              .arg(failuresExpected ? QStringLiteral("failures") : QStringLiteral("none"))
+              .arg(landed.isEmpty() ? QStringLiteral("none connected")
+                                    : landed.join(QStringLiteral(", ")));
     if (!m_errors.isEmpty())
         detail += QStringLiteral("\n      why: ") + m_errors.first();
     QJsonObject fields {{"attempts", kConnects}, {"failures", m_failures},
@@ -157,9 +159,7 @@ void LbDemo::beginCrossNode()
                             .arg(lbPolicyName(m_policy)));
         return finish();
     }
-    switchBackplane(BackplaneMode::Off, [this] {
-        sendAcross(BackplaneMode::Off);
-    });
+    switchBackplane(BackplaneMode::Off, [this] { sendAcross(BackplaneMode::Off); });
 }
 
 void LbDemo::switchBackplane(BackplaneMode mode, std::function<void()> then)
@@ -224,7 +224,8 @@ void LbDemo::sendAcross(BackplaneMode mode)
             QStringLiteral("a client on %1 sent, a client on %2 %3 it (%4)")
                 .arg(fromNode, toNode,
                     m_received ? QStringLiteral("received") : QStringLiteral("did not receive"),
-                    promised ? QStringLiteral("expected") : QStringLiteral("expected: no backplane")),
+                    promised ? QStringLiteral("expected")
+                             : QStringLiteral("expected: no backplane")),
             {{"mode", modeName(mode)}, {"from", fromNode}, {"to", toNode},
                 {"received", m_received}});
         if (mode == BackplaneMode::Off)
@@ -264,8 +265,8 @@ void LbDemo::reportCell(const QString &cell, bool ok, const QString &detail, QJs
         m_reporter.jsonEvent(QStringLiteral("lb"), fields);
     } else {
         m_reporter.print(QStringLiteral("  lb %1 | %2 %3: %4\n")
-                             .arg(lbPolicyName(m_policy), ok ? QStringLiteral("✓") : QStringLiteral("✗"),
-                                 cell, detail));
+                             .arg(lbPolicyName(m_policy),
+                                 ok ? QStringLiteral("✓") : QStringLiteral("✗"), cell, detail));
     }
 }
 

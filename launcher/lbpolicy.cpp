@@ -6,8 +6,8 @@ namespace farmchat {
 
 namespace {
 
-constexpr std::array kPolicies {LbPolicy::None, LbPolicy::RoundRobin, LbPolicy::Sticky,
-    LbPolicy::Source};
+constexpr std::array kPolicies {
+    LbPolicy::None, LbPolicy::RoundRobin, LbPolicy::Sticky, LbPolicy::Source};
 
 } // namespace
 

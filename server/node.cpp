@@ -53,8 +53,8 @@ std::optional<Node::StartError> Node::start()
     if (auto error = m_http->listen(m_config.bindAddress, m_config.port))
         return StartError {3, error->message};
     m_nodeId = m_config.nodeId.isEmpty() ? QStringLiteral("node-%1").arg(port()) : m_config.nodeId;
-    m_http->setOriginPolicy(OriginPolicy(
-        m_config.bindAddress, port(), m_config.allowedOrigins, m_config.publicUrls));
+    m_http->setOriginPolicy(
+        OriginPolicy(m_config.bindAddress, port(), m_config.allowedOrigins, m_config.publicUrls));
 
     BackplaneSettings settings;
     settings.nodeId = m_nodeId;

@@ -100,8 +100,7 @@ QList<CommandLineOption> identityOptions(NodeConfig &c)
         });
     return {port, bind.withDefault(QStringLiteral("127.0.0.1")),
         nodeId.withDefault(QStringLiteral("node-<port>")), redis, backplane,
-        prefix.withDefault(c.channelPrefix), origin.allowRepeats(),
-        publicUrl.allowRepeats()};
+        prefix.withDefault(c.channelPrefix), origin.allowRepeats(), publicUrl.allowRepeats()};
 }
 
 // How much the node holds and how long it waits.

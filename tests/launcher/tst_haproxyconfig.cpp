@@ -90,13 +90,13 @@ void tst_HaproxyConfig::tunnelOutlivesKeepAlive()
 
 void tst_HaproxyConfig::parseServers()
 {
-    const QString stat = QStringLiteral(
-        "# pxname,svname,qcur,qmax,scur,smax,slim,stot,status,weight\n"
-        "farm,FRONTEND,,,3,5,,12,OPEN,\n"
-        "nodes,node-9090,0,0,2,3,,7,UP,1\n"
-        "nodes,node-9091,0,0,1,2,,5,DRAIN,0\n"
-        "nodes,node-9092,0,0,0,0,,0,MAINT,1\n"
-        "nodes,BACKEND,0,0,3,5,,12,UP,1\n\n");
+    const QString stat
+        = QStringLiteral("# pxname,svname,qcur,qmax,scur,smax,slim,stot,status,weight\n"
+                         "farm,FRONTEND,,,3,5,,12,OPEN,\n"
+                         "nodes,node-9090,0,0,2,3,,7,UP,1\n"
+                         "nodes,node-9091,0,0,1,2,,5,DRAIN,0\n"
+                         "nodes,node-9092,0,0,0,0,,0,MAINT,1\n"
+                         "nodes,BACKEND,0,0,3,5,,12,UP,1\n\n");
     const auto servers = HaproxyRuntime::parseServers(stat, QStringLiteral("nodes"));
     QVERIFY2(servers, qPrintable(servers.error()));
     QCOMPARE(servers->size(), 3);
@@ -110,7 +110,8 @@ void tst_HaproxyConfig::parseServers()
 
 void tst_HaproxyConfig::parseServersRefusesOtherText()
 {
-    QVERIFY(!HaproxyRuntime::parseServers(QStringLiteral("Unknown command.\n"), QStringLiteral("nodes")));
+    QVERIFY(!HaproxyRuntime::parseServers(
+        QStringLiteral("Unknown command.\n"), QStringLiteral("nodes")));
     QVERIFY(!HaproxyRuntime::parseServers(QStringLiteral("# a,b\n"), QStringLiteral("nodes")));
 }
 
@@ -120,7 +121,8 @@ void tst_HaproxyConfig::lbFlags_data()
     QTest::addColumn<LbPolicy>("policy");
     QTest::addColumn<int>("port");
     QTest::addRow("default none") << QStringList {} << LbPolicy::None << 0;
-    QTest::addRow("round-robin") << QStringList {"--lb", "round-robin"} << LbPolicy::RoundRobin << 0;
+    QTest::addRow("round-robin") << QStringList {"--lb", "round-robin"} << LbPolicy::RoundRobin
+                                 << 0;
     QTest::addRow("sticky on a port")
         << QStringList {"--lb", "sticky", "--lb-port", "8080"} << LbPolicy::Sticky << 8080;
     QTest::addRow("source, auto port")

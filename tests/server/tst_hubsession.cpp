@@ -132,8 +132,8 @@ void tst_HubSession::unknownOrReusedIdIsRefused()
     // without sticky sessions sent the negotiate to another node.
     QTcpSocket socket; // the node runs in this thread: no blocking waits
     socket.connectToHost(QHostAddress::LocalHost, node->port());
-    socket.write("GET /chat?id=" + QUrl::toPercentEncoding(id) + " HTTP/1.1\r\nHost: 127.0.0.1:"
-        + QByteArray::number(node->port())
+    socket.write("GET /chat?id=" + QUrl::toPercentEncoding(id)
+        + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(node->port())
         + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     QByteArray answer;

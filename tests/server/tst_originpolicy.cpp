@@ -83,8 +83,8 @@ void tst_OriginPolicy::publicUrlOfALoadBalancer()
     QVERIFY(!policy.isHostAllowed("127.0.0.1:8081"));
     QVERIFY(!policy.isHostAllowed("attacker.example:8080"));
     QVERIFY(!policy.isOriginAllowed("http://127.0.0.1:8081"));
-    const OriginPolicy named(QHostAddress(QHostAddress::LocalHost), 9090, {},
-        {QStringLiteral("http://chat.example")});
+    const OriginPolicy named(
+        QHostAddress(QHostAddress::LocalHost), 9090, {}, {QStringLiteral("http://chat.example")});
     QVERIFY(named.isHostAllowed("chat.example"));
     QVERIFY(named.isHostAllowed("chat.example:80"));
     QVERIFY(!named.isHostAllowed("chat.example:9090"));
