@@ -4,6 +4,7 @@
 #include "client/recentids_p.h"
 #include "protocol/hubcontract.h"
 
+#include <QJsonObject>
 #include <QPointer>
 #include <QTimer>
 
@@ -52,6 +53,10 @@ ChatClient::ChatClient(const QList<QUrl> &nodeUrls, ChatClientOptions options, Q
         if (state != HubConnection::State::Connected) {
             ++m_epoch; // answers still on their way belong to a connection that is gone
             m_catchingUp.clear();
+            if (!m_servedBy.isEmpty()) {
+                m_servedBy.clear();
+                Q_EMIT servedByChanged(m_servedBy);
+            }
         }
     });
     connect(m_hub.get(), &HubConnection::invocationReceived, this, &ChatClient::onInvocation);
@@ -175,6 +180,21 @@ void ChatClient::onUp(bool reconnect)
         Q_EMIT statsChanged();
     }
     const quint64 epoch = m_epoch;
+    if (m_options.identifyNode) {
+        m_hub->invoke(hubcontract::kWhoAmI.name, {},
+            [this, epoch](const QJsonValue &result, const QString &error) {
+                if (epoch != m_epoch)
+                    return;
+                // A node without WhoAmI (another SignalR server) leaves it unknown.
+                const QString node = error.isEmpty()
+                    ? result.toObject().value(hubcontract::whoami::kNode).toString()
+                    : QString();
+                if (node != m_servedBy) {
+                    m_servedBy = node;
+                    Q_EMIT servedByChanged(node);
+                }
+            });
+    }
     // The node processes one connection's invocations in order, so name and
     // rooms are in place before any History answer comes back.
     if (!m_name.isEmpty()) {

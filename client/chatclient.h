@@ -29,6 +29,9 @@ struct ChatClientOptions
     // Also fetch recent History when a room is first joined (and for lobby on
     // the first connect), so a new pane shows the conversation so far.
     bool historyOnJoin = false;
+    // Ask the node its name (WhoAmI) on every connect and reconnect, so
+    // servedBy() says where a load balancer sent this client.
+    bool identifyNode = false;
 };
 
 // Chat over one node's hub (http://127.0.0.1:9090 -> /chat): name, rooms,
@@ -99,6 +102,9 @@ public:
     // before (the cursor History catch-up starts from); empty: none yet.
     QString lastSeenId(const QString &room) const { return m_lastSeen.value(room); }
     const Stats &stats() const { return m_stats; }
+    // The node serving this client (its --node-id), with identifyNode; empty
+    // before the first answer and while disconnected.
+    QString servedBy() const { return m_servedBy; }
 
 Q_SIGNALS:
     // Once per message id and room. fromHistory: it came from a History catch-up.
@@ -116,6 +122,8 @@ Q_SIGNALS:
     // message from the node). The connection carries on.
     void errorOccurred(const QString &error);
     void statsChanged();
+    // servedBy() changed: a (re)connect landed on `node`, or the connection was lost ("").
+    void servedByChanged(const QString &node);
 
 private:
     void onUp(bool reconnect);
@@ -139,6 +147,7 @@ private:
     const ChatClientOptions m_options;
     std::unique_ptr<HubConnection> m_hub;
     QString m_name;
+    QString m_servedBy;
     QSet<QString> m_rooms; // joined rooms besides lobby
     QHash<QString, QString> m_lastSeen; // room -> cursor for History
     std::unordered_map<QString, std::unique_ptr<RecentIds>> m_recent; // room -> ids shown

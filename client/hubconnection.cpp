@@ -6,6 +6,9 @@
 #include "protocol/hubmessage.h"
 #include "protocol/hubprotocol.h"
 
+#include <QNetworkCookie>
+#include <QNetworkCookieJar>
+#include <QNetworkRequest>
 #include <QWebSocket>
 
 #include <type_traits>
@@ -41,10 +44,12 @@ HubConnection::HubConnection(const QUrl &url, Options options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
     , m_hubUrls(QList<QUrl> {url} + m_options.fallbackUrls)
+    , m_cookies(new QNetworkCookieJar(this))
     , m_negotiator(new Negotiator(this))
     , m_pending(std::make_unique<PendingInvocations>(this))
     , m_records(qsizetype(m_options.maxMessageBytes))
 {
+    m_negotiator->setCookieJar(m_cookies);
     m_attemptTimer.setSingleShot(true);
     m_connectTimer.setSingleShot(true);
     m_keepAliveTimer.setSingleShot(true);
@@ -179,11 +184,25 @@ void HubConnection::openSocket(const QString &connectionToken)
     connect(socket, &QWebSocket::textMessageReceived, this, &HubConnection::onTextMessage);
     connect(socket, &QWebSocket::binaryMessageReceived, this, &HubConnection::onBinaryMessage);
     connect(socket, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this,
-        [this, socket](QAbstractSocket::SocketError) {
-            if (socket == m_socket)
-                fail(QStringLiteral("WebSocket error: %1").arg(socket->errorString()));
+        [this, socket, connectionToken](QAbstractSocket::SocketError) {
+            if (socket != m_socket)
+                return;
+            // Qt names the refused upgrade's status only in its error text.
+            if (!connectionToken.isEmpty() && socket->errorString().contains(u" 404"))
+                return fail(QStringLiteral(
+                    "the node did not know the connection token (404 No Connection with that "
+                    "ID): negotiate reached one node and the WebSocket another; the load "
+                    "balancer needs sticky sessions, or the client must skip negotiation"));
+            fail(QStringLiteral("WebSocket error: %1").arg(socket->errorString()));
         });
-    socket->open(Negotiator::webSocketUrl(hubUrl(), connectionToken));
+    QNetworkRequest request(Negotiator::webSocketUrl(hubUrl(), connectionToken));
+    // The negotiate answer's cookies (a sticky session) go with the upgrade.
+    QStringList cookies;
+    for (const QNetworkCookie &cookie : m_cookies->cookiesForUrl(hubUrl()))
+        cookies << QString::fromLatin1(cookie.toRawForm(QNetworkCookie::NameAndValueOnly));
+    if (!cookies.isEmpty())
+        request.setRawHeader("Cookie", cookies.join(QStringLiteral("; ")).toLatin1());
+    socket->open(request);
 }
 
 void HubConnection::onSocketConnected()

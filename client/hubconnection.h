@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 
+class QNetworkCookieJar;
 class QWebSocket;
 
 namespace farmchat {
@@ -82,6 +83,10 @@ public:
     int hubIndex() const { return m_urlIndex; }
     const Options &options() const { return m_options; }
     State state() const { return m_state; }
+    // Cookies of this connection's hubs, kept across attempts: set by the
+    // negotiate answer (a load balancer's sticky-session cookie) and sent
+    // with it and with the WebSocket request, so both reach the same node.
+    QNetworkCookieJar *cookieJar() const { return m_cookies; }
     // The connection id the server gave in negotiate (empty with skipNegotiation).
     QString connectionId() const { return m_connectionId; }
     // Why the connection last dropped or failed; empty when it never did.
@@ -144,6 +149,7 @@ private:
     QString m_connectionId;
     QString m_lastError;
     QPointer<QWebSocket> m_socket; // a child of this
+    QNetworkCookieJar *m_cookies = nullptr; // a child of this
     Negotiator *m_negotiator = nullptr; // a child of this
     std::unique_ptr<PendingInvocations> m_pending; // a child of this
     RecordBuffer m_records;

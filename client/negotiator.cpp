@@ -2,10 +2,13 @@
 
 #include "client/logging_p.h"
 
+#include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
+#include <QNetworkCookieJar>
+#include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QUrlQuery>
@@ -125,8 +128,21 @@ void Negotiator::start(
     const QUrl &hubUrl, const QString &origin, int timeoutMs, qint64 maxReplyBytes)
 {
     abort();
-    if (!m_network)
+    if (!m_network) {
         m_network = std::make_unique<QNetworkAccessManager>();
+        if (m_cookieJar) {
+            // The manager adopts a jar it is given; the connection keeps owning it.
+            QObject *owner = m_cookieJar->parent();
+            m_network->setCookieJar(m_cookieJar);
+            m_cookieJar->setParent(owner);
+        }
+    }
+    // A hub on this machine is never behind a proxy; asking the system's
+    // proxy resolver about it costs a lookup in the manager's thread.
+    const QString host = hubUrl.host();
+    const bool loopback
+        = host.compare(u"localhost", Qt::CaseInsensitive) == 0 || QHostAddress(host).isLoopback();
+    m_network->setProxy(loopback ? QNetworkProxy(QNetworkProxy::NoProxy) : QNetworkProxy());
     QNetworkRequest request(negotiateUrl(hubUrl));
     request.setHeader(
         QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("text/plain;charset=UTF-8"));

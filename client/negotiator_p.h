@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 
+#include <QNetworkCookieJar>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -37,6 +38,10 @@ public:
     // the Origin header; replies larger than `maxReplyBytes` are refused.
     void start(
         const QUrl &hubUrl, const QString &origin, int timeoutMs, qint64 maxReplyBytes = 64 * 1024);
+    // Cookies the server sets (a load balancer's sticky-session cookie) go
+    // into `jar`, and its cookies go with the request; the caller owns it and
+    // keeps it alive while this object exists.
+    void setCookieJar(QNetworkCookieJar *jar) { m_cookieJar = jar; }
     // Abandons a running request; finished() is not emitted for it.
     void abort();
     bool isRunning() const { return !m_reply.isNull(); }
@@ -58,6 +63,7 @@ private:
 
     std::unique_ptr<QNetworkAccessManager> m_network;
     QPointer<QNetworkReply> m_reply;
+    QPointer<QNetworkCookieJar> m_cookieJar;
     qint64 m_maxReplyBytes = 0;
     bool m_tooLarge = false;
 };

@@ -41,9 +41,9 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${PROJECT_HOMEPAGE_URL}")
 # Depends: dpkg-shlibdeps reads the Qt 6 and hiredis sonames off the binaries.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The launcher starts a private redis-server (or uses --redis-url), so Redis
-# is wanted but not required; qt6-wayland lets the app run natively on Wayland
+# is wanted but not required; so is haproxy, which it starts for --lb; qt6-wayland lets the app run natively on Wayland
 # (it falls back to XWayland through the xcb plugin in libqt6gui6).
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "redis-server")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "redis-server, haproxy")
 if(TARGET farmchat)
     string(APPEND CPACK_DEBIAN_PACKAGE_RECOMMENDS ", qt6-wayland")
 endif()

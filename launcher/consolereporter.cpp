@@ -2,6 +2,7 @@
 
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
+#include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
 #include "platform/terminal.h"
@@ -17,6 +18,8 @@ int paletteIndexFor(const QString &name)
 {
     if (name == u"redis")
         return 203;
+    if (name == u"haproxy")
+        return 250;
     static constexpr int nodeColours[] = {39, 214, 78, 170, 45, 220, 141, 209};
     const int port = QStringView(name).mid(5).toInt();
     return nodeColours[port % int(std::size(nodeColours))];
@@ -194,9 +197,17 @@ void ConsoleReporter::onStarted()
         redis.insert(QStringLiteral("port"), instance->port());
         redis.insert(QStringLiteral("pid"), instance->process()->pid());
     }
-    jsonEvent(QStringLiteral("ready"),
-        {{"startupMs", m_farm.startupMs()}, {"backplane", modeName(m_farm.backplane())},
-            {"nodes", nodes}, {"redis", redis}, {"logDir", m_farm.logDir()}});
+    QJsonObject ready {{"startupMs", m_farm.startupMs()},
+        {"backplane", modeName(m_farm.backplane())}, {"nodes", nodes}, {"redis", redis},
+        {"logDir", m_farm.logDir()}};
+    // Where clients connect when the farm has a balancer; null without one.
+    QJsonValue lb = QJsonValue::Null;
+    if (const HaproxyInstance *instance = m_farm.loadBalancer())
+        lb = QJsonObject {{"url", instance->url().toString()}, {"port", instance->port()},
+            {"pid", instance->process()->pid()}, {"policy", lbPolicyName(instance->policy())},
+            {"runtimeApi", instance->socketPath()}, {"config", instance->configPath()}};
+    ready.insert(QStringLiteral("lb"), lb);
+    jsonEvent(QStringLiteral("ready"), ready);
 }
 
 void ConsoleReporter::printTable()
@@ -224,7 +235,13 @@ void ConsoleReporter::printTable()
     else
         text
             += row(QStringLiteral("redis"), m_farm.redisUrl(), QStringLiteral("(external)"), false);
+    if (const HaproxyInstance *lb = m_farm.loadBalancer())
+        text += row(QStringLiteral("haproxy"), lb->url().toString(),
+            QString::number(lb->process()->pid()), true);
     text += u'\n';
+    if (const HaproxyInstance *lb = m_farm.loadBalancer())
+        text += QStringLiteral("Clients connect to %1 (load balancer: %2)\n")
+                    .arg(lb->url().toString(), lbPolicyName(lb->policy()));
     if (!m_farm.logDir().isEmpty())
         text += QStringLiteral("Logs: %1\n").arg(m_farm.logDir());
     print(text);

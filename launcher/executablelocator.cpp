@@ -105,6 +105,52 @@ Result<QString> ExecutableLocator::redisServer(const QString &explicitPath)
     return Result<QString>::failure(QStringLiteral("redis-server not found on PATH") + advice);
 }
 
+Result<QString> ExecutableLocator::haproxy(const QString &explicitPath)
+{
+    const QString advice = QStringLiteral("; install it: %1 (or pass --haproxy PATH, or --lb none)")
+                               .arg(haproxyInstallHint());
+    if (!explicitPath.isEmpty()) {
+        if (isExecutableFile(explicitPath))
+            return QFileInfo(explicitPath).absoluteFilePath();
+        return Result<QString>::failure(
+            QStringLiteral("haproxy not found: --haproxy %1 is not an executable file")
+                .arg(explicitPath)
+            + advice);
+    }
+    const QString fromEnv = qEnvironmentVariable("FARMCHAT_HAPROXY");
+    if (!fromEnv.isEmpty()) {
+        if (isExecutableFile(fromEnv))
+            return QFileInfo(fromEnv).absoluteFilePath();
+        return Result<QString>::failure(
+            QStringLiteral("haproxy not found: FARMCHAT_HAPROXY=%1 is not an executable file")
+                .arg(fromEnv)
+            + advice);
+    }
+    QString found = QStandardPaths::findExecutable(QStringLiteral("haproxy"));
+    if (found.isEmpty())
+        found = QStandardPaths::findExecutable(QStringLiteral("haproxy"),
+            {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin")});
+    if (!found.isEmpty())
+        return found;
+    return Result<QString>::failure(QStringLiteral("haproxy not found on PATH") + advice);
+}
+
+QString ExecutableLocator::haproxyInstallHint()
+{
+    // Every distribution the Redis hint knows packages it under this name.
+    QString hint = redisInstallHint();
+#if defined(Q_OS_LINUX) || defined(Q_OS_MACOS)
+    if (hint.contains(u"redis-server"))
+        hint.replace(QStringLiteral("redis-server"), QStringLiteral("haproxy"));
+    else
+        hint.replace(QStringLiteral("redis"), QStringLiteral("haproxy"));
+    return hint;
+#else
+    Q_UNUSED(hint);
+    return QStringLiteral("HAProxy from https://www.haproxy.org/ or inside WSL");
+#endif
+}
+
 QString ExecutableLocator::redisInstallHintForLinux(const QString &id, const QStringList &idLike)
 {
     QStringList ids {id.toLower()};

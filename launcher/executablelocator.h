@@ -21,6 +21,12 @@ public:
     // The error is one line ending with how to install Redis on this OS.
     static Result<QString> redisServer(const QString &explicitPath);
 
+    // The load balancer: `explicitPath` (--haproxy), then FARMCHAT_HAPROXY,
+    // then PATH, then /usr/sbin (Debian installs it there, often off a user's
+    // PATH). The error is one line ending with how to install it.
+    static Result<QString> haproxy(const QString &explicitPath);
+    static QString haproxyInstallHint();
+
     // "sudo apt-get install redis-server" etc. for the running OS.
     static QString redisInstallHint();
     // The hint for a Linux distribution as /etc/os-release names it (ID, ID_LIKE).

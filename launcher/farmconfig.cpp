@@ -26,6 +26,9 @@ Result<void> FarmConfig::validate() const
     if (!redisServer.isEmpty() && !redisUrl.isEmpty())
         return Outcome::failure(
             QStringLiteral("give either a redis-server to start or a Redis URL to use, not both"));
+    if (loadBalancer != LbPolicy::None && lbPort != 0 && requestedPorts().contains(lbPort))
+        return Outcome::failure(
+            QStringLiteral("the load balancer's port %1 is also a node's port").arg(lbPort));
     if (healthTimeoutMs <= 0 || redisTimeoutMs <= 0 || stopGraceMs <= 0 || pollIntervalMs <= 0)
         return Outcome::failure(QStringLiteral("timeouts must be positive"));
     return {};

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "launcher/lbpolicy.h"
 #include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
@@ -24,6 +25,9 @@ struct FarmConfig
     QString redisUrl; // --redis-url: use this Redis instead of starting one
     // --redis-maxmemory: the private Redis's memory cap in bytes (noeviction); 0: none.
     qint64 redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
+    LbPolicy loadBalancer = LbPolicy::None; // --lb: HAProxy in front of the nodes
+    quint16 lbPort = 0; // --lb-port; 0: a free port
+    QString haproxy; // --haproxy; empty: FARMCHAT_HAPROXY, then PATH
     QString logDir; // per-process log files here (created if missing); empty: none
     QString nodeBinary; // empty: ExecutableLocator::nodeBinary()
     bool keepRunning = false; // restart crashed processes with capped back-off

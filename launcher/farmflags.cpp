@@ -77,4 +77,24 @@ QString FarmFlags::formatMemorySize(qint64 bytes)
     return QString::number(bytes);
 }
 
+CommandLineOption FarmFlags::loadBalancer(std::function<void(LbPolicy)> store)
+{
+    CommandLineOption option
+        = CommandLineOption::parsed<LbPolicy>(QStringLiteral("lb"), QStringLiteral("POLICY"),
+            QStringLiteral("put HAProxy in front of the nodes: none, round-robin, sticky (a cookie "
+                           "pins each client to its node) or source (by client address)"),
+            parseLbPolicy, std::move(store));
+    return option.withDefault(lbPolicyName(LbPolicy::None));
+}
+
+CommandLineOption FarmFlags::lbPort(quint16 minPort, std::function<void(quint16)> store)
+{
+    CommandLineOption option
+        = CommandLineOption::integer(QStringLiteral("lb-port"), QStringLiteral("P|auto"),
+            QStringLiteral("the load balancer listens on 127.0.0.1:P; 0 or auto picks a free port"),
+            {minPort, 65535, true},
+            [store = std::move(store)](qint64 value) { store(quint16(value)); });
+    return option.withDefault(QStringLiteral("auto"));
+}
+
 } // namespace farmchat

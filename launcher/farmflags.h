@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/commandline.h"
+#include "launcher/lbpolicy.h"
 
 #include <functional>
 
@@ -26,6 +27,9 @@ struct FarmFlags
     static Result<qint64> parseMemorySize(const QString &text);
     // 268435456 -> "256mb", for help texts and settings.
     static QString formatMemorySize(qint64 bytes);
+    // --lb none|round-robin|sticky|source and --lb-port PORT|auto (0).
+    static CommandLineOption loadBalancer(std::function<void(LbPolicy)> store);
+    static CommandLineOption lbPort(quint16 minPort, std::function<void(quint16)> store);
 };
 
 } // namespace farmchat

@@ -49,8 +49,8 @@ QUrl FarmNode::url() const
     return url;
 }
 
-QStringList FarmNode::commandLine(
-    quint16 port, const QList<quint16> &farmPorts, const QString &redisUrl, BackplaneMode mode)
+QStringList FarmNode::commandLine(quint16 port, const QList<quint16> &farmPorts,
+    const QString &redisUrl, BackplaneMode mode, quint16 publicPort)
 {
     QStringList arguments {QStringLiteral("--port"), QString::number(port),
         QStringLiteral("--node-id"), QStringLiteral("node-%1").arg(port), QStringLiteral("--redis"),
@@ -63,6 +63,11 @@ QStringList FarmNode::commandLine(
                   << QStringLiteral("--allowed-origin")
                   << QStringLiteral("http://localhost:%1").arg(other);
     }
+    if (publicPort != 0)
+        arguments << QStringLiteral("--public-url")
+                  << QStringLiteral("http://127.0.0.1:%1").arg(publicPort)
+                  << QStringLiteral("--public-url")
+                  << QStringLiteral("http://localhost:%1").arg(publicPort);
     return arguments;
 }
 
@@ -78,7 +83,7 @@ void FarmNode::prepareRun(const QString &program, const QList<quint16> &farmPort
             QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QString::fromLatin1(redisPassword));
     environment.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(adminToken));
     m_process->setEnvironment(environment);
-    m_process->setProgram(program, commandLine(m_port, farmPorts, redisUrl, mode));
+    m_process->setProgram(program, commandLine(m_port, farmPorts, redisUrl, mode, m_publicPort));
 }
 
 void FarmNode::pollNow()

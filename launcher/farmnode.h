@@ -41,8 +41,12 @@ public:
     // The command line of node `port` in a farm of `farmPorts`: its port and
     // id, the Redis URL (never a password), the mode, and every other node of
     // the farm as an allowed origin (both 127.0.0.1 and localhost spellings).
-    static QStringList commandLine(
-        quint16 port, const QList<quint16> &farmPorts, const QString &redisUrl, BackplaneMode mode);
+    // `publicPort`, when not 0, is the farm's load balancer on 127.0.0.1:
+    // the node accepts its Host and Origin too (--public-url).
+    static QStringList commandLine(quint16 port, const QList<quint16> &farmPorts,
+        const QString &redisUrl, BackplaneMode mode, quint16 publicPort = 0);
+    // The load balancer in front of the farm (0: none); used by the next run.
+    void setPublicPort(quint16 port) { m_publicPort = port; }
 
     // Sets the next run's program, command line and environment (the secrets
     // go there, never into argv). An empty Redis password is not passed on.
@@ -75,6 +79,7 @@ private:
     NodeHealth m_health;
     QString m_lastPollError;
     quint16 m_port;
+    quint16 m_publicPort = 0;
     int m_healthTimeoutMs = 15000;
     int m_pollIntervalMs = 1000;
     bool m_inFlight = false;

@@ -42,6 +42,27 @@ Result<FarmPlan> FarmPlan::make(const FarmConfig &config)
             QStringLiteral("cannot start the farm: ") + taken.join(QStringLiteral("; ")));
     }
 
+    if (config.loadBalancer != LbPolicy::None) {
+        const auto haproxy = ExecutableLocator::haproxy(config.haproxy);
+        if (!haproxy)
+            return Outcome::failure(haproxy.error());
+        plan.haproxyProgram = haproxy.value();
+        if (config.lbPort == 0) {
+            const QList<quint16> free = PortProbe::pickFree(1, plan.ports);
+            if (free.isEmpty())
+                return Outcome::failure(QStringLiteral("no free port on 127.0.0.1 for haproxy"));
+            plan.lbPort = free.first();
+        } else if (plan.ports.contains(config.lbPort)) {
+            return Outcome::failure(
+                QStringLiteral("the load balancer's port %1 is also a node's port")
+                    .arg(config.lbPort));
+        } else if (const QString taken = PortProbe::check(config.lbPort); !taken.isEmpty()) {
+            return Outcome::failure(QStringLiteral("cannot start the load balancer: ") + taken);
+        } else {
+            plan.lbPort = config.lbPort;
+        }
+    }
+
     if (!config.logDir.isEmpty() && !QDir().mkpath(config.logDir))
         return Outcome::failure(
             QStringLiteral("cannot create the log directory %1").arg(config.logDir));

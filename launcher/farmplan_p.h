@@ -21,6 +21,8 @@ struct FarmPlan
     QString redisProgram; // empty when externalRedis is set
     std::optional<RedisUrl> externalRedis;
     QList<quint16> ports; // one per node, in order
+    QString haproxyProgram; // empty without a load balancer
+    quint16 lbPort = 0; // the load balancer's, checked or picked; 0 without one
 
     static Result<FarmPlan> make(const FarmConfig &config);
     // The log file of process `name` ("node-9090"), or empty without a log dir.

@@ -44,6 +44,7 @@ FarmSupervisor::~FarmSupervisor()
     for (ManagedProcess *process : m_processes)
         process->disconnect(this);
     m_restarter->clear();
+    m_lb.reset();
     m_nodes.clear();
     m_redis.reset();
 }
@@ -119,7 +120,7 @@ void FarmSupervisor::start(const FarmConfig &config)
     m_step = 0;
     m_healthyNodes = 0;
     // ports, Redis spawn, Redis ready, node spawn, then one step per healthy node.
-    m_totalSteps = 4 + qMax(1, config.nodes);
+    m_totalSteps = 4 + qMax(1, config.nodes) + (config.loadBalancer != LbPolicy::None ? 1 : 0);
     m_clock.start();
     setState(FarmState::Starting);
     // Return to the caller first: every outcome arrives as a signal.
@@ -136,6 +137,8 @@ void FarmSupervisor::beginStart()
         return failStart(plan.error());
     m_nodeProgram = plan->nodeProgram;
     m_ports = plan->ports;
+    m_haproxyProgram = plan->haproxyProgram;
+    m_lbPort = plan->lbPort;
     const std::optional<RedisUrl> external = plan->externalRedis;
 
     m_adminToken = generateSecret(40);
@@ -163,6 +166,7 @@ void FarmSupervisor::beginStart()
         node->setPollIntervalMs(m_config.pollIntervalMs);
         node->process()->setStopGraceMs(m_config.stopGraceMs);
         node->process()->setLogFile(FarmPlan::logFile(m_config, node->name()));
+        node->setPublicPort(m_lbPort);
         FarmNode *raw = node.get();
         connect(raw, &FarmNode::becameHealthy, this, &FarmSupervisor::onNodeHealthy);
         connect(raw, &FarmNode::startFailed, this, [this, raw](const QString &why) {
@@ -185,6 +189,27 @@ void FarmSupervisor::beginStart()
         m_nodes.push_back(std::move(node));
         m_nodeOverrides.emplace_back();
         addProcess(raw->process());
+    }
+    if (m_config.loadBalancer != LbPolicy::None) {
+        // Last in the process list, so Redis and node indexes stay as they are without one.
+        m_lb = std::make_unique<HaproxyInstance>(m_haproxyProgram, *m_guard);
+        m_lb->setReadyTimeoutMs(m_config.healthTimeoutMs);
+        m_lb->setPollIntervalMs(m_config.pollIntervalMs);
+        m_lb->process()->setStopGraceMs(m_config.stopGraceMs);
+        m_lb->setLogFile(FarmPlan::logFile(m_config, m_lb->process()->name()));
+        connect(m_lb.get(), &HaproxyInstance::ready, this, [this] {
+            if (m_state == FarmState::Starting)
+                becomeRunning();
+        });
+        connect(m_lb.get(), &HaproxyInstance::failed, this, [this](const QString &why) {
+            if (m_state == FarmState::Starting)
+                failStart(why);
+            else if (m_state == FarmState::Running)
+                Q_EMIT error(m_lastError = why);
+        });
+        connect(
+            m_lb.get(), &HaproxyInstance::serversChanged, this, &FarmSupervisor::lbServersChanged);
+        addProcess(m_lb->process());
     }
 
     if (external) {
@@ -239,6 +264,7 @@ void FarmSupervisor::clearProcesses()
         process->disconnect(this);
     m_processes.clear();
     m_restarter->clear();
+    m_lb.reset();
     m_nodes.clear();
     m_nodeOverrides.clear();
     m_redis.reset();
@@ -276,6 +302,22 @@ void FarmSupervisor::onNodeHealthy()
                      .arg(nodeCount()));
     if (m_healthyNodes < nodeCount())
         return;
+    if (m_lb)
+        startLoadBalancer();
+    else
+        becomeRunning();
+}
+
+void FarmSupervisor::startLoadBalancer()
+{
+    emitProgress(QStringLiteral("starting haproxy (%1) on port %2")
+                     .arg(lbPolicyName(m_config.loadBalancer))
+                     .arg(m_lbPort));
+    m_lb->start(m_config.loadBalancer, m_lbPort, m_ports);
+}
+
+void FarmSupervisor::becomeRunning()
+{
     m_startupMs = m_clock.elapsed();
     qCInfo(lcLauncherFarm, "farm of %d nodes healthy in %lld ms", nodeCount(), m_startupMs);
     setState(FarmState::Running);
@@ -300,6 +342,9 @@ void FarmSupervisor::stop()
     if (m_externalCheck)
         m_externalCheck->cancel();
     m_restarter->cancelAll();
+    // The balancer first: no client is sent to a node that is going away.
+    if (m_lb)
+        m_lb->stop();
     for (const auto &farmNode : m_nodes)
         farmNode->process()->stop();
     continueStopping();
@@ -313,6 +358,8 @@ void FarmSupervisor::continueStopping()
         if (isLive(farmNode->process()->state()))
             return;
     }
+    if (m_lb && isLive(m_lb->process()->state()))
+        return;
     if (m_redis) {
         // Nodes are down: Redis may go (its temp dir goes with it).
         m_redis->stop();
@@ -371,6 +418,10 @@ void FarmSupervisor::restartProcess(ManagedProcess *process)
         return;
     if (m_redis && process == m_redis->process()) {
         m_redis->restart();
+        return;
+    }
+    if (m_lb && process == m_lb->process()) {
+        m_lb->start(m_config.loadBalancer, m_lbPort, m_ports);
         return;
     }
     const int node = nodeIndexOfProcess(indexOf(process));
@@ -454,6 +505,31 @@ void FarmSupervisor::restartRedis()
         m_restarter->userTookOver(redis->process());
         redis->restart();
     }
+}
+
+QUrl FarmSupervisor::publicUrl() const
+{
+    return m_lb ? m_lb->url() : QUrl();
+}
+
+void FarmSupervisor::setNodeLbAdmin(int index, LbServerAdmin state)
+{
+    if (!checkNodeIndex(index, "change a node at the load balancer"))
+        return;
+    if (!m_lb) {
+        Q_EMIT error(m_lastError
+            = QStringLiteral("cannot %1 a node: the farm has no load balancer (--lb none)")
+                  .arg(lbServerAdminName(state)));
+        return;
+    }
+    m_lb->setServerAdmin(
+        m_nodes[size_t(index)]->port(), state, [this, index, state](const QString &error) {
+            if (!error.isEmpty())
+                m_lastError
+                    = QStringLiteral("%1 %2: %3")
+                          .arg(lbServerAdminName(state), m_nodes[size_t(index)]->name(), error);
+            Q_EMIT lbRequestFinished(index, state, error);
+        });
 }
 
 void FarmSupervisor::setBackplane(BackplaneMode mode)

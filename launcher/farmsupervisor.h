@@ -2,10 +2,14 @@
 
 #include "launcher/farmconfig.h"
 #include "launcher/farmstate.h"
+#include "launcher/haproxyinstance.h"
+#include "launcher/processstate.h"
 #include "protocol/backplanemode.h"
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QStringList>
+#include <QUrl>
 
 #include <memory>
 #include <optional>
@@ -14,6 +18,7 @@
 namespace farmchat {
 
 class FarmNode;
+class HaproxyInstance;
 class ManagedProcess;
 class NodeHttpClient;
 class ProcessGuard;
@@ -66,6 +71,10 @@ public:
 
     // nullptr when the farm uses --redis-url (or has not started).
     RedisInstance *redis() const { return m_redis.get(); }
+    // The load balancer; nullptr without one (--lb none).
+    HaproxyInstance *loadBalancer() const { return m_lb.get(); }
+    // Where clients connect: the balancer's URL, or empty without one.
+    QUrl publicUrl() const;
     // What nodes get as --redis (never carries the password).
     QString redisUrl() const { return m_redisUrl; }
     // The per-process log files' directory; empty when none.
@@ -83,6 +92,10 @@ public Q_SLOTS:
     void stopRedis();
     void killRedis();
     void restartRedis(); // same port and password; Redis comes back empty
+    // Through the load balancer's runtime API: node `index` takes no new
+    // clients (drain), loses its clients too (maint), or takes clients again
+    // (ready); lbRequestFinished() follows.
+    void setNodeLbAdmin(int index, farmchat::LbServerAdmin state);
 
     // PUT /admin/backplane on every running node; backplaneRequestFinished() follows.
     void setBackplane(farmchat::BackplaneMode mode);
@@ -111,6 +124,10 @@ Q_SIGNALS:
     // A setBackplane (node -1) or setNodeBackplane finished; `error` empty when every node
     // switched.
     void backplaneRequestFinished(farmchat::BackplaneMode mode, int node, const QString &error);
+    // A setNodeLbAdmin finished; `error` empty when HAProxy did it.
+    void lbRequestFinished(int node, farmchat::LbServerAdmin state, const QString &error);
+    // The load balancer's view of the nodes changed (status, sessions per node).
+    void lbServersChanged();
 
 private:
     void setState(FarmState state);
@@ -119,6 +136,8 @@ private:
     void beginStart();
     void checkExternalRedis(const RedisUrl &url);
     void startNodes();
+    void startLoadBalancer();
+    void becomeRunning();
     void onNodeHealthy();
     void failStart(const QString &error);
     void continueStopping();
@@ -138,12 +157,15 @@ private:
     std::unique_ptr<ExternalRedisCheck> m_externalCheck; // --redis-url, before nodes start
     std::unique_ptr<CrashRestarter> m_restarter;
     std::unique_ptr<RedisInstance> m_redis;
+    std::unique_ptr<HaproxyInstance> m_lb;
     std::vector<std::unique_ptr<FarmNode>> m_nodes;
     std::vector<ManagedProcess *> m_processes; // views into m_redis and m_nodes
     // Per node: the mode it was told instead of the farm's (cut off); none: it follows the farm.
     std::vector<std::optional<BackplaneMode>> m_nodeOverrides;
     QList<quint16> m_ports;
     QString m_nodeProgram;
+    QString m_haproxyProgram;
+    quint16 m_lbPort = 0;
     QString m_redisUrl;
     QByteArray m_redisPassword; // to nodes through the environment only
     QByteArray m_adminToken;

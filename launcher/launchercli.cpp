@@ -3,6 +3,7 @@
 #include "launcher/consolereporter_p.h"
 #include "launcher/farmdemo_p.h"
 #include "launcher/farmsupervisor.h"
+#include "launcher/lbdemo.h"
 #include "platform/signalwatcher.h"
 
 #include <QDir>
@@ -55,7 +56,20 @@ void LauncherCli::onStarted()
     connect(m_demo.get(), &FarmDemo::finished, this, [this](bool passed, const QString &summary) {
         m_exitCode = passed ? 0 : 1;
         m_reporter->note(summary);
-        m_farm->stop();
+        if (!m_farm->loadBalancer()) {
+            m_farm->stop();
+            return;
+        }
+        // The load balancer's chapter follows the matrix; both must pass.
+        m_lbDemo = std::make_unique<LbDemo>(*m_farm, *m_reporter);
+        connect(m_lbDemo.get(), &LbDemo::finished, this,
+            [this](bool lbPassed, const QString &lbSummary) {
+                if (!lbPassed)
+                    m_exitCode = 1;
+                m_reporter->note(lbSummary);
+                m_farm->stop();
+            });
+        m_lbDemo->start();
     });
     m_demo->start();
 }
@@ -66,6 +80,10 @@ void LauncherCli::onTermination(const QString &signalName)
     if (m_demo && m_demo->isRunning()) {
         m_demo->cancel();
         m_exitCode = 1; // the demo did not get to its verdict
+    }
+    if (m_lbDemo && m_lbDemo->isRunning()) {
+        m_lbDemo->cancel();
+        m_exitCode = 1;
     }
     if (m_farm->state() == FarmState::Stopped)
         onStopped();

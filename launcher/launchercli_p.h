@@ -10,6 +10,7 @@ namespace farmchat {
 
 class ConsoleReporter;
 class FarmDemo;
+class LbDemo;
 class FarmSupervisor;
 class SignalWatcher;
 
@@ -42,6 +43,7 @@ private:
     std::unique_ptr<ConsoleReporter> m_reporter;
     std::unique_ptr<SignalWatcher> m_signals;
     std::unique_ptr<FarmDemo> m_demo;
+    std::unique_ptr<LbDemo> m_lbDemo; // after m_demo, with a load balancer
     int m_exitCode = 0;
     bool m_finished = false;
 };

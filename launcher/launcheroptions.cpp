@@ -83,6 +83,10 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
             QStringLiteral("explicit node ports, e.g. 9090,9091 (sets --nodes)"), parsePortList,
             [&farm](QList<quint16> ports) { farm.ports = ports; }),
         backplaneOption(modeName(farm.backplane), [&farm](BackplaneMode m) { farm.backplane = m; }),
+        FarmFlags::loadBalancer([&farm](LbPolicy policy) { farm.loadBalancer = policy; }),
+        FarmFlags::lbPort(1, [&farm](quint16 port) { farm.lbPort = port; }),
+        text("haproxy", "PATH", "the haproxy to start with --lb", farm.haproxy)
+            .withDefault(QStringLiteral("$FARMCHAT_HAPROXY, then PATH")),
         text("redis-server", "PATH", "the redis-server to start", farm.redisServer)
             .withDefault(QStringLiteral("$FARMCHAT_REDIS_SERVER, then PATH")),
         redisUrl,
@@ -133,6 +137,7 @@ const QString kSummary = QStringLiteral(
 
 const QString kEpilogue = QStringLiteral(
     "Environment: FARMCHAT_NODE_BIN (the farmchat-node to run), FARMCHAT_REDIS_SERVER,\n"
+    "FARMCHAT_HAPROXY (the haproxy to run with --lb),\n"
     "FARMCHAT_REDIS_PASSWORD (with --redis-url), NO_COLOR.\n"
     "Exit status: 0 stopped cleanly (or the demo passed), 1 the farm failed to start\n"
     "or the demo found a broken promise, 2 a usage error.\n");
@@ -157,6 +162,9 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
         return usageError(QStringLiteral("--redis-server and --redis-url exclude each other"));
     if (cli.isSet(QStringLiteral("ports")) && !cli.isSet(QStringLiteral("nodes")))
         o.farm.nodes = int(o.farm.ports.size());
+    if ((cli.isSet(QStringLiteral("lb-port")) || cli.isSet(QStringLiteral("haproxy")))
+        && o.farm.loadBalancer == LbPolicy::None)
+        return usageError(QStringLiteral("--lb-port and --haproxy need --lb POLICY"));
     o.farm.keepRunning = cli.isSet(QStringLiteral("keep-running"));
     o.json = cli.isSet(QStringLiteral("json"));
     if (const Result<void> demo = settleDemo(o, cli); !demo)

@@ -30,8 +30,12 @@ inline constexpr Method kSetName {QLatin1String("SetName"), 1, QLatin1String("na
 inline constexpr Method kHistory {
     QLatin1String("History"), 3, QLatin1String("room, afterId or null, limit")};
 
+// Which node serves this connection: behind a load balancer, the only way a
+// standard SignalR client learns where it landed. Answers {node, connectionId, name}.
+inline constexpr Method kWhoAmI {QLatin1String("WhoAmI"), 0, QLatin1String("")};
+
 inline constexpr std::array kHubMethods {
-    kSend, kSendToRoom, kJoinRoom, kLeaveRoom, kSetName, kHistory};
+    kSend, kSendToRoom, kJoinRoom, kLeaveRoom, kSetName, kHistory, kWhoAmI};
 
 // Node -> client.
 inline constexpr Method kMessageReceived {
@@ -52,5 +56,12 @@ inline constexpr QLatin1String kNode("node");
 inline constexpr QLatin1String kSentAt("sentAt");
 inline constexpr QLatin1String kVia("via");
 } // namespace field
+
+// The object WhoAmI answers.
+namespace whoami {
+inline constexpr QLatin1String kNode("node");
+inline constexpr QLatin1String kConnectionId("connectionId");
+inline constexpr QLatin1String kName("name");
+} // namespace whoami
 
 } // namespace farmchat::hubcontract

@@ -25,6 +25,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-svg-dev
   libqt6svg6 qt6-qpa-plugins qt6-wayland libgl-dev libxkbcommon-dev
   libhiredis-dev redis-server redis-tools
+  haproxy
   xvfb xauth
 )
 if [ "$want_test" = 1 ]; then
@@ -78,7 +79,9 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # The packaged redis-server starts a system service on port 6379 when
-# installed; FarmChat never uses it (every farm starts a private one).
+# installed; FarmChat never uses it (every farm starts a private one). The
+# packaged haproxy's service listens on nothing until configured; the
+# launcher's --lb starts a private one on its own config.
 
 if [ "$want_test" = 1 ] && [ -f "$here/tests/e2e/package.json" ]; then
   if [ ! -d "$here/tests/e2e/node_modules" ] || [ "$here/tests/e2e/package-lock.json" -nt "$here/tests/e2e/node_modules/.package-lock.json" ]; then

@@ -8,6 +8,7 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QPointer>
 
@@ -149,6 +150,7 @@ void ChatHub::invoke(HubSession *session, const HubMessage &invocation, ReplyFn 
         {QString(hubcontract::kLeaveRoom.name).toLower(), &ChatHub::callLeaveRoom},
         {QString(hubcontract::kSetName.name).toLower(), &ChatHub::callSetName},
         {QString(hubcontract::kHistory.name).toLower(), &ChatHub::callHistory},
+        {QString(hubcontract::kWhoAmI.name).toLower(), &ChatHub::callWhoAmI},
     };
     const Call call = calls.value(invocation.target.toLower());
     if (!call) {
@@ -232,6 +234,16 @@ void ChatHub::callSetName(HubSession *, Member &m, const QJsonArray &args, Reply
         return reply(fail("bad_arguments", methodError(method, why)));
     m.name = name;
     reply(Reply::done());
+}
+
+void ChatHub::callWhoAmI(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply)
+{
+    const Method &method = hubcontract::kWhoAmI;
+    if (args.size() != method.argumentCount)
+        return reply(fail("bad_arguments", countError(method, args.size())));
+    namespace whoami = hubcontract::whoami;
+    reply(Reply::value(QJsonObject {{whoami::kNode, m_nodeId},
+        {whoami::kConnectionId, s->connectionId()}, {whoami::kName, m.name}}));
 }
 
 void ChatHub::callHistory(HubSession *, Member &, const QJsonArray &args, ReplyFn reply)

@@ -67,6 +67,7 @@ private:
     void callJoinRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
     void callLeaveRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
     void callSetName(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
+    void callWhoAmI(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
     void callHistory(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply);
 
     QString m_nodeId;

@@ -52,6 +52,12 @@ QString ConnectionTokens::redeem(const QString &token)
     return entry.connectionId;
 }
 
+bool ConnectionTokens::isRedeemable(const QString &token) const
+{
+    const auto it = m_tokens.constFind(token);
+    return it != m_tokens.cend() && it->expiresAt >= m_clock();
+}
+
 void ConnectionTokens::expire()
 {
     const qint64 now = m_clock();

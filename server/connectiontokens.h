@@ -28,6 +28,8 @@ public:
     Issued issue(int negotiateVersion);
     // The connection id for a token, consumed; empty when unknown, used or expired.
     QString redeem(const QString &token);
+    // Whether redeem(token) would succeed now (nothing is consumed).
+    bool isRedeemable(const QString &token) const;
     int outstanding() const { return int(m_tokens.size()); }
 
     static QString randomId(int bytes = 16);

@@ -53,7 +53,8 @@ std::optional<Node::StartError> Node::start()
     if (auto error = m_http->listen(m_config.bindAddress, m_config.port))
         return StartError {3, error->message};
     m_nodeId = m_config.nodeId.isEmpty() ? QStringLiteral("node-%1").arg(port()) : m_config.nodeId;
-    m_http->setOriginPolicy(OriginPolicy(m_config.bindAddress, port(), m_config.allowedOrigins));
+    m_http->setOriginPolicy(
+        OriginPolicy(m_config.bindAddress, port(), m_config.allowedOrigins, m_config.publicUrls));
 
     BackplaneSettings settings;
     settings.nodeId = m_nodeId;
@@ -83,9 +84,24 @@ std::optional<Node::StartError> Node::start()
     m_http->setHandler([this](const HttpRequest &request, HttpServer::Responder respond) {
         m_api->handle(request, respond);
     });
-    m_http->setUpgradeGate([this](const HttpRequest &) -> std::optional<HttpResponse> {
+    m_http->setUpgradeGate([this](const HttpRequest &request) -> std::optional<HttpResponse> {
         if (m_stopping)
             return HttpResponse::error(503, QStringLiteral("node is shutting down"));
+        // A token this node never issued (or one used or expired) is refused
+        // before the upgrade with 404, as ASP.NET Core does ("No Connection
+        // with that ID"): behind a balancer without sticky sessions, the
+        // negotiate went to another node.
+        const QString token
+            = request.query.queryItemValue(QStringLiteral("id"), QUrl::FullyDecoded);
+        if (!token.isEmpty() && !m_tokens.isRedeemable(token)) {
+            ++m_metrics.connectionsRejected[QStringLiteral("unknown_connection_id")];
+            return HttpResponse::error(404,
+                QStringLiteral("No Connection with that ID: %1 did not issue it, or it was used "
+                               "or expired (behind a load balancer, negotiate and the WebSocket "
+                               "must reach the same node: use sticky sessions or "
+                               "skipNegotiation)")
+                    .arg(m_nodeId));
+        }
         if (int(m_sessions.size()) + m_http->pendingUpgrades() >= m_config.maxConnections)
             return HttpResponse::error(503,
                 QStringLiteral("node is at capacity: %1 connections (--max-connections)")

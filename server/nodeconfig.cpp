@@ -126,9 +126,16 @@ QList<CommandLineOption> identityOptions(NodeConfig &c)
             if (!c.allowedOrigins.contains(text))
                 c.allowedOrigins << text;
         });
+    auto publicUrl = Option::parsed<QString>(QStringLiteral("public-url"), QStringLiteral("URL"),
+        QStringLiteral("an address clients reach this node through, e.g. a load balancer's "
+                       "http://127.0.0.1:8080; its Host and Origin are accepted (repeatable)"),
+        checkOrigin, [&c](QString text) {
+            if (!c.publicUrls.contains(text))
+                c.publicUrls << text;
+        });
     return {port, bind.withDefault(QStringLiteral("127.0.0.1")),
         nodeId.withDefault(QStringLiteral("node-<port>")), redis, backplane,
-        prefix.withDefault(c.channelPrefix), origin.allowRepeats()};
+        prefix.withDefault(c.channelPrefix), origin.allowRepeats(), publicUrl.allowRepeats()};
 }
 
 // How much the node holds and how long it waits.

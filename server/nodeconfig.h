@@ -29,6 +29,8 @@ struct NodeConfig
     int history = limits::kDefaultHistory;
     qint64 maxMessageBytes = limits::kMaxMessageBytes;
     QStringList allowedOrigins; // normalised "scheme://host[:port]"
+    QStringList publicUrls; // --public-url, normalised like origins: a balancer in front
+
     int maxConnections = limits::kMaxConnectionsPerNode;
     qint64 sendQueueBytes = limits::kMaxSendQueueBytes;
     int keepAliveMs = limits::kKeepAliveMs;

@@ -4,6 +4,7 @@
 
 #include <QHostInfo>
 #include <QNetworkInterface>
+#include <QUrl>
 
 namespace farmchat {
 
@@ -18,8 +19,8 @@ QString urlHost(const QHostAddress &address)
 
 } // namespace
 
-OriginPolicy::OriginPolicy(
-    const QHostAddress &bindAddress, quint16 port, const QStringList &allowedOrigins)
+OriginPolicy::OriginPolicy(const QHostAddress &bindAddress, quint16 port,
+    const QStringList &allowedOrigins, const QStringList &publicOrigins)
     : m_port(port)
 {
     m_hostNames
@@ -40,6 +41,17 @@ OriginPolicy::OriginPolicy(
         m_origins.insert(QStringLiteral("http://%1:%2").arg(host).arg(port));
     for (const QString &origin : allowedOrigins)
         m_origins.insert(origin);
+    for (const QString &origin : publicOrigins) {
+        const auto normalised = NodeConfig::normaliseOrigin(origin);
+        if (!normalised)
+            continue;
+        m_origins.insert(*normalised);
+        const QUrl url(*normalised);
+        const QHostAddress address(url.host());
+        const QString host = address.isNull() ? url.host().toLower() : urlHost(address);
+        m_publicHosts.insert(
+            host + u':' + QString::number(url.port(url.scheme() == u"https" ? 443 : 80)));
+    }
 }
 
 QStringList OriginPolicy::ownOrigins() const
@@ -84,11 +96,6 @@ bool OriginPolicy::isHostAllowed(const QByteArray &hostHeader) const
         name = host.left(colon);
         port = host.mid(colon + 1);
     }
-    if (!port.isNull()) {
-        bool ok = false;
-        if (port.toUInt(&ok) != m_port || !ok)
-            return false;
-    }
     // A trailing dot names the same host ("localhost."); accept it.
     if (name.endsWith(u'.'))
         name.chop(1);
@@ -99,6 +106,15 @@ bool OriginPolicy::isHostAllowed(const QByteArray &hostHeader) const
             return false;
         name = urlHost(address);
     }
+    bool ok = true;
+    const uint portNumber = port.isNull() ? 0 : port.toUInt(&ok);
+    if (!ok || portNumber > 65535)
+        return false;
+    // The balancer passes the Host the client asked for: its own.
+    if (m_publicHosts.contains(name + u':' + QString::number(port.isNull() ? 80 : portNumber)))
+        return true;
+    if (!port.isNull() && portNumber != m_port)
+        return false;
     return isOwnHostName(name);
 }
 

@@ -16,7 +16,11 @@ class OriginPolicy
 {
 public:
     OriginPolicy() = default;
-    OriginPolicy(const QHostAddress &bindAddress, quint16 port, const QStringList &allowedOrigins);
+    // `publicOrigins` are addresses clients reach the node through (a load
+    // balancer in front of the farm, --public-url): each is an allowed
+    // Origin, and its host and port an allowed Host.
+    OriginPolicy(const QHostAddress &bindAddress, quint16 port, const QStringList &allowedOrigins,
+        const QStringList &publicOrigins = {});
 
     // No Origin header (non-browser clients) is allowed; "null" and foreign ones are not.
     bool isOriginAllowed(const QByteArray &originHeader) const;
@@ -32,6 +36,7 @@ private:
     quint16 m_port = 0;
     QSet<QString> m_origins; // normalised, own and --allowed-origin
     QSet<QString> m_hostNames; // lower-case, IPv6 in brackets
+    QSet<QString> m_publicHosts; // "host:port" of the public origins, port always given
     bool m_anyLocalAddress = false;
 };
 

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { Farm, aspNetCoreBinary, nodeBinary, signalR, upgradeStatus } from './lib/farm.mjs';
 
 const KINDS = {
-  farmchat: { binary: nodeBinary, unknownIdStatus: 101, unknownMethod: "unknown method 'Nope'" },
+  farmchat: { binary: nodeBinary, unknownIdStatus: 404, unknownMethod: "unknown method 'Nope'" },
   aspnetcore: {
     binary: aspNetCoreBinary,
     unknownIdStatus: 404,

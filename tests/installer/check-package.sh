@@ -85,6 +85,8 @@ fi
 grep -q -- '-dev$' <<<"$depends_names" && fail "Depends names a -dev package: $depends"
 grep -q redis-server <<<"$(field Recommends)" && pass "Recommends redis-server" \
   || fail "Recommends lacks redis-server: $(field Recommends)"
+grep -q haproxy <<<"$(field Recommends)" && pass "Recommends haproxy" \
+  || fail "Recommends lacks haproxy: $(field Recommends)"
 
 # --- File list ------------------------------------------------------------------
 dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$scratch/files.txt"

@@ -54,6 +54,9 @@ private Q_SLOTS:
     void demo_data();
     void demo();
     void demoJsonMatrix();
+    void missingHaproxyIsOneLine();
+    void loadBalancerDemo_data();
+    void loadBalancerDemo();
 };
 
 void tst_LauncherCli::initTestCase()
@@ -261,6 +264,46 @@ void tst_LauncherCli::demoJsonMatrix()
     }
     QCOMPARE(matrices[0].value(u"mode").toString(), QStringLiteral("off"));
     QCOMPARE(matrices[1].value(u"mode").toString(), QStringLiteral("pubsub"));
+}
+
+void tst_LauncherCli::missingHaproxyIsOneLine()
+{
+    TestLauncher run({"--base-port", "auto", "--lb", "sticky"}, launcherEnvironment());
+    run.environment().insert(QStringLiteral("FARMCHAT_HAPROXY"), QStringLiteral("/nonexistent"));
+    QVERIFY(run.start());
+    QVERIFY(run.waitForExit());
+    QCOMPARE(run.exitCode(), 1);
+    const QByteArray err = run.err();
+    QCOMPARE(err.count('\n'), 1);
+    QVERIFY2(err.contains("haproxy not found") && err.contains("install it: ")
+            && err.contains("haproxy"),
+        err.constData());
+    QVERIFY(run.out().isEmpty());
+    QVERIFY(run.leftovers().isEmpty());
+}
+
+void tst_LauncherCli::loadBalancerDemo_data()
+{
+    QTest::addColumn<QString>("policy");
+    QTest::addRow("round-robin") << "round-robin";
+    QTest::addRow("sticky") << "sticky";
+}
+
+void tst_LauncherCli::loadBalancerDemo()
+{
+    // The matrix, then the balancer's chapter; the balancer's temp dir (config,
+    // runtime socket) is gone after the clean exit.
+    QFETCH(QString, policy);
+    TestLauncher run({"--demo", "--demo-modes", "pubsub", "--base-port", "auto", "--lb", policy},
+        launcherEnvironment());
+    QVERIFY(run.start());
+    QVERIFY(run.waitForExit(60000));
+    QVERIFY2(run.exitCode() == 0, QByteArray(run.out() + run.err()).constData());
+    const QString out = QString::fromUtf8(run.out());
+    QVERIFY2(out.contains(u"haproxy") && out.contains(u"Clients connect to"), qPrintable(out));
+    QCOMPARE(out.count(QStringLiteral("lb %1 | ✓").arg(policy)), 4);
+    QVERIFY(run.err().contains("load balancer passed"));
+    QVERIFY2(run.leftovers().isEmpty(), qPrintable(run.leftovers().join(u' ')));
 }
 
 QTEST_GUILESS_MAIN(tst_LauncherCli)

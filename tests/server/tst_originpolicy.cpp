@@ -12,6 +12,7 @@ private Q_SLOTS:
     void origin();
     void host_data();
     void host();
+    void publicUrlOfALoadBalancer();
     void boundToEveryInterface();
 };
 
@@ -67,6 +68,26 @@ void tst_OriginPolicy::host()
     QFETCH(bool, allowed);
     const OriginPolicy policy(QHostAddress(QHostAddress::LocalHost), 9090, {});
     QCOMPARE(policy.isHostAllowed(host), allowed);
+}
+
+void tst_OriginPolicy::publicUrlOfALoadBalancer()
+{
+    // The balancer passes the client's Host and Origin, which name the balancer.
+    const OriginPolicy policy(QHostAddress(QHostAddress::LocalHost), 9090, {},
+        {QStringLiteral("http://127.0.0.1:8080"), QStringLiteral("http://localhost:8080")});
+    QVERIFY(policy.isHostAllowed("127.0.0.1:8080"));
+    QVERIFY(policy.isHostAllowed("localhost:8080"));
+    QVERIFY(policy.isHostAllowed("127.0.0.1:9090"));
+    QVERIFY(policy.isOriginAllowed("http://127.0.0.1:8080"));
+    QVERIFY(policy.isOriginAllowed("http://localhost:8080"));
+    QVERIFY(!policy.isHostAllowed("127.0.0.1:8081"));
+    QVERIFY(!policy.isHostAllowed("attacker.example:8080"));
+    QVERIFY(!policy.isOriginAllowed("http://127.0.0.1:8081"));
+    const OriginPolicy named(
+        QHostAddress(QHostAddress::LocalHost), 9090, {}, {QStringLiteral("http://chat.example")});
+    QVERIFY(named.isHostAllowed("chat.example"));
+    QVERIFY(named.isHostAllowed("chat.example:80"));
+    QVERIFY(!named.isHostAllowed("chat.example:9090"));
 }
 
 void tst_OriginPolicy::boundToEveryInterface()

@@ -1,0 +1,96 @@
+#pragma once
+
+#include "launcher/haproxyconfig.h"
+#include "launcher/haproxyruntime.h"
+
+#include <QObject>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QUrl>
+
+#include <memory>
+
+namespace farmchat {
+
+class ManagedProcess;
+class ProcessGuard;
+
+// What an operator does to one node behind the balancer, through the runtime API.
+enum class LbServerAdmin {
+    Ready, // takes new clients again
+    Drain, // keeps its clients, gets no new ones
+    Maint, // out of the farm: its clients are cut off and reconnect elsewhere
+};
+QString lbServerAdminName(LbServerAdmin state); // "ready", "drain", "maint"
+
+// The farm's load balancer: a haproxy in the foreground (-db) on a generated
+// config in its own private temp dir (0700; config and runtime socket 0600),
+// supervised like Redis and the nodes (log lines per process, dies with the
+// launcher through the ProcessGuard). Ready once its runtime API answers and
+// every node passed its health check. While it runs it reads "show stat"
+// every poll interval, so the sessions per node are at hand. Owned by
+// FarmSupervisor.
+class HaproxyInstance : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int kReadyPollMs = 50;
+
+    // `program` is a haproxy found by ExecutableLocator; `guard` outlives this.
+    HaproxyInstance(const QString &program, ProcessGuard &guard, QObject *parent = nullptr);
+    ~HaproxyInstance() override;
+
+    ManagedProcess *process() const { return m_process.get(); }
+    LbPolicy policy() const { return m_config.policy; }
+    quint16 port() const { return m_config.port; }
+    // http://127.0.0.1:PORT/: where clients connect.
+    QUrl url() const;
+    QString directory() const;
+    QString configPath() const;
+    QString socketPath() const { return m_config.socketPath; }
+    QByteArray configText() const { return m_config.toConfigText(); }
+    // The last "show stat" read, one entry per node in port order.
+    const QList<LbServerStatus> &servers() const { return m_servers; }
+
+    void setReadyTimeoutMs(int ms) { m_readyTimeoutMs = ms; }
+    void setPollIntervalMs(int ms) { m_pollIntervalMs = ms; }
+    void setCheckIntervalMs(int ms) { m_config.checkIntervalMs = ms; }
+    void setLogFile(const QString &path);
+
+    // Starts on `port` in front of `nodePorts`; ready() or failed() follows.
+    void start(LbPolicy policy, quint16 port, const QList<quint16> &nodePorts);
+    void stop();
+    void kill();
+
+    // Puts the server of the node on `nodePort` into `state`; `done` gets
+    // the error, empty when HAProxy did it.
+    void setServerAdmin(quint16 nodePort, LbServerAdmin state, std::function<void(QString)> done);
+    // Any runtime-API command (for tests and tools).
+    void runtimeCommand(const QString &command, HaproxyRuntime::Done done);
+
+Q_SIGNALS:
+    void ready();
+    void failed(const QString &error);
+    // servers() changed (status or sessions of a node).
+    void serversChanged();
+
+private:
+    void onStateChanged();
+    bool prepareRun();
+    void poll();
+    QString describeFailure(const QString &what) const;
+
+    std::unique_ptr<ManagedProcess> m_process;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<HaproxyRuntime> m_runtime;
+    HaproxyConfig m_config;
+    QList<LbServerStatus> m_servers;
+    QTimer m_pollTimer;
+    QTimer m_deadline;
+    QString m_lastPollError;
+    int m_readyTimeoutMs = 10000;
+    int m_pollIntervalMs = 1000;
+    bool m_inFlight = false;
+};
+
+} // namespace farmchat

@@ -1,0 +1,305 @@
+#include "launcher/lbdemo.h"
+
+#include "client/chatclient.h"
+#include "launcher/consolereporter_p.h"
+#include "launcher/farmnode.h"
+#include "launcher/farmsupervisor.h"
+
+#include <QJsonObject>
+
+namespace farmchat {
+
+LbDemo::LbDemo(FarmSupervisor &farm, ConsoleReporter &reporter, QObject *parent)
+    : QObject(parent)
+    , m_farm(farm)
+    , m_reporter(reporter)
+    , m_policy(farm.config().loadBalancer)
+    , m_originalMode(farm.backplane())
+{
+    m_deadline.setSingleShot(true);
+    m_recheck.setSingleShot(true);
+    connect(&m_recheck, &QTimer::timeout, this, &LbDemo::checkBackplane);
+    connect(&m_farm, &FarmSupervisor::backplaneRequestFinished, this,
+        [this](BackplaneMode mode, int node, const QString &error) {
+            if (!m_afterSwitch || node != -1 || mode != m_switchMode)
+                return;
+            if (!error.isEmpty())
+                return fail(
+                    QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
+            checkBackplane();
+        });
+}
+
+LbDemo::~LbDemo() = default;
+
+void LbDemo::start()
+{
+    m_running = true;
+    m_reporter.note(QStringLiteral("demo: the load balancer (%1) at %2")
+                        .arg(lbPolicyName(m_policy), m_farm.publicUrl().toString()));
+    m_skipNegotiation = false;
+    m_attempt = 0;
+    connectNext();
+}
+
+void LbDemo::connectNext()
+{
+    if (!m_running)
+        return;
+    if (m_attempt == kConnects)
+        return endConnectCell();
+    ++m_attempt;
+    ChatClientOptions options;
+    options.hub.skipNegotiation = m_skipNegotiation;
+    options.hub.connectTimeoutMs = kConnectTimeoutMs;
+    options.hub.reconnect.maxRetries = 0;
+    options.identifyNode = true;
+    auto client = std::make_unique<ChatClient>(m_farm.publicUrl(), options);
+    ChatClient *raw = client.get();
+    const int attempt = m_attempt;
+    // One client at a time, so the balancer's rotation is what the cell shows.
+    auto next = [this] { QTimer::singleShot(0, this, &LbDemo::connectNext); };
+    connect(raw, &ChatClient::servedByChanged, this, [this, attempt, next](const QString &node) {
+        if (node.isEmpty() || attempt != m_attempt)
+            return;
+        ++m_landed[node];
+        next();
+    });
+    connect(&raw->connection(), &HubConnection::disconnected, this,
+        [this, attempt, next](const QString &reason) {
+            if (attempt != m_attempt || !m_running)
+                return;
+            ++m_failures;
+            if (!m_errors.contains(reason))
+                m_errors << reason;
+            next();
+        });
+    m_clients.push_back(std::move(client));
+    if (!raw->start()) {
+        ++m_failures;
+        next();
+    }
+}
+
+void LbDemo::endConnectCell()
+{
+    const int nodes = m_farm.nodeCount();
+    // Round robin sends negotiate and WebSocket to different nodes when there are several.
+    const bool failuresExpected
+        = !m_skipNegotiation && m_policy == LbPolicy::RoundRobin && nodes > 1;
+    const bool ok = failuresExpected ? m_failures > 0 : m_failures == 0;
+    QStringList landed;
+    for (auto it = m_landed.cbegin(); it != m_landed.cend(); ++it)
+        landed << QStringLiteral("%1 on %2").arg(it.value()).arg(it.key());
+    const QString cell = m_skipNegotiation ? QStringLiteral("connect, skipping negotiation")
+                                           : QStringLiteral("connect with negotiation");
+    QString detail
+        = QStringLiteral("%1 of %2 failed (%3 expected); %4")
+              .arg(m_failures)
+              .arg(kConnects)
+              .arg(failuresExpected ? QStringLiteral("failures") : QStringLiteral("none"))
+              .arg(landed.isEmpty() ? QStringLiteral("none connected")
+                                    : landed.join(QStringLiteral(", ")));
+    if (!m_errors.isEmpty())
+        detail += QStringLiteral("\n      why: ") + m_errors.first();
+    QJsonObject fields {{"attempts", kConnects}, {"failures", m_failures},
+        {"failuresExpected", failuresExpected}, {"skipNegotiation", m_skipNegotiation}};
+    QJsonObject perNode;
+    for (auto it = m_landed.cbegin(); it != m_landed.cend(); ++it)
+        perNode.insert(it.key(), it.value());
+    fields.insert(QStringLiteral("nodes"), perNode);
+    reportCell(cell, ok, detail, fields);
+
+    // This cell's verdict is in: what its clients do from now on (a stop
+    // emits disconnected()) must not count in the next one.
+    for (const auto &client : m_clients) {
+        client->disconnect(this);
+        client->connection().disconnect(this);
+    }
+    if (m_skipNegotiation) {
+        for (auto &client : m_clients) {
+            if (!client->servedBy().isEmpty())
+                m_kept.push_back(std::move(client));
+        }
+    }
+    // Stopped but kept until the demo ends: nothing is torn down mid-story.
+    for (auto &client : m_clients) {
+        if (client) {
+            client->stop();
+            m_finished.push_back(std::move(client));
+        }
+    }
+    m_clients.clear();
+    m_landed.clear();
+    m_errors.clear();
+    m_failures = 0;
+    m_attempt = 0;
+    if (!m_skipNegotiation) {
+        m_skipNegotiation = true;
+        QTimer::singleShot(0, this, &LbDemo::connectNext);
+        return;
+    }
+    beginCrossNode();
+}
+
+void LbDemo::beginCrossNode()
+{
+    ChatClient *first = m_kept.empty() ? nullptr : m_kept.front().get();
+    const ChatClient *other = nullptr;
+    for (const auto &client : m_kept) {
+        if (first && client->servedBy() != first->servedBy()) {
+            other = client.get();
+            break;
+        }
+    }
+    if (!first || !other) {
+        m_reporter.note(QStringLiteral(
+            "demo: the balancer put every client on one node (%1 pins by address, and every "
+            "client here is 127.0.0.1): no pair to show the backplane with")
+                            .arg(lbPolicyName(m_policy)));
+        return finish();
+    }
+    switchBackplane(BackplaneMode::Off, [this] { sendAcross(BackplaneMode::Off); });
+}
+
+void LbDemo::switchBackplane(BackplaneMode mode, std::function<void()> then)
+{
+    m_switchMode = mode;
+    m_afterSwitch = std::move(then);
+    m_deadline.disconnect();
+    connect(&m_deadline, &QTimer::timeout, this, [this, mode] {
+        fail(QStringLiteral("timed out switching the backplane to %1").arg(modeName(mode)));
+    });
+    m_deadline.start(kSwitchTimeoutMs);
+    if (m_farm.backplane() == mode)
+        checkBackplane();
+    else
+        m_farm.setBackplane(mode);
+}
+
+void LbDemo::checkBackplane()
+{
+    if (!m_running || !m_afterSwitch)
+        return;
+    bool ready = true;
+    for (int i = 0; i < m_farm.nodeCount(); ++i) {
+        FarmNode *node = m_farm.node(i);
+        const NodeHealth &health = node->health();
+        if (!health.reachable || health.backplane != m_switchMode
+            || (m_switchMode != BackplaneMode::Off && !health.redisConnected)) {
+            ready = false;
+            node->pollNow();
+        }
+    }
+    if (!ready) {
+        m_recheck.start(50);
+        return;
+    }
+    m_deadline.stop();
+    auto then = std::exchange(m_afterSwitch, {});
+    then();
+}
+
+void LbDemo::sendAcross(BackplaneMode mode)
+{
+    ChatClient *from = m_kept.front().get();
+    ChatClient *to = nullptr;
+    for (const auto &client : m_kept) {
+        if (client->servedBy() != from->servedBy()) {
+            to = client.get();
+            break;
+        }
+    }
+    m_received = false;
+    m_expectedId.clear();
+    const QString fromNode = from->servedBy();
+    const QString toNode = to->servedBy();
+    auto settle = [this, mode, fromNode, toNode] {
+        if (!m_running)
+            return;
+        m_round.reset();
+        const bool promised = mode != BackplaneMode::Off;
+        const bool ok = m_received == promised;
+        reportCell(QStringLiteral("across nodes, backplane %1").arg(modeName(mode)), ok,
+            QStringLiteral("a client on %1 sent, a client on %2 %3 it (%4)")
+                .arg(fromNode, toNode,
+                    m_received ? QStringLiteral("received") : QStringLiteral("did not receive"),
+                    promised ? QStringLiteral("expected")
+                             : QStringLiteral("expected: no backplane")),
+            {{"mode", modeName(mode)}, {"from", fromNode}, {"to", toNode},
+                {"received", m_received}});
+        if (mode == BackplaneMode::Off)
+            switchBackplane(BackplaneMode::PubSub, [this] { sendAcross(BackplaneMode::PubSub); });
+        else
+            switchBackplane(m_originalMode, [this] { finish(); });
+    };
+    m_deadline.disconnect();
+    connect(&m_deadline, &QTimer::timeout, this, settle);
+    // This round's listener goes with the round.
+    m_round = std::make_unique<QObject>();
+    connect(to, &ChatClient::messageReceived, m_round.get(),
+        [this, settle](const ChatMessage &message, bool) {
+            if (message.id != m_expectedId || m_received)
+                return;
+            m_received = true;
+            m_deadline.stop();
+            QTimer::singleShot(0, this, settle);
+        });
+    from->send(QStringLiteral("across the balancer (%1)").arg(modeName(mode)), ChatClient::kLobby,
+        [this, mode](const QString &id, const QString &error) {
+            if (!error.isEmpty())
+                return fail(QStringLiteral("send failed: %1").arg(error));
+            m_expectedId = id;
+        });
+    m_deadline.start(mode == BackplaneMode::Off ? kSilenceMs : kDeliveryTimeoutMs);
+}
+
+void LbDemo::reportCell(const QString &cell, bool ok, const QString &detail, QJsonObject fields)
+{
+    m_allPassed = m_allPassed && ok;
+    m_results << cell + (ok ? QStringLiteral(" ✓") : QStringLiteral(" ✗"));
+    if (m_reporter.isJson()) {
+        fields.insert(QStringLiteral("cell"), cell);
+        fields.insert(QStringLiteral("policy"), lbPolicyName(m_policy));
+        fields.insert(QStringLiteral("ok"), ok);
+        m_reporter.jsonEvent(QStringLiteral("lb"), fields);
+    } else {
+        m_reporter.print(QStringLiteral("  lb %1 | %2 %3: %4\n")
+                             .arg(lbPolicyName(m_policy),
+                                 ok ? QStringLiteral("✓") : QStringLiteral("✗"), cell, detail));
+    }
+}
+
+void LbDemo::fail(const QString &why)
+{
+    if (!m_running)
+        return;
+    m_reporter.printError(QStringLiteral("demo: ") + why);
+    m_allPassed = false;
+    m_results << QStringLiteral("stopped (%1)").arg(why);
+    finish();
+}
+
+void LbDemo::finish()
+{
+    const bool passed = m_allPassed;
+    const QString summary = QStringLiteral("load balancer %1: %2")
+                                .arg(passed ? QStringLiteral("passed") : QStringLiteral("FAILED"),
+                                    m_results.join(QStringLiteral(", ")));
+    cancel();
+    QTimer::singleShot(0, this, [this, passed, summary] { Q_EMIT finished(passed, summary); });
+}
+
+void LbDemo::cancel()
+{
+    m_running = false;
+    m_afterSwitch = {};
+    m_deadline.stop();
+    m_recheck.stop();
+    for (const auto &client : m_clients)
+        client->stop();
+    for (const auto &client : m_kept)
+        client->stop();
+}
+
+} // namespace farmchat

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "launcher/lbpolicy.h"
+#include "protocol/backplanemode.h"
+
+#include <QMap>
+#include <QObject>
+#include <QStringList>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace farmchat {
+
+class ChatClient;
+class ConsoleReporter;
+class FarmSupervisor;
+
+// The load-balancer chapter of --demo, run after the backplane matrix when
+// the farm has a balancer. Through the balancer's URL it connects clients
+// one after another with negotiation, then skipping it, and counts the
+// failures: round-robin with negotiation is expected to fail (negotiate and
+// WebSocket reach different nodes: 404 "No Connection with that ID"),
+// sticky and source, or any policy without negotiation, to fail never. Then
+// two clients the balancer put on different nodes show the backplane: with
+// `off` they do not hear each other, with `pubsub` they do. It passes when
+// every cell is what it should be. Every wait is bounded.
+class LbDemo : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int kConnects = 12; // per cell
+    static constexpr int kConnectTimeoutMs = 5000; // per client
+    static constexpr int kSwitchTimeoutMs = 10000;
+    static constexpr int kSilenceMs = 1000; // how long `off` must stay silent
+    static constexpr int kDeliveryTimeoutMs = 5000;
+
+    LbDemo(FarmSupervisor &farm, ConsoleReporter &reporter, QObject *parent = nullptr);
+    ~LbDemo() override;
+
+    void start();
+    void cancel();
+    bool isRunning() const { return m_running; }
+
+Q_SIGNALS:
+    void finished(bool passed, const QString &summary);
+
+private:
+    void connectNext();
+    void endConnectCell();
+    void beginCrossNode();
+    void switchBackplane(BackplaneMode mode, std::function<void()> then);
+    void checkBackplane();
+    void sendAcross(BackplaneMode mode);
+    void reportCell(const QString &cell, bool ok, const QString &detail, QJsonObject fields);
+    void fail(const QString &why);
+    void finish();
+
+    FarmSupervisor &m_farm;
+    ConsoleReporter &m_reporter;
+    LbPolicy m_policy;
+    BackplaneMode m_originalMode;
+    std::vector<std::unique_ptr<ChatClient>> m_clients; // of the current cell
+    std::vector<std::unique_ptr<ChatClient>> m_kept; // connected, skipping negotiation
+    std::vector<std::unique_ptr<ChatClient>> m_finished; // of earlier cells, stopped
+    QMap<QString, int> m_landed; // node -> clients of the current cell
+    QStringList m_errors; // of the current cell, distinct
+    QStringList m_results;
+    QTimer m_deadline;
+    QTimer m_recheck;
+    std::unique_ptr<QObject> m_round; // the listeners of one cross-node round
+    std::function<void()> m_afterSwitch;
+    BackplaneMode m_switchMode = BackplaneMode::Off;
+    QString m_expectedId;
+    bool m_skipNegotiation = false;
+    bool m_received = false;
+    int m_attempt = 0;
+    int m_failures = 0;
+    bool m_allPassed = true;
+    bool m_running = false;
+};
+
+} // namespace farmchat
