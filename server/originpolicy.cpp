@@ -54,7 +54,7 @@ bool OriginPolicy::isOriginAllowed(const QByteArray &originHeader) const
     if (originHeader.isEmpty())
         return true;
     const auto origin = NodeConfig::normaliseOrigin(QString::fromLatin1(originHeader));
-    return origin && m_origins.contains(*origin);
+    return origin && m_origins.contains(origin.value());
 }
 
 bool OriginPolicy::isOwnHostName(const QString &host) const

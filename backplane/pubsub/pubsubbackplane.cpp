@@ -73,7 +73,7 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
 
     if (!m_commands.isReady()) {
         publishFailed(m_commands.lastError());
-        done(PublishOutcome {id, {}, kRedisUnavailable});
+        done(Published {id, kRedisUnavailable});
         return;
     }
     QPointer<PubSubBackplane> self(this);
@@ -91,7 +91,7 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
                 // count what they really missed as gaps.
                 if (self)
                     self->publishUnconfirmed(reply.errorText());
-                done(PublishOutcome {id, {}, kUnconfirmed});
+                done(Published {id, kUnconfirmed});
                 return;
             }
             if (!reply.isInteger()) {
@@ -100,12 +100,12 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
                     : QStringLiteral("unexpected PUBLISH reply: ") + reply.describe();
                 if (self)
                     self->publishFailed(error);
-                done(PublishOutcome {id, {}, kRedisUnavailable});
+                done(Published {id, kRedisUnavailable});
                 return;
             }
             if (self)
                 self->publishSucceeded();
-            done(PublishOutcome {id, {}, {}});
+            done(Published {id, {}});
         });
 }
 

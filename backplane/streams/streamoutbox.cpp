@@ -35,9 +35,8 @@ StreamOutbox::~StreamOutbox()
     // Whatever takePending() did not hand over gets its one answer now.
     for (OutgoingMessage &out : m_queue) {
         if (out.awaitsAnswer())
-            out.ticket->answer(PublishOutcome {{},
-                QStringLiteral("the streams backplane stopped before Redis accepted the message"),
-                {}});
+            out.ticket->answer(PublishOutcome::failure(
+                QStringLiteral("the streams backplane stopped before Redis accepted the message")));
     }
 }
 
@@ -95,8 +94,8 @@ void StreamOutbox::send(OutgoingMessage out)
         if (out.awaitsAnswer()) {
             const bool ok = reply.isString() && StreamId::parse(QByteArrayView(reply.bytes()));
             out.ticket->answer(ok
-                    ? PublishOutcome {QString::fromLatin1(reply.bytes()), {}, {}}
-                    : PublishOutcome {{}, QStringLiteral("Redis did not confirm the message"), {}});
+                    ? PublishOutcome(Published {QString::fromLatin1(reply.bytes()), {}})
+                    : PublishOutcome::failure(QStringLiteral("Redis did not confirm the message")));
         }
     });
 }

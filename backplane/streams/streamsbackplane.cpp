@@ -198,10 +198,9 @@ void StreamsBackplane::publish(const ChatMessage &message, PublishDone done)
     }
     if (m_outbox.isFull()) {
         ++m_counters.backplaneDropped[QStringLiteral("outbox_full")];
-        out.ticket->answer(PublishOutcome {{},
+        out.ticket->answer(PublishOutcome::failure(
             QStringLiteral("backplane outbox full (%1 messages waiting for Redis)")
-                .arg(m_outbox.size()),
-            {}});
+                .arg(m_outbox.size())));
         return;
     }
     m_outbox.awaitAnswer(out);
@@ -239,7 +238,7 @@ void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
             + (reply.isError() ? reply.errorText() : reply.describe());
         qCWarning(lcStreams).noquote() << error;
         noteError(error);
-        m_outbox.answer(out, PublishOutcome {{}, error, {}});
+        m_outbox.answer(out, PublishOutcome::failure(error));
     }
     flush();
 }
@@ -269,10 +268,8 @@ void StreamsBackplane::onRetiredXAddReply(OutgoingMessage out, const RedisValue 
             m_handOver(Pending {out.message, std::move(done)});
         } else {
             ++m_counters.backplaneErrors;
-            done(PublishOutcome {{},
-                QStringLiteral("Redis refused the message: ")
-                    + (reply.isError() ? reply.errorText() : reply.describe()),
-                {}});
+            done(PublishOutcome::failure(QStringLiteral("Redis refused the message: ")
+                + (reply.isError() ? reply.errorText() : reply.describe())));
         }
     }
     if (self && isDrained())
@@ -303,7 +300,7 @@ void StreamsBackplane::retire(HandOver handOver)
 void StreamsBackplane::answered(const OutgoingMessage &out, const QString &id)
 {
     m_sent.record(out, id, canSend());
-    m_outbox.answer(out, PublishOutcome {id, {}, {}});
+    m_outbox.answer(out, Published {id, {}});
 }
 
 void StreamsBackplane::flush()

@@ -49,10 +49,9 @@ struct HistoryResult
 HistoryResult history(Backplane &backplane, const QString &room, const QString &afterId, int limit)
 {
     HistoryResult result;
-    backplane.history(
-        room, afterId, limit, [&](const QList<ChatMessage> &messages, const QString &error) {
-            result = {true, messages, error};
-        });
+    backplane.history(room, afterId, limit, [&](const Result<QList<ChatMessage>> &messages) {
+        result = {true, messages ? messages.value() : QList<ChatMessage>(), messages.error()};
+    });
     if (!QTest::qWaitFor([&] { return result.done; }, 5000))
         result.error = QStringLiteral("test: history gave no answer within 5 s");
     return result;
@@ -107,8 +106,8 @@ private Q_SLOTS:
             }
             QStringList answered;
             for (const PublishOutcome &o : n.outcomes) {
-                QVERIFY2(o.error.isEmpty() && o.warning.isEmpty(), qPrintable(o.error));
-                answered << o.id;
+                QVERIFY2(o.ok() && o->warning.isEmpty(), qPrintable(o.error()));
+                answered << o->id;
             }
             std::sort(own.begin(), own.end());
             std::sort(answered.begin(), answered.end());
@@ -260,9 +259,9 @@ private Q_SLOTS:
         QObject::connect(n.backplane.get(), &Backplane::historyReset, n.backplane.get(),
             [&](const QString &room) {
                 n.backplane->history(room, QString(), 10,
-                    [&](const QList<ChatMessage> &messages, const QString &error) {
-                        answers << (error.isEmpty() ? QStringLiteral("ok %1").arg(messages.size())
-                                                    : error);
+                    [&](const Result<QList<ChatMessage>> &messages) {
+                        answers << (messages ? QStringLiteral("ok %1").arg(messages->size())
+                                             : messages.error());
                     });
             });
         for (int round = 1; round <= 5; ++round) {
@@ -316,8 +315,8 @@ private Q_SLOTS:
         QCOMPARE(n.outcomes.size(), 2);
         for (const PublishOutcome &o : n.outcomes) {
             QCOMPARE(
-                o.error, QStringLiteral("backplane outbox full (5 messages waiting for Redis)"));
-            QVERIFY(o.id.isEmpty());
+                o.error(), QStringLiteral("backplane outbox full (5 messages waiting for Redis)"));
+            QVERIFY(!o.ok()); // no id: nobody got it
         }
         QCOMPARE(n.dropped("outbox_full"), 2);
         QCOMPARE(n.backplane->status().outboxDepth, 5);
@@ -339,8 +338,10 @@ private Q_SLOTS:
         // The pubsub backplane delivers them locally and warns: each answered once.
         QCOMPARE(textsOf(n.delivered), (QStringList {"m0", "m1", "m2"}));
         QTRY_COMPARE(n.outcomes.size(), 3);
-        for (const PublishOutcome &o : n.outcomes)
-            QCOMPARE(o.warning, QStringLiteral("delivered on this node only: Redis unavailable"));
+        for (const PublishOutcome &o : n.outcomes) {
+            QVERIFY2(o.ok(), qPrintable(o.error()));
+            QCOMPARE(o->warning, QStringLiteral("delivered on this node only: Redis unavailable"));
+        }
         QCOMPARE(n.metrics.outboxDepth, 0);
     }
 
@@ -368,8 +369,8 @@ private Q_SLOTS:
             expected << QStringLiteral("burst %1").arg(k);
         QCOMPARE(textsOf(n.delivered), expected);
         for (int k = 0; k < kBurst; ++k) {
-            QVERIFY2(n.outcomes[k].error.isEmpty(), qPrintable(n.outcomes[k].error));
-            QCOMPARE(n.delivered[k].id, n.outcomes[k].id); // the stream id clients know
+            QVERIFY2(n.outcomes[k].ok(), qPrintable(n.outcomes[k].error()));
+            QCOMPARE(n.delivered[k].id, n.outcomes[k]->id); // the stream id clients know
             QCOMPARE(n.delivered[k].via, Via::Streams);
         }
         QTRY_COMPARE_WITH_TIMEOUT(farm.node(1).delivered.size(), kBurst, 5000);
@@ -435,7 +436,7 @@ private Q_SLOTS:
                 (QStringList {"slow 0", "slow 1", "slow 2", "slow 3", "slow 4"}));
         QTRY_COMPARE(farm.node(0).outcomes.size(), 5);
         for (const PublishOutcome &o : farm.node(0).outcomes)
-            QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+            QVERIFY2(o.ok(), qPrintable(o.error()));
     }
 
     void redisLostMidStreamLosesNothing_data()
@@ -479,7 +480,7 @@ private Q_SLOTS:
             QCOMPARE(texts.size(), 3 * kPerNode); // nothing twice
             QCOMPARE(distinct.size(), 3 * kPerNode); // nothing lost
             for (const PublishOutcome &o : n.outcomes)
-                QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+                QVERIFY2(o.ok(), qPrintable(o.error()));
         }
     }
 };
