@@ -2,8 +2,8 @@
 
 #include "backplane/backplanecounters.h"
 #include "backplane/localbackplane.h"
-#include "backplane/pubsub/pubsubbackplane.h"
-#include "backplane/streams/streamsbackplane.h"
+#include "backplane/pubsub/pubsubbackplane_p.h"
+#include "backplane/streams/streamsbackplane_p.h"
 
 namespace farmchat {
 

@@ -1,9 +1,9 @@
-#include "server/chathub.h"
+#include "server/chathub_p.h"
 
 #include "protocol/hubcontract.h"
 #include "protocol/hubprotocol.h"
 #include "protocol/limits.h"
-#include "server/hubsession.h"
+#include "server/hubsession_p.h"
 #include "server/nodemetrics.h"
 
 #include <QDateTime>

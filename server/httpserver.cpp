@@ -1,10 +1,10 @@
-#include "server/httpserver.h"
+#include "server/httpserver_p.h"
 
 #include "platform/lingeringclose.h"
 #include "platform/portowner.h"
-#include "server/httpconnection.h"
+#include "server/httpconnection_p.h"
 #include "server/nodemetrics.h"
-#include "server/unmaskedframeguard.h"
+#include "server/unmaskedframeguard_p.h"
 
 #include <QLoggingCategory>
 #include <QTcpServer>

@@ -3,11 +3,11 @@
 #include "backplane/backplanefactory.h"
 #include "platform/filelimit.h"
 #include "protocol/limits.h"
-#include "server/chathub.h"
-#include "server/httpserver.h"
-#include "server/hubsession.h"
-#include "server/nodehttpapi.h"
-#include "server/sessionscheduler.h"
+#include "server/chathub_p.h"
+#include "server/httpserver_p.h"
+#include "server/hubsession_p.h"
+#include "server/nodehttpapi_p.h"
+#include "server/sessionscheduler_p.h"
 
 #include <QLoggingCategory>
 #include <QUrlQuery>

@@ -1,9 +1,9 @@
-#include "server/nodehttpapi.h"
+#include "server/nodehttpapi_p.h"
 
 #include "backplane/backplaneswitch.h"
 #include "protocol/limits.h"
 #include "protocol/version.h"
-#include "server/chathub.h"
+#include "server/chathub_p.h"
 #include "server/connectiontokens.h"
 #include "server/nodemetrics.h"
 

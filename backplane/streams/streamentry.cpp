@@ -1,6 +1,6 @@
 #include "backplane/streams/streamentry.h"
 
-#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamid_p.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -1,7 +1,7 @@
-#include "backplane/streams/streamhistory.h"
+#include "backplane/streams/streamhistory_p.h"
 
 #include "backplane/streams/streamentry.h"
-#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamid_p.h"
 #include "protocol/limits.h"
 #include "redis/redisconnection.h"
 

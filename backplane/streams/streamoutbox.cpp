@@ -1,8 +1,8 @@
-#include "backplane/streams/streamoutbox.h"
+#include "backplane/streams/streamoutbox_p.h"
 
 #include "backplane/streams/streamentry.h"
-#include "backplane/streams/streamid.h"
-#include "backplane/streams/unreadownmessages.h"
+#include "backplane/streams/streamid_p.h"
+#include "backplane/streams/unreadownmessages_p.h"
 #include "redis/redisconnection.h"
 
 #include <QDateTime>

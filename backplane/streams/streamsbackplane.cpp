@@ -1,9 +1,9 @@
-#include "backplane/streams/streamsbackplane.h"
+#include "backplane/streams/streamsbackplane_p.h"
 
 #include "backplane/backplanecounters.h"
-#include "backplane/streams/streamhistory.h"
-#include "backplane/streams/streamid.h"
-#include "backplane/streams/streamslogging.h"
+#include "backplane/streams/streamhistory_p.h"
+#include "backplane/streams/streamid_p.h"
+#include "backplane/streams/streamslogging_p.h"
 #include "redis/redisconnection.h"
 
 #include <QDateTime>

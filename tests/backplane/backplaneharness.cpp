@@ -1,6 +1,6 @@
 #include "tests/backplane/backplaneharness.h"
 
-#include "backplane/streams/streamsbackplane.h"
+#include "backplane/streams/streamsbackplane_p.h"
 #include "redis/redisconnection.h"
 #include "tests/support/testredisserver.h"
 

@@ -1,4 +1,4 @@
-#include "backplane/pubsub/pubsubbackplane.h"
+#include "backplane/pubsub/pubsubbackplane_p.h"
 #include "backplane/pubsub/pubsubenvelope.h"
 #include "redis/redisconnection.h"
 #include "tests/backplane/backplaneharness.h"

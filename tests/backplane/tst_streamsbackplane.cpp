@@ -1,6 +1,6 @@
 #include "backplane/streams/streamentry.h"
-#include "backplane/streams/streamid.h"
-#include "backplane/streams/streamsbackplane.h"
+#include "backplane/streams/streamid_p.h"
+#include "backplane/streams/streamsbackplane_p.h"
 #include "redis/redisconnection.h"
 #include "tests/backplane/backplaneharness.h"
 #include "tests/support/testredisserver.h"

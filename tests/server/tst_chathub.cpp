@@ -1,6 +1,6 @@
 #include "protocol/hubcontract.h"
 #include "protocol/limits.h"
-#include "server/chathub.h"
+#include "server/chathub_p.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"

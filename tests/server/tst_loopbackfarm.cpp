@@ -2,7 +2,7 @@
 #include "backplane/loopbackbackplane.h"
 #include "backplane/loopbackbus.h"
 #include "protocol/hubcontract.h"
-#include "server/chathub.h"
+#include "server/chathub_p.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"

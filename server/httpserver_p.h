@@ -2,7 +2,7 @@
 
 #include "core/result.h"
 #include "server/httprequestparser.h"
-#include "server/httpresponse.h"
+#include "server/httpresponse_p.h"
 #include "server/originpolicy.h"
 
 #include <QHash>

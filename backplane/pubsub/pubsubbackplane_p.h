@@ -1,7 +1,7 @@
 #pragma once
 
 #include "backplane/backplane.h"
-#include "backplane/pubsub/sequencetracker.h"
+#include "backplane/pubsub/sequencetracker_p.h"
 
 #include <QHash>
 #include <QPointer>
