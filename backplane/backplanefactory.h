@@ -5,8 +5,9 @@
 #include "protocol/backplanemode.h"
 #include "redis/redisconnection.h"
 
-#include <QJsonObject>
+#include <QByteArray>
 #include <QObject>
+#include <QString>
 
 #include <memory>
 

@@ -5,7 +5,6 @@
 
 #include <QHash>
 #include <QPointer>
-#include <QSet>
 #include <QTimer>
 
 namespace farmchat {
