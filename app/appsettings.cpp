@@ -37,7 +37,7 @@ AppSettings AppSettings::load(QSettings &settings)
         s.redisMaxMemoryBytes = cap.value();
     const QStringList names = settings.value(kPaneNames).toStringList();
     for (int i = 0; i < qMin(int(names.size()), kMaxNodes); ++i)
-        s.paneNames << (checkUserName(names[i]).isEmpty() ? names[i] : QString());
+        s.paneNames << (checkUserName(names[i]).ok() ? names[i] : QString());
     s.geometry = settings.value(kGeometry).toByteArray();
     s.windowState = settings.value(kWindowState).toByteArray();
     return s;

@@ -106,8 +106,8 @@ void ChatPane::wireSession()
     connect(m_input, &QLineEdit::returnPressed, this, &ChatPane::send);
     connect(m_name, &QLineEdit::editingFinished, this, [this] {
         const QString name = m_name->text().trimmed();
-        if (const QString problem = checkUserName(name); !problem.isEmpty()) {
-            showNote(problem, true);
+        if (const auto valid = checkUserName(name); !valid) {
+            showNote(valid.error(), true);
             m_name->setText(m_session ? m_session->name() : QString());
             return;
         }
@@ -214,8 +214,8 @@ void ChatPane::send()
     const QString text = m_input->text();
     if (text.trimmed().isEmpty())
         return;
-    if (const QString problem = checkMessageText(text); !problem.isEmpty()) {
-        showNote(problem, true); // kept in the input line to fix
+    if (const auto valid = checkMessageText(text); !valid) {
+        showNote(valid.error(), true); // kept in the input line to fix
         return;
     }
     if (!m_session || m_session->state() != HubConnection::State::Connected) {

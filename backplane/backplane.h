@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "protocol/backplanemode.h"
 #include "protocol/chatmessage.h"
 
@@ -26,17 +27,32 @@ struct BackplaneStatus
     qint64 roomsRead = 0; // rooms whose messages come from Redis (subscribed or read)
 };
 
-// The result of handing one message to the backplane, reported to the sender.
-struct PublishOutcome
+// A message the backplane took, reported to its sender.
+struct Published
 {
-    QString id; // the message's final id; empty when error is set
-    QString error; // non-empty: nobody received the message (sender gets an error Completion)
+    QString id; // the message's final id
     // Set when local clients got the message but other nodes did not (pubsub
     // while Redis is down): the sender is warned with this text.
     QString warning;
-    // The error (or warning) is Redis refusing for memory, not a broken link.
+    // The warning is Redis refusing for memory, not a broken link.
     bool redisFull = false;
 };
+
+// Why nobody received a message: the text the sender gets in its error
+// Completion, and whether Redis refused it for memory (it needs memory freed,
+// not patience) rather than a broken link.
+struct PublishError
+{
+    PublishError() = default;
+    PublishError(QString text, bool redisFull = false) : text(std::move(text)), redisFull(redisFull)
+    { }
+    QString text;
+    bool redisFull = false;
+};
+
+// The result of handing one message to the backplane: published, or an error
+// when nobody received it.
+using PublishOutcome = Result<Published, PublishError>;
 
 // The hub's only way to reach other nodes. One class per mode (off, pubsub,
 // streams) plus an in-process loopback for tests; the hub never knows which.
@@ -50,7 +66,7 @@ class Backplane : public QObject
     Q_OBJECT
 public:
     using PublishDone = std::function<void(const PublishOutcome &)>;
-    using HistoryDone = std::function<void(const QList<ChatMessage> &messages, const QString &error)>;
+    using HistoryDone = std::function<void(const Result<QList<ChatMessage>> &messages)>;
     struct Pending
     {
         ChatMessage message;
@@ -76,7 +92,7 @@ public:
         Q_UNUSED(room);
         Q_UNUSED(afterId);
         Q_UNUSED(limit);
-        done({}, QStringLiteral("this backplane keeps no history"));
+        done(Result<QList<ChatMessage>>::failure(QStringLiteral("this backplane keeps no history")));
     }
 
     virtual BackplaneStatus status() const = 0;

@@ -2,8 +2,8 @@
 
 #include "backplane/backplanecounters.h"
 #include "backplane/localbackplane.h"
-#include "backplane/pubsub/pubsubbackplane.h"
-#include "backplane/streams/streamsbackplane.h"
+#include "backplane/pubsub/pubsubbackplane_p.h"
+#include "backplane/streams/streamsbackplane_p.h"
 
 namespace farmchat {
 
@@ -39,14 +39,12 @@ BackplaneFactory::BackplaneFactory(
 // its backplane before its factory.
 BackplaneFactory::~BackplaneFactory() = default;
 
-std::unique_ptr<Backplane> BackplaneFactory::create(BackplaneMode mode, QString *error)
+Result<std::unique_ptr<Backplane>> BackplaneFactory::create(BackplaneMode mode)
 {
+    using R = Result<std::unique_ptr<Backplane>>;
     if (mode != BackplaneMode::Off) {
-        if (const QString why = ensureLinks(mode); !why.isEmpty()) {
-            if (error)
-                *error = why;
-            return nullptr;
-        }
+        if (const auto links = ensureLinks(mode); !links)
+            return R::failure(links.error());
     }
     // One case per backplane, each Redis one in its folder (backplane/pubsub/,
     // backplane/streams/). A new one, say a sharded pub/sub over Redis
@@ -63,16 +61,17 @@ std::unique_ptr<Backplane> BackplaneFactory::create(BackplaneMode mode, QString 
         return std::make_unique<StreamsBackplane>(
             streamsConfig(m_settings), *m_commands, *m_reader, m_counters);
     }
-    return nullptr; // not a mode
+    return R::failure(QStringLiteral("cannot build backplane '%1'").arg(modeName(mode)));
 }
 
-QString BackplaneFactory::ensureLinks(BackplaneMode mode)
+Result<void> BackplaneFactory::ensureLinks(BackplaneMode mode)
 {
     if (!hasRedis())
-        return QStringLiteral("no Redis configured (start the node with --redis URL)");
+        return Result<void>::failure(
+            QStringLiteral("no Redis configured (start the node with --redis URL)"));
     const auto url = RedisUrl::parse(m_settings.redisUrl);
     if (!url)
-        return QStringLiteral("invalid Redis URL: ") + url.error();
+        return Result<void>::failure(QStringLiteral("invalid Redis URL: ") + url.error());
     // Each link on first use; then kept, so switching back and forth reconnects nothing.
     using Role = RedisConnectionOptions::Role;
     if (!m_commands)

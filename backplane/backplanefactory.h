@@ -1,11 +1,13 @@
 #pragma once
 
 #include "backplane/backplane.h"
+#include "core/result.h"
 #include "protocol/backplanemode.h"
 #include "redis/redisconnection.h"
 
-#include <QJsonObject>
+#include <QByteArray>
 #include <QObject>
+#include <QString>
 
 #include <memory>
 
@@ -43,9 +45,9 @@ public:
     const BackplaneSettings &settings() const { return m_settings; }
     bool hasRedis() const { return !m_settings.redisUrl.isEmpty(); }
 
-    // nullptr with *error set when the mode cannot be built here, e.g.
-    // "no Redis configured (start the node with --redis URL)".
-    std::unique_ptr<Backplane> create(BackplaneMode mode, QString *error);
+    // Fails when the mode cannot be built here, e.g. "no Redis configured
+    // (start the node with --redis URL)".
+    Result<std::unique_ptr<Backplane>> create(BackplaneMode mode);
 
     // The Redis links, made with the factory when a Redis URL is set and kept
     // across switches: commands (PUBLISH, XADD, history; every Redis mode),
@@ -55,7 +57,7 @@ public:
     RedisConnection *readerLink() const { return m_reader.get(); }
 
 private:
-    QString ensureLinks(BackplaneMode mode);
+    Result<void> ensureLinks(BackplaneMode mode);
     std::unique_ptr<RedisConnection> makeLink(
         const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name);
 

@@ -25,33 +25,45 @@ BackplaneSwitch::~BackplaneSwitch()
     m_current.reset();
 }
 
-QString BackplaneSwitch::start(BackplaneMode mode)
+namespace {
+
+// A maker's answer as one: a backplane, or why there is none.
+Result<std::unique_ptr<Backplane>> build(const BackplaneSwitch::Maker &maker, BackplaneMode mode)
 {
-    QString error;
-    auto backplane = m_maker(mode, &error);
+    auto made = maker(mode);
+    if (made && made.value())
+        return made;
+    const QString why = made ? QString() : made.error();
+    return Result<std::unique_ptr<Backplane>>::failure(why.isEmpty()
+            ? QStringLiteral("cannot build backplane '%1'").arg(modeName(mode))
+            : why);
+}
+
+} // namespace
+
+Result<void> BackplaneSwitch::start(BackplaneMode mode)
+{
+    auto backplane = build(m_maker, mode);
     if (!backplane)
-        return error.isEmpty() ? QStringLiteral("cannot build backplane '%1'").arg(modeName(mode))
-                               : error;
+        return Result<void>::failure(backplane.error());
     if (m_current)
         putAside(std::move(m_current));
-    attach(std::move(backplane));
+    attach(std::move(backplane).value());
     return {};
 }
 
-QString BackplaneSwitch::switchTo(BackplaneMode mode)
+Result<void> BackplaneSwitch::switchTo(BackplaneMode mode)
 {
     if (m_current && m_current->mode() == mode)
         return {};
-    QString error;
-    auto next = m_maker(mode, &error);
+    auto next = build(m_maker, mode);
     if (!next)
-        return error.isEmpty() ? QStringLiteral("cannot build backplane '%1'").arg(modeName(mode))
-                               : error;
+        return Result<void>::failure(next.error());
     std::unique_ptr<Backplane> previous = std::move(m_current);
     QList<Pending> pending;
     if (previous)
         pending = previous->takePending();
-    attach(std::move(next));
+    attach(std::move(next).value());
     // Accepted but unsent messages go out through the new backplane with
     // their original callbacks, so their senders still get one answer each.
     for (Pending &p : pending)
@@ -126,7 +138,7 @@ BackplaneMode BackplaneSwitch::mode() const
 void BackplaneSwitch::publish(const ChatMessage &message, PublishDone done)
 {
     if (!m_current) {
-        done(PublishOutcome {{}, QStringLiteral("no backplane"), {}});
+        done(PublishOutcome::failure(QStringLiteral("no backplane")));
         return;
     }
     m_current->publish(message, std::move(done));
@@ -158,7 +170,7 @@ void BackplaneSwitch::history(
     const QString &room, const QString &afterId, int limit, HistoryDone done)
 {
     if (!m_current) {
-        done({}, QStringLiteral("no backplane"));
+        done(Result<QList<ChatMessage>>::failure(QStringLiteral("no backplane")));
         return;
     }
     m_current->history(room, afterId, limit, std::move(done));

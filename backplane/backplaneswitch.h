@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backplane/backplane.h"
+#include "core/result.h"
 
 #include <QSet>
 
@@ -24,17 +25,17 @@ class BackplaneSwitch final : public Backplane
 {
     Q_OBJECT
 public:
-    // Builds a backplane for a mode, or returns nullptr with *error set
-    // (BackplaneFactory::create in the node; a loopback maker in tests).
-    using Maker = std::function<std::unique_ptr<Backplane>(BackplaneMode, QString *error)>;
+    // Builds a backplane for a mode, or says why it cannot (BackplaneFactory::create
+    // in the node; a loopback maker in tests).
+    using Maker = std::function<Result<std::unique_ptr<Backplane>>(BackplaneMode)>;
 
     explicit BackplaneSwitch(Maker maker, QObject *parent = nullptr);
     ~BackplaneSwitch() override;
 
-    // Builds the first backplane; the empty string on success, else the reason.
-    QString start(BackplaneMode mode);
+    // Builds the first backplane, or fails with the reason.
+    Result<void> start(BackplaneMode mode);
     // Same contract; switching to the current mode changes nothing.
-    QString switchTo(BackplaneMode mode);
+    Result<void> switchTo(BackplaneMode mode);
 
     BackplaneMode mode() const override;
     void publish(const ChatMessage &message, PublishDone done) override;

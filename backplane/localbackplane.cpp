@@ -7,7 +7,7 @@ void LocalBackplane::publish(const ChatMessage &message, PublishDone done)
     ChatMessage local = message;
     local.via = Via::Local;
     Q_EMIT deliver(local);
-    done(PublishOutcome {local.id, {}, {}});
+    done(Published {local.id, {}});
 }
 
 } // namespace farmchat

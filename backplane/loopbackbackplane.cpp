@@ -26,12 +26,12 @@ void LoopbackBackplane::publish(const ChatMessage &message, PublishDone done)
     Q_EMIT deliver(local);
     if (!m_bus || !m_bus->isConnected()) {
         ++m_dropped;
-        done(PublishOutcome {local.id, {},
+        done(Published {local.id,
             QStringLiteral("the loopback bus is down: other nodes did not get this message")});
         return;
     }
     m_bus->carry(local, this);
-    done(PublishOutcome {local.id, {}, {}});
+    done(Published {local.id, {}});
 }
 
 void LoopbackBackplane::receive(const ChatMessage &message)

@@ -80,8 +80,8 @@ void ChatClient::finishLater(Done done, const QString &error)
 
 void ChatClient::setName(const QString &name, Done done)
 {
-    if (const QString problem = checkUserName(name); !problem.isEmpty())
-        return finishLater(std::move(done), problem);
+    if (const auto valid = checkUserName(name); !valid)
+        return finishLater(std::move(done), valid.error());
     const QString previous = m_name;
     m_name = name;
     if (!isConnected())
@@ -101,8 +101,8 @@ void ChatClient::setName(const QString &name, Done done)
 
 void ChatClient::joinRoom(const QString &room, Done done)
 {
-    if (const QString problem = checkRoomName(room); !problem.isEmpty())
-        return finishLater(std::move(done), problem);
+    if (const auto valid = checkRoomName(room); !valid)
+        return finishLater(std::move(done), valid.error());
     if (room == kLobby || m_rooms.contains(room))
         return finishLater(std::move(done), QString());
     m_rooms.insert(room);
@@ -152,11 +152,11 @@ void ChatClient::send(const QString &text, const QString &room, SendDone done)
         if (done)
             done(id, error);
     };
-    QString problem = checkMessageText(text);
-    if (problem.isEmpty())
-        problem = checkRoomName(room);
-    if (!problem.isEmpty()) {
-        QTimer::singleShot(0, this, [finish, problem] { finish(QString(), problem); });
+    Result<void> valid = checkMessageText(text);
+    if (valid)
+        valid = checkRoomName(room);
+    if (!valid) {
+        QTimer::singleShot(0, this, [finish, problem = valid.error()] { finish(QString(), problem); });
         return;
     }
     const bool lobby = room == kLobby;
@@ -316,7 +316,7 @@ void ChatClient::onInvocation(const QString &target, const QJsonArray &arguments
         deliver(message.value(), false);
     } else if (target.compare(hubcontract::kHistoryReset.name, Qt::CaseInsensitive) == 0) {
         const QString room = arguments.at(0).toString();
-        if (!checkRoomName(room).isEmpty()) {
+        if (!checkRoomName(room)) {
             Q_EMIT errorOccurred(QStringLiteral("the node sent historyReset without a valid room"));
             return;
         }

@@ -3,19 +3,31 @@
 #include <QString>
 
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace farmchat {
 
-// The outcome of a call that can fail: a value, or a readable error that the
-// caller turns into a close code, an HTTP status, an exit status or a message.
+// The outcome of a call that can fail: a value, or an error that the caller
+// turns into a close code, an HTTP status, an exit status or a message.
 // The one error style of FarmChat, from parsers of untrusted bytes to the
-// command lines of the programs.
-template<typename T> class Result
+// command lines of the programs. The error is a readable sentence; a caller
+// that must tell failures apart (an exit status per kind) names a small
+// struct as E instead.
+template<typename T, typename E = QString> class Result
 {
 public:
     Result(T value) : m_value(std::move(value)) { }
-    static Result failure(QString error)
+    // From anything that converts to T, as std::optional does: a
+    // std::unique_ptr<Derived> for a Result<std::unique_ptr<Base>>.
+    template<typename U,
+        std::enable_if_t<std::is_convertible_v<U &&, T> && !std::is_same_v<std::decay_t<U>, T>
+                && !std::is_same_v<std::decay_t<U>, Result>,
+            int>
+        = 0>
+    Result(U &&value) : m_value(T(std::forward<U>(value)))
+    { }
+    static Result failure(E error)
     {
         Result r;
         r.m_error = std::move(error);
@@ -29,20 +41,20 @@ public:
     T &&value() && { return std::move(*m_value); }
     const T *operator->() const { return &*m_value; }
     T *operator->() { return &*m_value; }
-    const QString &error() const { return m_error; }
+    const E &error() const { return m_error; }
 
 private:
     Result() = default;
     std::optional<T> m_value;
-    QString m_error;
+    E m_error {};
 };
 
 // A call that gives nothing back but can fail: ok, or why not.
-template<> class Result<void>
+template<typename E> class Result<void, E>
 {
 public:
     Result() = default;
-    static Result failure(QString error)
+    static Result failure(E error)
     {
         Result r;
         r.m_failed = true;
@@ -52,11 +64,11 @@ public:
 
     bool ok() const { return !m_failed; }
     explicit operator bool() const { return ok(); }
-    const QString &error() const { return m_error; }
+    const E &error() const { return m_error; }
 
 private:
     bool m_failed = false;
-    QString m_error;
+    E m_error {};
 };
 
 } // namespace farmchat

@@ -22,8 +22,8 @@ void checkEnvelope(const QByteArray &payload, const QString &room)
         return;
     }
     const ChatMessage &m = envelope->message;
-    if (m.room != room || !checkRoomName(m.room).isEmpty() || !checkUserName(m.from).isEmpty()
-        || !checkMessageText(m.text).isEmpty() || m.node != envelope->origin || envelope->seq < 1)
+    if (m.room != room || !checkRoomName(m.room) || !checkUserName(m.from)
+        || !checkMessageText(m.text) || m.node != envelope->origin || envelope->seq < 1)
         fuzz::fail("decode accepted an envelope that breaks the limits clients are held to");
     const auto again = PubSubEnvelope::decode(envelope->encode(), room);
     if (!again)

@@ -56,8 +56,9 @@ Result<FarmPlan> FarmPlan::make(const FarmConfig &config)
             return Outcome::failure(
                 QStringLiteral("the load balancer's port %1 is also a node's port")
                     .arg(config.lbPort));
-        } else if (const QString taken = PortProbe::check(config.lbPort); !taken.isEmpty()) {
-            return Outcome::failure(QStringLiteral("cannot start the load balancer: ") + taken);
+        } else if (const Result<void> free = PortProbe::check(config.lbPort); !free) {
+            return Outcome::failure(
+                QStringLiteral("cannot start the load balancer: ") + free.error());
         } else {
             plan.lbPort = config.lbPort;
         }

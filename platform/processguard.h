@@ -12,7 +12,8 @@ namespace farmchat {
 // when the parent is killed with SIGKILL: Linux PR_SET_PDEATHSIG, macOS a
 // watcher process blocked on kqueue for the parent's exit (both checked
 // against getppid() to close the race), Windows a Job Object with
-// kill-on-close. On Unix children also get their own process group, so a
+// kill-on-close. Other Unix systems have neither; there the guard is only the
+// process group. On Unix children get their own process group, so a
 // terminal's Ctrl-C reaches only the parent, which then stops them in order.
 //
 // Use one guard for the life of the supervisor; call prepare() before

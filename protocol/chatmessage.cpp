@@ -97,37 +97,41 @@ bool hasControlCharacter(QStringView s)
     return false;
 }
 
-QString checkLabel(QStringView value, const char *what, int maxChars)
+Result<void> checkLabel(QStringView value, const char *what, int maxChars)
 {
+    using R = Result<void>;
     if (value.isEmpty())
-        return QStringLiteral("%1 must not be empty").arg(QLatin1String(what));
+        return R::failure(QStringLiteral("%1 must not be empty").arg(QLatin1String(what)));
     if (value.size() > maxChars)
-        return QStringLiteral("%1 is longer than %2 characters").arg(QLatin1String(what)).arg(maxChars);
+        return R::failure(
+            QStringLiteral("%1 is longer than %2 characters").arg(QLatin1String(what)).arg(maxChars));
     if (value.trimmed().size() != value.size())
-        return QStringLiteral("%1 must not start or end with spaces").arg(QLatin1String(what));
+        return R::failure(QStringLiteral("%1 must not start or end with spaces").arg(QLatin1String(what)));
     if (hasControlCharacter(value))
-        return QStringLiteral("%1 must not contain control characters").arg(QLatin1String(what));
+        return R::failure(
+            QStringLiteral("%1 must not contain control characters").arg(QLatin1String(what)));
     return {};
 }
 
 } // namespace
 
-QString checkRoomName(QStringView room)
+Result<void> checkRoomName(QStringView room)
 {
     return checkLabel(room, "room name", limits::kMaxRoomChars);
 }
 
-QString checkUserName(QStringView name)
+Result<void> checkUserName(QStringView name)
 {
     return checkLabel(name, "name", limits::kMaxNameChars);
 }
 
-QString checkMessageText(QStringView text)
+Result<void> checkMessageText(QStringView text)
 {
     if (text.trimmed().isEmpty())
-        return QStringLiteral("message text must not be empty");
+        return Result<void>::failure(QStringLiteral("message text must not be empty"));
     if (text.size() > limits::kMaxTextChars)
-        return QStringLiteral("message text is longer than %1 characters").arg(limits::kMaxTextChars);
+        return Result<void>::failure(
+            QStringLiteral("message text is longer than %1 characters").arg(limits::kMaxTextChars));
     return {};
 }
 

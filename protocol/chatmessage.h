@@ -33,10 +33,9 @@ struct ChatMessage
 };
 
 // Validation shared by the node (reject bad hub arguments) and clients (check
-// before sending). Each returns an empty string when the value is acceptable,
-// else a sentence naming the problem.
-QString checkRoomName(QStringView room);
-QString checkUserName(QStringView name);
-QString checkMessageText(QStringView text);
+// before sending). Each fails with a sentence naming the problem.
+Result<void> checkRoomName(QStringView room);
+Result<void> checkUserName(QStringView name);
+Result<void> checkMessageText(QStringView text);
 
 } // namespace farmchat

@@ -1,4 +1,4 @@
-#include "redis/hirediscommand.h"
+#include "redis/hirediscommand_p.h"
 
 #include <hiredis/async.h>
 

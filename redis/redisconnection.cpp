@@ -1,8 +1,8 @@
 #include "redis/redisconnection.h"
 
-#include "redis/hirediscommand.h"
+#include "redis/hirediscommand_p.h"
 #include "redis/hiredisreply.h"
-#include "redis/redisqtadapter.h"
+#include "redis/redisqtadapter_p.h"
 
 #include <QDateTime>
 #include <QHostAddress>

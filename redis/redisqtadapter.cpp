@@ -1,4 +1,4 @@
-#include "redis/redisqtadapter.h"
+#include "redis/redisqtadapter_p.h"
 
 #include <QSocketNotifier>
 

@@ -1,9 +1,9 @@
-#include "server/chathub.h"
+#include "server/chathub_p.h"
 
 #include "protocol/hubcontract.h"
 #include "protocol/hubprotocol.h"
 #include "protocol/limits.h"
-#include "server/hubsession.h"
+#include "server/hubsession_p.h"
 #include "server/nodemetrics.h"
 
 #include <QDateTime>
@@ -179,8 +179,8 @@ void ChatHub::callSendToRoom(HubSession *s, Member &, const QJsonArray &args, Re
     if (!args[0].isString() || !args[1].isString())
         return reply(fail("bad_arguments", typeError(method, "room' and 'text", "strings")));
     const QString room = args[0].toString();
-    if (const QString why = checkRoomName(room); !why.isEmpty())
-        return reply(fail("bad_arguments", methodError(method, why)));
+    if (const auto valid = checkRoomName(room); !valid)
+        return reply(fail("bad_arguments", methodError(method, valid.error())));
     publish(s, room, args[1].toString(), std::move(reply));
 }
 
@@ -192,8 +192,8 @@ void ChatHub::callJoinRoom(HubSession *s, Member &m, const QJsonArray &args, Rep
     if (!args[0].isString())
         return reply(fail("bad_arguments", typeError(method, "room", "a string")));
     const QString room = args[0].toString();
-    if (const QString why = checkRoomName(room); !why.isEmpty())
-        return reply(fail("bad_arguments", methodError(method, why)));
+    if (const auto valid = checkRoomName(room); !valid)
+        return reply(fail("bad_arguments", methodError(method, valid.error())));
     if (!m.rooms.contains(room)) {
         if (m.rooms.size() >= limits::kMaxRoomsPerConnection)
             return reply(fail("too_many_rooms",
@@ -216,8 +216,8 @@ void ChatHub::callLeaveRoom(HubSession *s, Member &m, const QJsonArray &args, Re
     if (room == kLobby)
         return reply(fail("bad_arguments",
             methodError(method, QStringLiteral("every connection stays in 'lobby'"))));
-    if (const QString why = checkRoomName(room); !why.isEmpty())
-        return reply(fail("bad_arguments", methodError(method, why)));
+    if (const auto valid = checkRoomName(room); !valid)
+        return reply(fail("bad_arguments", methodError(method, valid.error())));
     leave(s, m, room);
     reply(Reply::done());
 }
@@ -230,8 +230,8 @@ void ChatHub::callSetName(HubSession *, Member &m, const QJsonArray &args, Reply
     if (!args[0].isString())
         return reply(fail("bad_arguments", typeError(method, "name", "a string")));
     const QString name = args[0].toString();
-    if (const QString why = checkUserName(name); !why.isEmpty())
-        return reply(fail("bad_arguments", methodError(method, why)));
+    if (const auto valid = checkUserName(name); !valid)
+        return reply(fail("bad_arguments", methodError(method, valid.error())));
     m.name = name;
     reply(Reply::done());
 }
@@ -262,23 +262,22 @@ void ChatHub::callHistory(HubSession *, Member &, const QJsonArray &args, ReplyF
             typeError(method, "limit",
                 QStringLiteral("a whole number from 1 to %1").arg(limits::kMaxHistoryLimit))));
     const QString room = args[0].toString();
-    if (const QString why = checkRoomName(room); !why.isEmpty())
-        return reply(fail("bad_arguments", methodError(method, why)));
+    if (const auto valid = checkRoomName(room); !valid)
+        return reply(fail("bad_arguments", methodError(method, valid.error())));
     const QString afterId = args[1].toString();
     if (afterId.size() > 256)
         return reply(fail("bad_arguments",
             methodError(method, QStringLiteral("'afterId' is longer than 256 characters"))));
     NodeMetrics *metrics = &m_metrics;
     history(room, afterId, int(limit),
-        [reply = std::move(reply), metrics](
-            const QList<ChatMessage> &messages, const QString &error) {
-            if (!error.isEmpty()) {
+        [reply = std::move(reply), metrics](const Result<QList<ChatMessage>> &messages) {
+            if (!messages) {
                 ++metrics->invocationsRejected[QStringLiteral("history_failed")];
-                reply(Reply::failure(methodError(hubcontract::kHistory, error)));
+                reply(Reply::failure(methodError(hubcontract::kHistory, messages.error())));
                 return;
             }
             QJsonArray array;
-            for (const ChatMessage &message : messages)
+            for (const ChatMessage &message : messages.value())
                 array.append(message.toJson());
             reply(Reply::value(array));
         });
@@ -290,13 +289,13 @@ void ChatHub::history(
     if (m_backplane.servesHistory())
         m_backplane.history(room, afterId, limit, std::move(done));
     else
-        done(m_history.after(room, afterId, limit), {});
+        done(m_history.after(room, afterId, limit));
 }
 
 void ChatHub::publish(HubSession *session, const QString &room, const QString &text, ReplyFn reply)
 {
-    if (const QString why = checkMessageText(text); !why.isEmpty())
-        return reply(fail("bad_arguments", why));
+    if (const auto valid = checkMessageText(text); !valid)
+        return reply(fail("bad_arguments", valid.error()));
     ChatMessage message;
     message.id = QStringLiteral("%1:%2:%3").arg(m_nodeId, m_bootTag).arg(++m_sequence);
     message.room = room;
@@ -311,19 +310,19 @@ void ChatHub::publish(HubSession *session, const QString &room, const QString &t
     NodeMetrics *metrics = &m_metrics;
     m_backplane.publish(
         message, [sender, metrics, reply = std::move(reply)](const PublishOutcome &outcome) {
-            if (!outcome.error.isEmpty()) {
+            if (!outcome) {
                 // A full Redis is not a broken link: it needs memory, not patience.
-                ++metrics->invocationsRejected[outcome.redisFull
+                ++metrics->invocationsRejected[outcome.error().redisFull
                         ? QStringLiteral("redis_full")
                         : QStringLiteral("publish_failed")];
-                reply(Reply::failure(outcome.error));
+                reply(Reply::failure(outcome.error().text));
                 return;
             }
             // Local clients have it, other nodes may not: tell the sender before the result.
-            if (!outcome.warning.isEmpty() && sender)
+            if (!outcome->warning.isEmpty() && sender)
                 sender->send(HubMessage::invocation(
-                    hubcontract::kDeliveryWarning.name, {outcome.id, outcome.warning}));
-            reply(Reply::value(outcome.id));
+                    hubcontract::kDeliveryWarning.name, {outcome->id, outcome->warning}));
+            reply(Reply::value(outcome->id));
         });
 }
 

@@ -1,4 +1,4 @@
-#include "server/framewriter.h"
+#include "server/framewriter_p.h"
 
 #include "platform/socketsend.h"
 

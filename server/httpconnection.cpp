@@ -1,4 +1,4 @@
-#include "server/httpconnection.h"
+#include "server/httpconnection_p.h"
 
 #include <QTcpSocket>
 

@@ -1,4 +1,4 @@
-#include "server/httpresponse.h"
+#include "server/httpresponse_p.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,10 +1,10 @@
-#include "server/httpserver.h"
+#include "server/httpserver_p.h"
 
 #include "platform/lingeringclose.h"
 #include "platform/portowner.h"
-#include "server/httpconnection.h"
+#include "server/httpconnection_p.h"
 #include "server/nodemetrics.h"
-#include "server/unmaskedframeguard.h"
+#include "server/unmaskedframeguard_p.h"
 
 #include <QLoggingCategory>
 #include <QTcpServer>
@@ -63,29 +63,26 @@ HttpServer::~HttpServer()
     qDeleteAll(findChildren<HttpConnection *>(QString(), Qt::FindDirectChildrenOnly));
 }
 
-std::optional<HttpServer::ListenError> HttpServer::listen(const QHostAddress &address, quint16 port)
+Result<void> HttpServer::listen(const QHostAddress &address, quint16 port)
 {
     // Qt's default backlog is 50: a burst of connects overflows it and the
     // clients left out wait a second for their SYN to be retried (the kernel
     // caps this at net.core.somaxconn; Node.js asks for 511).
     m_tcp->setListenBacklogSize(kListenBacklog);
     if (m_tcp->listen(address, port))
-        return std::nullopt;
-    ListenError error;
-    error.addressInUse = m_tcp->serverError() == QAbstractSocket::AddressInUseError;
-    if (error.addressInUse) {
-        error.message = QStringLiteral("port %1 is already in use").arg(port);
+        return {};
+    if (m_tcp->serverError() == QAbstractSocket::AddressInUseError) {
+        QString message = QStringLiteral("port %1 is already in use").arg(port);
         const QString owner = describePortOwner(port);
         if (!owner.isEmpty())
-            error.message += QStringLiteral(" by ") + owner;
-        error.message += QStringLiteral("; choose another with --port, or --port 0 for a free one");
-    } else {
-        error.message = QStringLiteral("cannot listen on %1 port %2: %3")
-                            .arg(address.toString())
-                            .arg(port)
-                            .arg(m_tcp->errorString());
+            message += QStringLiteral(" by ") + owner;
+        message += QStringLiteral("; choose another with --port, or --port 0 for a free one");
+        return Result<void>::failure(message);
     }
-    return error;
+    return Result<void>::failure(QStringLiteral("cannot listen on %1 port %2: %3")
+            .arg(address.toString())
+            .arg(port)
+            .arg(m_tcp->errorString()));
 }
 
 quint16 HttpServer::port() const

@@ -1,8 +1,8 @@
-#include "server/hubsession.h"
+#include "server/hubsession_p.h"
 
 #include "platform/lingeringclose.h"
 #include "protocol/hubprotocol.h"
-#include "server/framewriter.h"
+#include "server/framewriter_p.h"
 #include "server/nodemetrics.h"
 
 #include <QLoggingCategory>

@@ -46,9 +46,9 @@ int main(int argc, char *argv[])
             node.stop();
         });
     QObject::connect(&node, &Node::stopped, &app, [] { QCoreApplication::exit(0); });
-    if (const auto error = node.start()) {
-        print(stderr, QStringLiteral("farmchat-node: ") + error->message);
-        return error->exitCode;
+    if (const auto started = node.start(); !started) {
+        print(stderr, QStringLiteral("farmchat-node: ") + started.error().message);
+        return started.error().exitCode;
     }
     print(stdout, QStringLiteral("listening ") + node.url());
     return app.exec();

@@ -1,4 +1,4 @@
-#include "server/messagehistory.h"
+#include "server/messagehistory_p.h"
 
 namespace farmchat {
 

@@ -3,11 +3,11 @@
 #include "backplane/backplanefactory.h"
 #include "platform/filelimit.h"
 #include "protocol/limits.h"
-#include "server/chathub.h"
-#include "server/httpserver.h"
-#include "server/hubsession.h"
-#include "server/nodehttpapi.h"
-#include "server/sessionscheduler.h"
+#include "server/chathub_p.h"
+#include "server/httpserver_p.h"
+#include "server/hubsession_p.h"
+#include "server/nodehttpapi_p.h"
+#include "server/sessionscheduler_p.h"
 
 #include <QLoggingCategory>
 #include <QUrlQuery>
@@ -43,15 +43,16 @@ Node::~Node()
     qDeleteAll(sessions);
 }
 
-std::optional<Node::StartError> Node::start()
+Result<void, Node::StartError> Node::start()
 {
     HttpServer::Settings http;
     http.headTimeoutMs = m_config.handshakeTimeoutMs;
     if (const int fileLimit = openFileLimit(); fileLimit > 0)
         http.maxSockets = qMax(16, fileLimit - kReservedFds);
     m_http = std::make_unique<HttpServer>(http, m_metrics);
-    if (auto error = m_http->listen(m_config.bindAddress, m_config.port))
-        return StartError {3, error->message};
+    using R = Result<void, StartError>;
+    if (const auto listening = m_http->listen(m_config.bindAddress, m_config.port); !listening)
+        return R::failure({3, listening.error()});
     m_nodeId = m_config.nodeId.isEmpty() ? QStringLiteral("node-%1").arg(port()) : m_config.nodeId;
     m_http->setOriginPolicy(
         OriginPolicy(m_config.bindAddress, port(), m_config.allowedOrigins, m_config.publicUrls));
@@ -67,13 +68,12 @@ std::optional<Node::StartError> Node::start()
     m_factory = std::make_unique<BackplaneFactory>(settings, m_metrics);
     BackplaneSwitch::Maker maker = m_maker;
     if (!maker)
-        maker
-            = [this](BackplaneMode mode, QString *error) { return m_factory->create(mode, error); };
+        maker = [this](BackplaneMode mode) { return m_factory->create(mode); };
     m_backplane = std::make_unique<BackplaneSwitch>(std::move(maker));
-    if (const QString error = m_backplane->start(m_config.backplane); !error.isEmpty())
-        return StartError {2,
+    if (const auto started = m_backplane->start(m_config.backplane); !started)
+        return R::failure({2,
             QStringLiteral("cannot start backplane '%1': %2")
-                .arg(modeName(m_config.backplane), error)};
+                .arg(modeName(m_config.backplane), started.error())});
 
     m_hub = std::make_unique<ChatHub>(m_nodeId, m_config.history, *m_backplane, m_metrics);
     m_scheduler = std::make_unique<SessionScheduler>(SessionScheduler::tickIntervalFor(
@@ -111,7 +111,7 @@ std::optional<Node::StartError> Node::start()
     connect(m_http.get(), &HttpServer::webSocketConnected, this, &Node::onWebSocket);
     qCInfo(lcNode).noquote() << m_nodeId << "backplane" << modeName(m_backplane->mode()) << "on"
                              << url();
-    return std::nullopt;
+    return {};
 }
 
 quint16 Node::port() const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backplane/backplaneswitch.h"
+#include "core/result.h"
 #include "server/connectiontokens.h"
 #include "server/nodeconfig.h"
 #include "server/nodemetrics.h"
@@ -10,7 +11,6 @@
 #include <QTimer>
 
 #include <memory>
-#include <optional>
 
 class QTcpSocket;
 class QWebSocket;
@@ -33,7 +33,7 @@ class Node : public QObject
 public:
     struct StartError
     {
-        int exitCode; // 3: cannot listen (port in use), 2: bad configuration
+        int exitCode = 0; // 3: cannot listen (port in use), 2: bad configuration
         QString message;
     };
 
@@ -43,7 +43,7 @@ public:
     ~Node() override;
 
     // Listens and builds everything; nothing is accepted before the event loop runs.
-    std::optional<StartError> start();
+    Result<void, StartError> start();
     // Graceful stop: no new connections, Close message and close 1001 to every
     // client, at most two seconds to flush; then stopped().
     void stop();

@@ -60,8 +60,8 @@ Result<QString> checkChannelPrefix(const QString &prefix)
 
 Result<QString> checkOrigin(const QString &text)
 {
-    if (const auto origin = NodeConfig::normaliseOrigin(text))
-        return *origin;
+    if (auto origin = NodeConfig::normaliseOrigin(text))
+        return origin;
     return Result<QString>::failure(
         QStringLiteral("must be an origin such as http://127.0.0.1:9091, not '%1'").arg(text));
 }
@@ -204,15 +204,16 @@ bool isLoopback(const QHostAddress &address)
 
 } // namespace
 
-std::optional<QString> NodeConfig::normaliseOrigin(const QString &text)
+Result<QString> NodeConfig::normaliseOrigin(const QString &text)
 {
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https")
         || url.host().isEmpty())
-        return std::nullopt;
+        return Result<QString>::failure(QStringLiteral("not an http(s) URL with a host"));
     if (!url.userInfo().isEmpty() || url.hasQuery() || url.hasFragment()
         || (!url.path().isEmpty() && url.path() != u"/"))
-        return std::nullopt;
+        return Result<QString>::failure(
+            QStringLiteral("an origin has no user, path, query or fragment"));
     const int defaultPort = url.scheme() == u"http" ? 80 : 443;
     const int port = url.port(defaultPort);
     QString host = url.host(QUrl::FullyEncoded).toLower();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/commandline.h"
+#include "core/result.h"
 #include "protocol/backplanemode.h"
 #include "protocol/limits.h"
 
@@ -9,8 +10,6 @@
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
-
-#include <optional>
 
 namespace farmchat {
 
@@ -53,8 +52,8 @@ struct NodeConfig
     QString bindHostForUrl() const;
 
     // "http://host:port" or "https://host" in the form browsers send as Origin;
-    // nullopt when `text` is not an origin.
-    static std::optional<QString> normaliseOrigin(const QString &text);
+    // fails when `text` is not an origin.
+    static Result<QString> normaliseOrigin(const QString &text);
 };
 
 } // namespace farmchat

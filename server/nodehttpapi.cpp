@@ -1,9 +1,9 @@
-#include "server/nodehttpapi.h"
+#include "server/nodehttpapi_p.h"
 
 #include "backplane/backplaneswitch.h"
 #include "protocol/limits.h"
 #include "protocol/version.h"
-#include "server/chathub.h"
+#include "server/chathub_p.h"
 #include "server/connectiontokens.h"
 #include "server/nodemetrics.h"
 
@@ -224,8 +224,8 @@ HttpResponse NodeHttpApi::switchBackplane(const HttpRequest &request)
     if (!modeValue.isString() || !mode)
         return HttpResponse::error(400, QStringLiteral("'mode' must be off, pubsub or streams"));
     const QString previous = modeName(m_context.backplane.mode());
-    if (const QString error = m_context.backplane.switchTo(mode.value()); !error.isEmpty())
-        return HttpResponse::error(409, error);
+    if (const auto switched = m_context.backplane.switchTo(mode.value()); !switched)
+        return HttpResponse::error(409, switched.error());
     return HttpResponse::json(200,
         QJsonObject {{QStringLiteral("mode"), modeName(m_context.backplane.mode())},
             {QStringLiteral("previous"), previous}});
@@ -235,9 +235,9 @@ void NodeHttpApi::roomMessages(const HttpRequest &request, const HttpServer::Res
 {
     const QByteArray rawRoom = QByteArray::fromPercentEncoding(request.pathSegments[1]);
     const QString room = QString::fromUtf8(rawRoom);
-    if (const QString why = checkRoomName(room); !why.isEmpty() || room.toUtf8() != rawRoom)
+    if (const auto valid = checkRoomName(room); !valid || room.toUtf8() != rawRoom)
         return respond(HttpResponse::error(
-            400, why.isEmpty() ? QStringLiteral("room name is not valid UTF-8") : why));
+            400, valid ? QStringLiteral("room name is not valid UTF-8") : valid.error()));
     int limit = 100;
     if (request.query.hasQueryItem(QStringLiteral("limit"))) {
         bool ok = false;
@@ -252,12 +252,12 @@ void NodeHttpApi::roomMessages(const HttpRequest &request, const HttpServer::Res
         return respond(
             HttpResponse::error(400, QStringLiteral("after is longer than 256 characters")));
     m_context.hub.history(
-        room, after, limit, [respond](const QList<ChatMessage> &messages, const QString &error) {
-            if (!error.isEmpty())
-                return respond(
-                    HttpResponse::error(503, QStringLiteral("history unavailable: ") + error));
+        room, after, limit, [respond](const Result<QList<ChatMessage>> &messages) {
+            if (!messages)
+                return respond(HttpResponse::error(
+                    503, QStringLiteral("history unavailable: ") + messages.error()));
             QJsonArray array;
-            for (const ChatMessage &message : messages)
+            for (const ChatMessage &message : messages.value())
                 array.append(message.toJson());
             respond(HttpResponse::json(200, array));
         });

@@ -45,8 +45,8 @@ OriginPolicy::OriginPolicy(const QHostAddress &bindAddress, quint16 port,
         const auto normalised = NodeConfig::normaliseOrigin(origin);
         if (!normalised)
             continue;
-        m_origins.insert(*normalised);
-        const QUrl url(*normalised);
+        m_origins.insert(normalised.value());
+        const QUrl url(normalised.value());
         const QHostAddress address(url.host());
         const QString host = address.isNull() ? url.host().toLower() : urlHost(address);
         m_publicHosts.insert(
@@ -66,7 +66,7 @@ bool OriginPolicy::isOriginAllowed(const QByteArray &originHeader) const
     if (originHeader.isEmpty())
         return true;
     const auto origin = NodeConfig::normaliseOrigin(QString::fromLatin1(originHeader));
-    return origin && m_origins.contains(*origin);
+    return origin && m_origins.contains(origin.value());
 }
 
 bool OriginPolicy::isOwnHostName(const QString &host) const

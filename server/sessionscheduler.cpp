@@ -1,4 +1,4 @@
-#include "server/sessionscheduler.h"
+#include "server/sessionscheduler_p.h"
 
 #include <QAbstractEventDispatcher>
 #include <QByteArrayView>

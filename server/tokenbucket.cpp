@@ -1,4 +1,4 @@
-#include "server/tokenbucket.h"
+#include "server/tokenbucket_p.h"
 
 namespace farmchat {
 

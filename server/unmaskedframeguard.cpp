@@ -1,4 +1,4 @@
-#include "server/unmaskedframeguard.h"
+#include "server/unmaskedframeguard_p.h"
 
 #include <QTcpSocket>
 

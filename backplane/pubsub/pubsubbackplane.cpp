@@ -1,4 +1,4 @@
-#include "backplane/pubsub/pubsubbackplane.h"
+#include "backplane/pubsub/pubsubbackplane_p.h"
 
 #include "backplane/backplanecounters.h"
 #include "backplane/pubsub/pubsubenvelope.h"
@@ -74,7 +74,7 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
 
     if (!m_commands.isReady()) {
         publishFailed(m_commands.lastError());
-        done(PublishOutcome {id, {}, kRedisUnavailable});
+        done(Published {id, kRedisUnavailable});
         return;
     }
     QPointer<PubSubBackplane> self(this);
@@ -92,7 +92,7 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
                 // count what they really missed as gaps.
                 if (self)
                     self->publishUnconfirmed(reply.errorText());
-                done(PublishOutcome {id, {}, kUnconfirmed});
+                done(Published {id, kUnconfirmed});
                 return;
             }
             if (!reply.isInteger()) {
@@ -104,12 +104,12 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
                 const bool full = reply.isOutOfMemory();
                 if (self)
                     self->publishFailed(error, full);
-                done(PublishOutcome {id, {}, full ? kRedisFull : kRedisUnavailable, full});
+                done(Published {id, full ? kRedisFull : kRedisUnavailable, full});
                 return;
             }
             if (self)
                 self->publishSucceeded();
-            done(PublishOutcome {id, {}, {}});
+            done(Published {id, {}});
         });
 }
 

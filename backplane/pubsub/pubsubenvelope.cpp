@@ -59,10 +59,10 @@ Result<PubSubEnvelope> PubSubEnvelope::decode(const QByteArray &payload, const Q
         return R::failure(QStringLiteral("message node does not match the envelope origin"));
     if (e.message.id.isEmpty() || e.message.id.size() > kMaxIdChars)
         return R::failure(QStringLiteral("message id is empty or too long"));
-    for (const QString &why : {checkRoomName(e.message.room), checkUserName(e.message.from),
-             checkMessageText(e.message.text)}) {
-        if (!why.isEmpty())
-            return R::failure(why);
+    for (const Result<void> &valid : {checkRoomName(e.message.room),
+             checkUserName(e.message.from), checkMessageText(e.message.text)}) {
+        if (!valid)
+            return R::failure(valid.error());
     }
     return e;
 }

@@ -1,4 +1,4 @@
-#include "backplane/pubsub/sequencetracker.h"
+#include "backplane/pubsub/sequencetracker_p.h"
 
 namespace farmchat {
 

@@ -1,4 +1,4 @@
-#include "backplane/streams/seenuids.h"
+#include "backplane/streams/seenuids_p.h"
 
 namespace farmchat {
 

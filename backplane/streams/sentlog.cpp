@@ -1,4 +1,4 @@
-#include "backplane/streams/sentlog.h"
+#include "backplane/streams/sentlog_p.h"
 
 #include <QDateTime>
 

@@ -1,6 +1,6 @@
 #include "backplane/streams/streamentry.h"
 
-#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamid_p.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -67,10 +67,10 @@ Result<StreamEntry> StreamEntry::parse(const RedisValue &entry, const QString &r
     out.message = std::move(message).value();
     if (out.message.room != room)
         return R::failure(QStringLiteral("stream entry: the message belongs to another room"));
-    for (const QString &why :
+    for (const Result<void> &valid :
         {checkUserName(out.message.from), checkMessageText(out.message.text)}) {
-        if (!why.isEmpty())
-            return R::failure(QStringLiteral("stream entry: ") + why);
+        if (!valid)
+            return R::failure(QStringLiteral("stream entry: ") + valid.error());
     }
     if (out.message.node.isEmpty() || out.message.node.size() > kMaxUidChars)
         return R::failure(QStringLiteral("stream entry: the message has no node"));

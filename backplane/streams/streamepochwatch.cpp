@@ -1,6 +1,6 @@
-#include "backplane/streams/streamepochwatch.h"
+#include "backplane/streams/streamepochwatch_p.h"
 
-#include "backplane/streams/streamslogging.h"
+#include "backplane/streams/streamslogging_p.h"
 #include "redis/redisconnection.h"
 
 #include <QPointer>

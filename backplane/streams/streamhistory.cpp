@@ -1,7 +1,7 @@
-#include "backplane/streams/streamhistory.h"
+#include "backplane/streams/streamhistory_p.h"
 
 #include "backplane/streams/streamentry.h"
-#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamid_p.h"
 #include "protocol/limits.h"
 #include "redis/redisconnection.h"
 
@@ -15,7 +15,8 @@ void readStreamHistory(RedisConnection &link, const QByteArray &streamKey, const
     const QString &afterId, int limit, Backplane::HistoryDone done)
 {
     if (!link.isReady()) {
-        done({}, QStringLiteral("history is unavailable while Redis is unreachable"));
+        done(Result<QList<ChatMessage>>::failure(
+            QStringLiteral("history is unavailable while Redis is unreachable")));
         return;
     }
     limit = std::clamp(limit, 1, limits::kMaxHistoryLimit);
@@ -30,7 +31,7 @@ void readStreamHistory(RedisConnection &link, const QByteArray &streamKey, const
     link.command(args, [room, done = std::move(done)](const RedisValue &reply) {
         auto entries = reply.expectArray("history reply");
         if (!entries) {
-            done({}, entries.error());
+            done(Result<QList<ChatMessage>>::failure(entries.error()));
             return;
         }
         const QList<RedisValue> raw = std::move(entries).value();
@@ -44,7 +45,7 @@ void readStreamHistory(RedisConnection &link, const QByteArray &streamKey, const
             uids.insert(entry->uid);
             messages.append(entry->message);
         }
-        done(messages, {});
+        done(messages);
     });
 }
 

@@ -1,4 +1,4 @@
-#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamid_p.h"
 
 #include <QString>
 

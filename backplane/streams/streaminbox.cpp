@@ -1,9 +1,9 @@
-#include "backplane/streams/streaminbox.h"
+#include "backplane/streams/streaminbox_p.h"
 
 #include "backplane/backplanecounters.h"
-#include "backplane/streams/streamepochwatch.h"
-#include "backplane/streams/streamid.h"
-#include "backplane/streams/streamslogging.h"
+#include "backplane/streams/streamepochwatch_p.h"
+#include "backplane/streams/streamid_p.h"
+#include "backplane/streams/streamslogging_p.h"
 #include "redis/redisconnection.h"
 
 #include <QPointer>

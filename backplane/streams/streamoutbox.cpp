@@ -1,9 +1,9 @@
-#include "backplane/streams/streamoutbox.h"
+#include "backplane/streams/streamoutbox_p.h"
 
 #include "backplane/streams/streamentry.h"
-#include "backplane/streams/streamid.h"
-#include "backplane/streams/streamslogging.h"
-#include "backplane/streams/unreadownmessages.h"
+#include "backplane/streams/streamid_p.h"
+#include "backplane/streams/streamslogging_p.h"
+#include "backplane/streams/unreadownmessages_p.h"
 #include "redis/redisconnection.h"
 
 #include <QDateTime>
@@ -36,9 +36,8 @@ StreamOutbox::~StreamOutbox()
     // Whatever takePending() did not hand over gets its one answer now.
     for (OutgoingMessage &out : m_queue) {
         if (out.awaitsAnswer())
-            out.ticket->answer(PublishOutcome {{},
-                QStringLiteral("the streams backplane stopped before Redis accepted the message"),
-                {}});
+            out.ticket->answer(PublishOutcome::failure(
+                QStringLiteral("the streams backplane stopped before Redis accepted the message")));
     }
 }
 
@@ -97,8 +96,8 @@ void StreamOutbox::send(OutgoingMessage out)
         if (out.awaitsAnswer()) {
             const bool ok = reply.isString() && StreamId::parse(QByteArrayView(reply.bytes()));
             out.ticket->answer(ok
-                    ? PublishOutcome {QString::fromLatin1(reply.bytes()), {}, {}}
-                    : PublishOutcome {{}, QStringLiteral("Redis did not confirm the message"), {}});
+                    ? PublishOutcome(Published {QString::fromLatin1(reply.bytes()), {}})
+                    : PublishOutcome::failure(QStringLiteral("Redis did not confirm the message")));
         }
     });
     if (m_settings.roomIdleTtlMs > 0)

@@ -1,7 +1,7 @@
-#include "backplane/streams/streamreader.h"
+#include "backplane/streams/streamreader_p.h"
 
-#include "backplane/streams/streamid.h"
-#include "backplane/streams/streamslogging.h"
+#include "backplane/streams/streamid_p.h"
+#include "backplane/streams/streamslogging_p.h"
 #include "redis/redisconnection.h"
 
 #include <QPointer>

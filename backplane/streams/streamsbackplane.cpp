@@ -1,9 +1,9 @@
-#include "backplane/streams/streamsbackplane.h"
+#include "backplane/streams/streamsbackplane_p.h"
 
 #include "backplane/backplanecounters.h"
-#include "backplane/streams/streamhistory.h"
-#include "backplane/streams/streamid.h"
-#include "backplane/streams/streamslogging.h"
+#include "backplane/streams/streamhistory_p.h"
+#include "backplane/streams/streamid_p.h"
+#include "backplane/streams/streamslogging_p.h"
 #include "redis/redisconnection.h"
 
 #include <QDateTime>
@@ -200,10 +200,9 @@ void StreamsBackplane::publish(const ChatMessage &message, PublishDone done)
     }
     if (m_outbox.isFull()) {
         ++m_counters.backplaneDropped[QStringLiteral("outbox_full")];
-        out.ticket->answer(PublishOutcome {{},
+        out.ticket->answer(PublishOutcome::failure(
             QStringLiteral("backplane outbox full (%1 messages waiting for Redis)")
-                .arg(m_outbox.size()),
-            {}});
+                .arg(m_outbox.size())));
         return;
     }
     m_outbox.awaitAnswer(out);
@@ -245,7 +244,7 @@ void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
             qCWarning(lcStreams).noquote() << error;
         noteError(error);
         setRedisFull(reply.isOutOfMemory());
-        m_outbox.answer(out, PublishOutcome {{}, error, {}, reply.isOutOfMemory()});
+        m_outbox.answer(out, PublishOutcome::failure({error, reply.isOutOfMemory()}));
     }
     flush();
 }
@@ -304,10 +303,9 @@ void StreamsBackplane::onRetiredXAddReply(OutgoingMessage out, const RedisValue 
             m_handOver(Pending {out.message, std::move(done)});
         } else {
             ++m_counters.backplaneErrors;
-            done(PublishOutcome {{},
-                QStringLiteral("Redis refused the message: ")
+            done(PublishOutcome::failure({QStringLiteral("Redis refused the message: ")
                     + (reply.isError() ? reply.errorText() : reply.describe()),
-                {}, reply.isOutOfMemory()});
+                reply.isOutOfMemory()}));
         }
     }
     if (self && isDrained())
@@ -339,7 +337,7 @@ void StreamsBackplane::retire(HandOver handOver)
 void StreamsBackplane::answered(const OutgoingMessage &out, const QString &id)
 {
     m_sent.record(out, id, canSend());
-    m_outbox.answer(out, PublishOutcome {id, {}, {}});
+    m_outbox.answer(out, Published {id, {}});
 }
 
 void StreamsBackplane::flush()

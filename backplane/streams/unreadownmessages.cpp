@@ -1,4 +1,4 @@
-#include "backplane/streams/unreadownmessages.h"
+#include "backplane/streams/unreadownmessages_p.h"
 
 namespace farmchat {
 

@@ -1,6 +1,6 @@
 #include "tests/backplane/backplaneharness.h"
 
-#include "backplane/streams/streamsbackplane.h"
+#include "backplane/streams/streamsbackplane_p.h"
 #include "redis/redisconnection.h"
 #include "tests/support/testredisserver.h"
 
@@ -69,9 +69,9 @@ BackplaneHarness::BackplaneHarness(const TestRedisServer &redis, BackplaneMode m
         node->factory = std::make_unique<BackplaneFactory>(settings, node->metrics);
         HarnessNode *raw = node.get();
         node->backplane = std::make_unique<BackplaneSwitch>(
-            [raw](BackplaneMode m, QString *error) { return raw->factory->create(m, error); });
-        const QString error = node->backplane->start(mode);
-        Q_ASSERT_X(error.isEmpty(), "BackplaneHarness", qPrintable(error));
+            [raw](BackplaneMode m) { return raw->factory->create(m); });
+        const auto started = node->backplane->start(mode);
+        Q_ASSERT_X(started.ok(), "BackplaneHarness", qPrintable(started.error()));
         QObject::connect(node->backplane.get(), &Backplane::deliver, node->backplane.get(),
             [raw](const ChatMessage &m) { raw->delivered.append(m); });
         QObject::connect(node->backplane.get(), &Backplane::historyReset, node->backplane.get(),
@@ -93,8 +93,8 @@ BackplaneHarness::~BackplaneHarness()
 
 void BackplaneHarness::switchTo(int i, BackplaneMode mode)
 {
-    const QString error = node(i).backplane->switchTo(mode);
-    Q_ASSERT_X(error.isEmpty(), "BackplaneHarness", qPrintable(error));
+    const auto switched = node(i).backplane->switchTo(mode);
+    Q_ASSERT_X(switched.ok(), "BackplaneHarness", qPrintable(switched.error()));
 }
 
 bool BackplaneHarness::ready() const

@@ -81,12 +81,10 @@ private:
     BackplaneSwitch::Maker maker(
         QList<QPointer<HoldingBackplane>> *made, bool redisAvailable = true)
     {
-        return [made, redisAvailable](
-                   BackplaneMode mode, QString *error) -> std::unique_ptr<Backplane> {
-            if (mode != BackplaneMode::Off && !redisAvailable) {
-                *error = QStringLiteral("no Redis configured (test)");
-                return nullptr;
-            }
+        return [made, redisAvailable](BackplaneMode mode) -> Result<std::unique_ptr<Backplane>> {
+            if (mode != BackplaneMode::Off && !redisAvailable)
+                return Result<std::unique_ptr<Backplane>>::failure(
+                    QStringLiteral("no Redis configured (test)"));
             auto backplane = std::make_unique<HoldingBackplane>(mode);
             made->append(backplane.get());
             return backplane;
@@ -98,7 +96,7 @@ void tst_BackplaneSwitch::startBuildsFirstBackplane()
 {
     QList<QPointer<HoldingBackplane>> made;
     BackplaneSwitch sw(maker(&made));
-    QCOMPARE(sw.start(BackplaneMode::PubSub), QString());
+    QVERIFY(sw.start(BackplaneMode::PubSub).ok());
     QCOMPARE(sw.mode(), BackplaneMode::PubSub);
     QCOMPARE(made.size(), 1);
 }
@@ -107,12 +105,15 @@ void tst_BackplaneSwitch::startReportsMakerError()
 {
     QList<QPointer<HoldingBackplane>> made;
     BackplaneSwitch sw(maker(&made, false));
-    QCOMPARE(sw.start(BackplaneMode::Streams), QStringLiteral("no Redis configured (test)"));
+    const auto started = sw.start(BackplaneMode::Streams);
+    QVERIFY(!started);
+    QCOMPARE(started.error(), QStringLiteral("no Redis configured (test)"));
     QVERIFY(!sw.current());
     bool answered = false;
     sw.publish(message(QStringLiteral("1")), [&answered](const PublishOutcome &o) {
         answered = true;
-        QVERIFY(!o.error.isEmpty());
+        QVERIFY(!o.ok());
+        QVERIFY(!o.error().text.isEmpty());
     });
     QVERIFY(answered);
 }
@@ -121,17 +122,17 @@ void tst_BackplaneSwitch::switchCarriesPendingAndWatches()
 {
     QList<QPointer<HoldingBackplane>> made;
     BackplaneSwitch sw(maker(&made));
-    QVERIFY(sw.start(BackplaneMode::Streams).isEmpty());
+    QVERIFY(sw.start(BackplaneMode::Streams).ok());
     sw.watchRoom(QStringLiteral("lobby"));
     sw.watchRoom(QStringLiteral("x"));
     QList<QString> outcomes;
     for (const char *id : {"a", "b"})
         sw.publish(message(QLatin1String(id)),
-            [&outcomes](const PublishOutcome &o) { outcomes.append(o.id); });
+            [&outcomes](const PublishOutcome &o) { outcomes.append(o ? o->id : o.error().text); });
     QCOMPARE(made[0]->held.size(), 2);
 
     QSignalSpy statusChanged(&sw, &Backplane::statusChanged);
-    QCOMPARE(sw.switchTo(BackplaneMode::PubSub), QString());
+    QVERIFY(sw.switchTo(BackplaneMode::PubSub).ok());
     QCOMPARE(sw.mode(), BackplaneMode::PubSub);
     QCOMPARE(statusChanged.size(), 1);
     QCOMPARE(made.size(), 2);
@@ -143,7 +144,7 @@ void tst_BackplaneSwitch::switchCarriesPendingAndWatches()
     QCOMPARE(next->held[0].message.id, QStringLiteral("a"));
     QCOMPARE(next->held[1].message.id, QStringLiteral("b"));
     QVERIFY(outcomes.isEmpty());
-    next->held[0].done(PublishOutcome {QStringLiteral("a"), {}, {}});
+    next->held[0].done(Published {QStringLiteral("a"), {}});
     QCOMPARE(outcomes, QStringList {"a"});
     // The old backplane had nothing in flight: destroyed from the event loop.
     QVERIFY(made[0]);
@@ -156,19 +157,20 @@ void tst_BackplaneSwitch::refusedSwitchKeepsCurrent()
 {
     QList<QPointer<HoldingBackplane>> made;
     bool redis = true;
-    BackplaneSwitch sw([&](BackplaneMode mode, QString *error) -> std::unique_ptr<Backplane> {
-        if (mode != BackplaneMode::Off && !redis) {
-            *error = QStringLiteral("no Redis configured (start the node with --redis URL)");
-            return nullptr;
-        }
+    BackplaneSwitch sw([&](BackplaneMode mode) -> Result<std::unique_ptr<Backplane>> {
+        if (mode != BackplaneMode::Off && !redis)
+            return Result<std::unique_ptr<Backplane>>::failure(
+                QStringLiteral("no Redis configured (start the node with --redis URL)"));
         auto b = std::make_unique<HoldingBackplane>(mode);
         made.append(b.get());
         return b;
     });
-    QVERIFY(sw.start(BackplaneMode::Off).isEmpty());
+    QVERIFY(sw.start(BackplaneMode::Off).ok());
     redis = false;
     sw.publish(message(QStringLiteral("kept")), [](const PublishOutcome &) {});
-    QVERIFY(sw.switchTo(BackplaneMode::PubSub).contains(QStringLiteral("no Redis configured")));
+    const auto switched = sw.switchTo(BackplaneMode::PubSub);
+    QVERIFY(!switched);
+    QVERIFY(switched.error().contains(QStringLiteral("no Redis configured")));
     QCOMPARE(sw.mode(), BackplaneMode::Off);
     QCOMPARE(made.size(), 1);
     QCOMPARE(made[0]->held.size(), 1); // nothing was taken from it
@@ -178,8 +180,8 @@ void tst_BackplaneSwitch::switchToSameModeIsNoop()
 {
     QList<QPointer<HoldingBackplane>> made;
     BackplaneSwitch sw(maker(&made));
-    QVERIFY(sw.start(BackplaneMode::PubSub).isEmpty());
-    QCOMPARE(sw.switchTo(BackplaneMode::PubSub), QString());
+    QVERIFY(sw.start(BackplaneMode::PubSub).ok());
+    QVERIFY(sw.switchTo(BackplaneMode::PubSub).ok());
     QCOMPARE(made.size(), 1);
 }
 
@@ -187,13 +189,13 @@ void tst_BackplaneSwitch::signalsFollowCurrentOnly()
 {
     QList<QPointer<HoldingBackplane>> made;
     BackplaneSwitch sw(maker(&made));
-    QVERIFY(sw.start(BackplaneMode::Off).isEmpty());
+    QVERIFY(sw.start(BackplaneMode::Off).ok());
     QSignalSpy delivered(&sw, &Backplane::deliver);
     QSignalSpy resets(&sw, &Backplane::historyReset);
     Q_EMIT made[0]->deliver(message(QStringLiteral("1")));
     QCOMPARE(delivered.size(), 1);
     QPointer<HoldingBackplane> old = made[0];
-    QVERIFY(sw.switchTo(BackplaneMode::Streams).isEmpty());
+    QVERIFY(sw.switchTo(BackplaneMode::Streams).ok());
     // A retired backplane may still emit before it is deleted: nobody hears it.
     Q_EMIT old->deliver(message(QStringLiteral("2")));
     QCOMPARE(delivered.size(), 1);
@@ -207,13 +209,13 @@ void tst_BackplaneSwitch::unwatchForgetsRoom()
 {
     QList<QPointer<HoldingBackplane>> made;
     BackplaneSwitch sw(maker(&made));
-    QVERIFY(sw.start(BackplaneMode::Off).isEmpty());
+    QVERIFY(sw.start(BackplaneMode::Off).ok());
     sw.watchRoom(QStringLiteral("a"));
     sw.watchRoom(QStringLiteral("a"));
     QCOMPARE(made[0]->watched, QStringList {"a"});
     sw.unwatchRoom(QStringLiteral("a"));
     QVERIFY(made[0]->watched.isEmpty());
-    QVERIFY(sw.switchTo(BackplaneMode::PubSub).isEmpty());
+    QVERIFY(sw.switchTo(BackplaneMode::PubSub).ok());
     QVERIFY(made[1]->watched.isEmpty());
 }
 
@@ -221,10 +223,10 @@ void tst_BackplaneSwitch::retiredBackplaneDrainsThenGoes()
 {
     QList<QPointer<HoldingBackplane>> made;
     BackplaneSwitch sw(maker(&made));
-    QVERIFY(sw.start(BackplaneMode::Streams).isEmpty());
+    QVERIFY(sw.start(BackplaneMode::Streams).ok());
     made[0]->busy = true; // e.g. an XADD waiting for Redis
     QSignalSpy delivered(&sw, &Backplane::deliver);
-    QVERIFY(sw.switchTo(BackplaneMode::PubSub).isEmpty());
+    QVERIFY(sw.switchTo(BackplaneMode::PubSub).ok());
     QPointer<HoldingBackplane> old = made[0];
     QVERIFY(old->retired);
     QCOMPARE(sw.retiringCount(), 1);
@@ -239,7 +241,7 @@ void tst_BackplaneSwitch::retiredBackplaneDrainsThenGoes()
         {message(QStringLiteral("handed over")), [&](const PublishOutcome &) { answered = true; }});
     QCOMPARE(made[1]->held.size(), 1);
     QCOMPARE(made[1]->held[0].message.id, QStringLiteral("handed over"));
-    made[1]->held[0].done({});
+    made[1]->held[0].done(Published {QStringLiteral("handed over"), {}});
     QVERIFY(answered);
     old->finish();
     // Once drained nothing of it is heard, and it is destroyed.
@@ -255,9 +257,9 @@ void tst_BackplaneSwitch::switchDestroysRetiredBackplanes()
     // backplanes use: no backplane, retired or not, may outlive the switch.
     QList<QPointer<HoldingBackplane>> made;
     auto sw = std::make_unique<BackplaneSwitch>(maker(&made));
-    QVERIFY(sw->start(BackplaneMode::Streams).isEmpty());
+    QVERIFY(sw->start(BackplaneMode::Streams).ok());
     made[0]->busy = true;
-    QVERIFY(sw->switchTo(BackplaneMode::PubSub).isEmpty());
+    QVERIFY(sw->switchTo(BackplaneMode::PubSub).ok());
     QCOMPARE(sw->retiringCount(), 1);
     sw.reset();
     QVERIFY(!made[0]);

@@ -1,6 +1,6 @@
 #include "backplane/pubsub/pubsubenvelope.h"
-#include "backplane/pubsub/sequencetracker.h"
-#include "backplane/streams/seenuids.h"
+#include "backplane/pubsub/sequencetracker_p.h"
+#include "backplane/streams/seenuids_p.h"
 
 #include <QTest>
 

@@ -1,4 +1,4 @@
-#include "backplane/streams/streamsbackplane.h"
+#include "backplane/streams/streamsbackplane_p.h"
 #include "tests/backplane/backplaneharness.h"
 #include "tests/support/testredisserver.h"
 
@@ -47,8 +47,9 @@ HistoryResult history(Backplane &backplane, const QString &room)
 {
     HistoryResult result;
     backplane.history(room, QString(), 100,
-        [&](const QList<ChatMessage> &messages, const QString &error) {
-            result = {true, messages, error};
+        [&](const Result<QList<ChatMessage>> &messages) {
+            result = {true, messages ? messages.value() : QList<ChatMessage>(),
+                messages ? QString() : messages.error()};
         });
     if (!QTest::qWaitFor([&] { return result.done; }, 5000))
         result.error = QStringLiteral("test: history gave no answer within 5 s");
@@ -59,7 +60,7 @@ int failures(const QList<PublishOutcome> &outcomes)
 {
     int failed = 0;
     for (const PublishOutcome &o : outcomes)
-        failed += (o.id.isEmpty() || !o.error.isEmpty()) ? 1 : 0;
+        failed += o ? 0 : 1;
     return failed;
 }
 

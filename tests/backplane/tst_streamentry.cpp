@@ -1,5 +1,5 @@
 #include "backplane/streams/streamentry.h"
-#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamid_p.h"
 
 #include <QJsonDocument>
 #include <QTest>

@@ -1,6 +1,6 @@
 #include "backplane/streams/streamentry.h"
-#include "backplane/streams/streamid.h"
-#include "backplane/streams/streamsbackplane.h"
+#include "backplane/streams/streamid_p.h"
+#include "backplane/streams/streamsbackplane_p.h"
 #include "redis/redisconnection.h"
 #include "tests/backplane/backplaneharness.h"
 #include "tests/support/testredisserver.h"
@@ -50,10 +50,9 @@ struct HistoryResult
 HistoryResult history(Backplane &backplane, const QString &room, const QString &afterId, int limit)
 {
     HistoryResult result;
-    backplane.history(
-        room, afterId, limit, [&](const QList<ChatMessage> &messages, const QString &error) {
-            result = {true, messages, error};
-        });
+    backplane.history(room, afterId, limit, [&](const Result<QList<ChatMessage>> &messages) {
+        result = {true, messages ? messages.value() : QList<ChatMessage>(), messages.error()};
+    });
     if (!QTest::qWaitFor([&] { return result.done; }, 5000))
         result.error = QStringLiteral("test: history gave no answer within 5 s");
     return result;
@@ -108,8 +107,8 @@ private Q_SLOTS:
             }
             QStringList answered;
             for (const PublishOutcome &o : n.outcomes) {
-                QVERIFY2(o.error.isEmpty() && o.warning.isEmpty(), qPrintable(o.error));
-                answered << o.id;
+                QVERIFY2(o.ok() && o->warning.isEmpty(), qPrintable(o.error().text));
+                answered << o->id;
             }
             std::sort(own.begin(), own.end());
             std::sort(answered.begin(), answered.end());
@@ -262,9 +261,9 @@ private Q_SLOTS:
         QObject::connect(n.backplane.get(), &Backplane::historyReset, n.backplane.get(),
             [&](const QString &room) {
                 n.backplane->history(room, QString(), 10,
-                    [&](const QList<ChatMessage> &messages, const QString &error) {
-                        answers << (error.isEmpty() ? QStringLiteral("ok %1").arg(messages.size())
-                                                    : error);
+                    [&](const Result<QList<ChatMessage>> &messages) {
+                        answers << (messages ? QStringLiteral("ok %1").arg(messages->size())
+                                             : messages.error());
                     });
             });
         for (int round = 1; round <= 5; ++round) {
@@ -318,8 +317,8 @@ private Q_SLOTS:
         QCOMPARE(n.outcomes.size(), 2);
         for (const PublishOutcome &o : n.outcomes) {
             QCOMPARE(
-                o.error, QStringLiteral("backplane outbox full (5 messages waiting for Redis)"));
-            QVERIFY(o.id.isEmpty());
+                o.error().text, QStringLiteral("backplane outbox full (5 messages waiting for Redis)"));
+            QVERIFY(!o.ok()); // no id: nobody got it
         }
         QCOMPARE(n.dropped("outbox_full"), 2);
         QCOMPARE(n.backplane->status().outboxDepth, 5);
@@ -341,8 +340,10 @@ private Q_SLOTS:
         // The pubsub backplane delivers them locally and warns: each answered once.
         QCOMPARE(textsOf(n.delivered), (QStringList {"m0", "m1", "m2"}));
         QTRY_COMPARE(n.outcomes.size(), 3);
-        for (const PublishOutcome &o : n.outcomes)
-            QCOMPARE(o.warning, QStringLiteral("delivered on this node only: Redis unavailable"));
+        for (const PublishOutcome &o : n.outcomes) {
+            QVERIFY2(o.ok(), qPrintable(o.error().text));
+            QCOMPARE(o->warning, QStringLiteral("delivered on this node only: Redis unavailable"));
+        }
         QCOMPARE(n.metrics.outboxDepth, 0);
     }
 
@@ -370,8 +371,8 @@ private Q_SLOTS:
             expected << QStringLiteral("burst %1").arg(k);
         QCOMPARE(textsOf(n.delivered), expected);
         for (int k = 0; k < kBurst; ++k) {
-            QVERIFY2(n.outcomes[k].error.isEmpty(), qPrintable(n.outcomes[k].error));
-            QCOMPARE(n.delivered[k].id, n.outcomes[k].id); // the stream id clients know
+            QVERIFY2(n.outcomes[k].ok(), qPrintable(n.outcomes[k].error().text));
+            QCOMPARE(n.delivered[k].id, n.outcomes[k]->id); // the stream id clients know
             QCOMPARE(n.delivered[k].via, Via::Streams);
         }
         QTRY_COMPARE_WITH_TIMEOUT(farm.node(1).delivered.size(), kBurst, 5000);
@@ -431,7 +432,7 @@ private Q_SLOTS:
             farm.node(0).publish(kLobby, QStringLiteral("slow %1").arg(k));
         QTRY_COMPARE_WITH_TIMEOUT(farm.node(0).outcomes.size(), 5, 15000);
         for (const PublishOutcome &o : farm.node(0).outcomes)
-            QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+            QVERIFY2(o.ok(), qPrintable(o.error().text));
         // The retry happened: both copies of every XADD are in the stream...
         const RedisReply length = redis.command({"XLEN", streamKeyOf(farm.node(0), kLobby)});
         QVERIFY2(length.ok, length.error.constData());
@@ -485,7 +486,7 @@ private Q_SLOTS:
             QCOMPARE(texts.size(), 3 * kPerNode); // nothing twice
             QCOMPARE(distinct.size(), 3 * kPerNode); // nothing lost
             for (const PublishOutcome &o : n.outcomes)
-                QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+                QVERIFY2(o.ok(), qPrintable(o.error().text));
         }
     }
 };

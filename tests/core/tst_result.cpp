@@ -15,6 +15,7 @@ private Q_SLOTS:
     void failure();
     void moveOnlyValue();
     void voidResult();
+    void structuredError();
 };
 
 void tst_Result::value()
@@ -46,6 +47,20 @@ void tst_Result::moveOnlyValue()
     Result<std::unique_ptr<int>> r = std::make_unique<int>(7);
     const std::unique_ptr<int> taken = std::move(r).value();
     QCOMPARE(*taken, 7);
+
+    // What converts to the value type is a value too (a derived pointer).
+    struct Base
+    {
+        virtual ~Base() = default;
+        virtual int kind() const { return 0; }
+    };
+    struct Derived : Base
+    {
+        int kind() const override { return 1; }
+    };
+    Result<std::unique_ptr<Base>> made = std::make_unique<Derived>();
+    QVERIFY(made.ok());
+    QCOMPARE(made.value()->kind(), 1);
 }
 
 void tst_Result::voidResult()
@@ -57,6 +72,28 @@ void tst_Result::voidResult()
     QVERIFY(!refused);
     QCOMPARE(refused.error(), QStringLiteral("port 9090 is in use"));
     QVERIFY(!Result<void>::failure({}).ok());
+}
+
+void tst_Result::structuredError()
+{
+    // A caller that picks an exit status per kind of failure gets the kind.
+    struct Refusal
+    {
+        int exitCode = 0;
+        QString message;
+    };
+    const auto refused = Result<void, Refusal>::failure({3, QStringLiteral("port in use")});
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().exitCode, 3);
+    QCOMPARE(refused.error().message, QStringLiteral("port in use"));
+    QVERIFY((Result<void, Refusal>().ok()));
+
+    const Result<int, Refusal> counted = 5;
+    QVERIFY(counted.ok());
+    QCOMPARE(counted.value(), 5);
+    const auto bad = Result<int, Refusal>::failure({2, QStringLiteral("bad flag")});
+    QVERIFY(!bad.ok());
+    QCOMPARE(bad.error().exitCode, 2);
 }
 
 QTEST_GUILESS_MAIN(tst_Result)

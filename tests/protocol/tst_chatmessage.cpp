@@ -74,9 +74,12 @@ void tst_ChatMessage::labels()
     QFETCH(QString, value);
     QFETCH(bool, roomOk);
     QFETCH(bool, textOk);
-    QCOMPARE(checkRoomName(value).isEmpty(), roomOk);
-    QCOMPARE(checkUserName(value).isEmpty(), roomOk);
-    QCOMPARE(checkMessageText(value).isEmpty(), textOk);
+    QCOMPARE(checkRoomName(value).ok(), roomOk);
+    QCOMPARE(checkUserName(value).ok(), roomOk);
+    QCOMPARE(checkMessageText(value).ok(), textOk);
+    // A refusal always says why.
+    QCOMPARE(checkRoomName(value).error().isEmpty(), roomOk);
+    QCOMPARE(checkMessageText(value).error().isEmpty(), textOk);
 }
 
 void tst_ChatMessage::backplaneModes()

@@ -17,9 +17,9 @@ std::unique_ptr<Node> startTestNode(
 {
     auto node
         = maker ? std::make_unique<Node>(config, std::move(maker)) : std::make_unique<Node>(config);
-    if (const auto failure = node->start()) {
+    if (const auto started = node->start(); !started) {
         if (error)
-            *error = failure->message;
+            *error = started.error().message;
         return nullptr;
     }
     return node;

@@ -1,6 +1,6 @@
 #include "protocol/hubcontract.h"
 #include "protocol/limits.h"
-#include "server/chathub.h"
+#include "server/chathub_p.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"
@@ -28,7 +28,7 @@ public:
     {
         ChatMessage back = message;
         back.via = Via::Streams;
-        done(PublishOutcome {message.id, {}, {}});
+        done(Published {message.id, {}});
         Q_EMIT deliver(back);
     }
     void watchRoom(const QString &) override { }
@@ -372,10 +372,10 @@ void tst_ChatHub::lagCountsOnlyWhatCrossedNodes()
     QPointer<EchoBackplane> echo;
     QString error;
     std::unique_ptr<Node> node
-        = startTestNode(testNodeConfig(), &error, [&echo](BackplaneMode, QString *) {
+        = startTestNode(testNodeConfig(), &error, [&echo](BackplaneMode) {
               auto backplane = std::make_unique<EchoBackplane>();
               echo = backplane.get();
-              return backplane;
+              return Result<std::unique_ptr<Backplane>>(std::move(backplane));
           });
     QVERIFY2(node, qPrintable(error));
     auto a = std::make_unique<HubTestClient>();

@@ -2,7 +2,7 @@
 #include "backplane/loopbackbackplane.h"
 #include "backplane/loopbackbus.h"
 #include "protocol/hubcontract.h"
-#include "server/chathub.h"
+#include "server/chathub_p.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"
@@ -35,13 +35,13 @@ private:
     // off: LocalBackplane; pubsub: a loopback backplane on the shared bus.
     BackplaneSwitch::Maker maker()
     {
-        return [this](BackplaneMode mode, QString *error) -> std::unique_ptr<Backplane> {
+        return [this](BackplaneMode mode) -> Result<std::unique_ptr<Backplane>> {
             if (mode == BackplaneMode::Off)
                 return std::make_unique<LocalBackplane>();
             if (mode == BackplaneMode::PubSub)
                 return std::make_unique<LoopbackBackplane>(*m_bus);
-            *error = QStringLiteral("no loopback backplane for mode '%1'").arg(modeName(mode));
-            return nullptr;
+            return Result<std::unique_ptr<Backplane>>::failure(
+                QStringLiteral("no loopback backplane for mode '%1'").arg(modeName(mode)));
         };
     }
     bool startFarm(BackplaneMode mode)

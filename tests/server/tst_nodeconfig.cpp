@@ -261,7 +261,8 @@ void tst_NodeConfig::normaliseOrigin()
     QFETCH(QString, text);
     QFETCH(QString, origin);
     const auto normalised = NodeConfig::normaliseOrigin(text);
-    QCOMPARE(normalised.value_or(QString()), origin);
+    QCOMPARE(normalised ? normalised.value() : QString(), origin);
+    QCOMPARE(normalised.error().isEmpty(), !origin.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_NodeConfig)

@@ -1,4 +1,4 @@
-#include "server/nodehttpapi.h"
+#include "server/nodehttpapi_p.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"
 

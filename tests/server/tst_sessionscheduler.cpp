@@ -1,7 +1,7 @@
 #include "backplane/backplaneswitch.h"
 #include "protocol/hubcontract.h"
 #include "protocol/hubprotocol.h"
-#include "server/sessionscheduler.h"
+#include "server/sessionscheduler_p.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"
 

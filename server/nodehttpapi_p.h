@@ -1,6 +1,6 @@
 #pragma once
 
-#include "server/httpserver.h"
+#include "server/httpserver_p.h"
 
 #include <QElapsedTimer>
 #include <QString>

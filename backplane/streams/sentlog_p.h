@@ -1,6 +1,6 @@
 #pragma once
 
-#include "backplane/streams/streamoutgoing.h"
+#include "backplane/streams/streamoutgoing_p.h"
 
 #include <deque>
 

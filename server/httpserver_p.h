@@ -1,7 +1,8 @@
 #pragma once
 
+#include "core/result.h"
 #include "server/httprequestparser.h"
-#include "server/httpresponse.h"
+#include "server/httpresponse_p.h"
 #include "server/originpolicy.h"
 
 #include <QHash>
@@ -48,16 +49,11 @@ public:
     // A refusal for this upgrade (503 when full), or nullopt to accept it.
     using UpgradeGate = std::function<std::optional<HttpResponse>(const HttpRequest &)>;
 
-    struct ListenError
-    {
-        QString message;
-        bool addressInUse = false;
-    };
-
     HttpServer(Settings settings, NodeMetrics &metrics, QObject *parent = nullptr);
     ~HttpServer() override;
 
-    std::optional<ListenError> listen(const QHostAddress &address, quint16 port);
+    // Fails with a sentence for the operator (who holds the port, what to do).
+    Result<void> listen(const QHostAddress &address, quint16 port);
     quint16 port() const;
     // Stops accepting; open connections carry on until closed.
     void stopListening();

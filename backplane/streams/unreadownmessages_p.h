@@ -1,6 +1,6 @@
 #pragma once
 
-#include "backplane/streams/streamid.h"
+#include "backplane/streams/streamid_p.h"
 #include "protocol/chatmessage.h"
 
 #include <QHash>

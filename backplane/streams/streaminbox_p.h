@@ -1,8 +1,8 @@
 #pragma once
 
-#include "backplane/streams/seenuids.h"
+#include "backplane/streams/seenuids_p.h"
 #include "backplane/streams/streamentry.h"
-#include "backplane/streams/streamreader.h"
+#include "backplane/streams/streamreader_p.h"
 
 #include <QObject>
 #include <QSet>

@@ -1,11 +1,10 @@
 #pragma once
 
 #include "backplane/backplane.h"
-#include "backplane/pubsub/sequencetracker.h"
+#include "backplane/pubsub/sequencetracker_p.h"
 
 #include <QHash>
 #include <QPointer>
-#include <QSet>
 #include <QTimer>
 
 namespace farmchat {

@@ -2,7 +2,7 @@
 
 #include "server/httprequest.h"
 #include "server/httprequestparser.h"
-#include "server/httpresponse.h"
+#include "server/httpresponse_p.h"
 
 #include <QObject>
 #include <QTimer>

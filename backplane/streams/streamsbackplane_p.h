@@ -1,11 +1,11 @@
 #pragma once
 
 #include "backplane/backplane.h"
-#include "backplane/streams/sentlog.h"
-#include "backplane/streams/streamepochwatch.h"
-#include "backplane/streams/streaminbox.h"
-#include "backplane/streams/streamoutbox.h"
-#include "backplane/streams/unreadownmessages.h"
+#include "backplane/streams/sentlog_p.h"
+#include "backplane/streams/streamepochwatch_p.h"
+#include "backplane/streams/streaminbox_p.h"
+#include "backplane/streams/streamoutbox_p.h"
+#include "backplane/streams/unreadownmessages_p.h"
 
 #include <QSet>
 #include <QTimer>

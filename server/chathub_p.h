@@ -3,8 +3,8 @@
 #include "backplane/backplane.h"
 #include "protocol/chatmessage.h"
 #include "protocol/hubmessage.h"
-#include "server/hubdispatcher.h"
-#include "server/messagehistory.h"
+#include "server/hubdispatcher_p.h"
+#include "server/messagehistory_p.h"
 
 #include <QHash>
 #include <QObject>

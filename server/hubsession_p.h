@@ -2,9 +2,9 @@
 
 #include "protocol/hubmessage.h"
 #include "protocol/recordbuffer.h"
-#include "server/hubdispatcher.h"
-#include "server/sessionscheduler.h"
-#include "server/tokenbucket.h"
+#include "server/hubdispatcher_p.h"
+#include "server/sessionscheduler_p.h"
+#include "server/tokenbucket_p.h"
 
 #include <QObject>
 #include <QPointer>
