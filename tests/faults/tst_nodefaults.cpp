@@ -277,7 +277,7 @@ private Q_SLOTS:
         // connection once it is gone, after the grace for a client that never reads.
         QVERIFY(runUntil(
             [&] { return farm.node(0).output().contains("dropping client"); }, 30000));
-        const qint64 cutMs = clock.elapsed();
+        const qint64 droppedMs = clock.elapsed();
         // It reads again at once, within the node's 2 s grace: what was queued
         // reaches it, then the reason.
         stalled.resumeReading();
@@ -294,10 +294,10 @@ private Q_SLOTS:
         }
         const qint64 rssAfter = processinfo::peakResidentKb(pid);
         const QByteArray log = farm.node(0).output();
-        qInfo().noquote() << QStringLiteral("FAULT slow-reader: cut after %1 ms (%2 messages of "
+        qInfo().noquote() << QStringLiteral("FAULT slow-reader: dropped after %1 ms (%2 messages of "
                                             "~4 KB sent); others: %3, p50=%4ms p99=%5ms; node "
                                             "peak RSS %6 -> %7 MiB")
-                                 .arg(cutMs)
+                                 .arg(droppedMs)
                                  .arg(issued)
                                  .arg(t.summary())
                                  .arg(percentile(latencies, 0.5), 0, 'f', 2)
