@@ -228,6 +228,18 @@ void MainWindow::createDocks()
     resizeDocks({logs}, {em * 19}, Qt::Vertical);
 }
 
+void MainWindow::fitControlsDock()
+{
+    // The node rows exist now: give the Faults dock the height they need, so
+    // no control hides below its bottom (the panes give up that height).
+    auto *dock = findChild<QDockWidget *>(QStringLiteral("controlsDock"));
+    if (!dock || dock->isFloating() || !m_controls->parentWidget())
+        return;
+    const int missing = m_controls->sizeHint().height() - m_controls->parentWidget()->height();
+    if (missing > 0)
+        resizeDocks({dock}, {dock->height() + missing}, Qt::Vertical);
+}
+
 void MainWindow::wireFarm()
 {
     FarmWorkspace *workspace = m_workspace.get();
@@ -256,6 +268,7 @@ void MainWindow::wireFarm()
             statusBar()->showMessage(text, 10000);
     });
     connect(&farm, &FarmSupervisor::started, this, [this] {
+        fitControlsDock();
         statusBar()->showMessage(tr("Farm up in %1 ms. Type in a pane and press Enter.")
                                      .arg(m_workspace->supervisor().startupMs()),
             8000);

@@ -55,6 +55,8 @@ public:
     QString statusMessage() const;
     // F1: the modes, the matrix symbols, the faults, the shortcuts, the docs.
     static QString helpText();
+    // Grows the Faults dock to what its controls need (after a launch).
+    void fitControlsDock();
     QString rateText() const;
 
 public Q_SLOTS:
