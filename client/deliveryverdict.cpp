@@ -15,9 +15,9 @@ QString plural(int n, const char *one, const char *many)
 
 void judgeRow(const DeliveryRow &row, DeliveryVerdict &v)
 {
-    ++v.messages;
     if (row.refused)
         return; // the sender was told it was not sent; nobody was meant to get it
+    ++v.messages;
     bool pending = row.awaitingNode, missing = false, late = false, duplicated = false,
          reordered = false, unexpected = false;
     for (const DeliveryCell &cell : row.cells) {

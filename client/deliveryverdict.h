@@ -20,7 +20,7 @@ class DeliveryTracker;
 struct DeliveryVerdict
 {
     BackplaneMode mode = BackplaneMode::Off;
-    int messages = 0;
+    int messages = 0; // sent ones; a send the node refused is not judged
     int kept = 0; // as the mode promises (late included)
     int delivered = 0; // every promised pane got it live, in time
     int late = 0; // every promised pane got it, some late or through History
