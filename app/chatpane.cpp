@@ -103,6 +103,15 @@ void ChatPane::buildMessageList()
 
 void ChatPane::wireSession()
 {
+    m_noteTimer.setSingleShot(true);
+    m_noteTimer.setInterval(kNoteMs);
+    connect(&m_noteTimer, &QTimer::timeout, m_note, &QWidget::hide);
+    // Typing a fixed text clears the complaint about the old one.
+    connect(m_input, &QLineEdit::textEdited, this, [this] {
+        if (m_noteIsError && m_note->isVisible()
+            && checkMessageText(m_input->text()).isEmpty())
+            m_note->hide();
+    });
     connect(m_input, &QLineEdit::returnPressed, this, &ChatPane::send);
     connect(m_name, &QLineEdit::editingFinished, this, [this] {
         const QString name = m_name->text().trimmed();
@@ -117,8 +126,12 @@ void ChatPane::wireSession()
     connect(m_session, &PaneSession::stateChanged, this, &ChatPane::updateState);
     connect(m_session, &PaneSession::sendFinished, this,
         [this](const QString &text, const QString &, const QString &error) {
-            if (error.isEmpty())
+            if (error.isEmpty()) {
+                // A problem with an earlier send is over once one goes through.
+                if (m_noteIsError)
+                    m_note->hide();
                 return;
+            }
             // Nothing the user typed is lost: it goes back into the input line.
             if (m_input->text().isEmpty())
                 m_input->setText(text);
@@ -138,6 +151,11 @@ ChatPane::~ChatPane() = default;
 QString ChatPane::stateText() const
 {
     return m_state->text();
+}
+
+QString ChatPane::noteText() const
+{
+    return m_note->isVisibleTo(this) ? m_note->text() : QString();
 }
 
 void ChatPane::focusInput()
@@ -230,6 +248,12 @@ void ChatPane::send()
 
 void ChatPane::showNote(const QString &text, bool error)
 {
+    m_noteIsError = error;
+    // News ("caught up …") goes by itself; a problem stays until it is solved.
+    if (error)
+        m_noteTimer.stop();
+    else
+        m_noteTimer.start();
     const bool dark = nodepalette::isDark(palette());
     m_note->setStyleSheet(
         error ? QStringLiteral("color: %1").arg(nodepalette::bad(dark).name()) : QString());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QPointer>
+#include <QTimer>
 #include <QWidget>
 
 class QHBoxLayout;
@@ -24,6 +25,8 @@ class ChatPane : public QWidget
 {
     Q_OBJECT
 public:
+    static constexpr int kNoteMs = 6000; // how long news under the input stays
+
     ChatPane(FarmWorkspace &workspace, int index, QWidget *parent = nullptr);
     ~ChatPane() override;
 
@@ -33,6 +36,8 @@ public:
     QListView *messageView() const { return m_list; }
     // "connected", "connecting", "disconnected: <why> — reconnecting…"
     QString stateText() const;
+    // The note under the input ("" when hidden): a problem with a send, news.
+    QString noteText() const;
     // Puts the keyboard focus on the input line.
     void focusInput();
 
@@ -59,6 +64,8 @@ private:
     MessageDelegate *m_delegate = nullptr;
     QLineEdit *m_input = nullptr;
     QLabel *m_note = nullptr;
+    QTimer m_noteTimer; // hides a note that is news, not a problem
+    bool m_noteIsError = false;
 };
 
 } // namespace farmchat

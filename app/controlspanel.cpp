@@ -1,5 +1,6 @@
 #include "app/controlspanel.h"
 
+#include "app/elidedlabel.h"
 #include "app/farmworkspace.h"
 #include "app/nodepalette_p.h"
 #include "launcher/farmnode.h"
@@ -18,25 +19,56 @@
 
 namespace farmchat {
 
+namespace {
+
+// The state's symbol, so it reads without colour: ✓ running, ✕ down, … changing.
+QString stateSymbol(ProcessState state)
+{
+    switch (state) {
+    case ProcessState::Healthy:
+        return QStringLiteral("✓");
+    case ProcessState::Crashed:
+    case ProcessState::Exited:
+    case ProcessState::Stopped:
+        return QStringLiteral("✕");
+    case ProcessState::Starting:
+    case ProcessState::Stopping:
+        break;
+    }
+    return QStringLiteral("…");
+}
+
+} // namespace
+
 ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWidget *parent)
     : QWidget(parent)
     , m_workspace(workspace)
     , m_modes(new QButtonGroup(this))
-    , m_redisState(new QLabel(this))
+    , m_redisState(new ElidedLabel(this))
     , m_redisStop(new QPushButton(tr("Stop"), this))
     , m_redisKill(new QPushButton(tr("Kill"), this))
     , m_redisRestart(new QPushButton(tr("Restart"), this))
     , m_nodeGrid(new QGridLayout)
 {
-    auto *modeBox = new QGroupBox(tr("Backplane (whole farm, live)"), this);
-    auto *modeLayout = new QHBoxLayout(modeBox);
+    // Compact on purpose: every control stays in view at 1280×720 with eight
+    // nodes. One line for the farm (mode, demo), one for Redis, then the
+    // nodes at most kNodesPerColumn to a column, further columns side by side.
+    const auto heading = [this](const QString &text) {
+        auto *label = new QLabel(text, this);
+        QFont bold = label->font();
+        bold.setBold(true);
+        label->setFont(bold);
+        return label;
+    };
+    auto *modeRow = new QHBoxLayout;
+    modeRow->addWidget(heading(tr("Backplane")));
     const std::array modes {std::pair {BackplaneMode::Off, tr("Off")},
         std::pair {BackplaneMode::PubSub, tr("Pub/sub")},
         std::pair {BackplaneMode::Streams, tr("Streams")}};
     for (const auto &[mode, label] : modes) {
-        auto *button = new QRadioButton(label, modeBox);
+        auto *button = new QRadioButton(label, this);
         m_modes->addButton(button, int(mode));
-        modeLayout->addWidget(button);
+        modeRow->addWidget(button);
     }
     m_modes->button(int(BackplaneMode::Off))
         ->setToolTip(tr("Each node only tells its own clients"));
@@ -48,15 +80,19 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
         [this](int id) { Q_EMIT modeRequested(BackplaneMode(id)); });
     connect(&workspace, &FarmWorkspace::modeChanged, this, &ControlsPanel::showMode);
     showMode(workspace.mode());
-
-    auto *redisBox = new QGroupBox(tr("Redis"), this);
-    auto *redisLayout = new QHBoxLayout(redisBox);
-    m_redisState->setTextFormat(Qt::PlainText);
-    redisLayout->addWidget(m_redisState, 1);
-    for (QPushButton *b : {m_redisStop, m_redisKill, m_redisRestart}) {
-        b->setParent(redisBox);
-        redisLayout->addWidget(b);
+    modeRow->addStretch(1);
+    if (guidedDemo) {
+        auto *demo = new QToolButton(this);
+        demo->setDefaultAction(guidedDemo);
+        demo->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        modeRow->addWidget(demo);
     }
+
+    auto *redisRow = new QHBoxLayout;
+    redisRow->addWidget(heading(tr("Redis")));
+    redisRow->addWidget(m_redisState, 1);
+    for (QPushButton *b : {m_redisStop, m_redisKill, m_redisRestart})
+        redisRow->addWidget(b);
     m_redisStop->setToolTip(
         tr("Stop redis-server (SIGTERM): pub/sub loses messages, streams queues them"));
     m_redisKill->setToolTip(tr("Kill redis-server (SIGKILL)"));
@@ -68,19 +104,14 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     connect(m_redisRestart, &QPushButton::clicked, this,
         [this] { m_workspace.supervisor().restartRedis(); });
 
-    auto *nodeBox = new QGroupBox(tr("Nodes"), this);
-    nodeBox->setLayout(m_nodeGrid);
+    m_nodeGrid->setHorizontalSpacing(fontMetrics().height() / 3);
+    m_nodeGrid->setVerticalSpacing(0);
 
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(modeBox);
-    layout->addWidget(redisBox);
-    layout->addWidget(nodeBox);
-    if (guidedDemo) {
-        auto *demo = new QToolButton(this);
-        demo->setDefaultAction(guidedDemo);
-        demo->setToolButtonStyle(Qt::ToolButtonTextOnly);
-        layout->addWidget(demo);
-    }
+    layout->setSpacing(fontMetrics().height() / 4);
+    layout->addLayout(modeRow);
+    layout->addLayout(redisRow);
+    layout->addLayout(m_nodeGrid);
     layout->addStretch(1);
 
     FarmSupervisor &farm = workspace.supervisor();
@@ -147,15 +178,17 @@ void ControlsPanel::rebuildNodes()
     m_nodes.clear();
     FarmSupervisor &farm = m_workspace.supervisor();
     const bool dark = nodepalette::isDark(palette());
+    for (int c = 0; c < m_nodeGrid->columnCount(); ++c)
+        m_nodeGrid->setColumnStretch(c, 0);
     for (int i = 0; i < farm.nodeCount(); ++i) {
         FarmNode *node = farm.node(i);
-        NodeRow row {new QLabel(node->name()), new QLabel, new QPushButton(tr("Kill")),
-            new QPushButton(tr("Restart")), new QCheckBox(tr("Cut off"))};
+        NodeRow row {new QLabel(node->name(), this), new ElidedLabel(this),
+            new QPushButton(tr("Kill"), this), new QPushButton(tr("Restart"), this),
+            new QCheckBox(tr("Cut off"), this)};
         const QColor colour = nodepalette::nodeColour(i, dark);
         row.name->setStyleSheet(
             QStringLiteral("QLabel { background: %1; color: %2; padding: 0 0.3em; }")
                 .arg(colour.name(), nodepalette::textOn(colour).name()));
-        row.state->setTextFormat(Qt::PlainText);
         row.kill->setToolTip(tr("Kill %1 (SIGKILL): its pane drops and reconnects when it returns")
                                  .arg(node->name()));
         row.restart->setToolTip(tr("Restart %1 (also starts it after a kill)").arg(node->name()));
@@ -167,14 +200,16 @@ void ControlsPanel::rebuildNodes()
             [this, i] { m_workspace.supervisor().restartNode(i); });
         connect(row.cutOff, &QCheckBox::clicked, this,
             [this, i](bool cut) { m_workspace.setCutOff(i, cut); });
-        m_nodeGrid->addWidget(row.name, i, 0);
-        m_nodeGrid->addWidget(row.state, i, 1);
-        m_nodeGrid->addWidget(row.kill, i, 2);
-        m_nodeGrid->addWidget(row.restart, i, 3);
-        m_nodeGrid->addWidget(row.cutOff, i, 4);
+        const int gridRow = i % kNodesPerColumn;
+        const int first = (i / kNodesPerColumn) * kGridColumnsPerNode;
+        m_nodeGrid->addWidget(row.name, gridRow, first);
+        m_nodeGrid->addWidget(row.state, gridRow, first + 1);
+        m_nodeGrid->addWidget(row.kill, gridRow, first + 2);
+        m_nodeGrid->addWidget(row.restart, gridRow, first + 3);
+        m_nodeGrid->addWidget(row.cutOff, gridRow, first + 4);
+        m_nodeGrid->setColumnStretch(first + 1, 1);
         m_nodes << row;
     }
-    m_nodeGrid->setColumnStretch(1, 1);
     refresh();
 }
 
@@ -188,12 +223,12 @@ void ControlsPanel::refresh()
     RedisInstance *redis = farm.redis();
     if (redis) {
         ManagedProcess *process = redis->process();
-        QString text = QStringLiteral("%1 on port %2")
-                           .arg(processStateName(process->state()))
-                           .arg(redis->port());
-        if (!isLive(process->state()) && !process->exitReason().isEmpty())
-            text += QStringLiteral(" (%1)").arg(process->exitReason());
-        m_redisState->setText(text);
+        m_redisState->setText(QStringLiteral("%1 %2 · port %3")
+                                  .arg(stateSymbol(process->state()),
+                                      processStateName(process->state()))
+                                  .arg(redis->port()));
+        // The why (an exit reason may carry its own brackets) only as detail.
+        m_redisState->setDetail(isLive(process->state()) ? QString() : process->exitReason());
         m_redisStop->setEnabled(running && isLive(process->state()));
         m_redisKill->setEnabled(running && isLive(process->state()));
         m_redisRestart->setEnabled(running);
@@ -208,19 +243,21 @@ void ControlsPanel::refresh()
         const NodeRow &row = m_nodes[i];
         FarmNode *node = farm.node(i);
         ManagedProcess *process = node->process();
-        QString text = processStateName(process->state());
+        const BackplaneMode mode = farm.nodeBackplane(i);
+        QString text
+            = QStringLiteral("%1 %2").arg(stateSymbol(process->state()), processStateName(process->state()));
         if (process->state() == ProcessState::Healthy) {
             const NodeHealth &h = node->health();
-            text = QStringLiteral("%1 · %2 · %3 · %4 client%5")
-                       .arg(text, modeName(farm.nodeBackplane(i)),
-                           !h.redisConnected ? tr("no Redis")
-                               : h.redisFull ? tr("Redis full: sends refused")
-                                             : tr("Redis ok"),
-                           QString::number(h.clients),
+            // Off uses no Redis, so "no Redis" there would only alarm.
+            const QString redisText = mode == BackplaneMode::Off ? QString()
+                : !h.redisConnected                              ? tr(" · ✕ no Redis")
+                : h.redisFull                                    ? tr(" · ✕ Redis full: sends refused")
+                                                                 : tr(" · Redis ok");
+            text = QStringLiteral("%1 · %2%3 · %4 client%5")
+                       .arg(text, modeName(mode), redisText, QString::number(h.clients),
                            h.clients == 1 ? QString() : QStringLiteral("s"));
-        } else if (!process->exitReason().isEmpty()) {
-            text += QStringLiteral(" (%1)").arg(process->exitReason());
         }
+        row.state->setDetail(isLive(process->state()) ? QString() : process->exitReason());
         row.state->setText(text);
         row.kill->setEnabled(running && isLive(process->state()));
         row.restart->setEnabled(running);

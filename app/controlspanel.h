@@ -15,6 +15,7 @@ class QPushButton;
 
 namespace farmchat {
 
+class ElidedLabel;
 class FarmWorkspace;
 
 // The "Faults & controls" dock: the backplane switch for the whole farm
@@ -28,6 +29,9 @@ class ControlsPanel : public QWidget
 {
     Q_OBJECT
 public:
+    // Node rows per column of the node grid; more nodes start another column.
+    static constexpr int kNodesPerColumn = 4;
+
     ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWidget *parent = nullptr);
 
     QAbstractButton *modeButton(BackplaneMode mode) const;
@@ -45,18 +49,19 @@ private:
     struct NodeRow
     {
         QLabel *name;
-        QLabel *state;
+        ElidedLabel *state;
         QPushButton *kill;
         QPushButton *restart;
         QCheckBox *cutOff;
     };
+    static constexpr int kGridColumnsPerNode = 5; // name, state, kill, restart, cut off
     void showMode(BackplaneMode mode);
     void rebuildNodes();
     void refresh();
 
     FarmWorkspace &m_workspace;
     QButtonGroup *m_modes;
-    QLabel *m_redisState;
+    ElidedLabel *m_redisState;
     QPushButton *m_redisStop;
     QPushButton *m_redisKill;
     QPushButton *m_redisRestart;

@@ -1,6 +1,7 @@
 #include "app/deliverymatrixmodel.h"
 
 #include "app/nodepalette_p.h"
+#include "client/deliveryverdict.h"
 
 #include <QBrush>
 
@@ -29,6 +30,11 @@ DeliveryMatrixModel::DeliveryMatrixModel(DeliveryTracker &tracker, QObject *pare
             return;
         const QModelIndex at = index(row, kFirstPaneColumn + pane);
         Q_EMIT dataChanged(at, at);
+    });
+    connect(&m_tracker, &DeliveryTracker::rowChanged, this, [this](int row) {
+        if (row >= m_rows)
+            return;
+        Q_EMIT dataChanged(index(row, 0), index(row, columnCount() - 1));
     });
     connect(&m_tracker, &DeliveryTracker::cleared, this, [this] {
         beginResetModel();
@@ -77,34 +83,19 @@ int DeliveryMatrixModel::notCrossed(BackplaneMode mode) const
 
 QString DeliveryMatrixModel::totalsText(BackplaneMode mode) const
 {
-    const DeliveryTotals t = m_tracker.totals(mode);
-    if (t.messages == 0)
-        return QStringLiteral("%1: no messages yet").arg(modeName(mode));
-    QStringList parts;
-    parts << QStringLiteral("%1: %2 message%3, %4 as the mode promises")
-                 .arg(modeName(mode))
-                 .arg(t.messages)
-                 .arg(t.messages == 1 ? QString() : QStringLiteral("s"))
-                 .arg(t.matching);
-    parts << QStringLiteral("✓ %1").arg(t.delivered);
+    // Judged by what the mode promises (DeliveryVerdict, shared with --demo);
+    // "did not cross" says what off means, and latency what the rest cost.
+    const DeliveryVerdict verdict = judgeDeliveries(m_tracker, mode);
+    QString text = verdict.text();
+    if (verdict.messages == 0)
+        return text;
     const int stayed = notCrossed(mode);
     if (stayed > 0)
-        parts << QStringLiteral("✕ %1 did not cross").arg(stayed);
-    if (t.missing > 0)
-        parts << QStringLiteral("✕ %1 missing").arg(t.missing);
-    if (t.pending > 0)
-        parts << QStringLiteral("… %1 pending").arg(t.pending);
-    if (t.duplicated > 0)
-        parts << QStringLiteral("⊕ %1 duplicated").arg(t.duplicated);
-    if (t.late > 0)
-        parts << QStringLiteral("◷ %1 late").arg(t.late);
-    if (t.outOfOrder > 0)
-        parts << QStringLiteral("⇅ %1 out of order").arg(t.outOfOrder);
-    if (t.unexpected > 0)
-        parts << QStringLiteral("! %1 unexpected").arg(t.unexpected);
+        text += QStringLiteral(" · ✕ %1 did not cross").arg(stayed);
+    const DeliveryTotals t = m_tracker.totals(mode);
     if (t.p50LatencyMs >= 0)
-        parts << QStringLiteral("p50 %1 ms, p99 %2 ms").arg(t.p50LatencyMs).arg(t.p99LatencyMs);
-    return parts.join(QStringLiteral(" · "));
+        text += QStringLiteral(" · p50 %1 ms, p99 %2 ms").arg(t.p50LatencyMs).arg(t.p99LatencyMs);
+    return text;
 }
 
 int DeliveryMatrixModel::rowCount(const QModelIndex &parent) const
@@ -132,7 +123,9 @@ QVariant DeliveryMatrixModel::data(const QModelIndex &index, int role) const
                 .arg(modeName(row.message.mode));
         return {};
     }
-    const QString label = m_labels.value(row.message.id, row.message.id);
+    QString label = m_labels.value(row.message.id);
+    if (label.isEmpty())
+        label = m_labels.value(row.localId, row.message.id);
     switch (role) {
     case Qt::DisplayRole:
         return label;
@@ -164,6 +157,8 @@ QVariant DeliveryMatrixModel::paneCell(int row, int column, int role) const
             return QStringLiteral("⊕ ×%1").arg(cell.receipts);
         if (cell.state == DeliveryState::Late && cell.latencyMs >= 0)
             return QStringLiteral("◷ %1 ms").arg(cell.latencyMs);
+        if (r.awaitingNode && cell.state == DeliveryState::Pending)
+            return QStringLiteral("… queued");
         return nodepalette::symbol(cell.state);
     case Qt::BackgroundRole: {
         if (notCrossed) {
@@ -182,6 +177,10 @@ QVariant DeliveryMatrixModel::paneCell(int row, int column, int role) const
             return QStringLiteral(
                 "%1: did not cross. The backplane was off, so only the sender's node "
                 "delivered it (off promises nothing more).")
+                .arg(pane);
+        if (r.awaitingNode && cell.state == DeliveryState::Pending)
+            return QStringLiteral("%1: pending. The sender's node holds the message until "
+                                  "Redis takes it (streams queues while Redis is down).")
                 .arg(pane);
         QString text = QStringLiteral("%1: %2").arg(pane, nodepalette::describe(cell.state));
         if (cell.latencyMs >= 0)

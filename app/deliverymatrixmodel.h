@@ -34,7 +34,8 @@ public:
     void setMessageText(const QString &id, const QString &label);
     void setDark(bool dark);
 
-    // "off: 4 messages, 4 kept its promise · 4 cells did not cross" etc.
+    // "streams: 5 messages · ✓ 2 delivered · ◷ 3 late, 0 lost — as promised";
+    // off adds "✕ N did not cross" (cells), every mode its latency.
     QString totalsText(BackplaneMode mode) const;
     // Cells that did not cross (see above) among rows sent in `mode`.
     int notCrossed(BackplaneMode mode) const;

@@ -60,6 +60,9 @@ DeliveryMatrixView::DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent
     connect(&workspace, &FarmWorkspace::messageSent, this,
         [this](
             int, const QString &id, const QString &label) { m_model->setMessageText(id, label); });
+    connect(&workspace, &FarmWorkspace::messageSending, this,
+        [this](
+            int, const QString &id, const QString &label) { m_model->setMessageText(id, label); });
     updateTotals();
 }
 

@@ -26,6 +26,8 @@ FarmStatusBar::FarmStatusBar(FarmWorkspace &workspace, QWidget *parent)
     FarmSupervisor &farm = workspace.supervisor();
     connect(&farm, &FarmSupervisor::stateChanged, this, &FarmStatusBar::refresh);
     connect(&farm, &FarmSupervisor::processChanged, this, &FarmStatusBar::refresh);
+    connect(&farm, &FarmSupervisor::processChanged, this, &FarmStatusBar::sayWhatFailed);
+    connect(&farm, &FarmSupervisor::processesCleared, this, [this] { m_wasLive.clear(); });
     connect(&farm, &FarmSupervisor::backplaneRequestFinished, this, &FarmStatusBar::refresh);
     refresh();
 }
@@ -65,6 +67,27 @@ QString FarmStatusBar::redisText() const
 QString FarmStatusBar::rateText() const
 {
     return tr("%1 msg/s").arg(m_workspace.messagesPerSecond(), 0, 'f', 0);
+}
+
+void FarmStatusBar::sayWhatFailed(int index)
+{
+    // A process that was up and went down is said once, where the eye is.
+    ManagedProcess *process = m_workspace.supervisor().process(index);
+    if (!process)
+        return;
+    const bool live = isLive(process->state());
+    const bool was = m_wasLive.value(process->name(), false);
+    m_wasLive.insert(process->name(), live);
+    if (!was || live || m_workspace.supervisor().state() != FarmState::Running)
+        return;
+    const bool redis = m_workspace.supervisor().redis()
+        && m_workspace.supervisor().redis()->process() == process;
+    QString text = tr("✕ %1 is %2").arg(process->name(), processStateName(process->state()));
+    if (redis)
+        text += tr(" — pub/sub loses messages meanwhile, streams queues them");
+    else
+        text += tr(" — its pane reconnects when it is back");
+    showMessage(text, kFailureMessageMs);
 }
 
 void FarmStatusBar::refresh()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QStatusBar>
 #include <QTimer>
 
@@ -18,6 +19,7 @@ class FarmStatusBar : public QStatusBar
     Q_OBJECT
 public:
     static constexpr int kRefreshMs = 500;
+    static constexpr int kFailureMessageMs = 10000;
 
     explicit FarmStatusBar(FarmWorkspace &workspace, QWidget *parent = nullptr);
 
@@ -29,7 +31,10 @@ public Q_SLOTS:
     void refresh();
 
 private:
+    void sayWhatFailed(int index);
+
     FarmWorkspace &m_workspace;
+    QHash<QString, bool> m_wasLive; // process name -> live at its last change
     QLabel *m_farm;
     QLabel *m_redis;
     QLabel *m_rate;

@@ -137,6 +137,10 @@ void FarmWorkspace::createPanes()
                 Q_EMIT messageSeen(
                     nodeIndexOf(message.node), i, message.via, fromHistory, message.id);
             });
+        connect(raw, &PaneSession::sending, this,
+            [this, i, raw](const QString &localId, const QString &text) {
+                Q_EMIT messageSending(i, localId, raw->name() + QStringLiteral(": ") + text);
+            });
         connect(raw, &PaneSession::accepted, this,
             [this, i, raw](const QString &id, const QString &text) {
                 Q_EMIT messageSent(i, id, raw->name() + QStringLiteral(": ") + text);

@@ -91,6 +91,9 @@ Q_SIGNALS:
     void modeChanged(farmchat::BackplaneMode mode);
     // Pane `pane` sent message `id`; `label` is "name: text" for the matrix.
     void messageSent(int pane, const QString &id, const QString &label);
+    // Pane `pane` sent a message the node has not answered yet; it is known
+    // by `localId` until messageSent() gives its id.
+    void messageSending(int pane, const QString &localId, const QString &label);
     void panesCreated();
     void panesAboutToClear();
     void panesCleared();

@@ -17,6 +17,9 @@
 #include <QAction>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QDir>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
@@ -152,8 +155,9 @@ void MainWindow::createActions()
         {QKeySequence(Qt::CTRL | Qt::Key_Tab), QKeySequence(Qt::Key_F6)});
     connect(next, &QAction::triggered, this, [this] { m_grid->focusPane(1); });
     QAction *previous = make(QStringLiteral("previousPane"), tr("&Previous pane"),
-        {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Backtab),
-            QKeySequence(Qt::SHIFT | Qt::Key_F6)});
+        // The menu shows the first: Shift+F6 reads better than "Ctrl+Shift+Backtab".
+        {QKeySequence(Qt::SHIFT | Qt::Key_F6),
+            QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Backtab)});
     connect(previous, &QAction::triggered, this, [this] { m_grid->focusPane(-1); });
     QAction *clear = make(QStringLiteral("clearMatrix"), tr("&Clear delivery matrix"),
         {QKeySequence(Qt::CTRL | Qt::Key_K)});
@@ -165,17 +169,7 @@ void MainWindow::createActions()
     QAction *what = make(
         QStringLiteral("whatIsThis"), tr("&What am I looking at?"), {QKeySequence::HelpContents});
     connect(what, &QAction::triggered, this, [this] {
-        showInfo(tr("What am I looking at?"),
-            tr("1. A real-time chat scaled out to a \"web farm\": several chat servers (nodes) "
-               "behind one address.\n"
-               "2. Each pane here is a client connected to a different node, like users sent to "
-               "different servers.\n"
-               "3. With the backplane OFF a node only tells its own clients: the others never see "
-               "the message.\n"
-               "4. A Redis backplane (pub/sub or streams) relays every message to every node, so "
-               "everyone sees it.\n"
-               "5. The delivery matrix and topology show each message's path; the Faults dock lets "
-               "you break things."));
+        showInfo(tr("What am I looking at?"), helpText());
     });
     QAction *about = make(QStringLiteral("about"), tr("&About FarmChat"), {});
     connect(about, &QAction::triggered, this, [this] {
@@ -218,7 +212,8 @@ void MainWindow::createDocks()
         QStringLiteral("topologyDock"), tr("Topology"), m_topology, Qt::RightDockWidgetArea);
     QDockWidget *logs
         = addDock(QStringLiteral("logsDock"), tr("Logs"), m_logsView, Qt::BottomDockWidgetArea);
-    // Eight node rows must not squeeze the panes: the panel scrolls instead.
+    // The panel is laid out to fit (nodes four to a column); on a screen
+    // smaller than 1280×720 it scrolls rather than squeeze the panes.
     auto *controlsScroll = new QScrollArea;
     controlsScroll->setWidget(m_controls);
     controlsScroll->setWidgetResizable(true);
@@ -232,6 +227,18 @@ void MainWindow::createDocks()
     resizeDocks({matrix, topology}, {em * 20, em * 18}, Qt::Vertical);
     resizeDocks({logs, controls}, {em * 50, em * 40}, Qt::Horizontal);
     resizeDocks({logs}, {em * 19}, Qt::Vertical);
+}
+
+void MainWindow::fitControlsDock()
+{
+    // The node rows exist now: give the Faults dock the height they need, so
+    // no control hides below its bottom (the panes give up that height).
+    auto *dock = findChild<QDockWidget *>(QStringLiteral("controlsDock"));
+    if (!dock || dock->isFloating() || !m_controls->parentWidget())
+        return;
+    const int missing = m_controls->sizeHint().height() - m_controls->parentWidget()->height();
+    if (missing > 0)
+        resizeDocks({dock}, {dock->height() + missing}, Qt::Vertical);
 }
 
 void MainWindow::wireFarm()
@@ -262,6 +269,7 @@ void MainWindow::wireFarm()
             statusBar()->showMessage(text, 10000);
     });
     connect(&farm, &FarmSupervisor::started, this, [this] {
+        fitControlsDock();
         statusBar()->showMessage(tr("Farm up in %1 ms. Type in a pane and press Enter.")
                                      .arg(m_workspace->supervisor().startupMs()),
             8000);
@@ -343,6 +351,11 @@ QString MainWindow::farmStatusText() const
     return m_status->farmText();
 }
 
+QString MainWindow::statusMessage() const
+{
+    return m_status->currentMessage();
+}
+
 QString MainWindow::redisStatusText() const
 {
     return m_status->redisText();
@@ -361,6 +374,53 @@ void MainWindow::showError(const QString &title, const QString &text)
     box->setTextFormat(Qt::PlainText);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
+}
+
+QString MainWindow::helpText()
+{
+    // Where the package put README.md and docs/*.md (installer/CMakeLists.txt).
+    const QDir app(QCoreApplication::applicationDirPath());
+    QString docs;
+    for (const QString &candidate : {QStringLiteral("../share/doc/farmchat"),
+             QStringLiteral("../share/doc/FarmChat"), QStringLiteral("../Resources/doc"),
+             QStringLiteral("doc")}) {
+        if (QFileInfo::exists(app.filePath(candidate + QStringLiteral("/APP.md")))) {
+            docs = QDir::cleanPath(app.filePath(candidate));
+            break;
+        }
+    }
+    if (docs.isEmpty())
+        docs = tr("docs/ in the source tree");
+    return tr("A real-time chat scaled out to a \"web farm\": several chat servers (nodes) "
+              "behind one address. Each pane is a client of a different node, like users "
+              "sent to different servers.\n\n"
+              "BACKPLANE MODES (Ctrl+B cycles them, live)\n"
+              "• off: a node only tells its own clients; the others never see the message.\n"
+              "• pub/sub: Redis PUBLISH relays every message to every node, at most once. "
+              "While Redis is down a message reaches only its own node, and the sender is told "
+              "(⚠ may not reach everyone): a counted loss, as documented.\n"
+              "• streams: Redis streams, one order for the whole farm, replayable. While Redis "
+              "is down the node queues the message (◷ queued — waiting for Redis) and sends it "
+              "when Redis is back: late, never lost.\n\n"
+              "DELIVERY MATRIX (a row per message, a column per pane)\n"
+              "✓ delivered (latency)   … pending / queued   ◷ late or caught up through History\n"
+              "✕ missing   hatched ✕ did not cross (off)   ⊕ duplicated   ⇅ out of order   "
+              "! reached a pane the mode did not promise\n"
+              "The totals judge each mode by its own promise.\n\n"
+              "TOPOLOGY\n"
+              "Nodes around Redis; ↑ messages to Redis, ↓ from Redis; a dashed red link with ✕ "
+              "is broken (Redis down, node cut off or lost).\n\n"
+              "FAULTS & CONTROLS\n"
+              "Stop (SIGTERM), kill (SIGKILL) or restart Redis (it comes back empty); kill or "
+              "restart a node (its pane reconnects and catches up from History, marked ↺); cut "
+              "a node off the backplane. Farm → Guided demo (Ctrl+D) walks through it.\n\n"
+              "SHORTCUTS\n"
+              "Ctrl+L launch · Ctrl+Shift+L stop · Ctrl+B next mode · Ctrl+D guided demo · "
+              "Ctrl+K clear the matrix · Ctrl+Tab / F6 next pane · Shift+F6 previous pane · "
+              "F1 this help · Ctrl+Q quit\n\n"
+              "MORE: README.md, APP.md (this window), BACKPLANE.md and GUARANTEES.md (what "
+              "each mode promises) in %1")
+        .arg(docs);
 }
 
 void MainWindow::showInfo(const QString &title, const QString &text)

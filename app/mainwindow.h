@@ -51,6 +51,12 @@ public:
     BackplaneMode mode() const; // the workspace's chosen mode
     QString farmStatusText() const;
     QString redisStatusText() const;
+    // The status bar's passing message (a failure, the demo), "" when none.
+    QString statusMessage() const;
+    // F1: the modes, the matrix symbols, the faults, the shortcuts, the docs.
+    static QString helpText();
+    // Grows the Faults dock to what its controls need (after a launch).
+    void fitControlsDock();
     QString rateText() const;
 
 public Q_SLOTS:

@@ -166,7 +166,9 @@ void MessageDelegate::paint(
     int x = line.left() + QFontMetrics(m.bold).horizontalAdvance(from) + m.pad;
 
     painter->setFont(m.small);
-    const QString marker = viaMarker(via, fromHistory);
+    // A pane's own message came back through its own node: "⇄" would say it crossed.
+    const bool own = index.data(MessageListModel::OwnRole).toBool();
+    const QString marker = viaMarker(own ? Via::Local : via, fromHistory);
     if (!marker.isEmpty()) {
         painter->setPen(via == Via::Local ? palette.color(QPalette::PlaceholderText)
                                           : palette.color(QPalette::Link));
@@ -174,7 +176,15 @@ void MessageDelegate::paint(
             Qt::AlignLeft | Qt::AlignVCenter, marker);
         x += QFontMetrics(m.small).horizontalAdvance(marker) + m.pad;
     }
-    if (!warning.isEmpty()) {
+    const QString status = index.data(MessageListModel::StatusRole).toString();
+    if (!status.isEmpty()) {
+        const bool failed = index.data(MessageListModel::FailedRole).toBool();
+        painter->setPen(failed ? nodepalette::bad(dark) : nodepalette::warn(dark));
+        const QFontMetrics fm(m.small);
+        const int width = qMax(0, line.right() - x);
+        painter->drawText(QRect(x, line.top(), width, line.height()),
+            Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(status, Qt::ElideRight, width));
+    } else if (!warning.isEmpty()) {
         painter->setPen(nodepalette::warn(dark));
         painter->drawText(QRect(x, line.top(), qMax(0, line.right() - x), line.height()),
             Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("⚠ may not reach everyone"));

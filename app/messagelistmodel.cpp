@@ -17,7 +17,30 @@ void MessageListModel::setCapacity(int capacity)
 
 void MessageListModel::append(const ChatMessage &message, bool fromHistory, bool own)
 {
-    Entry entry {message, fromHistory, own, {}, m_nextSerial++};
+    if (Entry *known = find(message.id)) {
+        // The row of an own message the node already answered: now it is here.
+        known->message = message;
+        known->fromHistory = fromHistory;
+        changed(*known);
+        return;
+    }
+    if (own) {
+        // The broadcast can beat the node's answer: it takes over the oldest
+        // unanswered row with the same text.
+        for (const QString &localId : std::as_const(m_sending)) {
+            Entry *pending = find(localId);
+            if (!pending || pending->message.text != message.text || m_adopted.contains(localId))
+                continue;
+            pending->message = message;
+            pending->fromHistory = fromHistory;
+            pending->status.clear();
+            m_serialById.insert(message.id, pending->serial);
+            m_adopted.insert(localId);
+            changed(*pending);
+            return;
+        }
+    }
+    Entry entry {message, fromHistory, own, {}, m_nextSerial++, {}, false};
     m_serialById.insert(message.id, entry.serial);
     m_queued.push_back(std::move(entry));
     if (!m_flushTimer.isActive())
@@ -46,6 +69,65 @@ void MessageListModel::setWarning(const QString &id, const QString &text)
     if (offset < m_rows.size()) {
         const QModelIndex at = index(int(offset));
         Q_EMIT dataChanged(at, at, {WarningRole});
+    }
+}
+
+void MessageListModel::changed(const Entry &entry)
+{
+    const quint64 offset = entry.serial - m_firstSerial;
+    if (offset < m_rows.size()) {
+        const QModelIndex at = index(int(offset));
+        Q_EMIT dataChanged(at, at);
+    }
+}
+
+void MessageListModel::appendSending(
+    const QString &localId, const ChatMessage &message, const QString &status)
+{
+    ChatMessage local = message;
+    local.id = localId;
+    Entry entry {local, false, true, {}, m_nextSerial++, status, false};
+    m_serialById.insert(localId, entry.serial);
+    m_sending.append(localId);
+    m_queued.push_back(std::move(entry));
+    // The sender sees their message now, not at the next batch.
+    flush();
+}
+
+void MessageListModel::setStatus(const QString &localId, const QString &status)
+{
+    if (!m_sending.contains(localId) || m_adopted.contains(localId))
+        return;
+    if (Entry *entry = find(localId)) {
+        entry->status = status;
+        changed(*entry);
+    }
+}
+
+void MessageListModel::confirmSending(const QString &localId, const QString &id)
+{
+    m_sending.removeOne(localId);
+    const bool adopted = m_adopted.remove(localId);
+    Entry *entry = find(localId);
+    m_serialById.remove(localId);
+    if (!entry)
+        return;
+    if (!adopted) {
+        entry->message.id = id;
+        m_serialById.insert(id, entry->serial);
+    }
+    entry->status.clear();
+    changed(*entry);
+}
+
+void MessageListModel::failSending(const QString &localId, const QString &error)
+{
+    m_sending.removeOne(localId);
+    m_adopted.remove(localId);
+    if (Entry *entry = find(localId)) {
+        entry->status = QStringLiteral("✕ not sent: ") + error;
+        entry->failed = true;
+        changed(*entry);
     }
 }
 
@@ -97,6 +179,8 @@ void MessageListModel::clear()
     m_rows.clear();
     m_queued.clear();
     m_serialById.clear();
+    m_sending.clear();
+    m_adopted.clear();
     m_firstSerial = m_nextSerial;
     endResetModel();
 }
@@ -116,7 +200,8 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return QStringLiteral("%1: %2").arg(e.message.from, e.message.text);
     case Qt::ToolTipRole:
         return QStringLiteral("%1 from %2 via %3%4%5")
-            .arg(e.message.id, e.message.node, viaName(e.message.via),
+            .arg(e.status.isEmpty() ? e.message.id : e.status, e.message.node,
+                viaName(e.message.via),
                 e.fromHistory ? QStringLiteral(" (caught up from History)") : QString(),
                 e.warning.isEmpty() ? QString() : QStringLiteral("\nwarning: ") + e.warning);
     case FromRole:
@@ -139,6 +224,10 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return e.serial;
     case OwnRole:
         return e.own;
+    case StatusRole:
+        return e.status;
+    case FailedRole:
+        return e.failed;
     default:
         return {};
     }
@@ -157,6 +246,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
     names.insert(IdRole, "id");
     names.insert(SerialRole, "serial");
     names.insert(OwnRole, "own");
+    names.insert(StatusRole, "status");
+    names.insert(FailedRole, "failed");
     return names;
 }
 

@@ -4,6 +4,7 @@
 #include "client/deliverytracker.h"
 
 #include <QDateTime>
+#include <QTimer>
 #include <QLoggingCategory>
 
 namespace farmchat {
@@ -61,7 +62,10 @@ PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &nodeUrl,
         m_tracker.recordReceived(m_paneId, m, QDateTime::currentMSecsSinceEpoch(), false);
     });
     connect(m_client.get(), &ChatClient::deliveryWarning, this,
-        [this](const QString &id, const QString &text) { m_messages->setWarning(id, text); });
+        [this](const QString &id, const QString &text) {
+            m_messages->setWarning(id, text);
+            m_tracker.recordWarning(id); // the node counted it: a loss pub/sub documents
+        });
     connect(m_client.get(), &ChatClient::errorOccurred, this, [this](const QString &error) {
         qCInfo(lcAppPane, "%s: %s", qPrintable(m_paneId), qPrintable(error));
         Q_EMIT errorOccurred(error);
@@ -93,21 +97,50 @@ void PaneSession::setName(const QString &name)
     });
 }
 
+QString PaneSession::queuedStatus(BackplaneMode modeAtSend)
+{
+    // Only streams holds a message back: it answers once Redis has it.
+    return modeAtSend == BackplaneMode::Streams
+        ? tr("◷ queued on the node — waiting for Redis")
+        : tr("◷ waiting for the node…");
+}
+
 void PaneSession::send(const QString &text, BackplaneMode modeAtSend)
 {
     const qint64 sentAt = QDateTime::currentMSecsSinceEpoch();
+    const QString localId = QStringLiteral("sending:%1:%2").arg(m_paneId).arg(m_nextLocalId++);
+    ChatMessage shown;
+    shown.room = ChatClient::kLobby;
+    shown.from = m_client->name();
+    shown.text = text;
+    shown.node = m_nodeId;
+    shown.sentAt = sentAt;
+    shown.via = Via::Local;
+    m_messages->appendSending(localId, shown, tr("sending…"));
+    SentMessage sent;
+    sent.id = localId;
+    sent.senderPane = m_paneId;
+    sent.room = ChatClient::kLobby;
+    sent.originNode = m_nodeId;
+    sent.mode = modeAtSend;
+    sent.sentAtMs = sentAt;
+    Q_EMIT sending(localId, text);
+    m_tracker.recordSending(sent);
+    m_unanswered.insert(localId);
+    QTimer::singleShot(kQueuedAfterMs, this, [this, localId, modeAtSend] {
+        if (m_unanswered.contains(localId))
+            m_messages->setStatus(localId, queuedStatus(modeAtSend));
+    });
     m_client->send(text, ChatClient::kLobby,
-        [this, text, modeAtSend, sentAt](const QString &id, const QString &error) {
+        [this, text, localId](const QString &id, const QString &error) {
+            m_unanswered.remove(localId);
             if (error.isEmpty()) {
                 Q_EMIT accepted(id, text);
-                SentMessage sent;
-                sent.id = id;
-                sent.senderPane = m_paneId;
-                sent.room = ChatClient::kLobby;
-                sent.originNode = m_nodeId;
-                sent.mode = modeAtSend;
-                sent.sentAtMs = sentAt;
-                m_tracker.recordSent(sent);
+                m_messages->confirmSending(localId, id);
+                m_tracker.confirmSent(localId, id);
+            } else {
+                m_messages->failSending(localId, error);
+                m_tracker.refuseSent(localId);
             }
             Q_EMIT sendFinished(text, id, error);
         });

@@ -4,6 +4,7 @@
 #include "protocol/backplanemode.h"
 
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 #include <QUrl>
 
@@ -44,14 +45,25 @@ public:
     // Sets the name now and after every reconnect; refusals arrive as errorOccurred().
     void setName(const QString &name);
     QString name() const { return m_client->name(); }
+    // The node has not answered a send for this long: the pane says it is queued.
+    static constexpr int kQueuedAfterMs = 400;
+
     // Sends to lobby; `modeAtSend` is what the sender's node promised when
-    // the user pressed Enter (for the matrix). sendFinished() follows.
+    // the user pressed Enter (for the matrix). The message shows in the pane
+    // and as a pending matrix row at once; sendFinished() follows.
     void send(const QString &text, BackplaneMode modeAtSend);
+    // Sends the node has not answered yet (streams mode queues them while
+    // Redis is down and answers once Redis has them).
+    int unansweredSends() const { return int(m_unanswered.size()); }
+    // What the pane says about a send the node holds: "queued — waiting for Redis".
+    static QString queuedStatus(BackplaneMode modeAtSend);
 
 Q_SIGNALS:
     void stateChanged(farmchat::HubConnection::State state);
     // A message arrived in this pane (once per id).
     void messageArrived(const farmchat::ChatMessage &message, bool fromHistory);
+    // `text` was sent and shows under `localId` until the node answers.
+    void sending(const QString &localId, const QString &text);
     // The node accepted `text` as message `id`; emitted before the tracker records it.
     void accepted(const QString &id, const QString &text);
     // `error` empty: the node accepted `text` as message `id`.
@@ -71,6 +83,8 @@ private:
     std::unique_ptr<MessageListModel> m_messages;
     QString m_lastError;
     QTimer m_retryTimer;
+    QSet<QString> m_unanswered; // local ids of sends without the node's answer
+    quint64 m_nextLocalId = 1;
     bool m_wanted = false; // start() called and not stop()
 };
 

@@ -144,6 +144,7 @@ void TopologyView::paintEvent(QPaintEvent *)
         return;
     }
 
+    f.area.setBottom(f.area.bottom() - int(em * 1.3)); // the legend's line
     f.redisCentre = f.area.center();
     const QSizeF redisSize(em * 5.5, em * 2.4);
     f.redisBox
@@ -156,6 +157,7 @@ void TopologyView::paintEvent(QPaintEvent *)
 
     paintLinks(p, f);
     paintRedis(p, f);
+    paintLegend(p, f);
     paintNodes(p, f);
     paintTokens(p, f);
 }
@@ -187,13 +189,23 @@ void TopologyView::paintLinks(QPainter &p, const Frame &f) const
         if (up + down > 0) {
             p.setPen(f.pal.color(QPalette::PlaceholderText));
             const QString counts = QStringLiteral("↑%1 ↓%2").arg(up).arg(down);
-            // Beside the link, nearer the node than Redis, clear of the box.
-            const QPointF at = f.redisCentre + (c - f.redisCentre) * 0.62;
+            // Beside the link, near the node: clear of the box and of the
+            // ✕ that marks a broken link at its middle.
+            const QPointF at = f.redisCentre + (c - f.redisCentre) * 0.76;
             p.drawText(QRectF(at + QPointF(em * 0.5, -em * 0.5),
                            QSizeF(fm.horizontalAdvance(counts) + 2, em)),
                 Qt::AlignLeft | Qt::AlignVCenter, counts);
         }
     }
+}
+
+void TopologyView::paintLegend(QPainter &p, const Frame &f) const
+{
+    const QString legend = tr("↑ to Redis  ↓ from Redis (messages)  ╌ ✕ broken link");
+    p.setFont(font());
+    p.setPen(f.pal.color(QPalette::PlaceholderText));
+    p.drawText(QRectF(0, height() - f.em * 1.3, width(), f.em * 1.2),
+        Qt::AlignHCenter | Qt::AlignVCenter, legend);
 }
 
 void TopologyView::paintRedis(QPainter &p, const Frame &f) const
@@ -202,18 +214,19 @@ void TopologyView::paintRedis(QPainter &p, const Frame &f) const
     const bool up = redisUp();
     QPainterPath box;
     box.addRoundedRect(f.redisBox, em / 3, em / 3);
-    p.fillPath(box, up ? QColor(0xD8, 0x2C, 0x20) : f.pal.color(QPalette::Mid));
-    p.setPen(QPen(up ? QColor(0xA4, 0x1E, 0x11) : nodepalette::bad(f.dark), em / 10,
+    // Healthy is a calm slate: red means failure everywhere else in the app.
+    p.fillPath(box, up ? QColor(0x3B, 0x4A, 0x5A) : f.pal.color(QPalette::Mid));
+    p.setPen(QPen(up ? nodepalette::good(f.dark) : nodepalette::bad(f.dark), em / 10,
         up ? Qt::SolidLine : Qt::DashLine));
     p.drawPath(box);
-    p.setPen(Qt::white);
+    p.setPen(up ? QColor(Qt::white) : f.pal.color(QPalette::Text));
     QFont bold = font();
     bold.setBold(true);
     p.setFont(bold);
     QString redisLabel = QStringLiteral("Redis");
     if (RedisInstance *redis = m_workspace.supervisor().redis())
-        redisLabel += up ? QStringLiteral("\n:%1").arg(redis->port())
-                         : QStringLiteral("\n") + processStateName(redis->process()->state());
+        redisLabel += up ? QStringLiteral("\n✓ :%1").arg(redis->port())
+                         : QStringLiteral("\n✕ ") + processStateName(redis->process()->state());
     p.drawText(f.redisBox, Qt::AlignCenter, redisLabel);
 }
 

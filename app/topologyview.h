@@ -43,6 +43,7 @@ private:
     struct Frame;
     void paintLinks(QPainter &p, const Frame &f) const;
     void paintRedis(QPainter &p, const Frame &f) const;
+    void paintLegend(QPainter &p, const Frame &f) const;
     void paintNodes(QPainter &p, const Frame &f) const;
     void paintTokens(QPainter &p, const Frame &f) const;
     void tick();

@@ -99,19 +99,104 @@ QString DeliveryTracker::senderKey(const SentMessage &message)
     return message.senderPane + QChar(0x1f) + message.room;
 }
 
+int DeliveryTracker::recordSending(const SentMessage &message)
+{
+    return addRow(message, true);
+}
+
 int DeliveryTracker::recordSent(const SentMessage &message)
+{
+    return addRow(message, false);
+}
+
+bool DeliveryTracker::confirmSent(const QString &localId, const QString &id)
+{
+    const int index = rowOf(localId);
+    if (index < 0 || id.isEmpty() || !m_rows[index].awaitingNode || m_rowById.contains(id))
+        return false;
+    DeliveryRow &row = m_rows[index];
+    addToTotals(row, -1);
+    m_rowById.remove(localId);
+    m_rowById.insert(id, index);
+    row.message.id = id;
+    row.awaitingNode = false;
+    --m_awaiting;
+    row.warned = m_warnings.remove(id);
+    const QList<Receipt> early = m_orphans.take(id);
+    for (const Receipt &receipt : early)
+        applyReceipt(index, receipt, false);
+    const qint64 now = m_clock();
+    for (int column = 0; column < row.cells.size(); ++column)
+        refreshCell(index, column, now);
+    refreshRow(index);
+    addToTotals(row, +1);
+    m_unsettled.push_back(index);
+    Q_EMIT rowChanged(index);
+    Q_EMIT totalsChanged();
+    scheduleTimeouts();
+    return true;
+}
+
+bool DeliveryTracker::refuseSent(const QString &localId)
+{
+    const int index = rowOf(localId);
+    if (index < 0 || !m_rows[index].awaitingNode)
+        return false;
+    DeliveryRow &row = m_rows[index];
+    addToTotals(row, -1);
+    row.awaitingNode = false;
+    --m_awaiting;
+    row.refused = true;
+    const qint64 now = m_clock();
+    for (int column = 0; column < row.cells.size(); ++column) {
+        row.cells[column].expected = false;
+        refreshCell(index, column, now);
+    }
+    refreshRow(index);
+    Q_EMIT rowChanged(index);
+    Q_EMIT totalsChanged();
+    if (isSettled())
+        Q_EMIT settled();
+    return true;
+}
+
+void DeliveryTracker::recordWarning(const QString &id)
+{
+    if (const int row = rowOf(id); row >= 0) {
+        m_rows[row].warned = true;
+        Q_EMIT rowChanged(row);
+        Q_EMIT totalsChanged();
+        return;
+    }
+    if (m_warnings.contains(id))
+        return;
+    m_warnings.insert(id);
+    m_warningOrder.push_back(id);
+    while (qsizetype(m_warningOrder.size()) > kMaxOrphanIds) {
+        m_warnings.remove(m_warningOrder.front());
+        m_warningOrder.pop_front();
+    }
+}
+
+int DeliveryTracker::addRow(const SentMessage &message, bool awaitingNode)
 {
     if (message.id.isEmpty() || m_rowById.contains(message.id))
         return -1;
     const qint64 now = m_clock();
     DeliveryRow row;
     row.message = message;
+    row.awaitingNode = awaitingNode;
+    row.warned = m_warnings.remove(message.id);
+    if (awaitingNode)
+        row.localId = message.id;
     for (const DeliveryPane &pane : std::as_const(m_panes)) {
         DeliveryCell cell;
         const bool inRoom = pane.rooms.contains(message.room);
         cell.expected
             = inRoom && (message.mode != BackplaneMode::Off || pane.nodeId == message.originNode);
-        cell.state = stateOf(cell, message.sentAtMs, now, m_graceMs);
+        cell.state = awaitingNode && cell.expected
+            ? DeliveryState::Pending
+            : stateOf(cell, message.sentAtMs, now, m_graceMs);
         row.cells.append(cell);
     }
     const int index = int(m_rows.size());
@@ -121,6 +206,15 @@ int DeliveryTracker::recordSent(const SentMessage &message)
     QList<int> &sent = m_rowsBySender[senderKey(message)];
     m_senderIndex.append(int(sent.size()));
     sent.append(index);
+    if (awaitingNode) {
+        ++m_awaiting;
+        // Settled only once the node answers; its receipts wait under the node's id.
+        refreshRow(index);
+        addToTotals(m_rows[index], +1);
+        Q_EMIT rowAdded(index);
+        Q_EMIT totalsChanged();
+        return index;
+    }
     m_unsettled.push_back(index);
     // Receipts that beat the Completion, in the order they came.
     const QList<Receipt> early = m_orphans.take(message.id);
@@ -232,7 +326,9 @@ DeliveryState DeliveryTracker::stateOf(
 void DeliveryTracker::refreshCell(int row, int column, qint64 now, bool notify)
 {
     DeliveryCell &cell = m_rows[row].cells[column];
-    const DeliveryState state = stateOf(cell, m_rows[row].message.sentAtMs, now, m_graceMs);
+    const DeliveryState state = m_rows[row].awaitingNode && cell.expected
+        ? DeliveryState::Pending
+        : stateOf(cell, m_rows[row].message.sentAtMs, now, m_graceMs);
     cell.state = state;
     // Receipts change a cell even when its state stays (a third copy).
     if (notify)
@@ -242,7 +338,7 @@ void DeliveryTracker::refreshCell(int row, int column, qint64 now, bool notify)
 void DeliveryTracker::refreshRow(int row)
 {
     DeliveryRow &r = m_rows[row];
-    bool matches = true;
+    bool matches = !r.awaitingNode && !r.refused;
     for (const DeliveryCell &cell : std::as_const(r.cells)) {
         if (cell.expected ? cell.state != DeliveryState::Delivered : cell.receipts > 0) {
             matches = false;
@@ -317,7 +413,7 @@ void DeliveryTracker::updateTimeouts()
     dropOrphans(now);
     if (changed)
         Q_EMIT totalsChanged();
-    if (changed && m_unsettled.empty())
+    if (changed && isSettled())
         Q_EMIT settled();
     scheduleTimeouts();
 }
@@ -353,7 +449,10 @@ void DeliveryTracker::clear()
     m_senderIndex.clear();
     m_orphans.clear();
     m_orphanOrder.clear();
+    m_warnings.clear();
+    m_warningOrder.clear();
     m_unsettled.clear();
+    m_awaiting = 0;
     m_totals = {};
     m_latencies = {};
     m_nextArrival = 1;

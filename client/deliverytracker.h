@@ -66,6 +66,12 @@ struct DeliveryRow
     SentMessage message;
     QList<DeliveryCell> cells; // one per pane, in column order
     bool matchesPromise = false; // every expected cell Delivered, no Unexpected, no extra copies
+    // Recorded with recordSending() and not answered by the node yet (streams
+    // mode while Redis is down): its cells stay Pending, whatever the time.
+    bool awaitingNode = false;
+    QString localId; // the id recordSending() gave, kept after confirmSent()
+    bool refused = false; // the node refused it: nobody was meant to get it
+    bool warned = false; // the node warned the sender it may not reach everyone
 };
 
 // Counts over the rows sent in one backplane mode.
@@ -111,6 +117,17 @@ public:
     void setPaneRooms(const QString &paneId, const QStringList &rooms);
     // Returns the row, or -1 when the id is already tracked.
     int recordSent(const SentMessage &message);
+    // A row for a message the sender has sent but the node has not answered
+    // yet, under a local id of the caller's choosing; its cells stay Pending
+    // until confirmSent() gives the node's id (then they are judged from the
+    // original send time, so a long wait shows as late) or refuseSent().
+    int recordSending(const SentMessage &message);
+    bool confirmSent(const QString &localId, const QString &id);
+    bool refuseSent(const QString &localId);
+    // The node warned the sender that message `id` may not reach everyone
+    // (deliveryWarning: pub/sub while Redis is down), so its losses are
+    // counted ones. May come before the id's row exists.
+    void recordWarning(const QString &id);
     // False when the pane is unknown.
     bool recordReceived(
         const QString &paneId, const ChatMessage &message, qint64 receivedAtMs, bool fromHistory);
@@ -129,17 +146,21 @@ public:
 
     DeliveryTotals totals(BackplaneMode mode) const;
     // True when every row's grace period has passed: the verdict is final.
-    bool isSettled() const { return m_unsettled.empty(); }
+    // Rows the node has not answered yet (recordSending()) are not settled.
+    bool isSettled() const { return m_unsettled.empty() && m_awaiting == 0; }
 
 Q_SIGNALS:
     void paneAdded(int column);
     void rowAdded(int row);
     void cellChanged(int row, int column);
+    // A row's id or its awaiting/refused state changed (confirmSent, refuseSent).
+    void rowChanged(int row);
     void totalsChanged();
     void settled(); // isSettled() became true
     void cleared();
 
 private:
+    int addRow(const SentMessage &message, bool awaitingNode);
     struct Receipt
     {
         int column;
@@ -169,6 +190,9 @@ private:
     QList<int> m_senderIndex; // [row]: position in its m_rowsBySender list
     QHash<QString, QList<Receipt>> m_orphans; // message id -> receipts that came before recordSent
     std::deque<std::pair<QString, qint64>> m_orphanOrder; // (id, first receipt time), oldest first
+    QSet<QString> m_warnings; // warned ids whose row does not exist yet
+    std::deque<QString> m_warningOrder; // bounds m_warnings, oldest first
+    int m_awaiting = 0; // rows with awaitingNode set
     std::deque<int> m_unsettled; // rows whose grace period has not passed, oldest first
     std::array<DeliveryTotals, 3> m_totals; // per BackplaneMode, latencies excluded
     std::array<QList<qint64>, 3> m_latencies; // per BackplaneMode

@@ -1,11 +1,10 @@
 #include "launcher/demomatrix_p.h"
 
 #include "client/deliverytracker.h"
+#include "client/deliveryverdict.h"
 #include "platform/terminal.h"
 
 #include <QJsonArray>
-
-#include <algorithm>
 
 namespace farmchat {
 
@@ -15,10 +14,16 @@ constexpr int kGreen = 78;
 constexpr int kRed = 203;
 constexpr int kGrey = 245;
 
-// Whether the cell is what the row's mode promised.
-bool cellKeepsPromise(const DeliveryCell &cell)
+// Whether the cell is what the row's mode promised, as DeliveryVerdict judges
+// rows: late but there is kept; a pub/sub loss the node warned about is counted.
+bool cellKeepsPromise(const DeliveryRow &row, const DeliveryCell &cell)
 {
-    return cell.expected ? cell.state == DeliveryState::Delivered : cell.receipts == 0;
+    if (!cell.expected)
+        return cell.receipts == 0;
+    if (cell.state == DeliveryState::Delivered || cell.state == DeliveryState::Late)
+        return true;
+    return cell.state == DeliveryState::Missing && row.warned
+        && row.message.mode == BackplaneMode::PubSub;
 }
 
 QString symbol(const DeliveryCell &cell)
@@ -69,11 +74,8 @@ bool DemoMatrix::passed(const DeliveryTracker &tracker, const QList<int> &rows)
 {
     if (rows.isEmpty())
         return false;
-    for (const int row : rows) {
-        if (!tracker.row(row).matchesPromise)
-            return false;
-    }
-    return true;
+    const DeliveryVerdict verdict = judgeDeliveries(tracker, tracker.row(rows.first()).message.mode, rows);
+    return verdict.promiseKept() && verdict.pending == 0;
 }
 
 QString DemoMatrix::text(
@@ -95,7 +97,7 @@ QString DemoMatrix::text(
         out += QStringLiteral("  ")
             + pad(QStringLiteral("from %1").arg(row.message.originNode), labelWidth);
         for (const DeliveryCell &cell : row.cells) {
-            const bool ok = cellKeepsPromise(cell);
+            const bool ok = cellKeepsPromise(row, cell);
             broken += ok ? 0 : 1;
             const QString mark = symbol(cell) + (ok ? QString() : QStringLiteral(" !"));
             const int paletteIndex = !ok ? kRed : cell.receipts > 0 ? kGreen : kGrey;
@@ -107,11 +109,11 @@ QString DemoMatrix::text(
     out += QStringLiteral("  ✓ delivered   ✗ not delivered   ! not what %1 promises\n")
                .arg(modeName(mode));
     const bool ok = passed(tracker, rows);
+    const DeliveryVerdict verdict = judgeDeliveries(tracker, mode, rows);
+    out += QStringLiteral("  %1\n").arg(verdict.text());
     out += QStringLiteral("  %1: %2 of %3 messages as promised%4\n")
                .arg(modeName(mode))
-               .arg(rows.size()
-                   - std::count_if(rows.cbegin(), rows.cend(),
-                       [&](int r) { return !tracker.row(r).matchesPromise; }))
+               .arg(verdict.kept)
                .arg(rows.size())
                .arg(ok ? QStringLiteral(" — PASS")
                        : QStringLiteral(" — FAIL (%1 cells broke the promise)").arg(broken));
@@ -131,10 +133,10 @@ QJsonObject DemoMatrix::json(
         for (const DeliveryCell &cell : row.cells) {
             cells.append(QJsonObject {{"state", deliveryStateName(cell.state)},
                 {"expected", cell.expected}, {"receipts", cell.receipts},
-                {"latencyMs", cell.latencyMs}, {"ok", cellKeepsPromise(cell)}});
+                {"latencyMs", cell.latencyMs}, {"ok", cellKeepsPromise(row, cell)}});
         }
         messages.append(QJsonObject {{"id", row.message.id}, {"from", row.message.originNode},
-            {"cells", cells}, {"ok", row.matchesPromise}});
+            {"cells", cells}, {"ok", judgeDeliveries(tracker, row.message.mode, {r}).promiseKept()}});
     }
     return {{"mode", modeName(mode)}, {"promise", promise(mode)}, {"panes", panes},
         {"messages", messages}, {"ok", passed(tracker, rows)}};

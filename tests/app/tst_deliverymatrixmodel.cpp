@@ -49,6 +49,8 @@ private Q_SLOTS:
     void cells_data();
     void cells();
     void totals();
+    void totalsJudgeByThePromise();
+    void queuedRowWaitsForTheNode();
     void clearResets();
 
 private:
@@ -175,6 +177,80 @@ void tst_DeliveryMatrixModel::totals()
             && off.contains(QStringLiteral("2 did not cross")),
         qPrintable(off));
     QVERIFY(m_model->totalsText(BackplaneMode::PubSub).contains(QStringLiteral("no messages")));
+}
+
+void tst_DeliveryMatrixModel::totalsJudgeByThePromise()
+{
+    const auto everywhere = [&](const QString &id, qint64 at, bool history) {
+        for (int i = 0; i < 3; ++i)
+            m_tracker->recordReceived(QStringLiteral("pane-%1").arg(i + 1),
+                chat(id, QStringLiteral("node-9090"), Via::Streams), at, history);
+    };
+    // Streams after an outage: three messages arrive 5 s late, none lost.
+    for (const QString &id : {QStringLiteral("s1"), QStringLiteral("s2"), QStringLiteral("s3")}) {
+        m_tracker->recordSent(sent(id, QStringLiteral("pane-1"), QStringLiteral("node-9090"),
+            BackplaneMode::Streams, m_now));
+        everywhere(id, m_now + 5000, false);
+    }
+    m_now += 6000;
+    m_tracker->updateTimeouts();
+    const QString streams = m_model->totalsText(BackplaneMode::Streams);
+    QVERIFY2(streams.contains(QStringLiteral("3 late, 0 lost — as promised")), qPrintable(streams));
+
+    // Pub/sub while Redis is down: the node warned, the others never got it.
+    m_tracker->recordWarning(QStringLiteral("p1"));
+    m_tracker->recordSent(sent(QStringLiteral("p1"), QStringLiteral("pane-1"),
+        QStringLiteral("node-9090"), BackplaneMode::PubSub, m_now));
+    m_tracker->recordReceived(QStringLiteral("pane-1"),
+        chat(QStringLiteral("p1"), QStringLiteral("node-9090"), Via::Local), m_now + 1, false);
+    m_now += 2000;
+    m_tracker->updateTimeouts();
+    const QString counted = m_model->totalsText(BackplaneMode::PubSub);
+    QVERIFY2(counted.contains(
+                 QStringLiteral("1 lost while Redis was down — expected for pub/sub, counted"))
+            && counted.contains(QStringLiteral("counted — as promised"))
+            && !counted.contains(QStringLiteral("broke")),
+        qPrintable(counted));
+
+    // The same loss without the node's word breaks the promise.
+    m_tracker->recordSent(sent(QStringLiteral("p2"), QStringLiteral("pane-1"),
+        QStringLiteral("node-9090"), BackplaneMode::PubSub, m_now));
+    m_now += 2000;
+    m_tracker->updateTimeouts();
+    const QString uncounted = m_model->totalsText(BackplaneMode::PubSub);
+    QVERIFY2(uncounted.contains(QStringLiteral("1 lost without a warning"))
+            && uncounted.contains(QStringLiteral("broke the promise")),
+        qPrintable(uncounted));
+}
+
+void tst_DeliveryMatrixModel::queuedRowWaitsForTheNode()
+{
+    // Streams with Redis down: the row is there at once and stays pending,
+    // however long the node holds it; the node's id then takes over.
+    SentMessage s = sent(QStringLiteral("sending:pane-1:1"), QStringLiteral("pane-1"),
+        QStringLiteral("node-9090"), BackplaneMode::Streams, m_now);
+    m_model->setMessageText(s.id, QStringLiteral("user-1: hi"));
+    QCOMPARE(m_tracker->recordSending(s), 0);
+    m_now += 10000;
+    m_tracker->updateTimeouts();
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(DeliveryState(m_model->index(0, P + i).data(DeliveryMatrixModel::StateRole).toInt()),
+            DeliveryState::Pending);
+        QVERIFY(m_model->index(0, P + i).data().toString().contains(QStringLiteral("queued")));
+    }
+    QVERIFY(m_model->totalsText(BackplaneMode::Streams).contains(QStringLiteral("1 pending")));
+    QVERIFY(m_tracker->confirmSent(s.id, QStringLiteral("1-0")));
+    QCOMPARE(m_tracker->rowOf(QStringLiteral("1-0")), 0);
+    QCOMPARE(m_model->index(0, DeliveryMatrixModel::kMessageColumn).data().toString(),
+        QStringLiteral("user-1: hi"));
+    for (int i = 0; i < 3; ++i)
+        m_tracker->recordReceived(QStringLiteral("pane-%1").arg(i + 1),
+            chat(QStringLiteral("1-0"), QStringLiteral("node-9090"), Via::Streams), m_now + 5,
+            false);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(m_tracker->cell(0, i).state, DeliveryState::Late); // 10 s after the send
+    const QString streams = m_model->totalsText(BackplaneMode::Streams);
+    QVERIFY2(streams.contains(QStringLiteral("1 late, 0 lost — as promised")), qPrintable(streams));
 }
 
 void tst_DeliveryMatrixModel::clearResets()

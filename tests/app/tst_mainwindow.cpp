@@ -22,6 +22,7 @@
 #include "launcher/farmnode.h"
 
 #include <QAbstractButton>
+#include <QApplication>
 #include <QCheckBox>
 #include <QDockWidget>
 #include <QLineEdit>
@@ -35,6 +36,7 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 using namespace farmchat;
 
@@ -74,7 +76,9 @@ private Q_SLOTS:
     void missingRedisServerExplainsTheFix();
     void launchFromTheFarmBar();
     void paneHeadersFitTheirWidth();
+    void controlsFitWithoutScrolling();
     void offKeepsMessagesOnTheirNode();
+    void paneNotesDoNotGoStale();
     void switchingKeepsPanesConnected();
     void pubsubCrossesToEveryPane();
     void streamsCrossesToEveryPane();
@@ -210,6 +214,49 @@ void tst_MainWindow::launchFromTheFarmBar()
         DeliveryMatrixModel::kFirstPaneColumn + kNodes);
 }
 
+void tst_MainWindow::controlsFitWithoutScrolling()
+{
+    // At 1280×720 with the default layout every control of the Faults dock is
+    // in view: none hides below the bottom or behind a scroll bar.
+    const QSize before = m_window->size();
+    m_window->resize(1280, 720);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 2000);
+    QApplication::processEvents();
+    ControlsPanel *controls = m_window->controls();
+    QWidget *viewport = controls->parentWidget();
+    QVERIFY(viewport);
+    QList<QWidget *> wanted;
+    for (BackplaneMode mode : {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams})
+        wanted << controls->modeButton(mode);
+    for (const QString &what :
+        {QStringLiteral("stop"), QStringLiteral("kill"), QStringLiteral("restart")})
+        wanted << controls->redisButton(what);
+    for (int node = 0; node < kNodes; ++node)
+        wanted << controls->nodeButton(node, QStringLiteral("kill"))
+               << controls->nodeButton(node, QStringLiteral("restart"))
+               << controls->cutOffBox(node);
+    for (QToolButton *b : controls->findChildren<QToolButton *>())
+        wanted << b; // the guided demo
+    QVERIFY(wanted.size() > 6 + 3 * kNodes);
+    for (QWidget *w : std::as_const(wanted)) {
+        QVERIFY(w);
+        QVERIFY2(w->isVisible(), qPrintable(w->objectName()));
+        const QRect at(w->mapTo(viewport, QPoint(0, 0)), w->size());
+        QVERIFY2(viewport->rect().contains(at),
+            qPrintable(QStringLiteral("%1 at %2,%3 %4x%5 outside the dock's %6x%7")
+                           .arg(w->metaObject()->className())
+                           .arg(at.x())
+                           .arg(at.y())
+                           .arg(at.width())
+                           .arg(at.height())
+                           .arg(viewport->width())
+                           .arg(viewport->height())));
+        // Wide enough for its whole label ("Re" for "Restart" would not do).
+        QVERIFY(w->width() >= w->minimumSizeHint().width());
+    }
+    m_window->resize(before);
+}
+
 void tst_MainWindow::paneHeadersFitTheirWidth()
 {
     // Wide: "node-N · port N  connected". Narrow: the port repeated in the
@@ -239,6 +286,22 @@ void tst_MainWindow::paneHeadersFitTheirWidth()
 
     m_window->resize(before);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), before, 2000);
+}
+
+void tst_MainWindow::paneNotesDoNotGoStale()
+{
+    ChatPane *chat = m_window->paneGrid()->pane(0);
+    QCOMPARE(chat->noteText(), QString());
+    chat->input()->setText(QString(4001, QLatin1Char('x')));
+    QTest::keyClick(chat->input(), Qt::Key_Return);
+    QVERIFY2(chat->noteText().contains(QStringLiteral("4000")), qPrintable(chat->noteText()));
+    QCOMPARE(chat->input()->text().size(), 4001); // kept to fix
+    // Fixing the text takes the complaint away; so does a send that goes through.
+    chat->input()->clear();
+    typeAndSend(0, QStringLiteral("short enough now"));
+    QCOMPARE(chat->noteText(), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, 0, QStringLiteral("short enough now")), 5000);
+    QCOMPARE(chat->noteText(), QString());
 }
 
 void tst_MainWindow::offKeepsMessagesOnTheirNode()
@@ -331,7 +394,7 @@ void tst_MainWindow::killedNodeDropsAndComesBack()
         m_window->paneGrid()->pane(1)->stateText().startsWith(QStringLiteral("disconnected")),
         5000);
     QTRY_VERIFY_WITH_TIMEOUT(
-        controls->nodeStateText(1).startsWith(QStringLiteral("crashed")), 5000);
+        controls->nodeStateText(1).contains(QStringLiteral("crashed")), 5000);
     // The others carry on.
     QCOMPARE(m_workspace->pane(0)->state(), HubConnection::State::Connected);
     // A message sent meanwhile reaches pane 2 after the restart through History.
@@ -386,8 +449,11 @@ void tst_MainWindow::redisStopAndRestart()
     ControlsPanel *controls = m_window->controls();
     QTest::mouseClick(controls->redisButton(QStringLiteral("stop")), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(
-        controls->redisStateText().startsWith(QStringLiteral("stopped")), 10000);
+        controls->redisStateText().contains(QStringLiteral("stopped")), 10000);
     QVERIFY(m_window->redisStatusText().contains(QStringLiteral("stopped")));
+    // Said where the eye is, not only in the dock.
+    QVERIFY2(m_window->statusMessage().contains(QStringLiteral("redis")),
+        qPrintable(m_window->statusMessage()));
     for (int node = 0; node < kNodes; ++node) {
         const Result<void> link = m_window->topologyView()->checkLink(node);
         QVERIFY(!link.ok());
@@ -395,14 +461,70 @@ void tst_MainWindow::redisStopAndRestart()
     }
     // Panes stay connected to their nodes: only the backplane is down.
     QVERIFY(test::allPanesConnected(*m_workspace, kNodes));
+
+    // Streams holds a message back while Redis is down: the sender sees it at
+    // once, marked queued, and the matrix has its pending row.
+    QCOMPARE(m_workspace->mode(), BackplaneMode::Streams);
+    QVERIFY(m_workspace->supervisor().state() == FarmState::Running);
+    const QString queued = QStringLiteral("queued while Redis is down");
+    typeAndSend(0, queued);
+    MessageListModel &own = m_workspace->pane(0)->messages();
+    const auto ownRow = [&] {
+        for (int r = own.rowCount() - 1; r >= 0; --r) {
+            if (own.index(r).data(MessageListModel::TextRole).toString() == queued)
+                return r;
+        }
+        return -1;
+    };
+    QVERIFY(ownRow() >= 0); // shown now, not when Redis is back
+    QTRY_VERIFY_WITH_TIMEOUT(own.index(ownRow())
+                                 .data(MessageListModel::StatusRole)
+                                 .toString()
+                                 .contains(QStringLiteral("waiting for Redis")),
+        3000);
+    QCOMPARE(m_workspace->pane(0)->unansweredSends(), 1);
+    DeliveryMatrixModel &matrix = m_window->matrixView()->model();
+    int matrixRow = -1;
+    for (int r = 0; r < matrix.rowCount(); ++r) {
+        if (matrix.index(r, DeliveryMatrixModel::kMessageColumn).data().toString().endsWith(queued))
+            matrixRow = r;
+    }
+    QVERIFY(matrixRow >= 0);
+    QVERIFY(m_workspace->tracker().row(matrixRow).awaitingNode);
+    for (int pane = 0; pane < kNodes; ++pane) {
+        const QModelIndex cell
+            = matrix.index(matrixRow, DeliveryMatrixModel::kFirstPaneColumn + pane);
+        QCOMPARE(DeliveryState(cell.data(DeliveryMatrixModel::StateRole).toInt()),
+            DeliveryState::Pending);
+        QVERIFY2(cell.data().toString().contains(QStringLiteral("queued")),
+            qPrintable(cell.data().toString()));
+    }
+
     QTest::mouseClick(controls->redisButton(QStringLiteral("restart")), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(
-        controls->redisStateText().startsWith(QStringLiteral("healthy")), 10000);
+        controls->redisStateText().contains(QStringLiteral("healthy")), 10000);
     // Every node finds Redis again by itself.
     for (int node = 0; node < kNodes; ++node)
         QTRY_VERIFY_WITH_TIMEOUT(
             m_workspace->supervisor().node(node)->health().redisConnected, 15000);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->topologyView()->checkLink(0).ok(), 5000);
+    // The queued message went out: delivered everywhere, no longer marked.
+    QTRY_COMPARE_WITH_TIMEOUT(m_workspace->pane(0)->unansweredSends(), 0, 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        own.index(ownRow()).data(MessageListModel::StatusRole).toString().isEmpty(), 5000);
+    for (int pane = 0; pane < kNodes; ++pane)
+        QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, pane, queued), 10000);
+    own.flush();
+    QCOMPARE(own.match(own.index(0), MessageListModel::TextRole, queued, -1, Qt::MatchExactly)
+                 .size(),
+        1); // one row: the broadcast took over the queued row
+    QVERIFY(!m_workspace->tracker().row(matrixRow).awaitingNode);
+    QTRY_VERIFY_WITH_TIMEOUT(m_workspace->tracker().isSettled(), 10000);
+    for (int pane = 0; pane < kNodes; ++pane) {
+        const DeliveryState state = m_workspace->tracker().cell(matrixRow, pane).state;
+        QVERIFY2(state == DeliveryState::Late || state == DeliveryState::Delivered,
+            qPrintable(deliveryStateName(state)));
+    }
 }
 
 void tst_MainWindow::guidedDemoRunsThroughTheModes()

@@ -32,6 +32,7 @@ private Q_SLOTS:
     void capacity_data();
     void capacity();
     void warnings();
+    void ownSendShowsAtOnce();
     void clear();
 };
 
@@ -120,6 +121,47 @@ void tst_MessageListModel::warnings()
         model.index(1).data(MessageListModel::WarningRole).toString(), QStringLiteral("queued"));
     model.setWarning(QStringLiteral("unknown"), QStringLiteral("x")); // ignored
     QCOMPARE(model.rowCount(), 2);
+}
+
+void tst_MessageListModel::ownSendShowsAtOnce()
+{
+    MessageListModel model;
+    ChatMessage mine = message(1);
+    model.appendSending(QStringLiteral("sending:1"), mine, QStringLiteral("sending…"));
+    QCOMPARE(model.rowCount(), 1); // no batching wait for the sender's own text
+    QCOMPARE(model.index(0).data(MessageListModel::StatusRole).toString(),
+        QStringLiteral("sending…"));
+    QVERIFY(model.index(0).data(MessageListModel::OwnRole).toBool());
+    model.setStatus(QStringLiteral("sending:1"), QStringLiteral("queued"));
+    QCOMPARE(model.index(0).data(MessageListModel::StatusRole).toString(), QStringLiteral("queued"));
+    // Answer first, broadcast second (streams): one row, under the node's id.
+    model.confirmSending(QStringLiteral("sending:1"), mine.id);
+    QCOMPARE(model.index(0).data(MessageListModel::StatusRole).toString(), QString());
+    QCOMPARE(model.index(0).data(MessageListModel::IdRole).toString(), mine.id);
+    model.append(mine, false, true);
+    model.flush();
+    QCOMPARE(model.rowCount(), 1);
+
+    // Broadcast first, answer second (off, pub/sub): still one row.
+    ChatMessage second = message(2);
+    model.appendSending(QStringLiteral("sending:2"), second, QStringLiteral("sending…"));
+    model.append(second, false, true);
+    model.flush();
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(1).data(MessageListModel::IdRole).toString(), second.id);
+    QCOMPARE(model.index(1).data(MessageListModel::StatusRole).toString(), QString());
+    model.confirmSending(QStringLiteral("sending:2"), second.id);
+    QCOMPARE(model.rowCount(), 2);
+
+    // Refused: the row stays and says so.
+    model.appendSending(QStringLiteral("sending:3"), message(3), QStringLiteral("sending…"));
+    model.failSending(QStringLiteral("sending:3"), QStringLiteral("rate limit exceeded"));
+    QCOMPARE(model.rowCount(), 3);
+    QVERIFY(model.index(2).data(MessageListModel::FailedRole).toBool());
+    QVERIFY(model.index(2)
+                .data(MessageListModel::StatusRole)
+                .toString()
+                .contains(QStringLiteral("rate limit exceeded")));
 }
 
 void tst_MessageListModel::clear()

@@ -83,7 +83,16 @@ void tst_PaneSession::sendWhileDisconnectedKeepsTheText()
     QCOMPARE(finished.at(0).at(0).toString(),
         QStringLiteral("hello?")); // handed back for the input line
     QVERIFY(!finished.at(0).at(2).toString().isEmpty());
-    QCOMPARE(tracker.rowCount(), 0); // nothing recorded as sent
+    // The matrix row that showed at once now says it was refused: nobody expected it.
+    QCOMPARE(tracker.rowCount(), 1);
+    QVERIFY(tracker.row(0).refused);
+    QVERIFY(!tracker.row(0).awaitingNode);
+    for (const DeliveryCell &cell : tracker.row(0).cells)
+        QVERIFY(!cell.expected);
+    // The pane keeps it, marked as not sent.
+    pane.messages().flush();
+    QCOMPARE(pane.messages().rowCount(), 1);
+    QVERIFY(pane.messages().index(0).data(MessageListModel::FailedRole).toBool());
 }
 
 void tst_PaneSession::refusedNameIsReported()
