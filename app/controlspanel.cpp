@@ -223,10 +223,10 @@ void ControlsPanel::refresh()
     RedisInstance *redis = farm.redis();
     if (redis) {
         ManagedProcess *process = redis->process();
-        m_redisState->setText(QStringLiteral("%1 %2 · port %3")
-                                  .arg(stateSymbol(process->state()),
-                                      processStateName(process->state()))
-                                  .arg(redis->port()));
+        m_redisState->setText(
+            QStringLiteral("%1 %2 · port %3")
+                .arg(stateSymbol(process->state()), processStateName(process->state()))
+                .arg(redis->port()));
         // The why (an exit reason may carry its own brackets) only as detail.
         m_redisState->setDetail(isLive(process->state()) ? QString() : process->exitReason());
         m_redisStop->setEnabled(running && isLive(process->state()));
@@ -244,15 +244,15 @@ void ControlsPanel::refresh()
         FarmNode *node = farm.node(i);
         ManagedProcess *process = node->process();
         const BackplaneMode mode = farm.nodeBackplane(i);
-        QString text
-            = QStringLiteral("%1 %2").arg(stateSymbol(process->state()), processStateName(process->state()));
+        QString text = QStringLiteral("%1 %2").arg(
+            stateSymbol(process->state()), processStateName(process->state()));
         if (process->state() == ProcessState::Healthy) {
             const NodeHealth &h = node->health();
             // Off uses no Redis, so "no Redis" there would only alarm.
             const QString redisText = mode == BackplaneMode::Off ? QString()
                 : !h.redisConnected                              ? tr(" · ✕ no Redis")
-                : h.redisFull                                    ? tr(" · ✕ Redis full: sends refused")
-                                                                 : tr(" · Redis ok");
+                : h.redisFull ? tr(" · ✕ Redis full: sends refused")
+                              : tr(" · Redis ok");
             text = QStringLiteral("%1 · %2%3 · %4 client%5")
                        .arg(text, modeName(mode), redisText, QString::number(h.clients),
                            h.clients == 1 ? QString() : QStringLiteral("s"));

@@ -51,7 +51,8 @@ QString FarmStatusBar::redisText() const
     // Used memory against the cap (maxmemory; full at the cap, never evicting).
     const RedisMemoryPoll &memory = redis->memory();
     if (redis->process()->state() == ProcessState::Healthy && memory.usedBytes() >= 0) {
-        const auto mib = [](qint64 bytes) { return QString::number(double(bytes) / (1 << 20), 'f', 1); };
+        const auto mib
+            = [](qint64 bytes) { return QString::number(double(bytes) / (1 << 20), 'f', 1); };
         text += memory.maxBytes() > 0
             ? tr(" · %1 of %2 MiB").arg(mib(memory.usedBytes()), mib(memory.maxBytes()))
             : tr(" · %1 MiB, no cap").arg(mib(memory.usedBytes()));

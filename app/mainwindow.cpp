@@ -16,10 +16,10 @@
 
 #include <QAction>
 #include <QCloseEvent>
-#include <QDockWidget>
 #include <QCoreApplication>
-#include <QFileInfo>
 #include <QDir>
+#include <QDockWidget>
+#include <QFileInfo>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
@@ -168,9 +168,8 @@ void MainWindow::createActions()
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *what = make(
         QStringLiteral("whatIsThis"), tr("&What am I looking at?"), {QKeySequence::HelpContents});
-    connect(what, &QAction::triggered, this, [this] {
-        showInfo(tr("What am I looking at?"), helpText());
-    });
+    connect(what, &QAction::triggered, this,
+        [this] { showInfo(tr("What am I looking at?"), helpText()); });
     QAction *about = make(QStringLiteral("about"), tr("&About FarmChat"), {});
     connect(about, &QAction::triggered, this, [this] {
         showInfo(tr("About FarmChat"),
@@ -381,9 +380,9 @@ QString MainWindow::helpText()
     // Where the package put README.md and docs/*.md (installer/CMakeLists.txt).
     const QDir app(QCoreApplication::applicationDirPath());
     QString docs;
-    for (const QString &candidate : {QStringLiteral("../share/doc/farmchat"),
-             QStringLiteral("../share/doc/FarmChat"), QStringLiteral("../Resources/doc"),
-             QStringLiteral("doc")}) {
+    for (const QString &candidate :
+        {QStringLiteral("../share/doc/farmchat"), QStringLiteral("../share/doc/FarmChat"),
+            QStringLiteral("../Resources/doc"), QStringLiteral("doc")}) {
         if (QFileInfo::exists(app.filePath(candidate + QStringLiteral("/APP.md")))) {
             docs = QDir::cleanPath(app.filePath(candidate));
             break;

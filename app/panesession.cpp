@@ -4,8 +4,8 @@
 #include "client/deliverytracker.h"
 
 #include <QDateTime>
-#include <QTimer>
 #include <QLoggingCategory>
+#include <QTimer>
 
 namespace farmchat {
 
@@ -100,9 +100,8 @@ void PaneSession::setName(const QString &name)
 QString PaneSession::queuedStatus(BackplaneMode modeAtSend)
 {
     // Only streams holds a message back: it answers once Redis has it.
-    return modeAtSend == BackplaneMode::Streams
-        ? tr("◷ queued on the node — waiting for Redis")
-        : tr("◷ waiting for the node…");
+    return modeAtSend == BackplaneMode::Streams ? tr("◷ queued on the node — waiting for Redis")
+                                                : tr("◷ waiting for the node…");
 }
 
 void PaneSession::send(const QString &text, BackplaneMode modeAtSend)
@@ -131,8 +130,8 @@ void PaneSession::send(const QString &text, BackplaneMode modeAtSend)
         if (m_unanswered.contains(localId))
             m_messages->setStatus(localId, queuedStatus(modeAtSend));
     });
-    m_client->send(text, ChatClient::kLobby,
-        [this, text, localId](const QString &id, const QString &error) {
+    m_client->send(
+        text, ChatClient::kLobby, [this, text, localId](const QString &id, const QString &error) {
             m_unanswered.remove(localId);
             if (error.isEmpty()) {
                 Q_EMIT accepted(id, text);

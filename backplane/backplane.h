@@ -92,7 +92,8 @@ public:
         Q_UNUSED(room);
         Q_UNUSED(afterId);
         Q_UNUSED(limit);
-        done(Result<QList<ChatMessage>>::failure(QStringLiteral("this backplane keeps no history")));
+        done(
+            Result<QList<ChatMessage>>::failure(QStringLiteral("this backplane keeps no history")));
     }
 
     virtual BackplaneStatus status() const = 0;

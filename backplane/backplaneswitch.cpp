@@ -34,9 +34,8 @@ Result<std::unique_ptr<Backplane>> build(const BackplaneSwitch::Maker &maker, Ba
     if (made && made.value())
         return made;
     const QString why = made ? QString() : made.error();
-    return Result<std::unique_ptr<Backplane>>::failure(why.isEmpty()
-            ? QStringLiteral("cannot build backplane '%1'").arg(modeName(mode))
-            : why);
+    return Result<std::unique_ptr<Backplane>>::failure(
+        why.isEmpty() ? QStringLiteral("cannot build backplane '%1'").arg(modeName(mode)) : why);
 }
 
 } // namespace

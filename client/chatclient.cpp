@@ -156,7 +156,8 @@ void ChatClient::send(const QString &text, const QString &room, SendDone done)
     if (valid)
         valid = checkRoomName(room);
     if (!valid) {
-        QTimer::singleShot(0, this, [finish, problem = valid.error()] { finish(QString(), problem); });
+        QTimer::singleShot(
+            0, this, [finish, problem = valid.error()] { finish(QString(), problem); });
         return;
     }
     const bool lobby = room == kLobby;

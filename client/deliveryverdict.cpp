@@ -98,7 +98,8 @@ QString DeliveryVerdict::text() const
     if (outOfOrder > 0)
         broke << QStringLiteral("⇅ %1 out of order").arg(outOfOrder);
     if (unexpected > 0)
-        broke << QStringLiteral("! %1 reached a pane %2 does not promise").arg(unexpected).arg(name);
+        broke
+            << QStringLiteral("! %1 reached a pane %2 does not promise").arg(unexpected).arg(name);
     QString out = parts.join(QStringLiteral(" · "));
     if (!broke.isEmpty())
         return out + QStringLiteral(" · ") + broke.join(QStringLiteral(" · "))

@@ -21,10 +21,10 @@ public:
     // From anything that converts to T, as std::optional does: a
     // std::unique_ptr<Derived> for a Result<std::unique_ptr<Base>>.
     template<typename U,
-        std::enable_if_t<std::is_convertible_v<U &&, T> && !std::is_same_v<std::decay_t<U>, T>
-                && !std::is_same_v<std::decay_t<U>, Result>,
-            int>
-        = 0>
+        std::enable_if_t<
+            std::is_convertible_v<U &&,
+                T> && !std::is_same_v<std::decay_t<U>, T> && !std::is_same_v<std::decay_t<U>, Result>,
+            int> = 0>
     Result(U &&value) : m_value(T(std::forward<U>(value)))
     { }
     static Result failure(E error)

@@ -74,7 +74,8 @@ bool DemoMatrix::passed(const DeliveryTracker &tracker, const QList<int> &rows)
 {
     if (rows.isEmpty())
         return false;
-    const DeliveryVerdict verdict = judgeDeliveries(tracker, tracker.row(rows.first()).message.mode, rows);
+    const DeliveryVerdict verdict
+        = judgeDeliveries(tracker, tracker.row(rows.first()).message.mode, rows);
     return verdict.promiseKept() && verdict.pending == 0;
 }
 
@@ -135,8 +136,9 @@ QJsonObject DemoMatrix::json(
                 {"expected", cell.expected}, {"receipts", cell.receipts},
                 {"latencyMs", cell.latencyMs}, {"ok", cellKeepsPromise(row, cell)}});
         }
-        messages.append(QJsonObject {{"id", row.message.id}, {"from", row.message.originNode},
-            {"cells", cells}, {"ok", judgeDeliveries(tracker, row.message.mode, {r}).promiseKept()}});
+        messages.append(
+            QJsonObject {{"id", row.message.id}, {"from", row.message.originNode}, {"cells", cells},
+                {"ok", judgeDeliveries(tracker, row.message.mode, {r}).promiseKept()}});
     }
     return {{"mode", modeName(mode)}, {"promise", promise(mode)}, {"panes", panes},
         {"messages", messages}, {"ok", passed(tracker, rows)}};

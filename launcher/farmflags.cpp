@@ -23,11 +23,10 @@ CommandLineOption FarmFlags::basePort(
     return option.withDefault(QString::number(defaultPort));
 }
 
-CommandLineOption FarmFlags::redisMaxMemory(
-    qint64 defaultBytes, std::function<void(qint64)> store)
+CommandLineOption FarmFlags::redisMaxMemory(qint64 defaultBytes, std::function<void(qint64)> store)
 {
-    CommandLineOption option = CommandLineOption::parsed<qint64>(
-        QStringLiteral("redis-maxmemory"), QStringLiteral("SIZE"),
+    CommandLineOption option = CommandLineOption::parsed<qint64>(QStringLiteral("redis-maxmemory"),
+        QStringLiteral("SIZE"),
         QStringLiteral("memory cap of the private Redis, e.g. 256mb or 1gb; 0: none. When it "
                        "is full, sends fail with an error (nothing is evicted)"),
         parseMemorySize, std::move(store));

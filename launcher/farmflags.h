@@ -19,8 +19,7 @@ struct FarmFlags
     static CommandLineOption basePort(
         quint16 minPort, quint16 defaultPort, std::function<void(quint16)> store);
     // --redis-maxmemory SIZE: the private Redis's cap, "256mb", "1gb", "0" (none).
-    static CommandLineOption redisMaxMemory(
-        qint64 defaultBytes, std::function<void(qint64)> store);
+    static CommandLineOption redisMaxMemory(qint64 defaultBytes, std::function<void(qint64)> store);
     // "0", or a whole number of bytes with an optional unit kb, mb, gb (1024
     // based, any case), as redis.conf reads it; a cap is at least 4mb (Redis
     // itself needs about 1 MB before it holds any data).

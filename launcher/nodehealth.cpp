@@ -107,8 +107,7 @@ bool NodeHealth::sameAs(const NodeHealth &other) const
     return reachable == other.reachable && error == other.error && nodeId == other.nodeId
         && port == other.port && backplane == other.backplane
         && redisConnected == other.redisConnected && redisFull == other.redisFull
-        && lastBackplaneError == other.lastBackplaneError
-        && clients == other.clients;
+        && lastBackplaneError == other.lastBackplaneError && clients == other.clients;
 }
 
 } // namespace farmchat

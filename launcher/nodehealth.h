@@ -1,7 +1,7 @@
 #pragma once
 
-#include "protocol/backplanemode.h"
 #include "core/result.h"
+#include "protocol/backplanemode.h"
 
 #include <QDateTime>
 #include <QJsonObject>

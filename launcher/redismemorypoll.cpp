@@ -18,8 +18,7 @@ QByteArray command(std::initializer_list<QByteArray> arguments)
 
 } // namespace
 
-RedisMemoryPoll::RedisMemoryPoll(QObject *parent)
-    : QObject(parent), m_socket(new QTcpSocket(this))
+RedisMemoryPoll::RedisMemoryPoll(QObject *parent) : QObject(parent), m_socket(new QTcpSocket(this))
 {
     connect(&m_timer, &QTimer::timeout, this, &RedisMemoryPoll::poll);
     connect(m_socket, &QTcpSocket::connected, this, [this] {

@@ -46,15 +46,17 @@ QString describePortOwner(quint16 port)
         if (!numeric)
             continue;
         const QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
-        const QStringList entries = fds.entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot);
+        const QStringList entries
+            = fds.entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot);
         for (const QString &fd : entries) {
             const QString target = QFileInfo(fds.filePath(fd)).symLinkTarget();
             for (const QByteArray &inode : inodes) {
-                if (target.endsWith(QStringLiteral("socket:[%1]").arg(QString::fromLatin1(inode)))) {
+                if (target.endsWith(
+                        QStringLiteral("socket:[%1]").arg(QString::fromLatin1(inode)))) {
                     QFile comm(QStringLiteral("/proc/%1/comm").arg(pid));
                     const QString name = comm.open(QIODevice::ReadOnly)
-                            ? QString::fromLocal8Bit(comm.readAll()).trimmed()
-                            : QString();
+                        ? QString::fromLocal8Bit(comm.readAll()).trimmed()
+                        : QString();
                     return name.isEmpty() ? QStringLiteral("pid %1").arg(pid)
                                           : QStringLiteral("pid %1 (%2)").arg(pid, name);
                 }

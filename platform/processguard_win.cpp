@@ -31,16 +31,16 @@ ProcessGuard::~ProcessGuard()
 
 void ProcessGuard::prepare(QProcess &process)
 {
-    process.setCreateProcessArgumentsModifier([](QProcess::CreateProcessArguments *args) {
-        args->flags |= CREATE_NEW_PROCESS_GROUP;
-    });
+    process.setCreateProcessArgumentsModifier(
+        [](QProcess::CreateProcessArguments *args) { args->flags |= CREATE_NEW_PROCESS_GROUP; });
 }
 
 void ProcessGuard::adopt(QProcess &process)
 {
     if (!m_impl->job)
         return;
-    const HANDLE child = OpenProcess(PROCESS_SET_QUOTA | PROCESS_TERMINATE, FALSE, DWORD(process.processId()));
+    const HANDLE child
+        = OpenProcess(PROCESS_SET_QUOTA | PROCESS_TERMINATE, FALSE, DWORD(process.processId()));
     if (child) {
         AssignProcessToJobObject(m_impl->job, child);
         CloseHandle(child);

@@ -17,12 +17,13 @@ BOOL WINAPI onConsoleEvent(DWORD type)
     if (!g_watcher)
         return FALSE;
     QMetaObject::invokeMethod(
-            g_watcher.data(), [type] {
-                if (g_watcher)
-                    Q_EMIT g_watcher->terminationRequested(type == CTRL_C_EVENT ? QStringLiteral("Ctrl-C")
-                                                                                 : QStringLiteral("Ctrl-Break"));
-            },
-            Qt::QueuedConnection);
+        g_watcher.data(),
+        [type] {
+            if (g_watcher)
+                Q_EMIT g_watcher->terminationRequested(
+                    type == CTRL_C_EVENT ? QStringLiteral("Ctrl-C") : QStringLiteral("Ctrl-Break"));
+        },
+        Qt::QueuedConnection);
     return TRUE;
 }
 

@@ -25,8 +25,8 @@ Result<BackplaneMode> parseBackplaneMode(QStringView text)
     if (mode == u"streams")
         return BackplaneMode::Streams;
     return Result<BackplaneMode>::failure(
-            QStringLiteral("unknown backplane mode '%1' (expected off, pubsub or streams)")
-                    .arg(text.left(40)));
+        QStringLiteral("unknown backplane mode '%1' (expected off, pubsub or streams)")
+            .arg(text.left(40)));
 }
 
 } // namespace farmchat

@@ -103,10 +103,12 @@ Result<void> checkLabel(QStringView value, const char *what, int maxChars)
     if (value.isEmpty())
         return R::failure(QStringLiteral("%1 must not be empty").arg(QLatin1String(what)));
     if (value.size() > maxChars)
-        return R::failure(
-            QStringLiteral("%1 is longer than %2 characters").arg(QLatin1String(what)).arg(maxChars));
+        return R::failure(QStringLiteral("%1 is longer than %2 characters")
+                              .arg(QLatin1String(what))
+                              .arg(maxChars));
     if (value.trimmed().size() != value.size())
-        return R::failure(QStringLiteral("%1 must not start or end with spaces").arg(QLatin1String(what)));
+        return R::failure(
+            QStringLiteral("%1 must not start or end with spaces").arg(QLatin1String(what)));
     if (hasControlCharacter(value))
         return R::failure(
             QStringLiteral("%1 must not contain control characters").arg(QLatin1String(what)));

@@ -15,11 +15,12 @@ Result<QJsonObject> parseObject(QByteArrayView record, const char *what)
     const QJsonDocument doc = QJsonDocument::fromJson(record.toByteArray(), &error);
     if (error.error != QJsonParseError::NoError) {
         return Result<QJsonObject>::failure(QStringLiteral("%1 is not valid JSON: %2 at offset %3")
-                                                         .arg(QLatin1String(what), error.errorString())
-                                                         .arg(error.offset));
+                                                .arg(QLatin1String(what), error.errorString())
+                                                .arg(error.offset));
     }
     if (!doc.isObject())
-        return Result<QJsonObject>::failure(QStringLiteral("%1 is not a JSON object").arg(QLatin1String(what)));
+        return Result<QJsonObject>::failure(
+            QStringLiteral("%1 is not a JSON object").arg(QLatin1String(what)));
     return doc.object();
 }
 
@@ -66,13 +67,14 @@ Result<HandshakeResponse> parseHandshakeResponse(QByteArrayView bytes)
         return HandshakeResponse {};
     if (!error.isString())
         return R::failure(QStringLiteral("handshake response 'error' is not a string"));
-    return HandshakeResponse {error.toString().isEmpty() ? QStringLiteral("handshake refused") : error.toString()};
+    return HandshakeResponse {
+        error.toString().isEmpty() ? QStringLiteral("handshake refused") : error.toString()};
 }
 
 QByteArray writeHandshakeRequest(const HandshakeRequest &request)
 {
     return record(QJsonObject {{QStringLiteral("protocol"), request.protocol},
-                               {QStringLiteral("version"), request.version}});
+        {QStringLiteral("version"), request.version}});
 }
 
 QByteArray writeHandshakeResponse(const HandshakeResponse &response)

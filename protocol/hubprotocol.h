@@ -1,7 +1,7 @@
 #pragma once
 
-#include "protocol/hubmessage.h"
 #include "core/result.h"
+#include "protocol/hubmessage.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
@@ -32,7 +32,8 @@ Result<HandshakeResponse> parseHandshakeResponse(QByteArrayView record);
 Result<HubMessage> parseMessage(QByteArrayView record);
 
 // Writers return one whole record, separator included.
-QByteArray writeHandshakeRequest(const HandshakeRequest &request = {QString(kProtocolName), kVersion});
+QByteArray writeHandshakeRequest(
+    const HandshakeRequest &request = {QString(kProtocolName), kVersion});
 QByteArray writeHandshakeResponse(const HandshakeResponse &response = {});
 QByteArray writeMessage(const HubMessage &message);
 

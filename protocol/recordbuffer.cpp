@@ -10,7 +10,8 @@ bool RecordBuffer::append(QByteArrayView bytes)
 {
     // Only the part after the last separator stays pending; bound that part.
     const qsizetype lastSeparator = bytes.lastIndexOf(hubprotocol::kRecordSeparator);
-    const qsizetype tail = lastSeparator < 0 ? pendingTail() + bytes.size() : bytes.size() - lastSeparator - 1;
+    const qsizetype tail
+        = lastSeparator < 0 ? pendingTail() + bytes.size() : bytes.size() - lastSeparator - 1;
     if (tail > m_maxPendingBytes)
         return false;
     if (m_readPos > 0 && m_readPos >= m_bytes.size() / 2) {
@@ -30,7 +31,8 @@ qsizetype RecordBuffer::pendingTail() const
 
 std::optional<QByteArray> RecordBuffer::takeRecord()
 {
-    const qsizetype end = m_bytes.indexOf(hubprotocol::kRecordSeparator, qMax(m_readPos, m_scanPos));
+    const qsizetype end
+        = m_bytes.indexOf(hubprotocol::kRecordSeparator, qMax(m_readPos, m_scanPos));
     if (end < 0) {
         m_scanPos = m_bytes.size();
         return std::nullopt;

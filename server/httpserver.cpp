@@ -80,9 +80,9 @@ Result<void> HttpServer::listen(const QHostAddress &address, quint16 port)
         return Result<void>::failure(message);
     }
     return Result<void>::failure(QStringLiteral("cannot listen on %1 port %2: %3")
-            .arg(address.toString())
-            .arg(port)
-            .arg(m_tcp->errorString()));
+                                     .arg(address.toString())
+                                     .arg(port)
+                                     .arg(m_tcp->errorString()));
 }
 
 quint16 HttpServer::port() const

@@ -86,8 +86,9 @@ Result<qint64> parseDuration(const QString &text)
             continue;
         const QStringView digits = QStringView(text).chopped(suffix.size());
         // "5m" must not be read as "5" + "m" when it ends in "ms", nor "5ms" as "5m" + "s".
-        if (digits.isEmpty() || !std::all_of(digits.begin(), digits.end(),
-                                    [](QChar c) { return c >= u'0' && c <= u'9'; }))
+        if (digits.isEmpty() || !std::all_of(digits.begin(), digits.end(), [](QChar c) {
+                return c >= u'0' && c <= u'9';
+            }))
             continue;
         bool ok = false;
         const qint64 value = digits.toLongLong(&ok);

@@ -46,7 +46,8 @@ public:
 
     void header(const char *name, const char *type, const char *help)
     {
-        m_out << "# HELP " << name << ' ' << help << '\n' << "# TYPE " << name << ' ' << type << '\n';
+        m_out << "# HELP " << name << ' ' << help << '\n'
+              << "# TYPE " << name << ' ' << type << '\n';
     }
     void sample(const char *name, double value, const QString &extraLabels = {})
     {
@@ -55,14 +56,15 @@ public:
             m_out << ',' << extraLabels;
         m_out << "} " << QString::number(value, 'g', 15) << '\n';
     }
-    void single(const char *name, const char *type, const char *help, double value, const QString &extra = {})
+    void single(const char *name, const char *type, const char *help, double value,
+        const QString &extra = {})
     {
         header(name, type, help);
         sample(name, value, extra);
     }
     template<typename Key>
     void labelled(const char *name, const char *type, const char *help, const char *label,
-                  const QMap<Key, qint64> &values, QStringList alwaysShown = {})
+        const QMap<Key, qint64> &values, QStringList alwaysShown = {})
     {
         header(name, type, help);
         QMap<QString, qint64> rows;
@@ -76,7 +78,7 @@ public:
         }
         for (auto it = rows.cbegin(); it != rows.cend(); ++it)
             sample(name, double(it.value()),
-                   QStringLiteral("%1=\"%2\"").arg(QLatin1String(label), escapeLabel(it.key())));
+                QStringLiteral("%1=\"%2\"").arg(QLatin1String(label), escapeLabel(it.key())));
     }
     QByteArray bytes()
     {
@@ -98,29 +100,31 @@ QByteArray NodeMetrics::toPrometheus(const QString &nodeId, const QString &mode)
 {
     Writer w(escapeLabel(nodeId));
     w.single("farmchat_backplane_mode", "gauge", "Current backplane mode (label mode).", 1,
-             QStringLiteral("mode=\"%1\"").arg(escapeLabel(mode)));
-    w.single("farmchat_connections", "gauge", "Open client connections.", double(connectionsCurrent));
+        QStringLiteral("mode=\"%1\"").arg(escapeLabel(mode)));
+    w.single(
+        "farmchat_connections", "gauge", "Open client connections.", double(connectionsCurrent));
     w.single("farmchat_connections_total", "counter", "Client connections accepted since start.",
-             double(connectionsTotal));
-    w.labelled("farmchat_connections_rejected_total", "counter", "Connections refused before upgrade, by reason.",
-               "reason", connectionsRejected);
-    w.labelled("farmchat_connections_closed_total", "counter", "Client connections closed, by reason.", "reason",
-               connectionsClosed);
+        double(connectionsTotal));
+    w.labelled("farmchat_connections_rejected_total", "counter",
+        "Connections refused before upgrade, by reason.", "reason", connectionsRejected);
+    w.labelled("farmchat_connections_closed_total", "counter",
+        "Client connections closed, by reason.", "reason", connectionsClosed);
     w.labelled("farmchat_messages_received_total", "counter",
-               "Chat messages received, by origin (local: this node's clients).", "origin", messagesReceived,
-               {QStringLiteral("local"), QStringLiteral("pubsub"), QStringLiteral("streams")});
-    w.single("farmchat_messages_delivered_total", "counter", "messageReceived invocations written to clients.",
-             double(messagesDelivered));
-    w.labelled("farmchat_invocations_rejected_total", "counter", "Hub invocations answered with an error, by reason.",
-               "reason", invocationsRejected);
-    w.single("farmchat_backplane_published_total", "counter", "Messages published to the backplane.",
-             double(backplanePublished));
-    w.single("farmchat_backplane_received_total", "counter", "Messages received from the backplane.",
-             double(backplaneReceived));
-    w.labelled("farmchat_backplane_dropped_total", "counter", "Messages that did not cross the backplane, by reason.",
-               "reason", backplaneDropped);
-    w.single("farmchat_backplane_errors_total", "counter", "Backplane errors (Redis errors and failed commands).",
-             double(backplaneErrors));
+        "Chat messages received, by origin (local: this node's clients).", "origin",
+        messagesReceived,
+        {QStringLiteral("local"), QStringLiteral("pubsub"), QStringLiteral("streams")});
+    w.single("farmchat_messages_delivered_total", "counter",
+        "messageReceived invocations written to clients.", double(messagesDelivered));
+    w.labelled("farmchat_invocations_rejected_total", "counter",
+        "Hub invocations answered with an error, by reason.", "reason", invocationsRejected);
+    w.single("farmchat_backplane_published_total", "counter",
+        "Messages published to the backplane.", double(backplanePublished));
+    w.single("farmchat_backplane_received_total", "counter",
+        "Messages received from the backplane.", double(backplaneReceived));
+    w.labelled("farmchat_backplane_dropped_total", "counter",
+        "Messages that did not cross the backplane, by reason.", "reason", backplaneDropped);
+    w.single("farmchat_backplane_errors_total", "counter",
+        "Backplane errors (Redis errors and failed commands).", double(backplaneErrors));
     w.single("farmchat_backplane_unconfirmed_total", "counter",
         "Messages published whose delivery Redis never confirmed (other nodes may or may not have "
         "them).",
@@ -130,7 +134,8 @@ QByteArray NodeMetrics::toPrometheus(const QString &nodeId, const QString &mode)
         "Reconnections to Redis after a lost connection, by link (commands, subscriber, reader).",
         "link", redisReconnects,
         {QStringLiteral("commands"), QStringLiteral("subscriber"), QStringLiteral("reader")});
-    w.single("farmchat_backplane_outbox", "gauge", "Messages waiting for Redis (streams mode).", double(outboxDepth));
+    w.single("farmchat_backplane_outbox", "gauge", "Messages waiting for Redis (streams mode).",
+        double(outboxDepth));
     w.single("farmchat_rooms", "gauge", "Rooms with at least one client on this node.",
         double(roomsJoined));
     w.single("farmchat_rooms_read", "gauge",
@@ -139,21 +144,26 @@ QByteArray NodeMetrics::toPrometheus(const QString &nodeId, const QString &mode)
     w.single("farmchat_rooms_history", "gauge",
         "Rooms in this node's own ring buffer (History when the backplane keeps none).",
         double(roomsInHistory));
-    w.single("farmchat_http_requests_total", "counter", "HTTP requests answered.", double(httpRequests));
-    w.labelled("farmchat_http_errors_total", "counter", "HTTP error responses, by status.", "status", httpErrors);
+    w.single(
+        "farmchat_http_requests_total", "counter", "HTTP requests answered.", double(httpRequests));
+    w.labelled("farmchat_http_errors_total", "counter", "HTTP error responses, by status.",
+        "status", httpErrors);
 
     const char *lag = "farmchat_backplane_lag_ms";
-    w.header(lag, "histogram", "Time from publish on the origin node to delivery on this node, in milliseconds.");
+    w.header(lag, "histogram",
+        "Time from publish on the origin node to delivery on this node, in milliseconds.");
     qint64 cumulative = 0;
     const auto &buckets = backplaneLag.buckets();
     for (std::size_t i = 0; i < buckets.size(); ++i) {
         cumulative += buckets[i];
         const QString le = i < LatencyHistogram::kBucketsMs.size()
-                ? QString::number(LatencyHistogram::kBucketsMs[i], 'g', 10)
-                : QStringLiteral("+Inf");
-        w.stream() << lag << "_bucket{node=\"" << w.node() << "\",le=\"" << le << "\"} " << cumulative << '\n';
+            ? QString::number(LatencyHistogram::kBucketsMs[i], 'g', 10)
+            : QStringLiteral("+Inf");
+        w.stream() << lag << "_bucket{node=\"" << w.node() << "\",le=\"" << le << "\"} "
+                   << cumulative << '\n';
     }
-    w.stream() << lag << "_sum{node=\"" << w.node() << "\"} " << QString::number(backplaneLag.sum(), 'g', 15) << '\n';
+    w.stream() << lag << "_sum{node=\"" << w.node() << "\"} "
+               << QString::number(backplaneLag.sum(), 'g', 15) << '\n';
     w.stream() << lag << "_count{node=\"" << w.node() << "\"} " << backplaneLag.count() << '\n';
     return w.bytes();
 }

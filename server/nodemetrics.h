@@ -14,7 +14,8 @@ namespace farmchat {
 class LatencyHistogram
 {
 public:
-    static constexpr std::array<double, 14> kBucketsMs {0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000};
+    static constexpr std::array<double, 14> kBucketsMs {
+        0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000};
 
     void record(double ms);
     qint64 count() const { return m_count; }
@@ -37,10 +38,12 @@ struct NodeMetrics : BackplaneCounters
     qint64 connectionsCurrent = 0;
     qint64 connectionsTotal = 0;
     QMap<QString, qint64> connectionsRejected; // by reason: origin, host, capacity, ...
-    QMap<QString, qint64> connectionsClosed; // by reason: normal, timeout, slow_reader, protocol_error, ...
+    QMap<QString, qint64>
+        connectionsClosed; // by reason: normal, timeout, slow_reader, protocol_error, ...
     QMap<QString, qint64> messagesReceived; // by origin: local (own clients), pubsub, streams
     qint64 messagesDelivered = 0; // messageReceived invocations written to clients
-    QMap<QString, qint64> invocationsRejected; // by reason: unknown_method, bad_arguments, rate_limited, ...
+    QMap<QString, qint64>
+        invocationsRejected; // by reason: unknown_method, bad_arguments, rate_limited, ...
     qint64 httpRequests = 0;
     QMap<int, qint64> httpErrors; // by status
     LatencyHistogram backplaneLag; // origin sentAt to delivery on this node, cross-node only

@@ -59,8 +59,8 @@ Result<PubSubEnvelope> PubSubEnvelope::decode(const QByteArray &payload, const Q
         return R::failure(QStringLiteral("message node does not match the envelope origin"));
     if (e.message.id.isEmpty() || e.message.id.size() > kMaxIdChars)
         return R::failure(QStringLiteral("message id is empty or too long"));
-    for (const Result<void> &valid : {checkRoomName(e.message.room),
-             checkUserName(e.message.from), checkMessageText(e.message.text)}) {
+    for (const Result<void> &valid : {checkRoomName(e.message.room), checkUserName(e.message.from),
+             checkMessageText(e.message.text)}) {
         if (!valid)
             return R::failure(valid.error());
     }

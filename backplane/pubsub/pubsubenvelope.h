@@ -1,7 +1,7 @@
 #pragma once
 
-#include "protocol/chatmessage.h"
 #include "core/result.h"
+#include "protocol/chatmessage.h"
 
 #include <QByteArray>
 

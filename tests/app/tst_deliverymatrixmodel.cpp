@@ -234,7 +234,8 @@ void tst_DeliveryMatrixModel::queuedRowWaitsForTheNode()
     m_now += 10000;
     m_tracker->updateTimeouts();
     for (int i = 0; i < 3; ++i) {
-        QCOMPARE(DeliveryState(m_model->index(0, P + i).data(DeliveryMatrixModel::StateRole).toInt()),
+        QCOMPARE(
+            DeliveryState(m_model->index(0, P + i).data(DeliveryMatrixModel::StateRole).toInt()),
             DeliveryState::Pending);
         QVERIFY(m_model->index(0, P + i).data().toString().contains(QStringLiteral("queued")));
     }

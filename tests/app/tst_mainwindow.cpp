@@ -300,7 +300,8 @@ void tst_MainWindow::paneNotesDoNotGoStale()
     chat->input()->clear();
     typeAndSend(0, QStringLiteral("short enough now"));
     QCOMPARE(chat->noteText(), QString());
-    QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, 0, QStringLiteral("short enough now")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        paneHasText(*m_workspace, 0, QStringLiteral("short enough now")), 5000);
     QCOMPARE(chat->noteText(), QString());
 }
 
@@ -393,8 +394,7 @@ void tst_MainWindow::killedNodeDropsAndComesBack()
     QTRY_VERIFY_WITH_TIMEOUT(
         m_window->paneGrid()->pane(1)->stateText().startsWith(QStringLiteral("disconnected")),
         5000);
-    QTRY_VERIFY_WITH_TIMEOUT(
-        controls->nodeStateText(1).contains(QStringLiteral("crashed")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(controls->nodeStateText(1).contains(QStringLiteral("crashed")), 5000);
     // The others carry on.
     QCOMPARE(m_workspace->pane(0)->state(), HubConnection::State::Connected);
     // A message sent meanwhile reaches pane 2 after the restart through History.
@@ -448,8 +448,7 @@ void tst_MainWindow::redisStopAndRestart()
 {
     ControlsPanel *controls = m_window->controls();
     QTest::mouseClick(controls->redisButton(QStringLiteral("stop")), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(
-        controls->redisStateText().contains(QStringLiteral("stopped")), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(controls->redisStateText().contains(QStringLiteral("stopped")), 10000);
     QVERIFY(m_window->redisStatusText().contains(QStringLiteral("stopped")));
     // Said where the eye is, not only in the dock.
     QVERIFY2(m_window->statusMessage().contains(QStringLiteral("redis")),
@@ -501,8 +500,7 @@ void tst_MainWindow::redisStopAndRestart()
     }
 
     QTest::mouseClick(controls->redisButton(QStringLiteral("restart")), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(
-        controls->redisStateText().contains(QStringLiteral("healthy")), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(controls->redisStateText().contains(QStringLiteral("healthy")), 10000);
     // Every node finds Redis again by itself.
     for (int node = 0; node < kNodes; ++node)
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -515,8 +513,8 @@ void tst_MainWindow::redisStopAndRestart()
     for (int pane = 0; pane < kNodes; ++pane)
         QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, pane, queued), 10000);
     own.flush();
-    QCOMPARE(own.match(own.index(0), MessageListModel::TextRole, queued, -1, Qt::MatchExactly)
-                 .size(),
+    QCOMPARE(
+        own.match(own.index(0), MessageListModel::TextRole, queued, -1, Qt::MatchExactly).size(),
         1); // one row: the broadcast took over the queued row
     QVERIFY(!m_workspace->tracker().row(matrixRow).awaitingNode);
     QTRY_VERIFY_WITH_TIMEOUT(m_workspace->tracker().isSettled(), 10000);

@@ -129,11 +129,12 @@ void tst_MessageListModel::ownSendShowsAtOnce()
     ChatMessage mine = message(1);
     model.appendSending(QStringLiteral("sending:1"), mine, QStringLiteral("sending…"));
     QCOMPARE(model.rowCount(), 1); // no batching wait for the sender's own text
-    QCOMPARE(model.index(0).data(MessageListModel::StatusRole).toString(),
-        QStringLiteral("sending…"));
+    QCOMPARE(
+        model.index(0).data(MessageListModel::StatusRole).toString(), QStringLiteral("sending…"));
     QVERIFY(model.index(0).data(MessageListModel::OwnRole).toBool());
     model.setStatus(QStringLiteral("sending:1"), QStringLiteral("queued"));
-    QCOMPARE(model.index(0).data(MessageListModel::StatusRole).toString(), QStringLiteral("queued"));
+    QCOMPARE(
+        model.index(0).data(MessageListModel::StatusRole).toString(), QStringLiteral("queued"));
     // Answer first, broadcast second (streams): one row, under the node's id.
     model.confirmSending(QStringLiteral("sending:1"), mine.id);
     QCOMPARE(model.index(0).data(MessageListModel::StatusRole).toString(), QString());

@@ -46,11 +46,10 @@ struct HistoryResult
 HistoryResult history(Backplane &backplane, const QString &room)
 {
     HistoryResult result;
-    backplane.history(room, QString(), 100,
-        [&](const Result<QList<ChatMessage>> &messages) {
-            result = {true, messages ? messages.value() : QList<ChatMessage>(),
-                messages ? QString() : messages.error()};
-        });
+    backplane.history(room, QString(), 100, [&](const Result<QList<ChatMessage>> &messages) {
+        result = {true, messages ? messages.value() : QList<ChatMessage>(),
+            messages ? QString() : messages.error()};
+    });
     if (!QTest::qWaitFor([&] { return result.done; }, 5000))
         result.error = QStringLiteral("test: history gave no answer within 5 s");
     return result;
@@ -88,11 +87,10 @@ void tst_RoomExpiry::idleRoomsExpire()
     QStringList rooms;
     for (int i = 0; i < n; ++i)
         rooms << QStringLiteral("room-%1").arg(i);
-    BackplaneHarness farm(redis, BackplaneMode::Streams, 1, rooms,
-        [kTtlMs](BackplaneSettings &s) {
-            s.channelPrefix = QStringLiteral("farmchat"); // the key names below
-            s.roomIdleTtlMs = kTtlMs;
-        });
+    BackplaneHarness farm(redis, BackplaneMode::Streams, 1, rooms, [kTtlMs](BackplaneSettings &s) {
+        s.channelPrefix = QStringLiteral("farmchat"); // the key names below
+        s.roomIdleTtlMs = kTtlMs;
+    });
     QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 10000);
     HarnessNode &node = farm.node(0);
     // The epoch key is in Redis once the node can send.
@@ -179,8 +177,8 @@ void tst_RoomExpiry::noTtlKeepsRooms()
 {
     TestRedisServer redis;
     FARMCHAT_START_REDIS(redis);
-    BackplaneHarness farm(redis, BackplaneMode::Streams, 1, {QStringLiteral("kept")},
-        [](BackplaneSettings &s) {
+    BackplaneHarness farm(
+        redis, BackplaneMode::Streams, 1, {QStringLiteral("kept")}, [](BackplaneSettings &s) {
             s.channelPrefix = QStringLiteral("farmchat");
             s.roomIdleTtlMs = 0;
         });

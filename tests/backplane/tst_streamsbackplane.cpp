@@ -260,8 +260,8 @@ private Q_SLOTS:
         QStringList answers;
         QObject::connect(n.backplane.get(), &Backplane::historyReset, n.backplane.get(),
             [&](const QString &room) {
-                n.backplane->history(room, QString(), 10,
-                    [&](const Result<QList<ChatMessage>> &messages) {
+                n.backplane->history(
+                    room, QString(), 10, [&](const Result<QList<ChatMessage>> &messages) {
                         answers << (messages ? QStringLiteral("ok %1").arg(messages->size())
                                              : messages.error());
                     });
@@ -316,8 +316,8 @@ private Q_SLOTS:
             n.publish(kLobby, QStringLiteral("m%1").arg(k));
         QCOMPARE(n.outcomes.size(), 2);
         for (const PublishOutcome &o : n.outcomes) {
-            QCOMPARE(
-                o.error().text, QStringLiteral("backplane outbox full (5 messages waiting for Redis)"));
+            QCOMPARE(o.error().text,
+                QStringLiteral("backplane outbox full (5 messages waiting for Redis)"));
             QVERIFY(!o.ok()); // no id: nobody got it
         }
         QCOMPARE(n.dropped("outbox_full"), 2);

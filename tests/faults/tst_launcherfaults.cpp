@@ -67,9 +67,9 @@ private Q_SLOTS:
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("FARMCHAT_NODE_BIN"), m_crashingNode);
-        TestLauncher run({QStringLiteral("--nodes"), QStringLiteral("1"),
-                             QStringLiteral("--base-port"), QStringLiteral("auto"),
-                             QStringLiteral("--json"), QStringLiteral("--keep-running")},
+        TestLauncher run(
+            {QStringLiteral("--nodes"), QStringLiteral("1"), QStringLiteral("--base-port"),
+                QStringLiteral("auto"), QStringLiteral("--json"), QStringLiteral("--keep-running")},
             env);
         QString error;
         QVERIFY2(run.start(&error), qPrintable(error));

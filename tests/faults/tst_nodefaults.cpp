@@ -187,7 +187,8 @@ private Q_SLOTS:
         const auto movedOn = [&] {
             for (int s = 0; s < farm.seats(); ++s) {
                 const FarmSeat &seat = farm.seat(s);
-                if (seat.node == 1 && (!seat.client->isConnected() || seat.client->nodeUrl() == dead))
+                if (seat.node == 1
+                    && (!seat.client->isConnected() || seat.client->nodeUrl() == dead))
                     return false;
             }
             return true;
@@ -275,8 +276,7 @@ private Q_SLOTS:
         // A real event loop while measuring the others' latency (QTRY_* sleeps).
         // The node logs when it decides to close; closed_total counts the
         // connection once it is gone, after the grace for a client that never reads.
-        QVERIFY(runUntil(
-            [&] { return farm.node(0).output().contains("dropping client"); }, 30000));
+        QVERIFY(runUntil([&] { return farm.node(0).output().contains("dropping client"); }, 30000));
         const qint64 droppedMs = clock.elapsed();
         // It reads again at once, within the node's 2 s grace: what was queued
         // reaches it, then the reason.
@@ -294,9 +294,10 @@ private Q_SLOTS:
         }
         const qint64 rssAfter = processinfo::peakResidentKb(pid);
         const QByteArray log = farm.node(0).output();
-        qInfo().noquote() << QStringLiteral("FAULT slow-reader: dropped after %1 ms (%2 messages of "
-                                            "~4 KB sent); others: %3, p50=%4ms p99=%5ms; node "
-                                            "peak RSS %6 -> %7 MiB")
+        qInfo().noquote() << QStringLiteral(
+            "FAULT slow-reader: dropped after %1 ms (%2 messages of "
+            "~4 KB sent); others: %3, p50=%4ms p99=%5ms; node "
+            "peak RSS %6 -> %7 MiB")
                                  .arg(droppedMs)
                                  .arg(issued)
                                  .arg(t.summary())
@@ -317,8 +318,7 @@ private Q_SLOTS:
         // The others' latency is printed above; bench/ measures latency under load.
         // It is cut and told why: the hub's Close message and close 1008.
         QVERIFY(runUntil([&] { return stalled.closedByNode(); }, scaledMs(5000)));
-        QCOMPARE(
-            farm.metric(0, "farmchat_connections_closed_total", "reason=\"slow_reader\""), 1);
+        QCOMPARE(farm.metric(0, "farmchat_connections_closed_total", "reason=\"slow_reader\""), 1);
         const StalledClient::Ending ending = stalled.ending();
         QCOMPARE(ending.closeCode, 1008);
         QCOMPARE(ending.closeReason, QByteArray("send queue full: client too slow"));
@@ -343,8 +343,8 @@ private Q_SLOTS:
                 farm.send(s, QStringLiteral("t%1").arg(issued++));
         });
         pump.start(10); // 600/s
-        const QStringList cycle {QStringLiteral("streams"), QStringLiteral("off"),
-            QStringLiteral("pubsub")};
+        const QStringList cycle {
+            QStringLiteral("streams"), QStringLiteral("off"), QStringLiteral("pubsub")};
         int toggles = 0;
         QElapsedTimer clock;
         clock.start();
@@ -396,16 +396,17 @@ private Q_SLOTS:
                 QCOMPARE(mine, qint64(fromOthers.size()));
             }
             // ...and the node's counters say exactly what happened.
-            QCOMPARE(farm.metric(i, "farmchat_messages_received_total", "origin=\"local\""),
-                attempts);
-            QCOMPARE(farm.metric(i, "farmchat_backplane_received_total"),
-                qint64(fromOthers.size()));
+            QCOMPARE(
+                farm.metric(i, "farmchat_messages_received_total", "origin=\"local\""), attempts);
+            QCOMPARE(
+                farm.metric(i, "farmchat_backplane_received_total"), qint64(fromOthers.size()));
             QCOMPARE(farm.metric(i, "farmchat_messages_delivered_total"), receipts);
             crossed += fromOthers.size();
         }
-        qInfo().noquote() << QStringLiteral("FAULT mode-toggle: %1 switches of 3 nodes in %2 ms "
-                                            "under load; sent=%3 refused=%4 crossed(node,message)=%5; "
-                                            "disconnects=0, counters exact")
+        qInfo().noquote() << QStringLiteral(
+            "FAULT mode-toggle: %1 switches of 3 nodes in %2 ms "
+            "under load; sent=%3 refused=%4 crossed(node,message)=%5; "
+            "disconnects=0, counters exact")
                                  .arg(toggles)
                                  .arg(toggleMs)
                                  .arg(issued)

@@ -199,8 +199,8 @@ private Q_SLOTS:
         QVERIFY(farm.waitForReaders(QStringLiteral("ops")));
         for (int k = 0; k < 30; ++k) {
             farm.send(k % farm.seats(), QStringLiteral("before %1").arg(k));
-            farm.send(k % farm.seats(), QStringLiteral("ops before %1").arg(k),
-                QStringLiteral("ops"));
+            farm.send(
+                k % farm.seats(), QStringLiteral("ops before %1").arg(k), QStringLiteral("ops"));
         }
         QTRY_COMPARE_WITH_TIMEOUT(farm.accepted().size(), 60, kWaitMs);
         QVERIFY(farm.waitUntilEveryoneHas(farm.accepted()));
@@ -286,8 +286,8 @@ private Q_SLOTS:
         checkGapsAreExact(farm, &missed);
         for (int i = 0; i < farm.nodes(); ++i) {
             QCOMPARE(farm.metric(i, "farmchat_redis_reconnects_total", "link=\"commands\""), 0);
-            QCOMPARE(farm.metric(i, "farmchat_backplane_dropped_total", "reason=\"publish_failed\""),
-                0);
+            QCOMPARE(
+                farm.metric(i, "farmchat_backplane_dropped_total", "reason=\"publish_failed\""), 0);
         }
         const Tally t = tally(farm, {}, false);
         qInfo().noquote() << QStringLiteral("FAULT client-kill-pubsub: missed(node,message)=%1, "
@@ -383,9 +383,9 @@ private Q_SLOTS:
                                             "recovery=%7ms")
                                  .arg(mode)
                                  .arg(all.size())
-                                 .arg(mode == u"streams" ? t.summary()
-                                                         : QStringLiteral("duplicated=%1")
-                                                               .arg(t.duplicated))
+                                 .arg(mode == u"streams"
+                                         ? t.summary()
+                                         : QStringLiteral("duplicated=%1").arg(t.duplicated))
                                  .arg(gaps)
                                  .arg(unconfirmed)
                                  .arg(duplicatesDropped)
@@ -459,9 +459,9 @@ private Q_SLOTS:
                                  .arg(reason)
                                  .arg(backMs)
                                  .arg(held)
-                                 .arg(mode == u"streams" ? t.summary()
-                                                         : QStringLiteral("duplicated=%1")
-                                                               .arg(t.duplicated))
+                                 .arg(mode == u"streams"
+                                         ? t.summary()
+                                         : QStringLiteral("duplicated=%1").arg(t.duplicated))
                                  .arg(gaps);
         // Stated: 6 s; a second of slack for timers on a loaded machine.
         QVERIFY2(noticedMs <= scaledMs(7000), qPrintable(QStringLiteral("%1 ms").arg(noticedMs)));
@@ -487,8 +487,8 @@ private Q_SLOTS:
         QVERIFY(downSeconds > 0);
         constexpr int kOutbox = 300;
         TestFarm farm;
-        FARMCHAT_START_FARM(farm, QStringLiteral("streams"), 3, 1,
-            {}, {QStringLiteral("--outbox"), QString::number(kOutbox)});
+        FARMCHAT_START_FARM(farm, QStringLiteral("streams"), 3, 1, {},
+            {QStringLiteral("--outbox"), QString::number(kOutbox)});
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         QVERIFY(farm.waitForReaders());
         // 50 messages/s from each node's client, as long as the test runs.

@@ -45,9 +45,7 @@ struct SendRun
 
 void sendUntilRefused(ChatClient &client, SendRun &run, int refusals, int maxSends, int textChars)
 {
-    const auto more = [&] {
-        return run.errors.size() < refusals && run.sent < maxSends;
-    };
+    const auto more = [&] { return run.errors.size() < refusals && run.sent < maxSends; };
     std::function<void()> sendOne = [&] {
         ++run.inFlight;
         ++run.sent;
@@ -144,15 +142,16 @@ void tst_RedisFull::fullRedisIsAnErrorNeverALoss()
     };
     QTRY_VERIFY_WITH_TIMEOUT(receivedAll(), 10000);
     // Reads are not refused for memory: History still answers.
-    const HttpReply page
-        = httpRequest("GET", farm.base(0).resolved(QUrl(QStringLiteral("/rooms/lobby/messages?limit=5"))));
+    const HttpReply page = httpRequest(
+        "GET", farm.base(0).resolved(QUrl(QStringLiteral("/rooms/lobby/messages?limit=5"))));
     QCOMPARE(page.status, 200);
     QVERIFY(farm.node(0).isRunning());
 
     // Memory freed (the cap raised, as an operator would): /health recovers
     // by itself, before anyone sends, and sends succeed again.
     QVERIFY(setMaxMemory(farm.redis, start + 64 * 1024 * 1024));
-    QTRY_COMPARE_WITH_TIMEOUT(farm.health(0).value(QStringLiteral("redisFull")).toBool(), false, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        farm.health(0).value(QStringLiteral("redisFull")).toBool(), false, 5000);
     SendRun after;
     sendUntilRefused(client, after, 1, 30, 100);
     QCOMPARE(after.errors, QStringList());

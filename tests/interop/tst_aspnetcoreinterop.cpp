@@ -33,14 +33,17 @@ ChatClientOptions options(bool skipNegotiation = false)
     return o;
 }
 
-std::unique_ptr<TestNode> aspNetCoreNode(const QString &id, const TestRedisServer *redis,
-    const QString &mode, quint16 port = 0)
+std::unique_ptr<TestNode> aspNetCoreNode(
+    const QString &id, const TestRedisServer *redis, const QString &mode, quint16 port = 0)
 {
-    QStringList arguments {QStringLiteral("--node-id"), id, QStringLiteral("--port"), QString::number(port)};
+    QStringList arguments {
+        QStringLiteral("--node-id"), id, QStringLiteral("--port"), QString::number(port)};
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     if (redis) {
-        arguments << QStringLiteral("--redis") << redis->url() << QStringLiteral("--backplane") << mode;
-        environment.insert(QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QString::fromUtf8(redis->password()));
+        arguments << QStringLiteral("--redis") << redis->url() << QStringLiteral("--backplane")
+                  << mode;
+        environment.insert(
+            QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QString::fromUtf8(redis->password()));
     }
     auto node = std::make_unique<TestNode>(arguments, environment);
     node->setBinary(TestNode::aspNetCoreBinaryPath());
@@ -79,7 +82,8 @@ bool redisConnected(const TestNode &node)
     return QJsonDocument::fromJson(reply.body).object().value(u"redisConnected").toBool();
 }
 
-QString sendAndWait(ChatClient &client, const QString &text, const QString &room = ChatClient::kLobby)
+QString sendAndWait(
+    ChatClient &client, const QString &text, const QString &room = ChatClient::kLobby)
 {
     QString id, error;
     bool done = false;
@@ -109,7 +113,8 @@ private Q_SLOTS:
 void tst_AspNetCoreInterop::initTestCase()
 {
     QVERIFY2(!TestNode::aspNetCoreBinaryPath().isEmpty(),
-        "FARMCHAT_ASPNETCORE_NODE_BIN is not set: configure with the .NET SDK and run through ctest");
+        "FARMCHAT_ASPNETCORE_NODE_BIN is not set: configure with the .NET SDK and run through "
+        "ctest");
 }
 
 void tst_AspNetCoreInterop::backplaneCarriesMessagesBetweenNodes()
@@ -161,7 +166,8 @@ void tst_AspNetCoreInterop::backplaneOffKeepsMessagesOnTheirNode()
     QString error;
     QVERIFY2(a->start(&error, kStartMs), qPrintable(error));
     QVERIFY2(b->start(&error, kStartMs), qPrintable(error));
-    ChatClient ann(baseUrl(*a), options()), amy(baseUrl(*a), options()), bob(baseUrl(*b), options());
+    ChatClient ann(baseUrl(*a), options()), amy(baseUrl(*a), options()),
+        bob(baseUrl(*b), options());
     Inbox amyInbox(amy), bobInbox(bob);
     for (ChatClient *client : {&ann, &amy, &bob})
         client->start();
@@ -199,7 +205,8 @@ void tst_AspNetCoreInterop::redisOutageLosesWhatWasSent()
     redis.stop();
     QTRY_VERIFY_WITH_TIMEOUT(!redisConnected(*a), kWaitMs);
     const QString failed = sendAndWait(ann, QStringLiteral("during the outage"));
-    QVERIFY2(failed.contains(QStringLiteral("Send: the Redis backplane is unavailable")), qPrintable(failed));
+    QVERIFY2(failed.contains(QStringLiteral("Send: the Redis backplane is unavailable")),
+        qPrintable(failed));
 
     QVERIFY2(redis.restart(&error), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(redisConnected(*a) && redisConnected(*b), kWaitMs);
@@ -207,7 +214,8 @@ void tst_AspNetCoreInterop::redisOutageLosesWhatWasSent()
     QTRY_VERIFY_WITH_TIMEOUT(bobInbox.find(after) && annInbox.find(after), kWaitMs);
     for (const Inbox *inbox : {&annInbox, &bobInbox}) {
         for (const ChatMessage &m : inbox->messages)
-            QVERIFY2(m.text != QStringLiteral("during the outage"), "the failed message was delivered");
+            QVERIFY2(
+                m.text != QStringLiteral("during the outage"), "the failed message was delivered");
     }
 }
 

@@ -117,7 +117,8 @@ void tst_LauncherCli::sigkilledLauncherLeavesNoOrphans()
     QCOMPARE(::kill(pid_t(run.pid()), SIGKILL), 0);
     QElapsedTimer clock;
     clock.start();
-    QTRY_VERIFY_WITH_TIMEOUT(std::none_of(pids.cbegin(), pids.cend(), processinfo::isRunning), 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::none_of(pids.cbegin(), pids.cend(), processinfo::isRunning), 2000);
     qInfo("all %lld children gone %lld ms after the launcher was SIGKILLed", qint64(pids.size()),
         clock.elapsed());
 }

@@ -76,7 +76,8 @@ void tst_ProcessGuard::childGetsItsOwnProcessGroup()
     ProcessGuard guard;
     QProcess child;
     guard.prepare(child);
-    child.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("ps -o pgid= -p $$")});
+    child.start(
+        QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("ps -o pgid= -p $$")});
     QVERIFY(child.waitForStarted(5000));
     guard.adopt(child);
     const qint64 pid = child.processId();

@@ -15,7 +15,8 @@ private Q_SLOTS:
 void tst_Terminal::colourOnlyWhenEnabled()
 {
     QCOMPARE(colourise(QStringLiteral("node-9090"), 33, false), QStringLiteral("node-9090"));
-    QCOMPARE(colourise(QStringLiteral("node-9090"), 33, true), QStringLiteral("\x1b[38;5;33mnode-9090\x1b[0m"));
+    QCOMPARE(colourise(QStringLiteral("node-9090"), 33, true),
+        QStringLiteral("\x1b[38;5;33mnode-9090\x1b[0m"));
 }
 
 void tst_Terminal::noColourEnvironment()

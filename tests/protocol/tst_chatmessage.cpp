@@ -22,9 +22,9 @@ private Q_SLOTS:
 
 void tst_ChatMessage::roundTrip()
 {
-    ChatMessage m {QStringLiteral("node-9090:abc:1"), QStringLiteral("lobby"), QStringLiteral("ann"),
-                   QStringLiteral("<script>alert(1)</script>"), QStringLiteral("node-9090"), 1700000000123,
-                   Via::PubSub};
+    ChatMessage m {QStringLiteral("node-9090:abc:1"), QStringLiteral("lobby"),
+        QStringLiteral("ann"), QStringLiteral("<script>alert(1)</script>"),
+        QStringLiteral("node-9090"), 1700000000123, Via::PubSub};
     const auto parsed = ChatMessage::fromJson(m.toJson());
     QVERIFY2(parsed.ok(), qPrintable(parsed.error()));
     QCOMPARE(parsed.value(), m);
@@ -35,13 +35,19 @@ void tst_ChatMessage::rejects_data()
 {
     QTest::addColumn<QByteArray>("json");
     QTest::addRow("not object") << QByteArray("[1]");
-    QTest::addRow("missing id") << QByteArray(R"({"room":"a","from":"b","text":"c","node":"n","sentAt":1,"via":"local"})");
-    QTest::addRow("text number") << QByteArray(R"({"id":"1","room":"a","from":"b","text":3,"node":"n","sentAt":1,"via":"local"})");
-    QTest::addRow("sentAt string") << QByteArray(R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":"1","via":"local"})");
-    QTest::addRow("bad via") << QByteArray(R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":1,"via":"x"})");
+    QTest::addRow("missing id") << QByteArray(
+        R"({"room":"a","from":"b","text":"c","node":"n","sentAt":1,"via":"local"})");
+    QTest::addRow("text number") << QByteArray(
+        R"({"id":"1","room":"a","from":"b","text":3,"node":"n","sentAt":1,"via":"local"})");
+    QTest::addRow("sentAt string") << QByteArray(
+        R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":"1","via":"local"})");
+    QTest::addRow("bad via") << QByteArray(
+        R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":1,"via":"x"})");
     // Found by fuzz_messages: a sentAt past qint64's range was converted to qint64.
-    QTest::addRow("sentAt huge") << QByteArray(R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":1.7e37,"via":"local"})");
-    QTest::addRow("sentAt fraction") << QByteArray(R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":1.5,"via":"local"})");
+    QTest::addRow("sentAt huge") << QByteArray(
+        R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":1.7e37,"via":"local"})");
+    QTest::addRow("sentAt fraction") << QByteArray(
+        R"({"id":"1","room":"a","from":"b","text":"c","node":"n","sentAt":1.5,"via":"local"})");
 }
 
 void tst_ChatMessage::rejects()
@@ -65,8 +71,10 @@ void tst_ChatMessage::labels_data()
     QTest::addRow("spaces only") << "   " << false << false;
     QTest::addRow("leading space") << " a" << false << true;
     QTest::addRow("control") << QStringLiteral("a\nb") << false << true;
-    QTest::addRow("too long for a room") << QString(limits::kMaxRoomChars + 1, u'x') << false << true;
-    QTest::addRow("too long for text") << QString(limits::kMaxTextChars + 1, u'x') << false << false;
+    QTest::addRow("too long for a room")
+        << QString(limits::kMaxRoomChars + 1, u'x') << false << true;
+    QTest::addRow("too long for text")
+        << QString(limits::kMaxTextChars + 1, u'x') << false << false;
 }
 
 void tst_ChatMessage::labels()

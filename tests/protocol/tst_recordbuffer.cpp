@@ -20,7 +20,9 @@ private Q_SLOTS:
 void tst_RecordBuffer::severalRecordsInOneChunk()
 {
     RecordBuffer buffer(1024);
-    QVERIFY(buffer.append("a\x1e" "bb\x1e" "ccc\x1e"));
+    QVERIFY(buffer.append("a\x1e"
+                          "bb\x1e"
+                          "ccc\x1e"));
     QCOMPARE(buffer.takeRecord().value(), QByteArray("a"));
     QCOMPARE(buffer.takeRecord().value(), QByteArray("bb"));
     QCOMPARE(buffer.takeRecord().value(), QByteArray("ccc"));
@@ -77,7 +79,8 @@ void tst_RecordBuffer::capAppliesToTailOnly()
     RecordBuffer buffer(4);
     // Complete records longer than the cap are the transport's business (its
     // message size limit); only an unterminated tail is bounded here.
-    QVERIFY(buffer.append("123456\x1e" "ab"));
+    QVERIFY(buffer.append("123456\x1e"
+                          "ab"));
     QCOMPARE(buffer.takeRecord().value(), QByteArray("123456"));
     QVERIFY(!buffer.append("cde"));
     QVERIFY(buffer.append("cd\x1e"));

@@ -371,12 +371,11 @@ void tst_ChatHub::lagCountsOnlyWhatCrossedNodes()
 {
     QPointer<EchoBackplane> echo;
     QString error;
-    std::unique_ptr<Node> node
-        = startTestNode(testNodeConfig(), &error, [&echo](BackplaneMode) {
-              auto backplane = std::make_unique<EchoBackplane>();
-              echo = backplane.get();
-              return Result<std::unique_ptr<Backplane>>(std::move(backplane));
-          });
+    std::unique_ptr<Node> node = startTestNode(testNodeConfig(), &error, [&echo](BackplaneMode) {
+        auto backplane = std::make_unique<EchoBackplane>();
+        echo = backplane.get();
+        return Result<std::unique_ptr<Backplane>>(std::move(backplane));
+    });
     QVERIFY2(node, qPrintable(error));
     auto a = std::make_unique<HubTestClient>();
     QVERIFY(a->open(node->port()) && a->handshake());

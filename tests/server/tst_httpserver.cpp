@@ -32,7 +32,8 @@ private Q_SLOTS:
         plain.connectToHost(QHostAddress::LocalHost, m_node->port());
         QVERIFY(plain.waitForConnected(3000));
         QTRY_VERIFY(processinfo::tcpNoDelayOf(m_node->port(), plain.localPort()).has_value());
-        QCOMPARE(processinfo::tcpNoDelayOf(m_node->port(), plain.localPort()), std::optional<bool>(true));
+        QCOMPARE(processinfo::tcpNoDelayOf(m_node->port(), plain.localPort()),
+            std::optional<bool>(true));
     }
 
     void webSocketKeepsNoDelayAfterTheUpgrade()

@@ -55,8 +55,8 @@ void tst_NodeConfig::defaults()
 
 void tst_NodeConfig::flags()
 {
-    const Parsed p = parse({"--port", "0", "--bind", "::1", "--node-id", "alpha.1",
-        "--redis", "redis://127.0.0.1:6390/2", "--backplane", "streams", "--channel-prefix", "demo",
+    const Parsed p = parse({"--port", "0", "--bind", "::1", "--node-id", "alpha.1", "--redis",
+        "redis://127.0.0.1:6390/2", "--backplane", "streams", "--channel-prefix", "demo",
         "--history", "50", "--max-message-bytes", "4096", "--allowed-origin",
         "http://LOCALHOST:9091/", "--allowed-origin", "https://example.org:443",
         "--max-connections", "7", "--send-queue-bytes", "65536", "--keepalive-ms", "100",

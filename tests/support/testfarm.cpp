@@ -72,9 +72,8 @@ QString TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
     env.insert(QStringLiteral("FARMCHAT_REDIS_PASSWORD"),
         QString::fromLatin1(password.isEmpty() ? redis.password() : password));
     env.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(kAdminToken));
-    const QString redisUrl = redisPort == 0
-        ? redis.url()
-        : QStringLiteral("redis://127.0.0.1:%1/0").arg(redisPort);
+    const QString redisUrl
+        = redisPort == 0 ? redis.url() : QStringLiteral("redis://127.0.0.1:%1/0").arg(redisPort);
     for (int i = 0; i < nodes; ++i) {
         QStringList args {QStringLiteral("--node-id"), QStringLiteral("node-%1").arg(i),
             QStringLiteral("--redis"), redisUrl, QStringLiteral("--backplane"), mode};
@@ -260,8 +259,8 @@ void TestFarm::addSeat(int node)
     seat->client = std::make_unique<ChatClient>(urls, options);
     FarmSeat *raw = seat.get();
     ChatClient *client = raw->client.get();
-    QObject::connect(client, &ChatClient::messageReceived, client,
-        [raw](const ChatMessage &m, bool) {
+    QObject::connect(
+        client, &ChatClient::messageReceived, client, [raw](const ChatMessage &m, bool) {
             const qint64 now = testClock().nsecsElapsed();
             raw->messages.append(m);
             ++raw->textCount[m.text];
@@ -271,10 +270,10 @@ void TestFarm::addSeat(int node)
             if (ok)
                 raw->latencies.append({m.text, m.node, double(now - sentNs) / 1000.0});
         });
-    QObject::connect(&client->connection(), &HubConnection::reconnecting, client,
-        [raw] { ++raw->disconnects; });
-    QObject::connect(&client->connection(), &HubConnection::disconnected, client,
-        [raw] { ++raw->disconnects; });
+    QObject::connect(
+        &client->connection(), &HubConnection::reconnecting, client, [raw] { ++raw->disconnects; });
+    QObject::connect(
+        &client->connection(), &HubConnection::disconnected, client, [raw] { ++raw->disconnects; });
     QObject::connect(
         client, &ChatClient::duplicateSuppressed, client, [raw] { ++raw->duplicatesSuppressed; });
     QObject::connect(client, &ChatClient::deliveryWarning, client,

@@ -29,7 +29,8 @@ bool TestLauncher::start(QString *error)
     const QString binary = qEnvironmentVariable("FARMCHAT_LAUNCHER_BIN");
     if (binary.isEmpty()) {
         if (error)
-            *error = QStringLiteral("FARMCHAT_LAUNCHER_BIN is not set: run this test through ctest");
+            *error
+                = QStringLiteral("FARMCHAT_LAUNCHER_BIN is not set: run this test through ctest");
         return false;
     }
     m_process.setProcessEnvironment(m_environment);

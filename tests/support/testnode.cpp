@@ -8,9 +8,10 @@
 namespace farmchat::test {
 
 TestNode::TestNode(QStringList arguments, QProcessEnvironment environment)
-    : m_arguments(std::move(arguments)), m_environment(std::move(environment)), m_guard(std::make_unique<ProcessGuard>())
-{
-}
+    : m_arguments(std::move(arguments))
+    , m_environment(std::move(environment))
+    , m_guard(std::make_unique<ProcessGuard>())
+{ }
 
 TestNode::~TestNode()
 {
@@ -36,8 +37,9 @@ bool TestNode::start(QString *error, int timeoutMs)
     };
     const QString binary = m_binary;
     if (binary.isEmpty())
-        return fail(QStringLiteral("no node binary: FARMCHAT_NODE_BIN (or FARMCHAT_ASPNETCORE_NODE_BIN) "
-                                   "is not set; run this test through ctest"));
+        return fail(
+            QStringLiteral("no node binary: FARMCHAT_NODE_BIN (or FARMCHAT_ASPNETCORE_NODE_BIN) "
+                           "is not set; run this test through ctest"));
     kill();
     m_output.clear();
     m_port = 0;
@@ -53,12 +55,14 @@ bool TestNode::start(QString *error, int timeoutMs)
         return fail(QStringLiteral("cannot start %1: %2").arg(binary, m_process->errorString()));
     m_guard->adopt(*m_process);
 
-    static const QRegularExpression listening(QStringLiteral("listening http://([^\\s:]+|\\[[^\\]]+\\]):(\\d+)"));
+    static const QRegularExpression listening(
+        QStringLiteral("listening http://([^\\s:]+|\\[[^\\]]+\\]):(\\d+)"));
     QElapsedTimer clock;
     clock.start();
     while (clock.elapsed() < timeoutMs) {
         if (m_process->state() != QProcess::Running && !m_process->bytesAvailable())
-            return fail(QStringLiteral("node exited before listening: %1").arg(QString::fromUtf8(output())));
+            return fail(QStringLiteral("node exited before listening: %1")
+                            .arg(QString::fromUtf8(output())));
         m_process->waitForReadyRead(50);
         output();
         const auto match = listening.match(QString::fromUtf8(m_output));
@@ -68,8 +72,8 @@ bool TestNode::start(QString *error, int timeoutMs)
         }
     }
     return fail(QStringLiteral("node did not print its listening line within %1 ms: %2")
-                        .arg(timeoutMs)
-                        .arg(QString::fromUtf8(m_output)));
+                    .arg(timeoutMs)
+                    .arg(QString::fromUtf8(m_output)));
 }
 
 bool TestNode::isRunning() const

@@ -15,12 +15,14 @@ namespace farmchat::test {
 
 // A real farmchat-node process for a test. The binary comes from
 // FARMCHAT_NODE_BIN (set by ctest), or setBinary() names another node that
-// takes the same flags and prints the same ready line (the ASP.NET Core one). It listens on 127.0.0.1 on a port of its
-// own choosing (--port 0) unless the arguments name one. Killed on destruction.
+// takes the same flags and prints the same ready line (the ASP.NET Core one). It listens on
+// 127.0.0.1 on a port of its own choosing (--port 0) unless the arguments name one. Killed on
+// destruction.
 class TestNode
 {
 public:
-    explicit TestNode(QStringList arguments = {}, QProcessEnvironment environment = QProcessEnvironment::systemEnvironment());
+    explicit TestNode(QStringList arguments = {},
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment());
     ~TestNode();
     TestNode(const TestNode &) = delete;
     TestNode &operator=(const TestNode &) = delete;

@@ -25,7 +25,10 @@ QByteArray encodeCommand(const QList<QByteArray> &arguments)
 class RespReader
 {
 public:
-    RespReader(QTcpSocket &socket, int timeoutMs) : m_socket(socket), m_timeoutMs(timeoutMs) { m_clock.start(); }
+    RespReader(QTcpSocket &socket, int timeoutMs) : m_socket(socket), m_timeoutMs(timeoutMs)
+    {
+        m_clock.start();
+    }
 
     bool read(RedisReply &reply)
     {
@@ -145,8 +148,9 @@ bool TestRedisServer::start(QString *error, const QByteArray &extraConfig)
     };
     const QString binary = binaryPath();
     if (binary.isEmpty())
-        return fail(QStringLiteral("redis-server not found: install it (sudo apt-get install redis-server) "
-                                   "or set FARMCHAT_REDIS_SERVER"));
+        return fail(
+            QStringLiteral("redis-server not found: install it (sudo apt-get install redis-server) "
+                           "or set FARMCHAT_REDIS_SERVER"));
     if (!extraConfig.isEmpty())
         m_extraConfig = extraConfig;
     if (m_port == 0)
@@ -157,15 +161,21 @@ bool TestRedisServer::start(QString *error, const QByteArray &extraConfig)
     if (!m_dir->isValid())
         return fail(QStringLiteral("cannot create a temp dir for redis-server"));
 
-    const QByteArray config = "port " + QByteArray::number(m_port) + "\n"
-            "bind 127.0.0.1\n"
-            "requirepass " + m_password + "\n"
-            "save \"\"\n"
-            "appendonly no\n"
-            "dir " + m_dir->path().toUtf8() + "\n"
-            "daemonize no\n"
-            "protected-mode yes\n"
-            "loglevel warning\n" + m_extraConfig + "\n";
+    const QByteArray config = "port " + QByteArray::number(m_port)
+        + "\n"
+          "bind 127.0.0.1\n"
+          "requirepass "
+        + m_password
+        + "\n"
+          "save \"\"\n"
+          "appendonly no\n"
+          "dir "
+        + m_dir->path().toUtf8()
+        + "\n"
+          "daemonize no\n"
+          "protected-mode yes\n"
+          "loglevel warning\n"
+        + m_extraConfig + "\n";
 
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
@@ -183,13 +193,15 @@ bool TestRedisServer::start(QString *error, const QByteArray &extraConfig)
     clock.start();
     while (clock.elapsed() < 10000) {
         if (m_process->state() != QProcess::Running)
-            return fail(QStringLiteral("redis-server exited: %1").arg(QString::fromUtf8(m_process->readAll())));
+            return fail(QStringLiteral("redis-server exited: %1")
+                            .arg(QString::fromUtf8(m_process->readAll())));
         const RedisReply pong = command({"PING"}, 500);
         if (pong.ok && pong.value.toByteArray() == "PONG")
             return true;
         QThread::msleep(20);
     }
-    return fail(QStringLiteral("redis-server on port %1 did not answer PING within 10 s").arg(m_port));
+    return fail(
+        QStringLiteral("redis-server on port %1 did not answer PING within 10 s").arg(m_port));
 }
 
 void TestRedisServer::kill()
