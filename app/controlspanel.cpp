@@ -53,56 +53,10 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     // Compact on purpose: every control stays in view at 1280×720 with eight
     // nodes. One line for the farm (mode, demo), one for Redis, then the
     // nodes at most kNodesPerColumn to a column, further columns side by side.
-    const auto heading = [this](const QString &text) {
-        auto *label = new QLabel(text, this);
-        QFont bold = label->font();
-        bold.setBold(true);
-        label->setFont(bold);
-        return label;
-    };
-    auto *modeRow = new QHBoxLayout;
-    modeRow->addWidget(heading(tr("Backplane")));
-    const std::array modes {std::pair {BackplaneMode::Off, tr("Off")},
-        std::pair {BackplaneMode::PubSub, tr("Pub/sub")},
-        std::pair {BackplaneMode::Streams, tr("Streams")}};
-    for (const auto &[mode, label] : modes) {
-        auto *button = new QRadioButton(label, this);
-        m_modes->addButton(button, int(mode));
-        modeRow->addWidget(button);
-    }
-    m_modes->button(int(BackplaneMode::Off))
-        ->setToolTip(tr("Each node only tells its own clients"));
-    m_modes->button(int(BackplaneMode::PubSub))
-        ->setToolTip(tr("Redis PUBLISH/SUBSCRIBE: at most once, lost while Redis is down"));
-    m_modes->button(int(BackplaneMode::Streams))
-        ->setToolTip(tr("Redis streams: ordered, replayed after Redis returns"));
-    connect(m_modes, &QButtonGroup::idClicked, this,
-        [this](int id) { Q_EMIT modeRequested(BackplaneMode(id)); });
+    QHBoxLayout *modeRow = buildModeRow(guidedDemo);
     connect(&workspace, &FarmWorkspace::modeChanged, this, &ControlsPanel::showMode);
     showMode(workspace.mode());
-    modeRow->addStretch(1);
-    if (guidedDemo) {
-        auto *demo = new QToolButton(this);
-        demo->setDefaultAction(guidedDemo);
-        demo->setToolButtonStyle(Qt::ToolButtonTextOnly);
-        modeRow->addWidget(demo);
-    }
-
-    auto *redisRow = new QHBoxLayout;
-    redisRow->addWidget(heading(tr("Redis")));
-    redisRow->addWidget(m_redisState, 1);
-    for (QPushButton *b : {m_redisStop, m_redisKill, m_redisRestart})
-        redisRow->addWidget(b);
-    m_redisStop->setToolTip(
-        tr("Stop redis-server (SIGTERM): pub/sub loses messages, streams queues them"));
-    m_redisKill->setToolTip(tr("Kill redis-server (SIGKILL)"));
-    m_redisRestart->setToolTip(tr("Start redis-server again on the same port (empty)"));
-    connect(
-        m_redisStop, &QPushButton::clicked, this, [this] { m_workspace.supervisor().stopRedis(); });
-    connect(
-        m_redisKill, &QPushButton::clicked, this, [this] { m_workspace.supervisor().killRedis(); });
-    connect(m_redisRestart, &QPushButton::clicked, this,
-        [this] { m_workspace.supervisor().restartRedis(); });
+    QHBoxLayout *redisRow = buildRedisRow();
 
     m_nodeGrid->setHorizontalSpacing(fontMetrics().height() / 3);
     m_nodeGrid->setVerticalSpacing(0);
@@ -122,6 +76,65 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     connect(&farm, &FarmSupervisor::stateChanged, this, &ControlsPanel::refresh);
     connect(&farm, &FarmSupervisor::backplaneRequestFinished, this, &ControlsPanel::refresh);
     rebuildNodes();
+}
+
+QLabel *ControlsPanel::heading(const QString &text)
+{
+    auto *label = new QLabel(text, this);
+    QFont bold = label->font();
+    bold.setBold(true);
+    label->setFont(bold);
+    return label;
+}
+
+QHBoxLayout *ControlsPanel::buildModeRow(QAction *guidedDemo)
+{
+    auto *modeRow = new QHBoxLayout;
+    modeRow->addWidget(heading(tr("Backplane")));
+    const std::array modes {std::pair {BackplaneMode::Off, tr("Off")},
+        std::pair {BackplaneMode::PubSub, tr("Pub/sub")},
+        std::pair {BackplaneMode::Streams, tr("Streams")}};
+    for (const auto &[mode, label] : modes) {
+        auto *button = new QRadioButton(label, this);
+        m_modes->addButton(button, int(mode));
+        modeRow->addWidget(button);
+    }
+    m_modes->button(int(BackplaneMode::Off))
+        ->setToolTip(tr("Each node only tells its own clients"));
+    m_modes->button(int(BackplaneMode::PubSub))
+        ->setToolTip(tr("Redis PUBLISH/SUBSCRIBE: at most once, lost while Redis is down"));
+    m_modes->button(int(BackplaneMode::Streams))
+        ->setToolTip(tr("Redis streams: ordered, replayed after Redis returns"));
+    connect(m_modes, &QButtonGroup::idClicked, this,
+        [this](int id) { Q_EMIT modeRequested(BackplaneMode(id)); });
+    modeRow->addStretch(1);
+    if (guidedDemo) {
+        auto *demo = new QToolButton(this);
+        demo->setDefaultAction(guidedDemo);
+        demo->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        modeRow->addWidget(demo);
+    }
+    return modeRow;
+}
+
+QHBoxLayout *ControlsPanel::buildRedisRow()
+{
+    auto *redisRow = new QHBoxLayout;
+    redisRow->addWidget(heading(tr("Redis")));
+    redisRow->addWidget(m_redisState, 1);
+    for (QPushButton *b : {m_redisStop, m_redisKill, m_redisRestart})
+        redisRow->addWidget(b);
+    m_redisStop->setToolTip(
+        tr("Stop redis-server (SIGTERM): pub/sub loses messages, streams queues them"));
+    m_redisKill->setToolTip(tr("Kill redis-server (SIGKILL)"));
+    m_redisRestart->setToolTip(tr("Start redis-server again on the same port (empty)"));
+    connect(
+        m_redisStop, &QPushButton::clicked, this, [this] { m_workspace.supervisor().stopRedis(); });
+    connect(
+        m_redisKill, &QPushButton::clicked, this, [this] { m_workspace.supervisor().killRedis(); });
+    connect(m_redisRestart, &QPushButton::clicked, this,
+        [this] { m_workspace.supervisor().restartRedis(); });
+    return redisRow;
 }
 
 void ControlsPanel::showMode(BackplaneMode mode)

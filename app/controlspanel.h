@@ -10,6 +10,7 @@ class QAction;
 class QButtonGroup;
 class QCheckBox;
 class QGridLayout;
+class QHBoxLayout;
 class QLabel;
 class QPushButton;
 
@@ -56,6 +57,9 @@ private:
     };
     static constexpr int kGridColumnsPerNode = 5; // name, state, kill, restart, cut off
     void showMode(BackplaneMode mode);
+    QLabel *heading(const QString &text);
+    QHBoxLayout *buildModeRow(QAction *guidedDemo);
+    QHBoxLayout *buildRedisRow();
     void rebuildNodes();
     void refresh();
 

@@ -116,6 +116,41 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     return {width, height};
 }
 
+// After the sender: how the message arrived, then its status or warning.
+void MessageDelegate::paintMarkers(QPainter *painter, const Metrics &m,
+    const QStyleOptionViewItem &option, const QModelIndex &index, const QRect &line, int x) const
+{
+    const QPalette &palette = option.palette;
+    const bool dark = nodepalette::isDark(palette);
+    const auto via = Via(index.data(MessageListModel::ViaRole).toInt());
+    const bool fromHistory = index.data(MessageListModel::HistoryRole).toBool();
+    const QString warning = index.data(MessageListModel::WarningRole).toString();
+    painter->setFont(m.small);
+    // A pane's own message came back through its own node: "⇄" would say it crossed.
+    const bool own = index.data(MessageListModel::OwnRole).toBool();
+    const QString marker = viaMarker(own ? Via::Local : via, fromHistory);
+    if (!marker.isEmpty()) {
+        painter->setPen(via == Via::Local ? palette.color(QPalette::PlaceholderText)
+                                          : palette.color(QPalette::Link));
+        painter->drawText(QRect(x, line.top(), line.right() - x, line.height()),
+            Qt::AlignLeft | Qt::AlignVCenter, marker);
+        x += QFontMetrics(m.small).horizontalAdvance(marker) + m.pad;
+    }
+    const QString status = index.data(MessageListModel::StatusRole).toString();
+    if (!status.isEmpty()) {
+        const bool failed = index.data(MessageListModel::FailedRole).toBool();
+        painter->setPen(failed ? nodepalette::bad(dark) : nodepalette::warn(dark));
+        const QFontMetrics fm(m.small);
+        const int width = qMax(0, line.right() - x);
+        painter->drawText(QRect(x, line.top(), width, line.height()),
+            Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(status, Qt::ElideRight, width));
+    } else if (!warning.isEmpty()) {
+        painter->setPen(nodepalette::warn(dark));
+        painter->drawText(QRect(x, line.top(), qMax(0, line.right() - x), line.height()),
+            Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("⚠ may not reach everyone"));
+    }
+}
+
 void MessageDelegate::paint(
     QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
@@ -131,9 +166,7 @@ void MessageDelegate::paint(
         painter->fillRect(r, palette.alternateBase());
 
     const QString node = index.data(MessageListModel::NodeRole).toString();
-    const auto via = Via(index.data(MessageListModel::ViaRole).toInt());
     const bool fromHistory = index.data(MessageListModel::HistoryRole).toBool();
-    const QString warning = index.data(MessageListModel::WarningRole).toString();
     const QColor text
         = fromHistory ? palette.color(QPalette::PlaceholderText) : palette.color(QPalette::Text);
 
@@ -165,30 +198,7 @@ void MessageDelegate::paint(
     painter->drawText(line, Qt::AlignLeft | Qt::AlignVCenter, from);
     int x = line.left() + QFontMetrics(m.bold).horizontalAdvance(from) + m.pad;
 
-    painter->setFont(m.small);
-    // A pane's own message came back through its own node: "⇄" would say it crossed.
-    const bool own = index.data(MessageListModel::OwnRole).toBool();
-    const QString marker = viaMarker(own ? Via::Local : via, fromHistory);
-    if (!marker.isEmpty()) {
-        painter->setPen(via == Via::Local ? palette.color(QPalette::PlaceholderText)
-                                          : palette.color(QPalette::Link));
-        painter->drawText(QRect(x, line.top(), line.right() - x, line.height()),
-            Qt::AlignLeft | Qt::AlignVCenter, marker);
-        x += QFontMetrics(m.small).horizontalAdvance(marker) + m.pad;
-    }
-    const QString status = index.data(MessageListModel::StatusRole).toString();
-    if (!status.isEmpty()) {
-        const bool failed = index.data(MessageListModel::FailedRole).toBool();
-        painter->setPen(failed ? nodepalette::bad(dark) : nodepalette::warn(dark));
-        const QFontMetrics fm(m.small);
-        const int width = qMax(0, line.right() - x);
-        painter->drawText(QRect(x, line.top(), width, line.height()),
-            Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(status, Qt::ElideRight, width));
-    } else if (!warning.isEmpty()) {
-        painter->setPen(nodepalette::warn(dark));
-        painter->drawText(QRect(x, line.top(), qMax(0, line.right() - x), line.height()),
-            Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("⚠ may not reach everyone"));
-    }
+    paintMarkers(painter, m, option, index, line, x);
 
     // The text: plain, wrapped; QPainter::drawText never interprets markup.
     painter->setFont(option.font);

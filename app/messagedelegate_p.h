@@ -37,6 +37,8 @@ public:
 private:
     struct Metrics;
     Metrics metrics(const QStyleOptionViewItem &option) const;
+    void paintMarkers(QPainter *painter, const Metrics &m, const QStyleOptionViewItem &option,
+        const QModelIndex &index, const QRect &line, int x) const;
     int textWidth() const;
 
     QAbstractItemView *m_view;

@@ -142,75 +142,12 @@ void FarmSupervisor::beginStart()
     const std::optional<RedisUrl> external = plan->externalRedis;
 
     m_adminToken = generateSecret(40);
-    if (!external) {
-        m_redis = std::make_unique<RedisInstance>(plan->redisProgram, *m_guard);
-        m_redis->setReadyTimeoutMs(m_config.redisTimeoutMs);
-        m_redis->setMaxMemoryBytes(m_config.redisMaxMemoryBytes);
-        m_redis->process()->setStopGraceMs(m_config.stopGraceMs);
-        m_redis->setLogFile(FarmPlan::logFile(m_config, m_redis->process()->name()));
-        connect(m_redis.get(), &RedisInstance::ready, this, [this] {
-            if (m_state == FarmState::Starting)
-                startNodes();
-        });
-        connect(m_redis.get(), &RedisInstance::failed, this, [this](const QString &why) {
-            if (m_state == FarmState::Starting)
-                failStart(why);
-            else if (m_state == FarmState::Running)
-                Q_EMIT error(m_lastError = why);
-        });
-        addProcess(m_redis->process());
-    }
-    for (const quint16 port : std::as_const(m_ports)) {
-        auto node = std::make_unique<FarmNode>(port, *m_guard, *m_http);
-        node->setHealthTimeoutMs(m_config.healthTimeoutMs);
-        node->setPollIntervalMs(m_config.pollIntervalMs);
-        node->process()->setStopGraceMs(m_config.stopGraceMs);
-        node->process()->setLogFile(FarmPlan::logFile(m_config, node->name()));
-        node->setPublicPort(m_lbPort);
-        FarmNode *raw = node.get();
-        connect(raw, &FarmNode::becameHealthy, this, &FarmSupervisor::onNodeHealthy);
-        connect(raw, &FarmNode::startFailed, this, [this, raw](const QString &why) {
-            // A node that crashed while starting is restarted with back-off
-            // when the farm is to keep running (onProcessStateChanged); the
-            // reason shows with each restart.
-            if (m_state == FarmState::Starting && restartsWhileStarting(raw->process()))
-                return;
-            if (m_state == FarmState::Starting)
-                failStart(why);
-            else if (m_state == FarmState::Running)
-                Q_EMIT error(m_lastError = why);
-        });
-        connect(raw, &FarmNode::healthChanged, this, [this, raw] {
-            for (size_t i = 0; i < m_nodes.size(); ++i) {
-                if (m_nodes[i].get() == raw)
-                    Q_EMIT nodeHealthChanged(int(i));
-            }
-        });
-        m_nodes.push_back(std::move(node));
-        m_nodeOverrides.emplace_back();
-        addProcess(raw->process());
-    }
-    if (m_config.loadBalancer != LbPolicy::None) {
-        // Last in the process list, so Redis and node indexes stay as they are without one.
-        m_lb = std::make_unique<HaproxyInstance>(m_haproxyProgram, *m_guard);
-        m_lb->setReadyTimeoutMs(m_config.healthTimeoutMs);
-        m_lb->setPollIntervalMs(m_config.pollIntervalMs);
-        m_lb->process()->setStopGraceMs(m_config.stopGraceMs);
-        m_lb->setLogFile(FarmPlan::logFile(m_config, m_lb->process()->name()));
-        connect(m_lb.get(), &HaproxyInstance::ready, this, [this] {
-            if (m_state == FarmState::Starting)
-                becomeRunning();
-        });
-        connect(m_lb.get(), &HaproxyInstance::failed, this, [this](const QString &why) {
-            if (m_state == FarmState::Starting)
-                failStart(why);
-            else if (m_state == FarmState::Running)
-                Q_EMIT error(m_lastError = why);
-        });
-        connect(
-            m_lb.get(), &HaproxyInstance::serversChanged, this, &FarmSupervisor::lbServersChanged);
-        addProcess(m_lb->process());
-    }
+    if (!external)
+        addRedis(plan->redisProgram);
+    for (const quint16 port : std::as_const(m_ports))
+        addNode(port);
+    if (m_config.loadBalancer != LbPolicy::None)
+        addLoadBalancer();
 
     if (external) {
         checkExternalRedis(*external);
@@ -221,6 +158,80 @@ void FarmSupervisor::beginStart()
     m_redisUrl = m_redis->url();
     m_redisPassword = m_redis->password();
     emitProgress(QStringLiteral("waiting for redis-server on port %1").arg(m_redis->port()));
+}
+
+void FarmSupervisor::addRedis(const QString &program)
+{
+    m_redis = std::make_unique<RedisInstance>(program, *m_guard);
+    m_redis->setReadyTimeoutMs(m_config.redisTimeoutMs);
+    m_redis->setMaxMemoryBytes(m_config.redisMaxMemoryBytes);
+    m_redis->process()->setStopGraceMs(m_config.stopGraceMs);
+    m_redis->setLogFile(FarmPlan::logFile(m_config, m_redis->process()->name()));
+    connect(m_redis.get(), &RedisInstance::ready, this, [this] {
+        if (m_state == FarmState::Starting)
+            startNodes();
+    });
+    connect(m_redis.get(), &RedisInstance::failed, this, [this](const QString &why) {
+        if (m_state == FarmState::Starting)
+            failStart(why);
+        else if (m_state == FarmState::Running)
+            Q_EMIT error(m_lastError = why);
+    });
+    addProcess(m_redis->process());
+}
+
+void FarmSupervisor::addNode(quint16 port)
+{
+    auto node = std::make_unique<FarmNode>(port, *m_guard, *m_http);
+    node->setHealthTimeoutMs(m_config.healthTimeoutMs);
+    node->setPollIntervalMs(m_config.pollIntervalMs);
+    node->process()->setStopGraceMs(m_config.stopGraceMs);
+    node->process()->setLogFile(FarmPlan::logFile(m_config, node->name()));
+    node->setPublicPort(m_lbPort);
+    FarmNode *raw = node.get();
+    connect(raw, &FarmNode::becameHealthy, this, &FarmSupervisor::onNodeHealthy);
+    connect(raw, &FarmNode::startFailed, this, [this, raw](const QString &why) {
+        // A node that crashed while starting is restarted with back-off
+        // when the farm is to keep running (onProcessStateChanged); the
+        // reason shows with each restart.
+        if (m_state == FarmState::Starting && restartsWhileStarting(raw->process()))
+            return;
+        if (m_state == FarmState::Starting)
+            failStart(why);
+        else if (m_state == FarmState::Running)
+            Q_EMIT error(m_lastError = why);
+    });
+    connect(raw, &FarmNode::healthChanged, this, [this, raw] {
+        for (size_t i = 0; i < m_nodes.size(); ++i) {
+            if (m_nodes[i].get() == raw)
+                Q_EMIT nodeHealthChanged(int(i));
+        }
+    });
+    m_nodes.push_back(std::move(node));
+    m_nodeOverrides.emplace_back();
+    addProcess(raw->process());
+}
+
+void FarmSupervisor::addLoadBalancer()
+{
+    // Last in the process list, so Redis and node indexes stay as they are without one.
+    m_lb = std::make_unique<HaproxyInstance>(m_haproxyProgram, *m_guard);
+    m_lb->setReadyTimeoutMs(m_config.healthTimeoutMs);
+    m_lb->setPollIntervalMs(m_config.pollIntervalMs);
+    m_lb->process()->setStopGraceMs(m_config.stopGraceMs);
+    m_lb->setLogFile(FarmPlan::logFile(m_config, m_lb->process()->name()));
+    connect(m_lb.get(), &HaproxyInstance::ready, this, [this] {
+        if (m_state == FarmState::Starting)
+            becomeRunning();
+    });
+    connect(m_lb.get(), &HaproxyInstance::failed, this, [this](const QString &why) {
+        if (m_state == FarmState::Starting)
+            failStart(why);
+        else if (m_state == FarmState::Running)
+            Q_EMIT error(m_lastError = why);
+    });
+    connect(m_lb.get(), &HaproxyInstance::serversChanged, this, &FarmSupervisor::lbServersChanged);
+    addProcess(m_lb->process());
 }
 
 void FarmSupervisor::checkExternalRedis(const RedisUrl &url)
@@ -429,144 +440,6 @@ void FarmSupervisor::restartProcess(ManagedProcess *process)
         prepareNode(node); // the farm's current mode and secrets
         process->restart();
     }
-}
-
-bool FarmSupervisor::checkNodeIndex(int index, const char *operation)
-{
-    if (m_state != FarmState::Running) {
-        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: the farm is %2")
-                                       .arg(QLatin1StringView(operation), farmStateName(m_state)));
-        return false;
-    }
-    if (index < 0 || index >= nodeCount()) {
-        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: there is no node %2")
-                                       .arg(QLatin1StringView(operation))
-                                       .arg(index));
-        return false;
-    }
-    return true;
-}
-
-void FarmSupervisor::stopNode(int index)
-{
-    if (!checkNodeIndex(index, "stop a node"))
-        return;
-    m_restarter->userTookOver(m_nodes[size_t(index)]->process());
-    m_nodes[size_t(index)]->process()->stop();
-}
-
-void FarmSupervisor::killNode(int index)
-{
-    if (!checkNodeIndex(index, "kill a node"))
-        return;
-    m_restarter->userKilled(m_nodes[size_t(index)]->process());
-    m_nodes[size_t(index)]->process()->kill();
-}
-
-void FarmSupervisor::restartNode(int index)
-{
-    if (!checkNodeIndex(index, "restart a node"))
-        return;
-    m_restarter->userTookOver(m_nodes[size_t(index)]->process()); // a fresh count of crashes
-    restartProcess(m_nodes[size_t(index)]->process());
-}
-
-RedisInstance *FarmSupervisor::ownRedis(const char *operation)
-{
-    if (!checkNodeIndex(0, operation))
-        return nullptr;
-    if (!m_redis) {
-        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: the farm uses an external Redis")
-                                       .arg(QLatin1StringView(operation)));
-        return nullptr;
-    }
-    return m_redis.get();
-}
-
-void FarmSupervisor::stopRedis()
-{
-    if (RedisInstance *redis = ownRedis("stop Redis")) {
-        m_restarter->userTookOver(redis->process());
-        redis->process()->stop();
-    }
-}
-
-void FarmSupervisor::killRedis()
-{
-    if (RedisInstance *redis = ownRedis("kill Redis")) {
-        m_restarter->userKilled(redis->process());
-        redis->kill();
-    }
-}
-
-void FarmSupervisor::restartRedis()
-{
-    if (RedisInstance *redis = ownRedis("restart Redis")) {
-        m_restarter->userTookOver(redis->process());
-        redis->restart();
-    }
-}
-
-QUrl FarmSupervisor::publicUrl() const
-{
-    return m_lb ? m_lb->url() : QUrl();
-}
-
-void FarmSupervisor::setNodeLbAdmin(int index, LbServerAdmin state)
-{
-    if (!checkNodeIndex(index, "change a node at the load balancer"))
-        return;
-    if (!m_lb) {
-        Q_EMIT error(m_lastError
-            = QStringLiteral("cannot %1 a node: the farm has no load balancer (--lb none)")
-                  .arg(lbServerAdminName(state)));
-        return;
-    }
-    m_lb->setServerAdmin(
-        m_nodes[size_t(index)]->port(), state, [this, index, state](const QString &error) {
-            if (!error.isEmpty())
-                m_lastError
-                    = QStringLiteral("%1 %2: %3")
-                          .arg(lbServerAdminName(state), m_nodes[size_t(index)]->name(), error);
-            Q_EMIT lbRequestFinished(index, state, error);
-        });
-}
-
-void FarmSupervisor::setBackplane(BackplaneMode mode)
-{
-    if (!checkNodeIndex(0, "switch the backplane"))
-        return;
-    // Every node follows, a cut-off one too; nodes down now get it when they start.
-    m_config.backplane = mode;
-    QList<int> nodes;
-    for (int i = 0; i < nodeCount(); ++i) {
-        m_nodeOverrides[size_t(i)].reset();
-        nodes << i;
-    }
-    putBackplane(nodes, mode, -1);
-}
-
-void FarmSupervisor::setNodeBackplane(int index, BackplaneMode mode)
-{
-    if (!checkNodeIndex(index, "switch a node's backplane"))
-        return;
-    m_nodeOverrides[size_t(index)]
-        = mode == m_config.backplane ? std::nullopt : std::optional<BackplaneMode>(mode);
-    putBackplane({index}, mode, index);
-}
-
-void FarmSupervisor::putBackplane(const QList<int> &nodes, BackplaneMode mode, int reportedNode)
-{
-    QList<FarmNode *> targets;
-    for (const int i : nodes)
-        targets << m_nodes[size_t(i)].get();
-    BackplaneRequest::run(*m_http, targets, m_adminToken, mode, this,
-        [this, mode, reportedNode](const Result<void> &switched) {
-            if (!switched)
-                m_lastError
-                    = QStringLiteral("switching to %1: %2").arg(modeName(mode), switched.error());
-            Q_EMIT backplaneRequestFinished(mode, reportedNode, switched.error());
-        });
 }
 
 } // namespace farmchat

@@ -134,6 +134,9 @@ private:
     void clearProcesses();
     void addProcess(ManagedProcess *process);
     void beginStart();
+    void addRedis(const QString &program);
+    void addNode(quint16 port);
+    void addLoadBalancer();
     void checkExternalRedis(const RedisUrl &url);
     void startNodes();
     void startLoadBalancer();

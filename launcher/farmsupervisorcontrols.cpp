@@ -1,0 +1,153 @@
+// What a user does to a running farm: stop, kill and restart nodes and Redis,
+// take a node out of the load balancer, switch backplanes. The supervisor's
+// start, stop and restart machinery is in farmsupervisor.cpp.
+#include "launcher/farmsupervisor.h"
+
+#include "launcher/backplanerequest_p.h"
+#include "launcher/crashrestarter_p.h"
+#include "launcher/farmnode.h"
+#include "launcher/managedprocess.h"
+#include "launcher/nodehttpclient_p.h"
+#include "launcher/redisinstance.h"
+
+namespace farmchat {
+
+bool FarmSupervisor::checkNodeIndex(int index, const char *operation)
+{
+    if (m_state != FarmState::Running) {
+        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: the farm is %2")
+                                       .arg(QLatin1StringView(operation), farmStateName(m_state)));
+        return false;
+    }
+    if (index < 0 || index >= nodeCount()) {
+        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: there is no node %2")
+                                       .arg(QLatin1StringView(operation))
+                                       .arg(index));
+        return false;
+    }
+    return true;
+}
+
+void FarmSupervisor::stopNode(int index)
+{
+    if (!checkNodeIndex(index, "stop a node"))
+        return;
+    m_restarter->userTookOver(m_nodes[size_t(index)]->process());
+    m_nodes[size_t(index)]->process()->stop();
+}
+
+void FarmSupervisor::killNode(int index)
+{
+    if (!checkNodeIndex(index, "kill a node"))
+        return;
+    m_restarter->userKilled(m_nodes[size_t(index)]->process());
+    m_nodes[size_t(index)]->process()->kill();
+}
+
+void FarmSupervisor::restartNode(int index)
+{
+    if (!checkNodeIndex(index, "restart a node"))
+        return;
+    m_restarter->userTookOver(m_nodes[size_t(index)]->process()); // a fresh count of crashes
+    restartProcess(m_nodes[size_t(index)]->process());
+}
+
+RedisInstance *FarmSupervisor::ownRedis(const char *operation)
+{
+    if (!checkNodeIndex(0, operation))
+        return nullptr;
+    if (!m_redis) {
+        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: the farm uses an external Redis")
+                                       .arg(QLatin1StringView(operation)));
+        return nullptr;
+    }
+    return m_redis.get();
+}
+
+void FarmSupervisor::stopRedis()
+{
+    if (RedisInstance *redis = ownRedis("stop Redis")) {
+        m_restarter->userTookOver(redis->process());
+        redis->process()->stop();
+    }
+}
+
+void FarmSupervisor::killRedis()
+{
+    if (RedisInstance *redis = ownRedis("kill Redis")) {
+        m_restarter->userKilled(redis->process());
+        redis->kill();
+    }
+}
+
+void FarmSupervisor::restartRedis()
+{
+    if (RedisInstance *redis = ownRedis("restart Redis")) {
+        m_restarter->userTookOver(redis->process());
+        redis->restart();
+    }
+}
+
+QUrl FarmSupervisor::publicUrl() const
+{
+    return m_lb ? m_lb->url() : QUrl();
+}
+
+void FarmSupervisor::setNodeLbAdmin(int index, LbServerAdmin state)
+{
+    if (!checkNodeIndex(index, "change a node at the load balancer"))
+        return;
+    if (!m_lb) {
+        Q_EMIT error(m_lastError
+            = QStringLiteral("cannot %1 a node: the farm has no load balancer (--lb none)")
+                  .arg(lbServerAdminName(state)));
+        return;
+    }
+    m_lb->setServerAdmin(
+        m_nodes[size_t(index)]->port(), state, [this, index, state](const QString &error) {
+            if (!error.isEmpty())
+                m_lastError
+                    = QStringLiteral("%1 %2: %3")
+                          .arg(lbServerAdminName(state), m_nodes[size_t(index)]->name(), error);
+            Q_EMIT lbRequestFinished(index, state, error);
+        });
+}
+
+void FarmSupervisor::setBackplane(BackplaneMode mode)
+{
+    if (!checkNodeIndex(0, "switch the backplane"))
+        return;
+    // Every node follows, a cut-off one too; nodes down now get it when they start.
+    m_config.backplane = mode;
+    QList<int> nodes;
+    for (int i = 0; i < nodeCount(); ++i) {
+        m_nodeOverrides[size_t(i)].reset();
+        nodes << i;
+    }
+    putBackplane(nodes, mode, -1);
+}
+
+void FarmSupervisor::setNodeBackplane(int index, BackplaneMode mode)
+{
+    if (!checkNodeIndex(index, "switch a node's backplane"))
+        return;
+    m_nodeOverrides[size_t(index)]
+        = mode == m_config.backplane ? std::nullopt : std::optional<BackplaneMode>(mode);
+    putBackplane({index}, mode, index);
+}
+
+void FarmSupervisor::putBackplane(const QList<int> &nodes, BackplaneMode mode, int reportedNode)
+{
+    QList<FarmNode *> targets;
+    for (const int i : nodes)
+        targets << m_nodes[size_t(i)].get();
+    BackplaneRequest::run(*m_http, targets, m_adminToken, mode, this,
+        [this, mode, reportedNode](const Result<void> &switched) {
+            if (!switched)
+                m_lastError
+                    = QStringLiteral("switching to %1: %2").arg(modeName(mode), switched.error());
+            Q_EMIT backplaneRequestFinished(mode, reportedNode, switched.error());
+        });
+}
+
+} // namespace farmchat
