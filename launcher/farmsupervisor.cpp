@@ -171,12 +171,7 @@ void FarmSupervisor::addRedis(const QString &program)
         if (m_state == FarmState::Starting)
             startNodes();
     });
-    connect(m_redis.get(), &RedisInstance::failed, this, [this](const QString &why) {
-        if (m_state == FarmState::Starting)
-            failStart(why);
-        else if (m_state == FarmState::Running)
-            Q_EMIT error(m_lastError = why);
-    });
+    connect(m_redis.get(), &RedisInstance::failed, this, &FarmSupervisor::childFailed);
     addProcess(m_redis->process());
 }
 
@@ -196,10 +191,7 @@ void FarmSupervisor::addNode(quint16 port)
         // reason shows with each restart.
         if (m_state == FarmState::Starting && restartsWhileStarting(raw->process()))
             return;
-        if (m_state == FarmState::Starting)
-            failStart(why);
-        else if (m_state == FarmState::Running)
-            Q_EMIT error(m_lastError = why);
+        childFailed(why);
     });
     connect(raw, &FarmNode::healthChanged, this, [this, raw] {
         for (size_t i = 0; i < m_nodes.size(); ++i) {
@@ -224,14 +216,19 @@ void FarmSupervisor::addLoadBalancer()
         if (m_state == FarmState::Starting)
             becomeRunning();
     });
-    connect(m_lb.get(), &HaproxyInstance::failed, this, [this](const QString &why) {
-        if (m_state == FarmState::Starting)
-            failStart(why);
-        else if (m_state == FarmState::Running)
-            Q_EMIT error(m_lastError = why);
-    });
+    connect(m_lb.get(), &HaproxyInstance::failed, this, &FarmSupervisor::childFailed);
     connect(m_lb.get(), &HaproxyInstance::serversChanged, this, &FarmSupervisor::lbServersChanged);
     addProcess(m_lb->process());
+}
+
+// A child that cannot run: while starting the start fails; once running the
+// farm reports it and carries on.
+void FarmSupervisor::childFailed(const QString &why)
+{
+    if (m_state == FarmState::Starting)
+        failStart(why);
+    else if (m_state == FarmState::Running)
+        Q_EMIT error(m_lastError = why);
 }
 
 void FarmSupervisor::checkExternalRedis(const RedisUrl &url)

@@ -137,6 +137,7 @@ private:
     void addRedis(const QString &program);
     void addNode(quint16 port);
     void addLoadBalancer();
+    void childFailed(const QString &why);
     void checkExternalRedis(const RedisUrl &url);
     void startNodes();
     void startLoadBalancer();
