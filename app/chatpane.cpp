@@ -108,7 +108,7 @@ void ChatPane::wireSession()
     connect(&m_noteTimer, &QTimer::timeout, m_note, &QWidget::hide);
     // Typing a fixed text clears the complaint about the old one.
     connect(m_input, &QLineEdit::textEdited, this, [this] {
-        if (m_noteIsError && m_note->isVisible() && checkMessageText(m_input->text()).isEmpty())
+        if (m_noteIsError && m_note->isVisible() && checkMessageText(m_input->text()).ok())
             m_note->hide();
     });
     connect(m_input, &QLineEdit::returnPressed, this, &ChatPane::send);
