@@ -246,7 +246,7 @@ void LbDemo::sendAcross(BackplaneMode mode)
             QTimer::singleShot(0, this, settle);
         });
     from->send(QStringLiteral("across the balancer (%1)").arg(modeName(mode)), ChatClient::kLobby,
-        [this, mode](const QString &id, const QString &error) {
+        [this](const QString &id, const QString &error) {
             if (!error.isEmpty())
                 return fail(QStringLiteral("send failed: %1").arg(error));
             m_expectedId = id;
