@@ -129,9 +129,7 @@ void FarmDemo::checkBackplane()
     bool ready = true;
     for (int i = 0; i < m_farm.nodeCount(); ++i) {
         FarmNode *node = m_farm.node(i);
-        const NodeHealth &health = node->health();
-        if (!health.reachable || health.backplane != mode
-            || (mode != BackplaneMode::Off && !health.redisConnected)) {
+        if (!node->health().carries(mode)) {
             ready = false;
             node->pollNow();
         }

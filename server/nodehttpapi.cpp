@@ -119,6 +119,7 @@ HttpResponse NodeHttpApi::health() const
         {QStringLiteral("redisConfigured"), m_context.redisConfigured},
         {QStringLiteral("redisConnected"), status.redisConnected},
         {QStringLiteral("redisFull"), status.redisFull},
+        {QStringLiteral("roomsPending"), double(status.roomsPending)},
         {QStringLiteral("lastBackplaneError"), orNull(status.lastError)},
         {QStringLiteral("lastBackplaneErrorAt"),
             status.lastErrorAtMs > 0 ? QJsonValue(double(status.lastErrorAtMs))

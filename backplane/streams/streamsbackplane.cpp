@@ -386,6 +386,8 @@ BackplaneStatus StreamsBackplane::status() const
     s.lastErrorAtMs = m_lastErrorAtMs;
     s.redisFull = m_redisFull && s.redisConnected;
     s.roomsRead = m_inbox.rooms().size();
+    for (const QString &room : m_inbox.rooms())
+        s.roomsPending += m_inbox.isReading(room) ? 0 : 1;
     for (const RedisConnection *link : {&m_commands, &m_reader}) {
         if (link->lastErrorAtMs() > s.lastErrorAtMs) {
             s.lastError = link->lastError();

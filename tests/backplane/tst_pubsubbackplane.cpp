@@ -320,6 +320,30 @@ private Q_SLOTS:
         QTRY_COMPARE(
             redis.command({"PUBSUB", "NUMSUB", lobby}).value.toList().value(1).toLongLong(), 0);
     }
+
+    void roomIsPendingUntilRedisConfirmsTheSubscription()
+    {
+        // What /health's roomsPending reports: a message another node
+        // publishes before the SUBSCRIBE is confirmed is not received.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::PubSub, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        QCOMPARE(n.backplane->status().roomsRead, 1);
+        QCOMPARE(n.backplane->status().roomsPending, 0);
+        n.backplane->watchRoom(QStringLiteral("ops")); // the answer needs the event loop
+        QCOMPARE(n.backplane->status().roomsPending, 1);
+        QTRY_COMPARE(n.backplane->status().roomsPending, 0);
+        QCOMPARE(redis.command({"PUBSUB", "NUMSUB", channelOf(n, QStringLiteral("ops")).toUtf8()})
+                     .value.toList()
+                     .value(1)
+                     .toLongLong(),
+            1);
+        redis.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(!n.backplane->status().redisConnected, 3000);
+        QCOMPARE(n.backplane->status().roomsPending, 2);
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_PubSubBackplane)
