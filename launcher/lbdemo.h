@@ -4,6 +4,7 @@
 #include "protocol/backplanemode.h"
 
 #include <QMap>
+#include <QSet>
 #include <QObject>
 #include <QStringList>
 #include <QTimer>
@@ -74,6 +75,9 @@ private:
     std::function<void()> m_afterSwitch;
     BackplaneMode m_switchMode = BackplaneMode::Off;
     QString m_expectedId;
+    // What the receiving client got this round: the message may arrive before
+    // its sender learns the id (Redis forwards it before answering PUBLISH).
+    QSet<QString> m_roundIds;
     bool m_skipNegotiation = false;
     bool m_received = false;
     int m_attempt = 0;
