@@ -69,6 +69,22 @@ void FarmWorkspace::cycleMode()
     setMode(BackplaneMode((int(m_mode) + 1) % 3));
 }
 
+void FarmWorkspace::setLoadBalancer(LbPolicy policy)
+{
+    if (policy == m_loadBalancer)
+        return;
+    m_loadBalancer = policy;
+    Q_EMIT loadBalancerChanged(policy);
+}
+
+void FarmWorkspace::setSkipNegotiation(bool skip)
+{
+    if (skip == m_skipNegotiation)
+        return;
+    m_skipNegotiation = skip;
+    Q_EMIT skipNegotiationChanged(skip);
+}
+
 FarmConfig FarmWorkspace::farmConfig() const
 {
     FarmConfig config;
@@ -76,6 +92,7 @@ FarmConfig FarmWorkspace::farmConfig() const
     config.basePort = m_basePort;
     config.backplane = m_mode;
     config.redisMaxMemoryBytes = m_redisMaxMemoryBytes;
+    config.loadBalancer = m_loadBalancer;
     return config;
 }
 
@@ -85,6 +102,7 @@ void FarmWorkspace::launch(const FarmConfig &config)
         setNodes(config.nodes);
         setBasePort(config.basePort);
         setMode(config.backplane);
+        setLoadBalancer(config.loadBalancer);
     }
     clearPanes();
     m_tracker->clear();

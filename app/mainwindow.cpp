@@ -56,6 +56,8 @@ MainWindow::MainWindow(
     m_workspace->setBasePort(m_remembered.basePort);
     m_workspace->setMode(m_remembered.backplane);
     m_workspace->setRedisMaxMemoryBytes(m_remembered.redisMaxMemoryBytes);
+    m_workspace->setLoadBalancer(m_remembered.loadBalancer);
+    m_workspace->setSkipNegotiation(m_remembered.skipNegotiation);
     for (int i = 0; i < AppSettings::kMaxNodes; ++i)
         m_workspace->setPaneName(i, m_remembered.paneName(i));
 
@@ -250,6 +252,9 @@ void MainWindow::wireFarm()
     connect(m_bar, &FarmBar::nodesRequested, workspace, &FarmWorkspace::setNodes);
     connect(m_bar, &FarmBar::basePortRequested, workspace, &FarmWorkspace::setBasePort);
     connect(m_bar, &FarmBar::modeRequested, workspace, &FarmWorkspace::setMode);
+    connect(m_bar, &FarmBar::loadBalancerRequested, workspace, &FarmWorkspace::setLoadBalancer);
+    connect(
+        m_bar, &FarmBar::skipNegotiationRequested, workspace, &FarmWorkspace::setSkipNegotiation);
     connect(m_controls, &ControlsPanel::modeRequested, workspace, &FarmWorkspace::setMode);
     connect(workspace, &FarmWorkspace::nodesChanged, this, &MainWindow::showIdleText);
     connect(&farm, &FarmSupervisor::stateChanged, this, [this](FarmState state) {
@@ -436,6 +441,8 @@ void MainWindow::saveSettings()
     m_remembered.nodes = m_workspace->nodes();
     m_remembered.basePort = m_workspace->basePort();
     m_remembered.backplane = m_workspace->mode();
+    m_remembered.loadBalancer = m_workspace->loadBalancer();
+    m_remembered.skipNegotiation = m_workspace->skipNegotiation();
     for (int i = 0; i < AppSettings::kMaxNodes; ++i) {
         const QString name = m_workspace->paneName(i);
         m_remembered.setPaneName(
