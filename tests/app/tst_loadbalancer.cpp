@@ -1,0 +1,157 @@
+// The desktop app behind a real load balancer, driven through its window
+// (offscreen): a farm of farmchat-node processes, a private redis-server and
+// HAProxy in front. Every pane connects to the balancer's URL and its header
+// names the node it landed on; a reconnect that lands elsewhere shows there.
+// Closing leaves no process, haproxy included.
+#include "appfarmfixture.h"
+
+#include "app/chatpane.h"
+#include "app/farmbar.h"
+#include "app/farmworkspace.h"
+#include "app/mainwindow.h"
+#include "app/panegrid.h"
+#include "app/panesession.h"
+#include "launcher/executablelocator.h"
+#include "launcher/farmnode.h"
+#include "launcher/haproxyinstance.h"
+#include "launcher/managedprocess.h"
+
+#include <QApplication>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace farmchat;
+
+namespace {
+
+constexpr int kStartMs = 30000;
+constexpr int kMoveMs = 15000;
+
+} // namespace
+
+class tst_LoadBalancer : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void panesConnectThroughTheBalancer();
+    void headerFollowsAReconnectToAnotherNode();
+
+private:
+    // Stops whatever runs and launches `nodes` nodes behind `policy`.
+    void relaunch(int nodes, LbPolicy policy, bool skipNegotiation);
+    // Node index pane `pane` is served by now (-1: unknown).
+    int nodeOfPane(int pane) const;
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<MainWindow> m_window;
+    FarmWorkspace *m_workspace = nullptr;
+    QList<qint64> m_pids;
+};
+
+void tst_LoadBalancer::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    const QString missing = test::farmPrerequisites();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing));
+    const auto haproxy = ExecutableLocator::haproxy({});
+    QVERIFY2(haproxy, qPrintable(haproxy.error()));
+    AppOptions options;
+    options.backplane = BackplaneMode::PubSub;
+    m_window = std::make_unique<MainWindow>(options, test::scratchSettings(m_dir));
+    m_workspace = &m_window->workspace();
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void tst_LoadBalancer::cleanupTestCase()
+{
+    if (!m_window)
+        return;
+    m_pids << test::farmPids(m_workspace->supervisor());
+    m_workspace->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(m_workspace->supervisor().state(), FarmState::Stopped, 15000);
+    m_window.reset();
+    for (const qint64 pid : std::as_const(m_pids))
+        QTRY_VERIFY2_WITH_TIMEOUT(!test::processAlive(pid),
+            qPrintable(QStringLiteral("process %1 outlived the farm").arg(pid)), 5000);
+}
+
+void tst_LoadBalancer::relaunch(int nodes, LbPolicy policy, bool skipNegotiation)
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    if (farm.state() != FarmState::Stopped) {
+        m_pids << test::farmPids(farm);
+        m_workspace->stop();
+        QTRY_COMPARE_WITH_TIMEOUT(farm.state(), FarmState::Stopped, 15000);
+    }
+    const quint16 base = test::freePortRun(nodes);
+    QVERIFY2(base != 0, "no run of free ports found");
+    m_workspace->setNodes(nodes);
+    m_workspace->setBasePort(base);
+    m_workspace->setLoadBalancer(policy);
+    m_workspace->setSkipNegotiation(skipNegotiation);
+    QSignalSpy started(&farm, &FarmSupervisor::started);
+    m_window->launch();
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, kStartMs);
+    QVERIFY(farm.loadBalancer());
+    QCOMPARE(m_workspace->paneCount(), nodes);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->paneGrid()->paneCount(), nodes, 5000);
+}
+
+int tst_LoadBalancer::nodeOfPane(int pane) const
+{
+    return m_workspace->nodeIndexOf(m_workspace->pane(pane)->nodeId());
+}
+
+void tst_LoadBalancer::panesConnectThroughTheBalancer()
+{
+    relaunch(2, LbPolicy::Sticky, false);
+    FarmSupervisor &farm = m_workspace->supervisor();
+    const QUrl balancer = farm.publicUrl();
+    QVERIFY(!balancer.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, 2), kStartMs);
+    for (int i = 0; i < 2; ++i) {
+        PaneSession *session = m_workspace->pane(i);
+        QVERIFY(session->route().viaBalancer);
+        QCOMPARE(session->nodeUrl().port(), balancer.port());
+        // WhoAmI after the connect names a node of this farm.
+        QTRY_VERIFY_WITH_TIMEOUT(nodeOfPane(i) >= 0, 5000);
+        ChatPane *chat = m_window->paneGrid()->pane(i);
+        QVERIFY(chat);
+        QTRY_VERIFY2_WITH_TIMEOUT(chat->titleText().startsWith(session->nodeId()),
+            qPrintable(chat->titleText()), 2000);
+    }
+}
+
+void tst_LoadBalancer::headerFollowsAReconnectToAnotherNode()
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, 2), kStartMs);
+    QTRY_VERIFY_WITH_TIMEOUT(nodeOfPane(0) >= 0, 5000);
+    const int before = nodeOfPane(0);
+    const QString beforeName = farm.node(before)->name();
+    PaneSession *session = m_workspace->pane(0);
+    QSignalSpy moved(session, &PaneSession::nodeChanged);
+    // Its node dies: the health check fails and the balancer sends the
+    // reconnect to the node left.
+    farm.killNode(before);
+    QTRY_VERIFY_WITH_TIMEOUT(moved.count() >= 1, kMoveMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        session->state() == HubConnection::State::Connected, kMoveMs);
+    const int after = nodeOfPane(0);
+    QVERIFY(after >= 0);
+    QVERIFY(after != before);
+    ChatPane *chat = m_window->paneGrid()->pane(0);
+    QVERIFY2(chat->titleText().startsWith(farm.node(after)->name()), qPrintable(chat->titleText()));
+    QVERIFY(!chat->titleText().contains(beforeName));
+    farm.restartNode(before);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        farm.node(before)->process()->state(), ProcessState::Healthy, kStartMs);
+}
+
+QTEST_MAIN(tst_LoadBalancer)
+#include "tst_loadbalancer.moc"
