@@ -11,12 +11,15 @@
 #include "app/mainwindow.h"
 #include "app/panegrid.h"
 #include "app/panesession.h"
+#include "app/topologyview.h"
 #include "launcher/executablelocator.h"
 #include "launcher/farmnode.h"
 #include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
 
 #include <QApplication>
+#include <QImage>
+#include <QPixmap>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -39,6 +42,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void panesConnectThroughTheBalancer();
     void headerFollowsAReconnectToAnotherNode();
+    void topologyDrawsTheBalancerAndItsSessions();
 
 private:
     // Stops whatever runs and launches `nodes` nodes behind `policy`.
@@ -151,6 +155,41 @@ void tst_LoadBalancer::headerFollowsAReconnectToAnotherNode()
     farm.restartNode(before);
     QTRY_COMPARE_WITH_TIMEOUT(
         farm.node(before)->process()->state(), ProcessState::Healthy, kStartMs);
+}
+
+void tst_LoadBalancer::topologyDrawsTheBalancerAndItsSessions()
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, 2), kStartMs);
+    QTRY_VERIFY_WITH_TIMEOUT(nodeOfPane(0) >= 0 && nodeOfPane(1) >= 0, 5000);
+    TopologyView *view = m_window->topologyView();
+    // A line from each pane's client to the node it landed on.
+    QTRY_COMPARE_WITH_TIMEOUT(view->clientNodes(), (QList<int> {nodeOfPane(0), nodeOfPane(1)}), 5000);
+    // The sessions per node come from HAProxy's "show stat", and match where the panes are.
+    const auto sessionsMatch = [&] {
+        const QList<LbServerStatus> &servers = farm.loadBalancer()->servers();
+        if (servers.size() != 2)
+            return false;
+        for (int n = 0; n < 2; ++n) {
+            const int panesHere = int(view->clientNodes().count(n));
+            if (servers[n].sessions != panesHere
+                || !view->balancerCaption(n).startsWith(
+                    QStringLiteral("%1 session").arg(panesHere)))
+                return false;
+        }
+        return true;
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(sessionsMatch(),
+        qPrintable(view->balancerCaption(0) + QStringLiteral(" | ") + view->balancerCaption(1)),
+        10000);
+    // Both nodes are up for HAProxy (the one killed before passed its health check again).
+    QTRY_VERIFY2_WITH_TIMEOUT(view->balancerCaption(0).contains(QStringLiteral("· UP"))
+            && view->balancerCaption(1).contains(QStringLiteral("· UP")),
+        qPrintable(view->balancerCaption(0) + QStringLiteral(" | ") + view->balancerCaption(1)),
+        10000);
+    // It paints with the balancer in front.
+    const QImage frame = view->grab().toImage();
+    QVERIFY(!frame.isNull());
 }
 
 QTEST_MAIN(tst_LoadBalancer)
