@@ -11,6 +11,7 @@
 #include "app/logsview_p.h"
 #include "app/panegrid.h"
 #include "app/topologyview.h"
+#include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
 #include "protocol/version.h"
 
@@ -287,6 +288,18 @@ void MainWindow::wireFarm()
                 statusBar()->showMessage(
                     tr("Backplane is now %1 on every node; the panes stayed connected.")
                         .arg(modeTitle(mode)),
+                    6000);
+        });
+    connect(&farm, &FarmSupervisor::lbRequestFinished, this,
+        [this](int node, LbServerAdmin state, const QString &error) {
+            FarmNode *farmNode = m_workspace->supervisor().node(node);
+            const QString name = farmNode ? farmNode->name() : tr("node %1").arg(node + 1);
+            if (!error.isEmpty())
+                statusBar()->showMessage(
+                    tr("%1 %2 failed: %3").arg(lbServerAdminName(state), name, error), 10000);
+            else
+                statusBar()->showMessage(
+                    tr("%1 is %2 behind the load balancer.").arg(name, lbServerAdminName(state)),
                     6000);
         });
     connect(&farm, &FarmSupervisor::stopped, this, [this] {

@@ -6,6 +6,7 @@
 #include "appfarmfixture.h"
 
 #include "app/chatpane.h"
+#include "app/controlspanel.h"
 #include "app/farmbar.h"
 #include "app/farmworkspace.h"
 #include "app/mainwindow.h"
@@ -18,8 +19,11 @@
 #include "launcher/managedprocess.h"
 
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QImage>
 #include <QPixmap>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -43,6 +47,8 @@ private Q_SLOTS:
     void panesConnectThroughTheBalancer();
     void headerFollowsAReconnectToAnotherNode();
     void topologyDrawsTheBalancerAndItsSessions();
+    void faultsDockDrainsMaintainsAndReadies();
+    void faultsDockFitsWithFourNodes();
 
 private:
     // Stops whatever runs and launches `nodes` nodes behind `policy`.
@@ -190,6 +196,87 @@ void tst_LoadBalancer::topologyDrawsTheBalancerAndItsSessions()
     // It paints with the balancer in front.
     const QImage frame = view->grab().toImage();
     QVERIFY(!frame.isNull());
+}
+
+void tst_LoadBalancer::faultsDockDrainsMaintainsAndReadies()
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, 2), kStartMs);
+    QTRY_VERIFY_WITH_TIMEOUT(nodeOfPane(0) >= 0, 5000);
+    const int node = nodeOfPane(0);
+    QComboBox *box = m_window->controls()->balancerBox(node);
+    QVERIFY(box);
+    QVERIFY(box->isVisible());
+    QVERIFY(box->isEnabled());
+    QSignalSpy finished(&farm, &FarmSupervisor::lbRequestFinished);
+    const auto status = [&] { return farm.loadBalancer()->servers().value(node).status; };
+    // As a user picks an entry of the box.
+    const auto choose = [&](LbServerAdmin state) {
+        box->setCurrentIndex(box->findData(int(state)));
+        Q_EMIT box->activated(box->currentIndex());
+    };
+
+    choose(LbServerAdmin::Drain);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
+    QCOMPARE(finished.at(0).at(2).toString(), QString());
+    QTRY_VERIFY2_WITH_TIMEOUT(status().startsWith(QStringLiteral("DRAIN")), qPrintable(status()), 5000);
+    QCOMPARE(box->currentData().toInt(), int(LbServerAdmin::Drain));
+    // Drain keeps the clients it has.
+    QCOMPARE(nodeOfPane(0), node);
+    QCOMPARE(m_workspace->pane(0)->state(), HubConnection::State::Connected);
+
+    choose(LbServerAdmin::Maint);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 5000);
+    QCOMPARE(finished.at(1).at(2).toString(), QString());
+    QTRY_VERIFY2_WITH_TIMEOUT(status().startsWith(QStringLiteral("MAINT")), qPrintable(status()), 5000);
+    // Maint cuts its clients off: pane 0 reconnects through the balancer elsewhere.
+    QTRY_VERIFY_WITH_TIMEOUT(nodeOfPane(0) != node
+            && m_workspace->pane(0)->state() == HubConnection::State::Connected,
+        kMoveMs);
+    QTRY_COMPARE_WITH_TIMEOUT(farm.loadBalancer()->servers().value(node).sessions, 0, 5000);
+    QCOMPARE(box->currentData().toInt(), int(LbServerAdmin::Maint));
+
+    choose(LbServerAdmin::Ready);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, 5000);
+    QCOMPARE(finished.at(2).at(2).toString(), QString());
+    QTRY_VERIFY2_WITH_TIMEOUT(status().startsWith(QStringLiteral("UP")), qPrintable(status()), 10000);
+    QCOMPARE(box->currentData().toInt(), int(LbServerAdmin::Ready));
+}
+
+void tst_LoadBalancer::faultsDockFitsWithFourNodes()
+{
+    relaunch(4, LbPolicy::Sticky, false);
+    // At 1280×720 every control of the Faults dock, the balancer's included,
+    // is in view: none below the bottom or behind a scroll bar.
+    const QSize before = m_window->size();
+    m_window->resize(1280, 720);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 2000);
+    m_window->fitControlsDock();
+    QApplication::processEvents();
+    ControlsPanel *controls = m_window->controls();
+    QWidget *viewport = controls->parentWidget();
+    QVERIFY(viewport);
+    QList<QWidget *> wanted;
+    for (int node = 0; node < 4; ++node)
+        wanted << controls->nodeButton(node, QStringLiteral("kill"))
+               << controls->nodeButton(node, QStringLiteral("restart"))
+               << controls->cutOffBox(node) << controls->balancerBox(node);
+    for (QWidget *w : std::as_const(wanted)) {
+        QVERIFY(w);
+        QVERIFY(w->isVisible());
+        const QRect at(w->mapTo(viewport, QPoint(0, 0)), w->size());
+        QVERIFY2(viewport->rect().contains(at),
+            qPrintable(QStringLiteral("%1 at %2,%3 %4x%5 outside the dock's %6x%7")
+                           .arg(w->metaObject()->className())
+                           .arg(at.x())
+                           .arg(at.y())
+                           .arg(at.width())
+                           .arg(at.height())
+                           .arg(viewport->width())
+                           .arg(viewport->height())));
+        QVERIFY(w->width() >= w->minimumSizeHint().width());
+    }
+    m_window->resize(before);
 }
 
 QTEST_MAIN(tst_LoadBalancer)
