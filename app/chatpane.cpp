@@ -156,6 +156,14 @@ QString ChatPane::stateText() const
     return m_state->text();
 }
 
+QString ChatPane::stickySessionAdvice()
+{
+    return tr("Could not connect: the load balancer sent this pane's negotiate request to one "
+              "node and its WebSocket to another, which had never heard of the connection. "
+              "Choose \"sticky\" as load balancer, or turn on \"Skip negotiation\" (farm bar), "
+              "and launch again. Retrying meanwhile.");
+}
+
 QString ChatPane::titleText() const
 {
     return m_title->text();
@@ -208,6 +216,10 @@ void ChatPane::updateState()
     m_light->setToolTip(text);
     m_state->setText(text);
     m_state->setDetail(m_session->lastError());
+    // A 404 for the connection token is not a fault of the node: explain the
+    // cause and the two cures instead of showing the code.
+    if (m_session->state() != HubConnection::State::Connected && m_session->lostStickySession())
+        showNote(stickySessionAdvice(), true);
     fitHeader();
 }
 

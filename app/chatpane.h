@@ -42,6 +42,8 @@ public:
     QString titleText() const;
     // The note under the input ("" when hidden): a problem with a send, news.
     QString noteText() const;
+    // What the pane says when a connect failed for want of a sticky session.
+    static QString stickySessionAdvice();
     // Puts the keyboard focus on the input line.
     void focusInput();
 

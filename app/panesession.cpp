@@ -88,6 +88,13 @@ PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &url,
     });
 }
 
+bool PaneSession::isMissingStickySession(const QString &error)
+{
+    // HubConnection's words for the 404 a node answers to a connection token
+    // it never issued (ASP.NET Core's "No Connection with that ID").
+    return error.contains(u"No Connection with that ID");
+}
+
 PaneSession::~PaneSession() = default;
 
 void PaneSession::start()

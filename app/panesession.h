@@ -52,6 +52,11 @@ public:
     // What the client connects to: the node's URL, or the balancer's.
     QUrl nodeUrl() const { return m_client->nodeUrl(); }
     const PaneRoute &route() const { return m_route; }
+    // The last connect failed because the WebSocket reached a node that never
+    // issued the connection token negotiate gave: a balancer without sticky
+    // sessions split the two requests.
+    bool lostStickySession() const { return isMissingStickySession(m_lastError); }
+    static bool isMissingStickySession(const QString &error);
     ChatClient &client() { return *m_client; }
     const ChatClient &client() const { return *m_client; }
     MessageListModel &messages() { return *m_messages; }

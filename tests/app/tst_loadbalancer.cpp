@@ -49,6 +49,8 @@ private Q_SLOTS:
     void topologyDrawsTheBalancerAndItsSessions();
     void faultsDockDrainsMaintainsAndReadies();
     void faultsDockFitsWithFourNodes();
+    void roundRobinWithoutStickinessIsExplained();
+    void skipNegotiationConnectsThroughRoundRobin();
 
 private:
     // Stops whatever runs and launches `nodes` nodes behind `policy`.
@@ -277,6 +279,47 @@ void tst_LoadBalancer::faultsDockFitsWithFourNodes()
         QVERIFY(w->width() >= w->minimumSizeHint().width());
     }
     m_window->resize(before);
+}
+
+void tst_LoadBalancer::roundRobinWithoutStickinessIsExplained()
+{
+    relaunch(2, LbPolicy::RoundRobin, false);
+    // One client alone behind round-robin over two nodes: its negotiate and
+    // its WebSocket are consecutive picks, so they always reach different nodes.
+    m_workspace->pane(1)->stop();
+    PaneSession *session = m_workspace->pane(0);
+    session->stop();
+    session->start();
+    ChatPane *chat = m_window->paneGrid()->pane(0);
+    QTRY_VERIFY2_WITH_TIMEOUT(chat->noteText() == ChatPane::stickySessionAdvice(),
+        qPrintable(chat->noteText()), 15000);
+    QVERIFY(session->lostStickySession());
+    QVERIFY(session->state() != HubConnection::State::Connected);
+    QVERIFY(chat->noteText().contains(QStringLiteral("sticky")));
+    QVERIFY(chat->noteText().contains(QStringLiteral("Skip negotiation")));
+}
+
+void tst_LoadBalancer::skipNegotiationConnectsThroughRoundRobin()
+{
+    relaunch(2, LbPolicy::RoundRobin, true);
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, 2), kStartMs);
+    // The same lone client as above, now with one request per connect: it
+    // gets through every time, wherever round-robin sends it.
+    m_workspace->pane(1)->stop();
+    PaneSession *session = m_workspace->pane(0);
+    QSet<QString> landedOn;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        session->stop();
+        session->start();
+        QTRY_COMPARE_WITH_TIMEOUT(session->state(), HubConnection::State::Connected, 5000);
+        QVERIFY(!session->lostStickySession());
+        QTRY_VERIFY_WITH_TIMEOUT(!session->client().servedBy().isEmpty(), 5000);
+        landedOn.insert(session->client().servedBy());
+    }
+    // Round-robin really spread the connects over both nodes.
+    QCOMPARE(landedOn.size(), qsizetype(2));
+    ChatPane *chat = m_window->paneGrid()->pane(0);
+    QVERIFY(chat->noteText() != ChatPane::stickySessionAdvice());
 }
 
 QTEST_MAIN(tst_LoadBalancer)
