@@ -72,6 +72,15 @@ MainWindow::MainWindow(
                 [done](BackplaneMode, int, const QString &error) { done(error); },
                 Qt::SingleShotConnection);
             m_workspace->setMode(mode);
+        },
+        [this](int node, LbServerAdmin state, std::function<void(const QString &)> done) {
+            if (m_workspace->supervisor().state() != FarmState::Running)
+                return done(tr("the farm is not running"));
+            connect(
+                &m_workspace->supervisor(), &FarmSupervisor::lbRequestFinished, m_demo.get(),
+                [done](int, LbServerAdmin, const QString &error) { done(error); },
+                Qt::SingleShotConnection);
+            m_workspace->supervisor().setNodeLbAdmin(node, state);
         }});
 
     m_bar = new FarmBar(*m_workspace, this);
@@ -360,7 +369,10 @@ void MainWindow::startGuidedDemo()
             tr("Launch the farm first (Ctrl+L), then start the guided demo."), 8000);
         return;
     }
-    m_demo->start(GuidedDemo::script(m_workspace->paneCount()));
+    // The balancer's chapter only when the running farm has one.
+    m_demo->start(GuidedDemo::script(m_workspace->paneCount(), 1.0,
+        m_workspace->supervisor().loadBalancer() ? m_workspace->supervisor().config().loadBalancer
+                                                 : LbPolicy::None));
 }
 
 QString MainWindow::farmStatusText() const
@@ -427,6 +439,12 @@ QString MainWindow::helpText()
               "TOPOLOGY\n"
               "Nodes around Redis; ↑ messages to Redis, ↓ from Redis; a dashed red link with ✕ "
               "is broken (Redis down, node cut off or lost).\n\n"
+              "LOAD BALANCER (farm bar)\n"
+              "With HAProxy in front every pane connects to it; its header names the node it "
+              "landed on. round-robin without Skip negotiation can send negotiate and the "
+              "WebSocket to different nodes (the pane explains it); sticky or Skip negotiation "
+              "fixes that. Faults dock: ready / drain / maint per node. The topology draws "
+              "the clients and HAProxy in front, with sessions per node.\n\n"
               "FAULTS & CONTROLS\n"
               "Stop (SIGTERM), kill (SIGKILL) or restart Redis (it comes back empty); kill or "
               "restart a node (its pane reconnects and catches up from History, marked ↺); cut "

@@ -9,6 +9,7 @@
 #include "app/controlspanel.h"
 #include "app/farmbar.h"
 #include "app/farmworkspace.h"
+#include "app/guideddemo.h"
 #include "app/mainwindow.h"
 #include "app/panegrid.h"
 #include "app/panesession.h"
@@ -49,6 +50,7 @@ private Q_SLOTS:
     void topologyDrawsTheBalancerAndItsSessions();
     void faultsDockDrainsMaintainsAndReadies();
     void faultsDockFitsWithFourNodes();
+    void guidedDemoTellsTheBalancerStory();
     void roundRobinWithoutStickinessIsExplained();
     void skipNegotiationConnectsThroughRoundRobin();
 
@@ -279,6 +281,33 @@ void tst_LoadBalancer::faultsDockFitsWithFourNodes()
         QVERIFY(w->width() >= w->minimumSizeHint().width());
     }
     m_window->resize(before);
+}
+
+void tst_LoadBalancer::guidedDemoTellsTheBalancerStory()
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, 4), kStartMs);
+    GuidedDemo &demo = m_window->guidedDemo();
+    QSignalSpy narration(&demo, &GuidedDemo::narration);
+    QSignalSpy finished(&demo, &GuidedDemo::finished);
+    QSignalSpy admin(&farm, &FarmSupervisor::lbRequestFinished);
+    demo.start(GuidedDemo::script(4, 0.1, farm.config().loadBalancer));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    const auto outcome = qvariant_cast<Result<void>>(finished.at(0).at(0));
+    QVERIFY2(outcome.ok(), qPrintable(outcome.error()));
+    // Maint then ready on the first node, each done by HAProxy.
+    QCOMPARE(admin.count(), 2);
+    QCOMPARE(admin.at(0).at(1).value<LbServerAdmin>(), LbServerAdmin::Maint);
+    QCOMPARE(admin.at(1).at(1).value<LbServerAdmin>(), LbServerAdmin::Ready);
+    QCOMPARE(admin.at(0).at(2).toString(), QString());
+    QCOMPARE(admin.at(1).at(2).toString(), QString());
+    bool told = false;
+    for (const QList<QVariant> &line : std::as_const(narration))
+        told = told || line.at(0).toString().startsWith(QStringLiteral("Guided demo 4/4"));
+    QVERIFY(told);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        farm.loadBalancer()->servers().value(0).status.startsWith(QStringLiteral("UP")), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, 4), kMoveMs);
 }
 
 void tst_LoadBalancer::roundRobinWithoutStickinessIsExplained()
