@@ -77,7 +77,10 @@ QString TopologyView::balancerCaption(int index) const
     if (!lb || index < 0 || index >= lb->servers().size())
         return {};
     const LbServerStatus &server = lb->servers().at(index);
-    return tr("%n session(s) · %1", nullptr, server.sessions).arg(server.status);
+    const QString sessions = server.sessions == 1
+        ? tr("1 session")
+        : tr("%1 sessions").arg(server.sessions);
+    return sessions + QStringLiteral(" · ") + server.status;
 }
 
 QSize TopologyView::sizeHint() const
@@ -183,7 +186,7 @@ void TopologyView::paintEvent(QPaintEvent *)
 
     f.area.setBottom(f.area.bottom() - int(em * 1.3)); // the legend's line
     if (m_workspace.supervisor().loadBalancer()) {
-        f.front = QRectF(f.area.left(), f.area.top(), em * 8, f.area.height());
+        f.front = QRectF(f.area.left(), f.area.top(), em * 9, f.area.height());
         f.area.setLeft(f.front.right());
     }
     f.redisCentre = f.area.center();
@@ -213,7 +216,7 @@ void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
         return;
     const double em = f.em;
     const bool up = lb->process()->state() == ProcessState::Healthy;
-    const QRectF box(f.front.left() + em * 3.2, f.front.center().y() - em * 2.2, em * 4.2, em * 4.4);
+    const QRectF box(f.front.left() + em * 2.6, f.front.center().y() - em * 2.2, em * 5.6, em * 4.4);
     const QList<int> nodes = clientNodes();
     const int panes = int(nodes.size());
     const double step = f.front.height() / qMax(1, panes);
@@ -242,6 +245,7 @@ void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
     p.fillPath(path, up ? QColor(0x2E, 0x4A, 0x3E) : f.pal.color(QPalette::Mid));
     p.setPen(QPen(up ? nodepalette::good(f.dark) : nodepalette::bad(f.dark), em / 10,
         up ? Qt::SolidLine : Qt::DashLine));
+    p.setBrush(Qt::NoBrush);
     p.drawPath(path);
     QFont bold = font();
     bold.setBold(true);
@@ -342,16 +346,13 @@ void TopologyView::paintNodes(QPainter &p, const Frame &f) const
             Qt::AlignCenter, MessageDelegate::badgeText(node->name()));
         p.setFont(font());
         p.setPen(f.pal.color(QPalette::Text));
-        const QString caption = healthy ? modeName(farm.nodeBackplane(i))
-                                        : processStateName(node->process()->state());
-        const double below = c.y() < f.redisCentre.y() ? -nodeRadius - em : nodeRadius;
-        p.drawText(QRectF(c.x() - em * 4, c.y() + below, em * 8, em), Qt::AlignCenter, caption);
+        QString caption = healthy ? modeName(farm.nodeBackplane(i))
+                                  : processStateName(node->process()->state());
         // What HAProxy says of it: sessions now, and UP / DRAIN / MAINT / DOWN.
-        if (const QString lb = balancerCaption(i); !lb.isEmpty()) {
-            const double further = c.y() < f.redisCentre.y() ? below - em : below + em;
-            p.setPen(f.pal.color(QPalette::PlaceholderText));
-            p.drawText(QRectF(c.x() - em * 5, c.y() + further, em * 10, em), Qt::AlignCenter, lb);
-        }
+        if (const QString lb = balancerCaption(i); !lb.isEmpty())
+            caption += QStringLiteral(" · ") + lb;
+        const double below = c.y() < f.redisCentre.y() ? -nodeRadius - em : nodeRadius;
+        p.drawText(QRectF(c.x() - em * 6, c.y() + below, em * 12, em), Qt::AlignCenter, caption);
     }
 }
 
