@@ -7,6 +7,8 @@
 
 #include "app/chatpane.h"
 #include "app/controlspanel.h"
+#include "app/deliverymatrixmodel.h"
+#include "app/deliverymatrixview.h"
 #include "app/farmbar.h"
 #include "app/farmworkspace.h"
 #include "app/guideddemo.h"
@@ -150,6 +152,8 @@ void tst_LoadBalancer::headerFollowsAReconnectToAnotherNode()
     const QString beforeName = farm.node(before)->name();
     PaneSession *session = m_workspace->pane(0);
     QSignalSpy moved(session, &PaneSession::nodeChanged);
+    DeliveryMatrixModel &matrix = m_window->matrixView()->model();
+    QSignalSpy headers(&matrix, &QAbstractItemModel::headerDataChanged);
     // Its node dies: the health check fails and the balancer sends the
     // reconnect to the node left.
     farm.killNode(before);
@@ -162,6 +166,10 @@ void tst_LoadBalancer::headerFollowsAReconnectToAnotherNode()
     ChatPane *chat = m_window->paneGrid()->pane(0);
     QVERIFY2(chat->titleText().startsWith(farm.node(after)->name()), qPrintable(chat->titleText()));
     QVERIFY(!chat->titleText().contains(beforeName));
+    // The matrix's column of that pane names its new node too.
+    QVERIFY(headers.count() >= 1);
+    QCOMPARE(matrix.headerData(DeliveryMatrixModel::kFirstPaneColumn, Qt::Horizontal).toString(),
+        QString::number(farm.node(after)->port()));
     farm.restartNode(before);
     QTRY_COMPARE_WITH_TIMEOUT(
         farm.node(before)->process()->state(), ProcessState::Healthy, kStartMs);
