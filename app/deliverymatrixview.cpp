@@ -2,8 +2,8 @@
 
 #include "app/deliverymatrixmodel.h"
 #include "app/farmworkspace.h"
-#include "app/panesession.h"
 #include "app/nodepalette_p.h"
+#include "app/panesession.h"
 
 #include <QEvent>
 #include <QHeaderView>

@@ -199,8 +199,7 @@ void FarmWorkspace::sendFrom(int index, const QString &text)
     // The mode promised is that of the node the pane is on (behind a
     // balancer, not necessarily the node of the same index).
     const int node = nodeIndexOf(session->nodeId());
-    session->send(
-        text, node >= 0 ? m_supervisor->nodeBackplane(node) : m_supervisor->backplane());
+    session->send(text, node >= 0 ? m_supervisor->nodeBackplane(node) : m_supervisor->backplane());
 }
 
 void FarmWorkspace::setCutOff(int index, bool cut)

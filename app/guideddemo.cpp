@@ -29,16 +29,15 @@ DemoStep balancer(int node, LbServerAdmin admin)
 
 // The load balancer's story: where the panes landed, a node taken out of
 // the farm (its panes move and catch up), and the sticky-session rule.
-void appendBalancerChapter(QList<DemoStep> &steps, int panes, LbPolicy policy,
-    const std::function<int(int)> &ms)
+void appendBalancerChapter(
+    QList<DemoStep> &steps, int panes, LbPolicy policy, const std::function<int(int)> &ms)
 {
     const int last = panes - 1;
-    steps << say(QStringLiteral(
-        "Guided demo 4/4: the LOAD BALANCER. Every pane connects to HAProxy (%1), "
-        "never to a node; each pane's header names the node it landed on.")
-                     .arg(lbPolicyName(policy)))
-          << pause(ms(3000))
-          << sendFrom(0, QStringLiteral("Hello through the load balancer."))
+    steps << say(
+        QStringLiteral("Guided demo 4/4: the LOAD BALANCER. Every pane connects to HAProxy (%1), "
+                       "never to a node; each pane's header names the node it landed on.")
+            .arg(lbPolicyName(policy)))
+          << pause(ms(3000)) << sendFrom(0, QStringLiteral("Hello through the load balancer."))
           << pause(ms(1200));
     steps << say(QStringLiteral(
         "MAINT on the first node through HAProxy's runtime API: its panes are cut off and "
@@ -169,17 +168,16 @@ void GuidedDemo::runNext()
             return;
         }
         const quint64 run = m_run;
-        m_hooks.setBalancer(step.node, step.admin,
-            [this, run, step](const QString &error) {
-                if (run != m_run)
-                    return; // cancelled or restarted meanwhile
-                if (!error.isEmpty())
-                    return fail(QStringLiteral("%1 on node %2 failed: %3")
-                                    .arg(lbServerAdminName(step.admin))
-                                    .arg(step.node + 1)
-                                    .arg(error));
-                m_timer.start(kBetweenStepsMs);
-            });
+        m_hooks.setBalancer(step.node, step.admin, [this, run, step](const QString &error) {
+            if (run != m_run)
+                return; // cancelled or restarted meanwhile
+            if (!error.isEmpty())
+                return fail(QStringLiteral("%1 on node %2 failed: %3")
+                                .arg(lbServerAdminName(step.admin))
+                                .arg(step.node + 1)
+                                .arg(error));
+            m_timer.start(kBetweenStepsMs);
+        });
         return;
     }
     case DemoStep::Kind::SwitchMode: {

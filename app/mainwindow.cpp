@@ -303,13 +303,10 @@ void MainWindow::wireFarm()
         [this](int node, LbServerAdmin state, const QString &error) {
             FarmNode *farmNode = m_workspace->supervisor().node(node);
             const QString name = farmNode ? farmNode->name() : tr("node %1").arg(node + 1);
-            if (!error.isEmpty())
-                statusBar()->showMessage(
-                    tr("%1 %2 failed: %3").arg(lbServerAdminName(state), name, error), 10000);
-            else
-                statusBar()->showMessage(
-                    tr("%1 is %2 behind the load balancer.").arg(name, lbServerAdminName(state)),
-                    6000);
+            statusBar()->showMessage(error.isEmpty()
+                    ? tr("%1 is %2 behind the load balancer.").arg(name, lbServerAdminName(state))
+                    : tr("%1 %2 failed: %3").arg(lbServerAdminName(state), name, error),
+                error.isEmpty() ? 6000 : 10000);
         });
     connect(&farm, &FarmSupervisor::stopped, this, [this] {
         if (m_closing) {

@@ -77,9 +77,8 @@ QString TopologyView::balancerCaption(int index) const
     if (!lb || index < 0 || index >= lb->servers().size())
         return {};
     const LbServerStatus &server = lb->servers().at(index);
-    const QString sessions = server.sessions == 1
-        ? tr("1 session")
-        : tr("%1 sessions").arg(server.sessions);
+    const QString sessions
+        = server.sessions == 1 ? tr("1 session") : tr("%1 sessions").arg(server.sessions);
     return sessions + QStringLiteral(" · ") + server.status;
 }
 
@@ -216,7 +215,8 @@ void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
         return;
     const double em = f.em;
     const bool up = lb->process()->state() == ProcessState::Healthy;
-    const QRectF box(f.front.left() + em * 2.6, f.front.center().y() - em * 2.2, em * 5.6, em * 4.4);
+    const QRectF box(
+        f.front.left() + em * 2.6, f.front.center().y() - em * 2.2, em * 5.6, em * 4.4);
     const QList<int> nodes = clientNodes();
     const int panes = int(nodes.size());
     const double step = f.front.height() / qMax(1, panes);

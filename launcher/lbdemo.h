@@ -4,8 +4,8 @@
 #include "protocol/backplanemode.h"
 
 #include <QMap>
-#include <QSet>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 

@@ -122,8 +122,8 @@ bool NodeHealth::sameAs(const NodeHealth &other) const
     return reachable == other.reachable && error == other.error && nodeId == other.nodeId
         && port == other.port && backplane == other.backplane
         && redisConnected == other.redisConnected && redisFull == other.redisFull
-        && roomsPending == other.roomsPending
-        && lastBackplaneError == other.lastBackplaneError && clients == other.clients;
+        && roomsPending == other.roomsPending && lastBackplaneError == other.lastBackplaneError
+        && clients == other.clients;
 }
 
 } // namespace farmchat

@@ -37,8 +37,8 @@ PubSubBackplane::PubSubBackplane(Config config, RedisConnection &commands,
     m_statusTimer.setInterval(0);
     connect(&m_statusTimer, &QTimer::timeout, this, &Backplane::statusChanged);
     connect(&m_subscriber, &RedisConnection::message, this, &PubSubBackplane::onMessage);
-    connect(&m_subscriber, &RedisConnection::subscribed, &m_statusTimer,
-        qOverload<>(&QTimer::start));
+    connect(
+        &m_subscriber, &RedisConnection::subscribed, &m_statusTimer, qOverload<>(&QTimer::start));
     for (RedisConnection *link : {&m_commands, &m_subscriber}) {
         connect(link, &RedisConnection::stateChanged, &m_statusTimer, qOverload<>(&QTimer::start));
         connect(link, &RedisConnection::attemptFailed, &m_statusTimer, qOverload<>(&QTimer::start));

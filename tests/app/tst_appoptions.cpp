@@ -174,8 +174,8 @@ void tst_AppOptions::autoBasePortIsFreeNow()
 
 void tst_AppOptions::loadBalancerFlags()
 {
-    const auto parsed = AppOptions::parse(
-        {QStringLiteral("--lb"), QStringLiteral("round-robin"), QStringLiteral("--skip-negotiation")});
+    const auto parsed = AppOptions::parse({QStringLiteral("--lb"), QStringLiteral("round-robin"),
+        QStringLiteral("--skip-negotiation")});
     QVERIFY2(parsed && parsed->options, qPrintable(parsed.error()));
     AppSettings s;
     s.loadBalancer = LbPolicy::Sticky;

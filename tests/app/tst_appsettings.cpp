@@ -59,8 +59,8 @@ void tst_AppSettings::roundTrip()
     QCOMPARE(loaded.redisMaxMemoryBytes, qint64(64) * 1024 * 1024);
     QCOMPARE(settings.value(QStringLiteral("redis/maxmemory")).toString(), QStringLiteral("64mb"));
     QCOMPARE(loaded.loadBalancer, LbPolicy::Sticky);
-    QCOMPARE(settings.value(QStringLiteral("farm/loadBalancer")).toString(),
-        QStringLiteral("sticky"));
+    QCOMPARE(
+        settings.value(QStringLiteral("farm/loadBalancer")).toString(), QStringLiteral("sticky"));
     QCOMPARE(loaded.skipNegotiation, true);
     QCOMPARE(loaded.paneName(2), QStringLiteral("carol"));
     QCOMPARE(loaded.paneName(0), QStringLiteral("user-1"));

@@ -148,15 +148,16 @@ void tst_GuidedDemo::balancerChapter()
     for (const DemoStep &step : GuidedDemo::script(2))
         QVERIFY(step.kind != DemoStep::Kind::Balancer);
     QStringList log;
-    GuidedDemo demo({[&log](int pane, const QString &) { log << QStringLiteral("send %1").arg(pane); },
-        [&log](BackplaneMode mode, std::function<void(const QString &)> done) {
-            log << QStringLiteral("switch %1").arg(modeName(mode));
-            done({});
-        },
-        [&log](int node, LbServerAdmin state, std::function<void(const QString &)> done) {
-            log << QStringLiteral("%1 %2").arg(lbServerAdminName(state)).arg(node);
-            done({});
-        }});
+    GuidedDemo demo(
+        {[&log](int pane, const QString &) { log << QStringLiteral("send %1").arg(pane); },
+            [&log](BackplaneMode mode, std::function<void(const QString &)> done) {
+                log << QStringLiteral("switch %1").arg(modeName(mode));
+                done({});
+            },
+            [&log](int node, LbServerAdmin state, std::function<void(const QString &)> done) {
+                log << QStringLiteral("%1 %2").arg(lbServerAdminName(state)).arg(node);
+                done({});
+            }});
     QSignalSpy narration(&demo, &GuidedDemo::narration);
     QSignalSpy finished(&demo, &GuidedDemo::finished);
     demo.start(GuidedDemo::script(3, 0.0, LbPolicy::Sticky));
@@ -189,7 +190,8 @@ void tst_GuidedDemo::balancerFailureStops()
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
     const auto outcome = qvariant_cast<Result<void>>(finished.at(0).at(0));
     QVERIFY(!outcome.ok());
-    QVERIFY2(outcome.error().contains(QStringLiteral("maint on node 1")), qPrintable(outcome.error()));
+    QVERIFY2(
+        outcome.error().contains(QStringLiteral("maint on node 1")), qPrintable(outcome.error()));
     QVERIFY(outcome.error().contains(QStringLiteral("not running")));
 }
 

@@ -143,8 +143,8 @@ void tst_LoadBalancer::panesConnectThroughTheBalancer()
         QTRY_VERIFY_WITH_TIMEOUT(nodeOfPane(i) >= 0, 5000);
         ChatPane *chat = m_window->paneGrid()->pane(i);
         QVERIFY(chat);
-        QTRY_VERIFY2_WITH_TIMEOUT(chat->titleText().startsWith(session->nodeId()),
-            qPrintable(chat->titleText()), 2000);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            chat->titleText().startsWith(session->nodeId()), qPrintable(chat->titleText()), 2000);
     }
 }
 
@@ -163,8 +163,7 @@ void tst_LoadBalancer::headerFollowsAReconnectToAnotherNode()
     // reconnect to the node left.
     farm.killNode(before);
     QTRY_VERIFY_WITH_TIMEOUT(moved.count() >= 1, kMoveMs);
-    QTRY_VERIFY_WITH_TIMEOUT(
-        session->state() == HubConnection::State::Connected, kMoveMs);
+    QTRY_VERIFY_WITH_TIMEOUT(session->state() == HubConnection::State::Connected, kMoveMs);
     const int after = nodeOfPane(0);
     QVERIFY(after >= 0);
     QVERIFY(after != before);
@@ -187,7 +186,8 @@ void tst_LoadBalancer::topologyDrawsTheBalancerAndItsSessions()
     QTRY_VERIFY_WITH_TIMEOUT(nodeOfPane(0) >= 0 && nodeOfPane(1) >= 0, 5000);
     TopologyView *view = m_window->topologyView();
     // A line from each pane's client to the node it landed on.
-    QTRY_COMPARE_WITH_TIMEOUT(view->clientNodes(), (QList<int> {nodeOfPane(0), nodeOfPane(1)}), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        view->clientNodes(), (QList<int> {nodeOfPane(0), nodeOfPane(1)}), 5000);
     // The sessions per node come from HAProxy's "show stat", and match where the panes are.
     const auto sessionsMatch = [&] {
         const QList<LbServerStatus> &servers = farm.loadBalancer()->servers();
@@ -236,7 +236,8 @@ void tst_LoadBalancer::faultsDockDrainsMaintainsAndReadies()
     choose(LbServerAdmin::Drain);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
     QCOMPARE(finished.at(0).at(2).toString(), QString());
-    QTRY_VERIFY2_WITH_TIMEOUT(status().startsWith(QStringLiteral("DRAIN")), qPrintable(status()), 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        status().startsWith(QStringLiteral("DRAIN")), qPrintable(status()), 5000);
     QCOMPARE(box->currentData().toInt(), int(LbServerAdmin::Drain));
     // Drain keeps the clients it has.
     QCOMPARE(nodeOfPane(0), node);
@@ -247,10 +248,11 @@ void tst_LoadBalancer::faultsDockDrainsMaintainsAndReadies()
     choose(LbServerAdmin::Maint);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 5000);
     QCOMPARE(finished.at(1).at(2).toString(), QString());
-    QTRY_VERIFY2_WITH_TIMEOUT(status().startsWith(QStringLiteral("MAINT")), qPrintable(status()), 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        status().startsWith(QStringLiteral("MAINT")), qPrintable(status()), 5000);
     // Maint cuts its clients off: pane 0 reconnects through the balancer elsewhere.
-    QTRY_VERIFY_WITH_TIMEOUT(nodeOfPane(0) != node
-            && m_workspace->pane(0)->state() == HubConnection::State::Connected,
+    QTRY_VERIFY_WITH_TIMEOUT(
+        nodeOfPane(0) != node && m_workspace->pane(0)->state() == HubConnection::State::Connected,
         kMoveMs);
     qInfo("pane back on another node %lld ms after maint was asked for", sinceMaint.elapsed());
     QTRY_COMPARE_WITH_TIMEOUT(farm.loadBalancer()->servers().value(node).sessions, 0, 5000);
@@ -259,7 +261,8 @@ void tst_LoadBalancer::faultsDockDrainsMaintainsAndReadies()
     choose(LbServerAdmin::Ready);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, 5000);
     QCOMPARE(finished.at(2).at(2).toString(), QString());
-    QTRY_VERIFY2_WITH_TIMEOUT(status().startsWith(QStringLiteral("UP")), qPrintable(status()), 10000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        status().startsWith(QStringLiteral("UP")), qPrintable(status()), 10000);
     QCOMPARE(box->currentData().toInt(), int(LbServerAdmin::Ready));
 }
 
@@ -279,8 +282,8 @@ void tst_LoadBalancer::faultsDockFitsWithFourNodes()
     QList<QWidget *> wanted;
     for (int node = 0; node < 4; ++node)
         wanted << controls->nodeButton(node, QStringLiteral("kill"))
-               << controls->nodeButton(node, QStringLiteral("restart"))
-               << controls->cutOffBox(node) << controls->balancerBox(node);
+               << controls->nodeButton(node, QStringLiteral("restart")) << controls->cutOffBox(node)
+               << controls->balancerBox(node);
     for (QWidget *w : std::as_const(wanted)) {
         QVERIFY(w);
         QVERIFY(w->isVisible());
@@ -336,8 +339,8 @@ void tst_LoadBalancer::roundRobinWithoutStickinessIsExplained()
     session->stop();
     session->start();
     ChatPane *chat = m_window->paneGrid()->pane(0);
-    QTRY_VERIFY2_WITH_TIMEOUT(chat->noteText() == ChatPane::stickySessionAdvice(),
-        qPrintable(chat->noteText()), 15000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        chat->noteText() == ChatPane::stickySessionAdvice(), qPrintable(chat->noteText()), 15000);
     QVERIFY(session->lostStickySession());
     QVERIFY(session->state() != HubConnection::State::Connected);
     QVERIFY(chat->noteText().contains(QStringLiteral("sticky")));

@@ -248,13 +248,13 @@ void tst_ResourceLimits::idleSockets()
     const double cpuBefore = processinfo::cpuSeconds(pid);
     QTest::qWait(2000);
     const double cpuIdle = processinfo::cpuSeconds(pid) - cpuBefore;
-    const qint64 evictedDuring
-        = evicts ? metric("farmchat_connections_rejected_total", "idle_evicted") - evictedBefore
-                 : 0;
+    const qint64 evictedDuring = evicts
+        ? metric("farmchat_connections_rejected_total", "idle_evicted") - evictedBefore
+        : 0;
     QVERIFY2(cpuIdle < 1.0,
         qPrintable(QStringLiteral("%1 s CPU in 2 s while %2 newcomers evicted idle sockets")
-                .arg(cpuIdle)
-                .arg(evictedDuring)));
+                       .arg(cpuIdle)
+                       .arg(evictedDuring)));
     // Serving: a newcomer gets in, an idle socket makes room.
     QElapsedTimer clock;
     clock.start();
