@@ -86,7 +86,15 @@ void StreamOutbox::send(OutgoingMessage out)
     args << StreamEntry::fields(out.message, out.uid, out.knownId);
     const QByteArray key = args.at(1);
     const QPointer<StreamOutbox> self(this);
-    m_commands.command(args, [self, out](const RedisValue &reply) {
+    // With WAIT, a confirmed XADD is held until the replicas answered.
+    auto held = m_settings.waitReplicas > 0 ? std::make_shared<std::optional<RedisValue>>()
+                                            : std::shared_ptr<std::optional<RedisValue>>();
+    m_commands.command(args, [self, out, held](const RedisValue &reply) {
+        if (held && reply.isString()) {
+            *held = reply;
+            return;
+        }
+        // A refused or lost XADD is answered now; its WAIT finds nothing held.
         if (self) {
             --self->m_inFlight;
             self->m_onReply(out, reply);
@@ -102,6 +110,48 @@ void StreamOutbox::send(OutgoingMessage out)
     });
     if (m_settings.roomIdleTtlMs > 0)
         expire(key);
+    if (held)
+        waitForReplicas(std::move(out), held);
+}
+
+void StreamOutbox::waitForReplicas(
+    OutgoingMessage out, const std::shared_ptr<std::optional<RedisValue>> &held)
+{
+    // Pipelined right behind the XADD: Redis answers once that many replicas
+    // acknowledged the write (or the timeout passed) with how many did.
+    const QPointer<StreamOutbox> self(this);
+    const int wanted = m_settings.waitReplicas;
+    const int timeoutMs = m_settings.waitTimeoutMs;
+    m_commands.command(
+        {"WAIT", QByteArray::number(wanted), QByteArray::number(timeoutMs)},
+        [self, out, held, wanted, timeoutMs](const RedisValue &reply) mutable {
+            if (!held->has_value())
+                return; // the XADD failed and was handled on its own
+            RedisValue xadd = std::move(**held);
+            held->reset();
+            if (reply.isLinkError()) {
+                // Redis may or may not keep it: handled like a lost XADD reply
+                // (sent again; readers keep the first copy by uid).
+                xadd = reply;
+            } else if (!reply.isInteger() || reply.toInteger() < wanted) {
+                out.replicationWarning
+                    = QStringLiteral("Redis accepted the message but %1 of %2 replicas confirmed "
+                                     "it within %3 ms: a failover now could lose it")
+                          .arg(reply.isInteger() ? reply.toInteger() : 0)
+                          .arg(wanted)
+                          .arg(timeoutMs);
+            }
+            if (self) {
+                --self->m_inFlight;
+                self->m_onReply(std::move(out), xadd);
+            } else if (out.awaitsAnswer()) {
+                out.ticket->answer(xadd.isString()
+                        ? PublishOutcome(Published {QString::fromLatin1(xadd.bytes()),
+                              out.replicationWarning})
+                        : PublishOutcome::failure(QStringLiteral("Redis did not confirm the message")));
+            }
+        },
+        timeoutMs + m_commands.options().commandTimeoutMs);
 }
 
 void StreamOutbox::expire(const QByteArray &key)

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace farmchat {
 
@@ -39,6 +40,11 @@ public:
         // room's stream: a room with no message for this long is removed.
         // 0: streams never expire.
         qint64 roomIdleTtlMs = 0;
+        // Durability across a failover: after each XADD, WAIT until this many
+        // replicas have it (at most waitTimeoutMs) before the sender is
+        // answered. 0: answer on the primary's word alone.
+        int waitReplicas = 0;
+        int waitTimeoutMs = 500;
     };
     using ReplyHandler = std::function<void(OutgoingMessage out, const RedisValue &reply)>;
 
@@ -85,6 +91,7 @@ Q_SIGNALS:
 
 private:
     void expire(const QByteArray &key);
+    void waitForReplicas(OutgoingMessage out, const std::shared_ptr<std::optional<RedisValue>> &held);
     int unreadLimit() const { return std::max(1, m_settings.history / 4); }
 
     Settings m_settings;

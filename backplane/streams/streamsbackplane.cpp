@@ -34,7 +34,8 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
           reader, commands, m_epoch, counters)
     , m_sent(m_config.republishWindowMs)
     , m_outbox({streamKeyPrefix(), m_config.history, m_config.outboxCapacity, m_config.sendWindow,
-                   m_config.trimGraceMs, m_config.roomIdleTtlMs},
+                   m_config.trimGraceMs, m_config.roomIdleTtlMs, m_config.waitReplicas,
+                   m_config.waitTimeoutMs},
           commands, m_unreadOwn, [this](OutgoingMessage out, const RedisValue &reply) {
               onXAddReply(std::move(out), reply);
           })
@@ -337,7 +338,11 @@ void StreamsBackplane::retire(HandOver handOver)
 void StreamsBackplane::answered(const OutgoingMessage &out, const QString &id)
 {
     m_sent.record(out, id, canSend());
-    m_outbox.answer(out, Published {id, {}});
+    if (!out.replicationWarning.isEmpty()) {
+        ++m_counters.backplaneUnreplicated;
+        qCWarning(lcStreams).noquote() << out.replicationWarning;
+    }
+    m_outbox.answer(out, Published {id, out.replicationWarning});
 }
 
 void StreamsBackplane::flush()
