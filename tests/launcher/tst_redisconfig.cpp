@@ -178,7 +178,7 @@ void tst_RedisConfig::sentinelConfig()
     QVERIFY(lines.contains("sentinel monitor farmchat 127.0.0.1 41234 2"));
     QVERIFY(lines.contains("sentinel auth-pass farmchat redisSecret"));
     QVERIFY(lines.contains("sentinel down-after-milliseconds farmchat 700"));
-    QVERIFY(lines.contains("sentinel failover-timeout farmchat 10000"));
+    QVERIFY(lines.contains("sentinel failover-timeout farmchat 4000"));
     QVERIFY(lines.contains("dir \"/tmp/farmchat sentinel\""));
 }
 
