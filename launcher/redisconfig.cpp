@@ -41,7 +41,9 @@ QByteArray RedisConfig::toConfigText() const
         + QByteArray::number(maxMemoryBytes)
         + "\n"
           "maxmemory-policy noeviction\n"
-        + (replicated ? "masterauth " + password + "\n" : QByteArray())
+        // No 5 s wait before a full sync: the replica is in sync long before
+        // the Sentinels are ready, so the farm's first failover has it.
+        + (replicated ? "masterauth " + password + "\nrepl-diskless-sync-delay 0\n" : QByteArray())
         + (replicaOf != 0 ? "replicaof 127.0.0.1 " + QByteArray::number(replicaOf) + "\n"
                           : QByteArray());
 }

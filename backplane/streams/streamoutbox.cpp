@@ -156,11 +156,16 @@ void StreamOutbox::sendWait()
                     // Redis may or may not keep it: handled like a lost XADD
                     // reply (sent again; readers keep the first copy by uid).
                     xadd = reply;
+                } else if (!reply.isInteger()) {
+                    out.replicationWarning
+                        = QStringLiteral("Redis accepted the message but could not say whether "
+                                         "a replica has it (WAIT: %1): a failover now could lose it")
+                              .arg(reply.isError() ? reply.errorText() : reply.describe());
                 } else if (!confirmed) {
                     out.replicationWarning
                         = QStringLiteral("Redis accepted the message but %1 of %2 replicas "
                                          "confirmed it within %3 ms: a failover now could lose it")
-                              .arg(reply.isInteger() ? reply.toInteger() : 0)
+                              .arg(reply.toInteger())
                               .arg(wanted)
                               .arg(timeoutMs == 1 ? fullTimeoutMs : timeoutMs);
                 }

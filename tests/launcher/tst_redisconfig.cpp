@@ -156,6 +156,7 @@ void tst_RedisConfig::replicaConfig()
     QVERIFY(!config.toConfigText().contains("replicaof"));
     config.replicated = true;
     QVERIFY(config.toConfigText().split('\n').contains("masterauth abcDEF123"));
+    QVERIFY(config.toConfigText().split('\n').contains("repl-diskless-sync-delay 0"));
     QVERIFY(!config.toConfigText().contains("replicaof"));
     config.replicaOf = 41234;
     QVERIFY(config.toConfigText().split('\n').contains("replicaof 127.0.0.1 41234"));
