@@ -36,8 +36,7 @@ SentinelGroup::SentinelGroup(const QString &program, ProcessGuard &guard, QObjec
 {
     m_replica->setReplicated(true);
     connect(m_replica.get(), &RedisInstance::ready, this, [this] {
-        m_replicaReady = true;
-        checkReady();
+        waitForReplicaSync();
     });
     connect(m_replica.get(), &RedisInstance::failed, this, [this](const QString &why) {
         if (m_starting) {
@@ -79,6 +78,8 @@ SentinelGroup::SentinelGroup(const QString &program, ProcessGuard &guard, QObjec
         });
         m_sentinels.push_back(std::move(sentinel));
     }
+    m_syncTimer.setInterval(kQuorumPollMs / 4);
+    connect(&m_syncTimer, &QTimer::timeout, this, &SentinelGroup::pollReplicaSync);
     m_quorumTimer.setInterval(kQuorumPollMs);
     connect(&m_quorumTimer, &QTimer::timeout, this, &SentinelGroup::pollQuorum);
     m_deadline.setSingleShot(true);
@@ -87,7 +88,13 @@ SentinelGroup::SentinelGroup(const QString &program, ProcessGuard &guard, QObjec
             return;
         m_starting = false;
         m_quorumTimer.stop();
+        m_syncTimer.stop();
         m_probe.reset();
+        if (!m_replicaReady) {
+            Q_EMIT failed(QStringLiteral("the replica was not in sync with the primary within %1 ms")
+                              .arg(m_readyTimeoutMs));
+            return;
+        }
         Q_EMIT failed(QStringLiteral("the Sentinels did not reach their quorum within %1 ms "
                                      "(last answer: %2)")
                           .arg(m_readyTimeoutMs)
@@ -183,8 +190,10 @@ void SentinelGroup::start(quint16 primaryPort, const QByteArray &password, qint6
     m_replica->setReplicaOf(primaryPort);
     m_replica->setMaxMemoryBytes(maxMemoryBytes);
     m_replica->start(0);
-    for (const auto &sentinel : m_sentinels)
-        sentinel->process->start();
+    // The Sentinels start once the replica is in sync (waitForReplicaSync):
+    // a Sentinel learns of replicas from the primary's INFO, which it reads
+    // again only every 10 s, so one that came first would not know the
+    // replica for that long and could not fail over.
     m_deadline.start(m_readyTimeoutMs);
 }
 
@@ -238,6 +247,34 @@ void SentinelGroup::onSentinelState(Sentinel &sentinel)
     case ProcessState::Stopping:
         break;
     }
+}
+
+void SentinelGroup::waitForReplicaSync()
+{
+    RedisConnectionOptions options;
+    options.url.host = QStringLiteral("127.0.0.1");
+    options.url.port = m_replica->port();
+    options.password = m_redisPassword;
+    options.passwordSource = QStringLiteral("the farm's Redis password");
+    options.clientName = QStringLiteral("farmchat:launcher");
+    m_probe = std::make_unique<RedisConnection>(options);
+    m_probe->start();
+    m_syncTimer.start();
+}
+
+void SentinelGroup::pollReplicaSync()
+{
+    if (!m_probe || !m_probe->isReady() || m_probe->pendingCommands() > 0)
+        return;
+    m_probe->command({"INFO", "replication"}, [this](const RedisValue &reply) {
+        if (!m_starting || m_replicaReady || !reply.bytes().contains("master_link_status:up"))
+            return;
+        m_syncTimer.stop();
+        m_probe.reset();
+        m_replicaReady = true;
+        for (const auto &sentinel : m_sentinels)
+            sentinel->process->start();
+    });
 }
 
 void SentinelGroup::checkReady()
@@ -299,6 +336,7 @@ void SentinelGroup::stop()
     m_starting = false;
     m_deadline.stop();
     m_quorumTimer.stop();
+    m_syncTimer.stop();
     m_probe.reset();
     for (const auto &sentinel : m_sentinels) {
         sentinel->ping->cancel();

@@ -69,6 +69,8 @@ private:
     struct Sentinel;
     bool writeConfig(Sentinel &sentinel);
     void onSentinelState(Sentinel &sentinel);
+    void waitForReplicaSync();
+    void pollReplicaSync();
     void checkReady();
     void pollQuorum();
 
@@ -82,7 +84,8 @@ private:
     std::unique_ptr<RedisInstance> m_replica;
     std::vector<std::unique_ptr<Sentinel>> m_sentinels;
     std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<RedisConnection> m_probe; // CKQUORUM while starting
+    std::unique_ptr<RedisConnection> m_probe; // replica sync, then CKQUORUM, while starting
+    QTimer m_syncTimer; // INFO replication on the replica while starting
     QTimer m_quorumTimer;
     QTimer m_deadline;
     QString m_lastQuorumAnswer;

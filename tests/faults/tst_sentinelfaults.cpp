@@ -60,9 +60,15 @@ struct SentinelTopology
         if (!launcher->start(&error))
             return error;
         const QJsonObject ready = launcher->waitForEvent(QStringLiteral("ready"), 40000);
-        if (ready.isEmpty())
-            return QStringLiteral("the launcher was not ready: ")
-                + QString::fromUtf8(launcher->err().right(2000) + launcher->out().right(3000));
+        if (ready.isEmpty()) {
+            QString why;
+            for (const QJsonObject &event : launcher->events()) {
+                if (event.value(u"message").isString())
+                    why += event.value(u"message").toString() + u' ';
+            }
+            return QStringLiteral("the launcher was not ready: ") + why
+                + QString::fromUtf8(launcher->err().right(1000));
+        }
         const QJsonObject redis = ready.value(u"redis").toObject();
         if (redis.value(u"topology").toString() != u"sentinel")
             return QStringLiteral("the ready event does not say topology sentinel");
