@@ -295,6 +295,42 @@ private Q_SLOTS:
             QCOMPARE(farm.seat(s).disconnects, 0); // a failover never drops a client
     }
 
+    void waitCost()
+    {
+        // What WAIT for one replica costs: the same burst of Sends from one
+        // client through one streams node, without and with it, on the same
+        // primary and replica one after the other. Printed, not asserted.
+        SentinelTopology topology;
+        const QString whyNot = topology.start();
+        QVERIFY2(whyNot.isEmpty(), qPrintable(whyNot));
+        constexpr int kBurst = 3000;
+        double rates[2] = {0, 0};
+        for (const int replicas : {0, 1}) {
+            TestFarm farm;
+            farm.redisArgs = {QStringLiteral("--redis-sentinel"), topology.sentinelList()};
+            farm.sentinelPassword = topology.sentinelPassword;
+            FARMCHAT_START_FARM(farm, QStringLiteral("streams"), 1, 1, topology.redisPassword,
+                {QStringLiteral("--rate-limit"), QStringLiteral("1000000"),
+                    QStringLiteral("--stream-wait-replicas"), QString::number(replicas)});
+            QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
+            QElapsedTimer clock;
+            clock.start();
+            for (int k = 0; k < kBurst; ++k)
+                farm.send(0, QStringLiteral("w%1-%2").arg(replicas).arg(k));
+            QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), kBurst, 60000);
+            rates[replicas] = kBurst * 1000.0 / qMax<qint64>(1, clock.elapsed());
+            QCOMPARE(farm.accepted().size(), kBurst);
+            QCOMPARE(farm.metric(0, "farmchat_backplane_unreplicated_total"), 0);
+        }
+        qInfo().noquote() << QStringLiteral("FAULT sentinel-wait-cost: %1 Sends from one client, "
+                                            "answered/s without WAIT %2, with WAIT 1 replica %3, "
+                                            "ratio %4")
+                                 .arg(kBurst)
+                                 .arg(rates[0], 0, 'f', 0)
+                                 .arg(rates[1], 0, 'f', 0)
+                                 .arg(rates[1] / rates[0], 0, 'f', 2);
+    }
+
     void sentinelTroubleIsNamed()
     {
         // A wrong Sentinel password, and Sentinels nobody listens on: the
