@@ -32,12 +32,11 @@ SentinelGroup::SentinelGroup(const QString &program, ProcessGuard &guard, QObjec
     : QObject(parent)
     , m_program(program)
     , m_password(generateSecret(40))
-    , m_replica(std::make_unique<RedisInstance>(program, guard, nullptr, QStringLiteral("redis-replica")))
+    , m_replica(
+          std::make_unique<RedisInstance>(program, guard, nullptr, QStringLiteral("redis-replica")))
 {
     m_replica->setReplicated(true);
-    connect(m_replica.get(), &RedisInstance::ready, this, [this] {
-        waitForReplicaSync();
-    });
+    connect(m_replica.get(), &RedisInstance::ready, this, [this] { waitForReplicaSync(); });
     connect(m_replica.get(), &RedisInstance::failed, this, [this](const QString &why) {
         if (m_starting) {
             m_starting = false;
@@ -91,15 +90,16 @@ SentinelGroup::SentinelGroup(const QString &program, ProcessGuard &guard, QObjec
         m_syncTimer.stop();
         m_probe.reset();
         if (!m_replicaReady) {
-            Q_EMIT failed(QStringLiteral("the replica was not in sync with the primary within %1 ms")
-                              .arg(m_readyTimeoutMs));
+            Q_EMIT failed(
+                QStringLiteral("the replica was not in sync with the primary within %1 ms")
+                    .arg(m_readyTimeoutMs));
             return;
         }
-        Q_EMIT failed(QStringLiteral("the Sentinels did not reach their quorum within %1 ms "
-                                     "(last answer: %2)")
-                          .arg(m_readyTimeoutMs)
-                          .arg(m_lastQuorumAnswer.isEmpty() ? QStringLiteral("none")
-                                                            : m_lastQuorumAnswer));
+        Q_EMIT failed(
+            QStringLiteral("the Sentinels did not reach their quorum within %1 ms "
+                           "(last answer: %2)")
+                .arg(m_readyTimeoutMs)
+                .arg(m_lastQuorumAnswer.isEmpty() ? QStringLiteral("none") : m_lastQuorumAnswer));
     });
 }
 

@@ -68,9 +68,8 @@ SentinelWatcher::SentinelWatcher(SentinelOptions options, QObject *parent)
         link.probeTimeoutMs = 1000;
         link.backoff.maxDelayMs = 1000;
         link.probeChannel = QByteArrayLiteral("farmchat:sentinel-probe");
-        const QString base = m_options.clientName.isEmpty()
-            ? QStringLiteral("farmchat:sentinel")
-            : m_options.clientName;
+        const QString base = m_options.clientName.isEmpty() ? QStringLiteral("farmchat:sentinel")
+                                                            : m_options.clientName;
         link.clientName = QStringLiteral("%1:%2").arg(base).arg(++index);
         sentinel->commands = std::make_unique<RedisConnection>(link);
         link.role = RedisConnectionOptions::Role::Subscriber;
@@ -282,8 +281,8 @@ void SentinelWatcher::onSwitchMaster(const QByteArray &payload)
     const QList<QByteArray> parts = payload.split(' ');
     if (parts.size() != 5 || QString::fromUtf8(parts[0]) != m_options.masterName)
         return;
-    qCInfo(lcSentinel).noquote() << QStringLiteral("+switch-master %1").arg(
-        QString::fromUtf8(payload));
+    qCInfo(lcSentinel).noquote()
+        << QStringLiteral("+switch-master %1").arg(QString::fromUtf8(payload));
     movePrimary(QString::fromUtf8(parts[3]), quint16(parts[4].toUInt()));
     rediscoverSoon(); // learn the new config epoch
 }
@@ -297,8 +296,8 @@ void SentinelWatcher::movePrimary(const QString &host, quint16 port)
     m_host = host;
     m_port = port;
     if (first) {
-        qCInfo(lcSentinel).noquote() << QStringLiteral("primary of '%1' is %2")
-                                            .arg(m_options.masterName, primary());
+        qCInfo(lcSentinel).noquote()
+            << QStringLiteral("primary of '%1' is %2").arg(m_options.masterName, primary());
     } else {
         ++m_failovers;
         m_movedDuringOutage = true;
@@ -330,10 +329,10 @@ void SentinelWatcher::onLinkState()
     }
     if (m_outageSinceMs != 0 && m_movedDuringOutage) {
         m_lastRecoveryMs = nowMs() - m_outageSinceMs;
-        qCInfo(lcSentinel).noquote()
-            << QStringLiteral("every link is on the primary %1 again, %2 ms after the first was lost")
-                   .arg(primary())
-                   .arg(m_lastRecoveryMs);
+        qCInfo(lcSentinel).noquote() << QStringLiteral(
+            "every link is on the primary %1 again, %2 ms after the first was lost")
+                                            .arg(primary())
+                                            .arg(m_lastRecoveryMs);
         Q_EMIT changed();
     }
     m_outageSinceMs = 0;

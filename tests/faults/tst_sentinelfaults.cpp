@@ -87,8 +87,9 @@ struct SentinelTopology
         const QString path = it.next();
         // Sentinel rewrites its file with its own mode; the directory keeps everyone else out.
         const QString dir = QFileInfo(path).absolutePath();
-        if (QFile::permissions(dir) & (QFileDevice::ReadGroup | QFileDevice::ReadOther
-                | QFileDevice::ExeGroup | QFileDevice::ExeOther))
+        if (QFile::permissions(dir)
+            & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::ExeGroup
+                | QFileDevice::ExeOther))
             return QStringLiteral("%1 is open to others").arg(dir);
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly))
@@ -214,10 +215,8 @@ private Q_SLOTS:
             for (int i = 0; i < farm.nodes(); ++i) {
                 if (!moved[i]) {
                     const QJsonObject health = farm.health(i);
-                    const QString primary = health.value(u"redisSentinel")
-                                                .toObject()
-                                                .value(u"primary")
-                                                .toString();
+                    const QString primary
+                        = health.value(u"redisSentinel").toObject().value(u"primary").toString();
                     moved[i] = !primary.isEmpty() && primary != oldPrimary
                         && health.value(u"redisConnected").toBool();
                 }
@@ -251,12 +250,13 @@ private Q_SLOTS:
         for (int i = 0; i < farm.nodes(); ++i) {
             const QJsonObject sentinel = sentinelHealth(farm, i);
             failovers += sentinel.value(u"failovers").toInt();
-            nodeRecoveryMs = qMax(nodeRecoveryMs, qint64(sentinel.value(u"lastRecoveryMs").toDouble()));
+            nodeRecoveryMs
+                = qMax(nodeRecoveryMs, qint64(sentinel.value(u"lastRecoveryMs").toDouble()));
             if (mode == u"pubsub") {
                 QList<qint64> perSeat;
                 const qint64 missed = missedByNode(farm, i, &perSeat);
-                QCOMPARE(farm.metric(i, "farmchat_backplane_dropped_total", "reason=\"gap\""),
-                    missed);
+                QCOMPARE(
+                    farm.metric(i, "farmchat_backplane_dropped_total", "reason=\"gap\""), missed);
                 gaps += missed;
             }
         }
@@ -265,7 +265,8 @@ private Q_SLOTS:
             unreplicated += farm.metric(i, "farmchat_backplane_unreplicated_total");
         qInfo().noquote() << QStringLiteral(
             "FAULT sentinel-primary-kill %1: sent=%2 accepted=%3 refused=%4 %5 gap-counted=%6 "
-            "unreplicated-warned=%7 (%13 of the first %14, before the kill) publishing-again=%8ms (detection %9 ms) node-recovery=%10ms "
+            "unreplicated-warned=%7 (%13 of the first %14, before the kill) publishing-again=%8ms "
+            "(detection %9 ms) node-recovery=%10ms "
             "failovers-seen=%11 historyResets=%12")
                                  .arg(QString::fromLatin1(QTest::currentDataTag()))
                                  .arg(kTotal)
@@ -347,17 +348,18 @@ private Q_SLOTS:
             QString expected;
         };
         const QList<Case> cases {
-            {topology.sentinelList(), "not-the-password", QStringLiteral("127.0.0.1:%1")
-                    .arg(topology.sentinelPorts.first())},
+            {topology.sentinelList(), "not-the-password",
+                QStringLiteral("127.0.0.1:%1").arg(topology.sentinelPorts.first())},
             {deadList, topology.sentinelPassword, deadList},
         };
         for (const Case &c : cases) {
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
             env.insert(QStringLiteral("FARMCHAT_REDIS_PASSWORD"),
                 QString::fromLatin1(topology.redisPassword));
-            env.insert(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"), QString::fromLatin1(c.password));
-            TestNode node({QStringLiteral("--redis-sentinel"), c.list, QStringLiteral("--backplane"),
-                              QStringLiteral("streams")},
+            env.insert(
+                QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"), QString::fromLatin1(c.password));
+            TestNode node({QStringLiteral("--redis-sentinel"), c.list,
+                              QStringLiteral("--backplane"), QStringLiteral("streams")},
                 env);
             QString error;
             QVERIFY2(node.start(&error), qPrintable(error));
