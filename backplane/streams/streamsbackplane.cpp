@@ -365,8 +365,12 @@ QList<Backplane::Pending> StreamsBackplane::takePending()
 void StreamsBackplane::onEntryRead(const StreamEntry &entry)
 {
     if (entry.message.node == m_config.nodeId) {
-        // Our own message read back: it is in Redis, whatever became of the XADD's reply.
-        if (const auto ticket = m_outbox.waitingTicket(entry.uid); ticket && ticket->done)
+        // Our own message read back: it is in Redis, whatever became of the
+        // XADD's reply. Not enough with WAIT: read back from a primary that
+        // dies before its replica has it, it would be lost after the sender
+        // was told it was accepted, so only the WAIT answers then.
+        if (const auto ticket = m_outbox.waitingTicket(entry.uid);
+            ticket && ticket->done && m_config.waitReplicas == 0)
             answered(OutgoingMessage {entry.message, entry.uid, ticket, {}, 0}, entry.message.id);
     } else {
         ++m_counters.backplaneReceived; // the hub records backplaneLag when it delivers
