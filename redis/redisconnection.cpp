@@ -87,6 +87,30 @@ void RedisConnection::stop()
         closeLink(QStringLiteral("connection stopped"));
 }
 
+void RedisConnection::setEndpoint(const QString &host, quint16 port)
+{
+    m_options.url.host = host;
+    m_options.url.port = port;
+    m_options.url.unixSocket.clear();
+}
+
+void RedisConnection::reconnect(const QString &why)
+{
+    if (m_state == State::Stopped)
+        return;
+    if (m_state == State::Waiting) {
+        m_retryTimer.stop();
+        beginAttempt();
+        return;
+    }
+    closeLink(why);
+    if (m_state == State::Waiting) {
+        m_retryTimer.stop();
+        m_retries = 0;
+        beginAttempt();
+    }
+}
+
 QString RedisConnection::describeEndpoint() const
 {
     return m_options.url.endpoint();
@@ -168,9 +192,9 @@ void RedisConnection::sendHandshake()
             if (!reply.isError() || reply.isLinkError())
                 return;
             if (reply.bytes().startsWith("NOAUTH"))
-                closeLink(QStringLiteral(
-                    "Redis at %1 requires a password: set FARMCHAT_REDIS_PASSWORD (%2)")
-                              .arg(describeEndpoint(), reply.errorText()));
+                closeLink(QStringLiteral("Redis at %1 requires a password: set %2 (%3)")
+                              .arg(describeEndpoint(), m_options.passwordSource,
+                                  reply.errorText()));
             else
                 closeLink(QStringLiteral("Redis at %1 refused %2: %3")
                               .arg(describeEndpoint(), QLatin1String(what), reply.errorText()));
@@ -182,13 +206,45 @@ void RedisConnection::sendHandshake()
         if (!m_options.url.user.isEmpty())
             auth << m_options.url.user.toUtf8();
         auth << m_options.password;
-        send(auth, step("the password (check FARMCHAT_REDIS_PASSWORD)"), timeout);
+        const QByteArray what
+            = QStringLiteral("the password (check %1)").arg(m_options.passwordSource).toUtf8();
+        send(
+            auth,
+            [this, what](const RedisValue &reply) {
+                if (reply.isError() && !reply.isLinkError())
+                    closeLink(QStringLiteral("Redis at %1 refused %2: %3")
+                                  .arg(describeEndpoint(), QString::fromUtf8(what),
+                                      reply.errorText()));
+            },
+            timeout);
     }
     if (m_options.url.db != 0)
         send({"SELECT", QByteArray::number(m_options.url.db)}, step("SELECT of the database"),
             timeout);
     if (!m_options.clientName.isEmpty())
         send({"CLIENT", "SETNAME", m_options.clientName.toUtf8()}, step("CLIENT SETNAME"), timeout);
+    // A subscriber reads what the primary publishes, which replicas pass on
+    // too; the command links are what must be on the primary.
+    if (m_options.requirePrimary && m_options.role == RedisConnectionOptions::Role::Commands) {
+        send(
+            {"ROLE"},
+            [this](const RedisValue &reply) {
+                if (reply.isLinkError())
+                    return;
+                const QByteArray role = reply.isArray() && !reply.elements().isEmpty()
+                    ? reply.elements().constFirst().bytes()
+                    : QByteArray();
+                if (role == "master")
+                    return;
+                const QString error = QStringLiteral("Redis at %1 is not the primary (ROLE %2)")
+                                          .arg(describeEndpoint(),
+                                              role.isEmpty() ? reply.errorText()
+                                                             : QString::fromUtf8(role));
+                closeLink(error);
+                Q_EMIT notPrimary(error);
+            },
+            timeout);
+    }
     send(
         {"PING"},
         [this](const RedisValue &reply) {
@@ -346,8 +402,15 @@ void RedisConnection::handleReply(quint64 id, const RedisValue &value)
     auto entry = m_pending.take(id);
     if (!entry)
         return; // its deadline passed; the caller already has an error
+    const bool readOnly = value.isError() && value.bytes().startsWith("READONLY");
+    QPointer<RedisConnection> self(this);
     if (entry->callback)
         entry->callback(value);
+    // A demoted primary answers writes READONLY: whoever finds the primary
+    // (Sentinel) moves the link.
+    if (readOnly && self)
+        Q_EMIT notPrimary(QStringLiteral("Redis at %1 answered %2")
+                              .arg(describeEndpoint(), value.errorText()));
 }
 
 void RedisConnection::handleFrame(const RedisValue &frame)
