@@ -86,8 +86,8 @@ void FarmNode::prepareRun(const QString &program, const QList<quint16> &farmPort
     if (m_sentinels.isEmpty()) {
         environment.remove(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"));
     } else {
-        environment.insert(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"),
-            QString::fromLatin1(m_sentinelPassword));
+        environment.insert(
+            QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"), QString::fromLatin1(m_sentinelPassword));
         const qsizetype at = arguments.indexOf(QStringLiteral("--redis"));
         if (at >= 0)
             arguments.remove(at, 2);

@@ -8,8 +8,8 @@
 #include "launcher/managedprocess.h"
 #include "launcher/nodehttpclient_p.h"
 #include "launcher/redisinstance.h"
-#include "launcher/sentinelgroup.h"
 #include "launcher/secret_p.h"
+#include "launcher/sentinelgroup.h"
 #include "platform/processguard.h"
 
 #include <QLoggingCategory>
@@ -182,8 +182,8 @@ void FarmSupervisor::addRedis(const QString &program)
         // Started once: a primary restarted later rejoins on its own.
         if (m_sentinels->isLive())
             return;
-        emitProgress(QStringLiteral("starting the replica and %1 Sentinels")
-                         .arg(SentinelGroup::kSentinels));
+        emitProgress(
+            QStringLiteral("starting the replica and %1 Sentinels").arg(SentinelGroup::kSentinels));
         m_sentinels->start(m_redis->port(), m_redis->password(), m_config.redisMaxMemoryBytes);
     });
     connect(m_redis.get(), &RedisInstance::failed, this, &FarmSupervisor::childFailed);

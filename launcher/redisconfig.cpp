@@ -85,8 +85,8 @@ QByteArray SentinelConfig::toConfigText() const
         + "\n"
           "sentinel resolve-hostnames no\n"
           "sentinel monitor "
-        + name + " 127.0.0.1 " + QByteArray::number(primaryPort) + ' '
-        + QByteArray::number(kQuorum) + "\nsentinel auth-pass " + name + ' ' + redisPassword
+        + name + " 127.0.0.1 " + QByteArray::number(primaryPort) + ' ' + QByteArray::number(kQuorum)
+        + "\nsentinel auth-pass " + name + ' ' + redisPassword
         + "\nsentinel down-after-milliseconds " + name + ' ' + QByteArray::number(downAfterMs)
         + "\nsentinel failover-timeout " + name + ' ' + QByteArray::number(failoverTimeoutMs)
         + "\nsentinel parallel-syncs " + name + " 1\n";

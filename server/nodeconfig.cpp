@@ -117,8 +117,8 @@ QList<CommandLineOption> identityOptions(NodeConfig &c)
         QStringLiteral("Redis for the backplane, redis://HOST:PORT/DB (password: "
                        "FARMCHAT_REDIS_PASSWORD)"),
         checkRedisUrl, [&c](QString url) { c.redisUrl = url; });
-    auto sentinels = Option::parsed<QString>(QStringLiteral("redis-sentinel"),
-        QStringLiteral("HOST:PORT,..."),
+    auto sentinels = Option::parsed<QString>(
+        QStringLiteral("redis-sentinel"), QStringLiteral("HOST:PORT,..."),
         QStringLiteral("find the Redis primary through these Sentinels instead of --redis "
                        "(password: FARMCHAT_SENTINEL_PASSWORD; Redis's own: "
                        "FARMCHAT_REDIS_PASSWORD)"),
@@ -130,7 +130,8 @@ QList<CommandLineOption> identityOptions(NodeConfig &c)
         },
         [&c](QString text) { c.redisSentinels = text; });
     auto masterName = Option::text(QStringLiteral("redis-master-name"), QStringLiteral("NAME"),
-        QStringLiteral("the primary's name in Sentinel"), [&c](const QString &text) -> Result<void> {
+        QStringLiteral("the primary's name in Sentinel"),
+        [&c](const QString &text) -> Result<void> {
             if (text.isEmpty() || text.contains(u' '))
                 return Result<void>::failure(QStringLiteral("a name without spaces"));
             c.redisMasterName = text;
@@ -156,8 +157,8 @@ QList<CommandLineOption> identityOptions(NodeConfig &c)
         });
     return {port, bind.withDefault(QStringLiteral("127.0.0.1")),
         nodeId.withDefault(QStringLiteral("node-<port>")), redis, sentinels,
-        masterName.withDefault(c.redisMasterName), backplane,
-        prefix.withDefault(c.channelPrefix), origin.allowRepeats(), publicUrl.allowRepeats()};
+        masterName.withDefault(c.redisMasterName), backplane, prefix.withDefault(c.channelPrefix),
+        origin.allowRepeats(), publicUrl.allowRepeats()};
 }
 
 // How much the node holds and how long it waits.

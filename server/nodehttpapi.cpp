@@ -134,7 +134,8 @@ HttpResponse NodeHttpApi::health() const
         QJsonArray sentinels;
         for (const SentinelWatcher::SentinelStatus &s : sentinel->sentinels())
             sentinels.append(QJsonObject {{QStringLiteral("endpoint"), s.endpoint},
-                {QStringLiteral("reachable"), s.reachable}, {QStringLiteral("error"), orNull(s.error)}});
+                {QStringLiteral("reachable"), s.reachable},
+                {QStringLiteral("error"), orNull(s.error)}});
         o.insert(QStringLiteral("redisSentinel"),
             QJsonObject {
                 {QStringLiteral("masterName"), sentinel->options().masterName},

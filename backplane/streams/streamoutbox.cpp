@@ -158,8 +158,9 @@ void StreamOutbox::sendWait()
                     xadd = reply;
                 } else if (!reply.isInteger()) {
                     out.replicationWarning
-                        = QStringLiteral("Redis accepted the message but could not say whether "
-                                         "a replica has it (WAIT: %1): a failover now could lose it")
+                        = QStringLiteral(
+                            "Redis accepted the message but could not say whether "
+                            "a replica has it (WAIT: %1): a failover now could lose it")
                               .arg(reply.isError() ? reply.errorText() : reply.describe());
                 } else if (!confirmed) {
                     out.replicationWarning
@@ -173,11 +174,11 @@ void StreamOutbox::sendWait()
                     --self->m_inFlight;
                     self->m_onReply(std::move(out), xadd);
                 } else if (out.awaitsAnswer()) {
-                    out.ticket->answer(xadd.isString()
-                            ? PublishOutcome(Published {QString::fromLatin1(xadd.bytes()),
-                                  out.replicationWarning})
-                            : PublishOutcome::failure(
-                                  QStringLiteral("Redis did not confirm the message")));
+                    out.ticket->answer(
+                        xadd.isString() ? PublishOutcome(
+                            Published {QString::fromLatin1(xadd.bytes()), out.replicationWarning})
+                                        : PublishOutcome::failure(
+                                            QStringLiteral("Redis did not confirm the message")));
                 }
             }
             if (self && !self->m_awaiting.empty() && !self->m_waitInFlight)

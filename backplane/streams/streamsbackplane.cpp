@@ -193,7 +193,7 @@ void StreamsBackplane::unwatchRoom(const QString &room)
 void StreamsBackplane::publish(const ChatMessage &message, PublishDone done)
 {
     OutgoingMessage out {message, message.id,
-        std::make_shared<PublishTicket>(PublishTicket {std::move(done)}), {}, 0};
+        std::make_shared<PublishTicket>(PublishTicket {std::move(done)}), {}, 0, {}};
     if (canSend() && m_outbox.isEmpty() && m_outbox.mayPublishMore()) {
         m_outbox.awaitAnswer(out);
         m_outbox.send(std::move(out));
@@ -371,7 +371,8 @@ void StreamsBackplane::onEntryRead(const StreamEntry &entry)
         // was told it was accepted, so only the WAIT answers then.
         if (const auto ticket = m_outbox.waitingTicket(entry.uid);
             ticket && ticket->done && m_config.waitReplicas == 0)
-            answered(OutgoingMessage {entry.message, entry.uid, ticket, {}, 0}, entry.message.id);
+            answered(
+                OutgoingMessage {entry.message, entry.uid, ticket, {}, 0, {}}, entry.message.id);
     } else {
         ++m_counters.backplaneReceived; // the hub records backplaneLag when it delivers
     }

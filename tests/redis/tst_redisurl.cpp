@@ -138,7 +138,8 @@ private Q_SLOTS:
     // --redis-sentinel: HOST:PORT, comma-separated, port 26379 when left out.
     void sentinelList()
     {
-        const auto list = parseSentinelList(QStringLiteral("127.0.0.1:26380, localhost,[::1]:7000"));
+        const auto list
+            = parseSentinelList(QStringLiteral("127.0.0.1:26380, localhost,[::1]:7000"));
         QVERIFY2(list.ok(), qPrintable(list.error()));
         QCOMPARE(list->size(), 3);
         QCOMPARE(list->at(0).host, QStringLiteral("127.0.0.1"));

@@ -221,7 +221,8 @@ void tst_NodeConfig::redisThroughSentinel()
     QVERIFY(streams && streams->options);
     QCOMPARE(streams->options->redisMasterName, QStringLiteral("farmchat"));
 
-    const Parsed both = parse({"--redis", "redis://127.0.0.1:6379", "--redis-sentinel", "127.0.0.1:1"});
+    const Parsed both
+        = parse({"--redis", "redis://127.0.0.1:6379", "--redis-sentinel", "127.0.0.1:1"});
     QVERIFY(!both);
     QVERIFY2(both.error().contains(u"exclude"), qPrintable(both.error()));
     const Parsed bad = parse({"--redis-sentinel", "127.0.0.1:0"});

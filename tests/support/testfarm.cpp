@@ -73,7 +73,8 @@ QString TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
         QString::fromLatin1(password.isEmpty() ? redis.password() : password));
     env.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(kAdminToken));
     if (!sentinelPassword.isEmpty())
-        env.insert(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"), QString::fromLatin1(sentinelPassword));
+        env.insert(
+            QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"), QString::fromLatin1(sentinelPassword));
     const QString redisUrl
         = redisPort == 0 ? redis.url() : QStringLiteral("redis://127.0.0.1:%1/0").arg(redisPort);
     for (int i = 0; i < nodes; ++i) {
