@@ -1,6 +1,7 @@
 // The farmchat binary as a user runs it: --version and --help without a
 // display, --autostart brings a farm up, and whether the app is closed
-// politely (SIGTERM) or killed (SIGKILL), no node or redis-server outlives it.
+// politely (SIGTERM) or killed (SIGKILL), no node, redis-server or haproxy
+// outlives it.
 #include "appfarmfixture.h"
 
 #include "tests/support/testhttp.h"
@@ -9,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -43,6 +45,21 @@ QList<qint64> childrenOf(qint64 pid)
             children << candidate;
     }
     return children;
+}
+
+// Every process below `pid`: its children, theirs, and so on.
+QList<qint64> descendantsOf(qint64 pid)
+{
+    QList<qint64> all = childrenOf(pid);
+    for (qsizetype i = 0; i < all.size(); ++i)
+        all << childrenOf(all.at(i));
+    return all;
+}
+
+QByteArray commandName(qint64 pid)
+{
+    QFile comm(QStringLiteral("/proc/%1/comm").arg(pid));
+    return comm.open(QIODevice::ReadOnly) ? comm.readAll().trimmed() : QByteArray();
 }
 
 } // namespace
@@ -97,13 +114,21 @@ void tst_AppProcess::usageError()
 void tst_AppProcess::noProcessOutlivesTheApp_data()
 {
     QTest::addColumn<int>("signal");
-    QTest::addRow("closed (SIGTERM)") << int(SIGTERM);
-    QTest::addRow("killed (SIGKILL)") << int(SIGKILL);
+    QTest::addColumn<QString>("lb"); // the load-balancer policy, "none" for none
+    QTest::addRow("closed (SIGTERM)") << int(SIGTERM) << QStringLiteral("none");
+    QTest::addRow("killed (SIGKILL)") << int(SIGKILL) << QStringLiteral("none");
+    QTest::addRow("closed with load balancer (SIGTERM)") << int(SIGTERM) << QStringLiteral("sticky");
+    QTest::addRow("killed with load balancer (SIGKILL)") << int(SIGKILL) << QStringLiteral("sticky");
 }
 
 void tst_AppProcess::noProcessOutlivesTheApp()
 {
     QFETCH(int, signal);
+    QFETCH(QString, lb);
+    const bool balanced = lb != u"none";
+    if (balanced && QStandardPaths::findExecutable(QStringLiteral("haproxy")).isEmpty()
+        && qEnvironmentVariableIsEmpty("FARMCHAT_HAPROXY"))
+        QSKIP("haproxy is not installed (apt install haproxy)");
     QTemporaryDir config;
     QTemporaryDir tmp; // the app's TMPDIR: a normal stop must leave it empty
     const quint16 base = test::freePortRun(2);
@@ -120,12 +145,18 @@ void tst_AppProcess::noProcessOutlivesTheApp()
     app.start(appBinary(),
         {QStringLiteral("--autostart"), QStringLiteral("--nodes"), QStringLiteral("2"),
             QStringLiteral("--base-port"), QString::number(base), QStringLiteral("--backplane"),
-            QStringLiteral("pubsub")});
+            QStringLiteral("pubsub"), QStringLiteral("--lb"), lb});
     QVERIFY(app.waitForStarted(10000));
-    const auto cleanup = qScopeGuard([&app] {
+    QList<qint64> children;
+    const auto cleanup = qScopeGuard([&app, &children] {
         if (app.state() != QProcess::NotRunning) {
             app.kill();
             app.waitForFinished(5000);
+        }
+        // A failed check must not leave the farm running for the next test.
+        for (const qint64 pid : std::as_const(children)) {
+            if (test::processAlive(pid))
+                ::kill(pid_t(pid), SIGKILL);
         }
     });
     // Both nodes answer: the farm is up.
@@ -134,12 +165,22 @@ void tst_AppProcess::noProcessOutlivesTheApp()
         QTRY_VERIFY_WITH_TIMEOUT(
             test::httpRequest("GET", health, {}, {}, 1000).status == 200, 30000);
     }
-    QList<qint64> children;
+    // redis + 2 nodes, and haproxy in front of them with a load balancer.
+    const auto runsFarm = [&children, balanced] {
+        bool haproxy = false;
+        for (const qint64 pid : std::as_const(children))
+            haproxy = haproxy || commandName(pid) == "haproxy";
+        return children.size() >= (balanced ? 4 : 3) && haproxy == balanced;
+    };
     QTRY_VERIFY_WITH_TIMEOUT(
-        (children = childrenOf(app.processId())).size() >= 3, 10000); // redis + 2 nodes
-    for (const qint64 pid : std::as_const(children))
+        (children = descendantsOf(app.processId()), runsFarm()), balanced ? 30000 : 10000);
+    QStringList names;
+    for (const qint64 pid : std::as_const(children)) {
         QVERIFY(test::processAlive(pid));
-    qInfo("app pid %lld runs %lld children", app.processId(), qint64(children.size()));
+        names << QString::fromLocal8Bit(commandName(pid));
+    }
+    qInfo("app pid %lld runs %lld processes: %s", app.processId(), qint64(children.size()),
+        qPrintable(names.join(u' ')));
 
     ::kill(pid_t(app.processId()), signal);
     QElapsedTimer clock;
@@ -154,7 +195,10 @@ void tst_AppProcess::noProcessOutlivesTheApp()
     const int bound = signal == SIGKILL ? 2000 : 10000;
     for (const qint64 pid : std::as_const(children))
         QTRY_VERIFY2_WITH_TIMEOUT(!test::processAlive(pid),
-            qPrintable(QStringLiteral("child %1 outlived the app").arg(pid)), bound);
+            qPrintable(QStringLiteral("child %1 (%2) outlived the app")
+                    .arg(pid)
+                    .arg(QString::fromLocal8Bit(commandName(pid)))),
+            bound);
     qInfo("all %lld children gone %lld ms after the app got signal %d", qint64(children.size()),
         clock.elapsed(), signal);
     if (signal == SIGTERM) {
