@@ -57,6 +57,12 @@ ManagedProcess::ManagedProcess(QString name, ProcessGuard &guard, QObject *paren
     });
 }
 
+void ManagedProcess::setPrivateFiles(bool privateFiles)
+{
+    m_guard.prepare(
+        *m_process, privateFiles ? ProcessGuard::Files::Private : ProcessGuard::Files::Inherited);
+}
+
 ManagedProcess::~ManagedProcess()
 {
     // The launcher's one blocking call, and only a last resort: owners stop

@@ -44,6 +44,9 @@ public:
     void setStandardInput(const QByteArray &data);
     // Appends output here (directory must exist); empty: no file.
     void setLogFile(const QString &path);
+    // The child creates every file 0600 (umask 077): for children that write
+    // secrets to disk themselves (Redis, Sentinel rewriting its config).
+    void setPrivateFiles(bool privateFiles);
     void setPort(quint16 port) { m_port = port; }
     void setStopGraceMs(int ms) { m_stopGraceMs = ms; }
 

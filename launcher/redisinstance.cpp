@@ -29,6 +29,8 @@ RedisInstance::RedisInstance(
     environment.remove(QStringLiteral("FARMCHAT_ADMIN_TOKEN"));
     environment.remove(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"));
     m_process->setEnvironment(environment);
+    // Its dump/AOF files and a CONFIG REWRITE stay private to the user.
+    m_process->setPrivateFiles(true);
     connect(m_process.get(), &ManagedProcess::stateChanged, this, &RedisInstance::onStateChanged);
     connect(m_ping.get(), &RedisPing::finished, this, [this](const Result<void> &pong) {
         if (m_process->state() != ProcessState::Starting)

@@ -52,6 +52,9 @@ SentinelGroup::SentinelGroup(const QString &program, ProcessGuard &guard, QObjec
         sentinel->process
             = std::make_unique<ManagedProcess>(QStringLiteral("sentinel-%1").arg(i + 1), guard);
         sentinel->process->setEnvironment(environment);
+        // Sentinel rewrites its config (with the passwords) on every failover:
+        // the rewritten file must be 0600 too, whatever the user's umask.
+        sentinel->process->setPrivateFiles(true);
         sentinel->ping = std::make_unique<RedisPing>();
         Sentinel *raw = sentinel.get();
         connect(raw->process.get(), &ManagedProcess::stateChanged, this,

@@ -22,10 +22,15 @@ class ProcessGuard : public QObject
 {
     Q_OBJECT
 public:
+    // What a child's new files may be: Inherited keeps the parent's umask;
+    // Private sets umask 077 in the child (Unix), so every file it creates,
+    // including ones it rewrites itself (Sentinel's config), is 0600.
+    enum class Files { Inherited, Private };
+
     explicit ProcessGuard(QObject *parent = nullptr);
     ~ProcessGuard() override;
 
-    void prepare(QProcess &process);
+    void prepare(QProcess &process, Files files = Files::Inherited);
     void adopt(QProcess &process);
 
     // Polite stop request (SIGTERM / CTRL_BREAK); QProcess::terminate() on

@@ -3,6 +3,7 @@
 
 #include <QProcess>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace farmchat {
@@ -16,11 +17,14 @@ ProcessGuard::ProcessGuard(QObject *parent) : QObject(parent), m_impl(std::make_
 
 ProcessGuard::~ProcessGuard() = default;
 
-void ProcessGuard::prepare(QProcess &process)
+void ProcessGuard::prepare(QProcess &process, Files files)
 {
     // Runs in the child between fork and exec: only async-signal-safe calls.
     const pid_t parent = getpid();
-    process.setChildProcessModifier([parent] {
+    const bool privateFiles = files == Files::Private;
+    process.setChildProcessModifier([parent, privateFiles] {
+        if (privateFiles)
+            umask(077);
         setpgid(0, 0);
         killWhenParentDies(parent);
         // The parent may have died before that took effect.

@@ -29,8 +29,10 @@ ProcessGuard::~ProcessGuard()
         CloseHandle(m_impl->job);
 }
 
-void ProcessGuard::prepare(QProcess &process)
+void ProcessGuard::prepare(QProcess &process, Files files)
 {
+    Q_UNUSED(files); // no umask: files inherit the ACL of the private temp dir
+
     process.setCreateProcessArgumentsModifier(
         [](QProcess::CreateProcessArguments *args) { args->flags |= CREATE_NEW_PROCESS_GROUP; });
 }

@@ -21,6 +21,8 @@
 
 #include <csignal>
 
+#include <sys/stat.h>
+
 using namespace farmchat;
 using namespace farmchat::test;
 
@@ -40,6 +42,7 @@ struct SentinelTopology
     QList<quint16> sentinelPorts;
     QByteArray redisPassword;
     QByteArray sentinelPassword;
+    QString configDir; // the Sentinels' private directory
 
     QString sentinelList() const
     {
@@ -85,12 +88,14 @@ struct SentinelTopology
         if (!it.hasNext())
             return QStringLiteral("no sentinel-1.conf under the launcher's TMPDIR");
         const QString path = it.next();
-        // Sentinel rewrites its file with its own mode; the directory keeps everyone else out.
-        const QString dir = QFileInfo(path).absolutePath();
-        if (QFile::permissions(dir)
+        // The directory keeps everyone else out; the files in it are the user's alone.
+        configDir = QFileInfo(path).absolutePath();
+        if (QFile::permissions(configDir)
             & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::ExeGroup
                 | QFileDevice::ExeOther))
-            return QStringLiteral("%1 is open to others").arg(dir);
+            return QStringLiteral("%1 is open to others").arg(configDir);
+        if (const QString open = filesOpenToOthers(); !open.isEmpty())
+            return open;
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly))
             return file.errorString();
@@ -105,6 +110,47 @@ struct SentinelTopology
         if (sentinelPassword.isEmpty() || redisPassword.isEmpty())
             return QStringLiteral("the Sentinel config lacks its passwords");
         return {};
+    }
+
+    // Every file in the Sentinels' directory is 0600: the ones the launcher
+    // wrote and the ones Sentinel rewrote (a rewrite creates a new file).
+    QString filesOpenToOthers() const
+    {
+        const QFileInfoList files = QDir(configDir).entryInfoList(QDir::Files | QDir::Hidden);
+        if (files.isEmpty())
+            return QStringLiteral("no files in %1").arg(configDir);
+        for (const QFileInfo &file : files) {
+            struct stat st = {};
+            if (::stat(QFile::encodeName(file.absoluteFilePath()).constData(), &st) != 0)
+                continue; // replaced between the listing and now: the next look sees it
+            if ((st.st_mode & 07777) != 0600)
+                return QStringLiteral("%1 has mode %2, not 600")
+                    .arg(file.absoluteFilePath())
+                    .arg(QString::number(st.st_mode & 07777, 8));
+        }
+        return {};
+    }
+
+    // After a failover every Sentinel has rewritten its config to monitor the
+    // new primary; then the rewritten files must still be 0600.
+    QString rewrittenConfigsArePrivate(const QString &newPrimary) const
+    {
+        const QByteArray port = newPrimary.section(u':', -1).toLatin1();
+        for (int i = 1; i <= sentinelPorts.size(); ++i) {
+            QFile file(QStringLiteral("%1/sentinel-%2.conf").arg(configDir).arg(i));
+            if (!file.open(QIODevice::ReadOnly))
+                return file.fileName() + QStringLiteral(": ") + file.errorString();
+            bool monitorsNew = false;
+            for (const QByteArray &line : file.readAll().split('\n')) {
+                const QList<QByteArray> words = line.simplified().replace('"', "").split(' ');
+                if (words.size() >= 5 && words[0] == "sentinel" && words[1] == "monitor")
+                    monitorsNew = words[4] == port;
+            }
+            if (!monitorsNew)
+                return QStringLiteral("%1 does not monitor the new primary %2 yet")
+                    .arg(file.fileName(), newPrimary);
+        }
+        return filesOpenToOthers();
     }
 };
 
@@ -229,6 +275,11 @@ private Q_SLOTS:
             QTest::qWait(20);
         }
         QVERIFY2(recoverMs >= 0, "a node never moved to the new primary");
+        const QString newPrimary = sentinelHealth(farm, 0).value(u"primary").toString();
+        QString configs;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            (configs = topology.rewrittenConfigsArePrivate(newPrimary)).isEmpty(),
+            qPrintable(configs), 10000);
 
         QTRY_VERIFY_WITH_TIMEOUT(pump.done(), 60000);
         QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), kTotal, kWaitMs);
