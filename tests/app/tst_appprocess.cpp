@@ -117,8 +117,10 @@ void tst_AppProcess::noProcessOutlivesTheApp_data()
     QTest::addColumn<QString>("lb"); // the load-balancer policy, "none" for none
     QTest::addRow("closed (SIGTERM)") << int(SIGTERM) << QStringLiteral("none");
     QTest::addRow("killed (SIGKILL)") << int(SIGKILL) << QStringLiteral("none");
-    QTest::addRow("closed with load balancer (SIGTERM)") << int(SIGTERM) << QStringLiteral("sticky");
-    QTest::addRow("killed with load balancer (SIGKILL)") << int(SIGKILL) << QStringLiteral("sticky");
+    QTest::addRow("closed with load balancer (SIGTERM)")
+        << int(SIGTERM) << QStringLiteral("sticky");
+    QTest::addRow("killed with load balancer (SIGKILL)")
+        << int(SIGKILL) << QStringLiteral("sticky");
 }
 
 void tst_AppProcess::noProcessOutlivesTheApp()
@@ -196,8 +198,8 @@ void tst_AppProcess::noProcessOutlivesTheApp()
     for (const qint64 pid : std::as_const(children))
         QTRY_VERIFY2_WITH_TIMEOUT(!test::processAlive(pid),
             qPrintable(QStringLiteral("child %1 (%2) outlived the app")
-                    .arg(pid)
-                    .arg(QString::fromLocal8Bit(commandName(pid)))),
+                           .arg(pid)
+                           .arg(QString::fromLocal8Bit(commandName(pid)))),
             bound);
     qInfo("all %lld children gone %lld ms after the app got signal %d", qint64(children.size()),
         clock.elapsed(), signal);
