@@ -129,12 +129,12 @@ void GuidedDemo::runNext()
             return;
         }
         const quint64 run = m_run;
-        m_hooks.switchMode(step.mode, [this, run, mode = step.mode](const QString &error) {
+        m_hooks.switchMode(step.mode, [this, run, mode = step.mode](const Result<void> &switched) {
             if (run != m_run)
                 return; // cancelled or restarted meanwhile
-            if (!error.isEmpty())
-                return fail(
-                    QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
+            if (!switched)
+                return fail(QStringLiteral("switching to %1 failed: %2")
+                                .arg(modeName(mode), switched.error()));
             m_timer.start(kBetweenStepsMs);
         });
         return;

@@ -61,12 +61,12 @@ MainWindow::MainWindow(
 
     m_demo = std::make_unique<GuidedDemo>(GuidedDemo::Hooks {
         [this](int pane, const QString &text) { m_workspace->sendFrom(pane, text); },
-        [this](BackplaneMode mode, std::function<void(const QString &)> done) {
+        [this](BackplaneMode mode, std::function<void(const Result<void> &)> done) {
             if (m_workspace->supervisor().state() != FarmState::Running)
-                return done(tr("the farm is not running"));
+                return done(Result<void>::failure(tr("the farm is not running")));
             connect(
                 &m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished, m_demo.get(),
-                [done](BackplaneMode, int, const QString &error) { done(error); },
+                [done](BackplaneMode, int, const Result<void> &switched) { done(switched); },
                 Qt::SingleShotConnection);
             m_workspace->setMode(mode);
         }});
@@ -274,10 +274,10 @@ void MainWindow::wireFarm()
             8000);
     });
     connect(&farm, &FarmSupervisor::backplaneRequestFinished, this,
-        [this](BackplaneMode mode, int node, const QString &error) {
-            if (!error.isEmpty())
+        [this](BackplaneMode mode, int node, const Result<void> &switched) {
+            if (!switched)
                 statusBar()->showMessage(
-                    tr("Switching to %1 failed: %2").arg(modeTitle(mode), error), 10000);
+                    tr("Switching to %1 failed: %2").arg(modeTitle(mode), switched.error()), 10000);
             else if (node < 0)
                 statusBar()->showMessage(
                     tr("Backplane is now %1 on every node; the panes stayed connected.")

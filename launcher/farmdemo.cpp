@@ -30,11 +30,12 @@ FarmDemo::FarmDemo(
     connect(&m_recheck, &QTimer::timeout, this, &FarmDemo::checkBackplane);
     connect(&m_tracker, &DeliveryTracker::settled, this, &FarmDemo::checkRoundDone);
     connect(&m_farm, &FarmSupervisor::backplaneRequestFinished, this,
-        [this](BackplaneMode mode, int node, const QString &error) {
+        [this](BackplaneMode mode, int node, const Result<void> &switched) {
             if (m_phase != Phase::Switching || node != -1 || mode != m_modes.value(m_modeIndex))
                 return;
-            if (!error.isEmpty())
-                fail(QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
+            if (!switched)
+                fail(QStringLiteral("switching to %1 failed: %2")
+                        .arg(modeName(mode), switched.error()));
             else
                 checkBackplane();
         });
@@ -156,9 +157,9 @@ void FarmDemo::warmUp()
     m_sendsLeft = int(m_clients.size());
     for (size_t i = 0; i < m_clients.size(); ++i) {
         m_clients[i]->send(QStringLiteral("(warm-up from %1)").arg(m_nodes[int(i)]),
-            ChatClient::kLobby, [this](const QString &id, const QString &) {
-                if (!id.isEmpty())
-                    m_warmUpIds.insert(id);
+            ChatClient::kLobby, [this](const Result<QString> &id) {
+                if (id)
+                    m_warmUpIds.insert(id.value());
                 --m_sendsLeft;
                 checkRoundDone();
             });
@@ -179,16 +180,16 @@ void FarmDemo::sendRound()
         const qint64 sentAt = QDateTime::currentMSecsSinceEpoch();
         m_clients[i]->send(QStringLiteral("hello from %1 (%2)").arg(node, modeName(mode)),
             ChatClient::kLobby,
-            [this, pane, node, mode, sentAt](const QString &id, const QString &error) {
+            [this, pane, node, mode, sentAt](const Result<QString> &id) {
                 if (m_phase != Phase::Sending)
                     return;
-                if (error.isEmpty()) {
-                    const int row
-                        = m_tracker.recordSent({id, pane, ChatClient::kLobby, node, mode, sentAt});
+                if (id) {
+                    const int row = m_tracker.recordSent(
+                        {id.value(), pane, ChatClient::kLobby, node, mode, sentAt});
                     if (row >= 0)
                         m_rows << row;
                 } else {
-                    m_sendErrors << node + QStringLiteral(": ") + error;
+                    m_sendErrors << node + QStringLiteral(": ") + id.error();
                 }
                 --m_sendsLeft;
                 checkRoundDone();

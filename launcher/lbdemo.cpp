@@ -20,12 +20,12 @@ LbDemo::LbDemo(FarmSupervisor &farm, ConsoleReporter &reporter, QObject *parent)
     m_recheck.setSingleShot(true);
     connect(&m_recheck, &QTimer::timeout, this, &LbDemo::checkBackplane);
     connect(&m_farm, &FarmSupervisor::backplaneRequestFinished, this,
-        [this](BackplaneMode mode, int node, const QString &error) {
+        [this](BackplaneMode mode, int node, const Result<void> &switched) {
             if (!m_afterSwitch || node != -1 || mode != m_switchMode)
                 return;
-            if (!error.isEmpty())
-                return fail(
-                    QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
+            if (!switched)
+                return fail(QStringLiteral("switching to %1 failed: %2")
+                        .arg(modeName(mode), switched.error()));
             checkBackplane();
         });
 }
@@ -246,10 +246,10 @@ void LbDemo::sendAcross(BackplaneMode mode)
             QTimer::singleShot(0, this, settle);
         });
     from->send(QStringLiteral("across the balancer (%1)").arg(modeName(mode)), ChatClient::kLobby,
-        [this](const QString &id, const QString &error) {
-            if (!error.isEmpty())
-                return fail(QStringLiteral("send failed: %1").arg(error));
-            m_expectedId = id;
+        [this](const Result<QString> &id) {
+            if (!id)
+                return fail(QStringLiteral("send failed: %1").arg(id.error()));
+            m_expectedId = id.value();
         });
     m_deadline.start(mode == BackplaneMode::Off ? kSilenceMs : kDeliveryTimeoutMs);
 }

@@ -59,7 +59,7 @@ void tst_GuidedDemo::runsInOrder()
     GuidedDemo demo({[&log](int pane, const QString &text) {
                          log << QStringLiteral("send %1 %2").arg(pane).arg(text);
                      },
-        [&log](BackplaneMode mode, std::function<void(const QString &)> done) {
+        [&log](BackplaneMode mode, std::function<void(const Result<void> &)> done) {
             log << QStringLiteral("switch %1").arg(modeName(mode));
             done({});
         }});
@@ -81,10 +81,10 @@ void tst_GuidedDemo::runsInOrder()
 
 void tst_GuidedDemo::waitsForSwitch()
 {
-    std::function<void(const QString &)> pending;
+    std::function<void(const Result<void> &)> pending;
     int sends = 0;
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
-        [&pending](BackplaneMode, std::function<void(const QString &)> done) {
+        [&pending](BackplaneMode, std::function<void(const Result<void> &)> done) {
             pending = std::move(done);
         }});
     QList<DemoStep> steps {{DemoStep::Kind::SwitchMode, {}, 0, BackplaneMode::PubSub, 0},
@@ -103,8 +103,8 @@ void tst_GuidedDemo::switchFailureStops()
 {
     int sends = 0;
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
-        [](BackplaneMode, std::function<void(const QString &)> done) {
-            done(QStringLiteral("HTTP 401"));
+        [](BackplaneMode, std::function<void(const Result<void> &)> done) {
+            done(Result<void>::failure(QStringLiteral("HTTP 401")));
         }});
     QSignalSpy finished(&demo, &GuidedDemo::finished);
     demo.start(GuidedDemo::script(2, 0.0));
@@ -118,10 +118,10 @@ void tst_GuidedDemo::switchFailureStops()
 
 void tst_GuidedDemo::cancel()
 {
-    std::function<void(const QString &)> pending;
+    std::function<void(const Result<void> &)> pending;
     int sends = 0;
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
-        [&pending](BackplaneMode, std::function<void(const QString &)> done) {
+        [&pending](BackplaneMode, std::function<void(const Result<void> &)> done) {
             pending = std::move(done);
         }});
     QSignalSpy finished(&demo, &GuidedDemo::finished);

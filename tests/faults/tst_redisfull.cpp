@@ -50,12 +50,12 @@ void sendUntilRefused(ChatClient &client, SendRun &run, int refusals, int maxSen
         ++run.inFlight;
         ++run.sent;
         const QString text = QString::number(run.sent) + u' ' + QString(textChars, u'x');
-        client.send(text, ChatClient::kLobby, [&](const QString &id, const QString &error) {
+        client.send(text, ChatClient::kLobby, [&](const Result<QString> &id) {
             --run.inFlight;
-            if (error.isEmpty())
-                run.acceptedIds << id;
+            if (id)
+                run.acceptedIds << id.value();
             else
-                run.errors << error;
+                run.errors << id.error();
             if (more())
                 sendOne();
         });
