@@ -40,7 +40,7 @@ const QString kSummary = QStringLiteral(
 
 const QString kEpilogue = QStringLiteral(
     "Environment: FARMCHAT_NODE_BIN (the farmchat-node to run), FARMCHAT_REDIS_SERVER\n"
-    "(the redis-server to run).\n");
+    "(the redis-server to run), FARMCHAT_HAPROXY (the haproxy to run with --lb).\n");
 
 } // namespace
 
@@ -57,6 +57,9 @@ Result<CommandLineRequest<AppOptions>> AppOptions::parse(const QStringList &argu
                 modeName(defaults.backplane), [&o](BackplaneMode mode) { o.backplane = mode; }),
             FarmFlags::redisMaxMemory(defaults.redisMaxMemoryBytes,
                 [&o](qint64 bytes) { o.redisMaxMemoryBytes = bytes; }),
+            FarmFlags::loadBalancer([&o](LbPolicy policy) { o.loadBalancer = policy; }),
+            CommandLineOption::flag(QStringLiteral("skip-negotiation"),
+                QStringLiteral("panes open the WebSocket without POST /negotiate")),
             CommandLineOption::flag(QStringLiteral("autostart"),
                 QStringLiteral("launch the farm as soon as the window opens"))},
         kEpilogue);
@@ -65,6 +68,8 @@ Result<CommandLineRequest<AppOptions>> AppOptions::parse(const QStringList &argu
     if (const auto text = cli.requestedText())
         return Request::print(*text);
     o.autostart = cli.isSet(QStringLiteral("autostart"));
+    if (cli.isSet(QStringLiteral("skip-negotiation")))
+        o.skipNegotiation = true;
     return Request::run(o);
 }
 
@@ -80,6 +85,10 @@ void AppOptions::applyTo(AppSettings &settings) const
         settings.backplane = *backplane;
     if (redisMaxMemoryBytes)
         settings.redisMaxMemoryBytes = *redisMaxMemoryBytes;
+    if (loadBalancer)
+        settings.loadBalancer = *loadBalancer;
+    if (skipNegotiation)
+        settings.skipNegotiation = *skipNegotiation;
 }
 
 } // namespace farmchat

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/commandline.h"
+#include "launcher/lbpolicy.h"
 #include "protocol/backplanemode.h"
 
 #include <QStringList>
@@ -23,6 +24,8 @@ struct AppOptions
     std::optional<quint16> basePort; // 0: --base-port auto
     std::optional<BackplaneMode> backplane;
     std::optional<qint64> redisMaxMemoryBytes;
+    std::optional<LbPolicy> loadBalancer;
+    std::optional<bool> skipNegotiation; // set only by --skip-negotiation
     bool autostart = false; // launch the farm as soon as the window shows
 
     // Reads the command line, without the program's name.

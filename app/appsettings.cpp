@@ -12,6 +12,8 @@ namespace {
 const QString kNodes = QStringLiteral("farm/nodes");
 const QString kBasePort = QStringLiteral("farm/basePort");
 const QString kBackplane = QStringLiteral("farm/backplane");
+const QString kLoadBalancer = QStringLiteral("farm/loadBalancer");
+const QString kSkipNegotiation = QStringLiteral("farm/skipNegotiation");
 const QString kRedisMaxMemory = QStringLiteral("redis/maxmemory");
 const QString kPaneNames = QStringLiteral("panes/names");
 const QString kGeometry = QStringLiteral("window/geometry");
@@ -31,6 +33,9 @@ AppSettings AppSettings::load(QSettings &settings)
         s.basePort = quint16(port);
     if (const auto mode = parseBackplaneMode(settings.value(kBackplane).toString()))
         s.backplane = mode.value();
+    if (const auto policy = parseLbPolicy(settings.value(kLoadBalancer).toString()))
+        s.loadBalancer = policy.value();
+    s.skipNegotiation = settings.value(kSkipNegotiation).toString() == u"true";
     if (const auto cap = FarmFlags::parseMemorySize(
             settings.value(kRedisMaxMemory, FarmFlags::formatMemorySize(s.redisMaxMemoryBytes))
                 .toString()))
@@ -48,6 +53,8 @@ void AppSettings::save(QSettings &settings) const
     settings.setValue(kNodes, nodes);
     settings.setValue(kBasePort, basePort);
     settings.setValue(kBackplane, modeName(backplane));
+    settings.setValue(kLoadBalancer, lbPolicyName(loadBalancer));
+    settings.setValue(kSkipNegotiation, skipNegotiation);
     settings.setValue(kRedisMaxMemory, FarmFlags::formatMemorySize(redisMaxMemoryBytes));
     settings.setValue(kPaneNames, paneNames);
     settings.setValue(kGeometry, geometry);

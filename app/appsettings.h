@@ -1,5 +1,6 @@
 #pragma once
 
+#include "launcher/lbpolicy.h"
 #include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
@@ -10,7 +11,8 @@ class QSettings;
 
 namespace farmchat {
 
-// What the desktop app remembers between runs (farm size, ports, mode, pane
+// What the desktop app remembers between runs (farm size, ports, mode, load
+// balancer and skip negotiation, pane
 // names, window layout). load() treats the settings file as untrusted input:
 // anything out of range falls back to the default. MainWindow loads it at
 // start and saves it on close; CLI flags override it for one run
@@ -29,6 +31,11 @@ struct AppSettings
     BackplaneMode backplane = BackplaneMode::Off;
     // The private Redis's memory cap (settings file `redis/maxmemory`, e.g. "256mb").
     qint64 redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
+    // None by default: panes connect to their own node, as without a balancer.
+    LbPolicy loadBalancer = LbPolicy::None;
+    // Panes open the WebSocket at once, without POST /negotiate (the other
+    // cure for a balancer without sticky sessions).
+    bool skipNegotiation = false;
     QStringList paneNames; // the name typed into each pane, by pane index
     QByteArray geometry; // QMainWindow::saveGeometry()
     QByteArray windowState; // QMainWindow::saveState()

@@ -54,7 +54,9 @@ void ChatPane::buildHeader()
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
     m_title->setFont(titleFont);
-    m_title->setDetail(m_session->nodeUrl().toString());
+    m_title->setDetail(m_session->route().viaBalancer
+            ? tr("through the load balancer at %1").arg(m_session->nodeUrl().toString())
+            : m_session->nodeUrl().toString());
     // In a narrow pane (8 nodes) the header elides rather than widening the
     // grid; the node name stays readable.
     m_title->setMinimumWidth(
@@ -123,6 +125,8 @@ void ChatPane::wireSession()
             m_workspace.setPaneName(m_index, name);
     });
     connect(m_session, &PaneSession::stateChanged, this, &ChatPane::updateState);
+    // Behind a balancer the header follows the node each (re)connect lands on.
+    connect(m_session, &PaneSession::nodeChanged, this, &ChatPane::fitHeader);
     connect(m_session, &PaneSession::sendFinished, this,
         [this](const QString &text, const Result<QString> &id) {
             if (id) {
@@ -150,6 +154,19 @@ ChatPane::~ChatPane() = default;
 QString ChatPane::stateText() const
 {
     return m_state->text();
+}
+
+QString ChatPane::stickySessionAdvice()
+{
+    return tr("Could not connect: the load balancer sent this pane's negotiate request to one "
+              "node and its WebSocket to another, which had never heard of the connection. "
+              "Choose \"sticky\" as load balancer, or turn on \"Skip negotiation\" (farm bar), "
+              "and launch again. Retrying meanwhile.");
+}
+
+QString ChatPane::titleText() const
+{
+    return m_title->text();
 }
 
 QString ChatPane::noteText() const
@@ -199,6 +216,10 @@ void ChatPane::updateState()
     m_light->setToolTip(text);
     m_state->setText(text);
     m_state->setDetail(m_session->lastError());
+    // A 404 for the connection token is not a fault of the node: explain the
+    // cause and the two cures instead of showing the code.
+    if (m_session->state() != HubConnection::State::Connected && m_session->lostStickySession())
+        showNote(stickySessionAdvice(), true);
     fitHeader();
 }
 
@@ -206,18 +227,21 @@ void ChatPane::fitHeader()
 {
     // "node-9090 · port 9090" when there is room; in a narrow pane the state
     // matters more than the port repeated, so the title drops to the name.
+    // Behind a balancer: "node-9091 · via LB :PORT", the node it landed on.
     if (!m_session || !m_header || !layout())
         return;
-    const QString full = QStringLiteral("%1  ·  port %2")
-                             .arg(m_session->nodeId())
-                             .arg(m_session->nodeUrl().port());
+    const bool viaBalancer = m_session->route().viaBalancer;
+    const QString node = m_session->nodeId().isEmpty() ? tr("node ?") : m_session->nodeId();
+    const QString full = viaBalancer
+        ? tr("%1  ·  via LB :%2").arg(node).arg(m_session->nodeUrl().port())
+        : QStringLiteral("%1  ·  port %2").arg(node).arg(m_session->nodeUrl().port());
     const QMargins margins = layout()->contentsMargins();
     const int spacing = qMax(0, m_header->spacing()) * (m_header->count() - 1);
     const int others = m_light->sizeHint().width() + m_state->sizeHint().width()
         + qMin(m_name->sizeHint().width(), m_name->maximumWidth()) + spacing + margins.left()
         + margins.right();
     const int fullWidth = m_title->fontMetrics().horizontalAdvance(full);
-    m_title->setText(others + fullWidth <= width() ? full : m_session->nodeId());
+    m_title->setText(others + fullWidth <= width() ? full : node);
 }
 
 void ChatPane::resizeEvent(QResizeEvent *event)

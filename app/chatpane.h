@@ -16,7 +16,8 @@ class FarmWorkspace;
 class MessageDelegate;
 class PaneSession;
 
-// One chat pane: a real client of one node. Header with node name, port and
+// One chat pane: a real client of one node (or of the farm's load balancer,
+// then the header names the node it landed on). Header with node name, port and
 // a state light (green connected, amber connecting, red disconnected), the
 // pane's name, the message list (QListView + MessageDelegate over the
 // session's MessageListModel) and an input line where Enter sends. Shows a
@@ -36,8 +37,13 @@ public:
     QListView *messageView() const { return m_list; }
     // "connected", "connecting", "disconnected: <why> — reconnecting…"
     QString stateText() const;
+    // The header's node: "node-9090  ·  port 9090", or behind a load
+    // balancer the node it landed on ("node-9091  ·  via LB :PORT").
+    QString titleText() const;
     // The note under the input ("" when hidden): a problem with a send, news.
     QString noteText() const;
+    // What the pane says when a connect failed for want of a sticky session.
+    static QString stickySessionAdvice();
     // Puts the keyboard focus on the input line.
     void focusInput();
 

@@ -4,11 +4,13 @@
 #include "app/farmworkspace.h"
 #include "app/nodepalette_p.h"
 #include "launcher/farmnode.h"
+#include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
 
 #include <QButtonGroup>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QLabel>
@@ -75,6 +77,9 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     connect(&farm, &FarmSupervisor::nodeHealthChanged, this, &ControlsPanel::refresh);
     connect(&farm, &FarmSupervisor::stateChanged, this, &ControlsPanel::refresh);
     connect(&farm, &FarmSupervisor::backplaneRequestFinished, this, &ControlsPanel::refresh);
+    connect(&farm, &FarmSupervisor::lbServersChanged, this, &ControlsPanel::refresh);
+    // A refused request leaves the box showing what HAProxy still does.
+    connect(&farm, &FarmSupervisor::lbRequestFinished, this, &ControlsPanel::refresh);
     rebuildNodes();
 }
 
@@ -171,6 +176,11 @@ QCheckBox *ControlsPanel::cutOffBox(int node) const
     return node >= 0 && node < m_nodes.size() ? m_nodes[node].cutOff : nullptr;
 }
 
+QComboBox *ControlsPanel::balancerBox(int node) const
+{
+    return node >= 0 && node < m_nodes.size() ? m_nodes[node].balancer : nullptr;
+}
+
 QString ControlsPanel::nodeStateText(int node) const
 {
     return node >= 0 && node < m_nodes.size() ? m_nodes[node].state->text() : QString();
@@ -185,7 +195,7 @@ void ControlsPanel::rebuildNodes()
 {
     for (const NodeRow &row : std::as_const(m_nodes)) {
         for (QWidget *w : std::initializer_list<QWidget *> {
-                 row.name, row.state, row.kill, row.restart, row.cutOff})
+                 row.name, row.state, row.kill, row.restart, row.cutOff, row.balancer})
             w->deleteLater();
     }
     m_nodes.clear();
@@ -197,7 +207,20 @@ void ControlsPanel::rebuildNodes()
         FarmNode *node = farm.node(i);
         NodeRow row {new QLabel(node->name(), this), new ElidedLabel(this),
             new QPushButton(tr("Kill"), this), new QPushButton(tr("Restart"), this),
-            new QCheckBox(tr("Cut off"), this)};
+            new QCheckBox(tr("Cut off"), this), new QComboBox(this)};
+        for (const LbServerAdmin state :
+            {LbServerAdmin::Ready, LbServerAdmin::Drain, LbServerAdmin::Maint})
+            row.balancer->addItem(lbServerAdminName(state), int(state));
+        row.balancer->setToolTip(
+            tr("%1 behind the load balancer: ready (takes new clients), drain (keeps its "
+               "clients, gets no new ones) or maint (its clients are cut off and reconnect "
+               "to other nodes)")
+                .arg(node->name()));
+        row.balancer->setAccessibleName(tr("Load balancer state of %1").arg(node->name()));
+        row.balancer->setVisible(farm.loadBalancer() != nullptr);
+        connect(row.balancer, &QComboBox::activated, this, [this, i, box = row.balancer] {
+            m_workspace.supervisor().setNodeLbAdmin(i, LbServerAdmin(box->currentData().toInt()));
+        });
         const QColor colour = nodepalette::nodeColour(i, dark);
         row.name->setStyleSheet(
             QStringLiteral("QLabel { background: %1; color: %2; padding: 0 0.3em; }")
@@ -220,6 +243,7 @@ void ControlsPanel::rebuildNodes()
         m_nodeGrid->addWidget(row.kill, gridRow, first + 2);
         m_nodeGrid->addWidget(row.restart, gridRow, first + 3);
         m_nodeGrid->addWidget(row.cutOff, gridRow, first + 4);
+        m_nodeGrid->addWidget(row.balancer, gridRow, first + 5);
         m_nodeGrid->setColumnStretch(first + 1, 1);
         m_nodes << row;
     }
@@ -276,6 +300,15 @@ void ControlsPanel::refresh()
         row.restart->setEnabled(running);
         row.cutOff->setEnabled(running && farm.backplane() != BackplaneMode::Off);
         row.cutOff->setChecked(m_workspace.isCutOff(i));
+        if (const HaproxyInstance *lb = farm.loadBalancer(); lb && i < lb->servers().size()) {
+            // What HAProxy reports, not what was last asked for.
+            const QString status = lb->servers().at(i).status;
+            const LbServerAdmin shown = status.startsWith(u"MAINT") ? LbServerAdmin::Maint
+                : status.startsWith(u"DRAIN")                       ? LbServerAdmin::Drain
+                                                                    : LbServerAdmin::Ready;
+            row.balancer->setCurrentIndex(row.balancer->findData(int(shown)));
+        }
+        row.balancer->setEnabled(running && farm.loadBalancer() != nullptr);
     }
 }
 

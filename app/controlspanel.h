@@ -9,6 +9,7 @@ class QAbstractButton;
 class QAction;
 class QButtonGroup;
 class QCheckBox;
+class QComboBox;
 class QGridLayout;
 class QHBoxLayout;
 class QLabel;
@@ -21,7 +22,9 @@ class FarmWorkspace;
 
 // The "Faults & controls" dock: the backplane switch for the whole farm
 // (live, panes stay connected), Redis stop / kill / restart, and per node
-// kill / restart / cut off the backplane, each with the state it is in now.
+// kill / restart / cut off the backplane, each with the state it is in now;
+// with a load balancer also, per node, what HAProxy does with it (ready,
+// drain: no new clients, maint: its clients cut off) through its runtime API.
 // The mode buttons show FarmWorkspace's chosen mode and ask for another
 // through modeRequested(); every other button calls FarmSupervisor through
 // FarmWorkspace. The panes, the matrix and the topology react to what then
@@ -39,6 +42,8 @@ public:
     QPushButton *redisButton(const QString &what) const; // "stop", "kill", "restart"
     QPushButton *nodeButton(int node, const QString &what) const; // "kill", "restart"
     QCheckBox *cutOffBox(int node) const;
+    // Ready / drain / maint of the node behind the load balancer (hidden without one).
+    QComboBox *balancerBox(int node) const;
     QString nodeStateText(int node) const;
     QString redisStateText() const;
 
@@ -54,8 +59,10 @@ private:
         QPushButton *kill;
         QPushButton *restart;
         QCheckBox *cutOff;
+        QComboBox *balancer;
     };
-    static constexpr int kGridColumnsPerNode = 5; // name, state, kill, restart, cut off
+    // name, state, kill, restart, cut off, balancer
+    static constexpr int kGridColumnsPerNode = 6;
     void showMode(BackplaneMode mode);
     QLabel *heading(const QString &text);
     QHBoxLayout *buildModeRow(QAction *guidedDemo);

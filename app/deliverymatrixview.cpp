@@ -3,6 +3,7 @@
 #include "app/deliverymatrixmodel.h"
 #include "app/farmworkspace.h"
 #include "app/nodepalette_p.h"
+#include "app/panesession.h"
 
 #include <QEvent>
 #include <QHeaderView>
@@ -63,6 +64,15 @@ DeliveryMatrixView::DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent
     connect(&workspace, &FarmWorkspace::messageSending, this,
         [this](
             int, const QString &id, const QString &label) { m_model->setMessageText(id, label); });
+    // Behind a load balancer a pane's column header names the node it is on
+    // now, which a reconnect may change.
+    connect(&workspace, &FarmWorkspace::panesCreated, this, [this] {
+        for (int i = 0; i < m_workspace.paneCount(); ++i)
+            connect(m_workspace.pane(i), &PaneSession::nodeChanged, m_model, [this] {
+                Q_EMIT m_model->headerDataChanged(Qt::Horizontal,
+                    DeliveryMatrixModel::kFirstPaneColumn, m_model->columnCount() - 1);
+            });
+    });
     updateTotals();
 }
 

@@ -5,6 +5,7 @@
 #include "app/farmworkspace.h"
 #include "app/nodepalette_p.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -21,6 +22,8 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     , m_basePort(new QSpinBox(this))
     , m_portStatus(new ElidedLabel(this))
     , m_mode(new QComboBox(this))
+    , m_lb(new QComboBox(this))
+    , m_skipNegotiation(new QCheckBox(tr("S&kip negotiation"), this))
     , m_launch(new QPushButton(tr("&Launch"), this))
     , m_stop(new QPushButton(tr("&Stop"), this))
     , m_progress(new QProgressBar(this))
@@ -42,6 +45,20 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
                           "Switches live while the farm runs."));
     m_mode->setAccessibleName(tr("Backplane mode"));
     showMode(workspace.mode());
+    m_lb->addItem(tr("none"), int(LbPolicy::None));
+    m_lb->addItem(tr("round-robin"), int(LbPolicy::RoundRobin));
+    m_lb->addItem(tr("sticky"), int(LbPolicy::Sticky));
+    m_lb->addItem(tr("source"), int(LbPolicy::Source));
+    m_lb->setToolTip(
+        tr("Load balancer (HAProxy) in front of the nodes: none (each pane on its own node), "
+           "round-robin (no stickiness: negotiate and WebSocket may reach different nodes), "
+           "sticky (a cookie pins each pane to its node) or source (by client address)"));
+    m_lb->setAccessibleName(tr("Load balancer"));
+    showLoadBalancer(workspace.loadBalancer());
+    m_skipNegotiation->setChecked(workspace.skipNegotiation());
+    m_skipNegotiation->setToolTip(
+        tr("Panes open the WebSocket at once, without POST /negotiate: one request, so a "
+           "balancer without sticky sessions cannot split it. Applies at the next launch."));
     m_launch->setToolTip(tr("Start Redis and the nodes, and open a chat pane on each (Ctrl+L)"));
     m_stop->setToolTip(tr("Stop every node and Redis (Ctrl+Shift+L)"));
     m_progress->setTextVisible(false);
@@ -53,12 +70,18 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     connect(m_basePort, &QSpinBox::valueChanged, this,
         [this](int port) { Q_EMIT basePortRequested(quint16(port)); });
     connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeRequested(mode()); });
+    connect(m_lb, &QComboBox::activated, this,
+        [this] { Q_EMIT loadBalancerRequested(loadBalancer()); });
+    connect(m_skipNegotiation, &QCheckBox::clicked, this, &FarmBar::skipNegotiationRequested);
     connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
     connect(m_stop, &QPushButton::clicked, this, &FarmBar::stopRequested);
 
     connect(&workspace, &FarmWorkspace::nodesChanged, m_nodes, &QSpinBox::setValue);
     connect(&workspace, &FarmWorkspace::basePortChanged, m_basePort, &QSpinBox::setValue);
     connect(&workspace, &FarmWorkspace::modeChanged, this, &FarmBar::showMode);
+    connect(&workspace, &FarmWorkspace::loadBalancerChanged, this, &FarmBar::showLoadBalancer);
+    connect(&workspace, &FarmWorkspace::skipNegotiationChanged, m_skipNegotiation,
+        &QCheckBox::setChecked);
     connect(&workspace.portCheck(), &PortCheck::problemChanged, this, &FarmBar::showPortProblem);
     FarmSupervisor &farm = workspace.supervisor();
     connect(&farm, &FarmSupervisor::stateChanged, this, &FarmBar::showFarmState);
@@ -86,6 +109,10 @@ void FarmBar::createLayout()
     layout->addWidget(label(tr("&Backplane"), m_mode));
     layout->addWidget(m_mode);
     layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addWidget(label(tr("Loa&d balancer"), m_lb));
+    layout->addWidget(m_lb);
+    layout->addWidget(m_skipNegotiation);
+    layout->addSpacing(fontMetrics().averageCharWidth());
     layout->addWidget(m_launch);
     layout->addWidget(m_stop);
     layout->addWidget(m_progress);
@@ -107,6 +134,16 @@ BackplaneMode FarmBar::mode() const
     return BackplaneMode(m_mode->currentData().toInt());
 }
 
+LbPolicy FarmBar::loadBalancer() const
+{
+    return LbPolicy(m_lb->currentData().toInt());
+}
+
+bool FarmBar::skipNegotiation() const
+{
+    return m_skipNegotiation->isChecked();
+}
+
 QString FarmBar::portProblem() const
 {
     return m_workspace.portCheck().problem();
@@ -117,9 +154,17 @@ void FarmBar::showMode(BackplaneMode mode)
     m_mode->setCurrentIndex(m_mode->findData(int(mode)));
 }
 
+void FarmBar::showLoadBalancer(LbPolicy policy)
+{
+    m_lb->setCurrentIndex(m_lb->findData(int(policy)));
+}
+
 void FarmBar::showFarmState(FarmState state)
 {
     const bool stopped = state == FarmState::Stopped;
+    // Both shape the farm and its panes: chosen before a launch.
+    m_lb->setEnabled(stopped);
+    m_skipNegotiation->setEnabled(stopped);
     m_nodes->setEnabled(stopped);
     m_basePort->setEnabled(stopped);
     m_launch->setEnabled(stopped);

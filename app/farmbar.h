@@ -1,10 +1,12 @@
 #pragma once
 
 #include "launcher/farmstate.h"
+#include "launcher/lbpolicy.h"
 #include "protocol/backplanemode.h"
 
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QProgressBar;
 class QPushButton;
@@ -17,7 +19,8 @@ class FarmWorkspace;
 
 // The farm bar along the top: node count (1–8), base port with the verdict
 // of the workspace's port check (the field turns red and says which port is
-// taken, by whom), backplane mode, Launch / Stop, and progress while the farm
+// taken, by whom), backplane mode, load balancer (none, round-robin, sticky,
+// source) with the panes' skip-negotiation switch, Launch / Stop, and progress while the farm
 // starts. It shows what FarmWorkspace holds and follows its change signals;
 // a user's edit leaves as a request signal, and MainWindow hands it to the
 // workspace, which decides.
@@ -31,12 +34,16 @@ public:
     int nodes() const;
     quint16 basePort() const;
     BackplaneMode mode() const;
+    LbPolicy loadBalancer() const;
+    bool skipNegotiation() const;
     // The sentence shown under a taken port; empty when every port is free.
     QString portProblem() const;
 
     QPushButton *launchButton() const { return m_launch; }
     QPushButton *stopButton() const { return m_stop; }
     QComboBox *modeCombo() const { return m_mode; }
+    QComboBox *loadBalancerCombo() const { return m_lb; }
+    QCheckBox *skipNegotiationBox() const { return m_skipNegotiation; }
     QSpinBox *nodesSpin() const { return m_nodes; }
     QSpinBox *basePortSpin() const { return m_basePort; }
 
@@ -47,10 +54,13 @@ Q_SIGNALS:
     void nodesRequested(int nodes);
     void basePortRequested(quint16 port);
     void modeRequested(farmchat::BackplaneMode mode);
+    void loadBalancerRequested(farmchat::LbPolicy policy);
+    void skipNegotiationRequested(bool skip);
 
 private:
     void createLayout();
     void showMode(BackplaneMode mode);
+    void showLoadBalancer(LbPolicy policy);
     // Enables what makes sense in `state` (no farm edits while it runs, etc.).
     void showFarmState(FarmState state);
     void showProgress(int step, int total, const QString &text);
@@ -63,6 +73,8 @@ private:
     // window past the screen (the whole text is the tooltip).
     ElidedLabel *m_portStatus;
     QComboBox *m_mode;
+    QComboBox *m_lb;
+    QCheckBox *m_skipNegotiation;
     QPushButton *m_launch;
     QPushButton *m_stop;
     QProgressBar *m_progress;

@@ -69,6 +69,22 @@ void FarmWorkspace::cycleMode()
     setMode(BackplaneMode((int(m_mode) + 1) % 3));
 }
 
+void FarmWorkspace::setLoadBalancer(LbPolicy policy)
+{
+    if (policy == m_loadBalancer)
+        return;
+    m_loadBalancer = policy;
+    Q_EMIT loadBalancerChanged(policy);
+}
+
+void FarmWorkspace::setSkipNegotiation(bool skip)
+{
+    if (skip == m_skipNegotiation)
+        return;
+    m_skipNegotiation = skip;
+    Q_EMIT skipNegotiationChanged(skip);
+}
+
 FarmConfig FarmWorkspace::farmConfig() const
 {
     FarmConfig config;
@@ -76,6 +92,7 @@ FarmConfig FarmWorkspace::farmConfig() const
     config.basePort = m_basePort;
     config.backplane = m_mode;
     config.redisMaxMemoryBytes = m_redisMaxMemoryBytes;
+    config.loadBalancer = m_loadBalancer;
     return config;
 }
 
@@ -85,6 +102,7 @@ void FarmWorkspace::launch(const FarmConfig &config)
         setNodes(config.nodes);
         setBasePort(config.basePort);
         setMode(config.backplane);
+        setLoadBalancer(config.loadBalancer);
     }
     clearPanes();
     m_tracker->clear();
@@ -126,16 +144,24 @@ void FarmWorkspace::createPanes()
 {
     clearPanes();
     m_nodeIndex.clear();
+    for (int i = 0; i < m_supervisor->nodeCount(); ++i)
+        m_nodeIndex.insert(m_supervisor->node(i)->name(), i);
+    // Behind a balancer every pane is a client of its URL, and lands where it sends it.
+    const QUrl balancer = m_supervisor->publicUrl();
+    PaneRoute route;
+    route.viaBalancer = !balancer.isEmpty();
+    route.skipNegotiation = m_skipNegotiation;
     for (int i = 0; i < m_supervisor->nodeCount(); ++i) {
         FarmNode *node = m_supervisor->node(i);
-        m_nodeIndex.insert(node->name(), i);
-        auto session = std::make_unique<PaneSession>(i, node->name(), node->url(), *m_tracker);
+        auto session = route.viaBalancer
+            ? std::make_unique<PaneSession>(i, QString(), balancer, *m_tracker, route)
+            : std::make_unique<PaneSession>(i, node->name(), node->url(), *m_tracker, route);
         PaneSession *raw = session.get();
         connect(raw, &PaneSession::messageArrived, this,
-            [this, i](const ChatMessage &message, bool fromHistory) {
+            [this, raw](const ChatMessage &message, bool fromHistory) {
                 m_rate.add(m_clock.elapsed());
-                Q_EMIT messageSeen(
-                    nodeIndexOf(message.node), i, message.via, fromHistory, message.id);
+                Q_EMIT messageSeen(nodeIndexOf(message.node), nodeIndexOf(raw->nodeId()),
+                    message.via, fromHistory, message.id);
             });
         connect(raw, &PaneSession::sending, this,
             [this, i, raw](const QString &localId, const QString &text) {
@@ -167,8 +193,13 @@ void FarmWorkspace::clearPanes()
 
 void FarmWorkspace::sendFrom(int index, const QString &text)
 {
-    if (PaneSession *session = pane(index))
-        session->send(text, m_supervisor->nodeBackplane(index));
+    PaneSession *session = pane(index);
+    if (!session)
+        return;
+    // The mode promised is that of the node the pane is on (behind a
+    // balancer, not necessarily the node of the same index).
+    const int node = nodeIndexOf(session->nodeId());
+    session->send(text, node >= 0 ? m_supervisor->nodeBackplane(node) : m_supervisor->backplane());
 }
 
 void FarmWorkspace::setCutOff(int index, bool cut)

@@ -24,7 +24,8 @@ class PaneSession;
 // feed, and the arrival rate. It is also the one owner of what the user
 // chooses for the farm (node count, base port, backplane mode) and of the
 // check that those ports are free: views send the user's edits here and show
-// what the change signals announce. MainWindow and its views only display it
+// what the change signals announce. The load balancer and skip negotiation
+// are its too. MainWindow and its views only display it
 // and call its operations; the GUI tests drive it the same way.
 class FarmWorkspace : public QObject
 {
@@ -57,7 +58,15 @@ public:
     void setMode(BackplaneMode mode);
     // off → pub/sub → streams → off.
     void cycleMode();
-    // A farm of the chosen node count, base port and mode.
+    // The load balancer of the next launch (none: each pane on its own
+    // node); a running farm keeps the one it started with.
+    LbPolicy loadBalancer() const { return m_loadBalancer; }
+    void setLoadBalancer(LbPolicy policy);
+    // Whether the next panes skip negotiation (WebSocket at once, no
+    // POST /negotiate): what makes a balancer without stickiness work.
+    bool skipNegotiation() const { return m_skipNegotiation; }
+    void setSkipNegotiation(bool skip);
+    // A farm of the chosen node count, base port, mode and load balancer.
     FarmConfig farmConfig() const;
     // Whether the chosen ports are free; checks only while the farm is stopped.
     const PortCheck &portCheck() const { return m_portCheck; }
@@ -89,6 +98,8 @@ Q_SIGNALS:
     void nodesChanged(int nodes);
     void basePortChanged(quint16 port);
     void modeChanged(farmchat::BackplaneMode mode);
+    void loadBalancerChanged(farmchat::LbPolicy policy);
+    void skipNegotiationChanged(bool skip);
     // Pane `pane` sent message `id`; `label` is "name: text" for the matrix.
     void messageSent(int pane, const QString &id, const QString &label);
     // Pane `pane` sent a message the node has not answered yet; it is known
@@ -117,6 +128,8 @@ private:
     quint16 m_basePort;
     qint64 m_redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
     BackplaneMode m_mode;
+    LbPolicy m_loadBalancer = LbPolicy::None;
+    bool m_skipNegotiation = false;
     RateMeter m_rate;
     QElapsedTimer m_clock;
 };

@@ -11,6 +11,7 @@
 #include "app/logsview_p.h"
 #include "app/panegrid.h"
 #include "app/topologyview.h"
+#include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
 #include "protocol/version.h"
 
@@ -56,6 +57,8 @@ MainWindow::MainWindow(
     m_workspace->setBasePort(m_remembered.basePort);
     m_workspace->setMode(m_remembered.backplane);
     m_workspace->setRedisMaxMemoryBytes(m_remembered.redisMaxMemoryBytes);
+    m_workspace->setLoadBalancer(m_remembered.loadBalancer);
+    m_workspace->setSkipNegotiation(m_remembered.skipNegotiation);
     for (int i = 0; i < AppSettings::kMaxNodes; ++i)
         m_workspace->setPaneName(i, m_remembered.paneName(i));
 
@@ -69,6 +72,15 @@ MainWindow::MainWindow(
                 [done](BackplaneMode, int, const Result<void> &switched) { done(switched); },
                 Qt::SingleShotConnection);
             m_workspace->setMode(mode);
+        },
+        [this](int node, LbServerAdmin state, std::function<void(const Result<void> &)> done) {
+            if (m_workspace->supervisor().state() != FarmState::Running)
+                return done(Result<void>::failure(tr("the farm is not running")));
+            connect(
+                &m_workspace->supervisor(), &FarmSupervisor::lbRequestFinished, m_demo.get(),
+                [done](int, LbServerAdmin, const Result<void> &result) { done(result); },
+                Qt::SingleShotConnection);
+            m_workspace->supervisor().setNodeLbAdmin(node, state);
         }});
 
     m_bar = new FarmBar(*m_workspace, this);
@@ -250,6 +262,9 @@ void MainWindow::wireFarm()
     connect(m_bar, &FarmBar::nodesRequested, workspace, &FarmWorkspace::setNodes);
     connect(m_bar, &FarmBar::basePortRequested, workspace, &FarmWorkspace::setBasePort);
     connect(m_bar, &FarmBar::modeRequested, workspace, &FarmWorkspace::setMode);
+    connect(m_bar, &FarmBar::loadBalancerRequested, workspace, &FarmWorkspace::setLoadBalancer);
+    connect(
+        m_bar, &FarmBar::skipNegotiationRequested, workspace, &FarmWorkspace::setSkipNegotiation);
     connect(m_controls, &ControlsPanel::modeRequested, workspace, &FarmWorkspace::setMode);
     connect(workspace, &FarmWorkspace::nodesChanged, this, &MainWindow::showIdleText);
     connect(&farm, &FarmSupervisor::stateChanged, this, [this](FarmState state) {
@@ -283,6 +298,15 @@ void MainWindow::wireFarm()
                     tr("Backplane is now %1 on every node; the panes stayed connected.")
                         .arg(modeTitle(mode)),
                     6000);
+        });
+    connect(&farm, &FarmSupervisor::lbRequestFinished, this,
+        [this](int node, LbServerAdmin state, const Result<void> &done) {
+            FarmNode *farmNode = m_workspace->supervisor().node(node);
+            const QString name = farmNode ? farmNode->name() : tr("node %1").arg(node + 1);
+            statusBar()->showMessage(done
+                    ? tr("%1 is %2 behind the load balancer.").arg(name, lbServerAdminName(state))
+                    : tr("%1 %2 failed: %3").arg(lbServerAdminName(state), name, done.error()),
+                done ? 6000 : 10000);
         });
     connect(&farm, &FarmSupervisor::stopped, this, [this] {
         if (m_closing) {
@@ -342,7 +366,10 @@ void MainWindow::startGuidedDemo()
             tr("Launch the farm first (Ctrl+L), then start the guided demo."), 8000);
         return;
     }
-    m_demo->start(GuidedDemo::script(m_workspace->paneCount()));
+    // The balancer's chapter only when the running farm has one.
+    m_demo->start(GuidedDemo::script(m_workspace->paneCount(), 1.0,
+        m_workspace->supervisor().loadBalancer() ? m_workspace->supervisor().config().loadBalancer
+                                                 : LbPolicy::None));
 }
 
 QString MainWindow::farmStatusText() const
@@ -409,6 +436,12 @@ QString MainWindow::helpText()
               "TOPOLOGY\n"
               "Nodes around Redis; ↑ messages to Redis, ↓ from Redis; a dashed red link with ✕ "
               "is broken (Redis down, node cut off or lost).\n\n"
+              "LOAD BALANCER (farm bar)\n"
+              "With HAProxy in front every pane connects to it; its header names the node it "
+              "landed on. round-robin without Skip negotiation can send negotiate and the "
+              "WebSocket to different nodes (the pane explains it); sticky or Skip negotiation "
+              "fixes that. Faults dock: ready / drain / maint per node. The topology draws "
+              "the clients and HAProxy in front, with sessions per node.\n\n"
               "FAULTS & CONTROLS\n"
               "Stop (SIGTERM), kill (SIGKILL) or restart Redis (it comes back empty); kill or "
               "restart a node (its pane reconnects and catches up from History, marked ↺); cut "
@@ -436,6 +469,8 @@ void MainWindow::saveSettings()
     m_remembered.nodes = m_workspace->nodes();
     m_remembered.basePort = m_workspace->basePort();
     m_remembered.backplane = m_workspace->mode();
+    m_remembered.loadBalancer = m_workspace->loadBalancer();
+    m_remembered.skipNegotiation = m_workspace->skipNegotiation();
     for (int i = 0; i < AppSettings::kMaxNodes; ++i) {
         const QString name = m_workspace->paneName(i);
         m_remembered.setPaneName(

@@ -13,9 +13,12 @@ Q_LOGGING_CATEGORY(lcAppPane, "farmchat.app.pane")
 
 namespace {
 
-ChatClientOptions paneClientOptions()
+ChatClientOptions paneClientOptions(const PaneRoute &route)
 {
     ChatClientOptions options;
+    options.hub.skipNegotiation = route.skipNegotiation;
+    // Behind a balancer the node is whichever it picked: ask after each connect.
+    options.identifyNode = route.viaBalancer;
     // A pane should come back within a couple of seconds of its node, not ten.
     options.hub.reconnect.maxDelayMs = 2000;
     options.hub.reconnect.firstDelayMs = 250;
@@ -28,14 +31,15 @@ ChatClientOptions paneClientOptions()
 
 } // namespace
 
-PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &nodeUrl,
-    DeliveryTracker &tracker, QObject *parent)
+PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &url,
+    DeliveryTracker &tracker, PaneRoute route, QObject *parent)
     : QObject(parent)
     , m_index(index)
     , m_paneId(QStringLiteral("pane-%1").arg(index + 1))
     , m_nodeId(nodeId)
+    , m_route(route)
     , m_tracker(tracker)
-    , m_client(std::make_unique<ChatClient>(nodeUrl, paneClientOptions()))
+    , m_client(std::make_unique<ChatClient>(url, paneClientOptions(route)))
     , m_messages(std::make_unique<MessageListModel>())
 {
     m_tracker.addPane(m_paneId, m_nodeId);
@@ -72,6 +76,23 @@ PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &nodeUrl,
     });
     connect(m_client.get(), &ChatClient::caughtUp, this,
         [this](const QString &, int fetched) { Q_EMIT caughtUp(fetched); });
+    connect(m_client.get(), &ChatClient::servedByChanged, this, [this](const QString &node) {
+        // "" while disconnected: the pane stays with the node it was on until
+        // it lands somewhere again.
+        if (node.isEmpty() || node == m_nodeId)
+            return;
+        qCInfo(lcAppPane, "%s: served by %s", qPrintable(m_paneId), qPrintable(node));
+        m_nodeId = node;
+        m_tracker.setPaneNode(m_paneId, node);
+        Q_EMIT nodeChanged(node);
+    });
+}
+
+bool PaneSession::isMissingStickySession(const QString &error)
+{
+    // HubConnection's words for the 404 a node answers to a connection token
+    // it never issued (ASP.NET Core's "No Connection with that ID").
+    return error.contains(u"No Connection with that ID");
 }
 
 PaneSession::~PaneSession() = default;

@@ -16,10 +16,22 @@ namespace farmchat {
 class DeliveryTracker;
 class MessageListModel;
 
+// How a pane reaches the farm.
+struct PaneRoute
+{
+    // Through the farm's load balancer: the URL is the balancer's, and the
+    // node is whichever one it picks (learned with WhoAmI after each connect).
+    bool viaBalancer = false;
+    // The WebSocket at once, without POST /negotiate.
+    bool skipNegotiation = false;
+};
+
 // The non-visual half of one chat pane: a ChatClient of one node, the pane's
 // message list, and the wiring that reports every send and every arrival to
 // the farm's DeliveryTracker. ChatPane shows it; FarmWorkspace makes one per
-// node when the farm is up. Reconnecting and the History catch-up after a
+// node when the farm is up. Behind a load balancer a pane is a client of the
+// balancer's URL, and its node is the one the balancer sent it to: it changes
+// when a reconnect lands elsewhere (nodeChanged()). Reconnecting and the History catch-up after a
 // reconnect are ChatClient's; this class only shows and records them.
 class PaneSession : public QObject
 {
@@ -27,14 +39,25 @@ class PaneSession : public QObject
 public:
     static constexpr int kRetryMs = 1000; // after a failed first connect
 
-    PaneSession(int index, const QString &nodeId, const QUrl &nodeUrl, DeliveryTracker &tracker,
-        QObject *parent = nullptr);
+    // `nodeId` is the node `url` belongs to; behind a balancer, empty until
+    // the first connect says where it landed.
+    PaneSession(int index, const QString &nodeId, const QUrl &url, DeliveryTracker &tracker,
+        PaneRoute route = {}, QObject *parent = nullptr);
     ~PaneSession() override;
 
     int index() const { return m_index; }
     QString paneId() const { return m_paneId; } // "pane-1"
-    QString nodeId() const { return m_nodeId; } // "node-9090"
+    // "node-9090": the node this pane is (or was last) served by; empty
+    // behind a balancer before the first connect.
+    QString nodeId() const { return m_nodeId; }
+    // What the client connects to: the node's URL, or the balancer's.
     QUrl nodeUrl() const { return m_client->nodeUrl(); }
+    const PaneRoute &route() const { return m_route; }
+    // The last connect failed because the WebSocket reached a node that never
+    // issued the connection token negotiate gave: a balancer without sticky
+    // sessions split the two requests.
+    bool lostStickySession() const { return isMissingStickySession(m_lastError); }
+    static bool isMissingStickySession(const QString &error);
     ChatClient &client() { return *m_client; }
     const ChatClient &client() const { return *m_client; }
     MessageListModel &messages() { return *m_messages; }
@@ -72,13 +95,16 @@ Q_SIGNALS:
     // Something went wrong that the pane should say (refused name, failed catch-up).
     void errorOccurred(const QString &error);
     void caughtUp(int fetched);
+    // Behind a balancer: a (re)connect landed on `nodeId`, another node than before.
+    void nodeChanged(const QString &nodeId);
 
 private:
     void onMessage(const ChatMessage &message, bool fromHistory);
 
     const int m_index;
     const QString m_paneId;
-    const QString m_nodeId;
+    QString m_nodeId;
+    const PaneRoute m_route;
     DeliveryTracker &m_tracker;
     std::unique_ptr<ChatClient> m_client;
     std::unique_ptr<MessageListModel> m_messages;

@@ -3,7 +3,9 @@
 #include "app/farmworkspace.h"
 #include "app/messagedelegate_p.h"
 #include "app/nodepalette_p.h"
+#include "app/panesession.h"
 #include "launcher/farmnode.h"
+#include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
 
@@ -42,6 +44,42 @@ TopologyView::TopologyView(FarmWorkspace &workspace, QWidget *parent)
         update();
     });
     connect(&farm, &FarmSupervisor::processAdded, this, repaint);
+    connect(&farm, &FarmSupervisor::lbServersChanged, this, repaint);
+    connect(&workspace, &FarmWorkspace::panesCleared, this, repaint);
+    connect(&workspace, &FarmWorkspace::panesCreated, this, [this, repaint] {
+        // Each client line follows where its pane is connected.
+        for (int i = 0; i < m_workspace.paneCount(); ++i) {
+            PaneSession *pane = m_workspace.pane(i);
+            connect(pane, &PaneSession::nodeChanged, this, repaint);
+            connect(pane, &PaneSession::stateChanged, this, repaint);
+        }
+        update();
+    });
+}
+
+QList<int> TopologyView::clientNodes() const
+{
+    QList<int> nodes;
+    if (!m_workspace.supervisor().loadBalancer())
+        return nodes;
+    for (int i = 0; i < m_workspace.paneCount(); ++i) {
+        const PaneSession *pane = m_workspace.pane(i);
+        nodes << (pane->state() == HubConnection::State::Connected
+                ? m_workspace.nodeIndexOf(pane->nodeId())
+                : -1);
+    }
+    return nodes;
+}
+
+QString TopologyView::balancerCaption(int index) const
+{
+    const HaproxyInstance *lb = m_workspace.supervisor().loadBalancer();
+    if (!lb || index < 0 || index >= lb->servers().size())
+        return {};
+    const LbServerStatus &server = lb->servers().at(index);
+    const QString sessions
+        = server.sessions == 1 ? tr("1 session") : tr("%1 sessions").arg(server.sessions);
+    return sessions + QStringLiteral(" · ") + server.status;
 }
 
 QSize TopologyView::sizeHint() const
@@ -123,6 +161,7 @@ struct TopologyView::Frame
     QPointF redisCentre;
     QRectF redisBox;
     double nodeRadius = 0;
+    QRectF front; // with a load balancer: its clients and HAProxy, left of the ring
 };
 
 void TopologyView::paintEvent(QPaintEvent *)
@@ -145,6 +184,10 @@ void TopologyView::paintEvent(QPaintEvent *)
     }
 
     f.area.setBottom(f.area.bottom() - int(em * 1.3)); // the legend's line
+    if (m_workspace.supervisor().loadBalancer()) {
+        f.front = QRectF(f.area.left(), f.area.top(), em * 9, f.area.height());
+        f.area.setLeft(f.front.right());
+    }
     f.redisCentre = f.area.center();
     const QSizeF redisSize(em * 5.5, em * 2.4);
     f.redisBox
@@ -158,8 +201,59 @@ void TopologyView::paintEvent(QPaintEvent *)
     paintLinks(p, f);
     paintRedis(p, f);
     paintLegend(p, f);
+    paintBalancer(p, f);
     paintNodes(p, f);
     paintTokens(p, f);
+}
+
+// The panes' clients on the far left, HAProxy in front of the nodes, and a
+// line from each client through HAProxy to the node it landed on.
+void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
+{
+    const HaproxyInstance *lb = m_workspace.supervisor().loadBalancer();
+    if (!lb || f.front.isEmpty())
+        return;
+    const double em = f.em;
+    const bool up = lb->process()->state() == ProcessState::Healthy;
+    const QRectF box(
+        f.front.left() + em * 2.6, f.front.center().y() - em * 2.2, em * 5.6, em * 4.4);
+    const QList<int> nodes = clientNodes();
+    const int panes = int(nodes.size());
+    const double step = f.front.height() / qMax(1, panes);
+    for (int i = 0; i < panes; ++i) {
+        const QPointF client(f.front.left() + em * 1.1, f.front.top() + step * (i + 0.5));
+        const QPointF entry(box.left(), box.center().y() + (i - (panes - 1) / 2.0) * em * 0.4);
+        const QPointF exit(box.right(), entry.y());
+        const QColor colour = nodes[i] >= 0 ? nodepalette::nodeColour(nodes[i], f.dark)
+                                            : f.pal.color(QPalette::Mid);
+        QPen pen(colour, em / 9, nodes[i] >= 0 ? Qt::SolidLine : Qt::DotLine);
+        p.setPen(pen);
+        p.setBrush(Qt::NoBrush);
+        p.drawLine(client, entry);
+        if (nodes[i] >= 0)
+            p.drawLine(exit, nodeCentre(nodes[i], f.area));
+        p.setPen(QPen(f.pal.color(QPalette::Text), em / 16));
+        p.setBrush(f.pal.color(QPalette::Button));
+        p.drawEllipse(client, em * 0.55, em * 0.55);
+        p.setFont(font());
+        p.setPen(f.pal.color(QPalette::ButtonText));
+        p.drawText(QRectF(client - QPointF(em, em / 2), QSizeF(em * 2, em)), Qt::AlignCenter,
+            QString::number(i + 1));
+    }
+    QPainterPath path;
+    path.addRoundedRect(box, em / 3, em / 3);
+    p.fillPath(path, up ? QColor(0x2E, 0x4A, 0x3E) : f.pal.color(QPalette::Mid));
+    p.setPen(QPen(up ? nodepalette::good(f.dark) : nodepalette::bad(f.dark), em / 10,
+        up ? Qt::SolidLine : Qt::DashLine));
+    p.setBrush(Qt::NoBrush);
+    p.drawPath(path);
+    QFont bold = font();
+    bold.setBold(true);
+    p.setFont(bold);
+    p.setPen(up ? QColor(Qt::white) : f.pal.color(QPalette::Text));
+    p.drawText(box, Qt::AlignCenter,
+        QStringLiteral("HAProxy\n%1\n:%2").arg(lbPolicyName(lb->policy())).arg(lb->port()));
+    p.setFont(font());
 }
 
 // Links, with counts; broken ones dashed red with a ✕.
@@ -252,10 +346,13 @@ void TopologyView::paintNodes(QPainter &p, const Frame &f) const
             Qt::AlignCenter, MessageDelegate::badgeText(node->name()));
         p.setFont(font());
         p.setPen(f.pal.color(QPalette::Text));
-        const QString caption = healthy ? modeName(farm.nodeBackplane(i))
-                                        : processStateName(node->process()->state());
+        QString caption = healthy ? modeName(farm.nodeBackplane(i))
+                                  : processStateName(node->process()->state());
+        // What HAProxy says of it: sessions now, and UP / DRAIN / MAINT / DOWN.
+        if (const QString lb = balancerCaption(i); !lb.isEmpty())
+            caption += QStringLiteral(" · ") + lb;
         const double below = c.y() < f.redisCentre.y() ? -nodeRadius - em : nodeRadius;
-        p.drawText(QRectF(c.x() - em * 4, c.y() + below, em * 8, em), Qt::AlignCenter, caption);
+        p.drawText(QRectF(c.x() - em * 6, c.y() + below, em * 12, em), Qt::AlignCenter, caption);
     }
 }
 

@@ -16,7 +16,11 @@ class FarmWorkspace;
 // The Topology dock: the nodes around a Redis box, each message drawn
 // travelling its path (node → Redis → the other nodes, or a pulse on its own
 // node when it stayed local), and links drawn broken (dashed red ✕) when
-// Redis is down, a node is down, or a node's backplane is off. The motion
+// Redis is down, a node is down, or a node's backplane is off. With a load
+// balancer the panes' clients and HAProxy stand in front (on the left): a
+// line from each client to the node it landed on, and under each node its
+// sessions and state as HAProxy's runtime API reports them (read by
+// HaproxyInstance over its unix socket, asynchronously). The motion
 // lives in TopologyFlow (capped, coalesced); the frame timer runs only while
 // something moves.
 class TopologyView : public QWidget
@@ -32,6 +36,12 @@ public:
     // Ok when the link between node `index` and Redis carries messages; else
     // why it is drawn broken.
     Result<void> checkLink(int index) const;
+    // With a load balancer: the node each pane's client line goes to (-1:
+    // not connected, or no balancer), by pane index.
+    QList<int> clientNodes() const;
+    // With a load balancer: what is drawn under node `index` from HAProxy's
+    // "show stat" ("2 sessions · UP"); empty without one.
+    QString balancerCaption(int index) const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -46,6 +56,7 @@ private:
     void paintLegend(QPainter &p, const Frame &f) const;
     void paintNodes(QPainter &p, const Frame &f) const;
     void paintTokens(QPainter &p, const Frame &f) const;
+    void paintBalancer(QPainter &p, const Frame &f) const;
     void tick();
     QPointF nodeCentre(int index, const QRectF &area) const;
     bool redisUp() const;

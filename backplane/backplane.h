@@ -25,6 +25,9 @@ struct BackplaneStatus
     // nothing) and no write has succeeded since: sends fail until memory frees.
     bool redisFull = false;
     qint64 roomsRead = 0; // rooms whose messages come from Redis (subscribed or read)
+    // Of those, rooms Redis has not confirmed yet (SUBSCRIBE unanswered, no
+    // stream position): another node's message to them now is not received live.
+    qint64 roomsPending = 0;
 };
 
 // A message the backplane took, reported to its sender.

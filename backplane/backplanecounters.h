@@ -18,6 +18,9 @@ struct BackplaneCounters
     // link dropped): other nodes may or may not have them. Receivers count
     // what they really missed as backplaneDropped{gap}.
     qint64 backplaneUnconfirmed = 0;
+    // Streams with WAIT: messages Redis took but fewer replicas than asked
+    // confirmed in time; each sender was warned.
+    qint64 backplaneUnreplicated = 0;
     QMap<QString, qint64> redisReconnects; // by link: commands, subscriber, reader
     qint64 outboxDepth = 0; // streams: messages waiting for Redis
 };

@@ -4,6 +4,7 @@
 #include "backplane/localbackplane.h"
 #include "backplane/pubsub/pubsubbackplane_p.h"
 #include "backplane/streams/streamsbackplane_p.h"
+#include "redis/sentinelwatcher.h"
 
 namespace farmchat {
 
@@ -17,6 +18,8 @@ StreamsBackplane::Config streamsConfig(const BackplaneSettings &settings)
     config.history = settings.history;
     config.outboxCapacity = settings.outboxCapacity;
     config.roomIdleTtlMs = settings.roomIdleTtlMs;
+    config.waitReplicas = settings.streamWaitReplicas;
+    config.waitTimeoutMs = settings.streamWaitTimeoutMs;
     return config;
 }
 
@@ -29,6 +32,18 @@ BackplaneFactory::BackplaneFactory(
     // Connected from the start, whatever the first mode: a live switch to a
     // Redis mode then carries the very next message (an invalid URL is
     // reported by create()).
+    if (!m_settings.redisSentinels.isEmpty()) {
+        if (const auto sentinels = parseSentinelList(m_settings.redisSentinels)) {
+            SentinelOptions options;
+            options.sentinels = sentinels.value();
+            options.masterName = m_settings.redisMasterName;
+            options.password = m_settings.sentinelPassword;
+            options.clientName
+                = QStringLiteral("farmchat:%1:sentinel").arg(m_settings.nodeId).replace(u' ', u'_');
+            m_sentinel = std::make_unique<SentinelWatcher>(options);
+            m_sentinel->start();
+        }
+    }
     if (hasRedis()) {
         ensureLinks(BackplaneMode::PubSub);
         ensureLinks(BackplaneMode::Streams);
@@ -69,9 +84,16 @@ Result<void> BackplaneFactory::ensureLinks(BackplaneMode mode)
     if (!hasRedis())
         return Result<void>::failure(
             QStringLiteral("no Redis configured (start the node with --redis URL)"));
-    const auto url = RedisUrl::parse(m_settings.redisUrl);
-    if (!url)
-        return Result<void>::failure(QStringLiteral("invalid Redis URL: ") + url.error());
+    Result<RedisUrl> url = RedisUrl {};
+    if (!m_settings.redisSentinels.isEmpty()) {
+        if (!m_sentinel)
+            return Result<void>::failure(QStringLiteral("invalid --redis-sentinel: ")
+                + parseSentinelList(m_settings.redisSentinels).error());
+    } else {
+        url = RedisUrl::parse(m_settings.redisUrl);
+        if (!url)
+            return Result<void>::failure(QStringLiteral("invalid Redis URL: ") + url.error());
+    }
     // Each link on first use; then kept, so switching back and forth reconnects nothing.
     using Role = RedisConnectionOptions::Role;
     if (!m_commands)
@@ -101,12 +123,16 @@ std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
     // promise in docs/GUARANTEES.md): a cap of 500 ms (jitter never exceeds it)
     // costs Redis two connection attempts a second per link while it is down.
     options.backoff.maxDelayMs = kBackoffMaxMs;
+    options.requirePrimary = m_sentinel != nullptr;
     auto link = std::make_unique<RedisConnection>(options);
     connect(link.get(), &RedisConnection::ready, this, [this, raw = link.get(), name] {
         if (raw->reconnects() > 0)
             ++m_counters.redisReconnects[name];
     });
-    link->start();
+    if (m_sentinel)
+        m_sentinel->addLink(link.get()); // started once the primary is known
+    else
+        link->start();
     return link;
 }
 

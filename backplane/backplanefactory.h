@@ -14,6 +14,7 @@
 namespace farmchat {
 
 struct BackplaneCounters;
+class SentinelWatcher;
 
 // What a node knows about the farm's backplane from its flags and environment.
 struct BackplaneSettings
@@ -21,10 +22,17 @@ struct BackplaneSettings
     QString nodeId;
     QString redisUrl; // empty: no Redis configured, only `off` is possible
     QByteArray redisPassword; // from FARMCHAT_REDIS_PASSWORD, never from argv
+    // Sentinel instead of redisUrl: "host:port,host:port", the primary's
+    // name and the Sentinels' own password (FARMCHAT_SENTINEL_PASSWORD).
+    QString redisSentinels;
+    QString redisMasterName = QStringLiteral("farmchat");
+    QByteArray sentinelPassword;
     QString channelPrefix = QStringLiteral("farmchat");
     int history = 1000; // messages kept per room (ring buffer, stream MAXLEN ~)
     int outboxCapacity = 10000; // streams mode, while Redis is down
     qint64 roomIdleTtlMs = 0; // streams mode: idle rooms' streams expire; 0: never
+    int streamWaitReplicas = 0; // streams mode: WAIT for this many replicas per message
+    int streamWaitTimeoutMs = 500;
 };
 
 // Builds the backplane for a mode: the one place that knows every kind of
@@ -43,7 +51,12 @@ public:
     ~BackplaneFactory() override;
 
     const BackplaneSettings &settings() const { return m_settings; }
-    bool hasRedis() const { return !m_settings.redisUrl.isEmpty(); }
+    bool hasRedis() const
+    {
+        return !m_settings.redisUrl.isEmpty() || !m_settings.redisSentinels.isEmpty();
+    }
+    // Finds the primary and keeps the links on it; nullptr without Sentinel.
+    SentinelWatcher *sentinel() const { return m_sentinel.get(); }
 
     // Fails when the mode cannot be built here, e.g. "no Redis configured
     // (start the node with --redis URL)".
@@ -63,6 +76,7 @@ private:
 
     BackplaneSettings m_settings;
     BackplaneCounters &m_counters;
+    std::unique_ptr<SentinelWatcher> m_sentinel; // declared before the links: goes after them
     std::unique_ptr<RedisConnection> m_commands;
     std::unique_ptr<RedisConnection> m_subscriber;
     std::unique_ptr<RedisConnection> m_reader;

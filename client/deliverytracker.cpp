@@ -94,6 +94,12 @@ void DeliveryTracker::setPaneRooms(const QString &paneId, const QStringList &roo
         m_panes[column].rooms = QSet<QString>(rooms.cbegin(), rooms.cend());
 }
 
+void DeliveryTracker::setPaneNode(const QString &paneId, const QString &nodeId)
+{
+    if (const int column = columnOf(paneId); column >= 0)
+        m_panes[column].nodeId = nodeId;
+}
+
 QString DeliveryTracker::senderKey(const SentMessage &message)
 {
     return message.senderPane + QChar(0x1f) + message.room;

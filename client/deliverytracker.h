@@ -115,6 +115,9 @@ public:
         const QStringList &rooms = {QStringLiteral("lobby")});
     // Room changes count for messages sent afterwards.
     void setPaneRooms(const QString &paneId, const QStringList &rooms);
+    // The pane is served by another node now (a load balancer moved it);
+    // counts for messages sent afterwards, like rooms.
+    void setPaneNode(const QString &paneId, const QString &nodeId);
     // Returns the row, or -1 when the id is already tracked.
     int recordSent(const SentMessage &message);
     // A row for a message the sender has sent but the node has not answered

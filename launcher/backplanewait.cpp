@@ -61,9 +61,7 @@ void BackplaneWait::check()
     bool ready = true;
     for (int i = 0; i < m_farm.nodeCount(); ++i) {
         FarmNode *node = m_farm.node(i);
-        const NodeHealth &health = node->health();
-        if (!health.reachable || health.backplane != m_mode
-            || (m_mode != BackplaneMode::Off && !health.redisConnected)) {
+        if (!node->health().carries(m_mode)) {
             ready = false;
             node->pollNow();
         }

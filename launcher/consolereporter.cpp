@@ -5,6 +5,7 @@
 #include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
+#include "launcher/sentinelgroup.h"
 #include "platform/terminal.h"
 
 #include <QJsonArray>
@@ -16,7 +17,7 @@ namespace {
 
 int paletteIndexFor(const QString &name)
 {
-    if (name == u"redis")
+    if (name.startsWith(u"redis") || name.startsWith(u"sentinel"))
         return 203;
     if (name == u"haproxy")
         return 250;
@@ -197,6 +198,19 @@ void ConsoleReporter::onStarted()
         redis.insert(QStringLiteral("port"), instance->port());
         redis.insert(QStringLiteral("pid"), instance->process()->pid());
     }
+    redis.insert(QStringLiteral("topology"), redisTopologyName(m_farm.config().redisTopology));
+    if (const SentinelGroup *group = m_farm.sentinels()) {
+        const RedisInstance *replica = group->replica();
+        redis.insert(QStringLiteral("replica"),
+            QJsonObject {{"port", replica->port()}, {"pid", replica->process()->pid()}});
+        QJsonArray sentinels;
+        for (int i = 0; i < group->sentinelCount(); ++i)
+            sentinels.append(QJsonObject {{"name", group->sentinelProcess(i)->name()},
+                {"port", group->sentinelPort(i)}, {"pid", group->sentinelProcess(i)->pid()}});
+        redis.insert(QStringLiteral("sentinels"), sentinels);
+        redis.insert(QStringLiteral("masterName"), group->masterName());
+        redis.insert(QStringLiteral("downAfterMs"), m_farm.config().sentinelDownAfterMs);
+    }
     QJsonObject ready {{"startupMs", m_farm.startupMs()},
         {"backplane", modeName(m_farm.backplane())}, {"nodes", nodes}, {"redis", redis},
         {"logDir", m_farm.logDir()}};
@@ -218,9 +232,11 @@ void ConsoleReporter::printTable()
                        .arg(m_farm.startupMs())
                        .arg(modeName(m_farm.backplane()));
     // Colour codes wrap the row's text only, never its newline.
-    const auto row = [this](const QString &name, const QString &url, const QString &pid,
+    // "redis-replica" is the longest name a Sentinel topology adds.
+    const int nameWidth = m_farm.sentinels() ? 15 : 11;
+    const auto row = [this, nameWidth](const QString &name, const QString &url, const QString &pid,
                          bool colour) -> QString {
-        const QString line = name.leftJustified(11) + url.leftJustified(27) + pid;
+        const QString line = name.leftJustified(nameWidth) + url.leftJustified(27) + pid;
         return QStringLiteral("  ") + (colour ? coloured(name, line) : line) + QStringLiteral("\n");
     };
     text += row(QStringLiteral("NODE"), QStringLiteral("URL"), QStringLiteral("PID"), false);
@@ -232,7 +248,16 @@ void ConsoleReporter::printTable()
     if (const RedisInstance *redis = m_farm.redis())
         text += row(
             QStringLiteral("redis"), redis->url(), QString::number(redis->process()->pid()), true);
-    else
+    if (const SentinelGroup *group = m_farm.sentinels()) {
+        const RedisInstance *replica = group->replica();
+        text += row(QStringLiteral("redis-replica"), replica->url(),
+            QString::number(replica->process()->pid()), true);
+        for (int i = 0; i < group->sentinelCount(); ++i)
+            text += row(group->sentinelProcess(i)->name(),
+                QStringLiteral("sentinel://127.0.0.1:%1").arg(group->sentinelPort(i)),
+                QString::number(group->sentinelProcess(i)->pid()), true);
+    }
+    if (!m_farm.redis())
         text
             += row(QStringLiteral("redis"), m_farm.redisUrl(), QStringLiteral("(external)"), false);
     if (const HaproxyInstance *lb = m_farm.loadBalancer())

@@ -25,6 +25,11 @@ struct FarmConfig
     QString redisUrl; // --redis-url: use this Redis instead of starting one
     // --redis-maxmemory: the private Redis's memory cap in bytes (noeviction); 0: none.
     qint64 redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
+    // --redis-topology: one private redis-server, or a primary, a replica and
+    // three Sentinels that fail over when the primary is down for
+    // --sentinel-down-after ms.
+    RedisTopology redisTopology = RedisTopology::Single;
+    int sentinelDownAfterMs = SentinelConfig::kDefaultDownAfterMs;
     LbPolicy loadBalancer = LbPolicy::None; // --lb: HAProxy in front of the nodes
     quint16 lbPort = 0; // --lb-port; 0: a free port
     QString haproxy; // --haproxy; empty: FARMCHAT_HAPROXY, then PATH

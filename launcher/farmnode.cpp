@@ -82,8 +82,23 @@ void FarmNode::prepareRun(const QString &program, const QList<quint16> &farmPort
         environment.insert(
             QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QString::fromLatin1(redisPassword));
     environment.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(adminToken));
+    QStringList arguments = commandLine(m_port, farmPorts, redisUrl, mode, m_publicPort);
+    if (m_sentinels.isEmpty()) {
+        environment.remove(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"));
+    } else {
+        environment.insert(
+            QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"), QString::fromLatin1(m_sentinelPassword));
+        const qsizetype at = arguments.indexOf(QStringLiteral("--redis"));
+        if (at >= 0)
+            arguments.remove(at, 2);
+        // A failover must not lose what a sender was told was accepted:
+        // streams mode confirms a send once the replica has it too.
+        arguments << QStringLiteral("--redis-sentinel") << m_sentinels
+                  << QStringLiteral("--redis-master-name") << m_masterName
+                  << QStringLiteral("--stream-wait-replicas") << QStringLiteral("1");
+    }
     m_process->setEnvironment(environment);
-    m_process->setProgram(program, commandLine(m_port, farmPorts, redisUrl, mode, m_publicPort));
+    m_process->setProgram(program, arguments);
 }
 
 void FarmNode::pollNow()

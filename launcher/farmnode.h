@@ -45,6 +45,15 @@ public:
     // the node accepts its Host and Origin too (--public-url).
     static QStringList commandLine(quint16 port, const QList<quint16> &farmPorts,
         const QString &redisUrl, BackplaneMode mode, quint16 publicPort = 0);
+    // Sentinel topology: the next run finds Redis through these Sentinels
+    // (--redis-sentinel, --redis-master-name) instead of --redis, with their
+    // password in FARMCHAT_SENTINEL_PASSWORD. An empty list: --redis.
+    void setSentinels(const QString &list, const QString &masterName, const QByteArray &password)
+    {
+        m_sentinels = list;
+        m_masterName = masterName;
+        m_sentinelPassword = password;
+    }
     // The load balancer in front of the farm (0: none); used by the next run.
     void setPublicPort(quint16 port) { m_publicPort = port; }
 
@@ -79,6 +88,9 @@ private:
     NodeHealth m_health;
     QString m_lastPollError;
     quint16 m_port;
+    QString m_sentinels;
+    QString m_masterName;
+    QByteArray m_sentinelPassword;
     quint16 m_publicPort = 0;
     int m_healthTimeoutMs = 15000;
     int m_pollIntervalMs = 1000;

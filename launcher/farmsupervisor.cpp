@@ -9,6 +9,7 @@
 #include "launcher/nodehttpclient_p.h"
 #include "launcher/redisinstance.h"
 #include "launcher/secret_p.h"
+#include "launcher/sentinelgroup.h"
 #include "platform/processguard.h"
 
 #include <QLoggingCategory>
@@ -46,6 +47,7 @@ FarmSupervisor::~FarmSupervisor()
     m_restarter->clear();
     m_lb.reset();
     m_nodes.clear();
+    m_sentinels.reset();
     m_redis.reset();
 }
 
@@ -120,7 +122,8 @@ void FarmSupervisor::start(const FarmConfig &config)
     m_step = 0;
     m_healthyNodes = 0;
     // ports, Redis spawn, Redis ready, node spawn, then one step per healthy node.
-    m_totalSteps = 4 + qMax(1, config.nodes) + (config.loadBalancer != LbPolicy::None ? 1 : 0);
+    m_totalSteps = 4 + qMax(1, config.nodes) + (config.loadBalancer != LbPolicy::None ? 1 : 0)
+        + (config.redisTopology == RedisTopology::Sentinel ? 1 : 0);
     m_clock.start();
     setState(FarmState::Starting);
     // Return to the caller first: every outcome arrives as a signal.
@@ -144,6 +147,8 @@ void FarmSupervisor::beginStart()
     m_adminToken = generateSecret(40);
     if (!external)
         addRedis(plan->redisProgram);
+    if (!external && m_config.redisTopology == RedisTopology::Sentinel)
+        addSentinels(plan->redisProgram);
     for (const quint16 port : std::as_const(m_ports))
         addNode(port);
     if (m_config.loadBalancer != LbPolicy::None)
@@ -168,11 +173,41 @@ void FarmSupervisor::addRedis(const QString &program)
     m_redis->process()->setStopGraceMs(m_config.stopGraceMs);
     m_redis->setLogFile(FarmPlan::logFile(m_config, m_redis->process()->name()));
     connect(m_redis.get(), &RedisInstance::ready, this, [this] {
-        if (m_state == FarmState::Starting)
+        if (m_state != FarmState::Starting)
+            return;
+        if (!m_sentinels) {
             startNodes();
+            return;
+        }
+        // Started once: a primary restarted later rejoins on its own.
+        if (m_sentinels->isLive())
+            return;
+        emitProgress(
+            QStringLiteral("starting the replica and %1 Sentinels").arg(SentinelGroup::kSentinels));
+        m_sentinels->start(m_redis->port(), m_redis->password(), m_config.redisMaxMemoryBytes);
     });
     connect(m_redis.get(), &RedisInstance::failed, this, &FarmSupervisor::childFailed);
     addProcess(m_redis->process());
+}
+
+void FarmSupervisor::addSentinels(const QString &program)
+{
+    m_sentinels = std::make_unique<SentinelGroup>(program, *m_guard);
+    m_redis->setReplicated(true);
+    m_sentinels->setDownAfterMs(m_config.sentinelDownAfterMs);
+    m_sentinels->setReadyTimeoutMs(m_config.redisTimeoutMs);
+    m_sentinels->setStopGraceMs(m_config.stopGraceMs);
+    m_sentinels->setLogFiles(
+        [this](const QString &name) { return FarmPlan::logFile(m_config, name); });
+    connect(m_sentinels.get(), &SentinelGroup::ready, this, [this] {
+        if (m_state == FarmState::Starting)
+            startNodes();
+    });
+    connect(m_sentinels.get(), &SentinelGroup::failed, this, &FarmSupervisor::childFailed);
+    // After Redis, before the nodes: views list the Redis side first.
+    addProcess(m_sentinels->replica()->process());
+    for (int i = 0; i < m_sentinels->sentinelCount(); ++i)
+        addProcess(m_sentinels->sentinelProcess(i));
 }
 
 void FarmSupervisor::addNode(quint16 port)
@@ -275,6 +310,7 @@ void FarmSupervisor::clearProcesses()
     m_lb.reset();
     m_nodes.clear();
     m_nodeOverrides.clear();
+    m_sentinels.reset();
     m_redis.reset();
     Q_EMIT processesCleared();
 }
@@ -282,6 +318,9 @@ void FarmSupervisor::clearProcesses()
 void FarmSupervisor::prepareNode(int index)
 {
     FarmNode *farmNode = m_nodes[size_t(index)].get();
+    if (m_sentinels)
+        farmNode->setSentinels(m_sentinels->sentinelList(), m_sentinels->masterName(),
+            m_sentinels->sentinelPassword());
     farmNode->prepareRun(
         m_nodeProgram, m_ports, m_redisUrl, nodeBackplane(index), m_redisPassword, m_adminToken);
 }
@@ -368,6 +407,12 @@ void FarmSupervisor::continueStopping()
     }
     if (m_lb && isLive(m_lb->process()->state()))
         return;
+    if (m_sentinels) {
+        // Sentinels first, so none fails over while the servers stop.
+        m_sentinels->stop();
+        if (m_sentinels->isLive())
+            return;
+    }
     if (m_redis) {
         // Nodes are down: Redis may go (its temp dir goes with it).
         m_redis->stop();
@@ -427,6 +472,16 @@ void FarmSupervisor::restartProcess(ManagedProcess *process)
     if (m_redis && process == m_redis->process()) {
         m_redis->restart();
         return;
+    }
+    if (m_sentinels && process == m_sentinels->replica()->process()) {
+        m_sentinels->replica()->restart();
+        return;
+    }
+    for (int i = 0; m_sentinels && i < m_sentinels->sentinelCount(); ++i) {
+        if (process == m_sentinels->sentinelProcess(i)) {
+            m_sentinels->restartSentinel(i);
+            return;
+        }
     }
     if (m_lb && process == m_lb->process()) {
         m_lb->start(m_config.loadBalancer, m_lbPort, m_ports);

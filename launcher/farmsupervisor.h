@@ -24,6 +24,7 @@ class ManagedProcess;
 class NodeHttpClient;
 class ProcessGuard;
 class RedisInstance;
+class SentinelGroup;
 class CrashRestarter;
 class ExternalRedisCheck;
 struct RedisUrl;
@@ -72,6 +73,8 @@ public:
 
     // nullptr when the farm uses --redis-url (or has not started).
     RedisInstance *redis() const { return m_redis.get(); }
+    // The replica and Sentinels of --redis-topology sentinel; nullptr otherwise.
+    SentinelGroup *sentinels() const { return m_sentinels.get(); }
     // The load balancer; nullptr without one (--lb none).
     HaproxyInstance *loadBalancer() const { return m_lb.get(); }
     // Where clients connect: the balancer's URL, or empty without one.
@@ -138,6 +141,7 @@ private:
     void addProcess(ManagedProcess *process);
     void beginStart();
     void addRedis(const QString &program);
+    void addSentinels(const QString &program);
     void addNode(quint16 port);
     void addLoadBalancer();
     void childFailed(const QString &why);
@@ -164,6 +168,7 @@ private:
     std::unique_ptr<ExternalRedisCheck> m_externalCheck; // --redis-url, before nodes start
     std::unique_ptr<CrashRestarter> m_restarter;
     std::unique_ptr<RedisInstance> m_redis;
+    std::unique_ptr<SentinelGroup> m_sentinels;
     std::unique_ptr<HaproxyInstance> m_lb;
     std::vector<std::unique_ptr<FarmNode>> m_nodes;
     std::vector<ManagedProcess *> m_processes; // views into m_redis and m_nodes

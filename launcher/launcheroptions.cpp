@@ -90,6 +90,16 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
         text("redis-server", "PATH", "the redis-server to start", farm.redisServer)
             .withDefault(QStringLiteral("$FARMCHAT_REDIS_SERVER, then PATH")),
         redisUrl,
+        Option::parsed<RedisTopology>(QStringLiteral("redis-topology"),
+            QStringLiteral("single|sentinel"),
+            QStringLiteral("the private Redis: one server, or a primary, a replica and three "
+                           "Sentinels (quorum 2) that fail over when the primary dies"),
+            parseRedisTopology, [&farm](RedisTopology t) { farm.redisTopology = t; })
+            .withDefault(redisTopologyName(farm.redisTopology)),
+        Option::integer(QStringLiteral("sentinel-down-after"), QStringLiteral("MS"),
+            QStringLiteral("with --redis-topology sentinel: how long the primary may be silent "
+                           "before the Sentinels fail over (down-after-milliseconds)"),
+            {100, 600000}, farm.sentinelDownAfterMs),
         FarmFlags::redisMaxMemory(
             farm.redisMaxMemoryBytes, [&farm](qint64 bytes) { farm.redisMaxMemoryBytes = bytes; }),
         text("log-dir", "DIR", "keep each process's output in DIR/<name>.log", farm.logDir)
@@ -160,6 +170,12 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
         return usageError(QStringLiteral("--base-port and --ports exclude each other"));
     if (cli.isSet(QStringLiteral("redis-server")) && cli.isSet(QStringLiteral("redis-url")))
         return usageError(QStringLiteral("--redis-server and --redis-url exclude each other"));
+    if (cli.isSet(QStringLiteral("redis-url")) && o.farm.redisTopology != RedisTopology::Single)
+        return usageError(QStringLiteral(
+            "--redis-topology sentinel starts its own Redis: it excludes --redis-url"));
+    if (cli.isSet(QStringLiteral("sentinel-down-after"))
+        && o.farm.redisTopology != RedisTopology::Sentinel)
+        return usageError(QStringLiteral("--sentinel-down-after needs --redis-topology sentinel"));
     if (cli.isSet(QStringLiteral("ports")) && !cli.isSet(QStringLiteral("nodes")))
         o.farm.nodes = int(o.farm.ports.size());
     if ((cli.isSet(QStringLiteral("lb-port")) || cli.isSet(QStringLiteral("haproxy")))

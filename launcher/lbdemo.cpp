@@ -5,6 +5,7 @@
 #include "launcher/farmsupervisor.h"
 
 #include <QJsonObject>
+#include <QPointer>
 
 namespace farmchat {
 
@@ -174,6 +175,7 @@ void LbDemo::sendAcross(BackplaneMode mode)
     }
     m_received = false;
     m_expectedId.clear();
+    m_roundIds.clear();
     const QString fromNode = from->servedBy();
     const QString toNode = to->servedBy();
     auto settle = [this, mode, fromNode, toNode] {
@@ -199,19 +201,26 @@ void LbDemo::sendAcross(BackplaneMode mode)
     connect(&m_deadline, &QTimer::timeout, this, settle);
     // This round's listener goes with the round.
     m_round = std::make_unique<QObject>();
+    auto received = [this, settle] {
+        if (m_received || m_expectedId.isEmpty() || !m_roundIds.contains(m_expectedId))
+            return;
+        m_received = true;
+        m_deadline.stop();
+        QTimer::singleShot(0, this, settle);
+    };
     connect(to, &ChatClient::messageReceived, m_round.get(),
-        [this, settle](const ChatMessage &message, bool) {
-            if (message.id != m_expectedId || m_received)
-                return;
-            m_received = true;
-            m_deadline.stop();
-            QTimer::singleShot(0, this, settle);
+        [this, received](const ChatMessage &message, bool) {
+            m_roundIds.insert(message.id);
+            received();
         });
     from->send(QStringLiteral("across the balancer (%1)").arg(modeName(mode)), ChatClient::kLobby,
-        [this](const Result<QString> &id) {
+        [this, received, round = QPointer<QObject>(m_round.get())](const Result<QString> &id) {
+            if (!round)
+                return; // the round timed out already
             if (!id)
                 return fail(QStringLiteral("send failed: %1").arg(id.error()));
             m_expectedId = id.value();
+            received();
         });
     m_deadline.start(mode == BackplaneMode::Off ? kSilenceMs : kDeliveryTimeoutMs);
 }

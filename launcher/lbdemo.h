@@ -6,6 +6,7 @@
 
 #include <QMap>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 
@@ -65,6 +66,9 @@ private:
     QTimer m_deadline;
     std::unique_ptr<QObject> m_round; // the listeners of one cross-node round
     QString m_expectedId;
+    // What the receiving client got this round: the message may arrive before
+    // its sender learns the id (Redis forwards it before answering PUBLISH).
+    QSet<QString> m_roundIds;
     bool m_skipNegotiation = false;
     bool m_received = false;
     int m_attempt = 0;

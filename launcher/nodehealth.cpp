@@ -70,6 +70,14 @@ Result<NodeHealth> NodeHealth::fromJson(const QByteArray &body)
         return Outcome::failure(QStringLiteral("/health: redisFull is not a boolean"));
     health.redisFull = full.toBool();
 
+    const QJsonValue pending = firstOf(backplane, {"roomsPending"});
+    if (!pending.isUndefined()) {
+        const double value = pending.toDouble(-1);
+        if (!pending.isDouble() || value < 0 || value > 1e9)
+            return Outcome::failure(QStringLiteral("/health: roomsPending is not a count"));
+        health.roomsPending = int(value);
+    }
+
     const QJsonValue lastError = firstOf(backplane, {"lastBackplaneError", "lastError"});
     if (!lastError.isUndefined() && !lastError.isNull() && !lastError.isString())
         return Outcome::failure(QStringLiteral("/health: last backplane error is not a string"));
@@ -97,9 +105,16 @@ QJsonObject NodeHealth::toJson() const
     json.insert(QStringLiteral("backplane"), modeName(backplane));
     json.insert(QStringLiteral("redisConnected"), redisConnected);
     json.insert(QStringLiteral("redisFull"), redisFull);
+    json.insert(QStringLiteral("roomsPending"), roomsPending);
     json.insert(QStringLiteral("lastBackplaneError"), lastBackplaneError);
     json.insert(QStringLiteral("clients"), clients);
     return json;
+}
+
+bool NodeHealth::carries(BackplaneMode mode) const
+{
+    return reachable && backplane == mode
+        && (mode == BackplaneMode::Off || (redisConnected && roomsPending == 0));
 }
 
 bool NodeHealth::sameAs(const NodeHealth &other) const
@@ -107,7 +122,8 @@ bool NodeHealth::sameAs(const NodeHealth &other) const
     return reachable == other.reachable && error == other.error && nodeId == other.nodeId
         && port == other.port && backplane == other.backplane
         && redisConnected == other.redisConnected && redisFull == other.redisFull
-        && lastBackplaneError == other.lastBackplaneError && clients == other.clients;
+        && roomsPending == other.roomsPending && lastBackplaneError == other.lastBackplaneError
+        && clients == other.clients;
 }
 
 } // namespace farmchat

@@ -22,6 +22,9 @@ struct NodeHealth
     BackplaneMode backplane = BackplaneMode::Off;
     bool redisConnected = false;
     bool redisFull = false; // Redis refuses this node's writes for memory (absent: false)
+    // Rooms whose subscription or stream position Redis has not confirmed yet
+    // (absent: 0): other nodes' messages to them are not received live yet.
+    int roomsPending = 0;
     QString lastBackplaneError;
     int clients = 0;
     QDateTime checkedAt;
@@ -29,6 +32,10 @@ struct NodeHealth
     // Parses the body of GET /health (untrusted: every field is checked).
     static Result<NodeHealth> fromJson(const QByteArray &body);
     QJsonObject toJson() const;
+
+    // Reachable, in `mode`, and (for a Redis mode) connected with every room
+    // confirmed: a message sent now reaches this node's clients.
+    bool carries(BackplaneMode mode) const;
 
     // Same answer (ignores checkedAt): lets FarmNode signal only real changes.
     bool sameAs(const NodeHealth &other) const;

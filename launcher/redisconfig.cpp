@@ -40,7 +40,56 @@ QByteArray RedisConfig::toConfigText() const
           "maxmemory "
         + QByteArray::number(maxMemoryBytes)
         + "\n"
-          "maxmemory-policy noeviction\n";
+          "maxmemory-policy noeviction\n"
+        // No 5 s wait before a full sync: the replica is in sync long before
+        // the Sentinels are ready, so the farm's first failover has it.
+        + (replicated ? "masterauth " + password + "\nrepl-diskless-sync-delay 0\n" : QByteArray())
+        + (replicaOf != 0 ? "replicaof 127.0.0.1 " + QByteArray::number(replicaOf) + "\n"
+                          : QByteArray());
+}
+
+QString redisTopologyName(RedisTopology topology)
+{
+    return topology == RedisTopology::Sentinel ? QStringLiteral("sentinel")
+                                               : QStringLiteral("single");
+}
+
+Result<RedisTopology> parseRedisTopology(const QString &text)
+{
+    if (text == u"single")
+        return RedisTopology::Single;
+    if (text == u"sentinel")
+        return RedisTopology::Sentinel;
+    return Result<RedisTopology>::failure(
+        QStringLiteral("'%1' is not a topology (single, sentinel)").arg(text));
+}
+
+QByteArray SentinelConfig::toConfigText() const
+{
+    const QByteArray name = masterName.toUtf8();
+    // failover-timeout bounds a failover that stalls, and a split vote is
+    // retried only after twice that: short, as detection is. A promotion on
+    // loopback takes well under a second.
+    const int failoverTimeoutMs = qMax(4000, downAfterMs * 4);
+    return "port " + QByteArray::number(port)
+        + "\n"
+          "bind 127.0.0.1\n"
+          "protected-mode no\n"
+          "daemonize no\n"
+          "logfile \"\"\n"
+          "dir "
+        + quoteRedisConfigString(directory.toUtf8())
+        + "\n"
+          "requirepass "
+        + password + "\nsentinel sentinel-pass " + password
+        + "\n"
+          "sentinel resolve-hostnames no\n"
+          "sentinel monitor "
+        + name + " 127.0.0.1 " + QByteArray::number(primaryPort) + ' ' + QByteArray::number(kQuorum)
+        + "\nsentinel auth-pass " + name + ' ' + redisPassword
+        + "\nsentinel down-after-milliseconds " + name + ' ' + QByteArray::number(downAfterMs)
+        + "\nsentinel failover-timeout " + name + ' ' + QByteArray::number(failoverTimeoutMs)
+        + "\nsentinel parallel-syncs " + name + " 1\n";
 }
 
 } // namespace farmchat

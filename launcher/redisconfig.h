@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -24,6 +26,38 @@ struct RedisConfig
     // With noeviction a full Redis refuses the next XADD, and the sender gets
     // that error: full is visible, nothing accepted is lost.
     qint64 maxMemoryBytes = kDefaultMaxMemoryBytes;
+    // Sentinel topology: every server knows the password of the others
+    // (masterauth), since any of them may be demoted to a replica; a replica
+    // starts following the primary on 127.0.0.1:replicaOf (0: a primary).
+    bool replicated = false;
+    quint16 replicaOf = 0;
+
+    QByteArray toConfigText() const;
+};
+
+// How the launcher's private Redis is laid out (--redis-topology).
+enum class RedisTopology {
+    Single, // one redis-server
+    Sentinel, // a primary, one replica and three Sentinels (quorum 2)
+};
+QString redisTopologyName(RedisTopology topology); // "single", "sentinel"
+Result<RedisTopology> parseRedisTopology(const QString &text);
+
+// One Sentinel of the farm. Sentinel rewrites its config file as it learns
+// (replicas, other Sentinels, failovers), so the text goes into a file of its
+// own (mode 0600 in a 0700 directory), never through stdin or argv.
+struct SentinelConfig
+{
+    static constexpr int kQuorum = 2;
+    static constexpr int kDefaultDownAfterMs = 1000;
+
+    quint16 port = 0;
+    QByteArray password; // the Sentinels' own (requirepass, sentinel-pass)
+    QByteArray redisPassword; // the Redis servers' (auth-pass)
+    QString masterName = QStringLiteral("farmchat");
+    quint16 primaryPort = 0;
+    int downAfterMs = kDefaultDownAfterMs;
+    QString directory;
 
     QByteArray toConfigText() const;
 };

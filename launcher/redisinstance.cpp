@@ -13,9 +13,10 @@ namespace farmchat {
 
 Q_LOGGING_CATEGORY(lcLauncherRedis, "farmchat.launcher.redis")
 
-RedisInstance::RedisInstance(const QString &program, ProcessGuard &guard, QObject *parent)
+RedisInstance::RedisInstance(
+    const QString &program, ProcessGuard &guard, QObject *parent, const QString &name)
     : QObject(parent)
-    , m_process(std::make_unique<ManagedProcess>(QStringLiteral("redis"), guard))
+    , m_process(std::make_unique<ManagedProcess>(name, guard))
     , m_ping(std::make_unique<RedisPing>())
     , m_memory(std::make_unique<RedisMemoryPoll>())
 {
@@ -26,6 +27,7 @@ RedisInstance::RedisInstance(const QString &program, ProcessGuard &guard, QObjec
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
     environment.remove(QStringLiteral("FARMCHAT_ADMIN_TOKEN"));
+    environment.remove(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"));
     m_process->setEnvironment(environment);
     connect(m_process.get(), &ManagedProcess::stateChanged, this, &RedisInstance::onStateChanged);
     connect(m_ping.get(), &RedisPing::finished, this, [this](const Result<void> &pong) {

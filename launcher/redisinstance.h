@@ -27,7 +27,8 @@ public:
     static constexpr int kPortRetries = 3; // when an auto-picked port is taken meanwhile
 
     // `program` is a redis-server found by ExecutableLocator; `guard` outlives this.
-    RedisInstance(const QString &program, ProcessGuard &guard, QObject *parent = nullptr);
+    RedisInstance(const QString &program, ProcessGuard &guard, QObject *parent = nullptr,
+        const QString &name = QStringLiteral("redis"));
     ~RedisInstance() override;
 
     ManagedProcess *process() const { return m_process.get(); }
@@ -44,6 +45,11 @@ public:
     void setReadyTimeoutMs(int ms) { m_readyTimeoutMs = ms; }
     // `maxmemory` of the next start (0: none); the policy is noeviction.
     void setMaxMemoryBytes(qint64 bytes) { m_config.maxMemoryBytes = bytes; }
+    // Sentinel topology: the farm's one password on every server, masterauth
+    // set, and for the replica the primary it starts following.
+    void setPassword(const QByteArray &password) { m_config.password = password; }
+    void setReplicated(bool replicated) { m_config.replicated = replicated; }
+    void setReplicaOf(quint16 primaryPort) { m_config.replicaOf = primaryPort; }
     // Redis' own figures (INFO memory), read every 2 s while it is healthy.
     const RedisMemoryPoll &memory() const { return *m_memory; }
 

@@ -87,6 +87,30 @@ void RedisConnection::stop()
         closeLink(QStringLiteral("connection stopped"));
 }
 
+void RedisConnection::setEndpoint(const QString &host, quint16 port)
+{
+    m_options.url.host = host;
+    m_options.url.port = port;
+    m_options.url.unixSocket.clear();
+}
+
+void RedisConnection::reconnect(const QString &why)
+{
+    if (m_state == State::Stopped)
+        return;
+    if (m_state == State::Waiting) {
+        m_retryTimer.stop();
+        beginAttempt();
+        return;
+    }
+    closeLink(why);
+    if (m_state == State::Waiting) {
+        m_retryTimer.stop();
+        m_retries = 0;
+        beginAttempt();
+    }
+}
+
 QString RedisConnection::describeEndpoint() const
 {
     return m_options.url.endpoint();
@@ -158,44 +182,6 @@ void RedisConnection::connectTo(const QString &address)
     redisAsyncSetConnectCallback(context, &RedisConnection::onConnected);
     redisAsyncSetDisconnectCallback(context, &RedisConnection::onDisconnected);
     sendHandshake();
-}
-
-void RedisConnection::sendHandshake()
-{
-    const int timeout = m_options.connectTimeoutMs;
-    auto step = [this](const char *what) {
-        return [this, what](const RedisValue &reply) {
-            if (!reply.isError() || reply.isLinkError())
-                return;
-            if (reply.bytes().startsWith("NOAUTH"))
-                closeLink(QStringLiteral(
-                    "Redis at %1 requires a password: set FARMCHAT_REDIS_PASSWORD (%2)")
-                              .arg(describeEndpoint(), reply.errorText()));
-            else
-                closeLink(QStringLiteral("Redis at %1 refused %2: %3")
-                              .arg(describeEndpoint(), QLatin1String(what), reply.errorText()));
-        };
-    };
-    // Pipelined: if AUTH fails, its error ends the attempt before the rest matters.
-    if (!m_options.password.isEmpty()) {
-        QList<QByteArray> auth {QByteArrayLiteral("AUTH")};
-        if (!m_options.url.user.isEmpty())
-            auth << m_options.url.user.toUtf8();
-        auth << m_options.password;
-        send(auth, step("the password (check FARMCHAT_REDIS_PASSWORD)"), timeout);
-    }
-    if (m_options.url.db != 0)
-        send({"SELECT", QByteArray::number(m_options.url.db)}, step("SELECT of the database"),
-            timeout);
-    if (!m_options.clientName.isEmpty())
-        send({"CLIENT", "SETNAME", m_options.clientName.toUtf8()}, step("CLIENT SETNAME"), timeout);
-    send(
-        {"PING"},
-        [this](const RedisValue &reply) {
-            if (!reply.isError())
-                onReady();
-        },
-        timeout);
 }
 
 void RedisConnection::onReady()
@@ -346,8 +332,15 @@ void RedisConnection::handleReply(quint64 id, const RedisValue &value)
     auto entry = m_pending.take(id);
     if (!entry)
         return; // its deadline passed; the caller already has an error
+    const bool readOnly = value.isError() && value.bytes().startsWith("READONLY");
+    QPointer<RedisConnection> self(this);
     if (entry->callback)
         entry->callback(value);
+    // A demoted primary answers writes READONLY: whoever finds the primary
+    // (Sentinel) moves the link.
+    if (readOnly && self)
+        Q_EMIT notPrimary(
+            QStringLiteral("Redis at %1 answered %2").arg(describeEndpoint(), value.errorText()));
 }
 
 void RedisConnection::handleFrame(const RedisValue &frame)

@@ -26,6 +26,12 @@ struct RedisConnectionOptions
 
     RedisUrl url;
     QByteArray password; // from FARMCHAT_REDIS_PASSWORD; never logged
+    // Where the password came from, named in the error when Redis refuses it.
+    QString passwordSource = QStringLiteral("FARMCHAT_REDIS_PASSWORD");
+    // The link is only good on a primary: ROLE is checked with each handshake
+    // of a Commands link and a replica ends the attempt (notPrimary()). Used
+    // behind Sentinel, which moves every link when the primary changes.
+    bool requirePrimary = false;
     QString clientName; // CLIENT SETNAME, shown by CLIENT LIST; empty: none
     Role role = Role::Commands;
     int connectTimeoutMs = 3000; // TCP connect + AUTH + SELECT
@@ -72,6 +78,12 @@ public:
 
     void start();
     void stop();
+    // Where the next attempt connects (Sentinel found another primary); the
+    // current link, if any, stays until reconnect().
+    void setEndpoint(const QString &host, quint16 port);
+    // Ends the current link or attempt (callbacks get link errors) and tries
+    // again at once: the way to move to a new primary.
+    void reconnect(const QString &why);
 
     State state() const { return m_state; }
     bool isReady() const { return m_state == State::Ready; }
@@ -102,6 +114,9 @@ Q_SIGNALS:
     void attemptFailed(const QString &error); // a connect attempt failed
     void subscribed(const QByteArray &channel);
     void message(const QByteArray &channel, const QByteArray &payload);
+    // A command was answered READONLY, or the handshake's ROLE check found a
+    // replica: the server is no longer (or not yet) the primary.
+    void notPrimary(const QString &error);
 
 private:
     static void onConnected(const redisAsyncContext *context, int status);

@@ -61,10 +61,15 @@ Result<void, Node::StartError> Node::start()
     settings.nodeId = m_nodeId;
     settings.redisUrl = m_config.redisUrl;
     settings.redisPassword = m_config.redisPassword;
+    settings.redisSentinels = m_config.redisSentinels;
+    settings.redisMasterName = m_config.redisMasterName;
+    settings.sentinelPassword = m_config.sentinelPassword;
     settings.channelPrefix = m_config.channelPrefix;
     settings.history = m_config.history;
     settings.outboxCapacity = m_config.outboxCapacity;
     settings.roomIdleTtlMs = m_config.roomIdleTtlMs;
+    settings.streamWaitReplicas = m_config.streamWaitReplicas;
+    settings.streamWaitTimeoutMs = m_config.streamWaitTimeoutMs;
     m_factory = std::make_unique<BackplaneFactory>(settings, m_metrics);
     BackplaneSwitch::Maker maker = m_maker;
     if (!maker)
@@ -80,7 +85,7 @@ Result<void, Node::StartError> Node::start()
         m_config.keepAliveMs, m_config.clientTimeoutMs, m_config.handshakeTimeoutMs));
     m_api
         = std::make_unique<NodeHttpApi>(NodeHttpApi::Context {m_nodeId, port(), m_config.adminToken,
-            !m_config.redisUrl.isEmpty(), m_metrics, *m_hub, *m_backplane, m_tokens});
+            m_config.hasRedis(), m_metrics, *m_hub, *m_backplane, m_tokens, m_factory->sentinel()});
     m_http->setHandler([this](const HttpRequest &request, HttpServer::Responder respond) {
         m_api->handle(request, respond);
     });

@@ -3,6 +3,7 @@
 #include "protocol/backplaneoption.h"
 #include "protocol/version.h"
 #include "redis/redisurl.h"
+#include "redis/sentinelwatcher.h"
 
 #include <QUrl>
 
@@ -116,6 +117,26 @@ QList<CommandLineOption> identityOptions(NodeConfig &c)
         QStringLiteral("Redis for the backplane, redis://HOST:PORT/DB (password: "
                        "FARMCHAT_REDIS_PASSWORD)"),
         checkRedisUrl, [&c](QString url) { c.redisUrl = url; });
+    auto sentinels = Option::parsed<QString>(
+        QStringLiteral("redis-sentinel"), QStringLiteral("HOST:PORT,..."),
+        QStringLiteral("find the Redis primary through these Sentinels instead of --redis "
+                       "(password: FARMCHAT_SENTINEL_PASSWORD; Redis's own: "
+                       "FARMCHAT_REDIS_PASSWORD)"),
+        [](const QString &text) -> Result<QString> {
+            const auto list = parseSentinelList(text);
+            if (!list)
+                return Result<QString>::failure(list.error());
+            return text;
+        },
+        [&c](QString text) { c.redisSentinels = text; });
+    auto masterName = Option::text(QStringLiteral("redis-master-name"), QStringLiteral("NAME"),
+        QStringLiteral("the primary's name in Sentinel"),
+        [&c](const QString &text) -> Result<void> {
+            if (text.isEmpty() || text.contains(u' '))
+                return Result<void>::failure(QStringLiteral("a name without spaces"));
+            c.redisMasterName = text;
+            return {};
+        });
     auto backplane = backplaneOption(QStringLiteral("off without --redis, else pubsub"),
         [&c](BackplaneMode mode) { c.backplane = mode; });
     auto prefix = Option::parsed<QString>(QStringLiteral("channel-prefix"),
@@ -135,8 +156,9 @@ QList<CommandLineOption> identityOptions(NodeConfig &c)
                 c.publicUrls << text;
         });
     return {port, bind.withDefault(QStringLiteral("127.0.0.1")),
-        nodeId.withDefault(QStringLiteral("node-<port>")), redis, backplane,
-        prefix.withDefault(c.channelPrefix), origin.allowRepeats(), publicUrl.allowRepeats()};
+        nodeId.withDefault(QStringLiteral("node-<port>")), redis, sentinels,
+        masterName.withDefault(c.redisMasterName), backplane, prefix.withDefault(c.channelPrefix),
+        origin.allowRepeats(), publicUrl.allowRepeats()};
 }
 
 // How much the node holds and how long it waits.
@@ -167,6 +189,12 @@ QList<CommandLineOption> limitOptions(NodeConfig &c)
             "rate-limit", "N", "hub invocations per second per client", {1, 1000000}, c.rateLimit),
         integer("outbox", "N", "streams mode: messages held while Redis is down", {1, 10000000},
             c.outboxCapacity),
+        integer("stream-wait-replicas", "N",
+            "streams mode: a send is confirmed once N Redis replicas have it (WAIT), so a failover "
+            "cannot lose it; when they do not confirm in time the sender is warned",
+            {0, 16}, c.streamWaitReplicas),
+        integer("stream-wait-timeout", "MS", "streams mode: how long a send waits for replicas",
+            {1, 60000}, c.streamWaitTimeoutMs),
         Option::parsed<qint64>(QStringLiteral("room-idle-ttl"), QStringLiteral("TIME"),
             QStringLiteral("streams mode: a room's Redis stream is removed after TIME without a "
                            "message, e.g. 24h, 30m, 90s, 500ms; 0 keeps rooms for ever"),
@@ -246,18 +274,23 @@ Result<CommandLineRequest<NodeConfig>> NodeConfig::parse(
     CommandLine cli(kProgram, QStringLiteral(FARMCHAT_VERSION),
         QStringLiteral("One FarmChat chat node: HTTP and a SignalR JSON hub (WebSocket) on one "
                        "port.\nSecrets come from the environment: FARMCHAT_REDIS_PASSWORD, "
-                       "FARMCHAT_ADMIN_TOKEN."),
+                       "FARMCHAT_SENTINEL_PASSWORD, FARMCHAT_ADMIN_TOKEN."),
         identityOptions(c) + limitOptions(c));
     if (const Result<void> read = cli.parse(arguments); !read)
         return Result<Request>::failure(read.error());
     if (const auto text = cli.requestedText())
         return Request::print(*text);
-    if (!cli.isSet(QStringLiteral("backplane")))
-        c.backplane = c.redisUrl.isEmpty() ? BackplaneMode::Off : BackplaneMode::PubSub;
-    else if (c.backplane != BackplaneMode::Off && c.redisUrl.isEmpty())
+    if (!c.redisUrl.isEmpty() && !c.redisSentinels.isEmpty())
         return Result<Request>::failure(
-            QStringLiteral("--backplane %1 needs --redis URL").arg(modeName(c.backplane)));
+            QStringLiteral("--redis and --redis-sentinel exclude each other"));
+    if (!cli.isSet(QStringLiteral("backplane")))
+        c.backplane = c.hasRedis() ? BackplaneMode::PubSub : BackplaneMode::Off;
+    else if (c.backplane != BackplaneMode::Off && !c.hasRedis())
+        return Result<Request>::failure(
+            QStringLiteral("--backplane %1 needs --redis URL or --redis-sentinel")
+                .arg(modeName(c.backplane)));
     c.redisPassword = environment.value(QStringLiteral("FARMCHAT_REDIS_PASSWORD")).toUtf8();
+    c.sentinelPassword = environment.value(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD")).toUtf8();
     c.adminToken = environment.value(QStringLiteral("FARMCHAT_ADMIN_TOKEN")).toUtf8();
     const QStringList warnings = startWarnings(c);
     return Request::run(std::move(c), warnings);

@@ -23,6 +23,9 @@ struct NodeConfig
     QHostAddress bindAddress = QHostAddress(QHostAddress::LocalHost);
     QString nodeId; // empty: "node-<port>" with the real port
     QString redisUrl; // empty: no Redis, only backplane `off`
+    // Redis through Sentinel instead of redisUrl (--redis-sentinel, --redis-master-name).
+    QString redisSentinels;
+    QString redisMasterName = QStringLiteral("farmchat");
     BackplaneMode backplane = BackplaneMode::Off;
     QString channelPrefix = QStringLiteral("farmchat");
     int history = limits::kDefaultHistory;
@@ -38,7 +41,11 @@ struct NodeConfig
     int rateLimit = limits::kInvocationsPerSecond; // invocations per second, burst of the same size
     int outboxCapacity = limits::kOutboxCapacity; // streams: messages held while Redis is down
     qint64 roomIdleTtlMs = limits::kRoomIdleTtlMs; // streams: idle rooms' streams expire; 0: never
+    int streamWaitReplicas = 0; // streams: WAIT for this many replicas per message; 0: no WAIT
+    int streamWaitTimeoutMs = 500; // streams: how long WAIT may take
     QByteArray redisPassword; // FARMCHAT_REDIS_PASSWORD
+    QByteArray sentinelPassword; // FARMCHAT_SENTINEL_PASSWORD
+    bool hasRedis() const { return !redisUrl.isEmpty() || !redisSentinels.isEmpty(); }
     QByteArray adminToken; // FARMCHAT_ADMIN_TOKEN; empty: admin API disabled
 
     // Reads the command line (without the program's name) and the secrets.

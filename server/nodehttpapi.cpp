@@ -3,6 +3,7 @@
 #include "backplane/backplaneswitch.h"
 #include "protocol/limits.h"
 #include "protocol/version.h"
+#include "redis/sentinelwatcher.h"
 #include "server/chathub_p.h"
 #include "server/connectiontokens.h"
 #include "server/nodemetrics.h"
@@ -119,6 +120,7 @@ HttpResponse NodeHttpApi::health() const
         {QStringLiteral("redisConfigured"), m_context.redisConfigured},
         {QStringLiteral("redisConnected"), status.redisConnected},
         {QStringLiteral("redisFull"), status.redisFull},
+        {QStringLiteral("roomsPending"), double(status.roomsPending)},
         {QStringLiteral("lastBackplaneError"), orNull(status.lastError)},
         {QStringLiteral("lastBackplaneErrorAt"),
             status.lastErrorAtMs > 0 ? QJsonValue(double(status.lastErrorAtMs))
@@ -128,6 +130,26 @@ HttpResponse NodeHttpApi::health() const
         {QStringLiteral("clients"), m_context.hub.sessionCount()},
         {QStringLiteral("uptimeMs"), double(m_uptime.elapsed())},
     };
+    if (const SentinelWatcher *sentinel = m_context.sentinel) {
+        QJsonArray sentinels;
+        for (const SentinelWatcher::SentinelStatus &s : sentinel->sentinels())
+            sentinels.append(QJsonObject {{QStringLiteral("endpoint"), s.endpoint},
+                {QStringLiteral("reachable"), s.reachable},
+                {QStringLiteral("error"), orNull(s.error)}});
+        o.insert(QStringLiteral("redisSentinel"),
+            QJsonObject {
+                {QStringLiteral("masterName"), sentinel->options().masterName},
+                {QStringLiteral("primary"), orNull(sentinel->primary())},
+                {QStringLiteral("failovers"), sentinel->failovers()},
+                {QStringLiteral("lastRecoveryMs"),
+                    sentinel->lastRecoveryMs() >= 0 ? QJsonValue(double(sentinel->lastRecoveryMs()))
+                                                    : QJsonValue(QJsonValue::Null)},
+                {QStringLiteral("quorum"), sentinel->hasQuorum()},
+                {QStringLiteral("quorumText"), sentinel->quorumText()},
+                {QStringLiteral("problem"), orNull(sentinel->problem())},
+                {QStringLiteral("sentinels"), sentinels},
+            });
+    }
     return HttpResponse::json(200, o);
 }
 
@@ -138,9 +160,25 @@ HttpResponse NodeHttpApi::metrics() const
     m_context.metrics.roomsRead = status.roomsRead;
     m_context.metrics.roomsJoined = m_context.hub.joinedRoomCount();
     m_context.metrics.roomsInHistory = m_context.hub.historyRoomCount();
-    return HttpResponse::bytes(200,
-        m_context.metrics.toPrometheus(m_context.nodeId, modeName(m_context.backplane.mode())),
-        "text/plain; version=0.0.4; charset=utf-8");
+    QByteArray text
+        = m_context.metrics.toPrometheus(m_context.nodeId, modeName(m_context.backplane.mode()));
+    if (const SentinelWatcher *sentinel = m_context.sentinel) {
+        const QByteArray node = "{node=\"" + m_context.nodeId.toUtf8() + "\"} ";
+        text += "# HELP farmchat_redis_failovers_total Times the Redis primary moved (Sentinel) "
+                "while this node ran.\n# TYPE farmchat_redis_failovers_total counter\n"
+                "farmchat_redis_failovers_total"
+            + node + QByteArray::number(sentinel->failovers()) + '\n';
+        text += "# HELP farmchat_redis_failover_recovery_ms From the first Redis link lost to "
+                "every link on the new primary, last failover.\n"
+                "# TYPE farmchat_redis_failover_recovery_ms gauge\n"
+                "farmchat_redis_failover_recovery_ms"
+            + node + QByteArray::number(qMax<qint64>(0, sentinel->lastRecoveryMs())) + '\n';
+        text += "# HELP farmchat_redis_sentinel_quorum 1 while a Sentinel can reach the quorum "
+                "for a failover.\n# TYPE farmchat_redis_sentinel_quorum gauge\n"
+                "farmchat_redis_sentinel_quorum"
+            + node + (sentinel->hasQuorum() ? "1" : "0") + '\n';
+    }
+    return HttpResponse::bytes(200, text, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 HttpResponse NodeHttpApi::negotiate(const HttpRequest &request)

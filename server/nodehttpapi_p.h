@@ -10,6 +10,7 @@ namespace farmchat {
 class BackplaneSwitch;
 class ChatHub;
 class ConnectionTokens;
+class SentinelWatcher;
 struct NodeMetrics;
 
 // The node's HTTP endpoints (DESIGN.md "HTTP on the same port"): the web page
@@ -29,6 +30,7 @@ public:
         ChatHub &hub;
         BackplaneSwitch &backplane;
         ConnectionTokens &tokens;
+        const SentinelWatcher *sentinel = nullptr; // Redis through Sentinel; else none
     };
 
     explicit NodeHttpApi(Context context);

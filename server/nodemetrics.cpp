@@ -129,6 +129,10 @@ QByteArray NodeMetrics::toPrometheus(const QString &nodeId, const QString &mode)
         "Messages published whose delivery Redis never confirmed (other nodes may or may not have "
         "them).",
         double(backplaneUnconfirmed));
+    w.single("farmchat_backplane_unreplicated_total", "counter",
+        "Messages Redis accepted that fewer replicas than asked confirmed in time (streams with "
+        "--stream-wait-replicas); each sender was warned.",
+        double(backplaneUnreplicated));
     // Per link: a Redis restart reconnects all three links of a node, a CLIENT KILL only one.
     w.labelled("farmchat_redis_reconnects_total", "counter",
         "Reconnections to Redis after a lost connection, by link (commands, subscriber, reader).",

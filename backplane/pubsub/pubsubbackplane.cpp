@@ -37,6 +37,8 @@ PubSubBackplane::PubSubBackplane(Config config, RedisConnection &commands,
     m_statusTimer.setInterval(0);
     connect(&m_statusTimer, &QTimer::timeout, this, &Backplane::statusChanged);
     connect(&m_subscriber, &RedisConnection::message, this, &PubSubBackplane::onMessage);
+    connect(
+        &m_subscriber, &RedisConnection::subscribed, &m_statusTimer, qOverload<>(&QTimer::start));
     for (RedisConnection *link : {&m_commands, &m_subscriber}) {
         connect(link, &RedisConnection::stateChanged, &m_statusTimer, qOverload<>(&QTimer::start));
         connect(link, &RedisConnection::attemptFailed, &m_statusTimer, qOverload<>(&QTimer::start));
@@ -219,6 +221,8 @@ BackplaneStatus PubSubBackplane::status() const
     s.mode = BackplaneMode::PubSub;
     s.redisConnected = m_commands.isReady() && m_subscriber.isReady();
     s.roomsRead = m_rooms.size();
+    for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
+        s.roomsPending += m_subscriber.isSubscribed(it.key()) ? 0 : 1;
     // The newest of: our own PUBLISH errors, either link's last failure.
     s.lastError = m_lastError;
     s.lastErrorAtMs = m_lastErrorAtMs;

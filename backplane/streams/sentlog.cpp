@@ -31,8 +31,8 @@ std::deque<OutgoingMessage> SentLog::takeSince(qint64 sinceMs)
     std::deque<OutgoingMessage> again;
     for (const Sent &sent : m_sent) {
         if (sent.acceptedAtMs >= sinceMs)
-            again.push_back(OutgoingMessage {
-                sent.message, sent.uid, nullptr, sent.message.id.toLatin1(), sent.acceptedAtMs});
+            again.push_back(OutgoingMessage {sent.message, sent.uid, nullptr,
+                sent.message.id.toLatin1(), sent.acceptedAtMs, {}});
     }
     m_sent.clear();
     return again;

@@ -29,7 +29,10 @@ StreamOutbox::StreamOutbox(Settings settings, RedisConnection &commands,
     , m_commands(commands)
     , m_unreadOwn(unreadOwn)
     , m_onReply(std::move(onReply))
-{ }
+{
+    m_replicaProbe.setInterval(1000);
+    connect(&m_replicaProbe, &QTimer::timeout, this, &StreamOutbox::probeReplicas);
+}
 
 StreamOutbox::~StreamOutbox()
 {
@@ -86,7 +89,15 @@ void StreamOutbox::send(OutgoingMessage out)
     args << StreamEntry::fields(out.message, out.uid, out.knownId);
     const QByteArray key = args.at(1);
     const QPointer<StreamOutbox> self(this);
-    m_commands.command(args, [self, out](const RedisValue &reply) {
+    // With WAIT, a confirmed XADD is held until the replicas answered.
+    auto held = m_settings.waitReplicas > 0 ? std::make_shared<std::optional<RedisValue>>()
+                                            : std::shared_ptr<std::optional<RedisValue>>();
+    m_commands.command(args, [self, out, held](const RedisValue &reply) {
+        if (held && reply.isString()) {
+            *held = reply;
+            return;
+        }
+        // A refused or lost XADD is answered now; its WAIT finds nothing held.
         if (self) {
             --self->m_inFlight;
             self->m_onReply(out, reply);
@@ -102,6 +113,113 @@ void StreamOutbox::send(OutgoingMessage out)
     });
     if (m_settings.roomIdleTtlMs > 0)
         expire(key);
+    if (held) {
+        m_awaiting.push_back({std::move(out), held});
+        if (!m_waitInFlight)
+            sendWait();
+    }
+}
+
+void StreamOutbox::sendWait()
+{
+    // One WAIT covers every write this link issued before it, so the XADDs
+    // sent since the last one share it: a group commit. While one is pending
+    // Redis holds the link's later commands anyway.
+    std::vector<Awaiting> batch = std::exchange(m_awaiting, {});
+    m_waitInFlight = true;
+    const QPointer<StreamOutbox> self(this);
+    const int wanted = m_settings.waitReplicas;
+    // Known to be short of replicas: ask, but do not hold the link for the
+    // whole timeout each time.
+    const int timeoutMs = m_replicasShort ? 1 : m_settings.waitTimeoutMs;
+    m_commands.command(
+        {"WAIT", QByteArray::number(wanted), QByteArray::number(timeoutMs)},
+        [self, batch = std::move(batch), wanted, timeoutMs,
+            fullTimeoutMs = m_settings.waitTimeoutMs](const RedisValue &reply) mutable {
+            const bool confirmed = reply.isInteger() && reply.toInteger() >= wanted;
+            if (self) {
+                self->m_waitInFlight = false;
+                // A short WAIT (1 ms, while known short) proves nothing when
+                // it fails; ROLE, every second, says when replicas are back.
+                if (confirmed)
+                    self->setReplicasShort(false);
+                else if (!reply.isLinkError() && timeoutMs != 1)
+                    self->setReplicasShort(true);
+            }
+            for (Awaiting &item : batch) {
+                if (!item.held->has_value())
+                    continue; // the XADD failed and was answered on its own
+                RedisValue xadd = std::move(**item.held);
+                item.held->reset();
+                OutgoingMessage &out = item.out;
+                if (reply.isLinkError()) {
+                    // Redis may or may not keep it: handled like a lost XADD
+                    // reply (sent again; readers keep the first copy by uid).
+                    xadd = reply;
+                } else if (!reply.isInteger()) {
+                    out.replicationWarning
+                        = QStringLiteral(
+                            "Redis accepted the message but could not say whether "
+                            "a replica has it (WAIT: %1): a failover now could lose it")
+                              .arg(reply.isError() ? reply.errorText() : reply.describe());
+                } else if (!confirmed) {
+                    out.replicationWarning
+                        = QStringLiteral("Redis accepted the message but %1 of %2 replicas "
+                                         "confirmed it within %3 ms: a failover now could lose it")
+                              .arg(reply.toInteger())
+                              .arg(wanted)
+                              .arg(timeoutMs == 1 ? fullTimeoutMs : timeoutMs);
+                }
+                if (self) {
+                    --self->m_inFlight;
+                    self->m_onReply(std::move(out), xadd);
+                } else if (out.awaitsAnswer()) {
+                    out.ticket->answer(
+                        xadd.isString() ? PublishOutcome(
+                            Published {QString::fromLatin1(xadd.bytes()), out.replicationWarning})
+                                        : PublishOutcome::failure(
+                                            QStringLiteral("Redis did not confirm the message")));
+                }
+            }
+            if (self && !self->m_awaiting.empty() && !self->m_waitInFlight)
+                self->sendWait();
+        },
+        m_settings.waitTimeoutMs + m_commands.options().commandTimeoutMs);
+}
+
+void StreamOutbox::setReplicasShort(bool isShort)
+{
+    if (isShort == m_replicasShort)
+        return;
+    m_replicasShort = isShort;
+    if (isShort) {
+        qCWarning(lcStreams).noquote()
+            << QStringLiteral("fewer than %1 Redis replicas confirm writes: sends are answered "
+                              "with a warning until they do")
+                   .arg(m_settings.waitReplicas);
+        m_replicaProbe.start();
+    } else {
+        qCInfo(lcStreams) << "Redis replicas confirm writes again";
+        m_replicaProbe.stop();
+    }
+}
+
+void StreamOutbox::probeReplicas()
+{
+    if (m_probeInFlight || !m_commands.isReady())
+        return;
+    m_probeInFlight = true;
+    const QPointer<StreamOutbox> self(this);
+    // ROLE on a primary: ["master", offset, [[ip, port, offset], ...]].
+    m_commands.command({"ROLE"}, [self](const RedisValue &reply) {
+        if (!self)
+            return;
+        self->m_probeInFlight = false;
+        const QList<RedisValue> &parts = reply.elements();
+        if (reply.isArray() && parts.size() >= 3 && parts[0].bytes() == "master"
+            && parts[2].elements().size() >= self->m_settings.waitReplicas)
+            self->setReplicasShort(false);
+    });
 }
 
 void StreamOutbox::expire(const QByteArray &key)

@@ -4,11 +4,14 @@
 
 #include <QHash>
 #include <QObject>
+#include <QTimer>
 
 #include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace farmchat {
 
@@ -39,6 +42,11 @@ public:
         // room's stream: a room with no message for this long is removed.
         // 0: streams never expire.
         qint64 roomIdleTtlMs = 0;
+        // Durability across a failover: after each XADD, WAIT until this many
+        // replicas have it (at most waitTimeoutMs) before the sender is
+        // answered. 0: answer on the primary's word alone.
+        int waitReplicas = 0;
+        int waitTimeoutMs = 500;
     };
     using ReplyHandler = std::function<void(OutgoingMessage out, const RedisValue &reply)>;
 
@@ -85,6 +93,9 @@ Q_SIGNALS:
 
 private:
     void expire(const QByteArray &key);
+    void setReplicasShort(bool isShort);
+    void probeReplicas();
+    void sendWait();
     int unreadLimit() const { return std::max(1, m_settings.history / 4); }
 
     Settings m_settings;
@@ -96,6 +107,21 @@ private:
     int m_inFlight = 0;
     qint64 m_trimFromMs = 0;
     bool m_expireFailing = false; // logged once per run of PEXPIRE failures
+    // WAIT found fewer replicas than asked (e.g. the new primary after a
+    // failover has none yet): each WAIT would block the link for its whole
+    // timeout, so sends are answered at once with the warning until ROLE
+    // (every second) shows enough replicas again.
+    bool m_replicasShort = false;
+    QTimer m_replicaProbe;
+    bool m_probeInFlight = false;
+    // XADDs (with WAIT) whose replies are held until the next WAIT answers.
+    struct Awaiting
+    {
+        OutgoingMessage out;
+        std::shared_ptr<std::optional<RedisValue>> held;
+    };
+    std::vector<Awaiting> m_awaiting;
+    bool m_waitInFlight = false;
     QHash<QString, std::shared_ptr<PublishTicket>> m_waiting; // uid -> unanswered ticket
 };
 

@@ -26,6 +26,9 @@ struct OutgoingMessage
     std::shared_ptr<PublishTicket> ticket; // null for a re-publish
     QByteArray knownId; // re-publish: the id clients know it by
     qint64 acceptedAtMs = 0; // re-publish: when Redis first had it
+    // Set when Redis took the message but fewer replicas than asked confirmed
+    // it in time (WAIT): a failover now could lose it, and the sender is told.
+    QString replicationWarning;
 
     bool awaitsAnswer() const { return ticket && ticket->done; }
 };

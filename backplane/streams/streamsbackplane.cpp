@@ -34,7 +34,8 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
           reader, commands, m_epoch, counters)
     , m_sent(m_config.republishWindowMs)
     , m_outbox({streamKeyPrefix(), m_config.history, m_config.outboxCapacity, m_config.sendWindow,
-                   m_config.trimGraceMs, m_config.roomIdleTtlMs},
+                   m_config.trimGraceMs, m_config.roomIdleTtlMs, m_config.waitReplicas,
+                   m_config.waitTimeoutMs},
           commands, m_unreadOwn, [this](OutgoingMessage out, const RedisValue &reply) {
               onXAddReply(std::move(out), reply);
           })
@@ -192,7 +193,7 @@ void StreamsBackplane::unwatchRoom(const QString &room)
 void StreamsBackplane::publish(const ChatMessage &message, PublishDone done)
 {
     OutgoingMessage out {message, message.id,
-        std::make_shared<PublishTicket>(PublishTicket {std::move(done)}), {}, 0};
+        std::make_shared<PublishTicket>(PublishTicket {std::move(done)}), {}, 0, {}};
     if (canSend() && m_outbox.isEmpty() && m_outbox.mayPublishMore()) {
         m_outbox.awaitAnswer(out);
         m_outbox.send(std::move(out));
@@ -337,7 +338,11 @@ void StreamsBackplane::retire(HandOver handOver)
 void StreamsBackplane::answered(const OutgoingMessage &out, const QString &id)
 {
     m_sent.record(out, id, canSend());
-    m_outbox.answer(out, Published {id, {}});
+    if (!out.replicationWarning.isEmpty()) {
+        ++m_counters.backplaneUnreplicated;
+        qCWarning(lcStreams).noquote() << out.replicationWarning;
+    }
+    m_outbox.answer(out, Published {id, out.replicationWarning});
 }
 
 void StreamsBackplane::flush()
@@ -360,9 +365,14 @@ QList<Backplane::Pending> StreamsBackplane::takePending()
 void StreamsBackplane::onEntryRead(const StreamEntry &entry)
 {
     if (entry.message.node == m_config.nodeId) {
-        // Our own message read back: it is in Redis, whatever became of the XADD's reply.
-        if (const auto ticket = m_outbox.waitingTicket(entry.uid); ticket && ticket->done)
-            answered(OutgoingMessage {entry.message, entry.uid, ticket, {}, 0}, entry.message.id);
+        // Our own message read back: it is in Redis, whatever became of the
+        // XADD's reply. Not enough with WAIT: read back from a primary that
+        // dies before its replica has it, it would be lost after the sender
+        // was told it was accepted, so only the WAIT answers then.
+        if (const auto ticket = m_outbox.waitingTicket(entry.uid);
+            ticket && ticket->done && m_config.waitReplicas == 0)
+            answered(
+                OutgoingMessage {entry.message, entry.uid, ticket, {}, 0, {}}, entry.message.id);
     } else {
         ++m_counters.backplaneReceived; // the hub records backplaneLag when it delivers
     }
@@ -386,6 +396,8 @@ BackplaneStatus StreamsBackplane::status() const
     s.lastErrorAtMs = m_lastErrorAtMs;
     s.redisFull = m_redisFull && s.redisConnected;
     s.roomsRead = m_inbox.rooms().size();
+    for (const QString &room : m_inbox.rooms())
+        s.roomsPending += m_inbox.isReading(room) ? 0 : 1;
     for (const RedisConnection *link : {&m_commands, &m_reader}) {
         if (link->lastErrorAtMs() > s.lastErrorAtMs) {
             s.lastError = link->lastError();

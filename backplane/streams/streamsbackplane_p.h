@@ -53,6 +53,9 @@ public:
         // While Redis is full: how often a tiny write checks whether it has
         // room again, so /health recovers without waiting for a sender.
         int fullProbeMs = 1000;
+        // WAIT for this many replicas after each XADD (StreamOutbox::Settings).
+        int waitReplicas = 0;
+        int waitTimeoutMs = 500;
     };
 
     StreamsBackplane(Config config, RedisConnection &commands, RedisConnection &reader,

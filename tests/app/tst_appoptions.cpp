@@ -21,6 +21,7 @@ private Q_SLOTS:
     void sharedFlagsReadAsInTheLauncher();
     void commandLineWins();
     void autoBasePortIsFreeNow();
+    void loadBalancerFlags();
 };
 
 void tst_AppOptions::valid_data()
@@ -114,6 +115,8 @@ void tst_AppOptions::sharedFlagsReadAsInTheLauncher_data()
     QTest::addRow("unknown mode") << QStringList {"--backplane", "kafka"};
     QTest::addRow("missing value") << QStringList {"--base-port"};
     QTest::addRow("given twice") << QStringList {"--nodes", "2", "--nodes", "3"};
+    QTest::addRow("balancer") << QStringList {"--lb", "sticky"};
+    QTest::addRow("unknown balancer") << QStringList {"--lb", "nginx"};
     QTest::addRow("switch with a value") << QStringList {"--help=yes"};
     QTest::addRow("unknown option") << QStringList {"--bogus"};
 }
@@ -135,6 +138,8 @@ void tst_AppOptions::sharedFlagsReadAsInTheLauncher()
         QCOMPARE(*a.basePort, farm.basePort);
     if (a.backplane)
         QCOMPARE(*a.backplane, farm.backplane);
+    if (a.loadBalancer)
+        QCOMPARE(*a.loadBalancer, farm.loadBalancer);
 }
 
 void tst_AppOptions::commandLineWins()
@@ -165,6 +170,25 @@ void tst_AppOptions::autoBasePortIsFreeNow()
         QVERIFY2(probe.listen(QHostAddress::LocalHost, quint16(s.basePort + i)),
             qPrintable(QStringLiteral("port %1 is taken").arg(s.basePort + i)));
     }
+}
+
+void tst_AppOptions::loadBalancerFlags()
+{
+    const auto parsed = AppOptions::parse({QStringLiteral("--lb"), QStringLiteral("round-robin"),
+        QStringLiteral("--skip-negotiation")});
+    QVERIFY2(parsed && parsed->options, qPrintable(parsed.error()));
+    AppSettings s;
+    s.loadBalancer = LbPolicy::Sticky;
+    parsed->options->applyTo(s);
+    QCOMPARE(s.loadBalancer, LbPolicy::RoundRobin);
+    QVERIFY(s.skipNegotiation);
+    // Not given: the remembered choices stay.
+    AppSettings kept;
+    kept.loadBalancer = LbPolicy::Source;
+    kept.skipNegotiation = true;
+    AppOptions {}.applyTo(kept);
+    QCOMPARE(kept.loadBalancer, LbPolicy::Source);
+    QVERIFY(kept.skipNegotiation);
 }
 
 QTEST_GUILESS_MAIN(tst_AppOptions)

@@ -30,6 +30,8 @@ void tst_AppSettings::defaults()
     QCOMPARE(s.basePort, quint16(9090));
     QCOMPARE(s.backplane, BackplaneMode::Off);
     QCOMPARE(s.redisMaxMemoryBytes, qint64(256) * 1024 * 1024);
+    QCOMPARE(s.loadBalancer, LbPolicy::None);
+    QCOMPARE(s.skipNegotiation, false);
     QCOMPARE(s.paneName(0), QStringLiteral("user-1"));
 }
 
@@ -40,6 +42,8 @@ void tst_AppSettings::roundTrip()
     s.basePort = 10000;
     s.backplane = BackplaneMode::Streams;
     s.redisMaxMemoryBytes = qint64(64) * 1024 * 1024;
+    s.loadBalancer = LbPolicy::Sticky;
+    s.skipNegotiation = true;
     s.setPaneName(2, QStringLiteral("carol"));
     s.geometry = QByteArray("geo");
     s.windowState = QByteArray("state");
@@ -54,6 +58,10 @@ void tst_AppSettings::roundTrip()
     QCOMPARE(loaded.backplane, BackplaneMode::Streams);
     QCOMPARE(loaded.redisMaxMemoryBytes, qint64(64) * 1024 * 1024);
     QCOMPARE(settings.value(QStringLiteral("redis/maxmemory")).toString(), QStringLiteral("64mb"));
+    QCOMPARE(loaded.loadBalancer, LbPolicy::Sticky);
+    QCOMPARE(
+        settings.value(QStringLiteral("farm/loadBalancer")).toString(), QStringLiteral("sticky"));
+    QCOMPARE(loaded.skipNegotiation, true);
     QCOMPARE(loaded.paneName(2), QStringLiteral("carol"));
     QCOMPARE(loaded.paneName(0), QStringLiteral("user-1"));
     QCOMPARE(loaded.geometry, QByteArray("geo"));
@@ -70,6 +78,9 @@ void tst_AppSettings::untrusted_data()
     QTest::addRow("port 22") << "farm/basePort" << QVariant(22);
     QTest::addRow("port 99999") << "farm/basePort" << QVariant(99999);
     QTest::addRow("mode junk") << "farm/backplane" << QVariant(QStringLiteral("carrier-pigeon"));
+    QTest::addRow("balancer junk") << "farm/loadBalancer" << QVariant(QStringLiteral("nginx"));
+    QTest::addRow("skip negotiation junk")
+        << "farm/skipNegotiation" << QVariant(QStringLiteral("perhaps"));
     QTest::addRow("maxmemory junk") << "redis/maxmemory" << QVariant(QStringLiteral("lots"));
     QTest::addRow("maxmemory tiny") << "redis/maxmemory" << QVariant(QStringLiteral("1kb"));
     QTest::addRow("name with newline")
@@ -92,6 +103,8 @@ void tst_AppSettings::untrusted()
     QCOMPARE(s.basePort, defaults.basePort);
     QCOMPARE(s.backplane, defaults.backplane);
     QCOMPARE(s.redisMaxMemoryBytes, defaults.redisMaxMemoryBytes);
+    QCOMPARE(s.loadBalancer, defaults.loadBalancer);
+    QCOMPARE(s.skipNegotiation, defaults.skipNegotiation);
     QCOMPARE(s.paneName(0), QStringLiteral("user-1"));
 }
 

@@ -13,6 +13,7 @@
 
 #include <QAbstractButton>
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
 #include <QSettings>
@@ -41,6 +42,8 @@ private Q_SLOTS:
     void nodesAndPortFollowTheWorkspace();
     void spinEditsGoThroughTheWorkspace();
     void closeRemembersTheWorkspaceValues();
+    void loadBalancerChoiceGoesThroughTheWorkspace();
+    void loadBalancerChoiceIsRememberedAndLaunched();
 
 private:
     // The mode each view shows; all equal to the workspace's in a consistent window.
@@ -185,6 +188,51 @@ void tst_FarmViews::closeRemembersTheWorkspaceValues()
     QCOMPARE(settings->value(QStringLiteral("farm/basePort")).toInt(), 22000);
     QCOMPARE(
         settings->value(QStringLiteral("farm/backplane")).toString(), QStringLiteral("pubsub"));
+}
+
+void tst_FarmViews::loadBalancerChoiceGoesThroughTheWorkspace()
+{
+    FarmBar *bar = m_window->farmBar();
+    QCOMPARE(bar->loadBalancer(), LbPolicy::None);
+    QVERIFY(!bar->skipNegotiationBox()->isChecked());
+    QVERIFY(bar->loadBalancerCombo()->isEnabled());
+    QVERIFY(bar->skipNegotiationBox()->isEnabled());
+    QSignalSpy lbChanged(m_workspace, &FarmWorkspace::loadBalancerChanged);
+    QSignalSpy skipChanged(m_workspace, &FarmWorkspace::skipNegotiationChanged);
+    // As a user picks: none → round-robin → sticky.
+    QTest::keyClick(bar->loadBalancerCombo(), Qt::Key_Down);
+    QTest::keyClick(bar->loadBalancerCombo(), Qt::Key_Down);
+    QCOMPARE(lbChanged.count(), 2);
+    QCOMPARE(m_workspace->loadBalancer(), LbPolicy::Sticky);
+    QCOMPARE(bar->loadBalancer(), LbPolicy::Sticky);
+    bar->skipNegotiationBox()->click();
+    QCOMPARE(skipChanged.count(), 1);
+    QVERIFY(m_workspace->skipNegotiation());
+    // Set on the workspace, it shows in the bar.
+    m_workspace->setLoadBalancer(LbPolicy::Source);
+    m_workspace->setSkipNegotiation(false);
+    QCOMPARE(bar->loadBalancer(), LbPolicy::Source);
+    QVERIFY(!bar->skipNegotiationBox()->isChecked());
+}
+
+void tst_FarmViews::loadBalancerChoiceIsRememberedAndLaunched()
+{
+    m_workspace->setLoadBalancer(LbPolicy::RoundRobin);
+    m_workspace->setSkipNegotiation(true);
+    QCOMPARE(m_workspace->farmConfig().loadBalancer, LbPolicy::RoundRobin);
+    m_window->close();
+    {
+        auto settings = test::scratchSettings(m_dir);
+        QCOMPARE(settings->value(QStringLiteral("farm/loadBalancer")).toString(),
+            QStringLiteral("round-robin"));
+        QCOMPARE(settings->value(QStringLiteral("farm/skipNegotiation")).toBool(), true);
+    }
+    // The next window starts with them.
+    m_window = std::make_unique<MainWindow>(AppOptions {}, test::scratchSettings(m_dir));
+    QCOMPARE(m_window->workspace().loadBalancer(), LbPolicy::RoundRobin);
+    QVERIFY(m_window->workspace().skipNegotiation());
+    QCOMPARE(m_window->farmBar()->loadBalancer(), LbPolicy::RoundRobin);
+    QVERIFY(m_window->farmBar()->skipNegotiationBox()->isChecked());
 }
 
 QTEST_MAIN(tst_FarmViews)

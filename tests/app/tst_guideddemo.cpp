@@ -17,6 +17,8 @@ private Q_SLOTS:
     void waitsForSwitch();
     void switchFailureStops();
     void cancel();
+    void balancerChapter();
+    void balancerFailureStops();
 };
 
 void tst_GuidedDemo::script_data()
@@ -62,7 +64,8 @@ void tst_GuidedDemo::runsInOrder()
         [&log](BackplaneMode mode, std::function<void(const Result<void> &)> done) {
             log << QStringLiteral("switch %1").arg(modeName(mode));
             done({});
-        }});
+        },
+        {}});
     QSignalSpy narration(&demo, &GuidedDemo::narration);
     QSignalSpy finished(&demo, &GuidedDemo::finished);
     demo.start(GuidedDemo::script(3, 0.0));
@@ -86,7 +89,8 @@ void tst_GuidedDemo::waitsForSwitch()
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
         [&pending](BackplaneMode, std::function<void(const Result<void> &)> done) {
             pending = std::move(done);
-        }});
+        },
+        {}});
     QList<DemoStep> steps {{DemoStep::Kind::SwitchMode, {}, 0, BackplaneMode::PubSub, 0},
         {DemoStep::Kind::Send, QStringLiteral("hi"), 0, BackplaneMode::Off, 0}};
     QSignalSpy finished(&demo, &GuidedDemo::finished);
@@ -105,7 +109,8 @@ void tst_GuidedDemo::switchFailureStops()
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
         [](BackplaneMode, std::function<void(const Result<void> &)> done) {
             done(Result<void>::failure(QStringLiteral("HTTP 401")));
-        }});
+        },
+        {}});
     QSignalSpy finished(&demo, &GuidedDemo::finished);
     demo.start(GuidedDemo::script(2, 0.0));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 2000);
@@ -123,7 +128,8 @@ void tst_GuidedDemo::cancel()
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
         [&pending](BackplaneMode, std::function<void(const Result<void> &)> done) {
             pending = std::move(done);
-        }});
+        },
+        {}});
     QSignalSpy finished(&demo, &GuidedDemo::finished);
     demo.start(GuidedDemo::script(2, 0.0));
     QTRY_VERIFY_WITH_TIMEOUT(bool(pending), 2000);
@@ -134,6 +140,59 @@ void tst_GuidedDemo::cancel()
     QTest::qWait(200);
     QCOMPARE(sends, 0);
     QCOMPARE(finished.count(), 1);
+}
+
+void tst_GuidedDemo::balancerChapter()
+{
+    // Without a balancer: three chapters, no balancer step.
+    for (const DemoStep &step : GuidedDemo::script(2))
+        QVERIFY(step.kind != DemoStep::Kind::Balancer);
+    QStringList log;
+    GuidedDemo demo(
+        {[&log](int pane, const QString &) { log << QStringLiteral("send %1").arg(pane); },
+            [&log](BackplaneMode mode, std::function<void(const Result<void> &)> done) {
+                log << QStringLiteral("switch %1").arg(modeName(mode));
+                done({});
+            },
+            [&log](int node, LbServerAdmin state, std::function<void(const Result<void> &)> done) {
+                log << QStringLiteral("%1 %2").arg(lbServerAdminName(state)).arg(node);
+                done({});
+            }});
+    QSignalSpy narration(&demo, &GuidedDemo::narration);
+    QSignalSpy finished(&demo, &GuidedDemo::finished);
+    demo.start(GuidedDemo::script(3, 0.0, LbPolicy::Sticky));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+    QVERIFY(qvariant_cast<Result<void>>(finished.at(0).at(0)).ok());
+    // After the three modes: maint on the first node, a message meanwhile, then ready.
+    const qsizetype maint = log.indexOf(QStringLiteral("maint 0"));
+    const qsizetype ready = log.indexOf(QStringLiteral("ready 0"));
+    QVERIFY(maint > log.indexOf(QStringLiteral("switch streams")));
+    QVERIFY(ready > maint + 1);
+    QVERIFY(log.mid(maint, ready - maint).filter(QStringLiteral("send")).size() >= 1);
+    QStringList said;
+    for (const QList<QVariant> &line : std::as_const(narration))
+        said << line.at(0).toString();
+    QVERIFY(said.first().startsWith(QStringLiteral("Guided demo 1/4")));
+    QVERIFY(!said.filter(QStringLiteral("Guided demo 4/4")).isEmpty());
+    QVERIFY(!said.filter(QStringLiteral("sticky")).isEmpty());
+}
+
+void tst_GuidedDemo::balancerFailureStops()
+{
+    int sends = 0;
+    GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
+        [](BackplaneMode, std::function<void(const Result<void> &)> done) { done({}); },
+        [](int, LbServerAdmin, std::function<void(const Result<void> &)> done) {
+            done(Result<void>::failure(QStringLiteral("the load balancer is not running")));
+        }});
+    QSignalSpy finished(&demo, &GuidedDemo::finished);
+    demo.start(GuidedDemo::script(2, 0.0, LbPolicy::RoundRobin));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+    const auto outcome = qvariant_cast<Result<void>>(finished.at(0).at(0));
+    QVERIFY(!outcome.ok());
+    QVERIFY2(
+        outcome.error().contains(QStringLiteral("maint on node 1")), qPrintable(outcome.error()));
+    QVERIFY(outcome.error().contains(QStringLiteral("not running")));
 }
 
 QTEST_GUILESS_MAIN(tst_GuidedDemo)

@@ -269,7 +269,7 @@ private Q_SLOTS:
         QSignalSpy status(n.backplane.get(), &Backplane::statusChanged);
         QTRY_VERIFY_WITH_TIMEOUT(
             n.backplane->status().lastError.contains(QStringLiteral("WRONGPASS")), 5000);
-        QVERIFY(status.count() > 0);
+        QTRY_VERIFY(status.count() > 0); // announced on the next turn of the event loop
         QVERIFY(!n.backplane->status().redisConnected);
         QVERIFY(!n.backplane->status().lastError.contains(QStringLiteral("wrong-secret")));
         n.publish(QStringLiteral("lobby"), QStringLiteral("still here"));
@@ -319,6 +319,30 @@ private Q_SLOTS:
         const QByteArray lobby = channelOf(n, QStringLiteral("lobby")).toUtf8();
         QTRY_COMPARE(
             redis.command({"PUBSUB", "NUMSUB", lobby}).value.toList().value(1).toLongLong(), 0);
+    }
+
+    void roomIsPendingUntilRedisConfirmsTheSubscription()
+    {
+        // What /health's roomsPending reports: a message another node
+        // publishes before the SUBSCRIBE is confirmed is not received.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::PubSub, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        QCOMPARE(n.backplane->status().roomsRead, 1);
+        QCOMPARE(n.backplane->status().roomsPending, 0);
+        n.backplane->watchRoom(QStringLiteral("ops")); // the answer needs the event loop
+        QCOMPARE(n.backplane->status().roomsPending, 1);
+        QTRY_COMPARE(n.backplane->status().roomsPending, 0);
+        QCOMPARE(redis.command({"PUBSUB", "NUMSUB", channelOf(n, QStringLiteral("ops")).toUtf8()})
+                     .value.toList()
+                     .value(1)
+                     .toLongLong(),
+            1);
+        redis.kill();
+        QTRY_VERIFY_WITH_TIMEOUT(!n.backplane->status().redisConnected, 3000);
+        QCOMPARE(n.backplane->status().roomsPending, 2);
     }
 };
 

@@ -182,6 +182,20 @@ private Q_SLOTS:
         QCOMPARE(farm.node(0).deliveredIn(late).size(), 1);
     }
 
+    void roomIsPendingUntilItsStreamPositionIsKnown()
+    {
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        QCOMPARE(n.backplane->status().roomsPending, 0);
+        n.backplane->watchRoom(QStringLiteral("late")); // its XREVRANGE needs the event loop
+        QCOMPARE(n.backplane->status().roomsRead, 2);
+        QCOMPARE(n.backplane->status().roomsPending, 1);
+        QTRY_COMPARE(n.backplane->status().roomsPending, 0);
+    }
+
     void outboxWhileRedisIsDown_data()
     {
         QTest::addColumn<bool>("keepData");

@@ -21,6 +21,7 @@ class FailoverClient {
       .configureLogging(signalR.LogLevel.None)
       .build();
     this.count = new Map(); // message id -> live receipts
+    this.seen = new Set(); // message ids received, live or from History
     this.texts = new Set();
     this.lastSeenId = null;
     this.catchingUp = false;
@@ -35,12 +36,13 @@ class FailoverClient {
     this.connection.onreconnected(() => { this.reconnects += 1; this.catchUp(); });
   }
 
+  // A message may come from History and live, in either order: History reads
+  // the stream itself, so it can hold entries the new node's reader has not
+  // delivered yet. Only a second live copy is a fault.
   receive(m, fromHistory) {
-    if (this.count.has(m.id)) {
-      if (!fromHistory) this.count.set(m.id, this.count.get(m.id) + 1); // a live repeat: a fault
-      return;
-    }
-    this.count.set(m.id, 1);
+    if (!fromHistory) this.count.set(m.id, (this.count.get(m.id) ?? 0) + 1);
+    if (this.seen.has(m.id)) return;
+    this.seen.add(m.id);
     this.texts.add(m.text);
     if (fromHistory) this.fromHistory += 1;
     if (!this.catchingUp) this.lastSeenId = m.id; // stream ids: a farm-wide cursor

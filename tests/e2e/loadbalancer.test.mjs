@@ -167,10 +167,13 @@ describe('the farm behind HAProxy, round-robin', () => {
     const clients = [];
     for (let i = 0; i < 6; i += 1) {
       const c = { conn: connection(farm, { skipNegotiation: true, reconnect: [0, 50, 100, 200, 400, 800, 1000, 1000] }),
-        seen: new Map(), lastSeenId: null, catchingUp: false, reconnectedAt: 0 };
+        seen: new Set(), live: new Map(), lastSeenId: null, catchingUp: false, reconnectedAt: 0 };
+      // History reads the stream itself, so it may hold a message before the
+      // node's reader delivers it live: only a second live copy is a fault.
       const receive = (m, fromHistory) => {
-        if (c.seen.has(m.id)) { if (!fromHistory) c.seen.set(m.id, c.seen.get(m.id) + 1); return; }
-        c.seen.set(m.id, 1);
+        if (!fromHistory) c.live.set(m.id, (c.live.get(m.id) ?? 0) + 1);
+        if (c.seen.has(m.id)) return;
+        c.seen.add(m.id);
         if (!c.catchingUp) c.lastSeenId = m.id;
       };
       c.conn.on('messageReceived', (m) => receive(m, false));
@@ -215,7 +218,7 @@ describe('the farm behind HAProxy, round-robin', () => {
       .catch(() => {});
     for (const c of clients) {
       const missing = [...accepted].filter((id) => !c.seen.has(id));
-      const duplicated = [...c.seen.values()].reduce((n, k) => n + k - 1, 0);
+      const duplicated = [...c.live.values()].reduce((n, k) => n + k - 1, 0);
       assert.equal(missing.length, 0, `a client on ${c.node} lost ${missing.length} of ${accepted.size}`);
       assert.equal(duplicated, 0, `a client on ${c.node} got ${duplicated} twice`);
     }

@@ -287,9 +287,7 @@ void tst_LauncherCli::loadBalancerDemo_data()
 {
     QTest::addColumn<QString>("policy");
     QTest::addRow("round-robin") << "round-robin";
-    // "sticky" is left out until its --demo chapter stops failing about one run
-    // in three (cause not found yet); sticky sessions themselves are covered by
-    // e2e_loadbalancer.
+    QTest::addRow("sticky") << "sticky";
 }
 
 void tst_LauncherCli::loadBalancerDemo()

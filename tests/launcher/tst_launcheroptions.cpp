@@ -41,6 +41,13 @@ void tst_LauncherOptions::defaults()
     const auto junk = LauncherOptions::parse({"--redis-maxmemory", "2mb"});
     QVERIFY(!junk);
     QVERIFY2(junk.error().contains(u"--redis-maxmemory"), qPrintable(junk.error()));
+    QCOMPARE(o.farm.redisTopology, RedisTopology::Single);
+    QCOMPARE(o.farm.sentinelDownAfterMs, 1000);
+    const auto sentinel
+        = LauncherOptions::parse({"--redis-topology", "sentinel", "--sentinel-down-after", "500"});
+    QVERIFY2(sentinel && sentinel->options, qPrintable(sentinel.error()));
+    QCOMPARE(sentinel->options->farm.redisTopology, RedisTopology::Sentinel);
+    QCOMPARE(sentinel->options->farm.sentinelDownAfterMs, 500);
 }
 
 void tst_LauncherOptions::valid_data()
@@ -108,6 +115,15 @@ void tst_LauncherOptions::usageErrors_data()
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QString>("mentions");
     QTest::addRow("unknown flag") << QStringList {"--bogus"} << "bogus";
+    QTest::addRow("topology unknown")
+        << QStringList {"--redis-topology", "cluster"} << "--redis-topology";
+    QTest::addRow("down-after without sentinel")
+        << QStringList {"--sentinel-down-after", "500"} << "--sentinel-down-after";
+    QTest::addRow("down-after too short") << QStringList {"--redis-topology", "sentinel",
+        "--sentinel-down-after", "10"} << "--sentinel-down-after";
+    QTest::addRow("sentinel with redis-url")
+        << QStringList {"--redis-topology", "sentinel", "--redis-url", "redis://127.0.0.1:6379/0"}
+        << "--redis-url";
     QTest::addRow("positional") << QStringList {"extra"} << "extra";
     QTest::addRow("nodes zero") << QStringList {"--nodes", "0"} << "--nodes";
     QTest::addRow("nodes 17") << QStringList {"--nodes", "17"} << "--nodes";

@@ -12,6 +12,7 @@ private Q_SLOTS:
     void parses();
     void rejects_data();
     void rejects();
+    void carriesAModeOnlyWithEveryRoomConfirmed();
 };
 
 void tst_NodeHealth::parses_data()
@@ -73,6 +74,10 @@ void tst_NodeHealth::rejects_data()
         << QByteArray(R"({"nodeId":"n","backplane":"off","clients":-1})");
     QTest::addRow("clients string")
         << QByteArray(R"({"nodeId":"n","backplane":"off","clients":"3"})");
+    QTest::addRow("rooms pending negative")
+        << QByteArray(R"({"nodeId":"n","backplane":"pubsub","roomsPending":-2})");
+    QTest::addRow("rooms pending string")
+        << QByteArray(R"({"nodeId":"n","backplane":"pubsub","roomsPending":"1"})");
 }
 
 void tst_NodeHealth::rejects()
@@ -81,6 +86,28 @@ void tst_NodeHealth::rejects()
     const auto health = NodeHealth::fromJson(body);
     QVERIFY(!health.ok());
     QVERIFY(!health.error().isEmpty());
+}
+
+void tst_NodeHealth::carriesAModeOnlyWithEveryRoomConfirmed()
+{
+    const auto parse = [](const char *json) { return NodeHealth::fromJson(json).value(); };
+    const NodeHealth pending
+        = parse(R"({"nodeId":"n","backplane":"pubsub","redisConnected":true,"roomsPending":1})");
+    QCOMPARE(pending.roomsPending, 1);
+    QVERIFY(!pending.carries(BackplaneMode::PubSub));
+    QCOMPARE(pending.toJson().value(u"roomsPending").toInt(), 1);
+    const NodeHealth confirmed
+        = parse(R"({"nodeId":"n","backplane":"pubsub","redisConnected":true,"roomsPending":0})");
+    QVERIFY(confirmed.carries(BackplaneMode::PubSub));
+    QVERIFY(!confirmed.carries(BackplaneMode::Streams));
+    QVERIFY(!pending.sameAs(confirmed));
+    // Nodes that do not report it (older ones, other kinds) count as confirmed.
+    QVERIFY(parse(R"({"nodeId":"n","backplane":"streams","redisConnected":true})")
+                .carries(BackplaneMode::Streams));
+    QVERIFY(!parse(R"({"nodeId":"n","backplane":"streams","redisConnected":false})")
+                 .carries(BackplaneMode::Streams));
+    QVERIFY(parse(R"({"nodeId":"n","backplane":"off"})").carries(BackplaneMode::Off));
+    QVERIFY(!NodeHealth().carries(BackplaneMode::Off)); // not reachable
 }
 
 QTEST_GUILESS_MAIN(tst_NodeHealth)

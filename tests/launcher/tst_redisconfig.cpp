@@ -3,6 +3,7 @@
 #include "launcher/redisconfig.h"
 #include "launcher/redisinstance.h"
 #include "launcher/secret_p.h"
+#include "launcher/sentinelgroup.h"
 #include "platform/processguard.h"
 
 #include <QRegularExpression>
@@ -24,6 +25,10 @@ private Q_SLOTS:
     void quoting();
     void secrets();
     void passwordNeverInArguments();
+    void replicaConfig();
+    void sentinelConfig();
+    void sentinelArgumentsCarryNoSecret();
+    void topologyNames();
 };
 
 void tst_RedisConfig::configText()
@@ -140,6 +145,66 @@ void tst_RedisConfig::passwordNeverInArguments()
     QVERIFY(redis.configText().contains(QByteArray("requirepass " + redis.password() + "\n")));
     QVERIFY(!redis.url().contains(QString::fromLatin1(redis.password())));
     QVERIFY(redis.url().startsWith(QStringLiteral("redis://127.0.0.1:")));
+}
+
+void tst_RedisConfig::replicaConfig()
+{
+    RedisConfig config;
+    config.port = 41235;
+    config.password = "abcDEF123";
+    QVERIFY(!config.toConfigText().contains("masterauth"));
+    QVERIFY(!config.toConfigText().contains("replicaof"));
+    config.replicated = true;
+    QVERIFY(config.toConfigText().split('\n').contains("masterauth abcDEF123"));
+    QVERIFY(config.toConfigText().split('\n').contains("repl-diskless-sync-delay 0"));
+    QVERIFY(!config.toConfigText().contains("replicaof"));
+    config.replicaOf = 41234;
+    QVERIFY(config.toConfigText().split('\n').contains("replicaof 127.0.0.1 41234"));
+}
+
+void tst_RedisConfig::sentinelConfig()
+{
+    SentinelConfig config;
+    config.port = 26380;
+    config.password = "sentinelSecret";
+    config.redisPassword = "redisSecret";
+    config.primaryPort = 41234;
+    config.downAfterMs = 700;
+    config.directory = QStringLiteral("/tmp/farmchat sentinel");
+    const QList<QByteArray> lines = config.toConfigText().split('\n');
+    QVERIFY(lines.contains("port 26380"));
+    QVERIFY(lines.contains("bind 127.0.0.1"));
+    QVERIFY(lines.contains("requirepass sentinelSecret"));
+    QVERIFY(lines.contains("sentinel sentinel-pass sentinelSecret"));
+    QVERIFY(lines.contains("sentinel monitor farmchat 127.0.0.1 41234 2"));
+    QVERIFY(lines.contains("sentinel auth-pass farmchat redisSecret"));
+    QVERIFY(lines.contains("sentinel down-after-milliseconds farmchat 700"));
+    QVERIFY(lines.contains("sentinel failover-timeout farmchat 4000"));
+    QVERIFY(lines.contains("dir \"/tmp/farmchat sentinel\""));
+}
+
+void tst_RedisConfig::sentinelArgumentsCarryNoSecret()
+{
+    ProcessGuard guard;
+    SentinelGroup group(QStringLiteral("/usr/bin/redis-server"), guard);
+    QCOMPARE(group.sentinelCount(), 3);
+    QVERIFY(group.sentinelPassword().size() >= 32);
+    QCOMPARE(group.replica()->process()->name(), QStringLiteral("redis-replica"));
+    QCOMPARE(group.sentinelProcess(0)->name(), QStringLiteral("sentinel-1"));
+    // Before start() nothing is configured; after it only a path and --sentinel.
+    for (int i = 0; i < group.sentinelCount(); ++i) {
+        for (const QString &argument : group.sentinelProcess(i)->arguments())
+            QVERIFY(!argument.contains(QString::fromLatin1(group.sentinelPassword())));
+    }
+    QCOMPARE(group.replica()->process()->arguments(), QStringList {QStringLiteral("-")});
+}
+
+void tst_RedisConfig::topologyNames()
+{
+    QCOMPARE(parseRedisTopology(QStringLiteral("single")).value(), RedisTopology::Single);
+    QCOMPARE(parseRedisTopology(QStringLiteral("sentinel")).value(), RedisTopology::Sentinel);
+    QVERIFY(!parseRedisTopology(QStringLiteral("cluster")));
+    QCOMPARE(redisTopologyName(RedisTopology::Sentinel), QStringLiteral("sentinel"));
 }
 
 QTEST_GUILESS_MAIN(tst_RedisConfig)

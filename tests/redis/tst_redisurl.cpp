@@ -1,4 +1,5 @@
 #include "redis/redisurl.h"
+#include "redis/sentinelwatcher.h"
 
 #include <QTest>
 
@@ -132,6 +133,25 @@ private Q_SLOTS:
         QVERIFY(!url.ok());
         QVERIFY2(url.error().contains(expected), qPrintable(url.error()));
         QVERIFY2(!url.error().contains(QStringLiteral("s3cret")), "the error repeats the password");
+    }
+
+    // --redis-sentinel: HOST:PORT, comma-separated, port 26379 when left out.
+    void sentinelList()
+    {
+        const auto list
+            = parseSentinelList(QStringLiteral("127.0.0.1:26380, localhost,[::1]:7000"));
+        QVERIFY2(list.ok(), qPrintable(list.error()));
+        QCOMPARE(list->size(), 3);
+        QCOMPARE(list->at(0).host, QStringLiteral("127.0.0.1"));
+        QCOMPARE(list->at(0).port, quint16(26380));
+        QCOMPARE(list->at(1).host, QStringLiteral("localhost"));
+        QCOMPARE(list->at(1).port, quint16(26379));
+        QCOMPARE(list->at(2).host, QStringLiteral("::1"));
+        QCOMPARE(list->at(2).port, quint16(7000));
+        QVERIFY(!parseSentinelList(QString()));
+        QVERIFY(!parseSentinelList(QStringLiteral("127.0.0.1:0")));
+        QVERIFY(!parseSentinelList(QStringLiteral("127.0.0.1:99999")));
+        QVERIFY(!parseSentinelList(QStringLiteral(":26379")));
     }
 };
 

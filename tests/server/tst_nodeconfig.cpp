@@ -15,6 +15,7 @@ private Q_SLOTS:
     void helpAndVersion();
     void secretsFromEnvironment();
     void backplaneDefaultsToPubSubWithRedis();
+    void redisThroughSentinel();
     void bindBeyondLoopbackWarns_data();
     void bindBeyondLoopbackWarns();
     void normaliseOrigin_data();
@@ -199,6 +200,37 @@ void tst_NodeConfig::backplaneDefaultsToPubSubWithRedis()
     const Parsed off = parse({"--redis", "redis://127.0.0.1:6379", "--backplane", "off"});
     QVERIFY(off && off->options);
     QCOMPARE(off->options->backplane, BackplaneMode::Off);
+}
+
+void tst_NodeConfig::redisThroughSentinel()
+{
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"), QStringLiteral("s3ntinel"));
+    const Parsed p = parse({"--redis-sentinel", "127.0.0.1:26379,127.0.0.1:26380",
+                               "--redis-master-name", "main", "--stream-wait-replicas", "1"},
+        env);
+    QVERIFY2(p && p->options, qPrintable(p.error()));
+    QVERIFY(p->options->hasRedis());
+    QCOMPARE(p->options->backplane, BackplaneMode::PubSub);
+    QCOMPARE(p->options->redisSentinels, QStringLiteral("127.0.0.1:26379,127.0.0.1:26380"));
+    QCOMPARE(p->options->redisMasterName, QStringLiteral("main"));
+    QCOMPARE(p->options->sentinelPassword, QByteArray("s3ntinel"));
+    QCOMPARE(p->options->streamWaitReplicas, 1);
+    QCOMPARE(p->options->streamWaitTimeoutMs, 500);
+    const Parsed streams = parse({"--redis-sentinel", "127.0.0.1:26379", "--backplane", "streams"});
+    QVERIFY(streams && streams->options);
+    QCOMPARE(streams->options->redisMasterName, QStringLiteral("farmchat"));
+
+    const Parsed both
+        = parse({"--redis", "redis://127.0.0.1:6379", "--redis-sentinel", "127.0.0.1:1"});
+    QVERIFY(!both);
+    QVERIFY2(both.error().contains(u"exclude"), qPrintable(both.error()));
+    const Parsed bad = parse({"--redis-sentinel", "127.0.0.1:0"});
+    QVERIFY(!bad);
+    QVERIFY2(bad.error().contains(u"--redis-sentinel"), qPrintable(bad.error()));
+    const Parsed noRedis = parse({"--backplane", "streams"});
+    QVERIFY(!noRedis);
+    QVERIFY2(noRedis.error().contains(u"--redis-sentinel"), qPrintable(noRedis.error()));
 }
 
 void tst_NodeConfig::bindBeyondLoopbackWarns_data()

@@ -93,9 +93,9 @@ void tst_NodeHttpApi::health()
     QCOMPARE(reply.status, 200);
     QVERIFY(reply.header("Content-Type").startsWith("application/json"));
     const QJsonObject o = QJsonDocument::fromJson(reply.body).object();
-    for (const char *key :
-        {"status", "node", "port", "version", "backplane", "redisConfigured", "redisConnected",
-            "lastBackplaneError", "lastBackplaneErrorAt", "outbox", "epoch", "clients", "uptimeMs"})
+    for (const char *key : {"status", "node", "port", "version", "backplane", "redisConfigured",
+             "redisConnected", "redisFull", "roomsPending", "lastBackplaneError",
+             "lastBackplaneErrorAt", "outbox", "epoch", "clients", "uptimeMs"})
         QVERIFY2(o.contains(QLatin1String(key)), key);
     QCOMPARE(o.value(u"status").toString(), QStringLiteral("ok"));
     QCOMPARE(o.value(u"node").toString(), m_node->nodeId());

@@ -238,11 +238,23 @@ void tst_ResourceLimits::idleSockets()
     const qint64 rssHeld = processinfo::residentKb(pid);
     if (kMemoryMeasurable)
         QVERIFY2(rssHeld - rssBefore < 64 * 1024, qPrintable(QString::number(rssHeld - rssBefore)));
-    // Idle: no busy loop on a full descriptor table (Qt retries accept() on EMFILE).
+    // No busy loop on a full descriptor table (Qt retries accept() on EMFILE):
+    // that would keep a core busy the whole window. The node is not idle,
+    // though: sockets the kernel queued keep arriving as SYN-ACK retries bring
+    // them, and each one evicts an idle socket, which costs real CPU (several
+    // times more under the sanitizers). So the bound is half the window.
+    const qint64 evictedBefore
+        = evicts ? metric("farmchat_connections_rejected_total", "idle_evicted") : 0;
     const double cpuBefore = processinfo::cpuSeconds(pid);
     QTest::qWait(2000);
     const double cpuIdle = processinfo::cpuSeconds(pid) - cpuBefore;
-    QVERIFY2(cpuIdle < 0.5, qPrintable(QString::number(cpuIdle)));
+    const qint64 evictedDuring = evicts
+        ? metric("farmchat_connections_rejected_total", "idle_evicted") - evictedBefore
+        : 0;
+    QVERIFY2(cpuIdle < 1.0,
+        qPrintable(QStringLiteral("%1 s CPU in 2 s while %2 newcomers evicted idle sockets")
+                       .arg(cpuIdle)
+                       .arg(evictedDuring)));
     // Serving: a newcomer gets in, an idle socket makes room.
     QElapsedTimer clock;
     clock.start();
@@ -254,9 +266,9 @@ void tst_ResourceLimits::idleSockets()
         QCOMPARE(m_node->output().count("at capacity"), 1);
     }
     qInfo("%d idle sockets, node ulimit -n %d: node holds %d descriptors, RSS %lld -> %lld kB, "
-          "%.2f s CPU in 2 s idle, /health in %lld ms",
+          "%.2f s CPU in 2 s (%lld newcomers evicted an idle socket), /health in %lld ms",
         kIdleSockets, fileLimit > 0 ? fileLimit : farmchat::openFileLimit(), fds, rssBefore,
-        rssHeld, cpuIdle, healthMs);
+        rssHeld, cpuIdle, evictedDuring, healthMs);
 
     sockets.clear();
     verifyHealthy();

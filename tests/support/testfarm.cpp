@@ -66,17 +66,24 @@ QString TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
     const QByteArray &password, const QStringList &extraArgs)
 {
     QString error;
-    if (!redis.isRunning() && !redis.start(&error, redisConfig))
+    if (redisArgs.isEmpty() && !redis.isRunning() && !redis.start(&error, redisConfig))
         return error;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("FARMCHAT_REDIS_PASSWORD"),
         QString::fromLatin1(password.isEmpty() ? redis.password() : password));
     env.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(kAdminToken));
+    if (!sentinelPassword.isEmpty())
+        env.insert(
+            QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"), QString::fromLatin1(sentinelPassword));
     const QString redisUrl
         = redisPort == 0 ? redis.url() : QStringLiteral("redis://127.0.0.1:%1/0").arg(redisPort);
     for (int i = 0; i < nodes; ++i) {
-        QStringList args {QStringLiteral("--node-id"), QStringLiteral("node-%1").arg(i),
-            QStringLiteral("--redis"), redisUrl, QStringLiteral("--backplane"), mode};
+        QStringList args {QStringLiteral("--node-id"), QStringLiteral("node-%1").arg(i)};
+        if (redisArgs.isEmpty())
+            args << QStringLiteral("--redis") << redisUrl;
+        else
+            args << redisArgs;
+        args << QStringLiteral("--backplane") << mode;
         args << extraArgs;
         auto node = std::make_unique<TestNode>(args, env);
         if (!node->start(&error))

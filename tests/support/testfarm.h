@@ -75,6 +75,11 @@ public:
     quint16 redisPort = 0; // nodes reach Redis here (a TcpProxy); 0: Redis itself
     bool failover = false; // seats get every node's URL, their own first
     int clientReconnectMaxMs = 500;
+    // Nodes find Redis another way (e.g. --redis-sentinel LIST): these
+    // arguments replace --redis URL, `redis` is not started, and the
+    // Sentinels' password goes to FARMCHAT_SENTINEL_PASSWORD.
+    QStringList redisArgs;
+    QByteArray sentinelPassword;
 
     // Starts Redis (unless running), the nodes and clientsPerNode clients on
     // each; empty on success, else what failed.
