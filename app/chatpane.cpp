@@ -128,8 +128,8 @@ void ChatPane::wireSession()
     // Behind a balancer the header follows the node each (re)connect lands on.
     connect(m_session, &PaneSession::nodeChanged, this, &ChatPane::fitHeader);
     connect(m_session, &PaneSession::sendFinished, this,
-        [this](const QString &text, const QString &, const QString &error) {
-            if (error.isEmpty()) {
+        [this](const QString &text, const Result<QString> &id) {
+            if (id) {
                 // A problem with an earlier send is over once one goes through.
                 if (m_noteIsError)
                     m_note->hide();
@@ -138,7 +138,7 @@ void ChatPane::wireSession()
             // Nothing the user typed is lost: it goes back into the input line.
             if (m_input->text().isEmpty())
                 m_input->setText(text);
-            showNote(tr("not sent: %1").arg(error), true);
+            showNote(tr("not sent: %1").arg(id.error()), true);
         });
     connect(m_session, &PaneSession::errorOccurred, this,
         [this](const QString &error) { showNote(error, true); });

@@ -168,14 +168,14 @@ void GuidedDemo::runNext()
             return;
         }
         const quint64 run = m_run;
-        m_hooks.setBalancer(step.node, step.admin, [this, run, step](const QString &error) {
+        m_hooks.setBalancer(step.node, step.admin, [this, run, step](const Result<void> &done) {
             if (run != m_run)
                 return; // cancelled or restarted meanwhile
-            if (!error.isEmpty())
+            if (!done)
                 return fail(QStringLiteral("%1 on node %2 failed: %3")
                                 .arg(lbServerAdminName(step.admin))
                                 .arg(step.node + 1)
-                                .arg(error));
+                                .arg(done.error()));
             m_timer.start(kBetweenStepsMs);
         });
         return;
@@ -186,12 +186,12 @@ void GuidedDemo::runNext()
             return;
         }
         const quint64 run = m_run;
-        m_hooks.switchMode(step.mode, [this, run, mode = step.mode](const QString &error) {
+        m_hooks.switchMode(step.mode, [this, run, mode = step.mode](const Result<void> &switched) {
             if (run != m_run)
                 return; // cancelled or restarted meanwhile
-            if (!error.isEmpty())
-                return fail(
-                    QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
+            if (!switched)
+                return fail(QStringLiteral("switching to %1 failed: %2")
+                                .arg(modeName(mode), switched.error()));
             m_timer.start(kBetweenStepsMs);
         });
         return;

@@ -41,12 +41,13 @@ public:
     struct Hooks
     {
         std::function<void(int pane, const QString &text)> send;
-        // Switch the farm's backplane; call `done` with an empty error when every node did.
-        std::function<void(BackplaneMode mode, std::function<void(const QString &error)> done)>
+        // Switch the farm's backplane; call `done` with ok when every node did.
+        std::function<void(
+            BackplaneMode mode, std::function<void(const Result<void> &switched)> done)>
             switchMode;
         // Put node `node` into `state` behind the load balancer; `done` as for switchMode.
         std::function<void(
-            int node, LbServerAdmin state, std::function<void(const QString &error)> done)>
+            int node, LbServerAdmin state, std::function<void(const Result<void> &done)> done)>
             setBalancer;
     };
 

@@ -64,21 +64,21 @@ MainWindow::MainWindow(
 
     m_demo = std::make_unique<GuidedDemo>(GuidedDemo::Hooks {
         [this](int pane, const QString &text) { m_workspace->sendFrom(pane, text); },
-        [this](BackplaneMode mode, std::function<void(const QString &)> done) {
+        [this](BackplaneMode mode, std::function<void(const Result<void> &)> done) {
             if (m_workspace->supervisor().state() != FarmState::Running)
-                return done(tr("the farm is not running"));
+                return done(Result<void>::failure(tr("the farm is not running")));
             connect(
                 &m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished, m_demo.get(),
-                [done](BackplaneMode, int, const QString &error) { done(error); },
+                [done](BackplaneMode, int, const Result<void> &switched) { done(switched); },
                 Qt::SingleShotConnection);
             m_workspace->setMode(mode);
         },
-        [this](int node, LbServerAdmin state, std::function<void(const QString &)> done) {
+        [this](int node, LbServerAdmin state, std::function<void(const Result<void> &)> done) {
             if (m_workspace->supervisor().state() != FarmState::Running)
-                return done(tr("the farm is not running"));
+                return done(Result<void>::failure(tr("the farm is not running")));
             connect(
                 &m_workspace->supervisor(), &FarmSupervisor::lbRequestFinished, m_demo.get(),
-                [done](int, LbServerAdmin, const QString &error) { done(error); },
+                [done](int, LbServerAdmin, const Result<void> &result) { done(result); },
                 Qt::SingleShotConnection);
             m_workspace->supervisor().setNodeLbAdmin(node, state);
         }});
@@ -289,10 +289,10 @@ void MainWindow::wireFarm()
             8000);
     });
     connect(&farm, &FarmSupervisor::backplaneRequestFinished, this,
-        [this](BackplaneMode mode, int node, const QString &error) {
-            if (!error.isEmpty())
+        [this](BackplaneMode mode, int node, const Result<void> &switched) {
+            if (!switched)
                 statusBar()->showMessage(
-                    tr("Switching to %1 failed: %2").arg(modeTitle(mode), error), 10000);
+                    tr("Switching to %1 failed: %2").arg(modeTitle(mode), switched.error()), 10000);
             else if (node < 0)
                 statusBar()->showMessage(
                     tr("Backplane is now %1 on every node; the panes stayed connected.")
@@ -300,13 +300,13 @@ void MainWindow::wireFarm()
                     6000);
         });
     connect(&farm, &FarmSupervisor::lbRequestFinished, this,
-        [this](int node, LbServerAdmin state, const QString &error) {
+        [this](int node, LbServerAdmin state, const Result<void> &done) {
             FarmNode *farmNode = m_workspace->supervisor().node(node);
             const QString name = farmNode ? farmNode->name() : tr("node %1").arg(node + 1);
-            statusBar()->showMessage(error.isEmpty()
+            statusBar()->showMessage(done
                     ? tr("%1 is %2 behind the load balancer.").arg(name, lbServerAdminName(state))
-                    : tr("%1 %2 failed: %3").arg(lbServerAdminName(state), name, error),
-                error.isEmpty() ? 6000 : 10000);
+                    : tr("%1 %2 failed: %3").arg(lbServerAdminName(state), name, done.error()),
+                done ? 6000 : 10000);
         });
     connect(&farm, &FarmSupervisor::stopped, this, [this] {
         if (m_closing) {

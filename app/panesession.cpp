@@ -112,9 +112,9 @@ void PaneSession::stop()
 
 void PaneSession::setName(const QString &name)
 {
-    m_client->setName(name, [this, name](const QString &error) {
-        if (!error.isEmpty())
-            Q_EMIT errorOccurred(QStringLiteral("name '%1' refused: %2").arg(name, error));
+    m_client->setName(name, [this, name](const Result<void> &result) {
+        if (!result)
+            Q_EMIT errorOccurred(QStringLiteral("name '%1' refused: %2").arg(name, result.error()));
     });
 }
 
@@ -151,19 +151,18 @@ void PaneSession::send(const QString &text, BackplaneMode modeAtSend)
         if (m_unanswered.contains(localId))
             m_messages->setStatus(localId, queuedStatus(modeAtSend));
     });
-    m_client->send(
-        text, ChatClient::kLobby, [this, text, localId](const QString &id, const QString &error) {
-            m_unanswered.remove(localId);
-            if (error.isEmpty()) {
-                Q_EMIT accepted(id, text);
-                m_messages->confirmSending(localId, id);
-                m_tracker.confirmSent(localId, id);
-            } else {
-                m_messages->failSending(localId, error);
-                m_tracker.refuseSent(localId);
-            }
-            Q_EMIT sendFinished(text, id, error);
-        });
+    m_client->send(text, ChatClient::kLobby, [this, text, localId](const Result<QString> &id) {
+        m_unanswered.remove(localId);
+        if (id) {
+            Q_EMIT accepted(id.value(), text);
+            m_messages->confirmSending(localId, id.value());
+            m_tracker.confirmSent(localId, id.value());
+        } else {
+            m_messages->failSending(localId, id.error());
+            m_tracker.refuseSent(localId);
+        }
+        Q_EMIT sendFinished(text, id);
+    });
 }
 
 void PaneSession::onMessage(const ChatMessage &message, bool fromHistory)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "client/chatclient.h"
+#include "core/result.h"
 #include "protocol/backplanemode.h"
 
 #include <QObject>
@@ -89,8 +90,8 @@ Q_SIGNALS:
     void sending(const QString &localId, const QString &text);
     // The node accepted `text` as message `id`; emitted before the tracker records it.
     void accepted(const QString &id, const QString &text);
-    // `error` empty: the node accepted `text` as message `id`.
-    void sendFinished(const QString &text, const QString &id, const QString &error);
+    // The node accepted `text` as message `id`, or why it was not sent.
+    void sendFinished(const QString &text, const farmchat::Result<QString> &id);
     // Something went wrong that the pane should say (refused name, failed catch-up).
     void errorOccurred(const QString &error);
     void caughtUp(int fetched);

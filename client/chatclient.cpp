@@ -34,6 +34,12 @@ HubConnectionOptions withFallbacks(
     return options;
 }
 
+// A call's outcome without its value, for a Done.
+Result<void> outcome(const Result<QJsonValue> &result)
+{
+    return result ? Result<void>() : Result<void>::failure(result.error());
+}
+
 } // namespace
 
 ChatClient::ChatClient(const QUrl &nodeUrl, ChatClientOptions options, QObject *parent)
@@ -72,46 +78,45 @@ QStringList ChatClient::rooms() const
     return list;
 }
 
-void ChatClient::finishLater(Done done, const QString &error)
+void ChatClient::finishLater(Done done, const Result<void> &result)
 {
     if (done)
-        QTimer::singleShot(0, this, [done = std::move(done), error] { done(error); });
+        QTimer::singleShot(0, this, [done = std::move(done), result] { done(result); });
 }
 
 void ChatClient::setName(const QString &name, Done done)
 {
     if (const auto valid = checkUserName(name); !valid)
-        return finishLater(std::move(done), valid.error());
+        return finishLater(std::move(done), valid);
     const QString previous = m_name;
     m_name = name;
     if (!isConnected())
-        return finishLater(std::move(done), QString());
+        return finishLater(std::move(done));
     const quint64 epoch = m_epoch;
     m_hub->invoke(hubcontract::kSetName.name, {name},
-        [this, epoch, previous, name, done = std::move(done)](
-            const QJsonValue &, const QString &error) {
+        [this, epoch, previous, name, done = std::move(done)](const Result<QJsonValue> &result) {
             // Refused: keep what the node has. Lost with the connection: keep
             // the new name, the reconnect applies it.
-            if (!error.isEmpty() && epoch == m_epoch && m_name == name)
+            if (!result && epoch == m_epoch && m_name == name)
                 m_name = previous;
             if (done)
-                done(error);
+                done(outcome(result));
         });
 }
 
 void ChatClient::joinRoom(const QString &room, Done done)
 {
     if (const auto valid = checkRoomName(room); !valid)
-        return finishLater(std::move(done), valid.error());
+        return finishLater(std::move(done), valid);
     if (room == kLobby || m_rooms.contains(room))
-        return finishLater(std::move(done), QString());
+        return finishLater(std::move(done));
     m_rooms.insert(room);
     if (!isConnected())
-        return finishLater(std::move(done), QString());
+        return finishLater(std::move(done));
     const quint64 epoch = m_epoch;
     m_hub->invoke(hubcontract::kJoinRoom.name, {room},
-        [this, room, epoch, done = std::move(done)](const QJsonValue &, const QString &error) {
-            if (!error.isEmpty()) {
+        [this, room, epoch, done = std::move(done)](const Result<QJsonValue> &result) {
+            if (!result) {
                 // Refused (or lost): only a refusal means the node will not have us.
                 if (epoch == m_epoch)
                     m_rooms.remove(room);
@@ -119,57 +124,58 @@ void ChatClient::joinRoom(const QString &room, Done done)
                 catchUp(room);
             }
             if (done)
-                done(error);
+                done(outcome(result));
         });
 }
 
 void ChatClient::leaveRoom(const QString &room, Done done)
 {
     if (room == kLobby)
-        return finishLater(std::move(done), QStringLiteral("every connection stays in lobby"));
+        return finishLater(std::move(done),
+            Result<void>::failure(QStringLiteral("every connection stays in lobby")));
     if (!m_rooms.remove(room))
-        return finishLater(std::move(done), QString());
+        return finishLater(std::move(done));
     m_lastSeen.remove(room);
     m_recent.erase(room);
     m_catchingUp.remove(room);
     if (!isConnected())
-        return finishLater(std::move(done), QString());
+        return finishLater(std::move(done));
     m_hub->invoke(hubcontract::kLeaveRoom.name, {room},
-        [done = std::move(done)](const QJsonValue &, const QString &error) {
+        [done = std::move(done)](const Result<QJsonValue> &result) {
             if (done)
-                done(error);
+                done(outcome(result));
         });
 }
 
 void ChatClient::send(const QString &text, const QString &room, SendDone done)
 {
-    auto finish = [this, done](const QString &id, const QString &error) {
-        if (error.isEmpty())
+    auto finish = [this, done](const Result<QString> &id) {
+        if (id)
             ++m_stats.sent;
         else
             ++m_stats.sendFailed;
         Q_EMIT statsChanged();
         if (done)
-            done(id, error);
+            done(id);
     };
     Result<void> valid = checkMessageText(text);
     if (valid)
         valid = checkRoomName(room);
     if (!valid) {
-        QTimer::singleShot(
-            0, this, [finish, problem = valid.error()] { finish(QString(), problem); });
+        QTimer::singleShot(0, this,
+            [finish, problem = valid.error()] { finish(Result<QString>::failure(problem)); });
         return;
     }
     const bool lobby = room == kLobby;
     m_hub->invoke(lobby ? hubcontract::kSend.name : hubcontract::kSendToRoom.name,
         lobby ? QJsonArray {text} : QJsonArray {room, text},
-        [finish](const QJsonValue &result, const QString &error) {
-            if (!error.isEmpty())
-                return finish(QString(), error);
-            if (!result.isString() || result.toString().isEmpty())
-                return finish(
-                    QString(), QStringLiteral("the node accepted the message but returned no id"));
-            finish(result.toString(), QString());
+        [finish](const Result<QJsonValue> &result) {
+            if (!result)
+                return finish(Result<QString>::failure(result.error()));
+            if (!result->isString() || result->toString().isEmpty())
+                return finish(Result<QString>::failure(
+                    QStringLiteral("the node accepted the message but returned no id")));
+            finish(result->toString());
         });
 }
 
@@ -182,13 +188,13 @@ void ChatClient::onUp(bool reconnect)
     }
     const quint64 epoch = m_epoch;
     if (m_options.identifyNode) {
-        m_hub->invoke(hubcontract::kWhoAmI.name, {},
-            [this, epoch](const QJsonValue &result, const QString &error) {
+        m_hub->invoke(
+            hubcontract::kWhoAmI.name, {}, [this, epoch](const Result<QJsonValue> &result) {
                 if (epoch != m_epoch)
                     return;
                 // A node without WhoAmI (another SignalR server) leaves it unknown.
-                const QString node = error.isEmpty()
-                    ? result.toObject().value(hubcontract::whoami::kNode).toString()
+                const QString node = result
+                    ? result->toObject().value(hubcontract::whoami::kNode).toString()
                     : QString();
                 if (node != m_servedBy) {
                     m_servedBy = node;
@@ -201,10 +207,10 @@ void ChatClient::onUp(bool reconnect)
     if (!m_name.isEmpty()) {
         const QString name = m_name;
         m_hub->invoke(hubcontract::kSetName.name, {name},
-            [this, epoch, name](const QJsonValue &, const QString &error) {
-                if (!error.isEmpty() && epoch == m_epoch)
-                    Q_EMIT errorOccurred(
-                        QStringLiteral("the node refused the name '%1': %2").arg(name, error));
+            [this, epoch, name](const Result<QJsonValue> &result) {
+                if (!result && epoch == m_epoch)
+                    Q_EMIT errorOccurred(QStringLiteral("the node refused the name '%1': %2")
+                                             .arg(name, result.error()));
             });
     }
     const bool catchUpAfter = reconnect || m_options.historyOnJoin;
@@ -220,13 +226,13 @@ void ChatClient::applyRoom(const QString &room, bool catchUpAfter)
 {
     const quint64 epoch = m_epoch;
     m_hub->invoke(hubcontract::kJoinRoom.name, {room},
-        [this, epoch, room, catchUpAfter](const QJsonValue &, const QString &error) {
+        [this, epoch, room, catchUpAfter](const Result<QJsonValue> &result) {
             if (epoch != m_epoch || !m_rooms.contains(room))
                 return;
-            if (!error.isEmpty()) {
+            if (!result) {
                 // Kept: the next reconnect tries again.
                 Q_EMIT errorOccurred(
-                    QStringLiteral("could not rejoin room '%1': %2").arg(room, error));
+                    QStringLiteral("could not rejoin room '%1': %2").arg(room, result.error()));
                 return;
             }
             if (catchUpAfter)
@@ -253,13 +259,13 @@ void ChatClient::fetchHistoryPage(const CatchUp &state, const QString &afterId)
         return epoch == m_epoch && m_catchingUp.value(state.room) == state.token;
     };
     m_hub->invoke(hubcontract::kHistory.name, arguments,
-        [this, current, state, afterId](const QJsonValue &result, const QString &error) {
+        [this, current, state, afterId](const Result<QJsonValue> &result) {
             if (!current())
                 return;
             const QString &room = state.room;
-            if (!error.isEmpty() || !result.isArray()) {
+            if (!result || !result->isArray()) {
                 const QString why
-                    = error.isEmpty() ? QStringLiteral("History did not return an array") : error;
+                    = result ? QStringLiteral("History did not return an array") : result.error();
                 if (!afterId.isEmpty() && !state.fallbackUsed && state.page == 0) {
                     // The node may not know our cursor (it restarted and lost its
                     // history): take what it has; de-duplication does the rest.
@@ -274,7 +280,7 @@ void ChatClient::fetchHistoryPage(const CatchUp &state, const QString &afterId)
                     QStringLiteral("could not fetch the history of room '%1': %2").arg(room, why));
                 return;
             }
-            const QJsonArray entries = result.toArray();
+            const QJsonArray entries = result->toArray();
             CatchUp next = state;
             QString lastId;
             const QPointer<ChatClient> self(this);

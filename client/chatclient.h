@@ -1,6 +1,7 @@
 #pragma once
 
 #include "client/hubconnection.h"
+#include "core/result.h"
 #include "protocol/chatmessage.h"
 #include "protocol/limits.h"
 
@@ -46,10 +47,10 @@ class ChatClient : public QObject
 public:
     static inline const QString kLobby = QStringLiteral("lobby");
 
-    // `error` is empty on success.
-    using Done = std::function<void(const QString &error)>;
-    // On success `id` is the message id the node gave and `error` is empty.
-    using SendDone = std::function<void(const QString &id, const QString &error)>;
+    // Ok, or why the node refused (or the call was lost).
+    using Done = std::function<void(const Result<void> &result)>;
+    // The message id the node gave, or why the message was not sent.
+    using SendDone = std::function<void(const Result<QString> &id)>;
 
     struct Stats
     {
@@ -140,7 +141,7 @@ private:
     };
     void fetchHistoryPage(const CatchUp &state, const QString &afterId);
     void deliver(const ChatMessage &message, bool fromHistory);
-    void finishLater(Done done, const QString &error);
+    void finishLater(Done done, const Result<void> &result = {});
     RecentIds &recentIds(const QString &room);
 
     const QList<QUrl> m_nodeUrls;

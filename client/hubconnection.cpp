@@ -66,11 +66,11 @@ HubConnection::HubConnection(const QUrl &url, Options options, QObject *parent)
         fail(QStringLiteral("the server sent nothing for %1 ms").arg(m_options.serverTimeoutMs));
     });
     connect(m_negotiator, &Negotiator::finished, this,
-        [this](const Negotiator::Response &result, const QString &error) {
-            if (!error.isEmpty())
-                return fail(error);
-            m_connectionId = result.connectionId;
-            openSocket(result.connectionToken);
+        [this](const Result<Negotiator::Response> &result) {
+            if (!result)
+                return fail(result.error());
+            m_connectionId = result->connectionId;
+            openSocket(result->connectionToken);
         });
 }
 
@@ -121,11 +121,12 @@ QString HubConnection::invoke(
     const QString &method, const QJsonArray &arguments, Callback callback, int timeoutMs)
 {
     if (m_state != State::Connected || !m_handshakeDone) {
-        const QString error = QStringLiteral("cannot invoke '%1': the connection is %2")
-                                  .arg(method, stateName(m_state));
+        const auto failure
+            = Result<QJsonValue>::failure(QStringLiteral("cannot invoke '%1': the connection is %2")
+                                              .arg(method, stateName(m_state)));
         if (callback)
-            QTimer::singleShot(0, this,
-                [callback = std::move(callback), error] { callback(QJsonValue(), error); });
+            QTimer::singleShot(
+                0, this, [callback = std::move(callback), failure] { callback(failure); });
         return {};
     }
     const QString id = m_pending->add(

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/backoff.h"
+#include "core/result.h"
 #include "protocol/limits.h"
 #include "protocol/recordbuffer.h"
 
@@ -70,9 +71,9 @@ public:
 
     using Options = HubConnectionOptions;
 
-    // `error` is empty on success; then `result` holds the Completion's result
-    // (undefined for a void method).
-    using Callback = std::function<void(const QJsonValue &result, const QString &error)>;
+    // The Completion's result (undefined for a void method), or why the call
+    // failed.
+    using Callback = std::function<void(const Result<QJsonValue> &result)>;
 
     explicit HubConnection(const QUrl &hubUrl, Options options = {}, QObject *parent = nullptr);
     ~HubConnection() override;

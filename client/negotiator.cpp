@@ -188,7 +188,7 @@ void Negotiator::onFinished()
     m_reply.clear();
     reply->deleteLater();
 
-    auto fail = [this](const QString &error) { Q_EMIT finished(Response {}, error); };
+    auto fail = [this](const QString &error) { Q_EMIT finished(Result<Response>::failure(error)); };
     if (m_tooLarge)
         return fail(
             QStringLiteral("negotiate response is larger than %1 bytes").arg(m_maxReplyBytes));
@@ -208,10 +208,7 @@ void Negotiator::onFinished()
     if (body.size() > m_maxReplyBytes)
         return fail(
             QStringLiteral("negotiate response is larger than %1 bytes").arg(m_maxReplyBytes));
-    const auto parsed = parseResponse(body);
-    if (!parsed)
-        return fail(parsed.error());
-    Q_EMIT finished(parsed.value(), QString());
+    Q_EMIT finished(parseResponse(body));
 }
 
 } // namespace farmchat

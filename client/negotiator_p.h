@@ -53,9 +53,8 @@ public:
     static QUrl webSocketUrl(const QUrl &hubUrl, const QString &connectionToken);
 
 Q_SIGNALS:
-    // `error` is empty on success; otherwise it says what went wrong and
-    // `response` is empty.
-    void finished(const farmchat::Negotiator::Response &response, const QString &error);
+    // The server's answer, or what went wrong.
+    void finished(const farmchat::Result<farmchat::Negotiator::Response> &response);
 
 private:
     void onReadyRead();

@@ -25,7 +25,7 @@ QString PendingInvocations::add(const QString &method, Callback callback, int ti
         call->timer = new QTimer(this);
         call->timer->setSingleShot(true);
         connect(call->timer, &QTimer::timeout, this, [this, id, method, timeoutMs] {
-            finish(id, QJsonValue(),
+            fail(id,
                 QStringLiteral("the server did not answer '%1' within %2 ms")
                     .arg(method)
                     .arg(timeoutMs));
@@ -40,24 +40,24 @@ bool PendingInvocations::complete(const HubMessage &completion)
 {
     if (!m_calls.contains(completion.invocationId))
         return false;
-    QString error;
     if (completion.hasError) {
-        error = completion.error.isEmpty()
-            ? QStringLiteral("the server reported an error without a message")
-            : completion.error;
+        fail(completion.invocationId,
+            completion.error.isEmpty()
+                ? QStringLiteral("the server reported an error without a message")
+                : completion.error);
+        return true;
     }
     finish(completion.invocationId,
-        completion.hasResult ? completion.result : QJsonValue(QJsonValue::Undefined), error);
+        completion.hasResult ? completion.result : QJsonValue(QJsonValue::Undefined));
     return true;
 }
 
 void PendingInvocations::fail(const QString &invocationId, const QString &error)
 {
-    finish(invocationId, QJsonValue(), error);
+    finish(invocationId, Result<QJsonValue>::failure(error));
 }
 
-void PendingInvocations::finish(
-    const QString &invocationId, const QJsonValue &result, const QString &error)
+void PendingInvocations::finish(const QString &invocationId, const Result<QJsonValue> &result)
 {
     // Take the call out before running its callback: the callback may invoke
     // again, fail everything, or destroy our owner.
@@ -66,7 +66,7 @@ void PendingInvocations::finish(
         return;
     retireTimer(*call);
     if (call->callback)
-        call->callback(result, error);
+        call->callback(result);
 }
 
 // The timer may be the one whose timeout() is running right now: stop it and
@@ -83,6 +83,7 @@ void PendingInvocations::retireTimer(Call &call)
 void PendingInvocations::failAll(const QString &error)
 {
     const QPointer<PendingInvocations> self(this);
+    const auto failure = Result<QJsonValue>::failure(error);
     const QHash<QString, std::shared_ptr<Call>> calls = std::exchange(m_calls, {});
     // Oldest first, so callers see failures in the order they invoked.
     QList<QString> ids = calls.keys();
@@ -94,7 +95,7 @@ void PendingInvocations::failAll(const QString &error)
         const std::shared_ptr<Call> &call = calls.value(id);
         retireTimer(*call);
         if (call->callback)
-            call->callback(QJsonValue(), error);
+            call->callback(failure);
     }
 }
 

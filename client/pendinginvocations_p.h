@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QHash>
 #include <QJsonValue>
 #include <QObject>
@@ -21,9 +23,9 @@ class PendingInvocations : public QObject
 {
     Q_OBJECT
 public:
-    // HubConnection::Callback: `error` is empty on success; then `result`
-    // holds the Completion's result (undefined for a void method).
-    using Callback = std::function<void(const QJsonValue &result, const QString &error)>;
+    // HubConnection::Callback: the Completion's result (undefined for a void
+    // method), or why the call failed.
+    using Callback = std::function<void(const Result<QJsonValue> &result)>;
 
     explicit PendingInvocations(QObject *parent = nullptr);
     ~PendingInvocations() override;
@@ -47,7 +49,7 @@ private:
         Callback callback;
         QTimer *timer = nullptr; // a child of this table, deleted when the call ends
     };
-    void finish(const QString &invocationId, const QJsonValue &result, const QString &error);
+    void finish(const QString &invocationId, const Result<QJsonValue> &result);
     static void retireTimer(Call &call);
 
     QHash<QString, std::shared_ptr<Call>> m_calls;

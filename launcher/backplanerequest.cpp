@@ -24,9 +24,10 @@ void BackplaneRequest::run(NodeHttpClient &http, const QList<FarmNode *> &nodes,
     auto pending = std::make_shared<Pending>();
     pending->done = std::move(done);
     pending->context = context;
-    const auto finishOne = [pending](const QString &error) {
-        if (!error.isEmpty())
-            pending->errors << error;
+    // `name`: the node, named in the failure.
+    const auto finishOne = [pending](const QString &name, const Result<void> &switched) {
+        if (!switched)
+            pending->errors << name + QStringLiteral(": ") + switched.error();
         if (--pending->left == 0 && pending->context)
             pending->done(pending->errors.isEmpty()
                     ? Result<void>()
@@ -40,7 +41,7 @@ void BackplaneRequest::run(NodeHttpClient &http, const QList<FarmNode *> &nodes,
     }
     if (running.isEmpty()) {
         pending->left = 1;
-        QTimer::singleShot(0, context, [finishOne] { finishOne(QString()); });
+        QTimer::singleShot(0, context, [finishOne] { finishOne(QString(), Result<void>()); });
         return;
     }
     pending->left = int(running.size());
@@ -48,14 +49,14 @@ void BackplaneRequest::run(NodeHttpClient &http, const QList<FarmNode *> &nodes,
         // If the node goes away mid-request its answer never comes: count that as a failure.
         const QString name = node->name();
         auto watch = std::make_shared<QMetaObject::Connection>();
-        *watch = QObject::connect(node, &QObject::destroyed, context,
-            [finishOne, name] { finishOne(name + QStringLiteral(": gone before it answered")); });
+        *watch = QObject::connect(node, &QObject::destroyed, context, [finishOne, name] {
+            finishOne(name, Result<void>::failure(QStringLiteral("gone before it answered")));
+        });
         http.putBackplane(node->url(), adminToken, mode, kTimeoutMs, node,
             [node, finishOne, watch](const Result<void> &switched) {
                 QObject::disconnect(*watch);
                 node->pollNow();
-                finishOne(
-                    switched ? QString() : node->name() + QStringLiteral(": ") + switched.error());
+                finishOne(node->name(), switched);
             });
     }
 }

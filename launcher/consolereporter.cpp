@@ -77,14 +77,14 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
         }
     });
     connect(&farm, &FarmSupervisor::backplaneRequestFinished, this,
-        [this](BackplaneMode mode, int node, const QString &error) {
+        [this](BackplaneMode mode, int node, const Result<void> &switched) {
             const QString target
                 = node < 0 ? QStringLiteral("all nodes") : m_farm.node(node)->name();
             if (m_json)
                 jsonEvent(QStringLiteral("backplane"),
-                    {{"mode", modeName(mode)}, {"target", target}, {"ok", error.isEmpty()},
-                        {"error", error}});
-            else if (error.isEmpty())
+                    {{"mode", modeName(mode)}, {"target", target}, {"ok", switched.ok()},
+                        {"error", switched.error()}});
+            else if (switched)
                 note(QStringLiteral("backplane of %1 is now %2").arg(target, modeName(mode)));
         });
 }

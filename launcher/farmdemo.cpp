@@ -12,11 +12,10 @@ namespace farmchat {
 
 FarmDemo::FarmDemo(
     FarmSupervisor &farm, ConsoleReporter &reporter, QList<BackplaneMode> modes, QObject *parent)
-    : QObject(parent), m_farm(farm), m_reporter(reporter), m_modes(std::move(modes))
+    : DemoChapter(farm, reporter, parent), m_modes(std::move(modes))
 {
     m_tracker.setGracePeriodMs(kGraceMs);
     m_deadline.setSingleShot(true);
-    m_recheck.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
         if (m_phase == Phase::WarmingUp) {
             // The round itself will show what does not get through.
@@ -27,17 +26,7 @@ FarmDemo::FarmDemo(
         }
         fail(QStringLiteral("timed out while %1").arg(m_deadlineWhat));
     });
-    connect(&m_recheck, &QTimer::timeout, this, &FarmDemo::checkBackplane);
     connect(&m_tracker, &DeliveryTracker::settled, this, &FarmDemo::checkRoundDone);
-    connect(&m_farm, &FarmSupervisor::backplaneRequestFinished, this,
-        [this](BackplaneMode mode, int node, const QString &error) {
-            if (m_phase != Phase::Switching || node != -1 || mode != m_modes.value(m_modeIndex))
-                return;
-            if (!error.isEmpty())
-                fail(QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
-            else
-                checkBackplane();
-        });
 }
 
 FarmDemo::~FarmDemo() = default;
@@ -94,7 +83,7 @@ void FarmDemo::beginMode()
     if (!m_running)
         return;
     if (m_modeIndex >= m_modes.size()) {
-        finish(m_allPassed,
+        finishLater(m_allPassed,
             QStringLiteral("demo %1: %2")
                 .arg(m_allPassed ? QStringLiteral("passed") : QStringLiteral("FAILED"),
                     m_results.join(QStringLiteral(", "))));
@@ -106,39 +95,21 @@ void FarmDemo::beginMode()
     m_warmUpIds.clear();
     for (QSet<QString> &seen : m_seen)
         seen.clear();
-    bool switchNeeded = m_farm.backplane() != mode;
-    for (int i = 0; i < m_farm.nodeCount(); ++i)
-        switchNeeded = switchNeeded || m_farm.nodeBackplane(i) != mode;
-    armDeadline(
-        kSwitchTimeoutMs, QStringLiteral("switching the backplane to %1").arg(modeName(mode)));
-    if (!switchNeeded) {
-        checkBackplane();
-        return;
-    }
-    m_phase = Phase::Switching;
-    m_reporter.note(QStringLiteral("demo: switching the backplane to %1").arg(modeName(mode)));
-    m_farm.setBackplane(mode);
-}
-
-void FarmDemo::checkBackplane()
-{
-    if (!m_running)
-        return;
     m_phase = Phase::WaitingForBackplane;
-    const BackplaneMode mode = m_modes[m_modeIndex];
-    bool ready = true;
-    for (int i = 0; i < m_farm.nodeCount(); ++i) {
-        FarmNode *node = m_farm.node(i);
-        if (!node->health().carries(mode)) {
-            ready = false;
-            node->pollNow();
-        }
-    }
-    if (!ready) {
-        m_recheck.start(50);
-        return;
-    }
-    warmUp();
+    m_deadline.stop(); // the wait has its own
+    m_backplane.start(
+        mode, kSwitchTimeoutMs,
+        [this, mode] {
+            m_reporter.note(
+                QStringLiteral("demo: switching the backplane to %1").arg(modeName(mode)));
+        },
+        [this](const Result<void> &ready) {
+            if (!m_running)
+                return;
+            if (!ready)
+                return fail(ready.error());
+            warmUp();
+        });
 }
 
 void FarmDemo::warmUp()
@@ -154,9 +125,9 @@ void FarmDemo::warmUp()
     m_sendsLeft = int(m_clients.size());
     for (size_t i = 0; i < m_clients.size(); ++i) {
         m_clients[i]->send(QStringLiteral("(warm-up from %1)").arg(m_nodes[int(i)]),
-            ChatClient::kLobby, [this](const QString &id, const QString &) {
-                if (!id.isEmpty())
-                    m_warmUpIds.insert(id);
+            ChatClient::kLobby, [this](const Result<QString> &id) {
+                if (id)
+                    m_warmUpIds.insert(id.value());
                 --m_sendsLeft;
                 checkRoundDone();
             });
@@ -176,17 +147,16 @@ void FarmDemo::sendRound()
         const QString node = m_nodes[int(i)];
         const qint64 sentAt = QDateTime::currentMSecsSinceEpoch();
         m_clients[i]->send(QStringLiteral("hello from %1 (%2)").arg(node, modeName(mode)),
-            ChatClient::kLobby,
-            [this, pane, node, mode, sentAt](const QString &id, const QString &error) {
+            ChatClient::kLobby, [this, pane, node, mode, sentAt](const Result<QString> &id) {
                 if (m_phase != Phase::Sending)
                     return;
-                if (error.isEmpty()) {
-                    const int row
-                        = m_tracker.recordSent({id, pane, ChatClient::kLobby, node, mode, sentAt});
+                if (id) {
+                    const int row = m_tracker.recordSent(
+                        {id.value(), pane, ChatClient::kLobby, node, mode, sentAt});
                     if (row >= 0)
                         m_rows << row;
                 } else {
-                    m_sendErrors << node + QStringLiteral(": ") + error;
+                    m_sendErrors << node + QStringLiteral(": ") + id.error();
                 }
                 --m_sendsLeft;
                 checkRoundDone();
@@ -250,14 +220,7 @@ void FarmDemo::fail(const QString &why)
         return;
     m_reporter.printError(QStringLiteral("demo: ") + why);
     m_results << QStringLiteral("stopped (%1)").arg(why);
-    finish(false, QStringLiteral("demo FAILED: ") + m_results.join(QStringLiteral(", ")));
-}
-
-void FarmDemo::finish(bool passed, const QString &summary)
-{
-    cancel();
-    // Not from inside a client's signal: the CLI stops the farm on this.
-    QTimer::singleShot(0, this, [this, passed, summary] { Q_EMIT finished(passed, summary); });
+    finishLater(false, QStringLiteral("demo FAILED: ") + m_results.join(QStringLiteral(", ")));
 }
 
 void FarmDemo::cancel()
@@ -265,7 +228,7 @@ void FarmDemo::cancel()
     m_running = false;
     m_phase = Phase::Done;
     m_deadline.stop();
-    m_recheck.stop();
+    m_backplane.cancel();
     for (const auto &client : m_clients)
         client->stop();
 }

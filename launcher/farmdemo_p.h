@@ -1,6 +1,7 @@
 #pragma once
 
 #include "client/deliverytracker.h"
+#include "launcher/demochapter_p.h"
 #include "protocol/backplanemode.h"
 
 #include <QList>
@@ -26,7 +27,7 @@ struct ChatMessage;
 // the delivery matrix. It passes when every cell of every mode is what that
 // mode promises — including the cells `off` must leave empty. Used by
 // LauncherCli; every wait is bounded.
-class FarmDemo : public QObject
+class FarmDemo : public DemoChapter
 {
     Q_OBJECT
 public:
@@ -40,38 +41,27 @@ public:
         QObject *parent = nullptr);
     ~FarmDemo() override;
 
-    void start();
-    // Stops the clients; finished() does not follow.
-    void cancel();
-    bool isRunning() const { return m_running; }
-
-Q_SIGNALS:
-    // `summary` is one line: which modes passed.
-    void finished(bool passed, const QString &summary);
+    void start() override;
+    void cancel() override;
 
 private:
     void beginMode();
-    void checkBackplane();
     void warmUp();
     void sendRound();
     void checkRoundDone();
     void endMode();
     void onReceived(int pane, const ChatMessage &message, bool fromHistory);
     void fail(const QString &why);
-    void finish(bool passed, const QString &summary);
     void armDeadline(int ms, const QString &what);
 
-    enum class Phase { Idle, Connecting, Switching, WaitingForBackplane, WarmingUp, Sending, Done };
+    enum class Phase { Idle, Connecting, WaitingForBackplane, WarmingUp, Sending, Done };
 
-    FarmSupervisor &m_farm;
-    ConsoleReporter &m_reporter;
     const QList<BackplaneMode> m_modes;
     std::vector<std::unique_ptr<ChatClient>> m_clients;
     QStringList m_panes; // pane id per client, "pane-node-9090"
     QStringList m_nodes; // node id per client
     DeliveryTracker m_tracker;
     QTimer m_deadline;
-    QTimer m_recheck; // polls node health while waiting for a mode
     QString m_deadlineWhat;
     std::vector<QSet<QString>> m_seen; // per pane: ids received (warm-up check)
     QSet<QString> m_warmUpIds;
@@ -83,7 +73,6 @@ private:
     int m_connected = 0;
     int m_sendsLeft = 0;
     bool m_allPassed = true;
-    bool m_running = false;
 };
 
 } // namespace farmchat

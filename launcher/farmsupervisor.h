@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "launcher/farmconfig.h"
 #include "launcher/farmstate.h"
 #include "launcher/haproxyinstance.h"
@@ -124,11 +125,13 @@ Q_SIGNALS:
     void stopped();
     // keepRunning: process `index` ended with `reason` and restarts in `delayMs`.
     void restartScheduled(int index, int delayMs, const QString &reason);
-    // A setBackplane (node -1) or setNodeBackplane finished; `error` empty when every node
-    // switched.
-    void backplaneRequestFinished(farmchat::BackplaneMode mode, int node, const QString &error);
-    // A setNodeLbAdmin finished; `error` empty when HAProxy did it.
-    void lbRequestFinished(int node, farmchat::LbServerAdmin state, const QString &error);
+    // A setBackplane (node -1) or setNodeBackplane finished: ok when every node
+    // switched, else one "node-9090: …" per failure.
+    void backplaneRequestFinished(
+        farmchat::BackplaneMode mode, int node, const farmchat::Result<void> &switched);
+    // A setNodeLbAdmin finished: ok when HAProxy did it, else why not.
+    void lbRequestFinished(
+        int node, farmchat::LbServerAdmin state, const farmchat::Result<void> &done);
     // The load balancer's view of the nodes changed (status, sessions per node).
     void lbServersChanged();
 

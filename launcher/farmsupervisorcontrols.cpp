@@ -105,11 +105,11 @@ void FarmSupervisor::setNodeLbAdmin(int index, LbServerAdmin state)
     }
     m_lb->setServerAdmin(
         m_nodes[size_t(index)]->port(), state, [this, index, state](const QString &error) {
-            if (!error.isEmpty())
-                m_lastError
-                    = QStringLiteral("%1 %2: %3")
-                          .arg(lbServerAdminName(state), m_nodes[size_t(index)]->name(), error);
-            Q_EMIT lbRequestFinished(index, state, error);
+            if (error.isEmpty())
+                return Q_EMIT lbRequestFinished(index, state, Result<void>());
+            m_lastError = QStringLiteral("%1 %2: %3")
+                              .arg(lbServerAdminName(state), m_nodes[size_t(index)]->name(), error);
+            Q_EMIT lbRequestFinished(index, state, Result<void>::failure(error));
         });
 }
 
@@ -146,7 +146,7 @@ void FarmSupervisor::putBackplane(const QList<int> &nodes, BackplaneMode mode, i
             if (!switched)
                 m_lastError
                     = QStringLiteral("switching to %1: %2").arg(modeName(mode), switched.error());
-            Q_EMIT backplaneRequestFinished(mode, reportedNode, switched.error());
+            Q_EMIT backplaneRequestFinished(mode, reportedNode, switched);
         });
 }
 

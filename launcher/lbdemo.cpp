@@ -2,7 +2,6 @@
 
 #include "client/chatclient.h"
 #include "launcher/consolereporter_p.h"
-#include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
 
 #include <QJsonObject>
@@ -11,24 +10,11 @@
 namespace farmchat {
 
 LbDemo::LbDemo(FarmSupervisor &farm, ConsoleReporter &reporter, QObject *parent)
-    : QObject(parent)
-    , m_farm(farm)
-    , m_reporter(reporter)
+    : DemoChapter(farm, reporter, parent)
     , m_policy(farm.config().loadBalancer)
     , m_originalMode(farm.backplane())
 {
     m_deadline.setSingleShot(true);
-    m_recheck.setSingleShot(true);
-    connect(&m_recheck, &QTimer::timeout, this, &LbDemo::checkBackplane);
-    connect(&m_farm, &FarmSupervisor::backplaneRequestFinished, this,
-        [this](BackplaneMode mode, int node, const QString &error) {
-            if (!m_afterSwitch || node != -1 || mode != m_switchMode)
-                return;
-            if (!error.isEmpty())
-                return fail(
-                    QStringLiteral("switching to %1 failed: %2").arg(modeName(mode), error));
-            checkBackplane();
-        });
 }
 
 LbDemo::~LbDemo() = default;
@@ -165,38 +151,16 @@ void LbDemo::beginCrossNode()
 
 void LbDemo::switchBackplane(BackplaneMode mode, std::function<void()> then)
 {
-    m_switchMode = mode;
-    m_afterSwitch = std::move(then);
     m_deadline.disconnect();
-    connect(&m_deadline, &QTimer::timeout, this, [this, mode] {
-        fail(QStringLiteral("timed out switching the backplane to %1").arg(modeName(mode)));
-    });
-    m_deadline.start(kSwitchTimeoutMs);
-    if (m_farm.backplane() == mode)
-        checkBackplane();
-    else
-        m_farm.setBackplane(mode);
-}
-
-void LbDemo::checkBackplane()
-{
-    if (!m_running || !m_afterSwitch)
-        return;
-    bool ready = true;
-    for (int i = 0; i < m_farm.nodeCount(); ++i) {
-        FarmNode *node = m_farm.node(i);
-        if (!node->health().carries(m_switchMode)) {
-            ready = false;
-            node->pollNow();
-        }
-    }
-    if (!ready) {
-        m_recheck.start(50);
-        return;
-    }
-    m_deadline.stop();
-    auto then = std::exchange(m_afterSwitch, {});
-    then();
+    m_deadline.stop(); // the wait has its own
+    m_backplane.start(
+        mode, kSwitchTimeoutMs, {}, [this, then = std::move(then)](const Result<void> &ready) {
+            if (!m_running)
+                return;
+            if (!ready)
+                return fail(ready.error());
+            then();
+        });
 }
 
 void LbDemo::sendAcross(BackplaneMode mode)
@@ -250,13 +214,12 @@ void LbDemo::sendAcross(BackplaneMode mode)
             received();
         });
     from->send(QStringLiteral("across the balancer (%1)").arg(modeName(mode)), ChatClient::kLobby,
-        [this, received, round = QPointer<QObject>(m_round.get())](
-            const QString &id, const QString &error) {
+        [this, received, round = QPointer<QObject>(m_round.get())](const Result<QString> &id) {
             if (!round)
                 return; // the round timed out already
-            if (!error.isEmpty())
-                return fail(QStringLiteral("send failed: %1").arg(error));
-            m_expectedId = id;
+            if (!id)
+                return fail(QStringLiteral("send failed: %1").arg(id.error()));
+            m_expectedId = id.value();
             received();
         });
     m_deadline.start(mode == BackplaneMode::Off ? kSilenceMs : kDeliveryTimeoutMs);
@@ -294,16 +257,14 @@ void LbDemo::finish()
     const QString summary = QStringLiteral("load balancer %1: %2")
                                 .arg(passed ? QStringLiteral("passed") : QStringLiteral("FAILED"),
                                     m_results.join(QStringLiteral(", ")));
-    cancel();
-    QTimer::singleShot(0, this, [this, passed, summary] { Q_EMIT finished(passed, summary); });
+    finishLater(passed, summary);
 }
 
 void LbDemo::cancel()
 {
     m_running = false;
-    m_afterSwitch = {};
+    m_backplane.cancel();
     m_deadline.stop();
-    m_recheck.stop();
     for (const auto &client : m_clients)
         client->stop();
     for (const auto &client : m_kept)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "launcher/demochapter_p.h"
 #include "launcher/lbpolicy.h"
 #include "protocol/backplanemode.h"
 
@@ -28,7 +29,7 @@ class FarmSupervisor;
 // two clients the balancer put on different nodes show the backplane: with
 // `off` they do not hear each other, with `pubsub` they do. It passes when
 // every cell is what it should be. Every wait is bounded.
-class LbDemo : public QObject
+class LbDemo : public DemoChapter
 {
     Q_OBJECT
 public:
@@ -41,26 +42,19 @@ public:
     LbDemo(FarmSupervisor &farm, ConsoleReporter &reporter, QObject *parent = nullptr);
     ~LbDemo() override;
 
-    void start();
-    void cancel();
-    bool isRunning() const { return m_running; }
-
-Q_SIGNALS:
-    void finished(bool passed, const QString &summary);
+    void start() override;
+    void cancel() override;
 
 private:
     void connectNext();
     void endConnectCell();
     void beginCrossNode();
     void switchBackplane(BackplaneMode mode, std::function<void()> then);
-    void checkBackplane();
     void sendAcross(BackplaneMode mode);
     void reportCell(const QString &cell, bool ok, const QString &detail, QJsonObject fields);
     void fail(const QString &why);
     void finish();
 
-    FarmSupervisor &m_farm;
-    ConsoleReporter &m_reporter;
     LbPolicy m_policy;
     BackplaneMode m_originalMode;
     std::vector<std::unique_ptr<ChatClient>> m_clients; // of the current cell
@@ -70,10 +64,7 @@ private:
     QStringList m_errors; // of the current cell, distinct
     QStringList m_results;
     QTimer m_deadline;
-    QTimer m_recheck;
     std::unique_ptr<QObject> m_round; // the listeners of one cross-node round
-    std::function<void()> m_afterSwitch;
-    BackplaneMode m_switchMode = BackplaneMode::Off;
     QString m_expectedId;
     // What the receiving client got this round: the message may arrive before
     // its sender learns the id (Redis forwards it before answering PUBLISH).
@@ -83,7 +74,6 @@ private:
     int m_attempt = 0;
     int m_failures = 0;
     bool m_allPassed = true;
-    bool m_running = false;
 };
 
 } // namespace farmchat

@@ -1,6 +1,6 @@
 #include "launcher/redismemorypoll.h"
 
-#include <QTcpSocket>
+#include "launcher/redisprobesocket_p.h"
 
 namespace farmchat {
 
@@ -8,24 +8,15 @@ namespace {
 
 constexpr qsizetype kMaxReply = 64 * 1024; // INFO memory is about 1.5 KB
 
-QByteArray command(std::initializer_list<QByteArray> arguments)
-{
-    QByteArray out = '*' + QByteArray::number(qsizetype(arguments.size())) + "\r\n";
-    for (const QByteArray &a : arguments)
-        out += '$' + QByteArray::number(a.size()) + "\r\n" + a + "\r\n";
-    return out;
-}
-
 } // namespace
 
-RedisMemoryPoll::RedisMemoryPoll(QObject *parent) : QObject(parent), m_socket(new QTcpSocket(this))
+RedisMemoryPoll::RedisMemoryPoll(QObject *parent)
+    : QObject(parent), m_probe(new RedisProbeSocket(this))
 {
     connect(&m_timer, &QTimer::timeout, this, &RedisMemoryPoll::poll);
-    connect(m_socket, &QTcpSocket::connected, this, [this] {
-        m_socket->write(command({"AUTH", m_password}) + command({"INFO", "memory"}));
-    });
-    connect(m_socket, &QTcpSocket::readyRead, this, &RedisMemoryPoll::onReadyRead);
-    connect(m_socket, &QTcpSocket::errorOccurred, m_socket, &QTcpSocket::abort);
+    connect(m_probe, &RedisProbeSocket::received, this, &RedisMemoryPoll::onReadyRead);
+    // A failed poll keeps the last figures; the next one tries again.
+    connect(m_probe, &RedisProbeSocket::failed, m_probe, &RedisProbeSocket::abort);
 }
 
 RedisMemoryPoll::~RedisMemoryPoll() = default;
@@ -41,44 +32,44 @@ void RedisMemoryPoll::start(quint16 port, const QByteArray &password, int interv
 void RedisMemoryPoll::stop()
 {
     m_timer.stop();
-    m_socket->abort();
+    m_probe->abort();
 }
 
 void RedisMemoryPoll::poll()
 {
-    m_socket->abort();
-    m_buffer.clear();
-    m_socket->connectToHost(QStringLiteral("127.0.0.1"), m_port);
+    m_probe->open(QStringLiteral("127.0.0.1"), m_port, m_password, {"INFO", "memory"});
 }
 
 void RedisMemoryPoll::onReadyRead()
 {
-    m_buffer += m_socket->readAll();
-    if (m_buffer.size() > kMaxReply) {
-        m_socket->abort();
+    const QByteArray &buffer = m_probe->buffer();
+    if (buffer.size() > kMaxReply) {
+        m_probe->abort();
         return;
     }
-    // "+OK\r\n" then "$<n>\r\n<n bytes>\r\n".
-    if (!m_buffer.startsWith("+OK\r\n")) {
-        if (m_buffer.contains("\r\n"))
-            m_socket->abort(); // refused: try again next time
+    // "+OK\r\n" (the answer to AUTH, when there is a password) then
+    // "$<n>\r\n<n bytes>\r\n".
+    const QByteArray authOk = m_password.isEmpty() ? QByteArray() : QByteArray("+OK\r\n");
+    if (!buffer.startsWith(authOk)) {
+        if (buffer.contains("\r\n"))
+            m_probe->abort(); // refused: try again next time
         return;
     }
-    const qsizetype header = qsizetype(qstrlen("+OK\r\n"));
-    const qsizetype lineEnd = m_buffer.indexOf("\r\n", header);
+    const qsizetype header = authOk.size();
+    const qsizetype lineEnd = buffer.indexOf("\r\n", header);
     if (lineEnd < 0)
         return;
     bool ok = false;
-    const qsizetype length = m_buffer.mid(header + 1, lineEnd - header - 1).toLongLong(&ok);
-    if (m_buffer.at(header) != '$' || !ok || length < 0 || length > kMaxReply) {
-        m_socket->abort();
+    const qsizetype length = buffer.mid(header + 1, lineEnd - header - 1).toLongLong(&ok);
+    if (buffer.at(header) != '$' || !ok || length < 0 || length > kMaxReply) {
+        m_probe->abort();
         return;
     }
-    if (m_buffer.size() < lineEnd + 2 + length)
+    if (buffer.size() < lineEnd + 2 + length)
         return;
-    const auto [used, max] = parseInfo(m_buffer.mid(lineEnd + 2, length));
-    m_socket->disconnectFromHost();
-    m_buffer.clear();
+    const auto [used, max] = parseInfo(buffer.mid(lineEnd + 2, length));
+    m_probe->close();
+    m_probe->buffer().clear();
     if (used < 0 || max < 0 || (used == m_used && max == m_max))
         return;
     m_used = used;

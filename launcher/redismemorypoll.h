@@ -4,9 +4,9 @@
 #include <QObject>
 #include <QTimer>
 
-class QTcpSocket;
-
 namespace farmchat {
+
+class RedisProbeSocket;
 
 // Reads the private Redis's memory (INFO memory: used_memory and maxmemory)
 // every few seconds without blocking, so the farm can show how full Redis is
@@ -38,10 +38,9 @@ private:
     void poll();
     void onReadyRead();
 
-    QTcpSocket *m_socket = nullptr; // child of this object
+    RedisProbeSocket *m_probe = nullptr; // child of this object
     QTimer m_timer;
     QByteArray m_password;
-    QByteArray m_buffer;
     quint16 m_port = 0;
     qint64 m_used = -1;
     qint64 m_max = -1;

@@ -1,22 +1,10 @@
 #include "launcher/redisping_p.h"
 
-#include <QTcpSocket>
+#include "launcher/redisprobesocket_p.h"
 
 namespace farmchat {
 
-namespace {
-
-QByteArray command(std::initializer_list<QByteArray> arguments)
-{
-    QByteArray out = '*' + QByteArray::number(qsizetype(arguments.size())) + "\r\n";
-    for (const QByteArray &a : arguments)
-        out += '$' + QByteArray::number(a.size()) + "\r\n" + a + "\r\n";
-    return out;
-}
-
-} // namespace
-
-RedisPing::RedisPing(QObject *parent) : QObject(parent), m_socket(new QTcpSocket(this))
+RedisPing::RedisPing(QObject *parent) : QObject(parent), m_probe(new RedisProbeSocket(this))
 {
     m_retry.setSingleShot(true);
     m_deadline.setSingleShot(true);
@@ -24,17 +12,8 @@ RedisPing::RedisPing(QObject *parent) : QObject(parent), m_socket(new QTcpSocket
     connect(&m_deadline, &QTimer::timeout, this, [this] {
         fail(QStringLiteral("no answer within %1 ms (%2)").arg(m_timeoutMs).arg(m_lastError));
     });
-    connect(m_socket, &QTcpSocket::connected, this, [this] {
-        QByteArray request;
-        if (!m_password.isEmpty())
-            request += command({"AUTH", m_password});
-        request += command({"PING"});
-        m_repliesExpected = m_password.isEmpty() ? 1 : 2;
-        m_socket->write(request);
-    });
-    connect(m_socket, &QTcpSocket::readyRead, this, &RedisPing::onReadyRead);
-    connect(m_socket, &QTcpSocket::errorOccurred, this,
-        [this] { retryOrFail(m_socket->errorString()); });
+    connect(m_probe, &RedisProbeSocket::received, this, &RedisPing::onReadyRead);
+    connect(m_probe, &RedisProbeSocket::failed, this, &RedisPing::retryOrFail);
 }
 
 RedisPing::~RedisPing() = default;
@@ -57,26 +36,24 @@ void RedisPing::cancel()
     m_running = false;
     m_retry.stop();
     m_deadline.stop();
-    m_socket->abort();
+    m_probe->abort();
 }
 
 void RedisPing::attempt()
 {
     if (!m_running)
         return;
-    m_socket->abort();
-    m_buffer.clear();
-    m_repliesExpected = 0;
-    m_socket->connectToHost(m_host, m_port);
+    m_repliesExpected = m_password.isEmpty() ? 1 : 2;
+    m_probe->open(m_host, m_port, m_password, {"PING"});
 }
 
 void RedisPing::onReadyRead()
 {
-    m_buffer += m_socket->readAll();
+    QByteArray &buffer = m_probe->buffer();
     qsizetype end;
-    while (m_running && m_repliesExpected > 0 && (end = m_buffer.indexOf("\r\n")) >= 0) {
-        const QByteArray line = m_buffer.left(end).left(200);
-        m_buffer.remove(0, end + 2);
+    while (m_running && m_repliesExpected > 0 && (end = buffer.indexOf("\r\n")) >= 0) {
+        const QByteArray line = buffer.left(end).left(200);
+        buffer.remove(0, end + 2);
         const bool authReply = m_repliesExpected == 2;
         --m_repliesExpected;
         if (line.startsWith("-LOADING")) {
@@ -100,7 +77,7 @@ void RedisPing::onReadyRead()
             return;
         }
     }
-    if (m_buffer.size() > 4096)
+    if (buffer.size() > 4096)
         fail(QStringLiteral("not a Redis server (unexpected reply)"));
 }
 
@@ -109,7 +86,7 @@ void RedisPing::retryOrFail(const QString &error)
     if (!m_running)
         return;
     m_lastError = error;
-    m_socket->abort();
+    m_probe->abort();
     if (!m_retry.isActive())
         m_retry.start(kRetryMs);
 }

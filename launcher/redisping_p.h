@@ -7,9 +7,9 @@
 #include <QObject>
 #include <QTimer>
 
-class QTcpSocket;
-
 namespace farmchat {
+
+class RedisProbeSocket;
 
 // Asks a Redis server "are you up, and is this our password?" without
 // blocking: connects, sends AUTH (when there is a password) and PING, and
@@ -42,13 +42,12 @@ private:
     void fail(const QString &error);
     void finish(const Result<void> &outcome);
 
-    QTcpSocket *m_socket = nullptr; // child of this object
+    RedisProbeSocket *m_probe = nullptr; // child of this object
     QTimer m_retry;
     QTimer m_deadline;
     QElapsedTimer m_clock;
     QString m_host;
     QByteArray m_password;
-    QByteArray m_buffer;
     QString m_lastError;
     int m_timeoutMs = 0;
     int m_repliesExpected = 0;

@@ -75,8 +75,8 @@ void tst_AppResponsiveness::underLoad()
     int joined = 0;
     for (int i = 0; i < kNodes; ++i)
         workspace.pane(i)->client().joinRoom(
-            QStringLiteral("bench"), [&joined](const QString &error) {
-                QVERIFY2(error.isEmpty(), qPrintable(error));
+            QStringLiteral("bench"), [&joined](const Result<void> &result) {
+                QVERIFY2(result.ok(), qPrintable(result.error()));
                 ++joined;
             });
     QTRY_COMPARE_WITH_TIMEOUT(joined, kNodes, 5000);

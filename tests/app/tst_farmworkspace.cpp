@@ -91,7 +91,8 @@ void tst_FarmWorkspace::offThenPubsub()
     m_workspace.setMode(BackplaneMode::PubSub);
     QCOMPARE(m_workspace.mode(), BackplaneMode::PubSub);
     QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
-    QCOMPARE(switched.at(0).at(2).toString(), QString());
+    QVERIFY2(qvariant_cast<Result<void>>(switched.at(0).at(2)).ok(),
+        qPrintable(qvariant_cast<Result<void>>(switched.at(0).at(2)).error()));
     QCOMPARE(m_workspace.supervisor().backplane(), BackplaneMode::PubSub);
     seen.clear();
     sendAndSettle(1, QStringLiteral("pubsub"));
@@ -148,7 +149,8 @@ void tst_FarmWorkspace::modeChosenWhileStartingIsAppliedOnceRunning()
     QCOMPARE(m_workspace.mode(), BackplaneMode::Streams);
     QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 30000);
     QCOMPARE(switched.at(0).at(0).value<BackplaneMode>(), BackplaneMode::Streams);
-    QCOMPARE(switched.at(0).at(2).toString(), QString());
+    QVERIFY2(qvariant_cast<Result<void>>(switched.at(0).at(2)).ok(),
+        qPrintable(qvariant_cast<Result<void>>(switched.at(0).at(2)).error()));
     QCOMPARE(m_workspace.supervisor().backplane(), BackplaneMode::Streams);
     QTRY_COMPARE_WITH_TIMEOUT(
         m_workspace.supervisor().node(0)->health().backplane, BackplaneMode::Streams, 5000);

@@ -61,7 +61,7 @@ void tst_GuidedDemo::runsInOrder()
     GuidedDemo demo({[&log](int pane, const QString &text) {
                          log << QStringLiteral("send %1 %2").arg(pane).arg(text);
                      },
-        [&log](BackplaneMode mode, std::function<void(const QString &)> done) {
+        [&log](BackplaneMode mode, std::function<void(const Result<void> &)> done) {
             log << QStringLiteral("switch %1").arg(modeName(mode));
             done({});
         },
@@ -84,10 +84,10 @@ void tst_GuidedDemo::runsInOrder()
 
 void tst_GuidedDemo::waitsForSwitch()
 {
-    std::function<void(const QString &)> pending;
+    std::function<void(const Result<void> &)> pending;
     int sends = 0;
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
-        [&pending](BackplaneMode, std::function<void(const QString &)> done) {
+        [&pending](BackplaneMode, std::function<void(const Result<void> &)> done) {
             pending = std::move(done);
         },
         {}});
@@ -107,8 +107,8 @@ void tst_GuidedDemo::switchFailureStops()
 {
     int sends = 0;
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
-        [](BackplaneMode, std::function<void(const QString &)> done) {
-            done(QStringLiteral("HTTP 401"));
+        [](BackplaneMode, std::function<void(const Result<void> &)> done) {
+            done(Result<void>::failure(QStringLiteral("HTTP 401")));
         },
         {}});
     QSignalSpy finished(&demo, &GuidedDemo::finished);
@@ -123,10 +123,10 @@ void tst_GuidedDemo::switchFailureStops()
 
 void tst_GuidedDemo::cancel()
 {
-    std::function<void(const QString &)> pending;
+    std::function<void(const Result<void> &)> pending;
     int sends = 0;
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
-        [&pending](BackplaneMode, std::function<void(const QString &)> done) {
+        [&pending](BackplaneMode, std::function<void(const Result<void> &)> done) {
             pending = std::move(done);
         },
         {}});
@@ -150,11 +150,11 @@ void tst_GuidedDemo::balancerChapter()
     QStringList log;
     GuidedDemo demo(
         {[&log](int pane, const QString &) { log << QStringLiteral("send %1").arg(pane); },
-            [&log](BackplaneMode mode, std::function<void(const QString &)> done) {
+            [&log](BackplaneMode mode, std::function<void(const Result<void> &)> done) {
                 log << QStringLiteral("switch %1").arg(modeName(mode));
                 done({});
             },
-            [&log](int node, LbServerAdmin state, std::function<void(const QString &)> done) {
+            [&log](int node, LbServerAdmin state, std::function<void(const Result<void> &)> done) {
                 log << QStringLiteral("%1 %2").arg(lbServerAdminName(state)).arg(node);
                 done({});
             }});
@@ -181,9 +181,9 @@ void tst_GuidedDemo::balancerFailureStops()
 {
     int sends = 0;
     GuidedDemo demo({[&sends](int, const QString &) { ++sends; },
-        [](BackplaneMode, std::function<void(const QString &)> done) { done({}); },
-        [](int, LbServerAdmin, std::function<void(const QString &)> done) {
-            done(QStringLiteral("the load balancer is not running"));
+        [](BackplaneMode, std::function<void(const Result<void> &)> done) { done({}); },
+        [](int, LbServerAdmin, std::function<void(const Result<void> &)> done) {
+            done(Result<void>::failure(QStringLiteral("the load balancer is not running")));
         }});
     QSignalSpy finished(&demo, &GuidedDemo::finished);
     demo.start(GuidedDemo::script(2, 0.0, LbPolicy::RoundRobin));

@@ -16,6 +16,16 @@ using namespace farmchat;
 
 namespace {
 
+// What a sendFinished() carried: the id, or why not. Read in place, as
+// QVariant cannot make a Result without a value or an error.
+const Result<QString> &sentOf(const QList<QVariant> &arguments)
+{
+    const QVariant &id = arguments.at(1);
+    if (id.metaType() != QMetaType::fromType<Result<QString>>())
+        qFatal("sendFinished() carried a %s, not a Result<QString>", id.typeName());
+    return *static_cast<const Result<QString> *>(id.constData());
+}
+
 QUrl nodeUrl(quint16 port)
 {
     return QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port));
@@ -51,8 +61,9 @@ void tst_PaneSession::sendsAndRecords()
     QSignalSpy arrived(&pane, &PaneSession::messageArrived);
     pane.send(QStringLiteral("<i>plain</i> text"), BackplaneMode::Off);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
-    QCOMPARE(finished.at(0).at(2).toString(), QString());
-    const QString id = finished.at(0).at(1).toString();
+    const Result<QString> &sent = sentOf(finished.at(0));
+    QVERIFY2(sent.ok(), qPrintable(sent.error()));
+    const QString id = sent.value();
     QVERIFY(!id.isEmpty());
     QCOMPARE(accepted.count(), 1);
     QCOMPARE(accepted.at(0).at(0).toString(), id);
@@ -82,7 +93,9 @@ void tst_PaneSession::sendWhileDisconnectedKeepsTheText()
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
     QCOMPARE(finished.at(0).at(0).toString(),
         QStringLiteral("hello?")); // handed back for the input line
-    QVERIFY(!finished.at(0).at(2).toString().isEmpty());
+    const Result<QString> &sent = sentOf(finished.at(0));
+    QVERIFY(!sent.ok());
+    QVERIFY(!sent.error().isEmpty());
     // The matrix row that showed at once now says it was refused: nobody expected it.
     QCOMPARE(tracker.rowCount(), 1);
     QVERIFY(tracker.row(0).refused);

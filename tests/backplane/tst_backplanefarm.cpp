@@ -275,8 +275,8 @@ private Q_SLOTS:
         bool answered = false;
         farm.seat(0).client->connection().invoke(QStringLiteral("History"),
             QJsonArray {QStringLiteral("lobby"), QJsonValue::Null, 10},
-            [&](const QJsonValue &, const QString &e) {
-                error = e;
+            [&](const Result<QJsonValue> &r) {
+                error = r.error();
                 answered = true;
             });
         QTRY_VERIFY_WITH_TIMEOUT(answered, kWaitMs);

@@ -20,22 +20,6 @@ int roomCount()
     return ok && n > 0 ? n : 2000;
 }
 
-qint64 usedMemory(const TestRedisServer &redis)
-{
-    const RedisReply info = redis.command({"INFO", "memory"});
-    for (const QByteArray &line : info.value.toByteArray().split('\n')) {
-        if (line.startsWith("used_memory:"))
-            return line.mid(int(qstrlen("used_memory:"))).trimmed().toLongLong();
-    }
-    return -1;
-}
-
-qint64 dbSize(const TestRedisServer &redis)
-{
-    const RedisReply reply = redis.command({"DBSIZE"});
-    return reply.ok ? reply.value.toLongLong() : -1;
-}
-
 struct HistoryResult
 {
     bool done = false;
@@ -94,9 +78,9 @@ void tst_RoomExpiry::idleRoomsExpire()
     QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 10000);
     HarnessNode &node = farm.node(0);
     // The epoch key is in Redis once the node can send.
-    QTRY_COMPARE_WITH_TIMEOUT(dbSize(redis), 1, 5000);
-    const qint64 keysBefore = dbSize(redis);
-    const qint64 memoryBefore = usedMemory(redis);
+    QTRY_COMPARE_WITH_TIMEOUT(redis.dbSize(), 1, 5000);
+    const qint64 keysBefore = redis.dbSize();
+    const qint64 memoryBefore = redis.usedMemory();
 
     QElapsedTimer clock;
     clock.start();
@@ -106,8 +90,8 @@ void tst_RoomExpiry::idleRoomsExpire()
     const qint64 writeMs = clock.elapsed();
     QCOMPARE(failures(node.outcomes), 0);
     QTRY_COMPARE_WITH_TIMEOUT(int(node.delivered.size()), n, 10000);
-    const qint64 keysWritten = dbSize(redis);
-    const qint64 memoryWritten = usedMemory(redis);
+    const qint64 keysWritten = redis.dbSize();
+    const qint64 memoryWritten = redis.usedMemory();
     // Every room's stream exists now, with the idle time on it.
     QCOMPARE(keysWritten, keysBefore + n);
     const qint64 pttl = redis.command({"PTTL", "farmchat:stream:room-0"}).value.toLongLong();
@@ -116,9 +100,9 @@ void tst_RoomExpiry::idleRoomsExpire()
 
     // Idle past the TTL: the streams go, by Redis' own expiry.
     clock.restart();
-    QTRY_COMPARE_WITH_TIMEOUT(dbSize(redis), keysBefore, int(kTtlMs) + 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(redis.dbSize(), keysBefore, int(kTtlMs) + 20000);
     const qint64 expiredAfterMs = clock.elapsed();
-    const qint64 memoryAfter = usedMemory(redis);
+    const qint64 memoryAfter = redis.usedMemory();
     qInfo().noquote() << QStringLiteral(
         "%1 rooms used once: Redis used_memory %2 KiB before, %3 KiB with the rooms (%4 B per "
         "room), %5 KiB after they expired; keys %6 -> %7 -> %8; writes %9 ms, gone %10 ms after")
@@ -129,7 +113,7 @@ void tst_RoomExpiry::idleRoomsExpire()
                              .arg(memoryAfter / 1024)
                              .arg(keysBefore)
                              .arg(keysWritten)
-                             .arg(dbSize(redis))
+                             .arg(redis.dbSize())
                              .arg(writeMs)
                              .arg(expiredAfterMs);
     const qint64 grown = memoryWritten - memoryBefore;
@@ -169,7 +153,7 @@ void tst_RoomExpiry::idleRoomsExpire()
         QCOMPARE(again.messages.first().text, QStringLiteral("again in ") + room);
         QCOMPARE(again.messages.first().id, node.deliveredIn(room).first().id);
     }
-    QCOMPARE(dbSize(redis), keysBefore + n);
+    QCOMPARE(redis.dbSize(), keysBefore + n);
 }
 
 // --room-idle-ttl 0: streams carry no expiry at all.

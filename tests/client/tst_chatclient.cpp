@@ -14,6 +14,12 @@ namespace {
 
 constexpr int kWaitMs = 5000;
 
+// A Done that writes what it was told into `error`: empty when ok, else why not.
+ChatClient::Done keepError(QString &error)
+{
+    return [&error](const Result<void> &result) { error = result ? QString() : result.error(); };
+}
+
 // Just enough of a chat node on top of FakeHubServer: rooms, ids, history,
 // broadcast. Tests reach in to make it misbehave.
 class FakeChat
@@ -204,14 +210,13 @@ void tst_ChatClient::sendAndReceive()
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
     QString id, error;
     int calls = 0;
-    client.send(
-        QStringLiteral("hello <b>world</b>"), room, [&](const QString &i, const QString &e) {
-            ++calls;
-            id = i;
-            error = e;
-        });
+    client.send(QStringLiteral("hello <b>world</b>"), room, [&](const Result<QString> &sent) {
+        ++calls;
+        id = sent ? sent.value() : QString();
+        error = sent.error();
+    });
     QTRY_COMPARE_WITH_TIMEOUT(calls, 1, kWaitMs);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY2(!id.isEmpty(), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, kWaitMs);
     const ChatMessage message = received.first().at(0).value<ChatMessage>();
     QCOMPARE(message.id, id);
@@ -258,9 +263,10 @@ void tst_ChatClient::sendRejectedLocally()
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
     QString error;
     int calls = 0;
-    client.send(text, room, [&](const QString &, const QString &e) {
+    client.send(text, room, [&](const Result<QString> &sent) {
         ++calls;
-        error = e;
+        QVERIFY(!sent.ok());
+        error = sent.error();
     });
     QCOMPARE(calls, 0);
     QTRY_COMPARE_WITH_TIMEOUT(calls, 1, kWaitMs);
@@ -275,7 +281,7 @@ void tst_ChatClient::sendWhileDisconnectedFails()
     ChatClient client(QUrl(QStringLiteral("http://127.0.0.1:1")), fastOptions());
     QString error;
     client.send(QStringLiteral("hi"), ChatClient::kLobby,
-        [&](const QString &, const QString &e) { error = e; });
+        [&](const Result<QString> &sent) { error = sent.error(); });
     QTRY_VERIFY_WITH_TIMEOUT(!error.isEmpty(), kWaitMs);
     QVERIFY2(error.contains(u"disconnected"), qPrintable(error));
 }
@@ -530,7 +536,7 @@ void tst_ChatClient::joinRefusedIsForgotten()
     client.start();
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
     QString error = QStringLiteral("unset");
-    client.joinRoom(QStringLiteral("dev"), [&](const QString &e) { error = e; });
+    client.joinRoom(QStringLiteral("dev"), keepError(error));
     QCOMPARE(client.rooms(), (QStringList {"dev", "lobby"})); // intent, until the node answers
     QTRY_COMPARE_WITH_TIMEOUT(error, QStringLiteral("too many rooms"), kWaitMs);
     QCOMPARE(client.rooms(), QStringList {"lobby"});
@@ -543,7 +549,7 @@ void tst_ChatClient::roomsRememberedBeforeConnect()
     FakeChat chat(server);
     ChatClient client(server.baseUrl(), fastOptions());
     QString error = QStringLiteral("unset");
-    client.joinRoom(QStringLiteral("b-room"), [&](const QString &e) { error = e; });
+    client.joinRoom(QStringLiteral("b-room"), keepError(error));
     client.joinRoom(QStringLiteral("a-room"));
     client.leaveRoom(QStringLiteral("b-room"));
     QTRY_COMPARE_WITH_TIMEOUT(error, QString(), kWaitMs);
@@ -559,7 +565,7 @@ void tst_ChatClient::leaveLobbyIsRefused()
 {
     ChatClient client(QUrl(QStringLiteral("http://127.0.0.1:1")), fastOptions());
     QString error;
-    client.leaveRoom(ChatClient::kLobby, [&](const QString &e) { error = e; });
+    client.leaveRoom(ChatClient::kLobby, keepError(error));
     QTRY_COMPARE_WITH_TIMEOUT(error, QStringLiteral("every connection stays in lobby"), kWaitMs);
 }
 
@@ -592,14 +598,14 @@ void tst_ChatClient::refusedNameIsReverted()
     client.start();
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
     QString error = QStringLiteral("unset");
-    client.setName(QStringLiteral("ann"), [&](const QString &e) { error = e; });
+    client.setName(QStringLiteral("ann"), keepError(error));
     QTRY_COMPARE_WITH_TIMEOUT(error, QString(), kWaitMs);
     chat.refuse.insert(hubcontract::kSetName.name, QStringLiteral("name taken"));
-    client.setName(QStringLiteral("bob"), [&](const QString &e) { error = e; });
+    client.setName(QStringLiteral("bob"), keepError(error));
     QCOMPARE(client.name(), QStringLiteral("bob"));
     QTRY_COMPARE_WITH_TIMEOUT(error, QStringLiteral("name taken"), kWaitMs);
     QCOMPARE(client.name(), QStringLiteral("ann"));
-    client.setName(QStringLiteral(" spaced"), [&](const QString &e) { error = e; });
+    client.setName(QStringLiteral(" spaced"), keepError(error));
     QTRY_VERIFY_WITH_TIMEOUT(error.contains(u"spaces"), kWaitMs);
 }
 
@@ -619,7 +625,7 @@ void tst_ChatClient::nameLostWithConnectionIsKept()
     client.start();
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
     QString error;
-    client.setName(QStringLiteral("ann"), [&](const QString &e) { error = e; });
+    client.setName(QStringLiteral("ann"), keepError(error));
     QTRY_COMPARE_WITH_TIMEOUT(chat.calls(hubcontract::kSetName.name).size(), 1, kWaitMs);
     swallowSetName = false;
     server.abortAll();

@@ -68,16 +68,15 @@ struct Inbox
 QString sendAndWait(
     ChatClient &client, const QString &text, const QString &room = ChatClient::kLobby)
 {
-    QString id, error;
+    QString id;
     bool done = false;
-    client.send(text, room, [&](const QString &i, const QString &e) {
-        id = i;
-        error = e;
+    client.send(text, room, [&](const Result<QString> &sent) {
+        id = sent ? sent.value() : QStringLiteral("<error: %1>").arg(sent.error());
         done = true;
     });
     if (!QTest::qWaitFor([&] { return done; }, kWaitMs))
         return QStringLiteral("<no answer>");
-    return error.isEmpty() ? id : QStringLiteral("<error: %1>").arg(error);
+    return id;
 }
 
 } // namespace
@@ -154,7 +153,7 @@ void tst_ChatClientNode::roomsIsolate()
     QTRY_VERIFY_WITH_TIMEOUT(ann.isConnected() && bob.isConnected() && cid.isConnected(), kWaitMs);
     // Rooms are joined after connect; make sure the node has done it.
     bool joined = false;
-    cid.joinRoom(QStringLiteral("dev2"), [&](const QString &) { joined = true; });
+    cid.joinRoom(QStringLiteral("dev2"), [&](const Result<void> &) { joined = true; });
     QTRY_VERIFY_WITH_TIMEOUT(joined, kWaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(ann.rooms().contains(QStringLiteral("dev")), kWaitMs);
 
@@ -170,8 +169,8 @@ void tst_ChatClientNode::roomsIsolate()
 
     // After leaving, cid no longer gets dev.
     bool left = false;
-    cid.leaveRoom(QStringLiteral("dev"), [&](const QString &e) {
-        QVERIFY2(e.isEmpty(), qPrintable(e));
+    cid.leaveRoom(QStringLiteral("dev"), [&](const Result<void> &result) {
+        QVERIFY2(result.ok(), qPrintable(result.error()));
         left = true;
     });
     QTRY_VERIFY_WITH_TIMEOUT(left, kWaitMs);
@@ -198,9 +197,10 @@ void tst_ChatClientNode::historyReturnsWhatWasSent()
     QJsonValue result;
     QString invokeError = QStringLiteral("unset");
     ann.connection().invoke(hubcontract::kHistory.name, {QStringLiteral("lobby"), ids.at(1), 2},
-        [&](const QJsonValue &r, const QString &e) {
-            result = r;
-            invokeError = e;
+        [&](const Result<QJsonValue> &r) {
+            if (r)
+                result = r.value();
+            invokeError = r.error();
         });
     QTRY_VERIFY_WITH_TIMEOUT(invokeError != u"unset", kWaitMs);
     QVERIFY2(invokeError.isEmpty(), qPrintable(invokeError));
@@ -225,7 +225,7 @@ void tst_ChatClientNode::historyReturnsWhatWasSent()
     // A bad call is an error Completion, and the connection stays.
     invokeError.clear();
     ann.connection().invoke(hubcontract::kHistory.name, {QStringLiteral("lobby"), QJsonValue(), 0},
-        [&](const QJsonValue &, const QString &e) { invokeError = e; });
+        [&](const Result<QJsonValue> &r) { invokeError = r.error(); });
     QTRY_VERIFY_WITH_TIMEOUT(!invokeError.isEmpty(), kWaitMs);
     QVERIFY(ann.isConnected());
 }

@@ -30,16 +30,18 @@ HubConnection::Options fastOptions(bool skipNegotiation = true)
 struct Outcome
 {
     int calls = 0;
+    bool ok = false;
     QJsonValue result;
     QString error;
 };
 
 HubConnection::Callback record(Outcome &outcome)
 {
-    return [&outcome](const QJsonValue &result, const QString &error) {
+    return [&outcome](const Result<QJsonValue> &result) {
         ++outcome.calls;
-        outcome.result = result;
-        outcome.error = error;
+        outcome.ok = result.ok();
+        outcome.result = result ? result.value() : QJsonValue();
+        outcome.error = result.error();
     };
 }
 
@@ -322,6 +324,7 @@ void tst_HubConnection::invokeOutcomes()
     QCOMPARE(outcome.calls, 0); // never inside invoke()
     QTRY_COMPARE_WITH_TIMEOUT(outcome.calls, 1, kWaitMs);
     QCOMPARE(outcome.error, error);
+    QCOMPARE(outcome.ok, error.isEmpty());
     if (error.isEmpty())
         QCOMPARE(outcome.result, result);
     QCOMPARE(server.received.first().target, QStringLiteral("SendToRoom"));
@@ -404,14 +407,14 @@ void tst_HubConnection::invocationIdsAreUnique()
     int answered = 0;
     for (int i = 0; i < 50; ++i)
         ids.insert(hub.invoke(
-            QStringLiteral("Ping"), {}, [&](const QJsonValue &, const QString &) { ++answered; }));
+            QStringLiteral("Ping"), {}, [&](const Result<QJsonValue> &) { ++answered; }));
     QTRY_COMPARE_WITH_TIMEOUT(answered, 50, kWaitMs);
     // Ids stay unique across a reconnect, so a stale Completion can never match.
     server.abortAll();
     QTRY_COMPARE_WITH_TIMEOUT(reconnected.size(), 1, kWaitMs);
     for (int i = 0; i < 50; ++i)
         ids.insert(hub.invoke(
-            QStringLiteral("Ping"), {}, [&](const QJsonValue &, const QString &) { ++answered; }));
+            QStringLiteral("Ping"), {}, [&](const Result<QJsonValue> &) { ++answered; }));
     QTRY_COMPARE_WITH_TIMEOUT(answered, 100, kWaitMs);
     QCOMPARE(ids.size(), 100);
 }

@@ -22,10 +22,10 @@ void tst_PendingInvocations::completeRunsOnce()
     QJsonValue seen;
     const QString id = pending.add(
         QStringLiteral("M"),
-        [&](const QJsonValue &r, const QString &e) {
+        [&](const Result<QJsonValue> &r) {
             ++calls;
-            seen = r;
-            QVERIFY(e.isEmpty());
+            QVERIFY(r.ok());
+            seen = r.value();
         },
         0);
     QCOMPARE(pending.count(), 1);
@@ -44,9 +44,10 @@ void tst_PendingInvocations::failAllOldestFirstAndReentrant()
     for (int i = 0; i < 12; ++i) {
         pending.add(
             QStringLiteral("M%1").arg(i),
-            [&, i](const QJsonValue &, const QString &error) {
+            [&, i](const Result<QJsonValue> &r) {
                 order.append(QString::number(i));
-                QCOMPARE(error, QStringLiteral("gone"));
+                QVERIFY(!r.ok());
+                QCOMPARE(r.error(), QStringLiteral("gone"));
                 if (i == 0)
                     pending.add(QStringLiteral("again"), {}, 0); // a callback that invokes again
             },
@@ -66,9 +67,10 @@ void tst_PendingInvocations::timeoutThenCompletionIgnored()
     QString error;
     const QString id = pending.add(
         QStringLiteral("Slow"),
-        [&](const QJsonValue &, const QString &e) {
+        [&](const Result<QJsonValue> &r) {
             ++calls;
-            error = e;
+            QVERIFY(!r.ok());
+            error = r.error();
         },
         50);
     QTRY_COMPARE_WITH_TIMEOUT(calls, 1, 2000);
@@ -83,7 +85,7 @@ void tst_PendingInvocations::destructionDropsCallbacks()
     {
         PendingInvocations pending;
         pending.add(
-            QStringLiteral("M"), [&](const QJsonValue &, const QString &) { ++calls; }, 10);
+            QStringLiteral("M"), [&](const Result<QJsonValue> &) { ++calls; }, 10);
     }
     QTest::qWait(50);
     QCOMPARE(calls, 0);

@@ -192,7 +192,7 @@ private Q_SLOTS:
         int joined = 0;
         for (int s = 0; s < farm.seats(); ++s) {
             farm.seat(s).client->joinRoom(QStringLiteral("ops"),
-                [&joined](const QString &error) { joined += error.isEmpty() ? 1 : 0; });
+                [&joined](const Result<void> &result) { joined += result ? 1 : 0; });
         }
         QTRY_COMPARE_WITH_TIMEOUT(joined, farm.seats(), kWaitMs);
         QVERIFY(farm.waitForReaders());

@@ -8,21 +8,6 @@ using namespace farmchat::test;
 
 namespace {
 
-qint64 usedMemory(const TestRedisServer &redis)
-{
-    const RedisReply info = redis.command({"INFO", "memory"});
-    for (const QByteArray &line : info.value.toByteArray().split('\n')) {
-        if (line.startsWith("used_memory:"))
-            return line.mid(int(qstrlen("used_memory:"))).trimmed().toLongLong();
-    }
-    return -1;
-}
-
-bool setMaxMemory(const TestRedisServer &redis, qint64 bytes)
-{
-    return redis.command({"CONFIG", "SET", "maxmemory", QByteArray::number(bytes)}).ok;
-}
-
 // The stream ids Redis holds for `key`.
 QSet<QString> streamIds(const TestRedisServer &redis, const QByteArray &key)
 {
@@ -50,12 +35,12 @@ void sendUntilRefused(ChatClient &client, SendRun &run, int refusals, int maxSen
         ++run.inFlight;
         ++run.sent;
         const QString text = QString::number(run.sent) + u' ' + QString(textChars, u'x');
-        client.send(text, ChatClient::kLobby, [&](const QString &id, const QString &error) {
+        client.send(text, ChatClient::kLobby, [&](const Result<QString> &id) {
             --run.inFlight;
-            if (error.isEmpty())
-                run.acceptedIds << id;
+            if (id)
+                run.acceptedIds << id.value();
             else
-                run.errors << error;
+                run.errors << id.error();
             if (more())
                 sendOne();
         });
@@ -95,9 +80,9 @@ void tst_RedisFull::fullRedisIsAnErrorNeverALoss()
             QStringLiteral("100000")});
     ChatClient &client = *farm.seat(0).client;
     // A few MB above what Redis holds now.
-    const qint64 start = usedMemory(farm.redis);
+    const qint64 start = farm.redis.usedMemory();
     QVERIFY(start > 0);
-    QVERIFY(setMaxMemory(farm.redis, start + 3 * 1024 * 1024));
+    QVERIFY(farm.redis.setMaxMemory(start + 3 * 1024 * 1024));
 
     SendRun run;
     sendUntilRefused(client, run, 20, 5000, 3900);
@@ -149,7 +134,7 @@ void tst_RedisFull::fullRedisIsAnErrorNeverALoss()
 
     // Memory freed (the cap raised, as an operator would): /health recovers
     // by itself, before anyone sends, and sends succeed again.
-    QVERIFY(setMaxMemory(farm.redis, start + 64 * 1024 * 1024));
+    QVERIFY(farm.redis.setMaxMemory(start + 64 * 1024 * 1024));
     QTRY_COMPARE_WITH_TIMEOUT(
         farm.health(0).value(QStringLiteral("redisFull")).toBool(), false, 5000);
     SendRun after;

@@ -85,16 +85,15 @@ bool redisConnected(const TestNode &node)
 QString sendAndWait(
     ChatClient &client, const QString &text, const QString &room = ChatClient::kLobby)
 {
-    QString id, error;
+    QString id;
     bool done = false;
-    client.send(text, room, [&](const QString &i, const QString &e) {
-        id = i;
-        error = e;
+    client.send(text, room, [&](const Result<QString> &sent) {
+        id = sent ? sent.value() : QStringLiteral("<error: %1>").arg(sent.error());
         done = true;
     });
     if (!QTest::qWaitFor([&] { return done; }, kWaitMs))
         return QStringLiteral("<no answer>");
-    return error.isEmpty() ? id : QStringLiteral("<error: %1>").arg(error);
+    return id;
 }
 
 } // namespace

@@ -159,13 +159,13 @@ void TestFarm::send(int s, const QString &label, const QString &room)
 {
     FarmSeat *seat = m_seats[std::size_t(s)].get();
     const QString text = stamped(label);
-    seat->client->send(text, room, [seat, text](const QString &id, const QString &error) {
-        if (error.isEmpty()) {
+    seat->client->send(text, room, [seat, text](const Result<QString> &id) {
+        if (id) {
             seat->sent << text;
-            seat->sentIds << id;
+            seat->sentIds << id.value();
         } else {
             seat->failed << text;
-            seat->failedErrors << error;
+            seat->failedErrors << id.error();
         }
     });
 }

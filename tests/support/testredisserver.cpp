@@ -249,6 +249,27 @@ qint64 TestRedisServer::pid() const
     return m_process ? m_process->processId() : 0;
 }
 
+qint64 TestRedisServer::usedMemory() const
+{
+    const RedisReply info = command({"INFO", "memory"});
+    for (const QByteArray &line : info.value.toByteArray().split('\n')) {
+        if (line.startsWith("used_memory:"))
+            return line.mid(int(qstrlen("used_memory:"))).trimmed().toLongLong();
+    }
+    return -1;
+}
+
+qint64 TestRedisServer::dbSize() const
+{
+    const RedisReply reply = command({"DBSIZE"});
+    return reply.ok ? reply.value.toLongLong() : -1;
+}
+
+bool TestRedisServer::setMaxMemory(qint64 bytes) const
+{
+    return command({"CONFIG", "SET", "maxmemory", QByteArray::number(bytes)}).ok;
+}
+
 RedisReply TestRedisServer::command(const QList<QByteArray> &arguments, int timeoutMs) const
 {
     RedisReply reply;

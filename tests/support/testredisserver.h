@@ -53,6 +53,10 @@ public:
 
     // A blocking command on a fresh authenticated connection (test code only).
     RedisReply command(const QList<QByteArray> &arguments, int timeoutMs = 5000) const;
+    // What the memory and capacity tests read and set through command().
+    qint64 usedMemory() const; // INFO memory's used_memory; -1 when unreadable
+    qint64 dbSize() const; // DBSIZE; -1 when unreadable
+    bool setMaxMemory(qint64 bytes) const; // CONFIG SET maxmemory
 
     static QString binaryPath();
 
