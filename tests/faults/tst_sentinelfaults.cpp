@@ -21,8 +21,6 @@
 
 #include <csignal>
 
-#include <sys/stat.h>
-
 using namespace farmchat;
 using namespace farmchat::test;
 
@@ -119,14 +117,16 @@ struct SentinelTopology
         const QFileInfoList files = QDir(configDir).entryInfoList(QDir::Files | QDir::Hidden);
         if (files.isEmpty())
             return QStringLiteral("no files in %1").arg(configDir);
+        constexpr QFile::Permissions groupOrOther = QFile::ReadGroup | QFile::WriteGroup
+            | QFile::ExeGroup | QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
         for (const QFileInfo &file : files) {
-            struct stat st = {};
-            if (::stat(QFile::encodeName(file.absoluteFilePath()).constData(), &st) != 0)
+            const QFile::Permissions mode = QFile::permissions(file.absoluteFilePath());
+            if (mode == QFile::Permissions())
                 continue; // replaced between the listing and now: the next look sees it
-            if ((st.st_mode & 07777) != 0600)
-                return QStringLiteral("%1 has mode %2, not 600")
+            if (mode & groupOrOther)
+                return QStringLiteral("%1 is open to group or others (permissions 0x%2)")
                     .arg(file.absoluteFilePath())
-                    .arg(QString::number(st.st_mode & 07777, 8));
+                    .arg(QString::number(int(mode), 16));
         }
         return {};
     }
