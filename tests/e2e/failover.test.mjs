@@ -6,59 +6,23 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
+import { CatchUpClient } from './lib/catchup.mjs';
 import { failoverWebSocket } from './lib/failover.mjs';
 import { Farm, httpRequest, signalR, sleep, waitFor } from './lib/farm.mjs';
 
-// One official client with a failover list, the catch-up a SignalR app does
-// after onreconnected, and a record of what it saw.
-class FailoverClient {
+// A CatchUpClient whose connections go to a list of nodes in turn, and
+// which remembers what each Send got.
+class FailoverClient extends CatchUpClient {
   constructor(nodes) {
     const { WebSocket, state } = failoverWebSocket(nodes.map((n) => n.url));
-    this.route = state;
-    this.connection = new signalR.HubConnectionBuilder()
+    super(new signalR.HubConnectionBuilder()
       .withUrl(`${nodes[0].url}/chat`, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets, WebSocket })
       .withAutomaticReconnect([0, 100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000])
       .configureLogging(signalR.LogLevel.None)
-      .build();
-    this.count = new Map(); // message id -> live receipts
-    this.seen = new Set(); // message ids received, live or from History
-    this.texts = new Set();
-    this.lastSeenId = null;
-    this.catchingUp = false;
-    this.fromHistory = 0;
-    this.reconnects = 0;
+      .build());
+    this.route = state;
     this.sent = new Set(); // texts the node accepted
     this.failed = new Map(); // text -> the error its Send got
-    this.connection.on('messageReceived', (m) => this.receive(m, false));
-    // The cursor stays where the lost connection left it: messages the new
-    // node delivers before onreconnected runs must not move it past the gap.
-    this.connection.onreconnecting(() => { this.catchingUp = true; });
-    this.connection.onreconnected(() => { this.reconnects += 1; this.catchUp(); });
-  }
-
-  // A message may come from History and live, in either order: History reads
-  // the stream itself, so it can hold entries the new node's reader has not
-  // delivered yet. Only a second live copy is a fault.
-  receive(m, fromHistory) {
-    if (!fromHistory) this.count.set(m.id, (this.count.get(m.id) ?? 0) + 1);
-    if (this.seen.has(m.id)) return;
-    this.seen.add(m.id);
-    this.texts.add(m.text);
-    if (fromHistory) this.fromHistory += 1;
-    if (!this.catchingUp) this.lastSeenId = m.id; // stream ids: a farm-wide cursor
-  }
-
-  async catchUp() {
-    this.catchingUp = true;
-    let after = this.lastSeenId;
-    for (let page = 0; page < 50; page += 1) {
-      const messages = await this.connection.invoke('History', 'lobby', after, 1000);
-      for (const m of messages) this.receive(m, true);
-      if (messages.length) after = messages[messages.length - 1].id;
-      if (messages.length < 1000) break;
-    }
-    this.lastSeenId = after;
-    this.catchingUp = false;
   }
 
   async send(text) {
@@ -68,12 +32,6 @@ class FailoverClient {
     } catch (e) {
       this.failed.set(text, e.message);
     }
-  }
-
-  get duplicated() {
-    let extra = 0;
-    for (const n of this.count.values()) extra += n - 1;
-    return extra;
   }
 }
 
