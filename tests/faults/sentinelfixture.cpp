@@ -9,7 +9,10 @@
 #include <QJsonArray>
 #include <QTest>
 
+// The Sentinel tests run the launcher's POSIX topology (signals, file modes).
+#ifdef Q_OS_UNIX
 #include <sys/stat.h>
+#endif
 
 namespace farmchat::test {
 
