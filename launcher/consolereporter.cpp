@@ -210,6 +210,8 @@ void ConsoleReporter::onStarted()
         redis.insert(QStringLiteral("sentinels"), sentinels);
         redis.insert(QStringLiteral("masterName"), group->masterName());
         redis.insert(QStringLiteral("downAfterMs"), m_farm.config().sentinelDownAfterMs);
+        redis.insert(QStringLiteral("streamWaitReplicas"), m_farm.config().streamWaitReplicas);
+        redis.insert(QStringLiteral("streamWaitTimeoutMs"), m_farm.config().streamWaitTimeoutMs);
     }
     QJsonObject ready {{"startupMs", m_farm.startupMs()},
         {"backplane", modeName(m_farm.backplane())}, {"nodes", nodes}, {"redis", redis},

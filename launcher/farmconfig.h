@@ -30,6 +30,11 @@ struct FarmConfig
     // --sentinel-down-after ms.
     RedisTopology redisTopology = RedisTopology::Single;
     int sentinelDownAfterMs = SentinelConfig::kDefaultDownAfterMs;
+    // With sentinel: the nodes' --stream-wait-replicas (streams mode confirms
+    // a Send once this many replicas have it; 0: no WAIT) and
+    // --stream-wait-timeout. The topology has one replica.
+    int streamWaitReplicas = 1;
+    int streamWaitTimeoutMs = 500;
     LbPolicy loadBalancer = LbPolicy::None; // --lb: HAProxy in front of the nodes
     quint16 lbPort = 0; // --lb-port; 0: a free port
     QString haproxy; // --haproxy; empty: FARMCHAT_HAPROXY, then PATH

@@ -92,10 +92,15 @@ void FarmNode::prepareRun(const QString &program, const QList<quint16> &farmPort
         if (at >= 0)
             arguments.remove(at, 2);
         // A failover must not lose what a sender was told was accepted:
-        // streams mode confirms a send once the replica has it too.
+        // streams mode confirms a send once the replica has it too (unless
+        // the user turned WAIT off to measure what it costs or saves).
         arguments << QStringLiteral("--redis-sentinel") << m_sentinels
                   << QStringLiteral("--redis-master-name") << m_masterName
-                  << QStringLiteral("--stream-wait-replicas") << QStringLiteral("1");
+                  << QStringLiteral("--stream-wait-replicas")
+                  << QString::number(m_streamWaitReplicas);
+        if (m_streamWaitReplicas > 0)
+            arguments << QStringLiteral("--stream-wait-timeout")
+                      << QString::number(m_streamWaitTimeoutMs);
     }
     m_process->setEnvironment(environment);
     m_process->setProgram(program, arguments);

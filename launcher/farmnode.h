@@ -54,6 +54,14 @@ public:
         m_masterName = masterName;
         m_sentinelPassword = password;
     }
+    // Sentinel topology, streams mode: the next run confirms a Send once
+    // `replicas` replicas have it, waiting at most timeoutMs (--stream-wait-
+    // replicas, --stream-wait-timeout); 0 replicas: no WAIT.
+    void setStreamWait(int replicas, int timeoutMs)
+    {
+        m_streamWaitReplicas = replicas;
+        m_streamWaitTimeoutMs = timeoutMs;
+    }
     // The load balancer in front of the farm (0: none); used by the next run.
     void setPublicPort(quint16 port) { m_publicPort = port; }
 
@@ -91,6 +99,8 @@ private:
     QString m_sentinels;
     QString m_masterName;
     QByteArray m_sentinelPassword;
+    int m_streamWaitReplicas = 1;
+    int m_streamWaitTimeoutMs = 500;
     quint16 m_publicPort = 0;
     int m_healthTimeoutMs = 15000;
     int m_pollIntervalMs = 1000;

@@ -318,9 +318,11 @@ void FarmSupervisor::clearProcesses()
 void FarmSupervisor::prepareNode(int index)
 {
     FarmNode *farmNode = m_nodes[size_t(index)].get();
-    if (m_sentinels)
+    if (m_sentinels) {
         farmNode->setSentinels(m_sentinels->sentinelList(), m_sentinels->masterName(),
             m_sentinels->sentinelPassword());
+        farmNode->setStreamWait(m_config.streamWaitReplicas, m_config.streamWaitTimeoutMs);
+    }
     farmNode->prepareRun(
         m_nodeProgram, m_ports, m_redisUrl, nodeBackplane(index), m_redisPassword, m_adminToken);
 }

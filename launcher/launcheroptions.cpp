@@ -100,6 +100,15 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
             QStringLiteral("with --redis-topology sentinel: how long the primary may be silent "
                            "before the Sentinels fail over (down-after-milliseconds)"),
             {100, 600000}, farm.sentinelDownAfterMs),
+        Option::integer(QStringLiteral("stream-wait-replicas"), QStringLiteral("N"),
+            QStringLiteral("with --redis-topology sentinel: streams-mode nodes confirm a Send once "
+                           "N replicas have it (WAIT N; 0: off, a failover may lose confirmed "
+                           "Sends)"),
+            {0, 1}, farm.streamWaitReplicas),
+        Option::integer(QStringLiteral("stream-wait-timeout"), QStringLiteral("MS"),
+            QStringLiteral("with --redis-topology sentinel: how long a Send waits for the "
+                           "replica before it is confirmed with a warning"),
+            {1, 60000}, farm.streamWaitTimeoutMs),
         FarmFlags::redisMaxMemory(
             farm.redisMaxMemoryBytes, [&farm](qint64 bytes) { farm.redisMaxMemoryBytes = bytes; }),
         text("log-dir", "DIR", "keep each process's output in DIR/<name>.log", farm.logDir)
@@ -176,6 +185,15 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
     if (cli.isSet(QStringLiteral("sentinel-down-after"))
         && o.farm.redisTopology != RedisTopology::Sentinel)
         return usageError(QStringLiteral("--sentinel-down-after needs --redis-topology sentinel"));
+    for (const QString flag :
+        {QStringLiteral("stream-wait-replicas"), QStringLiteral("stream-wait-timeout")}) {
+        if (cli.isSet(flag) && o.farm.redisTopology != RedisTopology::Sentinel)
+            return usageError(QStringLiteral("--%1 needs --redis-topology sentinel (a single "
+                                             "Redis has no replica to wait for)")
+                                  .arg(flag));
+    }
+    if (cli.isSet(QStringLiteral("stream-wait-timeout")) && o.farm.streamWaitReplicas == 0)
+        return usageError(QStringLiteral("--stream-wait-timeout needs --stream-wait-replicas 1"));
     if (cli.isSet(QStringLiteral("ports")) && !cli.isSet(QStringLiteral("nodes")))
         o.farm.nodes = int(o.farm.ports.size());
     if ((cli.isSet(QStringLiteral("lb-port")) || cli.isSet(QStringLiteral("haproxy")))

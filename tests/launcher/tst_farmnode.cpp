@@ -65,6 +65,7 @@ class tst_FarmNode : public QObject
 private Q_SLOTS:
     void initTestCase();
     void commandLine();
+    void sentinelCommandLine();
     void healthyOnFirstGoodAnswer();
     void anotherProgramOnThePortIsNotOurNode();
     void exitWhileStartingSaysWhy();
@@ -107,6 +108,37 @@ void tst_FarmNode::commandLine()
                  9090, {9090}, QStringLiteral("redis://127.0.0.1:1/0"), BackplaneMode::Off)
                  .size(),
         8);
+}
+
+void tst_FarmNode::sentinelCommandLine()
+{
+    // Behind Sentinel the node gets the Sentinels instead of --redis, and
+    // streams WAIT for the replica unless it was switched off.
+    FarmNode node(9090, m_guard, m_http);
+    node.setSentinels(
+        QStringLiteral("127.0.0.1:1,127.0.0.1:2"), QStringLiteral("farmchat"), "sentinel-secret");
+    node.prepareRun(m_child, {9090}, QStringLiteral("redis://127.0.0.1:6400/0"),
+        BackplaneMode::Streams, "redis-secret", "admin");
+    QStringList arguments = node.process()->arguments();
+    QVERIFY(!arguments.contains(u"--redis"));
+    QVERIFY(!arguments.join(u' ').contains(u"secret"));
+    auto valueOf = [&arguments](const char *flag) {
+        const qsizetype at = arguments.indexOf(QLatin1String(flag));
+        return at >= 0 && at + 1 < arguments.size() ? arguments[at + 1] : QString();
+    };
+    QCOMPARE(valueOf("--redis-sentinel"), u"127.0.0.1:1,127.0.0.1:2");
+    QCOMPARE(valueOf("--redis-master-name"), u"farmchat");
+    QCOMPARE(valueOf("--stream-wait-replicas"), u"1");
+    QCOMPARE(valueOf("--stream-wait-timeout"), u"500");
+    node.setStreamWait(1, 1500);
+    node.prepareRun(m_child, {9090}, QString(), BackplaneMode::Streams, {}, "admin");
+    arguments = node.process()->arguments();
+    QCOMPARE(valueOf("--stream-wait-timeout"), u"1500");
+    node.setStreamWait(0, 1500);
+    node.prepareRun(m_child, {9090}, QString(), BackplaneMode::Streams, {}, "admin");
+    arguments = node.process()->arguments();
+    QCOMPARE(valueOf("--stream-wait-replicas"), u"0");
+    QVERIFY(!arguments.contains(u"--stream-wait-timeout"));
 }
 
 void tst_FarmNode::healthyOnFirstGoodAnswer()

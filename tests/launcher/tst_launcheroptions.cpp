@@ -48,6 +48,18 @@ void tst_LauncherOptions::defaults()
     QVERIFY2(sentinel && sentinel->options, qPrintable(sentinel.error()));
     QCOMPARE(sentinel->options->farm.redisTopology, RedisTopology::Sentinel);
     QCOMPARE(sentinel->options->farm.sentinelDownAfterMs, 500);
+    // Streams WAIT for the replica: on by default in this topology, switchable.
+    QCOMPARE(sentinel->options->farm.streamWaitReplicas, 1);
+    QCOMPARE(sentinel->options->farm.streamWaitTimeoutMs, 500);
+    const auto noWait
+        = LauncherOptions::parse({"--redis-topology", "sentinel", "--stream-wait-replicas", "0"});
+    QVERIFY2(noWait && noWait->options, qPrintable(noWait.error()));
+    QCOMPARE(noWait->options->farm.streamWaitReplicas, 0);
+    const auto longWait = LauncherOptions::parse({"--redis-topology", "sentinel",
+        "--stream-wait-replicas", "1", "--stream-wait-timeout", "2000"});
+    QVERIFY2(longWait && longWait->options, qPrintable(longWait.error()));
+    QCOMPARE(longWait->options->farm.streamWaitReplicas, 1);
+    QCOMPARE(longWait->options->farm.streamWaitTimeoutMs, 2000);
 }
 
 void tst_LauncherOptions::valid_data()
@@ -121,6 +133,15 @@ void tst_LauncherOptions::usageErrors_data()
         << QStringList {"--sentinel-down-after", "500"} << "--sentinel-down-after";
     QTest::addRow("down-after too short") << QStringList {"--redis-topology", "sentinel",
         "--sentinel-down-after", "10"} << "--sentinel-down-after";
+    QTest::addRow("wait without sentinel")
+        << QStringList {"--stream-wait-replicas", "1"} << "--stream-wait-replicas";
+    QTest::addRow("wait timeout without sentinel")
+        << QStringList {"--stream-wait-timeout", "100"} << "--stream-wait-timeout";
+    QTest::addRow("wait for two replicas") << QStringList {"--redis-topology", "sentinel",
+        "--stream-wait-replicas", "2"} << "--stream-wait-replicas";
+    QTest::addRow("wait timeout with wait off") << QStringList {"--redis-topology", "sentinel",
+        "--stream-wait-replicas", "0", "--stream-wait-timeout", "100"}
+                                                << "--stream-wait-timeout";
     QTest::addRow("sentinel with redis-url")
         << QStringList {"--redis-topology", "sentinel", "--redis-url", "redis://127.0.0.1:6379/0"}
         << "--redis-url";

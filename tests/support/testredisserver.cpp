@@ -272,14 +272,20 @@ bool TestRedisServer::setMaxMemory(qint64 bytes) const
 
 RedisReply TestRedisServer::command(const QList<QByteArray> &arguments, int timeoutMs) const
 {
+    return commandAt(m_port, m_password, arguments, timeoutMs);
+}
+
+RedisReply commandAt(
+    quint16 port, const QByteArray &password, const QList<QByteArray> &arguments, int timeoutMs)
+{
     RedisReply reply;
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, m_port);
+    socket.connectToHost(QHostAddress::LocalHost, port);
     if (!socket.waitForConnected(timeoutMs)) {
         reply.error = "cannot connect";
         return reply;
     }
-    socket.write(encodeCommand({"AUTH", m_password}) + encodeCommand(arguments));
+    socket.write(encodeCommand({"AUTH", password}) + encodeCommand(arguments));
     RespReader reader(socket, timeoutMs);
     RedisReply auth;
     if (!reader.read(auth) || !auth.ok) {

@@ -70,6 +70,11 @@ private:
     bool m_keepDir = false;
 };
 
+// A blocking command after AUTH on a fresh connection to 127.0.0.1:port, for
+// servers a test did not start itself (the launcher's primary and replica).
+RedisReply commandAt(quint16 port, const QByteArray &password, const QList<QByteArray> &arguments,
+    int timeoutMs = 5000);
+
 // Starts `server`; the reason it did not start, or empty.
 QString startRedisOrExplain(TestRedisServer &server, const QByteArray &extraConfig = {});
 
