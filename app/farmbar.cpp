@@ -23,6 +23,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     , m_portStatus(new ElidedLabel(this))
     , m_mode(new QComboBox(this))
     , m_lb(new QComboBox(this))
+    , m_redis(new QComboBox(this))
     , m_skipNegotiation(new QCheckBox(tr("S&kip negotiation"), this))
     , m_launch(new QPushButton(tr("&Launch"), this))
     , m_stop(new QPushButton(tr("&Stop"), this))
@@ -55,6 +56,13 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
            "sticky (a cookie pins each pane to its node) or source (by client address)"));
     m_lb->setAccessibleName(tr("Load balancer"));
     showLoadBalancer(workspace.loadBalancer());
+    m_redis->addItem(tr("single"), int(RedisTopology::Single));
+    m_redis->addItem(tr("sentinel"), int(RedisTopology::Sentinel));
+    m_redis->setToolTip(tr("Redis: one server (single), or a primary, a replica and three "
+                           "Sentinels that fail over when the primary dies (sentinel). Applies "
+                           "at the next launch."));
+    m_redis->setAccessibleName(tr("Redis topology"));
+    showRedisTopology(workspace.redisTopology());
     m_skipNegotiation->setChecked(workspace.skipNegotiation());
     m_skipNegotiation->setToolTip(
         tr("Panes open the WebSocket at once, without POST /negotiate: one request, so a "
@@ -72,6 +80,8 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeRequested(mode()); });
     connect(m_lb, &QComboBox::activated, this,
         [this] { Q_EMIT loadBalancerRequested(loadBalancer()); });
+    connect(m_redis, &QComboBox::activated, this,
+        [this] { Q_EMIT redisTopologyRequested(redisTopology()); });
     connect(m_skipNegotiation, &QCheckBox::clicked, this, &FarmBar::skipNegotiationRequested);
     connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
     connect(m_stop, &QPushButton::clicked, this, &FarmBar::stopRequested);
@@ -80,6 +90,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     connect(&workspace, &FarmWorkspace::basePortChanged, m_basePort, &QSpinBox::setValue);
     connect(&workspace, &FarmWorkspace::modeChanged, this, &FarmBar::showMode);
     connect(&workspace, &FarmWorkspace::loadBalancerChanged, this, &FarmBar::showLoadBalancer);
+    connect(&workspace, &FarmWorkspace::redisTopologyChanged, this, &FarmBar::showRedisTopology);
     connect(&workspace, &FarmWorkspace::skipNegotiationChanged, m_skipNegotiation,
         &QCheckBox::setChecked);
     connect(&workspace.portCheck(), &PortCheck::problemChanged, this, &FarmBar::showPortProblem);
@@ -108,6 +119,9 @@ void FarmBar::createLayout()
     layout->addSpacing(fontMetrics().averageCharWidth());
     layout->addWidget(label(tr("&Backplane"), m_mode));
     layout->addWidget(m_mode);
+    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addWidget(label(tr("&Redis"), m_redis));
+    layout->addWidget(m_redis);
     layout->addSpacing(fontMetrics().averageCharWidth());
     layout->addWidget(label(tr("Loa&d balancer"), m_lb));
     layout->addWidget(m_lb);
@@ -139,6 +153,11 @@ LbPolicy FarmBar::loadBalancer() const
     return LbPolicy(m_lb->currentData().toInt());
 }
 
+RedisTopology FarmBar::redisTopology() const
+{
+    return RedisTopology(m_redis->currentData().toInt());
+}
+
 bool FarmBar::skipNegotiation() const
 {
     return m_skipNegotiation->isChecked();
@@ -159,11 +178,17 @@ void FarmBar::showLoadBalancer(LbPolicy policy)
     m_lb->setCurrentIndex(m_lb->findData(int(policy)));
 }
 
+void FarmBar::showRedisTopology(RedisTopology topology)
+{
+    m_redis->setCurrentIndex(m_redis->findData(int(topology)));
+}
+
 void FarmBar::showFarmState(FarmState state)
 {
     const bool stopped = state == FarmState::Stopped;
     // Both shape the farm and its panes: chosen before a launch.
     m_lb->setEnabled(stopped);
+    m_redis->setEnabled(stopped);
     m_skipNegotiation->setEnabled(stopped);
     m_nodes->setEnabled(stopped);
     m_basePort->setEnabled(stopped);

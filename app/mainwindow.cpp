@@ -53,14 +53,7 @@ MainWindow::MainWindow(
     m_remembered = AppSettings::load(*m_settings);
     options.applyTo(m_remembered);
     m_autostart = options.autostart;
-    m_workspace->setNodes(m_remembered.nodes);
-    m_workspace->setBasePort(m_remembered.basePort);
-    m_workspace->setMode(m_remembered.backplane);
-    m_workspace->setRedisMaxMemoryBytes(m_remembered.redisMaxMemoryBytes);
-    m_workspace->setLoadBalancer(m_remembered.loadBalancer);
-    m_workspace->setSkipNegotiation(m_remembered.skipNegotiation);
-    for (int i = 0; i < AppSettings::kMaxNodes; ++i)
-        m_workspace->setPaneName(i, m_remembered.paneName(i));
+    m_workspace->applySettings(m_remembered);
 
     m_demo = std::make_unique<GuidedDemo>(GuidedDemo::Hooks {
         [this](int pane, const QString &text) { m_workspace->sendFrom(pane, text); },
@@ -265,6 +258,7 @@ void MainWindow::wireFarm()
     connect(m_bar, &FarmBar::loadBalancerRequested, workspace, &FarmWorkspace::setLoadBalancer);
     connect(
         m_bar, &FarmBar::skipNegotiationRequested, workspace, &FarmWorkspace::setSkipNegotiation);
+    connect(m_bar, &FarmBar::redisTopologyRequested, workspace, &FarmWorkspace::setRedisTopology);
     connect(m_controls, &ControlsPanel::modeRequested, workspace, &FarmWorkspace::setMode);
     connect(workspace, &FarmWorkspace::nodesChanged, this, &MainWindow::showIdleText);
     connect(&farm, &FarmSupervisor::stateChanged, this, [this](FarmState state) {
@@ -466,16 +460,7 @@ void MainWindow::showInfo(const QString &title, const QString &text)
 
 void MainWindow::saveSettings()
 {
-    m_remembered.nodes = m_workspace->nodes();
-    m_remembered.basePort = m_workspace->basePort();
-    m_remembered.backplane = m_workspace->mode();
-    m_remembered.loadBalancer = m_workspace->loadBalancer();
-    m_remembered.skipNegotiation = m_workspace->skipNegotiation();
-    for (int i = 0; i < AppSettings::kMaxNodes; ++i) {
-        const QString name = m_workspace->paneName(i);
-        m_remembered.setPaneName(
-            i, name == QStringLiteral("user-%1").arg(i + 1) ? QString() : name);
-    }
+    m_workspace->storeSettings(m_remembered);
     m_remembered.geometry = saveGeometry();
     m_remembered.windowState = saveState();
     m_remembered.save(*m_settings);
