@@ -39,30 +39,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     m_basePort->setGroupSeparatorShown(false);
     m_basePort->setToolTip(tr("Nodes listen on this port and the ones after it, on 127.0.0.1"));
     m_basePort->setAccessibleName(tr("Base port"));
-    m_mode->addItem(tr("off"), int(BackplaneMode::Off));
-    m_mode->addItem(tr("pub/sub"), int(BackplaneMode::PubSub));
-    m_mode->addItem(tr("streams"), int(BackplaneMode::Streams));
-    m_mode->setToolTip(tr("Backplane: off (each node alone), Redis pub/sub, or Redis streams. "
-                          "Switches live while the farm runs."));
-    m_mode->setAccessibleName(tr("Backplane mode"));
-    showMode(workspace.mode());
-    m_lb->addItem(tr("none"), int(LbPolicy::None));
-    m_lb->addItem(tr("round-robin"), int(LbPolicy::RoundRobin));
-    m_lb->addItem(tr("sticky"), int(LbPolicy::Sticky));
-    m_lb->addItem(tr("source"), int(LbPolicy::Source));
-    m_lb->setToolTip(
-        tr("Load balancer (HAProxy) in front of the nodes: none (each pane on its own node), "
-           "round-robin (no stickiness: negotiate and WebSocket may reach different nodes), "
-           "sticky (a cookie pins each pane to its node) or source (by client address)"));
-    m_lb->setAccessibleName(tr("Load balancer"));
-    showLoadBalancer(workspace.loadBalancer());
-    m_redis->addItem(tr("single"), int(RedisTopology::Single));
-    m_redis->addItem(tr("sentinel"), int(RedisTopology::Sentinel));
-    m_redis->setToolTip(tr("Redis: one server (single), or a primary, a replica and three "
-                           "Sentinels that fail over when the primary dies (sentinel). Applies "
-                           "at the next launch."));
-    m_redis->setAccessibleName(tr("Redis topology"));
-    showRedisTopology(workspace.redisTopology());
+    fillChoices();
     m_skipNegotiation->setChecked(workspace.skipNegotiation());
     m_skipNegotiation->setToolTip(
         tr("Panes open the WebSocket at once, without POST /negotiate: one request, so a "
@@ -99,6 +76,35 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     connect(&farm, &FarmSupervisor::progress, this, &FarmBar::showProgress);
     showFarmState(farm.state());
     showPortProblem(workspace.portCheck().problem());
+}
+
+// The combos' items, tooltips and current choice.
+void FarmBar::fillChoices()
+{
+    m_mode->addItem(tr("off"), int(BackplaneMode::Off));
+    m_mode->addItem(tr("pub/sub"), int(BackplaneMode::PubSub));
+    m_mode->addItem(tr("streams"), int(BackplaneMode::Streams));
+    m_mode->setToolTip(tr("Backplane: off (each node alone), Redis pub/sub, or Redis streams. "
+                          "Switches live while the farm runs."));
+    m_mode->setAccessibleName(tr("Backplane mode"));
+    showMode(m_workspace.mode());
+    m_lb->addItem(tr("none"), int(LbPolicy::None));
+    m_lb->addItem(tr("round-robin"), int(LbPolicy::RoundRobin));
+    m_lb->addItem(tr("sticky"), int(LbPolicy::Sticky));
+    m_lb->addItem(tr("source"), int(LbPolicy::Source));
+    m_lb->setToolTip(
+        tr("Load balancer (HAProxy) in front of the nodes: none (each pane on its own node), "
+           "round-robin (no stickiness: negotiate and WebSocket may reach different nodes), "
+           "sticky (a cookie pins each pane to its node) or source (by client address)"));
+    m_lb->setAccessibleName(tr("Load balancer"));
+    showLoadBalancer(m_workspace.loadBalancer());
+    m_redis->addItem(tr("single"), int(RedisTopology::Single));
+    m_redis->addItem(tr("sentinel"), int(RedisTopology::Sentinel));
+    m_redis->setToolTip(tr("Redis: one server (single), or a primary, a replica and three "
+                           "Sentinels that fail over when the primary dies (sentinel). Applies "
+                           "at the next launch."));
+    m_redis->setAccessibleName(tr("Redis topology"));
+    showRedisTopology(m_workspace.redisTopology());
 }
 
 void FarmBar::createLayout()

@@ -62,6 +62,7 @@ Q_SIGNALS:
     void redisTopologyRequested(farmchat::RedisTopology topology);
 
 private:
+    void fillChoices();
     void createLayout();
     void showMode(BackplaneMode mode);
     void showLoadBalancer(LbPolicy policy);

@@ -2,6 +2,7 @@
 
 #include "app/appsettings.h"
 #include "app/panesession.h"
+#include "app/sentinelwatch.h"
 #include "launcher/farmnode.h"
 
 namespace farmchat {
@@ -10,6 +11,7 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
     : QObject(parent)
     , m_supervisor(std::make_unique<FarmSupervisor>())
     , m_tracker(std::make_unique<DeliveryTracker>())
+    , m_sentinelWatch(std::make_unique<SentinelWatch>(*m_supervisor))
     , m_nodes(AppSettings::kDefaultNodes)
     , m_basePort(AppSettings::kDefaultBasePort)
     , m_mode(AppSettings {}.backplane)

@@ -18,6 +18,7 @@
 namespace farmchat {
 
 class PaneSession;
+class SentinelWatch;
 struct AppSettings;
 
 // Everything the desktop app runs, without a widget: the farm (FarmSupervisor),
@@ -37,6 +38,8 @@ public:
 
     FarmSupervisor &supervisor() { return *m_supervisor; }
     DeliveryTracker &tracker() { return *m_tracker; }
+    // Roles and quorum of a Sentinel farm's Redis (idle otherwise).
+    SentinelWatch &sentinelWatch() { return *m_sentinelWatch; }
 
     int paneCount() const { return int(m_panes.size()); }
     PaneSession *pane(int index) const;
@@ -130,6 +133,7 @@ private:
     PortCheck m_portCheck; // before the supervisor: its state changes reach the check
     std::unique_ptr<FarmSupervisor> m_supervisor;
     std::unique_ptr<DeliveryTracker> m_tracker;
+    std::unique_ptr<SentinelWatch> m_sentinelWatch;
     std::vector<std::unique_ptr<PaneSession>> m_panes;
     QHash<QString, int> m_nodeIndex;
     QStringList m_paneNames;
