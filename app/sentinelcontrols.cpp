@@ -44,9 +44,8 @@ SentinelControls::SentinelControls(FarmWorkspace &workspace, QWidget *parent)
     m_restart->setToolTip(tr("Start again every Redis server and Sentinel that is down"));
 
     FarmSupervisor &farm = workspace.supervisor();
-    connect(m_kill, &QPushButton::clicked, this, [this] {
-        m_workspace.supervisor().killProcess(primaryProcess());
-    });
+    connect(m_kill, &QPushButton::clicked, this,
+        [this] { m_workspace.supervisor().killProcess(primaryProcess()); });
     connect(m_pause, &QPushButton::clicked, this, [this] {
         const int paused = pausedProcess();
         m_workspace.supervisor().setProcessPaused(

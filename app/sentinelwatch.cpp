@@ -18,8 +18,7 @@ struct SentinelWatch::Link
     QString quorum; // what CKQUORUM said, or why the Sentinel does not answer
 };
 
-SentinelWatch::SentinelWatch(FarmSupervisor &farm, QObject *parent)
-    : QObject(parent), m_farm(farm)
+SentinelWatch::SentinelWatch(FarmSupervisor &farm, QObject *parent) : QObject(parent), m_farm(farm)
 {
     m_timer.setInterval(kPollMs);
     connect(&m_timer, &QTimer::timeout, this, &SentinelWatch::poll);
@@ -96,12 +95,13 @@ void SentinelWatch::ask(Link &link)
             const quint16 port = address.size() == 2 ? quint16(address[1].bytes().toUInt()) : 0;
             update(*l, true, port, l->quorum);
         });
-    link.connection->command({"SENTINEL", "CKQUORUM", m_masterName}, [this, l](const RedisValue &reply) {
-        if (reply.isLinkError())
-            return update(*l, false, l->primary, reply.errorText());
-        update(*l, true, l->primary,
-            reply.isError() ? reply.errorText() : QString::fromUtf8(reply.bytes()));
-    });
+    link.connection->command(
+        {"SENTINEL", "CKQUORUM", m_masterName}, [this, l](const RedisValue &reply) {
+            if (reply.isLinkError())
+                return update(*l, false, l->primary, reply.errorText());
+            update(*l, true, l->primary,
+                reply.isError() ? reply.errorText() : QString::fromUtf8(reply.bytes()));
+        });
 }
 
 void SentinelWatch::update(Link &link, bool reachable, quint16 primary, const QString &quorum)

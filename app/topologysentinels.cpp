@@ -45,7 +45,8 @@ bool TopologyView::serverUp(int server) const
 QRectF TopologyView::serverBox(int server, const Frame &f) const
 {
     const QSizeF size(f.em * 5.2, f.em * 2.4);
-    const QPointF centre = f.area.center() + QPointF((server == 0 ? -1 : 1) * f.em * 3, -f.em * 0.9);
+    const QPointF centre
+        = f.area.center() + QPointF((server == 0 ? -1 : 1) * f.em * 3.5, -f.em * 0.9);
     return QRectF(centre - QPointF(size.width() / 2, size.height() / 2), size);
 }
 
@@ -62,7 +63,7 @@ void TopologyView::paintServer(QPainter &p, const Frame &f, int server) const
     QPainterPath path;
     path.addRoundedRect(box, em / 3, em / 3);
     p.fillPath(path,
-        !up         ? f.pal.color(QPalette::Mid)
+        !up           ? f.pal.color(QPalette::Mid)
             : primary ? QColor(0x3B, 0x4A, 0x5A)
                       : QColor(0x4A, 0x55, 0x60));
     p.setPen(QPen(up ? nodepalette::good(f.dark) : nodepalette::bad(f.dark),
@@ -79,8 +80,7 @@ void TopologyView::paintServer(QPainter &p, const Frame &f, int server) const
         state = tr("⏸ paused :%1").arg(port);
     else if (!up && process)
         state = QStringLiteral("✕ ") + processStateName(process->state());
-    p.drawText(box, Qt::AlignCenter,
-        (role.isEmpty() ? QStringLiteral("?") : role) + u'\n' + state);
+    p.drawText(box, Qt::AlignCenter, (role.isEmpty() ? QStringLiteral("?") : role) + u'\n' + state);
     p.setFont(font());
 }
 
@@ -103,10 +103,10 @@ void TopologyView::paintSentinels(QPainter &p, const Frame &f) const
     const double y = a.bottom() + em * 0.6;
     for (int i = 0; i < SentinelGroup::kSentinels; ++i) {
         const ManagedProcess *process = farm.process(sentinels.sentinelProcess(i));
-        const bool up = process && process->state() == ProcessState::Healthy
-            && sentinels.isReachable(i);
-        const QRectF box(QPointF(f.area.center().x() + (i - 1) * em * 3.3 - size.width() / 2, y),
-            size);
+        const bool up
+            = process && process->state() == ProcessState::Healthy && sentinels.isReachable(i);
+        const QRectF box(
+            QPointF(f.area.center().x() + (i - 1) * em * 3.3 - size.width() / 2, y), size);
         QPainterPath path;
         path.addRoundedRect(box, em / 4, em / 4);
         p.fillPath(path, up ? f.pal.color(QPalette::Button) : f.pal.color(QPalette::Mid));
@@ -115,7 +115,9 @@ void TopologyView::paintSentinels(QPainter &p, const Frame &f) const
         p.drawPath(path);
         p.setPen(up ? f.pal.color(QPalette::ButtonText) : f.pal.color(QPalette::Text));
         p.drawText(box, Qt::AlignCenter,
-            QStringLiteral("%1 S%2").arg(up ? QStringLiteral("✓") : QStringLiteral("✕")).arg(i + 1));
+            QStringLiteral("%1 S%2")
+                .arg(up ? QStringLiteral("✓") : QStringLiteral("✕"))
+                .arg(i + 1));
     }
     const bool quorum = sentinels.hasQuorum();
     p.setPen(quorum ? f.pal.color(QPalette::PlaceholderText) : nodepalette::bad(f.dark));

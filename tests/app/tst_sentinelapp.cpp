@@ -264,11 +264,12 @@ void tst_SentinelApp::twoSentinelsDownIsSaidPlainly()
     QTRY_VERIFY2_WITH_TIMEOUT(
         m_window->redisStatusText().contains(QStringLiteral("Sentinel quorum lost")),
         qPrintable(m_window->redisStatusText()), 2000);
-    QVERIFY2(redis->stateText().contains(QStringLiteral("no quorum")),
-        qPrintable(redis->stateText()));
+    QVERIFY2(
+        redis->stateText().contains(QStringLiteral("no quorum")), qPrintable(redis->stateText()));
     QTest::mouseClick(redis->button(QStringLiteral("restart")), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(watch.hasQuorum(), 15000);
-    QTRY_COMPARE_WITH_TIMEOUT(view->sentinelCaption(), QStringLiteral("Sentinels: quorum ok"), 2000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        view->sentinelCaption(), QStringLiteral("Sentinels: quorum ok"), 2000);
 }
 
 QTEST_MAIN(tst_SentinelApp)
