@@ -10,8 +10,7 @@
 #include "launcher/nodehttpclient_p.h"
 #include "launcher/redisinstance.h"
 #include "launcher/sentinelgroup.h"
-
-#include <csignal>
+#include "platform/processpause.h"
 
 namespace farmchat {
 
@@ -111,8 +110,8 @@ bool FarmSupervisor::isProcessPaused(int index) const
 
 void FarmSupervisor::resume(const ManagedProcess *process)
 {
-    if (m_paused.erase(process) > 0 && process->pid() > 0 && isLive(process->state()))
-        ::kill(pid_t(process->pid()), SIGCONT);
+    if (m_paused.erase(process) > 0 && isLive(process->state()))
+        pauseProcess(process->pid(), false);
 }
 
 void FarmSupervisor::killProcess(int index)
@@ -135,9 +134,13 @@ void FarmSupervisor::setProcessPaused(int index, bool paused)
         return;
     if (!paused) {
         resume(process);
-    } else if (isLive(process->state()) && process->pid() > 0 && !m_paused.count(process)) {
+    } else if (isLive(process->state()) && !m_paused.count(process)) {
+        if (const Result<void> done = pauseProcess(process->pid(), true); !done) {
+            Q_EMIT error(m_lastError
+                = QStringLiteral("cannot pause %1: %2").arg(process->name(), done.error()));
+            return;
+        }
         m_paused.insert(process);
-        ::kill(pid_t(process->pid()), SIGSTOP);
     }
     Q_EMIT processChanged(index);
 }
