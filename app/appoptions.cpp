@@ -58,6 +58,7 @@ Result<CommandLineRequest<AppOptions>> AppOptions::parse(const QStringList &argu
             FarmFlags::redisMaxMemory(defaults.redisMaxMemoryBytes,
                 [&o](qint64 bytes) { o.redisMaxMemoryBytes = bytes; }),
             FarmFlags::loadBalancer([&o](LbPolicy policy) { o.loadBalancer = policy; }),
+            FarmFlags::redisTopology([&o](RedisTopology t) { o.redisTopology = t; }),
             CommandLineOption::flag(QStringLiteral("skip-negotiation"),
                 QStringLiteral("panes open the WebSocket without POST /negotiate")),
             CommandLineOption::flag(QStringLiteral("autostart"),
@@ -87,6 +88,8 @@ void AppOptions::applyTo(AppSettings &settings) const
         settings.redisMaxMemoryBytes = *redisMaxMemoryBytes;
     if (loadBalancer)
         settings.loadBalancer = *loadBalancer;
+    if (redisTopology)
+        settings.redisTopology = *redisTopology;
     if (skipNegotiation)
         settings.skipNegotiation = *skipNegotiation;
 }

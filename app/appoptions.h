@@ -2,6 +2,7 @@
 
 #include "core/commandline.h"
 #include "launcher/lbpolicy.h"
+#include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
 #include <QStringList>
@@ -25,6 +26,7 @@ struct AppOptions
     std::optional<BackplaneMode> backplane;
     std::optional<qint64> redisMaxMemoryBytes;
     std::optional<LbPolicy> loadBalancer;
+    std::optional<RedisTopology> redisTopology;
     std::optional<bool> skipNegotiation; // set only by --skip-negotiation
     bool autostart = false; // launch the farm as soon as the window shows
 

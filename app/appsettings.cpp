@@ -14,6 +14,7 @@ const QString kBasePort = QStringLiteral("farm/basePort");
 const QString kBackplane = QStringLiteral("farm/backplane");
 const QString kLoadBalancer = QStringLiteral("farm/loadBalancer");
 const QString kSkipNegotiation = QStringLiteral("farm/skipNegotiation");
+const QString kRedisTopology = QStringLiteral("redis/topology");
 const QString kRedisMaxMemory = QStringLiteral("redis/maxmemory");
 const QString kPaneNames = QStringLiteral("panes/names");
 const QString kGeometry = QStringLiteral("window/geometry");
@@ -35,6 +36,8 @@ AppSettings AppSettings::load(QSettings &settings)
         s.backplane = mode.value();
     if (const auto policy = parseLbPolicy(settings.value(kLoadBalancer).toString()))
         s.loadBalancer = policy.value();
+    if (const auto topology = parseRedisTopology(settings.value(kRedisTopology).toString()))
+        s.redisTopology = topology.value();
     s.skipNegotiation = settings.value(kSkipNegotiation).toString() == u"true";
     if (const auto cap = FarmFlags::parseMemorySize(
             settings.value(kRedisMaxMemory, FarmFlags::formatMemorySize(s.redisMaxMemoryBytes))
@@ -55,6 +58,7 @@ void AppSettings::save(QSettings &settings) const
     settings.setValue(kBackplane, modeName(backplane));
     settings.setValue(kLoadBalancer, lbPolicyName(loadBalancer));
     settings.setValue(kSkipNegotiation, skipNegotiation);
+    settings.setValue(kRedisTopology, redisTopologyName(redisTopology));
     settings.setValue(kRedisMaxMemory, FarmFlags::formatMemorySize(redisMaxMemoryBytes));
     settings.setValue(kPaneNames, paneNames);
     settings.setValue(kGeometry, geometry);

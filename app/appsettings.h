@@ -33,6 +33,8 @@ struct AppSettings
     qint64 redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
     // None by default: panes connect to their own node, as without a balancer.
     LbPolicy loadBalancer = LbPolicy::None;
+    // One redis-server, or a primary, a replica and three Sentinels (`redis/topology`).
+    RedisTopology redisTopology = RedisTopology::Single;
     // Panes open the WebSocket at once, without POST /negotiate (the other
     // cure for a balancer without sticky sessions).
     bool skipNegotiation = false;

@@ -3,6 +3,7 @@
 #include "app/elidedlabel.h"
 #include "app/farmworkspace.h"
 #include "app/nodepalette_p.h"
+#include "app/sentinelcontrols.h"
 #include "launcher/farmnode.h"
 #include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
@@ -50,6 +51,7 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     , m_redisStop(new QPushButton(tr("Stop"), this))
     , m_redisKill(new QPushButton(tr("Kill"), this))
     , m_redisRestart(new QPushButton(tr("Restart"), this))
+    , m_sentinel(new SentinelControls(workspace, this))
     , m_nodeGrid(new QGridLayout)
 {
     // Compact on purpose: every control stays in view at 1280×720 with eight
@@ -129,6 +131,7 @@ QHBoxLayout *ControlsPanel::buildRedisRow()
     redisRow->addWidget(m_redisState, 1);
     for (QPushButton *b : {m_redisStop, m_redisKill, m_redisRestart})
         redisRow->addWidget(b);
+    redisRow->addWidget(m_sentinel, 1);
     m_redisStop->setToolTip(
         tr("Stop redis-server (SIGTERM): pub/sub loses messages, streams queues them"));
     m_redisKill->setToolTip(tr("Kill redis-server (SIGKILL)"));
@@ -257,6 +260,12 @@ void ControlsPanel::refresh()
     for (QAbstractButton *b : m_modes->buttons())
         b->setEnabled(running || farm.state() == FarmState::Stopped);
 
+    // One Redis line: the single server's, or the Sentinel farm's.
+    const bool sentinel = farm.sentinels() != nullptr;
+    m_sentinel->setVisible(sentinel);
+    for (QWidget *w :
+        std::initializer_list<QWidget *> {m_redisState, m_redisStop, m_redisKill, m_redisRestart})
+        w->setVisible(!sentinel);
     RedisInstance *redis = farm.redis();
     if (redis) {
         ManagedProcess *process = redis->process();

@@ -18,6 +18,7 @@ class QPushButton;
 namespace farmchat {
 
 class ElidedLabel;
+class SentinelControls;
 class FarmWorkspace;
 
 // The "Faults & controls" dock: the backplane switch for the whole farm
@@ -25,6 +26,8 @@ class FarmWorkspace;
 // kill / restart / cut off the backplane, each with the state it is in now;
 // with a load balancer also, per node, what HAProxy does with it (ready,
 // drain: no new clients, maint: its clients cut off) through its runtime API.
+// With Sentinels the Redis line is SentinelControls (kill or pause the
+// primary, failover, kill a Sentinel, restart what is down).
 // The mode buttons show FarmWorkspace's chosen mode and ask for another
 // through modeRequested(); every other button calls FarmSupervisor through
 // FarmWorkspace. The panes, the matrix and the topology react to what then
@@ -40,6 +43,8 @@ public:
 
     QAbstractButton *modeButton(BackplaneMode mode) const;
     QPushButton *redisButton(const QString &what) const; // "stop", "kill", "restart"
+    // The Redis line of a Sentinel farm (shown instead of the single server's).
+    SentinelControls *sentinelControls() const { return m_sentinel; }
     QPushButton *nodeButton(int node, const QString &what) const; // "kill", "restart"
     QCheckBox *cutOffBox(int node) const;
     // Ready / drain / maint of the node behind the load balancer (hidden without one).
@@ -76,6 +81,7 @@ private:
     QPushButton *m_redisStop;
     QPushButton *m_redisKill;
     QPushButton *m_redisRestart;
+    SentinelControls *m_sentinel;
     QGridLayout *m_nodeGrid;
     QList<NodeRow> m_nodes; // widgets are children of this
 };

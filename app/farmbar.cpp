@@ -23,6 +23,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     , m_portStatus(new ElidedLabel(this))
     , m_mode(new QComboBox(this))
     , m_lb(new QComboBox(this))
+    , m_redis(new QComboBox(this))
     , m_skipNegotiation(new QCheckBox(tr("S&kip negotiation"), this))
     , m_launch(new QPushButton(tr("&Launch"), this))
     , m_stop(new QPushButton(tr("&Stop"), this))
@@ -38,23 +39,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     m_basePort->setGroupSeparatorShown(false);
     m_basePort->setToolTip(tr("Nodes listen on this port and the ones after it, on 127.0.0.1"));
     m_basePort->setAccessibleName(tr("Base port"));
-    m_mode->addItem(tr("off"), int(BackplaneMode::Off));
-    m_mode->addItem(tr("pub/sub"), int(BackplaneMode::PubSub));
-    m_mode->addItem(tr("streams"), int(BackplaneMode::Streams));
-    m_mode->setToolTip(tr("Backplane: off (each node alone), Redis pub/sub, or Redis streams. "
-                          "Switches live while the farm runs."));
-    m_mode->setAccessibleName(tr("Backplane mode"));
-    showMode(workspace.mode());
-    m_lb->addItem(tr("none"), int(LbPolicy::None));
-    m_lb->addItem(tr("round-robin"), int(LbPolicy::RoundRobin));
-    m_lb->addItem(tr("sticky"), int(LbPolicy::Sticky));
-    m_lb->addItem(tr("source"), int(LbPolicy::Source));
-    m_lb->setToolTip(
-        tr("Load balancer (HAProxy) in front of the nodes: none (each pane on its own node), "
-           "round-robin (no stickiness: negotiate and WebSocket may reach different nodes), "
-           "sticky (a cookie pins each pane to its node) or source (by client address)"));
-    m_lb->setAccessibleName(tr("Load balancer"));
-    showLoadBalancer(workspace.loadBalancer());
+    fillChoices();
     m_skipNegotiation->setChecked(workspace.skipNegotiation());
     m_skipNegotiation->setToolTip(
         tr("Panes open the WebSocket at once, without POST /negotiate: one request, so a "
@@ -72,6 +57,8 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeRequested(mode()); });
     connect(m_lb, &QComboBox::activated, this,
         [this] { Q_EMIT loadBalancerRequested(loadBalancer()); });
+    connect(m_redis, &QComboBox::activated, this,
+        [this] { Q_EMIT redisTopologyRequested(redisTopology()); });
     connect(m_skipNegotiation, &QCheckBox::clicked, this, &FarmBar::skipNegotiationRequested);
     connect(m_launch, &QPushButton::clicked, this, &FarmBar::launchRequested);
     connect(m_stop, &QPushButton::clicked, this, &FarmBar::stopRequested);
@@ -80,6 +67,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     connect(&workspace, &FarmWorkspace::basePortChanged, m_basePort, &QSpinBox::setValue);
     connect(&workspace, &FarmWorkspace::modeChanged, this, &FarmBar::showMode);
     connect(&workspace, &FarmWorkspace::loadBalancerChanged, this, &FarmBar::showLoadBalancer);
+    connect(&workspace, &FarmWorkspace::redisTopologyChanged, this, &FarmBar::showRedisTopology);
     connect(&workspace, &FarmWorkspace::skipNegotiationChanged, m_skipNegotiation,
         &QCheckBox::setChecked);
     connect(&workspace.portCheck(), &PortCheck::problemChanged, this, &FarmBar::showPortProblem);
@@ -88,6 +76,35 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     connect(&farm, &FarmSupervisor::progress, this, &FarmBar::showProgress);
     showFarmState(farm.state());
     showPortProblem(workspace.portCheck().problem());
+}
+
+// The combos' items, tooltips and current choice.
+void FarmBar::fillChoices()
+{
+    m_mode->addItem(tr("off"), int(BackplaneMode::Off));
+    m_mode->addItem(tr("pub/sub"), int(BackplaneMode::PubSub));
+    m_mode->addItem(tr("streams"), int(BackplaneMode::Streams));
+    m_mode->setToolTip(tr("Backplane: off (each node alone), Redis pub/sub, or Redis streams. "
+                          "Switches live while the farm runs."));
+    m_mode->setAccessibleName(tr("Backplane mode"));
+    showMode(m_workspace.mode());
+    m_lb->addItem(tr("none"), int(LbPolicy::None));
+    m_lb->addItem(tr("round-robin"), int(LbPolicy::RoundRobin));
+    m_lb->addItem(tr("sticky"), int(LbPolicy::Sticky));
+    m_lb->addItem(tr("source"), int(LbPolicy::Source));
+    m_lb->setToolTip(
+        tr("Load balancer (HAProxy) in front of the nodes: none (each pane on its own node), "
+           "round-robin (no stickiness: negotiate and WebSocket may reach different nodes), "
+           "sticky (a cookie pins each pane to its node) or source (by client address)"));
+    m_lb->setAccessibleName(tr("Load balancer"));
+    showLoadBalancer(m_workspace.loadBalancer());
+    m_redis->addItem(tr("single"), int(RedisTopology::Single));
+    m_redis->addItem(tr("sentinel"), int(RedisTopology::Sentinel));
+    m_redis->setToolTip(tr("Redis: one server (single), or a primary, a replica and three "
+                           "Sentinels that fail over when the primary dies (sentinel). Applies "
+                           "at the next launch."));
+    m_redis->setAccessibleName(tr("Redis topology"));
+    showRedisTopology(m_workspace.redisTopology());
 }
 
 void FarmBar::createLayout()
@@ -108,6 +125,9 @@ void FarmBar::createLayout()
     layout->addSpacing(fontMetrics().averageCharWidth());
     layout->addWidget(label(tr("&Backplane"), m_mode));
     layout->addWidget(m_mode);
+    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addWidget(label(tr("&Redis"), m_redis));
+    layout->addWidget(m_redis);
     layout->addSpacing(fontMetrics().averageCharWidth());
     layout->addWidget(label(tr("Loa&d balancer"), m_lb));
     layout->addWidget(m_lb);
@@ -139,6 +159,11 @@ LbPolicy FarmBar::loadBalancer() const
     return LbPolicy(m_lb->currentData().toInt());
 }
 
+RedisTopology FarmBar::redisTopology() const
+{
+    return RedisTopology(m_redis->currentData().toInt());
+}
+
 bool FarmBar::skipNegotiation() const
 {
     return m_skipNegotiation->isChecked();
@@ -159,11 +184,17 @@ void FarmBar::showLoadBalancer(LbPolicy policy)
     m_lb->setCurrentIndex(m_lb->findData(int(policy)));
 }
 
+void FarmBar::showRedisTopology(RedisTopology topology)
+{
+    m_redis->setCurrentIndex(m_redis->findData(int(topology)));
+}
+
 void FarmBar::showFarmState(FarmState state)
 {
     const bool stopped = state == FarmState::Stopped;
     // Both shape the farm and its panes: chosen before a launch.
     m_lb->setEnabled(stopped);
+    m_redis->setEnabled(stopped);
     m_skipNegotiation->setEnabled(stopped);
     m_nodes->setEnabled(stopped);
     m_basePort->setEnabled(stopped);

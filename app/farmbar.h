@@ -2,6 +2,7 @@
 
 #include "launcher/farmstate.h"
 #include "launcher/lbpolicy.h"
+#include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
 #include <QWidget>
@@ -20,9 +21,9 @@ class FarmWorkspace;
 // The farm bar along the top: node count (1–8), base port with the verdict
 // of the workspace's port check (the field turns red and says which port is
 // taken, by whom), backplane mode, load balancer (none, round-robin, sticky,
-// source) with the panes' skip-negotiation switch, Launch / Stop, and progress while the farm
-// starts. It shows what FarmWorkspace holds and follows its change signals;
-// a user's edit leaves as a request signal, and MainWindow hands it to the
+// source) with the panes' skip-negotiation switch, Redis topology (single, sentinel), Launch /
+// Stop, and progress while the farm starts. It shows what FarmWorkspace holds and follows its
+// change signals; a user's edit leaves as a request signal, and MainWindow hands it to the
 // workspace, which decides.
 class FarmBar : public QWidget
 {
@@ -35,6 +36,7 @@ public:
     quint16 basePort() const;
     BackplaneMode mode() const;
     LbPolicy loadBalancer() const;
+    RedisTopology redisTopology() const;
     bool skipNegotiation() const;
     // The sentence shown under a taken port; empty when every port is free.
     QString portProblem() const;
@@ -43,6 +45,7 @@ public:
     QPushButton *stopButton() const { return m_stop; }
     QComboBox *modeCombo() const { return m_mode; }
     QComboBox *loadBalancerCombo() const { return m_lb; }
+    QComboBox *redisTopologyCombo() const { return m_redis; }
     QCheckBox *skipNegotiationBox() const { return m_skipNegotiation; }
     QSpinBox *nodesSpin() const { return m_nodes; }
     QSpinBox *basePortSpin() const { return m_basePort; }
@@ -56,11 +59,14 @@ Q_SIGNALS:
     void modeRequested(farmchat::BackplaneMode mode);
     void loadBalancerRequested(farmchat::LbPolicy policy);
     void skipNegotiationRequested(bool skip);
+    void redisTopologyRequested(farmchat::RedisTopology topology);
 
 private:
+    void fillChoices();
     void createLayout();
     void showMode(BackplaneMode mode);
     void showLoadBalancer(LbPolicy policy);
+    void showRedisTopology(RedisTopology topology);
     // Enables what makes sense in `state` (no farm edits while it runs, etc.).
     void showFarmState(FarmState state);
     void showProgress(int step, int total, const QString &text);
@@ -74,6 +80,7 @@ private:
     ElidedLabel *m_portStatus;
     QComboBox *m_mode;
     QComboBox *m_lb;
+    QComboBox *m_redis;
     QCheckBox *m_skipNegotiation;
     QPushButton *m_launch;
     QPushButton *m_stop;

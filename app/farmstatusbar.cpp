@@ -1,6 +1,7 @@
 #include "app/farmstatusbar_p.h"
 
 #include "app/farmworkspace.h"
+#include "app/sentinelwatch.h"
 #include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
@@ -29,6 +30,13 @@ FarmStatusBar::FarmStatusBar(FarmWorkspace &workspace, QWidget *parent)
     connect(&farm, &FarmSupervisor::processChanged, this, &FarmStatusBar::sayWhatFailed);
     connect(&farm, &FarmSupervisor::processesCleared, this, [this] { m_wasLive.clear(); });
     connect(&farm, &FarmSupervisor::backplaneRequestFinished, this, &FarmStatusBar::refresh);
+    SentinelWatch &sentinels = workspace.sentinelWatch();
+    connect(&sentinels, &SentinelWatch::changed, this, &FarmStatusBar::refresh);
+    connect(&sentinels, &SentinelWatch::failoverFinished, this, [this](const Result<void> &done) {
+        showMessage(done ? tr("Failover requested: the Sentinels promote the replica")
+                         : tr("✕ Failover refused: %1").arg(done.error()),
+            kFailureMessageMs);
+    });
     refresh();
 }
 
@@ -47,6 +55,18 @@ QString FarmStatusBar::redisText() const
     RedisInstance *redis = farm.redis();
     if (!redis)
         return tr("Redis: —");
+    // Sentinel farm: who is primary and whether a failover can happen at all.
+    if (const SentinelWatch &watch = m_workspace.sentinelWatch(); watch.isActive()) {
+        const int primary = watch.primaryServer();
+        const QString text = primary < 0
+            ? tr("Redis: no primary known")
+            : tr("Redis: primary %1 :%2")
+                  .arg(farm.process(watch.serverProcess(primary))->name())
+                  .arg(watch.serverPort(primary));
+        return text
+            + (watch.hasQuorum() ? tr(" · Sentinel quorum ok")
+                                 : tr(" · ✕ Sentinel quorum lost: no failover possible"));
+    }
     QString text = tr("Redis: %1").arg(processStateName(redis->process()->state()));
     // Used memory against the cap (maxmemory; full at the cap, never evicting).
     const RedisMemoryPoll &memory = redis->memory();
@@ -81,10 +101,17 @@ void FarmStatusBar::sayWhatFailed(int index)
     m_wasLive.insert(process->name(), live);
     if (!was || live || m_workspace.supervisor().state() != FarmState::Running)
         return;
-    const bool redis = m_workspace.supervisor().redis()
-        && m_workspace.supervisor().redis()->process() == process;
+    const SentinelWatch &watch = m_workspace.sentinelWatch();
+    const bool redis = (m_workspace.supervisor().redis()
+                           && m_workspace.supervisor().redis()->process() == process)
+        || (watch.isActive() && watch.serverProcess(1) == index);
     QString text = tr("✕ %1 is %2").arg(process->name(), processStateName(process->state()));
-    if (redis)
+    if (process->name().startsWith(u"sentinel-"))
+        text += tr(" — a failover needs two Sentinels (the quorum)");
+    else if (redis && watch.isActive())
+        text += tr(" — if it was the primary, the Sentinels promote the replica; pub/sub loses "
+                   "messages meanwhile, streams queues them");
+    else if (redis)
         text += tr(" — pub/sub loses messages meanwhile, streams queues them");
     else
         text += tr(" — its pane reconnects when it is back");

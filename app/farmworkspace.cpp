@@ -2,6 +2,7 @@
 
 #include "app/appsettings.h"
 #include "app/panesession.h"
+#include "app/sentinelwatch.h"
 #include "launcher/farmnode.h"
 
 namespace farmchat {
@@ -10,6 +11,7 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
     : QObject(parent)
     , m_supervisor(std::make_unique<FarmSupervisor>())
     , m_tracker(std::make_unique<DeliveryTracker>())
+    , m_sentinelWatch(std::make_unique<SentinelWatch>(*m_supervisor))
     , m_nodes(AppSettings::kDefaultNodes)
     , m_basePort(AppSettings::kDefaultBasePort)
     , m_mode(AppSettings {}.backplane)
@@ -77,12 +79,47 @@ void FarmWorkspace::setLoadBalancer(LbPolicy policy)
     Q_EMIT loadBalancerChanged(policy);
 }
 
+void FarmWorkspace::setRedisTopology(RedisTopology topology)
+{
+    if (topology == m_redisTopology)
+        return;
+    m_redisTopology = topology;
+    Q_EMIT redisTopologyChanged(topology);
+}
+
 void FarmWorkspace::setSkipNegotiation(bool skip)
 {
     if (skip == m_skipNegotiation)
         return;
     m_skipNegotiation = skip;
     Q_EMIT skipNegotiationChanged(skip);
+}
+
+void FarmWorkspace::applySettings(const AppSettings &settings)
+{
+    setNodes(settings.nodes);
+    setBasePort(settings.basePort);
+    setMode(settings.backplane);
+    setRedisMaxMemoryBytes(settings.redisMaxMemoryBytes);
+    setLoadBalancer(settings.loadBalancer);
+    setRedisTopology(settings.redisTopology);
+    setSkipNegotiation(settings.skipNegotiation);
+    for (int i = 0; i < AppSettings::kMaxNodes; ++i)
+        setPaneName(i, settings.paneName(i));
+}
+
+void FarmWorkspace::storeSettings(AppSettings &settings) const
+{
+    settings.nodes = m_nodes;
+    settings.basePort = m_basePort;
+    settings.backplane = m_mode;
+    settings.loadBalancer = m_loadBalancer;
+    settings.redisTopology = m_redisTopology;
+    settings.skipNegotiation = m_skipNegotiation;
+    for (int i = 0; i < AppSettings::kMaxNodes; ++i) {
+        const QString name = paneName(i);
+        settings.setPaneName(i, name == QStringLiteral("user-%1").arg(i + 1) ? QString() : name);
+    }
 }
 
 FarmConfig FarmWorkspace::farmConfig() const
@@ -93,6 +130,7 @@ FarmConfig FarmWorkspace::farmConfig() const
     config.backplane = m_mode;
     config.redisMaxMemoryBytes = m_redisMaxMemoryBytes;
     config.loadBalancer = m_loadBalancer;
+    config.redisTopology = m_redisTopology;
     return config;
 }
 
@@ -103,6 +141,7 @@ void FarmWorkspace::launch(const FarmConfig &config)
         setBasePort(config.basePort);
         setMode(config.backplane);
         setLoadBalancer(config.loadBalancer);
+        setRedisTopology(config.redisTopology);
     }
     clearPanes();
     m_tracker->clear();

@@ -18,6 +18,8 @@
 namespace farmchat {
 
 class PaneSession;
+class SentinelWatch;
+struct AppSettings;
 
 // Everything the desktop app runs, without a widget: the farm (FarmSupervisor),
 // one PaneSession per node while the farm runs, the DeliveryTracker they all
@@ -36,6 +38,8 @@ public:
 
     FarmSupervisor &supervisor() { return *m_supervisor; }
     DeliveryTracker &tracker() { return *m_tracker; }
+    // Roles and quorum of a Sentinel farm's Redis (idle otherwise).
+    SentinelWatch &sentinelWatch() { return *m_sentinelWatch; }
 
     int paneCount() const { return int(m_panes.size()); }
     PaneSession *pane(int index) const;
@@ -62,10 +66,17 @@ public:
     // node); a running farm keeps the one it started with.
     LbPolicy loadBalancer() const { return m_loadBalancer; }
     void setLoadBalancer(LbPolicy policy);
+    // The Redis of the next launch: one server, or a primary, a replica and
+    // three Sentinels; a running farm keeps the one it started with.
+    RedisTopology redisTopology() const { return m_redisTopology; }
+    void setRedisTopology(RedisTopology topology);
     // Whether the next panes skip negotiation (WebSocket at once, no
     // POST /negotiate): what makes a balancer without stickiness work.
     bool skipNegotiation() const { return m_skipNegotiation; }
     void setSkipNegotiation(bool skip);
+    // Takes the farm choices and pane names from `settings`, or stores them there.
+    void applySettings(const AppSettings &settings);
+    void storeSettings(AppSettings &settings) const;
     // A farm of the chosen node count, base port, mode and load balancer.
     FarmConfig farmConfig() const;
     // Whether the chosen ports are free; checks only while the farm is stopped.
@@ -100,6 +111,7 @@ Q_SIGNALS:
     void modeChanged(farmchat::BackplaneMode mode);
     void loadBalancerChanged(farmchat::LbPolicy policy);
     void skipNegotiationChanged(bool skip);
+    void redisTopologyChanged(farmchat::RedisTopology topology);
     // Pane `pane` sent message `id`; `label` is "name: text" for the matrix.
     void messageSent(int pane, const QString &id, const QString &label);
     // Pane `pane` sent a message the node has not answered yet; it is known
@@ -121,6 +133,7 @@ private:
     PortCheck m_portCheck; // before the supervisor: its state changes reach the check
     std::unique_ptr<FarmSupervisor> m_supervisor;
     std::unique_ptr<DeliveryTracker> m_tracker;
+    std::unique_ptr<SentinelWatch> m_sentinelWatch;
     std::vector<std::unique_ptr<PaneSession>> m_panes;
     QHash<QString, int> m_nodeIndex;
     QStringList m_paneNames;
@@ -129,6 +142,7 @@ private:
     qint64 m_redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
     BackplaneMode m_mode;
     LbPolicy m_loadBalancer = LbPolicy::None;
+    RedisTopology m_redisTopology = RedisTopology::Single;
     bool m_skipNegotiation = false;
     RateMeter m_rate;
     QElapsedTimer m_clock;

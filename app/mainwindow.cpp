@@ -53,14 +53,7 @@ MainWindow::MainWindow(
     m_remembered = AppSettings::load(*m_settings);
     options.applyTo(m_remembered);
     m_autostart = options.autostart;
-    m_workspace->setNodes(m_remembered.nodes);
-    m_workspace->setBasePort(m_remembered.basePort);
-    m_workspace->setMode(m_remembered.backplane);
-    m_workspace->setRedisMaxMemoryBytes(m_remembered.redisMaxMemoryBytes);
-    m_workspace->setLoadBalancer(m_remembered.loadBalancer);
-    m_workspace->setSkipNegotiation(m_remembered.skipNegotiation);
-    for (int i = 0; i < AppSettings::kMaxNodes; ++i)
-        m_workspace->setPaneName(i, m_remembered.paneName(i));
+    m_workspace->applySettings(m_remembered);
 
     m_demo = std::make_unique<GuidedDemo>(GuidedDemo::Hooks {
         [this](int pane, const QString &text) { m_workspace->sendFrom(pane, text); },
@@ -265,6 +258,7 @@ void MainWindow::wireFarm()
     connect(m_bar, &FarmBar::loadBalancerRequested, workspace, &FarmWorkspace::setLoadBalancer);
     connect(
         m_bar, &FarmBar::skipNegotiationRequested, workspace, &FarmWorkspace::setSkipNegotiation);
+    connect(m_bar, &FarmBar::redisTopologyRequested, workspace, &FarmWorkspace::setRedisTopology);
     connect(m_controls, &ControlsPanel::modeRequested, workspace, &FarmWorkspace::setMode);
     connect(workspace, &FarmWorkspace::nodesChanged, this, &MainWindow::showIdleText);
     connect(&farm, &FarmSupervisor::stateChanged, this, [this](FarmState state) {
@@ -442,6 +436,11 @@ QString MainWindow::helpText()
               "WebSocket to different nodes (the pane explains it); sticky or Skip negotiation "
               "fixes that. Faults dock: ready / drain / maint per node. The topology draws "
               "the clients and HAProxy in front, with sessions per node.\n\n"
+              "REDIS WITH SENTINEL (farm bar: Redis sentinel)\n"
+              "A primary, a replica and three Sentinels. The topology labels each server with "
+              "the role the Sentinels give it now (they swap after a failover) and says when "
+              "two Sentinels are down (no quorum: no failover). Faults dock: kill or pause the "
+              "primary, force a failover, kill a Sentinel, restart what is down.\n\n"
               "FAULTS & CONTROLS\n"
               "Stop (SIGTERM), kill (SIGKILL) or restart Redis (it comes back empty); kill or "
               "restart a node (its pane reconnects and catches up from History, marked ↺); cut "
@@ -466,16 +465,7 @@ void MainWindow::showInfo(const QString &title, const QString &text)
 
 void MainWindow::saveSettings()
 {
-    m_remembered.nodes = m_workspace->nodes();
-    m_remembered.basePort = m_workspace->basePort();
-    m_remembered.backplane = m_workspace->mode();
-    m_remembered.loadBalancer = m_workspace->loadBalancer();
-    m_remembered.skipNegotiation = m_workspace->skipNegotiation();
-    for (int i = 0; i < AppSettings::kMaxNodes; ++i) {
-        const QString name = m_workspace->paneName(i);
-        m_remembered.setPaneName(
-            i, name == QStringLiteral("user-%1").arg(i + 1) ? QString() : name);
-    }
+    m_workspace->storeSettings(m_remembered);
     m_remembered.geometry = saveGeometry();
     m_remembered.windowState = saveState();
     m_remembered.save(*m_settings);

@@ -1,9 +1,11 @@
 #include "app/topologyview.h"
+#include "app/topologyview_p.h"
 
 #include "app/farmworkspace.h"
 #include "app/messagedelegate_p.h"
 #include "app/nodepalette_p.h"
 #include "app/panesession.h"
+#include "app/sentinelwatch.h"
 #include "launcher/farmnode.h"
 #include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
@@ -46,6 +48,7 @@ TopologyView::TopologyView(FarmWorkspace &workspace, QWidget *parent)
     connect(&farm, &FarmSupervisor::processAdded, this, repaint);
     connect(&farm, &FarmSupervisor::lbServersChanged, this, repaint);
     connect(&workspace, &FarmWorkspace::panesCleared, this, repaint);
+    connect(&workspace.sentinelWatch(), &SentinelWatch::changed, this, repaint);
     connect(&workspace, &FarmWorkspace::panesCreated, this, [this, repaint] {
         // Each client line follows where its pane is connected.
         for (int i = 0; i < m_workspace.paneCount(); ++i) {
@@ -111,6 +114,8 @@ void TopologyView::tick()
 
 bool TopologyView::redisUp() const
 {
+    if (const SentinelWatch &sentinels = m_workspace.sentinelWatch(); sentinels.isActive())
+        return serverUp(sentinels.primaryServer());
     RedisInstance *redis = m_workspace.supervisor().redis();
     if (!redis)
         return m_workspace.supervisor().state() == FarmState::Running; // external Redis
@@ -151,19 +156,6 @@ QPointF TopologyView::nodeCentre(int index, const QRectF &area) const
     return area.center() + QPointF(rx * std::cos(angle), ry * std::sin(angle));
 }
 
-// What every part of one frame is drawn against.
-struct TopologyView::Frame
-{
-    QRectF area;
-    QPalette pal;
-    bool dark = false;
-    double em = 0;
-    QPointF redisCentre;
-    QRectF redisBox;
-    double nodeRadius = 0;
-    QRectF front; // with a load balancer: its clients and HAProxy, left of the ring
-};
-
 void TopologyView::paintEvent(QPaintEvent *)
 {
     QPainter p(this);
@@ -197,9 +189,18 @@ void TopologyView::paintEvent(QPaintEvent *)
     const QPointF second = nodeCentre(n > 1 ? 1 : 0, f.area);
     const double gap = n > 1 ? std::hypot(first.x() - second.x(), first.y() - second.y()) : em * 4;
     f.nodeRadius = std::clamp(gap * 0.42, em * 0.9, em * 1.6);
+    const SentinelWatch &sentinels = m_workspace.sentinelWatch();
+    if (sentinels.isActive()) {
+        // Links and tokens go to whichever server is the primary now.
+        f.redisBox = serverBox(qMax(0, sentinels.primaryServer()), f);
+        f.redisCentre = f.redisBox.center();
+    }
 
     paintLinks(p, f);
-    paintRedis(p, f);
+    if (sentinels.isActive())
+        paintSentinels(p, f);
+    else
+        paintRedis(p, f);
     paintLegend(p, f);
     paintBalancer(p, f);
     paintNodes(p, f);

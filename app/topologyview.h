@@ -20,7 +20,11 @@ class FarmWorkspace;
 // balancer the panes' clients and HAProxy stand in front (on the left): a
 // line from each client to the node it landed on, and under each node its
 // sessions and state as HAProxy's runtime API reports them (read by
-// HaproxyInstance over its unix socket, asynchronously). The motion
+// HaproxyInstance over its unix socket, asynchronously). With Sentinels the
+// Redis box becomes the two servers, labelled with the role the Sentinels
+// give each now (the labels swap after a failover, and the nodes' links move
+// to the new primary), and the three Sentinels under them, with the quorum
+// said in words when it is lost. The motion
 // lives in TopologyFlow (capped, coalesced); the frame timer runs only while
 // something moves.
 class TopologyView : public QWidget
@@ -42,6 +46,12 @@ public:
     // With a load balancer: what is drawn under node `index` from HAProxy's
     // "show stat" ("2 sessions · UP"); empty without one.
     QString balancerCaption(int index) const;
+    // With Sentinels: the role the Sentinels give server `server` (0: the
+    // one started as primary, 1: its replica), as drawn: "primary",
+    // "replica", or "" while unknown.
+    QString serverRole(int server) const;
+    // With Sentinels: what is drawn under them ("quorum ok", "✕ no quorum…").
+    QString sentinelCaption() const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -57,6 +67,11 @@ private:
     void paintNodes(QPainter &p, const Frame &f) const;
     void paintTokens(QPainter &p, const Frame &f) const;
     void paintBalancer(QPainter &p, const Frame &f) const;
+    // Sentinel farm: both servers with their live roles, the three Sentinels.
+    void paintSentinels(QPainter &p, const Frame &f) const;
+    void paintServer(QPainter &p, const Frame &f, int server) const;
+    QRectF serverBox(int server, const Frame &f) const;
+    bool serverUp(int server) const; // healthy and not paused
     void tick();
     QPointF nodeCentre(int index, const QRectF &area) const;
     bool redisUp() const;

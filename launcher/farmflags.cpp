@@ -86,6 +86,16 @@ CommandLineOption FarmFlags::loadBalancer(std::function<void(LbPolicy)> store)
     return option.withDefault(lbPolicyName(LbPolicy::None));
 }
 
+CommandLineOption FarmFlags::redisTopology(std::function<void(RedisTopology)> store)
+{
+    CommandLineOption option = CommandLineOption::parsed<RedisTopology>(
+        QStringLiteral("redis-topology"), QStringLiteral("single|sentinel"),
+        QStringLiteral("the private Redis: one server, or a primary, a replica and three "
+                       "Sentinels (quorum 2) that fail over when the primary dies"),
+        parseRedisTopology, std::move(store));
+    return option.withDefault(redisTopologyName(RedisTopology::Single));
+}
+
 CommandLineOption FarmFlags::lbPort(quint16 minPort, std::function<void(quint16)> store)
 {
     CommandLineOption option

@@ -2,6 +2,7 @@
 
 #include "core/commandline.h"
 #include "launcher/lbpolicy.h"
+#include "launcher/redisconfig.h"
 
 #include <functional>
 
@@ -29,6 +30,8 @@ struct FarmFlags
     // --lb none|round-robin|sticky|source and --lb-port PORT|auto (0).
     static CommandLineOption loadBalancer(std::function<void(LbPolicy)> store);
     static CommandLineOption lbPort(quint16 minPort, std::function<void(quint16)> store);
+    // --redis-topology single|sentinel (default single).
+    static CommandLineOption redisTopology(std::function<void(RedisTopology)> store);
 };
 
 } // namespace farmchat

@@ -306,6 +306,7 @@ void FarmSupervisor::clearProcesses()
     for (ManagedProcess *process : m_processes)
         process->disconnect(this);
     m_processes.clear();
+    m_paused.clear();
     m_restarter->clear();
     m_lb.reset();
     m_nodes.clear();
@@ -391,6 +392,8 @@ void FarmSupervisor::stop()
     if (m_externalCheck)
         m_externalCheck->cancel();
     m_restarter->cancelAll();
+    while (!m_paused.empty())
+        resume(*m_paused.begin()); // a stopped process takes no SIGTERM
     // The balancer first: no client is sent to a node that is going away.
     if (m_lb)
         m_lb->stop();
@@ -430,6 +433,8 @@ void FarmSupervisor::onProcessStateChanged(ManagedProcess *process)
     const int index = indexOf(process);
     if (index < 0)
         return;
+    if (!isLive(process->state()))
+        m_paused.erase(process);
     Q_EMIT processChanged(index);
     // Read the state now, not the emitted one: an owner may already have restarted it.
     const ProcessState state = process->state();
@@ -465,35 +470,6 @@ bool FarmSupervisor::restartsWhileStarting(const ManagedProcess *process) const
     // not answering /health in time, fails the start at once.
     return m_config.keepRunning && !isLive(process->state()) && !process->exitWasRequested()
         && nodeIndexOfProcess(indexOf(process)) >= 0;
-}
-
-void FarmSupervisor::restartProcess(ManagedProcess *process)
-{
-    if (m_state != FarmState::Running && m_state != FarmState::Starting)
-        return;
-    if (m_redis && process == m_redis->process()) {
-        m_redis->restart();
-        return;
-    }
-    if (m_sentinels && process == m_sentinels->replica()->process()) {
-        m_sentinels->replica()->restart();
-        return;
-    }
-    for (int i = 0; m_sentinels && i < m_sentinels->sentinelCount(); ++i) {
-        if (process == m_sentinels->sentinelProcess(i)) {
-            m_sentinels->restartSentinel(i);
-            return;
-        }
-    }
-    if (m_lb && process == m_lb->process()) {
-        m_lb->start(m_config.loadBalancer, m_lbPort, m_ports);
-        return;
-    }
-    const int node = nodeIndexOfProcess(indexOf(process));
-    if (node >= 0) {
-        prepareNode(node); // the farm's current mode and secrets
-        process->restart();
-    }
 }
 
 } // namespace farmchat

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace farmchat {
@@ -75,6 +76,8 @@ public:
     RedisInstance *redis() const { return m_redis.get(); }
     // The replica and Sentinels of --redis-topology sentinel; nullptr otherwise.
     SentinelGroup *sentinels() const { return m_sentinels.get(); }
+    // Whether process `index` is paused (setProcessPaused): alive, but answering nothing.
+    bool isProcessPaused(int index) const;
     // The load balancer; nullptr without one (--lb none).
     HaproxyInstance *loadBalancer() const { return m_lb.get(); }
     // Where clients connect: the balancer's URL, or empty without one.
@@ -96,6 +99,14 @@ public Q_SLOTS:
     void stopRedis();
     void killRedis();
     void restartRedis(); // same port and password; Redis comes back empty
+    // Faults on any process by index (Sentinel farms: the primary, the
+    // replica, a Sentinel). killProcess: SIGKILL, not restarted even with
+    // keepRunning. setProcessPaused: SIGSTOP, a hang rather than a crash, and
+    // SIGCONT again (stop() and restarts resume it first). restartProcessAt:
+    // starts it again, whatever it is.
+    void killProcess(int index);
+    void setProcessPaused(int index, bool paused);
+    void restartProcessAt(int index);
     // Through the load balancer's runtime API: node `index` takes no new
     // clients (drain), loses its clients too (maint), or takes clients again
     // (ready); lbRequestFinished() follows.
@@ -161,6 +172,8 @@ private:
     // keepRunning: a node that crashed during the start is restarted, not fatal.
     bool restartsWhileStarting(const ManagedProcess *process) const;
     RedisInstance *ownRedis(const char *operation);
+    ManagedProcess *checkProcessIndex(int index, const char *operation);
+    void resume(const ManagedProcess *process);
 
     FarmConfig m_config;
     std::unique_ptr<ProcessGuard> m_guard;
@@ -172,6 +185,7 @@ private:
     std::unique_ptr<HaproxyInstance> m_lb;
     std::vector<std::unique_ptr<FarmNode>> m_nodes;
     std::vector<ManagedProcess *> m_processes; // views into m_redis and m_nodes
+    std::set<const ManagedProcess *> m_paused; // SIGSTOPped by setProcessPaused
     // Per node: the mode it was told instead of the farm's (cut off); none: it follows the farm.
     std::vector<std::optional<BackplaneMode>> m_nodeOverrides;
     QList<quint16> m_ports;

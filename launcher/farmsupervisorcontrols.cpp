@@ -1,5 +1,5 @@
-// What a user does to a running farm: stop, kill and restart nodes and Redis,
-// take a node out of the load balancer, switch backplanes. The supervisor's
+// What a user does to a running farm: stop, kill, pause and restart nodes and
+// Redis processes, take a node out of the load balancer, switch backplanes. The supervisor's
 // start, stop and restart machinery is in farmsupervisor.cpp.
 #include "launcher/farmsupervisor.h"
 
@@ -9,6 +9,8 @@
 #include "launcher/managedprocess.h"
 #include "launcher/nodehttpclient_p.h"
 #include "launcher/redisinstance.h"
+#include "launcher/sentinelgroup.h"
+#include "platform/processpause.h"
 
 namespace farmchat {
 
@@ -85,6 +87,99 @@ void FarmSupervisor::restartRedis()
     if (RedisInstance *redis = ownRedis("restart Redis")) {
         m_restarter->userTookOver(redis->process());
         redis->restart();
+    }
+}
+
+ManagedProcess *FarmSupervisor::checkProcessIndex(int index, const char *operation)
+{
+    if (!checkNodeIndex(0, operation))
+        return nullptr;
+    if (index < 0 || index >= processCount()) {
+        Q_EMIT error(m_lastError = QStringLiteral("cannot %1: there is no process %2")
+                                       .arg(QLatin1StringView(operation))
+                                       .arg(index));
+        return nullptr;
+    }
+    return m_processes[size_t(index)];
+}
+
+bool FarmSupervisor::isProcessPaused(int index) const
+{
+    return index >= 0 && index < processCount() && m_paused.count(m_processes[size_t(index)]) > 0;
+}
+
+void FarmSupervisor::resume(const ManagedProcess *process)
+{
+    if (m_paused.erase(process) > 0 && isLive(process->state()))
+        pauseProcess(process->pid(), false);
+}
+
+void FarmSupervisor::killProcess(int index)
+{
+    if (ManagedProcess *process = checkProcessIndex(index, "kill a process")) {
+        m_restarter->userKilled(process);
+        m_paused.erase(process); // SIGKILL ends a stopped process too
+        if (m_redis && process == m_redis->process())
+            m_redis->kill();
+        else
+            process->kill();
+    }
+}
+
+void FarmSupervisor::setProcessPaused(int index, bool paused)
+{
+    ManagedProcess *process
+        = checkProcessIndex(index, paused ? "pause a process" : "resume a process");
+    if (!process)
+        return;
+    if (!paused) {
+        resume(process);
+    } else if (isLive(process->state()) && !m_paused.count(process)) {
+        if (const Result<void> done = pauseProcess(process->pid(), true); !done) {
+            Q_EMIT error(m_lastError
+                = QStringLiteral("cannot pause %1: %2").arg(process->name(), done.error()));
+            return;
+        }
+        m_paused.insert(process);
+    }
+    Q_EMIT processChanged(index);
+}
+
+void FarmSupervisor::restartProcessAt(int index)
+{
+    if (ManagedProcess *process = checkProcessIndex(index, "restart a process")) {
+        resume(process);
+        m_restarter->userTookOver(process);
+        restartProcess(process);
+    }
+}
+
+void FarmSupervisor::restartProcess(ManagedProcess *process)
+{
+    if (m_state != FarmState::Running && m_state != FarmState::Starting)
+        return;
+    if (m_redis && process == m_redis->process()) {
+        m_redis->restart();
+        return;
+    }
+    if (m_sentinels && process == m_sentinels->replica()->process()) {
+        m_sentinels->replica()->restart();
+        return;
+    }
+    for (int i = 0; m_sentinels && i < m_sentinels->sentinelCount(); ++i) {
+        if (process == m_sentinels->sentinelProcess(i)) {
+            m_sentinels->restartSentinel(i);
+            return;
+        }
+    }
+    if (m_lb && process == m_lb->process()) {
+        m_lb->start(m_config.loadBalancer, m_lbPort, m_ports);
+        return;
+    }
+    const int node = nodeIndexOfProcess(indexOf(process));
+    if (node >= 0) {
+        prepareNode(node); // the farm's current mode and secrets
+        process->restart();
     }
 }
 

@@ -90,12 +90,7 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
         text("redis-server", "PATH", "the redis-server to start", farm.redisServer)
             .withDefault(QStringLiteral("$FARMCHAT_REDIS_SERVER, then PATH")),
         redisUrl,
-        Option::parsed<RedisTopology>(QStringLiteral("redis-topology"),
-            QStringLiteral("single|sentinel"),
-            QStringLiteral("the private Redis: one server, or a primary, a replica and three "
-                           "Sentinels (quorum 2) that fail over when the primary dies"),
-            parseRedisTopology, [&farm](RedisTopology t) { farm.redisTopology = t; })
-            .withDefault(redisTopologyName(farm.redisTopology)),
+        FarmFlags::redisTopology([&farm](RedisTopology t) { farm.redisTopology = t; }),
         Option::integer(QStringLiteral("sentinel-down-after"), QStringLiteral("MS"),
             QStringLiteral("with --redis-topology sentinel: how long the primary may be silent "
                            "before the Sentinels fail over (down-after-milliseconds)"),

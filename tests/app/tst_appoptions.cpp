@@ -22,6 +22,7 @@ private Q_SLOTS:
     void commandLineWins();
     void autoBasePortIsFreeNow();
     void loadBalancerFlags();
+    void redisTopologyFlag();
 };
 
 void tst_AppOptions::valid_data()
@@ -108,6 +109,8 @@ void tst_AppOptions::sharedFlagsReadAsInTheLauncher_data()
 {
     QTest::addColumn<QStringList>("arguments");
     QTest::addRow("base port auto") << QStringList {"--base-port", "auto"};
+    QTest::addRow("sentinel") << QStringList {"--redis-topology", "sentinel"};
+    QTest::addRow("topology junk") << QStringList {"--redis-topology", "cluster"};
     QTest::addRow("base port 0") << QStringList {"--base-port=0"};
     QTest::addRow("base port in both ranges") << QStringList {"--base-port", "9100"};
     QTest::addRow("nodes") << QStringList {"--nodes", "3"};
@@ -140,6 +143,8 @@ void tst_AppOptions::sharedFlagsReadAsInTheLauncher()
         QCOMPARE(*a.backplane, farm.backplane);
     if (a.loadBalancer)
         QCOMPARE(*a.loadBalancer, farm.loadBalancer);
+    if (a.redisTopology)
+        QCOMPARE(*a.redisTopology, farm.redisTopology);
 }
 
 void tst_AppOptions::commandLineWins()
@@ -189,6 +194,25 @@ void tst_AppOptions::loadBalancerFlags()
     AppOptions {}.applyTo(kept);
     QCOMPARE(kept.loadBalancer, LbPolicy::Source);
     QVERIFY(kept.skipNegotiation);
+}
+
+void tst_AppOptions::redisTopologyFlag()
+{
+    const auto parsed
+        = AppOptions::parse({QStringLiteral("--redis-topology"), QStringLiteral("sentinel")});
+    QVERIFY2(parsed && parsed->options, qPrintable(parsed.error()));
+    AppSettings s;
+    parsed->options->applyTo(s);
+    QCOMPARE(s.redisTopology, RedisTopology::Sentinel);
+    // Not given: the remembered choice stays.
+    AppSettings kept;
+    kept.redisTopology = RedisTopology::Sentinel;
+    AppOptions {}.applyTo(kept);
+    QCOMPARE(kept.redisTopology, RedisTopology::Sentinel);
+    const auto bad
+        = AppOptions::parse({QStringLiteral("--redis-topology"), QStringLiteral("ring")});
+    QVERIFY(!bad);
+    QVERIFY2(bad.error().contains(QStringLiteral("redis-topology")), qPrintable(bad.error()));
 }
 
 QTEST_GUILESS_MAIN(tst_AppOptions)

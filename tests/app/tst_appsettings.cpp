@@ -32,6 +32,7 @@ void tst_AppSettings::defaults()
     QCOMPARE(s.redisMaxMemoryBytes, qint64(256) * 1024 * 1024);
     QCOMPARE(s.loadBalancer, LbPolicy::None);
     QCOMPARE(s.skipNegotiation, false);
+    QCOMPARE(s.redisTopology, RedisTopology::Single);
     QCOMPARE(s.paneName(0), QStringLiteral("user-1"));
 }
 
@@ -44,6 +45,7 @@ void tst_AppSettings::roundTrip()
     s.redisMaxMemoryBytes = qint64(64) * 1024 * 1024;
     s.loadBalancer = LbPolicy::Sticky;
     s.skipNegotiation = true;
+    s.redisTopology = RedisTopology::Sentinel;
     s.setPaneName(2, QStringLiteral("carol"));
     s.geometry = QByteArray("geo");
     s.windowState = QByteArray("state");
@@ -62,6 +64,9 @@ void tst_AppSettings::roundTrip()
     QCOMPARE(
         settings.value(QStringLiteral("farm/loadBalancer")).toString(), QStringLiteral("sticky"));
     QCOMPARE(loaded.skipNegotiation, true);
+    QCOMPARE(loaded.redisTopology, RedisTopology::Sentinel);
+    QCOMPARE(
+        settings.value(QStringLiteral("redis/topology")).toString(), QStringLiteral("sentinel"));
     QCOMPARE(loaded.paneName(2), QStringLiteral("carol"));
     QCOMPARE(loaded.paneName(0), QStringLiteral("user-1"));
     QCOMPARE(loaded.geometry, QByteArray("geo"));
@@ -81,6 +86,7 @@ void tst_AppSettings::untrusted_data()
     QTest::addRow("balancer junk") << "farm/loadBalancer" << QVariant(QStringLiteral("nginx"));
     QTest::addRow("skip negotiation junk")
         << "farm/skipNegotiation" << QVariant(QStringLiteral("perhaps"));
+    QTest::addRow("topology junk") << "redis/topology" << QVariant(QStringLiteral("cluster"));
     QTest::addRow("maxmemory junk") << "redis/maxmemory" << QVariant(QStringLiteral("lots"));
     QTest::addRow("maxmemory tiny") << "redis/maxmemory" << QVariant(QStringLiteral("1kb"));
     QTest::addRow("name with newline")
@@ -105,6 +111,7 @@ void tst_AppSettings::untrusted()
     QCOMPARE(s.redisMaxMemoryBytes, defaults.redisMaxMemoryBytes);
     QCOMPARE(s.loadBalancer, defaults.loadBalancer);
     QCOMPARE(s.skipNegotiation, defaults.skipNegotiation);
+    QCOMPARE(s.redisTopology, defaults.redisTopology);
     QCOMPARE(s.paneName(0), QStringLiteral("user-1"));
 }
 

@@ -1,0 +1,132 @@
+// The Sentinel farm's part of the topology: the two Redis servers with the
+// roles the Sentinels give them now, the replication link between them, and
+// the three Sentinels under them.
+#include "app/topologyview.h"
+#include "app/topologyview_p.h"
+
+#include "app/farmworkspace.h"
+#include "app/nodepalette_p.h"
+#include "app/sentinelwatch.h"
+#include "launcher/managedprocess.h"
+#include "launcher/sentinelgroup.h"
+
+#include <QPainter>
+#include <QPainterPath>
+
+namespace farmchat {
+
+QString TopologyView::serverRole(int server) const
+{
+    const SentinelWatch &sentinels = m_workspace.sentinelWatch();
+    const int primary = sentinels.primaryServer();
+    if (!sentinels.isActive() || primary < 0 || server < 0 || server >= SentinelWatch::kServers)
+        return {};
+    return server == primary ? QStringLiteral("primary") : QStringLiteral("replica");
+}
+
+QString TopologyView::sentinelCaption() const
+{
+    const SentinelWatch &sentinels = m_workspace.sentinelWatch();
+    if (!sentinels.isActive())
+        return {};
+    return sentinels.hasQuorum() ? tr("Sentinels: quorum ok")
+                                 : tr("✕ no Sentinel quorum: no failover possible");
+}
+
+bool TopologyView::serverUp(int server) const
+{
+    const FarmSupervisor &farm = m_workspace.supervisor();
+    const int index = m_workspace.sentinelWatch().serverProcess(server);
+    const ManagedProcess *process = farm.process(index);
+    return process && process->state() == ProcessState::Healthy && !farm.isProcessPaused(index);
+}
+
+// Side by side above the centre; the Sentinels' row goes under them.
+QRectF TopologyView::serverBox(int server, const Frame &f) const
+{
+    const QSizeF size(f.em * 5.2, f.em * 2.4);
+    const QPointF centre
+        = f.area.center() + QPointF((server == 0 ? -1 : 1) * f.em * 3.5, -f.em * 0.9);
+    return QRectF(centre - QPointF(size.width() / 2, size.height() / 2), size);
+}
+
+void TopologyView::paintServer(QPainter &p, const Frame &f, int server) const
+{
+    const double em = f.em;
+    const FarmSupervisor &farm = m_workspace.supervisor();
+    const int index = m_workspace.sentinelWatch().serverProcess(server);
+    const ManagedProcess *process = farm.process(index);
+    const bool up = serverUp(server);
+    const QString role = serverRole(server);
+    const bool primary = role == u"primary";
+    const QRectF box = serverBox(server, f);
+    QPainterPath path;
+    path.addRoundedRect(box, em / 3, em / 3);
+    p.fillPath(path,
+        !up           ? f.pal.color(QPalette::Mid)
+            : primary ? QColor(0x3B, 0x4A, 0x5A)
+                      : QColor(0x4A, 0x55, 0x60));
+    p.setPen(QPen(up ? nodepalette::good(f.dark) : nodepalette::bad(f.dark),
+        primary ? em / 7 : em / 12, up ? Qt::SolidLine : Qt::DashLine));
+    p.setBrush(Qt::NoBrush);
+    p.drawPath(path);
+    QFont bold = font();
+    bold.setBold(true);
+    p.setFont(bold);
+    p.setPen(up ? QColor(Qt::white) : f.pal.color(QPalette::Text));
+    const quint16 port = m_workspace.sentinelWatch().serverPort(server);
+    QString state = QStringLiteral("✓ :%1").arg(port);
+    if (farm.isProcessPaused(index))
+        state = tr("⏸ paused :%1").arg(port);
+    else if (!up && process)
+        state = QStringLiteral("✕ ") + processStateName(process->state());
+    p.drawText(box, Qt::AlignCenter, (role.isEmpty() ? QStringLiteral("?") : role) + u'\n' + state);
+    p.setFont(font());
+}
+
+void TopologyView::paintSentinels(QPainter &p, const Frame &f) const
+{
+    const double em = f.em;
+    const SentinelWatch &sentinels = m_workspace.sentinelWatch();
+    const FarmSupervisor &farm = m_workspace.supervisor();
+    // Replication, from the primary to the other server.
+    const QRectF a = serverBox(0, f);
+    const QRectF b = serverBox(1, f);
+    const bool replicating = serverUp(0) && serverUp(1) && sentinels.primaryServer() >= 0;
+    p.setPen(QPen(replicating ? f.pal.color(QPalette::Mid) : nodepalette::bad(f.dark), em / 10,
+        replicating ? Qt::SolidLine : Qt::DashLine));
+    p.drawLine(QPointF(a.right(), a.center().y()), QPointF(b.left(), b.center().y()));
+    for (int server = 0; server < SentinelWatch::kServers; ++server)
+        paintServer(p, f, server);
+
+    const QSizeF size(em * 2.8, em * 1.3);
+    const double y = a.bottom() + em * 0.6;
+    for (int i = 0; i < SentinelGroup::kSentinels; ++i) {
+        const ManagedProcess *process = farm.process(sentinels.sentinelProcess(i));
+        const bool up
+            = process && process->state() == ProcessState::Healthy && sentinels.isReachable(i);
+        const QRectF box(
+            QPointF(f.area.center().x() + (i - 1) * em * 3.3 - size.width() / 2, y), size);
+        QPainterPath path;
+        path.addRoundedRect(box, em / 4, em / 4);
+        p.fillPath(path, up ? f.pal.color(QPalette::Button) : f.pal.color(QPalette::Mid));
+        p.setPen(QPen(up ? nodepalette::good(f.dark) : nodepalette::bad(f.dark), em / 12,
+            up ? Qt::SolidLine : Qt::DashLine));
+        p.drawPath(path);
+        p.setPen(up ? f.pal.color(QPalette::ButtonText) : f.pal.color(QPalette::Text));
+        p.drawText(box, Qt::AlignCenter,
+            QStringLiteral("%1 S%2")
+                .arg(up ? QStringLiteral("✓") : QStringLiteral("✕"))
+                .arg(i + 1));
+    }
+    const bool quorum = sentinels.hasQuorum();
+    p.setPen(quorum ? f.pal.color(QPalette::PlaceholderText) : nodepalette::bad(f.dark));
+    QFont captionFont = font();
+    captionFont.setBold(!quorum);
+    p.setFont(captionFont);
+    p.drawText(QRectF(f.area.center().x() - em * 8, y + size.height() + em * 0.1, em * 16, em),
+        Qt::AlignCenter, sentinelCaption());
+    p.setFont(font());
+}
+
+} // namespace farmchat

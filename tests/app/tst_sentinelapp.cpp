@@ -1,0 +1,276 @@
+// The desktop app on a Sentinel-managed Redis (--redis-topology sentinel),
+// driven through its window (offscreen) with real processes on loopback: a
+// primary, a replica, three Sentinels and farmchat-node processes. The
+// topology draws both servers with the roles the Sentinels give them and the
+// three Sentinels; the Faults dock's Redis line fits at 1280×720 with four
+// nodes; pausing the primary toggles to Resume; killing the primary from
+// the dock swaps the roles in the topology and the status bar, and the nodes
+// carry messages again through the new primary; two Sentinels down is said
+// plainly, and Restart brings them back. Closing leaves no process behind.
+#include "appfarmfixture.h"
+
+#include "app/controlspanel.h"
+#include "app/farmbar.h"
+#include "app/farmworkspace.h"
+#include "app/mainwindow.h"
+#include "app/panegrid.h"
+#include "app/sentinelcontrols.h"
+#include "app/sentinelwatch.h"
+#include "app/topologyview.h"
+#include "launcher/farmnode.h"
+#include "launcher/managedprocess.h"
+#include "launcher/sentinelgroup.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace farmchat;
+
+namespace {
+
+constexpr int kStartMs = 30000;
+// down-after (1 s) + election + every node's links moved to the new primary.
+constexpr int kFailoverMs = 15000;
+constexpr int kNodes = 4;
+
+} // namespace
+
+class tst_SentinelApp : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void topologyDrawsServersAndSentinels();
+    void redisLineFitsWithFourNodes();
+    void pauseTogglesToResume();
+    void killingThePrimaryFromTheDockFailsOver();
+    void twoSentinelsDownIsSaidPlainly();
+
+private:
+    // Pane 0 sends; true when every pane got it within `ms`.
+    bool sendReachesEveryPane(const QString &text, int ms);
+    bool nodesCarry() const;
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<MainWindow> m_window;
+    FarmWorkspace *m_workspace = nullptr;
+    QElapsedTimer m_clock;
+};
+
+void tst_SentinelApp::initTestCase()
+{
+    m_clock.start();
+    QStandardPaths::setTestModeEnabled(true);
+    const QString missing = test::farmPrerequisites();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing));
+    AppOptions options;
+    options.backplane = BackplaneMode::PubSub;
+    options.redisTopology = RedisTopology::Sentinel;
+    options.nodes = kNodes;
+    options.basePort = test::freePortRun(kNodes);
+    QVERIFY2(*options.basePort != 0, "no run of free ports found");
+    m_window = std::make_unique<MainWindow>(options, test::scratchSettings(m_dir));
+    m_workspace = &m_window->workspace();
+    QCOMPARE(m_workspace->redisTopology(), RedisTopology::Sentinel);
+    QCOMPARE(m_window->farmBar()->redisTopology(), RedisTopology::Sentinel);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QSignalSpy started(&farm, &FarmSupervisor::started);
+    m_window->launch();
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, kStartMs);
+    QVERIFY(farm.sentinels());
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, kNodes), kStartMs);
+    qInfo("sentinel farm of %d nodes up, panes connected, after %lld ms", kNodes,
+        qint64(m_clock.elapsed()));
+}
+
+void tst_SentinelApp::cleanupTestCase()
+{
+    if (!m_window)
+        return;
+    const QList<qint64> pids = test::farmPids(m_workspace->supervisor());
+    m_workspace->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(m_workspace->supervisor().state(), FarmState::Stopped, 15000);
+    m_window.reset();
+    for (const qint64 pid : pids)
+        QTRY_VERIFY2_WITH_TIMEOUT(!test::processAlive(pid),
+            qPrintable(QStringLiteral("process %1 outlived the farm").arg(pid)), 5000);
+    qInfo("whole test %lld ms", qint64(m_clock.elapsed()));
+}
+
+bool tst_SentinelApp::nodesCarry() const
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    for (int i = 0; i < farm.nodeCount(); ++i) {
+        if (!farm.node(i)->health().carries(BackplaneMode::PubSub))
+            return false;
+    }
+    return true;
+}
+
+bool tst_SentinelApp::sendReachesEveryPane(const QString &text, int ms)
+{
+    QString id;
+    QHash<QString, QSet<int>> reached; // message id -> panes it reached
+    const auto sent = connect(m_workspace, &FarmWorkspace::messageSent, this,
+        [&](int pane, const QString &messageId, const QString &) {
+            if (pane == 0)
+                id = messageId;
+        });
+    const auto seen = connect(m_workspace, &FarmWorkspace::messageSeen, this,
+        [&](int, int at, Via, bool, const QString &messageId) { reached[messageId].insert(at); });
+    m_workspace->sendFrom(0, text);
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < ms && (id.isEmpty() || reached.value(id).size() < kNodes))
+        QTest::qWait(20);
+    disconnect(sent);
+    disconnect(seen);
+    return !id.isEmpty() && reached.value(id).size() == kNodes;
+}
+
+void tst_SentinelApp::topologyDrawsServersAndSentinels()
+{
+    TopologyView *view = m_window->topologyView();
+    SentinelWatch &watch = m_workspace->sentinelWatch();
+    QVERIFY(watch.isActive());
+    QCOMPARE(watch.sentinelCount(), SentinelGroup::kSentinels);
+    // The Sentinels' view, asked over the network, arrives within a poll or two.
+    QTRY_COMPARE_WITH_TIMEOUT(view->serverRole(0), QStringLiteral("primary"), 5000);
+    QCOMPARE(view->serverRole(1), QStringLiteral("replica"));
+    QTRY_VERIFY_WITH_TIMEOUT(watch.hasQuorum(), 5000);
+    for (int i = 0; i < SentinelGroup::kSentinels; ++i)
+        QTRY_VERIFY_WITH_TIMEOUT(watch.isReachable(i), 5000);
+    QCOMPARE(view->sentinelCaption(), QStringLiteral("Sentinels: quorum ok"));
+    QVERIFY2(m_window->redisStatusText().contains(QStringLiteral("primary redis :")),
+        qPrintable(m_window->redisStatusText()));
+    // The single server's Redis line gives way to the Sentinel farm's.
+    ControlsPanel *controls = m_window->controls();
+    QVERIFY(controls->sentinelControls()->isVisible());
+    QVERIFY(!controls->redisButton(QStringLiteral("stop"))->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(nodesCarry(), 10000);
+    QVERIFY(sendReachesEveryPane(QStringLiteral("before the failover"), 5000));
+}
+
+void tst_SentinelApp::redisLineFitsWithFourNodes()
+{
+    const QSize before = m_window->size();
+    m_window->resize(1280, 720);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 2000);
+    m_window->fitControlsDock();
+    QApplication::processEvents();
+    ControlsPanel *controls = m_window->controls();
+    QWidget *viewport = controls->parentWidget();
+    QVERIFY(viewport);
+    SentinelControls *redis = controls->sentinelControls();
+    QList<QWidget *> wanted {redis->sentinelBox()};
+    for (const char *what : {"kill", "pause", "failover", "kill-sentinel", "restart"})
+        wanted << redis->button(QLatin1StringView(what));
+    for (int node = 0; node < kNodes; ++node)
+        wanted << controls->nodeButton(node, QStringLiteral("kill"))
+               << controls->nodeButton(node, QStringLiteral("restart"))
+               << controls->cutOffBox(node);
+    for (QWidget *w : std::as_const(wanted)) {
+        QVERIFY(w);
+        QVERIFY(w->isVisible());
+        const QRect at(w->mapTo(viewport, QPoint(0, 0)), w->size());
+        QVERIFY2(viewport->rect().contains(at),
+            qPrintable(QStringLiteral("%1 at %2,%3 %4x%5 outside the dock's %6x%7")
+                           .arg(w->metaObject()->className())
+                           .arg(at.x())
+                           .arg(at.y())
+                           .arg(at.width())
+                           .arg(at.height())
+                           .arg(viewport->width())
+                           .arg(viewport->height())));
+        QVERIFY(w->width() >= w->minimumSizeHint().width());
+    }
+    m_window->resize(before);
+}
+
+void tst_SentinelApp::pauseTogglesToResume()
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    SentinelControls *redis = m_window->controls()->sentinelControls();
+    QPushButton *pause = redis->button(QStringLiteral("pause"));
+    const int primary = m_workspace->sentinelWatch().serverProcess(0);
+    QVERIFY(pause->isEnabled());
+    // Paused and resumed well within down-after: a hang the Sentinels forgive.
+    QTest::mouseClick(pause, Qt::LeftButton);
+    QVERIFY(farm.isProcessPaused(primary));
+    QCOMPARE(pause->text(), QStringLiteral("Resume"));
+    QVERIFY2(redis->stateText().contains(QStringLiteral("⏸ redis paused")),
+        qPrintable(redis->stateText()));
+    QTest::mouseClick(pause, Qt::LeftButton);
+    QVERIFY(!farm.isProcessPaused(primary));
+    QCOMPARE(pause->text(), QStringLiteral("Pause"));
+    QCOMPARE(farm.process(primary)->state(), ProcessState::Healthy);
+}
+
+void tst_SentinelApp::killingThePrimaryFromTheDockFailsOver()
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    TopologyView *view = m_window->topologyView();
+    SentinelControls *redis = m_window->controls()->sentinelControls();
+    QTRY_COMPARE_WITH_TIMEOUT(view->serverRole(0), QStringLiteral("primary"), 5000);
+    const int oldPrimary = m_workspace->sentinelWatch().serverProcess(0);
+    QElapsedTimer clock;
+    clock.start();
+    QTest::mouseClick(redis->button(QStringLiteral("kill")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!isLive(farm.process(oldPrimary)->state()), 5000);
+    // The Sentinels promote the replica: the topology's labels swap.
+    QTRY_COMPARE_WITH_TIMEOUT(view->serverRole(1), QStringLiteral("primary"), kFailoverMs);
+    QCOMPARE(view->serverRole(0), QStringLiteral("replica"));
+    const qint64 swapped = clock.elapsed();
+    QVERIFY2(m_window->redisStatusText().contains(QStringLiteral("primary redis-replica :")),
+        qPrintable(m_window->redisStatusText()));
+    // Every node is on the new primary and a message reaches every pane again.
+    QTRY_VERIFY_WITH_TIMEOUT(nodesCarry(), kFailoverMs);
+    const qint64 carrying = clock.elapsed();
+    QVERIFY(sendReachesEveryPane(QStringLiteral("after the failover"), 5000));
+    qInfo("primary killed from the dock: roles swapped after %lld ms, nodes carry after %lld ms",
+        swapped, carrying);
+    // Restart brings the old primary back; the Sentinels keep it a replica.
+    QPushButton *restart = redis->button(QStringLiteral("restart"));
+    QVERIFY(restart->isEnabled());
+    QTest::mouseClick(restart, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(farm.process(oldPrimary)->state(), ProcessState::Healthy, kStartMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!restart->isEnabled(), 5000);
+    QCOMPARE(view->serverRole(1), QStringLiteral("primary"));
+}
+
+void tst_SentinelApp::twoSentinelsDownIsSaidPlainly()
+{
+    SentinelControls *redis = m_window->controls()->sentinelControls();
+    TopologyView *view = m_window->topologyView();
+    SentinelWatch &watch = m_workspace->sentinelWatch();
+    QTRY_VERIFY_WITH_TIMEOUT(watch.hasQuorum(), 10000);
+    for (const int sentinel : {0, 1}) {
+        redis->sentinelBox()->setCurrentIndex(sentinel);
+        QTest::mouseClick(redis->button(QStringLiteral("kill-sentinel")), Qt::LeftButton);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!watch.hasQuorum(), 10000);
+    QVERIFY2(view->sentinelCaption().contains(QStringLiteral("no Sentinel quorum")),
+        qPrintable(view->sentinelCaption()));
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        m_window->redisStatusText().contains(QStringLiteral("Sentinel quorum lost")),
+        qPrintable(m_window->redisStatusText()), 2000);
+    QVERIFY2(
+        redis->stateText().contains(QStringLiteral("no quorum")), qPrintable(redis->stateText()));
+    QTest::mouseClick(redis->button(QStringLiteral("restart")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(watch.hasQuorum(), 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        view->sentinelCaption(), QStringLiteral("Sentinels: quorum ok"), 2000);
+}
+
+QTEST_MAIN(tst_SentinelApp)
+#include "tst_sentinelapp.moc"
