@@ -1,0 +1,139 @@
+#include "app/demopanel.h"
+
+#include "app/guideddemo.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace farmchat {
+
+DemoPanel::DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent)
+    : QWidget(parent)
+    , m_demo(demo)
+    , m_start(start)
+    , m_counter(new QLabel(this))
+    , m_title(new QLabel(this))
+    , m_narration(new QLabel(this))
+    , m_verdict(new QLabel(this))
+    , m_state(new QLabel(this))
+    , m_back(new QPushButton(tr("◀ Back"), this))
+    , m_next(new QPushButton(this))
+    , m_autoPlay(new QCheckBox(tr("Auto-play"), this))
+{
+    setObjectName(QStringLiteral("demoPanel"));
+    QFont titleFont = m_title->font();
+    titleFont.setBold(true);
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.25);
+    m_title->setFont(titleFont);
+    m_title->setWordWrap(true);
+    m_narration->setWordWrap(true);
+    m_narration->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_narration->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_verdict->setWordWrap(true);
+    m_verdict->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont bold = m_verdict->font();
+    bold.setBold(true);
+    m_verdict->setFont(bold);
+    m_counter->setForegroundRole(QPalette::PlaceholderText);
+    m_state->setForegroundRole(QPalette::PlaceholderText);
+    m_back->setObjectName(QStringLiteral("demoBack"));
+    m_next->setObjectName(QStringLiteral("demoNext"));
+    m_autoPlay->setObjectName(QStringLiteral("demoAutoPlay"));
+    m_back->setToolTip(tr("The previous step again: its actions run once more"));
+    m_autoPlay->setToolTip(tr("Move on by itself once a step has run and there was time to read"));
+    m_autoPlay->setChecked(m_demo.autoPlay());
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_back);
+    buttons->addWidget(m_next);
+    buttons->addWidget(m_autoPlay);
+    buttons->addStretch(1);
+    buttons->addWidget(m_state);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_counter);
+    layout->addWidget(m_title);
+    layout->addWidget(m_narration, 1);
+    layout->addWidget(m_verdict);
+    layout->addLayout(buttons);
+
+    connect(m_back, &QPushButton::clicked, &m_demo, &GuidedDemo::back);
+    connect(m_next, &QPushButton::clicked, this, [this] {
+        if (m_demo.isRunning())
+            m_demo.next();
+        else if (m_start)
+            m_start->trigger();
+    });
+    connect(m_autoPlay, &QCheckBox::toggled, &m_demo, &GuidedDemo::setAutoPlay);
+    connect(&m_demo, &GuidedDemo::autoPlayChanged, m_autoPlay, &QCheckBox::setChecked);
+    connect(&m_demo, &GuidedDemo::stepStarted, this, &DemoPanel::showStep);
+    connect(&m_demo, &GuidedDemo::stepActionsFinished, this, [this] {
+        m_state->setText(m_demo.autoPlay() ? tr("next step after a pause to read")
+                                           : tr("press Next when ready"));
+        updateButtons();
+    });
+    connect(&m_demo, &GuidedDemo::verdictReady, m_verdict, &QLabel::setText);
+    connect(&m_demo, &GuidedDemo::finished, this, [this](const Result<void> &outcome) {
+        showIdle(outcome ? tr("The demo is over. Start it again whenever you like.")
+                         : tr("The demo stopped: %1.").arg(outcome.error()));
+    });
+    showIdle(tr("A walk through the three backplane modes on the running farm (one is launched "
+                "if none runs): messages kept on their node, crossing through Redis pub/sub, "
+                "ordered by Redis streams, and what each mode does while Redis is down."));
+}
+
+QString DemoPanel::titleText() const
+{
+    return m_title->text();
+}
+
+QString DemoPanel::narrationText() const
+{
+    return m_narration->text();
+}
+
+QString DemoPanel::verdictText() const
+{
+    return m_verdict->text();
+}
+
+QString DemoPanel::stateText() const
+{
+    return m_state->text();
+}
+
+void DemoPanel::showStep(int step, int total, const QString &title, const QString &narration)
+{
+    m_counter->setText(tr("Step %1 of %2").arg(step + 1).arg(total));
+    m_title->setText(title);
+    m_narration->setText(narration);
+    m_verdict->clear();
+    m_state->setText(tr("showing it on the farm…"));
+    updateButtons();
+}
+
+void DemoPanel::showIdle(const QString &why)
+{
+    m_counter->setText(tr("Guided demo"));
+    m_title->setText(tr("Guided demo (Ctrl+D)"));
+    m_narration->setText(why);
+    m_state->clear();
+    updateButtons();
+}
+
+void DemoPanel::updateButtons()
+{
+    const bool running = m_demo.isRunning();
+    m_back->setEnabled(running && m_demo.currentStep() > 0);
+    if (!running)
+        m_next->setText(tr("Start"));
+    else if (m_demo.currentStep() + 1 >= m_demo.stepCount())
+        m_next->setText(tr("Finish"));
+    else
+        m_next->setText(tr("Next ▶"));
+}
+
+} // namespace farmchat

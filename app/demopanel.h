@@ -1,0 +1,49 @@
+#pragma once
+
+#include <QWidget>
+
+class QAction;
+class QCheckBox;
+class QLabel;
+class QPushButton;
+
+namespace farmchat {
+
+class GuidedDemo;
+
+// The "Guided demo" dock: the step the demo is on (its title and a few
+// sentences), the verdict of the lesson, Back / Next and the auto-play
+// toggle. It shows GuidedDemo and forwards the buttons to it; with no demo
+// running, Next reads "Start" and triggers `start` (Ctrl+D).
+class DemoPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent = nullptr);
+
+    QString titleText() const;
+    QString narrationText() const;
+    QString verdictText() const;
+    QString stateText() const;
+    QPushButton *nextButton() const { return m_next; }
+    QPushButton *backButton() const { return m_back; }
+    QCheckBox *autoPlayBox() const { return m_autoPlay; }
+
+private:
+    void showStep(int step, int total, const QString &title, const QString &narration);
+    void showIdle(const QString &why);
+    void updateButtons();
+
+    GuidedDemo &m_demo;
+    QAction *m_start;
+    QLabel *m_counter;
+    QLabel *m_title;
+    QLabel *m_narration;
+    QLabel *m_verdict;
+    QLabel *m_state;
+    QPushButton *m_back;
+    QPushButton *m_next;
+    QCheckBox *m_autoPlay;
+};
+
+} // namespace farmchat
