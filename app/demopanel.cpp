@@ -7,6 +7,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QVBoxLayout>
 
 namespace farmchat {
@@ -47,18 +48,7 @@ DemoPanel::DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent)
     m_autoPlay->setToolTip(tr("Move on by itself once a step has run and there was time to read"));
     m_autoPlay->setChecked(m_demo.autoPlay());
 
-    auto *buttons = new QHBoxLayout;
-    buttons->addWidget(m_back);
-    buttons->addWidget(m_next);
-    buttons->addWidget(m_autoPlay);
-    buttons->addStretch(1);
-    buttons->addWidget(m_state);
-    auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_counter);
-    layout->addWidget(m_title);
-    layout->addWidget(m_narration, 1);
-    layout->addWidget(m_verdict);
-    layout->addLayout(buttons);
+    createLayout();
 
     connect(m_back, &QPushButton::clicked, &m_demo, &GuidedDemo::back);
     connect(m_next, &QPushButton::clicked, this, [this] {
@@ -71,8 +61,8 @@ DemoPanel::DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent)
     connect(&m_demo, &GuidedDemo::autoPlayChanged, m_autoPlay, &QCheckBox::setChecked);
     connect(&m_demo, &GuidedDemo::stepStarted, this, &DemoPanel::showStep);
     connect(&m_demo, &GuidedDemo::stepActionsFinished, this, [this] {
-        m_state->setText(m_demo.autoPlay() ? tr("next step after a pause to read")
-                                           : tr("press Next when ready"));
+        m_state->setText(m_demo.autoPlay() ? tr("next step after a pause to read ·")
+                                           : tr("press Next when ready ·"));
         updateButtons();
     });
     connect(&m_demo, &GuidedDemo::verdictReady, m_verdict, &QLabel::setText);
@@ -83,6 +73,34 @@ DemoPanel::DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent)
     showIdle(tr("A walk through the three backplane modes on the running farm (one is launched "
                 "if none runs): messages kept on their node, crossing through Redis pub/sub, "
                 "ordered by Redis streams, and what each mode does while Redis is down."));
+}
+
+void DemoPanel::createLayout()
+{
+    // The words scroll when the dock is short; the buttons always show.
+    auto *text = new QWidget;
+    auto *textLayout = new QVBoxLayout(text);
+    textLayout->setContentsMargins(0, 0, 0, 0);
+    textLayout->addWidget(m_title);
+    textLayout->addWidget(m_narration);
+    textLayout->addWidget(m_verdict);
+    textLayout->addStretch(1);
+    auto *scroll = new QScrollArea(this);
+    scroll->setWidget(text);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_scroll = scroll;
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_back);
+    buttons->addWidget(m_next);
+    buttons->addWidget(m_autoPlay);
+    buttons->addStretch(1);
+    buttons->addWidget(m_state);
+    buttons->addWidget(m_counter);
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(scroll, 1);
+    layout->addLayout(buttons);
 }
 
 QString DemoPanel::titleText() const
@@ -107,21 +125,28 @@ QString DemoPanel::stateText() const
 
 void DemoPanel::showStep(int step, int total, const QString &title, const QString &narration)
 {
-    m_counter->setText(tr("Step %1 of %2").arg(step + 1).arg(total));
+    m_counter->setText(tr("step %1 of %2").arg(step + 1).arg(total));
     m_title->setText(title);
     m_narration->setText(narration);
     m_verdict->clear();
-    m_state->setText(tr("showing it on the farm…"));
+    m_state->setText(tr("showing it on the farm… ·"));
     updateButtons();
 }
 
 void DemoPanel::showIdle(const QString &why)
 {
-    m_counter->setText(tr("Guided demo"));
+    m_counter->clear();
     m_title->setText(tr("Guided demo (Ctrl+D)"));
     m_narration->setText(why);
     m_state->clear();
     updateButtons();
+}
+
+int DemoPanel::neededHeight() const
+{
+    // The words at the panel's width, plus the buttons' row and the margins.
+    const int textHeight = m_scroll->widget()->heightForWidth(m_scroll->viewport()->width());
+    return qMax(0, textHeight) + height() - m_scroll->height();
 }
 
 void DemoPanel::updateButtons()

@@ -6,6 +6,7 @@ class QAction;
 class QCheckBox;
 class QLabel;
 class QPushButton;
+class QScrollArea;
 
 namespace farmchat {
 
@@ -28,8 +29,11 @@ public:
     QPushButton *nextButton() const { return m_next; }
     QPushButton *backButton() const { return m_back; }
     QCheckBox *autoPlayBox() const { return m_autoPlay; }
+    // The height that shows the whole step without scrolling, at the current width.
+    int neededHeight() const;
 
 private:
+    void createLayout();
     void showStep(int step, int total, const QString &title, const QString &narration);
     void showIdle(const QString &why);
     void updateButtons();
@@ -41,6 +45,7 @@ private:
     QLabel *m_narration;
     QLabel *m_verdict;
     QLabel *m_state;
+    QScrollArea *m_scroll = nullptr;
     QPushButton *m_back;
     QPushButton *m_next;
     QCheckBox *m_autoPlay;

@@ -59,6 +59,8 @@ public:
     static QString helpText();
     // Grows the Faults dock to what its controls need (after a launch).
     void fitControlsDock();
+    // Grows the Guided demo dock to show the whole step (up to 40 % of the window).
+    void fitDemoDock();
     QString rateText() const;
 
 public Q_SLOTS:

@@ -15,6 +15,7 @@
 #include <QAction>
 #include <QDockWidget>
 #include <QStatusBar>
+#include <QTimer>
 
 namespace farmchat {
 
@@ -110,6 +111,18 @@ void MainWindow::createDemoDock(QDockWidget *tabbedWith)
     tabbedWith->raise();
 }
 
+void MainWindow::fitDemoDock()
+{
+    // Tall enough for the whole step (the panes give up that height), but
+    // never more than 40 % of the window: past that the words scroll.
+    auto *dock = findChild<QDockWidget *>(QStringLiteral("demoDock"));
+    if (!dock || dock->isFloating() || !dock->isVisible())
+        return;
+    const int missing = m_demoPanel->neededHeight() - m_demoPanel->height();
+    if (missing > 0)
+        resizeDocks({dock}, {qMin(dock->height() + missing, height() * 2 / 5)}, Qt::Vertical);
+}
+
 void MainWindow::wireDemo()
 {
     FarmSupervisor &farm = m_workspace->supervisor();
@@ -122,7 +135,10 @@ void MainWindow::wireDemo()
         [this](int step, int total, const QString &title) {
             m_logs->append(QStringLiteral("demo"),
                 QStringLiteral("step %1/%2: %3").arg(step + 1).arg(total).arg(title));
+            QTimer::singleShot(0, this, &MainWindow::fitDemoDock);
         });
+    connect(m_demo.get(), &GuidedDemo::verdictReady, this,
+        [this] { QTimer::singleShot(0, this, &MainWindow::fitDemoDock); });
     connect(m_demo.get(), &GuidedDemo::verdictReady, this,
         [this](const QString &text) { m_logs->append(QStringLiteral("demo"), text); });
     connect(m_demo.get(), &GuidedDemo::finished, this, [this](const Result<void> &outcome) {
