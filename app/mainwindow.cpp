@@ -213,7 +213,8 @@ void MainWindow::createDocks()
     splitDockWidget(logs, controls, Qt::Horizontal);
     const int em = fontMetrics().height();
     resizeDocks({matrix}, {em * 36}, Qt::Horizontal);
-    resizeDocks({matrix, topology}, {em * 20, em * 18}, Qt::Vertical);
+    // The matrix's rows are read more than the topology's picture.
+    resizeDocks({matrix, topology}, {em * 24, em * 14}, Qt::Vertical);
     resizeDocks({logs, controls}, {em * 50, em * 40}, Qt::Horizontal);
     resizeDocks({logs}, {em * 19}, Qt::Vertical);
     createDemoDock(logs);

@@ -6,20 +6,26 @@
 // complete delivery, in the verdict's words. Fast pace and reading pause.
 #include "appfarmfixture.h"
 
+#include "app/deliverymatrixview.h"
 #include "app/demopanel.h"
 #include "app/farmworkspace.h"
 #include "app/guideddemo.h"
 #include "app/mainwindow.h"
+#include "app/panegrid.h"
 #include "client/deliveryverdict.h"
 #include "launcher/farmsupervisor.h"
 
 #include <QAction>
 #include <QCheckBox>
 #include <QDockWidget>
+#include <QHeaderView>
+#include <QLabel>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -39,6 +45,8 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void demoLaunchesTheFarmAndTeaches();
+    void matrixCellsAreWholeAndRowsShow();
+    void stopLeavesTheIdleTextTheWholeRoom();
 
 private:
     QTemporaryDir m_dir;
@@ -57,6 +65,7 @@ void tst_DemoPanel::initTestCase()
     options.basePort = base;
     options.backplane = BackplaneMode::Streams;
     m_window = std::make_unique<MainWindow>(options, test::scratchSettings(m_dir));
+    m_window->resize(1280, 720); // the smallest screen the layout is made for
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
 }
@@ -147,6 +156,39 @@ void tst_DemoPanel::demoLaunchesTheFarmAndTeaches()
     QVERIFY2(verdictShown.contains(streams.text()), qPrintable(verdictShown));
     QVERIFY(streams.text().endsWith(QStringLiteral("— as promised")));
     QCOMPARE(panel->nextButton()->text(), QStringLiteral("Start")); // over: Next starts it again
+}
+
+void tst_DemoPanel::matrixCellsAreWholeAndRowsShow()
+{
+    QTableView *table = m_window->matrixView()->table();
+    QAbstractItemModel *model = table->model();
+    QVERIFY(model->rowCount() >= 2);
+    const QFontMetrics fm(table->font());
+    for (int r = 0; r < model->rowCount(); ++r) {
+        for (int c = 1; c < model->columnCount(); ++c) {
+            const QString text = model->index(r, c).data().toString();
+            QVERIFY2(table->columnWidth(c) >= fm.horizontalAdvance(text) + 4,
+                qPrintable(QStringLiteral("\"%1\" in a column %2 px wide")
+                               .arg(text)
+                               .arg(table->columnWidth(c))));
+        }
+    }
+    // At 1280×720 the matrix shows a useful number of rows.
+    const int rows = table->viewport()->height() / table->verticalHeader()->defaultSectionSize();
+    QVERIFY2(rows >= 5, qPrintable(QString::number(rows)));
+}
+
+void tst_DemoPanel::stopLeavesTheIdleTextTheWholeRoom()
+{
+    m_window->stopFarm();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_window->workspace().supervisor().state(), FarmState::Stopped, 15000);
+    PaneGrid *grid = m_window->paneGrid();
+    QLabel *idle = grid->idleLabel();
+    QTRY_VERIFY_WITH_TIMEOUT(idle->isVisible(), 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(idle->width() >= grid->width() * 9 / 10,
+        qPrintable(QStringLiteral("%1 of %2 px").arg(idle->width()).arg(grid->width())), 5000);
+    QVERIFY(idle->text().startsWith(QStringLiteral("No farm yet.")));
 }
 
 QTEST_MAIN(tst_DemoPanel)
