@@ -1,5 +1,6 @@
 #include "app/demopanel.h"
 
+#include "app/elidedlabel.h"
 #include "app/guideddemo.h"
 
 #include <QAction>
@@ -16,11 +17,10 @@ DemoPanel::DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent)
     : QWidget(parent)
     , m_demo(demo)
     , m_start(start)
-    , m_counter(new QLabel(this))
     , m_title(new QLabel(this))
     , m_narration(new QLabel(this))
     , m_verdict(new QLabel(this))
-    , m_state(new QLabel(this))
+    , m_state(new ElidedLabel(this))
     , m_back(new QPushButton(tr("◀ Back"), this))
     , m_next(new QPushButton(this))
     , m_autoPlay(new QCheckBox(tr("Auto-play"), this))
@@ -39,7 +39,6 @@ DemoPanel::DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent)
     QFont bold = m_verdict->font();
     bold.setBold(true);
     m_verdict->setFont(bold);
-    m_counter->setForegroundRole(QPalette::PlaceholderText);
     m_state->setForegroundRole(QPalette::PlaceholderText);
     m_back->setObjectName(QStringLiteral("demoBack"));
     m_next->setObjectName(QStringLiteral("demoNext"));
@@ -61,8 +60,8 @@ DemoPanel::DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent)
     connect(&m_demo, &GuidedDemo::autoPlayChanged, m_autoPlay, &QCheckBox::setChecked);
     connect(&m_demo, &GuidedDemo::stepStarted, this, &DemoPanel::showStep);
     connect(&m_demo, &GuidedDemo::stepActionsFinished, this, [this] {
-        m_state->setText(m_demo.autoPlay() ? tr("next step after a pause to read ·")
-                                           : tr("press Next when ready ·"));
+        showState(m_demo.autoPlay() ? tr("next step after a pause to read")
+                                    : tr("press Next when ready"));
         updateButtons();
     });
     connect(&m_demo, &GuidedDemo::verdictReady, m_verdict, &QLabel::setText);
@@ -95,9 +94,8 @@ void DemoPanel::createLayout()
     buttons->addWidget(m_back);
     buttons->addWidget(m_next);
     buttons->addWidget(m_autoPlay);
-    buttons->addStretch(1);
-    buttons->addWidget(m_state);
-    buttons->addWidget(m_counter);
+    // Elided: the dock shares its width with the Faults dock and must not widen.
+    buttons->addWidget(m_state, 1);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(scroll, 1);
     layout->addLayout(buttons);
@@ -125,21 +123,33 @@ QString DemoPanel::stateText() const
 
 void DemoPanel::showStep(int step, int total, const QString &title, const QString &narration)
 {
-    m_counter->setText(tr("step %1 of %2").arg(step + 1).arg(total));
+    m_counter = tr("step %1 of %2").arg(step + 1).arg(total);
     m_title->setText(title);
     m_narration->setText(narration);
     m_verdict->clear();
-    m_state->setText(tr("showing it on the farm… ·"));
+    showState(tr("showing it on the farm…"));
     updateButtons();
 }
 
 void DemoPanel::showIdle(const QString &why)
 {
-    m_counter->clear();
+    m_counter.clear();
     m_title->setText(tr("Guided demo (Ctrl+D)"));
     m_narration->setText(why);
-    m_state->clear();
+    m_state->setText({});
     updateButtons();
+}
+
+QSize DemoPanel::sizeHint() const
+{
+    const int em = fontMetrics().height();
+    return {em * 36, em * 10};
+}
+
+QSize DemoPanel::minimumSizeHint() const
+{
+    const int em = fontMetrics().height();
+    return {em * 20, em * 5};
 }
 
 int DemoPanel::neededHeight() const
@@ -147,6 +157,11 @@ int DemoPanel::neededHeight() const
     // The words at the panel's width, plus the buttons' row and the margins.
     const int textHeight = m_scroll->widget()->heightForWidth(m_scroll->viewport()->width());
     return qMax(0, textHeight) + height() - m_scroll->height();
+}
+
+void DemoPanel::showState(const QString &state)
+{
+    m_state->setText(m_counter.isEmpty() ? state : m_counter + QStringLiteral(" · ") + state);
 }
 
 void DemoPanel::updateButtons()

@@ -10,6 +10,7 @@ class QScrollArea;
 
 namespace farmchat {
 
+class ElidedLabel;
 class GuidedDemo;
 
 // The "Guided demo" dock: the step the demo is on (its title and a few
@@ -31,20 +32,25 @@ public:
     QCheckBox *autoPlayBox() const { return m_autoPlay; }
     // The height that shows the whole step without scrolling, at the current width.
     int neededHeight() const;
+    // Modest: the dock shares the bottom with the Faults dock, and long
+    // narration must wrap rather than widen it.
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
 
 private:
     void createLayout();
     void showStep(int step, int total, const QString &title, const QString &narration);
     void showIdle(const QString &why);
     void updateButtons();
+    void showState(const QString &state);
 
     GuidedDemo &m_demo;
     QAction *m_start;
-    QLabel *m_counter;
     QLabel *m_title;
     QLabel *m_narration;
     QLabel *m_verdict;
-    QLabel *m_state;
+    ElidedLabel *m_state;
+    QString m_counter; // "step 2 of 5" while the demo runs
     QScrollArea *m_scroll = nullptr;
     QPushButton *m_back;
     QPushButton *m_next;

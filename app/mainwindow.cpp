@@ -211,13 +211,13 @@ void MainWindow::createDocks()
         controlsScroll, Qt::BottomDockWidgetArea);
     splitDockWidget(matrix, topology, Qt::Vertical);
     splitDockWidget(logs, controls, Qt::Horizontal);
+    createDemoDock(logs); // tabbed with the logs before the sizes are set
     const int em = fontMetrics().height();
     resizeDocks({matrix}, {em * 36}, Qt::Horizontal);
     // The matrix's rows are read more than the topology's picture.
     resizeDocks({matrix, topology}, {em * 24, em * 14}, Qt::Vertical);
     resizeDocks({logs, controls}, {em * 50, em * 40}, Qt::Horizontal);
     resizeDocks({logs}, {em * 19}, Qt::Vertical);
-    createDemoDock(logs);
 }
 
 void MainWindow::fitControlsDock()

@@ -6,6 +6,7 @@
 // complete delivery, in the verdict's words. Fast pace and reading pause.
 #include "appfarmfixture.h"
 
+#include "app/controlspanel.h"
 #include "app/deliverymatrixview.h"
 #include "app/demopanel.h"
 #include "app/farmworkspace.h"
@@ -15,6 +16,7 @@
 #include "client/deliveryverdict.h"
 #include "launcher/farmsupervisor.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QCheckBox>
 #include <QDockWidget>
@@ -46,6 +48,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void demoLaunchesTheFarmAndTeaches();
     void matrixCellsAreWholeAndRowsShow();
+    void demoDockLeavesTheFaultsDockItsRoom();
     void stopLeavesTheIdleTextTheWholeRoom();
 
 private:
@@ -176,6 +179,29 @@ void tst_DemoPanel::matrixCellsAreWholeAndRowsShow()
     // At 1280×720 the matrix shows a useful number of rows.
     const int rows = table->viewport()->height() / table->verticalHeader()->defaultSectionSize();
     QVERIFY2(rows >= 5, qPrintable(QString::number(rows)));
+}
+
+void tst_DemoPanel::demoDockLeavesTheFaultsDockItsRoom()
+{
+    // The demo dock sits beside the Faults dock: its words wrap and its
+    // state line elides rather than push the Faults controls out of view.
+    ControlsPanel *controls = m_window->controls();
+    QWidget *viewport = controls->parentWidget();
+    QVERIFY(viewport);
+    for (QAbstractButton *b : controls->findChildren<QAbstractButton *>()) {
+        if (!b->isVisible())
+            continue;
+        const QRect at(b->mapTo(viewport, QPoint(0, 0)), b->size());
+        QVERIFY2(viewport->rect().contains(at),
+            qPrintable(QStringLiteral("\"%1\" at %2,%3 %4x%5 outside %6x%7")
+                           .arg(b->text())
+                           .arg(at.x())
+                           .arg(at.y())
+                           .arg(at.width())
+                           .arg(at.height())
+                           .arg(viewport->width())
+                           .arg(viewport->height())));
+    }
 }
 
 void tst_DemoPanel::stopLeavesTheIdleTextTheWholeRoom()
