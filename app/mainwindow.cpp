@@ -230,6 +230,11 @@ void MainWindow::fitControlsDock()
     const int missing = m_controls->sizeHint().height() - m_controls->parentWidget()->height();
     if (missing > 0)
         resizeDocks({dock}, {dock->height() + missing}, Qt::Vertical);
+    // And the width, which a restored layout with the Logs / Guided demo
+    // tabs beside it can have given away.
+    const int narrow = m_controls->sizeHint().width() - m_controls->parentWidget()->width();
+    if (narrow > 0)
+        resizeDocks({dock}, {dock->width() + narrow}, Qt::Horizontal);
 }
 
 void MainWindow::wireFarm()
@@ -309,6 +314,7 @@ void MainWindow::showIdleText(int nodes)
 void MainWindow::showEvent(QShowEvent *event)
 {
     QMainWindow::showEvent(event);
+    QTimer::singleShot(0, this, &MainWindow::fitControlsDock);
     if (m_autostart && !m_autostarted) {
         m_autostarted = true;
         QTimer::singleShot(0, this, &MainWindow::launch);
