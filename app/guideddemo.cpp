@@ -250,6 +250,11 @@ void GuidedDemo::goTo(int index)
     m_actionTimer.start(0);
 }
 
+int GuidedDemo::betweenActionsMs() const
+{
+    return int(kBetweenActionsMs * qMin(1.0, m_pace));
+}
+
 void GuidedDemo::actionsDone()
 {
     m_actionsDone = true;
@@ -294,7 +299,7 @@ void GuidedDemo::runNextAction()
     case Kind::Balancer:
         return runAsync(action);
     }
-    m_actionTimer.start(kBetweenActionsMs);
+    m_actionTimer.start(betweenActionsMs());
 }
 
 void GuidedDemo::poll(DemoAction::Until until, int remainingMs)
@@ -319,7 +324,7 @@ void GuidedDemo::runAsync(const DemoAction &action)
         if (run != m_run)
             return; // another step, cancelled or restarted meanwhile
         if (done)
-            return m_actionTimer.start(kBetweenActionsMs);
+            return m_actionTimer.start(betweenActionsMs());
         if (action.kind == Kind::SwitchMode)
             return fail(QStringLiteral("switching to %1 failed: %2")
                             .arg(modeName(action.mode), done.error()));

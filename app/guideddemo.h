@@ -92,7 +92,8 @@ public:
     // The pause after a step's actions before auto-play moves on.
     void setReadingPauseMs(int ms) { m_readingPauseMs = qMax(0, ms); }
     int readingPauseMs() const { return m_readingPauseMs; }
-    // How MainWindow scales the script's pauses (1.0: normal; tests go faster).
+    // How MainWindow scales the script's pauses, and the gap between actions
+    // (1.0: normal; tests go faster).
     void setPace(double pace) { m_pace = qMax(0.0, pace); }
     double pace() const { return m_pace; }
 
@@ -121,6 +122,7 @@ private:
     void runAsync(const DemoAction &action);
     void poll(DemoAction::Until until, int deadlineMs);
     void actionsDone();
+    int betweenActionsMs() const;
     void fail(const QString &error);
     void finish(const Result<void> &outcome);
 

@@ -122,6 +122,7 @@ void tst_GuidedDemo::autoPlayRunsInOrder()
 {
     FakeFarm farm;
     GuidedDemo demo(farm.hooks());
+    demo.setPace(0.0);
     demo.setReadingPauseMs(10);
     QSignalSpy started(&demo, &GuidedDemo::stepStarted);
     QSignalSpy verdict(&demo, &GuidedDemo::verdictReady);
@@ -153,6 +154,7 @@ void tst_GuidedDemo::nextAndBackWhilePaused()
 {
     FakeFarm farm;
     GuidedDemo demo(farm.hooks());
+    demo.setPace(0.0);
     demo.setAutoPlay(false);
     QSignalSpy started(&demo, &GuidedDemo::stepStarted);
     QSignalSpy done(&demo, &GuidedDemo::stepActionsFinished);
@@ -272,6 +274,7 @@ void tst_GuidedDemo::balancerChapter()
     }
     FakeFarm farm;
     GuidedDemo demo(farm.hooks());
+    demo.setPace(0.0);
     demo.setReadingPauseMs(0);
     QSignalSpy started(&demo, &GuidedDemo::stepStarted);
     QSignalSpy finished(&demo, &GuidedDemo::finished);
