@@ -1,9 +1,11 @@
 #include "app/deliverymatrixview.h"
 
 #include "app/deliverymatrixmodel.h"
+#include "app/elidedlabel.h"
 #include "app/farmworkspace.h"
 #include "app/nodepalette_p.h"
 #include "app/panesession.h"
+#include "client/deliveryverdict.h"
 
 #include <QEvent>
 #include <QHeaderView>
@@ -31,12 +33,13 @@ DeliveryMatrixView::DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent
     m_table->horizontalHeader()->setSectionResizeMode(
         DeliveryMatrixModel::kMessageColumn, QHeaderView::Stretch);
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_table->verticalHeader()->setDefaultSectionSize(
-        fontMetrics().height() + fontMetrics().height() / 3);
+    // Compact rows, and a cell never narrower than its widest text ("◷ 12345 ms").
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 4);
+    m_table->horizontalHeader()->setMinimumSectionSize(
+        fontMetrics().horizontalAdvance(QStringLiteral("◷ 99999 ms")) + fontMetrics().height());
 
-    auto *legend = new QLabel(this);
-    legend->setTextFormat(Qt::PlainText);
-    legend->setWordWrap(true);
+    // One line (the rest of it in the tooltip): the rows get the room.
+    auto *legend = new ElidedLabel(this);
     legend->setText(
         tr("✓ delivered (ms) · ✕ missing, hatched: did not cross · ⊕ duplicated · ◷ late · "
            "⇅ out of order · … pending · ! unexpected"));
@@ -92,10 +95,15 @@ void DeliveryMatrixView::changeEvent(QEvent *event)
 
 void DeliveryMatrixView::updateTotals()
 {
+    // Only the modes that have messages: a line per idle mode would take rows' room.
     QStringList lines;
     for (const BackplaneMode mode :
-        {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams})
-        lines << m_model->totalsText(mode);
+        {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams}) {
+        if (judgeDeliveries(m_workspace.tracker(), mode).messages > 0)
+            lines << m_model->totalsText(mode);
+    }
+    if (lines.isEmpty())
+        lines << tr("No messages yet: type in a pane and press Enter.");
     m_totals->setText(lines.join(u'\n'));
 }
 

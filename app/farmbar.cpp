@@ -12,6 +12,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QToolButton>
 
 namespace farmchat {
 
@@ -21,6 +22,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     , m_nodes(new QSpinBox(this))
     , m_basePort(new QSpinBox(this))
     , m_portStatus(new ElidedLabel(this))
+    , m_usePort(new QToolButton(this))
     , m_mode(new QComboBox(this))
     , m_lb(new QComboBox(this))
     , m_redis(new QComboBox(this))
@@ -30,7 +32,9 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     , m_progress(new QProgressBar(this))
     , m_progressText(new ElidedLabel(this))
 {
-    m_nodes->setRange(AppSettings::kMinNodes, AppSettings::kMaxNodes);
+    // Wider than the farm allows, so a typed 0 or 99 is said to be out of
+    // range (onNodesEdited) instead of being silently refused.
+    m_nodes->setRange(0, 99);
     m_nodes->setValue(workspace.nodes());
     m_nodes->setToolTip(tr("How many chat nodes the farm runs (1–8)"));
     m_nodes->setAccessibleName(tr("Node count"));
@@ -51,7 +55,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     m_progress->hide();
     createLayout();
 
-    connect(m_nodes, &QSpinBox::valueChanged, this, &FarmBar::nodesRequested);
+    connect(m_nodes, &QSpinBox::valueChanged, this, &FarmBar::onNodesEdited);
     connect(m_basePort, &QSpinBox::valueChanged, this,
         [this](int port) { Q_EMIT basePortRequested(quint16(port)); });
     connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeRequested(mode()); });
@@ -122,6 +126,13 @@ void FarmBar::createLayout()
     layout->addWidget(label(tr("Base &port"), m_basePort));
     layout->addWidget(m_basePort);
     layout->addWidget(m_portStatus);
+    layout->addWidget(m_usePort);
+    m_usePort->setObjectName(QStringLiteral("usePort"));
+    m_usePort->hide();
+    connect(m_usePort, &QToolButton::clicked, this, [this] {
+        if (const quint16 port = m_workspace.portCheck().suggestion())
+            m_basePort->setValue(port);
+    });
     layout->addSpacing(fontMetrics().averageCharWidth());
     layout->addWidget(label(tr("&Backplane"), m_mode));
     layout->addWidget(m_mode);
@@ -174,6 +185,24 @@ QString FarmBar::portProblem() const
     return m_workspace.portCheck().problem();
 }
 
+QString FarmBar::problemText() const
+{
+    return m_portStatus->text();
+}
+
+void FarmBar::onNodesEdited(int nodes)
+{
+    if (nodes >= AppSettings::kMinNodes && nodes <= AppSettings::kMaxNodes) {
+        m_nodesProblem.clear();
+        Q_EMIT nodesRequested(nodes);
+    } else {
+        m_nodesProblem = tr("a farm has %1 to %2 nodes")
+                             .arg(AppSettings::kMinNodes)
+                             .arg(AppSettings::kMaxNodes);
+    }
+    showProblems();
+}
+
 void FarmBar::showMode(BackplaneMode mode)
 {
     m_mode->setCurrentIndex(m_mode->findData(int(mode)));
@@ -198,7 +227,6 @@ void FarmBar::showFarmState(FarmState state)
     m_skipNegotiation->setEnabled(stopped);
     m_nodes->setEnabled(stopped);
     m_basePort->setEnabled(stopped);
-    m_launch->setEnabled(stopped);
     m_stop->setEnabled(state == FarmState::Starting || state == FarmState::Running);
     m_mode->setEnabled(state != FarmState::Starting && state != FarmState::Stopping);
     m_progress->setVisible(state == FarmState::Starting || state == FarmState::Stopping);
@@ -208,6 +236,7 @@ void FarmBar::showFarmState(FarmState state)
     } else if (state != FarmState::Starting) {
         m_progressText->setText({});
     }
+    showProblems();
 }
 
 void FarmBar::showProgress(int step, int total, const QString &text)
@@ -217,21 +246,54 @@ void FarmBar::showProgress(int step, int total, const QString &text)
     m_progressText->setText(QStringLiteral("%1 (%2/%3)").arg(text).arg(step).arg(total));
 }
 
-void FarmBar::showPortProblem(const QString &problem)
+void FarmBar::showPortProblem(const QString &)
 {
-    const QColor bad = nodepalette::bad(nodepalette::isDark(palette()));
+    showProblems();
+}
+
+void FarmBar::showProblems()
+{
+    // A palette, not a style sheet: a styled QSpinBox loses its arrows.
+    const bool dark = nodepalette::isDark(palette());
+    const QColor bad = nodepalette::bad(dark);
+    const auto flag = [&](QSpinBox *spin, bool flagged) {
+        QPalette p = palette();
+        if (flagged) {
+            const QColor base = p.color(QPalette::Base);
+            const auto mix = [](float a, float b) { return a * 0.8f + b * 0.2f; };
+            p.setColor(QPalette::Text, bad);
+            p.setColor(QPalette::Base,
+                QColor::fromRgbF(mix(base.redF(), bad.redF()), mix(base.greenF(), bad.greenF()),
+                    mix(base.blueF(), bad.blueF())));
+        }
+        spin->setPalette(p);
+        spin->setProperty("flagged", flagged);
+    };
+    const QString port = m_workspace.portCheck().problem();
+    const quint16 suggestion = m_workspace.portCheck().suggestion();
+    flag(m_nodes, !m_nodesProblem.isEmpty());
+    flag(m_basePort, !port.isEmpty());
+    const QString problem = !m_nodesProblem.isEmpty() ? m_nodesProblem : port;
     if (problem.isEmpty()) {
-        m_basePort->setStyleSheet({});
         m_portStatus->setText({});
         m_portStatus->setDetail({});
     } else {
-        m_basePort->setStyleSheet(
-            QStringLiteral("QSpinBox { border: 2px solid %1; color: %1; }").arg(bad.name()));
         m_portStatus->setStyleSheet(QStringLiteral("color: %1").arg(bad.name()));
         m_portStatus->setText(QStringLiteral("✕ ") + problem);
-        m_portStatus->setDetail(
-            tr("Pick another base port, or stop what holds it. Launch would fail."));
+        m_portStatus->setDetail(m_nodesProblem.isEmpty()
+                ? tr("Pick another base port, or stop what holds it. Launch would fail.")
+                : tr("Type a node count from %1 to %2.")
+                      .arg(AppSettings::kMinNodes)
+                      .arg(AppSettings::kMaxNodes));
     }
+    const bool offer = m_nodesProblem.isEmpty() && !port.isEmpty() && suggestion != 0;
+    m_usePort->setText(tr("Use %1").arg(suggestion));
+    m_usePort->setToolTip(tr("Ports %1–%2 are free now")
+                              .arg(suggestion)
+                              .arg(int(suggestion) + m_workspace.nodes() - 1));
+    m_usePort->setVisible(offer);
+    const bool stopped = m_workspace.supervisor().state() == FarmState::Stopped;
+    m_launch->setEnabled(stopped && problem.isEmpty());
 }
 
 } // namespace farmchat

@@ -12,18 +12,21 @@ class QComboBox;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QToolButton;
 
 namespace farmchat {
 
 class ElidedLabel;
 class FarmWorkspace;
 
-// The farm bar along the top: node count (1–8), base port with the verdict
-// of the workspace's port check (the field turns red and says which port is
-// taken, by whom), backplane mode, load balancer (none, round-robin, sticky,
-// source) with the panes' skip-negotiation switch, Redis topology (single, sentinel), Launch /
-// Stop, and progress while the farm starts. It shows what FarmWorkspace holds and follows its
-// change signals; a user's edit leaves as a request signal, and MainWindow hands it to the
+// The farm bar along the top: node count (1–8; another number is flagged
+// with the range, not dropped), base port with the verdict of the
+// workspace's port check (the field turns red, says which port is taken, by
+// whom, and offers a free one; Launch waits until it is fixed), backplane mode, load balancer
+// (none, round-robin, sticky, source) with the panes' skip-negotiation switch, Redis topology
+// (single, sentinel), Launch / Stop, and progress while the farm starts. It shows what
+// FarmWorkspace holds and follows its change signals; a user's edit leaves as a request signal,
+// and MainWindow hands it to the
 // workspace, which decides.
 class FarmBar : public QWidget
 {
@@ -40,6 +43,10 @@ public:
     bool skipNegotiation() const;
     // The sentence shown under a taken port; empty when every port is free.
     QString portProblem() const;
+    // What the bar says under its fields: a node count out of range, or a taken port.
+    QString problemText() const;
+    // "Use 9102": takes the port check's suggestion (hidden without one).
+    QToolButton *suggestionButton() const { return m_usePort; }
 
     QPushButton *launchButton() const { return m_launch; }
     QPushButton *stopButton() const { return m_stop; }
@@ -71,6 +78,8 @@ private:
     void showFarmState(FarmState state);
     void showProgress(int step, int total, const QString &text);
     void showPortProblem(const QString &problem);
+    void onNodesEdited(int nodes);
+    void showProblems();
 
     FarmWorkspace &m_workspace;
     QSpinBox *m_nodes;
@@ -78,6 +87,8 @@ private:
     // Both elide: a long owner name or progress line must not widen the
     // window past the screen (the whole text is the tooltip).
     ElidedLabel *m_portStatus;
+    QToolButton *m_usePort;
+    QString m_nodesProblem; // the node count typed is out of range
     QComboBox *m_mode;
     QComboBox *m_lb;
     QComboBox *m_redis;

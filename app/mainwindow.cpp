@@ -17,10 +17,7 @@
 
 #include <QAction>
 #include <QCloseEvent>
-#include <QCoreApplication>
-#include <QDir>
 #include <QDockWidget>
-#include <QFileInfo>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
@@ -55,26 +52,7 @@ MainWindow::MainWindow(
     m_autostart = options.autostart;
     m_workspace->applySettings(m_remembered);
 
-    m_demo = std::make_unique<GuidedDemo>(GuidedDemo::Hooks {
-        [this](int pane, const QString &text) { m_workspace->sendFrom(pane, text); },
-        [this](BackplaneMode mode, std::function<void(const Result<void> &)> done) {
-            if (m_workspace->supervisor().state() != FarmState::Running)
-                return done(Result<void>::failure(tr("the farm is not running")));
-            connect(
-                &m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished, m_demo.get(),
-                [done](BackplaneMode, int, const Result<void> &switched) { done(switched); },
-                Qt::SingleShotConnection);
-            m_workspace->setMode(mode);
-        },
-        [this](int node, LbServerAdmin state, std::function<void(const Result<void> &)> done) {
-            if (m_workspace->supervisor().state() != FarmState::Running)
-                return done(Result<void>::failure(tr("the farm is not running")));
-            connect(
-                &m_workspace->supervisor(), &FarmSupervisor::lbRequestFinished, m_demo.get(),
-                [done](int, LbServerAdmin, const Result<void> &result) { done(result); },
-                Qt::SingleShotConnection);
-            m_workspace->supervisor().setNodeLbAdmin(node, state);
-        }});
+    m_demo = std::make_unique<GuidedDemo>(demoHooks());
 
     m_bar = new FarmBar(*m_workspace, this);
     auto *toolbar = addToolBar(tr("Farm"));
@@ -226,9 +204,11 @@ void MainWindow::createDocks()
         controlsScroll, Qt::BottomDockWidgetArea);
     splitDockWidget(matrix, topology, Qt::Vertical);
     splitDockWidget(logs, controls, Qt::Horizontal);
+    createDemoDock(logs); // tabbed with the logs before the sizes are set
     const int em = fontMetrics().height();
     resizeDocks({matrix}, {em * 36}, Qt::Horizontal);
-    resizeDocks({matrix, topology}, {em * 20, em * 18}, Qt::Vertical);
+    // The matrix's rows are read more than the topology's picture.
+    resizeDocks({matrix, topology}, {em * 24, em * 14}, Qt::Vertical);
     resizeDocks({logs, controls}, {em * 50, em * 40}, Qt::Horizontal);
     resizeDocks({logs}, {em * 19}, Qt::Vertical);
 }
@@ -243,6 +223,11 @@ void MainWindow::fitControlsDock()
     const int missing = m_controls->sizeHint().height() - m_controls->parentWidget()->height();
     if (missing > 0)
         resizeDocks({dock}, {dock->height() + missing}, Qt::Vertical);
+    // And the width, which a restored layout with the Logs / Guided demo
+    // tabs beside it can have given away.
+    const int narrow = m_controls->sizeHint().width() - m_controls->parentWidget()->width();
+    if (narrow > 0)
+        resizeDocks({dock}, {dock->width() + narrow}, Qt::Horizontal);
 }
 
 void MainWindow::wireFarm()
@@ -308,14 +293,7 @@ void MainWindow::wireFarm()
             close();
         }
     });
-    connect(m_demo.get(), &GuidedDemo::narration, this, [this](const QString &text) {
-        statusBar()->showMessage(text);
-        m_logs->append(QStringLiteral("demo"), text);
-    });
-    connect(m_demo.get(), &GuidedDemo::finished, this, [this](const Result<void> &outcome) {
-        if (!outcome)
-            statusBar()->showMessage(outcome.error(), 10000);
-    });
+    wireDemo();
 }
 
 void MainWindow::showIdleText(int nodes)
@@ -330,6 +308,7 @@ void MainWindow::showIdleText(int nodes)
 void MainWindow::showEvent(QShowEvent *event)
 {
     QMainWindow::showEvent(event);
+    QTimer::singleShot(0, this, &MainWindow::fitControlsDock);
     if (m_autostart && !m_autostarted) {
         m_autostarted = true;
         QTimer::singleShot(0, this, &MainWindow::launch);
@@ -351,19 +330,6 @@ void MainWindow::stopFarm()
 {
     m_demo->cancel();
     m_workspace->stop();
-}
-
-void MainWindow::startGuidedDemo()
-{
-    if (m_workspace->supervisor().state() != FarmState::Running || m_workspace->paneCount() == 0) {
-        statusBar()->showMessage(
-            tr("Launch the farm first (Ctrl+L), then start the guided demo."), 8000);
-        return;
-    }
-    // The balancer's chapter only when the running farm has one.
-    m_demo->start(GuidedDemo::script(m_workspace->paneCount(), 1.0,
-        m_workspace->supervisor().loadBalancer() ? m_workspace->supervisor().config().loadBalancer
-                                                 : LbPolicy::None));
 }
 
 QString MainWindow::farmStatusText() const
@@ -394,64 +360,6 @@ void MainWindow::showError(const QString &title, const QString &text)
     box->setTextFormat(Qt::PlainText);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
-}
-
-QString MainWindow::helpText()
-{
-    // Where the package put README.md and docs/*.md (installer/CMakeLists.txt).
-    const QDir app(QCoreApplication::applicationDirPath());
-    QString docs;
-    for (const QString &candidate :
-        {QStringLiteral("../share/doc/farmchat"), QStringLiteral("../share/doc/FarmChat"),
-            QStringLiteral("../Resources/doc"), QStringLiteral("doc")}) {
-        if (QFileInfo::exists(app.filePath(candidate + QStringLiteral("/APP.md")))) {
-            docs = QDir::cleanPath(app.filePath(candidate));
-            break;
-        }
-    }
-    if (docs.isEmpty())
-        docs = tr("docs/ in the source tree");
-    return tr("A real-time chat scaled out to a \"web farm\": several chat servers (nodes) "
-              "behind one address. Each pane is a client of a different node, like users "
-              "sent to different servers.\n\n"
-              "BACKPLANE MODES (Ctrl+B cycles them, live)\n"
-              "• off: a node only tells its own clients; the others never see the message.\n"
-              "• pub/sub: Redis PUBLISH relays every message to every node, at most once. "
-              "While Redis is down a message reaches only its own node, and the sender is told "
-              "(⚠ may not reach everyone): a counted loss, as documented.\n"
-              "• streams: Redis streams, one order for the whole farm, replayable. While Redis "
-              "is down the node queues the message (◷ queued — waiting for Redis) and sends it "
-              "when Redis is back: late, never lost.\n\n"
-              "DELIVERY MATRIX (a row per message, a column per pane)\n"
-              "✓ delivered (latency)   … pending / queued   ◷ late or caught up through History\n"
-              "✕ missing   hatched ✕ did not cross (off)   ⊕ duplicated   ⇅ out of order   "
-              "! reached a pane the mode did not promise\n"
-              "The totals judge each mode by its own promise.\n\n"
-              "TOPOLOGY\n"
-              "Nodes around Redis; ↑ messages to Redis, ↓ from Redis; a dashed red link with ✕ "
-              "is broken (Redis down, node cut off or lost).\n\n"
-              "LOAD BALANCER (farm bar)\n"
-              "With HAProxy in front every pane connects to it; its header names the node it "
-              "landed on. round-robin without Skip negotiation can send negotiate and the "
-              "WebSocket to different nodes (the pane explains it); sticky or Skip negotiation "
-              "fixes that. Faults dock: ready / drain / maint per node. The topology draws "
-              "the clients and HAProxy in front, with sessions per node.\n\n"
-              "REDIS WITH SENTINEL (farm bar: Redis sentinel)\n"
-              "A primary, a replica and three Sentinels. The topology labels each server with "
-              "the role the Sentinels give it now (they swap after a failover) and says when "
-              "two Sentinels are down (no quorum: no failover). Faults dock: kill or pause the "
-              "primary, force a failover, kill a Sentinel, restart what is down.\n\n"
-              "FAULTS & CONTROLS\n"
-              "Stop (SIGTERM), kill (SIGKILL) or restart Redis (it comes back empty); kill or "
-              "restart a node (its pane reconnects and catches up from History, marked ↺); cut "
-              "a node off the backplane. Farm → Guided demo (Ctrl+D) walks through it.\n\n"
-              "SHORTCUTS\n"
-              "Ctrl+L launch · Ctrl+Shift+L stop · Ctrl+B next mode · Ctrl+D guided demo · "
-              "Ctrl+K clear the matrix · Ctrl+Tab / F6 next pane · Shift+F6 previous pane · "
-              "F1 this help · Ctrl+Q quit\n\n"
-              "MORE: README.md, APP.md (this window), BACKPLANE.md and GUARANTEES.md (what "
-              "each mode promises) in %1")
-        .arg(docs);
 }
 
 void MainWindow::showInfo(const QString &title, const QString &text)

@@ -2,6 +2,7 @@
 
 #include "app/appoptions.h"
 #include "app/appsettings.h"
+#include "app/guideddemo.h"
 #include "protocol/backplanemode.h"
 
 #include <QMainWindow>
@@ -19,7 +20,7 @@ class DeliveryMatrixView;
 class FarmBar;
 class FarmStatusBar;
 class FarmWorkspace;
-class GuidedDemo;
+class DemoPanel;
 class LogBuffer;
 class LogsView;
 class PaneGrid;
@@ -47,6 +48,7 @@ public:
     LogsView *logsView() const { return m_logsView; }
     ControlsPanel *controls() const { return m_controls; }
     GuidedDemo &guidedDemo() { return *m_demo; }
+    DemoPanel *demoPanel() const { return m_demoPanel; }
     QAction *action(const QString &name) const; // by objectName, e.g. "launch"
     BackplaneMode mode() const; // the workspace's chosen mode
     QString farmStatusText() const;
@@ -57,11 +59,14 @@ public:
     static QString helpText();
     // Grows the Faults dock to what its controls need (after a launch).
     void fitControlsDock();
+    // Grows the Guided demo dock to show the whole step (up to 40 % of the window).
+    void fitDemoDock();
     QString rateText() const;
 
 public Q_SLOTS:
     void launch();
     void stopFarm();
+    // Starts the guided demo; with no farm running it launches one first.
     void startGuidedDemo();
 
 Q_SIGNALS:
@@ -76,6 +81,10 @@ private:
     void createActions();
     void createDocks();
     void wireFarm();
+    // The guided demo's hooks, dock and wiring (mainwindowdemo.cpp).
+    GuidedDemo::Hooks demoHooks();
+    void createDemoDock(QDockWidget *tabbedWith);
+    void wireDemo();
     void showIdleText(int nodes);
     void showError(const QString &title, const QString &text);
     void showInfo(const QString &title, const QString &text);
@@ -94,10 +103,12 @@ private:
     TopologyView *m_topology = nullptr;
     LogsView *m_logsView = nullptr;
     ControlsPanel *m_controls = nullptr;
+    DemoPanel *m_demoPanel = nullptr;
     FarmStatusBar *m_status = nullptr;
     QMenu *m_viewMenu = nullptr;
     bool m_autostart = false;
     bool m_autostarted = false;
+    bool m_demoAfterLaunch = false; // Ctrl+D launched the farm: the demo starts once it runs
     bool m_closing = false; // close requested; waiting for the farm to stop
 };
 

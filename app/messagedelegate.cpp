@@ -117,21 +117,25 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
 }
 
 // After the sender: how the message arrived, then its status or warning.
+QString MessageDelegate::markerText(const QModelIndex &index)
+{
+    // A pane's own message came back through its own node: "⇄" would say it crossed.
+    const bool own = index.data(MessageListModel::OwnRole).toBool();
+    const auto via = Via(index.data(MessageListModel::ViaRole).toInt());
+    return viaMarker(own ? Via::Local : via, index.data(MessageListModel::HistoryRole).toBool());
+}
+
 void MessageDelegate::paintMarkers(QPainter *painter, const Metrics &m,
     const QStyleOptionViewItem &option, const QModelIndex &index, const QRect &line, int x) const
 {
     const QPalette &palette = option.palette;
     const bool dark = nodepalette::isDark(palette);
-    const auto via = Via(index.data(MessageListModel::ViaRole).toInt());
-    const bool fromHistory = index.data(MessageListModel::HistoryRole).toBool();
     const QString warning = index.data(MessageListModel::WarningRole).toString();
     painter->setFont(m.small);
-    // A pane's own message came back through its own node: "⇄" would say it crossed.
-    const bool own = index.data(MessageListModel::OwnRole).toBool();
-    const QString marker = viaMarker(own ? Via::Local : via, fromHistory);
+    const QString marker = markerText(index);
     if (!marker.isEmpty()) {
-        painter->setPen(via == Via::Local ? palette.color(QPalette::PlaceholderText)
-                                          : palette.color(QPalette::Link));
+        painter->setPen(marker.startsWith(u'⇄') ? palette.color(QPalette::Link)
+                                                : palette.color(QPalette::PlaceholderText));
         painter->drawText(QRect(x, line.top(), line.right() - x, line.height()),
             Qt::AlignLeft | Qt::AlignVCenter, marker);
         x += QFontMetrics(m.small).horizontalAdvance(marker) + m.pad;

@@ -33,6 +33,9 @@ public:
 
     // Short badge text for a node id: "node-9090" -> "9090".
     static QString badgeText(const QString &nodeId);
+    // How the message of `index` arrived, as painted: "⇄ streams", "↺ history"…;
+    // empty for the pane's own message and for one from its own node.
+    static QString markerText(const QModelIndex &index);
 
 private:
     struct Metrics;

@@ -51,6 +51,13 @@ void PaneGrid::clear()
     }
     m_panes.clear();
     m_columns = 0;
+    // The panes' rows and columns go with them: the text gets the whole room.
+    for (int c = 0; c < m_grid->columnCount(); ++c)
+        m_grid->setColumnStretch(c, 0);
+    for (int r = 0; r < m_grid->rowCount(); ++r)
+        m_grid->setRowStretch(r, 0);
+    m_grid->removeWidget(m_idle);
+    m_grid->addWidget(m_idle, 0, 0, qMax(1, m_grid->rowCount()), qMax(1, m_grid->columnCount()));
     m_idle->show();
 }
 

@@ -28,6 +28,8 @@ public:
     void focusPane(int step);
     int focusedPane() const;
     void setIdleText(const QString &text);
+    // What shows while there are no panes (the whole grid's room).
+    QLabel *idleLabel() const { return m_idle; }
 
 protected:
     void resizeEvent(QResizeEvent *event) override;

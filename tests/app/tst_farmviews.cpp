@@ -9,6 +9,8 @@
 #include "app/farmbar.h"
 #include "app/farmworkspace.h"
 #include "app/mainwindow.h"
+#include "app/messagedelegate_p.h"
+#include "app/messagelistmodel.h"
 #include "app/panegrid.h"
 
 #include <QAbstractButton>
@@ -16,12 +18,16 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 #include <algorithm>
 
@@ -44,6 +50,9 @@ private Q_SLOTS:
     void closeRemembersTheWorkspaceValues();
     void loadBalancerChoiceGoesThroughTheWorkspace();
     void loadBalancerChoiceIsRememberedAndLaunched();
+    void nodeCountOutOfRangeSaysTheRange();
+    void takenPortKeepsArrowsBlocksLaunchAndSuggests();
+    void ownMessageIsNotMarkedCrossed();
 
 private:
     // The mode each view shows; all equal to the workspace's in a consistent window.
@@ -233,6 +242,81 @@ void tst_FarmViews::loadBalancerChoiceIsRememberedAndLaunched()
     QVERIFY(m_window->workspace().skipNegotiation());
     QCOMPARE(m_window->farmBar()->loadBalancer(), LbPolicy::RoundRobin);
     QVERIFY(m_window->farmBar()->skipNegotiationBox()->isChecked());
+}
+
+void tst_FarmViews::nodeCountOutOfRangeSaysTheRange()
+{
+    FarmBar *bar = m_window->farmBar();
+    QLineEdit *edit = bar->nodesSpin()->findChild<QLineEdit *>();
+    QVERIFY(edit);
+    for (const QString &typed : {QStringLiteral("0"), QStringLiteral("99")}) {
+        edit->selectAll();
+        QTest::keyClicks(edit, typed);
+        QCOMPARE(bar->nodesSpin()->value(), typed.toInt()); // shown as typed, not reverted
+        QVERIFY2(bar->problemText().contains(QStringLiteral("1 to 8 nodes")),
+            qPrintable(bar->problemText()));
+        QVERIFY(bar->nodesSpin()->property("flagged").toBool());
+        QVERIFY(!bar->launchButton()->isEnabled());
+        QCOMPARE(m_workspace->nodes(), 3); // the workspace keeps a valid count
+    }
+    edit->selectAll();
+    QTest::keyClicks(edit, QStringLiteral("5"));
+    QCOMPARE(m_workspace->nodes(), 5);
+    QVERIFY(!bar->problemText().contains(QStringLiteral("nodes")));
+    QVERIFY(!bar->nodesSpin()->property("flagged").toBool());
+    QTRY_VERIFY_WITH_TIMEOUT(bar->launchButton()->isEnabled(), 5000);
+}
+
+void tst_FarmViews::takenPortKeepsArrowsBlocksLaunchAndSuggests()
+{
+    FarmBar *bar = m_window->farmBar();
+    const quint16 base = test::freePortRun(3);
+    QVERIFY(base != 0);
+    m_workspace->setBasePort(base);
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, quint16(base + 1)));
+    m_workspace->portCheck().checkNow();
+    QTRY_VERIFY_WITH_TIMEOUT(!bar->portProblem().isEmpty(), 5000);
+    QVERIFY(bar->basePortSpin()->property("flagged").toBool());
+    // Marked through the palette: a style sheet would take the spin arrows away.
+    QVERIFY(bar->basePortSpin()->styleSheet().isEmpty());
+    QVERIFY(bar->basePortSpin()->buttonSymbols() != QAbstractSpinBox::NoButtons);
+    QVERIFY(bar->basePortSpin()->palette().color(QPalette::Text)
+        != m_window->palette().color(QPalette::Text));
+    QVERIFY(!bar->launchButton()->isEnabled());
+    // A free run of ports is offered; taking it clears the flag.
+    QTRY_VERIFY_WITH_TIMEOUT(bar->suggestionButton()->isVisible(), 5000);
+    const quint16 suggested = m_workspace->portCheck().suggestion();
+    QVERIFY(suggested > base + 1);
+    QVERIFY(bar->suggestionButton()->text().contains(QString::number(suggested)));
+    QTest::mouseClick(bar->suggestionButton(), Qt::LeftButton);
+    QCOMPARE(m_workspace->basePort(), suggested);
+    QTRY_VERIFY_WITH_TIMEOUT(bar->portProblem().isEmpty(), 5000);
+    QVERIFY(!bar->basePortSpin()->property("flagged").toBool());
+    QVERIFY(bar->launchButton()->isEnabled());
+    QVERIFY(!bar->suggestionButton()->isVisible());
+}
+
+void tst_FarmViews::ownMessageIsNotMarkedCrossed()
+{
+    // In streams every message, the sender's own too, comes back through
+    // Redis; only another pane's shows "⇄ streams".
+    MessageListModel model;
+    ChatMessage own;
+    own.id = QStringLiteral("m1");
+    own.from = QStringLiteral("user-1");
+    own.text = QStringLiteral("mine");
+    own.node = QStringLiteral("node-1");
+    own.via = Via::Streams;
+    ChatMessage other = own;
+    other.id = QStringLiteral("m2");
+    other.from = QStringLiteral("user-2");
+    model.append(own, false, true);
+    model.append(other, false, false);
+    model.flush();
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(MessageDelegate::markerText(model.index(0)), QString());
+    QCOMPARE(MessageDelegate::markerText(model.index(1)), QStringLiteral("⇄ streams"));
 }
 
 QTEST_MAIN(tst_FarmViews)

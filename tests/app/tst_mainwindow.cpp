@@ -12,7 +12,6 @@
 #include "app/elidedlabel.h"
 #include "app/farmbar.h"
 #include "app/farmworkspace.h"
-#include "app/guideddemo.h"
 #include "app/mainwindow.h"
 #include "app/messagelistmodel.h"
 #include "app/panegrid.h"
@@ -85,7 +84,6 @@ private Q_SLOTS:
     void killedNodeDropsAndComesBack();
     void cutOffNodeStopsCrossing();
     void redisStopAndRestart();
-    void guidedDemoRunsThroughTheModes();
     void keyboard();
     void closeStopsEverything();
 
@@ -167,11 +165,11 @@ void tst_MainWindow::portConflictIsFlagged()
         bar->portProblem().contains(taken), qPrintable(bar->portProblem()), 5000);
     QVERIFY2(bar->portProblem().contains(QString::number(QCoreApplication::applicationPid())),
         qPrintable(bar->portProblem())); // names the owner
-    QVERIFY(!bar->basePortSpin()->styleSheet().isEmpty()); // the field is marked
+    QVERIFY(bar->basePortSpin()->property("flagged").toBool()); // the field is marked
     squatter.close();
     m_workspace->portCheck().checkNow();
     QTRY_COMPARE_WITH_TIMEOUT(bar->portProblem(), QString(), 5000);
-    QVERIFY(bar->basePortSpin()->styleSheet().isEmpty());
+    QVERIFY(!bar->basePortSpin()->property("flagged").toBool());
 }
 
 void tst_MainWindow::missingRedisServerExplainsTheFix()
@@ -525,32 +523,6 @@ void tst_MainWindow::redisStopAndRestart()
         QVERIFY2(state == DeliveryState::Late || state == DeliveryState::Delivered,
             qPrintable(deliveryStateName(state)));
     }
-}
-
-void tst_MainWindow::guidedDemoRunsThroughTheModes()
-{
-    GuidedDemo &demo = m_window->guidedDemo();
-    QSignalSpy finished(&demo, &GuidedDemo::finished);
-    QSignalSpy narration(&demo, &GuidedDemo::narration);
-    m_workspace->clearMatrix();
-    demo.start(GuidedDemo::script(kNodes, 0.1));
-    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
-    const auto outcome = qvariant_cast<Result<void>>(finished.at(0).at(0));
-    QVERIFY2(outcome.ok(), qPrintable(outcome.error()));
-    QVERIFY(narration.count() >= 4);
-    QTRY_VERIFY_WITH_TIMEOUT(m_workspace->tracker().isSettled(), 10000);
-    // Every scripted line was sent and judged in the mode it was sent in.
-    DeliveryTracker &tracker = m_workspace->tracker();
-    for (const BackplaneMode mode :
-        {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams}) {
-        const DeliveryTotals totals = tracker.totals(mode);
-        QVERIFY2(totals.messages >= 2, qPrintable(modeName(mode)));
-        QCOMPARE(totals.matching, totals.messages);
-    }
-    QVERIFY(m_window->matrixView()->model().notCrossed(BackplaneMode::Off)
-        > 0); // off: the problem shows
-    QCOMPARE(m_window->matrixView()->model().notCrossed(BackplaneMode::PubSub), 0);
-    QCOMPARE(m_window->mode(), BackplaneMode::Streams);
 }
 
 void tst_MainWindow::keyboard()

@@ -1,0 +1,221 @@
+// The guided demo end to end, offscreen, against a real farm (3 farmchat-node
+// processes and a private redis-server): Ctrl+D with no farm launches one and
+// starts the demo; the Guided demo dock shows each step's title in order and
+// keeps it while the status bar changes; Back and Next move while auto-play
+// is off; the lesson ends with pub/sub's counted loss against streams'
+// complete delivery, in the verdict's words. Fast pace and reading pause.
+#include "appfarmfixture.h"
+
+#include "app/controlspanel.h"
+#include "app/deliverymatrixview.h"
+#include "app/demopanel.h"
+#include "app/farmworkspace.h"
+#include "app/guideddemo.h"
+#include "app/mainwindow.h"
+#include "app/panegrid.h"
+#include "client/deliveryverdict.h"
+#include "launcher/farmsupervisor.h"
+
+#include <QAbstractButton>
+#include <QAction>
+#include <QCheckBox>
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace farmchat;
+
+namespace {
+
+constexpr int kNodes = 3;
+constexpr int kReadingMs = 250;
+
+} // namespace
+
+class tst_DemoPanel : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void demoLaunchesTheFarmAndTeaches();
+    void matrixCellsAreWholeAndRowsShow();
+    void demoDockLeavesTheFaultsDockItsRoom();
+    void stopLeavesTheIdleTextTheWholeRoom();
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void tst_DemoPanel::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    const QString missing = test::farmPrerequisites();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing));
+    const quint16 base = test::freePortRun(kNodes);
+    QVERIFY2(base != 0, "no run of free ports found");
+    AppOptions options;
+    options.nodes = kNodes;
+    options.basePort = base;
+    options.backplane = BackplaneMode::Streams;
+    m_window = std::make_unique<MainWindow>(options, test::scratchSettings(m_dir));
+    m_window->resize(1280, 720); // the smallest screen the layout is made for
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void tst_DemoPanel::cleanupTestCase()
+{
+    if (!m_window)
+        return;
+    const QList<qint64> pids = test::farmPids(m_window->workspace().supervisor());
+    m_window->workspace().stop();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_window->workspace().supervisor().state(), FarmState::Stopped, 15000);
+    m_window.reset();
+    for (const qint64 pid : pids)
+        QVERIFY(!test::processAlive(pid));
+}
+
+void tst_DemoPanel::demoLaunchesTheFarmAndTeaches()
+{
+    FarmWorkspace &workspace = m_window->workspace();
+    GuidedDemo &demo = m_window->guidedDemo();
+    DemoPanel *panel = m_window->demoPanel();
+    QVERIFY(panel);
+    demo.setReadingPauseMs(kReadingMs);
+    demo.setPace(0.2);
+    // The steps as the panel showed them, and whether each title survived its actions.
+    QStringList shown;
+    QStringList keptTitle;
+    QString verdictShown;
+    connect(&demo, &GuidedDemo::stepStarted, this,
+        [&](int, int, const QString &) { shown << panel->titleText(); });
+    connect(&demo, &GuidedDemo::stepActionsFinished, this, [&](int step) {
+        if (panel->titleText() == demo.step(step).title)
+            keptTitle << panel->titleText();
+    });
+    connect(&demo, &GuidedDemo::verdictReady, this, [&] { verdictShown = panel->verdictText(); });
+    QSignalSpy finished(&demo, &GuidedDemo::finished);
+
+    // Ctrl+D with no farm: a farm with the farm bar's settings, then the demo.
+    QCOMPARE(workspace.supervisor().state(), FarmState::Stopped);
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_D, Qt::ControlModifier);
+    QVERIFY(workspace.supervisor().state() != FarmState::Stopped);
+    QVERIFY(!m_window->statusMessage().contains(QStringLiteral("Launch the farm first")));
+    QTRY_VERIFY_WITH_TIMEOUT(demo.isRunning(), 30000);
+    QCOMPARE(workspace.paneCount(), kNodes);
+    auto *dock = m_window->findChild<QDockWidget *>(QStringLiteral("demoDock"));
+    QVERIFY(dock && dock->isVisible());
+
+    // Auto-play on to the second step, then paused: Back and Next move by hand.
+    QTRY_COMPARE_WITH_TIMEOUT(demo.currentStep(), 1, 20000);
+    QTest::mouseClick(panel->autoPlayBox(), Qt::LeftButton);
+    QVERIFY(!demo.autoPlay());
+    QTRY_VERIFY_WITH_TIMEOUT(!demo.isBusy(), 15000);
+    QTest::qWait(kReadingMs * 3); // paused: it stays
+    QCOMPARE(demo.currentStep(), 1);
+    QTest::mouseClick(panel->backButton(), Qt::LeftButton);
+    QCOMPARE(demo.currentStep(), 0);
+    QCOMPARE(panel->titleText(), demo.step(0).title);
+    QTRY_VERIFY_WITH_TIMEOUT(!demo.isBusy(), 15000);
+    QTest::mouseClick(panel->nextButton(), Qt::LeftButton);
+    QCOMPARE(demo.currentStep(), 1);
+    QCOMPARE(panel->titleText(), demo.step(1).title);
+    QTRY_VERIFY_WITH_TIMEOUT(!demo.isBusy(), 15000);
+    QTest::mouseClick(panel->autoPlayBox(), Qt::LeftButton); // and on to the end
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    const auto outcome = qvariant_cast<Result<void>>(finished.at(0).at(0));
+    QVERIFY2(outcome.ok(), qPrintable(outcome.error()));
+
+    const QList<DemoStep> steps = GuidedDemo::script(kNodes);
+    QStringList expected;
+    for (const DemoStep &s : steps)
+        expected << s.title;
+    QCOMPARE(shown,
+        (QStringList {expected[0], expected[1], expected[0], expected[1]} + expected.mid(2)));
+    QCOMPARE(keptTitle, shown); // the title stayed while its step switched modes and sent
+
+    // The lesson: pub/sub's counted loss against streams' complete delivery.
+    const DeliveryVerdict pubsub = judgeDeliveries(workspace.tracker(), BackplaneMode::PubSub);
+    const DeliveryVerdict streams = judgeDeliveries(workspace.tracker(), BackplaneMode::Streams);
+    QVERIFY2(pubsub.lostCounted >= 1, qPrintable(pubsub.text()));
+    QVERIFY2(pubsub.promiseKept(), qPrintable(pubsub.text()));
+    QVERIFY2(streams.messages >= 1 && streams.kept == streams.messages, qPrintable(streams.text()));
+    QCOMPARE(streams.lostCounted + streams.lostUncounted + streams.pending, 0);
+    QVERIFY2(verdictShown.contains(QStringLiteral("expected for pub/sub, counted")),
+        qPrintable(verdictShown));
+    QVERIFY2(verdictShown.contains(streams.text()), qPrintable(verdictShown));
+    QVERIFY(streams.text().endsWith(QStringLiteral("— as promised")));
+    QCOMPARE(panel->nextButton()->text(), QStringLiteral("Start")); // over: Next starts it again
+}
+
+void tst_DemoPanel::matrixCellsAreWholeAndRowsShow()
+{
+    QTableView *table = m_window->matrixView()->table();
+    QAbstractItemModel *model = table->model();
+    QVERIFY(model->rowCount() >= 2);
+    const QFontMetrics fm(table->font());
+    for (int r = 0; r < model->rowCount(); ++r) {
+        for (int c = 1; c < model->columnCount(); ++c) {
+            const QString text = model->index(r, c).data().toString();
+            QVERIFY2(table->columnWidth(c) >= fm.horizontalAdvance(text) + 4,
+                qPrintable(QStringLiteral("\"%1\" in a column %2 px wide")
+                               .arg(text)
+                               .arg(table->columnWidth(c))));
+        }
+    }
+    // At 1280×720 the matrix shows a useful number of rows.
+    const int rows = table->viewport()->height() / table->verticalHeader()->defaultSectionSize();
+    QVERIFY2(rows >= 5, qPrintable(QString::number(rows)));
+}
+
+void tst_DemoPanel::demoDockLeavesTheFaultsDockItsRoom()
+{
+    // The demo dock sits beside the Faults dock: its words wrap and its
+    // state line elides rather than push the Faults controls out of view.
+    ControlsPanel *controls = m_window->controls();
+    QWidget *viewport = controls->parentWidget();
+    QVERIFY(viewport);
+    for (QAbstractButton *b : controls->findChildren<QAbstractButton *>()) {
+        if (!b->isVisible())
+            continue;
+        const QRect at(b->mapTo(viewport, QPoint(0, 0)), b->size());
+        QVERIFY2(viewport->rect().contains(at),
+            qPrintable(QStringLiteral("\"%1\" at %2,%3 %4x%5 outside %6x%7")
+                           .arg(b->text())
+                           .arg(at.x())
+                           .arg(at.y())
+                           .arg(at.width())
+                           .arg(at.height())
+                           .arg(viewport->width())
+                           .arg(viewport->height())));
+    }
+}
+
+void tst_DemoPanel::stopLeavesTheIdleTextTheWholeRoom()
+{
+    m_window->stopFarm();
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_window->workspace().supervisor().state(), FarmState::Stopped, 15000);
+    PaneGrid *grid = m_window->paneGrid();
+    QLabel *idle = grid->idleLabel();
+    QTRY_VERIFY_WITH_TIMEOUT(idle->isVisible(), 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(idle->width() >= grid->width() * 9 / 10,
+        qPrintable(QStringLiteral("%1 of %2 px").arg(idle->width()).arg(grid->width())), 5000);
+    QVERIFY(idle->text().startsWith(QStringLiteral("No farm yet.")));
+}
+
+QTEST_MAIN(tst_DemoPanel)
+#include "tst_demopanel.moc"
