@@ -180,7 +180,7 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
     if (cli.isSet(QStringLiteral("sentinel-down-after"))
         && o.farm.redisTopology != RedisTopology::Sentinel)
         return usageError(QStringLiteral("--sentinel-down-after needs --redis-topology sentinel"));
-    for (const QString flag :
+    for (const QString &flag :
         {QStringLiteral("stream-wait-replicas"), QStringLiteral("stream-wait-timeout")}) {
         if (cli.isSet(flag) && o.farm.redisTopology != RedisTopology::Sentinel)
             return usageError(QStringLiteral("--%1 needs --redis-topology sentinel (a single "
