@@ -6,6 +6,7 @@
 #include "backplane/streams/streamslogging_p.h"
 #include "redis/redisconnection.h"
 
+#include <QDateTime>
 #include <QPointer>
 
 namespace farmchat {
@@ -40,9 +41,9 @@ void StreamInbox::watch(const QString &room, bool linkUsable)
         return;
     m_rooms.insert(room);
     if (linkUsable)
-        startRoom(room);
+        startRoom(room, 0);
     else
-        m_roomsToStart.insert(room);
+        m_roomsToStart.insert(room, QDateTime::currentMSecsSinceEpoch());
 }
 
 void StreamInbox::unwatch(const QString &room)
@@ -54,20 +55,26 @@ void StreamInbox::unwatch(const QString &room)
 
 void StreamInbox::startWaitingRooms()
 {
-    const QSet<QString> rooms = std::exchange(m_roomsToStart, {});
-    for (const QString &room : rooms)
-        startRoom(room);
+    const QHash<QString, qint64> rooms = std::exchange(m_roomsToStart, {});
+    for (auto it = rooms.cbegin(); it != rooms.cend(); ++it)
+        startRoom(it.key(), it.value());
 }
 
-void StreamInbox::startRoom(const QString &room)
+void StreamInbox::startRoom(const QString &room, qint64 watchedAtMs)
 {
     // On the command link, so an XADD this node issues after watching the room
     // is ordered after the start position, and so read back.
+    // A room watched while Redis was away starts at the last entry older than
+    // the watch, by the clock: other nodes' messages queued meanwhile may reach
+    // Redis before this node does, and they came after the watch. (A stream id
+    // is Redis's clock in ms; the farm's Redis shares the node's host.)
+    const QByteArray end
+        = watchedAtMs > 0 ? QByteArray::number(watchedAtMs - 1) : QByteArrayLiteral("+");
     const quint64 generation = m_epoch.generation();
     const QPointer<StreamInbox> self(this);
     const QByteArray key = (m_keyPrefix + room).toUtf8();
-    m_commands.command({"XREVRANGE", key, "+", "-", "COUNT", "1"},
-        [self, room, generation](const RedisValue &reply) {
+    m_commands.command({"XREVRANGE", key, end, "-", "COUNT", "1"},
+        [self, room, generation, watchedAtMs](const RedisValue &reply) {
             if (!self || !self->m_rooms.contains(room))
                 return;
             if (generation != self->m_epoch.generation()) {
@@ -75,7 +82,8 @@ void StreamInbox::startRoom(const QString &room)
                 return;
             }
             if (reply.isLinkError()) {
-                self->m_roomsToStart.insert(room);
+                self->m_roomsToStart.insert(
+                    room, watchedAtMs > 0 ? watchedAtMs : QDateTime::currentMSecsSinceEpoch());
                 return;
             }
             QByteArray last = QByteArrayLiteral("0-0");
@@ -101,8 +109,8 @@ void StreamInbox::restartFromBeginning()
 {
     m_reader.restartAll();
     // Queued behind a new-stream position: the ids clients hold are gone.
-    for (const QString &room : std::as_const(m_roomsToStart))
-        m_reader.addRoom(room, QByteArrayLiteral("0-0"));
+    for (auto it = m_roomsToStart.cbegin(); it != m_roomsToStart.cend(); ++it)
+        m_reader.addRoom(it.key(), QByteArrayLiteral("0-0"));
     m_roomsToStart.clear();
 }
 

@@ -4,6 +4,7 @@
 #include "backplane/streams/streamentry.h"
 #include "backplane/streams/streamreader_p.h"
 
+#include <QHash>
 #include <QObject>
 #include <QSet>
 
@@ -16,7 +17,8 @@ struct StreamId;
 
 // The streams backplane's reading side: the rooms it watches, where each
 // starts (the stream's last entry when it is watched, asked on the command
-// link so this node's later XADDs come after it), the one XREAD loop over all
+// link so this node's later XADDs come after it; for a room watched while
+// Redis was away, the last entry older than the watch), the one XREAD loop over all
 // of them (StreamReader), and de-duplication by uid. Hands on every entry of
 // a watched room once, in stream order.
 class StreamInbox : public QObject
@@ -63,7 +65,8 @@ Q_SIGNALS:
     void failed(const QString &error);
 
 private:
-    void startRoom(const QString &room);
+    // watchedAtMs: 0 for "now, on the command link", else when it was watched.
+    void startRoom(const QString &room, qint64 watchedAtMs);
     void onEntries(const QString &room, const QList<StreamEntry> &entries);
 
     QString m_keyPrefix;
@@ -73,7 +76,8 @@ private:
     StreamReader m_reader;
     SeenUids m_seen;
     QSet<QString> m_rooms;
-    QSet<QString> m_roomsToStart; // watched while the command link was not usable
+    // Watched while the command link was not usable, with when (ms since the epoch).
+    QHash<QString, qint64> m_roomsToStart;
 };
 
 } // namespace farmchat

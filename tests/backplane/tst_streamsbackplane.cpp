@@ -361,6 +361,31 @@ private Q_SLOTS:
         QCOMPARE(n.metrics.outboxDepth, 0);
     }
 
+    // Nodes switched to streams while Redis is down start reading when it is
+    // back; whichever node reaches Redis first, what was sent after the switch
+    // reaches every node.
+    void switchedWhileRedisIsDownReadsWhatWasQueued()
+    {
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::PubSub, 3);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        redis.kill();
+        for (int i = 0; i < farm.size(); ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(!farm.node(i).factory->commandLink()->isReady(), 3000);
+            farm.switchTo(i, BackplaneMode::Streams);
+        }
+        for (int i = 0; i < farm.size(); ++i)
+            farm.node(i).publish(kLobby, QStringLiteral("queued on %1").arg(i));
+        QString error;
+        QVERIFY2(redis.restart(&error), qPrintable(error));
+        for (int i = 0; i < farm.size(); ++i) {
+            HarnessNode &n = farm.node(i);
+            QTRY_COMPARE_WITH_TIMEOUT(n.outcomes.size(), 1, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), farm.size(), 5000);
+        }
+    }
+
     void switchAwayDeliversWhatIsInFlight()
     {
         // XADDs still waiting for Redis' answer (and confirmed ones the reader
