@@ -185,6 +185,11 @@ QString FarmBar::portProblem() const
     return m_workspace.portCheck().problem();
 }
 
+QString FarmBar::launchProblem() const
+{
+    return m_nodesProblem.isEmpty() ? portProblem() : m_nodesProblem;
+}
+
 QString FarmBar::problemText() const
 {
     return m_portStatus->text();

@@ -43,6 +43,9 @@ public:
     bool skipNegotiation() const;
     // The sentence shown under a taken port; empty when every port is free.
     QString portProblem() const;
+    // Why Launch is not offered now (a taken port, a node count out of
+    // range), or empty: the Launch action asks it as the button does.
+    QString launchProblem() const;
     // What the bar says under its fields: a node count out of range, or a taken port.
     QString problemText() const;
     // "Use 9102": takes the port check's suggestion (hidden without one).

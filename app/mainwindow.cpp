@@ -319,6 +319,9 @@ void MainWindow::launch()
 {
     if (m_workspace->supervisor().state() != FarmState::Stopped)
         return;
+    if (const QString problem = m_bar->launchProblem(); !problem.isEmpty())
+        return showError(tr("The farm cannot start"),
+            problem + tr(". Change it in the farm bar, then launch again."));
     const FarmConfig config = m_workspace->farmConfig();
     if (const Result<void> valid = config.validate(); !valid)
         return showError(tr("The farm cannot start"), valid.error());

@@ -166,6 +166,17 @@ void tst_MainWindow::portConflictIsFlagged()
     QVERIFY2(bar->portProblem().contains(QString::number(QCoreApplication::applicationPid())),
         qPrintable(bar->portProblem())); // names the owner
     QVERIFY(bar->basePortSpin()->property("flagged").toBool()); // the field is marked
+    QVERIFY(!bar->launchButton()->isEnabled());
+    // Ctrl+L asks the same question as the button, and says why it will not launch.
+    QTest::keyClick(m_window.get(), Qt::Key_L, Qt::ControlModifier);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (box = m_window->findChild<QMessageBox *>(QStringLiteral("errorBox"))) && box->isVisible(),
+        5000);
+    QVERIFY2(box->text().contains(taken), qPrintable(box->text()));
+    QCOMPARE(m_workspace->supervisor().state(), FarmState::Stopped);
+    box->close();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->findChild<QMessageBox *>(QStringLiteral("errorBox")), 5000);
     squatter.close();
     m_workspace->portCheck().checkNow();
     QTRY_COMPARE_WITH_TIMEOUT(bar->portProblem(), QString(), 5000);
