@@ -1,6 +1,7 @@
 #pragma once
 
 #include "launcher/nodehealth.h"
+#include "launcher/nodekind.h"
 
 #include <QObject>
 #include <QTimer>
@@ -54,6 +55,8 @@ public:
         m_masterName = masterName;
         m_sentinelPassword = password;
     }
+    // Which server the next run starts (its flags differ a little).
+    void setKind(NodeKind kind) { m_kind = kind; }
     // The load balancer in front of the farm (0: none); used by the next run.
     void setPublicPort(quint16 port) { m_publicPort = port; }
 
@@ -92,6 +95,7 @@ private:
     QString m_masterName;
     QByteArray m_sentinelPassword;
     quint16 m_publicPort = 0;
+    NodeKind m_kind = NodeKind::FarmChat;
     int m_healthTimeoutMs = 15000;
     int m_pollIntervalMs = 1000;
     bool m_inFlight = false;
