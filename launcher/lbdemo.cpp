@@ -131,6 +131,13 @@ void LbDemo::endConnectCell()
 
 void LbDemo::beginCrossNode()
 {
+    if (nodeKindSwitchesByRestart(m_farm.config().nodeKind)) {
+        m_reporter.note(QStringLiteral(
+            "demo: %1 nodes switch the backplane by restarting, which drops the balancer's "
+            "clients: the across-nodes rounds are left out")
+                            .arg(nodeKindName(m_farm.config().nodeKind)));
+        return finish();
+    }
     ChatClient *first = m_kept.empty() ? nullptr : m_kept.front().get();
     const ChatClient *other = nullptr;
     for (const auto &client : m_kept) {
