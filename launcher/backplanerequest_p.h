@@ -28,6 +28,12 @@ public:
 
     static void run(NodeHttpClient &http, const QList<FarmNode *> &nodes,
         const QByteArray &adminToken, BackplaneMode mode, QObject *context, Done done);
+    // For nodes that cannot switch live (the ASP.NET Core node): `restart`
+    // restarts one node with the new mode already set; ok once every running
+    // node is healthy again, else one "node-9090: …" per node that did not
+    // come back (its startFailed reason).
+    static void byRestart(const QList<FarmNode *> &nodes,
+        const std::function<void(FarmNode *)> &restart, QObject *context, Done done);
 };
 
 } // namespace farmchat

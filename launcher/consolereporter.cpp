@@ -36,6 +36,8 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
             if (m_json)
                 jsonEvent(
                     QStringLiteral("progress"), {{"step", step}, {"total", total}, {"text", text}});
+            else if (m_farm.state() == FarmState::Running)
+                note(text); // not a start step: a backplane switch by restart says so
         });
     connect(&farm, &FarmSupervisor::processesCleared, this, [this] { m_seen.clear(); });
     connect(&farm, &FarmSupervisor::processChanged, this, &ConsoleReporter::onProcessChanged);

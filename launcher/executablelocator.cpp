@@ -45,35 +45,50 @@ void readOsRelease(QString *id, QStringList *idLike)
 
 } // namespace
 
-QStringList ExecutableLocator::nodeBinaryCandidates(const QString &applicationDir)
+QStringList ExecutableLocator::nodeBinaryCandidates(const QString &applicationDir, NodeKind kind)
 {
     const QDir dir(applicationDir);
-    const QString name = QStringLiteral("farmchat-node") + kExeSuffix;
+    const QString name = nodeKindProgram(kind) + kExeSuffix;
+    const QString buildTree = kind == NodeKind::AspNetCore ? QStringLiteral("../peers/aspnetcore/")
+                                                           : QStringLiteral("../server/");
     return {QDir::cleanPath(dir.filePath(name)),
         QDir::cleanPath(dir.filePath(QStringLiteral("../libexec/farmchat/") + name)),
-        QDir::cleanPath(dir.filePath(QStringLiteral("../server/") + name))};
+        QDir::cleanPath(dir.filePath(buildTree + name))};
 }
 
 Result<QString> ExecutableLocator::nodeBinary()
 {
-    const QString fromEnv = qEnvironmentVariable("FARMCHAT_NODE_BIN");
+    return nodeBinary(NodeKind::FarmChat);
+}
+
+Result<QString> ExecutableLocator::nodeBinary(NodeKind kind)
+{
+    const bool aspNetCore = kind == NodeKind::AspNetCore;
+    const char *variable = aspNetCore ? "FARMCHAT_ASPNETCORE_NODE_BIN" : "FARMCHAT_NODE_BIN";
+    const QString fromEnv = qEnvironmentVariable(variable);
     if (!fromEnv.isEmpty()) {
         if (isExecutableFile(fromEnv))
             return QFileInfo(fromEnv).absoluteFilePath();
-        return Result<QString>::failure(
-            QStringLiteral("FARMCHAT_NODE_BIN=%1 is not an executable file").arg(fromEnv));
+        return Result<QString>::failure(QStringLiteral("%1=%2 is not an executable file")
+                                            .arg(QLatin1StringView(variable), fromEnv));
     }
-    const QStringList candidates = nodeBinaryCandidates(QCoreApplication::applicationDirPath());
+    const QStringList candidates
+        = nodeBinaryCandidates(QCoreApplication::applicationDirPath(), kind);
     for (const QString &candidate : candidates) {
         if (isExecutableFile(candidate))
             return candidate;
     }
-    const QString onPath = QStandardPaths::findExecutable(QStringLiteral("farmchat-node"));
+    const QString onPath = QStandardPaths::findExecutable(nodeKindProgram(kind));
     if (!onPath.isEmpty())
         return onPath;
-    return Result<QString>::failure(
-        QStringLiteral("farmchat-node not found (looked in %1 and PATH); set FARMCHAT_NODE_BIN")
-            .arg(candidates.join(QStringLiteral(", "))));
+    const QString notFound = QStringLiteral("%1 not found (looked in %2 and PATH); set %3")
+                                 .arg(nodeKindProgram(kind), candidates.join(QStringLiteral(", ")),
+                                     QLatin1StringView(variable));
+    if (!aspNetCore)
+        return Result<QString>::failure(notFound);
+    return Result<QString>::failure(notFound
+        + QStringLiteral(". The ASP.NET Core node is built with the .NET SDK 10 "
+                         "(apt-get install dotnet-sdk-10.0, then scripts/build-dotnet.sh)"));
 }
 
 Result<QString> ExecutableLocator::redisServer(const QString &explicitPath)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "launcher/nodekind.h"
 
 #include <QString>
 #include <QStringList>
@@ -16,6 +17,11 @@ public:
     // FARMCHAT_NODE_BIN overrides; else next to this executable, then
     // ../libexec/farmchat, then ../server (the build tree), then PATH.
     static Result<QString> nodeBinary();
+    // The node program of `kind`: nodeBinary() for farmchat-node; for the
+    // ASP.NET Core node FARMCHAT_ASPNETCORE_NODE_BIN, then next to this
+    // executable, ../libexec/farmchat, ../peers/aspnetcore (the build tree),
+    // then PATH; the error says that it needs the .NET SDK and how to build it.
+    static Result<QString> nodeBinary(NodeKind kind);
     // `explicitPath` (--redis-server) first, then FARMCHAT_REDIS_SERVER, then
     // PATH. An explicit path that is wrong is an error, not a reason to guess.
     // The error is one line ending with how to install Redis on this OS.
@@ -33,7 +39,8 @@ public:
     static QString redisInstallHintForLinux(const QString &id, const QStringList &idLike);
 
     // Where nodeBinary() looks, in order (without the environment override and PATH).
-    static QStringList nodeBinaryCandidates(const QString &applicationDir);
+    static QStringList nodeBinaryCandidates(
+        const QString &applicationDir, NodeKind kind = NodeKind::FarmChat);
 };
 
 } // namespace farmchat

@@ -29,6 +29,12 @@ Result<void> FarmConfig::validate() const
     if (loadBalancer != LbPolicy::None && lbPort != 0 && requestedPorts().contains(lbPort))
         return Outcome::failure(
             QStringLiteral("the load balancer's port %1 is also a node's port").arg(lbPort));
+    if (const Result<void> supported = nodeKindSupports(nodeKind, backplane); !supported)
+        return supported;
+    if (nodeKind == NodeKind::AspNetCore && redisTopology == RedisTopology::Sentinel)
+        return Outcome::failure(QStringLiteral(
+            "ASP.NET Core nodes connect to one Redis, not through Sentinel: use --redis-topology "
+            "single"));
     if (healthTimeoutMs <= 0 || redisTimeoutMs <= 0 || stopGraceMs <= 0 || pollIntervalMs <= 0)
         return Outcome::failure(QStringLiteral("timeouts must be positive"));
     return {};

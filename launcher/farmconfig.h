@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 #include "launcher/lbpolicy.h"
+#include "launcher/nodekind.h"
 #include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
@@ -39,7 +40,8 @@ struct FarmConfig
     quint16 lbPort = 0; // --lb-port; 0: a free port
     QString haproxy; // --haproxy; empty: FARMCHAT_HAPROXY, then PATH
     QString logDir; // per-process log files here (created if missing); empty: none
-    QString nodeBinary; // empty: ExecutableLocator::nodeBinary()
+    NodeKind nodeKind = NodeKind::FarmChat; // --node-kind
+    QString nodeBinary; // empty: ExecutableLocator::nodeBinary(nodeKind)
     bool keepRunning = false; // restart crashed processes with capped back-off
     int healthTimeoutMs = 15000; // per node, from spawn to a good /health
     int redisTimeoutMs = 10000; // from spawn to PONG

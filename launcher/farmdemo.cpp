@@ -26,6 +26,8 @@ FarmDemo::FarmDemo(
         }
         fail(QStringLiteral("timed out while %1").arg(m_deadlineWhat));
     });
+    m_warmUpResend.setSingleShot(true);
+    connect(&m_warmUpResend, &QTimer::timeout, this, &FarmDemo::sendWarmUps);
     connect(&m_tracker, &DeliveryTracker::settled, this, &FarmDemo::checkRoundDone);
 }
 
@@ -54,6 +56,11 @@ void FarmDemo::start()
         connect(&raw->connection(), &HubConnection::connected, this, [this] {
             if (m_phase == Phase::Connecting && ++m_connected == int(m_clients.size()))
                 beginMode();
+        });
+        // Nodes that switch by restarting drop their clients, which come back.
+        connect(&raw->connection(), &HubConnection::reconnected, this, [this] {
+            if (m_phase == Phase::Reconnecting)
+                waitForClients();
         });
         connect(&raw->connection(), &HubConnection::disconnected, this,
             [this, i](const QString &reason) {
@@ -97,9 +104,12 @@ void FarmDemo::beginMode()
         seen.clear();
     m_phase = Phase::WaitingForBackplane;
     m_deadline.stop(); // the wait has its own
+    m_switchClock.invalidate();
+    m_switchMs = -1;
     m_backplane.start(
         mode, kSwitchTimeoutMs,
         [this, mode] {
+            m_switchClock.start();
             m_reporter.note(
                 QStringLiteral("demo: switching the backplane to %1").arg(modeName(mode)));
         },
@@ -108,8 +118,36 @@ void FarmDemo::beginMode()
                 return;
             if (!ready)
                 return fail(ready.error());
-            warmUp();
+            if (m_switchClock.isValid())
+                m_switchMs = m_switchClock.elapsed();
+            waitForClients();
         });
+}
+
+void FarmDemo::waitForClients()
+{
+    if (!m_running)
+        return;
+    for (const auto &client : m_clients) {
+        if (client->isConnected())
+            continue;
+        if (m_phase != Phase::Reconnecting) {
+            m_phase = Phase::Reconnecting;
+            armDeadline(kReconnectTimeoutMs,
+                QStringLiteral("waiting for the clients to reconnect after the switch"));
+        }
+        return;
+    }
+    if (m_phase == Phase::Reconnecting) {
+        m_deadline.stop();
+        m_reporter.note(
+            QStringLiteral("demo: every node was on %1 %2 ms after the switch began; every "
+                           "client was connected again after %3 ms")
+                .arg(modeName(m_modes[m_modeIndex]))
+                .arg(m_switchMs)
+                .arg(m_switchClock.isValid() ? m_switchClock.elapsed() : -1));
+    }
+    warmUp();
 }
 
 void FarmDemo::warmUp()
@@ -118,20 +156,49 @@ void FarmDemo::warmUp()
         sendRound();
         return;
     }
-    // Every node reports the mode; one untracked message from each proves the
-    // links carry traffic before the measured round.
+    // Every node reports the mode; an untracked message from each that every
+    // pane receives proves the links carry traffic before the measured round.
     m_phase = Phase::WarmingUp;
     m_deadline.start(kWarmUpTimeoutMs);
-    m_sendsLeft = int(m_clients.size());
+    m_warmUpIds.assign(m_clients.size(), {});
+    m_sendsLeft = 0;
+    sendWarmUps();
+}
+
+void FarmDemo::sendWarmUps()
+{
+    if (!m_running || m_phase != Phase::WarmingUp)
+        return;
+    // Again from each client whose earlier ones have not reached every pane:
+    // a node may still be subscribing (an ASP.NET Core node joins its
+    // clients to the lobby after their handshake).
     for (size_t i = 0; i < m_clients.size(); ++i) {
+        if (warmedUp(i))
+            continue;
+        ++m_sendsLeft;
         m_clients[i]->send(QStringLiteral("(warm-up from %1)").arg(m_nodes[int(i)]),
-            ChatClient::kLobby, [this](const Result<QString> &id) {
+            ChatClient::kLobby, [this, i](const Result<QString> &id) {
+                if (m_phase != Phase::WarmingUp)
+                    return;
                 if (id)
-                    m_warmUpIds.insert(id.value());
+                    m_warmUpIds[i].insert(id.value());
                 --m_sendsLeft;
                 checkRoundDone();
             });
     }
+    m_warmUpResend.start(kWarmUpResendMs);
+}
+
+bool FarmDemo::warmedUp(size_t sender) const
+{
+    for (const QString &id : m_warmUpIds[sender]) {
+        bool everywhere = true;
+        for (const QSet<QString> &seen : m_seen)
+            everywhere = everywhere && seen.contains(id);
+        if (everywhere)
+            return true;
+    }
+    return false;
 }
 
 void FarmDemo::sendRound()
@@ -139,6 +206,7 @@ void FarmDemo::sendRound()
     if (!m_running)
         return;
     const BackplaneMode mode = m_modes[m_modeIndex];
+    m_warmUpResend.stop();
     m_phase = Phase::Sending;
     armDeadline(kRoundTimeoutMs, QStringLiteral("waiting for the %1 round").arg(modeName(mode)));
     m_sendsLeft = int(m_clients.size());
@@ -180,8 +248,8 @@ void FarmDemo::checkRoundDone()
     if (!m_running || m_sendsLeft > 0)
         return;
     if (m_phase == Phase::WarmingUp) {
-        for (const QSet<QString> &seen : m_seen) {
-            if (!seen.contains(m_warmUpIds))
+        for (size_t i = 0; i < m_clients.size(); ++i) {
+            if (!warmedUp(i))
                 return;
         }
         sendRound();
@@ -228,6 +296,7 @@ void FarmDemo::cancel()
     m_running = false;
     m_phase = Phase::Done;
     m_deadline.stop();
+    m_warmUpResend.stop();
     m_backplane.cancel();
     for (const auto &client : m_clients)
         client->stop();

@@ -4,6 +4,7 @@
 #include "launcher/demochapter_p.h"
 #include "protocol/backplanemode.h"
 
+#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <QSet>
@@ -33,7 +34,10 @@ class FarmDemo : public DemoChapter
 public:
     static constexpr int kConnectTimeoutMs = 10000;
     static constexpr int kSwitchTimeoutMs = 10000; // switch + every node reporting the mode
+    // After a switch that restarted the nodes: every client connected again.
+    static constexpr int kReconnectTimeoutMs = 15000;
     static constexpr int kWarmUpTimeoutMs = 5000;
+    static constexpr int kWarmUpResendMs = 500;
     static constexpr int kRoundTimeoutMs = 15000;
     static constexpr int kGraceMs = 1000; // how long a promised message may take
 
@@ -46,7 +50,10 @@ public:
 
 private:
     void beginMode();
+    void waitForClients();
     void warmUp();
+    void sendWarmUps();
+    bool warmedUp(size_t sender) const;
     void sendRound();
     void checkRoundDone();
     void endMode();
@@ -54,7 +61,15 @@ private:
     void fail(const QString &why);
     void armDeadline(int ms, const QString &what);
 
-    enum class Phase { Idle, Connecting, WaitingForBackplane, WarmingUp, Sending, Done };
+    enum class Phase {
+        Idle,
+        Connecting,
+        WaitingForBackplane,
+        Reconnecting,
+        WarmingUp,
+        Sending,
+        Done
+    };
 
     const QList<BackplaneMode> m_modes;
     std::vector<std::unique_ptr<ChatClient>> m_clients;
@@ -62,9 +77,12 @@ private:
     QStringList m_nodes; // node id per client
     DeliveryTracker m_tracker;
     QTimer m_deadline;
+    QElapsedTimer m_switchClock; // from the start of the current mode's switch
+    qint64 m_switchMs = -1; // until every node reported the mode
     QString m_deadlineWhat;
     std::vector<QSet<QString>> m_seen; // per pane: ids received (warm-up check)
-    QSet<QString> m_warmUpIds;
+    QTimer m_warmUpResend;
+    std::vector<QSet<QString>> m_warmUpIds; // per client: its warm-up messages
     QList<int> m_rows; // tracker rows of the current mode
     QStringList m_sendErrors;
     QStringList m_results; // "off PASS", …

@@ -83,6 +83,14 @@ void FarmNode::prepareRun(const QString &program, const QList<quint16> &farmPort
             QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QString::fromLatin1(redisPassword));
     environment.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(adminToken));
     QStringList arguments = commandLine(m_port, farmPorts, redisUrl, mode, m_publicPort);
+    if (m_kind == NodeKind::AspNetCore) {
+        // The ASP.NET Core node checks the Origin only, not the Host: the
+        // balancer's origin is one more allowed origin.
+        for (QString &argument : arguments) {
+            if (argument == QLatin1StringView("--public-url"))
+                argument = QStringLiteral("--allowed-origin");
+        }
+    }
     if (m_sentinels.isEmpty()) {
         environment.remove(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"));
     } else {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "launcher/nodehealth.h"
+#include "launcher/nodekind.h"
 
 #include <QObject>
 #include <QTimer>
@@ -62,6 +63,8 @@ public:
         m_streamWaitReplicas = replicas;
         m_streamWaitTimeoutMs = timeoutMs;
     }
+    // Which server the next run starts (its flags differ a little).
+    void setKind(NodeKind kind) { m_kind = kind; }
     // The load balancer in front of the farm (0: none); used by the next run.
     void setPublicPort(quint16 port) { m_publicPort = port; }
 
@@ -102,6 +105,7 @@ private:
     int m_streamWaitReplicas = 1;
     int m_streamWaitTimeoutMs = 500;
     quint16 m_publicPort = 0;
+    NodeKind m_kind = NodeKind::FarmChat;
     int m_healthTimeoutMs = 15000;
     int m_pollIntervalMs = 1000;
     bool m_inFlight = false;

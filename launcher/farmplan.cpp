@@ -14,8 +14,9 @@ Result<FarmPlan> FarmPlan::make(const FarmConfig &config)
         return Outcome::failure(valid.error());
     FarmPlan plan;
 
-    const auto nodeProgram = config.nodeBinary.isEmpty() ? ExecutableLocator::nodeBinary()
-                                                         : Result<QString>(config.nodeBinary);
+    const auto nodeProgram = config.nodeBinary.isEmpty()
+        ? ExecutableLocator::nodeBinary(config.nodeKind)
+        : Result<QString>(config.nodeBinary);
     if (!nodeProgram)
         return Outcome::failure(nodeProgram.error());
     plan.nodeProgram = nodeProgram.value();

@@ -218,6 +218,7 @@ void FarmSupervisor::addNode(quint16 port)
     node->process()->setStopGraceMs(m_config.stopGraceMs);
     node->process()->setLogFile(FarmPlan::logFile(m_config, node->name()));
     node->setPublicPort(m_lbPort);
+    node->setKind(m_config.nodeKind);
     FarmNode *raw = node.get();
     connect(raw, &FarmNode::becameHealthy, this, &FarmSupervisor::onNodeHealthy);
     connect(raw, &FarmNode::startFailed, this, [this, raw](const QString &why) {

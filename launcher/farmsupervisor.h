@@ -167,6 +167,9 @@ private:
     void restartProcess(ManagedProcess *process);
     void prepareNode(int index);
     void putBackplane(const QList<int> &nodes, BackplaneMode mode, int reportedNode);
+    // True (and backplaneRequestFinished() with the reason follows) when the
+    // farm's kind of node has no `mode`.
+    bool refusesMode(BackplaneMode mode, int reportedNode);
     void emitProgress(const QString &text);
     bool checkNodeIndex(int index, const char *operation);
     // keepRunning: a node that crashed during the start is restarted, not fatal.

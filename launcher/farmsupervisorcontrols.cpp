@@ -12,6 +12,8 @@
 #include "launcher/sentinelgroup.h"
 #include "platform/processpause.h"
 
+#include <QTimer>
+
 namespace farmchat {
 
 bool FarmSupervisor::checkNodeIndex(int index, const char *operation)
@@ -210,7 +212,7 @@ void FarmSupervisor::setNodeLbAdmin(int index, LbServerAdmin state)
 
 void FarmSupervisor::setBackplane(BackplaneMode mode)
 {
-    if (!checkNodeIndex(0, "switch the backplane"))
+    if (!checkNodeIndex(0, "switch the backplane") || refusesMode(mode, -1))
         return;
     // Every node follows, a cut-off one too; nodes down now get it when they start.
     m_config.backplane = mode;
@@ -224,11 +226,25 @@ void FarmSupervisor::setBackplane(BackplaneMode mode)
 
 void FarmSupervisor::setNodeBackplane(int index, BackplaneMode mode)
 {
-    if (!checkNodeIndex(index, "switch a node's backplane"))
+    if (!checkNodeIndex(index, "switch a node's backplane") || refusesMode(mode, index))
         return;
     m_nodeOverrides[size_t(index)]
         = mode == m_config.backplane ? std::nullopt : std::optional<BackplaneMode>(mode);
     putBackplane({index}, mode, index);
+}
+
+bool FarmSupervisor::refusesMode(BackplaneMode mode, int reportedNode)
+{
+    // Refused before anything changes, so a later restart still starts the
+    // nodes in a mode they have.
+    const Result<void> supported = nodeKindSupports(m_config.nodeKind, mode);
+    if (supported)
+        return false;
+    m_lastError = QStringLiteral("switching to %1: %2").arg(modeName(mode), supported.error());
+    QTimer::singleShot(0, this, [this, mode, reportedNode, supported] {
+        Q_EMIT backplaneRequestFinished(mode, reportedNode, supported);
+    });
+    return true;
 }
 
 void FarmSupervisor::putBackplane(const QList<int> &nodes, BackplaneMode mode, int reportedNode)
@@ -236,13 +252,30 @@ void FarmSupervisor::putBackplane(const QList<int> &nodes, BackplaneMode mode, i
     QList<FarmNode *> targets;
     for (const int i : nodes)
         targets << m_nodes[size_t(i)].get();
-    BackplaneRequest::run(*m_http, targets, m_adminToken, mode, this,
-        [this, mode, reportedNode](const Result<void> &switched) {
-            if (!switched)
-                m_lastError
-                    = QStringLiteral("switching to %1: %2").arg(modeName(mode), switched.error());
-            Q_EMIT backplaneRequestFinished(mode, reportedNode, switched);
-        });
+    auto finished = [this, mode, reportedNode](const Result<void> &switched) {
+        if (!switched)
+            m_lastError
+                = QStringLiteral("switching to %1: %2").arg(modeName(mode), switched.error());
+        Q_EMIT backplaneRequestFinished(mode, reportedNode, switched);
+    };
+    if (!nodeKindSwitchesByRestart(m_config.nodeKind)) {
+        BackplaneRequest::run(*m_http, targets, m_adminToken, mode, this, finished);
+        return;
+    }
+    emitProgress(QStringLiteral("restarting %1 with --backplane %2 (ASP.NET Core nodes cannot "
+                                "switch live)")
+                     .arg(targets.size() == 1 ? targets.first()->name()
+                                              : QStringLiteral("%1 nodes").arg(targets.size()),
+                         modeName(mode)));
+    BackplaneRequest::byRestart(
+        targets,
+        [this](FarmNode *node) {
+            for (int i = 0; i < nodeCount(); ++i) {
+                if (m_nodes[size_t(i)].get() == node)
+                    restartNode(i);
+            }
+        },
+        this, finished);
 }
 
 } // namespace farmchat

@@ -83,6 +83,12 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
             QStringLiteral("explicit node ports, e.g. 9090,9091 (sets --nodes)"), parsePortList,
             [&farm](QList<quint16> ports) { farm.ports = ports; }),
         backplaneOption(modeName(farm.backplane), [&farm](BackplaneMode m) { farm.backplane = m; }),
+        Option::parsed<NodeKind>(QStringLiteral("node-kind"), QStringLiteral("KIND"),
+            QStringLiteral("the nodes' server: farmchat (farmchat-node) or aspnetcore (the ASP.NET "
+                           "Core SignalR node with AddStackExchangeRedis; off and pubsub only, "
+                           "a switch restarts the nodes; needs the .NET SDK to build)"),
+            parseNodeKind, [&farm](NodeKind kind) { farm.nodeKind = kind; })
+            .withDefault(nodeKindName(farm.nodeKind)),
         FarmFlags::loadBalancer([&farm](LbPolicy policy) { farm.loadBalancer = policy; }),
         FarmFlags::lbPort(1, [&farm](quint16 port) { farm.lbPort = port; }),
         text("haproxy", "PATH", "the haproxy to start with --lb", farm.haproxy)
@@ -126,17 +132,31 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
 
 // --demo, --demo-modes and --backplane together: which modes the demo runs
 // through and the one the farm starts in.
-Result<void> settleDemo(LauncherOptions &o, const CommandLine &cli)
+// `warnings` gets a line for each mode the demo leaves out.
+Result<void> settleDemo(LauncherOptions &o, const CommandLine &cli, QStringList &warnings)
 {
     const bool backplaneGiven = cli.isSet(QStringLiteral("backplane"));
     const bool modesGiven = cli.isSet(QStringLiteral("demo-modes"));
     o.demo = cli.isSet(QStringLiteral("demo")) || modesGiven;
     if (!o.demo)
         return {};
-    if (!modesGiven)
-        o.demoModes = backplaneGiven ? QList<BackplaneMode> {o.farm.backplane}
-                                     : QList<BackplaneMode> {BackplaneMode::Off,
-                                         BackplaneMode::PubSub, BackplaneMode::Streams};
+    if (!modesGiven && backplaneGiven)
+        o.demoModes = {o.farm.backplane};
+    if (!modesGiven && !backplaneGiven) {
+        o.demoModes.clear();
+        for (const BackplaneMode mode :
+            {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams}) {
+            if (const Result<void> supported = nodeKindSupports(o.farm.nodeKind, mode))
+                o.demoModes << mode;
+            else
+                warnings << QStringLiteral("the demo skips %1: %2")
+                                .arg(modeName(mode), supported.error());
+        }
+    }
+    for (const BackplaneMode mode : std::as_const(o.demoModes)) {
+        if (const Result<void> supported = nodeKindSupports(o.farm.nodeKind, mode); !supported)
+            return Result<void>::failure(QStringLiteral("--demo-modes: ") + supported.error());
+    }
     if (backplaneGiven && modesGiven && o.demoModes.first() != o.farm.backplane)
         return Result<void>::failure(
             QStringLiteral("--backplane and the first of --demo-modes disagree"));
@@ -150,7 +170,8 @@ const QString kSummary = QStringLiteral(
     "they are, and keeps them running until Ctrl-C (or SIGTERM) stops them all.");
 
 const QString kEpilogue = QStringLiteral(
-    "Environment: FARMCHAT_NODE_BIN (the farmchat-node to run), FARMCHAT_REDIS_SERVER,\n"
+    "Environment: FARMCHAT_NODE_BIN (the farmchat-node to run), FARMCHAT_ASPNETCORE_NODE_BIN\n"
+    "(the ASP.NET Core node to run with --node-kind aspnetcore), FARMCHAT_REDIS_SERVER,\n"
     "FARMCHAT_HAPROXY (the haproxy to run with --lb),\n"
     "FARMCHAT_REDIS_PASSWORD (with --redis-url), NO_COLOR.\n"
     "Exit status: 0 stopped cleanly (or the demo passed), 1 the farm failed to start\n"
@@ -196,7 +217,7 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
         return usageError(QStringLiteral("--lb-port and --haproxy need --lb POLICY"));
     o.farm.keepRunning = cli.isSet(QStringLiteral("keep-running"));
     o.json = cli.isSet(QStringLiteral("json"));
-    if (const Result<void> demo = settleDemo(o, cli); !demo)
+    if (const Result<void> demo = settleDemo(o, cli, warnings); !demo)
         return usageError(demo.error());
     if (const Result<void> valid = o.farm.validate(); !valid)
         return usageError(valid.error());

@@ -61,6 +61,16 @@ void LbDemo::connectNext()
                 m_errors << reason;
             next();
         });
+    // Connected but never told where (a node without WhoAmI): a failure, not a hang.
+    QTimer::singleShot(2 * kConnectTimeoutMs, raw, [this, raw, attempt, next] {
+        if (attempt != m_attempt || !m_running || !raw->isConnected() || !raw->servedBy().isEmpty())
+            return;
+        ++m_failures;
+        const QString reason = QStringLiteral("the node did not say who it is (WhoAmI)");
+        if (!m_errors.contains(reason))
+            m_errors << reason;
+        next();
+    });
     m_clients.push_back(std::move(client));
     if (!raw->start()) {
         ++m_failures;
@@ -131,6 +141,13 @@ void LbDemo::endConnectCell()
 
 void LbDemo::beginCrossNode()
 {
+    if (nodeKindSwitchesByRestart(m_farm.config().nodeKind)) {
+        m_reporter.note(QStringLiteral(
+            "demo: %1 nodes switch the backplane by restarting, which drops the balancer's "
+            "clients: the across-nodes rounds are left out")
+                            .arg(nodeKindName(m_farm.config().nodeKind)));
+        return finish();
+    }
     ChatClient *first = m_kept.empty() ? nullptr : m_kept.front().get();
     const ChatClient *other = nullptr;
     for (const auto &client : m_kept) {

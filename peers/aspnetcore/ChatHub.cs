@@ -62,6 +62,15 @@ public sealed class ChatHub(NodeState node, ILogger<ChatHub> logger) : Hub
         Context.Items[NameKey] = name;
     }
 
+    // The node serving this connection: behind a load balancer, how a client
+    // learns where it landed (docs/NODE.md, WhoAmI).
+    public object WhoAmI() => new
+    {
+        node = node.NodeId,
+        connectionId = Context.ConnectionId,
+        name = (string)Context.Items[NameKey]!,
+    };
+
     public IReadOnlyList<ChatMessage> History(string room, string? afterId, int limit)
     {
         Check("History", InputChecks.RoomName(Required(room, "History", "room")));

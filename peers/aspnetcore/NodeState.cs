@@ -44,6 +44,7 @@ public sealed class NodeState(NodeOptions options)
         status = "ok",
         kind = "aspnetcore",
         node = NodeId,
+        nodeId = NodeId,
         port = Port,
         backplane = Options.Backplane ? "pubsub" : "off",
         redisConfigured = Options.Redis is not null,

@@ -21,11 +21,13 @@ private Q_SLOTS:
     void missingRedisIsOneLineWithTheFix();
     void nodeBinaryOverride();
     void nodeCandidatesAreRelativeToTheExecutable();
+    void aspNetCoreNodeMissingSaysHowToBuildIt();
 
 private:
     QByteArray m_path;
     QByteArray m_redisServer;
     QByteArray m_nodeBin;
+    QByteArray m_aspNetCoreNodeBin;
 };
 
 void tst_ExecutableLocator::init()
@@ -33,6 +35,7 @@ void tst_ExecutableLocator::init()
     m_path = qgetenv("PATH");
     m_redisServer = qgetenv("FARMCHAT_REDIS_SERVER");
     m_nodeBin = qgetenv("FARMCHAT_NODE_BIN");
+    m_aspNetCoreNodeBin = qgetenv("FARMCHAT_ASPNETCORE_NODE_BIN");
 }
 
 void tst_ExecutableLocator::cleanup()
@@ -41,6 +44,8 @@ void tst_ExecutableLocator::cleanup()
     m_redisServer.isNull() ? qunsetenv("FARMCHAT_REDIS_SERVER")
                            : qputenv("FARMCHAT_REDIS_SERVER", m_redisServer);
     m_nodeBin.isNull() ? qunsetenv("FARMCHAT_NODE_BIN") : qputenv("FARMCHAT_NODE_BIN", m_nodeBin);
+    m_aspNetCoreNodeBin.isNull() ? qunsetenv("FARMCHAT_ASPNETCORE_NODE_BIN")
+                                 : qputenv("FARMCHAT_ASPNETCORE_NODE_BIN", m_aspNetCoreNodeBin);
 }
 
 void tst_ExecutableLocator::installHints_data()
@@ -132,6 +137,36 @@ void tst_ExecutableLocator::nodeCandidatesAreRelativeToTheExecutable()
     QVERIFY(candidates[0].startsWith(u"/opt/farmchat/bin/farmchat-node"));
     QVERIFY(candidates[1].startsWith(u"/opt/farmchat/libexec/farmchat/farmchat-node"));
     QVERIFY(candidates[2].startsWith(u"/opt/farmchat/server/farmchat-node"));
+}
+
+void tst_ExecutableLocator::aspNetCoreNodeMissingSaysHowToBuildIt()
+{
+    const QStringList candidates = ExecutableLocator::nodeBinaryCandidates(
+        QStringLiteral("/opt/farmchat/bin"), NodeKind::AspNetCore);
+    QCOMPARE(candidates,
+        (QStringList {"/opt/farmchat/bin/farmchat-aspnetcore-node",
+            "/opt/farmchat/libexec/farmchat/farmchat-aspnetcore-node",
+            "/opt/farmchat/peers/aspnetcore/farmchat-aspnetcore-node"}));
+
+    qputenv("FARMCHAT_ASPNETCORE_NODE_BIN", "/nonexistent/farmchat-aspnetcore-node");
+    const auto wrong = ExecutableLocator::nodeBinary(NodeKind::AspNetCore);
+    QVERIFY(!wrong.ok());
+    QVERIFY2(wrong.error().startsWith(u"FARMCHAT_ASPNETCORE_NODE_BIN=/nonexistent/"),
+        qPrintable(wrong.error()));
+
+    // Not next to this test, not in its build tree's folders, not on PATH.
+    qunsetenv("FARMCHAT_ASPNETCORE_NODE_BIN");
+    QTemporaryDir emptyPath;
+    QVERIFY(emptyPath.isValid());
+    qputenv("PATH", QFile::encodeName(emptyPath.path()));
+    const auto missing = ExecutableLocator::nodeBinary(NodeKind::AspNetCore);
+    QVERIFY(!missing.ok());
+    const QString error = missing.error();
+    QVERIFY2(error.startsWith(u"farmchat-aspnetcore-node not found"), qPrintable(error));
+    QVERIFY2(error.contains(u"set FARMCHAT_ASPNETCORE_NODE_BIN"), qPrintable(error));
+    QVERIFY2(error.contains(u".NET SDK") && error.contains(u"scripts/build-dotnet.sh"),
+        qPrintable(error));
+    QVERIFY(!error.contains(u'\n'));
 }
 
 QTEST_GUILESS_MAIN(tst_ExecutableLocator)

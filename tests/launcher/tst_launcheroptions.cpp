@@ -12,6 +12,8 @@ private Q_SLOTS:
     void defaults();
     void valid_data();
     void valid();
+    void nodeKind_data();
+    void nodeKind();
     void usageErrors_data();
     void usageErrors();
     void helpAndVersion();
@@ -122,6 +124,68 @@ void tst_LauncherOptions::valid()
     QCOMPARE(modes.join(u','), demoModes);
 }
 
+void tst_LauncherOptions::nodeKind_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("backplane");
+    QTest::addColumn<QString>("demoModes"); // comma-separated; empty: no demo
+    QTest::addColumn<QString>("warning"); // a part of the one warning; empty: none
+    QTest::addRow("default farmchat") << QStringList {} << "farmchat"
+                                      << "pubsub"
+                                      << ""
+                                      << "";
+    QTest::addRow("farmchat named")
+        << QStringList {"--node-kind", "farmchat", "--demo"} << "farmchat"
+        << "off"
+        << "off,pubsub,streams"
+        << "";
+    QTest::addRow("aspnetcore") << QStringList {"--node-kind", "aspnetcore"} << "aspnetcore"
+                                << "pubsub"
+                                << ""
+                                << "";
+    QTest::addRow("aspnetcore any case")
+        << QStringList {"--node-kind=AspNetCore", "--backplane", "off"} << "aspnetcore"
+        << "off"
+        << ""
+        << "";
+    QTest::addRow("aspnetcore demo skips streams")
+        << QStringList {"--node-kind", "aspnetcore", "--demo"} << "aspnetcore"
+        << "off"
+        << "off,pubsub"
+        << "the demo skips streams";
+    QTest::addRow("aspnetcore demo pubsub")
+        << QStringList {"--node-kind", "aspnetcore", "--demo", "--backplane", "pubsub"}
+        << "aspnetcore"
+        << "pubsub"
+        << "pubsub"
+        << "";
+}
+
+void tst_LauncherOptions::nodeKind()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, kind);
+    QFETCH(QString, backplane);
+    QFETCH(QString, demoModes);
+    QFETCH(QString, warning);
+    const auto parsed = LauncherOptions::parse(arguments);
+    QVERIFY2(parsed && parsed->options, qPrintable(parsed.error()));
+    const LauncherOptions &o = *parsed->options;
+    QCOMPARE(nodeKindName(o.farm.nodeKind), kind);
+    QCOMPARE(modeName(o.farm.backplane), backplane);
+    QStringList modes;
+    for (const BackplaneMode mode : o.demoModes)
+        modes << modeName(mode);
+    QCOMPARE(modes.join(u','), demoModes);
+    if (warning.isEmpty()) {
+        QVERIFY2(parsed->warnings.isEmpty(), qPrintable(parsed->warnings.join(u'\n')));
+    } else {
+        QCOMPARE(parsed->warnings.size(), 1);
+        QVERIFY2(parsed->warnings.first().contains(warning), qPrintable(parsed->warnings.first()));
+    }
+}
+
 void tst_LauncherOptions::usageErrors_data()
 {
     QTest::addColumn<QStringList>("arguments");
@@ -172,6 +236,15 @@ void tst_LauncherOptions::usageErrors_data()
         << "FARMCHAT_REDIS_PASSWORD";
     QTest::addRow("not a redis url")
         << QStringList {"--redis-url", "http://127.0.0.1/"} << "--redis-url";
+    QTest::addRow("node kind unknown") << QStringList {"--node-kind", "dotnet"}
+                                       << "--node-kind: must be one of farmchat, aspnetcore";
+    QTest::addRow("aspnetcore streams") << QStringList {"--node-kind", "aspnetcore", "--backplane",
+        "streams"} << "ASP.NET Core nodes have no streams backplane";
+    QTest::addRow("aspnetcore streams in the demo")
+        << QStringList {"--node-kind", "aspnetcore", "--demo-modes", "off,streams"}
+        << "--demo-modes: ASP.NET Core nodes have no streams backplane";
+    QTest::addRow("aspnetcore sentinel") << QStringList {"--node-kind", "aspnetcore",
+        "--redis-topology", "sentinel"} << "not through Sentinel";
     QTest::addRow("given twice") << QStringList {"--nodes", "2", "--nodes", "3"}
                                  << "more than once";
 }
