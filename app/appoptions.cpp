@@ -39,7 +39,8 @@ const QString kSummary = QStringLiteral(
     "or streams. Flags override the settings remembered from the last run.");
 
 const QString kEpilogue = QStringLiteral(
-    "Environment: FARMCHAT_NODE_BIN (the farmchat-node to run), FARMCHAT_REDIS_SERVER\n"
+    "Environment: FARMCHAT_NODE_BIN (the farmchat-node to run), FARMCHAT_ASPNETCORE_NODE_BIN\n"
+    "(the ASP.NET Core node to run with --node-kind aspnetcore), FARMCHAT_REDIS_SERVER\n"
     "(the redis-server to run), FARMCHAT_HAPROXY (the haproxy to run with --lb).\n");
 
 } // namespace
@@ -53,6 +54,7 @@ Result<CommandLineRequest<AppOptions>> AppOptions::parse(const QStringList &argu
         {FarmFlags::nodes(AppSettings::kMaxNodes, defaults.nodes, [&o](int n) { o.nodes = n; }),
             FarmFlags::basePort(AppSettings::kMinPort, defaults.basePort,
                 [&o](quint16 port) { o.basePort = port; }),
+            FarmFlags::nodeKind([&o](NodeKind kind) { o.nodeKind = kind; }),
             backplaneOption(
                 modeName(defaults.backplane), [&o](BackplaneMode mode) { o.backplane = mode; }),
             FarmFlags::redisMaxMemory(defaults.redisMaxMemoryBytes,
@@ -82,6 +84,8 @@ void AppOptions::applyTo(AppSettings &settings) const
         settings.basePort = *basePort;
     else if (basePort)
         settings.basePort = freeBasePort(settings.nodes).value_or(settings.basePort);
+    if (nodeKind)
+        settings.nodeKind = *nodeKind;
     if (backplane)
         settings.backplane = *backplane;
     if (redisMaxMemoryBytes)

@@ -2,6 +2,7 @@
 
 #include "core/commandline.h"
 #include "launcher/lbpolicy.h"
+#include "launcher/nodekind.h"
 #include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
@@ -23,6 +24,7 @@ struct AppOptions
 
     std::optional<int> nodes;
     std::optional<quint16> basePort; // 0: --base-port auto
+    std::optional<NodeKind> nodeKind;
     std::optional<BackplaneMode> backplane;
     std::optional<qint64> redisMaxMemoryBytes;
     std::optional<LbPolicy> loadBalancer;

@@ -11,6 +11,7 @@ namespace {
 
 const QString kNodes = QStringLiteral("farm/nodes");
 const QString kBasePort = QStringLiteral("farm/basePort");
+const QString kNodeKind = QStringLiteral("farm/nodeKind");
 const QString kBackplane = QStringLiteral("farm/backplane");
 const QString kLoadBalancer = QStringLiteral("farm/loadBalancer");
 const QString kSkipNegotiation = QStringLiteral("farm/skipNegotiation");
@@ -32,6 +33,8 @@ AppSettings AppSettings::load(QSettings &settings)
     const uint port = settings.value(kBasePort).toUInt(&ok);
     if (ok && port >= kMinPort && port <= 65535 && portsFit(quint16(port), s.nodes))
         s.basePort = quint16(port);
+    if (const auto kind = parseNodeKind(settings.value(kNodeKind).toString()))
+        s.nodeKind = kind.value();
     if (const auto mode = parseBackplaneMode(settings.value(kBackplane).toString()))
         s.backplane = mode.value();
     if (const auto policy = parseLbPolicy(settings.value(kLoadBalancer).toString()))
@@ -55,6 +58,7 @@ void AppSettings::save(QSettings &settings) const
 {
     settings.setValue(kNodes, nodes);
     settings.setValue(kBasePort, basePort);
+    settings.setValue(kNodeKind, nodeKindName(nodeKind));
     settings.setValue(kBackplane, modeName(backplane));
     settings.setValue(kLoadBalancer, lbPolicyName(loadBalancer));
     settings.setValue(kSkipNegotiation, skipNegotiation);

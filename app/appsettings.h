@@ -1,6 +1,7 @@
 #pragma once
 
 #include "launcher/lbpolicy.h"
+#include "launcher/nodekind.h"
 #include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
@@ -11,7 +12,7 @@ class QSettings;
 
 namespace farmchat {
 
-// What the desktop app remembers between runs (farm size, ports, mode, load
+// What the desktop app remembers between runs (farm size, ports, kind of node, mode, load
 // balancer and skip negotiation, pane
 // names, window layout). load() treats the settings file as untrusted input:
 // anything out of range falls back to the default. MainWindow loads it at
@@ -27,6 +28,8 @@ struct AppSettings
 
     int nodes = kDefaultNodes;
     quint16 basePort = kDefaultBasePort;
+    // The nodes' server (`farm/nodeKind`): farmchat-node, or the ASP.NET Core node.
+    NodeKind nodeKind = NodeKind::FarmChat;
     // Off by default: the first thing a new user sees is the problem.
     BackplaneMode backplane = BackplaneMode::Off;
     // The private Redis's memory cap (settings file `redis/maxmemory`, e.g. "256mb").

@@ -47,6 +47,7 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     : QWidget(parent)
     , m_workspace(workspace)
     , m_modes(new QButtonGroup(this))
+    , m_restartNote(new QLabel(tr("(restarts the nodes)"), this))
     , m_redisState(new ElidedLabel(this))
     , m_redisStop(new QPushButton(tr("Stop"), this))
     , m_redisKill(new QPushButton(tr("Kill"), this))
@@ -59,6 +60,7 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     // nodes at most kNodesPerColumn to a column, further columns side by side.
     QHBoxLayout *modeRow = buildModeRow(guidedDemo);
     connect(&workspace, &FarmWorkspace::modeChanged, this, &ControlsPanel::showMode);
+    connect(&workspace, &FarmWorkspace::nodeKindChanged, this, &ControlsPanel::refresh);
     showMode(workspace.mode());
     QHBoxLayout *redisRow = buildRedisRow();
 
@@ -85,6 +87,19 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     rebuildNodes();
 }
 
+QString ControlsPanel::modeToolTip(BackplaneMode mode)
+{
+    switch (mode) {
+    case BackplaneMode::Off:
+        return tr("Each node only tells its own clients");
+    case BackplaneMode::PubSub:
+        return tr("Redis PUBLISH/SUBSCRIBE: at most once, lost while Redis is down");
+    case BackplaneMode::Streams:
+        return tr("Redis streams: ordered, replayed after Redis returns");
+    }
+    return {};
+}
+
 QLabel *ControlsPanel::heading(const QString &text)
 {
     auto *label = new QLabel(text, this);
@@ -106,12 +121,11 @@ QHBoxLayout *ControlsPanel::buildModeRow(QAction *guidedDemo)
         m_modes->addButton(button, int(mode));
         modeRow->addWidget(button);
     }
-    m_modes->button(int(BackplaneMode::Off))
-        ->setToolTip(tr("Each node only tells its own clients"));
-    m_modes->button(int(BackplaneMode::PubSub))
-        ->setToolTip(tr("Redis PUBLISH/SUBSCRIBE: at most once, lost while Redis is down"));
-    m_modes->button(int(BackplaneMode::Streams))
-        ->setToolTip(tr("Redis streams: ordered, replayed after Redis returns"));
+    m_restartNote->setObjectName(QStringLiteral("restartNote"));
+    m_restartNote->setToolTip(
+        tr("ASP.NET Core nodes cannot switch their backplane live: a switch restarts each node "
+           "with the new setting, and its panes reconnect"));
+    modeRow->addWidget(m_restartNote);
     connect(m_modes, &QButtonGroup::idClicked, this,
         [this](int id) { Q_EMIT modeRequested(BackplaneMode(id)); });
     modeRow->addStretch(1);
@@ -257,8 +271,13 @@ void ControlsPanel::refresh()
 {
     FarmSupervisor &farm = m_workspace.supervisor();
     const bool running = farm.state() == FarmState::Running;
-    for (QAbstractButton *b : m_modes->buttons())
-        b->setEnabled(running || farm.state() == FarmState::Stopped);
+    const NodeKind kind = m_workspace.nodeKind();
+    for (QAbstractButton *b : m_modes->buttons()) {
+        const Result<void> supported = nodeKindSupports(kind, BackplaneMode(m_modes->id(b)));
+        b->setEnabled(supported && (running || farm.state() == FarmState::Stopped));
+        b->setToolTip(supported ? modeToolTip(BackplaneMode(m_modes->id(b))) : supported.error());
+    }
+    m_restartNote->setVisible(nodeKindSwitchesByRestart(kind));
 
     // One Redis line: the single server's, or the Sentinel farm's.
     const bool sentinel = farm.sentinels() != nullptr;

@@ -69,6 +69,7 @@ private:
     // name, state, kill, restart, cut off, balancer
     static constexpr int kGridColumnsPerNode = 6;
     void showMode(BackplaneMode mode);
+    static QString modeToolTip(BackplaneMode mode);
     QLabel *heading(const QString &text);
     QHBoxLayout *buildModeRow(QAction *guidedDemo);
     QHBoxLayout *buildRedisRow();
@@ -77,6 +78,7 @@ private:
 
     FarmWorkspace &m_workspace;
     QButtonGroup *m_modes;
+    QLabel *m_restartNote; // shown for nodes that switch by restarting
     ElidedLabel *m_redisState;
     QPushButton *m_redisStop;
     QPushButton *m_redisKill;

@@ -4,6 +4,7 @@
 #include "app/elidedlabel.h"
 #include "app/farmworkspace.h"
 #include "app/nodepalette_p.h"
+#include "launcher/executablelocator.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -12,9 +13,25 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QToolButton>
 
 namespace farmchat {
+
+namespace {
+
+// Greys out the item of `combo` whose data is `value`; its tooltip says why.
+void setChoiceEnabled(QComboBox *combo, int value, bool enabled, const QString &why)
+{
+    auto *model = qobject_cast<QStandardItemModel *>(combo->model());
+    QStandardItem *item = model ? model->item(combo->findData(value)) : nullptr;
+    if (!item)
+        return;
+    item->setEnabled(enabled);
+    item->setToolTip(enabled ? QString() : why);
+}
+
+} // namespace
 
 FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     : QWidget(parent)
@@ -23,6 +40,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     , m_basePort(new QSpinBox(this))
     , m_portStatus(new ElidedLabel(this))
     , m_usePort(new QToolButton(this))
+    , m_kind(new QComboBox(this))
     , m_mode(new QComboBox(this))
     , m_lb(new QComboBox(this))
     , m_redis(new QComboBox(this))
@@ -58,6 +76,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     connect(m_nodes, &QSpinBox::valueChanged, this, &FarmBar::onNodesEdited);
     connect(m_basePort, &QSpinBox::valueChanged, this,
         [this](int port) { Q_EMIT basePortRequested(quint16(port)); });
+    connect(m_kind, &QComboBox::activated, this, [this] { Q_EMIT nodeKindRequested(nodeKind()); });
     connect(m_mode, &QComboBox::activated, this, [this] { Q_EMIT modeRequested(mode()); });
     connect(m_lb, &QComboBox::activated, this,
         [this] { Q_EMIT loadBalancerRequested(loadBalancer()); });
@@ -69,6 +88,7 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
 
     connect(&workspace, &FarmWorkspace::nodesChanged, m_nodes, &QSpinBox::setValue);
     connect(&workspace, &FarmWorkspace::basePortChanged, m_basePort, &QSpinBox::setValue);
+    connect(&workspace, &FarmWorkspace::nodeKindChanged, this, &FarmBar::showNodeKind);
     connect(&workspace, &FarmWorkspace::modeChanged, this, &FarmBar::showMode);
     connect(&workspace, &FarmWorkspace::loadBalancerChanged, this, &FarmBar::showLoadBalancer);
     connect(&workspace, &FarmWorkspace::redisTopologyChanged, this, &FarmBar::showRedisTopology);
@@ -78,6 +98,11 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     FarmSupervisor &farm = workspace.supervisor();
     connect(&farm, &FarmSupervisor::stateChanged, this, &FarmBar::showFarmState);
     connect(&farm, &FarmSupervisor::progress, this, &FarmBar::showProgress);
+    // A switch by restart reports progress while the farm runs; it ends with the request.
+    connect(&farm, &FarmSupervisor::backplaneRequestFinished, this, [this] {
+        if (m_workspace.supervisor().state() == FarmState::Running)
+            m_progressText->setText({});
+    });
     showFarmState(farm.state());
     showPortProblem(workspace.portCheck().problem());
 }
@@ -85,6 +110,13 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
 // The combos' items, tooltips and current choice.
 void FarmBar::fillChoices()
 {
+    m_kind->addItem(tr("FarmChat"), int(NodeKind::FarmChat));
+    m_kind->addItem(tr("ASP.NET Core"), int(NodeKind::AspNetCore));
+    m_kind->setToolTip(
+        tr("The nodes' server: farmchat-node, or ASP.NET Core SignalR with Microsoft's Redis "
+           "backplane (off and pub/sub only; a switch restarts its nodes). Applies at the next "
+           "launch."));
+    m_kind->setAccessibleName(tr("Node server"));
     m_mode->addItem(tr("off"), int(BackplaneMode::Off));
     m_mode->addItem(tr("pub/sub"), int(BackplaneMode::PubSub));
     m_mode->addItem(tr("streams"), int(BackplaneMode::Streams));
@@ -109,6 +141,8 @@ void FarmBar::fillChoices()
                            "at the next launch."));
     m_redis->setAccessibleName(tr("Redis topology"));
     showRedisTopology(m_workspace.redisTopology());
+    checkAspNetCoreNode();
+    showNodeKind(m_workspace.nodeKind());
 }
 
 void FarmBar::createLayout()
@@ -134,6 +168,9 @@ void FarmBar::createLayout()
             m_basePort->setValue(port);
     });
     layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addWidget(label(tr("Ser&ver"), m_kind));
+    layout->addWidget(m_kind);
+    layout->addSpacing(fontMetrics().averageCharWidth());
     layout->addWidget(label(tr("&Backplane"), m_mode));
     layout->addWidget(m_mode);
     layout->addSpacing(fontMetrics().averageCharWidth());
@@ -158,6 +195,11 @@ int FarmBar::nodes() const
 quint16 FarmBar::basePort() const
 {
     return quint16(m_basePort->value());
+}
+
+NodeKind FarmBar::nodeKind() const
+{
+    return NodeKind(m_kind->currentData().toInt());
 }
 
 BackplaneMode FarmBar::mode() const
@@ -208,6 +250,24 @@ void FarmBar::onNodesEdited(int nodes)
     showProblems();
 }
 
+void FarmBar::showNodeKind(NodeKind kind)
+{
+    m_kind->setCurrentIndex(m_kind->findData(int(kind)));
+    const bool aspNetCore = kind == NodeKind::AspNetCore;
+    const Result<void> streams = nodeKindSupports(kind, BackplaneMode::Streams);
+    setChoiceEnabled(m_mode, int(BackplaneMode::Streams), streams.ok(),
+        streams.ok() ? QString() : streams.error());
+    setChoiceEnabled(m_redis, int(RedisTopology::Sentinel), !aspNetCore,
+        tr("ASP.NET Core nodes connect to one Redis, not through Sentinel"));
+}
+
+void FarmBar::checkAspNetCoreNode()
+{
+    const Result<QString> node = ExecutableLocator::nodeBinary(NodeKind::AspNetCore);
+    setChoiceEnabled(
+        m_kind, int(NodeKind::AspNetCore), node.ok(), node.ok() ? QString() : node.error());
+}
+
 void FarmBar::showMode(BackplaneMode mode)
 {
     m_mode->setCurrentIndex(m_mode->findData(int(mode)));
@@ -226,9 +286,12 @@ void FarmBar::showRedisTopology(RedisTopology topology)
 void FarmBar::showFarmState(FarmState state)
 {
     const bool stopped = state == FarmState::Stopped;
-    // Both shape the farm and its panes: chosen before a launch.
+    // These shape the farm and its panes: chosen before a launch.
     m_lb->setEnabled(stopped);
     m_redis->setEnabled(stopped);
+    m_kind->setEnabled(stopped);
+    if (stopped)
+        checkAspNetCoreNode();
     m_skipNegotiation->setEnabled(stopped);
     m_nodes->setEnabled(stopped);
     m_basePort->setEnabled(stopped);

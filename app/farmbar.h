@@ -2,6 +2,7 @@
 
 #include "launcher/farmstate.h"
 #include "launcher/lbpolicy.h"
+#include "launcher/nodekind.h"
 #include "launcher/redisconfig.h"
 #include "protocol/backplanemode.h"
 
@@ -22,7 +23,8 @@ class FarmWorkspace;
 // The farm bar along the top: node count (1–8; another number is flagged
 // with the range, not dropped), base port with the verdict of the
 // workspace's port check (the field turns red, says which port is taken, by
-// whom, and offers a free one; Launch waits until it is fixed), backplane mode, load balancer
+// whom, and offers a free one; Launch waits until it is fixed), the nodes' server (FarmChat or
+// ASP.NET Core, which has no streams and no Sentinel client), backplane mode, load balancer
 // (none, round-robin, sticky, source) with the panes' skip-negotiation switch, Redis topology
 // (single, sentinel), Launch / Stop, and progress while the farm starts. It shows what
 // FarmWorkspace holds and follows its change signals; a user's edit leaves as a request signal,
@@ -37,6 +39,7 @@ public:
     // What the bar shows.
     int nodes() const;
     quint16 basePort() const;
+    NodeKind nodeKind() const;
     BackplaneMode mode() const;
     LbPolicy loadBalancer() const;
     RedisTopology redisTopology() const;
@@ -53,6 +56,7 @@ public:
 
     QPushButton *launchButton() const { return m_launch; }
     QPushButton *stopButton() const { return m_stop; }
+    QComboBox *nodeKindCombo() const { return m_kind; }
     QComboBox *modeCombo() const { return m_mode; }
     QComboBox *loadBalancerCombo() const { return m_lb; }
     QComboBox *redisTopologyCombo() const { return m_redis; }
@@ -66,6 +70,7 @@ Q_SIGNALS:
     // The user edited the node count or base port, or picked a mode.
     void nodesRequested(int nodes);
     void basePortRequested(quint16 port);
+    void nodeKindRequested(farmchat::NodeKind kind);
     void modeRequested(farmchat::BackplaneMode mode);
     void loadBalancerRequested(farmchat::LbPolicy policy);
     void skipNegotiationRequested(bool skip);
@@ -74,6 +79,9 @@ Q_SIGNALS:
 private:
     void fillChoices();
     void createLayout();
+    void showNodeKind(NodeKind kind);
+    // Offers ASP.NET Core only when its node is there (it needs the .NET SDK to build).
+    void checkAspNetCoreNode();
     void showMode(BackplaneMode mode);
     void showLoadBalancer(LbPolicy policy);
     void showRedisTopology(RedisTopology topology);
@@ -92,6 +100,7 @@ private:
     ElidedLabel *m_portStatus;
     QToolButton *m_usePort;
     QString m_nodesProblem; // the node count typed is out of range
+    QComboBox *m_kind;
     QComboBox *m_mode;
     QComboBox *m_lb;
     QComboBox *m_redis;

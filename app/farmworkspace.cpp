@@ -66,9 +66,21 @@ void FarmWorkspace::setMode(BackplaneMode mode)
         m_supervisor->setBackplane(mode);
 }
 
+void FarmWorkspace::setNodeKind(NodeKind kind)
+{
+    if (kind == m_nodeKind)
+        return;
+    m_nodeKind = kind;
+    Q_EMIT nodeKindChanged(kind);
+}
+
 void FarmWorkspace::cycleMode()
 {
-    setMode(BackplaneMode((int(m_mode) + 1) % 3));
+    BackplaneMode next = m_mode;
+    do
+        next = BackplaneMode((int(next) + 1) % 3);
+    while (!nodeKindSupports(m_nodeKind, next));
+    setMode(next);
 }
 
 void FarmWorkspace::setLoadBalancer(LbPolicy policy)
@@ -99,6 +111,7 @@ void FarmWorkspace::applySettings(const AppSettings &settings)
 {
     setNodes(settings.nodes);
     setBasePort(settings.basePort);
+    setNodeKind(settings.nodeKind);
     setMode(settings.backplane);
     setRedisMaxMemoryBytes(settings.redisMaxMemoryBytes);
     setLoadBalancer(settings.loadBalancer);
@@ -112,6 +125,7 @@ void FarmWorkspace::storeSettings(AppSettings &settings) const
 {
     settings.nodes = m_nodes;
     settings.basePort = m_basePort;
+    settings.nodeKind = m_nodeKind;
     settings.backplane = m_mode;
     settings.loadBalancer = m_loadBalancer;
     settings.redisTopology = m_redisTopology;
@@ -127,6 +141,7 @@ FarmConfig FarmWorkspace::farmConfig() const
     FarmConfig config;
     config.nodes = m_nodes;
     config.basePort = m_basePort;
+    config.nodeKind = m_nodeKind;
     config.backplane = m_mode;
     config.redisMaxMemoryBytes = m_redisMaxMemoryBytes;
     config.loadBalancer = m_loadBalancer;
@@ -139,6 +154,7 @@ void FarmWorkspace::launch(const FarmConfig &config)
     if (m_supervisor->state() == FarmState::Stopped) {
         setNodes(config.nodes);
         setBasePort(config.basePort);
+        setNodeKind(config.nodeKind);
         setMode(config.backplane);
         setLoadBalancer(config.loadBalancer);
         setRedisTopology(config.redisTopology);

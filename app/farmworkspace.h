@@ -24,7 +24,7 @@ struct AppSettings;
 // Everything the desktop app runs, without a widget: the farm (FarmSupervisor),
 // one PaneSession per node while the farm runs, the DeliveryTracker they all
 // feed, and the arrival rate. It is also the one owner of what the user
-// chooses for the farm (node count, base port, backplane mode) and of the
+// chooses for the farm (node count, base port, kind of node, backplane mode) and of the
 // check that those ports are free: views send the user's edits here and show
 // what the change signals announce. The load balancer and skip negotiation
 // are its too. MainWindow and its views only display it
@@ -54,13 +54,17 @@ public:
     void setBasePort(quint16 port);
     // The private Redis's memory cap for the next launch (0: none).
     void setRedisMaxMemoryBytes(qint64 bytes) { m_redisMaxMemoryBytes = bytes; }
+    // The nodes' server for the next launch (farmchat-node or the ASP.NET
+    // Core node); a running farm keeps the one it started with.
+    NodeKind nodeKind() const { return m_nodeKind; }
+    void setNodeKind(NodeKind kind);
     // The chosen backplane mode: the next launch's, and the running farm's.
     BackplaneMode mode() const { return m_mode; }
     // While the farm runs it switches live (panes stay connected), even to
     // the mode it has, which puts cut-off nodes back on; chosen while it
     // starts, it is switched to once the farm runs.
     void setMode(BackplaneMode mode);
-    // off → pub/sub → streams → off.
+    // off → pub/sub → streams → off, past what the kind of node does not have.
     void cycleMode();
     // The load balancer of the next launch (none: each pane on its own
     // node); a running farm keeps the one it started with.
@@ -77,7 +81,7 @@ public:
     // Takes the farm choices and pane names from `settings`, or stores them there.
     void applySettings(const AppSettings &settings);
     void storeSettings(AppSettings &settings) const;
-    // A farm of the chosen node count, base port, mode and load balancer.
+    // A farm of the chosen node count, base port, kind of node, mode, Redis and load balancer.
     FarmConfig farmConfig() const;
     // Whether the chosen ports are free; checks only while the farm is stopped.
     const PortCheck &portCheck() const { return m_portCheck; }
@@ -109,6 +113,7 @@ Q_SIGNALS:
     void nodesChanged(int nodes);
     void basePortChanged(quint16 port);
     void modeChanged(farmchat::BackplaneMode mode);
+    void nodeKindChanged(farmchat::NodeKind kind);
     void loadBalancerChanged(farmchat::LbPolicy policy);
     void skipNegotiationChanged(bool skip);
     void redisTopologyChanged(farmchat::RedisTopology topology);
@@ -141,6 +146,7 @@ private:
     quint16 m_basePort;
     qint64 m_redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
     BackplaneMode m_mode;
+    NodeKind m_nodeKind = NodeKind::FarmChat;
     LbPolicy m_loadBalancer = LbPolicy::None;
     RedisTopology m_redisTopology = RedisTopology::Single;
     bool m_skipNegotiation = false;

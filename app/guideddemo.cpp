@@ -133,42 +133,64 @@ GuidedDemo::GuidedDemo(Hooks hooks, QObject *parent) : QObject(parent), m_hooks(
     connect(&m_readingTimer, &QTimer::timeout, this, &GuidedDemo::next);
 }
 
-QList<DemoStep> GuidedDemo::script(int panes, double pace, LbPolicy balancerPolicy, bool lesson)
+QList<DemoStep> GuidedDemo::script(
+    int panes, double pace, LbPolicy balancerPolicy, bool lesson, NodeKind kind)
 {
     panes = qMax(1, panes);
     const std::function<int(int)> ms = [pace](int base) { return qMax(0, int(base * pace)); };
     const int last = panes - 1;
+    // Nodes that switch by restarting drop their panes: wait until they are back.
+    const bool restarts = nodeKindSwitchesByRestart(kind);
+    const auto switchAndSettle = [&](BackplaneMode mode) {
+        QList<DemoAction> actions {switchTo(mode)};
+        if (restarts)
+            actions << waitUntil(Until::PanesConnected, 30000);
+        return actions << pause(ms(600));
+    };
     QList<DemoStep> steps;
     steps << DemoStep {QStringLiteral("Backplane off: messages stay on their node"),
         QStringLiteral("Each pane is a client of a different chat node, like users a load "
                        "balancer sent to different servers. With the backplane off a node only "
                        "tells its own clients: the first and the last pane send a line, and the "
                        "delivery matrix marks every other pane ✕ — the chat is broken."),
-        {simple(Kind::ClearMatrix), waitUntil(Until::PanesConnected, 15000),
-            switchTo(BackplaneMode::Off), pause(ms(600)),
-            sendFrom(0, QStringLiteral("Hi all, I'm on the first node.")), pause(ms(900)),
-            sendFrom(last, QStringLiteral("Hello? Can anyone on another node hear me?")),
-            waitUntil(Until::Settled, 10000)}};
+        QList<DemoAction> {simple(Kind::ClearMatrix), waitUntil(Until::PanesConnected, 15000)}
+            + switchAndSettle(BackplaneMode::Off)
+            + QList<DemoAction> {sendFrom(0, QStringLiteral("Hi all, I'm on the first node.")),
+                pause(ms(900)),
+                sendFrom(last, QStringLiteral("Hello? Can anyone on another node hear me?")),
+                waitUntil(Until::Settled, 10000)}};
     steps << DemoStep {QStringLiteral("Redis pub/sub: messages cross"),
-        QStringLiteral("The backplane switches to Redis PUBLISH/SUBSCRIBE, live: no pane "
-                       "disconnects. Every node publishes what its clients send and relays what "
-                       "the others publish, so each line reaches every pane (✓ in every column). "
-                       "Pub/sub delivers at most once: what is sent while Redis is down is lost."),
-        {switchTo(BackplaneMode::PubSub), pause(ms(600)),
-            sendFrom(0, QStringLiteral("Trying again, now over the Redis backplane.")),
-            pause(ms(900)),
-            sendFrom(last, QStringLiteral("Got it! Every node relays through Redis now.")),
-            waitUntil(Until::Settled, 10000)}};
-    steps << DemoStep {QStringLiteral("Redis streams: one order, replayable"),
-        QStringLiteral("Streams append every line to a Redis stream per room that all nodes "
-                       "read: one order for the whole farm, and a node that was away reads "
-                       "what it missed. While Redis is down a node queues what its clients "
-                       "send and delivers it when Redis is back."),
-        {switchTo(BackplaneMode::Streams), pause(ms(600)),
-            sendFrom(0, QStringLiteral("Streams: same chat, ordered and replayable.")),
-            pause(ms(900)), sendFrom(last, QStringLiteral("And nothing lost if Redis blinks.")),
-            waitUntil(Until::Settled, 10000)}};
-    if (lesson)
+        restarts
+            ? QStringLiteral("The nodes restart with the Redis backplane on (ASP.NET Core cannot "
+                             "switch live, so the panes reconnect). Every node publishes what its "
+                             "clients send and relays what the others publish, so each line "
+                             "reaches every pane (✓ in every column). Pub/sub delivers at most "
+                             "once: what is sent while Redis is down is lost.")
+            : QStringLiteral("The backplane switches to Redis PUBLISH/SUBSCRIBE, live: no pane "
+                             "disconnects. Every node publishes what its clients send and relays "
+                             "what the others publish, so each line reaches every pane (✓ in "
+                             "every column). Pub/sub delivers at most once: what is sent while "
+                             "Redis is down is lost."),
+        switchAndSettle(BackplaneMode::PubSub)
+            + QList<DemoAction> {
+                sendFrom(0, QStringLiteral("Trying again, now over the Redis backplane.")),
+                pause(ms(900)),
+                sendFrom(last, QStringLiteral("Got it! Every node relays through Redis now.")),
+                waitUntil(Until::Settled, 10000)}};
+    // Nodes without streams (ASP.NET Core's backplane is pub/sub) skip its
+    // step and the lesson that sets pub/sub against it.
+    const bool streams = nodeKindSupports(kind, BackplaneMode::Streams).ok();
+    if (streams)
+        steps << DemoStep {QStringLiteral("Redis streams: one order, replayable"),
+            QStringLiteral("Streams append every line to a Redis stream per room that all nodes "
+                           "read: one order for the whole farm, and a node that was away reads "
+                           "what it missed. While Redis is down a node queues what its clients "
+                           "send and delivers it when Redis is back."),
+            {switchTo(BackplaneMode::Streams), pause(ms(600)),
+                sendFrom(0, QStringLiteral("Streams: same chat, ordered and replayable.")),
+                pause(ms(900)), sendFrom(last, QStringLiteral("And nothing lost if Redis blinks.")),
+                waitUntil(Until::Settled, 10000)}};
+    if (lesson && streams)
         steps << lessonStep(last, ms);
     if (balancerPolicy != LbPolicy::None)
         steps << balancerStep(last, balancerPolicy, ms);

@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 #include "launcher/haproxyinstance.h"
+#include "launcher/nodekind.h"
 #include "protocol/backplanemode.h"
 
 #include <QList>
@@ -79,8 +80,10 @@ public:
     // The steps for a farm of `panes` panes (at least one); pauses and waits
     // scaled by `pace` (1.0: normal). `balancer` not None: its chapter too.
     // `lesson`: the Redis outage step (only when the farm runs its own Redis).
-    static QList<DemoStep> script(
-        int panes, double pace = 1.0, LbPolicy balancer = LbPolicy::None, bool lesson = true);
+    // Nodes of `kind` without streams skip the streams step and the lesson;
+    // nodes that switch by restarting wait for the panes after each switch.
+    static QList<DemoStep> script(int panes, double pace = 1.0, LbPolicy balancer = LbPolicy::None,
+        bool lesson = true, NodeKind kind = NodeKind::FarmChat);
 
     bool isRunning() const { return m_running; }
     int currentStep() const { return m_current; }

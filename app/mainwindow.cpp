@@ -244,6 +244,7 @@ void MainWindow::wireFarm()
     connect(
         m_bar, &FarmBar::skipNegotiationRequested, workspace, &FarmWorkspace::setSkipNegotiation);
     connect(m_bar, &FarmBar::redisTopologyRequested, workspace, &FarmWorkspace::setRedisTopology);
+    connect(m_bar, &FarmBar::nodeKindRequested, workspace, &FarmWorkspace::setNodeKind);
     connect(m_controls, &ControlsPanel::modeRequested, workspace, &FarmWorkspace::setMode);
     connect(workspace, &FarmWorkspace::nodesChanged, this, &MainWindow::showIdleText);
     connect(&farm, &FarmSupervisor::stateChanged, this, [this](FarmState state) {
@@ -273,9 +274,12 @@ void MainWindow::wireFarm()
                 statusBar()->showMessage(
                     tr("Switching to %1 failed: %2").arg(modeTitle(mode), switched.error()), 10000);
             else if (node < 0)
-                statusBar()->showMessage(
-                    tr("Backplane is now %1 on every node; the panes stayed connected.")
-                        .arg(modeTitle(mode)),
+                statusBar()->showMessage(nodeKindSwitchesByRestart(m_workspace->nodeKind())
+                        ? tr("Backplane is now %1 on every node: the nodes restarted with it "
+                             "and the panes reconnected.")
+                              .arg(modeTitle(mode))
+                        : tr("Backplane is now %1 on every node; the panes stayed connected.")
+                              .arg(modeTitle(mode)),
                     6000);
         });
     connect(&farm, &FarmSupervisor::lbRequestFinished, this,

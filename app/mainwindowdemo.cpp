@@ -169,8 +169,8 @@ void MainWindow::startGuidedDemo()
     // lesson only when it runs its own redis-server (it kills and restarts it).
     FarmSupervisor &farm = m_workspace->supervisor();
     m_demo->start(GuidedDemo::script(m_workspace->paneCount(), m_demo->pace(),
-        farm.loadBalancer() ? farm.config().loadBalancer : LbPolicy::None,
-        farm.redis() != nullptr));
+        farm.loadBalancer() ? farm.config().loadBalancer : LbPolicy::None, farm.redis() != nullptr,
+        farm.config().nodeKind));
 }
 
 } // namespace farmchat

@@ -96,6 +96,17 @@ CommandLineOption FarmFlags::redisTopology(std::function<void(RedisTopology)> st
     return option.withDefault(redisTopologyName(RedisTopology::Single));
 }
 
+CommandLineOption FarmFlags::nodeKind(std::function<void(NodeKind)> store)
+{
+    CommandLineOption option
+        = CommandLineOption::parsed<NodeKind>(QStringLiteral("node-kind"), QStringLiteral("KIND"),
+            QStringLiteral("the nodes' server: farmchat (farmchat-node) or aspnetcore (the ASP.NET "
+                           "Core SignalR node with AddStackExchangeRedis; off and pubsub only, "
+                           "a switch restarts the nodes; needs the .NET SDK to build)"),
+            parseNodeKind, std::move(store));
+    return option.withDefault(nodeKindName(NodeKind::FarmChat));
+}
+
 CommandLineOption FarmFlags::lbPort(quint16 minPort, std::function<void(quint16)> store)
 {
     CommandLineOption option

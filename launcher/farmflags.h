@@ -2,6 +2,7 @@
 
 #include "core/commandline.h"
 #include "launcher/lbpolicy.h"
+#include "launcher/nodekind.h"
 #include "launcher/redisconfig.h"
 
 #include <functional>
@@ -32,6 +33,8 @@ struct FarmFlags
     static CommandLineOption lbPort(quint16 minPort, std::function<void(quint16)> store);
     // --redis-topology single|sentinel (default single).
     static CommandLineOption redisTopology(std::function<void(RedisTopology)> store);
+    // --node-kind farmchat|aspnetcore (default farmchat).
+    static CommandLineOption nodeKind(std::function<void(NodeKind)> store);
 };
 
 } // namespace farmchat

@@ -83,12 +83,7 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
             QStringLiteral("explicit node ports, e.g. 9090,9091 (sets --nodes)"), parsePortList,
             [&farm](QList<quint16> ports) { farm.ports = ports; }),
         backplaneOption(modeName(farm.backplane), [&farm](BackplaneMode m) { farm.backplane = m; }),
-        Option::parsed<NodeKind>(QStringLiteral("node-kind"), QStringLiteral("KIND"),
-            QStringLiteral("the nodes' server: farmchat (farmchat-node) or aspnetcore (the ASP.NET "
-                           "Core SignalR node with AddStackExchangeRedis; off and pubsub only, "
-                           "a switch restarts the nodes; needs the .NET SDK to build)"),
-            parseNodeKind, [&farm](NodeKind kind) { farm.nodeKind = kind; })
-            .withDefault(nodeKindName(farm.nodeKind)),
+        FarmFlags::nodeKind([&farm](NodeKind kind) { farm.nodeKind = kind; }),
         FarmFlags::loadBalancer([&farm](LbPolicy policy) { farm.loadBalancer = policy; }),
         FarmFlags::lbPort(1, [&farm](quint16 port) { farm.lbPort = port; }),
         text("haproxy", "PATH", "the haproxy to start with --lb", farm.haproxy)

@@ -23,6 +23,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -50,6 +51,9 @@ private Q_SLOTS:
     void closeRemembersTheWorkspaceValues();
     void loadBalancerChoiceGoesThroughTheWorkspace();
     void loadBalancerChoiceIsRememberedAndLaunched();
+    void nodeKindLimitsModesAndRedis();
+    void nodeKindIsRememberedAndLaunched();
+    void aspNetCoreIsOfferedOnlyWhenItsNodeIsThere();
     void nodeCountOutOfRangeSaysTheRange();
     void takenPortKeepsArrowsBlocksLaunchAndSuggests();
     void ownMessageIsNotMarkedCrossed();
@@ -57,6 +61,8 @@ private Q_SLOTS:
 private:
     // The mode each view shows; all equal to the workspace's in a consistent window.
     void compareShownModes(BackplaneMode expected);
+    // Whether the item of `combo` holding `value` can be picked.
+    static bool choiceEnabled(QComboBox *combo, int value);
 
     QTemporaryDir m_dir;
     std::unique_ptr<MainWindow> m_window;
@@ -66,6 +72,14 @@ private:
 void tst_FarmViews::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
+    // Any executable stands for the ASP.NET Core node: these windows only offer it.
+    qputenv("FARMCHAT_ASPNETCORE_NODE_BIN", QCoreApplication::applicationFilePath().toLocal8Bit());
+}
+
+bool tst_FarmViews::choiceEnabled(QComboBox *combo, int value)
+{
+    const auto *model = qobject_cast<QStandardItemModel *>(combo->model());
+    return model && model->item(combo->findData(value))->isEnabled();
 }
 
 void tst_FarmViews::init()
@@ -242,6 +256,83 @@ void tst_FarmViews::loadBalancerChoiceIsRememberedAndLaunched()
     QVERIFY(m_window->workspace().skipNegotiation());
     QCOMPARE(m_window->farmBar()->loadBalancer(), LbPolicy::RoundRobin);
     QVERIFY(m_window->farmBar()->skipNegotiationBox()->isChecked());
+}
+
+void tst_FarmViews::nodeKindLimitsModesAndRedis()
+{
+    FarmBar *bar = m_window->farmBar();
+    ControlsPanel *controls = m_window->controls();
+    auto *note = controls->findChild<QLabel *>(QStringLiteral("restartNote"));
+    QVERIFY(note);
+    QCOMPARE(bar->nodeKind(), NodeKind::FarmChat);
+    QVERIFY(choiceEnabled(bar->nodeKindCombo(), int(NodeKind::AspNetCore)));
+    QVERIFY(choiceEnabled(bar->modeCombo(), int(BackplaneMode::Streams)));
+    QVERIFY(controls->modeButton(BackplaneMode::Streams)->isEnabled());
+    QVERIFY(note->isHidden());
+    m_workspace->setMode(BackplaneMode::PubSub);
+    QSignalSpy kindChanged(m_workspace, &FarmWorkspace::nodeKindChanged);
+    // As a user picks it: the server combo, one down.
+    QTest::keyClick(bar->nodeKindCombo(), Qt::Key_Down);
+    QCOMPARE(kindChanged.count(), 1);
+    QCOMPARE(m_workspace->nodeKind(), NodeKind::AspNetCore);
+    QCOMPARE(bar->nodeKind(), NodeKind::AspNetCore);
+    // No streams and no Sentinel for ASP.NET Core nodes, each saying why.
+    QVERIFY(!choiceEnabled(bar->modeCombo(), int(BackplaneMode::Streams)));
+    QVERIFY(!choiceEnabled(bar->redisTopologyCombo(), int(RedisTopology::Sentinel)));
+    QVERIFY(choiceEnabled(bar->modeCombo(), int(BackplaneMode::Off)));
+    QAbstractButton *streams = controls->modeButton(BackplaneMode::Streams);
+    QVERIFY(!streams->isEnabled());
+    QVERIFY2(streams->toolTip().contains(QStringLiteral("no streams backplane")),
+        qPrintable(streams->toolTip()));
+    QVERIFY(!note->isHidden());
+    // Ctrl+B's cycle passes over streams.
+    m_workspace->cycleMode();
+    QCOMPARE(m_workspace->mode(), BackplaneMode::Off);
+    m_workspace->cycleMode();
+    QCOMPARE(m_workspace->mode(), BackplaneMode::PubSub);
+    // Back to FarmChat: everything is offered again.
+    m_workspace->setNodeKind(NodeKind::FarmChat);
+    QCOMPARE(bar->nodeKind(), NodeKind::FarmChat);
+    QVERIFY(choiceEnabled(bar->modeCombo(), int(BackplaneMode::Streams)));
+    QVERIFY(choiceEnabled(bar->redisTopologyCombo(), int(RedisTopology::Sentinel)));
+    QVERIFY(streams->isEnabled());
+    QVERIFY(!streams->toolTip().contains(QStringLiteral("no streams backplane")));
+    QVERIFY(note->isHidden());
+}
+
+void tst_FarmViews::nodeKindIsRememberedAndLaunched()
+{
+    m_workspace->setNodeKind(NodeKind::AspNetCore);
+    QCOMPARE(m_workspace->farmConfig().nodeKind, NodeKind::AspNetCore);
+    m_window->close();
+    {
+        auto settings = test::scratchSettings(m_dir);
+        QCOMPARE(settings->value(QStringLiteral("farm/nodeKind")).toString(),
+            QStringLiteral("aspnetcore"));
+    }
+    m_window = std::make_unique<MainWindow>(AppOptions {}, test::scratchSettings(m_dir));
+    QCOMPARE(m_window->workspace().nodeKind(), NodeKind::AspNetCore);
+    QCOMPARE(m_window->farmBar()->nodeKind(), NodeKind::AspNetCore);
+    // A flag wins over what was remembered, for this run.
+    AppOptions options;
+    options.nodeKind = NodeKind::FarmChat;
+    m_window = std::make_unique<MainWindow>(options, test::scratchSettings(m_dir));
+    QCOMPARE(m_window->workspace().nodeKind(), NodeKind::FarmChat);
+}
+
+void tst_FarmViews::aspNetCoreIsOfferedOnlyWhenItsNodeIsThere()
+{
+    const QByteArray node = qgetenv("FARMCHAT_ASPNETCORE_NODE_BIN");
+    qputenv("FARMCHAT_ASPNETCORE_NODE_BIN",
+        m_dir.filePath(QStringLiteral("no-such-node")).toLocal8Bit());
+    m_window = std::make_unique<MainWindow>(AppOptions {}, test::scratchSettings(m_dir));
+    qputenv("FARMCHAT_ASPNETCORE_NODE_BIN", node);
+    QComboBox *kinds = m_window->farmBar()->nodeKindCombo();
+    QVERIFY(!choiceEnabled(kinds, int(NodeKind::AspNetCore)));
+    const QString why
+        = kinds->itemData(kinds->findData(int(NodeKind::AspNetCore)), Qt::ToolTipRole).toString();
+    QVERIFY2(why.contains(QStringLiteral("FARMCHAT_ASPNETCORE_NODE_BIN")), qPrintable(why));
+    QVERIFY(choiceEnabled(kinds, int(NodeKind::FarmChat)));
 }
 
 void tst_FarmViews::nodeCountOutOfRangeSaysTheRange()

@@ -63,6 +63,7 @@ class tst_GuidedDemo : public QObject
 private Q_SLOTS:
     void script_data();
     void script();
+    void scriptForNodesThatRestart();
     void autoPlayRunsInOrder();
     void nextAndBackWhilePaused();
     void waitsForSwitch();
@@ -116,6 +117,30 @@ void tst_GuidedDemo::script()
             QStringLiteral("up"), QStringLiteral("streams"), QStringLiteral("down"),
             QStringLiteral("send"), QStringLiteral("up"), QStringLiteral("verdict")}));
     QCOMPARE(GuidedDemo::script(panes, 1.0, LbPolicy::None, false).size(), 4); // no own Redis
+}
+
+void tst_GuidedDemo::scriptForNodesThatRestart()
+{
+    // ASP.NET Core nodes: off and pub/sub only, no lesson (it needs streams),
+    // and every switch waits for the panes the restart dropped.
+    const QList<DemoStep> steps
+        = GuidedDemo::script(3, 1.0, LbPolicy::None, true, NodeKind::AspNetCore);
+    QCOMPARE(steps.size(), 3); // off, pub/sub, your turn
+    int switches = 0;
+    for (const DemoStep &step : steps) {
+        for (qsizetype i = 0; i < step.actions.size(); ++i) {
+            const DemoAction &a = step.actions.at(i);
+            if (a.kind != Kind::SwitchMode)
+                continue;
+            ++switches;
+            QVERIFY(a.mode != BackplaneMode::Streams);
+            QVERIFY(i + 1 < step.actions.size());
+            QCOMPARE(step.actions.at(i + 1).kind, Kind::Wait);
+            QCOMPARE(step.actions.at(i + 1).until, DemoAction::Until::PanesConnected);
+        }
+    }
+    QCOMPARE(switches, 2);
+    QVERIFY(steps.at(1).narration.contains(QStringLiteral("restart")));
 }
 
 void tst_GuidedDemo::autoPlayRunsInOrder()
