@@ -5,6 +5,7 @@
 #include "tests/backplane/backplaneharness.h"
 #include "tests/support/testredisserver.h"
 #include "tests/support/timefactor.h"
+#include "tests/support/verifyresult.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -228,9 +229,7 @@ private Q_SLOTS:
         QCOMPARE(sender.outcomes.size(), 5); // the queued ones wait for Redis, they are not failed
         QCOMPARE(sender.delivered.size(), 5); // nor shown before Redis orders them
 
-        QString error;
-        QVERIFY2(
-            keepData ? redis.restartKeepingData(&error) : redis.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(keepData ? redis.restartKeepingData() : redis.restart());
         for (int i = 0; i < 2; ++i) {
             HarnessNode &n = farm.node(i);
             QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 25, 10000);
@@ -283,8 +282,7 @@ private Q_SLOTS:
         for (int round = 1; round <= 5; ++round) {
             n.publish(kLobby, QStringLiteral("round %1").arg(round));
             QTRY_COMPARE_WITH_TIMEOUT(n.outcomes.size(), round, 5000);
-            QString error;
-            QVERIFY2(redis.restart(&error), qPrintable(error));
+            FARMCHAT_VERIFY_OK(redis.restart());
             QTRY_COMPARE_WITH_TIMEOUT(n.resets.size(), round, 10000);
             QTRY_COMPARE_WITH_TIMEOUT(answers.size(), round, 5000);
             QVERIFY2(answers.last().startsWith(u"ok"), qPrintable(answers.last()));
@@ -377,8 +375,7 @@ private Q_SLOTS:
         }
         for (int i = 0; i < farm.size(); ++i)
             farm.node(i).publish(kLobby, QStringLiteral("queued on %1").arg(i));
-        QString error;
-        QVERIFY2(redis.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(redis.restart());
         for (int i = 0; i < farm.size(); ++i) {
             HarnessNode &n = farm.node(i);
             QTRY_COMPARE_WITH_TIMEOUT(n.outcomes.size(), 1, 10000);
@@ -510,9 +507,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(sent >= kPerNode / 3, 10000);
         redis.kill();
         QTest::qWait(300);
-        QString error;
-        QVERIFY2(
-            keepData ? redis.restartKeepingData(&error) : redis.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(keepData ? redis.restartKeepingData() : redis.restart());
         QTRY_COMPARE_WITH_TIMEOUT(sent, kPerNode, 20000);
         for (int i = 0; i < 3; ++i)
             QTRY_COMPARE_WITH_TIMEOUT(farm.node(i).outcomes.size(), kPerNode, 20000);

@@ -1,6 +1,7 @@
 #include "redis/redisconnection.h"
 #include "tests/support/freeport.h"
 #include "tests/support/testredisserver.h"
+#include "tests/support/verifyresult.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -307,8 +308,7 @@ private Q_SLOTS:
             || connection.state() == RedisConnection::State::Connecting);
 
         QTest::qWait(300); // a few failed attempts while Redis is down
-        QString error;
-        QVERIFY2(server.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(server.restart());
         QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 8000);
         QCOMPARE(connection.reconnects(), 1);
         QCOMPARE(run(connection, {"PING"}), RedisValue::status("PONG"));

@@ -23,9 +23,9 @@ private Q_SLOTS:
 
 void tst_ListenBacklog::burstOfConnectsIsQueued()
 {
-    QString error;
-    auto node = startTestNode(testNodeConfig(), &error);
-    QVERIFY2(node, qPrintable(error));
+    auto started = startTestNode(testNodeConfig());
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    const std::unique_ptr<Node> node = std::move(started).value();
     // The event loop does not run here, so the node accepts nothing: every
     // connection waits in the kernel's queue, whose length is the backlog.
     // The kernel caps the backlog at net.core.somaxconn (4096 since Linux 5.4).

@@ -49,9 +49,9 @@ void tst_NodeHttpApi::init()
     NodeConfig config = testNodeConfig();
     config.adminToken = kToken;
     config.allowedOrigins = {QStringLiteral("http://127.0.0.1:1")};
-    QString error;
-    m_node = startTestNode(config, &error);
-    QVERIFY2(m_node, qPrintable(error));
+    auto started = startTestNode(config);
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    m_node = std::move(started).value();
 }
 
 void tst_NodeHttpApi::cleanup()
@@ -315,9 +315,9 @@ void tst_NodeHttpApi::adminApi()
 void tst_NodeHttpApi::adminApiDisabledWithoutToken()
 {
     m_node.reset();
-    QString error;
-    m_node = startTestNode(testNodeConfig(), &error);
-    QVERIFY(m_node);
+    auto started = startTestNode(testNodeConfig());
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    m_node = std::move(started).value();
     const HttpReply reply = httpRequest("PUT", url(QStringLiteral("/admin/backplane")),
         R"({"mode":"off"})", {{"Authorization", "Bearer "}});
     QCOMPARE(reply.status, 401);
@@ -340,9 +340,9 @@ void tst_NodeHttpApi::incompleteRequestTimesOut()
     m_node.reset();
     NodeConfig config = testNodeConfig();
     config.handshakeTimeoutMs = 300;
-    QString error;
-    m_node = startTestNode(config, &error);
-    QVERIFY2(m_node, qPrintable(error));
+    auto started = startTestNode(config);
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    m_node = std::move(started).value();
 
     // Headers that never end: the client hears why it is cut off.
     const QByteArray answer

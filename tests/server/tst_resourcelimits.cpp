@@ -105,11 +105,10 @@ void tst_ResourceLimits::startNode(const QStringList &arguments, int fileLimit)
     // The child inherits this process's soft limit at fork: lower it just for the start.
     const int previous = fileLimit > 0 ? processinfo::setOpenFileLimit(fileLimit) : -1;
     m_node = std::make_unique<TestNode>(arguments);
-    QString error;
-    const bool started = m_node->start(&error);
+    const auto started = m_node->start();
     if (previous > 0)
         processinfo::setOpenFileLimit(previous);
-    QVERIFY2(started, qPrintable(error));
+    QVERIFY2(started.ok(), qPrintable(started.error()));
 }
 
 void tst_ResourceLimits::verifyHealthy(int timeoutMs)
