@@ -59,6 +59,28 @@ HistoryResult history(Backplane &backplane, const QString &room, const QString &
     return result;
 }
 
+// The connections Redis lists (CLIENT LIST) as blocked (flag b) in an XREAD:
+// the streams readers waiting in XREAD BLOCK right now. -1 when unreadable.
+int blockedReaders(const TestRedisServer &redis)
+{
+    const RedisReply reply = redis.command({"CLIENT", "LIST"});
+    if (!reply.ok)
+        return -1;
+    int blocked = 0;
+    for (const QByteArray &line : reply.value.toByteArray().split('\n')) {
+        bool reading = false;
+        bool isBlocked = false;
+        for (const QByteArray &field : line.trimmed().split(' ')) {
+            if (field == "cmd=xread")
+                reading = true;
+            else if (field.startsWith("flags="))
+                isBlocked = field.mid(6).contains('b');
+        }
+        blocked += reading && isBlocked ? 1 : 0;
+    }
+    return blocked;
+}
+
 } // namespace
 
 // StreamsBackplane on a real Redis with several in-process nodes: one order
@@ -170,7 +192,9 @@ private Q_SLOTS:
         FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
-        QTest::qWait(200); // the readers are blocked now
+        // Both readers are in their XREAD BLOCK now (it lasts 5 s: the
+        // watches below come well before it times out).
+        QTRY_COMPARE_WITH_TIMEOUT(blockedReaders(redis), 2, scaledMs(3000));
         const QString late = QStringLiteral("late");
         QElapsedTimer clock;
         clock.start();
