@@ -1,6 +1,7 @@
 #include "server/nodehttpapi_p.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"
+#include "tests/support/timefactor.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -354,8 +355,8 @@ void tst_NodeHttpApi::incompleteRequestTimesOut()
     // A connection that never sends anything is closed quietly.
     QElapsedTimer clock;
     clock.start();
-    QCOMPARE(exchange(m_node->port(), QByteArray(), 5000), QByteArray());
-    QVERIFY2(clock.elapsed() < 4000, "an idle connection was not closed");
+    QCOMPARE(exchange(m_node->port(), QByteArray(), scaledMs(5000)), QByteArray());
+    QVERIFY2(clock.elapsed() < scaledMs(4000), "an idle connection was not closed");
     QCOMPARE(m_node->metrics().httpErrors.value(408), 1);
 }
 
