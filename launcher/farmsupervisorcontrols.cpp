@@ -201,12 +201,13 @@ void FarmSupervisor::setNodeLbAdmin(int index, LbServerAdmin state)
         return;
     }
     m_lb->setServerAdmin(
-        m_nodes[size_t(index)]->port(), state, [this, index, state](const QString &error) {
-            if (error.isEmpty())
-                return Q_EMIT lbRequestFinished(index, state, Result<void>());
-            m_lastError = QStringLiteral("%1 %2: %3")
-                              .arg(lbServerAdminName(state), m_nodes[size_t(index)]->name(), error);
-            Q_EMIT lbRequestFinished(index, state, Result<void>::failure(error));
+        m_nodes[size_t(index)]->port(), state, [this, index, state](const Result<void> &outcome) {
+            if (!outcome) {
+                m_lastError = QStringLiteral("%1 %2: %3")
+                                  .arg(lbServerAdminName(state), m_nodes[size_t(index)]->name(),
+                                      outcome.error());
+            }
+            Q_EMIT lbRequestFinished(index, state, outcome);
         });
 }
 

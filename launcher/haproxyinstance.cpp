@@ -216,11 +216,10 @@ void HaproxyInstance::poll()
     });
 }
 
-void HaproxyInstance::setServerAdmin(
-    quint16 nodePort, LbServerAdmin state, std::function<void(QString)> done)
+void HaproxyInstance::setServerAdmin(quint16 nodePort, LbServerAdmin state, AdminDone done)
 {
     if (!m_runtime || m_process->state() != ProcessState::Healthy) {
-        done(QStringLiteral("the load balancer is not running"));
+        done(Result<void>::failure(QStringLiteral("the load balancer is not running")));
         return;
     }
     const QString server
@@ -229,12 +228,12 @@ void HaproxyInstance::setServerAdmin(
         = QStringLiteral("set server %1 state %2").arg(server, lbServerAdminName(state));
     m_runtime->send(command, [this, state, server, done](const Result<QString> &answer) {
         if (!answer) {
-            done(answer.error());
+            done(Result<void>::failure(answer.error()));
             return;
         }
         if (state != LbServerAdmin::Maint || !m_runtime) {
             poll();
-            done({});
+            done(Result<void>());
             return;
         }
         // Maintenance alone only stops new clients; the ones it serves are
@@ -242,7 +241,7 @@ void HaproxyInstance::setServerAdmin(
         m_runtime->send(QStringLiteral("shutdown sessions server %1").arg(server),
             [this, done](const Result<QString> &cut) {
                 poll();
-                done(cut ? QString() : cut.error());
+                done(cut ? Result<void>() : Result<void>::failure(cut.error()));
             });
     });
 }

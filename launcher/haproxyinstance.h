@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "launcher/haproxyconfig.h"
 #include "launcher/haproxyruntime.h"
 
@@ -63,8 +64,9 @@ public:
     void kill();
 
     // Puts the server of the node on `nodePort` into `state`; `done` gets
-    // the error, empty when HAProxy did it.
-    void setServerAdmin(quint16 nodePort, LbServerAdmin state, std::function<void(QString)> done);
+    // ok when HAProxy did it, otherwise why not.
+    using AdminDone = std::function<void(const Result<void> &outcome)>;
+    void setServerAdmin(quint16 nodePort, LbServerAdmin state, AdminDone done);
     // Any runtime-API command (for tests and tools).
     void runtimeCommand(const QString &command, HaproxyRuntime::Done done);
 

@@ -8,6 +8,7 @@
 
 #include "tests/support/freeport.h"
 #include "tests/support/testnode.h"
+#include "tests/support/verifyresult.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -46,8 +47,7 @@ private Q_SLOTS:
 void tst_PaneSession::sendsAndRecords()
 {
     test::TestNode node({QStringLiteral("--node-id"), QStringLiteral("node-a")});
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node.start());
     DeliveryTracker tracker;
     PaneSession pane(0, QStringLiteral("node-a"), node.url(), tracker);
     QCOMPARE(pane.paneId(), QStringLiteral("pane-1"));
@@ -130,8 +130,7 @@ void tst_PaneSession::reachesANodeThatCameUpLater()
         states.count() >= 2 && pane.state() == HubConnection::State::Disconnected, 10000);
     QTest::qWait(PaneSession::kRetryMs + 200);
     test::TestNode node({QStringLiteral("--port"), QString::number(port)});
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node.start());
     QTRY_COMPARE_WITH_TIMEOUT(pane.state(), HubConnection::State::Connected, 10000);
     pane.stop();
     QCOMPARE(pane.state(), HubConnection::State::Disconnected);

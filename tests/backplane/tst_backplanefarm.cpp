@@ -2,6 +2,7 @@
 // on each node (tests/support TestFarm). What the modes promise, live
 // switching, latency, a wrong password and farm-wide history. The faults
 // (Redis killed mid-traffic, CLIENT KILL, ...) are in tests/faults.
+#include "protocol/hubcontract.h"
 #include "tests/support/testfarm.h"
 #include "tests/support/timefactor.h"
 
@@ -273,7 +274,7 @@ private Q_SLOTS:
                 "history unavailable: history is unavailable while Redis is unreachable"));
         QString error;
         bool answered = false;
-        farm.seat(0).client->connection().invoke(QStringLiteral("History"),
+        farm.seat(0).client->connection().invoke(hubcontract::kHistory.name,
             QJsonArray {QStringLiteral("lobby"), QJsonValue::Null, 10},
             [&](const Result<QJsonValue> &r) {
                 error = r.error();

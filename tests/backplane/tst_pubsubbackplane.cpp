@@ -3,6 +3,7 @@
 #include "redis/redisconnection.h"
 #include "tests/backplane/backplaneharness.h"
 #include "tests/support/testredisserver.h"
+#include "tests/support/verifyresult.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -130,8 +131,7 @@ private Q_SLOTS:
         QVERIFY(!farm.node(0).backplane->status().redisConnected);
         QVERIFY(!farm.node(0).backplane->status().lastError.isEmpty());
 
-        QString error;
-        QVERIFY2(redis.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(redis.restart());
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 8000);
         farm.node(0).publish(lobby, QStringLiteral("after"));
         for (int i : {1, 2}) {

@@ -5,6 +5,7 @@
 #include "tests/backplane/backplaneharness.h"
 #include "tests/support/testredisserver.h"
 #include "tests/support/timefactor.h"
+#include "tests/support/verifyresult.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -56,6 +57,28 @@ HistoryResult history(Backplane &backplane, const QString &room, const QString &
     if (!QTest::qWaitFor([&] { return result.done; }, 5000))
         result.error = QStringLiteral("test: history gave no answer within 5 s");
     return result;
+}
+
+// The connections Redis lists (CLIENT LIST) as blocked (flag b) in an XREAD:
+// the streams readers waiting in XREAD BLOCK right now. -1 when unreadable.
+int blockedReaders(const TestRedisServer &redis)
+{
+    const RedisReply reply = redis.command({"CLIENT", "LIST"});
+    if (!reply.ok)
+        return -1;
+    int blocked = 0;
+    for (const QByteArray &line : reply.value.toByteArray().split('\n')) {
+        bool reading = false;
+        bool isBlocked = false;
+        for (const QByteArray &field : line.trimmed().split(' ')) {
+            if (field == "cmd=xread")
+                reading = true;
+            else if (field.startsWith("flags="))
+                isBlocked = field.mid(6).contains('b');
+        }
+        blocked += reading && isBlocked ? 1 : 0;
+    }
+    return blocked;
 }
 
 } // namespace
@@ -169,7 +192,9 @@ private Q_SLOTS:
         FARMCHAT_START_REDIS(redis);
         BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
         QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
-        QTest::qWait(200); // the readers are blocked now
+        // Both readers are in their XREAD BLOCK now (it lasts 5 s: the
+        // watches below come well before it times out).
+        QTRY_COMPARE_WITH_TIMEOUT(blockedReaders(redis), 2, scaledMs(3000));
         const QString late = QStringLiteral("late");
         QElapsedTimer clock;
         clock.start();
@@ -228,9 +253,7 @@ private Q_SLOTS:
         QCOMPARE(sender.outcomes.size(), 5); // the queued ones wait for Redis, they are not failed
         QCOMPARE(sender.delivered.size(), 5); // nor shown before Redis orders them
 
-        QString error;
-        QVERIFY2(
-            keepData ? redis.restartKeepingData(&error) : redis.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(keepData ? redis.restartKeepingData() : redis.restart());
         for (int i = 0; i < 2; ++i) {
             HarnessNode &n = farm.node(i);
             QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 25, 10000);
@@ -283,8 +306,7 @@ private Q_SLOTS:
         for (int round = 1; round <= 5; ++round) {
             n.publish(kLobby, QStringLiteral("round %1").arg(round));
             QTRY_COMPARE_WITH_TIMEOUT(n.outcomes.size(), round, 5000);
-            QString error;
-            QVERIFY2(redis.restart(&error), qPrintable(error));
+            FARMCHAT_VERIFY_OK(redis.restart());
             QTRY_COMPARE_WITH_TIMEOUT(n.resets.size(), round, 10000);
             QTRY_COMPARE_WITH_TIMEOUT(answers.size(), round, 5000);
             QVERIFY2(answers.last().startsWith(u"ok"), qPrintable(answers.last()));
@@ -377,8 +399,7 @@ private Q_SLOTS:
         }
         for (int i = 0; i < farm.size(); ++i)
             farm.node(i).publish(kLobby, QStringLiteral("queued on %1").arg(i));
-        QString error;
-        QVERIFY2(redis.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(redis.restart());
         for (int i = 0; i < farm.size(); ++i) {
             HarnessNode &n = farm.node(i);
             QTRY_COMPARE_WITH_TIMEOUT(n.outcomes.size(), 1, 10000);
@@ -510,9 +531,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(sent >= kPerNode / 3, 10000);
         redis.kill();
         QTest::qWait(300);
-        QString error;
-        QVERIFY2(
-            keepData ? redis.restartKeepingData(&error) : redis.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(keepData ? redis.restartKeepingData() : redis.restart());
         QTRY_COMPARE_WITH_TIMEOUT(sent, kPerNode, 20000);
         for (int i = 0; i < 3; ++i)
             QTRY_COMPARE_WITH_TIMEOUT(farm.node(i).outcomes.size(), kPerNode, 20000);

@@ -5,6 +5,7 @@
 #include "protocol/hubcontract.h"
 #include "tests/support/freeport.h"
 #include "tests/support/testnode.h"
+#include "tests/support/verifyresult.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -103,8 +104,7 @@ void tst_ChatClientNode::initTestCase()
 void tst_ChatClientNode::twoClientsChat()
 {
     TestNode node({QStringLiteral("--node-id"), QStringLiteral("node-it")});
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node.start());
     ChatClient ann(baseUrl(node), options(false));
     ChatClient bob(baseUrl(node), options(true));
     Inbox annInbox(ann), bobInbox(bob);
@@ -140,8 +140,7 @@ void tst_ChatClientNode::twoClientsChat()
 void tst_ChatClientNode::roomsIsolate()
 {
     TestNode node;
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node.start());
     ChatClient ann(baseUrl(node), options());
     ChatClient bob(baseUrl(node), options());
     ChatClient cid(baseUrl(node), options());
@@ -184,8 +183,7 @@ void tst_ChatClientNode::roomsIsolate()
 void tst_ChatClientNode::historyReturnsWhatWasSent()
 {
     TestNode node;
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node.start());
     ChatClient ann(baseUrl(node), options());
     ann.start();
     QTRY_VERIFY_WITH_TIMEOUT(ann.isConnected(), kWaitMs);
@@ -233,8 +231,7 @@ void tst_ChatClientNode::historyReturnsWhatWasSent()
 void tst_ChatClientNode::disallowedOriginIsRefused()
 {
     TestNode node;
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node.start());
     for (bool skipNegotiation : {false, true}) {
         ChatClientOptions o = options(skipNegotiation);
         o.hub.origin = QStringLiteral("http://evil.example");
@@ -266,8 +263,7 @@ void tst_ChatClientNode::reconnectAfterRestartCatchesUp()
     const quint16 port = farmchat::test::findFreePort();
     QVERIFY(port != 0);
     TestNode node({QStringLiteral("--port"), QString::number(port)});
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node.start());
     // ann comes back at once; bob retries slowly, so he misses what ann says
     // right after the restart and must catch up with History.
     ChatClient ann(baseUrl(node), options(false, 50));
@@ -298,7 +294,7 @@ void tst_ChatClientNode::reconnectAfterRestartCatchesUp()
     // so that his next one is the 3 s back-off away.
     const QString dropReason = bobReconnecting.first().first().toString();
     QTRY_VERIFY_WITH_TIMEOUT(bob.connection().lastError() != dropReason, kWaitMs);
-    QVERIFY2(node.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node.start());
     QCOMPARE(node.port(), port);
 
     QTRY_COMPARE_WITH_TIMEOUT(annReconnected.size(), 1, kWaitMs);

@@ -31,9 +31,8 @@ QString SentinelTopology::start()
             QStringLiteral("0"), QStringLiteral("--redis-topology"), QStringLiteral("sentinel"),
             QStringLiteral("--sentinel-down-after"), QString::number(kSentinelDownAfterMs),
             QStringLiteral("--json")});
-    QString error;
-    if (!launcher->start(&error))
-        return error;
+    if (const auto started = launcher->start(); !started)
+        return started.error();
     const QJsonObject ready = launcher->waitForEvent(QStringLiteral("ready"), 40000);
     if (ready.isEmpty()) {
         QString why;

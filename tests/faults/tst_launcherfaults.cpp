@@ -6,6 +6,7 @@
 // tst_appprocess, registered under this label in CMakeLists.txt.)
 #include "launcher/crashrestarter_p.h"
 #include "tests/support/testlauncher.h"
+#include "tests/support/verifyresult.h"
 
 #include <QDir>
 #include <QFile>
@@ -71,8 +72,7 @@ private Q_SLOTS:
             {QStringLiteral("--nodes"), QStringLiteral("1"), QStringLiteral("--base-port"),
                 QStringLiteral("auto"), QStringLiteral("--json"), QStringLiteral("--keep-running")},
             env);
-        QString error;
-        QVERIFY2(run.start(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(run.start());
         QElapsedTimer clock;
         clock.start();
         // Four restarts take 0.5 + 1 + 2 + 4 s of back-off.
@@ -110,8 +110,7 @@ private Q_SLOTS:
         TestLauncher run({QStringLiteral("--nodes"), QStringLiteral("2"),
                              QStringLiteral("--base-port"), QStringLiteral("auto")},
             env);
-        QString error;
-        QVERIFY2(run.start(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(run.start());
         QVERIFY(run.waitForExit(15000));
         QCOMPARE(run.exitCode(), 1);
         QVERIFY2(run.err().contains("ended while starting") && run.err().contains(kWhy),

@@ -5,6 +5,7 @@
 #include "tests/faults/faultcheck.h"
 #include "tests/support/tcpproxy.h"
 #include "tests/support/timefactor.h"
+#include "tests/support/verifyresult.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -127,9 +128,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(pump.issued() >= kTotal / 3, kWaitMs);
         farm.redis.kill();
         QTest::qWait(1000);
-        QString error;
-        QVERIFY2(keepData ? farm.redis.restartKeepingData(&error) : farm.redis.restart(&error),
-            qPrintable(error));
+        FARMCHAT_VERIFY_OK(keepData ? farm.redis.restartKeepingData() : farm.redis.restart());
         // Redis answers PING now: every node must be back within a second.
         const qint64 backMs = waitForRedisConnected(farm, true, 10000);
         QVERIFY2(backMs >= 0, "a node never got back to Redis");
@@ -209,8 +208,7 @@ private Q_SLOTS:
 
         QElapsedTimer clock;
         clock.start();
-        QString error;
-        QVERIFY2(farm.redis.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(farm.redis.restart());
         // Two rooms per client: lobby and ops.
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
@@ -422,8 +420,7 @@ private Q_SLOTS:
         // and the links come back when bytes flow again.
         QFETCH(QString, mode);
         TestFarm farm;
-        QString error;
-        QVERIFY2(farm.redis.start(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(farm.redis.start());
         TcpProxy proxy(farm.redis.port());
         QVERIFY(proxy.listen());
         farm.redisPort = proxy.port();
@@ -508,8 +505,7 @@ private Q_SLOTS:
             }
         }
         const double rssDown = peakNodeRssMiB(farm);
-        QString error;
-        QVERIFY2(farm.redis.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(farm.redis.restart());
         const qint64 backMs = waitForRedisConnected(farm, true, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(pump.done(), 60000);
         QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), total, kWaitMs);

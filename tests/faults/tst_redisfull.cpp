@@ -24,6 +24,7 @@ struct SendRun
 {
     QStringList acceptedIds;
     QStringList errors;
+    QStringList refusedTexts; // the text of each refused send, as errors
     int sent = 0;
     int inFlight = 0;
 };
@@ -35,12 +36,14 @@ void sendUntilRefused(ChatClient &client, SendRun &run, int refusals, int maxSen
         ++run.inFlight;
         ++run.sent;
         const QString text = QString::number(run.sent) + u' ' + QString(textChars, u'x');
-        client.send(text, ChatClient::kLobby, [&](const Result<QString> &id) {
+        client.send(text, ChatClient::kLobby, [&, text](const Result<QString> &id) {
             --run.inFlight;
-            if (id)
+            if (id) {
                 run.acceptedIds << id.value();
-            else
+            } else {
                 run.errors << id.error();
+                run.refusedTexts << text;
+            }
             if (more())
                 sendOne();
         });
@@ -48,6 +51,24 @@ void sendUntilRefused(ChatClient &client, SendRun &run, int refusals, int maxSen
     for (int i = 0; i < 8 && more(); ++i)
         sendOne();
     runUntil([&] { return !more() && run.inFlight == 0; }, 30000);
+}
+
+// What the seat's pane shows that it must not: an id more than once, or a
+// text whose send was refused. Empty when neither.
+QString shownWrongly(const FarmSeat &seat, const QStringList &refusedTexts)
+{
+    QHash<QString, int> perId;
+    for (const ChatMessage &m : seat.messages)
+        ++perId[m.id];
+    for (auto it = perId.cbegin(); it != perId.cend(); ++it) {
+        if (it.value() != 1)
+            return QStringLiteral("id %1 shown %2 times").arg(it.key()).arg(it.value());
+    }
+    for (const QString &text : refusedTexts) {
+        if (seat.textCount.contains(text))
+            return QStringLiteral("a refused text was shown: %1...").arg(text.left(24));
+    }
+    return {};
 }
 
 } // namespace
@@ -115,17 +136,22 @@ void tst_RedisFull::fullRedisIsAnErrorNeverALoss()
     const QSet<QString> inRedis = streamIds(farm.redis, "farmchat:stream:lobby");
     for (const QString &id : std::as_const(run.acceptedIds))
         QVERIFY2(inRedis.contains(id), qPrintable(id));
-    const auto receivedAll = [&] {
+    const auto receivedAll = [&](const QStringList &ids) {
         QSet<QString> seen;
         for (const ChatMessage &m : farm.seat(0).messages)
             seen.insert(m.id);
-        for (const QString &id : std::as_const(run.acceptedIds)) {
+        for (const QString &id : ids) {
             if (!seen.contains(id))
                 return false;
         }
         return true;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(receivedAll(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(receivedAll(run.acceptedIds), 10000);
+    // Each of them once, and no refused text anywhere (it is shown nowhere).
+    QCOMPARE(run.refusedTexts.size(), run.errors.size());
+    QCOMPARE(farm.seat(0).duplicatesSuppressed, 0);
+    const QString wrong = shownWrongly(farm.seat(0), run.refusedTexts);
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong));
     // Reads are not refused for memory: History still answers.
     const HttpReply page = httpRequest(
         "GET", farm.base(0).resolved(QUrl(QStringLiteral("/rooms/lobby/messages?limit=5"))));
@@ -141,6 +167,11 @@ void tst_RedisFull::fullRedisIsAnErrorNeverALoss()
     sendUntilRefused(client, after, 1, 30, 100);
     QCOMPARE(after.errors, QStringList());
     QCOMPARE(after.acceptedIds.size(), 30);
+    // Once the new ones arrived, still no refused text shown and nothing twice.
+    QTRY_VERIFY_WITH_TIMEOUT(receivedAll(after.acceptedIds), 10000);
+    QCOMPARE(farm.seat(0).duplicatesSuppressed, 0);
+    const QString wrongAfter = shownWrongly(farm.seat(0), run.refusedTexts);
+    QVERIFY2(wrongAfter.isEmpty(), qPrintable(wrongAfter));
     QCOMPARE(farm.metric(0, "farmchat_invocations_rejected_total", "reason=\"redis_full\""),
         qint64(run.errors.size()));
     QVERIFY(farm.node(0).isRunning());

@@ -8,6 +8,7 @@
 #include "tests/faults/sentinelfixture.h"
 #include "tests/support/freeport.h"
 #include "tests/support/timefactor.h"
+#include "tests/support/verifyresult.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -201,8 +202,7 @@ private Q_SLOTS:
             TestNode node({QStringLiteral("--redis-sentinel"), c.list,
                               QStringLiteral("--backplane"), QStringLiteral("streams")},
                 env);
-            QString error;
-            QVERIFY2(node.start(&error), qPrintable(error));
+            FARMCHAT_VERIFY_OK(node.start());
             QString problem;
             const bool named = QTest::qWaitFor(
                 [&] {

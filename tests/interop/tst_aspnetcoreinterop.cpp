@@ -6,6 +6,7 @@
 #include "tests/support/testhttp.h"
 #include "tests/support/testnode.h"
 #include "tests/support/testredisserver.h"
+#include "tests/support/verifyresult.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -122,9 +123,8 @@ void tst_AspNetCoreInterop::backplaneCarriesMessagesBetweenNodes()
     FARMCHAT_START_REDIS(redis);
     auto a = aspNetCoreNode(QStringLiteral("asp-a"), &redis, QStringLiteral("pubsub"));
     auto b = aspNetCoreNode(QStringLiteral("asp-b"), &redis, QStringLiteral("pubsub"));
-    QString error;
-    QVERIFY2(a->start(&error, kStartMs), qPrintable(error));
-    QVERIFY2(b->start(&error, kStartMs), qPrintable(error));
+    FARMCHAT_VERIFY_OK(a->start(kStartMs));
+    FARMCHAT_VERIFY_OK(b->start(kStartMs));
 
     ChatClient ann(baseUrl(*a), options(false));
     ChatClient bob(baseUrl(*b), options(true));
@@ -162,9 +162,8 @@ void tst_AspNetCoreInterop::backplaneOffKeepsMessagesOnTheirNode()
     FARMCHAT_START_REDIS(redis);
     auto a = aspNetCoreNode(QStringLiteral("asp-off-a"), &redis, QStringLiteral("off"));
     auto b = aspNetCoreNode(QStringLiteral("asp-off-b"), &redis, QStringLiteral("off"));
-    QString error;
-    QVERIFY2(a->start(&error, kStartMs), qPrintable(error));
-    QVERIFY2(b->start(&error, kStartMs), qPrintable(error));
+    FARMCHAT_VERIFY_OK(a->start(kStartMs));
+    FARMCHAT_VERIFY_OK(b->start(kStartMs));
     ChatClient ann(baseUrl(*a), options()), amy(baseUrl(*a), options()),
         bob(baseUrl(*b), options());
     Inbox amyInbox(amy), bobInbox(bob);
@@ -190,9 +189,8 @@ void tst_AspNetCoreInterop::redisOutageLosesWhatWasSent()
     FARMCHAT_START_REDIS(redis);
     auto a = aspNetCoreNode(QStringLiteral("asp-r-a"), &redis, QStringLiteral("pubsub"));
     auto b = aspNetCoreNode(QStringLiteral("asp-r-b"), &redis, QStringLiteral("pubsub"));
-    QString error;
-    QVERIFY2(a->start(&error, kStartMs), qPrintable(error));
-    QVERIFY2(b->start(&error, kStartMs), qPrintable(error));
+    FARMCHAT_VERIFY_OK(a->start(kStartMs));
+    FARMCHAT_VERIFY_OK(b->start(kStartMs));
     ChatClient ann(baseUrl(*a), options()), bob(baseUrl(*b), options());
     Inbox annInbox(ann), bobInbox(bob);
     ann.start();
@@ -207,7 +205,7 @@ void tst_AspNetCoreInterop::redisOutageLosesWhatWasSent()
     QVERIFY2(failed.contains(QStringLiteral("Send: the Redis backplane is unavailable")),
         qPrintable(failed));
 
-    QVERIFY2(redis.restart(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(redis.restart());
     QTRY_VERIFY_WITH_TIMEOUT(redisConnected(*a) && redisConnected(*b), kWaitMs);
     const QString after = sendAndWait(ann, QStringLiteral("after the outage"));
     QTRY_VERIFY_WITH_TIMEOUT(bobInbox.find(after) && annInbox.find(after), kWaitMs);
@@ -221,8 +219,7 @@ void tst_AspNetCoreInterop::redisOutageLosesWhatWasSent()
 void tst_AspNetCoreInterop::reconnectsWhenTheNodeRestarts()
 {
     auto node = aspNetCoreNode(QStringLiteral("asp-restart"), nullptr, {});
-    QString error;
-    QVERIFY2(node->start(&error, kStartMs), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node->start(kStartMs));
     const quint16 port = node->port();
     ChatClient client(baseUrl(*node), options());
     Inbox inbox(client);
@@ -236,7 +233,7 @@ void tst_AspNetCoreInterop::reconnectsWhenTheNodeRestarts()
     QCOMPARE(node->exitCode(), 0);
     QTRY_COMPARE_WITH_TIMEOUT(reconnecting.size(), 1, kWaitMs);
     node = aspNetCoreNode(QStringLiteral("asp-restart"), nullptr, {}, port);
-    QVERIFY2(node->start(&error, kStartMs), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node->start(kStartMs));
     QTRY_VERIFY_WITH_TIMEOUT(client.isConnected(), kWaitMs);
     QCOMPARE(disconnected.size(), 0);
     const QString id = sendAndWait(client, QStringLiteral("after the restart"));

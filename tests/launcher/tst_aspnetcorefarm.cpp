@@ -3,6 +3,7 @@
 #include "launcher/managedprocess.h"
 #include "tests/support/testlauncher.h"
 #include "tests/support/testredisserver.h"
+#include "tests/support/verifyresult.h"
 
 #include <QFile>
 #include <QScopeGuard>
@@ -80,7 +81,7 @@ void tst_AspNetCoreFarm::demo()
     TestLauncher run(arguments
             + QStringList {"--node-kind", "aspnetcore", "--nodes", "2", "--base-port", "auto"},
         launcherEnvironment());
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(90000));
     const QString out = QString::fromUtf8(run.out());
     const QString err = QString::fromUtf8(run.err());

@@ -4,6 +4,7 @@
 #include "tests/support/testhttp.h"
 #include "tests/support/testlauncher.h"
 #include "tests/support/testredisserver.h"
+#include "tests/support/verifyresult.h"
 
 #include <QDirIterator>
 #include <QJsonArray>
@@ -223,8 +224,7 @@ void tst_FarmSecurity::privateRedisFarm()
     QTemporaryDir logs;
     TestLauncher launcher(
         {"--nodes", "2", "--base-port", "auto", "--json", "--log-dir", logs.path()});
-    QString error;
-    QVERIFY2(launcher.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(launcher.start());
     const QJsonObject ready = launcher.waitForEvent(QStringLiteral("ready"));
     QVERIFY2(!ready.isEmpty(), launcher.err().constData());
     const Farm farm = readFarm(ready);
@@ -235,8 +235,7 @@ void tst_FarmSecurity::privateRedisFarm()
 void tst_FarmSecurity::externalRedisFarm()
 {
     TestRedisServer redis;
-    QString error;
-    QVERIFY2(redis.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(redis.start());
     QTemporaryDir logs;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(
@@ -244,7 +243,7 @@ void tst_FarmSecurity::externalRedisFarm()
     TestLauncher launcher({"--nodes", "2", "--base-port", "auto", "--json", "--log-dir",
                               logs.path(), "--redis-url", redis.url()},
         environment);
-    QVERIFY2(launcher.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(launcher.start());
     const QJsonObject ready = launcher.waitForEvent(QStringLiteral("ready"));
     QVERIFY2(!ready.isEmpty(), launcher.err().constData());
     Farm farm = readFarm(ready);

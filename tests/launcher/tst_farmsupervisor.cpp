@@ -3,6 +3,7 @@
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
 #include "tests/support/testredisserver.h"
+#include "tests/support/verifyresult.h"
 
 #include <QDir>
 #include <QFile>
@@ -309,8 +310,7 @@ void tst_FarmSupervisor::redisRestartKeepsPortAndPasswordLosesData()
 void tst_FarmSupervisor::externalRedis()
 {
     farmchat::test::TestRedisServer external;
-    QString why;
-    QVERIFY2(external.start(&why), qPrintable(why));
+    FARMCHAT_VERIFY_OK(external.start());
     const QByteArray saved = qgetenv("FARMCHAT_REDIS_PASSWORD");
     const auto restore = qScopeGuard([&] {
         saved.isNull() ? qunsetenv("FARMCHAT_REDIS_PASSWORD")

@@ -1,5 +1,6 @@
 #include "tests/support/processinfo.h"
 #include "tests/support/testlauncher.h"
+#include "tests/support/verifyresult.h"
 
 #include <QDir>
 #include <QFile>
@@ -78,7 +79,7 @@ void tst_LauncherCli::signalStopsEverything()
 {
     QFETCH(int, signal);
     TestLauncher run({"--nodes", "2", "--base-port", "auto", "--json"}, launcherEnvironment());
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     const QJsonObject ready = run.waitForEvent(QStringLiteral("ready"));
     QVERIFY2(!ready.isEmpty(), run.err().constData());
     const QList<qint64> pids = farmPids(ready);
@@ -109,7 +110,7 @@ void tst_LauncherCli::signalStopsEverything()
 void tst_LauncherCli::sigkilledLauncherLeavesNoOrphans()
 {
     TestLauncher run({"--nodes", "3", "--base-port", "auto", "--json"}, launcherEnvironment());
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     const QJsonObject ready = run.waitForEvent(QStringLiteral("ready"));
     QVERIFY2(!ready.isEmpty(), run.err().constData());
     const QList<qint64> pids = farmPids(ready);
@@ -133,7 +134,7 @@ void tst_LauncherCli::takenPortFailsAndStartsNothing()
     probe.close();
     const QString taken = QString::number(squatter.serverPort());
     TestLauncher run({"--ports", freePort + u',' + taken}, launcherEnvironment());
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit());
     QVERIFY(run.exitCode() != 0);
     QVERIFY2(run.err().contains(QStringLiteral("port %1 is in use by pid %2")
@@ -165,7 +166,7 @@ void tst_LauncherCli::missingRedisServerIsOneLine()
         run.environment().remove(QStringLiteral("FARMCHAT_REDIS_SERVER"));
         run.environment().insert(QStringLiteral("PATH"), emptyPath.path());
     }
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit());
     QCOMPARE(run.exitCode(), 1);
     const QByteArray err = run.err();
@@ -195,7 +196,7 @@ void tst_LauncherCli::badFlags()
     QFETCH(QStringList, arguments);
     QFETCH(QString, mentions);
     TestLauncher run(arguments, launcherEnvironment());
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit());
     QCOMPARE(run.exitCode(), 2);
     QVERIFY2(run.err().contains(mentions.toUtf8()), run.err().constData());
@@ -218,7 +219,7 @@ void tst_LauncherCli::demo()
     QFETCH(QStringList, arguments);
     QFETCH(int, modes);
     TestLauncher run(arguments + QStringList {"--base-port", "auto"}, launcherEnvironment());
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(60000));
     QVERIFY2(run.exitCode() == 0, run.out().constData());
     const QString out = QString::fromUtf8(run.out());
@@ -238,7 +239,7 @@ void tst_LauncherCli::demoJsonMatrix()
     TestLauncher run(
         {"--demo", "--json", "--nodes", "2", "--base-port", "auto", "--demo-modes", "off,pubsub"},
         launcherEnvironment());
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(60000));
     QCOMPARE(run.exitCode(), 0);
     QVERIFY(run.allStdoutIsJson());
@@ -271,7 +272,7 @@ void tst_LauncherCli::missingHaproxyIsOneLine()
 {
     TestLauncher run({"--base-port", "auto", "--lb", "sticky"}, launcherEnvironment());
     run.environment().insert(QStringLiteral("FARMCHAT_HAPROXY"), QStringLiteral("/nonexistent"));
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit());
     QCOMPARE(run.exitCode(), 1);
     const QByteArray err = run.err();
@@ -297,7 +298,7 @@ void tst_LauncherCli::loadBalancerDemo()
     QFETCH(QString, policy);
     TestLauncher run({"--demo", "--demo-modes", "pubsub", "--base-port", "auto", "--lb", policy},
         launcherEnvironment());
-    QVERIFY(run.start());
+    FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(60000));
     QVERIFY2(run.exitCode() == 0, QByteArray(run.out() + run.err()).constData());
     const QString out = QString::fromUtf8(run.out());

@@ -1,6 +1,8 @@
 #include "redis/redisconnection.h"
 #include "tests/support/freeport.h"
 #include "tests/support/testredisserver.h"
+#include "tests/support/timefactor.h"
+#include "tests/support/verifyresult.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -16,6 +18,7 @@
 #endif
 
 using namespace farmchat;
+using farmchat::test::scaledMs;
 using farmchat::test::TestRedisServer;
 
 namespace {
@@ -204,25 +207,30 @@ private Q_SLOTS:
     {
         TestRedisServer server;
         FARMCHAT_START_REDIS(server);
-        RedisConnection connection(optionsFor(server));
+        RedisConnectionOptions options = optionsFor(server);
+        // The probe must outlast the pause below, which the time factor stretches too.
+        options.probeTimeoutMs = scaledMs(options.probeTimeoutMs);
+        RedisConnection connection(options);
         connection.start();
         QTRY_VERIFY_WITH_TIMEOUT(connection.isReady(), 5000);
         QCOMPARE(run(connection, {"SET", "a", "1"}).expectOk("SET"), QString());
         QCOMPARE(run(connection, {"SET", "b", "2"}).expectOk("SET"), QString());
 
-        // Redis answers nobody for 1.5 s: the command's 200 ms deadline passes.
-        QVERIFY(server.command({"CLIENT", "PAUSE", "1500", "ALL"}).ok);
+        // Redis answers nobody for 1.5 s (stretched with the time factor, so
+        // it still outlasts the bound below): the command's 200 ms deadline passes.
+        const int pauseMs = scaledMs(1500);
+        QVERIFY(server.command({"CLIENT", "PAUSE", QByteArray::number(pauseMs), "ALL"}).ok);
         QElapsedTimer clock;
         clock.start();
         const RedisValue late = run(connection, {"GET", "a"}, 200);
         QVERIFY2(late.isLinkError(), qPrintable(late.describe()));
         QCOMPARE(late.errorText(), QStringLiteral("Redis did not answer GET within 200 ms"));
-        QVERIFY2(clock.elapsed() >= 190 && clock.elapsed() < 1200,
+        QVERIFY2(clock.elapsed() >= 190 && clock.elapsed() < scaledMs(1200),
             qPrintable(QString::number(clock.elapsed())));
 
         // When Redis answers again, the late reply to GET a must not be taken
         // for the answer to the next command.
-        const RedisValue next = run(connection, {"GET", "b"}, 5000);
+        const RedisValue next = run(connection, {"GET", "b"}, pauseMs + scaledMs(3500));
         QCOMPARE(next, RedisValue::bulk("2"));
         QVERIFY(
             connection.isReady()); // slow is not dead: the probe was answered within its deadline
@@ -307,8 +315,7 @@ private Q_SLOTS:
             || connection.state() == RedisConnection::State::Connecting);
 
         QTest::qWait(300); // a few failed attempts while Redis is down
-        QString error;
-        QVERIFY2(server.restart(&error), qPrintable(error));
+        FARMCHAT_VERIFY_OK(server.restart());
         QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 8000);
         QCOMPARE(connection.reconnects(), 1);
         QCOMPARE(run(connection, {"PING"}), RedisValue::status("PONG"));

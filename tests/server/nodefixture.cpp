@@ -12,16 +12,12 @@ NodeConfig testNodeConfig()
     return config;
 }
 
-std::unique_ptr<Node> startTestNode(
-    const NodeConfig &config, QString *error, BackplaneSwitch::Maker maker)
+Result<std::unique_ptr<Node>> startTestNode(const NodeConfig &config, BackplaneSwitch::Maker maker)
 {
     auto node
         = maker ? std::make_unique<Node>(config, std::move(maker)) : std::make_unique<Node>(config);
-    if (const auto started = node->start(); !started) {
-        if (error)
-            *error = started.error().message;
-        return nullptr;
-    }
+    if (const auto started = node->start(); !started)
+        return Result<std::unique_ptr<Node>>::failure(started.error().message);
     return node;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/result.h"
 #include "server/node.h"
 
 #include <QString>
@@ -11,9 +12,9 @@ namespace farmchat::test {
 // A config for an in-process node on a free loopback port.
 NodeConfig testNodeConfig();
 
-// Builds and starts an in-process node; nullptr with *error set on failure.
-std::unique_ptr<Node> startTestNode(
-    const NodeConfig &config, QString *error, BackplaneSwitch::Maker maker = {});
+// Builds and starts an in-process node: the running node, or why it did not start.
+Result<std::unique_ptr<Node>> startTestNode(
+    const NodeConfig &config, BackplaneSwitch::Maker maker = {});
 
 // Sends raw bytes to 127.0.0.1:port and returns what came back until the peer
 // closed or timeoutMs passed. Unlike rawExchange() it keeps the event loop

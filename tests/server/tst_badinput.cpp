@@ -60,9 +60,8 @@ bool tst_BadInput::startNode(const QStringList &arguments)
     if (!arguments.contains(QStringLiteral("--max-message-bytes")))
         withDefaults << QStringLiteral("--max-message-bytes") << QStringLiteral("1024");
     m_node = std::make_unique<TestNode>(withDefaults, env);
-    QString error;
-    if (!m_node->start(&error)) {
-        qWarning("%s", qPrintable(error));
+    if (const auto started = m_node->start(); !started) {
+        qWarning("%s", qPrintable(started.error()));
         return false;
     }
     return true;

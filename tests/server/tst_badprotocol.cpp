@@ -2,6 +2,7 @@
 #include "tests/server/rawwebsocket.h"
 #include "tests/support/testhttp.h"
 #include "tests/support/testnode.h"
+#include "tests/support/verifyresult.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -73,8 +74,7 @@ QByteArray closeFrame(quint16 code, const QByteArray &reason = {})
 void tst_BadProtocol::init()
 {
     m_node = std::make_unique<TestNode>();
-    QString error;
-    QVERIFY2(m_node->start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(m_node->start());
 }
 
 void tst_BadProtocol::cleanup()

@@ -91,9 +91,9 @@ void tst_ChatHub::init()
 {
     NodeConfig config = testNodeConfig();
     config.history = 5;
-    QString error;
-    m_node = startTestNode(config, &error);
-    QVERIFY2(m_node, qPrintable(error));
+    auto started = startTestNode(config);
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    m_node = std::move(started).value();
 }
 
 void tst_ChatHub::cleanup()
@@ -370,13 +370,13 @@ void tst_ChatHub::textIsDataNotMarkup()
 void tst_ChatHub::lagCountsOnlyWhatCrossedNodes()
 {
     QPointer<EchoBackplane> echo;
-    QString error;
-    std::unique_ptr<Node> node = startTestNode(testNodeConfig(), &error, [&echo](BackplaneMode) {
+    auto started = startTestNode(testNodeConfig(), [&echo](BackplaneMode) {
         auto backplane = std::make_unique<EchoBackplane>();
         echo = backplane.get();
         return Result<std::unique_ptr<Backplane>>(std::move(backplane));
     });
-    QVERIFY2(node, qPrintable(error));
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    const std::unique_ptr<Node> node = std::move(started).value();
     auto a = std::make_unique<HubTestClient>();
     QVERIFY(a->open(node->port()) && a->handshake());
     QVERIFY(!a->call(hubcontract::kSend.name, {QStringLiteral("mine")})->hasError);

@@ -19,9 +19,9 @@ class tst_HttpServer : public QObject
 private Q_SLOTS:
     void init()
     {
-        QString error;
-        m_node = startTestNode(testNodeConfig(), &error);
-        QVERIFY2(m_node, qPrintable(error));
+        auto started = startTestNode(testNodeConfig());
+        QVERIFY2(started.ok(), qPrintable(started.error()));
+        m_node = std::move(started).value();
     }
     void cleanup() { m_node.reset(); }
 

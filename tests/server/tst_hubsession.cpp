@@ -48,11 +48,12 @@ private Q_SLOTS:
 private:
     std::unique_ptr<Node> start(NodeConfig config = testNodeConfig())
     {
-        QString error;
-        auto node = startTestNode(config, &error);
-        if (!node)
-            qWarning("node did not start: %s", qPrintable(error));
-        return node;
+        auto started = startTestNode(config);
+        if (!started) {
+            qWarning("node did not start: %s", qPrintable(started.error()));
+            return nullptr;
+        }
+        return std::move(started).value();
     }
 };
 

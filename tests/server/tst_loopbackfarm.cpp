@@ -6,6 +6,7 @@
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"
+#include "tests/support/verifyresult.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -44,15 +45,21 @@ private:
                 QStringLiteral("no loopback backplane for mode '%1'").arg(modeName(mode)));
         };
     }
-    bool startFarm(BackplaneMode mode)
+    // Starts nodes A and B: ok, or why one of them did not start.
+    Result<void> startFarm(BackplaneMode mode)
     {
         NodeConfig config = testNodeConfig();
         config.backplane = mode;
         config.adminToken = "test-admin-token-0123456789";
-        QString error;
-        m_a = startTestNode(config, &error, maker());
-        m_b = startTestNode(config, &error, maker());
-        return m_a && m_b;
+        auto a = startTestNode(config, maker());
+        if (!a)
+            return Result<void>::failure(QStringLiteral("node A: ") + a.error());
+        auto b = startTestNode(config, maker());
+        if (!b)
+            return Result<void>::failure(QStringLiteral("node B: ") + b.error());
+        m_a = std::move(a).value();
+        m_b = std::move(b).value();
+        return {};
     }
     std::unique_ptr<HubTestClient> client(Node &node)
     {
@@ -96,7 +103,7 @@ void tst_LoopbackFarm::cleanup()
 
 void tst_LoopbackFarm::withoutBackplaneMessagesStayOnTheirNode()
 {
-    QVERIFY(startFarm(BackplaneMode::Off));
+    FARMCHAT_VERIFY_OK(startFarm(BackplaneMode::Off));
     auto onA = client(*m_a);
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
@@ -112,7 +119,7 @@ void tst_LoopbackFarm::withoutBackplaneMessagesStayOnTheirNode()
 
 void tst_LoopbackFarm::withBackplaneMessagesCross()
 {
-    QVERIFY(startFarm(BackplaneMode::PubSub));
+    FARMCHAT_VERIFY_OK(startFarm(BackplaneMode::PubSub));
     auto onA = client(*m_a);
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
@@ -136,7 +143,7 @@ void tst_LoopbackFarm::withBackplaneMessagesCross()
 
 void tst_LoopbackFarm::onlyWatchedRoomsCross()
 {
-    QVERIFY(startFarm(BackplaneMode::PubSub));
+    FARMCHAT_VERIFY_OK(startFarm(BackplaneMode::PubSub));
     auto onA = client(*m_a);
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
@@ -157,7 +164,7 @@ void tst_LoopbackFarm::onlyWatchedRoomsCross()
 
 void tst_LoopbackFarm::busDownWarnsTheSender()
 {
-    QVERIFY(startFarm(BackplaneMode::PubSub));
+    FARMCHAT_VERIFY_OK(startFarm(BackplaneMode::PubSub));
     auto onA = client(*m_a);
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
@@ -178,7 +185,7 @@ void tst_LoopbackFarm::busDownWarnsTheSender()
 
 void tst_LoopbackFarm::liveSwitchKeepsClients()
 {
-    QVERIFY(startFarm(BackplaneMode::Off));
+    FARMCHAT_VERIFY_OK(startFarm(BackplaneMode::Off));
     auto onA = client(*m_a);
     auto onB = client(*m_b);
     QVERIFY(onA && onB);
@@ -213,7 +220,7 @@ void tst_LoopbackFarm::liveSwitchKeepsClients()
 
 void tst_LoopbackFarm::adminSwitchNeedsTheToken()
 {
-    QVERIFY(startFarm(BackplaneMode::Off));
+    FARMCHAT_VERIFY_OK(startFarm(BackplaneMode::Off));
     QCOMPARE(switchMode(*m_a, "pubsub", "wrong-token").status, 401);
     const HttpReply none = httpRequest(
         "PUT", QUrl(m_a->url() + QStringLiteral("/admin/backplane")), "{\"mode\":\"pubsub\"}");

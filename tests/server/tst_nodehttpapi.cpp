@@ -1,6 +1,7 @@
 #include "server/nodehttpapi_p.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"
+#include "tests/support/timefactor.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -49,9 +50,9 @@ void tst_NodeHttpApi::init()
     NodeConfig config = testNodeConfig();
     config.adminToken = kToken;
     config.allowedOrigins = {QStringLiteral("http://127.0.0.1:1")};
-    QString error;
-    m_node = startTestNode(config, &error);
-    QVERIFY2(m_node, qPrintable(error));
+    auto started = startTestNode(config);
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    m_node = std::move(started).value();
 }
 
 void tst_NodeHttpApi::cleanup()
@@ -315,9 +316,9 @@ void tst_NodeHttpApi::adminApi()
 void tst_NodeHttpApi::adminApiDisabledWithoutToken()
 {
     m_node.reset();
-    QString error;
-    m_node = startTestNode(testNodeConfig(), &error);
-    QVERIFY(m_node);
+    auto started = startTestNode(testNodeConfig());
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    m_node = std::move(started).value();
     const HttpReply reply = httpRequest("PUT", url(QStringLiteral("/admin/backplane")),
         R"({"mode":"off"})", {{"Authorization", "Bearer "}});
     QCOMPARE(reply.status, 401);
@@ -340,9 +341,9 @@ void tst_NodeHttpApi::incompleteRequestTimesOut()
     m_node.reset();
     NodeConfig config = testNodeConfig();
     config.handshakeTimeoutMs = 300;
-    QString error;
-    m_node = startTestNode(config, &error);
-    QVERIFY2(m_node, qPrintable(error));
+    auto started = startTestNode(config);
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    m_node = std::move(started).value();
 
     // Headers that never end: the client hears why it is cut off.
     const QByteArray answer
@@ -354,8 +355,8 @@ void tst_NodeHttpApi::incompleteRequestTimesOut()
     // A connection that never sends anything is closed quietly.
     QElapsedTimer clock;
     clock.start();
-    QCOMPARE(exchange(m_node->port(), QByteArray(), 5000), QByteArray());
-    QVERIFY2(clock.elapsed() < 4000, "an idle connection was not closed");
+    QCOMPARE(exchange(m_node->port(), QByteArray(), scaledMs(5000)), QByteArray());
+    QVERIFY2(clock.elapsed() < scaledMs(4000), "an idle connection was not closed");
     QCOMPARE(m_node->metrics().httpErrors.value(408), 1);
 }
 

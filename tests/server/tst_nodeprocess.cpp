@@ -2,6 +2,8 @@
 #include "tests/server/hubtestclient.h"
 #include "tests/support/testhttp.h"
 #include "tests/support/testnode.h"
+#include "tests/support/timefactor.h"
+#include "tests/support/verifyresult.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -61,8 +63,7 @@ int tst_NodeProcess::run(
 void tst_NodeProcess::listeningLine()
 {
     TestNode node;
-    QString error;
-    QVERIFY2(node.start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(node.start());
     QVERIFY(node.port() > 0);
     // Exactly one such line, naming the loopback address and the real port.
     const QByteArray output = node.output();
@@ -75,13 +76,13 @@ void tst_NodeProcess::listeningLine()
 void tst_NodeProcess::nodeIdDefaultsToRealPort()
 {
     TestNode node;
-    QVERIFY(node.start());
+    FARMCHAT_VERIFY_OK(node.start());
     const QJsonObject health
         = QJsonDocument::fromJson(httpRequest("GET", node.url(QStringLiteral("/health"))).body)
               .object();
     QCOMPARE(health.value(u"node").toString(), QStringLiteral("node-%1").arg(node.port()));
     TestNode named({"--node-id", "kitchen"});
-    QVERIFY(named.start());
+    FARMCHAT_VERIFY_OK(named.start());
     QCOMPARE(QJsonDocument::fromJson(httpRequest("GET", named.url(QStringLiteral("/health"))).body)
                  .object()
                  .value(u"node")
@@ -146,7 +147,7 @@ void tst_NodeProcess::stopSignalClosesClientsAndExitsZero()
 {
     QFETCH(bool, interrupt);
     TestNode node;
-    QVERIFY(node.start());
+    FARMCHAT_VERIFY_OK(node.start());
     HubTestClient a, b;
     QVERIFY(a.connectNegotiated(node.port()));
     QVERIFY(b.open(node.port()) && b.handshake());
@@ -166,11 +167,11 @@ void tst_NodeProcess::stopSignalClosesClientsAndExitsZero()
         QCOMPARE(client->closeMessage()->error, QStringLiteral("server shutting down"));
         QVERIFY(client->closeMessage()->allowReconnect);
     }
-    QVERIFY(node.waitForExit(5000));
+    QVERIFY(node.waitForExit(scaledMs(5000)));
     QCOMPARE(node.exitStatus(), QProcess::NormalExit);
     QCOMPARE(node.exitCode(), 0);
     qInfo("graceful stop with 2 clients took %lld ms", clock.elapsed());
-    QVERIFY(clock.elapsed() < 3000);
+    QVERIFY2(clock.elapsed() < scaledMs(3000), qPrintable(QString::number(clock.elapsed())));
 }
 
 void tst_NodeProcess::secretsStayOut()
@@ -181,7 +182,7 @@ void tst_NodeProcess::secretsStayOut()
     env.insert(QStringLiteral("FARMCHAT_ADMIN_TOKEN"), QString::fromLatin1(token));
     env.insert(QStringLiteral("FARMCHAT_REDIS_PASSWORD"), QString::fromLatin1(password));
     TestNode node({"--redis", "redis://127.0.0.1:1/0", "--backplane", "off"}, env);
-    QVERIFY(node.start());
+    FARMCHAT_VERIFY_OK(node.start());
     const HttpReply health = httpRequest("GET", node.url(QStringLiteral("/health")));
     QCOMPARE(
         QJsonDocument::fromJson(health.body).object().value(u"redisConfigured").toBool(), true);
@@ -207,8 +208,8 @@ void tst_NodeProcess::secretsStayOut()
 void tst_NodeProcess::twoNodesWithoutBackplaneDoNotTalk()
 {
     TestNode first, second;
-    QVERIFY(first.start());
-    QVERIFY(second.start());
+    FARMCHAT_VERIFY_OK(first.start());
+    FARMCHAT_VERIFY_OK(second.start());
     HubTestClient onFirst, onSecond;
     QVERIFY(onFirst.connectNegotiated(first.port()));
     QVERIFY(onSecond.connectNegotiated(second.port()));
@@ -242,7 +243,7 @@ void tst_NodeProcess::startupTimeAndIdleMemory()
         TestNode node;
         QElapsedTimer clock;
         clock.start();
-        QVERIFY(node.start());
+        FARMCHAT_VERIFY_OK(node.start());
         startMs.append(clock.elapsed());
         if (i == 0) {
             HubTestClient client;

@@ -3,6 +3,7 @@
 #include "tests/support/testhttp.h"
 #include "tests/support/testnode.h"
 #include "tests/support/testredisserver.h"
+#include "tests/support/verifyresult.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -76,8 +77,7 @@ QByteArray encode(const QList<QByteArray> &arguments)
 void tst_RedisAcl::initTestCase()
 {
     m_redis = std::make_unique<TestRedisServer>();
-    QString error;
-    QVERIFY2(m_redis->start(&error), qPrintable(error));
+    FARMCHAT_VERIFY_OK(m_redis->start());
     const QList<QByteArray> line = documentedAclLine(m_password);
     QVERIFY2(line.size() > 4, "no 'ACL SETUSER' line in docs/SECURITY.md");
     QCOMPARE(line[2], QByteArray("farmchat"));
@@ -141,9 +141,8 @@ std::unique_ptr<TestNode> tst_RedisAcl::startNode()
             QStringLiteral("redis://farmchat@127.0.0.1:%1/0").arg(m_redis->port()), "--backplane",
             "pubsub"},
         env);
-    QString error;
-    if (!node->start(&error)) {
-        qWarning("%s", qPrintable(error));
+    if (const auto started = node->start(); !started) {
+        qWarning("%s", qPrintable(started.error()));
         return nullptr;
     }
     return node;

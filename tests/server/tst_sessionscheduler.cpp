@@ -59,12 +59,12 @@ private:
     static Connected connect(const NodeConfig &config = testNodeConfig())
     {
         Connected c;
-        QString error;
-        c.node = startTestNode(config, &error);
-        if (!c.node) {
-            qWarning("node did not start: %s", qPrintable(error));
+        auto started = startTestNode(config);
+        if (!started) {
+            qWarning("node did not start: %s", qPrintable(started.error()));
             return c;
         }
+        c.node = std::move(started).value();
         c.client = std::make_unique<HubTestClient>();
         if (!c.client->open(c.node->port()) || !c.client->handshake()) {
             c.node.reset();

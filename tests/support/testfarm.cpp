@@ -65,9 +65,10 @@ TestFarm::~TestFarm()
 QString TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
     const QByteArray &password, const QStringList &extraArgs)
 {
-    QString error;
-    if (redisArgs.isEmpty() && !redis.isRunning() && !redis.start(&error, redisConfig))
-        return error;
+    if (redisArgs.isEmpty() && !redis.isRunning()) {
+        if (const auto started = redis.start(redisConfig); !started)
+            return started.error();
+    }
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("FARMCHAT_REDIS_PASSWORD"),
         QString::fromLatin1(password.isEmpty() ? redis.password() : password));
@@ -86,8 +87,8 @@ QString TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
         args << QStringLiteral("--backplane") << mode;
         args << extraArgs;
         auto node = std::make_unique<TestNode>(args, env);
-        if (!node->start(&error))
-            return QStringLiteral("node %1: %2").arg(i).arg(error);
+        if (const auto started = node->start(); !started)
+            return QStringLiteral("node %1: %2").arg(i).arg(started.error());
         m_nodes.push_back(std::move(node));
     }
     for (int i = 0; i < nodes; ++i) {

@@ -24,25 +24,22 @@ TestLauncher::~TestLauncher()
     }
 }
 
-bool TestLauncher::start(QString *error)
+Result<void> TestLauncher::start()
 {
     const QString binary = qEnvironmentVariable("FARMCHAT_LAUNCHER_BIN");
     if (binary.isEmpty()) {
-        if (error)
-            *error
-                = QStringLiteral("FARMCHAT_LAUNCHER_BIN is not set: run this test through ctest");
-        return false;
+        return Result<void>::failure(
+            QStringLiteral("FARMCHAT_LAUNCHER_BIN is not set: run this test through ctest"));
     }
     m_process.setProcessEnvironment(m_environment);
     m_guard->prepare(m_process);
     m_process.start(binary, m_arguments);
     if (!m_process.waitForStarted(5000)) {
-        if (error)
-            *error = QStringLiteral("cannot start %1: %2").arg(binary, m_process.errorString());
-        return false;
+        return Result<void>::failure(
+            QStringLiteral("cannot start %1: %2").arg(binary, m_process.errorString()));
     }
     m_guard->adopt(m_process);
-    return true;
+    return {};
 }
 
 QJsonObject TestLauncher::waitForEvent(const QString &name, int timeoutMs)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QByteArray>
 #include <QJsonObject>
 #include <QList>
@@ -29,7 +31,8 @@ public:
 
     // The child's environment, to adjust before start().
     QProcessEnvironment &environment() { return m_environment; }
-    bool start(QString *error = nullptr);
+    // Ok once the process runs, otherwise why it did not start.
+    Result<void> start();
     // Reads (bounded) until an event named `name` arrives; {} on timeout or exit.
     QJsonObject waitForEvent(const QString &name, int timeoutMs = 20000);
     void terminate(); // SIGTERM, as Ctrl-C would

@@ -28,13 +28,9 @@ QString TestNode::aspNetCoreBinaryPath()
     return qEnvironmentVariable("FARMCHAT_ASPNETCORE_NODE_BIN");
 }
 
-bool TestNode::start(QString *error, int timeoutMs)
+Result<void> TestNode::start(int timeoutMs)
 {
-    auto fail = [error](const QString &why) {
-        if (error)
-            *error = why;
-        return false;
-    };
+    auto fail = [](const QString &why) { return Result<void>::failure(why); };
     const QString binary = m_binary;
     if (binary.isEmpty())
         return fail(
@@ -68,7 +64,7 @@ bool TestNode::start(QString *error, int timeoutMs)
         const auto match = listening.match(QString::fromUtf8(m_output));
         if (match.hasMatch()) {
             m_port = quint16(match.captured(2).toUInt());
-            return true;
+            return {};
         }
     }
     return fail(QStringLiteral("node did not print its listening line within %1 ms: %2")

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QByteArray>
 #include <QProcess>
 #include <QStringList>
@@ -29,8 +31,9 @@ public:
 
     void setBinary(const QString &path) { m_binary = path; }
 
-    // Starts and waits (bounded) for the "listening http://HOST:PORT" line.
-    bool start(QString *error = nullptr, int timeoutMs = 10000);
+    // Starts and waits (bounded) for the "listening http://HOST:PORT" line;
+    // ok then, otherwise why not (with what the node printed).
+    Result<void> start(int timeoutMs = 10000);
     bool isRunning() const;
     quint16 port() const { return m_port; }
     QUrl url(const QString &path = QStringLiteral("/")) const;

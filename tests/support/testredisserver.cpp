@@ -139,13 +139,9 @@ QString TestRedisServer::binaryPath()
     return QStandardPaths::findExecutable(QStringLiteral("redis-server"));
 }
 
-bool TestRedisServer::start(QString *error, const QByteArray &extraConfig)
+Result<void> TestRedisServer::start(const QByteArray &extraConfig)
 {
-    auto fail = [error](const QString &why) {
-        if (error)
-            *error = why;
-        return false;
-    };
+    auto fail = [](const QString &why) { return Result<void>::failure(why); };
     const QString binary = binaryPath();
     if (binary.isEmpty())
         return fail(
@@ -197,7 +193,7 @@ bool TestRedisServer::start(QString *error, const QByteArray &extraConfig)
                             .arg(QString::fromUtf8(m_process->readAll())));
         const RedisReply pong = command({"PING"}, 500);
         if (pong.ok && pong.value.toByteArray() == "PONG")
-            return true;
+            return {};
         QThread::msleep(20);
     }
     return fail(
@@ -221,17 +217,17 @@ void TestRedisServer::stop()
         kill();
 }
 
-bool TestRedisServer::restart(QString *error)
+Result<void> TestRedisServer::restart()
 {
     kill();
-    return start(error);
+    return start();
 }
 
-bool TestRedisServer::restartKeepingData(QString *error)
+Result<void> TestRedisServer::restartKeepingData()
 {
     kill();
     m_keepDir = true;
-    return start(error);
+    return start();
 }
 
 bool TestRedisServer::isRunning() const
@@ -297,10 +293,9 @@ RedisReply commandAt(
     return reply;
 }
 
-QString startRedisOrExplain(TestRedisServer &server, const QByteArray &extraConfig)
+Result<void> startRedisOrExplain(TestRedisServer &server, const QByteArray &extraConfig)
 {
-    QString error;
-    return server.start(&error, extraConfig) ? QString() : error;
+    return server.start(extraConfig);
 }
 
 QByteArray inlineCommandAfterAuth(

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QProcess>
@@ -35,15 +37,16 @@ public:
     TestRedisServer(const TestRedisServer &) = delete;
     TestRedisServer &operator=(const TestRedisServer &) = delete;
 
-    // Starts on a fresh free port (or the same port again after kill()/stop()).
-    bool start(QString *error = nullptr, const QByteArray &extraConfig = {});
+    // Starts on a fresh free port (or the same port again after kill()/stop());
+    // ok once it answers PING, otherwise why not.
+    Result<void> start(const QByteArray &extraConfig = {});
     void kill(); // SIGKILL: what a crash looks like
     void stop(); // SHUTDOWN NOSAVE, then SIGKILL if needed
     // Kill and start again on the same port with the same password; the data is gone.
-    bool restart(QString *error = nullptr);
+    Result<void> restart();
     // Kill and start again in the same data dir: with persistence in the extra
     // config (e.g. "appendonly yes\nappendfsync always\n") the data survives.
-    bool restartKeepingData(QString *error = nullptr);
+    Result<void> restartKeepingData();
     bool isRunning() const;
 
     quint16 port() const { return m_port; }
@@ -75,8 +78,8 @@ private:
 RedisReply commandAt(quint16 port, const QByteArray &password, const QList<QByteArray> &arguments,
     int timeoutMs = 5000);
 
-// Starts `server`; the reason it did not start, or empty.
-QString startRedisOrExplain(TestRedisServer &server, const QByteArray &extraConfig = {});
+// Starts `server`: ok, or the reason it did not start.
+Result<void> startRedisOrExplain(TestRedisServer &server, const QByteArray &extraConfig = {});
 
 // AUTH, then one inline command, on a fresh connection to 127.0.0.1:port:
 // the first line of the second reply ("+PONG", "-WRONGPASS …"), or
@@ -91,6 +94,6 @@ QByteArray inlineCommandAfterAuth(
 // with the reason.
 #define FARMCHAT_START_REDIS(...)                                                                  \
     do {                                                                                           \
-        const QString whyNot = farmchat::test::startRedisOrExplain(__VA_ARGS__);                   \
-        QVERIFY2(whyNot.isEmpty(), qPrintable(whyNot));                                            \
+        const auto started = farmchat::test::startRedisOrExplain(__VA_ARGS__);                     \
+        QVERIFY2(started.ok(), qPrintable(started.error()));                                       \
     } while (false)
