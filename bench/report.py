@@ -170,7 +170,7 @@ def write_results(doc, folder, suffix):
               f"{mach.get('load_at_end', 0):.2f} at end; {mach.get('seconds', 0)} s. Farm on core 0, load "
               f"generator on core 1. Targets met: {met} of {judged} (judged on FarmChat ÷ Socket.IO).\n\n")
     if doc.get("note"):
-        header += f"Note: {doc['note']}\n\n"
+        header += f"Note: {doc['note'].rstrip('.')}.\n\n"
     if "aspnetcore" not in doc.get("systems", ("aspnetcore",)):
         header += f"No ASP.NET Core column: {doc.get('aspnetcore_missing', 'not run')}\n\n"
     incidents = "".join(f"- {i['system']}, {i['nodes']} nodes, {i['mode']}: {i['error'][:600]}\n"
