@@ -1,5 +1,6 @@
 """Processes the benchmark starts: a private Redis, the FarmChat farm, the
-Socket.IO reference farm, the loopback fan-out server and the load generator.
+ASP.NET Core farm, the Socket.IO reference farm, the loopback fan-out server
+and the load generator.
 
 Every child is pinned to a core (the farm to core 0, the load generator to
 core 1, like `taskset -c`), inherits the raised open-file limit, and dies with
@@ -183,8 +184,12 @@ class Farm:
     system = ""
     protocol = ""
     path = ""
+    modes = ("off", "pubsub", "streams")
+    start_timeout = 20.0  # seconds until every node listens and answers /health
 
     def __init__(self, nodes, mode, redis):
+        if mode not in self.modes:
+            raise ValueError(f"{self.system} has no {mode} mode")
         self.nodes, self.mode, self.redis = nodes, mode, redis
         self.procs, self.ports = [], []
         try:
@@ -192,9 +197,9 @@ class Farm:
                 proc = spawn(self.command(i), FARM_CORE, env=self.environment())
                 self.procs.append(proc)
             for i, proc in enumerate(self.procs):
-                self.ports.append(wait_listening(proc, f"{self.system} node {i}"))
+                self.ports.append(wait_listening(proc, f"{self.system} node {i}", self.start_timeout))
                 drain_stdout(proc)
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + self.start_timeout
             for port in self.ports:
                 while not http_ok(port):
                     if time.monotonic() > deadline:
@@ -241,6 +246,51 @@ class FarmChatFarm(Farm):
         env = dict(os.environ, FARMCHAT_REDIS_PASSWORD=self.redis.password)
         env.pop("FARMCHAT_ADMIN_TOKEN", None)
         return env
+
+
+class AspNetCoreFarm(Farm):
+    """ASP.NET Core SignalR nodes (peers/aspnetcore, Release) with the
+    StackExchange.Redis backplane: Microsoft's defaults, FarmChat's hub at
+    /chat, so the load generator drives it exactly as it drives FarmChat."""
+
+    system = "aspnetcore"
+    protocol = "signalr"
+    path = "/chat"
+    modes = ("off", "pubsub")  # AddStackExchangeRedis is Redis pub/sub: no streams backplane
+    start_timeout = 60.0  # several .NET starts share the farm core
+
+    def __init__(self, node_bin, nodes, mode, redis):
+        self.node_bin = node_bin
+        super().__init__(nodes, mode, redis)
+
+    def command(self, i):
+        args = [self.node_bin, "--port", "0", "--node-id", f"asp-{i}", "--backplane", self.mode]
+        if self.mode != "off":
+            args += ["--redis", self.redis.url, "--channel-prefix", "benchasp"]
+        return args
+
+    def environment(self):
+        return dict(os.environ, FARMCHAT_REDIS_PASSWORD=self.redis.password if self.redis else "")
+
+
+ASPNETCORE_NODE = "farmchat-aspnetcore-node"
+ASPNETCORE_HOWTO = ("it is built with the .NET SDK 10 (apt-get install dotnet-sdk-10.0 from Microsoft's "
+                    "package feed, then scripts/build-dotnet.sh; scripts/build.sh runs it when dotnet is "
+                    "on PATH): docs/ASPNETCORE.md, \"Build and run\"")
+
+
+def find_aspnetcore_node(build_dir):
+    """(path, None) or (None, why): FARMCHAT_ASPNETCORE_NODE_BIN, else where
+    scripts/build-dotnet.sh publishes it in the build tree."""
+    path = os.environ.get("FARMCHAT_ASPNETCORE_NODE_BIN")
+    if path:
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return os.path.abspath(path), None
+        return None, f"FARMCHAT_ASPNETCORE_NODE_BIN={path} is not an executable file"
+    path = os.path.join(build_dir, "peers", "aspnetcore", ASPNETCORE_NODE)
+    if os.path.isfile(path) and os.access(path, os.X_OK):
+        return os.path.abspath(path), None
+    return None, f"{ASPNETCORE_NODE} is not built ({os.path.normpath(path)} is missing): {ASPNETCORE_HOWTO}"
 
 
 class ReferenceFarm(Farm):

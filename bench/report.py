@@ -1,9 +1,12 @@
 """Turns the benchmark's measurements into the rows of the results table
-(medians of the repetitions, FarmChat ÷ reference) and writes them as
+(medians of the repetitions, FarmChat ÷ each other system) and writes them as
 bench/results/<date>.json and .md. The JSON row format is fixed by issue 8:
-{"figure", "unit", "farmchat", "reference", "ratio", "target", "met"}; a row
-whose target is about FarmChat's own value rather than the ratio (backplane
-cost, streams vs pubsub) says so with "judged": "farmchat".
+{"figure", "unit", "farmchat", "reference", "ratio", "target", "met"}, where
+"reference" is the Socket.IO farm and the targets are judged on its ratio; a
+row whose target is about FarmChat's own value rather than the ratio
+(backplane cost, streams vs pubsub) says so with "judged": "farmchat". The
+ASP.NET Core farm adds "aspnetcore" and "ratio_aspnetcore" (FarmChat ÷ ASP.NET
+Core), and "aspnetcore_absent" with the reason where it has no value by design.
 """
 import json
 import math
@@ -12,6 +15,8 @@ import re
 import statistics
 
 FIXED_RATE_LABEL = "100k deliveries/s"
+SYSTEMS = ("farmchat", "aspnetcore", "reference")
+NO_STREAMS = "ASP.NET Core has no streams backplane (AddStackExchangeRedis is Redis pub/sub only)"
 
 
 def _median(values):
@@ -32,10 +37,14 @@ def _met(target, value):
     return value >= bound if op == ">=" else value <= bound
 
 
-def _row(figure, unit, fc, ref, target, judged="ratio"):
+def _row(figure, unit, values, target, judged="ratio", absent=None):
+    """values: {system: median}; absent: why ASP.NET Core has no value here."""
+    fc, ref, asp = values.get("farmchat"), values.get("reference"), values.get("aspnetcore")
     ratio = _ratio(fc, ref)
     row = {"figure": figure, "unit": unit, "farmchat": fc, "reference": ref, "ratio": ratio,
-           "target": target, "met": None}
+           "target": target, "met": None, "aspnetcore": asp, "ratio_aspnetcore": _ratio(fc, asp)}
+    if absent:
+        row["aspnetcore_absent"] = absent
     if target:
         row["met"] = _met(target, fc if judged == "farmchat" else ratio)
         if judged != "ratio":
@@ -43,30 +52,37 @@ def _row(figure, unit, fc, ref, target, judged="ratio"):
     return row
 
 
+def _per_system(fn):
+    return {s: fn(s) for s in SYSTEMS}
+
+
+def _config_rows(m, nodes, per_node):
+    cfg, label = f"{nodes}x{per_node}", f"{nodes} nodes x {per_node} clients"
+    mx = {(s, mode): _median(m["max"].get((s, cfg, mode), [])) for s in SYSTEMS
+          for mode in ("off", "pubsub", "streams")}
+    rows = [_row(f"max sustainable deliveries/s, pubsub ({label})", "deliveries/s",
+                 _per_system(lambda s: mx[s, "pubsub"]), ">= 3")]
+    fixed = {s: m["fixed"].get((s, cfg), []) for s in SYSTEMS}
+    for key, name, target in (("p50_ms", "p50", ""), ("p99_ms", "p99", "<= 0.5")):
+        rows.append(_row(f"latency {name} at {FIXED_RATE_LABEL}, pubsub ({label})", "ms",
+                         _per_system(lambda s: _median([r[key] for r in fixed[s]])), target))
+    rows.append(_row(f"CPU per delivery at {FIXED_RATE_LABEL}, pubsub ({label})", "us",
+                     _per_system(lambda s: _median([r["cpu_us_per_delivery"] for r in fixed[s]])), "<= 0.6"))
+    rows.append(_row(f"backplane cost: max pubsub / max off ({label})", "ratio",
+                     _per_system(lambda s: _ratio(mx[s, "pubsub"], mx[s, "off"])), ">= 0.8", "farmchat"))
+    rows.append(_row(f"streams vs pubsub: max streams / max pubsub ({label})", "ratio",
+                     _per_system(lambda s: _ratio(mx[s, "streams"], mx[s, "pubsub"])), ">= 0.7", "farmchat",
+                     absent=NO_STREAMS))
+    return rows, mx
+
+
 def build_rows(m, profile):
     rows, physical = [], []
     for nodes, per_node in profile["configs"]:
-        cfg = f"{nodes}x{per_node}"
-        clients = nodes * per_node
         label = f"{nodes} nodes x {per_node} clients"
-        mx = {(s, mode): _median(m["max"].get((s, cfg, mode), [])) for s in ("farmchat", "reference")
-              for mode in ("off", "pubsub", "streams")}
-        rows.append(_row(f"max sustainable deliveries/s, pubsub ({label})", "deliveries/s",
-                         mx["farmchat", "pubsub"], mx["reference", "pubsub"], ">= 3"))
-        fixed = {s: m["fixed"].get((s, cfg), []) for s in ("farmchat", "reference")}
-        for key, name, target in (("p50_ms", "p50", ""), ("p99_ms", "p99", "<= 0.5")):
-            rows.append(_row(f"latency {name} at {FIXED_RATE_LABEL}, pubsub ({label})", "ms",
-                             _median([r[key] for r in fixed["farmchat"]]),
-                             _median([r[key] for r in fixed["reference"]]), target))
-        rows.append(_row(f"CPU per delivery at {FIXED_RATE_LABEL}, pubsub ({label})", "us",
-                         _median([r["cpu_us_per_delivery"] for r in fixed["farmchat"]]),
-                         _median([r["cpu_us_per_delivery"] for r in fixed["reference"]]), "<= 0.6"))
-        rows.append(_row(f"backplane cost: max pubsub / max off ({label})", "ratio",
-                         _ratio(mx["farmchat", "pubsub"], mx["farmchat", "off"]),
-                         _ratio(mx["reference", "pubsub"], mx["reference", "off"]), ">= 0.8", "farmchat"))
-        rows.append(_row(f"streams vs pubsub: max streams / max pubsub ({label})", "ratio",
-                         _ratio(mx["farmchat", "streams"], mx["farmchat", "pubsub"]),
-                         _ratio(mx["reference", "streams"], mx["reference", "pubsub"]), ">= 0.7", "farmchat"))
+        clients = nodes * per_node
+        config_rows, mx = _config_rows(m, nodes, per_node)
+        rows += config_rows
         fan = m["physical"].get(f"fanout {clients}")
         physical.append({"figure": f"loopback WebSocket fan-out, 1 process, {clients} clients", "unit": "deliveries/s",
                          "value": fan, "farmchat": mx["farmchat", "off"],
@@ -80,16 +96,15 @@ def build_rows(m, profile):
                          "note": "each message FarmChat sends is one PUBLISH"})
     idle = profile["idle"]
     rows.append(_row(f"memory per idle connection (RSS growth / {idle:,} idle clients, 2 nodes)", "KiB",
-                     _median(m["memory"].get("farmchat", [])), _median(m["memory"].get("reference", [])), "<= 1.0"))
-    fc_cold = _median(m["cold"].get("farmchat", []))
-    ref_cold = _median(m["cold"].get("reference", []))
+                     _per_system(lambda s: _median(m["memory"].get(s, []))), "<= 1.0"))
+    cold_s = _per_system(lambda s: _median(m["cold"].get(s, [])))
     cold = _row("farm cold start (Redis + 4 nodes until all healthy)", "ms",
-                fc_cold * 1000 if fc_cold else None, ref_cold * 1000 if ref_cold else None, "<= 0.25")
+                {s: v * 1000 if v else None for s, v in cold_s.items()}, "<= 0.25")
     cold["target"] = "<= 0.25, and < 1 s"
-    cold["met"] = bool(cold["met"]) and fc_cold is not None and fc_cold < 1.0
+    cold["met"] = bool(cold["met"]) and cold_s["farmchat"] is not None and cold_s["farmchat"] < 1.0
     rows.append(cold)
-    rows.append(_row("connect rate (one node)", "clients/s", _median(m["connect"].get("farmchat", [])),
-                     _median(m["connect"].get("reference", [])), ">= 1"))
+    rows.append(_row("connect rate (one node)", "clients/s",
+                     _per_system(lambda s: _median(m["connect"].get(s, []))), ">= 1"))
     return rows, physical
 
 
@@ -102,15 +117,34 @@ def _fmt(value, unit=""):
 
 
 def format_table(doc):
-    lines = ["| figure | unit | FarmChat | reference | FarmChat ÷ reference | target | met |",
-             "|---|---|---:|---:|---:|---|---|"]
+    """The results table; the ASP.NET Core columns only when that farm ran.
+    Old results files have no "systems": FarmChat and Socket.IO."""
+    asp = "aspnetcore" in doc.get("systems", ())
+    head = "| figure | unit | FarmChat |" + (" ASP.NET Core |" if asp else "") + " Socket.IO |"
+    head += (" FarmChat ÷ ASP.NET Core |" if asp else "") + " FarmChat ÷ Socket.IO | target | met |"
+    lines = [head, "|---|---|" + "---:|" * (5 if asp else 3) + "---|---|"]
+    absent = []
     for r in doc["rows"]:
         target = r["target"] or "(info)"
         if r.get("judged") == "farmchat":
             target += " (FarmChat's value)"
+        elif r["target"]:
+            target += " (÷ Socket.IO)"
         met = "-" if r["met"] is None else ("yes" if r["met"] else "**no**")
-        lines.append(f"| {r['figure']} | {r['unit']} | {_fmt(r['farmchat'], r['unit'])} | "
-                     f"{_fmt(r['reference'], r['unit'])} | {_fmt(r['ratio'], 'ratio')} | {target} | {met} |")
+        cells = [r["figure"], r["unit"], _fmt(r["farmchat"], r["unit"])]
+        if asp:
+            mark = ""
+            if r.get("aspnetcore_absent") and r.get("aspnetcore") is None:
+                if r["aspnetcore_absent"] not in absent:
+                    absent.append(r["aspnetcore_absent"])
+                mark = "—" + "¹²³"[absent.index(r["aspnetcore_absent"])]
+            cells.append(mark or _fmt(r.get("aspnetcore"), r["unit"]))
+        cells.append(_fmt(r["reference"], r["unit"]))
+        if asp:
+            cells.append(mark or _fmt(r.get("ratio_aspnetcore"), "ratio"))
+        cells += [_fmt(r["ratio"], "ratio"), target, met]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [f"\n{'¹²³'[i]} {why}." for i, why in enumerate(absent)]
     lines += ["", "| physical reference | unit | machine | FarmChat | FarmChat ÷ machine | note |",
               "|---|---|---:|---:|---:|---|"]
     for p in doc["physical"]:
@@ -134,7 +168,11 @@ def write_results(doc, folder, suffix):
               f"Commit `{doc['commit']}` on {mach['cpu']} ({mach['cores']} cores, {mach['memory_gib']} GiB, "
               f"Linux {mach['kernel']}); load average {mach['load_at_start']:.2f} at start, "
               f"{mach.get('load_at_end', 0):.2f} at end; {mach.get('seconds', 0)} s. Farm on core 0, load "
-              f"generator on core 1. Targets met: {met} of {judged}.\n\n")
+              f"generator on core 1. Targets met: {met} of {judged} (judged on FarmChat ÷ Socket.IO).\n\n")
+    if doc.get("note"):
+        header += f"Note: {doc['note'].rstrip('.')}.\n\n"
+    if "aspnetcore" not in doc.get("systems", ("aspnetcore",)):
+        header += f"No ASP.NET Core column: {doc.get('aspnetcore_missing', 'not run')}\n\n"
     incidents = "".join(f"- {i['system']}, {i['nodes']} nodes, {i['mode']}: {i['error'][:600]}\n"
                         for i in doc.get("incidents", []))
     if incidents:

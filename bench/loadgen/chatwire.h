@@ -7,7 +7,8 @@
 #include <string_view>
 
 // The chat protocols the load generator speaks, reduced to what a benchmark
-// client needs: SignalR JSON hub protocol v1 (FarmChat nodes), Socket.IO v4
+// client needs: SignalR JSON hub protocol v1 (FarmChat's and the ASP.NET Core
+// nodes: both serve FarmChat's hub contract at /chat), Socket.IO v4
 // over Engine.IO v4 (the reference farm) and "raw" (the loopback fan-out
 // server: a text frame is the message). Pure functions on strings, no I/O.
 namespace farmchat::bench {

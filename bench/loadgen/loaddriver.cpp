@@ -202,7 +202,13 @@ StepResult LoadDriver::runStep(double deliveriesPerSecond, int durationMs, int d
     std::uint64_t sent = 0;
     m_windowOpen = true;
     for (std::int64_t now = start; now < end; now = monotonicNs()) {
-        const auto due = static_cast<std::uint64_t>(sendRate * double(now - start) / 1e9);
+        // Message i is due at i / sendRate, the first at once: a step of T
+        // seconds sends sendRate * T messages, not one fewer. At a few
+        // messages per step (1,000 receivers, 1 s steps) one short was
+        // enough to fail the ramp's 95 % rule at every rate.
+        const auto due = sendRate > 0
+            ? static_cast<std::uint64_t>(sendRate * double(now - start) / 1e9) + 1
+            : std::uint64_t(0);
         for (int i = 0; sent < due && i < kMaxSendsPerTick; ++i, ++sent)
             sendOne(now);
         pollOnce(1);

@@ -116,7 +116,8 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("farmchat-loadgen"));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Benchmark load generator for FarmChat (SignalR), Socket.IO and a raw loopback fan-out.\n"
+        "Benchmark load generator for SignalR (FarmChat and ASP.NET Core nodes), Socket.IO and a\n"
+        "raw loopback fan-out.\n"
         "modes: run | ramp | connect | idle | serve"));
     parser.addHelpOption();
     parser.addPositionalArgument(
