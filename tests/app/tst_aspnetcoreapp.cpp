@@ -16,6 +16,7 @@
 #include "launcher/managedprocess.h"
 
 #include <QAbstractButton>
+#include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -155,6 +156,9 @@ void tst_AspNetCoreApp::messageCrossesWithPubSub()
     QCOMPARE(panesReached(1, QStringLiteral("and back"), 10000).size(), kNodes);
     // What the user sees now, kept in the build tree (and for docs/APP.md with
     // FARMCHAT_UPDATE_SCREENSHOT=1).
+    // Each node counts its pane (its /health, polled once a second).
+    for (int i = 0; i < kNodes; ++i)
+        QTRY_COMPARE_WITH_TIMEOUT(farm.node(i)->health().clients, 1, 5000);
     QTest::qWait(500); // the topology's last tokens land
     const QImage shot = m_window->grab().toImage();
     QVERIFY(!shot.isNull());
