@@ -63,6 +63,9 @@ void ChatPane::buildHeader()
         m_title->fontMetrics().horizontalAdvance(QStringLiteral("node-00000…")));
     m_state = new ElidedLabel(this);
     m_state->setObjectName(QStringLiteral("paneState"));
+    // "connected", the state a pane shows most, is never cut, however narrow the window.
+    m_state->setText(tr("connected"));
+    m_state->setMinimumWidth(m_state->sizeHint().width());
     m_name = new QLineEdit(m_session->name(), this);
     m_name->setPlaceholderText(tr("your name"));
     m_name->setToolTip(tr("The name this pane chats under (Enter to apply)"));

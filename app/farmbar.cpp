@@ -70,6 +70,9 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     m_stop->setToolTip(tr("Stop every node and Redis (Ctrl+Shift+L)"));
     m_progress->setTextVisible(false);
     m_progress->setMaximumWidth(fontMetrics().averageCharWidth() * 16);
+    // Shown only while the farm starts or stops: it takes room the bar has
+    // and never widens the window (at 1280 px the bar is nearly full).
+    m_progress->setSizePolicy(QSizePolicy::Ignored, m_progress->sizePolicy().verticalPolicy());
     m_progress->hide();
     createLayout();
 
@@ -149,6 +152,8 @@ void FarmBar::createLayout()
 {
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
+    // Between groups; small, so that the whole bar fits 1280 px with room to spare.
+    const int gap = fontMetrics().averageCharWidth() / 2;
     auto label = [this](const QString &text, QWidget *buddy) {
         auto *l = new QLabel(text, this);
         l->setBuddy(buddy);
@@ -156,8 +161,8 @@ void FarmBar::createLayout()
     };
     layout->addWidget(label(tr("&Nodes"), m_nodes));
     layout->addWidget(m_nodes);
-    layout->addSpacing(fontMetrics().averageCharWidth());
-    layout->addWidget(label(tr("Base &port"), m_basePort));
+    layout->addSpacing(gap);
+    layout->addWidget(label(tr("&Port"), m_basePort));
     layout->addWidget(m_basePort);
     layout->addWidget(m_portStatus);
     layout->addWidget(m_usePort);
@@ -167,20 +172,20 @@ void FarmBar::createLayout()
         if (const quint16 port = m_workspace.portCheck().suggestion())
             m_basePort->setValue(port);
     });
-    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addSpacing(gap);
     layout->addWidget(label(tr("Ser&ver"), m_kind));
     layout->addWidget(m_kind);
-    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addSpacing(gap);
     layout->addWidget(label(tr("&Backplane"), m_mode));
     layout->addWidget(m_mode);
-    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addSpacing(gap);
     layout->addWidget(label(tr("&Redis"), m_redis));
     layout->addWidget(m_redis);
-    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addSpacing(gap);
     layout->addWidget(label(tr("Loa&d balancer"), m_lb));
     layout->addWidget(m_lb);
     layout->addWidget(m_skipNegotiation);
-    layout->addSpacing(fontMetrics().averageCharWidth());
+    layout->addSpacing(gap);
     layout->addWidget(m_launch);
     layout->addWidget(m_stop);
     layout->addWidget(m_progress);

@@ -111,6 +111,9 @@ void tst_FarmViews::compareShownModes(BackplaneMode expected)
 
 void tst_FarmViews::viewsStartWithTheWorkspaceValues()
 {
+    // Every farm choice fits a 1280 px screen, with room for the progress bar.
+    QVERIFY2(m_window->minimumSizeHint().width() <= 1280 - 80,
+        qPrintable(QString::number(m_window->minimumSizeHint().width())));
     QCOMPARE(m_workspace->nodes(), 3);
     QCOMPARE(m_workspace->basePort(), quint16(20000));
     QCOMPARE(m_window->farmBar()->nodes(), 3);
@@ -379,6 +382,9 @@ void tst_FarmViews::takenPortKeepsArrowsBlocksLaunchAndSuggests()
     QTRY_VERIFY_WITH_TIMEOUT(bar->suggestionButton()->isVisible(), 5000);
     const quint16 suggested = m_workspace->portCheck().suggestion();
     QVERIFY(suggested > base + 1);
+    // The flag and the offer fit a 1280 px screen: the window need not grow past it.
+    QVERIFY2(m_window->minimumSizeHint().width() <= 1280,
+        qPrintable(QString::number(m_window->minimumSizeHint().width())));
     QVERIFY(bar->suggestionButton()->text().contains(QString::number(suggested)));
     QTest::mouseClick(bar->suggestionButton(), Qt::LeftButton);
     QCOMPARE(m_workspace->basePort(), suggested);

@@ -287,9 +287,15 @@ void tst_MainWindow::paneHeadersFitTheirWidth()
     QTRY_COMPARE_WITH_TIMEOUT(title->text(), nodeId, 2000);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->width() <= m_window->minimumSizeHint().width(), 2000);
     QTRY_VERIFY2_WITH_TIMEOUT(!state->isElided(),
-        qPrintable(QStringLiteral("state shown in %1 px of %2 px")
+        qPrintable(QStringLiteral(
+            "state shown in %1 px of %2 px; pane %3 (min %4), window %5 (min %6), bar min %7")
                        .arg(state->width())
-                       .arg(state->sizeHint().width())),
+                       .arg(state->sizeHint().width())
+                       .arg(pane->width())
+                       .arg(pane->minimumSizeHint().width())
+                       .arg(m_window->width())
+                       .arg(m_window->minimumSizeHint().width())
+                       .arg(m_window->farmBar()->minimumSizeHint().width())),
         2000);
     QCOMPARE(state->text(), QStringLiteral("connected"));
 
