@@ -99,7 +99,16 @@ void FarmStatusBar::sayWhatFailed(int index)
     const bool live = isLive(process->state());
     const bool was = m_wasLive.value(process->name(), false);
     m_wasLive.insert(process->name(), live);
-    if (!was || live || m_workspace.supervisor().state() != FarmState::Running)
+    if (m_workspace.supervisor().state() != FarmState::Running)
+        return;
+    if (!was && live && m_failureShown == process->name()) {
+        // The failure line would otherwise outlive the recovery it announced.
+        m_failureShown.clear();
+        if (currentMessage().startsWith(tr("✕ %1 is").arg(process->name())))
+            showMessage(tr("✓ %1 is back").arg(process->name()), kBackMessageMs);
+        return;
+    }
+    if (!was || live)
         return;
     const SentinelWatch &watch = m_workspace.sentinelWatch();
     const bool redis = (m_workspace.supervisor().redis()
@@ -116,6 +125,7 @@ void FarmStatusBar::sayWhatFailed(int index)
     else
         text += tr(" — its pane reconnects when it is back");
     showMessage(text, kFailureMessageMs);
+    m_failureShown = process->name();
 }
 
 void FarmStatusBar::refresh()

@@ -20,6 +20,7 @@ class FarmStatusBar : public QStatusBar
 public:
     static constexpr int kRefreshMs = 500;
     static constexpr int kFailureMessageMs = 10000;
+    static constexpr int kBackMessageMs = 5000;
 
     explicit FarmStatusBar(FarmWorkspace &workspace, QWidget *parent = nullptr);
 
@@ -35,6 +36,7 @@ private:
 
     FarmWorkspace &m_workspace;
     QHash<QString, bool> m_wasLive; // process name -> live at its last change
+    QString m_failureShown; // the process whose failure the message line says now
     QLabel *m_farm;
     QLabel *m_redis;
     QLabel *m_rate;

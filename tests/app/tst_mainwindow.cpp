@@ -412,6 +412,10 @@ void tst_MainWindow::killedNodeDropsAndComesBack()
         m_window->paneGrid()->pane(1)->stateText().startsWith(QStringLiteral("disconnected")),
         5000);
     QTRY_VERIFY_WITH_TIMEOUT(controls->nodeStateText(1).contains(QStringLiteral("crashed")), 5000);
+    const QString nodeName = m_workspace->supervisor().node(1)->name();
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        m_window->statusMessage().startsWith(QStringLiteral("✕ %1 is").arg(nodeName)),
+        qPrintable(m_window->statusMessage()), 5000);
     // The others carry on.
     QCOMPARE(m_workspace->pane(0)->state(), HubConnection::State::Connected);
     // A message sent meanwhile reaches pane 2 after the restart through History.
@@ -424,6 +428,9 @@ void tst_MainWindow::killedNodeDropsAndComesBack()
         m_workspace->pane(1)->state(), HubConnection::State::Connected, 20000);
     QTRY_COMPARE_WITH_TIMEOUT(
         m_window->paneGrid()->pane(1)->stateText(), QStringLiteral("connected"), 5000);
+    // The failure line gives way to the recovery instead of outliving it.
+    QVERIFY2(!m_window->statusMessage().startsWith(QStringLiteral("✕ %1 is").arg(nodeName)),
+        qPrintable(m_window->statusMessage()));
     QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, 1, text), 10000);
     // Caught up, not live: marked so.
     MessageListModel &model = m_workspace->pane(1)->messages();
