@@ -51,6 +51,11 @@ PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &url,
     });
     HubConnection &hub = m_client->connection();
     connect(&hub, &HubConnection::stateChanged, this, &PaneSession::stateChanged);
+    // What a pane can be promised depends on whether it was there when a message was sent.
+    m_tracker.setPaneConnected(m_paneId, hub.state() == HubConnection::State::Connected);
+    connect(&hub, &HubConnection::stateChanged, this, [this](HubConnection::State state) {
+        m_tracker.setPaneConnected(m_paneId, state == HubConnection::State::Connected);
+    });
     connect(&hub, &HubConnection::disconnected, this, [this](const QString &reason) {
         m_lastError = reason;
         // HubConnection does not retry a first connect that failed, nor after

@@ -100,6 +100,12 @@ void DeliveryTracker::setPaneNode(const QString &paneId, const QString &nodeId)
         m_panes[column].nodeId = nodeId;
 }
 
+void DeliveryTracker::setPaneConnected(const QString &paneId, bool connected)
+{
+    if (const int column = columnOf(paneId); column >= 0)
+        m_panes[column].connected = connected;
+}
+
 QString DeliveryTracker::senderKey(const SentMessage &message)
 {
     return message.senderPane + QChar(0x1f) + message.room;
@@ -200,6 +206,7 @@ int DeliveryTracker::addRow(const SentMessage &message, bool awaitingNode)
         const bool inRoom = pane.rooms.contains(message.room);
         cell.expected
             = inRoom && (message.mode != BackplaneMode::Off || pane.nodeId == message.originNode);
+        cell.paneAway = !pane.connected;
         cell.state = awaitingNode && cell.expected
             ? DeliveryState::Pending
             : stateOf(cell, message.sentAtMs, now, m_graceMs);

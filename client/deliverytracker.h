@@ -39,6 +39,9 @@ struct DeliveryCell
     qint64 latencyMs = -1; // first arrival minus sent time; -1: not arrived
     bool viaHistory = false; // the first arrival came through History
     bool outOfOrder = false;
+    // The pane was not connected when the message was sent (its node down or
+    // restarting): pub/sub promises it nothing, streams a catch-up.
+    bool paneAway = false;
 };
 
 // A column: one chat pane, a client of one node, in some rooms.
@@ -47,6 +50,7 @@ struct DeliveryPane
     QString id;
     QString nodeId;
     QSet<QString> rooms;
+    bool connected = true; // its client is connected to its node now
 };
 
 // What the sender knows when the node has accepted a message.
@@ -118,6 +122,8 @@ public:
     // The pane is served by another node now (a load balancer moved it);
     // counts for messages sent afterwards, like rooms.
     void setPaneNode(const QString &paneId, const QString &nodeId);
+    // Whether the pane's client is connected now; counts for messages sent afterwards.
+    void setPaneConnected(const QString &paneId, bool connected);
     // Returns the row, or -1 when the id is already tracked.
     int recordSent(const SentMessage &message);
     // A row for a message the sender has sent but the node has not answered

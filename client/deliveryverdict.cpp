@@ -19,7 +19,7 @@ void judgeRow(const DeliveryRow &row, DeliveryVerdict &v)
         return; // the sender was told it was not sent; nobody was meant to get it
     ++v.messages;
     bool pending = row.awaitingNode, missing = false, late = false, duplicated = false,
-         reordered = false, unexpected = false;
+         reordered = false, unexpected = false, missedOnlyWhereAway = true;
     for (const DeliveryCell &cell : row.cells) {
         switch (cell.state) {
         case DeliveryState::Pending:
@@ -27,6 +27,7 @@ void judgeRow(const DeliveryRow &row, DeliveryVerdict &v)
             break;
         case DeliveryState::Missing:
             missing = true;
+            missedOnlyWhereAway = missedOnlyWhereAway && cell.paneAway;
             break;
         case DeliveryState::Late:
             late = true;
@@ -55,6 +56,10 @@ void judgeRow(const DeliveryRow &row, DeliveryVerdict &v)
         // Pub/sub documents the loss while Redis is down, and the node says so.
         if (row.message.mode == BackplaneMode::PubSub && row.warned) {
             ++v.lostCounted;
+            ++v.kept;
+        } else if (row.message.mode == BackplaneMode::PubSub && missedOnlyWhereAway) {
+            // At most once: a pane whose node was down when it was sent misses it.
+            ++v.missedWhileAway;
             ++v.kept;
         } else {
             ++v.lostUncounted;
@@ -88,6 +93,9 @@ QString DeliveryVerdict::text() const
     if (lostCounted > 0)
         parts << QStringLiteral("%1 lost while Redis was down — expected for pub/sub, counted")
                      .arg(lostCounted);
+    if (missedWhileAway > 0)
+        parts << QStringLiteral("%1 missed by a pane whose node was down — expected for pub/sub")
+                     .arg(missedWhileAway);
     if (pending > 0)
         parts << QStringLiteral("… %1 pending").arg(pending);
     QStringList broke;

@@ -14,9 +14,10 @@ class DeliveryTracker;
 // came in the end (streams replaying after Redis returns, History after a
 // reconnect) is kept: nothing was lost. A message pub/sub lost while Redis
 // was down is expected when the node said so (the sender's deliveryWarning):
-// a counted loss. A loss nobody counted, a duplicate, a reorder or a copy
-// where none was promised never is. One judgement for the desktop app's
-// matrix, the launcher's --demo and every report built on DeliveryTracker.
+// a counted loss; so is a pub/sub message a pane missed because its node
+// was down when it was sent (at most once, no catch-up). A loss nobody counted, a duplicate, a
+// reorder or a copy where none was promised never is. One judgement for the desktop app's matrix,
+// the launcher's --demo and every report built on DeliveryTracker.
 struct DeliveryVerdict
 {
     BackplaneMode mode = BackplaneMode::Off;
@@ -26,6 +27,8 @@ struct DeliveryVerdict
     int late = 0; // every promised pane got it, some late or through History
     int lostCounted = 0; // some pane never got it, and the node warned the sender
     int lostUncounted = 0; // some pane never got it, without a warning
+    // pub/sub: only panes that were not connected when it was sent never got it
+    int missedWhileAway = 0;
     int duplicated = 0;
     int outOfOrder = 0;
     int unexpected = 0; // reached a pane the mode did not promise

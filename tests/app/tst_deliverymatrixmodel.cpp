@@ -50,6 +50,7 @@ private Q_SLOTS:
     void cells();
     void totals();
     void totalsJudgeByThePromise();
+    void paneAwayMissesPubSubNotStreams();
     void queuedRowWaitsForTheNode();
     void clearResets();
 
@@ -221,6 +222,37 @@ void tst_DeliveryMatrixModel::totalsJudgeByThePromise()
     QVERIFY2(uncounted.contains(QStringLiteral("1 lost without a warning"))
             && uncounted.contains(QStringLiteral("broke the promise")),
         qPrintable(uncounted));
+}
+
+void tst_DeliveryMatrixModel::paneAwayMissesPubSubNotStreams()
+{
+    // Pane 3's node is down: pub/sub promises it nothing (at most once, no
+    // catch-up); streams promises it a catch-up once it is back.
+    m_tracker->setPaneConnected(QStringLiteral("pane-3"), false);
+    for (const auto &[id, mode] : {std::pair {QStringLiteral("p1"), BackplaneMode::PubSub},
+             std::pair {QStringLiteral("s1"), BackplaneMode::Streams}}) {
+        m_tracker->recordSent(
+            sent(id, QStringLiteral("pane-1"), QStringLiteral("node-9090"), mode, m_now));
+        for (int i = 0; i < 2; ++i)
+            m_tracker->recordReceived(QStringLiteral("pane-%1").arg(i + 1),
+                chat(id, QStringLiteral("node-9090"), Via::Local), m_now + 1, false);
+    }
+    m_tracker->setPaneConnected(QStringLiteral("pane-3"), true);
+    m_now += 10000;
+    m_tracker->updateTimeouts();
+    const QString pubsub = m_model->totalsText(BackplaneMode::PubSub);
+    QVERIFY2(pubsub.contains(
+                 QStringLiteral("1 missed by a pane whose node was down — expected for pub/sub"))
+            && pubsub.contains(QStringLiteral("— as promised")),
+        qPrintable(pubsub));
+    const QString streams = m_model->totalsText(BackplaneMode::Streams);
+    QVERIFY2(streams.contains(QStringLiteral("broke the promise")), qPrintable(streams));
+    // Once back, a pub/sub miss is a loss again.
+    m_tracker->recordSent(sent(QStringLiteral("p2"), QStringLiteral("pane-1"),
+        QStringLiteral("node-9090"), BackplaneMode::PubSub, m_now));
+    m_now += 10000;
+    m_tracker->updateTimeouts();
+    QVERIFY(m_model->totalsText(BackplaneMode::PubSub).contains(QStringLiteral("broke")));
 }
 
 void tst_DeliveryMatrixModel::queuedRowWaitsForTheNode()
