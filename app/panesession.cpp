@@ -42,7 +42,7 @@ PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &url,
     , m_client(std::make_unique<ChatClient>(url, paneClientOptions(route)))
     , m_messages(std::make_unique<MessageListModel>())
 {
-    m_tracker.addPane(m_paneId, m_nodeId);
+    m_tracker.addPane(m_paneId, m_nodeId); // and whether it is connected, below
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setInterval(kRetryMs);
     connect(&m_retryTimer, &QTimer::timeout, this, [this] {
@@ -51,7 +51,6 @@ PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &url,
     });
     HubConnection &hub = m_client->connection();
     connect(&hub, &HubConnection::stateChanged, this, &PaneSession::stateChanged);
-    // What a pane can be promised depends on whether it was there when a message was sent.
     m_tracker.setPaneConnected(m_paneId, hub.state() == HubConnection::State::Connected);
     connect(&hub, &HubConnection::stateChanged, this, [this](HubConnection::State state) {
         m_tracker.setPaneConnected(m_paneId, state == HubConnection::State::Connected);
