@@ -8,11 +8,13 @@
 #include "launcher/portprobe.h"
 #include "launcher/redisinstance.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QRandomGenerator>
 #include <QSettings>
 #include <QTemporaryDir>
+#include <QTest>
 
 namespace farmchat::test {
 
@@ -78,6 +80,57 @@ bool allPanesConnected(FarmWorkspace &workspace, int panes)
             return false;
     }
     return true;
+}
+
+QSet<int> panesReached(
+    FarmWorkspace &workspace, int from, const QString &text, int panes, int ms, int settleMs)
+{
+    QString id;
+    QHash<QString, QSet<int>> reached; // message id -> panes it reached
+    QObject context;
+    QObject::connect(&workspace, &FarmWorkspace::messageSent, &context,
+        [&](int pane, const QString &messageId, const QString &) {
+            if (pane == from)
+                id = messageId;
+        });
+    QObject::connect(&workspace, &FarmWorkspace::messageSeen, &context,
+        [&](int, int at, Via, bool, const QString &messageId) { reached[messageId].insert(at); });
+    workspace.sendFrom(from, text);
+    const auto done = [&] {
+        return !id.isEmpty()
+            && (settleMs > 0 ? reached.value(id).contains(from)
+                             : reached.value(id).size() >= panes);
+    };
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < ms && !done())
+        QTest::qWait(20);
+    if (settleMs > 0 && done())
+        QTest::qWait(settleMs);
+    return reached.value(id);
+}
+
+QString stopFarmLeavingNothing(FarmWorkspace &workspace)
+{
+    const QList<qint64> pids = farmPids(workspace.supervisor());
+    workspace.stop();
+    QElapsedTimer clock;
+    clock.start();
+    const auto anyLeft = [&] {
+        for (const qint64 pid : pids) {
+            if (processAlive(pid))
+                return pid;
+        }
+        return qint64(0);
+    };
+    while (clock.elapsed() < 15000
+        && (workspace.supervisor().state() != FarmState::Stopped || anyLeft() != 0))
+        QTest::qWait(20);
+    if (workspace.supervisor().state() != FarmState::Stopped)
+        return QStringLiteral("the farm did not stop in 15 s");
+    if (const qint64 pid = anyLeft())
+        return QStringLiteral("process %1 outlived the farm").arg(pid);
+    return {};
 }
 
 } // namespace farmchat::test

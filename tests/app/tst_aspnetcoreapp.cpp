@@ -96,42 +96,15 @@ void tst_AspNetCoreApp::cleanupTestCase()
 {
     if (!m_window)
         return;
-    const QList<qint64> pids = test::farmPids(m_workspace->supervisor());
-    m_workspace->stop();
-    QTRY_COMPARE_WITH_TIMEOUT(m_workspace->supervisor().state(), FarmState::Stopped, 15000);
+    const QString left = test::stopFarmLeavingNothing(*m_workspace);
     m_window.reset();
-    for (const qint64 pid : pids)
-        QTRY_VERIFY2_WITH_TIMEOUT(!test::processAlive(pid),
-            qPrintable(QStringLiteral("process %1 outlived the farm").arg(pid)), 5000);
+    QVERIFY2(left.isEmpty(), qPrintable(left));
     qInfo("whole test %lld ms", qint64(m_clock.elapsed()));
 }
 
 QSet<int> tst_AspNetCoreApp::panesReached(int from, const QString &text, int ms, int settleMs)
 {
-    QString id;
-    QHash<QString, QSet<int>> reached; // message id -> panes it reached
-    const auto sent = connect(m_workspace, &FarmWorkspace::messageSent, this,
-        [&](int pane, const QString &messageId, const QString &) {
-            if (pane == from)
-                id = messageId;
-        });
-    const auto seen = connect(m_workspace, &FarmWorkspace::messageSeen, this,
-        [&](int, int at, Via, bool, const QString &messageId) { reached[messageId].insert(at); });
-    m_workspace->sendFrom(from, text);
-    QElapsedTimer clock;
-    clock.start();
-    const auto done = [&] {
-        return !id.isEmpty()
-            && (settleMs > 0 ? reached.value(id).contains(from)
-                             : reached.value(id).size() == kNodes);
-    };
-    while (clock.elapsed() < ms && !done())
-        QTest::qWait(20);
-    if (settleMs > 0 && done())
-        QTest::qWait(settleMs); // a message that should not cross gets the time to, if it did
-    disconnect(sent);
-    disconnect(seen);
-    return reached.value(id);
+    return test::panesReached(*m_workspace, from, text, kNodes, ms, settleMs);
 }
 
 void tst_AspNetCoreApp::viewsOfferWhatTheNodesHave()

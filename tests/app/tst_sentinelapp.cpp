@@ -97,13 +97,9 @@ void tst_SentinelApp::cleanupTestCase()
 {
     if (!m_window)
         return;
-    const QList<qint64> pids = test::farmPids(m_workspace->supervisor());
-    m_workspace->stop();
-    QTRY_COMPARE_WITH_TIMEOUT(m_workspace->supervisor().state(), FarmState::Stopped, 15000);
+    const QString left = test::stopFarmLeavingNothing(*m_workspace);
     m_window.reset();
-    for (const qint64 pid : pids)
-        QTRY_VERIFY2_WITH_TIMEOUT(!test::processAlive(pid),
-            qPrintable(QStringLiteral("process %1 outlived the farm").arg(pid)), 5000);
+    QVERIFY2(left.isEmpty(), qPrintable(left));
     qInfo("whole test %lld ms", qint64(m_clock.elapsed()));
 }
 
@@ -119,23 +115,7 @@ bool tst_SentinelApp::nodesCarry() const
 
 bool tst_SentinelApp::sendReachesEveryPane(const QString &text, int ms)
 {
-    QString id;
-    QHash<QString, QSet<int>> reached; // message id -> panes it reached
-    const auto sent = connect(m_workspace, &FarmWorkspace::messageSent, this,
-        [&](int pane, const QString &messageId, const QString &) {
-            if (pane == 0)
-                id = messageId;
-        });
-    const auto seen = connect(m_workspace, &FarmWorkspace::messageSeen, this,
-        [&](int, int at, Via, bool, const QString &messageId) { reached[messageId].insert(at); });
-    m_workspace->sendFrom(0, text);
-    QElapsedTimer clock;
-    clock.start();
-    while (clock.elapsed() < ms && (id.isEmpty() || reached.value(id).size() < kNodes))
-        QTest::qWait(20);
-    disconnect(sent);
-    disconnect(seen);
-    return !id.isEmpty() && reached.value(id).size() == kNodes;
+    return test::panesReached(*m_workspace, 0, text, kNodes, ms).size() == kNodes;
 }
 
 void tst_SentinelApp::topologyDrawsServersAndSentinels()
