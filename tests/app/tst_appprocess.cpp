@@ -4,13 +4,14 @@
 // outlives it.
 #include "appfarmfixture.h"
 
+#include "launcher/executablelocator.h"
+
 #include "tests/support/testhttp.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -128,9 +129,11 @@ void tst_AppProcess::noProcessOutlivesTheApp()
     QFETCH(int, signal);
     QFETCH(QString, lb);
     const bool balanced = lb != u"none";
-    if (balanced && QStandardPaths::findExecutable(QStringLiteral("haproxy")).isEmpty()
-        && qEnvironmentVariableIsEmpty("FARMCHAT_HAPROXY"))
-        QSKIP("haproxy is not installed (apt install haproxy)");
+    if (balanced) {
+        // Found as the app finds it ($FARMCHAT_HAPROXY, PATH, /usr/sbin); missing is a failure.
+        const Result<QString> haproxy = ExecutableLocator::haproxy({});
+        QVERIFY2(haproxy.ok(), qPrintable(haproxy.ok() ? QString() : haproxy.error()));
+    }
     QTemporaryDir config;
     QTemporaryDir tmp; // the app's TMPDIR: a normal stop must leave it empty
     const quint16 base = test::freePortRun(2);
