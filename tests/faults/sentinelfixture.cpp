@@ -24,7 +24,7 @@ QString SentinelTopology::primaryAddress() const
     return QStringLiteral("127.0.0.1:%1").arg(primaryPort);
 }
 
-QString SentinelTopology::start()
+Result<void> SentinelTopology::start()
 {
     launcher = std::make_unique<TestLauncher>(
         QStringList {QStringLiteral("--nodes"), QStringLiteral("1"), QStringLiteral("--base-port"),
@@ -32,7 +32,7 @@ QString SentinelTopology::start()
             QStringLiteral("--sentinel-down-after"), QString::number(kSentinelDownAfterMs),
             QStringLiteral("--json")});
     if (const auto started = launcher->start(); !started)
-        return started.error();
+        return started;
     const QJsonObject ready = launcher->waitForEvent(QStringLiteral("ready"), 40000);
     if (ready.isEmpty()) {
         QString why;
@@ -40,23 +40,25 @@ QString SentinelTopology::start()
             if (event.value(u"message").isString())
                 why += event.value(u"message").toString() + u' ';
         }
-        return QStringLiteral("the launcher was not ready: ") + why
-            + QString::fromUtf8(launcher->err().right(1000));
+        return Result<void>::failure(QStringLiteral("the launcher was not ready: ") + why
+            + QString::fromUtf8(launcher->err().right(1000)));
     }
-    if (const QString wrong = readReadyEvent(ready); !wrong.isEmpty())
-        return wrong;
+    if (const auto read = readReadyEvent(ready); !read)
+        return read;
     return readPasswords();
 }
 
-QString SentinelTopology::readReadyEvent(const QJsonObject &ready)
+Result<void> SentinelTopology::readReadyEvent(const QJsonObject &ready)
 {
     const QJsonObject redis = ready.value(u"redis").toObject();
     if (redis.value(u"topology").toString() != u"sentinel")
-        return QStringLiteral("the ready event does not say topology sentinel");
+        return Result<void>::failure(
+            QStringLiteral("the ready event does not say topology sentinel"));
     // The launcher's own node confirms a streams Send once the replica has it.
     if (redis.value(u"streamWaitReplicas").toInt() != 1
         || redis.value(u"streamWaitTimeoutMs").toInt() != 500)
-        return QStringLiteral("the ready event does not show WAIT 1 replica, 500 ms");
+        return Result<void>::failure(
+            QStringLiteral("the ready event does not show WAIT 1 replica, 500 ms"));
     primaryPid = qint64(redis.value(u"pid").toDouble());
     primaryPort = quint16(redis.value(u"port").toInt());
     replicaPort = quint16(redis.value(u"replica").toObject().value(u"port").toInt());
@@ -65,28 +67,30 @@ QString SentinelTopology::readReadyEvent(const QJsonObject &ready)
         sentinelPorts << quint16(s.toObject().value(u"port").toInt());
     }
     if (sentinelPorts.size() != 3 || primaryPid <= 0 || replicaPort == 0)
-        return QStringLiteral("the ready event lacks the primary, the replica or the Sentinels");
+        return Result<void>::failure(
+            QStringLiteral("the ready event lacks the primary, the replica or the Sentinels"));
     return {};
 }
 
-QString SentinelTopology::readPasswords()
+Result<void> SentinelTopology::readPasswords()
 {
     QDirIterator it(launcher->tempDir(), {QStringLiteral("sentinel-1.conf")}, QDir::Files,
         QDirIterator::Subdirectories);
     if (!it.hasNext())
-        return QStringLiteral("no sentinel-1.conf under the launcher's TMPDIR");
+        return Result<void>::failure(
+            QStringLiteral("no sentinel-1.conf under the launcher's TMPDIR"));
     const QString path = it.next();
     // The directory keeps everyone else out; the files in it are the user's alone.
     configDir = QFileInfo(path).absolutePath();
     if (QFile::permissions(configDir)
         & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::ExeGroup
             | QFileDevice::ExeOther))
-        return QStringLiteral("%1 is open to others").arg(configDir);
-    if (const QString open = filesOpenToOthers(); !open.isEmpty())
-        return open;
+        return Result<void>::failure(QStringLiteral("%1 is open to others").arg(configDir));
+    if (const auto closed = filesOpenToOthers(); !closed)
+        return closed;
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return file.errorString();
+        return Result<void>::failure(file.errorString());
     for (const QByteArray &line : file.readAll().split('\n')) {
         // Sentinel's rewrite quotes some values.
         const QList<QByteArray> words = line.simplified().replace('"', "").split(' ');
@@ -96,15 +100,15 @@ QString SentinelTopology::readPasswords()
             redisPassword = words[3];
     }
     if (sentinelPassword.isEmpty() || redisPassword.isEmpty())
-        return QStringLiteral("the Sentinel config lacks its passwords");
+        return Result<void>::failure(QStringLiteral("the Sentinel config lacks its passwords"));
     return {};
 }
 
-QString SentinelTopology::filesOpenToOthers() const
+Result<void> SentinelTopology::filesOpenToOthers() const
 {
     const QFileInfoList files = QDir(configDir).entryInfoList(QDir::Files | QDir::Hidden);
     if (files.isEmpty())
-        return QStringLiteral("no files in %1").arg(configDir);
+        return Result<void>::failure(QStringLiteral("no files in %1").arg(configDir));
     constexpr QFile::Permissions groupOrOther = QFile::ReadGroup | QFile::WriteGroup
         | QFile::ExeGroup | QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
     for (const QFileInfo &file : files) {
@@ -112,20 +116,22 @@ QString SentinelTopology::filesOpenToOthers() const
         if (mode == QFile::Permissions())
             continue; // replaced between the listing and now: the next look sees it
         if (mode & groupOrOther)
-            return QStringLiteral("%1 is open to group or others (permissions 0x%2)")
-                .arg(file.absoluteFilePath())
-                .arg(QString::number(int(mode), 16));
+            return Result<void>::failure(
+                QStringLiteral("%1 is open to group or others (permissions 0x%2)")
+                    .arg(file.absoluteFilePath())
+                    .arg(QString::number(int(mode), 16)));
     }
     return {};
 }
 
-QString SentinelTopology::rewrittenConfigsArePrivate(const QString &newPrimary) const
+Result<void> SentinelTopology::rewrittenConfigsArePrivate(const QString &newPrimary) const
 {
     const QByteArray port = newPrimary.section(u':', -1).toLatin1();
     for (int i = 1; i <= sentinelPorts.size(); ++i) {
         QFile file(QStringLiteral("%1/sentinel-%2.conf").arg(configDir).arg(i));
         if (!file.open(QIODevice::ReadOnly))
-            return file.fileName() + QStringLiteral(": ") + file.errorString();
+            return Result<void>::failure(
+                file.fileName() + QStringLiteral(": ") + file.errorString());
         bool monitorsNew = false;
         for (const QByteArray &line : file.readAll().split('\n')) {
             const QList<QByteArray> words = line.simplified().replace('"', "").split(' ');
@@ -133,8 +139,9 @@ QString SentinelTopology::rewrittenConfigsArePrivate(const QString &newPrimary) 
                 monitorsNew = words[4] == port;
         }
         if (!monitorsNew)
-            return QStringLiteral("%1 does not monitor the new primary %2 yet")
-                .arg(file.fileName(), newPrimary);
+            return Result<void>::failure(
+                QStringLiteral("%1 does not monitor the new primary %2 yet")
+                    .arg(file.fileName(), newPrimary));
     }
     return filesOpenToOthers();
 }

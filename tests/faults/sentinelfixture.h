@@ -4,6 +4,7 @@
 // (farmchat-launcher --redis-topology sentinel, read from its ready event and
 // the Sentinel config it wrote), a steady message pump, and the checks on
 // where each node's Redis links are.
+#include "core/result.h"
 #include "tests/faults/faultcheck.h"
 #include "tests/support/testlauncher.h"
 
@@ -32,21 +33,21 @@ struct SentinelTopology
     // "127.0.0.1:P1,…": what nodes get as --redis-sentinel.
     QString sentinelList() const;
     QString primaryAddress() const; // "127.0.0.1:PORT" of the first primary
-    // Starts the launcher with one node of its own; empty, or what failed.
-    QString start();
+    // Starts the launcher with one node of its own.
+    Result<void> start();
     // Every file in the Sentinels' directory is 0600: the ones the launcher
     // wrote and the ones Sentinel rewrote (a rewrite creates a new file).
-    QString filesOpenToOthers() const;
+    Result<void> filesOpenToOthers() const;
     // After a failover every Sentinel has rewritten its config to monitor the
     // new primary; then the rewritten files must still be 0600.
-    QString rewrittenConfigsArePrivate(const QString &newPrimary) const;
+    Result<void> rewrittenConfigsArePrivate(const QString &newPrimary) const;
     // ROLE of the Redis on `port`, as "master", "slave of 127.0.0.1:P
     // (connected)", or the error.
     QString roleOf(quint16 port) const;
 
 private:
-    QString readReadyEvent(const QJsonObject &ready);
-    QString readPasswords();
+    Result<void> readReadyEvent(const QJsonObject &ready);
+    Result<void> readPasswords();
 };
 
 // Sends "f<k>" from every seat in turn every intervalMs until `total`.

@@ -10,6 +10,7 @@
 // Each prints one FAULT line with its figures (docs/GUARANTEES.md).
 #include "tests/faults/sentinelfixture.h"
 #include "tests/support/timefactor.h"
+#include "tests/support/verifyresult.h"
 
 #include <QTest>
 
@@ -28,7 +29,7 @@ constexpr int kTotal = 4000; // one Sentinel down: ~860 messages/s for 4.7 s
 constexpr int kPausedTotal = 6000;
 constexpr int kPausedIntervalMs = 20;
 
-QString startStreamsFarm(TestFarm &farm, const SentinelTopology &topology)
+Result<void> startStreamsFarm(TestFarm &farm, const SentinelTopology &topology)
 {
     farm.redisArgs = {QStringLiteral("--redis-sentinel"), topology.sentinelList()};
     farm.sentinelPassword = topology.sentinelPassword;
@@ -77,11 +78,9 @@ private Q_SLOTS:
     void primaryPausedThenDemoted()
     {
         SentinelTopology topology;
-        const QString whyNot = topology.start();
-        QVERIFY2(whyNot.isEmpty(), qPrintable(whyNot));
+        FARMCHAT_VERIFY_OK(topology.start());
         TestFarm farm;
-        const QString farmDown = startStreamsFarm(farm, topology);
-        QVERIFY2(farmDown.isEmpty(), qPrintable(farmDown));
+        FARMCHAT_VERIFY_OK(startStreamsFarm(farm, topology));
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         const QString oldPrimary = topology.primaryAddress();
         QVERIFY(farm.waitForReaders());
@@ -154,11 +153,9 @@ private Q_SLOTS:
     void oneSentinelDownStillFailsOver()
     {
         SentinelTopology topology;
-        const QString whyNot = topology.start();
-        QVERIFY2(whyNot.isEmpty(), qPrintable(whyNot));
+        FARMCHAT_VERIFY_OK(topology.start());
         TestFarm farm;
-        const QString farmDown = startStreamsFarm(farm, topology);
-        QVERIFY2(farmDown.isEmpty(), qPrintable(farmDown));
+        FARMCHAT_VERIFY_OK(startStreamsFarm(farm, topology));
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         QVERIFY(farm.waitForReaders());
 

@@ -62,12 +62,12 @@ TestFarm::~TestFarm()
     m_nodes.clear();
 }
 
-QString TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
+Result<void> TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
     const QByteArray &password, const QStringList &extraArgs)
 {
     if (redisArgs.isEmpty() && !redis.isRunning()) {
         if (const auto started = redis.start(redisConfig); !started)
-            return started.error();
+            return started;
     }
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("FARMCHAT_REDIS_PASSWORD"),
@@ -88,7 +88,7 @@ QString TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
         args << extraArgs;
         auto node = std::make_unique<TestNode>(args, env);
         if (const auto started = node->start(); !started)
-            return QStringLiteral("node %1: %2").arg(i).arg(started.error());
+            return Result<void>::failure(QStringLiteral("node %1: %2").arg(i).arg(started.error()));
         m_nodes.push_back(std::move(node));
     }
     for (int i = 0; i < nodes; ++i) {
@@ -101,7 +101,9 @@ QString TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
                 [](const auto &s) { return s->client->isConnected(); });
         },
         kWaitMs);
-    return up ? QString() : QStringLiteral("clients did not connect");
+    if (!up)
+        return Result<void>::failure(QStringLiteral("clients did not connect"));
+    return {};
 }
 
 QUrl TestFarm::base(int i) const

@@ -82,8 +82,8 @@ public:
     QByteArray sentinelPassword;
 
     // Starts Redis (unless running), the nodes and clientsPerNode clients on
-    // each; empty on success, else what failed.
-    QString start(const QString &mode, int nodes = 3, int clientsPerNode = 2,
+    // each.
+    Result<void> start(const QString &mode, int nodes = 3, int clientsPerNode = 2,
         const QByteArray &password = {}, const QStringList &extraArgs = {});
 
     FarmSeat &seat(int i) { return *m_seats[std::size_t(i)]; }
@@ -143,6 +143,6 @@ double percentile(QList<double> values, double q);
 // the reason.
 #define FARMCHAT_START_FARM(farm, ...)                                                             \
     do {                                                                                           \
-        const QString whyNot = (farm).start(__VA_ARGS__);                                          \
-        QVERIFY2(whyNot.isEmpty(), qPrintable(whyNot));                                            \
+        const auto farmchatStarted = (farm).start(__VA_ARGS__);                                    \
+        QVERIFY2(farmchatStarted.ok(), qPrintable(farmchatStarted.error()));                       \
     } while (false)
