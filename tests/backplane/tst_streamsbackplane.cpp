@@ -358,6 +358,18 @@ private Q_SLOTS:
         }
         QCOMPARE(n.dropped("outbox_full"), 2);
         QCOMPARE(n.backplane->status().outboxDepth, 5);
+        QVERIFY(n.delivered.isEmpty()); // queued or refused: shown nowhere yet
+        // Redis back: the five queued go out in order, then a marker; the
+        // two refused never show.
+        FARMCHAT_VERIFY_OK(redis.restart());
+        QTRY_COMPARE_WITH_TIMEOUT(n.backplane->status().outboxDepth, 0, 10000);
+        n.publish(kLobby, QStringLiteral("marker"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !n.delivered.isEmpty() && n.delivered.constLast().text == u"marker", 10000);
+        QStringList shown;
+        for (const ChatMessage &m : std::as_const(n.delivered))
+            shown << m.text;
+        QCOMPARE(shown, QStringList({"m0", "m1", "m2", "m3", "m4", "marker"}));
     }
 
     void switchHandsTheOutboxOver()
