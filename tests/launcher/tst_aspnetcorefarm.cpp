@@ -1,3 +1,4 @@
+#include "client/chatclient.h"
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
 #include "launcher/managedprocess.h"
@@ -9,6 +10,10 @@
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
 
 using namespace farmchat;
 using namespace farmchat::test;
@@ -49,6 +54,7 @@ private Q_SLOTS:
     void demo_data();
     void demo();
     void switchRestartsTheNodes();
+    void stopsOnSigtermWithClientsConnected();
 };
 
 void tst_AspNetCoreFarm::initTestCase()
@@ -166,6 +172,36 @@ void tst_AspNetCoreFarm::switchRestartsTheNodes()
     QVERIFY(farm.node(1)->process()->pid() != afterSwitch[1]);
     QTRY_COMPARE_WITH_TIMEOUT(farm.node(1)->health().backplane, BackplaneMode::Off, 10000);
     QCOMPARE(farm.node(0)->health().backplane, BackplaneMode::PubSub);
+}
+
+void tst_AspNetCoreFarm::stopsOnSigtermWithClientsConnected()
+{
+    // A node with open WebSockets exits on SIGTERM within the launcher's
+    // grace; it is not SIGKILLed as one that ignored it.
+    FarmConfig config;
+    config.nodeKind = NodeKind::AspNetCore;
+    config.nodes = 1;
+    config.basePort = 0;
+    config.backplane = BackplaneMode::Off;
+    FarmSupervisor farm;
+    QSignalSpy started(&farm, &FarmSupervisor::started);
+    QSignalSpy errors(&farm, &FarmSupervisor::error);
+    farm.start(config);
+    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty() || !errors.isEmpty(), 30000);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).toString()));
+    std::vector<std::unique_ptr<ChatClient>> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(std::make_unique<ChatClient>(QList<QUrl> {farm.node(0)->url()}));
+        clients.back()->start();
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(clients.begin(), clients.end(), [](const auto &c) { return c->isConnected(); }),
+        15000);
+    ManagedProcess *node = farm.node(0)->process();
+    farm.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(farm.state(), FarmState::Stopped, 15000);
+    QVERIFY2(!node->exitReason().contains(u"without exiting on SIGTERM"),
+        qPrintable(node->exitReason()));
 }
 
 QTEST_GUILESS_MAIN(tst_AspNetCoreFarm)
