@@ -193,7 +193,8 @@ void Negotiator::onFinished()
         return fail(
             QStringLiteral("negotiate response is larger than %1 bytes").arg(m_maxReplyBytes));
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray body = reply->read(m_maxReplyBytes + 1);
+    // A reply that failed before any answer is not open; reading it only warns.
+    const QByteArray body = reply->isOpen() ? reply->read(m_maxReplyBytes + 1) : QByteArray();
     if (status == 0 || (reply->error() != QNetworkReply::NoError && status < 400)) {
         return fail(QStringLiteral("negotiate request to %1 failed: %2")
                         .arg(reply->url().toDisplayString(), reply->errorString()));

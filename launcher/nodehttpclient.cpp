@@ -37,6 +37,13 @@ QString replyError(QNetworkReply &reply, const QByteArray &body)
     return text;
 }
 
+// A reply that failed before any answer (refused, timed out) is not open:
+// reading it would only make Qt warn.
+QByteArray readBody(QNetworkReply &reply)
+{
+    return reply.isOpen() ? reply.read(kMaxBodyBytes) : QByteArray();
+}
+
 bool succeeded(QNetworkReply &reply)
 {
     const int status = reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -56,7 +63,7 @@ void NodeHttpClient::getHealth(const QUrl &node, int timeoutMs, QObject *context
     QNetworkReply *reply = m_manager.get(makeRequest(node, QStringLiteral("/health"), timeoutMs));
     connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
     connect(reply, &QNetworkReply::finished, context, [reply, done = std::move(done)] {
-        const QByteArray body = reply->read(kMaxBodyBytes);
+        const QByteArray body = readBody(*reply);
         if (!succeeded(*reply)) {
             done(Result<NodeHealth>::failure(replyError(*reply, body)));
             return;
@@ -77,7 +84,7 @@ void NodeHttpClient::putBackplane(const QUrl &node, const QByteArray &adminToken
     QNetworkReply *reply = m_manager.put(request, body);
     connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
     connect(reply, &QNetworkReply::finished, context, [reply, done = std::move(done)] {
-        const QByteArray answer = reply->read(kMaxBodyBytes);
+        const QByteArray answer = readBody(*reply);
         done(
             succeeded(*reply) ? Result<void>() : Result<void>::failure(replyError(*reply, answer)));
     });
