@@ -19,8 +19,10 @@ void MessageListModel::append(const ChatMessage &message, bool fromHistory, bool
 {
     if (Entry *known = find(message.id)) {
         // The row of an own message the node already answered: now it is here.
+        // The sender's pane has shown it since it was typed: whichever way it
+        // comes back (History included), it is not news caught up.
         known->message = message;
-        known->fromHistory = fromHistory;
+        known->fromHistory = fromHistory && !known->own;
         changed(*known);
         return;
     }
@@ -32,7 +34,7 @@ void MessageListModel::append(const ChatMessage &message, bool fromHistory, bool
             if (!pending || pending->message.text != message.text || m_adopted.contains(localId))
                 continue;
             pending->message = message;
-            pending->fromHistory = fromHistory;
+            pending->fromHistory = false;
             pending->status.clear();
             m_serialById.insert(message.id, pending->serial);
             m_adopted.insert(localId);

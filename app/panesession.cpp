@@ -7,6 +7,8 @@
 #include <QLoggingCategory>
 #include <QTimer>
 
+#include <utility>
+
 namespace farmchat {
 
 Q_LOGGING_CATEGORY(lcAppPane, "farmchat.app.pane")
@@ -79,7 +81,7 @@ PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &url,
         Q_EMIT errorOccurred(error);
     });
     connect(m_client.get(), &ChatClient::caughtUp, this,
-        [this](const QString &, int fetched) { Q_EMIT caughtUp(fetched); });
+        [this](const QString &, int) { Q_EMIT caughtUp(std::exchange(m_caughtUpFromOthers, 0)); });
     connect(m_client.get(), &ChatClient::servedByChanged, this, [this](const QString &node) {
         // "" while disconnected: the pane stays with the node it was on until
         // it lands somewhere again.
@@ -176,6 +178,8 @@ void PaneSession::onMessage(const ChatMessage &message, bool fromHistory)
     // pane is the only client of its node, so name and node identify its own.
     const bool own = message.node == m_nodeId && message.from == m_client->name();
     m_messages->append(message, fromHistory, own);
+    if (fromHistory && !own)
+        ++m_caughtUpFromOthers;
     Q_EMIT messageArrived(message, fromHistory);
 }
 

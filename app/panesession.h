@@ -94,6 +94,8 @@ Q_SIGNALS:
     void sendFinished(const QString &text, const farmchat::Result<QString> &id);
     // Something went wrong that the pane should say (refused name, failed catch-up).
     void errorOccurred(const QString &error);
+    // A History catch-up brought `fetched` messages of others (the pane's own
+    // messages coming back that way are not news).
     void caughtUp(int fetched);
     // Behind a balancer: a (re)connect landed on `nodeId`, another node than before.
     void nodeChanged(const QString &nodeId);
@@ -112,6 +114,7 @@ private:
     QTimer m_retryTimer;
     QSet<QString> m_unanswered; // local ids of sends without the node's answer
     quint64 m_nextLocalId = 1;
+    int m_caughtUpFromOthers = 0; // in the catch-up running now
     bool m_wanted = false; // start() called and not stop()
 };
 

@@ -33,6 +33,7 @@ private Q_SLOTS:
     void capacity();
     void warnings();
     void ownSendShowsAtOnce();
+    void ownMessageBackThroughHistoryIsNotCaughtUp();
     void clear();
 };
 
@@ -163,6 +164,34 @@ void tst_MessageListModel::ownSendShowsAtOnce()
                 .data(MessageListModel::StatusRole)
                 .toString()
                 .contains(QStringLiteral("rate limit exceeded")));
+}
+
+void tst_MessageListModel::ownMessageBackThroughHistoryIsNotCaughtUp()
+{
+    // A streams message queued while Redis was down can reach its own pane
+    // through the History catch-up: the sender's row is delivered, not "↺".
+    MessageListModel model;
+    const ChatMessage queued = message(1, Via::Streams);
+    model.appendSending(QStringLiteral("sending:1"), queued, QStringLiteral("◷ queued"));
+    model.append(queued, true, true); // before the node's answer
+    model.flush();
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.index(0).data(MessageListModel::HistoryRole).toBool(), false);
+    QCOMPARE(model.index(0).data(MessageListModel::StatusRole).toString(), QString());
+
+    const ChatMessage answered = message(2, Via::Streams);
+    model.appendSending(QStringLiteral("sending:2"), answered, QStringLiteral("◷ queued"));
+    model.confirmSending(QStringLiteral("sending:2"), answered.id);
+    model.append(answered, true, true); // after it
+    model.flush();
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(1).data(MessageListModel::HistoryRole).toBool(), false);
+
+    // Someone else's message caught up is marked.
+    model.append(message(3, Via::Streams), true, false);
+    model.flush();
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.index(2).data(MessageListModel::HistoryRole).toBool(), true);
 }
 
 void tst_MessageListModel::clear()
