@@ -36,12 +36,7 @@ void LbDemo::connectNext()
     if (m_attempt == kConnects)
         return endConnectCell();
     ++m_attempt;
-    ChatClientOptions options;
-    options.hub.skipNegotiation = m_skipNegotiation;
-    options.hub.connectTimeoutMs = kConnectTimeoutMs;
-    options.hub.reconnect.maxRetries = 0;
-    options.identifyNode = true;
-    auto client = std::make_unique<ChatClient>(m_farm.publicUrl(), options);
+    auto client = makeClient();
     ChatClient *raw = client.get();
     const int attempt = m_attempt;
     // One client at a time, so the balancer's rotation is what the cell shows.
@@ -76,6 +71,16 @@ void LbDemo::connectNext()
         ++m_failures;
         next();
     }
+}
+
+std::unique_ptr<ChatClient> LbDemo::makeClient() const
+{
+    ChatClientOptions options;
+    options.hub.skipNegotiation = m_skipNegotiation;
+    options.hub.connectTimeoutMs = kConnectTimeoutMs;
+    options.hub.reconnect.maxRetries = 0;
+    options.identifyNode = true;
+    return std::make_unique<ChatClient>(m_farm.publicUrl(), options);
 }
 
 void LbDemo::endConnectCell()
@@ -141,55 +146,94 @@ void LbDemo::endConnectCell()
 
 void LbDemo::beginCrossNode()
 {
-    if (nodeKindSwitchesByRestart(m_farm.config().nodeKind)) {
-        m_reporter.note(QStringLiteral(
-            "demo: %1 nodes switch the backplane by restarting, which drops the balancer's "
-            "clients: the across-nodes rounds are left out")
-                            .arg(nodeKindName(m_farm.config().nodeKind)));
-        return finish();
-    }
-    ChatClient *first = m_kept.empty() ? nullptr : m_kept.front().get();
-    const ChatClient *other = nullptr;
-    for (const auto &client : m_kept) {
-        if (first && client->servedBy() != first->servedBy()) {
-            other = client.get();
-            break;
-        }
-    }
-    if (!first || !other) {
+    if (!pairOnTwoNodes().first) {
         m_reporter.note(QStringLiteral(
             "demo: the balancer put every client on one node (%1 pins by address, and every "
             "client here is 127.0.0.1): no pair to show the backplane with")
                             .arg(lbPolicyName(m_policy)));
         return finish();
     }
-    switchBackplane(BackplaneMode::Off, [this] { sendAcross(BackplaneMode::Off); });
+    switchBackplane(BackplaneMode::Off, true, [this] { sendAcross(BackplaneMode::Off); });
 }
 
-void LbDemo::switchBackplane(BackplaneMode mode, std::function<void()> then)
+void LbDemo::switchBackplane(BackplaneMode mode, bool needPair, std::function<void()> then)
 {
     m_deadline.disconnect();
     m_deadline.stop(); // the wait has its own
+    const bool restarts = nodeKindSwitchesByRestart(m_farm.config().nodeKind);
+    m_switched = false;
     m_backplane.start(
-        mode, kSwitchTimeoutMs, {}, [this, then = std::move(then)](const Result<void> &ready) {
+        mode, restarts ? kRestartSwitchTimeoutMs : kSwitchTimeoutMs, [this] { m_switched = true; },
+        [this, needPair, restarts, then = std::move(then)](const Result<void> &ready) {
             if (!m_running)
                 return;
             if (!ready)
                 return fail(ready.error());
+            if (needPair && restarts && m_switched) {
+                m_reporter.note(QStringLiteral("demo: the %1 nodes restarted to switch, which "
+                                               "dropped the pair: connecting a new one")
+                                    .arg(nodeKindName(m_farm.config().nodeKind)));
+                for (auto &client : m_kept) {
+                    client->stop();
+                    m_finished.push_back(std::move(client));
+                }
+                m_kept.clear();
+                m_pairAttempts = 0;
+                return connectPair(then);
+            }
             then();
         });
 }
 
-void LbDemo::sendAcross(BackplaneMode mode)
+std::pair<ChatClient *, ChatClient *> LbDemo::pairOnTwoNodes() const
 {
-    ChatClient *from = m_kept.front().get();
-    ChatClient *to = nullptr;
-    for (const auto &client : m_kept) {
-        if (client->servedBy() != from->servedBy()) {
-            to = client.get();
-            break;
+    for (const auto &first : m_kept) {
+        if (!first->isConnected() || first->servedBy().isEmpty())
+            continue;
+        for (const auto &other : m_kept) {
+            if (other->isConnected() && !other->servedBy().isEmpty()
+                && other->servedBy() != first->servedBy())
+                return {first.get(), other.get()};
         }
     }
+    return {nullptr, nullptr};
+}
+
+void LbDemo::connectPair(std::function<void()> then)
+{
+    m_pairAttempt.reset();
+    if (!m_running)
+        return;
+    if (pairOnTwoNodes().first)
+        return then();
+    if (m_pairAttempts == kConnects)
+        return fail(QStringLiteral("after the restart, %1 clients through the balancer all "
+                                   "landed on one node")
+                        .arg(kConnects));
+    ++m_pairAttempts;
+    m_kept.push_back(makeClient());
+    ChatClient *raw = m_kept.back().get();
+    m_pairAttempt = std::make_unique<QObject>();
+    connect(
+        raw, &ChatClient::servedByChanged, m_pairAttempt.get(), [this, then](const QString &node) {
+            if (!node.isEmpty())
+                QTimer::singleShot(0, this, [this, then] { connectPair(then); });
+        });
+    connect(&raw->connection(), &HubConnection::disconnected, m_pairAttempt.get(),
+        [this](const QString &reason) {
+            fail(QStringLiteral("a client could not connect through the balancer after the "
+                                "restart: %1")
+                     .arg(reason));
+        });
+    if (!raw->start())
+        fail(QStringLiteral("a client could not start connecting"));
+}
+
+void LbDemo::sendAcross(BackplaneMode mode)
+{
+    const auto [from, to] = pairOnTwoNodes();
+    if (!from)
+        return fail(QStringLiteral("the two clients on different nodes lost their connection"));
     m_received = false;
     m_expectedId.clear();
     m_roundIds.clear();
@@ -210,9 +254,10 @@ void LbDemo::sendAcross(BackplaneMode mode)
             {{"mode", modeName(mode)}, {"from", fromNode}, {"to", toNode},
                 {"received", m_received}});
         if (mode == BackplaneMode::Off)
-            switchBackplane(BackplaneMode::PubSub, [this] { sendAcross(BackplaneMode::PubSub); });
+            switchBackplane(
+                BackplaneMode::PubSub, true, [this] { sendAcross(BackplaneMode::PubSub); });
         else
-            switchBackplane(m_originalMode, [this] { finish(); });
+            switchBackplane(m_originalMode, false, [this] { finish(); });
     };
     m_deadline.disconnect();
     connect(&m_deadline, &QTimer::timeout, this, settle);
@@ -281,6 +326,7 @@ void LbDemo::cancel()
 {
     m_running = false;
     m_backplane.cancel();
+    m_pairAttempt.reset();
     m_deadline.stop();
     for (const auto &client : m_clients)
         client->stop();

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace farmchat {
@@ -27,8 +28,10 @@ class FarmSupervisor;
 // WebSocket reach different nodes: 404 "No Connection with that ID"),
 // sticky and source, or any policy without negotiation, to fail never. Then
 // two clients the balancer put on different nodes show the backplane: with
-// `off` they do not hear each other, with `pubsub` they do. It passes when
-// every cell is what it should be. Every wait is bounded.
+// `off` they do not hear each other, with `pubsub` they do. Nodes that
+// switch by restarting (ASP.NET Core) drop those clients at each switch, so
+// after one the chapter connects a new pair through the balancer. It passes
+// when every cell is what it should be. Every wait is bounded.
 class LbDemo : public DemoChapter
 {
     Q_OBJECT
@@ -36,6 +39,7 @@ public:
     static constexpr int kConnects = 12; // per cell
     static constexpr int kConnectTimeoutMs = 5000; // per client
     static constexpr int kSwitchTimeoutMs = 10000;
+    static constexpr int kRestartSwitchTimeoutMs = 30000; // every node restarts
     static constexpr int kSilenceMs = 1000; // how long `off` must stay silent
     static constexpr int kDeliveryTimeoutMs = 5000;
 
@@ -49,7 +53,14 @@ private:
     void connectNext();
     void endConnectCell();
     void beginCrossNode();
-    void switchBackplane(BackplaneMode mode, std::function<void()> then);
+    std::unique_ptr<ChatClient> makeClient() const;
+    // `then` once every node is on `mode`; with `needPair`, also once two
+    // connected clients are on different nodes (connecting a new pair when a
+    // restart dropped them).
+    void switchBackplane(BackplaneMode mode, bool needPair, std::function<void()> then);
+    void connectPair(std::function<void()> then);
+    // Two connected clients the balancer put on different nodes, or nulls.
+    std::pair<ChatClient *, ChatClient *> pairOnTwoNodes() const;
     void sendAcross(BackplaneMode mode);
     void reportCell(const QString &cell, bool ok, const QString &detail, QJsonObject fields);
     void fail(const QString &why);
@@ -65,6 +76,7 @@ private:
     QStringList m_results;
     QTimer m_deadline;
     std::unique_ptr<QObject> m_round; // the listeners of one cross-node round
+    std::unique_ptr<QObject> m_pairAttempt; // the listeners of one pair client connecting
     QString m_expectedId;
     // What the receiving client got this round: the message may arrive before
     // its sender learns the id (Redis forwards it before answering PUBLISH).
@@ -72,6 +84,8 @@ private:
     bool m_skipNegotiation = false;
     bool m_received = false;
     int m_attempt = 0;
+    int m_pairAttempts = 0;
+    bool m_switched = false; // the last switchBackplane() changed the farm's mode
     int m_failures = 0;
     bool m_allPassed = true;
 };

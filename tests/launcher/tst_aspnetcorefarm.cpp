@@ -1,4 +1,5 @@
 #include "client/chatclient.h"
+#include "launcher/executablelocator.h"
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
 #include "launcher/managedprocess.h"
@@ -54,6 +55,7 @@ private Q_SLOTS:
     void demo_data();
     void demo();
     void switchRestartsTheNodes();
+    void balancerDemoCrossesNodes();
     void stopsOnSigtermWithClientsConnected();
 };
 
@@ -172,6 +174,30 @@ void tst_AspNetCoreFarm::switchRestartsTheNodes()
     QVERIFY(farm.node(1)->process()->pid() != afterSwitch[1]);
     QTRY_COMPARE_WITH_TIMEOUT(farm.node(1)->health().backplane, BackplaneMode::Off, 10000);
     QCOMPARE(farm.node(0)->health().backplane, BackplaneMode::PubSub);
+}
+
+void tst_AspNetCoreFarm::balancerDemoCrossesNodes()
+{
+    // Behind the balancer, each switch restarts the nodes and drops the
+    // clients: the demo connects a new pair and still shows off and pubsub
+    // across two nodes.
+    const Result<QString> haproxy = ExecutableLocator::haproxy({});
+    QVERIFY2(haproxy.ok(), qPrintable(haproxy.ok() ? QString() : haproxy.error()));
+    TestLauncher run({"--node-kind", "aspnetcore", "--nodes", "2", "--base-port", "auto", "--lb",
+                         "round-robin", "--demo"},
+        launcherEnvironment());
+    FARMCHAT_VERIFY_OK(run.start());
+    QVERIFY(run.waitForExit(120000));
+    const QString out = QString::fromUtf8(run.out());
+    const QString err = QString::fromUtf8(run.err());
+    QVERIFY2(run.exitCode() == 0, qPrintable(out + err));
+    QVERIFY2(out.contains(u"lb round-robin | ✓ across nodes, backplane off: a client on node-"),
+        qPrintable(out));
+    QVERIFY2(out.contains(u"lb round-robin | ✓ across nodes, backplane pubsub: a client on node-"),
+        qPrintable(out));
+    QVERIFY2(err.contains(u"dropped the pair: connecting a new one"), qPrintable(err));
+    QVERIFY2(err.contains(u"load balancer passed"), qPrintable(err));
+    QVERIFY2(run.leftovers().isEmpty(), qPrintable(run.leftovers().join(u' ')));
 }
 
 void tst_AspNetCoreFarm::stopsOnSigtermWithClientsConnected()
