@@ -101,11 +101,9 @@ void FarmStatusBar::sayWhatFailed(int index)
     m_wasLive.insert(process->name(), live);
     if (m_workspace.supervisor().state() != FarmState::Running)
         return;
-    if (!was && live && m_failureShown == process->name()) {
+    if (!was && live && currentMessage().startsWith(tr("✕ %1 is").arg(process->name()))) {
         // The failure line would otherwise outlive the recovery it announced.
-        m_failureShown.clear();
-        if (currentMessage().startsWith(tr("✕ %1 is").arg(process->name())))
-            showMessage(tr("✓ %1 is back").arg(process->name()), kBackMessageMs);
+        showMessage(tr("✓ %1 is back").arg(process->name()), kBackMessageMs);
         return;
     }
     if (!was || live)
@@ -125,7 +123,6 @@ void FarmStatusBar::sayWhatFailed(int index)
     else
         text += tr(" — its pane reconnects when it is back");
     showMessage(text, kFailureMessageMs);
-    m_failureShown = process->name();
 }
 
 void FarmStatusBar::refresh()

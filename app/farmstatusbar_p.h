@@ -36,7 +36,6 @@ private:
 
     FarmWorkspace &m_workspace;
     QHash<QString, bool> m_wasLive; // process name -> live at its last change
-    QString m_failureShown; // the process whose failure the message line says now
     QLabel *m_farm;
     QLabel *m_redis;
     QLabel *m_rate;
