@@ -206,24 +206,30 @@ void LbDemo::connectPair(std::function<void()> then)
         return;
     if (pairOnTwoNodes().first)
         return then();
-    if (m_pairAttempts == kConnects)
-        return fail(QStringLiteral("after the restart, %1 clients through the balancer all "
-                                   "landed on one node")
-                        .arg(kConnects));
+    if (m_pairAttempts == kPairAttempts)
+        return fail(
+            QStringLiteral("after the restart, none of %1 clients through the balancer "
+                           "made a pair on two nodes%2")
+                .arg(kPairAttempts)
+                .arg(m_errors.isEmpty() ? QString() : QStringLiteral(": ") + m_errors.last()));
     ++m_pairAttempts;
     m_kept.push_back(makeClient());
     ChatClient *raw = m_kept.back().get();
     m_pairAttempt = std::make_unique<QObject>();
     connect(
         raw, &ChatClient::servedByChanged, m_pairAttempt.get(), [this, then](const QString &node) {
+            // On the same node as the others: the balancer may not see the
+            // other node again yet (its health check runs every second).
             if (!node.isEmpty())
-                QTimer::singleShot(0, this, [this, then] { connectPair(then); });
+                QTimer::singleShot(pairOnTwoNodes().first ? 0 : kPairRetryMs, this,
+                    [this, then] { connectPair(then); });
         });
+    // Until its health check sees a restarted node again, the balancer
+    // answers 503: try again a little later.
     connect(&raw->connection(), &HubConnection::disconnected, m_pairAttempt.get(),
-        [this](const QString &reason) {
-            fail(QStringLiteral("a client could not connect through the balancer after the "
-                                "restart: %1")
-                     .arg(reason));
+        [this, then](const QString &reason) {
+            m_errors = QStringList {reason};
+            QTimer::singleShot(kPairRetryMs, this, [this, then] { connectPair(then); });
         });
     if (!raw->start())
         fail(QStringLiteral("a client could not start connecting"));

@@ -40,6 +40,10 @@ public:
     static constexpr int kConnectTimeoutMs = 5000; // per client
     static constexpr int kSwitchTimeoutMs = 10000;
     static constexpr int kRestartSwitchTimeoutMs = 30000; // every node restarts
+    // A new pair after a restart: tries, and the pause after one the balancer
+    // refused or put on the same node as the others (40 x 250 ms: 10 s).
+    static constexpr int kPairAttempts = 40;
+    static constexpr int kPairRetryMs = 250;
     static constexpr int kSilenceMs = 1000; // how long `off` must stay silent
     static constexpr int kDeliveryTimeoutMs = 5000;
 
