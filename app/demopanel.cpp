@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QVBoxLayout>
 
 namespace farmchat {
@@ -154,8 +155,13 @@ QSize DemoPanel::minimumSizeHint() const
 
 int DemoPanel::neededHeight() const
 {
-    // The words at the panel's width, plus the buttons' row and the margins.
-    const int textHeight = m_scroll->widget()->heightForWidth(m_scroll->viewport()->width());
+    // The words at the width they have with a scroll bar beside them (so that
+    // the answer does not change when the bar goes), plus the buttons' row
+    // and the margins.
+    const QScrollBar *bar = m_scroll->verticalScrollBar();
+    const int narrow
+        = m_scroll->viewport()->width() + (bar->isVisible() ? 0 : -bar->sizeHint().width());
+    const int textHeight = m_scroll->widget()->heightForWidth(narrow);
     return qMax(0, textHeight) + height() - m_scroll->height();
 }
 
