@@ -13,6 +13,7 @@
 #include "app/guideddemo.h"
 #include "app/mainwindow.h"
 #include "app/panegrid.h"
+#include "app/topologyview.h"
 #include "client/deliveryverdict.h"
 #include "launcher/farmsupervisor.h"
 
@@ -68,6 +69,7 @@ private Q_SLOTS:
     void demoLaunchesTheFarmAndTeaches();
     void matrixCellsAreWholeAndRowsShow();
     void demoDockLeavesTheFaultsDockItsRoom();
+    void topologyPartsNeverOverlap();
     void stopLeavesTheIdleTextTheWholeRoom();
 
 private:
@@ -233,6 +235,47 @@ void tst_DemoPanel::demoDockLeavesTheFaultsDockItsRoom()
                            .arg(viewport->width())
                            .arg(viewport->height())));
     }
+}
+
+void tst_DemoPanel::topologyPartsNeverOverlap()
+{
+    // The Topology dock as the window gives it, after the demo grew its own
+    // dock: for 1 to 8 nodes no node, caption, ↑/↓ count, ✕ mark or the
+    // Redis box covers another, and each caption has room for its words.
+    TopologyView *topology = m_window->topologyView();
+    const QFontMetricsF fm(topology->font());
+    const double caption = fm.horizontalAdvance(QStringLiteral("streams"));
+    const double counts = fm.horizontalAdvance(QStringLiteral("↑999 ↓999"));
+    for (const QSize window : {QSize(1280, 720), QSize(1600, 1000)}) {
+        m_window->resize(window);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), window, 5000);
+        QTest::qWait(0); // the docks' layout
+        const QSizeF size = topology->size();
+        for (int nodes = 1; nodes <= 8; ++nodes) {
+            const TopologyLayout layout = topology->layoutFor(nodes, size);
+            const auto parts = layout.parts();
+            const QString where = QStringLiteral("%1 nodes in a %2×%3 view (window %4×%5)")
+                                      .arg(nodes)
+                                      .arg(size.width())
+                                      .arg(size.height())
+                                      .arg(window.width())
+                                      .arg(window.height());
+            for (qsizetype a = 0; a < parts.size(); ++a) {
+                QVERIFY2(QRectF(QPointF(0, 0), size).contains(parts[a].second),
+                    qPrintable(parts[a].first + QStringLiteral(" outside the view: ") + where));
+                for (qsizetype b = a + 1; b < parts.size(); ++b)
+                    QVERIFY2(!parts[a].second.intersects(parts[b].second),
+                        qPrintable(parts[a].first + QStringLiteral(" covers ") + parts[b].first
+                            + QStringLiteral(": ") + where));
+            }
+            for (int i = 0; i < nodes; ++i) {
+                QVERIFY2(layout.captions[i].width() >= caption, qPrintable(where));
+                QVERIFY2(layout.counters[i].width() >= counts, qPrintable(where));
+            }
+        }
+    }
+    m_window->resize(1280, 720);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 5000);
 }
 
 void tst_DemoPanel::stopLeavesTheIdleTextTheWholeRoom()
