@@ -46,6 +46,12 @@ TopologyView::TopologyView(FarmWorkspace &workspace, QWidget *parent)
         update();
     });
     connect(&farm, &FarmSupervisor::processAdded, this, repaint);
+    // A stopped farm is drawn as gone: no broken links, no tokens, no counts.
+    connect(&farm, &FarmSupervisor::stopped, this, [this] {
+        m_frameTimer.stop();
+        m_flow.clear();
+        update();
+    });
     connect(&farm, &FarmSupervisor::lbServersChanged, this, repaint);
     connect(&workspace, &FarmWorkspace::panesCleared, this, repaint);
     connect(&workspace.sentinelWatch(), &SentinelWatch::changed, this, repaint);
@@ -83,6 +89,17 @@ QString TopologyView::balancerCaption(int index) const
     const QString sessions
         = server.sessions == 1 ? tr("1 session") : tr("%1 sessions").arg(server.sessions);
     return sessions + QStringLiteral(" · ") + server.status;
+}
+
+QString TopologyView::placeholderText() const
+{
+    const FarmSupervisor &farm = m_workspace.supervisor();
+    if (farm.nodeCount() == 0)
+        return tr("The farm's nodes and Redis appear here once it is launched.");
+    if (farm.state() == FarmState::Stopped)
+        return tr("The farm stopped. Launch (Ctrl+L) starts a new one; its nodes and Redis "
+                  "appear here.");
+    return {};
 }
 
 QSize TopologyView::sizeHint() const
@@ -180,10 +197,9 @@ void TopologyView::paintEvent(QPaintEvent *)
     f.em = QFontMetricsF(font()).height();
     const double em = f.em;
     const int n = m_workspace.supervisor().nodeCount();
-    if (n == 0) {
+    if (const QString placeholder = placeholderText(); !placeholder.isEmpty()) {
         p.setPen(f.pal.color(QPalette::PlaceholderText));
-        p.drawText(f.area, Qt::AlignCenter | Qt::TextWordWrap,
-            tr("The farm's nodes and Redis appear here once it is launched."));
+        p.drawText(f.area.adjusted(em, 0, -em, 0), Qt::AlignCenter | Qt::TextWordWrap, placeholder);
         return;
     }
 

@@ -12,6 +12,7 @@
 #include "app/farmworkspace.h"
 #include "app/guideddemo.h"
 #include "app/mainwindow.h"
+#include "app/nodepalette_p.h"
 #include "app/panegrid.h"
 #include "app/topologyview.h"
 #include "client/deliveryverdict.h"
@@ -70,7 +71,7 @@ private Q_SLOTS:
     void matrixCellsAreWholeAndRowsShow();
     void demoDockLeavesTheFaultsDockItsRoom();
     void topologyPartsNeverOverlap();
-    void stopLeavesTheIdleTextTheWholeRoom();
+    void stopSaysTheFarmStoppedAndClearsTheTopology();
 
 private:
     QTemporaryDir m_dir;
@@ -278,7 +279,7 @@ void tst_DemoPanel::topologyPartsNeverOverlap()
     QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 5000);
 }
 
-void tst_DemoPanel::stopLeavesTheIdleTextTheWholeRoom()
+void tst_DemoPanel::stopSaysTheFarmStoppedAndClearsTheTopology()
 {
     m_window->stopFarm();
     QTRY_COMPARE_WITH_TIMEOUT(
@@ -288,7 +289,26 @@ void tst_DemoPanel::stopLeavesTheIdleTextTheWholeRoom()
     QTRY_VERIFY_WITH_TIMEOUT(idle->isVisible(), 5000);
     QTRY_VERIFY2_WITH_TIMEOUT(idle->width() >= grid->width() * 9 / 10,
         qPrintable(QStringLiteral("%1 of %2 px").arg(idle->width()).arg(grid->width())), 5000);
-    QVERIFY(idle->text().startsWith(QStringLiteral("No farm yet.")));
+    // Not "no farm yet": the farm stopped, and Launch starts a new one.
+    QVERIFY2(idle->text().startsWith(QStringLiteral("The farm stopped")), qPrintable(idle->text()));
+    QVERIFY2(idle->text().contains(QStringLiteral("Launch (Ctrl+L)")), qPrintable(idle->text()));
+    // The topology forgets the old farm: no failure dashes, no tokens, no counts.
+    TopologyView *topology = m_window->topologyView();
+    QVERIFY2(topology->placeholderText().contains(QStringLiteral("stopped")),
+        qPrintable(topology->placeholderText()));
+    QVERIFY(topology->flow().tokens().empty());
+    for (int i = 0; i < kNodes; ++i) {
+        QCOMPARE(topology->flow().linkCount(i, TopologyFlow::kRedis), quint64(0));
+        QCOMPARE(topology->flow().linkCount(TopologyFlow::kRedis, i), quint64(0));
+    }
+    const QImage drawn = topology->grab().toImage();
+    const QColor bad = nodepalette::bad(nodepalette::isDark(topology->palette()));
+    int badPixels = 0;
+    for (int y = 0; y < drawn.height(); ++y) {
+        for (int x = 0; x < drawn.width(); ++x)
+            badPixels += drawn.pixelColor(x, y).rgb() == bad.rgb() ? 1 : 0;
+    }
+    QCOMPARE(badPixels, 0);
 }
 
 QTEST_MAIN(tst_DemoPanel)
