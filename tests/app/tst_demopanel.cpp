@@ -6,6 +6,7 @@
 // complete delivery, in the verdict's words. Fast pace and reading pause.
 #include "appfarmfixture.h"
 
+#include "app/chatpane.h"
 #include "app/controlspanel.h"
 #include "app/deliverymatrixview.h"
 #include "app/demopanel.h"
@@ -14,6 +15,7 @@
 #include "app/mainwindow.h"
 #include "app/nodepalette_p.h"
 #include "app/panegrid.h"
+#include "app/panesession.h"
 #include "app/topologyview.h"
 #include "client/deliveryverdict.h"
 #include "launcher/farmsupervisor.h"
@@ -24,6 +26,7 @@
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
@@ -71,6 +74,7 @@ private Q_SLOTS:
     void matrixCellsAreWholeAndRowsShow();
     void demoDockLeavesTheFaultsDockItsRoom();
     void topologyPartsNeverOverlap();
+    void emptyPaneNameSaysWhyAtTheFieldAndKeepsTheName();
     void stopSaysTheFarmStoppedAndClearsTheTopology();
 
 private:
@@ -277,6 +281,48 @@ void tst_DemoPanel::topologyPartsNeverOverlap()
     }
     m_window->resize(1280, 720);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 5000);
+}
+
+void tst_DemoPanel::emptyPaneNameSaysWhyAtTheFieldAndKeepsTheName()
+{
+    ChatPane *pane = m_window->paneGrid()->pane(0);
+    QVERIFY(pane);
+    PaneSession *session = m_window->workspace().pane(0);
+    const QString before = session->name();
+    QVERIFY(!before.isEmpty());
+    QLineEdit *name = pane->nameEdit();
+    name->setFocus();
+    name->selectAll();
+    QTest::keyClick(name, Qt::Key_Delete);
+    QTest::keyClick(name, Qt::Key_Return);
+    // The old name stays, and the field says why, right under it.
+    QCOMPARE(name->text(), before);
+    QCOMPARE(session->name(), before);
+    QLabel *note = pane->nameNote();
+    QVERIFY(note->isVisible());
+    QVERIFY2(note->text().contains(QStringLiteral("must not be empty")), qPrintable(note->text()));
+    QVERIFY2(note->text().contains(before), qPrintable(note->text()));
+    const QRect field(name->mapTo(pane, QPoint(0, 0)), name->size());
+    const QRect at(note->mapTo(pane, QPoint(0, 0)), note->size());
+    QVERIFY2(at.top() >= field.bottom() && at.top() - field.bottom() <= name->height(),
+        qPrintable(
+            QStringLiteral("note at y %1, field ends at %2").arg(at.top()).arg(field.bottom())));
+    QVERIFY2(at.right() >= field.left() && at.left() <= field.right(),
+        qPrintable(QStringLiteral("note %1–%2, field %3–%4")
+                       .arg(at.left())
+                       .arg(at.right())
+                       .arg(field.left())
+                       .arg(field.right())));
+    QVERIFY(pane->rect().contains(at));
+    // Focus leaving the restored field keeps the note; typing a new name answers it.
+    pane->input()->setFocus();
+    QVERIFY(note->isVisible());
+    name->setFocus();
+    QTest::keyClick(name, Qt::Key_End);
+    QTest::keyClicks(name, QStringLiteral("x"));
+    QVERIFY(!note->isVisible());
+    QTest::keyClick(name, Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(session->name(), before + QStringLiteral("x"), 5000);
 }
 
 void tst_DemoPanel::stopSaysTheFarmStoppedAndClearsTheTopology()
