@@ -18,7 +18,7 @@ class PaneSession;
 
 // One chat pane: a real client of one node (or of the farm's load balancer,
 // then the header names the node it landed on). Header with node name, port and
-// a state light (green connected, amber connecting, red disconnected), the
+// a state light (green connected, amber connecting, orange disconnected), the
 // pane's name, the message list (QListView + MessageDelegate over the
 // session's MessageListModel) and an input line where Enter sends. Shows a
 // PaneSession of FarmWorkspace; owns no socket itself.

@@ -12,6 +12,7 @@
 #include "app/mainwindow.h"
 #include "app/messagedelegate_p.h"
 #include "app/messagelistmodel.h"
+#include "app/nodepalette_p.h"
 #include "app/panegrid.h"
 
 #include <QAbstractButton>
@@ -58,6 +59,7 @@ private Q_SLOTS:
     void nodeCountOutOfRangeSaysTheRange();
     void takenPortKeepsArrowsBlocksLaunchAndSuggests();
     void badNodeCountAndTakenPortAreBothSaid();
+    void helpNamesTheColourBrokenLinksAreDrawnIn();
     void ownMessageIsNotMarkedCrossed();
 
 private:
@@ -437,6 +439,21 @@ void tst_FarmViews::badNodeCountAndTakenPortAreBothSaid()
     QVERIFY(!bar->nodesProblemLabel()->isVisible());
     QVERIFY(bar->portProblemLabel()->isVisible());
     QVERIFY(!bar->launchButton()->isEnabled());
+}
+
+void tst_FarmViews::helpNamesTheColourBrokenLinksAreDrawnIn()
+{
+    // The topology draws a broken link in nodepalette::bad(); F1 names that colour.
+    const QString help = MainWindow::helpText();
+    const QString name = nodepalette::badName();
+    QVERIFY2(help.contains(QStringLiteral("dashed %1 link").arg(name)), qPrintable(help));
+    QVERIFY(!help.contains(QStringLiteral("dashed red")));
+    // And the name is the colour's: orange is a hue of about 15° to 45°, in light and dark.
+    QCOMPARE(name, QStringLiteral("orange"));
+    for (const bool dark : {false, true}) {
+        const int hue = nodepalette::bad(dark).hue();
+        QVERIFY2(hue >= 15 && hue <= 45, qPrintable(QString::number(hue)));
+    }
 }
 
 void tst_FarmViews::ownMessageIsNotMarkedCrossed()
