@@ -67,8 +67,10 @@ DemoPanel::DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent)
     });
     connect(&m_demo, &GuidedDemo::verdictReady, m_verdict, &QLabel::setText);
     connect(&m_demo, &GuidedDemo::finished, this, [this](const Result<void> &outcome) {
-        showIdle(outcome ? tr("The demo is over. Start it again whenever you like.")
-                         : tr("The demo stopped: %1.").arg(outcome.error()));
+        if (outcome)
+            showEnd();
+        else
+            showIdle(tr("The demo stopped: %1.").arg(outcome.error()));
     });
     showIdle(tr("A walk through the three backplane modes on the running farm (one is launched "
                 "if none runs): messages kept on their node, crossing through Redis pub/sub, "
@@ -129,6 +131,17 @@ void DemoPanel::showStep(int step, int total, const QString &title, const QStrin
     m_narration->setText(narration);
     m_verdict->clear();
     showState(tr("showing it on the farm…"));
+    updateButtons();
+}
+
+void DemoPanel::showEnd()
+{
+    // The last step is the user's turn: its title and instructions stay, with the end added.
+    m_counter.clear();
+    const QString end = tr("The demo is over: the farm is yours. Start runs the demo again.");
+    m_narration->setText(
+        m_narration->text().isEmpty() ? end : m_narration->text() + QStringLiteral("\n\n") + end);
+    m_state->setText({});
     updateButtons();
 }
 

@@ -44,6 +44,7 @@ private:
     void createLayout();
     void showStep(int step, int total, const QString &title, const QString &narration);
     void showIdle(const QString &why);
+    void showEnd();
     void updateButtons();
     void showState(const QString &state);
 

@@ -197,6 +197,13 @@ void tst_DemoPanel::demoLaunchesTheFarmAndTeaches()
     QVERIFY2(verdictShown.contains(streams.text()), qPrintable(verdictShown));
     QVERIFY(streams.text().endsWith(QStringLiteral("— as promised")));
     QCOMPARE(panel->nextButton()->text(), QStringLiteral("Start")); // over: Next starts it again
+    // The user's turn stays: its title and instructions, the end added to them.
+    QCOMPARE(panel->titleText(), steps.last().title);
+    QVERIFY2(panel->narrationText().startsWith(steps.last().narration),
+        qPrintable(panel->narrationText()));
+    QVERIFY2(panel->narrationText().contains(QStringLiteral("The demo is over")),
+        qPrintable(panel->narrationText()));
+    QVERIFY2(wordsInView(panel).isEmpty(), qPrintable(wordsInView(panel)));
 }
 
 void tst_DemoPanel::matrixCellsAreWholeAndRowsShow()
