@@ -8,6 +8,7 @@
 
 #include "app/chatpane.h"
 #include "app/controlspanel.h"
+#include "app/deliverymatrixmodel.h"
 #include "app/deliverymatrixview.h"
 #include "app/demopanel.h"
 #include "app/farmworkspace.h"
@@ -62,6 +63,14 @@ QString wordsInView(DemoPanel *panel)
     return hidden.join(QStringLiteral("; "));
 }
 
+QString columnWidths(QTableView *table)
+{
+    QStringList widths;
+    for (int c = 0; c < table->model()->columnCount(); ++c)
+        widths << QString::number(table->columnWidth(c));
+    return widths.join(u' ');
+}
+
 } // namespace
 
 class tst_DemoPanel : public QObject
@@ -72,6 +81,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void demoLaunchesTheFarmAndTeaches();
     void matrixCellsAreWholeAndRowsShow();
+    void matrixMessageColumnStaysReadable();
     void demoDockLeavesTheFaultsDockItsRoom();
     void topologyPartsNeverOverlap();
     void emptyPaneNameSaysWhyAtTheFieldAndKeepsTheName();
@@ -224,6 +234,49 @@ void tst_DemoPanel::matrixCellsAreWholeAndRowsShow()
     // At 1280×720 the matrix shows a useful number of rows.
     const int rows = table->viewport()->height() / table->verticalHeader()->defaultSectionSize();
     QVERIFY2(rows >= 5, qPrintable(QString::number(rows)));
+}
+
+void tst_DemoPanel::matrixMessageColumnStaysReadable()
+{
+    // From the tenth row on the table scrolls; the message column keeps its
+    // width and shows the sender and the first words of every message.
+    FarmWorkspace &workspace = m_window->workspace();
+    QTableView *table = m_window->matrixView()->table();
+    QAbstractItemModel *model = table->model();
+    workspace.clearMatrix();
+    QCOMPARE(model->rowCount(), 0);
+    const auto send = [&](int from, int to) {
+        for (int i = from; i < to; ++i)
+            workspace.sendFrom(
+                i % kNodes, QStringLiteral("Message %1 of the readable column").arg(i + 1));
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), to, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(workspace.tracker().isSettled(), 10000);
+        QTest::qWait(0); // the header's sections
+    };
+    send(0, 2);
+    QCOMPARE(table->verticalScrollBar()->maximum(), 0); // nothing to scroll yet
+    const int few = table->columnWidth(DeliveryMatrixModel::kMessageColumn);
+    send(2, 14);
+    QTRY_VERIFY_WITH_TIMEOUT(table->verticalScrollBar()->maximum() > 0, 5000);
+    const int many = table->columnWidth(DeliveryMatrixModel::kMessageColumn);
+    QVERIFY2(many >= few,
+        qPrintable(QStringLiteral("%1 px with 2 rows, %2 with 14").arg(few).arg(many)));
+    const QFontMetrics fm(table->font());
+    for (int r = 0; r < model->rowCount(); ++r) {
+        const QString label
+            = model->index(r, DeliveryMatrixModel::kMessageColumn).data().toString();
+        QVERIFY2(label.startsWith(QStringLiteral("user-")), qPrintable(label));
+        // "user-2: Message 12 o": who, and the first words.
+        const QString head = label.left(20);
+        QVERIFY2(many >= fm.horizontalAdvance(head) + fm.height(),
+            qPrintable(QStringLiteral("\"%1\" in a %2 px column of %3 (columns %4)")
+                           .arg(head)
+                           .arg(many)
+                           .arg(table->viewport()->width())
+                           .arg(columnWidths(table))));
+    }
+    // Nothing is pushed off to the side either.
+    QVERIFY(!table->horizontalScrollBar()->isVisible());
 }
 
 void tst_DemoPanel::demoDockLeavesTheFaultsDockItsRoom()
