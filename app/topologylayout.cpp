@@ -32,24 +32,29 @@ TopologyLayout TopologyLayout::compute(const Input &in, QPointF linkEnd)
     const double em = in.em;
     const double gap = em * 0.3;
     const QRectF &area = in.area;
-    out.hub = QRectF(area.center() - QPointF(in.hub.width() / 2, in.hub.height() / 2), in.hub);
+    const QPointF hubCentre = in.oneSide
+        ? QPointF(area.left() + gap + in.hub.width() / 2, area.center().y())
+        : area.center();
+    out.hub = QRectF(hubCentre - QPointF(in.hub.width() / 2, in.hub.height() / 2), in.hub);
     if (linkEnd.isNull())
         linkEnd = out.hub.center();
     // Clockwise from the top right: the right column top down, the left one bottom up.
-    const int right = (in.nodes + 1) / 2;
+    const int right = in.oneSide ? in.nodes : (in.nodes + 1) / 2;
     const int left = in.nodes - right;
     const int rows = qMax(1, right);
     // A row holds the circle and its one line of words, with a little air.
     const double row = std::clamp(area.height() / rows, em * 1.6, em * 3.6);
     // Half the width holds half the hub, the ✕ beside it, the circle and its words.
     const double words = gap + in.captionWidth + gap + in.countsWidth;
-    const double across = area.width() / 2 - in.hub.width() / 2 - 2 * gap - em - words;
+    // (One side: the whole width right of the hub.)
+    const double half = in.oneSide ? area.right() - out.hub.center().x() : area.width() / 2;
+    const double across = half - in.hub.width() / 2 - 2 * gap - em - words;
     out.nodeRadius = std::clamp(qMin((row - em * 0.4) / 2, across / 2), em * 0.6, em * 1.4);
     const double r = out.nodeRadius;
     // From the hub's centre to a column: the words beside the circle decide,
     // within what keeps the circle and the ✕ on its link clear of the hub.
     const double nearest = in.hub.width() / 2 + gap + em + gap + r;
-    const double room = area.width() / 2 - r - words - gap;
+    const double room = half - r - words - gap;
     const double reach = std::clamp(room, nearest, qMax(nearest, em * 10));
     for (int i = 0; i < in.nodes; ++i) {
         const bool onRight = i < right;

@@ -8,7 +8,8 @@
 namespace farmchat {
 
 // Where each part of the topology picture goes: the Redis box in the middle,
-// the nodes in a column on each side of it (clockwise from the top right),
+// the nodes in a column on each side of it (clockwise from the top right;
+// with a load balancer in front, Redis on the left and one column of nodes),
 // each node's caption and then its ↑/↓ counts on one line on its outer side,
 // and the ✕ that marks a broken link on the link, just clear of the node. The sizes follow the font
 // (em) and the room there is, so that no two parts overlap for 1 to 8 nodes at the sizes the
@@ -25,6 +26,9 @@ struct TopologyLayout
         QSizeF hub; // the Redis box (or a Sentinel farm's servers and Sentinels)
         double captionWidth = 0; // the widest caption to make room for
         double countsWidth = 0; // the widest ↑/↓ counts to make room for
+        // Every node in the right column, the hub at the left of the area
+        // (with a load balancer in front, whose lines come from the left).
+        bool oneSide = false;
     };
 
     QRectF hub;

@@ -220,6 +220,11 @@ void TopologyView::paintEvent(QPaintEvent *)
         in.captionWidth = qMax(in.captionWidth, fm.horizontalAdvance(nodeCaption(i)));
         in.countsWidth = qMax(in.countsWidth, fm.horizontalAdvance(linkCounts(i)));
     }
+    // A long caption (a balancer's sessions and state) is elided rather than
+    // shrink the nodes to dots.
+    in.captionWidth = qMin(in.captionWidth, em * 9);
+    // The balancer's lines come from the left: the nodes stand on the right.
+    in.oneSide = !f.front.isEmpty();
     const SentinelWatch &sentinels = m_workspace.sentinelWatch();
     in.hub = hubSize(sentinels.isActive());
     QPointF linkEnd;
@@ -340,9 +345,10 @@ QString TopologyView::nodeCaption(int index) const
     const bool healthy = node->process()->state() == ProcessState::Healthy;
     QString caption = healthy ? modeName(farm.nodeBackplane(index))
                               : processStateName(node->process()->state());
-    // What HAProxy says of it: sessions now, and UP / DRAIN / MAINT / DOWN.
+    // What HAProxy says of it first (sessions now, and UP / DRAIN / MAINT /
+    // DOWN): when the caption is cut, the mode is what goes.
     if (const QString lb = balancerCaption(index); !lb.isEmpty())
-        caption += QStringLiteral(" · ") + lb;
+        caption = lb + QStringLiteral(" · ") + caption;
     return caption;
 }
 
