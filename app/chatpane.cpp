@@ -37,6 +37,8 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(m_header);
+    // Right-aligned, so it stands under the name field it speaks of.
+    layout->addWidget(m_nameNote, 0, Qt::AlignRight);
     layout->addWidget(m_list, 1);
     layout->addWidget(m_note);
     layout->addWidget(m_input);
@@ -73,6 +75,10 @@ void ChatPane::buildHeader()
     m_name->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('M')) * 4);
     m_name->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     m_name->setAccessibleName(tr("Name in pane %1").arg(m_index + 1));
+
+    m_nameNote = new QLabel(this);
+    m_nameNote->setObjectName(QStringLiteral("nameNote"));
+    m_nameNote->hide();
 
     m_header = new QHBoxLayout;
     m_header->addWidget(m_light);
@@ -117,16 +123,9 @@ void ChatPane::wireSession()
             m_note->hide();
     });
     connect(m_input, &QLineEdit::returnPressed, this, &ChatPane::send);
-    connect(m_name, &QLineEdit::editingFinished, this, [this] {
-        const QString name = m_name->text().trimmed();
-        if (const auto valid = checkUserName(name); !valid) {
-            showNote(valid.error(), true);
-            m_name->setText(m_session ? m_session->name() : QString());
-            return;
-        }
-        if (m_session && name != m_session->name())
-            m_workspace.setPaneName(m_index, name);
-    });
+    connect(m_name, &QLineEdit::editingFinished, this, &ChatPane::applyName);
+    // Editing the name again answers the note about the refused one.
+    connect(m_name, &QLineEdit::textEdited, m_nameNote, &QWidget::hide);
     connect(m_session, &PaneSession::stateChanged, this, &ChatPane::updateState);
     // Behind a balancer the header follows the node each (re)connect lands on.
     connect(m_session, &PaneSession::nodeChanged, this, &ChatPane::fitHeader);
@@ -270,6 +269,26 @@ void ChatPane::send()
     }
     m_input->clear();
     m_workspace.sendFrom(m_index, text);
+}
+
+void ChatPane::applyName()
+{
+    const QString name = m_name->text().trimmed();
+    const QString kept = m_session ? m_session->name() : QString();
+    if (const auto valid = checkUserName(name); !valid) {
+        // Said where the user looks, at the field, and which name stays.
+        const bool dark = nodepalette::isDark(palette());
+        m_nameNote->setStyleSheet(QStringLiteral("color: %1").arg(nodepalette::bad(dark).name()));
+        m_nameNote->setText(tr("✕ %1: still \"%2\"").arg(valid.error(), kept));
+        m_nameNote->show();
+        m_name->setText(kept);
+        return;
+    }
+    // The same name again (focus leaving the restored field) keeps the note.
+    if (!m_session || name == kept)
+        return;
+    m_nameNote->hide();
+    m_workspace.setPaneName(m_index, name);
 }
 
 void ChatPane::showNote(const QString &text, bool error)

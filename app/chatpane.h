@@ -18,7 +18,7 @@ class PaneSession;
 
 // One chat pane: a real client of one node (or of the farm's load balancer,
 // then the header names the node it landed on). Header with node name, port and
-// a state light (green connected, amber connecting, red disconnected), the
+// a state light (green connected, amber connecting, orange disconnected), the
 // pane's name, the message list (QListView + MessageDelegate over the
 // session's MessageListModel) and an input line where Enter sends. Shows a
 // PaneSession of FarmWorkspace; owns no socket itself.
@@ -42,6 +42,8 @@ public:
     QString titleText() const;
     // The note under the input ("" when hidden): a problem with a send, news.
     QString noteText() const;
+    // The note right under the name field ("" when hidden): why a name was refused.
+    QLabel *nameNote() const { return m_nameNote; }
     // What the pane says when a connect failed for want of a sticky session.
     static QString stickySessionAdvice();
     // Puts the keyboard focus on the input line.
@@ -54,6 +56,7 @@ private:
     void updateState();
     void send();
     void showNote(const QString &text, bool error);
+    void applyName();
     void fitHeader();
     void changeEvent(QEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
@@ -70,6 +73,7 @@ private:
     MessageDelegate *m_delegate = nullptr;
     QLineEdit *m_input = nullptr;
     QLabel *m_note = nullptr;
+    QLabel *m_nameNote = nullptr; // under the name field: why the old name was kept
     QTimer m_noteTimer; // hides a note that is news, not a problem
     bool m_noteIsError = false;
 };

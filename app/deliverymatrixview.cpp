@@ -35,8 +35,23 @@ DeliveryMatrixView::DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     // Compact rows, and a cell never narrower than its widest text ("◷ 12345 ms").
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 4);
+    const int pad = fontMetrics().averageCharWidth();
     m_table->horizontalHeader()->setMinimumSectionSize(
-        fontMetrics().horizontalAdvance(QStringLiteral("◷ 99999 ms")) + fontMetrics().height());
+        fontMetrics().horizontalAdvance(QStringLiteral("◷ 99999 ms")) + pad);
+    // The mode column holds one of three words: exactly as wide as the widest.
+    m_table->horizontalHeader()->setSectionResizeMode(
+        DeliveryMatrixModel::kModeColumn, QHeaderView::Fixed);
+    int modeWidth = 0;
+    for (const QString &word :
+        {tr("mode"), modeName(BackplaneMode::PubSub), modeName(BackplaneMode::Streams)})
+        modeWidth = qMax(modeWidth, fontMetrics().horizontalAdvance(word) + pad * 2);
+    m_table->horizontalHeader()->resizeSection(DeliveryMatrixModel::kModeColumn, modeWidth);
+    // The message column gets every pixel the panes' columns leave: no row
+    // numbers (the rows are in the order sent, the message says which), and
+    // the scroll bar's room kept from the start, so the column does not
+    // narrow when the tenth row makes the table scroll.
+    m_table->verticalHeader()->hide();
+    m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
 
     // One line (the rest of it in the tooltip): the rows get the room.
     auto *legend = new ElidedLabel(this);

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QVBoxLayout>
 
 namespace farmchat {
@@ -66,8 +67,10 @@ DemoPanel::DemoPanel(GuidedDemo &demo, QAction *start, QWidget *parent)
     });
     connect(&m_demo, &GuidedDemo::verdictReady, m_verdict, &QLabel::setText);
     connect(&m_demo, &GuidedDemo::finished, this, [this](const Result<void> &outcome) {
-        showIdle(outcome ? tr("The demo is over. Start it again whenever you like.")
-                         : tr("The demo stopped: %1.").arg(outcome.error()));
+        if (outcome)
+            showEnd();
+        else
+            showIdle(tr("The demo stopped: %1.").arg(outcome.error()));
     });
     showIdle(tr("A walk through the three backplane modes on the running farm (one is launched "
                 "if none runs): messages kept on their node, crossing through Redis pub/sub, "
@@ -131,6 +134,17 @@ void DemoPanel::showStep(int step, int total, const QString &title, const QStrin
     updateButtons();
 }
 
+void DemoPanel::showEnd()
+{
+    // The last step is the user's turn: its title and instructions stay, with the end added.
+    m_counter.clear();
+    const QString end = tr("The demo is over: the farm is yours. Start runs the demo again.");
+    m_narration->setText(
+        m_narration->text().isEmpty() ? end : m_narration->text() + QStringLiteral("\n\n") + end);
+    m_state->setText({});
+    updateButtons();
+}
+
 void DemoPanel::showIdle(const QString &why)
 {
     m_counter.clear();
@@ -154,8 +168,13 @@ QSize DemoPanel::minimumSizeHint() const
 
 int DemoPanel::neededHeight() const
 {
-    // The words at the panel's width, plus the buttons' row and the margins.
-    const int textHeight = m_scroll->widget()->heightForWidth(m_scroll->viewport()->width());
+    // The words at the width they have with a scroll bar beside them (so that
+    // the answer does not change when the bar goes), plus the buttons' row
+    // and the margins.
+    const QScrollBar *bar = m_scroll->verticalScrollBar();
+    const int narrow
+        = m_scroll->viewport()->width() + (bar->isVisible() ? 0 : -bar->sizeHint().width());
+    const int textHeight = m_scroll->widget()->heightForWidth(narrow);
     return qMax(0, textHeight) + height() - m_scroll->height();
 }
 

@@ -27,6 +27,9 @@ public:
     QString narrationText() const;
     QString verdictText() const;
     QString stateText() const;
+    QLabel *titleLabel() const { return m_title; }
+    QLabel *narrationLabel() const { return m_narration; }
+    QLabel *verdictLabel() const { return m_verdict; }
     QPushButton *nextButton() const { return m_next; }
     QPushButton *backButton() const { return m_back; }
     QCheckBox *autoPlayBox() const { return m_autoPlay; }
@@ -41,6 +44,7 @@ private:
     void createLayout();
     void showStep(int step, int total, const QString &title, const QString &narration);
     void showIdle(const QString &why);
+    void showEnd();
     void updateButtons();
     void showState(const QString &state);
 

@@ -15,6 +15,7 @@
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QToolButton>
+#include <QVBoxLayout>
 
 namespace farmchat {
 
@@ -38,8 +39,10 @@ FarmBar::FarmBar(FarmWorkspace &workspace, QWidget *parent)
     , m_workspace(workspace)
     , m_nodes(new QSpinBox(this))
     , m_basePort(new QSpinBox(this))
-    , m_portStatus(new ElidedLabel(this))
-    , m_usePort(new QToolButton(this))
+    , m_problems(new QWidget(this))
+    , m_nodesStatus(new ElidedLabel(m_problems))
+    , m_portStatus(new ElidedLabel(m_problems))
+    , m_usePort(new QToolButton(m_problems))
     , m_kind(new QComboBox(this))
     , m_mode(new QComboBox(this))
     , m_lb(new QComboBox(this))
@@ -150,8 +153,7 @@ void FarmBar::fillChoices()
 
 void FarmBar::createLayout()
 {
-    auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
+    auto *fields = new QHBoxLayout;
     // Between groups; small, so that the whole bar fits 1280 px with room to spare.
     const int gap = fontMetrics().averageCharWidth() / 2;
     auto label = [this](const QString &text, QWidget *buddy) {
@@ -159,37 +161,54 @@ void FarmBar::createLayout()
         l->setBuddy(buddy);
         return l;
     };
-    layout->addWidget(label(tr("&Nodes"), m_nodes));
-    layout->addWidget(m_nodes);
-    layout->addSpacing(gap);
-    layout->addWidget(label(tr("&Port"), m_basePort));
-    layout->addWidget(m_basePort);
-    layout->addWidget(m_portStatus);
-    layout->addWidget(m_usePort);
+    fields->addWidget(label(tr("&Nodes"), m_nodes));
+    fields->addWidget(m_nodes);
+    fields->addSpacing(gap);
+    fields->addWidget(label(tr("&Port"), m_basePort));
+    fields->addWidget(m_basePort);
+    fields->addSpacing(gap);
+    fields->addWidget(label(tr("Ser&ver"), m_kind));
+    fields->addWidget(m_kind);
+    fields->addSpacing(gap);
+    fields->addWidget(label(tr("&Backplane"), m_mode));
+    fields->addWidget(m_mode);
+    fields->addSpacing(gap);
+    fields->addWidget(label(tr("&Redis"), m_redis));
+    fields->addWidget(m_redis);
+    fields->addSpacing(gap);
+    fields->addWidget(label(tr("Loa&d balancer"), m_lb));
+    fields->addWidget(m_lb);
+    fields->addWidget(m_skipNegotiation);
+    fields->addSpacing(gap);
+    fields->addWidget(m_launch);
+    fields->addWidget(m_stop);
+    fields->addWidget(m_progress);
+    fields->addWidget(m_progressText, 1);
+
+    // What is wrong with the fields, each problem on its own label: the
+    // whole width of the window, so both read in full at 1280 px.
+    m_nodesStatus->setObjectName(QStringLiteral("nodesProblem"));
+    m_portStatus->setObjectName(QStringLiteral("portProblem"));
     m_usePort->setObjectName(QStringLiteral("usePort"));
     m_usePort->hide();
     connect(m_usePort, &QToolButton::clicked, this, [this] {
         if (const quint16 port = m_workspace.portCheck().suggestion())
             m_basePort->setValue(port);
     });
-    layout->addSpacing(gap);
-    layout->addWidget(label(tr("Ser&ver"), m_kind));
-    layout->addWidget(m_kind);
-    layout->addSpacing(gap);
-    layout->addWidget(label(tr("&Backplane"), m_mode));
-    layout->addWidget(m_mode);
-    layout->addSpacing(gap);
-    layout->addWidget(label(tr("&Redis"), m_redis));
-    layout->addWidget(m_redis);
-    layout->addSpacing(gap);
-    layout->addWidget(label(tr("Loa&d balancer"), m_lb));
-    layout->addWidget(m_lb);
-    layout->addWidget(m_skipNegotiation);
-    layout->addSpacing(gap);
-    layout->addWidget(m_launch);
-    layout->addWidget(m_stop);
-    layout->addWidget(m_progress);
-    layout->addWidget(m_progressText, 1);
+    auto *problems = new QHBoxLayout(m_problems);
+    problems->setContentsMargins(0, 0, 0, 0);
+    problems->addWidget(m_nodesStatus);
+    problems->addSpacing(fontMetrics().averageCharWidth() * 2);
+    problems->addWidget(m_portStatus);
+    problems->addWidget(m_usePort);
+    problems->addStretch(1);
+    m_problems->hide();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addLayout(fields);
+    layout->addWidget(m_problems);
 }
 
 int FarmBar::nodes() const
@@ -234,12 +253,22 @@ QString FarmBar::portProblem() const
 
 QString FarmBar::launchProblem() const
 {
-    return m_nodesProblem.isEmpty() ? portProblem() : m_nodesProblem;
+    QStringList problems;
+    for (const QString &problem : {m_nodesProblem, portProblem()}) {
+        if (!problem.isEmpty())
+            problems << problem;
+    }
+    return problems.join(QStringLiteral("; "));
 }
 
 QString FarmBar::problemText() const
 {
-    return m_portStatus->text();
+    QStringList shown;
+    for (const ElidedLabel *label : {m_nodesStatus, m_portStatus}) {
+        if (!label->text().isEmpty())
+            shown << label->text();
+    }
+    return shown.join(QStringLiteral("  "));
 }
 
 void FarmBar::onNodesEdited(int nodes)
@@ -346,27 +375,28 @@ void FarmBar::showProblems()
     const quint16 suggestion = m_workspace.portCheck().suggestion();
     flag(m_nodes, !m_nodesProblem.isEmpty());
     flag(m_basePort, !port.isEmpty());
-    const QString problem = !m_nodesProblem.isEmpty() ? m_nodesProblem : port;
-    if (problem.isEmpty()) {
-        m_portStatus->setText({});
-        m_portStatus->setDetail({});
-    } else {
-        m_portStatus->setStyleSheet(QStringLiteral("color: %1").arg(bad.name()));
-        m_portStatus->setText(QStringLiteral("✕ ") + problem);
-        m_portStatus->setDetail(m_nodesProblem.isEmpty()
-                ? tr("Pick another base port, or stop what holds it. Launch would fail.")
-                : tr("Type a node count from %1 to %2.")
-                      .arg(AppSettings::kMinNodes)
-                      .arg(AppSettings::kMaxNodes));
-    }
-    const bool offer = m_nodesProblem.isEmpty() && !port.isEmpty() && suggestion != 0;
+    // Each field says what is wrong with it; two wrong fields, two lines of text.
+    const auto say = [&](ElidedLabel *label, const QString &problem, const QString &detail) {
+        label->setStyleSheet(QStringLiteral("color: %1").arg(bad.name()));
+        label->setText(problem.isEmpty() ? QString() : QStringLiteral("✕ ") + problem);
+        label->setDetail(problem.isEmpty() ? QString() : detail);
+        label->setVisible(!problem.isEmpty());
+    };
+    say(m_nodesStatus, m_nodesProblem,
+        tr("Type a node count from %1 to %2.")
+            .arg(AppSettings::kMinNodes)
+            .arg(AppSettings::kMaxNodes));
+    say(m_portStatus, port,
+        tr("Pick another base port, or stop what holds it. Launch would fail."));
+    m_problems->setVisible(!m_nodesProblem.isEmpty() || !port.isEmpty());
+    const bool offer = !port.isEmpty() && suggestion != 0;
     m_usePort->setText(tr("Use %1").arg(suggestion));
     m_usePort->setToolTip(tr("Ports %1–%2 are free now")
                               .arg(suggestion)
                               .arg(int(suggestion) + m_workspace.nodes() - 1));
     m_usePort->setVisible(offer);
     const bool stopped = m_workspace.supervisor().state() == FarmState::Stopped;
-    m_launch->setEnabled(stopped && problem.isEmpty());
+    m_launch->setEnabled(stopped && m_nodesProblem.isEmpty() && port.isEmpty());
 }
 
 } // namespace farmchat

@@ -22,9 +22,10 @@ class FarmWorkspace;
 
 // The farm bar along the top: node count (1–8; another number is flagged
 // with the range, not dropped), base port with the verdict of the
-// workspace's port check (the field turns red, says which port is taken, by
-// whom, and offers a free one; Launch waits until it is fixed), the nodes' server (FarmChat or
-// ASP.NET Core, which has no streams and no Sentinel client), backplane mode, load balancer
+// workspace's port check (the field is flagged, a line under the fields says
+// which port is taken, by whom, and offers a free one; Launch waits until it
+// is fixed; a bad node count and a taken port are both said at once), the nodes' server (FarmChat
+// or ASP.NET Core, which has no streams and no Sentinel client), backplane mode, load balancer
 // (none, round-robin, sticky, source) with the panes' skip-negotiation switch, Redis topology
 // (single, sentinel), Launch / Stop, and progress while the farm starts. It shows what
 // FarmWorkspace holds and follows its change signals; a user's edit leaves as a request signal,
@@ -49,8 +50,11 @@ public:
     // Why Launch is not offered now (a taken port, a node count out of
     // range), or empty: the Launch action asks it as the button does.
     QString launchProblem() const;
-    // What the bar says under its fields: a node count out of range, or a taken port.
+    // What the bar says under its fields: a node count out of range and a
+    // taken port, each on its own label, both shown when both are wrong.
     QString problemText() const;
+    ElidedLabel *nodesProblemLabel() const { return m_nodesStatus; }
+    ElidedLabel *portProblemLabel() const { return m_portStatus; }
     // "Use 9102": takes the port check's suggestion (hidden without one).
     QToolButton *suggestionButton() const { return m_usePort; }
 
@@ -95,8 +99,11 @@ private:
     FarmWorkspace &m_workspace;
     QSpinBox *m_nodes;
     QSpinBox *m_basePort;
-    // Both elide: a long owner name or progress line must not widen the
-    // window past the screen (the whole text is the tooltip).
+    // On a line of their own under the fields, shown only while something is
+    // wrong; they elide rather than widen the window past the screen (the
+    // whole text is the tooltip), as the progress line does.
+    QWidget *m_problems;
+    ElidedLabel *m_nodesStatus;
     ElidedLabel *m_portStatus;
     QToolButton *m_usePort;
     QString m_nodesProblem; // the node count typed is out of range

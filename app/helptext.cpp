@@ -1,5 +1,7 @@
 #include "app/mainwindow.h"
 
+#include "app/nodepalette_p.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
@@ -38,7 +40,7 @@ QString MainWindow::helpText()
               "! reached a pane the mode did not promise\n"
               "The totals judge each mode by its own promise.\n\n"
               "TOPOLOGY\n"
-              "Nodes around Redis; ↑ messages to Redis, ↓ from Redis; a dashed red link with ✕ "
+              "Nodes around Redis; ↑ messages to Redis, ↓ from Redis; a dashed %2 link with ✕ "
               "is broken (Redis down, node cut off or lost).\n\n"
               "LOAD BALANCER (farm bar)\n"
               "With HAProxy in front every pane connects to it; its header names the node it "
@@ -61,7 +63,7 @@ QString MainWindow::helpText()
               "F1 this help · Ctrl+Q quit\n\n"
               "MORE: README.md, APP.md (this window), BACKPLANE.md and GUARANTEES.md (what "
               "each mode promises) in %1")
-        .arg(docs);
+        .arg(docs, nodepalette::badName());
 }
 
 } // namespace farmchat

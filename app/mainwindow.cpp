@@ -292,6 +292,7 @@ void MainWindow::wireFarm()
                 done ? 6000 : 10000);
         });
     connect(&farm, &FarmSupervisor::stopped, this, [this] {
+        showIdleText(m_workspace->nodes());
         if (m_closing) {
             Q_EMIT closedAndStopped();
             close();
@@ -302,6 +303,16 @@ void MainWindow::wireFarm()
 
 void MainWindow::showIdleText(int nodes)
 {
+    // A farm that ran and stopped keeps its nodes (their logs and pids) until the next launch.
+    const FarmSupervisor &farm = m_workspace->supervisor();
+    if (farm.state() == FarmState::Stopped && farm.nodeCount() > 0) {
+        m_grid->setIdleText(
+            tr("The farm stopped: its nodes and Redis are gone, and the panes with them.\n\n"
+               "Press Launch (Ctrl+L) to start a new farm of %1 chat nodes and a private Redis "
+               "with the farm bar's settings. The Logs dock keeps what the last one said.")
+                .arg(nodes));
+        return;
+    }
     m_grid->setIdleText(
         tr("No farm yet.\n\nPress Launch (Ctrl+L) to start %1 chat nodes and a private Redis on "
            "this computer. A chat pane opens on every node: type in one and watch whether "

@@ -119,8 +119,17 @@ void MainWindow::fitDemoDock()
     if (!dock || dock->isFloating() || !dock->isVisible())
         return;
     const int missing = m_demoPanel->neededHeight() - m_demoPanel->height();
-    if (missing > 0)
-        resizeDocks({dock}, {qMin(dock->height() + missing, height() * 2 / 5)}, Qt::Vertical);
+    if (missing <= 0)
+        return;
+    // A dock in a tab group does not take a height of its own (resizeDocks
+    // leaves it as it was): the dock it shares the bottom row with does, and
+    // the whole row follows.
+    QDockWidget *sized = dock;
+    auto *controls = findChild<QDockWidget *>(QStringLiteral("controlsDock"));
+    if (controls && !controls->isFloating() && controls->isVisible()
+        && dockWidgetArea(controls) == dockWidgetArea(dock) && !tabifiedDockWidgets(dock).isEmpty())
+        sized = controls;
+    resizeDocks({sized}, {qMin(sized->height() + missing, height() * 2 / 5)}, Qt::Vertical);
 }
 
 void MainWindow::wireDemo()

@@ -10,6 +10,17 @@ namespace {
 constexpr std::array<QRgb, 8> kNodeColours {
     0xFFE69F00, 0xFF56B4E9, 0xFF009E73, 0xFFCC79A7, 0xFF0072B2, 0xFFD55E00, 0xFFF0E442, 0xFF8C8C8C};
 
+// A colour for light and dark windows, with the word a user reads for it.
+struct NamedColour
+{
+    QRgb light;
+    QRgb dark;
+    const char *name;
+};
+
+// Okabe & Ito's vermillion, which reads as orange (hue 26°; 20° on dark).
+constexpr NamedColour kBad {0xFFD55E00, 0xFFFF7F3F, "orange"};
+
 } // namespace
 
 bool isDark(const QPalette &palette)
@@ -44,7 +55,12 @@ QColor warn(bool dark)
 
 QColor bad(bool dark)
 {
-    return dark ? QColor(0xFF, 0x6B, 0x4A) : QColor(0xD5, 0x5E, 0x00);
+    return QColor::fromRgba(dark ? kBad.dark : kBad.light);
+}
+
+QString badName()
+{
+    return QString::fromLatin1(kBad.name);
 }
 
 QString symbol(DeliveryState state)

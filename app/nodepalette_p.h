@@ -23,7 +23,11 @@ QColor textOn(const QColor &background);
 // Connection / process state lights.
 QColor good(bool dark);
 QColor warn(bool dark);
+// Failure: a broken link, a crashed process, a flagged field.
 QColor bad(bool dark);
+// The word for bad()'s colour in sentences (the help), taken from where
+// the colour is defined so the two cannot disagree: "orange".
+QString badName();
 
 // The delivery matrix: a symbol, a colour and a sentence per cell state.
 QString symbol(DeliveryState state);

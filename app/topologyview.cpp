@@ -46,6 +46,12 @@ TopologyView::TopologyView(FarmWorkspace &workspace, QWidget *parent)
         update();
     });
     connect(&farm, &FarmSupervisor::processAdded, this, repaint);
+    // A stopped farm is drawn as gone: no broken links, no tokens, no counts.
+    connect(&farm, &FarmSupervisor::stopped, this, [this] {
+        m_frameTimer.stop();
+        m_flow.clear();
+        update();
+    });
     connect(&farm, &FarmSupervisor::lbServersChanged, this, repaint);
     connect(&workspace, &FarmWorkspace::panesCleared, this, repaint);
     connect(&workspace.sentinelWatch(), &SentinelWatch::changed, this, repaint);
@@ -83,6 +89,17 @@ QString TopologyView::balancerCaption(int index) const
     const QString sessions
         = server.sessions == 1 ? tr("1 session") : tr("%1 sessions").arg(server.sessions);
     return sessions + QStringLiteral(" · ") + server.status;
+}
+
+QString TopologyView::placeholderText() const
+{
+    const FarmSupervisor &farm = m_workspace.supervisor();
+    if (farm.nodeCount() == 0)
+        return tr("The farm's nodes and Redis appear here once it is launched.");
+    if (farm.state() == FarmState::Stopped)
+        return tr("The farm stopped. Launch (Ctrl+L) starts a new one; its nodes and Redis "
+                  "appear here.");
+    return {};
 }
 
 QSize TopologyView::sizeHint() const
@@ -145,15 +162,27 @@ Result<void> TopologyView::checkLink(int index) const
     return {};
 }
 
-QPointF TopologyView::nodeCentre(int index, const QRectF &area) const
+QSizeF TopologyView::hubSize(bool sentinels) const
 {
-    const int n = qMax(1, m_workspace.supervisor().nodeCount());
-    const double angle = -M_PI / 2 + 2 * M_PI * index / n + (n == 2 ? -M_PI / 2 : 0);
-    // Leave room for each node's circle and caption inside the view.
     const double em = QFontMetricsF(font()).height();
-    const double rx = qMax(0.0, area.width() / 2 - em * 4);
-    const double ry = qMax(0.0, area.height() / 2 - em * 2.8);
-    return area.center() + QPointF(rx * std::cos(angle), ry * std::sin(angle));
+    // Two servers side by side, the Sentinels' row under them (serverBox, paintSentinels).
+    return sentinels ? QSizeF(em * 12.4, em * 5.6) : QSizeF(em * 5.5, em * 2.4);
+}
+
+TopologyLayout TopologyView::layoutFor(int nodes, const QSizeF &size) const
+{
+    const QFontMetricsF fm(font());
+    TopologyLayout::Input in;
+    in.em = fm.height();
+    in.area = QRectF(QPointF(0, 0), size);
+    in.area.setBottom(in.area.bottom() - int(in.em * 1.3)); // the legend's line
+    in.nodes = nodes;
+    in.hub = hubSize(false);
+    for (const QString &text :
+        {QStringLiteral("stopping"), QStringLiteral("streams"), QStringLiteral("crashed")})
+        in.captionWidth = qMax(in.captionWidth, fm.horizontalAdvance(text));
+    in.countsWidth = fm.horizontalAdvance(QStringLiteral("↑999 ↓999"));
+    return TopologyLayout::compute(in);
 }
 
 void TopologyView::paintEvent(QPaintEvent *)
@@ -168,10 +197,9 @@ void TopologyView::paintEvent(QPaintEvent *)
     f.em = QFontMetricsF(font()).height();
     const double em = f.em;
     const int n = m_workspace.supervisor().nodeCount();
-    if (n == 0) {
+    if (const QString placeholder = placeholderText(); !placeholder.isEmpty()) {
         p.setPen(f.pal.color(QPalette::PlaceholderText));
-        p.drawText(f.area, Qt::AlignCenter | Qt::TextWordWrap,
-            tr("The farm's nodes and Redis appear here once it is launched."));
+        p.drawText(f.area.adjusted(em, 0, -em, 0), Qt::AlignCenter | Qt::TextWordWrap, placeholder);
         return;
     }
 
@@ -180,21 +208,35 @@ void TopologyView::paintEvent(QPaintEvent *)
         f.front = QRectF(f.area.left(), f.area.top(), em * 9, f.area.height());
         f.area.setLeft(f.front.right());
     }
-    f.redisCentre = f.area.center();
-    const QSizeF redisSize(em * 5.5, em * 2.4);
-    f.redisBox
-        = QRectF(f.redisCentre - QPointF(redisSize.width() / 2, redisSize.height() / 2), redisSize);
-    // Nodes shrink (within reason) so that eight still fit side by side on the ring.
-    const QPointF first = nodeCentre(0, f.area);
-    const QPointF second = nodeCentre(n > 1 ? 1 : 0, f.area);
-    const double gap = n > 1 ? std::hypot(first.x() - second.x(), first.y() - second.y()) : em * 4;
-    f.nodeRadius = std::clamp(gap * 0.42, em * 0.9, em * 1.6);
+    // Room beside each node for the longest of its words, and counts up to 999 at least.
+    const QFontMetricsF fm(font());
+    TopologyLayout::Input in;
+    in.area = f.area;
+    in.nodes = n;
+    in.em = em;
+    in.captionWidth = fm.horizontalAdvance(QStringLiteral("streams"));
+    in.countsWidth = fm.horizontalAdvance(QStringLiteral("↑999 ↓999"));
+    for (int i = 0; i < n; ++i) {
+        in.captionWidth = qMax(in.captionWidth, fm.horizontalAdvance(nodeCaption(i)));
+        in.countsWidth = qMax(in.countsWidth, fm.horizontalAdvance(linkCounts(i)));
+    }
+    // A long caption (a balancer's sessions and state) is elided rather than
+    // shrink the nodes to dots.
+    in.captionWidth = qMin(in.captionWidth, em * 9);
+    // The balancer's lines come from the left: the nodes stand on the right.
+    in.oneSide = !f.front.isEmpty();
     const SentinelWatch &sentinels = m_workspace.sentinelWatch();
+    in.hub = hubSize(sentinels.isActive());
+    QPointF linkEnd;
     if (sentinels.isActive()) {
         // Links and tokens go to whichever server is the primary now.
         f.redisBox = serverBox(qMax(0, sentinels.primaryServer()), f);
-        f.redisCentre = f.redisBox.center();
+        linkEnd = f.redisBox.center();
     }
+    f.layout = TopologyLayout::compute(in, linkEnd);
+    if (!sentinels.isActive())
+        f.redisBox = f.layout.hub;
+    f.redisCentre = f.redisBox.center();
 
     paintLinks(p, f);
     if (sentinels.isActive())
@@ -232,7 +274,7 @@ void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
         p.setBrush(Qt::NoBrush);
         p.drawLine(client, entry);
         if (nodes[i] >= 0)
-            p.drawLine(exit, nodeCentre(nodes[i], f.area));
+            p.drawLine(exit, f.layout.centres.value(nodes[i]));
         p.setPen(QPen(f.pal.color(QPalette::Text), em / 16));
         p.setBrush(f.pal.color(QPalette::Button));
         p.drawEllipse(client, em * 0.55, em * 0.55);
@@ -257,41 +299,62 @@ void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
     p.setFont(font());
 }
 
-// Links, with counts; broken ones dashed red with a ✕.
+// Links, with counts; broken ones dashed orange (nodepalette::bad) with a ✕.
 void TopologyView::paintLinks(QPainter &p, const Frame &f) const
 {
     const double em = f.em;
     const QFontMetricsF fm(font());
-    const int n = m_workspace.supervisor().nodeCount();
-    for (int i = 0; i < n; ++i) {
-        const QPointF c = nodeCentre(i, f.area);
+    p.setFont(font());
+    for (int i = 0; i < f.layout.centres.size(); ++i) {
+        const QPointF c = f.layout.centres.at(i);
         const bool broken = !checkLink(i);
         QPen pen(broken ? nodepalette::bad(f.dark) : f.pal.color(QPalette::Mid), em / 8);
         if (broken)
             pen.setStyle(Qt::DashLine);
         p.setPen(pen);
         p.drawLine(c, f.redisCentre);
-        const QPointF mid = (c + f.redisCentre) / 2;
         if (broken) {
-            p.setFont(font());
             p.setPen(nodepalette::bad(f.dark));
-            const QRectF mark(mid - QPointF(em / 2, em / 2), QSizeF(em, em));
+            const QRectF &mark = f.layout.crosses.at(i);
             p.fillRect(mark, f.pal.base());
             p.drawText(mark, Qt::AlignCenter, QStringLiteral("✕"));
         }
-        const quint64 up = m_flow.linkCount(i, TopologyFlow::kRedis);
-        const quint64 down = m_flow.linkCount(TopologyFlow::kRedis, i);
-        if (up + down > 0) {
+        // After the node's caption, on its outer side: clear of the link and its ✕.
+        if (const QString counts = linkCounts(i); !counts.isEmpty()) {
+            const QRectF &at = f.layout.counters.at(i);
             p.setPen(f.pal.color(QPalette::PlaceholderText));
-            const QString counts = QStringLiteral("↑%1 ↓%2").arg(up).arg(down);
-            // Beside the link, near the node: clear of the box and of the
-            // ✕ that marks a broken link at its middle.
-            const QPointF at = f.redisCentre + (c - f.redisCentre) * 0.76;
-            p.drawText(QRectF(at + QPointF(em * 0.5, -em * 0.5),
-                           QSizeF(fm.horizontalAdvance(counts) + 2, em)),
-                Qt::AlignLeft | Qt::AlignVCenter, counts);
+            p.drawText(at, outwards(c, f) | Qt::AlignVCenter,
+                fm.elidedText(counts, Qt::ElideRight, at.width()));
         }
     }
+}
+
+QString TopologyView::linkCounts(int index) const
+{
+    const quint64 up = m_flow.linkCount(index, TopologyFlow::kRedis);
+    const quint64 down = m_flow.linkCount(TopologyFlow::kRedis, index);
+    return up + down > 0 ? QStringLiteral("↑%1 ↓%2").arg(up).arg(down) : QString();
+}
+
+QString TopologyView::nodeCaption(int index) const
+{
+    FarmSupervisor &farm = m_workspace.supervisor();
+    const FarmNode *node = farm.node(index);
+    if (!node)
+        return {};
+    const bool healthy = node->process()->state() == ProcessState::Healthy;
+    QString caption = healthy ? modeName(farm.nodeBackplane(index))
+                              : processStateName(node->process()->state());
+    // What HAProxy says of it first (sessions now, and UP / DRAIN / MAINT /
+    // DOWN): when the caption is cut, the mode is what goes.
+    if (const QString lb = balancerCaption(index); !lb.isEmpty())
+        caption = lb + QStringLiteral(" · ") + caption;
+    return caption;
+}
+
+Qt::Alignment TopologyView::outwards(const QPointF &node, const Frame &f)
+{
+    return node.x() >= f.layout.hub.center().x() ? Qt::AlignLeft : Qt::AlignRight;
 }
 
 void TopologyView::paintLegend(QPainter &p, const Frame &f) const
@@ -309,7 +372,7 @@ void TopologyView::paintRedis(QPainter &p, const Frame &f) const
     const bool up = redisUp();
     QPainterPath box;
     box.addRoundedRect(f.redisBox, em / 3, em / 3);
-    // Healthy is a calm slate: red means failure everywhere else in the app.
+    // Healthy is a calm slate: orange means failure everywhere else in the app.
     p.fillPath(box, up ? QColor(0x3B, 0x4A, 0x5A) : f.pal.color(QPalette::Mid));
     p.setPen(QPen(up ? nodepalette::good(f.dark) : nodepalette::bad(f.dark), em / 10,
         up ? Qt::SolidLine : Qt::DashLine));
@@ -328,32 +391,38 @@ void TopologyView::paintRedis(QPainter &p, const Frame &f) const
 void TopologyView::paintNodes(QPainter &p, const Frame &f) const
 {
     const double em = f.em;
-    const double nodeRadius = f.nodeRadius;
+    const double nodeRadius = f.layout.nodeRadius;
+    const QFontMetricsF fm(font());
     FarmSupervisor &farm = m_workspace.supervisor();
     QFont bold = font();
     bold.setBold(true);
-    for (int i = 0; i < farm.nodeCount(); ++i) {
+    for (int i = 0; i < f.layout.centres.size(); ++i) {
         FarmNode *node = farm.node(i);
-        const QPointF c = nodeCentre(i, f.area);
+        const QPointF c = f.layout.centres.at(i);
         const QColor colour = nodepalette::nodeColour(i, f.dark);
         const bool healthy = node->process()->state() == ProcessState::Healthy;
         p.setPen(QPen(healthy ? colour.darker(130) : nodepalette::bad(f.dark), em / 8,
             healthy ? Qt::SolidLine : Qt::DashLine));
         p.setBrush(healthy ? colour : f.pal.color(QPalette::Mid));
         p.drawEllipse(c, nodeRadius, nodeRadius);
-        p.setFont(bold);
+        // The badge shrinks with a small circle rather than spill over its words.
+        const QString badge = MessageDelegate::badgeText(node->name());
+        QFont badgeFont = bold;
+        const double wide = QFontMetricsF(bold).horizontalAdvance(badge);
+        if (const double scale = qMax(0.5, 2 * nodeRadius / wide); scale < 1) {
+            if (bold.pointSizeF() > 0)
+                badgeFont.setPointSizeF(bold.pointSizeF() * scale);
+            else
+                badgeFont.setPixelSize(qMax(1, int(bold.pixelSize() * scale)));
+        }
+        p.setFont(badgeFont);
         p.setPen(healthy ? nodepalette::textOn(colour) : f.pal.color(QPalette::Text));
-        p.drawText(QRectF(c.x() - nodeRadius, c.y() - nodeRadius, 2 * nodeRadius, 2 * nodeRadius),
-            Qt::AlignCenter, MessageDelegate::badgeText(node->name()));
+        p.drawText(f.layout.nodeBox(i), Qt::AlignCenter, badge);
         p.setFont(font());
         p.setPen(f.pal.color(QPalette::Text));
-        QString caption = healthy ? modeName(farm.nodeBackplane(i))
-                                  : processStateName(node->process()->state());
-        // What HAProxy says of it: sessions now, and UP / DRAIN / MAINT / DOWN.
-        if (const QString lb = balancerCaption(i); !lb.isEmpty())
-            caption += QStringLiteral(" · ") + lb;
-        const double below = c.y() < f.redisCentre.y() ? -nodeRadius - em : nodeRadius;
-        p.drawText(QRectF(c.x() - em * 6, c.y() + below, em * 12, em), Qt::AlignCenter, caption);
+        const QRectF &at = f.layout.captions.at(i);
+        p.drawText(at, outwards(c, f) | Qt::AlignVCenter,
+            fm.elidedText(nodeCaption(i), Qt::ElideRight, at.width()));
     }
 }
 
@@ -362,7 +431,7 @@ void TopologyView::paintTokens(QPainter &p, const Frame &f) const
 {
     const double em = f.em;
     const auto endpoint = [&](int id) {
-        return id == TopologyFlow::kRedis ? f.redisCentre : nodeCentre(id, f.area);
+        return id == TopologyFlow::kRedis ? f.redisCentre : f.layout.centres.value(id);
     };
     p.setFont(font());
     for (const TopologyFlow::Token &token : m_flow.tokens()) {
@@ -373,8 +442,8 @@ void TopologyView::paintTokens(QPainter &p, const Frame &f) const
             ring.setAlphaF(1.0 - t);
             p.setBrush(Qt::NoBrush);
             p.setPen(QPen(ring, em / 6));
-            const double r = f.nodeRadius * (1.0 + t * 0.8);
-            p.drawEllipse(nodeCentre(token.from, f.area), r, r);
+            const double r = f.layout.nodeRadius * (1.0 + t * 0.8);
+            p.drawEllipse(f.layout.centres.value(token.from), r, r);
             continue;
         }
         const QPointF a = endpoint(token.from);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "app/topologyflow.h"
+#include "app/topologylayout.h"
 #include "core/result.h"
 
 #include <QElapsedTimer>
@@ -15,7 +16,7 @@ class FarmWorkspace;
 
 // The Topology dock: the nodes around a Redis box, each message drawn
 // travelling its path (node → Redis → the other nodes, or a pulse on its own
-// node when it stayed local), and links drawn broken (dashed red ✕) when
+// node when it stayed local), and links drawn broken (dashed orange ✕) when
 // Redis is down, a node is down, or a node's backplane is off. With a load
 // balancer the panes' clients and HAProxy stand in front (on the left): a
 // line from each client to the node it landed on, and under each node its
@@ -53,6 +54,14 @@ public:
     // With Sentinels: what is drawn under them ("quorum ok", "✕ no quorum…").
     QString sentinelCaption() const;
 
+    // What is drawn instead of a farm: before the first launch, and after a
+    // stop (the stopped farm's links are not failures to show); "" while a farm is drawn.
+    QString placeholderText() const;
+
+    // The picture's layout for `nodes` nodes in a view of `size`, with room
+    // for the longest caption and counts up to 999 (what tests check).
+    TopologyLayout layoutFor(int nodes, const QSizeF &size) const;
+
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
@@ -73,7 +82,14 @@ private:
     QRectF serverBox(int server, const Frame &f) const;
     bool serverUp(int server) const; // healthy and not paused
     void tick();
-    QPointF nodeCentre(int index, const QRectF &area) const;
+    // "↑3 ↓5" on node `index`'s link, "" before anything crossed it.
+    QString linkCounts(int index) const;
+    // Beside node `index`: its mode, or its state when it is not healthy.
+    QString nodeCaption(int index) const;
+    // Text beside a node reads away from the Redis box.
+    static Qt::Alignment outwards(const QPointF &node, const Frame &f);
+    // The Redis box's size, or the Sentinel farm's servers and Sentinels.
+    QSizeF hubSize(bool sentinels) const;
     bool redisUp() const;
 
     FarmWorkspace &m_workspace;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "app/topologylayout.h"
 #include "app/topologyview.h"
 
 #include <QPalette>
@@ -16,7 +17,7 @@ struct TopologyView::Frame
     double em = 0;
     QPointF redisCentre;
     QRectF redisBox;
-    double nodeRadius = 0;
+    TopologyLayout layout; // where the nodes, their words and the ✕ marks go
     QRectF front; // with a load balancer: its clients and HAProxy, left of the ring
 };
 

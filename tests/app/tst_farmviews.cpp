@@ -6,11 +6,13 @@
 #include "appfarmfixture.h"
 
 #include "app/controlspanel.h"
+#include "app/elidedlabel.h"
 #include "app/farmbar.h"
 #include "app/farmworkspace.h"
 #include "app/mainwindow.h"
 #include "app/messagedelegate_p.h"
 #include "app/messagelistmodel.h"
+#include "app/nodepalette_p.h"
 #include "app/panegrid.h"
 
 #include <QAbstractButton>
@@ -56,6 +58,8 @@ private Q_SLOTS:
     void aspNetCoreIsOfferedOnlyWhenItsNodeIsThere();
     void nodeCountOutOfRangeSaysTheRange();
     void takenPortKeepsArrowsBlocksLaunchAndSuggests();
+    void badNodeCountAndTakenPortAreBothSaid();
+    void helpNamesTheColourBrokenLinksAreDrawnIn();
     void ownMessageIsNotMarkedCrossed();
 
 private:
@@ -392,6 +396,64 @@ void tst_FarmViews::takenPortKeepsArrowsBlocksLaunchAndSuggests()
     QVERIFY(!bar->basePortSpin()->property("flagged").toBool());
     QVERIFY(bar->launchButton()->isEnabled());
     QVERIFY(!bar->suggestionButton()->isVisible());
+}
+
+void tst_FarmViews::badNodeCountAndTakenPortAreBothSaid()
+{
+    // Two bad inputs at once: each is said, in full, at 1280×720.
+    m_window->resize(1280, 720);
+    FarmBar *bar = m_window->farmBar();
+    const quint16 base = test::freePortRun(3);
+    QVERIFY(base != 0);
+    m_workspace->setBasePort(base);
+    QTcpServer squatter;
+    QVERIFY(squatter.listen(QHostAddress::LocalHost, base));
+    m_workspace->portCheck().checkNow();
+    QTRY_VERIFY_WITH_TIMEOUT(!bar->portProblem().isEmpty(), 5000);
+    QLineEdit *edit = bar->nodesSpin()->findChild<QLineEdit *>();
+    QVERIFY(edit);
+    edit->selectAll();
+    QTest::keyClicks(edit, QStringLiteral("0"));
+    QCOMPARE(bar->nodesSpin()->value(), 0);
+    const QString port = QStringLiteral("port %1 is in use").arg(base);
+    QTRY_VERIFY_WITH_TIMEOUT(bar->portProblemLabel()->isVisible(), 5000);
+    QVERIFY(bar->nodesProblemLabel()->isVisible());
+    QVERIFY2(bar->nodesProblemLabel()->text().contains(QStringLiteral("1 to 8 nodes")),
+        qPrintable(bar->nodesProblemLabel()->text()));
+    QVERIFY2(bar->portProblemLabel()->text().contains(port),
+        qPrintable(bar->portProblemLabel()->text()));
+    // Both read in full, inside the window.
+    for (const ElidedLabel *label : {bar->nodesProblemLabel(), bar->portProblemLabel()}) {
+        QVERIFY2(!label->isElided(), qPrintable(label->shownText()));
+        const QRect at(label->mapTo(m_window.get(), QPoint(0, 0)), label->size());
+        QVERIFY2(m_window->rect().contains(at), qPrintable(label->text()));
+    }
+    QVERIFY(bar->problemText().contains(QStringLiteral("1 to 8 nodes")));
+    QVERIFY(bar->problemText().contains(port));
+    QVERIFY(bar->launchProblem().contains(QStringLiteral("1 to 8 nodes")));
+    QVERIFY(bar->launchProblem().contains(port));
+    QVERIFY(!bar->launchButton()->isEnabled());
+    // Fixing one leaves the other said.
+    edit->selectAll();
+    QTest::keyClicks(edit, QStringLiteral("3"));
+    QVERIFY(!bar->nodesProblemLabel()->isVisible());
+    QVERIFY(bar->portProblemLabel()->isVisible());
+    QVERIFY(!bar->launchButton()->isEnabled());
+}
+
+void tst_FarmViews::helpNamesTheColourBrokenLinksAreDrawnIn()
+{
+    // The topology draws a broken link in nodepalette::bad(); F1 names that colour.
+    const QString help = MainWindow::helpText();
+    const QString name = nodepalette::badName();
+    QVERIFY2(help.contains(QStringLiteral("dashed %1 link").arg(name)), qPrintable(help));
+    QVERIFY(!help.contains(QStringLiteral("dashed red")));
+    // And the name is the colour's: orange is a hue of about 15° to 45°, in light and dark.
+    QCOMPARE(name, QStringLiteral("orange"));
+    for (const bool dark : {false, true}) {
+        const int hue = nodepalette::bad(dark).hue();
+        QVERIFY2(hue >= 15 && hue <= 45, qPrintable(QString::number(hue)));
+    }
 }
 
 void tst_FarmViews::ownMessageIsNotMarkedCrossed()
