@@ -91,10 +91,38 @@ DeliveryMatrixView::DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent
                     DeliveryMatrixModel::kFirstPaneColumn, m_model->columnCount() - 1);
             });
     });
+    connect(m_model, &QAbstractItemModel::columnsInserted, this, [this] { fitMessageColumn(); });
+    connect(m_model, &QAbstractItemModel::columnsRemoved, this, [this] { fitMessageColumn(); });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this] { fitMessageColumn(); });
     updateTotals();
 }
 
 DeliveryMatrixView::~DeliveryMatrixView() = default;
+
+void DeliveryMatrixView::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    fitMessageColumn();
+}
+
+void DeliveryMatrixView::fitMessageColumn()
+{
+    // The message column stretches over what the panes' columns leave. When
+    // they leave too little (many panes, a narrow dock) it keeps room for
+    // the sender and the first words, and the table scrolls sideways.
+    QHeaderView *header = m_table->horizontalHeader();
+    int others = 0;
+    for (int c = 0; c < m_model->columnCount(); ++c) {
+        if (c != DeliveryMatrixModel::kMessageColumn)
+            others += qMax(header->sectionSize(c), header->minimumSectionSize());
+    }
+    const int readable = fontMetrics().averageCharWidth() * kReadableMessageChars;
+    const bool fits = others + readable <= m_table->viewport()->width();
+    header->setSectionResizeMode(DeliveryMatrixModel::kMessageColumn,
+        fits ? QHeaderView::Stretch : QHeaderView::Interactive);
+    if (!fits)
+        header->resizeSection(DeliveryMatrixModel::kMessageColumn, readable);
+}
 
 QString DeliveryMatrixView::totalsText() const
 {

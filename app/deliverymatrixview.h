@@ -24,11 +24,16 @@ public:
     QTableView *table() const { return m_table; }
     QString totalsText() const;
 
+    // Room the message column keeps when the panes' columns fill the table.
+    static constexpr int kReadableMessageChars = 24;
+
 protected:
     void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void updateTotals();
+    void fitMessageColumn();
 
     FarmWorkspace &m_workspace;
     DeliveryMatrixModel *m_model; // child of this
