@@ -37,6 +37,25 @@ QList<qint64> nodePids(const FarmSupervisor &farm)
     return pids;
 }
 
+// Starts `nodes` ASP.NET Core nodes on free ports, backplane off.
+Result<void> startAspNetCoreFarm(FarmSupervisor &farm, int nodes)
+{
+    FarmConfig config;
+    config.nodeKind = NodeKind::AspNetCore;
+    config.nodes = nodes;
+    config.basePort = 0;
+    config.backplane = BackplaneMode::Off;
+    config.pollIntervalMs = 200;
+    QSignalSpy started(&farm, &FarmSupervisor::started);
+    QSignalSpy errors(&farm, &FarmSupervisor::error);
+    farm.start(config);
+    if (!QTest::qWaitFor([&] { return !started.isEmpty() || !errors.isEmpty(); }, 30000))
+        return Result<void>::failure(QStringLiteral("the farm did not start within 30 s"));
+    if (!errors.isEmpty())
+        return Result<void>::failure(errors.first().value(0).toString());
+    return {};
+}
+
 Result<void> resultOf(const QSignalSpy &spy, qsizetype index)
 {
     return qvariant_cast<Result<void>>(spy.at(index).at(2));
@@ -115,18 +134,8 @@ void tst_AspNetCoreFarm::demo()
 
 void tst_AspNetCoreFarm::switchRestartsTheNodes()
 {
-    FarmConfig config;
-    config.nodeKind = NodeKind::AspNetCore;
-    config.nodes = 2;
-    config.basePort = 0;
-    config.backplane = BackplaneMode::Off;
-    config.pollIntervalMs = 200;
     FarmSupervisor farm;
-    QSignalSpy started(&farm, &FarmSupervisor::started);
-    QSignalSpy errors(&farm, &FarmSupervisor::error);
-    farm.start(config);
-    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty() || !errors.isEmpty(), 30000);
-    QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).toString()));
+    FARMCHAT_VERIFY_OK(startAspNetCoreFarm(farm, 2));
     const auto stopFarm = qScopeGuard([&farm] {
         farm.stop();
         if (!QTest::qWaitFor([&farm] { return farm.state() == FarmState::Stopped; }, 15000))
@@ -204,17 +213,8 @@ void tst_AspNetCoreFarm::stopsOnSigtermWithClientsConnected()
 {
     // A node with open WebSockets exits on SIGTERM within the launcher's
     // grace; it is not SIGKILLed as one that ignored it.
-    FarmConfig config;
-    config.nodeKind = NodeKind::AspNetCore;
-    config.nodes = 1;
-    config.basePort = 0;
-    config.backplane = BackplaneMode::Off;
     FarmSupervisor farm;
-    QSignalSpy started(&farm, &FarmSupervisor::started);
-    QSignalSpy errors(&farm, &FarmSupervisor::error);
-    farm.start(config);
-    QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty() || !errors.isEmpty(), 30000);
-    QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).toString()));
+    FARMCHAT_VERIFY_OK(startAspNetCoreFarm(farm, 1));
     std::vector<std::unique_ptr<ChatClient>> clients;
     for (int i = 0; i < 3; ++i) {
         clients.push_back(std::make_unique<ChatClient>(QList<QUrl> {farm.node(0)->url()}));
