@@ -17,6 +17,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace farmchat {
 
 namespace {
@@ -161,23 +163,15 @@ void FarmBar::createLayout()
         l->setBuddy(buddy);
         return l;
     };
-    fields->addWidget(label(tr("&Nodes"), m_nodes));
-    fields->addWidget(m_nodes);
-    fields->addSpacing(gap);
-    fields->addWidget(label(tr("&Port"), m_basePort));
-    fields->addWidget(m_basePort);
-    fields->addSpacing(gap);
-    fields->addWidget(label(tr("Ser&ver"), m_kind));
-    fields->addWidget(m_kind);
-    fields->addSpacing(gap);
-    fields->addWidget(label(tr("&Backplane"), m_mode));
-    fields->addWidget(m_mode);
-    fields->addSpacing(gap);
-    fields->addWidget(label(tr("&Redis"), m_redis));
-    fields->addWidget(m_redis);
-    fields->addSpacing(gap);
-    fields->addWidget(label(tr("Loa&d balancer"), m_lb));
-    fields->addWidget(m_lb);
+    const std::pair<QString, QWidget *> labelled[]
+        = {{tr("&Nodes"), m_nodes}, {tr("&Port"), m_basePort}, {tr("Ser&ver"), m_kind},
+            {tr("&Backplane"), m_mode}, {tr("&Redis"), m_redis}, {tr("Loa&d balancer"), m_lb}};
+    for (const auto &[text, field] : labelled) {
+        if (field != m_nodes)
+            fields->addSpacing(gap);
+        fields->addWidget(label(text, field));
+        fields->addWidget(field);
+    }
     fields->addWidget(m_skipNegotiation);
     fields->addSpacing(gap);
     fields->addWidget(m_launch);
