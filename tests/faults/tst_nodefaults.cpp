@@ -3,6 +3,7 @@
 // stops reading, and the backplane switched back and forth under load. Each
 // test prints one FAULT line with its figures (docs/GUARANTEES.md).
 #include "tests/faults/faultcheck.h"
+#include "tests/support/memorymeasure.h"
 #include "tests/support/processinfo.h"
 #include "tests/support/timefactor.h"
 
@@ -313,8 +314,9 @@ private Q_SLOTS:
         for (int s = 0; s < farm.seats(); ++s)
             QCOMPARE(farm.seat(s).disconnects, 0);
         // Bounded: the capped queue (and Qt's buffers around it), not the flood.
-        QVERIFY2(rssAfter - rssBefore < 48 * 1024,
-            qPrintable(QStringLiteral("%1 KiB more").arg(rssAfter - rssBefore)));
+        if (kMemoryMeasurable)
+            QVERIFY2(rssAfter - rssBefore < 48 * 1024,
+                qPrintable(QStringLiteral("%1 KiB more").arg(rssAfter - rssBefore)));
         // The others' latency is printed above; bench/ measures latency under load.
         // It is cut and told why: the hub's Close message and close 1008.
         QVERIFY(runUntil([&] { return stalled.closedByNode(); }, scaledMs(5000)));

@@ -2,6 +2,7 @@
 #include "protocol/hubcontract.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/rawwebsocket.h"
+#include "tests/support/memorymeasure.h"
 #include "tests/support/processinfo.h"
 #include "tests/support/testhttp.h"
 #include "tests/support/testnode.h"
@@ -51,21 +52,6 @@ private:
 namespace {
 
 constexpr int kIdleSockets = 5000;
-
-// Under AddressSanitizer (scripts/check-sanitizers.sh) freed memory sits in a
-// quarantine and every allocation has shadow memory: resident size then says
-// nothing about buffering, so memory bounds are checked in normal builds only.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kMemoryMeasurable = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kMemoryMeasurable = false;
-#else
-constexpr bool kMemoryMeasurable = true;
-#endif
-#else
-constexpr bool kMemoryMeasurable = true;
-#endif
 
 double percentile(QList<double> values, double q)
 {
