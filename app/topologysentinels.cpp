@@ -41,15 +41,6 @@ bool TopologyView::serverUp(int server) const
     return process && process->state() == ProcessState::Healthy && !farm.isProcessPaused(index);
 }
 
-// Side by side above the centre; the Sentinels' row goes under them.
-QRectF TopologyView::serverBox(int server, const Frame &f) const
-{
-    const QSizeF size(f.em * 5.2, f.em * 2.4);
-    const QPointF centre
-        = f.area.center() + QPointF((server == 0 ? -1 : 1) * f.em * 3.5, -f.em * 0.9);
-    return QRectF(centre - QPointF(size.width() / 2, size.height() / 2), size);
-}
-
 void TopologyView::paintServer(QPainter &p, const Frame &f, int server) const
 {
     const double em = f.em;
@@ -59,7 +50,7 @@ void TopologyView::paintServer(QPainter &p, const Frame &f, int server) const
     const bool up = serverUp(server);
     const QString role = serverRole(server);
     const bool primary = role == u"primary";
-    const QRectF box = serverBox(server, f);
+    const QRectF box = f.layout.servers.value(server);
     QPainterPath path;
     path.addRoundedRect(box, em / 3, em / 3);
     p.fillPath(path,
@@ -80,7 +71,10 @@ void TopologyView::paintServer(QPainter &p, const Frame &f, int server) const
         state = tr("⏸ paused :%1").arg(port);
     else if (!up && process)
         state = QStringLiteral("✕ ") + processStateName(process->state());
-    p.drawText(box, Qt::AlignCenter, (role.isEmpty() ? QStringLiteral("?") : role) + u'\n' + state);
+    const QFontMetricsF fm(bold);
+    p.drawText(box, Qt::AlignCenter,
+        (role.isEmpty() ? QStringLiteral("?") : role) + u'\n'
+            + fm.elidedText(state, Qt::ElideRight, box.width() - em * 0.3));
     p.setFont(font());
 }
 
@@ -90,8 +84,8 @@ void TopologyView::paintSentinels(QPainter &p, const Frame &f) const
     const SentinelWatch &sentinels = m_workspace.sentinelWatch();
     const FarmSupervisor &farm = m_workspace.supervisor();
     // Replication, from the primary to the other server.
-    const QRectF a = serverBox(0, f);
-    const QRectF b = serverBox(1, f);
+    const QRectF a = f.layout.servers.value(0);
+    const QRectF b = f.layout.servers.value(1);
     const bool replicating = serverUp(0) && serverUp(1) && sentinels.primaryServer() >= 0;
     p.setPen(QPen(replicating ? f.pal.color(QPalette::Mid) : nodepalette::bad(f.dark), em / 10,
         replicating ? Qt::SolidLine : Qt::DashLine));
@@ -99,14 +93,11 @@ void TopologyView::paintSentinels(QPainter &p, const Frame &f) const
     for (int server = 0; server < SentinelWatch::kServers; ++server)
         paintServer(p, f, server);
 
-    const QSizeF size(em * 2.8, em * 1.3);
-    const double y = a.bottom() + em * 0.6;
     for (int i = 0; i < SentinelGroup::kSentinels; ++i) {
         const ManagedProcess *process = farm.process(sentinels.sentinelProcess(i));
         const bool up
             = process && process->state() == ProcessState::Healthy && sentinels.isReachable(i);
-        const QRectF box(
-            QPointF(f.area.center().x() + (i - 1) * em * 3.3 - size.width() / 2, y), size);
+        const QRectF box = f.layout.sentinels.value(i);
         QPainterPath path;
         path.addRoundedRect(box, em / 4, em / 4);
         p.fillPath(path, up ? f.pal.color(QPalette::Button) : f.pal.color(QPalette::Mid));
@@ -124,8 +115,15 @@ void TopologyView::paintSentinels(QPainter &p, const Frame &f) const
     QFont captionFont = font();
     captionFont.setBold(!quorum);
     p.setFont(captionFont);
-    p.drawText(QRectF(f.area.center().x() - em * 8, y + size.height() + em * 0.1, em * 16, em),
-        Qt::AlignCenter, sentinelCaption());
+    // Wrapped onto the lines the layout gave it; what still does not fit is
+    // elided (the whole caption is the tooltip).
+    const QRectF &at = f.layout.quorum;
+    const QFontMetricsF fm(captionFont);
+    const int lines = qMax(1, int(at.height() / fm.height()));
+    QString text = sentinelCaption();
+    if (fm.boundingRect(at, Qt::AlignHCenter | Qt::TextWordWrap, text).height() > at.height())
+        text = fm.elidedText(text, Qt::ElideRight, at.width() * lines - em);
+    p.drawText(at, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, text);
     p.setFont(font());
 }
 
