@@ -102,7 +102,7 @@ void placeFront(TopologyLayout &out, const TopologyLayout::Input &in)
     const double em = in.em;
     const QRectF &area = in.area;
     out.front = QRectF(area.left(), area.top(), em * 9, area.height());
-    const QSizeF box(em * 5.6, qMin(em * 3.6, area.height() - in.hub.height() - em * 0.6));
+    const QSizeF box(em * 6.1, qMin(em * 3.6, area.height() - in.hub.height() - em * 0.6));
     const double stack = box.height() + em * 0.4 + in.hub.height();
     const double top = area.center().y() - stack / 2;
     const double left = out.front.left() + em * 2.6;

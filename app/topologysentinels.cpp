@@ -1,6 +1,6 @@
 // The Sentinel farm's part of the topology: the two Redis servers with the
 // roles the Sentinels give them now, the replication link between them, and
-// the three Sentinels under them.
+// the three Sentinels under them; and the tooltips that show a caption cut short.
 #include "app/topologyview.h"
 #include "app/topologyview_p.h"
 
@@ -10,8 +10,10 @@
 #include "launcher/managedprocess.h"
 #include "launcher/sentinelgroup.h"
 
+#include <QHelpEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QToolTip>
 
 namespace farmchat {
 
@@ -33,6 +35,19 @@ QString TopologyView::sentinelCaption() const
                                  : tr("✕ no Sentinel quorum: no failover possible");
 }
 
+QString TopologyView::serverState(int server) const
+{
+    const FarmSupervisor &farm = m_workspace.supervisor();
+    const int index = m_workspace.sentinelWatch().serverProcess(server);
+    const ManagedProcess *process = farm.process(index);
+    const quint16 port = m_workspace.sentinelWatch().serverPort(server);
+    if (farm.isProcessPaused(index))
+        return tr("⏸ paused :%1").arg(port);
+    if (!serverUp(server) && process)
+        return QStringLiteral("✕ ") + processStateName(process->state());
+    return QStringLiteral("✓ :%1").arg(port);
+}
+
 bool TopologyView::serverUp(int server) const
 {
     const FarmSupervisor &farm = m_workspace.supervisor();
@@ -44,9 +59,6 @@ bool TopologyView::serverUp(int server) const
 void TopologyView::paintServer(QPainter &p, const Frame &f, int server) const
 {
     const double em = f.em;
-    const FarmSupervisor &farm = m_workspace.supervisor();
-    const int index = m_workspace.sentinelWatch().serverProcess(server);
-    const ManagedProcess *process = farm.process(index);
     const bool up = serverUp(server);
     const QString role = serverRole(server);
     const bool primary = role == u"primary";
@@ -61,20 +73,21 @@ void TopologyView::paintServer(QPainter &p, const Frame &f, int server) const
         primary ? em / 7 : em / 12, up ? Qt::SolidLine : Qt::DashLine));
     p.setBrush(Qt::NoBrush);
     p.drawPath(path);
+    // The role in bold on top, the state under it (elided; the tooltip has it all).
     QFont bold = font();
     bold.setBold(true);
     p.setFont(bold);
     p.setPen(up ? QColor(Qt::white) : f.pal.color(QPalette::Text));
-    const quint16 port = m_workspace.sentinelWatch().serverPort(server);
-    QString state = QStringLiteral("✓ :%1").arg(port);
-    if (farm.isProcessPaused(index))
-        state = tr("⏸ paused :%1").arg(port);
-    else if (!up && process)
-        state = QStringLiteral("✕ ") + processStateName(process->state());
-    const QFontMetricsF fm(bold);
-    p.drawText(box, Qt::AlignCenter,
-        (role.isEmpty() ? QStringLiteral("?") : role) + u'\n'
-            + fm.elidedText(state, Qt::ElideRight, box.width() - em * 0.3));
+    const QRectF top(box.left(), box.center().y() - em, box.width(), em);
+    p.drawText(top, Qt::AlignCenter, role.isEmpty() ? QStringLiteral("?") : role);
+    p.setFont(font());
+    const QRectF bottom(box.left(), box.center().y(), box.width(), em);
+    // Up, the solid green frame is the ✓: the port alone fits the narrow box.
+    const QString state = up
+        ? QStringLiteral(":%1").arg(m_workspace.sentinelWatch().serverPort(server))
+        : serverState(server);
+    p.drawText(bottom, Qt::AlignCenter,
+        QFontMetricsF(font()).elidedText(state, Qt::ElideRight, box.width() - em * 0.2));
     p.setFont(font());
 }
 
@@ -125,6 +138,32 @@ void TopologyView::paintSentinels(QPainter &p, const Frame &f) const
         text = fm.elidedText(text, Qt::ElideRight, at.width() * lines - em);
     p.drawText(at, Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, text);
     p.setFont(font());
+}
+
+bool TopologyView::event(QEvent *event)
+{
+    if (event->type() != QEvent::ToolTip || !placeholderText().isEmpty())
+        return QWidget::event(event);
+    const QPoint at = static_cast<QHelpEvent *>(event)->pos();
+    const Frame f = frame();
+    QString tip;
+    for (int i = 0; i < f.layout.centres.size(); ++i) {
+        if (f.layout.captions.at(i).contains(at))
+            tip = nodeCaption(i);
+        else if (f.layout.counters.at(i).contains(at))
+            tip = linkCounts(i);
+    }
+    if (f.layout.quorum.contains(at))
+        tip = sentinelCaption();
+    for (int server = 0; server < f.layout.servers.size(); ++server) {
+        if (f.layout.servers.at(server).contains(at))
+            tip = serverRole(server) + QStringLiteral(" ") + serverState(server);
+    }
+    if (tip.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(static_cast<QHelpEvent *>(event)->globalPos(), tip, this);
+    return true;
 }
 
 } // namespace farmchat

@@ -11,10 +11,8 @@
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
 
-#include <QHelpEvent>
 #include <QPainter>
 #include <QPainterPath>
-#include <QToolTip>
 
 #include <algorithm>
 #include <cmath>
@@ -224,28 +222,6 @@ TopologyView::Frame TopologyView::frame() const
         : f.layout.servers.at(qMax(0, sentinels.primaryServer()));
     f.redisCentre = f.layout.linkEnd(qMax(0, sentinels.primaryServer()));
     return f;
-}
-
-bool TopologyView::event(QEvent *event)
-{
-    if (event->type() != QEvent::ToolTip || !placeholderText().isEmpty())
-        return QWidget::event(event);
-    const QPoint at = static_cast<QHelpEvent *>(event)->pos();
-    const Frame f = frame();
-    QString tip;
-    for (int i = 0; i < f.layout.centres.size(); ++i) {
-        if (f.layout.captions.at(i).contains(at))
-            tip = nodeCaption(i);
-        else if (f.layout.counters.at(i).contains(at))
-            tip = linkCounts(i);
-    }
-    if (f.layout.quorum.contains(at))
-        tip = sentinelCaption();
-    if (tip.isEmpty())
-        QToolTip::hideText();
-    else
-        QToolTip::showText(static_cast<QHelpEvent *>(event)->globalPos(), tip, this);
-    return true;
 }
 
 void TopologyView::paintEvent(QPaintEvent *)

@@ -89,6 +89,8 @@ private:
     void paintSentinels(QPainter &p, const Frame &f) const;
     void paintServer(QPainter &p, const Frame &f, int server) const;
     bool serverUp(int server) const; // healthy and not paused
+    // "✓ :6379", "⏸ paused :6379" or "✕ crashed": what a server's box says under its role.
+    QString serverState(int server) const;
     void tick();
     // "↑3 ↓5" on node `index`'s link, "" before anything crossed it.
     QString linkCounts(int index) const;
