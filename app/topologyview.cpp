@@ -162,84 +162,85 @@ Result<void> TopologyView::checkLink(int index) const
     return {};
 }
 
-QSizeF TopologyView::hubSize(bool sentinels) const
-{
-    const double em = QFontMetricsF(font()).height();
-    // Two servers side by side, the Sentinels' row under them (serverBox, paintSentinels).
-    return sentinels ? QSizeF(em * 12.4, em * 5.6) : QSizeF(em * 5.5, em * 2.4);
-}
-
-TopologyLayout TopologyView::layoutFor(int nodes, const QSizeF &size) const
+TopologyLayout::Input TopologyView::inputFor(const QRectF &area, int nodes, Shape shape) const
 {
     const QFontMetricsF fm(font());
     TopologyLayout::Input in;
     in.em = fm.height();
-    in.area = QRectF(QPointF(0, 0), size);
+    in.area = area;
     in.area.setBottom(in.area.bottom() - int(in.em * 1.3)); // the legend's line
     in.nodes = nodes;
-    in.hub = hubSize(false);
+    in.hub = QSizeF(in.em * 5.5, in.em * 2.4);
+    in.balancer = shape == Shape::Balancer;
+    in.sentinels = shape == Shape::Sentinels;
+    QFont bold = font();
+    bold.setBold(true);
+    // The longer of the quorum captions, wrapped at the Sentinel block's width.
+    const QFontMetricsF boldFm(bold);
+    const QRectF wrapped
+        = boldFm.boundingRect(QRectF(0, 0, in.em * TopologyLayout::kSentinelsWidth, in.em * 20),
+            Qt::AlignHCenter | Qt::TextWordWrap, tr("✕ no Sentinel quorum: no failover possible"));
+    in.quorumLines = qMax(1, int(std::ceil(wrapped.height() / boldFm.height() - 0.01)));
+    // Room beside each node for the longest of its words, and counts up to 999 at least.
     for (const QString &text :
         {QStringLiteral("stopping"), QStringLiteral("streams"), QStringLiteral("crashed")})
         in.captionWidth = qMax(in.captionWidth, fm.horizontalAdvance(text));
     in.countsWidth = fm.horizontalAdvance(QStringLiteral("↑999 ↓999"));
-    return TopologyLayout::compute(in);
+    return in;
 }
 
-void TopologyView::paintEvent(QPaintEvent *)
+TopologyLayout TopologyView::layoutFor(int nodes, const QSizeF &size, Shape shape) const
 {
-    QPainter p(this);
-    p.setRenderHint(QPainter::Antialiasing);
+    return TopologyLayout::compute(inputFor(QRectF(QPointF(0, 0), size), nodes, shape));
+}
+
+TopologyView::Frame TopologyView::frame() const
+{
     Frame f;
     f.pal = palette();
     f.dark = nodepalette::isDark(f.pal);
-    f.area = rect();
-    p.fillRect(f.area, f.pal.base());
     f.em = QFontMetricsF(font()).height();
-    const double em = f.em;
     const int n = m_workspace.supervisor().nodeCount();
-    if (const QString placeholder = placeholderText(); !placeholder.isEmpty()) {
-        p.setPen(f.pal.color(QPalette::PlaceholderText));
-        p.drawText(f.area.adjusted(em, 0, -em, 0), Qt::AlignCenter | Qt::TextWordWrap, placeholder);
-        return;
-    }
-
-    f.area.setBottom(f.area.bottom() - int(em * 1.3)); // the legend's line
-    if (m_workspace.supervisor().loadBalancer()) {
-        f.front = QRectF(f.area.left(), f.area.top(), em * 9, f.area.height());
-        f.area.setLeft(f.front.right());
-    }
-    // Room beside each node for the longest of its words, and counts up to 999 at least.
+    const SentinelWatch &sentinels = m_workspace.sentinelWatch();
+    const Shape shape = m_workspace.supervisor().loadBalancer() ? Shape::Balancer
+        : sentinels.isActive()                                  ? Shape::Sentinels
+                                                                : Shape::Single;
+    TopologyLayout::Input in = inputFor(rect(), n, shape);
+    f.area = in.area;
     const QFontMetricsF fm(font());
-    TopologyLayout::Input in;
-    in.area = f.area;
-    in.nodes = n;
-    in.em = em;
-    in.captionWidth = fm.horizontalAdvance(QStringLiteral("streams"));
-    in.countsWidth = fm.horizontalAdvance(QStringLiteral("↑999 ↓999"));
     for (int i = 0; i < n; ++i) {
         in.captionWidth = qMax(in.captionWidth, fm.horizontalAdvance(nodeCaption(i)));
         in.countsWidth = qMax(in.countsWidth, fm.horizontalAdvance(linkCounts(i)));
     }
     // A long caption (a balancer's sessions and state) is elided rather than
     // shrink the nodes to dots.
-    in.captionWidth = qMin(in.captionWidth, em * 9);
-    // The balancer's lines come from the left: the nodes stand on the right.
-    in.oneSide = !f.front.isEmpty();
-    const SentinelWatch &sentinels = m_workspace.sentinelWatch();
-    in.hub = hubSize(sentinels.isActive());
-    QPointF linkEnd;
-    if (sentinels.isActive()) {
-        // Links and tokens go to whichever server is the primary now.
-        f.redisBox = serverBox(qMax(0, sentinels.primaryServer()), f);
-        linkEnd = f.redisBox.center();
+    in.captionWidth = qMin(in.captionWidth, f.em * 9);
+    // Links and tokens go to whichever server is the primary now.
+    f.layout = TopologyLayout::compute(in, qMax(0, sentinels.primaryServer()));
+    f.redisBox = f.layout.servers.isEmpty()
+        ? f.layout.hub
+        : f.layout.servers.at(qMax(0, sentinels.primaryServer()));
+    f.redisCentre = f.layout.linkEnd(qMax(0, sentinels.primaryServer()));
+    return f;
+}
+
+void TopologyView::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.fillRect(rect(), palette().base());
+    if (const QString placeholder = placeholderText(); !placeholder.isEmpty()) {
+        const double em = QFontMetricsF(font()).height();
+        p.setPen(palette().color(QPalette::PlaceholderText));
+        p.drawText(QRectF(rect()).adjusted(em, 0, -em, 0), Qt::AlignCenter | Qt::TextWordWrap,
+            placeholder);
+        return;
     }
-    f.layout = TopologyLayout::compute(in, linkEnd);
-    if (!sentinels.isActive())
-        f.redisBox = f.layout.hub;
-    f.redisCentre = f.redisBox.center();
+    const Frame f = frame();
+    const bool sentinels = !f.layout.servers.isEmpty();
 
     paintLinks(p, f);
-    if (sentinels.isActive())
+    if (sentinels)
         paintSentinels(p, f);
     else
         paintRedis(p, f);
@@ -254,17 +255,17 @@ void TopologyView::paintEvent(QPaintEvent *)
 void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
 {
     const HaproxyInstance *lb = m_workspace.supervisor().loadBalancer();
-    if (!lb || f.front.isEmpty())
+    const QRectF &front = f.layout.front;
+    if (!lb || front.isEmpty())
         return;
     const double em = f.em;
     const bool up = lb->process()->state() == ProcessState::Healthy;
-    const QRectF box(
-        f.front.left() + em * 2.6, f.front.center().y() - em * 2.2, em * 5.6, em * 4.4);
+    const QRectF box = f.layout.balancer;
     const QList<int> nodes = clientNodes();
     const int panes = int(nodes.size());
-    const double step = f.front.height() / qMax(1, panes);
+    const double step = front.height() / qMax(1, panes);
     for (int i = 0; i < panes; ++i) {
-        const QPointF client(f.front.left() + em * 1.1, f.front.top() + step * (i + 0.5));
+        const QPointF client(front.left() + em * 1.1, front.top() + step * (i + 0.5));
         const QPointF entry(box.left(), box.center().y() + (i - (panes - 1) / 2.0) * em * 0.4);
         const QPointF exit(box.right(), entry.y());
         const QColor colour = nodes[i] >= 0 ? nodepalette::nodeColour(nodes[i], f.dark)
@@ -312,7 +313,7 @@ void TopologyView::paintLinks(QPainter &p, const Frame &f) const
         if (broken)
             pen.setStyle(Qt::DashLine);
         p.setPen(pen);
-        p.drawLine(c, f.redisCentre);
+        p.drawLine(c, f.layout.ends.at(i));
         if (broken) {
             p.setPen(nodepalette::bad(f.dark));
             const QRectF &mark = f.layout.crosses.at(i);
@@ -430,8 +431,10 @@ void TopologyView::paintNodes(QPainter &p, const Frame &f) const
 void TopologyView::paintTokens(QPainter &p, const Frame &f) const
 {
     const double em = f.em;
-    const auto endpoint = [&](int id) {
-        return id == TopologyFlow::kRedis ? f.redisCentre : f.layout.centres.value(id);
+    // A token to or from Redis runs along its node's link.
+    const auto endpoint = [&](int id, int other) {
+        return id == TopologyFlow::kRedis ? f.layout.ends.value(other, f.redisCentre)
+                                          : f.layout.centres.value(id);
     };
     p.setFont(font());
     for (const TopologyFlow::Token &token : m_flow.tokens()) {
@@ -446,8 +449,8 @@ void TopologyView::paintTokens(QPainter &p, const Frame &f) const
             p.drawEllipse(f.layout.centres.value(token.from), r, r);
             continue;
         }
-        const QPointF a = endpoint(token.from);
-        const QPointF b = endpoint(token.to);
+        const QPointF a = endpoint(token.from, token.to);
+        const QPointF b = endpoint(token.to, token.from);
         const QPointF at = a + (b - a) * t;
         const int colourOf = token.from == TopologyFlow::kRedis ? token.to : token.from;
         const QColor dot = nodepalette::nodeColour(colourOf, f.dark);

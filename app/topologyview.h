@@ -58,18 +58,27 @@ public:
     // stop (the stopped farm's links are not failures to show); "" while a farm is drawn.
     QString placeholderText() const;
 
-    // The picture's layout for `nodes` nodes in a view of `size`, with room
-    // for the longest caption and counts up to 999 (what tests check).
-    TopologyLayout layoutFor(int nodes, const QSizeF &size) const;
+    // What stands in the middle of the picture.
+    enum class Shape { Single, Balancer, Sentinels };
+    // The picture's layout for `nodes` nodes in a view of `size` around
+    // `shape`, with room for the longest caption and counts up to 999 (what
+    // tests check).
+    TopologyLayout layoutFor(int nodes, const QSizeF &size, Shape shape = Shape::Single) const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
 protected:
     void paintEvent(QPaintEvent *event) override;
+    // A caption cut short (a node's, the quorum's) shows all of it on hover.
+    bool event(QEvent *event) override;
 
 private:
     struct Frame;
+    // The layout's input for the view's `area`: the font's sizes and `shape`'s hub.
+    TopologyLayout::Input inputFor(const QRectF &area, int nodes, Shape shape) const;
+    // Everything one frame is drawn against, for the farm as it is now.
+    Frame frame() const;
     void paintLinks(QPainter &p, const Frame &f) const;
     void paintRedis(QPainter &p, const Frame &f) const;
     void paintLegend(QPainter &p, const Frame &f) const;
@@ -79,8 +88,9 @@ private:
     // Sentinel farm: both servers with their live roles, the three Sentinels.
     void paintSentinels(QPainter &p, const Frame &f) const;
     void paintServer(QPainter &p, const Frame &f, int server) const;
-    QRectF serverBox(int server, const Frame &f) const;
     bool serverUp(int server) const; // healthy and not paused
+    // "✓ :6379", "⏸ paused :6379" or "✕ crashed": what a server's box says under its role.
+    QString serverState(int server) const;
     void tick();
     // "↑3 ↓5" on node `index`'s link, "" before anything crossed it.
     QString linkCounts(int index) const;
@@ -88,8 +98,6 @@ private:
     QString nodeCaption(int index) const;
     // Text beside a node reads away from the Redis box.
     static Qt::Alignment outwards(const QPointF &node, const Frame &f);
-    // The Redis box's size, or the Sentinel farm's servers and Sentinels.
-    QSizeF hubSize(bool sentinels) const;
     bool redisUp() const;
 
     FarmWorkspace &m_workspace;

@@ -18,7 +18,6 @@ struct TopologyView::Frame
     QPointF redisCentre;
     QRectF redisBox;
     TopologyLayout layout; // where the nodes, their words and the ✕ marks go
-    QRectF front; // with a load balancer: its clients and HAProxy, left of the ring
 };
 
 } // namespace farmchat

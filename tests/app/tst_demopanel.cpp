@@ -302,40 +302,93 @@ void tst_DemoPanel::demoDockLeavesTheFaultsDockItsRoom()
     }
 }
 
+namespace {
+
+// Whether the segment a–b passes through the inside of `box` (sampled finely).
+bool crosses(QPointF a, QPointF b, const QRectF &box)
+{
+    const QRectF inside = box.adjusted(0.5, 0.5, -0.5, -0.5);
+    for (int step = 0; step <= 200; ++step) {
+        if (inside.contains(a + (b - a) * (step / 200.0)))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 void tst_DemoPanel::topologyPartsNeverOverlap()
 {
     // The Topology dock as the window gives it, after the demo grew its own
-    // dock: for 1 to 8 nodes no node, caption, ↑/↓ count, ✕ mark or the
-    // Redis box covers another, and each caption has room for its words.
+    // dock: for 1 to 8 nodes around one Redis, behind a load balancer and
+    // with Sentinels, no node, caption, ↑/↓ count, ✕ mark, Redis box, HAProxy
+    // box, server, Sentinel or quorum caption covers another, each caption
+    // has room for its words, HAProxy's lines to the nodes pass clear of
+    // Redis and the nodes' links clear of HAProxy.
     TopologyView *topology = m_window->topologyView();
     const QFontMetricsF fm(topology->font());
+    QFont bold = topology->font();
+    bold.setBold(true);
+    const QFontMetricsF boldFm(bold);
     const double caption = fm.horizontalAdvance(QStringLiteral("streams"));
     const double counts = fm.horizontalAdvance(QStringLiteral("↑999 ↓999"));
+    const QString quorumLost = QStringLiteral("✕ no Sentinel quorum: no failover possible");
+    using Shape = TopologyView::Shape;
+    const std::pair<Shape, QString> shapes[] = {{Shape::Single, QStringLiteral("one Redis")},
+        {Shape::Balancer, QStringLiteral("load balancer")},
+        {Shape::Sentinels, QStringLiteral("Sentinels")}};
     for (const QSize window : {QSize(1280, 720), QSize(1600, 1000)}) {
         m_window->resize(window);
         QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), window, 5000);
         QTest::qWait(0); // the docks' layout
         const QSizeF size = topology->size();
-        for (int nodes = 1; nodes <= 8; ++nodes) {
-            const TopologyLayout layout = topology->layoutFor(nodes, size);
-            const auto parts = layout.parts();
-            const QString where = QStringLiteral("%1 nodes in a %2×%3 view (window %4×%5)")
-                                      .arg(nodes)
-                                      .arg(size.width())
-                                      .arg(size.height())
-                                      .arg(window.width())
-                                      .arg(window.height());
-            for (qsizetype a = 0; a < parts.size(); ++a) {
-                QVERIFY2(QRectF(QPointF(0, 0), size).contains(parts[a].second),
-                    qPrintable(parts[a].first + QStringLiteral(" outside the view: ") + where));
-                for (qsizetype b = a + 1; b < parts.size(); ++b)
-                    QVERIFY2(!parts[a].second.intersects(parts[b].second),
-                        qPrintable(parts[a].first + QStringLiteral(" covers ") + parts[b].first
-                            + QStringLiteral(": ") + where));
-            }
-            for (int i = 0; i < nodes; ++i) {
-                QVERIFY2(layout.captions[i].width() >= caption, qPrintable(where));
-                QVERIFY2(layout.counters[i].width() >= counts, qPrintable(where));
+        for (const auto &[shape, shapeName] : shapes) {
+            for (int nodes = 1; nodes <= 8; ++nodes) {
+                const TopologyLayout layout = topology->layoutFor(nodes, size, shape);
+                const auto parts = layout.parts();
+                const QString where
+                    = QStringLiteral("%1 nodes, %2, in a %3×%4 view (window %5×%6, em %7)")
+                          .arg(nodes)
+                          .arg(shapeName)
+                          .arg(size.width())
+                          .arg(size.height())
+                          .arg(window.width())
+                          .arg(window.height())
+                          .arg(fm.height());
+                for (qsizetype a = 0; a < parts.size(); ++a) {
+                    QVERIFY2(QRectF(QPointF(0, 0), size).contains(parts[a].second),
+                        qPrintable(parts[a].first + QStringLiteral(" outside the view: ") + where));
+                    for (qsizetype b = a + 1; b < parts.size(); ++b)
+                        QVERIFY2(!parts[a].second.intersects(parts[b].second),
+                            qPrintable(parts[a].first + QStringLiteral(" covers ") + parts[b].first
+                                + QStringLiteral(": ") + where));
+                }
+                for (int i = 0; i < nodes; ++i) {
+                    QVERIFY2(layout.captions[i].width() >= caption, qPrintable(where));
+                    QVERIFY2(layout.counters[i].width() >= counts, qPrintable(where));
+                }
+                if (shape == Shape::Balancer) {
+                    QVERIFY2(!layout.balancer.isEmpty(), qPrintable(where));
+                    const QPointF exit(layout.balancer.right(), layout.balancer.center().y());
+                    for (int i = 0; i < nodes; ++i) {
+                        QVERIFY2(!crosses(exit, layout.centres[i], layout.hub),
+                            qPrintable(QStringLiteral("HAProxy's line to node %1 crosses Redis: ")
+                                           .arg(i + 1)
+                                + where));
+                        QVERIFY2(!crosses(layout.centres[i], layout.ends[i], layout.balancer),
+                            qPrintable(QStringLiteral("node %1's link crosses HAProxy: ").arg(i + 1)
+                                + where));
+                    }
+                }
+                if (shape == Shape::Sentinels) {
+                    const QRectF wrapped = boldFm.boundingRect(
+                        layout.quorum, Qt::AlignHCenter | Qt::TextWordWrap, quorumLost);
+                    QVERIFY2(wrapped.height() <= layout.quorum.height() + 0.5,
+                        qPrintable(QStringLiteral("the quorum caption is cut (%1 high, has %2): ")
+                                       .arg(wrapped.height())
+                                       .arg(layout.quorum.height())
+                            + where));
+                }
             }
         }
     }
