@@ -304,7 +304,6 @@ void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
 void TopologyView::paintLinks(QPainter &p, const Frame &f) const
 {
     const double em = f.em;
-    const QFontMetricsF fm(font());
     p.setFont(font());
     for (int i = 0; i < f.layout.centres.size(); ++i) {
         const QPointF c = f.layout.centres.at(i);
@@ -320,14 +319,27 @@ void TopologyView::paintLinks(QPainter &p, const Frame &f) const
             p.fillRect(mark, f.pal.base());
             p.drawText(mark, Qt::AlignCenter, QStringLiteral("✕"));
         }
-        // After the node's caption, on its outer side: clear of the link and its ✕.
+    }
+    // After the node's caption, on its outer side: clear of its own link and
+    // ✕, and over any other link that passes (two columns behind a balancer).
+    for (int i = 0; i < f.layout.centres.size(); ++i) {
         if (const QString counts = linkCounts(i); !counts.isEmpty()) {
-            const QRectF &at = f.layout.counters.at(i);
             p.setPen(f.pal.color(QPalette::PlaceholderText));
-            p.drawText(at, outwards(c, f) | Qt::AlignVCenter,
-                fm.elidedText(counts, Qt::ElideRight, at.width()));
+            drawOverLinks(p, f, i, f.layout.counters.at(i), counts);
         }
     }
+}
+
+// Words beside a node on the view's background, so that a link passing
+// under them does not strike them through.
+void TopologyView::drawOverLinks(
+    QPainter &p, const Frame &f, int node, const QRectF &at, const QString &text) const
+{
+    const QFontMetricsF fm(font());
+    const QString shown = fm.elidedText(text, Qt::ElideRight, at.width());
+    const Qt::Alignment align = outwards(f.layout.centres.at(node), f) | Qt::AlignVCenter;
+    p.fillRect(p.boundingRect(at, align, shown), f.pal.base());
+    p.drawText(at, align, shown);
 }
 
 QString TopologyView::linkCounts(int index) const
@@ -393,7 +405,6 @@ void TopologyView::paintNodes(QPainter &p, const Frame &f) const
 {
     const double em = f.em;
     const double nodeRadius = f.layout.nodeRadius;
-    const QFontMetricsF fm(font());
     FarmSupervisor &farm = m_workspace.supervisor();
     QFont bold = font();
     bold.setBold(true);
@@ -421,9 +432,7 @@ void TopologyView::paintNodes(QPainter &p, const Frame &f) const
         p.drawText(f.layout.nodeBox(i), Qt::AlignCenter, badge);
         p.setFont(font());
         p.setPen(f.pal.color(QPalette::Text));
-        const QRectF &at = f.layout.captions.at(i);
-        p.drawText(at, outwards(c, f) | Qt::AlignVCenter,
-            fm.elidedText(nodeCaption(i), Qt::ElideRight, at.width()));
+        drawOverLinks(p, f, i, f.layout.captions.at(i), nodeCaption(i));
     }
 }
 
