@@ -12,6 +12,7 @@
 #include <QButtonGroup>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QEvent>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QLabel>
@@ -267,6 +268,13 @@ void ControlsPanel::rebuildNodes()
     refresh();
 }
 
+bool ControlsPanel::event(QEvent *event)
+{
+    if (event->type() == QEvent::LayoutRequest)
+        Q_EMIT layoutChanged();
+    return QWidget::event(event);
+}
+
 void ControlsPanel::refresh()
 {
     FarmSupervisor &farm = m_workspace.supervisor();
@@ -336,6 +344,7 @@ void ControlsPanel::refresh()
                                                                     : LbServerAdmin::Ready;
             row.balancer->setCurrentIndex(row.balancer->findData(int(shown)));
         }
+        row.balancer->setVisible(farm.loadBalancer() != nullptr);
         row.balancer->setEnabled(running && farm.loadBalancer() != nullptr);
     }
 }

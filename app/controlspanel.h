@@ -55,6 +55,12 @@ public:
 Q_SIGNALS:
     // The user picked a mode for the whole farm.
     void modeRequested(farmchat::BackplaneMode mode);
+    // The rows changed what they need (nodes added, balancer boxes shown):
+    // the dock around the panel may have to grow.
+    void layoutChanged();
+
+protected:
+    bool event(QEvent *event) override;
 
 private:
     struct NodeRow

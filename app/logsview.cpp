@@ -21,6 +21,10 @@ LogsView::LogsView(LogBuffer &buffer, QWidget *parent)
 {
     m_process->addItem(tr("All processes"), QString());
     m_process->setAccessibleName(tr("Process filter"));
+    // Narrow enough that the Faults dock beside it can have the width its
+    // controls need; the list opens as wide as its names.
+    m_process->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_process->setMinimumContentsLength(8);
     m_filter->setPlaceholderText(tr("Filter text"));
     m_filter->setClearButtonEnabled(true);
     m_filter->setAccessibleName(tr("Log text filter"));

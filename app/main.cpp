@@ -31,6 +31,9 @@ int main(int argc, char **argv)
     QObject::connect(
         &watcher, &farmchat::SignalWatcher::terminationRequested, &window, &QWidget::close);
     QObject::connect(&window, &farmchat::MainWindow::closedAndStopped, &app, &QApplication::quit);
-    window.show();
+    if (window.fillsScreen())
+        window.showMaximized();
+    else
+        window.show();
     return app.exec();
 }

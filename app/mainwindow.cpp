@@ -60,9 +60,16 @@ MainWindow::MainWindow(
     toolbar->setMovable(false);
     toolbar->addWidget(m_bar);
 
-    m_grid = new PaneGrid(*m_workspace, this);
+    m_grid = new PaneGrid(*m_workspace);
     showIdleText(m_workspace->nodes());
-    setCentralWidget(m_grid);
+    // Eight panes on a small screen scroll rather than push the docks, and
+    // the Faults controls with them, off the window.
+    auto *panes = new QScrollArea;
+    panes->setObjectName(QStringLiteral("paneScroll"));
+    panes->setWidget(m_grid);
+    panes->setWidgetResizable(true);
+    panes->setFrameShape(QFrame::NoFrame);
+    setCentralWidget(panes);
 
     createActions();
     createDocks();
@@ -71,14 +78,20 @@ MainWindow::MainWindow(
     m_status = new FarmStatusBar(*m_workspace, this);
     setStatusBar(m_status);
 
-    // A first window that shows everything, within the screen it opens on.
+    // A first window that shows everything, within the screen it opens on;
+    // a small screen (1280×720) is all given to it.
     const int em = fontMetrics().height();
     QSize size(em * 110, em * 66);
-    if (const QScreen *screen = this->screen())
-        size = size.boundedTo(screen->availableSize() * 0.9);
+    if (const QScreen *screen = this->screen()) {
+        const QSize room = screen->availableSize();
+        m_fillsScreen = room.height() < em * kFullScreenBelowEm;
+        size = size.boundedTo(m_fillsScreen ? room : room * 0.9);
+    }
     resize(size);
-    if (!m_remembered.geometry.isEmpty())
-        restoreGeometry(m_remembered.geometry);
+    if (!m_remembered.geometry.isEmpty()) {
+        restoreGeometry(m_remembered.geometry); // maximized, if it was
+        m_fillsScreen = false;
+    }
     if (!m_remembered.windowState.isEmpty())
         restoreState(m_remembered.windowState);
 }
@@ -246,6 +259,8 @@ void MainWindow::wireFarm()
     connect(m_bar, &FarmBar::redisTopologyRequested, workspace, &FarmWorkspace::setRedisTopology);
     connect(m_bar, &FarmBar::nodeKindRequested, workspace, &FarmWorkspace::setNodeKind);
     connect(m_controls, &ControlsPanel::modeRequested, workspace, &FarmWorkspace::setMode);
+    connect(m_controls, &ControlsPanel::layoutChanged, this, &MainWindow::fitControlsDock,
+        Qt::QueuedConnection);
     connect(workspace, &FarmWorkspace::nodesChanged, this, &MainWindow::showIdleText);
     connect(&farm, &FarmSupervisor::stateChanged, this, [this](FarmState state) {
         action(QStringLiteral("launch"))->setEnabled(state == FarmState::Stopped);

@@ -62,6 +62,10 @@ public:
     // Grows the Guided demo dock to show the whole step (up to 40 % of the window).
     void fitDemoDock();
     QString rateText() const;
+    // On a small screen (less than kFullScreenBelowEm lines high) the first
+    // window takes all of it: main() shows it maximized.
+    bool fillsScreen() const { return m_fillsScreen; }
+    static constexpr int kFullScreenBelowEm = 56; // 1366×768 and smaller
 
 public Q_SLOTS:
     void launch();
@@ -110,6 +114,7 @@ private:
     bool m_autostarted = false;
     bool m_demoAfterLaunch = false; // Ctrl+D launched the farm: the demo starts once it runs
     bool m_closing = false; // close requested; waiting for the farm to stop
+    bool m_fillsScreen = false;
 };
 
 } // namespace farmchat

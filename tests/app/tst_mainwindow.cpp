@@ -4,6 +4,7 @@
 // and streams bring it to every pane; switching keeps every pane connected;
 // a killed node's pane drops and comes back; closing leaves no process.
 #include "appfarmfixture.h"
+#include "windowfit.h"
 
 #include "app/chatpane.h"
 #include "app/controlspanel.h"
@@ -230,10 +231,7 @@ void tst_MainWindow::controlsFitWithoutScrolling()
     const QSize before = m_window->size();
     m_window->resize(1280, 720);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 2000);
-    QApplication::processEvents();
     ControlsPanel *controls = m_window->controls();
-    QWidget *viewport = controls->parentWidget();
-    QVERIFY(viewport);
     QList<QWidget *> wanted;
     for (BackplaneMode mode : {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams})
         wanted << controls->modeButton(mode);
@@ -247,22 +245,8 @@ void tst_MainWindow::controlsFitWithoutScrolling()
     for (QToolButton *b : controls->findChildren<QToolButton *>())
         wanted << b; // the guided demo
     QVERIFY(wanted.size() > 6 + 3 * kNodes);
-    for (QWidget *w : std::as_const(wanted)) {
-        QVERIFY(w);
-        QVERIFY2(w->isVisible(), qPrintable(w->objectName()));
-        const QRect at(w->mapTo(viewport, QPoint(0, 0)), w->size());
-        QVERIFY2(viewport->rect().contains(at),
-            qPrintable(QStringLiteral("%1 at %2,%3 %4x%5 outside the dock's %6x%7")
-                           .arg(w->metaObject()->className())
-                           .arg(at.x())
-                           .arg(at.y())
-                           .arg(at.width())
-                           .arg(at.height())
-                           .arg(viewport->width())
-                           .arg(viewport->height())));
-        // Wide enough for its whole label ("Re" for "Restart" would not do).
-        QVERIFY(w->width() >= w->minimumSizeHint().width());
-    }
+    const QString outOfView = test::controlOutOfView(*m_window, wanted);
+    QVERIFY2(outOfView.isEmpty(), qPrintable(outOfView));
     m_window->resize(before);
 }
 
