@@ -62,14 +62,7 @@ MainWindow::MainWindow(
 
     m_grid = new PaneGrid(*m_workspace);
     showIdleText(m_workspace->nodes());
-    // Eight panes on a small screen scroll rather than push the docks, and
-    // the Faults controls with them, off the window.
-    auto *panes = new QScrollArea;
-    panes->setObjectName(QStringLiteral("paneScroll"));
-    panes->setWidget(m_grid);
-    panes->setWidgetResizable(true);
-    panes->setFrameShape(QFrame::NoFrame);
-    setCentralWidget(panes);
+    setCentralWidget(new PaneScrollArea(m_grid));
 
     createActions();
     createDocks();

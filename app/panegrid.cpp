@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QResizeEvent>
+#include <QScrollBar>
 
 namespace farmchat {
 
@@ -116,6 +117,33 @@ void PaneGrid::focusPane(int step)
     const int current = focusedPane();
     const int next = current < 0 ? (step >= 0 ? 0 : n - 1) : ((current + step) % n + n) % n;
     m_panes[next]->focusInput();
+}
+
+PaneScrollArea::PaneScrollArea(PaneGrid *grid, QWidget *parent) : QScrollArea(parent)
+{
+    setObjectName(QStringLiteral("paneScroll"));
+    setWidget(grid);
+    setWidgetResizable(true);
+    setFrameShape(QFrame::NoFrame);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+}
+
+QSize PaneScrollArea::minimumSizeHint() const
+{
+    const QSize own = QScrollArea::minimumSizeHint();
+    if (!widget())
+        return own;
+    return {qMax(own.width(),
+                widget()->minimumSizeHint().width() + verticalScrollBar()->sizeHint().width()),
+        own.height()};
+}
+
+bool PaneScrollArea::eventFilter(QObject *watched, QEvent *event)
+{
+    // The grid reflowed (columns or panes changed): its minimum width is the window's news.
+    if (watched == widget() && event->type() == QEvent::LayoutRequest)
+        updateGeometry();
+    return QScrollArea::eventFilter(watched, event);
 }
 
 } // namespace farmchat

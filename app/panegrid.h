@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QList>
+#include <QScrollArea>
 #include <QWidget>
 
 class QGridLayout;
@@ -45,6 +46,21 @@ private:
     QLabel *m_idle;
     QList<ChatPane *> m_panes; // children of this
     int m_columns = 0;
+};
+
+// The panes' scroll area: vertical only. It asks the window for the grid's
+// minimum width (the docks give up width, as they would for the grid
+// itself), so panes never scroll sideways; eight panes that need more height
+// than there is scroll instead of pushing the docks off the window.
+class PaneScrollArea : public QScrollArea
+{
+    Q_OBJECT
+public:
+    explicit PaneScrollArea(PaneGrid *grid, QWidget *parent = nullptr);
+    QSize minimumSizeHint() const override;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
 };
 
 } // namespace farmchat
