@@ -247,6 +247,8 @@ void tst_MainWindow::controlsFitWithoutScrolling()
     QVERIFY(wanted.size() > 6 + 3 * kNodes);
     const QString outOfView = test::controlOutOfView(*m_window, wanted);
     QVERIFY2(outOfView.isEmpty(), qPrintable(outOfView));
+    const QString cut = test::paneCut(*m_window);
+    QVERIFY2(cut.isEmpty(), qPrintable(cut));
     m_window->resize(before);
 }
 

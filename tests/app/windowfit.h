@@ -61,12 +61,17 @@ inline QString controlOutOfView(MainWindow &window, const QList<QWidget *> &want
     return {};
 }
 
-// The first pane whose note shows cut (less high than its wrapped lines
-// need); "" when every note that shows is whole.
-inline QString paneNoteCut(MainWindow &window)
+// What of the panes is cut: the grid wider than its view (panes scroll
+// only downwards), or a note less high than its wrapped lines need; "" when
+// nothing is.
+inline QString paneCut(MainWindow &window)
 {
     QApplication::processEvents();
     PaneGrid *grid = window.paneGrid();
+    if (const QWidget *view = grid->parentWidget(); view && grid->width() > view->width())
+        return QStringLiteral("the panes are %1 px wide in a view of %2")
+            .arg(grid->width())
+            .arg(view->width());
     for (int i = 0; i < grid->paneCount(); ++i) {
         ChatPane *pane = grid->pane(i);
         for (QLabel *note : pane->findChildren<QLabel *>()) {
