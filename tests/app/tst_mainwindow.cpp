@@ -245,10 +245,11 @@ void tst_MainWindow::controlsFitWithoutScrolling()
     for (QToolButton *b : controls->findChildren<QToolButton *>())
         wanted << b; // the guided demo
     QVERIFY(wanted.size() > 6 + 3 * kNodes);
-    const QString outOfView = test::controlOutOfView(*m_window, wanted);
-    QVERIFY2(outOfView.isEmpty(), qPrintable(outOfView));
-    const QString cut = test::paneCut(*m_window);
-    QVERIFY2(cut.isEmpty(), qPrintable(cut));
+    QString outOfView;
+    QTRY_VERIFY2_WITH_TIMEOUT((outOfView = test::controlOutOfView(*m_window, wanted)).isEmpty(),
+        qPrintable(outOfView), 2000);
+    QString cut;
+    QTRY_VERIFY2_WITH_TIMEOUT((cut = test::paneCut(*m_window)).isEmpty(), qPrintable(cut), 2000);
     m_window->resize(before);
 }
 

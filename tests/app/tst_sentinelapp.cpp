@@ -161,8 +161,9 @@ void tst_SentinelApp::redisLineFitsWithEightNodes()
                << controls->cutOffBox(node);
     for (QToolButton *b : controls->findChildren<QToolButton *>())
         wanted << b; // the guided demo
-    const QString outOfView = test::controlOutOfView(*m_window, wanted);
-    QVERIFY2(outOfView.isEmpty(), qPrintable(outOfView));
+    QString outOfView;
+    QTRY_VERIFY2_WITH_TIMEOUT((outOfView = test::controlOutOfView(*m_window, wanted)).isEmpty(),
+        qPrintable(outOfView), 2000);
     m_window->resize(before);
 }
 
