@@ -1,6 +1,6 @@
 """Processes the benchmark starts: a private Redis, the FarmChat farm, the
-ASP.NET Core farm, the Socket.IO reference farm, the loopback fan-out server
-and the load generator.
+ASP.NET Core farm, the Bun farm, the Socket.IO reference farm, the loopback
+fan-out server and the load generator.
 
 Every child is pinned to a core (the farm to core 0, the load generator to
 core 1, like `taskset -c`), inherits the raised open-file limit, and dies with
@@ -291,6 +291,71 @@ def find_aspnetcore_node(build_dir):
     if os.path.isfile(path) and os.access(path, os.X_OK):
         return os.path.abspath(path), None
     return None, f"{ASPNETCORE_NODE} is not built ({os.path.normpath(path)} is missing): {ASPNETCORE_HOWTO}"
+
+
+class BunFarm(Farm):
+    """Bun nodes (bench/bun/server.js on the pinned npm `bun`): FarmChat's hub
+    contract at /chat over Bun.serve's uWebSockets pub/sub, Bun's built-in
+    Redis client for pub/sub between nodes; driven exactly as FarmChat."""
+
+    system = "bun"
+    protocol = "signalr"
+    path = "/chat"
+    modes = ("off", "pubsub")  # a minimal node: Redis pub/sub only, no streams backplane
+
+    def __init__(self, bun_bin, bun_dir, nodes, mode, redis):
+        self.bun_bin = bun_bin
+        self.script = os.path.join(bun_dir, "server.js")
+        super().__init__(nodes, mode, redis)
+
+    def command(self, i):
+        args = [self.bun_bin, self.script, "--port", "0", "--node-id", f"bun-{i}", "--backplane", self.mode]
+        if self.mode != "off":
+            args += ["--channel-prefix", "benchbun"]
+        return args
+
+    def environment(self):
+        env = dict(os.environ, DO_NOT_TRACK="1")  # Bun then uploads no crash report
+        env.pop("REDIS_URL", None)
+        env.pop("REDIS_PASSWORD", None)
+        if self.mode != "off":
+            env.update(REDIS_URL=self.redis.url, REDIS_PASSWORD=self.redis.password)
+        return env
+
+
+BUN_HOWTO = "scripts/install-deps.sh --bench (or --test) runs npm ci in bench/bun"
+
+
+def _bun_pin(bun_dir):
+    with open(os.path.join(bun_dir, "package.json")) as f:
+        return json.load(f)["dependencies"]["bun"]
+
+
+def find_bun(bun_dir):
+    """(path, None) or (None, why): FARMCHAT_BUN_BIN, else the binary the npm
+    package `bun` installs in bench/bun/node_modules (its postinstall puts
+    the platform build at bin/bun.exe; .bin/bun links to it), checked to run
+    and to be the version package.json pins."""
+    path = os.environ.get("FARMCHAT_BUN_BIN")
+    if path and not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return None, f"FARMCHAT_BUN_BIN={path} is not an executable file"
+    if not path:
+        candidates = [os.path.join(bun_dir, "node_modules", ".bin", "bun"),
+                      os.path.join(bun_dir, "node_modules", "bun", "bin", "bun.exe")]
+        path = next((c for c in candidates if os.path.isfile(c) and os.access(c, os.X_OK)), None)
+        if not path:
+            return None, f"Bun is not installed ({os.path.normpath(candidates[0])} is missing): {BUN_HOWTO}"
+    want = _bun_pin(bun_dir)
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"{path} does not run ({e}): {BUN_HOWTO}"
+    version = out.stdout.strip()
+    if out.returncode != 0 or version != want:
+        said = next((line for line in (out.stdout + out.stderr).splitlines() if line.strip()), "nothing")
+        return None, (f"{path} --version says {said[:200]!r} (status {out.returncode}), not the pinned "
+                      f"{want}: {BUN_HOWTO}")
+    return os.path.abspath(path), None
 
 
 class ReferenceFarm(Farm):
