@@ -80,6 +80,7 @@ class Backplane {
     this.lastError = '';
     this.pub = null;
     this.sub = null;
+    this.started = false; // before: start() reports the failure itself
     this.stopping = false;
   }
 
@@ -99,6 +100,7 @@ class Backplane {
       this.sub = await this.pub.duplicate();
       this.sub.onclose = (err) => this.failed(err, `lost the Redis subscriber connection to ${where}`);
       await this.sub.subscribe(this.channel, (payload) => this.received(payload, deliver));
+      this.started = true;
     } catch (err) {
       throw new Error(`cannot use Redis at ${where} (password from REDIS_PASSWORD): ${err && err.message || err}`);
     }
@@ -107,7 +109,7 @@ class Backplane {
   failed(err, what) {
     if (this.stopping) return;
     this.lastError = `${what}: ${err && err.message || err || 'closed'}`;
-    process.stderr.write(`bun-node: ${this.lastError}\n`);
+    if (this.started) process.stderr.write(`bun-node: ${this.lastError}\n`);
   }
 
   received(payload, deliver) {
