@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -331,31 +332,46 @@ def _bun_pin(bun_dir):
         return json.load(f)["dependencies"]["bun"]
 
 
-def find_bun(bun_dir):
-    """(path, None) or (None, why): FARMCHAT_BUN_BIN, else the binary the npm
-    package `bun` installs in bench/bun/node_modules (its postinstall puts
-    the platform build at bin/bun.exe; .bin/bun links to it), checked to run
-    and to be the version package.json pins."""
-    path = os.environ.get("FARMCHAT_BUN_BIN")
-    if path and not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        return None, f"FARMCHAT_BUN_BIN={path} is not an executable file"
-    if not path:
-        candidates = [os.path.join(bun_dir, "node_modules", ".bin", "bun"),
-                      os.path.join(bun_dir, "node_modules", "bun", "bin", "bun.exe")]
-        path = next((c for c in candidates if os.path.isfile(c) and os.access(c, os.X_OK)), None)
-        if not path:
-            return None, f"Bun is not installed ({os.path.normpath(candidates[0])} is missing): {BUN_HOWTO}"
-    want = _bun_pin(bun_dir)
+def _bun_version_problem(path, want):
+    """None when `path --version` prints `want`, else what is wrong."""
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as e:
-        return None, f"{path} does not run ({e}): {BUN_HOWTO}"
-    version = out.stdout.strip()
-    if out.returncode != 0 or version != want:
-        said = next((line for line in (out.stdout + out.stderr).splitlines() if line.strip()), "nothing")
-        return None, (f"{path} --version says {said[:200]!r} (status {out.returncode}), not the pinned "
-                      f"{want}: {BUN_HOWTO}")
-    return os.path.abspath(path), None
+        return f"{path} does not run ({e})"
+    if out.returncode == 0 and out.stdout.strip() == want:
+        return None
+    said = next((line for line in (out.stdout + out.stderr).splitlines() if line.strip()), "nothing")
+    return f"{path} --version says {said[:200]!r} (status {out.returncode}), not the pinned {want}"
+
+
+def find_bun(bun_dir):
+    """(path, None) or (None, why): FARMCHAT_BUN_BIN, else the binary the npm
+    package `bun` installs in bench/bun/node_modules (its postinstall moves
+    the platform package's build to bun/bin/bun.exe, which .bin/bun links
+    to; without the postinstall, the platform package still has it), the
+    first that runs and is the version package.json pins."""
+    want = _bun_pin(bun_dir)
+    path = os.environ.get("FARMCHAT_BUN_BIN")
+    if path:
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            return None, f"FARMCHAT_BUN_BIN={path} is not an executable file"
+        problem = _bun_version_problem(path, want)
+        return (None, f"FARMCHAT_BUN_BIN: {problem}") if problem else (os.path.abspath(path), None)
+    modules = os.path.join(bun_dir, "node_modules")
+    machine = os.uname().machine
+    platform = f"bun-{sys.platform}-{ {'x86_64': 'x64', 'arm64': 'aarch64'}.get(machine, machine)}"
+    candidates = [os.path.join(modules, ".bin", "bun"), os.path.join(modules, "bun", "bin", "bun.exe"),
+                  os.path.join(modules, "@oven", platform, "bin", "bun")]
+    present = [c for c in candidates if os.path.isfile(c) and os.access(c, os.X_OK)]
+    if not present:
+        return None, f"Bun is not installed ({os.path.normpath(candidates[0])} is missing): {BUN_HOWTO}"
+    problems = []
+    for path in present:
+        problem = _bun_version_problem(path, want)
+        if not problem:
+            return os.path.abspath(path), None
+        problems.append(problem)
+    return None, f"{'; '.join(problems)}: {BUN_HOWTO}"
 
 
 class ReferenceFarm(Farm):
