@@ -1,6 +1,6 @@
 """Processes the benchmark starts: a private Redis, the FarmChat farm, the
-ASP.NET Core farm, the Socket.IO reference farm, the loopback fan-out server
-and the load generator.
+ASP.NET Core farm, the Bun farm, the Socket.IO reference farm, the loopback
+fan-out server and the load generator.
 
 Every child is pinned to a core (the farm to core 0, the load generator to
 core 1, like `taskset -c`), inherits the raised open-file limit, and dies with
@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -291,6 +292,86 @@ def find_aspnetcore_node(build_dir):
     if os.path.isfile(path) and os.access(path, os.X_OK):
         return os.path.abspath(path), None
     return None, f"{ASPNETCORE_NODE} is not built ({os.path.normpath(path)} is missing): {ASPNETCORE_HOWTO}"
+
+
+class BunFarm(Farm):
+    """Bun nodes (bench/bun/server.js on the pinned npm `bun`): FarmChat's hub
+    contract at /chat over Bun.serve's uWebSockets pub/sub, Bun's built-in
+    Redis client for pub/sub between nodes; driven exactly as FarmChat."""
+
+    system = "bun"
+    protocol = "signalr"
+    path = "/chat"
+    modes = ("off", "pubsub")  # a minimal node: Redis pub/sub only, no streams backplane
+
+    def __init__(self, bun_bin, bun_dir, nodes, mode, redis):
+        self.bun_bin = bun_bin
+        self.script = os.path.join(bun_dir, "server.js")
+        super().__init__(nodes, mode, redis)
+
+    def command(self, i):
+        args = [self.bun_bin, self.script, "--port", "0", "--node-id", f"bun-{i}", "--backplane", self.mode]
+        if self.mode != "off":
+            args += ["--channel-prefix", "benchbun"]
+        return args
+
+    def environment(self):
+        env = dict(os.environ, DO_NOT_TRACK="1")  # Bun then uploads no crash report
+        env.pop("REDIS_URL", None)
+        env.pop("REDIS_PASSWORD", None)
+        if self.mode != "off":
+            env.update(REDIS_URL=self.redis.url, REDIS_PASSWORD=self.redis.password)
+        return env
+
+
+BUN_HOWTO = "scripts/install-deps.sh --bench (or --test) runs npm ci in bench/bun"
+
+
+def _bun_pin(bun_dir):
+    with open(os.path.join(bun_dir, "package.json")) as f:
+        return json.load(f)["dependencies"]["bun"]
+
+
+def _bun_version_problem(path, want):
+    """None when `path --version` prints `want`, else what is wrong."""
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"{path} does not run ({e})"
+    if out.returncode == 0 and out.stdout.strip() == want:
+        return None
+    said = next((line for line in (out.stdout + out.stderr).splitlines() if line.strip()), "nothing")
+    return f"{path} --version says {said[:200]!r} (status {out.returncode}), not the pinned {want}"
+
+
+def find_bun(bun_dir):
+    """(path, None) or (None, why): FARMCHAT_BUN_BIN, else the binary the npm
+    package `bun` installs in bench/bun/node_modules (its postinstall moves
+    the platform package's build to bun/bin/bun.exe, which .bin/bun links
+    to; without the postinstall, the platform package still has it), the
+    first that runs and is the version package.json pins."""
+    want = _bun_pin(bun_dir)
+    path = os.environ.get("FARMCHAT_BUN_BIN")
+    if path:
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            return None, f"FARMCHAT_BUN_BIN={path} is not an executable file"
+        problem = _bun_version_problem(path, want)
+        return (None, f"FARMCHAT_BUN_BIN: {problem}") if problem else (os.path.abspath(path), None)
+    modules = os.path.join(bun_dir, "node_modules")
+    machine = os.uname().machine
+    platform = f"bun-{sys.platform}-{ {'x86_64': 'x64', 'arm64': 'aarch64'}.get(machine, machine)}"
+    candidates = [os.path.join(modules, ".bin", "bun"), os.path.join(modules, "bun", "bin", "bun.exe"),
+                  os.path.join(modules, "@oven", platform, "bin", "bun")]
+    present = [c for c in candidates if os.path.isfile(c) and os.access(c, os.X_OK)]
+    if not present:
+        return None, f"Bun is not installed ({os.path.normpath(candidates[0])} is missing): {BUN_HOWTO}"
+    problems = []
+    for path in present:
+        problem = _bun_version_problem(path, want)
+        if not problem:
+            return os.path.abspath(path), None
+        problems.append(problem)
+    return None, f"{'; '.join(problems)}: {BUN_HOWTO}"
 
 
 class ReferenceFarm(Farm):

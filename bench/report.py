@@ -7,6 +7,9 @@ row whose target is about FarmChat's own value rather than the ratio
 (backplane cost, streams vs pubsub) says so with "judged": "farmchat". The
 ASP.NET Core farm adds "aspnetcore" and "ratio_aspnetcore" (FarmChat ÷ ASP.NET
 Core), and "aspnetcore_absent" with the reason where it has no value by design.
+The Bun farm adds "bun", "ratio_bun" and "bun_absent" the same way, and on the
+rows with a target against Bun "target_bun" and "met_bun" (judged on
+FarmChat ÷ Bun, beside the Socket.IO target, not instead of it).
 """
 import json
 import math
@@ -15,8 +18,12 @@ import re
 import statistics
 
 FIXED_RATE_LABEL = "100k deliveries/s"
-SYSTEMS = ("farmchat", "aspnetcore", "reference")
-NO_STREAMS = "ASP.NET Core has no streams backplane (AddStackExchangeRedis is Redis pub/sub only)"
+SYSTEMS = ("farmchat", "aspnetcore", "bun", "reference")  # the table's column order
+NAMES = {"farmchat": "FarmChat", "aspnetcore": "ASP.NET Core", "bun": "Bun", "reference": "Socket.IO"}
+RATIO_KEYS = {"aspnetcore": "ratio_aspnetcore", "bun": "ratio_bun", "reference": "ratio"}
+NO_STREAMS = {"aspnetcore": "ASP.NET Core has no streams backplane (AddStackExchangeRedis is Redis pub/sub only)",
+              "bun": "the Bun farm has no streams backplane (its nodes use Bun's Redis client for pub/sub only)"}
+FOOTNOTE_MARKS = "¹²³⁴⁵"
 
 
 def _median(values):
@@ -37,18 +44,23 @@ def _met(target, value):
     return value >= bound if op == ">=" else value <= bound
 
 
-def _row(figure, unit, values, target, judged="ratio", absent=None):
-    """values: {system: median}; absent: why ASP.NET Core has no value here."""
-    fc, ref, asp = values.get("farmchat"), values.get("reference"), values.get("aspnetcore")
-    ratio = _ratio(fc, ref)
-    row = {"figure": figure, "unit": unit, "farmchat": fc, "reference": ref, "ratio": ratio,
-           "target": target, "met": None, "aspnetcore": asp, "ratio_aspnetcore": _ratio(fc, asp)}
-    if absent:
-        row["aspnetcore_absent"] = absent
+def _row(figure, unit, values, target, judged="ratio", absent=None, bun_target=""):
+    """values: {system: median}; absent: {system: why it has no value here by
+    design}; bun_target: the target on FarmChat ÷ Bun, if this row has one."""
+    fc = values.get("farmchat")
+    row = {"figure": figure, "unit": unit, "farmchat": fc}
+    for system, key in RATIO_KEYS.items():
+        row[system] = values.get(system)
+        row[key] = _ratio(fc, values.get(system))
+    row.update(target=target, met=None)
+    for system, why in (absent or {}).items():
+        row[f"{system}_absent"] = why
     if target:
-        row["met"] = _met(target, fc if judged == "farmchat" else ratio)
+        row["met"] = _met(target, fc if judged == "farmchat" else row["ratio"])
         if judged != "ratio":
             row["judged"] = judged
+    if bun_target:
+        row["target_bun"], row["met_bun"] = bun_target, _met(bun_target, row["ratio_bun"])
     return row
 
 
@@ -61,11 +73,12 @@ def _config_rows(m, nodes, per_node):
     mx = {(s, mode): _median(m["max"].get((s, cfg, mode), [])) for s in SYSTEMS
           for mode in ("off", "pubsub", "streams")}
     rows = [_row(f"max sustainable deliveries/s, pubsub ({label})", "deliveries/s",
-                 _per_system(lambda s: mx[s, "pubsub"]), ">= 3")]
+                 _per_system(lambda s: mx[s, "pubsub"]), ">= 3", bun_target=">= 1.0")]
     fixed = {s: m["fixed"].get((s, cfg), []) for s in SYSTEMS}
-    for key, name, target in (("p50_ms", "p50", ""), ("p99_ms", "p99", "<= 0.5")):
+    for key, name, target, bun_target in (("p50_ms", "p50", "", ""), ("p99_ms", "p99", "<= 0.5", "<= 1.0")):
         rows.append(_row(f"latency {name} at {FIXED_RATE_LABEL}, pubsub ({label})", "ms",
-                         _per_system(lambda s: _median([r[key] for r in fixed[s]])), target))
+                         _per_system(lambda s: _median([r[key] for r in fixed[s]])), target,
+                         bun_target=bun_target))
     rows.append(_row(f"CPU per delivery at {FIXED_RATE_LABEL}, pubsub ({label})", "us",
                      _per_system(lambda s: _median([r["cpu_us_per_delivery"] for r in fixed[s]])), "<= 0.6"))
     rows.append(_row(f"backplane cost: max pubsub / max off ({label})", "ratio",
@@ -96,7 +109,7 @@ def build_rows(m, profile):
                          "note": "each message FarmChat sends is one PUBLISH"})
     idle = profile["idle"]
     rows.append(_row(f"memory per idle connection (RSS growth / {idle:,} idle clients, 2 nodes)", "KiB",
-                     _per_system(lambda s: _median(m["memory"].get(s, []))), "<= 1.0"))
+                     _per_system(lambda s: _median(m["memory"].get(s, []))), "<= 1.0", bun_target="<= 1.0"))
     cold_s = _per_system(lambda s: _median(m["cold"].get(s, [])))
     cold = _row("farm cold start (Redis + 4 nodes until all healthy)", "ms",
                 {s: v * 1000 if v else None for s, v in cold_s.items()}, "<= 0.25")
@@ -105,6 +118,10 @@ def build_rows(m, profile):
     rows.append(cold)
     rows.append(_row("connect rate (one node)", "clients/s",
                      _per_system(lambda s: _median(m["connect"].get(s, []))), ">= 1"))
+    if "bun" not in m.get("systems", SYSTEMS):
+        for row in rows:  # not run: its targets are not judged
+            if "target_bun" in row:
+                row["met_bun"] = None
     return rows, physical
 
 
@@ -116,13 +133,21 @@ def _fmt(value, unit=""):
     return f"{value:,.0f}"
 
 
+def _met_cell(met):
+    return "-" if met is None else ("yes" if met else "**no**")
+
+
 def format_table(doc):
-    """The results table; the ASP.NET Core columns only when that farm ran.
-    Old results files have no "systems": FarmChat and Socket.IO."""
-    asp = "aspnetcore" in doc.get("systems", ())
-    head = "| figure | unit | FarmChat |" + (" ASP.NET Core |" if asp else "") + " Socket.IO |"
-    head += (" FarmChat ÷ ASP.NET Core |" if asp else "") + " FarmChat ÷ Socket.IO | target | met |"
-    lines = [head, "|---|---|" + "---:|" * (5 if asp else 3) + "---|---|"]
+    """The results table: a column and a FarmChat ÷ column for each system
+    that ran, and the targets against Bun when Bun ran. Old results files
+    have no "systems": FarmChat and Socket.IO."""
+    ran = doc.get("systems", ("farmchat", "reference"))
+    others = [s for s in SYSTEMS[1:] if s in ran]
+    bun = "bun" in ran
+    head = ("| figure | unit | " + " | ".join(NAMES[s] for s in ["farmchat"] + others) + " | "
+            + " | ".join(f"FarmChat ÷ {NAMES[s]}" for s in others) + " | target | met |"
+            + (" target ÷ Bun | met ÷ Bun |" if bun else ""))
+    lines = [head, "|---|---|" + "---:|" * (1 + 2 * len(others)) + "---|---|" + ("---|---|" if bun else "")]
     absent = []
     for r in doc["rows"]:
         target = r["target"] or "(info)"
@@ -130,21 +155,21 @@ def format_table(doc):
             target += " (FarmChat's value)"
         elif r["target"]:
             target += " (÷ Socket.IO)"
-        met = "-" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        marks = {}
+        for s in others:
+            why = r.get(f"{s}_absent")
+            if why and r.get(s) is None:
+                if why not in absent:
+                    absent.append(why)
+                marks[s] = "—" + FOOTNOTE_MARKS[absent.index(why)]
         cells = [r["figure"], r["unit"], _fmt(r["farmchat"], r["unit"])]
-        if asp:
-            mark = ""
-            if r.get("aspnetcore_absent") and r.get("aspnetcore") is None:
-                if r["aspnetcore_absent"] not in absent:
-                    absent.append(r["aspnetcore_absent"])
-                mark = "—" + "¹²³"[absent.index(r["aspnetcore_absent"])]
-            cells.append(mark or _fmt(r.get("aspnetcore"), r["unit"]))
-        cells.append(_fmt(r["reference"], r["unit"]))
-        if asp:
-            cells.append(mark or _fmt(r.get("ratio_aspnetcore"), "ratio"))
-        cells += [_fmt(r["ratio"], "ratio"), target, met]
+        cells += [marks.get(s) or _fmt(r.get(s), r["unit"]) for s in others]
+        cells += [marks.get(s) or _fmt(r.get(RATIO_KEYS[s]), "ratio") for s in others]
+        cells += [target, _met_cell(r["met"])]
+        if bun:
+            cells += [r.get("target_bun") or "-", _met_cell(r.get("met_bun"))]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += [f"\n{'¹²³'[i]} {why}." for i, why in enumerate(absent)]
+    lines += [f"\n{FOOTNOTE_MARKS[i]} {why}." for i, why in enumerate(absent)]
     lines += ["", "| physical reference | unit | machine | FarmChat | FarmChat ÷ machine | note |",
               "|---|---|---:|---:|---:|---|"]
     for p in doc["physical"]:
@@ -164,15 +189,21 @@ def write_results(doc, folder, suffix):
     mach = doc["machine"]
     met = sum(1 for r in doc["rows"] if r["met"])
     judged = sum(1 for r in doc["rows"] if r["met"] is not None)
+    bun_judged = [r["met_bun"] for r in doc["rows"] if r.get("met_bun") is not None]
+    against_bun = (f"; against Bun: {sum(bun_judged)} of {len(bun_judged)} (judged on FarmChat ÷ Bun)"
+                   if bun_judged else "")
     header = (f"# FarmChat benchmark {doc['date']} ({doc['profile']}, {doc['reps']} repetition(s), medians)\n\n"
               f"Commit `{doc['commit']}` on {mach['cpu']} ({mach['cores']} cores, {mach['memory_gib']} GiB, "
               f"Linux {mach['kernel']}); load average {mach['load_at_start']:.2f} at start, "
               f"{mach.get('load_at_end', 0):.2f} at end; {mach.get('seconds', 0)} s. Farm on core 0, load "
-              f"generator on core 1. Targets met: {met} of {judged} (judged on FarmChat ÷ Socket.IO).\n\n")
+              f"generator on core 1. Targets met: {met} of {judged} (judged on FarmChat ÷ Socket.IO)"
+              f"{against_bun}.\n\n")
     if doc.get("note"):
         header += f"Note: {doc['note'].rstrip('.')}.\n\n"
     if "aspnetcore" not in doc.get("systems", ("aspnetcore",)):
         header += f"No ASP.NET Core column: {doc.get('aspnetcore_missing', 'not run')}\n\n"
+    if "bun" not in doc.get("systems", ("bun",)):
+        header += f"No Bun column: {doc.get('bun_missing', 'not run')}\n\n"
     incidents = "".join(f"- {i['system']}, {i['nodes']} nodes, {i['mode']}: {i['error'][:600]}\n"
                         for i in doc.get("incidents", []))
     if incidents:

@@ -83,16 +83,18 @@ fi
 # packaged haproxy's service listens on nothing until configured; the
 # launcher's --lb starts a private one on its own config.
 
-if [ "$want_test" = 1 ] && [ -f "$here/tests/e2e/package.json" ]; then
-  if [ ! -d "$here/tests/e2e/node_modules" ] || [ "$here/tests/e2e/package-lock.json" -nt "$here/tests/e2e/node_modules/.package-lock.json" ]; then
-    echo "install-deps.sh: installing npm test packages"
-    (cd "$here/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+# npm ci from the lock file, unless node_modules already matches it.
+npm_ci() {
+  local dir="$here/$1" what="$2"
+  [ -f "$dir/package.json" ] || return 0
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "install-deps.sh: installing npm $what packages ($1)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
-fi
-# The reference farm's packages: ctest's bench_check needs them, so --test too.
-if [ "$want_test" = 1 ] && [ -f "$here/bench/reference/package.json" ]; then
-  if [ ! -d "$here/bench/reference/node_modules" ] || [ "$here/bench/reference/package-lock.json" -nt "$here/bench/reference/node_modules/.package-lock.json" ]; then
-    echo "install-deps.sh: installing npm benchmark packages"
-    (cd "$here/bench/reference" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
+}
+if [ "$want_test" = 1 ]; then
+  npm_ci tests/e2e test
+  # The reference and Bun farms' packages: ctest's bench_check needs them, so --test too.
+  npm_ci bench/reference benchmark
+  npm_ci bench/bun benchmark  # the npm package `bun`: its postinstall puts the Bun binary in place
 fi
