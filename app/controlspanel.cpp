@@ -12,7 +12,6 @@
 #include <QButtonGroup>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QEvent>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QLabel>
@@ -268,13 +267,6 @@ void ControlsPanel::rebuildNodes()
     refresh();
 }
 
-bool ControlsPanel::event(QEvent *event)
-{
-    if (event->type() == QEvent::LayoutRequest)
-        Q_EMIT layoutChanged();
-    return QWidget::event(event);
-}
-
 void ControlsPanel::refresh()
 {
     FarmSupervisor &farm = m_workspace.supervisor();
@@ -346,6 +338,19 @@ void ControlsPanel::refresh()
         }
         row.balancer->setVisible(farm.loadBalancer() != nullptr);
         row.balancer->setEnabled(running && farm.loadBalancer() != nullptr);
+    }
+    announceIfReshaped(sentinel, farm.loadBalancer() != nullptr);
+}
+
+// Rows shown or hidden (not a state text that changed): the dock may need
+// another size. A user's own resize is left alone otherwise.
+void ControlsPanel::announceIfReshaped(bool sentinel, bool balancer)
+{
+    const int shape = int(m_nodes.size()) * 8 + (sentinel ? 4 : 0) + (balancer ? 2 : 0)
+        + (m_restartNote->isVisibleTo(this) ? 1 : 0);
+    if (shape != m_shape) {
+        m_shape = shape;
+        Q_EMIT layoutChanged();
     }
 }
 

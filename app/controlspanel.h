@@ -55,12 +55,9 @@ public:
 Q_SIGNALS:
     // The user picked a mode for the whole farm.
     void modeRequested(farmchat::BackplaneMode mode);
-    // The rows changed what they need (nodes added, balancer boxes shown):
-    // the dock around the panel may have to grow.
+    // Rows were added, shown or hidden (nodes, balancer boxes, the Sentinel
+    // line): the dock around the panel may have to grow.
     void layoutChanged();
-
-protected:
-    bool event(QEvent *event) override;
 
 private:
     struct NodeRow
@@ -81,6 +78,7 @@ private:
     QHBoxLayout *buildRedisRow();
     void rebuildNodes();
     void refresh();
+    void announceIfReshaped(bool sentinel, bool balancer);
 
     FarmWorkspace &m_workspace;
     QButtonGroup *m_modes;
@@ -92,6 +90,7 @@ private:
     SentinelControls *m_sentinel;
     QGridLayout *m_nodeGrid;
     QList<NodeRow> m_nodes; // widgets are children of this
+    int m_shape = -1; // the rows last shown (see announceIfReshaped())
 };
 
 } // namespace farmchat

@@ -224,7 +224,7 @@ void MainWindow::fitControlsDock()
     // The node rows exist now: give the Faults dock the height they need, so
     // no control hides below its bottom (the panes give up that height).
     auto *dock = findChild<QDockWidget *>(QStringLiteral("controlsDock"));
-    if (!dock || dock->isFloating() || !m_controls->parentWidget())
+    if (!dock || dock->isFloating() || !dock->isVisible() || !m_controls->parentWidget())
         return;
     const int missing = m_controls->sizeHint().height() - m_controls->parentWidget()->height();
     if (missing > 0)

@@ -62,10 +62,11 @@ public:
     // Grows the Guided demo dock to show the whole step (up to 40 % of the window).
     void fitDemoDock();
     QString rateText() const;
-    // On a small screen (less than kFullScreenBelowEm lines high) the first
-    // window takes all of it: main() shows it maximized.
+    // On a small screen (less than kFullScreenBelowEm lines of text high:
+    // 1366×768 at a 14 px line, up to 1600×900 at 16 px) the first window
+    // takes all of it: main() shows it maximized.
     bool fillsScreen() const { return m_fillsScreen; }
-    static constexpr int kFullScreenBelowEm = 56; // 1366×768 and smaller
+    static constexpr int kFullScreenBelowEm = 56;
 
 public Q_SLOTS:
     void launch();
