@@ -117,6 +117,10 @@ void PaneGrid::focusPane(int step)
     const int current = focusedPane();
     const int next = current < 0 ? (step >= 0 ? 0 : n - 1) : ((current + step) % n + n) % n;
     m_panes[next]->focusInput();
+    // Eight panes on a small screen scroll: bring the focused one into view.
+    if (auto *area
+        = qobject_cast<QScrollArea *>(parentWidget() ? parentWidget()->parentWidget() : nullptr))
+        area->ensureWidgetVisible(m_panes[next]);
 }
 
 PaneScrollArea::PaneScrollArea(PaneGrid *grid, QWidget *parent) : QScrollArea(parent)
@@ -126,6 +130,8 @@ PaneScrollArea::PaneScrollArea(PaneGrid *grid, QWidget *parent) : QScrollArea(pa
     setWidgetResizable(true);
     setFrameShape(QFrame::NoFrame);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setFocusPolicy(Qt::NoFocus); // Tab goes from pane to pane, not to the area
+    grid->installEventFilter(this); // its layout requests (QScrollArea's own filter, made explicit)
 }
 
 QSize PaneScrollArea::minimumSizeHint() const

@@ -246,6 +246,7 @@ void TopologyView::paintEvent(QPaintEvent *)
         paintRedis(p, f);
     paintLegend(p, f);
     paintBalancer(p, f);
+    paintCounts(p, f);
     paintNodes(p, f);
     paintTokens(p, f);
 }
@@ -320,8 +321,13 @@ void TopologyView::paintLinks(QPainter &p, const Frame &f) const
             p.drawText(mark, Qt::AlignCenter, QStringLiteral("✕"));
         }
     }
-    // After the node's caption, on its outer side: clear of its own link and
-    // ✕, and over any other link that passes (two columns behind a balancer).
+}
+
+// After each node's caption, on its outer side: clear of its own link and
+// ✕, and over any other line that passes (two columns behind a balancer).
+void TopologyView::paintCounts(QPainter &p, const Frame &f) const
+{
+    p.setFont(font());
     for (int i = 0; i < f.layout.centres.size(); ++i) {
         if (const QString counts = linkCounts(i); !counts.isEmpty()) {
             p.setPen(f.pal.color(QPalette::PlaceholderText));

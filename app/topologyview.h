@@ -80,6 +80,7 @@ private:
     // Everything one frame is drawn against, for the farm as it is now.
     Frame frame() const;
     void paintLinks(QPainter &p, const Frame &f) const;
+    void paintCounts(QPainter &p, const Frame &f) const; // ↑/↓ beside each node
     // `text` in `at` beside `node`, elided, on the background (over passing links).
     void drawOverLinks(
         QPainter &p, const Frame &f, int node, const QRectF &at, const QString &text) const;
