@@ -33,6 +33,7 @@
 #include <QImage>
 #include <QPixmap>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -287,6 +288,7 @@ void tst_LoadBalancer::faultsDockFits()
     // is in view: none below the bottom or behind a scroll bar; and no pane's
     // note is cut (the panes scroll instead).
     const QSize before = m_window->size();
+    const auto restoreSize = qScopeGuard([&] { m_window->resize(before); });
     m_window->resize(1280, 720);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 2000);
     ControlsPanel *controls = m_window->controls();
@@ -320,7 +322,6 @@ void tst_LoadBalancer::faultsDockFits()
                 QStringLiteral("at %1x%2: %3").arg(size.width()).arg(size.height()).arg(cut)),
             2000);
     }
-    m_window->resize(before);
 }
 
 void tst_LoadBalancer::guidedDemoTellsTheBalancerStory()

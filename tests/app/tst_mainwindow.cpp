@@ -29,6 +29,7 @@
 #include <QListView>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -229,6 +230,7 @@ void tst_MainWindow::controlsFitWithoutScrolling()
     // At 1280×720 with the default layout every control of the Faults dock is
     // in view: none hides below the bottom or behind a scroll bar.
     const QSize before = m_window->size();
+    const auto restoreSize = qScopeGuard([&] { m_window->resize(before); });
     m_window->resize(1280, 720);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 2000);
     ControlsPanel *controls = m_window->controls();
@@ -250,7 +252,6 @@ void tst_MainWindow::controlsFitWithoutScrolling()
         qPrintable(outOfView), 2000);
     QString cut;
     QTRY_VERIFY2_WITH_TIMEOUT((cut = test::paneCut(*m_window)).isEmpty(), qPrintable(cut), 2000);
-    m_window->resize(before);
 }
 
 void tst_MainWindow::paneHeadersFitTheirWidth()

@@ -27,6 +27,7 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -148,6 +149,7 @@ void tst_SentinelApp::redisLineFitsWithEightNodes()
     // The Sentinel line is the widest of the Faults dock: at 1280×720 with
     // eight nodes it and every node's controls are still in view.
     const QSize before = m_window->size();
+    const auto restoreSize = qScopeGuard([&] { m_window->resize(before); });
     m_window->resize(1280, 720);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->size(), QSize(1280, 720), 2000);
     ControlsPanel *controls = m_window->controls();
@@ -164,7 +166,6 @@ void tst_SentinelApp::redisLineFitsWithEightNodes()
     QString outOfView;
     QTRY_VERIFY2_WITH_TIMEOUT((outOfView = test::controlOutOfView(*m_window, wanted)).isEmpty(),
         qPrintable(outOfView), 2000);
-    m_window->resize(before);
 }
 
 void tst_SentinelApp::pauseTogglesToResume()
