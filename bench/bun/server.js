@@ -78,6 +78,7 @@ class Backplane {
     this.channel = `${prefix}:bun:messages`;
     this.nodeId = nodeId;
     this.lastError = '';
+    this.malformed = 0; // payloads on the channel that no node wrote
     this.pub = null;
     this.sub = null;
     this.started = false; // before: start() reports the failure itself
@@ -114,8 +115,12 @@ class Backplane {
 
   received(payload, deliver) {
     const first = payload.indexOf('\n');
+    const second = first > 0 ? payload.indexOf('\n', first + 1) : -1;
+    if (second <= first + 1) {
+      this.malformed++; // not a node's payload: counted, dropped
+      return;
+    }
     if (payload.slice(0, first) === this.nodeId) return;
-    const second = payload.indexOf('\n', first + 1);
     deliver(payload.slice(first + 1, second), payload.slice(second + 1));
   }
 
@@ -195,8 +200,10 @@ class Hub {
   }
 
   closeWith(ws, code, error) {
+    // The detail (which may quote the client) goes in the Close record; the
+    // WebSocket close reason stays a fixed ASCII text within its 123 bytes.
     ws.send(JSON.stringify({ type: 7, error }) + RS);
-    ws.close(code, error.slice(0, 120));
+    ws.close(code, code === 1002 ? 'protocol error' : 'closed with an error');
   }
 
   record(ws, text) {
@@ -377,7 +384,8 @@ async function main() {
         if (url.pathname === '/health' && req.method === 'GET') {
           return json(200, { status: 'ok', node: nodeId(), port, backplane: args.backplane,
             redisConnected: backplane ? backplane.connected() : false,
-            lastRedisError: backplane ? backplane.lastError : '', clients: hub.clients });
+            lastRedisError: backplane ? backplane.lastError : '',
+            malformedBackplanePayloads: backplane ? backplane.malformed : 0, clients: hub.clients });
         }
         if (url.pathname === '/chat/negotiate') {
           return req.method === 'POST' ? negotiate(url, tokens) : json(405, { error: 'negotiate takes POST' });
