@@ -17,19 +17,20 @@ import subprocess
 import sys
 
 # Each library and what it may include besides itself. Bottom-up:
-# core <- platform, protocol <- redis <- backplane <- server;
+# core <- platform <- linkfault; core <- protocol <- redis <- backplane <- server;
 # protocol <- client <- launcher <- app. Nothing but tests sits above app.
 LAYERS = {
     "core": set(),
     "platform": {"core"},
+    "linkfault": {"core", "platform"},
     "protocol": {"core"},
     "resources": set(),
     "redis": {"core", "platform", "protocol"},
     "backplane": {"core", "platform", "protocol", "redis"},
     "server": {"core", "platform", "protocol", "redis", "backplane", "resources"},
     "client": {"core", "platform", "protocol"},
-    "launcher": {"core", "platform", "protocol", "redis", "client"},
-    "app": {"core", "platform", "protocol", "redis", "client", "launcher", "resources"},
+    "launcher": {"core", "platform", "protocol", "redis", "client", "linkfault"},
+    "app": {"core", "platform", "protocol", "redis", "client", "launcher", "resources", "linkfault"},
     "bench": {"core", "platform", "protocol", "client"},
     "fuzz": {"core", "platform", "protocol", "redis", "backplane", "server"},
     "tests": None,  # tests may include anything
