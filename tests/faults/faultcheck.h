@@ -4,6 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QString>
+#include <QTimer>
 
 namespace farmchat::test {
 
@@ -32,6 +33,33 @@ Tally tally(TestFarm &farm, const QSet<QString> &accepted, bool checkOrder,
 // Polls every node's /health until redisConnected is `connected` on all of
 // them; returns the ms that took, or -1 after timeoutMs.
 qint64 waitForRedisConnected(TestFarm &farm, bool connected, int timeoutMs);
+
+// Sends "<prefix><k>" from every seat in turn, one per seat every
+// `intervalMs`, until `total` were issued (or stop()).
+class Pump
+{
+public:
+    Pump(TestFarm &farm, int total, int intervalMs, const QString &prefix = QStringLiteral("f"));
+    int issued() const { return m_issued; }
+    bool done() const { return m_issued >= m_total; }
+    void stop() { m_timer.stop(); }
+
+private:
+    TestFarm &m_farm;
+    int m_total;
+    QString m_prefix;
+    int m_issued = 0;
+    QTimer m_timer;
+};
+
+// Client deliveries missed by the first seat of `node` among what the other
+// nodes accepted (pub/sub: every seat of a node misses the same, since the
+// node is what missed them); every seat's count is appended to perSeat when given.
+qint64 missedByNode(TestFarm &farm, int node, QList<qint64> *perSeat = nullptr);
+
+// Every node: its seats missed exactly what its gap counter says (QVERIFY
+// inside: call it from a test function); the sum goes to *totalMissed.
+void checkGapsAreExact(TestFarm &farm, qint64 *totalMissed);
 
 // Largest VmHWM over the farm's nodes, in MiB (-1 where /proc is missing).
 double peakNodeRssMiB(TestFarm &farm);

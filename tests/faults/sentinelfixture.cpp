@@ -164,41 +164,9 @@ QString SentinelTopology::roleOf(quint16 port) const
     return kind;
 }
 
-Pump::Pump(TestFarm &farm, int total, int intervalMs) : m_farm(farm), m_total(total)
-{
-    QObject::connect(&m_timer, &QTimer::timeout, [this] {
-        for (int s = 0; s < m_farm.seats() && m_issued < m_total; ++s)
-            m_farm.send(s, QStringLiteral("f%1").arg(m_issued++));
-        if (m_issued >= m_total)
-            m_timer.stop();
-    });
-    m_timer.start(intervalMs);
-}
-
 QJsonObject sentinelHealth(TestFarm &farm, int node)
 {
     return farm.health(node).value(u"redisSentinel").toObject();
-}
-
-qint64 missedByNode(TestFarm &farm, int node, QList<qint64> *perSeat)
-{
-    QSet<QString> others;
-    for (int n = 0; n < farm.nodes(); ++n) {
-        if (n != node)
-            others.unite(farm.accepted(n));
-    }
-    qint64 first = -1;
-    for (int s = 0; s < farm.seats(); ++s) {
-        if (farm.seat(s).node != node)
-            continue;
-        qint64 missed = 0;
-        for (const QString &t : others)
-            missed += farm.seat(s).textCount.contains(t) ? 0 : 1;
-        perSeat->append(missed);
-        if (first < 0)
-            first = missed;
-    }
-    return first;
 }
 
 qint64 everyNodeMoved(

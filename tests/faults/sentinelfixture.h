@@ -50,26 +50,7 @@ private:
     Result<void> readPasswords();
 };
 
-// Sends "f<k>" from every seat in turn every intervalMs until `total`.
-class Pump
-{
-public:
-    Pump(TestFarm &farm, int total, int intervalMs);
-    int issued() const { return m_issued; }
-    bool done() const { return m_issued >= m_total; }
-
-private:
-    TestFarm &m_farm;
-    int m_total;
-    int m_issued = 0;
-    QTimer m_timer;
-};
-
 QJsonObject sentinelHealth(TestFarm &farm, int node);
-
-// Client deliveries missed by the first seat of `node` among what the other
-// nodes accepted; every seat's count is appended to perSeat.
-qint64 missedByNode(TestFarm &farm, int node, QList<qint64> *perSeat);
 
 // Polls every node's /health until each names a primary other than
 // oldPrimary with its links up; the ms `since` shows then, or -1 once
