@@ -35,6 +35,13 @@ Result<void> FarmConfig::validate() const
         return Outcome::failure(QStringLiteral(
             "ASP.NET Core nodes connect to one Redis, not through Sentinel: use --redis-topology "
             "single"));
+    if (linkFaults && redisTopology == RedisTopology::Sentinel)
+        return Outcome::failure(QStringLiteral(
+            "link faults need --redis-topology single: with Sentinel the nodes connect to "
+            "whichever server the Sentinels name, past any proxy"));
+    if (linkFaults && redisUrl.startsWith(QLatin1StringView("unix:")))
+        return Outcome::failure(
+            QStringLiteral("link faults need Redis over TCP, not a unix socket"));
     if (healthTimeoutMs <= 0 || redisTimeoutMs <= 0 || stopGraceMs <= 0 || pollIntervalMs <= 0)
         return Outcome::failure(QStringLiteral("timeouts must be positive"));
     return {};

@@ -40,6 +40,10 @@ struct FarmConfig
     quint16 lbPort = 0; // --lb-port; 0: a free port
     QString haproxy; // --haproxy; empty: FARMCHAT_HAPROXY, then PATH
     QString logDir; // per-process log files here (created if missing); empty: none
+    // --link-faults: every node's Redis link (and, with a balancer, the
+    // balancer's link to it) passes through a proxy that can add latency,
+    // cap bandwidth, partition or reset it while the farm runs.
+    bool linkFaults = false;
     NodeKind nodeKind = NodeKind::FarmChat; // --node-kind
     QString nodeBinary; // empty: ExecutableLocator::nodeBinary(nodeKind)
     bool keepRunning = false; // restart crashed processes with capped back-off

@@ -325,12 +325,14 @@ void FarmSupervisor::prepareNode(int index)
             m_sentinels->sentinelPassword());
         farmNode->setStreamWait(m_config.streamWaitReplicas, m_config.streamWaitTimeoutMs);
     }
-    farmNode->prepareRun(
-        m_nodeProgram, m_ports, m_redisUrl, nodeBackplane(index), m_redisPassword, m_adminToken);
+    farmNode->prepareRun(m_nodeProgram, m_ports, nodeRedisUrl(index), nodeBackplane(index),
+        m_redisPassword, m_adminToken);
 }
 
 void FarmSupervisor::startNodes()
 {
+    if (!openRedisLinks())
+        return;
     QStringList names;
     for (int i = 0; i < nodeCount(); ++i) {
         prepareNode(i);
@@ -364,7 +366,7 @@ void FarmSupervisor::startLoadBalancer()
     emitProgress(QStringLiteral("starting haproxy (%1) on port %2")
                      .arg(lbPolicyName(m_config.loadBalancer))
                      .arg(m_lbPort));
-    m_lb->start(m_config.loadBalancer, m_lbPort, m_ports);
+    m_lb->start(m_config.loadBalancer, m_lbPort, m_ports, openBalancerLinks());
 }
 
 void FarmSupervisor::becomeRunning()
@@ -425,6 +427,8 @@ void FarmSupervisor::continueStopping()
         if (isLive(m_redis->process()->state()))
             return;
     }
+    if (m_links)
+        m_links->closeAll();
     setState(FarmState::Stopped);
     Q_EMIT stopped();
 }

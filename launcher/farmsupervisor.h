@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 #include "launcher/farmconfig.h"
+#include "launcher/farmlinks.h"
 #include "launcher/farmstate.h"
 #include "launcher/haproxyinstance.h"
 #include "launcher/processstate.h"
@@ -84,6 +85,10 @@ public:
     QUrl publicUrl() const;
     // What nodes get as --redis (never carries the password).
     QString redisUrl() const { return m_redisUrl; }
+    // The link-fault proxies (--link-faults); nullptr without them.
+    FarmLinks *links() const { return m_links.get(); }
+    // What node `index` gets as --redis: redisUrl(), or its link proxy's.
+    QString nodeRedisUrl(int index) const;
     // The per-process log files' directory; empty when none.
     QString logDir() const { return m_config.logDir; }
 
@@ -118,6 +123,16 @@ public Q_SLOTS:
     // setNodeBackplane(i, backplane()) puts it back on the farm's mode.
     void setNodeBackplane(int index, farmchat::BackplaneMode mode);
 
+public:
+    // --link-faults: the faults on node `index`'s Redis link or balancer link,
+    // applied at once to its open connections; linkFaultChanged() follows.
+    // Fails (naming why) without link faults or for a node or link the farm
+    // does not have.
+    farmchat::Result<void> setLinkFault(
+        int index, farmchat::NodeLink link, const farmchat::LinkFault &fault);
+    // Cuts that link's open connections with a TCP reset.
+    farmchat::Result<void> resetLink(int index, farmchat::NodeLink link);
+
 Q_SIGNALS:
     void stateChanged(farmchat::FarmState state);
     // Starting: step 1..total, and what it is doing or waiting for.
@@ -145,6 +160,8 @@ Q_SIGNALS:
         int node, farmchat::LbServerAdmin state, const farmchat::Result<void> &done);
     // The load balancer's view of the nodes changed (status, sessions per node).
     void lbServersChanged();
+    // A link fault was set or healed (setLinkFault).
+    void linkFaultChanged(int node, farmchat::NodeLink link);
 
 private:
     void setState(FarmState state);
@@ -159,6 +176,11 @@ private:
     void checkExternalRedis(const RedisUrl &url);
     void startNodes();
     void startLoadBalancer();
+    // --link-faults: the proxies on the nodes' Redis links; false (the start
+    // fails) when one cannot be opened.
+    bool openRedisLinks();
+    QList<quint16> openBalancerLinks(); // the ports HAProxy reaches the nodes on
+    Result<void> checkLink(int index) const;
     void becomeRunning();
     void onNodeHealthy();
     void failStart(const QString &error);
@@ -186,6 +208,7 @@ private:
     std::unique_ptr<RedisInstance> m_redis;
     std::unique_ptr<SentinelGroup> m_sentinels;
     std::unique_ptr<HaproxyInstance> m_lb;
+    std::unique_ptr<FarmLinks> m_links; // with --link-faults
     std::vector<std::unique_ptr<FarmNode>> m_nodes;
     std::vector<ManagedProcess *> m_processes; // views into m_redis and m_nodes
     std::set<const ManagedProcess *> m_paused; // SIGSTOPped by setProcessPaused

@@ -175,7 +175,7 @@ void FarmSupervisor::restartProcess(ManagedProcess *process)
         }
     }
     if (m_lb && process == m_lb->process()) {
-        m_lb->start(m_config.loadBalancer, m_lbPort, m_ports);
+        m_lb->start(m_config.loadBalancer, m_lbPort, m_ports, openBalancerLinks());
         return;
     }
     const int node = nodeIndexOfProcess(indexOf(process));

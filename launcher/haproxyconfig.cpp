@@ -53,10 +53,12 @@ QByteArray HaproxyConfig::toConfigText() const
                             "on-marked-down shutdown-sessions")
                  .arg(checkIntervalMs)
                  .arg(qMax(100, checkIntervalMs / 4));
-    for (const quint16 nodePort : nodePorts) {
+    for (qsizetype i = 0; i < nodePorts.size(); ++i) {
+        const quint16 nodePort = nodePorts[i];
+        const quint16 address = i < serverPorts.size() ? serverPorts[i] : nodePort;
         QString line = QStringLiteral("    server %1 127.0.0.1:%2 check")
                            .arg(serverName(nodePort))
-                           .arg(nodePort);
+                           .arg(address);
         if (policy == LbPolicy::Sticky)
             line += QStringLiteral(" cookie %1").arg(serverName(nodePort));
         lines << line;

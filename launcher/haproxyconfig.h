@@ -29,6 +29,9 @@ struct HaproxyConfig
     quint16 port = 0; // the frontend's port on 127.0.0.1
     QString socketPath; // the runtime API
     QList<quint16> nodePorts;
+    // Where HAProxy connects for each node, in nodePorts' order: the node's
+    // link-fault proxy (--link-faults); empty: the nodes themselves.
+    QList<quint16> serverPorts;
     int checkIntervalMs = 1000; // health check period; down after 2 failures, up after 1 success
 
     // The server name of the node on `port`: "node-9090", as the farm names it.

@@ -78,13 +78,15 @@ void HaproxyInstance::setLogFile(const QString &path)
     m_process->setLogFile(path);
 }
 
-void HaproxyInstance::start(LbPolicy policy, quint16 port, const QList<quint16> &nodePorts)
+void HaproxyInstance::start(LbPolicy policy, quint16 port, const QList<quint16> &nodePorts,
+    const QList<quint16> &serverPorts)
 {
     if (isLive(m_process->state()))
         return;
     m_config.policy = policy;
     m_config.port = port;
     m_config.nodePorts = nodePorts;
+    m_config.serverPorts = serverPorts;
     m_process->setPort(port);
     m_process->start();
 }

@@ -58,8 +58,10 @@ public:
     void setCheckIntervalMs(int ms) { m_config.checkIntervalMs = ms; }
     void setLogFile(const QString &path);
 
-    // Starts on `port` in front of `nodePorts`; ready() or failed() follows.
-    void start(LbPolicy policy, quint16 port, const QList<quint16> &nodePorts);
+    // Starts on `port` in front of `nodePorts`, reached at `serverPorts` when
+    // given (their link-fault proxies); ready() or failed() follows.
+    void start(LbPolicy policy, quint16 port, const QList<quint16> &nodePorts,
+        const QList<quint16> &serverPorts = {});
     void stop();
     void kill();
 

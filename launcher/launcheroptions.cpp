@@ -111,6 +111,10 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
             .withDefault(QStringLiteral("a temp dir, shown at start, removed after a clean exit")),
         Option::flag(QStringLiteral("keep-running"),
             QStringLiteral("restart crashed processes (capped back-off)")),
+        Option::flag(QStringLiteral("link-faults"),
+            QStringLiteral("route each node's Redis link (and the balancer's link to it) through "
+                           "a proxy that can add latency, cap bandwidth, partition or reset it "
+                           "while the farm runs")),
         Option::flag(QStringLiteral("demo"),
             QStringLiteral("connect one client per node, send from each, print who received "
                            "what, for every backplane mode; exit 0 when each mode kept its "
@@ -211,6 +215,7 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
         && o.farm.loadBalancer == LbPolicy::None)
         return usageError(QStringLiteral("--lb-port and --haproxy need --lb POLICY"));
     o.farm.keepRunning = cli.isSet(QStringLiteral("keep-running"));
+    o.farm.linkFaults = cli.isSet(QStringLiteral("link-faults"));
     o.json = cli.isSet(QStringLiteral("json"));
     if (const Result<void> demo = settleDemo(o, cli, warnings); !demo)
         return usageError(demo.error());
