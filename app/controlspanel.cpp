@@ -2,6 +2,7 @@
 
 #include "app/elidedlabel.h"
 #include "app/farmworkspace.h"
+#include "app/linkfaultcontrols.h"
 #include "app/nodepalette_p.h"
 #include "app/sentinelcontrols.h"
 #include "launcher/farmnode.h"
@@ -54,6 +55,7 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     , m_redisRestart(new QPushButton(tr("Restart"), this))
     , m_sentinel(new SentinelControls(workspace, this))
     , m_nodeGrid(new QGridLayout)
+    , m_links(new LinkFaultControls(workspace, this))
 {
     // Compact on purpose: every control stays in view at 1280×720 with eight
     // nodes. One line for the farm (mode, demo), one for Redis, then the
@@ -72,6 +74,7 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     layout->addLayout(modeRow);
     layout->addLayout(redisRow);
     layout->addLayout(m_nodeGrid);
+    layout->addWidget(m_links);
     layout->addStretch(1);
 
     FarmSupervisor &farm = workspace.supervisor();

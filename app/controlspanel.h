@@ -18,6 +18,7 @@ class QPushButton;
 namespace farmchat {
 
 class ElidedLabel;
+class LinkFaultControls;
 class SentinelControls;
 class FarmWorkspace;
 
@@ -45,6 +46,8 @@ public:
     QPushButton *redisButton(const QString &what) const; // "stop", "kill", "restart"
     // The Redis line of a Sentinel farm (shown instead of the single server's).
     SentinelControls *sentinelControls() const { return m_sentinel; }
+    // The "Links" line: latency, bandwidth, partition, reset per node and link.
+    LinkFaultControls *linkControls() const { return m_links; }
     QPushButton *nodeButton(int node, const QString &what) const; // "kill", "restart"
     QCheckBox *cutOffBox(int node) const;
     // Ready / drain / maint of the node behind the load balancer (hidden without one).
@@ -89,6 +92,7 @@ private:
     QPushButton *m_redisRestart;
     SentinelControls *m_sentinel;
     QGridLayout *m_nodeGrid;
+    LinkFaultControls *m_links;
     QList<NodeRow> m_nodes; // widgets are children of this
     int m_shape = -1; // the rows last shown (see announceIfReshaped())
 };

@@ -146,6 +146,10 @@ FarmConfig FarmWorkspace::farmConfig() const
     config.redisMaxMemoryBytes = m_redisMaxMemoryBytes;
     config.loadBalancer = m_loadBalancer;
     config.redisTopology = m_redisTopology;
+    // The app is where faults are tried: every link a proxy can sit on gets
+    // one (they run on a thread of their own, so the window's work adds no
+    // delay). Sentinel farms reach Redis past any proxy, so they have none.
+    config.linkFaults = m_redisTopology == RedisTopology::Single;
     return config;
 }
 

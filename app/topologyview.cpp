@@ -53,6 +53,7 @@ TopologyView::TopologyView(FarmWorkspace &workspace, QWidget *parent)
         update();
     });
     connect(&farm, &FarmSupervisor::lbServersChanged, this, repaint);
+    connect(&farm, &FarmSupervisor::linkFaultChanged, this, repaint);
     connect(&workspace, &FarmWorkspace::panesCleared, this, repaint);
     connect(&workspace.sentinelWatch(), &SentinelWatch::changed, this, repaint);
     connect(&workspace, &FarmWorkspace::panesCreated, this, [this, repaint] {
@@ -153,6 +154,8 @@ Result<void> TopologyView::checkLink(int index) const
                                              : tr("the backplane is off");
     else if (!redisUp())
         reason = tr("Redis is down");
+    else if (linkFault(index).partitioned)
+        reason = tr("%1's Redis link is partitioned").arg(node->name());
     else if (node->health().reachable && !node->health().redisConnected)
         reason = tr("%1 has lost Redis").arg(node->name());
     else if (node->health().reachable && node->health().redisFull)
@@ -275,8 +278,13 @@ void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
         p.setPen(pen);
         p.setBrush(Qt::NoBrush);
         p.drawLine(client, entry);
-        if (nodes[i] >= 0)
+        if (nodes[i] >= 0) {
+            // A fault on the balancer's link to that node: dashed.
+            if (!linkFault(nodes[i], NodeLink::Balancer).isHealthy())
+                pen.setStyle(Qt::DashLine);
+            p.setPen(pen);
             p.drawLine(exit, f.layout.centres.value(nodes[i]));
+        }
         p.setPen(QPen(f.pal.color(QPalette::Text), em / 16));
         p.setBrush(f.pal.color(QPalette::Button));
         p.drawEllipse(client, em * 0.55, em * 0.55);
@@ -299,28 +307,6 @@ void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
     p.drawText(box, Qt::AlignCenter,
         QStringLiteral("HAProxy\n%1\n:%2").arg(lbPolicyName(lb->policy())).arg(lb->port()));
     p.setFont(font());
-}
-
-// Links, with counts; broken ones dashed orange (nodepalette::bad) with a ✕.
-void TopologyView::paintLinks(QPainter &p, const Frame &f) const
-{
-    const double em = f.em;
-    p.setFont(font());
-    for (int i = 0; i < f.layout.centres.size(); ++i) {
-        const QPointF c = f.layout.centres.at(i);
-        const bool broken = !checkLink(i);
-        QPen pen(broken ? nodepalette::bad(f.dark) : f.pal.color(QPalette::Mid), em / 8);
-        if (broken)
-            pen.setStyle(Qt::DashLine);
-        p.setPen(pen);
-        p.drawLine(c, f.layout.ends.at(i));
-        if (broken) {
-            p.setPen(nodepalette::bad(f.dark));
-            const QRectF &mark = f.layout.crosses.at(i);
-            p.fillRect(mark, f.pal.base());
-            p.drawText(mark, Qt::AlignCenter, QStringLiteral("✕"));
-        }
-    }
 }
 
 // After each node's caption, on its outer side: clear of its own link and

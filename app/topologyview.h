@@ -3,6 +3,7 @@
 #include "app/topologyflow.h"
 #include "app/topologylayout.h"
 #include "core/result.h"
+#include "launcher/farmlinks.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
@@ -41,6 +42,11 @@ public:
     // Ok when the link between node `index` and Redis carries messages; else
     // why it is drawn broken.
     Result<void> checkLink(int index) const;
+    // The faults on node `index`'s link (healthy without link proxies).
+    LinkFault linkFault(int index, NodeLink link = NodeLink::Redis) const;
+    // What is written on node `index`'s Redis link: its fault ("50±10 ms"),
+    // or "" when it has none.
+    QString linkFaultCaption(int index) const;
     // With a load balancer: the node each pane's client line goes to (-1:
     // not connected, or no balancer), by pane index.
     QList<int> clientNodes() const;
