@@ -80,10 +80,13 @@ Result<void> TestFarm::start(const QString &mode, int nodes, int clientsPerNode,
         = redisPort == 0 ? redis.url() : QStringLiteral("redis://127.0.0.1:%1/0").arg(redisPort);
     for (int i = 0; i < nodes; ++i) {
         QStringList args {QStringLiteral("--node-id"), QStringLiteral("node-%1").arg(i)};
-        if (redisArgs.isEmpty())
-            args << QStringLiteral("--redis") << redisUrl;
-        else
+        if (!redisArgs.isEmpty())
             args << redisArgs;
+        else if (i < nodeRedisPorts.size())
+            args << QStringLiteral("--redis")
+                 << QStringLiteral("redis://127.0.0.1:%1/0").arg(nodeRedisPorts[i]);
+        else
+            args << QStringLiteral("--redis") << redisUrl;
         args << QStringLiteral("--backplane") << mode;
         args << extraArgs;
         auto node = std::make_unique<TestNode>(args, env);

@@ -1,0 +1,215 @@
+// Faults on one node's Redis link, through the link proxy the launcher puts
+// there with --link-faults (linkfault/): latency seen in the node's lag
+// metric and its clients' latency, and a partition of that one link in the
+// middle of 5,000 messages, in each backplane mode. Each test prints one
+// FAULT line with its figures (docs/GUARANTEES.md).
+#include "linkfault/linkproxy.h"
+#include "tests/faults/faultcheck.h"
+#include "tests/support/timefactor.h"
+#include "tests/support/verifyresult.h"
+
+#include <QJsonObject>
+#include <QTest>
+
+#include <memory>
+#include <vector>
+
+using namespace farmchat;
+using namespace farmchat::test;
+
+namespace {
+
+constexpr int kWaitMs = TestFarm::kWaitMs;
+
+// A TestFarm whose every node reaches Redis through a LinkProxy of its own.
+struct ProxiedFarm
+{
+    TestFarm farm;
+    std::vector<std::unique_ptr<LinkProxy>> links; // by node
+
+    Result<void> start(
+        const QString &mode, int nodes, int clientsPerNode, const QStringList &extraArgs = {})
+    {
+        if (const Result<void> redis = farm.redis.start(); !redis)
+            return redis;
+        for (int i = 0; i < nodes; ++i) {
+            auto link = std::make_unique<LinkProxy>(QStringLiteral("127.0.0.1"), farm.redis.port());
+            if (const Result<void> listening = link->listen(); !listening)
+                return listening;
+            farm.nodeRedisPorts << link->port();
+            links.push_back(std::move(link));
+        }
+        return farm.start(mode, nodes, clientsPerNode, {}, extraArgs);
+    }
+};
+
+// Lag samples of node `node` so far: all, and those at or under 25 ms.
+struct LagCounts
+{
+    qint64 all = 0;
+    qint64 fast = 0;
+};
+
+LagCounts lagCounts(TestFarm &farm, int node)
+{
+    return {farm.metric(node, "farmchat_backplane_lag_ms_count"),
+        farm.metric(node, "farmchat_backplane_lag_ms_bucket", "le=\"25\"")};
+}
+
+// Median latency at seat `seat` of the texts starting with `prefix`, in ms.
+double medianMs(const FarmSeat &seat, const QString &prefix)
+{
+    QList<double> values;
+    for (const FarmSeat::Sample &sample : seat.latencies) {
+        if (sample.text.startsWith(prefix))
+            values << sample.us / 1000.0;
+    }
+    return percentile(values, 0.5);
+}
+
+// Sends `count` texts "<prefix><k>" from seat `from`, one every 20 ms, and
+// waits until every seat has them.
+bool sendAndWait(TestFarm &farm, int from, const QString &prefix, int count)
+{
+    QSet<QString> texts;
+    for (int k = 0; k < count; ++k) {
+        farm.send(from, QStringLiteral("%1%2").arg(prefix).arg(k));
+        QTest::qWait(20);
+    }
+    if (!runUntil([&] { return farm.answered() >= count; }, kWaitMs))
+        return false;
+    return farm.waitUntilEveryoneHas(farm.accepted());
+}
+
+} // namespace
+
+class tst_LinkFaults : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        const QString missing = TestFarm::missingPrerequisite();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing));
+    }
+
+    void latencyOnOneLink()
+    {
+        // 50 ms each way on node 1's Redis link: what node 0 publishes
+        // reaches node 1 at least 50 ms later (the way down), in node 1's
+        // lag metric and at its client; healed, it is fast again.
+        ProxiedFarm proxied;
+        TestFarm &farm = proxied.farm;
+        FARMCHAT_VERIFY_OK(proxied.start(QStringLiteral("pubsub"), 2, 1));
+        QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
+        QVERIFY(farm.waitForReaders());
+
+        LinkFault slow;
+        slow.up.latencyMs = slow.down.latencyMs = 50;
+        proxied.links[1]->setFault(slow);
+        const LagCounts before = lagCounts(farm, 1);
+        QVERIFY(sendAndWait(farm, 0, QStringLiteral("slow"), 20));
+        const LagCounts during = lagCounts(farm, 1);
+        const double slowMs = medianMs(farm.seat(1), QStringLiteral("slow"));
+
+        proxied.links[1]->heal();
+        QVERIFY(sendAndWait(farm, 0, QStringLiteral("fast"), 20));
+        const LagCounts after = lagCounts(farm, 1);
+        const double fastMs = medianMs(farm.seat(1), QStringLiteral("fast"));
+        qInfo().noquote() << QStringLiteral("FAULT link latency 50 ms: node-1 client p50 %1 ms "
+                                            "(healed: %2 ms); lag samples <= 25 ms: %3 of %4 "
+                                            "(healed: %5 of %6)")
+                                 .arg(slowMs, 0, 'f', 1)
+                                 .arg(fastMs, 0, 'f', 1)
+                                 .arg(during.fast - before.fast)
+                                 .arg(during.all - before.all)
+                                 .arg(after.fast - during.fast)
+                                 .arg(after.all - during.all);
+        QCOMPARE(during.all - before.all, 20);
+        QCOMPARE(during.fast - before.fast, 0); // every one of them lagged past 25 ms
+        QVERIFY2(slowMs >= 50, qPrintable(QString::number(slowMs)));
+        QVERIFY2(after.fast - during.fast > 0, "healed, no delivery was fast again");
+        QVERIFY2(fastMs < slowMs, qPrintable(QStringLiteral("%1 >= %2").arg(fastMs).arg(slowMs)));
+    }
+
+    void partitionOfOneLink_data()
+    {
+        QTest::addColumn<QString>("mode");
+        QTest::addRow("pubsub") << "pubsub";
+        QTest::addRow("streams") << "streams";
+    }
+    void partitionOfOneLink()
+    {
+        // Node 2's Redis link partitioned (bytes stop, nothing closes) in the
+        // middle of 5,000 messages: node 2 notices within the half-open
+        // bound, keeps its own clients connected, and after the heal pub/sub
+        // lost exactly what the gap counters say while streams lost nothing
+        // and duplicated nothing. The streams are kept long enough to hold
+        // what node 2 has to catch up on (about 2,500 messages): beyond the
+        // history window a node gets historyReset instead.
+        QFETCH(QString, mode);
+        ProxiedFarm proxied;
+        TestFarm &farm = proxied.farm;
+        FARMCHAT_VERIFY_OK(
+            proxied.start(mode, 3, 1, {QStringLiteral("--history"), QStringLiteral("10000")}));
+        QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
+        QVERIFY(farm.waitForReaders());
+        constexpr int kTotal = 5000;
+        Pump pump(farm, kTotal, 10, QStringLiteral("p")); // 300/s over three seats
+        QTRY_VERIFY_WITH_TIMEOUT(pump.issued() >= 1000, kWaitMs);
+
+        LinkFault partition;
+        partition.partitioned = true;
+        proxied.links[2]->setFault(partition);
+        QElapsedTimer since;
+        since.start();
+        const bool noticed
+            = runUntil([&] { return !farm.redisConnected(2); }, scaledMs(15000));
+        const qint64 noticedMs = since.elapsed();
+        QVERIFY2(noticed, "node 2 never noticed its partitioned Redis link");
+        const bool othersUp = farm.redisConnected(0) && farm.redisConnected(1);
+        QTest::qWait(1000);
+        const qint64 held = proxied.links[2]->heldBytes();
+        proxied.links[2]->heal();
+        since.restart();
+        QVERIFY2(runUntil([&] { return farm.redisConnected(2); }, scaledMs(15000)),
+            "node 2 never came back after the heal");
+        const qint64 backMs = since.elapsed();
+
+        QTRY_VERIFY_WITH_TIMEOUT(pump.done(), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), kTotal, kWaitMs);
+        const QSet<QString> all = farm.accepted();
+        if (mode == u"streams")
+            farm.waitUntilEveryoneHas(all);
+        farm.settle(1000);
+        const Tally t = tally(farm, all, mode == u"streams");
+        qint64 gaps = 0;
+        if (mode == u"pubsub")
+            checkGapsAreExact(farm, &gaps);
+        qInfo().noquote() << QStringLiteral("FAULT link partition %1: node-2 noticed in %2 ms, "
+                                            "back %3 ms after the heal (%4 bytes held); "
+                                            "accepted=%5 %6 gap-counted=%7 historyResets=%8")
+                                 .arg(mode)
+                                 .arg(noticedMs)
+                                 .arg(backMs)
+                                 .arg(held)
+                                 .arg(all.size())
+                                 .arg(t.summary())
+                                 .arg(gaps)
+                                 .arg(farm.seat(2).resets);
+        QVERIFY2(othersUp, "the other nodes lost Redis too: the partition was not one link's");
+        QVERIFY2(noticedMs <= scaledMs(7000), qPrintable(QStringLiteral("%1 ms").arg(noticedMs)));
+        QCOMPARE(t.duplicated, 0);
+        if (mode == u"streams") {
+            QCOMPARE(t.lost, 0);
+            QCOMPARE(t.orderMismatches, 0);
+        }
+        for (int s = 0; s < farm.seats(); ++s) {
+            QCOMPARE(farm.seat(s).disconnects, 0); // its clients were served throughout
+            QCOMPARE(farm.seat(s).resets, 0);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_LinkFaults)
+#include "tst_linkfaults.moc"
