@@ -34,8 +34,8 @@ ControlChannel::Op ControlChannel::nodeOp(const char *name, ProcessAction action
 
 ControlChannel::Op ControlChannel::redisOp(const char *name, ProcessAction action)
 {
-    return {{QLatin1StringView(name), ControlArg::None,
-                ControlNeed::Running | ControlNeed::OwnRedis},
+    return {
+        {QLatin1StringView(name), ControlArg::None, ControlNeed::Running | ControlNeed::OwnRedis},
         [action](ControlChannel &c, const QJsonValue &id, const ControlCommand &) {
             c.runProcessOp(id, c.redisProcessIndex(), action);
         }};
@@ -98,6 +98,7 @@ ControlChannel::ControlChannel(FarmSupervisor &farm, ConsoleReporter &reporter, 
     : QObject(parent), m_farm(farm), m_reporter(reporter)
 {
     connect(&farm, &FarmSupervisor::processChanged, this, &ControlChannel::settleProcessWaits);
+    connect(&farm, &FarmSupervisor::started, this, &ControlChannel::settled);
     connect(&farm, &FarmSupervisor::backplaneRequestFinished, this,
         [this](BackplaneMode mode, int node, const Result<void> &switched) {
             for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
@@ -109,8 +110,8 @@ ControlChannel::ControlChannel(FarmSupervisor &farm, ConsoleReporter &reporter, 
                 settled();
                 if (!switched)
                     return fail(id, switched.error());
-                const QString target = node < 0 ? QStringLiteral("all nodes")
-                                                : m_farm.node(node)->name();
+                const QString target
+                    = node < 0 ? QStringLiteral("all nodes") : m_farm.node(node)->name();
                 return reply(id, {{"mode", modeName(mode)}, {"target", target}});
             }
         });
@@ -133,7 +134,7 @@ ControlChannel::ControlChannel(FarmSupervisor &farm, ConsoleReporter &reporter, 
         // Nothing they wait for can happen any more.
         for (const auto &p : std::exchange(m_pending, {}))
             fail(p->id, QStringLiteral("the farm stopped before this command finished"));
-        settled();
+        pump(); // now, before the launcher exits: every line read gets its reply
     });
 }
 
@@ -145,8 +146,9 @@ void ControlChannel::start()
         return;
     m_stdin = std::make_unique<StdinLines>();
     connect(m_stdin.get(), &StdinLines::lineRead, this, &ControlChannel::handleLine);
-    connect(m_stdin.get(), &StdinLines::lineTooLong, this,
-        [this](qint64 bytes) { enqueue({{}, bytes}); });
+    connect(m_stdin.get(), &StdinLines::lineTooLong, this, [this](qint64 bytes) {
+        enqueue({{}, bytes});
+    });
     connect(m_stdin.get(), &StdinLines::endOfInput, this, [this] {
         m_inputEnded = true;
         pump();
@@ -162,20 +164,23 @@ void ControlChannel::handleLine(const QByteArray &line)
 
 void ControlChannel::enqueue(Line line)
 {
-    if (m_queue.size() >= kMaxWaitingLines)
+    if (m_queuedBytes + line.text.size() > kMaxWaitingBytes)
         return fail(QJsonValue::Null,
-            QStringLiteral("%1 commands already wait for the one running; this line was skipped")
-                .arg(kMaxWaitingLines));
+            QStringLiteral("%1 bytes of commands already wait; this line was skipped")
+                .arg(m_queuedBytes));
+    m_queuedBytes += line.text.size();
     m_queue.push_back(std::move(line));
     pump();
 }
 
 void ControlChannel::pump()
 {
-    // One command at a time, in order: the next starts once the last replied.
-    while (m_pending.empty() && !m_queue.empty()) {
+    // One command at a time, in order: the next starts once the last replied,
+    // and none while the farm starts (a script need not wait for it).
+    while (m_pending.empty() && !m_queue.empty() && m_farm.state() != FarmState::Starting) {
         const Line line = m_queue.front();
         m_queue.pop_front();
+        m_queuedBytes -= line.text.size();
         if (line.overlong >= 0)
             fail(QJsonValue::Null,
                 QStringLiteral("line of %1 bytes is over the %2-byte limit; it was skipped")
@@ -213,11 +218,11 @@ int ControlChannel::redisProcessIndex() const
 Result<void> ControlChannel::call(const std::function<void()> &action)
 {
     QString failure;
-    const QMetaObject::Connection watch = connect(&m_farm, &FarmSupervisor::error, this,
-        [&failure](const QString &text) {
-            if (failure.isEmpty())
-                failure = text;
-        });
+    const QMetaObject::Connection watch
+        = connect(&m_farm, &FarmSupervisor::error, this, [&failure](const QString &text) {
+              if (failure.isEmpty())
+                  failure = text;
+          });
     action();
     disconnect(watch);
     return failure.isEmpty() ? Result<void>() : Result<void>::failure(failure);
@@ -269,8 +274,7 @@ void ControlChannel::settleProcessWaits(int processIndex)
     for (size_t i = 0; i < m_pending.size();) {
         const Pending &p = *m_pending[i];
         std::optional<Result<void>> outcome;
-        if (p.processIndex == processIndex && p.kind == Pending::Kind::ProcessEnd
-            && !isLive(state))
+        if (p.processIndex == processIndex && p.kind == Pending::Kind::ProcessEnd && !isLive(state))
             outcome = Result<void>();
         // A restart first stops the old run: only the new run's end or health counts.
         if (p.processIndex == processIndex && p.kind == Pending::Kind::ProcessBack
@@ -278,7 +282,8 @@ void ControlChannel::settleProcessWaits(int processIndex)
             if (state == ProcessState::Healthy)
                 outcome = Result<void>();
             else if (!isLive(state))
-                outcome = Result<void>::failure(QStringLiteral("%1 did not come back: %2 (%3)")
+                outcome = Result<void>::failure(
+                    QStringLiteral("%1 did not come back: %2 (%3)")
                         .arg(process->name(), processStateName(state), process->exitReason()));
         }
         if (!outcome) {
@@ -379,8 +384,7 @@ void ControlChannel::reply(const QJsonValue &id, QJsonObject fields)
 
 void ControlChannel::fail(const QJsonValue &id, const QString &error)
 {
-    m_reporter.machineEvent(
-        QStringLiteral("reply"), {{"id", id}, {"ok", false}, {"error", error}});
+    m_reporter.machineEvent(QStringLiteral("reply"), {{"id", id}, {"ok", false}, {"error", error}});
 }
 
 } // namespace farmchat

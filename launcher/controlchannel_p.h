@@ -35,8 +35,9 @@ public:
 
     // Starts reading stdin.
     void start();
-    // Lines wait while a command runs; past this many, a line is refused at once.
-    static constexpr size_t kMaxWaitingLines = 256;
+    // Lines wait while a command runs or the farm starts; past this many
+    // bytes of them, a line is refused at once.
+    static constexpr qsizetype kMaxWaitingBytes = 1024 * 1024;
 
     // Takes one line as read from stdin (blank lines are skipped): it runs
     // once every earlier command has replied.
@@ -73,7 +74,7 @@ private:
     void enqueue(Line line);
     void pump();
     void run(const QByteArray &line);
-    void settled(); // a waiting command replied: the next may run
+    void settled(); // a waiting command replied, or the farm started: the next may run
     QJsonObject status() const;
     QJsonObject processFields(int processIndex) const;
     static QJsonObject describe(const ManagedProcess &process, bool paused);
@@ -92,6 +93,7 @@ private:
     std::unique_ptr<StdinLines> m_stdin;
     std::vector<std::unique_ptr<Pending>> m_pending; // the running command, when it waits
     std::deque<Line> m_queue; // lines read while it waits
+    qsizetype m_queuedBytes = 0;
     bool m_inputEnded = false;
     bool m_endNoted = false;
 };

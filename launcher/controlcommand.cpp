@@ -65,15 +65,16 @@ Result<int> readNode(const QJsonObject &object, const ControlFarmView &farm)
     const auto port = wholeNumber(object.value(u"port"));
     if (!port)
         return Result<int>::failure(QStringLiteral("field 'port' must be an integer"));
-    const int index = *port > 0 && *port <= 65535 ? int(farm.nodePorts.indexOf(quint16(*port))) : -1;
+    const int index
+        = *port > 0 && *port <= 65535 ? int(farm.nodePorts.indexOf(quint16(*port))) : -1;
     if (index < 0) {
         QStringList ports;
         for (const quint16 p : farm.nodePorts)
             ports << QString::number(p);
-        return Result<int>::failure(QStringLiteral("no node on port %1 (nodes: %2)")
-                                        .arg(*port)
-                                        .arg(ports.isEmpty() ? QStringLiteral("none")
-                                                             : ports.join(QStringLiteral(", "))));
+        return Result<int>::failure(
+            QStringLiteral("no node on port %1 (nodes: %2)")
+                .arg(*port)
+                .arg(ports.isEmpty() ? QStringLiteral("none") : ports.join(QStringLiteral(", "))));
     }
     return index;
 }
@@ -90,8 +91,8 @@ Result<QString> readString(const QJsonObject &object, const QString &field)
 
 Result<LbServerAdmin> parseLbAdmin(const QString &text)
 {
-    for (const LbServerAdmin admin : {LbServerAdmin::Drain, LbServerAdmin::Maint,
-             LbServerAdmin::Ready}) {
+    for (const LbServerAdmin admin :
+        {LbServerAdmin::Drain, LbServerAdmin::Maint, LbServerAdmin::Ready}) {
         if (text == lbServerAdminName(admin))
             return admin;
     }
@@ -163,8 +164,8 @@ ControlRequest parseControlLine(
                 QStringLiteral("not a JSON object: a command is one object per line, e.g. "
                                "{\"op\": \"status\"}"))};
     const QJsonObject object = document.object();
-    const QJsonValue id = object.value(u"id").isUndefined() ? QJsonValue(QJsonValue::Null)
-                                                             : object.value(u"id");
+    const QJsonValue id
+        = object.value(u"id").isUndefined() ? QJsonValue(QJsonValue::Null) : object.value(u"id");
     const Result<QString> name = readString(object, QStringLiteral("op"));
     if (!name)
         return {id, Failure::failure(name.error())};

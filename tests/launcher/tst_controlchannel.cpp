@@ -67,8 +67,8 @@ int countReplies(const TestLauncher &run)
 // GET /health of a node: its backplane mode ("backplane" is a string or {"mode": …}).
 QString healthMode(quint16 port)
 {
-    const HttpReply reply = httpRequest(
-        "GET", QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port)));
+    const HttpReply reply
+        = httpRequest("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port)));
     const QJsonValue backplane = QJsonDocument::fromJson(reply.body).object().value(u"backplane");
     return backplane.isObject() ? backplane.toObject().value(u"mode").toString()
                                 : backplane.toString();
@@ -99,12 +99,12 @@ void tst_ControlChannel::refusesBadLines_data()
     const QJsonValue none = QJsonValue::Null;
     QTest::addRow("bad JSON") << QByteArray(R"({"op": )") << none << "not JSON: ";
     QTest::addRow("not an object") << QByteArray("[1, 2]") << none << "not a JSON object";
-    QTest::addRow("no op") << QByteArray(R"({"id": 1})") << QJsonValue(1)
-                           << "missing field 'op'";
-    QTest::addRow("op not a string")
-        << QByteArray(R"({"id": "a", "op": 3})") << QJsonValue("a") << "field 'op' must be a string";
+    QTest::addRow("no op") << QByteArray(R"({"id": 1})") << QJsonValue(1) << "missing field 'op'";
+    QTest::addRow("op not a string") << QByteArray(R"({"id": "a", "op": 3})") << QJsonValue("a")
+                                     << "field 'op' must be a string";
     QTest::addRow("unknown op") << QByteArray(R"({"id": [1], "op": "explode"})")
-                                << QJsonValue(QJsonArray {1}) << "unknown op 'explode' (ops: status";
+                                << QJsonValue(QJsonArray {1})
+                                << "unknown op 'explode' (ops: status";
     QTest::addRow("unknown field") << QByteArray(R"({"op": "status", "node": 1})") << none
                                    << "unknown field 'node' for status";
     QTest::addRow("no node") << QByteArray(R"({"op": "kill-node"})") << none
@@ -127,9 +127,9 @@ void tst_ControlChannel::refusesBadLines_data()
                                    << "field 'mode' must be a string";
     QTest::addRow("unknown mode") << QByteArray(R"({"op": "set-backplane", "mode": "fast"})")
                                   << none << "field 'mode': unknown backplane mode 'fast'";
-    QTest::addRow("no balancer")
-        << QByteArray(R"({"op": "set-lb-admin", "node": 0, "admin": "off"})") << none
-        << "cannot set-lb-admin: the farm has no load balancer";
+    QTest::addRow("no balancer") << QByteArray(
+        R"({"op": "set-lb-admin", "node": 0, "admin": "off"})")
+                                 << none << "cannot set-lb-admin: the farm has no load balancer";
 }
 
 void tst_ControlChannel::refusesBadLines()
@@ -164,13 +164,14 @@ void tst_ControlChannel::readsGoodLines()
     QCOMPARE(drain.command->admin, LbServerAdmin::Drain);
     const ControlRequest bad
         = parse(R"({"op": "set-lb-admin", "node": 0, "admin": "off"})", balanced);
-    QCOMPARE(bad.command.error(), QStringLiteral("field 'admin' must be drain, maint or ready, not 'off'"));
+    QCOMPARE(bad.command.error(),
+        QStringLiteral("field 'admin' must be drain, maint or ready, not 'off'"));
 
     // Every op in the table has a name the parser finds.
     for (const ControlOpSpec &spec : ControlChannel::opSpecs()) {
-        const QByteArray line = QJsonDocument(QJsonObject {{"op", spec.name}, {"node", 0},
-                                                  {"mode", "off"}, {"admin", "ready"}})
-                                    .toJson(QJsonDocument::Compact);
+        const QByteArray line = QJsonDocument(
+            QJsonObject {{"op", spec.name}, {"node", 0}, {"mode", "off"},
+                {"admin", "ready"}}).toJson(QJsonDocument::Compact);
         const ControlRequest request = parse(line);
         QVERIFY2(!request.command || opName(request.command.value()) == spec.name,
             qPrintable(spec.name));
@@ -223,12 +224,12 @@ void tst_ControlChannel::drivesALiveFarm()
     TestLauncher run({"--nodes", "2", "--base-port", "auto", "--json", "--control", "stdin"},
         launcherEnvironment());
     FARMCHAT_VERIFY_OK(run.start());
-    QVERIFY2(!run.waitForEvent(QStringLiteral("ready"), scaledMs(20000)).isEmpty(),
-        run.err().constData());
 
+    // Written at once: it waits for the farm to be running.
     QJsonObject reply = command(run, {{"id", 1}, {"op", "status"}});
     QVERIFY2(reply.value(u"ok").toBool(), run.out().constData());
     QCOMPARE(reply.value(u"state").toString(), QStringLiteral("running"));
+    QVERIFY(!run.waitForEvent(QStringLiteral("ready"), 0).isEmpty());
     const QJsonArray nodes = reply.value(u"nodes").toArray();
     QCOMPARE(nodes.size(), 2);
     const quint16 port0 = quint16(nodes[0].toObject().value(u"port").toInt());
@@ -263,7 +264,8 @@ void tst_ControlChannel::drivesALiveFarm()
     // Bad lines get their error reply; the farm carries on.
     reply = command(run, {{"id", "bad"}, {"op", "kill-node"}, {"node", 7}});
     QVERIFY(!reply.value(u"ok").toBool());
-    QCOMPARE(reply.value(u"error").toString(), QStringLiteral("node 7 out of range (farm has 2 nodes)"));
+    QCOMPARE(
+        reply.value(u"error").toString(), QStringLiteral("node 7 out of range (farm has 2 nodes)"));
     run.write("not json\n" + QByteArray(StdinLines::kMaxLineBytes + 1, ' ') + "\n");
     reply = command(run, {{"id", 6}, {"op", "status"}});
     QVERIFY(reply.value(u"ok").toBool());
@@ -293,16 +295,18 @@ void tst_ControlChannel::drivesALiveFarm()
 void tst_ControlChannel::endOfInputKeepsTheFarmRunning()
 {
     // Without --json the replies are still JSON lines on stdout, among the table.
-    TestLauncher run({"--nodes", "1", "--base-port", "auto", "--control", "stdin"},
-        launcherEnvironment());
+    TestLauncher run(
+        {"--nodes", "1", "--base-port", "auto", "--control", "stdin"}, launcherEnvironment());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY2(run.waitForStderr("the farm is running", scaledMs(20000)), run.err().constData());
     const QJsonObject reply = command(run, {{"id", "s"}, {"op", "status"}});
     QVERIFY2(reply.value(u"ok").toBool(), run.out().constData());
-    const quint16 port = quint16(reply.value(u"nodes").toArray().at(0).toObject().value(u"port").toInt());
+    const quint16 port
+        = quint16(reply.value(u"nodes").toArray().at(0).toObject().value(u"port").toInt());
     run.closeInput();
     QVERIFY2(run.waitForStderr("end of input; the farm keeps running"), run.err().constData());
-    QCOMPARE(healthProblem(QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port))), QString());
+    QCOMPARE(
+        healthProblem(QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port))), QString());
     run.terminate();
     QVERIFY(run.waitForExit(scaledMs(15000)));
     QCOMPARE(run.exitCode(), 0);
