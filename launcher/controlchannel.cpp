@@ -12,18 +12,6 @@
 
 namespace farmchat {
 
-struct ControlChannel::Pending
-{
-    enum class Kind { ProcessEnd, ProcessBack, Backplane, Lb };
-    Kind kind;
-    QJsonValue id;
-    int processIndex = -1; // ProcessEnd, ProcessBack
-    int startCount = 0; // ProcessBack: the run it waits for starts after this count
-    int node = -1; // Backplane (-1: the whole farm), Lb
-    BackplaneMode mode = BackplaneMode::Off;
-    LbServerAdmin admin = LbServerAdmin::Ready;
-};
-
 ControlChannel::Op ControlChannel::nodeOp(const char *name, ProcessAction action)
 {
     return {{QLatin1StringView(name), ControlArg::Node, ControlNeed::Running},
@@ -98,42 +86,35 @@ ControlChannel::ControlChannel(FarmSupervisor &farm, ConsoleReporter &reporter, 
     : QObject(parent), m_farm(farm), m_reporter(reporter)
 {
     connect(&farm, &FarmSupervisor::processChanged, this, &ControlChannel::settleProcessWaits);
-    connect(&farm, &FarmSupervisor::started, this, &ControlChannel::settled);
+    connect(&farm, &FarmSupervisor::started, this, &ControlChannel::pump);
     connect(&farm, &FarmSupervisor::backplaneRequestFinished, this,
         [this](BackplaneMode mode, int node, const Result<void> &switched) {
-            for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
-                const Pending &p = **it;
-                if (p.kind != Pending::Kind::Backplane || p.node != node || p.mode != mode)
-                    continue;
-                const QJsonValue id = p.id;
-                m_pending.erase(it);
-                settled();
-                if (!switched)
-                    return fail(id, switched.error());
-                const QString target
-                    = node < 0 ? QStringLiteral("all nodes") : m_farm.node(node)->name();
-                return reply(id, {{"mode", modeName(mode)}, {"target", target}});
-            }
+            if (!m_pending || m_pending->kind != Pending::Kind::Backplane || m_pending->node != node
+                || m_pending->mode != mode)
+                return;
+            const QJsonValue id = settle();
+            if (!switched)
+                return fail(id, switched.error());
+            const QString target
+                = node < 0 ? QStringLiteral("all nodes") : m_farm.node(node)->name();
+            reply(id, {{"mode", modeName(mode)}, {"target", target}});
         });
     connect(&farm, &FarmSupervisor::lbRequestFinished, this,
         [this](int node, LbServerAdmin admin, const Result<void> &done) {
-            for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
-                const Pending &p = **it;
-                if (p.kind != Pending::Kind::Lb || p.node != node || p.admin != admin)
-                    continue;
-                const QJsonValue id = p.id;
-                m_pending.erase(it);
-                settled();
-                if (!done)
-                    return fail(id, done.error());
-                return reply(id,
-                    {{"process", m_farm.node(node)->name()}, {"admin", lbServerAdminName(admin)}});
-            }
+            if (!m_pending || m_pending->kind != Pending::Kind::Lb || m_pending->node != node
+                || m_pending->admin != admin)
+                return;
+            const QJsonValue id = settle();
+            if (!done)
+                return fail(id, done.error());
+            reply(
+                id, {{"process", m_farm.node(node)->name()}, {"admin", lbServerAdminName(admin)}});
         });
     connect(&farm, &FarmSupervisor::stopped, this, [this] {
         // Nothing they wait for can happen any more.
-        for (const auto &p : std::exchange(m_pending, {}))
-            fail(p->id, QStringLiteral("the farm stopped before this command finished"));
+        if (m_pending)
+            fail(std::exchange(m_pending, std::nullopt)->id,
+                QStringLiteral("the farm stopped before this command finished"));
         pump(); // now, before the launcher exits: every line read gets its reply
     });
 }
@@ -177,7 +158,7 @@ void ControlChannel::pump()
 {
     // One command at a time, in order: the next starts once the last replied,
     // and none while the farm starts (a script need not wait for it).
-    while (m_pending.empty() && !m_queue.empty() && m_farm.state() != FarmState::Starting) {
+    while (!m_pending && !m_queue.empty() && m_farm.state() != FarmState::Starting) {
         const Line line = m_queue.front();
         m_queue.pop_front();
         m_queuedBytes -= line.text.size();
@@ -189,7 +170,7 @@ void ControlChannel::pump()
         else
             run(line.text);
     }
-    if (m_inputEnded && !m_endNoted && m_pending.empty() && m_queue.empty()) {
+    if (m_inputEnded && !m_endNoted && !m_pending && m_queue.empty()) {
         m_endNoted = true; // after the last command's reply
         m_reporter.note(QStringLiteral(
             "control channel: end of input; the farm keeps running (Ctrl-C or SIGTERM stops it)"));
@@ -258,54 +239,54 @@ void ControlChannel::runProcessOp(const QJsonValue &id, int processIndex, Proces
         return fail(id, done.error());
     if (action == ProcessAction::Pause || action == ProcessAction::Resume)
         return reply(id, processFields(processIndex));
-    auto wait = std::make_unique<Pending>(Pending {
-        ending ? Pending::Kind::ProcessEnd : Pending::Kind::ProcessBack, id, processIndex});
-    wait->startCount = startCount;
-    m_pending.push_back(std::move(wait));
+    m_pending = Pending {ending ? Pending::Kind::ProcessEnd : Pending::Kind::ProcessBack, id};
+    m_pending->processIndex = processIndex;
+    m_pending->startCount = startCount;
     settleProcessWaits(processIndex); // it may be there already
 }
 
 void ControlChannel::settleProcessWaits(int processIndex)
 {
     const ManagedProcess *process = m_farm.process(processIndex);
-    if (!process)
+    if (!process || !m_pending || m_pending->processIndex != processIndex)
         return;
     const ProcessState state = process->state();
-    for (size_t i = 0; i < m_pending.size();) {
-        const Pending &p = *m_pending[i];
-        std::optional<Result<void>> outcome;
-        if (p.processIndex == processIndex && p.kind == Pending::Kind::ProcessEnd && !isLive(state))
+    std::optional<Result<void>> outcome;
+    if (m_pending->kind == Pending::Kind::ProcessEnd && !isLive(state))
+        outcome = Result<void>();
+    // A restart first stops the old run: only the new run's end or health counts.
+    if (m_pending->kind == Pending::Kind::ProcessBack
+        && process->startCount() > m_pending->startCount) {
+        if (state == ProcessState::Healthy)
             outcome = Result<void>();
-        // A restart first stops the old run: only the new run's end or health counts.
-        if (p.processIndex == processIndex && p.kind == Pending::Kind::ProcessBack
-            && process->startCount() > p.startCount) {
-            if (state == ProcessState::Healthy)
-                outcome = Result<void>();
-            else if (!isLive(state))
-                outcome = Result<void>::failure(
-                    QStringLiteral("%1 did not come back: %2 (%3)")
-                        .arg(process->name(), processStateName(state), process->exitReason()));
-        }
-        if (!outcome) {
-            ++i;
-            continue;
-        }
-        const QJsonValue id = p.id;
-        m_pending.erase(m_pending.begin() + qsizetype(i));
-        settled();
-        if (*outcome)
-            reply(id, processFields(processIndex));
-        else
-            fail(id, outcome->error());
+        else if (!isLive(state))
+            outcome = Result<void>::failure(
+                QStringLiteral("%1 did not come back: %2 (%3)")
+                    .arg(process->name(), processStateName(state), process->exitReason()));
     }
+    if (!outcome)
+        return;
+    const QJsonValue id = settle();
+    if (*outcome)
+        reply(id, processFields(processIndex));
+    else
+        fail(id, outcome->error());
+}
+
+QJsonValue ControlChannel::settle()
+{
+    const QJsonValue id = m_pending->id;
+    m_pending.reset();
+    // Not from inside the farm's signal that settled it: the next command may call the farm.
+    QTimer::singleShot(0, this, &ControlChannel::pump);
+    return id;
 }
 
 void ControlChannel::runBackplane(const QJsonValue &id, int node, BackplaneMode mode)
 {
-    auto wait = std::make_unique<Pending>(Pending {Pending::Kind::Backplane, id});
-    wait->node = node;
-    wait->mode = mode;
-    m_pending.push_back(std::move(wait));
+    m_pending = Pending {Pending::Kind::Backplane, id};
+    m_pending->node = node;
+    m_pending->mode = mode;
     const Result<void> done = call([this, node, mode] {
         if (node < 0)
             m_farm.setBackplane(mode);
@@ -313,21 +294,20 @@ void ControlChannel::runBackplane(const QJsonValue &id, int node, BackplaneMode 
             m_farm.setNodeBackplane(node, mode);
     });
     if (!done) {
-        m_pending.pop_back(); // nothing was sent: no backplaneRequestFinished() comes
+        m_pending.reset(); // nothing was sent: no backplaneRequestFinished() comes
         fail(id, done.error());
     }
 }
 
 void ControlChannel::runLbAdmin(const QJsonValue &id, const ControlCommand &command)
 {
-    auto wait = std::make_unique<Pending>(Pending {Pending::Kind::Lb, id});
-    wait->node = command.node;
-    wait->admin = command.admin;
-    m_pending.push_back(std::move(wait));
+    m_pending = Pending {Pending::Kind::Lb, id};
+    m_pending->node = command.node;
+    m_pending->admin = command.admin;
     const Result<void> done
         = call([this, command] { m_farm.setNodeLbAdmin(command.node, command.admin); });
     if (!done) {
-        m_pending.pop_back();
+        m_pending.reset();
         fail(id, done.error());
     }
 }
@@ -367,12 +347,6 @@ QJsonObject ControlChannel::status() const
     return {{"state", farmStateName(m_farm.state())}, {"backplane", modeName(m_farm.backplane())},
         {"nodes", nodes}, {"redis", redis >= 0 ? QJsonValue(processFields(redis)) : QJsonValue()},
         {"lb", lb}};
-}
-
-void ControlChannel::settled()
-{
-    // Not from inside the farm's signal that settled it: the next command may call the farm.
-    QTimer::singleShot(0, this, &ControlChannel::pump);
 }
 
 void ControlChannel::reply(const QJsonValue &id, QJsonObject fields)

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace farmchat {
@@ -64,17 +65,28 @@ private:
 
     // A reply that waits for the farm: a process to end or come back, a
     // backplane switch or a balancer change to finish.
-    struct Pending;
-
+    struct Pending
+    {
+        enum class Kind { ProcessEnd, ProcessBack, Backplane, Lb };
+        Kind kind;
+        QJsonValue id;
+        int processIndex = -1; // ProcessEnd, ProcessBack
+        int startCount = 0; // ProcessBack: the run it waits for starts after this count
+        int node = -1; // Backplane (-1: the whole farm), Lb
+        BackplaneMode mode = BackplaneMode::Off;
+        LbServerAdmin admin = LbServerAdmin::Ready;
+    };
     struct Line
     {
         QByteArray text;
         qint64 overlong = -1; // a line of this many bytes was skipped unread
     };
+
     void enqueue(Line line);
     void pump();
     void run(const QByteArray &line);
-    void settled(); // a waiting command replied, or the farm started: the next may run
+    // The waiting command is answered: its id; the next line runs soon after.
+    QJsonValue settle();
     QJsonObject status() const;
     QJsonObject processFields(int processIndex) const;
     static QJsonObject describe(const ManagedProcess &process, bool paused);
@@ -91,8 +103,8 @@ private:
     FarmSupervisor &m_farm;
     ConsoleReporter &m_reporter;
     std::unique_ptr<StdinLines> m_stdin;
-    std::vector<std::unique_ptr<Pending>> m_pending; // the running command, when it waits
-    std::deque<Line> m_queue; // lines read while it waits
+    std::optional<Pending> m_pending; // the running command, while it waits
+    std::deque<Line> m_queue; // lines read meanwhile
     qsizetype m_queuedBytes = 0;
     bool m_inputEnded = false;
     bool m_endNoted = false;
