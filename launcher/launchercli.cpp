@@ -53,7 +53,7 @@ void LauncherCli::start()
     // The log dir is shown with the table, or kept and named if the farm fails.
     m_farm->start(m_options.farm);
     if (m_control)
-        m_control->start(); // early commands are answered: the farm is still starting
+        m_control->start(); // lines read before the farm runs wait for it
 }
 
 void LauncherCli::onStarted()
