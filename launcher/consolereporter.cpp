@@ -127,8 +127,12 @@ void ConsoleReporter::print(const QString &text)
 
 void ConsoleReporter::jsonEvent(const QString &name, QJsonObject fields)
 {
-    if (!m_json)
-        return;
+    if (m_json)
+        machineEvent(name, std::move(fields));
+}
+
+void ConsoleReporter::machineEvent(const QString &name, QJsonObject fields)
+{
     fields.insert(QStringLiteral("event"), name);
     write(stdout, QString::fromUtf8(QJsonDocument(fields).toJson(QJsonDocument::Compact)) + u'\n');
 }

@@ -33,6 +33,9 @@ public:
     void print(const QString &text);
     // One JSON event on stdout (JSON mode only); "event" is set to `name`.
     void jsonEvent(const QString &name, QJsonObject fields = {});
+    // The same on stdout whatever the mode: the control channel's replies,
+    // which a program reads even when the events are a table for a person.
+    void machineEvent(const QString &name, QJsonObject fields);
     // `text` in the colour of process `name` (when colour is on).
     QString coloured(const QString &name, const QString &text) const;
 

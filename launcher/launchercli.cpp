@@ -1,6 +1,7 @@
 #include "launcher/launchercli_p.h"
 
 #include "launcher/consolereporter_p.h"
+#include "launcher/controlchannel_p.h"
 #include "launcher/farmdemo_p.h"
 #include "launcher/farmsupervisor.h"
 #include "launcher/lbdemo.h"
@@ -27,6 +28,13 @@ LauncherCli::LauncherCli(LauncherOptions options, QObject *parent)
         if (m_farm->state() != FarmState::Running)
             m_exitCode = 1; // the start failed; the farm is stopping
     });
+    if (m_options.controlStdin) {
+        m_control = std::make_unique<ControlChannel>(*m_farm, *m_reporter);
+        connect(m_control.get(), &ControlChannel::stopRequested, this, [this] {
+            m_reporter->note(QStringLiteral("control channel: stopping the farm"));
+            stopEverything();
+        });
+    }
 }
 
 LauncherCli::~LauncherCli() = default;
@@ -44,6 +52,8 @@ void LauncherCli::start()
     }
     // The log dir is shown with the table, or kept and named if the farm fails.
     m_farm->start(m_options.farm);
+    if (m_control)
+        m_control->start(); // lines read before the farm runs wait for it
 }
 
 void LauncherCli::onStarted()
@@ -77,6 +87,11 @@ void LauncherCli::onStarted()
 void LauncherCli::onTermination(const QString &signalName)
 {
     m_reporter->note(QStringLiteral("%1: stopping the farm").arg(signalName));
+    stopEverything();
+}
+
+void LauncherCli::stopEverything()
+{
     if (m_demo && m_demo->isRunning()) {
         m_demo->cancel();
         m_exitCode = 1; // the demo did not get to its verdict

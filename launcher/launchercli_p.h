@@ -9,6 +9,7 @@
 namespace farmchat {
 
 class ConsoleReporter;
+class ControlChannel;
 class FarmDemo;
 class LbDemo;
 class FarmSupervisor;
@@ -16,8 +17,8 @@ class SignalWatcher;
 
 // What farmchat-launcher does: starts the farm from LauncherOptions, reports
 // through ConsoleReporter, runs the demo when asked, stops everything in
-// order on Ctrl-C / SIGTERM, and ends with finished(exit code). main() only
-// parses the options and runs the event loop.
+// order on Ctrl-C / SIGTERM (or a control channel's stop), and ends with finished(exit code).
+// main() only parses the options and runs the event loop.
 class LauncherCli : public QObject
 {
     Q_OBJECT
@@ -36,11 +37,13 @@ Q_SIGNALS:
 private:
     void onStarted();
     void onTermination(const QString &signalName);
+    void stopEverything();
     void onStopped();
 
     LauncherOptions m_options;
     std::unique_ptr<FarmSupervisor> m_farm;
     std::unique_ptr<ConsoleReporter> m_reporter;
+    std::unique_ptr<ControlChannel> m_control; // --control stdin; uses m_farm and m_reporter
     std::unique_ptr<SignalWatcher> m_signals;
     std::unique_ptr<FarmDemo> m_demo;
     std::unique_ptr<LbDemo> m_lbDemo; // after m_demo, with a load balancer

@@ -53,6 +53,23 @@ std::optional<QString> remoteRedisWarning(const RedisUrl &endpoint)
         .arg(endpoint.endpoint());
 }
 
+// --control stdin (off by default: stdin is not read).
+CommandLineOption controlOption(LauncherOptions &o)
+{
+    return CommandLineOption::text(QStringLiteral("control"), QStringLiteral("CHANNEL"),
+        QStringLiteral("take commands while the farm runs (kill, restart, pause a node or "
+                       "Redis, switch backplanes, status, stop); 'stdin': one JSON object "
+                       "per line on stdin, one JSON reply line each on stdout"),
+        [&o](const QString &channel) -> Result<void> {
+            if (channel != u"stdin")
+                return Result<void>::failure(
+                    QStringLiteral("takes 'stdin', not '%1'").arg(channel.left(40)));
+            o.controlStdin = true;
+            return {};
+        })
+        .withDefault(QStringLiteral("off: stdin is not read"));
+}
+
 QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnings)
 {
     using Option = CommandLineOption;
@@ -123,9 +140,10 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
             QStringLiteral("modes the demo runs through; implies --demo"), parseModeList,
             [&o](QList<BackplaneMode> modes) { o.demoModes = modes; })
             .withDefault(QStringLiteral("off,pubsub,streams, or just --backplane when given")),
+        controlOption(o),
         Option::flag(QStringLiteral("json"),
             QStringLiteral("one JSON object per line (events: progress, started, healthy, ready, "
-                           "log, exited, matrix, error, stopped)")),
+                           "log, exited, matrix, error, stopped; reply with --control)")),
     };
 }
 

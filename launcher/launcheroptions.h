@@ -20,6 +20,8 @@ struct LauncherOptions
     // The modes the demo runs through, in order; the farm starts in the first.
     QList<BackplaneMode> demoModes;
     bool json = false;
+    // --control stdin: commands on stdin, one JSON object per line (off: stdin is not read).
+    bool controlStdin = false;
     // The log dir is a fresh temp dir the CLI made (removed after a clean run).
     bool temporaryLogDir = false;
 

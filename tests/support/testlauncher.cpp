@@ -44,18 +44,51 @@ Result<void> TestLauncher::start()
 
 QJsonObject TestLauncher::waitForEvent(const QString &name, int timeoutMs)
 {
+    return waitFor(
+        [&name](const QJsonObject &event) { return event.value(u"event").toString() == name; },
+        timeoutMs);
+}
+
+QJsonObject TestLauncher::waitFor(
+    const std::function<bool(const QJsonObject &)> &match, int timeoutMs)
+{
     QElapsedTimer clock;
     clock.start();
     for (;;) {
         readOutput();
         for (const QJsonObject &event : std::as_const(m_events)) {
-            if (event.value(u"event").toString() == name)
+            if (match(event))
                 return event;
         }
         if (clock.elapsed() > timeoutMs || m_process.state() == QProcess::NotRunning)
             return {};
         m_process.waitForReadyRead(100);
     }
+}
+
+bool TestLauncher::waitForStderr(const QByteArray &text, int timeoutMs)
+{
+    QElapsedTimer clock;
+    clock.start();
+    for (;;) {
+        readOutput();
+        if (m_err.contains(text))
+            return true;
+        if (clock.elapsed() > timeoutMs || m_process.state() == QProcess::NotRunning)
+            return false;
+        m_process.waitForReadyRead(100);
+    }
+}
+
+void TestLauncher::write(const QByteArray &bytes)
+{
+    m_process.write(bytes);
+    m_process.waitForBytesWritten(5000);
+}
+
+void TestLauncher::closeInput()
+{
+    m_process.closeWriteChannel();
 }
 
 void TestLauncher::terminate()

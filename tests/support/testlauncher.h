@@ -9,6 +9,7 @@
 #include <QStringList>
 #include <QTemporaryDir>
 
+#include <functional>
 #include <memory>
 
 namespace farmchat {
@@ -35,6 +36,14 @@ public:
     Result<void> start();
     // Reads (bounded) until an event named `name` arrives; {} on timeout or exit.
     QJsonObject waitForEvent(const QString &name, int timeoutMs = 20000);
+    // Reads (bounded) until an event `match` accepts arrives; {} on timeout or exit.
+    QJsonObject waitFor(
+        const std::function<bool(const QJsonObject &)> &match, int timeoutMs = 20000);
+    // Reads (bounded) until stderr holds `text`.
+    bool waitForStderr(const QByteArray &text, int timeoutMs = 20000);
+    // The launcher's stdin (--control stdin): bytes written as they are, then closed.
+    void write(const QByteArray &bytes);
+    void closeInput();
     void terminate(); // SIGTERM, as Ctrl-C would
     bool waitForExit(int timeoutMs = 15000);
     int exitCode() const; // -1 after a crash
