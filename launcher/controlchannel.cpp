@@ -70,6 +70,20 @@ const std::vector<ControlChannel::Op> &ControlChannel::ops()
             [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
                 c.runLbAdmin(id, command);
             }},
+        {{QStringLiteral("set-link-fault"), Node | Link | Fault, Running | LinkFaults},
+            [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
+                c.runLinkOp(id, command, c.m_farm.setLinkFault(command.node, command.link,
+                                             command.fault));
+            }},
+        {{QStringLiteral("heal-link"), Node | Link, Running | LinkFaults},
+            [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
+                c.runLinkOp(
+                    id, command, c.m_farm.setLinkFault(command.node, command.link, LinkFault {}));
+            }},
+        {{QStringLiteral("reset-link"), Node | Link, Running | LinkFaults},
+            [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
+                c.runLinkOp(id, command, c.m_farm.resetLink(command.node, command.link));
+            }},
     };
     return table;
 }
@@ -185,6 +199,7 @@ void ControlChannel::run(const QByteArray &line)
         view.nodePorts << m_farm.node(i)->port();
     view.ownRedis = m_farm.redis() != nullptr;
     view.balancer = m_farm.loadBalancer() != nullptr;
+    view.linkFaults = m_farm.links() != nullptr;
     const ControlRequest request = parseControlLine(line, opSpecs(), view);
     if (!request.command)
         return fail(request.id, request.command.error());
@@ -312,6 +327,16 @@ void ControlChannel::runLbAdmin(const QJsonValue &id, const ControlCommand &comm
     }
 }
 
+void ControlChannel::runLinkOp(
+    const QJsonValue &id, const ControlCommand &command, const Result<void> &done)
+{
+    if (!done)
+        return fail(id, done.error());
+    reply(id,
+        {{"process", m_farm.node(command.node)->name()}, {"link", nodeLinkName(command.link)},
+            {"fault", m_farm.links()->fault(command.node, command.link).toJson()}});
+}
+
 QJsonObject ControlChannel::processFields(int processIndex) const
 {
     return describe(*m_farm.process(processIndex), m_farm.isProcessPaused(processIndex));
@@ -335,6 +360,14 @@ QJsonObject ControlChannel::status() const
         fields.insert(QStringLiteral("node"), i);
         fields.insert(QStringLiteral("backplane"), modeName(m_farm.nodeBackplane(i)));
         fields.insert(QStringLiteral("health"), node->health().toJson());
+        if (const FarmLinks *links = m_farm.links()) {
+            QJsonObject faults;
+            for (const NodeLink link : {NodeLink::Redis, NodeLink::Balancer}) {
+                if (links->has(i, link))
+                    faults.insert(nodeLinkName(link), links->fault(i, link).toJson());
+            }
+            fields.insert(QStringLiteral("links"), faults);
+        }
         nodes.append(fields);
     }
     const int redis = redisProcessIndex();

@@ -94,6 +94,8 @@ private:
     void runProcessOp(const QJsonValue &id, int processIndex, ProcessAction action);
     void runBackplane(const QJsonValue &id, int node, BackplaneMode mode);
     void runLbAdmin(const QJsonValue &id, const ControlCommand &command);
+    // A link op already done (FarmSupervisor's link calls are immediate): its reply.
+    void runLinkOp(const QJsonValue &id, const ControlCommand &command, const Result<void> &done);
     // Runs a supervisor call; a failure is the error() it emitted meanwhile.
     Result<void> call(const std::function<void()> &action);
     void settleProcessWaits(int processIndex);

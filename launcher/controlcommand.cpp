@@ -27,6 +27,10 @@ QStringList allowedFields(unsigned args)
         fields << QStringLiteral("mode");
     if (args & ControlArg::LbAdmin)
         fields << QStringLiteral("admin");
+    if (args & ControlArg::Link)
+        fields << QStringLiteral("link");
+    if (args & ControlArg::Fault)
+        fields << QStringLiteral("fault");
     return fields;
 }
 
@@ -100,6 +104,32 @@ Result<LbServerAdmin> parseLbAdmin(const QString &text)
         QStringLiteral("field 'admin' must be drain, maint or ready, not '%1'").arg(text.left(40)));
 }
 
+Result<NodeLink> readLink(const QJsonObject &object)
+{
+    if (!object.contains(u"link"))
+        return NodeLink::Redis;
+    const Result<QString> text = readString(object, QStringLiteral("link"));
+    if (!text)
+        return Result<NodeLink>::failure(text.error());
+    if (const std::optional<NodeLink> link = nodeLinkFromName(text.value()))
+        return *link;
+    return Result<NodeLink>::failure(
+        QStringLiteral("field 'link' must be redis or balancer, not '%1'").arg(text->left(40)));
+}
+
+Result<LinkFault> readFault(const QJsonObject &object)
+{
+    const QJsonValue value = object.value(u"fault");
+    if (!value.isObject())
+        return Result<LinkFault>::failure(value.isUndefined()
+                ? QStringLiteral("missing field 'fault' (e.g. {\"latencyMs\": 50})")
+                : QStringLiteral("field 'fault' must be an object"));
+    Result<LinkFault> fault = LinkFault::fromJson(value.toObject());
+    if (!fault)
+        return Result<LinkFault>::failure(QStringLiteral("field 'fault': ") + fault.error());
+    return fault;
+}
+
 Result<void> checkNeeds(const ControlOpSpec &op, const ControlFarmView &farm)
 {
     if ((op.needs & ControlNeed::Running) && farm.state != FarmState::Running)
@@ -112,6 +142,11 @@ Result<void> checkNeeds(const ControlOpSpec &op, const ControlFarmView &farm)
     if ((op.needs & ControlNeed::Balancer) && !farm.balancer)
         return Result<void>::failure(
             QStringLiteral("cannot %1: the farm has no load balancer (--lb none)").arg(op.name));
+    if ((op.needs & ControlNeed::LinkFaults) && !farm.linkFaults)
+        return Result<void>::failure(
+            QStringLiteral("cannot %1: the farm runs without link proxies (start it with "
+                           "--link-faults)")
+                .arg(op.name));
     return {};
 }
 
@@ -142,6 +177,18 @@ Result<ControlCommand> readArgs(
         if (!admin)
             return Failure::failure(admin.error());
         command.admin = admin.value();
+    }
+    if (op.args & ControlArg::Link) {
+        const Result<NodeLink> link = readLink(object);
+        if (!link)
+            return Failure::failure(link.error());
+        command.link = link.value();
+    }
+    if (op.args & ControlArg::Fault) {
+        const Result<LinkFault> fault = readFault(object);
+        if (!fault)
+            return Failure::failure(fault.error());
+        command.fault = fault.value();
     }
     return command;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "launcher/farmlinks.h"
 #include "launcher/farmstate.h"
 #include "launcher/haproxyinstance.h"
 #include "protocol/backplanemode.h"
@@ -19,6 +20,8 @@ enum : unsigned {
     Node = 1, // "node": 0-based index, or "port": the node's port
     Mode = 2, // "mode": off, pubsub or streams
     LbAdmin = 4, // "admin": drain, maint or ready
+    Link = 8, // "link": redis (default) or balancer
+    Fault = 16, // "fault": a LinkFault object ({"latencyMs": 50, "partitioned": true, ...})
 };
 }
 
@@ -29,6 +32,7 @@ enum : unsigned {
     Running = 1, // the farm is running (not starting or stopping)
     OwnRedis = 2, // the farm's own redis-server, not --redis-url
     Balancer = 4, // a load balancer (--lb)
+    LinkFaults = 8, // link proxies (--link-faults)
 };
 }
 
@@ -47,6 +51,7 @@ struct ControlFarmView
     QList<quint16> nodePorts; // node i listens on nodePorts[i]
     bool ownRedis = false;
     bool balancer = false;
+    bool linkFaults = false;
 };
 
 // A checked control command: ready to run on a farm that looks like the view.
@@ -56,6 +61,8 @@ struct ControlCommand
     int node = -1; // ControlArg::Node
     BackplaneMode mode = BackplaneMode::Off; // ControlArg::Mode
     LbServerAdmin admin = LbServerAdmin::Ready; // ControlArg::LbAdmin
+    NodeLink link = NodeLink::Redis; // ControlArg::Link
+    LinkFault fault; // ControlArg::Fault
 };
 
 // One line read: its "id" (null when absent or unreadable), and the command
