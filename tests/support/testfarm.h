@@ -72,7 +72,7 @@ public:
 
     // Set before start():
     QByteArray redisConfig; // extra redis-server config, e.g. appendonly
-    quint16 redisPort = 0; // nodes reach Redis here (a TcpProxy); 0: Redis itself
+    quint16 redisPort = 0; // nodes reach Redis here (a LinkProxy); 0: Redis itself
     bool failover = false; // seats get every node's URL, their own first
     int clientReconnectMaxMs = 500;
     // Nodes find Redis another way (e.g. --redis-sentinel LIST): these
