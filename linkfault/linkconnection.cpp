@@ -116,8 +116,8 @@ void LinkConnection::checkFinished()
     if (m_finished)
         return;
     // A side whose peer closed is done once the close went on to the other.
-    const bool clientDone = !isOpen(*m_client) && (m_up->isDrained() || !isOpen(*m_upstream));
-    const bool upstreamDone = !isOpen(*m_upstream) && (m_down->isDrained() || !isOpen(*m_client));
+    const bool clientDone = !isOpen(*m_client) && (m_up->closePassed() || !isOpen(*m_upstream));
+    const bool upstreamDone = !isOpen(*m_upstream) && (m_down->closePassed() || !isOpen(*m_client));
     if (clientDone && upstreamDone)
         finish();
     else if (clientDone && !m_upstreamConnected && !isOpen(*m_upstream))

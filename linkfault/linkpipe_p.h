@@ -34,6 +34,7 @@ public:
     qint64
     heldBytes() const; // queued, in the source's read buffer and the destination's write buffer
     bool isDrained() const; // source closed and everything it sent is out
+    bool closePassed() const { return m_closePassed; } // and the close went on
 
 Q_SIGNALS:
     void drained(); // the source's close was passed on

@@ -109,6 +109,7 @@ private Q_SLOTS:
     void partitionHoldsThenDelivers();
     void partitionKeepsMemoryFlat();
     void closeFollowsDelayedData();
+    void partitionHoldsClose();
     void resetCutsWithRst();
     void refuseNewSparesOpenConnections();
     void refusingTargetClosesClient();
@@ -293,6 +294,30 @@ void tst_LinkProxy::closeFollowsDelayedData()
     QCOMPARE(sink.received, 1000);
     QTRY_COMPARE_WITH_TIMEOUT(proxy.connectionCount(), 0, kWaitMs);
     QCOMPARE(count.size(), 1);
+}
+
+void tst_LinkProxy::partitionHoldsClose()
+{
+    TargetServer sink(false);
+    QVERIFY(sink.listen());
+    LinkProxy proxy(QStringLiteral("127.0.0.1"), sink.port());
+    FARMCHAT_VERIFY_OK(proxy.listen());
+    Client client(proxy.port());
+    QVERIFY(client.waitConnected());
+    QTRY_COMPARE_WITH_TIMEOUT(proxy.connectionCount(), 1, kWaitMs);
+    LinkFault partition;
+    partition.partitioned = true;
+    proxy.setFault(partition);
+    client.socket.write(QByteArray(100, 'p'));
+    client.socket.disconnectFromHost();
+    QTest::qWait(300); // the window in which neither the bytes nor the close may pass
+    QCOMPARE(sink.received, 0);
+    QCOMPARE(sink.closes, 0);
+    QCOMPARE(proxy.connectionCount(), 1);
+    proxy.heal();
+    QTRY_COMPARE_WITH_TIMEOUT(sink.closes, 1, kWaitMs);
+    QCOMPARE(sink.received, 100);
+    QTRY_COMPARE_WITH_TIMEOUT(proxy.connectionCount(), 0, kWaitMs);
 }
 
 void tst_LinkProxy::resetCutsWithRst()
