@@ -1,6 +1,5 @@
 #include "linkfault/linkconnection_p.h"
 
-#include "linkfault/linkproxy.h"
 #include "platform/socketreset.h"
 
 #include <QTcpSocket>
@@ -21,7 +20,7 @@ bool isOpen(const QTcpSocket &socket)
 } // namespace
 
 LinkConnection::LinkConnection(std::unique_ptr<QTcpSocket> client, const QString &targetHost,
-    quint16 targetPort, LinkStats &stats, QObject *parent)
+    quint16 targetPort, qint64 maxHeldBytes, LinkStats &stats, QObject *parent)
     : QObject(parent)
     , m_client(std::move(client))
     , m_upstream(std::make_unique<QTcpSocket>())
@@ -30,9 +29,10 @@ LinkConnection::LinkConnection(std::unique_ptr<QTcpSocket> client, const QString
     m_client->setParent(nullptr);
     m_client->setReadBufferSize(kReadBuffer);
     m_upstream->setReadBufferSize(kReadBuffer);
-    m_up = std::make_unique<LinkPipe>(m_client.get(), m_upstream.get(), m_stats.bytesUp, nullptr);
-    m_down
-        = std::make_unique<LinkPipe>(m_upstream.get(), m_client.get(), m_stats.bytesDown, nullptr);
+    m_up = std::make_unique<LinkPipe>(
+        m_client.get(), m_upstream.get(), maxHeldBytes, m_stats.bytesUp, nullptr);
+    m_down = std::make_unique<LinkPipe>(
+        m_upstream.get(), m_client.get(), maxHeldBytes, m_stats.bytesDown, nullptr);
     connect(m_upstream.get(), &QTcpSocket::connected, this, [this] { m_upstreamConnected = true; });
     connect(m_upstream.get(), &QTcpSocket::errorOccurred, this, &LinkConnection::onUpstreamError);
     connect(m_client.get(), &QTcpSocket::errorOccurred, this, &LinkConnection::onClientError);
@@ -116,8 +116,8 @@ void LinkConnection::checkFinished()
     if (m_finished)
         return;
     // A side whose peer closed is done once the close went on to the other.
-    const bool clientDone = !isOpen(*m_client) && (m_up->isDrained() || !isOpen(*m_upstream));
-    const bool upstreamDone = !isOpen(*m_upstream) && (m_down->isDrained() || !isOpen(*m_client));
+    const bool clientDone = !isOpen(*m_client) && (m_up->closePassed() || !isOpen(*m_upstream));
+    const bool upstreamDone = !isOpen(*m_upstream) && (m_down->closePassed() || !isOpen(*m_client));
     if (clientDone && upstreamDone)
         finish();
     else if (clientDone && !m_upstreamConnected && !isOpen(*m_upstream))

@@ -11,8 +11,6 @@ class QTcpSocket;
 
 namespace farmchat {
 
-struct LinkStats;
-
 // One connection through a LinkProxy: the accepted client socket, the socket
 // to the target, and a LinkPipe each way. Ends itself (finished()) when both
 // sides are closed, when the target refuses, or when either side resets.
@@ -23,7 +21,7 @@ class LinkConnection : public QObject
 public:
     // Takes `client` (a connected socket) and connects to the target.
     LinkConnection(std::unique_ptr<QTcpSocket> client, const QString &targetHost,
-        quint16 targetPort, LinkStats &stats, QObject *parent);
+        quint16 targetPort, qint64 maxHeldBytes, LinkStats &stats, QObject *parent);
     ~LinkConnection() override;
 
     void setFault(const LinkFault &fault);

@@ -50,7 +50,8 @@ Result<double> numberField(const QJsonValue &value, const QString &path, double 
         return Result<double>::failure(QStringLiteral("%1 must be a whole number").arg(path));
     if (!(v >= 0 && v <= max)) {
         return Result<double>::failure(
-            QStringLiteral("%1 must be between 0 and %2, not %3").arg(path).arg(max).arg(v));
+            QStringLiteral("%1 must be between 0 and %2, not %3")
+                .arg(path, QString::number(max, 'f', 0), QString::number(v, 'g', 12)));
     }
     return v;
 }

@@ -43,4 +43,14 @@ struct LinkFault
     QJsonObject toJson() const;
 };
 
+// Counters of one proxy since it started listening.
+struct LinkStats
+{
+    qint64 bytesUp = 0; // delivered to the target
+    qint64 bytesDown = 0; // delivered back to the connecting side
+    qint64 accepted = 0; // connections taken
+    qint64 refused = 0; // closed at once by refuseNew (or because the target refused)
+    qint64 resets = 0; // connections cut by reset()
+};
+
 } // namespace farmchat

@@ -1,7 +1,5 @@
 #include "linkfault/linkpipe_p.h"
 
-#include "linkfault/linkproxy.h"
-
 #include <QRandomGenerator>
 #include <QTcpSocket>
 
@@ -26,8 +24,13 @@ double bucketSize(qint64 bytesPerSecond)
 
 } // namespace
 
-LinkPipe::LinkPipe(QTcpSocket *source, QTcpSocket *destination, qint64 &delivered, QObject *parent)
-    : QObject(parent), m_source(source), m_destination(destination), m_delivered(delivered)
+LinkPipe::LinkPipe(QTcpSocket *source, QTcpSocket *destination, qint64 maxHeldBytes,
+    qint64 &delivered, QObject *parent)
+    : QObject(parent)
+    , m_source(source)
+    , m_destination(destination)
+    , m_maxHeld(maxHeldBytes)
+    , m_delivered(delivered)
 {
     m_clock.start();
     m_timer.setSingleShot(true);
@@ -62,7 +65,7 @@ void LinkPipe::pump()
     take();
     release();
     // Releasing made room: read what waited in the source's buffer.
-    if (m_queued < LinkProxy::kMaxHeldBytes && m_source->bytesAvailable() > 0) {
+    if (m_queued < m_maxHeld && m_source->bytesAvailable() > 0) {
         take();
         release();
     }
@@ -71,7 +74,7 @@ void LinkPipe::pump()
 
 void LinkPipe::take()
 {
-    const qint64 room = LinkProxy::kMaxHeldBytes - m_queued;
+    const qint64 room = m_maxHeld - m_queued;
     if (room <= 0 || m_source->bytesAvailable() <= 0)
         return;
     QByteArray bytes = m_source->read(std::min(room, m_source->bytesAvailable()));

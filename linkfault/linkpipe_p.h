@@ -16,14 +16,15 @@ namespace farmchat {
 // One direction of one proxied connection: reads from `source`, holds each
 // chunk until its release time (latency ± jitter, order kept), lets out what
 // the bandwidth's token bucket allows, and writes into `destination`. Holds
-// at most LinkProxy::kMaxHeldBytes; beyond that it stops reading, so TCP
+// at most maxHeldBytes; beyond that it stops reading, so TCP
 // pushes back on the sender. A close of the source reaches the destination
 // after everything read before it. Used by LinkConnection only.
 class LinkPipe : public QObject
 {
     Q_OBJECT
 public:
-    LinkPipe(QTcpSocket *source, QTcpSocket *destination, qint64 &delivered, QObject *parent);
+    LinkPipe(QTcpSocket *source, QTcpSocket *destination, qint64 maxHeldBytes, qint64 &delivered,
+        QObject *parent);
 
     void setFault(const DirectionFault &fault, bool partitioned);
     // Takes what the source has, within the bound, then releases what is due.
@@ -33,6 +34,7 @@ public:
     qint64
     heldBytes() const; // queued, in the source's read buffer and the destination's write buffer
     bool isDrained() const; // source closed and everything it sent is out
+    bool closePassed() const { return m_closePassed; } // and the close went on
 
 Q_SIGNALS:
     void drained(); // the source's close was passed on
@@ -53,6 +55,7 @@ private:
 
     QTcpSocket *m_source; // owned by the connection
     QTcpSocket *m_destination;
+    qint64 m_maxHeld; // LinkProxy::kMaxHeldBytes
     qint64 &m_delivered; // the proxy's counter for this direction
     DirectionFault m_fault;
     bool m_partitioned = false;

@@ -97,8 +97,8 @@ void LinkProxy::accept(std::unique_ptr<QTcpSocket> client)
         return;
     }
     ++m_stats.accepted;
-    auto *connection
-        = new LinkConnection(std::move(client), m_targetHost, m_targetPort, m_stats, this);
+    auto *connection = new LinkConnection(
+        std::move(client), m_targetHost, m_targetPort, kMaxHeldBytes, m_stats, this);
     m_connections.push_back(connection);
     connect(connection, &LinkConnection::finished, this,
         [this, connection] { onFinished(connection); });

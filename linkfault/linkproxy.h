@@ -16,16 +16,6 @@ namespace farmchat {
 
 class LinkConnection;
 
-// Counters of one proxy since it started listening.
-struct LinkStats
-{
-    qint64 bytesUp = 0; // delivered to the target
-    qint64 bytesDown = 0; // delivered back to the connecting side
-    qint64 accepted = 0; // connections taken
-    qint64 refused = 0; // closed at once by refuseNew (or because the target refused)
-    qint64 resets = 0; // connections cut by reset()
-};
-
 // A loopback TCP proxy for one link: listens on 127.0.0.1, forwards each
 // connection to the target, and applies the current LinkFault to every open
 // and future connection. Runs on the thread it lives in, driven by its event

@@ -2,9 +2,9 @@
 // processes, ChatClients): killed mid-traffic, restarted empty, its pub/sub
 // clients killed, paused, cut off half-open behind a proxy, down for long.
 // Each test prints one FAULT line with its figures (docs/GUARANTEES.md).
+#include "linkfault/linkproxy.h"
 #include "tests/faults/faultcheck.h"
 #include "tests/support/memorymeasure.h"
-#include "tests/support/tcpproxy.h"
 #include "tests/support/timefactor.h"
 #include "tests/support/verifyresult.h"
 
@@ -358,21 +358,23 @@ private Q_SLOTS:
         QFETCH(QString, mode);
         TestFarm farm;
         FARMCHAT_VERIFY_OK(farm.redis.start());
-        TcpProxy proxy(farm.redis.port());
-        QVERIFY(proxy.listen());
+        LinkProxy proxy(QStringLiteral("127.0.0.1"), farm.redis.port());
+        FARMCHAT_VERIFY_OK(proxy.listen());
         farm.redisPort = proxy.port();
         FARMCHAT_START_FARM(farm, mode, 2, 1);
         QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
         QVERIFY(farm.waitForReaders());
         Pump pump(farm, 600, 40, QStringLiteral("h")); // 50/s for 12 s
         QTRY_VERIFY_WITH_TIMEOUT(pump.issued() >= 100, kWaitMs);
-        proxy.pause();
+        LinkFault partition;
+        partition.partitioned = true;
+        proxy.setFault(partition);
         const qint64 noticedMs = waitForRedisConnected(farm, false, 15000);
         QVERIFY2(noticedMs >= 0, "the node never noticed the half-open link");
         const QString reason = farm.health(0).value(u"lastBackplaneError").toString();
         QTest::qWait(1000);
         const qint64 held = proxy.heldBytes();
-        proxy.resume();
+        proxy.heal();
         const qint64 backMs = waitForRedisConnected(farm, true, 15000);
         QVERIFY2(backMs >= 0, "the node never came back");
         QTRY_VERIFY_WITH_TIMEOUT(pump.done(), kWaitMs);

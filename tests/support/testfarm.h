@@ -73,8 +73,8 @@ public:
     // Set before start():
     QByteArray redisConfig; // extra redis-server config, e.g. appendonly
     quint16 redisPort = 0; // nodes reach Redis here (a LinkProxy); 0: Redis itself
-    QList<quint16>
-        nodeRedisPorts; // per node, in order (each its own LinkProxy); wins over redisPort
+    // Per node, in order: where it reaches Redis (its own LinkProxy); wins over redisPort.
+    QList<quint16> nodeRedisPorts;
     bool failover = false; // seats get every node's URL, their own first
     int clientReconnectMaxMs = 500;
     // Nodes find Redis another way (e.g. --redis-sentinel LIST): these
