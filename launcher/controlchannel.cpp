@@ -72,8 +72,8 @@ const std::vector<ControlChannel::Op> &ControlChannel::ops()
             }},
         {{QStringLiteral("set-link-fault"), Node | Link | Fault, Running | LinkFaults},
             [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
-                c.runLinkOp(id, command, c.m_farm.setLinkFault(command.node, command.link,
-                                             command.fault));
+                c.runLinkOp(
+                    id, command, c.m_farm.setLinkFault(command.node, command.link, command.fault));
             }},
         {{QStringLiteral("heal-link"), Node | Link, Running | LinkFaults},
             [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {

@@ -93,9 +93,7 @@ Result<FarmLinks::Link *> FarmLinks::require(int node, NodeLink link)
     if (Link *found = find(node, link))
         return found;
     return Result<Link *>::failure(
-        m_links.empty()
-            ? QStringLiteral("the farm runs without link faults (start it with --link-faults)")
-            : QStringLiteral("node %1 has no %2 link").arg(node + 1).arg(nodeLinkName(link)));
+        QStringLiteral("no %1 link proxy for node %2").arg(nodeLinkName(link)).arg(node));
 }
 
 bool FarmLinks::has(int node, NodeLink link) const

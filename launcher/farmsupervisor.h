@@ -180,7 +180,7 @@ private:
     // fails) when one cannot be opened.
     bool openRedisLinks();
     QList<quint16> openBalancerLinks(); // the ports HAProxy reaches the nodes on
-    Result<void> checkLink(int index) const;
+    Result<void> checkLink(int index, NodeLink link) const;
     void becomeRunning();
     void onNodeHealthy();
     void failStart(const QString &error);

@@ -2,6 +2,7 @@
 // Redis links and the balancer's links to the nodes, and the calls that
 // change their faults.
 
+#include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
 #include "redis/redisurl.h"
 
@@ -21,7 +22,8 @@ bool FarmSupervisor::openRedisLinks()
         connect(m_links.get(), &FarmLinks::faultChanged, this, &FarmSupervisor::linkFaultChanged);
     }
     for (int i = 0; i < nodeCount(); ++i) {
-        const Result<quint16> opened = m_links->open(i, NodeLink::Redis, target->host, target->port);
+        const Result<quint16> opened
+            = m_links->open(i, NodeLink::Redis, target->host, target->port);
         if (!opened) {
             failStart(opened.error());
             return false;
@@ -62,27 +64,33 @@ QString FarmSupervisor::nodeRedisUrl(int index) const
     return url->toString();
 }
 
-Result<void> FarmSupervisor::checkLink(int index) const
+Result<void> FarmSupervisor::checkLink(int index, NodeLink link) const
 {
     if (!m_links)
         return Result<void>::failure(
             QStringLiteral("the farm runs without link faults (start it with --link-faults)"));
     if (index < 0 || index >= nodeCount())
         return Result<void>::failure(
-            QStringLiteral("node %1 is not in the farm (it has %2)").arg(index + 1).arg(nodeCount()));
+            QStringLiteral("node %1 is not in the farm (it has %2)").arg(index).arg(nodeCount()));
+    if (!m_links->has(index, link))
+        return Result<void>::failure(link == NodeLink::Balancer && !m_lb
+                ? QStringLiteral("%1 has no balancer link (the farm has no load balancer)")
+                      .arg(m_nodes[size_t(index)]->name())
+                : QStringLiteral("%1 has no %2 link")
+                      .arg(m_nodes[size_t(index)]->name(), nodeLinkName(link)));
     return {};
 }
 
 Result<void> FarmSupervisor::setLinkFault(int index, NodeLink link, const LinkFault &fault)
 {
-    if (const Result<void> checked = checkLink(index); !checked)
+    if (const Result<void> checked = checkLink(index, link); !checked)
         return checked;
     return m_links->setFault(index, link, fault);
 }
 
 Result<void> FarmSupervisor::resetLink(int index, NodeLink link)
 {
-    if (const Result<void> checked = checkLink(index); !checked)
+    if (const Result<void> checked = checkLink(index, link); !checked)
         return checked;
     return m_links->reset(index, link);
 }

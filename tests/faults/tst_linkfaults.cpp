@@ -163,8 +163,7 @@ private Q_SLOTS:
         proxied.links[2]->setFault(partition);
         QElapsedTimer since;
         since.start();
-        const bool noticed
-            = runUntil([&] { return !farm.redisConnected(2); }, scaledMs(15000));
+        const bool noticed = runUntil([&] { return !farm.redisConnected(2); }, scaledMs(15000));
         const qint64 noticedMs = since.elapsed();
         QVERIFY2(noticed, "node 2 never noticed its partitioned Redis link");
         const bool othersUp = farm.redisConnected(0) && farm.redisConnected(1);

@@ -86,9 +86,11 @@ private Q_SLOTS:
     void refusesBadLines();
     void readsGoodLines();
     void refusesWhatTheFarmCannotDo();
+    void readsLinkCommands();
     void splitsLinesAndSkipsHugeOnes();
     void drivesALiveFarm();
     void endOfInputKeepsTheFarmRunning();
+    void partitionsALinkOfALiveFarm();
 };
 
 void tst_ControlChannel::refusesBadLines_data()
@@ -191,6 +193,41 @@ void tst_ControlChannel::refusesWhatTheFarmCannotDo()
     external.ownRedis = false;
     QCOMPARE(parse(R"({"op": "kill-redis"})", external).command.error(),
         QStringLiteral("cannot kill-redis: the farm uses an external Redis (--redis-url)"));
+}
+
+void tst_ControlChannel::readsLinkCommands()
+{
+    QCOMPARE(parse(R"({"op": "heal-link", "node": 0})").command.error(),
+        QStringLiteral("cannot heal-link: the farm runs without link proxies (start it with "
+                       "--link-faults)"));
+    ControlFarmView linked = twoNodes();
+    linked.linkFaults = true;
+    const ControlRequest slow
+        = parse(R"({"op": "set-link-fault", "node": 1, "fault": {"latencyMs": 50, "jitterMs": 5}})",
+            linked);
+    FARMCHAT_VERIFY_OK(slow.command);
+    QCOMPARE(slow.command->link, NodeLink::Redis); // the default
+    QCOMPARE(slow.command->fault.up.latencyMs, 50);
+    QCOMPARE(slow.command->fault.down.jitterMs, 5);
+    const ControlRequest cut = parse(
+        R"({"op": "set-link-fault", "port": 9090, "link": "balancer", "fault": {"partitioned": true}})",
+        linked);
+    FARMCHAT_VERIFY_OK(cut.command);
+    QCOMPARE(cut.command->link, NodeLink::Balancer);
+    QVERIFY(cut.command->fault.partitioned);
+
+    QCOMPARE(parse(R"({"op": "set-link-fault", "node": 0})", linked).command.error(),
+        QStringLiteral("missing field 'fault' (e.g. {\"latencyMs\": 50})"));
+    QCOMPARE(parse(R"({"op": "set-link-fault", "node": 0, "fault": 5})", linked).command.error(),
+        QStringLiteral("field 'fault' must be an object"));
+    QCOMPARE(parse(R"({"op": "reset-link", "node": 0, "link": "wire"})", linked).command.error(),
+        QStringLiteral("field 'link' must be redis or balancer, not 'wire'"));
+    const QString badLatency
+        = parse(R"({"op": "set-link-fault", "node": 0, "fault": {"latencyMs": -3}})", linked)
+              .command.error();
+    QVERIFY2(badLatency.startsWith(u"field 'fault': ") && badLatency.contains(u"latencyMs"),
+        qPrintable(badLatency));
+    QVERIFY(!parse(R"({"op": "heal-link", "node": 0, "fault": {}})", linked).command);
 }
 
 void tst_ControlChannel::splitsLinesAndSkipsHugeOnes()
@@ -308,6 +345,55 @@ void tst_ControlChannel::endOfInputKeepsTheFarmRunning()
     QCOMPARE(
         healthProblem(QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port))), QString());
     run.terminate();
+    QVERIFY(run.waitForExit(scaledMs(15000)));
+    QCOMPARE(run.exitCode(), 0);
+}
+
+void tst_ControlChannel::partitionsALinkOfALiveFarm()
+{
+    // --link-faults: a partition of node 1's Redis link is a real one (the
+    // node notices it by its own liveness probe), and healing ends it.
+    TestLauncher run(
+        {"--nodes", "2", "--base-port", "auto", "--json", "--link-faults", "--control", "stdin"},
+        launcherEnvironment());
+    FARMCHAT_VERIFY_OK(run.start());
+    QJsonObject reply = command(run, {{"id", 1}, {"op", "status"}});
+    QVERIFY2(reply.value(u"ok").toBool(), run.out().constData());
+    const QJsonObject node1 = reply.value(u"nodes").toArray().at(1).toObject();
+    const QJsonObject healthy = LinkFault {}.toJson();
+    QCOMPARE(node1.value(u"links").toObject().value(u"redis").toObject(), healthy);
+    const quint16 port1 = quint16(node1.value(u"port").toInt());
+    const QUrl health(QStringLiteral("http://127.0.0.1:%1/health").arg(port1));
+    auto redisConnected = [&health] {
+        return QJsonDocument::fromJson(httpRequest("GET", health).body)
+            .object()
+            .value(u"redisConnected")
+            .toBool();
+    };
+    QVERIFY(redisConnected());
+
+    reply = command(run,
+        {{"id", 2}, {"op", "set-link-fault"}, {"node", 1},
+            {"fault", QJsonObject {{"partitioned", true}}}});
+    QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
+    QCOMPARE(reply.value(u"fault").toObject().value(u"partitioned"), QJsonValue(true));
+    // The half-open bound (docs/GUARANTEES.md), with a second of slack.
+    QTRY_VERIFY_WITH_TIMEOUT(!redisConnected(), scaledMs(8000));
+    reply = command(run, {{"id", 3}, {"op", "status"}});
+    QCOMPARE(reply.value(u"nodes").toArray().at(0).toObject().value(u"health").toObject().value(
+                 u"redisConnected"),
+        QJsonValue(true)); // one node's link, not Redis
+
+    reply = command(run, {{"id", 4}, {"op", "heal-link"}, {"node", 1}});
+    QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
+    QTRY_VERIFY_WITH_TIMEOUT(redisConnected(), scaledMs(5000));
+
+    reply = command(run, {{"id", 5}, {"op", "reset-link"}, {"node", 0}, {"link", "balancer"}});
+    QVERIFY2(reply.value(u"error").toString().endsWith(
+                 u"has no balancer link (the farm has no load balancer)"),
+        qPrintable(reply.value(u"error").toString()));
+    reply = command(run, {{"id", 6}, {"op", "stop"}});
+    QVERIFY(reply.value(u"ok").toBool());
     QVERIFY(run.waitForExit(scaledMs(15000)));
     QCOMPARE(run.exitCode(), 0);
 }
