@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScreen>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -55,7 +56,9 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     , m_redisRestart(new QPushButton(tr("Restart"), this))
     , m_sentinel(new SentinelControls(workspace, this))
     , m_nodeGrid(new QGridLayout)
-    , m_links(new LinkFaultControls(workspace, this))
+    , m_linksButton(new QToolButton(this))
+    , m_linksPopup(new QFrame(this, Qt::Popup))
+    , m_links(new LinkFaultControls(workspace, m_linksPopup))
 {
     // Compact on purpose: every control stays in view at 1280×720 with eight
     // nodes. One line for the farm (mode, demo), one for Redis, then the
@@ -74,7 +77,6 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     layout->addLayout(modeRow);
     layout->addLayout(redisRow);
     layout->addLayout(m_nodeGrid);
-    layout->addWidget(m_links);
     layout->addStretch(1);
 
     FarmSupervisor &farm = workspace.supervisor();
@@ -149,6 +151,16 @@ QHBoxLayout *ControlsPanel::buildRedisRow()
     for (QPushButton *b : {m_redisStop, m_redisKill, m_redisRestart})
         redisRow->addWidget(b);
     redisRow->addWidget(m_sentinel, 1);
+    // Link faults in a popup: a line of their own would cost the dock the
+    // room its node rows need at 1280×720.
+    m_linksPopup->setFrameShape(QFrame::StyledPanel);
+    auto *popupLayout = new QVBoxLayout(m_linksPopup);
+    popupLayout->addWidget(m_links);
+    m_linksButton->setAccessibleName(tr("Link faults"));
+    connect(m_linksButton, &QToolButton::clicked, this, &ControlsPanel::showLinksPopup);
+    connect(&m_workspace.supervisor(), &FarmSupervisor::linkFaultChanged, this,
+        &ControlsPanel::refreshLinksButton);
+    redisRow->addWidget(m_linksButton);
     m_redisStop->setToolTip(
         tr("Stop redis-server (SIGTERM): pub/sub loses messages, streams queues them"));
     m_redisKill->setToolTip(tr("Kill redis-server (SIGKILL)"));
@@ -342,7 +354,44 @@ void ControlsPanel::refresh()
         row.balancer->setVisible(farm.loadBalancer() != nullptr);
         row.balancer->setEnabled(running && farm.loadBalancer() != nullptr);
     }
+    refreshLinksButton();
     announceIfReshaped(sentinel, farm.loadBalancer() != nullptr);
+}
+
+void ControlsPanel::showLinksPopup()
+{
+    m_linksPopup->adjustSize();
+    QPoint at = m_linksButton->mapToGlobal(QPoint(0, m_linksButton->height()));
+    // On the button's screen, whole: pushed left or above when it would leave it.
+    if (const QScreen *screen = m_linksButton->screen()) {
+        const QRect area = screen->availableGeometry();
+        at.setX(qBound(area.left(), at.x(), area.right() - m_linksPopup->width()));
+        if (at.y() + m_linksPopup->height() > area.bottom())
+            at.setY(m_linksButton->mapToGlobal(QPoint(0, 0)).y() - m_linksPopup->height());
+    }
+    m_linksPopup->move(at);
+    m_linksPopup->show();
+}
+
+void ControlsPanel::refreshLinksButton()
+{
+    const FarmSupervisor &farm = m_workspace.supervisor();
+    const FarmLinks *links = farm.links();
+    int faulted = 0;
+    for (int i = 0; links && i < farm.nodeCount(); ++i) {
+        for (const NodeLink link : {NodeLink::Redis, NodeLink::Balancer})
+            faulted += links->fault(i, link).isHealthy() ? 0 : 1;
+    }
+    m_linksButton->setText(faulted > 0 ? tr("Links (%1)…").arg(faulted) : tr("Links…"));
+    const bool usable = links && farm.state() == FarmState::Running;
+    m_linksButton->setEnabled(usable);
+    m_linksButton->setToolTip(usable
+            ? tr("Latency, bandwidth, partition or reset on a node's link to Redis or from the "
+                 "load balancer")
+            : m_links->summaryText().isEmpty() ? tr("Link faults: while a farm runs")
+                                               : m_links->summaryText());
+    if (!usable)
+        m_linksPopup->hide();
 }
 
 // Rows shown or hidden (not a state text that changed): the dock may need

@@ -10,10 +10,12 @@ class QAction;
 class QButtonGroup;
 class QCheckBox;
 class QComboBox;
+class QFrame;
 class QGridLayout;
 class QHBoxLayout;
 class QLabel;
 class QPushButton;
+class QToolButton;
 
 namespace farmchat {
 
@@ -46,8 +48,10 @@ public:
     QPushButton *redisButton(const QString &what) const; // "stop", "kill", "restart"
     // The Redis line of a Sentinel farm (shown instead of the single server's).
     SentinelControls *sentinelControls() const { return m_sentinel; }
-    // The "Links" line: latency, bandwidth, partition, reset per node and link.
+    // The link faults (latency, bandwidth, partition, reset per node and
+    // link), in a popup under the Redis line's "Links…" button.
     LinkFaultControls *linkControls() const { return m_links; }
+    QToolButton *linksButton() const { return m_linksButton; }
     QPushButton *nodeButton(int node, const QString &what) const; // "kill", "restart"
     QCheckBox *cutOffBox(int node) const;
     // Ready / drain / maint of the node behind the load balancer (hidden without one).
@@ -82,6 +86,8 @@ private:
     void rebuildNodes();
     void refresh();
     void announceIfReshaped(bool sentinel, bool balancer);
+    void showLinksPopup();
+    void refreshLinksButton();
 
     FarmWorkspace &m_workspace;
     QButtonGroup *m_modes;
@@ -92,6 +98,8 @@ private:
     QPushButton *m_redisRestart;
     SentinelControls *m_sentinel;
     QGridLayout *m_nodeGrid;
+    QToolButton *m_linksButton;
+    QFrame *m_linksPopup; // holds m_links
     LinkFaultControls *m_links;
     QList<NodeRow> m_nodes; // widgets are children of this
     int m_shape = -1; // the rows last shown (see announceIfReshaped())

@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QVBoxLayout>
 
 namespace farmchat {
 
@@ -42,8 +43,9 @@ LinkFaultControls::LinkFaultControls(FarmWorkspace &workspace, QWidget *parent)
     , m_node(new QComboBox(this))
     , m_link(new QComboBox(this))
     , m_latency(spin(this, 60000, tr(" ms"), tr("Added delay, each way")))
-    , m_jitter(spin(this, 60000, tr(" ms"), tr("Jitter: each chunk delayed up to this much more "
-                                                "or less (order kept)")))
+    , m_jitter(spin(this, 60000, tr(" ms"),
+          tr("Jitter: each chunk delayed up to this much more "
+             "or less (order kept)")))
     , m_bandwidth(spin(this, 1048576, tr(" KiB/s"), tr("Bandwidth cap, each way (0: none)")))
     , m_partition(new QCheckBox(tr("Partition"), this))
     , m_reset(new QPushButton(tr("Reset"), this))
@@ -65,8 +67,8 @@ LinkFaultControls::LinkFaultControls(FarmWorkspace &workspace, QWidget *parent)
 
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    for (QWidget *w : std::initializer_list<QWidget *> {
-             m_heading, m_node, m_link, m_latency, m_jitter, m_bandwidth, m_partition, m_reset, m_heal})
+    for (QWidget *w : std::initializer_list<QWidget *> {m_heading, m_node, m_link, m_latency,
+             m_jitter, m_bandwidth, m_partition, m_reset, m_heal})
         layout->addWidget(w);
     layout->addWidget(m_summary, 1);
 

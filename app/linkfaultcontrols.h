@@ -15,11 +15,12 @@ namespace farmchat {
 class ElidedLabel;
 class FarmWorkspace;
 
-// The Faults dock's "Links" line: pick a node and one of its links (to
+// The Faults dock's link faults (shown in a popup under its "Links…"
+// button): pick a node and one of its links (to
 // Redis, or from the load balancer), then give it latency ± jitter, a
 // bandwidth cap, a partition (bytes stop, connections stay open: half-open),
 // reset its connections, or heal it. Every change applies at once, to open
-// connections too (FarmSupervisor::setLinkFault); the line ends with what
+// connections too (FarmSupervisor::setLinkFault); under the controls, what
 // every faulted link suffers now. A farm without link proxies (Sentinel)
 // shows why instead.
 class LinkFaultControls : public QWidget

@@ -140,6 +140,11 @@ void tst_SentinelApp::topologyDrawsServersAndSentinels()
     ControlsPanel *controls = m_window->controls();
     QVERIFY(controls->sentinelControls()->isVisible());
     QVERIFY(!controls->redisButton(QStringLiteral("stop"))->isVisible());
+    // No link proxies here, and the Links button says why.
+    QVERIFY(!m_workspace->supervisor().links());
+    QVERIFY(!controls->linksButton()->isEnabled());
+    QVERIFY2(controls->linksButton()->toolTip().contains(QStringLiteral("Sentinel")),
+        qPrintable(controls->linksButton()->toolTip()));
     QTRY_VERIFY_WITH_TIMEOUT(nodesCarry(), 10000);
     QVERIFY(sendReachesEveryPane(QStringLiteral("before the failover"), 5000));
 }
