@@ -65,12 +65,14 @@ LinkFaultControls::LinkFaultControls(FarmWorkspace &workspace, QWidget *parent)
     m_reset->setToolTip(tr("Cut the link's open connections with a TCP reset"));
     m_heal->setToolTip(tr("Remove every fault from this link"));
 
-    auto *layout = new QHBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
+    auto *controls = new QHBoxLayout;
     for (QWidget *w : std::initializer_list<QWidget *> {m_heading, m_node, m_link, m_latency,
              m_jitter, m_bandwidth, m_partition, m_reset, m_heal})
-        layout->addWidget(w);
-    layout->addWidget(m_summary, 1);
+        controls->addWidget(w);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(m_summary); // every faulted link, under the controls
 
     connect(m_node, &QComboBox::activated, this, &LinkFaultControls::showChosenFault);
     connect(m_link, &QComboBox::activated, this, &LinkFaultControls::showChosenFault);

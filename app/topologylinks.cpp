@@ -27,8 +27,9 @@ QString TopologyView::linkFaultCaption(int index) const
 }
 
 // Links; broken ones dashed orange (nodepalette::bad) with a ✕, faulted
-// ones (latency, a bandwidth cap) dotted in the warning colour with the
-// fault written on them.
+// ones (latency, a bandwidth cap) dotted in the warning colour. The fault's
+// words are in the node's tooltip and the Links popup: beside the node they
+// would cost the circles their room in a small view.
 void TopologyView::paintLinks(QPainter &p, const Frame &f) const
 {
     const double em = f.em;
@@ -46,20 +47,11 @@ void TopologyView::paintLinks(QPainter &p, const Frame &f) const
         }
         p.setPen(pen);
         p.drawLine(c, f.layout.ends.at(i));
-        const QRectF &mark = f.layout.crosses.at(i);
         if (broken) {
+            const QRectF &mark = f.layout.crosses.at(i);
             p.setPen(nodepalette::bad(f.dark));
             p.fillRect(mark, f.pal.base());
             p.drawText(mark, Qt::AlignCenter, QStringLiteral("✕"));
-        } else if (!fault.isEmpty()) {
-            // Centred on the link, on the background, cut at 8 em.
-            const QFontMetricsF fm(font());
-            const QString shown = fm.elidedText(fault, Qt::ElideRight, em * 8);
-            QRectF label(QPointF(), QSizeF(fm.horizontalAdvance(shown) + em / 2, fm.height()));
-            label.moveCenter(mark.center());
-            p.fillRect(label, f.pal.base());
-            p.setPen(nodepalette::warn(f.dark));
-            p.drawText(label, Qt::AlignCenter, shown);
         }
     }
 }

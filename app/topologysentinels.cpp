@@ -7,6 +7,7 @@
 #include "app/farmworkspace.h"
 #include "app/nodepalette_p.h"
 #include "app/sentinelwatch.h"
+#include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
 #include "launcher/sentinelgroup.h"
 
@@ -152,6 +153,12 @@ bool TopologyView::event(QEvent *event)
             tip = nodeCaption(i);
         else if (f.layout.counters.at(i).contains(at))
             tip = linkCounts(i);
+        else if (f.layout.nodeBox(i).contains(at))
+            tip = m_workspace.supervisor().node(i)->name();
+        else
+            continue;
+        if (const QString fault = linkFaultCaption(i); !fault.isEmpty())
+            tip += tr("\nRedis link: %1").arg(fault);
     }
     if (f.layout.quorum.contains(at))
         tip = sentinelCaption();

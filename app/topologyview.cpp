@@ -364,7 +364,14 @@ Qt::Alignment TopologyView::outwards(const QPointF &node, const Frame &f)
 
 void TopologyView::paintLegend(QPainter &p, const Frame &f) const
 {
-    const QString legend = tr("↑ to Redis  ↓ from Redis (messages)  ╌ ✕ broken link");
+    QString legend = tr("↑ to Redis  ↓ from Redis (messages)  ╌ ✕ broken link");
+    // Only while a link is faulted: the legend stays short otherwise.
+    for (int i = 0; i < f.layout.centres.size(); ++i) {
+        if (!linkFaultCaption(i).isEmpty()) {
+            legend += tr("  ┈ link fault (hover the node)");
+            break;
+        }
+    }
     p.setFont(font());
     p.setPen(f.pal.color(QPalette::PlaceholderText));
     p.drawText(QRectF(0, height() - f.em * 1.3, width(), f.em * 1.2),

@@ -44,8 +44,8 @@ public:
     Result<void> checkLink(int index) const;
     // The faults on node `index`'s link (healthy without link proxies).
     LinkFault linkFault(int index, NodeLink link = NodeLink::Redis) const;
-    // What is written on node `index`'s Redis link: its fault ("50±10 ms"),
-    // or "" when it has none.
+    // The fault on node `index`'s Redis link as its tooltip says it
+    // ("50±10 ms"; a partition is drawn as a broken link instead), or "".
     QString linkFaultCaption(int index) const;
     // With a load balancer: the node each pane's client line goes to (-1:
     // not connected, or no balancer), by pane index.
