@@ -113,8 +113,8 @@ void tst_LinkFaultsApp::latencyIsDrawnAndDelaysDeliveries()
     QCOMPARE(topology->linkFaultCaption(0), QString());
     QVERIFY(topology->checkLink(1)); // slow, not broken
     QCOMPARE(m_window->controls()->linksButton()->text(), QStringLiteral("Links (1)…"));
-    QVERIFY2(links()->summaryText().contains(QStringLiteral("300")),
-        qPrintable(links()->summaryText()));
+    QVERIFY2(
+        links()->summaryText().contains(QStringLiteral("300")), qPrintable(links()->summaryText()));
 
     // From node 1 to node 2's pane: Redis to node 2 is 300 ms away.
     QElapsedTimer clock;
@@ -155,8 +155,8 @@ void tst_LinkFaultsApp::partitionHoldsMessagesUntilHealed()
     QVERIFY(faultOfNode2().isHealthy());
     QVERIFY(!links()->partitionBox()->isChecked());
     QVERIFY(m_window->topologyView()->checkLink(1));
-    QCOMPARE(test::panesReached(*m_workspace, 1, QStringLiteral("after"), kNodes, 10000).size(),
-        kNodes);
+    QCOMPARE(
+        test::panesReached(*m_workspace, 1, QStringLiteral("after"), kNodes, 10000).size(), kNodes);
 }
 
 QTEST_MAIN(tst_LinkFaultsApp)
