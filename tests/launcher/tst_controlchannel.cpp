@@ -7,6 +7,7 @@
 #include "tests/support/timefactor.h"
 #include "tests/support/verifyresult.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -91,6 +92,7 @@ private Q_SLOTS:
     void drivesALiveFarm();
     void endOfInputKeepsTheFarmRunning();
     void partitionsALinkOfALiveFarm();
+    void partitionedBalancerLinkTakesTheNodeOut();
 };
 
 void tst_ControlChannel::refusesBadLines_data()
@@ -370,7 +372,8 @@ void tst_ControlChannel::partitionsALinkOfALiveFarm()
             .value(u"redisConnected")
             .toBool();
     };
-    QVERIFY(redisConnected());
+    // Healthy means answering /health; the Redis links may take a moment more.
+    QTRY_VERIFY_WITH_TIMEOUT(redisConnected(), scaledMs(5000));
 
     reply = command(run,
         {{"id", 2}, {"op", "set-link-fault"}, {"node", 1},
@@ -393,6 +396,54 @@ void tst_ControlChannel::partitionsALinkOfALiveFarm()
                  u"has no balancer link (the farm has no load balancer)"),
         qPrintable(reply.value(u"error").toString()));
     reply = command(run, {{"id", 6}, {"op", "stop"}});
+    QVERIFY(reply.value(u"ok").toBool());
+    QVERIFY(run.waitForExit(scaledMs(15000)));
+    QCOMPARE(run.exitCode(), 0);
+}
+
+void tst_ControlChannel::partitionedBalancerLinkTakesTheNodeOut()
+{
+    // --lb with --link-faults: HAProxy reaches node 0 through its link
+    // proxy, health checks included, so a partition there marks node 0 DOWN
+    // and every request lands on node 1; healed, node 0 takes requests again.
+    TestLauncher run({"--nodes", "2", "--base-port", "auto", "--json", "--lb", "round-robin",
+                         "--link-faults", "--control", "stdin"},
+        launcherEnvironment());
+    FARMCHAT_VERIFY_OK(run.start());
+    QJsonObject reply = command(run, {{"id", 1}, {"op", "status"}});
+    QVERIFY2(reply.value(u"ok").toBool(), run.out().constData());
+    const QUrl health = QUrl(reply.value(u"lb").toObject().value(u"url").toString())
+                            .resolved(QUrl(QStringLiteral("/health")));
+    const QString node0
+        = reply.value(u"nodes").toArray().at(0).toObject().value(u"process").toString();
+    // Which node answers the balancer's next /health ("" when none in time).
+    auto answeredBy = [&health] {
+        const HttpReply answer = httpRequest("GET", health, {}, {}, 1000);
+        return QJsonDocument::fromJson(answer.body).object().value(u"node").toString();
+    };
+    // Round-robin: within a few requests both nodes answer.
+    QTRY_VERIFY_WITH_TIMEOUT(answeredBy() == node0, scaledMs(5000));
+
+    reply = command(run,
+        {{"id", 2}, {"op", "set-link-fault"}, {"node", 0}, {"link", "balancer"},
+            {"fault", QJsonObject {{"partitioned", true}}}});
+    QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
+    // Down after two failed checks (1 s apart, each waiting out its timeout).
+    QElapsedTimer clock;
+    clock.start();
+    int inARow = 0;
+    while (inARow < 6 && clock.elapsed() < scaledMs(15000)) {
+        const QString by = answeredBy();
+        inARow = !by.isEmpty() && by != node0 ? inARow + 1 : 0;
+    }
+    QVERIFY2(inARow >= 6, "node 0 still takes requests through its partitioned link");
+    qInfo(
+        "balancer link partitioned: node 0 out of rotation after %lld ms", qint64(clock.elapsed()));
+
+    reply = command(run, {{"id", 3}, {"op", "heal-link"}, {"node", 0}, {"link", "balancer"}});
+    QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
+    QTRY_VERIFY_WITH_TIMEOUT(answeredBy() == node0, scaledMs(10000));
+    reply = command(run, {{"id", 4}, {"op", "stop"}});
     QVERIFY(reply.value(u"ok").toBool());
     QVERIFY(run.waitForExit(scaledMs(15000)));
     QCOMPARE(run.exitCode(), 0);

@@ -18,6 +18,7 @@ private Q_SLOTS:
     void config_data();
     void config();
     void tunnelOutlivesKeepAlive();
+    void serversThroughLinkProxies();
     void parseServers();
     void parseServersRefusesOtherText();
     void lbFlags_data();
@@ -79,6 +80,24 @@ void tst_HaproxyConfig::config()
     // Loopback only, and no stats page on a TCP port.
     QVERIFY(!text.contains(u"0.0.0.0") && !text.contains(u"bind *") && !text.contains(u":::"));
     QVERIFY(!text.contains(u"stats enable"));
+}
+
+void tst_HaproxyConfig::serversThroughLinkProxies()
+{
+    // --link-faults: each server keeps its node's name (and sticky cookie)
+    // but is reached at its link proxy's port.
+    HaproxyConfig config;
+    config.policy = LbPolicy::Sticky;
+    config.port = 8080;
+    config.socketPath = QStringLiteral("/tmp/x/runtime.sock");
+    config.nodePorts = {9090, 9091};
+    config.serverPorts = {40001, 40002};
+    const QString text = QString::fromUtf8(config.toConfigText());
+    QVERIFY2(text.contains(u"server node-9090 127.0.0.1:40001 check cookie node-9090"),
+        qPrintable(text));
+    QVERIFY2(text.contains(u"server node-9091 127.0.0.1:40002 check cookie node-9091"),
+        qPrintable(text));
+    QVERIFY(!text.contains(u"127.0.0.1:9090"));
 }
 
 void tst_HaproxyConfig::tunnelOutlivesKeepAlive()
