@@ -132,6 +132,70 @@ private Q_SLOTS:
         QVERIFY2(fastMs < slowMs, qPrintable(QStringLiteral("%1 >= %2").arg(fastMs).arg(slowMs)));
     }
 
+    void bandwidthBelowTheLoad()
+    {
+        // Node 0's Redis link capped far below what its client sends
+        // (streams): Sends wait in the outbox, past --outbox they are refused
+        // with an error and counted, memory stays flat, and once the cap is
+        // lifted every accepted message reaches everyone once, in order.
+        constexpr int kOutbox = 100;
+        ProxiedFarm proxied;
+        TestFarm &farm = proxied.farm;
+        FARMCHAT_VERIFY_OK(proxied.start(QStringLiteral("streams"), 2, 1,
+            {QStringLiteral("--outbox"), QString::number(kOutbox)}));
+        QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
+        QVERIFY(farm.waitForReaders());
+        const double rssBefore = peakNodeRssMiB(farm);
+        LinkFault narrow;
+        narrow.up.bytesPerSecond = narrow.down.bytesPerSecond = 4 * 1024;
+        proxied.links[0]->setFault(narrow);
+        constexpr int kTotal = 1600; // 100/s from each of the two seats for 8 s
+        Pump pump(farm, kTotal, 10, QStringLiteral("b"));
+        qint64 maxOutbox = 0;
+        QElapsedTimer clock;
+        clock.start();
+        while (!pump.done() && clock.elapsed() < 30000) {
+            QTest::qWait(250);
+            maxOutbox = qMax(maxOutbox, farm.metric(0, "farmchat_backplane_outbox"));
+        }
+        const double rssCapped = peakNodeRssMiB(farm);
+        const qint64 heldPeak = proxied.links[0]->heldBytes();
+        proxied.links[0]->heal();
+        QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), kTotal, kWaitMs);
+        const QSet<QString> all = farm.accepted();
+        farm.waitUntilEveryoneHas(all);
+        farm.settle(1000);
+        const Tally t = tally(farm, all, true);
+        const int refused = kTotal - int(all.size());
+        qInfo().noquote() << QStringLiteral("FAULT link 4 KiB/s under 100 msg/s (streams, "
+                                            "--outbox %1): accepted=%2 refused=%3 max-outbox=%4 "
+                                            "held-in-proxy=%5 B peakRSS %6 -> %7 MiB %8")
+                                 .arg(kOutbox)
+                                 .arg(all.size())
+                                 .arg(refused)
+                                 .arg(maxOutbox)
+                                 .arg(heldPeak)
+                                 .arg(rssBefore, 0, 'f', 1)
+                                 .arg(rssCapped, 0, 'f', 1)
+                                 .arg(t.summary());
+        QVERIFY2(refused > 0, "no Send was refused: the cap did not bite");
+        QVERIFY2(maxOutbox <= kOutbox, qPrintable(QString::number(maxOutbox)));
+        // Every refusal reached its sender and the counter; only node 0's link was narrow.
+        QCOMPARE(farm.metric(0, "farmchat_backplane_dropped_total", "reason=\"outbox_full\""),
+            qint64(farm.seat(0).failed.size()));
+        QCOMPARE(int(farm.seat(0).failed.size()), refused);
+        QCOMPARE(farm.seat(1).failed.size(), 0);
+        QCOMPARE(t.lost, 0);
+        QCOMPARE(t.duplicated, 0);
+        QCOMPARE(t.orderMismatches, 0);
+        for (const QString &text : std::as_const(farm.seat(0).failed)) {
+            for (int s = 0; s < farm.seats(); ++s) // a refused message is shown nowhere
+                QVERIFY2(!farm.seat(s).textCount.contains(text), qPrintable(text));
+        }
+        if (rssBefore > 0)
+            QVERIFY2(rssCapped - rssBefore < 32, qPrintable(QString::number(rssCapped)));
+    }
+
     void partitionOfOneLink_data()
     {
         QTest::addColumn<QString>("mode");
