@@ -5,6 +5,7 @@
 #include "backplane/streams/streamtrim_p.h"
 #include "redis/redisconnection.h"
 
+#include <QDateTime>
 #include <QPointer>
 
 namespace farmchat {
@@ -14,6 +15,10 @@ namespace {
 constexpr int kRetryAfterErrorMs = 1000;
 constexpr int kWakeRetryMs = 20;
 constexpr int kWakeTries = 25; // then the BLOCK timeout bounds the delay
+// Entries read this long after Redis added them (by their stream id; Redis
+// shares the node's clock, as the lag metric assumes): the reader may have
+// fallen behind the trim window, so the next read checks.
+constexpr qint64 kLagCheckMs = 1000;
 
 } // namespace
 
@@ -233,12 +238,21 @@ void StreamReader::sendCheckedRead(const QList<QByteArray> &xread)
             self->onReply(generation, reply); // a link error, or EXEC refused: said there
             return;
         }
-        for (qsizetype i = 0; i < checked.size(); ++i) {
-            self->onTrimInfo(checked[i].first, checked[i].second, generation, reply.elements()[i]);
+        // How many entries the XREAD returned per room: it reached the end
+        // of a stream when fewer than COUNT. (Unreadable: onReply says so.)
+        const RedisValue &xread = reply.elements().last();
+        const auto batches = parseXReadReply(xread);
+        QHash<QString, qint64> readNow;
+        for (const StreamBatch &batch : batches ? batches.value() : QList<StreamBatch>())
+            readNow.insert(QString::fromUtf8(batch.key), batch.entries.size());
+        for (qsizetype i = 0; batches && i < checked.size(); ++i) {
+            const auto &[room, position] = checked[i];
+            self->onTrimInfo(room, position, generation, reply.elements()[i],
+                readNow.value(self->m_settings.keyPrefix + room, 0));
             if (!self)
                 return;
         }
-        self->onReply(generation, reply.elements().last());
+        self->onReply(generation, xread);
     });
 }
 
@@ -292,8 +306,11 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
             if (!self || generation != m_generation)
                 return;
         }
-        if (batch.entries.size() >= m_settings.count)
-            m_checkRooms.insert(room); // a backlog: it may be trimmed before we get there
+        // A backlog, or entries that waited long to reach us (the link was
+        // stalled, or we are slow): entries may have been trimmed unread.
+        if (batch.entries.size() >= m_settings.count
+            || (last && QDateTime::currentMSecsSinceEpoch() - qint64(last->ms) > kLagCheckMs))
+            m_checkRooms.insert(room);
         if (!good.isEmpty())
             Q_EMIT entries(room, good);
         if (!self)
@@ -318,8 +335,8 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
     readNext();
 }
 
-void StreamReader::onTrimInfo(
-    const QString &room, const QByteArray &lastId, quint64 generation, const RedisValue &reply)
+void StreamReader::onTrimInfo(const QString &room, const QByteArray &lastId, quint64 generation,
+    const RedisValue &reply, qint64 readNow)
 {
     // Another position by now (restarted, or removed): this answer is not about it.
     if (generation != m_generation || m_lastIds.value(room) != lastId)
@@ -343,11 +360,16 @@ void StreamReader::onTrimInfo(
                      : info.error());
         return;
     }
-    const auto missed = info->missedAfter(*position, m_accounted.value(room, -1));
-    if (!missed)
+    const StreamTrimInfo::Verdict verdict
+        = info->judge(*position, m_accounted.value(room, -1), readNow, readNow < m_settings.count);
+    if (verdict.kind == StreamTrimInfo::Verdict::Undecided) {
+        m_checkRooms.insert(room); // a backlog still: asked again with the next read
         return;
-    m_accounted.insert(room, info->deleted());
-    Q_EMIT trimmed(room, lastId, missed->count, missed->exact);
+    }
+    if (verdict.kind != StreamTrimInfo::Verdict::Missed)
+        return;
+    m_accounted.insert(room, verdict.accounted);
+    Q_EMIT trimmed(room, lastId, verdict.count, verdict.exact);
 }
 
 } // namespace farmchat

@@ -77,8 +77,9 @@ private:
     // The XREAD `xread` (no BLOCK) in one MULTI with XINFO STREAM for each room
     // that may have fallen behind the trim window.
     void sendCheckedRead(const QList<QByteArray> &xread);
-    void onTrimInfo(
-        const QString &room, const QByteArray &lastId, quint64 generation, const RedisValue &reply);
+    // `readNow`: entries the XREAD in the same MULTI returned for `room`.
+    void onTrimInfo(const QString &room, const QByteArray &lastId, quint64 generation,
+        const RedisValue &reply, qint64 readNow);
 
     Settings m_settings;
     RedisConnection &m_reader;
@@ -89,7 +90,8 @@ private:
     // (absent: unknown); what makes a trimmed gap's size exact.
     QHash<QString, qint64> m_accounted;
     // Rooms to check for trimmed entries with the next XREAD: all of them after
-    // the link came back, and any that returned a full batch (a backlog).
+    // the link came back, any that returned a full batch (a backlog) or
+    // entries more than a second old, and any whose check was undecided.
     QSet<QString> m_checkRooms;
     bool m_wasDown = false; // the link dropped since the reader last opened
     bool m_trimCheckUnavailable = false; // XINFO STREAM lacks the fields (Redis < 7.0)

@@ -17,39 +17,50 @@ Result<StreamTrimInfo> StreamTrimInfo::parse(const RedisValue &reply)
     for (qsizetype i = 0; i + 1 < fields->size(); i += 2)
         byName.insert(fields->at(i).bytes(), fields->at(i + 1));
     StreamTrimInfo info;
-    for (const auto &[name, target] : {std::pair {"length", &info.length},
-             std::pair {"entries-added", &info.entriesAdded}}) {
+    for (const auto &[name, target] :
+        {std::pair {"length", &info.length}, std::pair {"entries-added", &info.entriesAdded}}) {
         const auto value = byName.value(name).expectInteger(name);
         if (!value)
             return R::failure(QStringLiteral("XINFO STREAM: ") + value.error()
                 + QStringLiteral(" (Redis 7.0 or later gives it)"));
         *target = value.value();
     }
-    for (const auto &[name, target] : {std::pair {"max-deleted-entry-id", &info.maxDeleted},
+    for (const auto &[name, target] : {std::pair {"recorded-first-entry-id", &info.firstEntry},
              std::pair {"last-generated-id", &info.lastGenerated}}) {
         const auto id = StreamId::parse(QByteArrayView(byName.value(name).bytes()));
         if (!id)
             return R::failure(QStringLiteral("XINFO STREAM: no readable %1 (Redis 7.0 or later "
                                              "gives it)")
-                    .arg(QLatin1String(name)));
+                                  .arg(QLatin1String(name)));
         *target = *id;
     }
     return info;
 }
 
-std::optional<StreamTrimInfo::Missed> StreamTrimInfo::missedAfter(
-    const StreamId &lastRead, qint64 accounted) const
+StreamTrimInfo::Verdict StreamTrimInfo::judge(
+    const StreamId &lastRead, qint64 accounted, qint64 readNow, bool readToEnd) const
 {
-    // Trimming removes the oldest entries: one newer than lastRead gone means
-    // every entry between lastRead and the first one left is gone, unread.
-    if (maxDeleted <= lastRead)
-        return std::nullopt;
-    // Every entry accounted for is at or before lastRead, so deleted: the rest
-    // of the deleted ones are the reader's loss. A stream removed and created
-    // again (idle expiry) restarts entries-added: then only "some" is known.
-    if (accounted >= 0 && accounted < deleted())
-        return Missed {deleted() - accounted, true};
-    return Missed {1, false};
+    if (deleted() == 0)
+        return {}; // nothing was ever trimmed
+    // Trimming removes the oldest entries (Redis 7.0's max-deleted-entry-id
+    // does not follow it, only XDEL does). The entries still to read are every
+    // entry left when the oldest left is past lastRead, else what this XREAD
+    // returned when it reached the end; otherwise not known yet.
+    const bool allAfter = length == 0 || firstEntry > lastRead;
+    if (!allAfter && !readToEnd)
+        return {Verdict::Undecided};
+    const qint64 ahead = allAfter ? length : readNow;
+    // Every entry ever added is accounted for, still ahead, or lost unread.
+    if (accounted >= 0) {
+        const qint64 lost = entriesAdded - ahead - accounted;
+        if (lost <= 0)
+            return {}; // < 0: the stream was removed and made again (idle expiry)
+        return {Verdict::Missed, lost, true, entriesAdded - ahead};
+    }
+    // Unknown: entries between lastRead and the oldest left may have been there.
+    if (allAfter && length > 0)
+        return {Verdict::Missed, 1, false, entriesAdded - ahead};
+    return {};
 }
 
 } // namespace farmchat

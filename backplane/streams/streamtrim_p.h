@@ -19,25 +19,26 @@ struct StreamTrimInfo
 {
     qint64 length = 0; // entries in the stream now
     qint64 entriesAdded = 0; // entries ever added to it
-    StreamId maxDeleted; // the newest entry trimmed (0-0: none)
+    StreamId firstEntry; // recorded-first-entry-id: the oldest entry left
     StreamId lastGenerated; // the newest entry ever added
 
     // From XINFO STREAM's reply; an error names the missing field (Redis
-    // older than 7.0 has no max-deleted-entry-id).
+    // older than 7.0 has no entries-added).
     static Result<StreamTrimInfo> parse(const RedisValue &reply);
 
-    // Entries trimmed before a reader at `lastRead` read them, or nullopt when
-    // none were. `accounted` is how many entries the reader has read or been
-    // told it missed (every one of them at or before lastRead); -1 when that is
-    // unknown. The count is exact when `accounted` is known, else 1 (at least).
-    struct Missed
+    // What a reader at `lastRead` lost to trimming, from this XINFO and the
+    // XREAD from lastRead in the same MULTI, which returned `readNow` entries
+    // and so reached the stream's end when `readToEnd` (fewer than its COUNT).
+    // `accounted` is how many entries the reader has read or been told it
+    // missed (every one of them at or before lastRead); -1 when unknown.
+    struct Verdict
     {
-        qint64 count = 0;
-        bool exact = false;
+        enum Kind { Nothing, Missed, Undecided } kind = Nothing;
+        qint64 count = 0; // Missed: how many
+        bool exact = false; // else "at least count"
+        qint64 accounted = -1; // Missed: the reader's accounted from now on
     };
-    std::optional<Missed> missedAfter(const StreamId &lastRead, qint64 accounted) const;
-    // The reader's `accounted` once it is told about the miss: every deleted
-    // entry, all of them before the first one still there.
+    Verdict judge(const StreamId &lastRead, qint64 accounted, qint64 readNow, bool readToEnd) const;
     qint64 deleted() const { return entriesAdded - length; }
 };
 
