@@ -4,6 +4,7 @@
 #include "backplane/streams/streamepochwatch_p.h"
 #include "backplane/streams/streamid_p.h"
 #include "backplane/streams/streamslogging_p.h"
+#include "backplane/streams/streamtrim_p.h"
 #include "redis/redisconnection.h"
 
 #include <QDateTime>
@@ -32,6 +33,36 @@ StreamInbox::StreamInbox(Settings settings, RedisConnection &reader, RedisConnec
     connect(&m_reader, &StreamReader::readFailed, this, [this](const QString &error) {
         ++m_counters.backplaneErrors;
         Q_EMIT failed(QStringLiteral("XREAD failed: ") + error);
+    });
+    connect(&m_reader, &StreamReader::trimmed, this, &StreamInbox::onTrimmed);
+}
+
+void StreamInbox::onTrimmed(
+    const QString &room, const QByteArray &lastId, qint64 missed, bool exact)
+{
+    if (!m_rooms.contains(room))
+        return;
+    m_counters.backplaneDropped[QStringLiteral("trimmed")] += missed;
+    qCWarning(lcStreams).noquote()
+        << QStringLiteral("room %1: %2%3 entr%4 after %5 were trimmed before this node read them "
+                          "(it was more than the history window behind); its clients are told "
+                          "to fetch History")
+               .arg(room, exact ? QString() : QStringLiteral("at least "))
+               .arg(missed)
+               .arg(missed == 1 ? QStringLiteral("y") : QStringLiteral("ies"))
+               .arg(QLatin1String(lastId));
+    Q_EMIT trimmed(room);
+}
+
+void StreamInbox::askAccounted(const QString &room, const QByteArray &key, quint64 generation)
+{
+    const QPointer<StreamInbox> self(this);
+    m_commands.command({"XINFO", "STREAM", key}, [self, room, generation](const RedisValue &reply) {
+        if (!self || generation != self->m_epoch.generation())
+            return;
+        const auto info = StreamTrimInfo::parse(reply);
+        if (info && self->m_reader.lastId(room) == info->lastGenerated.toBytes())
+            self->m_reader.setAccounted(room, info->entriesAdded);
     });
 }
 
@@ -98,6 +129,9 @@ void StreamInbox::startRoom(const QString &room, qint64 watchedAtMs)
             }
             self->m_reader.addRoom(room, last);
         });
+    // Answered after the XREVRANGE, on the same link: an XADD between the two
+    // shows as another last-generated-id, and the count is then not taken.
+    askAccounted(room, key, generation);
 }
 
 void StreamInbox::open()

@@ -63,11 +63,18 @@ Q_SIGNALS:
     // The reader's position in `room` moved on.
     void advanced(const QString &room, const QByteArray &lastId);
     void failed(const QString &error);
+    // Entries of `room` were trimmed before this node read them: its clients
+    // must fetch History (counted as backplaneDropped{trimmed}, logged).
+    void trimmed(const QString &room);
 
 private:
     // watchedAtMs: 0 for "now, on the command link", else when it was watched.
     void startRoom(const QString &room, qint64 watchedAtMs);
     void onEntries(const QString &room, const QList<StreamEntry> &entries);
+    void onTrimmed(const QString &room, const QByteArray &lastId, qint64 missed, bool exact);
+    // XINFO STREAM right after a room's start position was read: when nothing
+    // was added between, its entries-added is what the reader accounts for.
+    void askAccounted(const QString &room, const QByteArray &key, quint64 generation);
 
     QString m_keyPrefix;
     RedisConnection &m_commands;

@@ -2,8 +2,10 @@
 
 #include "backplane/streams/streamid_p.h"
 #include "backplane/streams/streamslogging_p.h"
+#include "backplane/streams/streamtrim_p.h"
 #include "redis/redisconnection.h"
 
+#include <QDateTime>
 #include <QPointer>
 
 namespace farmchat {
@@ -13,6 +15,10 @@ namespace {
 constexpr int kRetryAfterErrorMs = 1000;
 constexpr int kWakeRetryMs = 20;
 constexpr int kWakeTries = 25; // then the BLOCK timeout bounds the delay
+// Entries read this long after Redis added them (by their stream id; Redis
+// shares the node's clock, as the lag metric assumes): the reader may have
+// fallen behind the trim window, so the next read checks.
+constexpr qint64 kLagCheckMs = 1000;
 
 } // namespace
 
@@ -62,6 +68,8 @@ void StreamReader::close()
     m_wakeTimer.stop();
     m_open = false;
     m_lastIds.clear();
+    m_accounted.clear();
+    m_checkRooms.clear();
     ++m_generation; // the answer to a read in flight is dropped
 }
 
@@ -79,6 +87,7 @@ void StreamReader::onLinkDown()
     m_open = false;
     m_inFlight = false; // its callback gets a link error; nothing more comes on that link
     m_clientId = -1;
+    m_wasDown = true;
     ++m_generation;
 }
 
@@ -87,6 +96,11 @@ void StreamReader::open()
     if (m_closed || !m_reader.isReady())
         return;
     m_open = true;
+    if (std::exchange(m_wasDown, false)) {
+        // The other nodes kept trimming while this link was down.
+        for (auto it = m_lastIds.cbegin(); it != m_lastIds.cend(); ++it)
+            m_checkRooms.insert(it.key());
+    }
     readNext();
 }
 
@@ -95,6 +109,10 @@ void StreamReader::addRoom(const QString &room, const QByteArray &afterId)
     if (m_closed)
         return;
     m_lastIds.insert(room, afterId);
+    if (afterId == "0-0")
+        m_accounted.insert(room, 0);
+    else
+        m_accounted.remove(room);
     if (needsWake())
         wake();
     else
@@ -104,12 +122,22 @@ void StreamReader::addRoom(const QString &room, const QByteArray &afterId)
 void StreamReader::removeRoom(const QString &room)
 {
     m_lastIds.remove(room); // an XREAD in flight may still return it: ignored then
+    m_accounted.remove(room);
+    m_checkRooms.remove(room);
+}
+
+void StreamReader::setAccounted(const QString &room, qint64 entries)
+{
+    if (m_lastIds.contains(room))
+        m_accounted.insert(room, entries);
 }
 
 void StreamReader::restartAll()
 {
-    for (auto it = m_lastIds.begin(); it != m_lastIds.end(); ++it)
+    for (auto it = m_lastIds.begin(); it != m_lastIds.end(); ++it) {
         it.value() = QByteArrayLiteral("0-0");
+        m_accounted.insert(it.key(), 0);
+    }
     ++m_generation;
     if (needsWake())
         wake();
@@ -164,13 +192,17 @@ void StreamReader::readNext()
         ids << it.value();
         m_inFlightRooms.insert(it.key());
     }
-    QList<QByteArray> args {"XREAD", "COUNT", QByteArray::number(m_settings.count), "BLOCK",
-        QByteArray::number(m_settings.blockMs), "STREAMS"};
-    args << keys << ids;
     m_inFlight = true;
     m_inFlightGeneration = m_generation;
     const quint64 generation = m_generation;
     const QPointer<StreamReader> self(this);
+    QList<QByteArray> args {"XREAD", "COUNT", QByteArray::number(m_settings.count)};
+    if (!m_checkRooms.isEmpty() && !m_trimCheckUnavailable) {
+        sendCheckedRead(args << "STREAMS" << keys << ids);
+        return;
+    }
+    m_checkRooms.clear();
+    args << "BLOCK" << QByteArray::number(m_settings.blockMs) << "STREAMS" << keys << ids;
     // The deadline is the BLOCK time plus the usual answer time.
     m_reader.command(
         args,
@@ -179,6 +211,49 @@ void StreamReader::readNext()
                 self->onReply(generation, reply);
         },
         m_settings.blockMs + m_reader.options().commandTimeoutMs);
+}
+
+void StreamReader::sendCheckedRead(const QList<QByteArray> &xread)
+{
+    // XINFO STREAM and the XREAD in one MULTI: no XADD of another node can
+    // trim between the two, so what XINFO says is gone is exactly what this
+    // XREAD will not see. (Not blocking: an XREAD in MULTI never blocks.)
+    QList<std::pair<QString, QByteArray>> checked; // room, position
+    m_reader.command({"MULTI"}, nullptr);
+    for (const QString &room : std::exchange(m_checkRooms, {})) {
+        if (!m_lastIds.contains(room))
+            continue;
+        checked.append({room, m_lastIds.value(room)});
+        m_reader.command({"XINFO", "STREAM", (m_settings.keyPrefix + room).toUtf8()}, nullptr);
+    }
+    m_reader.command(xread, nullptr);
+    const quint64 generation = m_generation;
+    const QPointer<StreamReader> self(this);
+    m_reader.command({"EXEC"}, [self, generation, checked](const RedisValue &reply) {
+        if (!self)
+            return;
+        if (!reply.isArray() || reply.elements().size() != checked.size() + 1) {
+            for (const auto &[room, position] : checked)
+                self->m_checkRooms.insert(room); // asked again with the next read
+            self->onReply(generation, reply); // a link error, or EXEC refused: said there
+            return;
+        }
+        // How many entries the XREAD returned per room: it reached the end
+        // of a stream when fewer than COUNT. (Unreadable: onReply says so.)
+        const RedisValue &xread = reply.elements().last();
+        const auto batches = parseXReadReply(xread);
+        QHash<QString, qint64> readNow;
+        for (const StreamBatch &batch : batches ? batches.value() : QList<StreamBatch>())
+            readNow.insert(QString::fromUtf8(batch.key), batch.entries.size());
+        for (qsizetype i = 0; batches && i < checked.size(); ++i) {
+            const auto &[room, position] = checked[i];
+            self->onTrimInfo(room, position, generation, reply.elements()[i],
+                readNow.value(self->m_settings.keyPrefix + room, 0));
+            if (!self)
+                return;
+        }
+        self->onReply(generation, xread);
+    });
 }
 
 void StreamReader::onReply(quint64 generation, const RedisValue &reply)
@@ -221,6 +296,8 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
                 continue; // unreadable id, or not past where we are: nothing to move to
             last = parsedId;
             m_lastIds[room] = id;
+            if (const auto accounted = m_accounted.find(room); accounted != m_accounted.end())
+                ++accounted.value();
             auto entry = StreamEntry::parse(raw, room);
             if (entry)
                 good.append(std::move(entry).value());
@@ -229,6 +306,11 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
             if (!self || generation != m_generation)
                 return;
         }
+        // A backlog, or entries that waited long to reach us (the link was
+        // stalled, or we are slow): entries may have been trimmed unread.
+        if (batch.entries.size() >= m_settings.count
+            || (last && QDateTime::currentMSecsSinceEpoch() - qint64(last->ms) > kLagCheckMs))
+            m_checkRooms.insert(room);
         if (!good.isEmpty())
             Q_EMIT entries(room, good);
         if (!self)
@@ -251,6 +333,43 @@ void StreamReader::onReply(quint64 generation, const RedisValue &reply)
         return;
     }
     readNext();
+}
+
+void StreamReader::onTrimInfo(const QString &room, const QByteArray &lastId, quint64 generation,
+    const RedisValue &reply, qint64 readNow)
+{
+    // Another position by now (restarted, or removed): this answer is not about it.
+    if (generation != m_generation || m_lastIds.value(room) != lastId)
+        return;
+    if (reply.isLinkError())
+        return; // the link's return checks again (onLinkDown)
+    if (reply.isError() && reply.errorText().contains(QLatin1String("no such key")))
+        return; // no stream (yet, or expired): nothing to trim
+    if (reply.isError()) {
+        qCWarning(lcStreams).noquote()
+            << "XINFO STREAM for room" << room << "failed:" << reply.errorText();
+        return;
+    }
+    const auto info = StreamTrimInfo::parse(reply);
+    const auto position = StreamId::parse(QByteArrayView(lastId));
+    if (!info || !position) {
+        m_trimCheckUnavailable = true;
+        qCWarning(lcStreams).noquote()
+            << "cannot tell whether entries were trimmed before this node read them:"
+            << (info ? QStringLiteral("unreadable position %1").arg(QLatin1String(lastId))
+                     : info.error());
+        return;
+    }
+    const StreamTrimInfo::Verdict verdict
+        = info->judge(*position, m_accounted.value(room, -1), readNow, readNow < m_settings.count);
+    if (verdict.kind == StreamTrimInfo::Verdict::Undecided) {
+        m_checkRooms.insert(room); // a backlog still: asked again with the next read
+        return;
+    }
+    if (verdict.kind != StreamTrimInfo::Verdict::Missed)
+        return;
+    m_accounted.insert(room, verdict.accounted);
+    Q_EMIT trimmed(room, lastId, verdict.count, verdict.exact);
 }
 
 } // namespace farmchat

@@ -37,6 +37,10 @@ public:
 
     // Read `room` from after `afterId` ("0-0": from the start).
     void addRoom(const QString &room, const QByteArray &afterId);
+    // `room`'s stream had `entries` entries up to and including the reader's
+    // position (XINFO STREAM's entries-added when its last-generated-id is that
+    // position): from then on a trimmed gap is counted exactly.
+    void setAccounted(const QString &room, qint64 entries);
     void removeRoom(const QString &room);
     bool hasRoom(const QString &room) const { return m_lastIds.contains(room); }
     QByteArray lastId(const QString &room) const { return m_lastIds.value(room); }
@@ -57,6 +61,10 @@ Q_SIGNALS:
     void advanced(const QString &room, const QByteArray &lastId);
     void invalidEntry(const QString &room, const QString &error);
     void readFailed(const QString &error);
+    // Entries of `room` after `lastId` were trimmed before this reader read
+    // them (it resumed after its link was down, or lagged): `missed` of them,
+    // or at least that many when not `exact`. Reading goes on with what is left.
+    void trimmed(const QString &room, const QByteArray &lastId, qint64 missed, bool exact);
 
 private:
     void askClientId();
@@ -66,12 +74,27 @@ private:
     bool needsWake() const;
     void onLinkDown();
     void unblockOwnRead();
+    // The XREAD `xread` (no BLOCK) in one MULTI with XINFO STREAM for each room
+    // that may have fallen behind the trim window.
+    void sendCheckedRead(const QList<QByteArray> &xread);
+    // `readNow`: entries the XREAD in the same MULTI returned for `room`.
+    void onTrimInfo(const QString &room, const QByteArray &lastId, quint64 generation,
+        const RedisValue &reply, qint64 readNow);
 
     Settings m_settings;
     RedisConnection &m_reader;
     RedisConnection &m_commands;
     QPointer<RedisConnection> m_commandsAlive; // a retired reader may outlive the links
     QHash<QString, QByteArray> m_lastIds; // room -> last id handed over
+    // room -> entries read or reported missed, all at or before its last id
+    // (absent: unknown); what makes a trimmed gap's size exact.
+    QHash<QString, qint64> m_accounted;
+    // Rooms to check for trimmed entries with the next XREAD: all of them after
+    // the link came back, any that returned a full batch (a backlog) or
+    // entries more than a second old, and any whose check was undecided.
+    QSet<QString> m_checkRooms;
+    bool m_wasDown = false; // the link dropped since the reader last opened
+    bool m_trimCheckUnavailable = false; // XINFO STREAM lacks the fields (Redis < 7.0)
     bool m_open = false;
     bool m_inFlight = false;
     quint64 m_generation = 0; // bumped by restartAll(): older replies are stale

@@ -48,6 +48,10 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
     connect(&m_inbox, &StreamInbox::entryRead, this, &StreamsBackplane::onEntryRead);
     connect(&m_inbox, &StreamInbox::advanced, this, &StreamsBackplane::onAdvanced);
     connect(&m_inbox, &StreamInbox::failed, this, &StreamsBackplane::noteError);
+    connect(&m_inbox, &StreamInbox::trimmed, this, [this](const QString &room) {
+        m_resetsToSend.insert(room);
+        sendResets();
+    });
     connect(&m_epoch, &StreamEpochWatch::epochKnown, this, &StreamsBackplane::statusSoon);
     connect(&m_epoch, &StreamEpochWatch::historyLost, this, &StreamsBackplane::onHistoryLost);
     connect(&m_epoch, &StreamEpochWatch::failed, this, &StreamsBackplane::noteError);

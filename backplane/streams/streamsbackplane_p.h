@@ -21,6 +21,9 @@ struct BackplaneCounters;
 // unreachable accepted messages wait in a bounded outbox and go out in order
 // when it returns; readers resume from their last ids and drop repeats by
 // uid, so nothing is lost within the history window and nothing shows twice.
+// A reader that fell behind the window (its link down or stalled while the
+// other nodes trimmed) finds out (StreamReader's trim check): the entries it
+// missed are counted as dropped{trimmed} and its clients get historyReset.
 // An epoch key tells when Redis came back empty: then every room restarts
 // from the new stream's beginning, clients are told (historyReset), and this
 // node re-publishes what it sent shortly before the loss, which nodes that

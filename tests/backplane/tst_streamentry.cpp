@@ -1,5 +1,6 @@
 #include "backplane/streams/streamentry.h"
 #include "backplane/streams/streamid_p.h"
+#include "backplane/streams/streamtrim_p.h"
 
 #include <QJsonDocument>
 #include <QTest>
@@ -31,6 +32,21 @@ ChatMessage sample()
     m.node = QStringLiteral("node-1");
     m.sentAt = 1700000000000;
     return m;
+}
+
+// XINFO STREAM's reply as Redis 7.0 gives it (the fields that matter here,
+// among others) for a stream whose entries 1-0 .. `added`-0 were added and
+// all but the last `length` trimmed. (max-deleted-entry-id stays 0-0: only
+// XDEL moves it.)
+RedisValue xinfo(qint64 length, qint64 added)
+{
+    const QByteArray first = QByteArray::number(added - length + 1) + "-0";
+    const QByteArray last = QByteArray::number(added) + "-0";
+    return RedisValue::array({bulk("length"), RedisValue::integer(length), bulk("radix-tree-keys"),
+        RedisValue::integer(3), bulk("last-generated-id"), RedisValue::bulk(last),
+        bulk("max-deleted-entry-id"), bulk("0-0"), bulk("entries-added"),
+        RedisValue::integer(added), bulk("recorded-first-entry-id"), RedisValue::bulk(first),
+        bulk("first-entry"), RedisValue::array({}), bulk("last-entry"), RedisValue::array({})});
 }
 
 } // namespace
@@ -201,6 +217,63 @@ private Q_SLOTS:
         QCOMPARE(StreamEntry::idOf(entry("x", {})), QByteArray());
         QCOMPARE(StreamEntry::idOf(RedisValue()), QByteArray());
         QCOMPARE(StreamEntry::idOf(RedisValue::array({})), QByteArray());
+    }
+
+    void trimInfoReadsXInfoStream()
+    {
+        const auto info = StreamTrimInfo::parse(xinfo(50, 90));
+        QVERIFY2(info.ok(), qPrintable(info.error()));
+        QCOMPARE(info->length, qint64(50));
+        QCOMPARE(info->entriesAdded, qint64(90));
+        QCOMPARE(info->deleted(), qint64(40));
+        QCOMPARE(info->firstEntry.toBytes(), QByteArray("41-0"));
+        QCOMPARE(info->lastGenerated.toBytes(), QByteArray("90-0"));
+
+        // Redis 6 has no entries-added nor recorded-first-entry-id: named.
+        const auto old = StreamTrimInfo::parse(RedisValue::array(
+            {bulk("length"), RedisValue::integer(5), bulk("last-generated-id"), bulk("9-0")}));
+        QVERIFY(!old.ok());
+        QVERIFY2(old.error().contains(QLatin1String("entries-added")), qPrintable(old.error()));
+        QVERIFY(!StreamTrimInfo::parse(RedisValue::error("ERR no such key")).ok());
+    }
+
+    void trimInfoCountsWhatAReaderMissed()
+    {
+        using V = StreamTrimInfo::Verdict;
+        // Entries 1-0 .. 90-0 were added, 1-0 .. 40-0 trimmed.
+        const StreamTrimInfo info = StreamTrimInfo::parse(xinfo(50, 90)).value();
+        // Read up to 40-0 or past it, the XREAD reaching the end: nothing missed.
+        QCOMPARE(info.judge({40, 0}, 40, 50, true).kind, V::Nothing);
+        QCOMPARE(info.judge({60, 0}, 60, 30, true).kind, V::Nothing);
+        // Within the window but a full batch: not known yet.
+        QCOMPARE(info.judge({60, 0}, 60, 10, false).kind, V::Undecided);
+        // At 25-0 having read 25: 26-0 .. 40-0 are gone, exactly 15, also
+        // when the XREAD did not reach the end (all 50 left are ahead).
+        const V missed = info.judge({25, 0}, 25, 10, false);
+        QCOMPARE(missed.kind, V::Missed);
+        QCOMPARE(missed.count, qint64(15));
+        QVERIFY(missed.exact);
+        QCOMPARE(missed.accounted, qint64(40));
+        // At 60-0 having read only 45 (a gap earlier, unnoticed then), the
+        // XREAD reaching the end with the 30 after 60-0: 15 missed.
+        QCOMPARE(info.judge({60, 0}, 45, 30, true).count, qint64(15));
+        // From the start of a stream, nothing read: all 40.
+        QCOMPARE(info.judge({0, 0}, 0, 50, true).count, qint64(40));
+        // Unknown count read so far, the oldest left past the position: at least one.
+        const V unknown = info.judge({25, 0}, -1, 50, true);
+        QCOMPARE(unknown.kind, V::Missed);
+        QCOMPARE(unknown.count, qint64(1));
+        QVERIFY(!unknown.exact);
+        QCOMPARE(info.judge({60, 0}, -1, 30, true).kind, V::Nothing);
+        // More accounted than the stream explains (removed and made again): nothing claimed.
+        QCOMPARE(info.judge({25, 0}, 95, 50, true).kind, V::Nothing);
+        // Nothing ever trimmed: nothing missed, whatever the position.
+        QCOMPARE(StreamTrimInfo::parse(xinfo(90, 90)).value().judge({0, 0}, -1, 0, true).kind,
+            V::Nothing);
+        // Everything trimmed (MAXLEN 0): what was past the position is gone.
+        const StreamTrimInfo empty = StreamTrimInfo::parse(xinfo(0, 90)).value();
+        QCOMPARE(empty.judge({80, 0}, 80, 0, true).count, qint64(10));
+        QCOMPARE(empty.judge({90, 0}, 90, 0, true).kind, V::Nothing);
     }
 };
 

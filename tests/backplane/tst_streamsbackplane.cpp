@@ -491,6 +491,49 @@ private Q_SLOTS:
             (QStringList {"once", "next"}));
     }
 
+    void readerBehindTheWindowIsTold()
+    {
+        // The node's links cut while another writer adds 50 entries trimmed to
+        // the last 10 (no event loop runs meanwhile: the node can neither read
+        // nor reconnect). It resumes behind the window: its clients get
+        // historyReset, dropped{trimmed} counts exactly the 40 entries it never
+        // read, and the 10 still there arrive.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &n = farm.node(0);
+        n.publish(kLobby, QStringLiteral("before"));
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 1, 5000);
+        QVERIFY(redis.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).ok);
+        const QByteArray key = streamKeyOf(n, kLobby);
+        ChatMessage m;
+        m.room = kLobby;
+        m.from = QStringLiteral("peer");
+        m.node = QStringLiteral("node-peer");
+        m.sentAt = 1;
+        for (int k = 0; k < 50; ++k) {
+            m.text = QStringLiteral("w%1").arg(k);
+            QList<QByteArray> add {"XADD", key, "MAXLEN", "10", "*"};
+            add << StreamEntry::fields(m, QStringLiteral("uid-%1").arg(k));
+            QVERIFY(redis.command(add).ok);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 11, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(n.resets, QStringList {kLobby}, 5000);
+        QCOMPARE(n.dropped("trimmed"), qint64(41 - 1)); // 41 trimmed, "before" read
+        QCOMPARE(textsOf(n.delivered).last(), QStringLiteral("w49"));
+        QCOMPARE(textsOf(n.delivered).at(1), QStringLiteral("w40"));
+
+        // Reading on without a link loss asks nothing more, counts nothing more.
+        m.text = QStringLiteral("after");
+        QList<QByteArray> add {"XADD", key, "*"};
+        add << StreamEntry::fields(m, QStringLiteral("uid-after"));
+        QVERIFY(redis.command(add).ok);
+        QTRY_COMPARE_WITH_TIMEOUT(n.delivered.size(), 12, 5000);
+        QCOMPARE(n.dropped("trimmed"), qint64(40));
+        QCOMPARE(n.resets.size(), qsizetype(1));
+    }
+
     void slowRedisDuplicatesNothing()
     {
         // Redis answers nobody for 4 s: the XADDs pass their 3 s deadline, are

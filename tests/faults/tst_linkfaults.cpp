@@ -1,7 +1,8 @@
 // Faults on one node's Redis link, through the link proxy the launcher puts
 // there with --link-faults (linkfault/): latency seen in the node's lag
 // metric and its clients' latency, and a partition of that one link in the
-// middle of 5,000 messages, in each backplane mode. Each test prints one
+// middle of 5,000 messages, in each backplane mode, and one long enough to
+// leave a streams node behind the trim window. Each test prints one
 // FAULT line with its figures (docs/GUARANTEES.md).
 #include "linkfault/linkproxy.h"
 #include "tests/faults/faultcheck.h"
@@ -79,6 +80,26 @@ bool sendAndWait(TestFarm &farm, int from, const QString &prefix, int count)
     if (!runUntil([&] { return farm.answered() >= count; }, kWaitMs))
         return false;
     return farm.waitUntilEveryoneHas(farm.accepted());
+}
+
+// XINFO STREAM's integer field `name` for `key` (Redis 7.0+), -1 when unreadable.
+qint64 streamInfo(const TestRedisServer &redis, const QByteArray &key, const QByteArray &name)
+{
+    const RedisReply reply = redis.command({"XINFO", "STREAM", key});
+    const QVariantList fields = reply.ok ? reply.value.toList() : QVariantList();
+    for (qsizetype i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields.at(i).toByteArray() == name)
+            return fields.at(i + 1).toLongLong();
+    }
+    return -1;
+}
+
+// Entries ever trimmed from `key`.
+qint64 trimmedFrom(const TestRedisServer &redis, const QByteArray &key)
+{
+    const qint64 added = streamInfo(redis, key, "entries-added");
+    const qint64 length = streamInfo(redis, key, "length");
+    return added < 0 || length < 0 ? -1 : added - length;
 }
 
 } // namespace
@@ -270,6 +291,88 @@ private Q_SLOTS:
         for (int s = 0; s < farm.seats(); ++s) {
             QCOMPARE(farm.seat(s).disconnects, 0); // its clients were served throughout
             QCOMPARE(farm.seat(s).resets, 0);
+        }
+    }
+
+    void partitionPastTheWindow()
+    {
+        // Streams with --history 200: node 2's link partitioned while far
+        // more than 200 messages go by. The other nodes keep trimming, so node
+        // 2 resumes behind the window; it must say so: historyReset to its
+        // client, and backplane_dropped{trimmed} counting exactly what that
+        // client missed. The other nodes lose nothing.
+        constexpr int kHistory = 200;
+        ProxiedFarm proxied;
+        TestFarm &farm = proxied.farm;
+        FARMCHAT_VERIFY_OK(proxied.start(QStringLiteral("streams"), 3, 1,
+            {QStringLiteral("--history"), QString::number(kHistory)}));
+        QTRY_VERIFY_WITH_TIMEOUT(farm.redisConnectedEverywhere(), kWaitMs);
+        QVERIFY(farm.waitForReaders());
+        Pump pump(farm, 100000, 10, QStringLiteral("w")); // 300/s over three seats; stopped below
+        // The nodes add without MAXLEN for 10 s after connecting: wait until
+        // they trim.
+        const QByteArray key = "farmchat:stream:lobby";
+        QVERIFY2(runUntil([&] { return trimmedFrom(farm.redis, key) > 0; }, scaledMs(20000)),
+            "the stream was never trimmed");
+
+        LinkFault partition;
+        partition.partitioned = true;
+        proxied.links[2]->setFault(partition);
+        const qint64 addedAtPartition = streamInfo(farm.redis, key, "entries-added");
+        QVERIFY2(runUntil([&] { return !farm.redisConnected(2); }, scaledMs(15000)),
+            "node 2 never noticed its partitioned Redis link");
+        // More than the window trimmed beyond where node 2 was.
+        QVERIFY2(
+            runUntil([&] { return trimmedFrom(farm.redis, key) > addedAtPartition + kHistory; },
+                scaledMs(15000)),
+            "the other nodes did not trim past node 2's position");
+        const bool othersUp = farm.redisConnected(0) && farm.redisConnected(1);
+        proxied.links[2]->heal();
+        QVERIFY2(runUntil([&] { return farm.redisConnected(2); }, scaledMs(15000)),
+            "node 2 never came back after the heal");
+        const int issuedAtHeal = pump.issued();
+        QTRY_VERIFY_WITH_TIMEOUT(pump.issued() >= issuedAtHeal + 600, kWaitMs);
+        pump.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(farm.answered(), pump.issued(), kWaitMs);
+        const QSet<QString> all = farm.accepted();
+        farm.settle(1000);
+        QList<qint64> missed, trimmed;
+        for (int s = 0; s < farm.seats(); ++s) {
+            qint64 m = 0;
+            for (const QString &text : all)
+                m += farm.seat(s).textCount.contains(text) ? 0 : 1;
+            missed << m;
+            trimmed << farm.metric(
+                farm.seat(s).node, "farmchat_backplane_dropped_total", "reason=\"trimmed\"");
+        }
+        qInfo().noquote() << QStringLiteral("FAULT link partition past the window (history %1): "
+                                            "accepted=%2 missed by seat=%3,%4,%5 "
+                                            "trimmed counted=%6,%7,%8 node-2 historyResets=%9")
+                                 .arg(kHistory)
+                                 .arg(all.size())
+                                 .arg(missed[0])
+                                 .arg(missed[1])
+                                 .arg(missed[2])
+                                 .arg(trimmed[0])
+                                 .arg(trimmed[1])
+                                 .arg(trimmed[2])
+                                 .arg(farm.seat(2).resets);
+        QVERIFY2(othersUp, "the other nodes lost Redis too: the partition was not one link's");
+        for (int s = 0; s < farm.seats(); ++s) {
+            const FarmSeat &seat = farm.seat(s);
+            QCOMPARE(seat.disconnects, 0);
+            for (auto it = seat.textCount.cbegin(); it != seat.textCount.cend(); ++it)
+                QCOMPARE(it.value(), 1); // shown once, History catch-up included
+            if (seat.node == 2) {
+                QVERIFY2(seat.resets > 0, "node 2's client was never told to fetch History");
+                QVERIFY2(missed[s] > 0, "node 2 never fell behind the window: no test");
+                QCOMPARE(trimmed[s], missed[s]); // the count is exact
+            } else {
+                QCOMPARE(seat.resets, 0);
+                QCOMPARE(seat.duplicatesSuppressed, 0);
+                QCOMPARE(missed[s], 0);
+                QCOMPARE(trimmed[s], 0);
+            }
         }
     }
 };
