@@ -83,6 +83,21 @@ struct Client
     }
 };
 
+// An echo server with a proxy in front of it, both listening on 127.0.0.1.
+struct EchoBehindProxy
+{
+    TargetServer echo {true};
+    std::unique_ptr<LinkProxy> proxy; // made once the echo server has its port
+
+    Result<void> listen()
+    {
+        if (!echo.listen())
+            return Result<void>::failure(QStringLiteral("the echo server cannot listen"));
+        proxy = std::make_unique<LinkProxy>(QStringLiteral("127.0.0.1"), echo.port());
+        return proxy->listen();
+    }
+};
+
 QByteArray randomBytes(qsizetype size)
 {
     QByteArray bytes(size, Qt::Uninitialized);
@@ -120,10 +135,9 @@ private Q_SLOTS:
 
 void tst_LinkProxy::relayIsByteExact()
 {
-    TargetServer echo(true);
-    QVERIFY(echo.listen());
-    LinkProxy proxy(QStringLiteral("127.0.0.1"), echo.port());
-    FARMCHAT_VERIFY_OK(proxy.listen());
+    EchoBehindProxy link;
+    FARMCHAT_VERIFY_OK(link.listen());
+    LinkProxy &proxy = *link.proxy;
     Client client(proxy.port());
     QVERIFY(client.waitConnected());
     const QByteArray sent = randomBytes(2 * 1024 * 1024);
@@ -143,10 +157,9 @@ void tst_LinkProxy::relayIsByteExact()
 
 void tst_LinkProxy::latencyAddsRoundTrip()
 {
-    TargetServer echo(true);
-    QVERIFY(echo.listen());
-    LinkProxy proxy(QStringLiteral("127.0.0.1"), echo.port());
-    FARMCHAT_VERIFY_OK(proxy.listen());
+    EchoBehindProxy link;
+    FARMCHAT_VERIFY_OK(link.listen());
+    LinkProxy &proxy = *link.proxy;
     proxy.setFault(latency(100));
     Client client(proxy.port());
     QVERIFY(client.waitConnected());
@@ -157,10 +170,9 @@ void tst_LinkProxy::latencyAddsRoundTrip()
 
 void tst_LinkProxy::jitterKeepsOrder()
 {
-    TargetServer echo(true);
-    QVERIFY(echo.listen());
-    LinkProxy proxy(QStringLiteral("127.0.0.1"), echo.port());
-    FARMCHAT_VERIFY_OK(proxy.listen());
+    EchoBehindProxy link;
+    FARMCHAT_VERIFY_OK(link.listen());
+    LinkProxy &proxy = *link.proxy;
     LinkFault fault = latency(40);
     fault.up.jitterMs = 40;
     fault.down.jitterMs = 40;
@@ -180,10 +192,9 @@ void tst_LinkProxy::jitterKeepsOrder()
 
 void tst_LinkProxy::latencyChangesLive()
 {
-    TargetServer echo(true);
-    QVERIFY(echo.listen());
-    LinkProxy proxy(QStringLiteral("127.0.0.1"), echo.port());
-    FARMCHAT_VERIFY_OK(proxy.listen());
+    EchoBehindProxy link;
+    FARMCHAT_VERIFY_OK(link.listen());
+    LinkProxy &proxy = *link.proxy;
     QSignalSpy changed(&proxy, &LinkProxy::faultChanged);
     Client client(proxy.port());
     QVERIFY(client.waitConnected());
@@ -201,10 +212,9 @@ void tst_LinkProxy::latencyChangesLive()
 
 void tst_LinkProxy::bandwidthCapsRate()
 {
-    TargetServer echo(true);
-    QVERIFY(echo.listen());
-    LinkProxy proxy(QStringLiteral("127.0.0.1"), echo.port());
-    FARMCHAT_VERIFY_OK(proxy.listen());
+    EchoBehindProxy link;
+    FARMCHAT_VERIFY_OK(link.listen());
+    LinkProxy &proxy = *link.proxy;
     LinkFault fault;
     fault.up.bytesPerSecond = 64 * 1024; // the way back stays unlimited
     proxy.setFault(fault);
@@ -221,10 +231,10 @@ void tst_LinkProxy::bandwidthCapsRate()
 
 void tst_LinkProxy::partitionHoldsThenDelivers()
 {
-    TargetServer echo(true);
-    QVERIFY(echo.listen());
-    LinkProxy proxy(QStringLiteral("127.0.0.1"), echo.port());
-    FARMCHAT_VERIFY_OK(proxy.listen());
+    EchoBehindProxy link;
+    FARMCHAT_VERIFY_OK(link.listen());
+    TargetServer &echo = link.echo;
+    LinkProxy &proxy = *link.proxy;
     Client client(proxy.port());
     QVERIFY(client.waitConnected());
     QVERIFY(client.roundTripMs() >= 0);
@@ -325,10 +335,9 @@ void tst_LinkProxy::partitionHoldsClose()
 
 void tst_LinkProxy::resetCutsWithRst()
 {
-    TargetServer echo(true);
-    QVERIFY(echo.listen());
-    LinkProxy proxy(QStringLiteral("127.0.0.1"), echo.port());
-    FARMCHAT_VERIFY_OK(proxy.listen());
+    EchoBehindProxy link;
+    FARMCHAT_VERIFY_OK(link.listen());
+    LinkProxy &proxy = *link.proxy;
     Client client(proxy.port());
     QVERIFY(client.waitConnected());
     QVERIFY(client.roundTripMs() >= 0);
@@ -350,10 +359,9 @@ void tst_LinkProxy::resetCutsWithRst()
 
 void tst_LinkProxy::refuseNewSparesOpenConnections()
 {
-    TargetServer echo(true);
-    QVERIFY(echo.listen());
-    LinkProxy proxy(QStringLiteral("127.0.0.1"), echo.port());
-    FARMCHAT_VERIFY_OK(proxy.listen());
+    EchoBehindProxy link;
+    FARMCHAT_VERIFY_OK(link.listen());
+    LinkProxy &proxy = *link.proxy;
     Client open(proxy.port());
     QVERIFY(open.waitConnected());
     QVERIFY(open.roundTripMs() >= 0);
