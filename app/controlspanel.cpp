@@ -365,7 +365,8 @@ void ControlsPanel::showLinksPopup()
     // On the button's screen, whole: pushed left or above when it would leave it.
     if (const QScreen *screen = m_linksButton->screen()) {
         const QRect area = screen->availableGeometry();
-        at.setX(qBound(area.left(), at.x(), area.right() - m_linksPopup->width()));
+        // Never left of the screen, even when the popup is wider than it.
+        at.setX(qMax(area.left(), qMin(at.x(), area.right() - m_linksPopup->width())));
         if (at.y() + m_linksPopup->height() > area.bottom())
             at.setY(m_linksButton->mapToGlobal(QPoint(0, 0)).y() - m_linksPopup->height());
     }

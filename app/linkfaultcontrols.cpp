@@ -105,8 +105,9 @@ void LinkFaultControls::rebuildChoices()
     m_link->addItem(linkLabel(NodeLink::Redis), int(NodeLink::Redis));
     if (farm.loadBalancer())
         m_link->addItem(linkLabel(NodeLink::Balancer), int(NodeLink::Balancer));
-    m_node->setCurrentIndex(qBound(0, node, m_node->count() - 1));
-    m_link->setCurrentIndex(qBound(0, link, m_link->count() - 1));
+    // The same node and link as before where they still exist (none: -1).
+    m_node->setCurrentIndex(qMin(qMax(0, node), m_node->count() - 1));
+    m_link->setCurrentIndex(qMin(qMax(0, link), m_link->count() - 1));
     refresh();
 }
 
