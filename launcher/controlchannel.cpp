@@ -58,13 +58,28 @@ const std::vector<ControlChannel::Op> &ControlChannel::ops()
             [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
                 c.runBackplane(id, -1, command.mode);
             }},
-        {{QStringLiteral("cut-off-node"), Node, Running},
+        {{QStringLiteral("set-node-backplane"), Node | Mode, Running},
             [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
-                c.runBackplane(id, command.node, BackplaneMode::Off);
+                c.runBackplane(id, command.node, command.mode);
             }},
-        {{QStringLiteral("rejoin-node"), Node, Running},
+        {{QStringLiteral("cut-off-node"), Node, Running | LinkFaults},
             [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
-                c.runBackplane(id, command.node, c.m_farm.backplane());
+                c.runPartition(id, command, true);
+            }},
+        {{QStringLiteral("rejoin-node"), Node, Running | LinkFaults},
+            [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
+                c.runPartition(id, command, false);
+            }},
+        {{QStringLiteral("add-node"), None, Running},
+            [](ControlChannel &c, const QJsonValue &id, const ControlCommand &) {
+                c.m_pending = Pending {Pending::Kind::NodeAdd, id};
+                c.m_farm.addNode(); // nodeAddFinished() replies
+            }},
+        {{QStringLiteral("remove-node"), Node, Running},
+            [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
+                c.m_pending = Pending {Pending::Kind::NodeRemove, id};
+                c.m_pending->node = command.node;
+                c.m_farm.removeNode(command.node); // nodeRemoveFinished() replies
             }},
         {{QStringLiteral("set-lb-admin"), Node | LbAdmin, Running | Balancer},
             [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
@@ -123,6 +138,27 @@ ControlChannel::ControlChannel(FarmSupervisor &farm, ConsoleReporter &reporter, 
                 return fail(id, done.error());
             reply(
                 id, {{"process", m_farm.node(node)->name()}, {"admin", lbServerAdminName(admin)}});
+        });
+    connect(
+        &farm, &FarmSupervisor::nodeAddFinished, this, [this](int node, const Result<void> &added) {
+            if (!m_pending || m_pending->kind != Pending::Kind::NodeAdd)
+                return;
+            const QJsonValue id = settle();
+            if (!added)
+                return fail(id, added.error());
+            QJsonObject fields = processFields(m_farm.processIndexOfNode(node));
+            fields.insert(QStringLiteral("node"), node);
+            reply(id, fields);
+        });
+    connect(&farm, &FarmSupervisor::nodeRemoveFinished, this,
+        [this](int node, const QString &name, const Result<void> &removed) {
+            if (!m_pending || m_pending->kind != Pending::Kind::NodeRemove
+                || m_pending->node != node)
+                return;
+            const QJsonValue id = settle();
+            if (!removed)
+                return fail(id, removed.error());
+            reply(id, {{"process", name}, {"nodes", m_farm.nodeCount()}});
         });
     connect(&farm, &FarmSupervisor::stopped, this, [this] {
         // Nothing they wait for can happen any more.
@@ -325,6 +361,15 @@ void ControlChannel::runLbAdmin(const QJsonValue &id, const ControlCommand &comm
         m_pending.reset();
         fail(id, done.error());
     }
+}
+
+void ControlChannel::runPartition(const QJsonValue &id, ControlCommand command, bool partitioned)
+{
+    // The node's Redis link, its other faults kept: a real partition of that node.
+    command.link = NodeLink::Redis;
+    LinkFault fault = m_farm.links()->fault(command.node, NodeLink::Redis);
+    fault.partitioned = partitioned;
+    runLinkOp(id, command, m_farm.setLinkFault(command.node, NodeLink::Redis, fault));
 }
 
 void ControlChannel::runLinkOp(

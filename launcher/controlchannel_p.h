@@ -67,12 +67,12 @@ private:
     // backplane switch or a balancer change to finish.
     struct Pending
     {
-        enum class Kind { ProcessEnd, ProcessBack, Backplane, Lb };
+        enum class Kind { ProcessEnd, ProcessBack, Backplane, Lb, NodeAdd, NodeRemove };
         Kind kind;
         QJsonValue id;
         int processIndex = -1; // ProcessEnd, ProcessBack
         int startCount = 0; // ProcessBack: the run it waits for starts after this count
-        int node = -1; // Backplane (-1: the whole farm), Lb
+        int node = -1; // Backplane (-1: the whole farm), Lb, NodeRemove
         BackplaneMode mode = BackplaneMode::Off;
         LbServerAdmin admin = LbServerAdmin::Ready;
     };
@@ -94,6 +94,8 @@ private:
     void runProcessOp(const QJsonValue &id, int processIndex, ProcessAction action);
     void runBackplane(const QJsonValue &id, int node, BackplaneMode mode);
     void runLbAdmin(const QJsonValue &id, const ControlCommand &command);
+    // cut-off-node / rejoin-node: the node's Redis link partitioned or healed.
+    void runPartition(const QJsonValue &id, ControlCommand command, bool partitioned);
     // A link op already done (FarmSupervisor's link calls are immediate): its reply.
     void runLinkOp(const QJsonValue &id, const ControlCommand &command, const Result<void> &done);
     // Runs a supervisor call; a failure is the error() it emitted meanwhile.

@@ -62,6 +62,13 @@ void CrashRestarter::cancelAll()
         timer->stop();
 }
 
+void CrashRestarter::forget(const ManagedProcess *process)
+{
+    m_timers.erase(process);
+    m_crashesInARow.erase(process);
+    m_userKilled.erase(process);
+}
+
 void CrashRestarter::clear()
 {
     m_timers.clear();

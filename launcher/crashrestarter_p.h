@@ -43,6 +43,8 @@ public:
     void userTookOver(ManagedProcess *process);
     void cancelAll();
     void clear();
+    // `process` leaves the farm: nothing of it is kept.
+    void forget(const ManagedProcess *process);
 
 Q_SIGNALS:
     void restartScheduled(farmchat::ManagedProcess *process, int delayMs, const QString &reason);

@@ -66,12 +66,31 @@ Result<quint16> FarmLinks::open(
 
 void FarmLinks::closeAll()
 {
-    if (m_links.empty())
-        return;
     std::vector<LinkProxy *> proxies;
     for (const auto &[key, link] : m_links)
         proxies.push_back(link.proxy);
     m_links.clear();
+    close(proxies);
+}
+
+void FarmLinks::removeNode(int node)
+{
+    std::vector<LinkProxy *> proxies;
+    std::map<Key, Link> kept;
+    for (const auto &[key, link] : m_links) {
+        if (key.first == node)
+            proxies.push_back(link.proxy);
+        else
+            kept[{key.first > node ? key.first - 1 : key.first, key.second}] = link;
+    }
+    m_links = std::move(kept);
+    close(proxies);
+}
+
+void FarmLinks::close(const std::vector<LinkProxy *> &proxies)
+{
+    if (proxies.empty())
+        return;
     QMetaObject::invokeMethod(
         m_home, [proxies] { qDeleteAll(proxies); }, Qt::BlockingQueuedConnection);
 }

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace farmchat {
 
@@ -37,6 +38,9 @@ public:
     Result<quint16> open(int node, NodeLink link, const QString &targetHost, quint16 targetPort);
     // Closes every proxy (the farm stopped).
     void closeAll();
+    // Node `node` left the farm: its proxies close, and the nodes after it
+    // are numbered one lower, like the farm's.
+    void removeNode(int node);
 
     bool has(int node, NodeLink link) const;
     quint16 port(int node, NodeLink link) const; // 0 without a proxy
@@ -60,6 +64,7 @@ private:
     Link *find(int node, NodeLink link);
     const Link *find(int node, NodeLink link) const;
     Result<Link *> require(int node, NodeLink link);
+    void close(const std::vector<LinkProxy *> &proxies);
 
     QThread m_thread;
     QObject *m_home = nullptr; // parent of the proxies, on m_thread

@@ -150,7 +150,7 @@ void FarmSupervisor::beginStart()
     if (!external && m_config.redisTopology == RedisTopology::Sentinel)
         addSentinels(plan->redisProgram);
     for (const quint16 port : std::as_const(m_ports))
-        addNode(port);
+        createNode(port);
     if (m_config.loadBalancer != LbPolicy::None)
         addLoadBalancer();
 
@@ -210,7 +210,7 @@ void FarmSupervisor::addSentinels(const QString &program)
         addProcess(m_sentinels->sentinelProcess(i));
 }
 
-void FarmSupervisor::addNode(quint16 port)
+void FarmSupervisor::createNode(quint16 port)
 {
     auto node = std::make_unique<FarmNode>(port, *m_guard, *m_http);
     node->setHealthTimeoutMs(m_config.healthTimeoutMs);
@@ -222,6 +222,10 @@ void FarmSupervisor::addNode(quint16 port)
     FarmNode *raw = node.get();
     connect(raw, &FarmNode::becameHealthy, this, &FarmSupervisor::onNodeHealthy);
     connect(raw, &FarmNode::startFailed, this, [this, raw](const QString &why) {
+        if (m_joining.erase(raw) > 0) {
+            Q_EMIT nodeAddFinished(nodeIndexOf(raw), Result<void>::failure(why));
+            return;
+        }
         // A node that crashed while starting is restarted with back-off
         // when the farm is to keep running (onProcessStateChanged); the
         // reason shows with each restart.
@@ -230,10 +234,8 @@ void FarmSupervisor::addNode(quint16 port)
         childFailed(why);
     });
     connect(raw, &FarmNode::healthChanged, this, [this, raw] {
-        for (size_t i = 0; i < m_nodes.size(); ++i) {
-            if (m_nodes[i].get() == raw)
-                Q_EMIT nodeHealthChanged(int(i));
-        }
+        if (const int index = nodeIndexOf(raw); index >= 0)
+            Q_EMIT nodeHealthChanged(index);
     });
     m_nodes.push_back(std::move(node));
     m_nodeOverrides.emplace_back();
@@ -312,6 +314,8 @@ void FarmSupervisor::clearProcesses()
     m_lb.reset();
     m_nodes.clear();
     m_nodeOverrides.clear();
+    m_joining.clear();
+    m_leaving.clear();
     m_sentinels.reset();
     m_redis.reset();
     Q_EMIT processesCleared();
@@ -345,9 +349,11 @@ void FarmSupervisor::startNodes()
 
 void FarmSupervisor::onNodeHealthy()
 {
+    auto *farmNode = qobject_cast<FarmNode *>(sender());
+    if (m_state == FarmState::Running && m_joining.count(farmNode) > 0)
+        return joinBalancer(farmNode);
     if (m_state != FarmState::Starting)
         return;
-    auto *farmNode = qobject_cast<FarmNode *>(sender());
     ++m_healthyNodes;
     emitProgress(QStringLiteral("%1 is healthy (%2 of %3)")
                      .arg(farmNode ? farmNode->name() : QString())
@@ -441,6 +447,8 @@ void FarmSupervisor::onProcessStateChanged(ManagedProcess *process)
     if (!isLive(process->state()))
         m_paused.erase(process);
     Q_EMIT processChanged(index);
+    if (leftTheFarm(process))
+        return;
     // Read the state now, not the emitted one: an owner may already have restarted it.
     const ProcessState state = process->state();
     if (isLive(state))

@@ -39,9 +39,12 @@ struct RedisUrl;
 // that spawned them).
 //
 // Processes are numbered for views: index 0 is Redis when the farm runs its
-// own, then the nodes in port order. They stay after stop() so their exit
+// own, then the nodes in port order, then the load balancer; a node added
+// while the farm runs comes last. They stay after stop() so their exit
 // reasons and logs can still be read; the next start() replaces them
-// (processesCleared(), then processAdded() for each).
+// (processesCleared(), then processAdded() for each). A node removed while
+// the farm runs leaves the numbering (processRemoved(), nodeRemoveFinished()):
+// the processes and nodes after it move down by one.
 class FarmSupervisor : public QObject
 {
     Q_OBJECT
@@ -123,6 +126,16 @@ public Q_SLOTS:
     // setNodeBackplane(i, backplane()) puts it back on the farm's mode.
     void setNodeBackplane(int index, farmchat::BackplaneMode mode);
 
+    // Scaling a running farm. addNode: one more node on the next free port
+    // after the farm's, in the farm's mode now, with its link proxies, put
+    // behind the balancer (HAProxy's runtime API) once healthy;
+    // nodeAddFinished() follows. removeNode: node `index` leaves: its clients
+    // are told first (nodeLeaving()), the balancer sends it nobody and cuts
+    // its clients off (they reconnect to the other nodes), it stops, and it
+    // leaves the farm; nodeRemoveFinished() follows. The last node stays.
+    void addNode();
+    void removeNode(int index);
+
 public:
     // --link-faults: the faults on node `index`'s Redis link or balancer link,
     // applied at once to its open connections; linkFaultChanged() follows.
@@ -162,6 +175,16 @@ Q_SIGNALS:
     void lbServersChanged();
     // A link fault was set or healed (setLinkFault).
     void linkFaultChanged(int node, farmchat::NodeLink link);
+    // An addNode() finished: node `node` serves (and the balancer sends it
+    // clients), or why not (`node` is -1 when none was started).
+    void nodeAddFinished(int node, const farmchat::Result<void> &added);
+    // Node `node` is about to stop for good (removeNode): its clients should move.
+    void nodeLeaving(int node);
+    // Process `index` left the farm; the ones after it moved down by one.
+    void processRemoved(int index);
+    // A removeNode() finished: `name` (node `node` until now) left the farm,
+    // the nodes after it moved down by one; or why it did not.
+    void nodeRemoveFinished(int node, const QString &name, const farmchat::Result<void> &removed);
 
 private:
     void setState(FarmState state);
@@ -170,7 +193,15 @@ private:
     void beginStart();
     void addRedis(const QString &program);
     void addSentinels(const QString &program);
-    void addNode(quint16 port);
+    void createNode(quint16 port);
+    int nodeIndexOf(const FarmNode *node) const;
+    // addNode: the port the next node gets, or why none.
+    Result<quint16> nextNodePort() const;
+    Result<void> openLinksOf(int index);
+    void joinBalancer(FarmNode *node);
+    // removeNode: true when `process` was a leaving node's and it ended (it is gone now).
+    bool leftTheFarm(ManagedProcess *process);
+    void dropNode(FarmNode *node);
     void addLoadBalancer();
     void childFailed(const QString &why);
     void checkExternalRedis(const RedisUrl &url);
@@ -212,6 +243,8 @@ private:
     std::vector<std::unique_ptr<FarmNode>> m_nodes;
     std::vector<ManagedProcess *> m_processes; // views into m_redis and m_nodes
     std::set<const ManagedProcess *> m_paused; // SIGSTOPped by setProcessPaused
+    std::set<const FarmNode *> m_joining; // added, not yet serving (addNode)
+    std::set<const FarmNode *> m_leaving; // being removed (removeNode)
     // Per node: the mode it was told instead of the farm's (cut off); none: it follows the farm.
     std::vector<std::optional<BackplaneMode>> m_nodeOverrides;
     QList<quint16> m_ports;

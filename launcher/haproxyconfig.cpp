@@ -7,6 +7,22 @@ QString HaproxyConfig::serverName(quint16 port)
     return QStringLiteral("node-%1").arg(port);
 }
 
+QString HaproxyConfig::checkOptions() const
+{
+    return QStringLiteral(
+        "inter %1ms fastinter %2ms fall 2 rise 1 on-marked-down shutdown-sessions")
+        .arg(checkIntervalMs)
+        .arg(qMax(100, checkIntervalMs / 4));
+}
+
+QString HaproxyConfig::addServerCommand(quint16 nodePort, quint16 address) const
+{
+    return QStringLiteral("add server %1/%2 127.0.0.1:%3 check ")
+               .arg(kBackend, serverName(nodePort))
+               .arg(address)
+        + checkOptions();
+}
+
 QByteArray HaproxyConfig::toConfigText() const
 {
     QStringList lines;
@@ -31,12 +47,20 @@ QByteArray HaproxyConfig::toConfigText() const
     lines << QStringLiteral("backend %1").arg(kBackend);
     switch (policy) {
     case LbPolicy::Source:
-        lines << QStringLiteral("    balance source");
+        // Consistent hashing: servers can be added and deleted while it runs
+        // (HAProxy refuses dynamic servers with the default map-based hash),
+        // and a node joining moves only a share of the clients.
+        lines << QStringLiteral("    balance source") << QStringLiteral("    hash-type consistent");
         break;
     case LbPolicy::Sticky:
-        lines
-            << QStringLiteral("    balance roundrobin")
-            << QStringLiteral("    cookie %1 insert indirect nocache httponly").arg(kStickyCookie);
+        // A server of the config names its node in the cookie; one added
+        // while running (which takes no cookie value) gets one derived from
+        // its address and the key.
+        lines << QStringLiteral("    balance roundrobin")
+              << QStringLiteral("    cookie %1 insert indirect nocache httponly dynamic")
+                     .arg(kStickyCookie)
+              << QStringLiteral("    dynamic-cookie-key %1")
+                     .arg(QString::fromLatin1(dynamicCookieKey));
         break;
     case LbPolicy::None:
     case LbPolicy::RoundRobin:
@@ -49,10 +73,7 @@ QByteArray HaproxyConfig::toConfigText() const
                  "    http-check send meth GET uri /health ver HTTP/1.1 hdr Host localhost")
           << QStringLiteral("    http-check expect status 200")
           // A node that fails its check loses its clients at once, so they reconnect elsewhere.
-          << QStringLiteral("    default-server inter %1ms fastinter %2ms fall 2 rise 1 "
-                            "on-marked-down shutdown-sessions")
-                 .arg(checkIntervalMs)
-                 .arg(qMax(100, checkIntervalMs / 4));
+          << QStringLiteral("    default-server ") + checkOptions();
     for (qsizetype i = 0; i < nodePorts.size(); ++i) {
         const quint16 nodePort = nodePorts[i];
         const quint16 address = i < serverPorts.size() ? serverPorts[i] : nodePort;

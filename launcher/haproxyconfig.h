@@ -33,10 +33,19 @@ struct HaproxyConfig
     // link-fault proxy (--link-faults); empty: the nodes themselves.
     QList<quint16> serverPorts;
     int checkIntervalMs = 1000; // health check period; down after 2 failures, up after 1 success
+    // sticky: what the cookie of a server added while running is derived from.
+    QByteArray dynamicCookieKey;
 
     // The server name of the node on `port`: "node-9090", as the farm names it.
     static QString serverName(quint16 port);
     QByteArray toConfigText() const;
+    // The runtime API's command that adds the node on `nodePort`, reached at
+    // `address`, checked like the config's servers (a server added while
+    // running takes no default-server settings).
+    QString addServerCommand(quint16 nodePort, quint16 address) const;
+
+private:
+    QString checkOptions() const;
 };
 
 } // namespace farmchat

@@ -1,6 +1,7 @@
 #include "launcher/haproxyinstance.h"
 
 #include "launcher/managedprocess.h"
+#include "launcher/secret_p.h"
 
 #include <QDir>
 #include <QFile>
@@ -87,6 +88,7 @@ void HaproxyInstance::start(LbPolicy policy, quint16 port, const QList<quint16> 
     m_config.port = port;
     m_config.nodePorts = nodePorts;
     m_config.serverPorts = serverPorts;
+    m_config.dynamicCookieKey = generateSecret(16);
     m_process->setPort(port);
     m_process->start();
 }
@@ -246,6 +248,71 @@ void HaproxyInstance::setServerAdmin(quint16 nodePort, LbServerAdmin state, Admi
                 done(cut ? Result<void>() : Result<void>::failure(cut.error()));
             });
     });
+}
+
+void HaproxyInstance::addServer(quint16 nodePort, quint16 address, AdminDone done)
+{
+    QStringList commands {m_config.addServerCommand(nodePort, address)};
+    if (m_config.policy == LbPolicy::Sticky) {
+        // Setting the key again derives the cookie of the server just added.
+        commands << QStringLiteral("set dynamic-cookie-key backend %1 %2")
+                        .arg(
+                            HaproxyConfig::kBackend, QString::fromLatin1(m_config.dynamicCookieKey))
+                 << QStringLiteral("enable dynamic-cookie backend %1").arg(HaproxyConfig::kBackend);
+    }
+    const QString server
+        = QStringLiteral("%1/%2").arg(HaproxyConfig::kBackend, HaproxyConfig::serverName(nodePort));
+    // A server added while running starts in maintenance with its check off.
+    commands << QStringLiteral("enable health %1").arg(server)
+             << QStringLiteral("enable server %1").arg(server);
+    runCommands(commands, [this, nodePort, address, done](const Result<void> &outcome) {
+        if (outcome) {
+            // A restarted haproxy writes its config again: with this node.
+            m_config.nodePorts << nodePort;
+            m_config.serverPorts << address;
+        }
+        poll();
+        done(outcome);
+    });
+}
+
+void HaproxyInstance::deleteServer(quint16 nodePort, AdminDone done)
+{
+    const qsizetype at = m_config.nodePorts.indexOf(nodePort);
+    if (at >= 0) {
+        m_config.nodePorts.removeAt(at);
+        if (at < m_config.serverPorts.size())
+            m_config.serverPorts.removeAt(at);
+    }
+    const QString server
+        = QStringLiteral("%1/%2").arg(HaproxyConfig::kBackend, HaproxyConfig::serverName(nodePort));
+    // HAProxy deletes only a server in maintenance.
+    runCommands({QStringLiteral("set server %1 state maint").arg(server),
+                    QStringLiteral("del server %1").arg(server)},
+        [this, done](const Result<void> &outcome) {
+            poll();
+            done(outcome);
+        });
+}
+
+void HaproxyInstance::runCommands(QStringList commands, AdminDone done)
+{
+    if (!m_runtime || m_process->state() != ProcessState::Healthy) {
+        done(Result<void>::failure(QStringLiteral("the load balancer is not running")));
+        return;
+    }
+    if (commands.isEmpty()) {
+        done(Result<void>());
+        return;
+    }
+    const QString command = commands.takeFirst();
+    m_runtime->send(
+        command, [this, rest = std::move(commands), done](const Result<QString> &answer) {
+            if (answer)
+                runCommands(rest, done);
+            else
+                done(Result<void>::failure(answer.error()));
+        });
 }
 
 void HaproxyInstance::runtimeCommand(const QString &command, HaproxyRuntime::Done done)

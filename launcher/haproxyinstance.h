@@ -69,6 +69,12 @@ public:
     // ok when HAProxy did it, otherwise why not.
     using AdminDone = std::function<void(const Result<void> &outcome)>;
     void setServerAdmin(quint16 nodePort, LbServerAdmin state, AdminDone done);
+    // A node that joined the running farm: a server added through the runtime
+    // API (reached at `address`, checked like the others), in rotation once its
+    // check passes.
+    void addServer(quint16 nodePort, quint16 address, AdminDone done);
+    // A node that left: its server put in maintenance and deleted.
+    void deleteServer(quint16 nodePort, AdminDone done);
     // Any runtime-API command (for tests and tools).
     void runtimeCommand(const QString &command, HaproxyRuntime::Done done);
 
@@ -82,6 +88,8 @@ private:
     void onStateChanged();
     bool prepareRun();
     void poll();
+    // One command after the other, stopping at the first HAProxy refuses.
+    void runCommands(QStringList commands, AdminDone done);
     QString describeFailure(const QString &what) const;
 
     std::unique_ptr<ManagedProcess> m_process;

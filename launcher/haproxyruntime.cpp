@@ -12,12 +12,18 @@ namespace farmchat {
 namespace {
 
 // HAProxy answers a refused command with a line of text instead of nothing
-// (management guide, "Unix Socket commands"); a good "set server" says nothing.
+// (management guide, "Unix Socket commands"); a good "set server" says
+// nothing, a good "add server" or "del server" says so in words.
 bool isErrorAnswer(const QString &command, const QString &answer)
 {
-    if (!command.startsWith(u"set ") && !command.startsWith(u"shutdown "))
-        return false;
-    return !answer.trimmed().isEmpty();
+    const QString text = answer.trimmed();
+    if (command.startsWith(u"add server "))
+        return !text.startsWith(u"New server registered");
+    if (command.startsWith(u"del server "))
+        return !text.startsWith(u"Server deleted");
+    const bool silentWhenDone = command.startsWith(u"set ") || command.startsWith(u"shutdown ")
+        || command.startsWith(u"enable ") || command.startsWith(u"disable ");
+    return silentWhenDone && !text.isEmpty();
 }
 
 } // namespace

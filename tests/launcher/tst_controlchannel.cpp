@@ -171,6 +171,15 @@ void tst_ControlChannel::readsGoodLines()
     QCOMPARE(bad.command.error(),
         QStringLiteral("field 'admin' must be drain, maint or ready, not 'off'"));
 
+    const ControlRequest nodeMode
+        = parse(R"({"op": "set-node-backplane", "port": 9091, "mode": "off"})");
+    FARMCHAT_VERIFY_OK(nodeMode.command);
+    QCOMPARE(nodeMode.command->node, 1);
+    FARMCHAT_VERIFY_OK(parse(R"({"op": "add-node"})").command);
+    QVERIFY(parse(R"({"op": "remove-node"})").command.error().contains(u"missing field 'node'"));
+    // A real partition of the node's Redis link: only with link proxies.
+    QVERIFY(!parse(R"({"op": "cut-off-node", "node": 1})").command);
+
     // Every op in the table has a name the parser finds.
     for (const ControlOpSpec &spec : ControlChannel::opSpecs()) {
         const QByteArray line = QJsonDocument(

@@ -49,10 +49,13 @@ void tst_HaproxyConfig::config_data()
                                  << QStringList {"cookie", "balance source"};
     QTest::addRow("sticky") << LbPolicy::Sticky
                             << QStringList {"balance roundrobin",
-                                   "cookie FARMCHAT_NODE insert indirect nocache",
+                                   "cookie FARMCHAT_NODE insert indirect nocache httponly dynamic",
+                                   "dynamic-cookie-key k3y",
                                    "server node-9090 127.0.0.1:9090 check cookie node-9090"}
                             << QStringList {"balance source"};
-    QTest::addRow("source") << LbPolicy::Source << QStringList {"balance source"}
+    // Consistent hashing: HAProxy adds servers at runtime only with a dynamic algorithm.
+    QTest::addRow("source") << LbPolicy::Source
+                            << QStringList {"balance source", "hash-type consistent"}
                             << QStringList {"cookie", "balance roundrobin"};
 }
 
@@ -66,7 +69,12 @@ void tst_HaproxyConfig::config()
     config.port = 8080;
     config.socketPath = QStringLiteral("/tmp/x/runtime.sock");
     config.nodePorts = {9090, 9091};
+    config.dynamicCookieKey = "k3y";
     const QString text = QString::fromUtf8(config.toConfigText());
+    // A node added while running is checked like the config's (no default-server for it).
+    QCOMPARE(config.addServerCommand(9092, 40001),
+        QStringLiteral("add server nodes/node-9092 127.0.0.1:40001 check inter 1000ms fastinter "
+                       "250ms fall 2 rise 1 on-marked-down shutdown-sessions"));
     present << QStringLiteral("bind 127.0.0.1:8080")
             << QStringLiteral("stats socket /tmp/x/runtime.sock mode 600 level admin")
             << QStringLiteral("option httpchk") << QStringLiteral("uri /health")
