@@ -93,7 +93,7 @@ void ChatPane::buildMessageList()
     m_list = new QListView(this);
     m_list->setModel(&m_session->messages());
     m_delegate = new MessageDelegate(
-        m_list, [this](const QString &node) { return m_workspace.nodeIndexOf(node); }, m_list);
+        m_list, [this](const QString &node) { return m_workspace.colourOf(node); }, m_list);
     m_list->setItemDelegate(m_delegate);
     m_list->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);

@@ -82,6 +82,7 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     FarmSupervisor &farm = workspace.supervisor();
     connect(&farm, &FarmSupervisor::processesCleared, this, &ControlsPanel::rebuildNodes);
     connect(&farm, &FarmSupervisor::processAdded, this, &ControlsPanel::rebuildNodes);
+    connect(&farm, &FarmSupervisor::processRemoved, this, &ControlsPanel::rebuildNodes);
     connect(&farm, &FarmSupervisor::processChanged, this, &ControlsPanel::refresh);
     connect(&farm, &FarmSupervisor::nodeHealthChanged, this, &ControlsPanel::refresh);
     connect(&farm, &FarmSupervisor::stateChanged, this, &ControlsPanel::refresh);
@@ -159,7 +160,7 @@ QHBoxLayout *ControlsPanel::buildRedisRow()
     m_linksButton->setAccessibleName(tr("Link faults"));
     connect(m_linksButton, &QToolButton::clicked, this, &ControlsPanel::showLinksPopup);
     connect(&m_workspace.supervisor(), &FarmSupervisor::linkFaultChanged, this,
-        &ControlsPanel::refreshLinksButton);
+        &ControlsPanel::refresh);
     redisRow->addWidget(m_linksButton);
     m_redisStop->setToolTip(
         tr("Stop redis-server (SIGTERM): pub/sub loses messages, streams queues them"));
@@ -239,7 +240,7 @@ void ControlsPanel::rebuildNodes()
         FarmNode *node = farm.node(i);
         NodeRow row {new QLabel(node->name(), this), new ElidedLabel(this),
             new QPushButton(tr("Kill"), this), new QPushButton(tr("Restart"), this),
-            new QCheckBox(tr("Cut off"), this), new QComboBox(this)};
+            new QCheckBox(this), new QComboBox(this)};
         for (const LbServerAdmin state :
             {LbServerAdmin::Ready, LbServerAdmin::Drain, LbServerAdmin::Maint})
             row.balancer->addItem(lbServerAdminName(state), int(state));
@@ -253,21 +254,23 @@ void ControlsPanel::rebuildNodes()
         connect(row.balancer, &QComboBox::activated, this, [this, i, box = row.balancer] {
             m_workspace.supervisor().setNodeLbAdmin(i, LbServerAdmin(box->currentData().toInt()));
         });
-        const QColor colour = nodepalette::nodeColour(i, dark);
+        const QColor colour = nodepalette::nodeColour(m_workspace.colourOf(i), dark);
         row.name->setStyleSheet(
             QStringLiteral("QLabel { background: %1; color: %2; padding: 0 0.3em; }")
                 .arg(colour.name(), nodepalette::textOn(colour).name()));
         row.kill->setToolTip(tr("Kill %1 (SIGKILL): its pane drops and reconnects when it returns")
                                  .arg(node->name()));
         row.restart->setToolTip(tr("Restart %1 (also starts it after a kill)").arg(node->name()));
-        row.cutOff->setToolTip(
-            tr("Cut %1 off the backplane: its mode goes off, the rest stay on").arg(node->name()));
         connect(row.kill, &QPushButton::clicked, this,
             [this, i] { m_workspace.supervisor().killNode(i); });
         connect(row.restart, &QPushButton::clicked, this,
             [this, i] { m_workspace.supervisor().restartNode(i); });
-        connect(row.cutOff, &QCheckBox::clicked, this,
-            [this, i](bool cut) { m_workspace.setCutOff(i, cut); });
+        connect(row.cutOff, &QCheckBox::clicked, this, [this, i](bool cut) {
+            if (m_workspace.supervisor().links())
+                m_workspace.setPartitioned(i, cut);
+            else
+                m_workspace.setNodeBackplaneOff(i, cut);
+        });
         const int gridRow = i % kNodesPerColumn;
         const int first = (i / kNodesPerColumn) * kGridColumnsPerNode;
         m_nodeGrid->addWidget(row.name, gridRow, first);
@@ -319,41 +322,8 @@ void ControlsPanel::refresh()
             b->setEnabled(false);
     }
 
-    for (int i = 0; i < m_nodes.size() && i < farm.nodeCount(); ++i) {
-        const NodeRow &row = m_nodes[i];
-        FarmNode *node = farm.node(i);
-        ManagedProcess *process = node->process();
-        const BackplaneMode mode = farm.nodeBackplane(i);
-        QString text = QStringLiteral("%1 %2").arg(
-            stateSymbol(process->state()), processStateName(process->state()));
-        if (process->state() == ProcessState::Healthy) {
-            const NodeHealth &h = node->health();
-            // Off uses no Redis, so "no Redis" there would only alarm.
-            const QString redisText = mode == BackplaneMode::Off ? QString()
-                : !h.redisConnected                              ? tr(" · ✕ no Redis")
-                : h.redisFull ? tr(" · ✕ Redis full: sends refused")
-                              : tr(" · Redis ok");
-            text = QStringLiteral("%1 · %2%3 · %4 client%5")
-                       .arg(text, modeName(mode), redisText, QString::number(h.clients),
-                           h.clients == 1 ? QString() : QStringLiteral("s"));
-        }
-        row.state->setDetail(isLive(process->state()) ? QString() : process->exitReason());
-        row.state->setText(text);
-        row.kill->setEnabled(running && isLive(process->state()));
-        row.restart->setEnabled(running);
-        row.cutOff->setEnabled(running && farm.backplane() != BackplaneMode::Off);
-        row.cutOff->setChecked(m_workspace.isCutOff(i));
-        if (const HaproxyInstance *lb = farm.loadBalancer(); lb && i < lb->servers().size()) {
-            // What HAProxy reports, not what was last asked for.
-            const QString status = lb->servers().at(i).status;
-            const LbServerAdmin shown = status.startsWith(u"MAINT") ? LbServerAdmin::Maint
-                : status.startsWith(u"DRAIN")                       ? LbServerAdmin::Drain
-                                                                    : LbServerAdmin::Ready;
-            row.balancer->setCurrentIndex(row.balancer->findData(int(shown)));
-        }
-        row.balancer->setVisible(farm.loadBalancer() != nullptr);
-        row.balancer->setEnabled(running && farm.loadBalancer() != nullptr);
-    }
+    for (int i = 0; i < m_nodes.size() && i < farm.nodeCount(); ++i)
+        refreshNodeRow(i);
     refreshLinksButton();
     announceIfReshaped(sentinel, farm.loadBalancer() != nullptr);
 }
@@ -405,6 +375,62 @@ void ControlsPanel::announceIfReshaped(bool sentinel, bool balancer)
         m_shape = shape;
         Q_EMIT layoutChanged();
     }
+}
+
+} // namespace farmchat
+
+namespace farmchat {
+
+void ControlsPanel::refreshNodeRow(int i)
+{
+    FarmSupervisor &farm = m_workspace.supervisor();
+    const bool running = farm.state() == FarmState::Running;
+    const NodeRow &row = m_nodes[i];
+    FarmNode *node = farm.node(i);
+    ManagedProcess *process = node->process();
+    const BackplaneMode mode = farm.nodeBackplane(i);
+    QString text = QStringLiteral("%1 %2").arg(
+        stateSymbol(process->state()), processStateName(process->state()));
+    if (process->state() == ProcessState::Healthy) {
+        const NodeHealth &h = node->health();
+        // Off uses no Redis, so "no Redis" there would only alarm.
+        const QString redisText = mode == BackplaneMode::Off ? QString()
+            : !h.redisConnected                              ? tr(" · ✕ no Redis")
+            : h.redisFull ? tr(" · ✕ Redis full: sends refused")
+                          : tr(" · Redis ok");
+        text = QStringLiteral("%1 · %2%3 · %4 client%5")
+                   .arg(text, modeName(mode), redisText, QString::number(h.clients),
+                       h.clients == 1 ? QString() : QStringLiteral("s"));
+    }
+    row.state->setDetail(isLive(process->state()) ? QString() : process->exitReason());
+    row.state->setText(text);
+    row.kill->setEnabled(running && isLive(process->state()));
+    row.restart->setEnabled(running);
+    // With link proxies (they open as the nodes start) the box partitions
+    // the node's Redis link; without, it switches the node's backplane off.
+    row.cutOff->setText(farm.links() ? tr("Partition") : tr("Backplane off"));
+    row.cutOff->setToolTip(farm.links()
+            ? tr("Partition %1's Redis link: it keeps serving its clients but hears nothing "
+                 "from the farm and tells it nothing, until you heal it (Links… for latency "
+                 "and the rest)")
+                  .arg(node->name())
+            : tr("Switch %1's backplane off: its mode goes off, the rest stay on")
+                  .arg(node->name()));
+    row.cutOff->setEnabled(
+        running && (farm.links() != nullptr || farm.backplane() != BackplaneMode::Off));
+    row.cutOff->setChecked(
+        farm.links() ? m_workspace.isPartitioned(i) : m_workspace.isNodeBackplaneOff(i));
+    const HaproxyInstance *lb = farm.loadBalancer();
+    if (const LbServerStatus *server = lb ? lb->server(node->port()) : nullptr) {
+        // What HAProxy reports, not what was last asked for.
+        const QString status = server->status;
+        const LbServerAdmin shown = status.startsWith(u"MAINT") ? LbServerAdmin::Maint
+            : status.startsWith(u"DRAIN")                       ? LbServerAdmin::Drain
+                                                                : LbServerAdmin::Ready;
+        row.balancer->setCurrentIndex(row.balancer->findData(int(shown)));
+    }
+    row.balancer->setVisible(farm.loadBalancer() != nullptr);
+    row.balancer->setEnabled(running && farm.loadBalancer() != nullptr);
 }
 
 } // namespace farmchat

@@ -85,6 +85,7 @@ private:
     QHBoxLayout *buildRedisRow();
     void rebuildNodes();
     void refresh();
+    void refreshNodeRow(int node);
     void announceIfReshaped(bool sentinel, bool balancer);
     void showLinksPopup();
     void refreshLinksButton();

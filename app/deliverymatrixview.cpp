@@ -82,15 +82,7 @@ DeliveryMatrixView::DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent
     connect(&workspace, &FarmWorkspace::messageSending, this,
         [this](
             int, const QString &id, const QString &label) { m_model->setMessageText(id, label); });
-    // Behind a load balancer a pane's column header names the node it is on
-    // now, which a reconnect may change.
-    connect(&workspace, &FarmWorkspace::panesCreated, this, [this] {
-        for (int i = 0; i < m_workspace.paneCount(); ++i)
-            connect(m_workspace.pane(i), &PaneSession::nodeChanged, m_model, [this] {
-                Q_EMIT m_model->headerDataChanged(Qt::Horizontal,
-                    DeliveryMatrixModel::kFirstPaneColumn, m_model->columnCount() - 1);
-            });
-    });
+    followPaneNodes();
     connect(m_model, &QAbstractItemModel::columnsInserted, this, [this] { fitMessageColumn(); });
     connect(m_model, &QAbstractItemModel::columnsRemoved, this, [this] { fitMessageColumn(); });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] { fitMessageColumn(); });
@@ -98,6 +90,23 @@ DeliveryMatrixView::DeliveryMatrixView(FarmWorkspace &workspace, QWidget *parent
 }
 
 DeliveryMatrixView::~DeliveryMatrixView() = default;
+
+void DeliveryMatrixView::followPaneNodes()
+{
+    // Behind a load balancer a pane's column header names the node it is on
+    // now, which a reconnect (or its node leaving) may change.
+    const auto followNode = [this](int pane) {
+        connect(m_workspace.pane(pane), &PaneSession::nodeChanged, m_model, [this] {
+            Q_EMIT m_model->headerDataChanged(
+                Qt::Horizontal, DeliveryMatrixModel::kFirstPaneColumn, m_model->columnCount() - 1);
+        });
+    };
+    connect(&m_workspace, &FarmWorkspace::panesCreated, this, [this, followNode] {
+        for (int i = 0; i < m_workspace.paneCount(); ++i)
+            followNode(i);
+    });
+    connect(&m_workspace, &FarmWorkspace::paneAdded, this, followNode);
+}
 
 void DeliveryMatrixView::resizeEvent(QResizeEvent *event)
 {

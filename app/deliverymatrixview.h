@@ -32,6 +32,7 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
 
 private:
+    void followPaneNodes();
     void updateTotals();
     void fitMessageColumn();
 

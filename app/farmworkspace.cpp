@@ -5,6 +5,8 @@
 #include "app/sentinelwatch.h"
 #include "launcher/farmnode.h"
 
+#include <algorithm>
+
 namespace farmchat {
 
 FarmWorkspace::FarmWorkspace(QObject *parent)
@@ -23,6 +25,16 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
             clearPanes();
         m_portCheck.setActive(state == FarmState::Stopped);
     });
+    // Before any view hears of a node that came or went: its colour is set.
+    connect(m_supervisor.get(), &FarmSupervisor::processAdded, this, &FarmWorkspace::indexNodes);
+    connect(m_supervisor.get(), &FarmSupervisor::processRemoved, this, &FarmWorkspace::indexNodes);
+    connect(
+        m_supervisor.get(), &FarmSupervisor::nodeAddFinished, this, &FarmWorkspace::onNodeAdded);
+    connect(m_supervisor.get(), &FarmSupervisor::nodeLeaving, this, &FarmWorkspace::movePanesOff);
+    connect(m_supervisor.get(), &FarmSupervisor::nodeRemoveFinished, this,
+        [this](int, const QString &name, const Result<void> &removed) {
+            onNodeRemoved(name, removed);
+        });
     m_portCheck.setPorts(m_basePort, m_nodes);
     m_portCheck.setActive(m_supervisor->state() == FarmState::Stopped);
 }
@@ -202,39 +214,148 @@ void FarmWorkspace::onFarmStarted()
 void FarmWorkspace::createPanes()
 {
     clearPanes();
-    m_nodeIndex.clear();
+    indexNodes();
     for (int i = 0; i < m_supervisor->nodeCount(); ++i)
-        m_nodeIndex.insert(m_supervisor->node(i)->name(), i);
+        m_panes.push_back(makePane(i, i));
+    Q_EMIT panesCreated();
+}
+
+void FarmWorkspace::indexNodes()
+{
+    m_nodeIndex.clear();
+    QHash<QString, int> colours;
+    for (int i = 0; i < m_supervisor->nodeCount(); ++i) {
+        const QString id = m_supervisor->node(i)->name();
+        m_nodeIndex.insert(id, i);
+        if (m_colours.contains(id))
+            colours.insert(id, m_colours.value(id));
+    }
+    // A node new to the farm takes the first colour no running node has.
+    for (int i = 0; i < m_supervisor->nodeCount(); ++i) {
+        const QString id = m_supervisor->node(i)->name();
+        int slot = 0;
+        while (!colours.contains(id)) {
+            if (!colours.values().contains(slot))
+                colours.insert(id, slot);
+            ++slot;
+        }
+    }
+    m_colours = colours;
+}
+
+int FarmWorkspace::colourOf(int index) const
+{
+    const FarmNode *node = m_supervisor->node(index);
+    return node ? m_colours.value(node->name(), index) : -1;
+}
+
+std::unique_ptr<PaneSession> FarmWorkspace::makePane(int index, int node)
+{
     // Behind a balancer every pane is a client of its URL, and lands where it sends it.
     const QUrl balancer = m_supervisor->publicUrl();
     PaneRoute route;
     route.viaBalancer = !balancer.isEmpty();
     route.skipNegotiation = m_skipNegotiation;
-    for (int i = 0; i < m_supervisor->nodeCount(); ++i) {
-        FarmNode *node = m_supervisor->node(i);
-        auto session = route.viaBalancer
-            ? std::make_unique<PaneSession>(i, QString(), balancer, *m_tracker, route)
-            : std::make_unique<PaneSession>(i, node->name(), node->url(), *m_tracker, route);
-        PaneSession *raw = session.get();
-        connect(raw, &PaneSession::messageArrived, this,
-            [this, raw](const ChatMessage &message, bool fromHistory) {
-                m_rate.add(m_clock.elapsed());
-                Q_EMIT messageSeen(nodeIndexOf(message.node), nodeIndexOf(raw->nodeId()),
-                    message.via, fromHistory, message.id);
-            });
-        connect(raw, &PaneSession::sending, this,
-            [this, i, raw](const QString &localId, const QString &text) {
-                Q_EMIT messageSending(i, localId, raw->name() + QStringLiteral(": ") + text);
-            });
-        connect(raw, &PaneSession::accepted, this,
-            [this, i, raw](const QString &id, const QString &text) {
-                Q_EMIT messageSent(i, id, raw->name() + QStringLiteral(": ") + text);
-            });
-        session->setName(paneName(i));
-        session->start();
-        m_panes.push_back(std::move(session));
+    FarmNode *farmNode = m_supervisor->node(node);
+    auto session = route.viaBalancer
+        ? std::make_unique<PaneSession>(index, QString(), balancer, *m_tracker, route)
+        : std::make_unique<PaneSession>(
+            index, farmNode->name(), farmNode->url(), *m_tracker, route);
+    PaneSession *raw = session.get();
+    connect(raw, &PaneSession::messageArrived, this,
+        [this, raw](const ChatMessage &message, bool fromHistory) {
+            m_rate.add(m_clock.elapsed());
+            Q_EMIT messageSeen(nodeIndexOf(message.node), nodeIndexOf(raw->nodeId()), message.via,
+                fromHistory, message.id);
+        });
+    connect(raw, &PaneSession::sending, this,
+        [this, index, raw](const QString &localId, const QString &text) {
+            Q_EMIT messageSending(index, localId, raw->name() + QStringLiteral(": ") + text);
+        });
+    connect(raw, &PaneSession::accepted, this,
+        [this, index, raw](const QString &id, const QString &text) {
+            Q_EMIT messageSent(index, id, raw->name() + QStringLiteral(": ") + text);
+        });
+    session->setName(paneName(index));
+    session->start();
+    return session;
+}
+
+bool FarmWorkspace::canAddNode() const
+{
+    return m_supervisor->state() == FarmState::Running
+        && m_supervisor->nodeCount() < AppSettings::kMaxNodes
+        && paneCount() < AppSettings::kMaxNodes;
+}
+
+void FarmWorkspace::addNode()
+{
+    if (!canAddNode()) {
+        Q_EMIT notice(tr("✕ No node added: a running farm has at most %1 nodes here")
+                          .arg(AppSettings::kMaxNodes),
+            false);
+        return;
     }
-    Q_EMIT panesCreated();
+    m_supervisor->addNode();
+}
+
+void FarmWorkspace::removeNode(int index)
+{
+    m_supervisor->removeNode(index);
+}
+
+void FarmWorkspace::onNodeAdded(int node, const Result<void> &added)
+{
+    indexNodes();
+    setNodes(m_supervisor->nodeCount());
+    if (!added) {
+        Q_EMIT notice(tr("✕ No node added: %1").arg(added.error()), false);
+        return;
+    }
+    QString text = tr("%1 joined the farm").arg(m_supervisor->node(node)->name());
+    if (paneCount() < AppSettings::kMaxNodes) {
+        const int index = paneCount();
+        m_panes.push_back(makePane(index, node));
+        Q_EMIT paneAdded(index);
+        text += tr(" with a pane for %1").arg(paneName(index));
+    }
+    Q_EMIT notice(text, true);
+}
+
+void FarmWorkspace::movePanesOff(int leaving)
+{
+    if (!m_supervisor->publicUrl().isEmpty())
+        return; // the balancer cuts them off, and they reconnect through it
+    const QString leavingId = m_supervisor->node(leaving)->name();
+    for (const auto &session : m_panes) {
+        if (session->nodeId() != leavingId)
+            continue;
+        // The node with the fewest panes takes it.
+        int target = -1;
+        int fewest = 0;
+        for (int i = 0; i < m_supervisor->nodeCount(); ++i) {
+            if (i == leaving)
+                continue;
+            const QString id = m_supervisor->node(i)->name();
+            const int panes = int(std::count_if(m_panes.cbegin(), m_panes.cend(),
+                [&id](const auto &pane) { return pane->nodeId() == id; }));
+            if (target < 0 || panes < fewest) {
+                target = i;
+                fewest = panes;
+            }
+        }
+        if (target >= 0)
+            session->moveTo(m_supervisor->node(target)->name(), m_supervisor->node(target)->url());
+    }
+}
+
+void FarmWorkspace::onNodeRemoved(const QString &name, const Result<void> &removed)
+{
+    indexNodes();
+    setNodes(m_supervisor->nodeCount());
+    Q_EMIT notice(removed ? tr("%1 left the farm").arg(name)
+                          : tr("✕ %1 did not leave: %2").arg(name, removed.error()),
+        bool(removed));
 }
 
 void FarmWorkspace::clearPanes()
@@ -261,12 +382,27 @@ void FarmWorkspace::sendFrom(int index, const QString &text)
     session->send(text, node >= 0 ? m_supervisor->nodeBackplane(node) : m_supervisor->backplane());
 }
 
-void FarmWorkspace::setCutOff(int index, bool cut)
+void FarmWorkspace::setNodeBackplaneOff(int index, bool off)
 {
-    m_supervisor->setNodeBackplane(index, cut ? BackplaneMode::Off : m_supervisor->backplane());
+    m_supervisor->setNodeBackplane(index, off ? BackplaneMode::Off : m_supervisor->backplane());
 }
 
-bool FarmWorkspace::isCutOff(int index) const
+void FarmWorkspace::setPartitioned(int index, bool partitioned)
+{
+    const FarmLinks *links = m_supervisor->links();
+    LinkFault fault = links ? links->fault(index, NodeLink::Redis) : LinkFault {};
+    fault.partitioned = partitioned;
+    if (const Result<void> set = m_supervisor->setLinkFault(index, NodeLink::Redis, fault); !set)
+        Q_EMIT notice(tr("✕ %1").arg(set.error()), false);
+}
+
+bool FarmWorkspace::isPartitioned(int index) const
+{
+    const FarmLinks *links = m_supervisor->links();
+    return links && links->fault(index, NodeLink::Redis).partitioned;
+}
+
+bool FarmWorkspace::isNodeBackplaneOff(int index) const
 {
     return index >= 0 && index < m_supervisor->nodeCount()
         && m_supervisor->nodeBackplane(index) == BackplaneMode::Off

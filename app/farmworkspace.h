@@ -45,6 +45,11 @@ public:
     PaneSession *pane(int index) const;
     // Node index of a node id ("node-9090"); -1 when not in this farm.
     int nodeIndexOf(const QString &nodeId) const { return m_nodeIndex.value(nodeId, -1); }
+    // The colour (nodepalette) of node `index`, or of a node id: a node keeps
+    // its colour while it runs, so one that leaves does not recolour the
+    // others; -1 for a node not in this farm.
+    int colourOf(int index) const;
+    int colourOf(const QString &nodeId) const { return colourOf(nodeIndexOf(nodeId)); }
 
     // What the next launch starts. No range checks here: the views offer
     // only valid values, and launch's caller validates the config.
@@ -99,9 +104,21 @@ public:
 
     // Sends `text` from pane `index` to the lobby.
     void sendFrom(int index, const QString &text);
-    // Cuts node `index` off the backplane (its mode goes off) or puts it back on the farm's mode.
-    void setCutOff(int index, bool cut);
-    bool isCutOff(int index) const;
+    // Switches node `index`'s backplane off, or back to the farm's mode.
+    void setNodeBackplaneOff(int index, bool off);
+    bool isNodeBackplaneOff(int index) const;
+    // Partitions node `index`'s Redis link (link proxies only), its other
+    // faults kept, or heals the partition; failures go to the status bar.
+    void setPartitioned(int index, bool partitioned);
+    bool isPartitioned(int index) const;
+    // Scaling the running farm (FarmSupervisor::addNode, removeNode): a node
+    // that joins gets a pane (on it, or through the balancer) while the farm
+    // has fewer than AppSettings::kMaxNodes; without a balancer the panes of
+    // a leaving node move to the node with the fewest panes and catch up
+    // there. notice() says how it went.
+    bool canAddNode() const;
+    void addNode();
+    void removeNode(int index);
     // Empties the delivery matrix; the panes stay its columns.
     void clearMatrix();
 
@@ -123,6 +140,11 @@ Q_SIGNALS:
     // by `localId` until messageSent() gives its id.
     void messageSending(int pane, const QString &localId, const QString &label);
     void panesCreated();
+    // A pane was added (its node joined the running farm); the others stay as they are.
+    void paneAdded(int index);
+    // Something for the status bar, in a sentence: how an addNode() or
+    // removeNode() went, a partition that could not be set.
+    void notice(const QString &text, bool ok);
     void panesAboutToClear();
     void panesCleared();
     // Pane `atNode` got a message sent on `originNode` (-1: a node not in
@@ -133,6 +155,12 @@ Q_SIGNALS:
 private:
     void onFarmStarted();
     void createPanes();
+    void indexNodes();
+    // Pane `index`, on node `node` (or on the balancer, when there is one).
+    std::unique_ptr<PaneSession> makePane(int index, int node);
+    void onNodeAdded(int node, const Result<void> &added);
+    void movePanesOff(int leaving);
+    void onNodeRemoved(const QString &name, const Result<void> &removed);
     void clearPanes();
 
     PortCheck m_portCheck; // before the supervisor: its state changes reach the check
@@ -141,6 +169,7 @@ private:
     std::unique_ptr<SentinelWatch> m_sentinelWatch;
     std::vector<std::unique_ptr<PaneSession>> m_panes;
     QHash<QString, int> m_nodeIndex;
+    QHash<QString, int> m_colours; // node id -> colour slot
     QStringList m_paneNames;
     int m_nodes;
     quint16 m_basePort;

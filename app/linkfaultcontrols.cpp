@@ -88,6 +88,7 @@ LinkFaultControls::LinkFaultControls(FarmWorkspace &workspace, QWidget *parent)
     FarmSupervisor &farm = workspace.supervisor();
     connect(&farm, &FarmSupervisor::processesCleared, this, &LinkFaultControls::rebuildChoices);
     connect(&farm, &FarmSupervisor::processAdded, this, &LinkFaultControls::rebuildChoices);
+    connect(&farm, &FarmSupervisor::processRemoved, this, &LinkFaultControls::rebuildChoices);
     connect(&farm, &FarmSupervisor::stateChanged, this, &LinkFaultControls::rebuildChoices);
     connect(&farm, &FarmSupervisor::linkFaultChanged, this, &LinkFaultControls::refresh);
     rebuildChoices();

@@ -137,6 +137,8 @@ void MainWindow::createActions()
     connect(quit, &QAction::triggered, this, &QWidget::close);
     farm->addActions({launchAction, stopAction, cycle, demo});
     farm->addSeparator();
+    createScalingActions(farm);
+    farm->addSeparator();
     farm->addAction(quit);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));

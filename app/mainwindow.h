@@ -90,6 +90,8 @@ private:
     GuidedDemo::Hooks demoHooks();
     void createDemoDock(QDockWidget *tabbedWith);
     void wireDemo();
+    // Farm ▸ Add node and Remove node, for a running farm (mainwindowscaling.cpp).
+    void createScalingActions(QMenu *farm);
     void showIdleText(int nodes);
     void showError(const QString &title, const QString &text);
     void showInfo(const QString &title, const QString &text);

@@ -23,6 +23,10 @@ PaneGrid::PaneGrid(FarmWorkspace &workspace, QWidget *parent)
     m_grid->addWidget(m_idle, 0, 0);
     connect(&m_workspace, &FarmWorkspace::panesCreated, this, &PaneGrid::rebuild);
     connect(&m_workspace, &FarmWorkspace::panesAboutToClear, this, &PaneGrid::clear);
+    connect(&m_workspace, &FarmWorkspace::paneAdded, this, [this](int index) {
+        m_panes << new ChatPane(m_workspace, index, this);
+        reflow(true);
+    });
 }
 
 void PaneGrid::setIdleText(const QString &text)

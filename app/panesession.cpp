@@ -94,6 +94,15 @@ PaneSession::PaneSession(int index, const QString &nodeId, const QUrl &url,
     });
 }
 
+void PaneSession::moveTo(const QString &nodeId, const QUrl &url)
+{
+    qCInfo(lcAppPane, "%s: moves to %s", qPrintable(m_paneId), qPrintable(nodeId));
+    m_nodeId = nodeId;
+    m_tracker.setPaneNode(m_paneId, nodeId);
+    Q_EMIT nodeChanged(nodeId);
+    m_client->moveTo(url);
+}
+
 bool PaneSession::isMissingStickySession(const QString &error)
 {
     // HubConnection's words for the 404 a node answers to a connection token

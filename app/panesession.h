@@ -66,6 +66,9 @@ public:
 
     void start();
     void stop();
+    // Its node leaves the farm: the pane reconnects to `nodeId` at `url` and
+    // catches up from its last message (nodeChanged() follows at once).
+    void moveTo(const QString &nodeId, const QUrl &url);
     // Sets the name now and after every reconnect; refusals arrive as errorOccurred().
     void setName(const QString &name);
     QString name() const { return m_client->name(); }
@@ -97,7 +100,8 @@ Q_SIGNALS:
     // A History catch-up brought `fetched` messages of others (the pane's own
     // messages coming back that way are not news).
     void caughtUp(int fetched);
-    // Behind a balancer: a (re)connect landed on `nodeId`, another node than before.
+    // Behind a balancer: a (re)connect landed on `nodeId`, another node than
+    // before; or moveTo() moved the pane.
     void nodeChanged(const QString &nodeId);
 
 private:

@@ -56,13 +56,21 @@ TopologyView::TopologyView(FarmWorkspace &workspace, QWidget *parent)
     connect(&farm, &FarmSupervisor::linkFaultChanged, this, repaint);
     connect(&workspace, &FarmWorkspace::panesCleared, this, repaint);
     connect(&workspace.sentinelWatch(), &SentinelWatch::changed, this, repaint);
-    connect(&workspace, &FarmWorkspace::panesCreated, this, [this, repaint] {
-        // Each client line follows where its pane is connected.
-        for (int i = 0; i < m_workspace.paneCount(); ++i) {
-            PaneSession *pane = m_workspace.pane(i);
-            connect(pane, &PaneSession::nodeChanged, this, repaint);
-            connect(pane, &PaneSession::stateChanged, this, repaint);
-        }
+    // Each client line follows where its pane is connected.
+    const auto followPane = [this, repaint](int index) {
+        PaneSession *pane = m_workspace.pane(index);
+        connect(pane, &PaneSession::nodeChanged, this, repaint);
+        connect(pane, &PaneSession::stateChanged, this, repaint);
+        update();
+    };
+    connect(&workspace, &FarmWorkspace::panesCreated, this, [this, followPane] {
+        for (int i = 0; i < m_workspace.paneCount(); ++i)
+            followPane(i);
+    });
+    connect(&workspace, &FarmWorkspace::paneAdded, this, followPane);
+    // A node left: the nodes after it moved down, and the tokens in flight name old places.
+    connect(&farm, &FarmSupervisor::processRemoved, this, [this] {
+        m_flow.clear();
         update();
     });
 }
@@ -84,12 +92,13 @@ QList<int> TopologyView::clientNodes() const
 QString TopologyView::balancerCaption(int index) const
 {
     const HaproxyInstance *lb = m_workspace.supervisor().loadBalancer();
-    if (!lb || index < 0 || index >= lb->servers().size())
+    const FarmNode *node = m_workspace.supervisor().node(index);
+    const LbServerStatus *server = lb && node ? lb->server(node->port()) : nullptr;
+    if (!server)
         return {};
-    const LbServerStatus &server = lb->servers().at(index);
     const QString sessions
-        = server.sessions == 1 ? tr("1 session") : tr("%1 sessions").arg(server.sessions);
-    return sessions + QStringLiteral(" · ") + server.status;
+        = server->sessions == 1 ? tr("1 session") : tr("%1 sessions").arg(server->sessions);
+    return sessions + QStringLiteral(" · ") + server->status;
 }
 
 QString TopologyView::placeholderText() const
@@ -150,8 +159,9 @@ Result<void> TopologyView::checkLink(int index) const
     else if (node->process()->state() != ProcessState::Healthy)
         reason = tr("%1 is %2").arg(node->name(), processStateName(node->process()->state()));
     else if (farm.nodeBackplane(index) == BackplaneMode::Off)
-        reason = m_workspace.isCutOff(index) ? tr("%1 is cut off the backplane").arg(node->name())
-                                             : tr("the backplane is off");
+        reason = m_workspace.isNodeBackplaneOff(index)
+            ? tr("%1 has its backplane off").arg(node->name())
+            : tr("the backplane is off");
     else if (!redisUp())
         reason = tr("Redis is down");
     else if (linkFault(index).partitioned)
@@ -272,8 +282,9 @@ void TopologyView::paintBalancer(QPainter &p, const Frame &f) const
         const QPointF client(front.left() + em * 1.1, front.top() + step * (i + 0.5));
         const QPointF entry(box.left(), box.center().y() + (i - (panes - 1) / 2.0) * em * 0.4);
         const QPointF exit(box.right(), entry.y());
-        const QColor colour = nodes[i] >= 0 ? nodepalette::nodeColour(nodes[i], f.dark)
-                                            : f.pal.color(QPalette::Mid);
+        const QColor colour = nodes[i] >= 0
+            ? nodepalette::nodeColour(m_workspace.colourOf(nodes[i]), f.dark)
+            : f.pal.color(QPalette::Mid);
         QPen pen(colour, em / 9, nodes[i] >= 0 ? Qt::SolidLine : Qt::DotLine);
         p.setPen(pen);
         p.setBrush(Qt::NoBrush);
@@ -410,7 +421,7 @@ void TopologyView::paintNodes(QPainter &p, const Frame &f) const
     for (int i = 0; i < f.layout.centres.size(); ++i) {
         FarmNode *node = farm.node(i);
         const QPointF c = f.layout.centres.at(i);
-        const QColor colour = nodepalette::nodeColour(i, f.dark);
+        const QColor colour = nodepalette::nodeColour(m_workspace.colourOf(i), f.dark);
         const bool healthy = node->process()->state() == ProcessState::Healthy;
         p.setPen(QPen(healthy ? colour.darker(130) : nodepalette::bad(f.dark), em / 8,
             healthy ? Qt::SolidLine : Qt::DashLine));
@@ -449,7 +460,7 @@ void TopologyView::paintTokens(QPainter &p, const Frame &f) const
         const double t = std::clamp(token.progress, 0.0, 1.0);
         if (token.from == token.to) {
             // Stayed on its node: a ring that grows and fades.
-            QColor ring = nodepalette::nodeColour(token.from, f.dark);
+            QColor ring = nodepalette::nodeColour(m_workspace.colourOf(token.from), f.dark);
             ring.setAlphaF(1.0 - t);
             p.setBrush(Qt::NoBrush);
             p.setPen(QPen(ring, em / 6));
@@ -461,7 +472,7 @@ void TopologyView::paintTokens(QPainter &p, const Frame &f) const
         const QPointF b = endpoint(token.to, token.from);
         const QPointF at = a + (b - a) * t;
         const int colourOf = token.from == TopologyFlow::kRedis ? token.to : token.from;
-        const QColor dot = nodepalette::nodeColour(colourOf, f.dark);
+        const QColor dot = nodepalette::nodeColour(m_workspace.colourOf(colourOf), f.dark);
         p.setPen(QPen(f.pal.color(QPalette::Text), em / 16));
         p.setBrush(dot);
         const double r = em * (token.count > 1 ? 0.45 : 0.33);

@@ -68,6 +68,12 @@ ChatClient::ChatClient(const QList<QUrl> &nodeUrls, ChatClientOptions options, Q
     connect(m_hub.get(), &HubConnection::invocationReceived, this, &ChatClient::onInvocation);
 }
 
+void ChatClient::moveTo(const QUrl &nodeUrl)
+{
+    m_nodeUrls = {nodeUrl};
+    m_hub->moveTo(hubUrlOf(nodeUrl, m_options.hubPath));
+}
+
 ChatClient::~ChatClient() = default;
 
 QStringList ChatClient::rooms() const

@@ -84,6 +84,9 @@ public:
     // Connect / disconnect; see HubConnection for states and signals.
     bool start() { return m_hub->start(); }
     void stop() { m_hub->stop(); }
+    // Its node left the farm: serve from `nodeUrl` from now on. A reconnect
+    // follows, and with it the usual catch-up from lastSeenId().
+    void moveTo(const QUrl &nodeUrl);
 
     // Each of these is remembered and re-applied after every (re)connect.
     // While not connected, the change is only remembered and `done` reports
@@ -144,7 +147,7 @@ private:
     void finishLater(Done done, const Result<void> &result = {});
     RecentIds &recentIds(const QString &room);
 
-    const QList<QUrl> m_nodeUrls;
+    QList<QUrl> m_nodeUrls;
     const ChatClientOptions m_options;
     std::unique_ptr<HubConnection> m_hub;
     QString m_name;

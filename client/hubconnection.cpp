@@ -142,6 +142,18 @@ bool HubConnection::send(const QString &method, const QJsonArray &arguments)
     return sendRecord(hubprotocol::writeMessage(HubMessage::invocation(method, arguments)));
 }
 
+void HubConnection::moveTo(const QUrl &hubUrl)
+{
+    m_hubUrls = {hubUrl};
+    m_urlIndex = 0;
+    const bool wanted = m_state != State::Disconnected;
+    if (m_state == State::Connected || m_state == State::Connecting)
+        fail(QStringLiteral("moving to %1").arg(hubUrl.toDisplayString()));
+    // A first connect under way ends without a retry: begin again there.
+    if (wanted && m_state == State::Disconnected)
+        start();
+}
+
 void HubConnection::setState(State state)
 {
     if (m_state == state)

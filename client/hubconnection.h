@@ -100,6 +100,10 @@ public:
     // Disconnected when stop() returns; disconnected() is emitted unless the
     // connection already was Disconnected.
     void stop();
+    // Serves from `hubUrl` from now on (its node left the farm): a live
+    // connection drops and reconnects there, as after a lost connection
+    // (reconnecting(), then reconnected()); a reconnect under way goes there next.
+    void moveTo(const QUrl &hubUrl);
 
     // Invokes a hub method and calls `callback` exactly once: with the
     // Completion's result or error, with an error when the connection is not
@@ -144,7 +148,7 @@ private:
     void finishDisconnected(const QString &reason);
 
     const Options m_options;
-    const QList<QUrl> m_hubUrls; // the constructor's, then the fallbacks
+    QList<QUrl> m_hubUrls; // the constructor's, then the fallbacks (moveTo() replaces them)
     int m_urlIndex = 0;
     State m_state = State::Disconnected;
     QString m_connectionId;

@@ -51,6 +51,7 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
                         + u'\n');
         });
     connect(&farm, &FarmSupervisor::error, this, &ConsoleReporter::printError);
+    reportScaling();
     connect(&farm, &FarmSupervisor::started, this, &ConsoleReporter::onStarted);
     connect(&farm, &FarmSupervisor::stopped, this, [this] {
         if (m_json)
@@ -135,6 +136,31 @@ void ConsoleReporter::machineEvent(const QString &name, QJsonObject fields)
 {
     fields.insert(QStringLiteral("event"), name);
     write(stdout, QString::fromUtf8(QJsonDocument(fields).toJson(QJsonDocument::Compact)) + u'\n');
+}
+
+void ConsoleReporter::reportScaling()
+{
+    connect(&m_farm, &FarmSupervisor::nodeAddFinished, this,
+        [this](int node, const Result<void> &added) {
+            const QString name = added ? m_farm.node(node)->name() : QString();
+            if (m_json)
+                jsonEvent(QStringLiteral("nodeAdded"),
+                    added ? QJsonObject {{"process", name}, {"node", node}}
+                          : QJsonObject {{"error", added.error()}});
+            else
+                note(added ? QStringLiteral("%1 joined the farm").arg(name)
+                           : QStringLiteral("no node added: %1").arg(added.error()));
+        });
+    connect(&m_farm, &FarmSupervisor::nodeRemoveFinished, this,
+        [this](int, const QString &name, const Result<void> &removed) {
+            if (m_json)
+                jsonEvent(QStringLiteral("nodeRemoved"),
+                    removed ? QJsonObject {{"process", name}}
+                            : QJsonObject {{"process", name}, {"error", removed.error()}});
+            else
+                note(removed ? QStringLiteral("%1 left the farm").arg(name)
+                             : QStringLiteral("%1 did not leave: %2").arg(name, removed.error()));
+        });
 }
 
 void ConsoleReporter::onProcessChanged(int index)

@@ -40,6 +40,7 @@ public:
     QString coloured(const QString &name, const QString &text) const;
 
 private:
+    void reportScaling(); // nodes that join or leave a running farm
     void onProcessChanged(int index);
     void onStarted();
     void printTable();

@@ -38,8 +38,8 @@ int FarmSupervisor::nodeIndexOf(const FarmNode *node) const
 Result<quint16> FarmSupervisor::nextNodePort() const
 {
     if (m_state != FarmState::Running)
-        return Result<quint16>::failure(
-            QStringLiteral("nodes join a running farm; the farm is %1").arg(farmStateName(m_state)));
+        return Result<quint16>::failure(QStringLiteral("nodes join a running farm; the farm is %1")
+                                            .arg(farmStateName(m_state)));
     if (nodeCount() >= FarmConfig::kMaxNodes)
         return Result<quint16>::failure(
             QStringLiteral("the farm has %1 nodes, the most it runs").arg(nodeCount()));
@@ -104,8 +104,8 @@ void FarmSupervisor::joinBalancer(FarmNode *node)
         return;
     }
     const quint16 proxy = m_links ? m_links->port(index, NodeLink::Balancer) : 0;
-    m_lb->addServer(node->port(), proxy != 0 ? proxy : node->port(),
-        [this, node](const Result<void> &added) {
+    m_lb->addServer(
+        node->port(), proxy != 0 ? proxy : node->port(), [this, node](const Result<void> &added) {
             const int now = nodeIndexOf(node); // -1 if it was removed meanwhile
             if (now < 0)
                 return;
@@ -130,8 +130,8 @@ void FarmSupervisor::removeNode(int index)
     if (!leaving)
         return refuse(QStringLiteral("there is no node %1").arg(index));
     if (nodeCount() <= 1)
-        return refuse(
-            QStringLiteral("%1 is the farm's last node; stop the farm instead").arg(leaving->name()));
+        return refuse(QStringLiteral("%1 is the farm's last node; stop the farm instead")
+                          .arg(leaving->name()));
     if (m_leaving.count(leaving) > 0)
         return refuse(QStringLiteral("%1 is already leaving").arg(leaving->name()));
     qCInfo(lcLauncherFarm, "removing %s", qPrintable(leaving->name()));
@@ -160,8 +160,7 @@ bool FarmSupervisor::leftTheFarm(ManagedProcess *process)
 {
     const auto found = std::find_if(m_nodes.cbegin(), m_nodes.cend(),
         [process](const auto &node) { return node->process() == process; });
-    if (found == m_nodes.cend() || m_leaving.count(found->get()) == 0
-        || isLive(process->state()))
+    if (found == m_nodes.cend() || m_leaving.count(found->get()) == 0 || isLive(process->state()))
         return false;
     if (m_state != FarmState::Running) {
         m_leaving.erase(found->get()); // the farm is stopping: it goes with the rest

@@ -250,6 +250,16 @@ void HaproxyInstance::setServerAdmin(quint16 nodePort, LbServerAdmin state, Admi
     });
 }
 
+const LbServerStatus *HaproxyInstance::server(quint16 nodePort) const
+{
+    const QString name = HaproxyConfig::serverName(nodePort);
+    for (const LbServerStatus &status : m_servers) {
+        if (status.name == name)
+            return &status;
+    }
+    return nullptr;
+}
+
 void HaproxyInstance::addServer(quint16 nodePort, quint16 address, AdminDone done)
 {
     QStringList commands {m_config.addServerCommand(nodePort, address)};

@@ -50,8 +50,11 @@ public:
     QString configPath() const;
     QString socketPath() const { return m_config.socketPath; }
     QByteArray configText() const { return m_config.toConfigText(); }
-    // The last "show stat" read, one entry per node in port order.
+    // The last "show stat" read, one entry per server (the config's nodes,
+    // then the ones added while running).
     const QList<LbServerStatus> &servers() const { return m_servers; }
+    // The entry of the node on `nodePort`; nullptr when HAProxy did not list it.
+    const LbServerStatus *server(quint16 nodePort) const;
 
     void setReadyTimeoutMs(int ms) { m_readyTimeoutMs = ms; }
     void setPollIntervalMs(int ms) { m_pollIntervalMs = ms; }

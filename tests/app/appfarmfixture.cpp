@@ -1,6 +1,7 @@
 #include "appfarmfixture.h"
 
 #include "app/farmworkspace.h"
+#include "app/messagelistmodel.h"
 #include "app/panesession.h"
 #include "launcher/executablelocator.h"
 #include "launcher/farmnode.h"
@@ -108,6 +109,17 @@ QSet<int> panesReached(
     if (settleMs > 0 && done())
         QTest::qWait(settleMs);
     return reached.value(id);
+}
+
+bool paneHasText(FarmWorkspace &workspace, int pane, const QString &text)
+{
+    MessageListModel &model = workspace.pane(pane)->messages();
+    model.flush();
+    for (int row = 0; row < model.rowCount(); ++row) {
+        if (model.index(row).data(MessageListModel::TextRole).toString() == text)
+            return true;
+    }
+    return false;
 }
 
 QString stopFarmLeavingNothing(FarmWorkspace &workspace)

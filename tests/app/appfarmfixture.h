@@ -37,6 +37,8 @@ bool allPanesConnected(FarmWorkspace &workspace, int panes);
 // and `settleMs` more (for a message that should not cross, time to do so).
 QSet<int> panesReached(
     FarmWorkspace &workspace, int from, const QString &text, int panes, int ms, int settleMs = 0);
+// Whether pane `pane` shows a message with `text`.
+bool paneHasText(FarmWorkspace &workspace, int pane, const QString &text);
 // Stops the farm; empty when it stopped and every process it ever ran is
 // gone within 15 s, else what is left.
 QString stopFarmLeavingNothing(FarmWorkspace &workspace);

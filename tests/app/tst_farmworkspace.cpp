@@ -1,4 +1,5 @@
-// FarmWorkspace without a display: a real 2-node farm, one pane per node,
+// FarmWorkspace without a display: a real 2-node farm, one pane per node (a
+// node added while it runs gets one, a pane whose node leaves moves),
 // every message reported once per pane, the backplane switched and cut live,
 // stop() leaving nothing behind; the workspace owns the chosen node count,
 // base port and mode, and a mode chosen while the farm starts is applied once
@@ -23,6 +24,7 @@ private Q_SLOTS:
     void panesFollowTheFarm();
     void offThenPubsub();
     void cutOffAndClear();
+    void scalesWhileRunning();
     void stopLeavesNothing();
     void modeChosenWhileStartingIsAppliedOnceRunning();
 
@@ -105,21 +107,75 @@ void tst_FarmWorkspace::offThenPubsub()
 void tst_FarmWorkspace::cutOffAndClear()
 {
     QSignalSpy switched(&m_workspace.supervisor(), &FarmSupervisor::backplaneRequestFinished);
-    m_workspace.setCutOff(1, true);
+    m_workspace.setNodeBackplaneOff(1, true);
     QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
-    QVERIFY(m_workspace.isCutOff(1));
-    QVERIFY(!m_workspace.isCutOff(0));
+    QVERIFY(m_workspace.isNodeBackplaneOff(1));
+    QVERIFY(!m_workspace.isNodeBackplaneOff(0));
     QSignalSpy seen(&m_workspace, &FarmWorkspace::messageSeen);
     sendAndSettle(0, QStringLiteral("cut"));
     QCOMPARE(seen.count(), 1); // node 2 no longer hears the backplane
-    m_workspace.setCutOff(1, false);
+    m_workspace.setNodeBackplaneOff(1, false);
     QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 2, 10000);
-    QVERIFY(!m_workspace.isCutOff(1));
+    QVERIFY(!m_workspace.isNodeBackplaneOff(1));
 
     QVERIFY(m_workspace.tracker().rowCount() > 0);
     m_workspace.clearMatrix();
     QCOMPARE(m_workspace.tracker().rowCount(), 0);
     QCOMPARE(m_workspace.tracker().columnCount(), 2); // the panes are still its columns
+}
+
+void tst_FarmWorkspace::scalesWhileRunning()
+{
+    FarmSupervisor &farm = m_workspace.supervisor();
+    QSignalSpy added(&m_workspace, &FarmWorkspace::paneAdded);
+    QSignalSpy notices(&m_workspace, &FarmWorkspace::notice);
+    QVERIFY(m_workspace.canAddNode());
+    m_workspace.addNode();
+    QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, 20000);
+    QCOMPARE(added.at(0).at(0).toInt(), 2);
+    QCOMPARE(m_workspace.paneCount(), 3);
+    QCOMPARE(farm.nodeCount(), 3);
+    QCOMPARE(m_workspace.nodes(), 3); // the farm bar shows what runs
+    QCOMPARE(m_workspace.tracker().columnCount(), 3);
+    QCOMPARE(farm.nodeBackplane(2), BackplaneMode::PubSub); // the farm's mode now
+    const QString joined = farm.node(2)->name();
+    QCOMPARE(m_workspace.pane(2)->nodeId(), joined);
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(m_workspace, 3), 10000);
+    m_pids << test::farmPids(farm);
+    QSignalSpy seen(&m_workspace, &FarmWorkspace::messageSeen);
+    sendAndSettle(2, QStringLiteral("from the node that joined"));
+    QTRY_COMPARE_WITH_TIMEOUT(seen.count(), 3, 5000);
+
+    // Node 0 leaves: its pane moves to another node, the others keep their colours.
+    const QString leaving = farm.node(0)->name();
+    const int joinedColour = m_workspace.colourOf(joined);
+    QSignalSpy removed(&farm, &FarmSupervisor::nodeRemoveFinished);
+    m_workspace.removeNode(0);
+    QTRY_COMPARE_WITH_TIMEOUT(removed.count(), 1, 15000);
+    QVERIFY(qvariant_cast<Result<void>>(removed.at(0).at(2)).ok());
+    QCOMPARE(removed.at(0).at(1).toString(), leaving);
+    QCOMPARE(farm.nodeCount(), 2);
+    QCOMPARE(m_workspace.nodes(), 2);
+    QCOMPARE(m_workspace.paneCount(), 3);
+    QCOMPARE(m_workspace.nodeIndexOf(leaving), -1);
+    QVERIFY(m_workspace.pane(0)->nodeId() != leaving);
+    QCOMPARE(m_workspace.colourOf(joined), joinedColour);
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(m_workspace, 3), 10000);
+    seen.clear();
+    sendAndSettle(0, QStringLiteral("from the pane that moved"));
+    QTRY_COMPARE_WITH_TIMEOUT(seen.count(), 3, 5000);
+    QCOMPARE(notices.count(), 2); // joined, left
+    QVERIFY(notices.at(0).at(1).toBool() && notices.at(1).at(1).toBool());
+
+    // The last node stays.
+    m_workspace.removeNode(0);
+    QTRY_COMPARE_WITH_TIMEOUT(removed.count(), 2, 15000);
+    m_workspace.removeNode(0);
+    QTRY_COMPARE_WITH_TIMEOUT(removed.count(), 3, 5000);
+    const Result<void> refused = qvariant_cast<Result<void>>(removed.at(2).at(2));
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().contains(u"last node"), qPrintable(refused.error()));
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(m_workspace, 3), 10000);
 }
 
 void tst_FarmWorkspace::stopLeavesNothing()

@@ -3,15 +3,21 @@
 // link through its own proxy): the Faults dock's "Links…" popup sets
 // latency and a partition on node 2's link; the topology writes the fault on
 // that link or draws it broken; messages from node 1 reach node 2 late, then
-// not at all, then (healed) the held ones arrive. Closing leaves no process.
+// not at all, then (healed) the held ones arrive. Farm ▸ Add node and Remove
+// node scale it while it runs: every view follows, and the new node has its
+// own link proxy. Closing leaves no process.
 #include "appfarmfixture.h"
 
 #include "app/controlspanel.h"
 #include "app/farmworkspace.h"
 #include "app/linkfaultcontrols.h"
 #include "app/mainwindow.h"
+#include "app/panegrid.h"
+#include "app/panesession.h"
 #include "app/topologyview.h"
+#include "launcher/farmnode.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QElapsedTimer>
@@ -43,6 +49,7 @@ private Q_SLOTS:
     void linksButtonOpensThePopup();
     void latencyIsDrawnAndDelaysDeliveries();
     void partitionHoldsMessagesUntilHealed();
+    void scalesFromTheFarmMenu();
 
 private:
     LinkFaultControls *links() const { return m_window->controls()->linkControls(); }
@@ -158,6 +165,43 @@ void tst_LinkFaultsApp::partitionHoldsMessagesUntilHealed()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->topologyView()->checkLink(1), 5000);
     QCOMPARE(
         test::panesReached(*m_workspace, 1, QStringLiteral("after"), kNodes, 10000).size(), kNodes);
+}
+
+void tst_LinkFaultsApp::scalesFromTheFarmMenu()
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QAction *add = m_window->action(QStringLiteral("addNode"));
+    QVERIFY(add && add->isEnabled());
+    QSignalSpy added(m_workspace, &FarmWorkspace::paneAdded);
+    add->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(added.count(), 1, kStartMs);
+    QCOMPARE(farm.nodeCount(), kNodes + 1);
+    QCOMPARE(m_window->paneGrid()->paneCount(), kNodes + 1);
+    QCOMPARE(links()->nodeBox()->count(), kNodes + 1);
+    QVERIFY(farm.links()->has(kNodes, NodeLink::Redis)); // a proxy of its own
+    QVERIFY(m_window->topologyView()->checkLink(kNodes));
+    QVERIFY(m_window->controls()->cutOffBox(kNodes));
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, kNodes + 1), kStartMs);
+    QCOMPARE(test::panesReached(*m_workspace, kNodes, QStringLiteral("joined"), kNodes + 1, 10000)
+                 .size(),
+        kNodes + 1);
+
+    const QString leaving = farm.node(0)->name();
+    auto *remove = m_window->findChild<QAction *>(QStringLiteral("removeNode-") + leaving);
+    QVERIFY(remove);
+    QSignalSpy removed(&farm, &FarmSupervisor::nodeRemoveFinished);
+    remove->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(removed.count(), 1, 15000);
+    QCOMPARE(farm.nodeCount(), kNodes);
+    QCOMPARE(links()->nodeBox()->count(), kNodes);
+    QVERIFY(!m_window->findChild<QAction *>(QStringLiteral("removeNode-") + leaving));
+    QVERIFY(!m_window->controls()->cutOffBox(kNodes));
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, kNodes + 1), kStartMs);
+    QVERIFY(m_workspace->pane(0)->nodeId() != leaving); // it moved
+    const QString moved = QStringLiteral("from the pane that moved");
+    m_workspace->sendFrom(0, moved);
+    for (int pane = 0; pane < kNodes + 1; ++pane)
+        QTRY_VERIFY_WITH_TIMEOUT(test::paneHasText(*m_workspace, pane, moved), 10000);
 }
 
 QTEST_MAIN(tst_LinkFaultsApp)

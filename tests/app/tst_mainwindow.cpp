@@ -46,16 +46,7 @@ namespace {
 constexpr int kNodes = 3;
 constexpr int kStartMs = 30000;
 
-bool paneHasText(FarmWorkspace &workspace, int pane, const QString &text)
-{
-    MessageListModel &model = workspace.pane(pane)->messages();
-    model.flush();
-    for (int row = 0; row < model.rowCount(); ++row) {
-        if (model.index(row).data(MessageListModel::TextRole).toString() == text)
-            return true;
-    }
-    return false;
-}
+using test::paneHasText;
 
 // Radio buttons and check boxes only take clicks on their indicator and label,
 // not anywhere in a stretched row: click where a user would, on the indicator.
@@ -84,7 +75,7 @@ private Q_SLOTS:
     void pubsubCrossesToEveryPane();
     void streamsCrossesToEveryPane();
     void killedNodeDropsAndComesBack();
-    void cutOffNodeStopsCrossing();
+    void partitionBoxCutsTheNodeOff();
     void redisStopAndRestart();
     void keyboard();
     void closeStopsEverything();
@@ -431,29 +422,33 @@ void tst_MainWindow::killedNodeDropsAndComesBack()
     m_pids = test::farmPids(m_workspace->supervisor()) + m_pids; // the restarted node's new pid too
 }
 
-void tst_MainWindow::cutOffNodeStopsCrossing()
+void tst_MainWindow::partitionBoxCutsTheNodeOff()
 {
+    // The app's farm has link proxies: the node's box partitions its Redis link.
     QCheckBox *cut = m_window->controls()->cutOffBox(2);
     QVERIFY(cut && cut->isEnabled());
-    QSignalSpy switched(&m_workspace->supervisor(), &FarmSupervisor::backplaneRequestFinished);
+    QCOMPARE(cut->text(), QStringLiteral("Partition"));
+    QSignalSpy changed(&m_workspace->supervisor(), &FarmSupervisor::linkFaultChanged);
     clickIndicator(cut);
-    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 1, 10000);
-    QCOMPARE(switched.at(0).at(1).toInt(), 2);
-    QVERIFY(m_workspace->isCutOff(2));
+    QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 1, 10000);
+    QVERIFY(m_workspace->isPartitioned(2));
+    QVERIFY(!m_workspace->isNodeBackplaneOff(2)); // its mode stays: the link is what broke
     const Result<void> cutLink = m_window->topologyView()->checkLink(2);
     QVERIFY(!cutLink.ok());
-    QVERIFY2(cutLink.error().contains(QStringLiteral("cut off")), qPrintable(cutLink.error()));
+    QVERIFY2(cutLink.error().contains(QStringLiteral("partitioned")), qPrintable(cutLink.error()));
     QVERIFY(m_window->topologyView()->checkLink(0).ok());
 
     const QString text = QStringLiteral("node 3 is cut off now");
     typeAndSend(0, text);
     QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, 1, text), 5000);
-    settledRow(text);
     QVERIFY(!paneHasText(*m_workspace, 2, text));
-    // Put it back.
+    // Healed: what the partition held reaches node 3, late.
     clickIndicator(cut);
-    QTRY_COMPARE_WITH_TIMEOUT(switched.count(), 2, 10000);
-    QVERIFY(!m_workspace->isCutOff(2));
+    QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 2, 10000);
+    QVERIFY(!m_workspace->isPartitioned(2));
+    QVERIFY(!cut->isChecked());
+    QTRY_VERIFY_WITH_TIMEOUT(paneHasText(*m_workspace, 2, text), 5000);
+    settledRow(text);
 }
 
 void tst_MainWindow::redisStopAndRestart()

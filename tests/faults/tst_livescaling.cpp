@@ -68,8 +68,8 @@ std::unique_ptr<Client> connectClient(const QUrl &url, bool historyOnJoin)
     auto client = std::make_unique<Client>();
     client->chat = std::make_unique<ChatClient>(url, options);
     Client *raw = client.get();
-    QObject::connect(raw->chat.get(), &ChatClient::messageReceived,
-        [raw](const ChatMessage &message, bool) {
+    QObject::connect(
+        raw->chat.get(), &ChatClient::messageReceived, [raw](const ChatMessage &message, bool) {
             if (raw->seen.contains(message.id))
                 ++raw->shownTwice;
             raw->seen.insert(message.id);
@@ -244,7 +244,8 @@ void tst_LiveScaling::refusesWhatCannotScale()
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     reply = command(run, {{"id", 4}, {"op", "remove-node"}, {"node", 1}});
     QVERIFY(!reply.value(u"ok").toBool());
-    QCOMPARE(reply.value(u"error").toString(), QStringLiteral("node 1 out of range (farm has 1 node)"));
+    QCOMPARE(
+        reply.value(u"error").toString(), QStringLiteral("node 1 out of range (farm has 1 node)"));
     reply = command(run, {{"id", 5}, {"op", "stop"}});
     QVERIFY(reply.value(u"ok").toBool());
     QVERIFY(run.waitForExit(scaledMs(15000)));
