@@ -27,13 +27,19 @@ LinkConnection::LinkConnection(std::unique_ptr<QTcpSocket> client, const QString
     , m_stats(stats)
 {
     m_client->setParent(nullptr);
+    // Bytes go on at once, as between the two ends without the proxy: with
+    // Nagle on, a small reply waits for the peer's delayed ACK (up to 40 ms).
+    m_client->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_client->setReadBufferSize(kReadBuffer);
     m_upstream->setReadBufferSize(kReadBuffer);
     m_up = std::make_unique<LinkPipe>(
         m_client.get(), m_upstream.get(), maxHeldBytes, m_stats.bytesUp, nullptr);
     m_down = std::make_unique<LinkPipe>(
         m_upstream.get(), m_client.get(), maxHeldBytes, m_stats.bytesDown, nullptr);
-    connect(m_upstream.get(), &QTcpSocket::connected, this, [this] { m_upstreamConnected = true; });
+    connect(m_upstream.get(), &QTcpSocket::connected, this, [this] {
+        m_upstreamConnected = true;
+        m_upstream->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    });
     connect(m_upstream.get(), &QTcpSocket::errorOccurred, this, &LinkConnection::onUpstreamError);
     connect(m_client.get(), &QTcpSocket::errorOccurred, this, &LinkConnection::onClientError);
     // A side closed by its peer can take no more: what was going to it is dropped.
