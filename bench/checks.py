@@ -1,11 +1,13 @@
 """`bench/run --check`: a tiny load through every tool the benchmark uses, so
-ctest (bench_check) sees them work end to end. FarmChat and the Bun farm must
-lose nothing at a low rate; the other systems must deliver; no timing is
+ctest (bench_check) sees them work end to end. FarmChat (its nodes, and the
+launcher's farm behind its link proxies) and the Bun farm must lose nothing at
+a low rate; the other systems must deliver; no timing is
 asserted. Each item runs on its own, so one failure still reports the others.
 """
 import json
 
 import farms
+import linkoverhead
 
 
 def _tiny_run(bench, system, mode, extra=()):
@@ -96,6 +98,8 @@ def check(bench):
             skipped += 1
             print(f"skip aspnetcore works: {bench.aspnetcore_missing}", flush=True)
         item("reference pubsub: deliveries measured", lambda: _delivers(bench, "reference", ["pubsub"]))
+        item("farmchat-launcher --link-faults pubsub: every message delivered exactly once",
+             lambda: linkoverhead.lossless(bench))
     finally:
         bench.redis.close()
     item("loopback fan-out: deliveries measured", lambda: _fanout_works(bench))

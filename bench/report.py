@@ -137,10 +137,32 @@ def _met_cell(met):
     return "-" if met is None else ("yes" if met else "**no**")
 
 
+def format_links(links):
+    """The link proxies' cost: the launcher farm without and with its proxies."""
+    lines = ["| link proxies (farmchat-launcher, no fault set) | unit | without --link-faults | "
+             "with --link-faults | with ÷ without | repetitions (without; with) |", "|---|---|---:|---:|---:|---|"]
+    for r in links:
+        runs = "; ".join(", ".join(_fmt(v, r["unit"]) for v in r["runs"][side]) or "-" for side in ("without", "with"))
+        lines.append(f"| {r['figure']} | {r['unit']} | {_fmt(r['without'], r['unit'])} | "
+                     f"{_fmt(r['with'], r['unit'])} | {_fmt(r['ratio'], 'ratio')} | {runs} |")
+    return "\n".join(lines)
+
+
 def format_table(doc):
     """The results table: a column and a FarmChat ÷ column for each system
-    that ran, and the targets against Bun when Bun ran. Old results files
-    have no "systems": FarmChat and Socket.IO."""
+    that ran, and the targets against Bun when Bun ran; the physical
+    references and the link proxies' cost below it. Old results files have
+    no "systems" (FarmChat and Socket.IO) and no "links"; a run of one figure
+    (--only) has no rows."""
+    parts = [_main_table(doc)] if doc["rows"] else []
+    if doc["physical"]:
+        parts.append(_physical_table(doc))
+    if doc.get("links"):
+        parts.append(format_links(doc["links"]))
+    return "\n\n".join(parts)
+
+
+def _main_table(doc):
     ran = doc.get("systems", ("farmchat", "reference"))
     others = [s for s in SYSTEMS[1:] if s in ran]
     bun = "bun" in ran
@@ -170,8 +192,12 @@ def format_table(doc):
             cells += [r.get("target_bun") or "-", _met_cell(r.get("met_bun"))]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [f"\n{FOOTNOTE_MARKS[i]} {why}." for i, why in enumerate(absent)]
-    lines += ["", "| physical reference | unit | machine | FarmChat | FarmChat ÷ machine | note |",
-              "|---|---|---:|---:|---:|---|"]
+    return "\n".join(lines)
+
+
+def _physical_table(doc):
+    lines = ["| physical reference | unit | machine | FarmChat | FarmChat ÷ machine | note |",
+             "|---|---|---:|---:|---:|---|"]
     for p in doc["physical"]:
         lines.append(f"| {p['figure']} | {p['unit']} | {_fmt(p['value'])} | {_fmt(p['farmchat'])} | "
                      f"{_fmt(p['farmchat_share'], 'ratio')} | {p['note']} |")
@@ -196,13 +222,14 @@ def write_results(doc, folder, suffix):
               f"Commit `{doc['commit']}` on {mach['cpu']} ({mach['cores']} cores, {mach['memory_gib']} GiB, "
               f"Linux {mach['kernel']}); load average {mach['load_at_start']:.2f} at start, "
               f"{mach.get('load_at_end', 0):.2f} at end; {mach.get('seconds', 0)} s. Farm on core 0, load "
-              f"generator on core 1. Targets met: {met} of {judged} (judged on FarmChat ÷ Socket.IO)"
-              f"{against_bun}.\n\n")
+              f"generator on core 1." + (f" Targets met: {met} of {judged} (judged on FarmChat ÷ Socket.IO)"
+                                         f"{against_bun}." if judged else "")
+              + (f" Only the {doc['only']} figure." if doc.get("only") else "") + "\n\n")
     if doc.get("note"):
         header += f"Note: {doc['note'].rstrip('.')}.\n\n"
-    if "aspnetcore" not in doc.get("systems", ("aspnetcore",)):
+    if "aspnetcore" not in doc.get("systems", ("aspnetcore",)) and not doc.get("only"):
         header += f"No ASP.NET Core column: {doc.get('aspnetcore_missing', 'not run')}\n\n"
-    if "bun" not in doc.get("systems", ("bun",)):
+    if "bun" not in doc.get("systems", ("bun",)) and not doc.get("only"):
         header += f"No Bun column: {doc.get('bun_missing', 'not run')}\n\n"
     incidents = "".join(f"- {i['system']}, {i['nodes']} nodes, {i['mode']}: {i['error'][:600]}\n"
                         for i in doc.get("incidents", []))
