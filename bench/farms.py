@@ -85,19 +85,29 @@ def stop_all():
 
 
 def read_line(proc, deadline, what):
-    """Next stdout line of proc before `deadline` (time.monotonic())."""
+    """Next stdout line of proc before `deadline` (time.monotonic()). Reads
+    the pipe's bytes itself: select() on the text file would miss lines its
+    buffer already holds (two lines in one read: the second waited for the
+    deadline although it had arrived)."""
+    pending = proc.__dict__.setdefault("_stdout_pending", bytearray())
+    fd = proc.stdout.fileno()
     while True:
+        end = pending.find(b"\n")
+        if end >= 0:
+            line = bytes(pending[:end])
+            del pending[:end + 1]
+            return line.decode("utf-8", errors="replace").rstrip("\r")
         left = deadline - time.monotonic()
         if left <= 0:
             raise RuntimeError(f"{what}: no output within the time limit")
-        ready, _, _ = select.select([proc.stdout], [], [], left)
+        ready, _, _ = select.select([fd], [], [], left)
         if ready:
-            line = proc.stdout.readline()
-            if line == "":
+            chunk = os.read(fd, 65536)
+            if not chunk:
                 status = proc.wait()
                 time.sleep(0.05)  # let the stderr thread catch the last lines
                 raise RuntimeError(f"{what} exited (status {status}): {tail(proc)}")
-            return line.rstrip("\n")
+            pending += chunk
 
 
 def wait_listening(proc, what, timeout=20.0):
