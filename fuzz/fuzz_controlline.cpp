@@ -65,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // The fault alone, as a script may send it.
     const QJsonDocument json = QJsonDocument::fromJson(line);
     if (json.isObject() && json.object().value(u"fault").isObject()) {
-        const Result<LinkFault> fault = LinkFault::fromJson(json.object().value(u"fault").toObject());
+        const Result<LinkFault> fault
+            = LinkFault::fromJson(json.object().value(u"fault").toObject());
         if (fault)
             checkFault(fault.value());
         else if (fault.error().isEmpty())
