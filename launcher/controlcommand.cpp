@@ -4,6 +4,8 @@
 #include <QJsonObject>
 #include <QJsonParseError>
 
+#include <cmath>
+
 namespace farmchat {
 
 namespace {
@@ -34,13 +36,15 @@ QStringList allowedFields(unsigned args)
     return fields;
 }
 
-// A JSON number that is a whole number (JSON has no integer type).
+// A JSON number that is a whole number (JSON has no integer type). Checked
+// before the cast: a double past qint64's range (9e90) makes the cast undefined.
 std::optional<qint64> wholeNumber(const QJsonValue &value)
 {
     if (!value.isDouble())
         return std::nullopt;
     const double number = value.toDouble();
-    if (number != double(qint64(number)))
+    constexpr double exactLimit = 9007199254740992.0; // 2^53: doubles are whole and exact below
+    if (!(std::fabs(number) <= exactLimit) || std::trunc(number) != number)
         return std::nullopt;
     return qint64(number);
 }

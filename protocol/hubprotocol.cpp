@@ -4,6 +4,7 @@
 #include <QJsonObject>
 
 #include <cmath>
+#include <limits>
 
 namespace farmchat::hubprotocol {
 
@@ -51,7 +52,8 @@ Result<HandshakeRequest> parseHandshakeRequest(QByteArrayView bytes)
     const QJsonValue version = object->value(u"version");
     if (!protocol.isString())
         return R::failure(QStringLiteral("handshake request has no 'protocol' string"));
-    if (!isInteger(version))
+    // Range-checked as a double: a version like 1e14 does not fit an int.
+    if (!isInteger(version) || std::fabs(version.toDouble()) > std::numeric_limits<int>::max())
         return R::failure(QStringLiteral("handshake request has no integer 'version'"));
     return HandshakeRequest {protocol.toString(), int(version.toDouble())};
 }

@@ -119,6 +119,10 @@ void tst_ControlChannel::refusesBadLines_data()
                                    << "field 'node' must be an integer";
     QTest::addRow("node a fraction") << QByteArray(R"({"op": "stop-node", "node": 1.5})") << none
                                      << "field 'node' must be an integer";
+    QTest::addRow("node past any integer") << QByteArray(R"({"op": "kill-node", "node": 9e90})")
+                                           << none << "field 'node' must be an integer";
+    QTest::addRow("port past any integer") << QByteArray(R"({"op": "kill-node", "port": -9e90})")
+                                           << none << "field 'port' must be an integer";
     QTest::addRow("node out of range") << QByteArray(R"({"op": "kill-node", "node": 7})") << none
                                        << "node 7 out of range (farm has 2 nodes)";
     QTest::addRow("negative node") << QByteArray(R"({"op": "pause-node", "node": -1})") << none

@@ -39,6 +39,8 @@ void tst_HubProtocol::handshakeRequest_data()
         << QByteArray(R"({"protocol":"json","version":"1"})") << false << "" << 0;
     QTest::addRow("version fraction")
         << QByteArray(R"({"protocol":"json","version":1.5})") << false << "" << 0;
+    QTest::addRow("version past int")
+        << QByteArray(R"({"protocol":"json","version":1e14})") << false << "" << 0;
     QTest::addRow("not json") << QByteArray("hello") << false << "" << 0;
     QTest::addRow("array") << QByteArray("[1]") << false << "" << 0;
     QTest::addRow("empty") << QByteArray() << false << "" << 0;
