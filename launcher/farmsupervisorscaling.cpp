@@ -148,7 +148,8 @@ void FarmSupervisor::removeNode(int index)
         else
             dropNode(leaving);
     };
-    if (!m_lb || !isLive(m_lb->process()->state()))
+    // A node removed before it joined the balancer has no server to put in maintenance.
+    if (!m_lb || !isLive(m_lb->process()->state()) || !m_lb->hasServer(leaving->port()))
         return stopIt();
     // Maintenance cuts its clients off through the balancer: they reconnect
     // to the other nodes while it still runs.
@@ -196,7 +197,7 @@ void FarmSupervisor::dropNode(FarmNode *node)
     Q_EMIT processRemoved(processIndex);
     if (wasAdded)
         return;
-    if (!m_lb || !isLive(m_lb->process()->state())) {
+    if (!m_lb || !isLive(m_lb->process()->state()) || !m_lb->hasServer(port)) {
         Q_EMIT nodeRemoveFinished(index, name, {});
         return;
     }

@@ -168,6 +168,7 @@ void HaproxyInstance::onStateChanged()
         m_deadline.stop();
         m_runtime.reset();
         m_inFlight = false;
+        failBatches(QStringLiteral("the load balancer ended before HAProxy answered"));
         if (!m_servers.isEmpty()) {
             m_servers.clear();
             Q_EMIT serversChanged();
@@ -222,31 +223,17 @@ void HaproxyInstance::poll()
 
 void HaproxyInstance::setServerAdmin(quint16 nodePort, LbServerAdmin state, AdminDone done)
 {
-    if (!m_runtime || m_process->state() != ProcessState::Healthy) {
-        done(Result<void>::failure(QStringLiteral("the load balancer is not running")));
-        return;
-    }
     const QString server
         = QStringLiteral("%1/%2").arg(HaproxyConfig::kBackend, HaproxyConfig::serverName(nodePort));
-    QString command
-        = QStringLiteral("set server %1 state %2").arg(server, lbServerAdminName(state));
-    m_runtime->send(command, [this, state, server, done](const Result<QString> &answer) {
-        if (!answer) {
-            done(Result<void>::failure(answer.error()));
-            return;
-        }
-        if (state != LbServerAdmin::Maint || !m_runtime) {
-            poll();
-            done(Result<void>());
-            return;
-        }
-        // Maintenance alone only stops new clients; the ones it serves are
-        // cut off too, so they reconnect through the balancer to another node.
-        m_runtime->send(QStringLiteral("shutdown sessions server %1").arg(server),
-            [this, done](const Result<QString> &cut) {
-                poll();
-                done(cut ? Result<void>() : Result<void>::failure(cut.error()));
-            });
+    QStringList commands {
+        QStringLiteral("set server %1 state %2").arg(server, lbServerAdminName(state))};
+    // Maintenance alone only stops new clients; the ones it serves are
+    // cut off too, so they reconnect through the balancer to another node.
+    if (state == LbServerAdmin::Maint)
+        commands << QStringLiteral("shutdown sessions server %1").arg(server);
+    runCommands(commands, [this, done](const Result<void> &outcome) {
+        poll();
+        done(outcome);
     });
 }
 
@@ -275,7 +262,9 @@ void HaproxyInstance::addServer(quint16 nodePort, quint16 address, AdminDone don
     // A server added while running starts in maintenance with its check off.
     commands << QStringLiteral("enable health %1").arg(server)
              << QStringLiteral("enable server %1").arg(server);
+    m_addsUnderWay << nodePort;
     runCommands(commands, [this, nodePort, address, done](const Result<void> &outcome) {
+        m_addsUnderWay.removeOne(nodePort);
         if (outcome) {
             // A restarted haproxy writes its config again: with this node.
             m_config.nodePorts << nodePort;
@@ -288,21 +277,27 @@ void HaproxyInstance::addServer(quint16 nodePort, quint16 address, AdminDone don
 
 void HaproxyInstance::deleteServer(quint16 nodePort, AdminDone done)
 {
-    const qsizetype at = m_config.nodePorts.indexOf(nodePort);
-    if (at >= 0) {
-        m_config.nodePorts.removeAt(at);
-        if (at < m_config.serverPorts.size())
-            m_config.serverPorts.removeAt(at);
-    }
     const QString server
         = QStringLiteral("%1/%2").arg(HaproxyConfig::kBackend, HaproxyConfig::serverName(nodePort));
     // HAProxy deletes only a server in maintenance.
     runCommands({QStringLiteral("set server %1 state maint").arg(server),
                     QStringLiteral("del server %1").arg(server)},
-        [this, done](const Result<void> &outcome) {
+        [this, nodePort, done](const Result<void> &outcome) {
+            // After any add asked before it; a restarted haproxy goes without it either way.
+            const qsizetype at = m_config.nodePorts.indexOf(nodePort);
+            if (at >= 0) {
+                m_config.nodePorts.removeAt(at);
+                if (at < m_config.serverPorts.size())
+                    m_config.serverPorts.removeAt(at);
+            }
             poll();
             done(outcome);
         });
+}
+
+bool HaproxyInstance::hasServer(quint16 nodePort) const
+{
+    return m_config.nodePorts.contains(nodePort) || m_addsUnderWay.contains(nodePort);
 }
 
 void HaproxyInstance::runCommands(QStringList commands, AdminDone done)
@@ -311,18 +306,43 @@ void HaproxyInstance::runCommands(QStringList commands, AdminDone done)
         done(Result<void>::failure(QStringLiteral("the load balancer is not running")));
         return;
     }
-    if (commands.isEmpty()) {
-        done(Result<void>());
+    m_batches.push_back({std::move(commands), std::move(done)});
+    if (m_batches.size() == 1)
+        runBatchStep();
+}
+
+void HaproxyInstance::runBatchStep()
+{
+    AdminBatch &batch = m_batches.front();
+    if (batch.commands.isEmpty()) {
+        finishBatch({});
         return;
     }
-    const QString command = commands.takeFirst();
-    m_runtime->send(
-        command, [this, rest = std::move(commands), done](const Result<QString> &answer) {
-            if (answer)
-                runCommands(rest, done);
-            else
-                done(Result<void>::failure(answer.error()));
-        });
+    m_runtime->send(batch.commands.takeFirst(), [this](const Result<QString> &answer) {
+        if (answer)
+            runBatchStep();
+        else
+            finishBatch(Result<void>::failure(answer.error()));
+    });
+}
+
+void HaproxyInstance::finishBatch(const Result<void> &outcome)
+{
+    const AdminDone done = std::move(m_batches.front().done);
+    m_batches.pop_front();
+    if (!m_batches.empty())
+        runBatchStep();
+    done(outcome);
+}
+
+void HaproxyInstance::failBatches(const QString &why)
+{
+    // The runtime that would have answered them is gone; `done` may queue more.
+    std::deque<AdminBatch> waiting;
+    waiting.swap(m_batches);
+    m_addsUnderWay.clear();
+    for (AdminBatch &batch : waiting)
+        batch.done(Result<void>::failure(why));
 }
 
 void HaproxyInstance::runtimeCommand(const QString &command, HaproxyRuntime::Done done)

@@ -9,6 +9,7 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <deque>
 #include <memory>
 
 namespace farmchat {
@@ -68,6 +69,10 @@ public:
     void stop();
     void kill();
 
+    // Runtime-API changes (the three below) run one after the other, in the
+    // order asked: a server deleted while its add is under way goes after it.
+    // A change still waiting when HAProxy ends gets its `done` with why.
+
     // Puts the server of the node on `nodePort` into `state`; `done` gets
     // ok when HAProxy did it, otherwise why not.
     using AdminDone = std::function<void(const Result<void> &outcome)>;
@@ -78,6 +83,8 @@ public:
     void addServer(quint16 nodePort, quint16 address, AdminDone done);
     // A node that left: its server put in maintenance and deleted.
     void deleteServer(quint16 nodePort, AdminDone done);
+    // Whether HAProxy has, or is being given, a server for the node on `nodePort`.
+    bool hasServer(quint16 nodePort) const;
     // Any runtime-API command (for tests and tools).
     void runtimeCommand(const QString &command, HaproxyRuntime::Done done);
 
@@ -91,8 +98,12 @@ private:
     void onStateChanged();
     bool prepareRun();
     void poll();
-    // One command after the other, stopping at the first HAProxy refuses.
+    // One batch: its commands one after the other, stopping at the first
+    // HAProxy refuses. Queued behind the batches asked before it.
     void runCommands(QStringList commands, AdminDone done);
+    void runBatchStep();
+    void finishBatch(const Result<void> &outcome);
+    void failBatches(const QString &why);
     QString describeFailure(const QString &what) const;
 
     std::unique_ptr<ManagedProcess> m_process;
@@ -100,6 +111,13 @@ private:
     std::unique_ptr<HaproxyRuntime> m_runtime;
     HaproxyConfig m_config;
     QList<LbServerStatus> m_servers;
+    struct AdminBatch
+    {
+        QStringList commands;
+        AdminDone done;
+    };
+    std::deque<AdminBatch> m_batches; // the front one runs
+    QList<quint16> m_addsUnderWay; // node ports
     QTimer m_pollTimer;
     QTimer m_deadline;
     QString m_lastPollError;

@@ -1,5 +1,6 @@
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
+#include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
 #include "tests/support/testredisserver.h"
@@ -11,6 +12,7 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <csignal>
 
@@ -52,6 +54,7 @@ private Q_SLOTS:
     void keepRunningRestartsCrashesNotKills();
     void redisRestartKeepsPortAndPasswordLosesData();
     void externalRedis();
+    void removedWhileJoiningTheBalancer();
 
 private:
     FarmConfig baseConfig(int nodes) const;
@@ -339,6 +342,58 @@ void tst_FarmSupervisor::externalRedis()
         QTRY_VERIFY_WITH_TIMEOUT(farm.node(i)->health().redisConnected, 10000);
     QVERIFY(stopFarm(farm));
     QVERIFY(external.isRunning()); // not ours to stop
+}
+
+// Behind a balancer, a node removed before HAProxy heard of it (still
+// starting), then one removed the moment it is healthy, while HAProxy is
+// being told to add its server: the first needs no HAProxy step, the second
+// waits its turn. Either way the farm says nothing failed, and HAProxy (and
+// the config a restarted HAProxy would write) ends up without the server.
+void tst_FarmSupervisor::removedWhileJoiningTheBalancer()
+{
+    FarmConfig config = baseConfig(2);
+    config.loadBalancer = LbPolicy::Sticky;
+    FarmSupervisor farm;
+    QVERIFY(startFarm(farm, config));
+    HaproxyInstance *lb = farm.loadBalancer();
+    QVERIFY(lb);
+    QSignalSpy errors(&farm, &FarmSupervisor::error);
+    QSignalSpy removed(&farm, &FarmSupervisor::nodeRemoveFinished);
+    for (const bool whenHealthy : {false, true}) {
+        quint16 port = 0;
+        bool addUnderWay = false;
+        connect(
+            &farm, &FarmSupervisor::processAdded, this,
+            [&](int processIndex) {
+                FarmNode *joining = farm.node(farm.nodeIndexOfProcess(processIndex));
+                port = joining->port();
+                const auto removeIt = [&, joining] {
+                    addUnderWay = lb->hasServer(joining->port())
+                        && !lb->configText().contains(
+                            HaproxyConfig::serverName(joining->port()).toUtf8());
+                    farm.removeNode(farm.nodeCount() - 1);
+                };
+                // After the farm's own handler, which has just asked for the server.
+                if (whenHealthy)
+                    connect(joining, &FarmNode::becameHealthy, this, removeIt,
+                        Qt::SingleShotConnection);
+                else
+                    QTimer::singleShot(0, this, removeIt); // once addNode() has returned
+            },
+            Qt::SingleShotConnection);
+        farm.addNode();
+        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), whenHealthy ? 2 : 1, 20000);
+        QCOMPARE(addUnderWay, whenHealthy);
+        const auto outcome = qvariant_cast<Result<void>>(removed.last().at(2));
+        QVERIFY2(outcome.ok(), qPrintable(outcome.error()));
+        QVERIFY2(errors.isEmpty(),
+            qPrintable(errors.isEmpty() ? QString() : errors.first().first().toString()));
+        QCOMPARE(farm.nodeCount(), 2);
+        QVERIFY(!lb->hasServer(port));
+        QVERIFY(!lb->configText().contains(HaproxyConfig::serverName(port).toUtf8()));
+        QTRY_VERIFY_WITH_TIMEOUT(lb->servers().size() == 2 && !lb->server(port), 5000);
+    }
+    QVERIFY(stopFarm(farm));
 }
 
 QTEST_GUILESS_MAIN(tst_FarmSupervisor)
