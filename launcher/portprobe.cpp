@@ -2,6 +2,7 @@
 
 #include "platform/portowner.h"
 
+#include <QRandomGenerator>
 #include <QTcpServer>
 
 #include <memory>
@@ -42,15 +43,30 @@ QList<quint16> PortProbe::pickFree(int count, const QList<quint16> &avoid)
 {
     std::vector<std::unique_ptr<QTcpServer>> held;
     QList<quint16> ports;
-    // Bounded: the OS hands out distinct ephemeral ports; a few may be in `avoid`.
-    for (int attempt = 0; ports.size() < count && attempt < count + 64; ++attempt) {
+    const auto take = [&](quint16 wanted) {
         auto server = std::make_unique<QTcpServer>();
-        if (!server->listen(QHostAddress::LocalHost, 0))
-            break;
+        if (!server->listen(QHostAddress::LocalHost, wanted))
+            return false;
         const quint16 port = server->serverPort();
         held.push_back(std::move(server));
         if (!avoid.contains(port) && !ports.contains(port))
             ports << port;
+        return true;
+    };
+    // A port picked now may be bound only seconds later (HAProxy's, once every
+    // node is healthy), and an outgoing connection can be handed an ephemeral
+    // port meanwhile. So first from below every common OS's ephemeral range
+    // (Linux 32768-60999; macOS, Windows 49152-65535), from a random start so
+    // farms starting together rarely probe the same ports.
+    constexpr int kLow = 20000;
+    constexpr int kSpan = 32768 - kLow;
+    const int start = int(QRandomGenerator::global()->bounded(kSpan));
+    for (int step = 0; ports.size() < count && step < count + 256; ++step)
+        take(quint16(kLow + (start + step) % kSpan));
+    // Bounded: the OS hands out distinct ephemeral ports; a few may be in `avoid`.
+    for (int attempt = 0; ports.size() < count && attempt < count + 64; ++attempt) {
+        if (!take(0))
+            break;
     }
     return ports;
 }

@@ -20,8 +20,9 @@ public:
     static Result<void> check(quint16 port);
     // One sentence per port that cannot be bound (empty: all free).
     static QStringList check(const QList<quint16> &ports);
-    // `count` distinct ports free right now, none of them in `avoid`; fewer
-    // only if the OS runs out. All are held open together while picking.
+    // `count` distinct ports free right now, none of them in `avoid`, from
+    // below the OS's ephemeral range where it can; fewer only if the OS runs
+    // out. All are held open together while picking.
     static QList<quint16> pickFree(int count, const QList<quint16> &avoid = {});
 };
 

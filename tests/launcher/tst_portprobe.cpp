@@ -74,7 +74,9 @@ void tst_PortProbe::pickFreeGivesDistinctBindablePorts()
     const QList<quint16> ports = PortProbe::pickFree(16);
     QCOMPARE(ports.size(), 16);
     for (qsizetype i = 0; i < ports.size(); ++i) {
-        QVERIFY(ports[i] != 0);
+        // Below the ephemeral range, where no outgoing connection takes it
+        // before the farm binds it (this machine has that range free).
+        QVERIFY2(ports[i] >= 20000 && ports[i] < 32768, qPrintable(QString::number(ports[i])));
         QCOMPARE(ports.indexOf(ports[i]), i);
         QTcpServer server;
         QVERIFY2(
