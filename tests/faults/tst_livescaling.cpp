@@ -33,24 +33,6 @@ constexpr int kSendEveryMs = 10;
 constexpr int kBalancedClients = 6;
 constexpr int kClientsOnNewNode = 2;
 
-QProcessEnvironment launcherEnvironment()
-{
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
-    return environment;
-}
-
-QJsonObject command(TestLauncher &run, const QJsonObject &line, int timeoutMs = 30000)
-{
-    run.write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n');
-    const QJsonValue id = line.value(u"id");
-    return run.waitFor(
-        [&id](const QJsonObject &event) {
-            return event.value(u"event").toString() == u"reply" && event.value(u"id") == id;
-        },
-        scaledMs(timeoutMs));
-}
-
 // One chat client and the message ids it showed.
 struct Client
 {
@@ -105,9 +87,9 @@ void tst_LiveScaling::addAndRemoveWhileMessagesFlow()
 {
     TestLauncher run({"--nodes", "2", "--base-port", "auto", "--json", "--backplane", "streams",
                          "--lb", "sticky", "--link-faults", "--control", "stdin"},
-        launcherEnvironment());
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
-    QJsonObject reply = command(run, {{"id", 1}, {"op", "status"}});
+    QJsonObject reply = run.command({{"id", 1}, {"op", "status"}});
     QVERIFY2(reply.value(u"ok").toBool(), run.out().constData());
     const QUrl balancer(reply.value(u"lb").toObject().value(u"url").toString());
     const QJsonObject first = reply.value(u"nodes").toArray().at(0).toObject();
@@ -145,7 +127,7 @@ void tst_LiveScaling::addAndRemoveWhileMessagesFlow()
     // A node joins: running, in rotation, its own clients catch up.
     QElapsedTimer clock;
     clock.start();
-    reply = command(run, {{"id", 2}, {"op", "add-node"}});
+    reply = run.command({{"id", 2}, {"op", "add-node"}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     const qint64 joinMs = clock.elapsed();
     QCOMPARE(reply.value(u"state").toString(), QStringLiteral("healthy"));
@@ -168,7 +150,7 @@ void tst_LiveScaling::addAndRemoveWhileMessagesFlow()
 
     // A node leaves: its clients move to the others through the balancer.
     clock.restart();
-    reply = command(run, {{"id", 3}, {"op", "remove-node"}, {"node", 0}});
+    reply = run.command({{"id", 3}, {"op", "remove-node"}, {"node", 0}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     const qint64 leaveMs = clock.elapsed();
     QCOMPARE(reply.value(u"process").toString(), removed);
@@ -207,7 +189,7 @@ void tst_LiveScaling::addAndRemoveWhileMessagesFlow()
         if (client->nodes.contains(removed))
             QVERIFY2(client->chat->servedBy() != removed, "a client stayed on the removed node");
     }
-    reply = command(run, {{"id", 4}, {"op", "status"}});
+    reply = run.command({{"id", 4}, {"op", "status"}});
     const QJsonArray nodes = reply.value(u"nodes").toArray();
     QCOMPARE(nodes.size(), 2);
     QCOMPARE(nodes.at(1).toObject().value(u"process").toString(), added);
@@ -216,7 +198,7 @@ void tst_LiveScaling::addAndRemoveWhileMessagesFlow()
           "while moving); join %lld ms, leave %lld ms; %d clients moved; lost 0, shown twice 0",
         qint64(accepted.size()), acceptedBeforeJoin, failedSends, joinMs, leaveMs, moved);
 
-    reply = command(run, {{"id", 5}, {"op", "stop"}});
+    reply = run.command({{"id", 5}, {"op", "stop"}});
     QVERIFY(reply.value(u"ok").toBool());
     clients.clear();
     QVERIFY(run.waitForExit(scaledMs(15000)));
@@ -227,26 +209,26 @@ void tst_LiveScaling::addAndRemoveWhileMessagesFlow()
 void tst_LiveScaling::refusesWhatCannotScale()
 {
     TestLauncher run({"--nodes", "1", "--base-port", "auto", "--json", "--control", "stdin"},
-        launcherEnvironment());
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
-    QJsonObject reply = command(run, {{"id", 1}, {"op", "remove-node"}, {"node", 0}});
+    QJsonObject reply = run.command({{"id", 1}, {"op", "remove-node"}, {"node", 0}});
     QVERIFY(!reply.value(u"ok").toBool());
     QVERIFY2(reply.value(u"error").toString().contains(u"the farm's last node"),
         qPrintable(reply.value(u"error").toString()));
     // Without a balancer: the node joins and serves on its own port.
-    reply = command(run, {{"id", 2}, {"op", "add-node"}});
+    reply = run.command({{"id", 2}, {"op", "add-node"}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     const quint16 port = quint16(reply.value(u"port").toInt());
     const HttpReply health
         = httpRequest("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port)));
     QCOMPARE(health.status, 200);
-    reply = command(run, {{"id", 3}, {"op", "remove-node"}, {"node", 1}});
+    reply = run.command({{"id", 3}, {"op", "remove-node"}, {"node", 1}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
-    reply = command(run, {{"id", 4}, {"op", "remove-node"}, {"node", 1}});
+    reply = run.command({{"id", 4}, {"op", "remove-node"}, {"node", 1}});
     QVERIFY(!reply.value(u"ok").toBool());
     QCOMPARE(
         reply.value(u"error").toString(), QStringLiteral("node 1 out of range (farm has 1 node)"));
-    reply = command(run, {{"id", 5}, {"op", "stop"}});
+    reply = run.command({{"id", 5}, {"op", "stop"}});
     QVERIFY(reply.value(u"ok").toBool());
     QVERIFY(run.waitForExit(scaledMs(15000)));
     QCOMPARE(run.exitCode(), 0);

@@ -21,14 +21,6 @@ using namespace farmchat::test;
 
 namespace {
 
-// The launcher runs with no Redis password of the caller's: it makes its own.
-QProcessEnvironment launcherEnvironment()
-{
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
-    return environment;
-}
-
 QList<qint64> nodePids(const FarmSupervisor &farm)
 {
     QList<qint64> pids;
@@ -107,7 +99,7 @@ void tst_AspNetCoreFarm::demo()
     QFETCH(bool, restarts);
     TestLauncher run(arguments
             + QStringList {"--node-kind", "aspnetcore", "--nodes", "2", "--base-port", "auto"},
-        launcherEnvironment());
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(90000));
     const QString out = QString::fromUtf8(run.out());
@@ -194,7 +186,7 @@ void tst_AspNetCoreFarm::balancerDemoCrossesNodes()
     QVERIFY2(haproxy.ok(), qPrintable(haproxy.ok() ? QString() : haproxy.error()));
     TestLauncher run({"--node-kind", "aspnetcore", "--nodes", "2", "--base-port", "auto", "--lb",
                          "round-robin", "--demo"},
-        launcherEnvironment());
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(120000));
     const QString out = QString::fromUtf8(run.out());

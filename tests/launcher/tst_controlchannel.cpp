@@ -38,25 +38,6 @@ QString opName(const ControlCommand &command)
     return ControlChannel::opSpecs().at(command.op).name;
 }
 
-QProcessEnvironment launcherEnvironment()
-{
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
-    return environment;
-}
-
-// Writes one command and waits for the reply carrying its id.
-QJsonObject command(TestLauncher &run, const QJsonObject &line, int timeoutMs = 20000)
-{
-    run.write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n');
-    const QJsonValue id = line.value(u"id");
-    return run.waitFor(
-        [&id](const QJsonObject &event) {
-            return event.value(u"event").toString() == u"reply" && event.value(u"id") == id;
-        },
-        scaledMs(timeoutMs));
-}
-
 int countReplies(const TestLauncher &run)
 {
     int replies = 0;
@@ -274,11 +255,11 @@ void tst_ControlChannel::splitsLinesAndSkipsHugeOnes()
 void tst_ControlChannel::drivesALiveFarm()
 {
     TestLauncher run({"--nodes", "2", "--base-port", "auto", "--json", "--control", "stdin"},
-        launcherEnvironment());
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
 
     // Written at once: it waits for the farm to be running.
-    QJsonObject reply = command(run, {{"id", 1}, {"op", "status"}});
+    QJsonObject reply = run.command({{"id", 1}, {"op", "status"}});
     QVERIFY2(reply.value(u"ok").toBool(), run.out().constData());
     QCOMPARE(reply.value(u"state").toString(), QStringLiteral("running"));
     QVERIFY(!run.waitForEvent(QStringLiteral("ready"), 0).isEmpty());
@@ -292,34 +273,34 @@ void tst_ControlChannel::drivesALiveFarm()
     QCOMPARE(nodes[1].toObject().value(u"state").toString(), QStringLiteral("healthy"));
     QVERIFY(processinfo::isRunning(pid1));
 
-    reply = command(run, {{"id", 2}, {"op", "kill-node"}, {"node", 1}});
+    reply = run.command({{"id", 2}, {"op", "kill-node"}, {"node", 1}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     QVERIFY(!processinfo::isRunning(pid1));
-    reply = command(run, {{"id", 3}, {"op", "status"}});
+    reply = run.command({{"id", 3}, {"op", "status"}});
     const QJsonObject killed = reply.value(u"nodes").toArray().at(1).toObject();
     QCOMPARE(killed.value(u"state").toString(), QStringLiteral("crashed"));
     QVERIFY2(killed.value(u"reason").toString().contains(u"SIGKILL"),
         qPrintable(killed.value(u"reason").toString()));
 
-    reply = command(run, {{"id", 4}, {"op", "restart-node"}, {"port", port1}});
+    reply = run.command({{"id", 4}, {"op", "restart-node"}, {"port", port1}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     QCOMPARE(reply.value(u"state").toString(), QStringLiteral("healthy"));
     const qint64 newPid1 = reply.value(u"pid").toInteger();
     QVERIFY(newPid1 != pid1 && processinfo::isRunning(newPid1));
 
-    reply = command(run, {{"id", 5}, {"op", "set-backplane"}, {"mode", "streams"}});
+    reply = run.command({{"id", 5}, {"op", "set-backplane"}, {"mode", "streams"}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     QCOMPARE(reply.value(u"mode").toString(), QStringLiteral("streams"));
     QCOMPARE(healthMode(port0), QStringLiteral("streams"));
     QCOMPARE(healthMode(port1), QStringLiteral("streams"));
 
     // Bad lines get their error reply; the farm carries on.
-    reply = command(run, {{"id", "bad"}, {"op", "kill-node"}, {"node", 7}});
+    reply = run.command({{"id", "bad"}, {"op", "kill-node"}, {"node", 7}});
     QVERIFY(!reply.value(u"ok").toBool());
     QCOMPARE(
         reply.value(u"error").toString(), QStringLiteral("node 7 out of range (farm has 2 nodes)"));
     run.write("not json\n" + QByteArray(StdinLines::kMaxLineBytes + 1, ' ') + "\n");
-    reply = command(run, {{"id", 6}, {"op", "status"}});
+    reply = run.command({{"id", 6}, {"op", "status"}});
     QVERIFY(reply.value(u"ok").toBool());
     QCOMPARE(reply.value(u"state").toString(), QStringLiteral("running"));
     QCOMPARE(reply.value(u"backplane").toString(), QStringLiteral("streams"));
@@ -333,7 +314,7 @@ void tst_ControlChannel::drivesALiveFarm()
     QCOMPARE(errors[1].toString(),
         QStringLiteral("line of 65537 bytes is over the 65536-byte limit; it was skipped"));
 
-    reply = command(run, {{"id", 7}, {"op", "stop"}});
+    reply = run.command({{"id", 7}, {"op", "stop"}});
     QVERIFY(reply.value(u"ok").toBool());
     QVERIFY(run.waitForExit(scaledMs(15000)));
     QCOMPARE(run.exitCode(), 0);
@@ -347,11 +328,11 @@ void tst_ControlChannel::drivesALiveFarm()
 void tst_ControlChannel::endOfInputKeepsTheFarmRunning()
 {
     // Without --json the replies are still JSON lines on stdout, among the table.
-    TestLauncher run(
-        {"--nodes", "1", "--base-port", "auto", "--control", "stdin"}, launcherEnvironment());
+    TestLauncher run({"--nodes", "1", "--base-port", "auto", "--control", "stdin"},
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY2(run.waitForStderr("the farm is running", scaledMs(20000)), run.err().constData());
-    const QJsonObject reply = command(run, {{"id", "s"}, {"op", "status"}});
+    const QJsonObject reply = run.command({{"id", "s"}, {"op", "status"}});
     QVERIFY2(reply.value(u"ok").toBool(), run.out().constData());
     const quint16 port
         = quint16(reply.value(u"nodes").toArray().at(0).toObject().value(u"port").toInt());
@@ -370,9 +351,9 @@ void tst_ControlChannel::partitionsALinkOfALiveFarm()
     // node notices it by its own liveness probe), and healing ends it.
     TestLauncher run(
         {"--nodes", "2", "--base-port", "auto", "--json", "--link-faults", "--control", "stdin"},
-        launcherEnvironment());
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
-    QJsonObject reply = command(run, {{"id", 1}, {"op", "status"}});
+    QJsonObject reply = run.command({{"id", 1}, {"op", "status"}});
     QVERIFY2(reply.value(u"ok").toBool(), run.out().constData());
     const QJsonObject node1 = reply.value(u"nodes").toArray().at(1).toObject();
     const QJsonObject healthy = LinkFault {}.toJson();
@@ -388,27 +369,26 @@ void tst_ControlChannel::partitionsALinkOfALiveFarm()
     // Healthy means answering /health; the Redis links may take a moment more.
     QTRY_VERIFY_WITH_TIMEOUT(redisConnected(), scaledMs(5000));
 
-    reply = command(run,
-        {{"id", 2}, {"op", "set-link-fault"}, {"node", 1},
-            {"fault", QJsonObject {{"partitioned", true}}}});
+    reply = run.command({{"id", 2}, {"op", "set-link-fault"}, {"node", 1},
+        {"fault", QJsonObject {{"partitioned", true}}}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     QCOMPARE(reply.value(u"fault").toObject().value(u"partitioned"), QJsonValue(true));
     // The half-open bound (docs/GUARANTEES.md), with a second of slack.
     QTRY_VERIFY_WITH_TIMEOUT(!redisConnected(), scaledMs(8000));
-    reply = command(run, {{"id", 3}, {"op", "status"}});
+    reply = run.command({{"id", 3}, {"op", "status"}});
     QCOMPARE(reply.value(u"nodes").toArray().at(0).toObject().value(u"health").toObject().value(
                  u"redisConnected"),
         QJsonValue(true)); // one node's link, not Redis
 
-    reply = command(run, {{"id", 4}, {"op", "heal-link"}, {"node", 1}});
+    reply = run.command({{"id", 4}, {"op", "heal-link"}, {"node", 1}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     QTRY_VERIFY_WITH_TIMEOUT(redisConnected(), scaledMs(5000));
 
-    reply = command(run, {{"id", 5}, {"op", "reset-link"}, {"node", 0}, {"link", "balancer"}});
+    reply = run.command({{"id", 5}, {"op", "reset-link"}, {"node", 0}, {"link", "balancer"}});
     QVERIFY2(reply.value(u"error").toString().endsWith(
                  u"has no balancer link (the farm has no load balancer)"),
         qPrintable(reply.value(u"error").toString()));
-    reply = command(run, {{"id", 6}, {"op", "stop"}});
+    reply = run.command({{"id", 6}, {"op", "stop"}});
     QVERIFY(reply.value(u"ok").toBool());
     QVERIFY(run.waitForExit(scaledMs(15000)));
     QCOMPARE(run.exitCode(), 0);
@@ -421,9 +401,9 @@ void tst_ControlChannel::partitionedBalancerLinkTakesTheNodeOut()
     // and every request lands on node 1; healed, node 0 takes requests again.
     TestLauncher run({"--nodes", "2", "--base-port", "auto", "--json", "--lb", "round-robin",
                          "--link-faults", "--control", "stdin"},
-        launcherEnvironment());
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
-    QJsonObject reply = command(run, {{"id", 1}, {"op", "status"}});
+    QJsonObject reply = run.command({{"id", 1}, {"op", "status"}});
     QVERIFY2(reply.value(u"ok").toBool(), run.out().constData());
     const QUrl health = QUrl(reply.value(u"lb").toObject().value(u"url").toString())
                             .resolved(QUrl(QStringLiteral("/health")));
@@ -437,9 +417,8 @@ void tst_ControlChannel::partitionedBalancerLinkTakesTheNodeOut()
     // Round-robin: within a few requests both nodes answer.
     QTRY_VERIFY_WITH_TIMEOUT(answeredBy() == node0, scaledMs(5000));
 
-    reply = command(run,
-        {{"id", 2}, {"op", "set-link-fault"}, {"node", 0}, {"link", "balancer"},
-            {"fault", QJsonObject {{"partitioned", true}}}});
+    reply = run.command({{"id", 2}, {"op", "set-link-fault"}, {"node", 0}, {"link", "balancer"},
+        {"fault", QJsonObject {{"partitioned", true}}}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     // Down after two failed checks (1 s apart, each waiting out its timeout).
     QElapsedTimer clock;
@@ -453,10 +432,10 @@ void tst_ControlChannel::partitionedBalancerLinkTakesTheNodeOut()
     qInfo(
         "balancer link partitioned: node 0 out of rotation after %lld ms", qint64(clock.elapsed()));
 
-    reply = command(run, {{"id", 3}, {"op", "heal-link"}, {"node", 0}, {"link", "balancer"}});
+    reply = run.command({{"id", 3}, {"op", "heal-link"}, {"node", 0}, {"link", "balancer"}});
     QVERIFY2(reply.value(u"ok").toBool(), qPrintable(reply.value(u"error").toString()));
     QTRY_VERIFY_WITH_TIMEOUT(answeredBy() == node0, scaledMs(10000));
-    reply = command(run, {{"id", 4}, {"op", "stop"}});
+    reply = run.command({{"id", 4}, {"op", "stop"}});
     QVERIFY(reply.value(u"ok").toBool());
     QVERIFY(run.waitForExit(scaledMs(15000)));
     QCOMPARE(run.exitCode(), 0);

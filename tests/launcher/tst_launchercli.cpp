@@ -19,14 +19,6 @@ using namespace farmchat::test;
 
 namespace {
 
-// The launcher runs with no Redis password of the caller's: it makes its own.
-QProcessEnvironment launcherEnvironment()
-{
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
-    return environment;
-}
-
 QList<qint64> farmPids(const QJsonObject &ready)
 {
     QList<qint64> pids;
@@ -78,7 +70,8 @@ void tst_LauncherCli::signalStopsEverything_data()
 void tst_LauncherCli::signalStopsEverything()
 {
     QFETCH(int, signal);
-    TestLauncher run({"--nodes", "2", "--base-port", "auto", "--json"}, launcherEnvironment());
+    TestLauncher run({"--nodes", "2", "--base-port", "auto", "--json"},
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     const QJsonObject ready = run.waitForEvent(QStringLiteral("ready"));
     QVERIFY2(!ready.isEmpty(), run.err().constData());
@@ -109,7 +102,8 @@ void tst_LauncherCli::signalStopsEverything()
 
 void tst_LauncherCli::sigkilledLauncherLeavesNoOrphans()
 {
-    TestLauncher run({"--nodes", "3", "--base-port", "auto", "--json"}, launcherEnvironment());
+    TestLauncher run({"--nodes", "3", "--base-port", "auto", "--json"},
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     const QJsonObject ready = run.waitForEvent(QStringLiteral("ready"));
     QVERIFY2(!ready.isEmpty(), run.err().constData());
@@ -133,7 +127,8 @@ void tst_LauncherCli::takenPortFailsAndStartsNothing()
     const QString freePort = QString::number(probe.serverPort());
     probe.close();
     const QString taken = QString::number(squatter.serverPort());
-    TestLauncher run({"--ports", freePort + u',' + taken}, launcherEnvironment());
+    TestLauncher run(
+        {"--ports", freePort + u',' + taken}, TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit());
     QVERIFY(run.exitCode() != 0);
@@ -158,7 +153,7 @@ void tst_LauncherCli::missingRedisServerIsOneLine()
 {
     QFETCH(bool, viaEnvironment);
     QTemporaryDir emptyPath;
-    TestLauncher run({"--base-port", "auto"}, launcherEnvironment());
+    TestLauncher run({"--base-port", "auto"}, TestLauncher::environmentWithoutRedisPassword());
     if (viaEnvironment) {
         run.environment().insert(
             QStringLiteral("FARMCHAT_REDIS_SERVER"), QStringLiteral("/nonexistent"));
@@ -195,7 +190,7 @@ void tst_LauncherCli::badFlags()
 {
     QFETCH(QStringList, arguments);
     QFETCH(QString, mentions);
-    TestLauncher run(arguments, launcherEnvironment());
+    TestLauncher run(arguments, TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit());
     QCOMPARE(run.exitCode(), 2);
@@ -218,7 +213,8 @@ void tst_LauncherCli::demo()
 {
     QFETCH(QStringList, arguments);
     QFETCH(int, modes);
-    TestLauncher run(arguments + QStringList {"--base-port", "auto"}, launcherEnvironment());
+    TestLauncher run(arguments + QStringList {"--base-port", "auto"},
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(60000));
     QVERIFY2(run.exitCode() == 0, run.out().constData());
@@ -238,7 +234,7 @@ void tst_LauncherCli::demoJsonMatrix()
 {
     TestLauncher run(
         {"--demo", "--json", "--nodes", "2", "--base-port", "auto", "--demo-modes", "off,pubsub"},
-        launcherEnvironment());
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(60000));
     QCOMPARE(run.exitCode(), 0);
@@ -270,7 +266,8 @@ void tst_LauncherCli::demoJsonMatrix()
 
 void tst_LauncherCli::missingHaproxyIsOneLine()
 {
-    TestLauncher run({"--base-port", "auto", "--lb", "sticky"}, launcherEnvironment());
+    TestLauncher run(
+        {"--base-port", "auto", "--lb", "sticky"}, TestLauncher::environmentWithoutRedisPassword());
     run.environment().insert(QStringLiteral("FARMCHAT_HAPROXY"), QStringLiteral("/nonexistent"));
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit());
@@ -297,7 +294,7 @@ void tst_LauncherCli::loadBalancerDemo()
     // runtime socket) is gone after the clean exit.
     QFETCH(QString, policy);
     TestLauncher run({"--demo", "--demo-modes", "pubsub", "--base-port", "auto", "--lb", policy},
-        launcherEnvironment());
+        TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(60000));
     QVERIFY2(run.exitCode() == 0, QByteArray(run.out() + run.err()).constData());

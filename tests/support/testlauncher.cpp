@@ -1,6 +1,7 @@
 #include "tests/support/testlauncher.h"
 
 #include "platform/processguard.h"
+#include "tests/support/timefactor.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -40,6 +41,24 @@ Result<void> TestLauncher::start()
     }
     m_guard->adopt(m_process);
     return {};
+}
+
+QProcessEnvironment TestLauncher::environmentWithoutRedisPassword()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("FARMCHAT_REDIS_PASSWORD"));
+    return environment;
+}
+
+QJsonObject TestLauncher::command(const QJsonObject &line, int timeoutMs)
+{
+    write(QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n');
+    const QJsonValue id = line.value(u"id");
+    return waitFor(
+        [&id](const QJsonObject &event) {
+            return event.value(u"event").toString() == u"reply" && event.value(u"id") == id;
+        },
+        scaledMs(timeoutMs));
 }
 
 QJsonObject TestLauncher::waitForEvent(const QString &name, int timeoutMs)

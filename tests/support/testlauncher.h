@@ -30,6 +30,10 @@ public:
     TestLauncher(const TestLauncher &) = delete;
     TestLauncher &operator=(const TestLauncher &) = delete;
 
+    // The test's environment without FARMCHAT_REDIS_PASSWORD: the launcher
+    // then makes its own Redis with a password of its own.
+    static QProcessEnvironment environmentWithoutRedisPassword();
+
     // The child's environment, to adjust before start().
     QProcessEnvironment &environment() { return m_environment; }
     // Ok once the process runs, otherwise why it did not start.
@@ -41,6 +45,9 @@ public:
         const std::function<bool(const QJsonObject &)> &match, int timeoutMs = 20000);
     // Reads (bounded) until stderr holds `text`.
     bool waitForStderr(const QByteArray &text, int timeoutMs = 20000);
+    // Writes one control line (--control stdin) and reads until the reply
+    // carrying its "id" arrives; {} on timeout (scaled by the time factor).
+    QJsonObject command(const QJsonObject &line, int timeoutMs = 30000);
     // The launcher's stdin (--control stdin): bytes written as they are, then closed.
     void write(const QByteArray &bytes);
     void closeInput();
