@@ -79,7 +79,19 @@ QJsonObject TestLauncher::waitFor(
             if (match(event))
                 return event;
         }
-        if (clock.elapsed() > timeoutMs || m_process.state() == QProcess::NotRunning)
+        if (m_process.state() == QProcess::NotRunning) {
+            // Said here, as a failing test often shows only the (empty) stderr.
+            // With --json a failed start is an event on stdout: the last one says why.
+            qWarning("farmchat-launcher ended while a test waited for an event: %s; last event: %s",
+                m_process.exitStatus() == QProcess::CrashExit
+                    ? "it crashed (killed by a signal)"
+                    : qPrintable(QStringLiteral("exit code %1").arg(m_process.exitCode())),
+                m_events.isEmpty()
+                    ? "none"
+                    : QJsonDocument(m_events.last()).toJson(QJsonDocument::Compact).constData());
+            return {};
+        }
+        if (clock.elapsed() > timeoutMs)
             return {};
         m_process.waitForReadyRead(100);
     }
