@@ -398,8 +398,10 @@ void tst_BadInput::slowReaderIsDropped()
     };
     QElapsedTimer clock;
     clock.start();
+    QElapsedTimer batch; // the decision came within the last batch
     int sent = 0;
     while (!closing() && clock.elapsed() < 60000) {
+        batch.start();
         QString last;
         for (int i = 0; i < 50; ++i, ++sent)
             last = writer.invoke(hubcontract::kSendToRoom.name, {QStringLiteral("flood"), text});
@@ -414,7 +416,10 @@ void tst_BadInput::slowReaderIsDropped()
         // it still held, the Close message and the close frame with it, is
         // dropped, and the client reading later finds the stream just ending.
         clock.restart();
-        QCOMPARE(metric(closedLine), 0);
+        // Still counted 0 when the decision is surely younger than the grace
+        // (a slow or busy machine may take longer than it over one batch).
+        if (batch.elapsed() < 1500)
+            QCOMPARE(metric(closedLine), 0);
         QTRY_COMPARE_WITH_TIMEOUT(metric(closedLine), 1, 5000);
         qInfo("cut %lld ms after the node's decision was seen", clock.elapsed());
         slow.socket().setReadBufferSize(0);
