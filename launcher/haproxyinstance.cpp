@@ -313,6 +313,10 @@ void HaproxyInstance::runCommands(QStringList commands, AdminDone done)
 
 void HaproxyInstance::runBatchStep()
 {
+    if (!m_runtime) {
+        failBatches(QStringLiteral("the load balancer ended before HAProxy answered"));
+        return;
+    }
     AdminBatch &batch = m_batches.front();
     if (batch.commands.isEmpty()) {
         finishBatch({});

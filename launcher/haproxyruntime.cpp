@@ -32,7 +32,13 @@ HaproxyRuntime::HaproxyRuntime(QString socketPath, QObject *parent)
     : QObject(parent), m_socketPath(std::move(socketPath))
 { }
 
-HaproxyRuntime::~HaproxyRuntime() = default;
+HaproxyRuntime::~HaproxyRuntime()
+{
+    // A socket closed by its destruction may still signal; no answer comes
+    // from a runtime that is going (its owner tells the waiting callers).
+    for (QLocalSocket *socket : findChildren<QLocalSocket *>(Qt::FindDirectChildrenOnly))
+        socket->disconnect();
+}
 
 void HaproxyRuntime::send(const QString &command, Done done)
 {

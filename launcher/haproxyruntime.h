@@ -41,7 +41,7 @@ public:
     // Sends `command` ("show stat", "set server nodes/node-9090 state drain");
     // `done` gets HAProxy's answer, or why there is none. An answer that is
     // an error message from HAProxy (an unknown server, a refused state) is
-    // an error too. `done` is never called after this object is gone.
+    // an error too. `done` is never called once this object is being destroyed.
     void send(const QString &command, Done done);
 
     // The rows of "show stat" for the servers of `backend` (not FRONTEND or BACKEND).

@@ -15,6 +15,7 @@
 #include <QTimer>
 
 #include <csignal>
+#include <optional>
 
 using namespace farmchat;
 using farmchat::test::inlineCommandAfterAuth;
@@ -393,6 +394,16 @@ void tst_FarmSupervisor::removedWhileJoiningTheBalancer()
         QVERIFY(!lb->configText().contains(HaproxyConfig::serverName(port).toUtf8()));
         QTRY_VERIFY_WITH_TIMEOUT(lb->servers().size() == 2 && !lb->server(port), 5000);
     }
+
+    // Changes still waiting when HAProxy ends get their answer: no caller waits forever.
+    std::optional<Result<void>> drained;
+    std::optional<Result<void>> readied;
+    const quint16 first = farm.node(0)->port();
+    lb->setServerAdmin(first, LbServerAdmin::Drain, [&](const Result<void> &r) { drained = r; });
+    lb->setServerAdmin(first, LbServerAdmin::Ready, [&](const Result<void> &r) { readied = r; });
+    lb->kill();
+    QTRY_VERIFY_WITH_TIMEOUT(drained && readied, 5000);
+    QVERIFY(!readied->ok());
     QVERIFY(stopFarm(farm));
 }
 
