@@ -14,9 +14,10 @@ struct BackplaneCounters
     qint64 backplaneReceived = 0;
     QMap<QString, qint64> backplaneDropped; // by reason: publish_failed, gap, outbox_full, ...
     qint64 backplaneErrors = 0;
-    // pubsub: PUBLISHes sent whose answer never came (deadline passed, or the
-    // link dropped): other nodes may or may not have them. Receivers count
-    // what they really missed as backplaneDropped{gap}.
+    // Messages sent whose answer never came (deadline passed, or the link
+    // dropped). pubsub: other nodes may or may not have them; receivers count
+    // what they really missed as backplaneDropped{gap}. streams: sent again,
+    // so the stream may hold two entries of one (readers keep the first).
     qint64 backplaneUnconfirmed = 0;
     // Streams with WAIT: messages Redis took but fewer replicas than asked
     // confirmed in time; each sender was warned.

@@ -126,8 +126,8 @@ QByteArray NodeMetrics::toPrometheus(const QString &nodeId, const QString &mode)
     w.single("farmchat_backplane_errors_total", "counter",
         "Backplane errors (Redis errors and failed commands).", double(backplaneErrors));
     w.single("farmchat_backplane_unconfirmed_total", "counter",
-        "Messages published whose delivery Redis never confirmed (other nodes may or may not have "
-        "them).",
+        "Messages published whose delivery Redis never confirmed (pubsub: other nodes may or may "
+        "not have them; streams: sent again, readers keep the first copy).",
         double(backplaneUnconfirmed));
     w.single("farmchat_backplane_unreplicated_total", "counter",
         "Messages Redis accepted that fewer replicas than asked confirmed in time (streams with "

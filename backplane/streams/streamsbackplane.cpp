@@ -236,9 +236,12 @@ void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
         answered(out, id);
     } else if (reply.isLinkError()) {
         // Uncertain: Redis may have it. Send it again unless our reader saw it;
-        // if both copies land, readers keep the first by uid.
-        if (!out.ticket || out.ticket->done)
+        // if both copies land, readers keep the first by uid. Counted, since
+        // the stream may then hold two entries of one message.
+        if (!out.ticket || out.ticket->done) {
+            ++m_counters.backplaneUnconfirmed;
             m_outbox.requeue(std::move(out));
+        }
         noteError(reply.errorText());
     } else {
         ++m_counters.backplaneErrors;

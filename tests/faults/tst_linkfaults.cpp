@@ -337,6 +337,12 @@ private Q_SLOTS:
         const QSet<QString> all = farm.accepted();
         farm.settle(1000);
         QList<qint64> missed, trimmed;
+        // XADDs whose answer the cut lost were sent again: a first copy may
+        // be among the entries trimmed unread, counted though its message
+        // was read from the second (BACKPLANE.md "Trimming").
+        qint64 resent = 0;
+        for (int n = 0; n < farm.nodes(); ++n)
+            resent += farm.metric(n, "farmchat_backplane_unconfirmed_total");
         for (int s = 0; s < farm.seats(); ++s) {
             qint64 m = 0;
             for (const QString &text : all)
@@ -347,7 +353,8 @@ private Q_SLOTS:
         }
         qInfo().noquote() << QStringLiteral("FAULT link partition past the window (history %1): "
                                             "accepted=%2 missed by seat=%3,%4,%5 "
-                                            "trimmed counted=%6,%7,%8 node-2 historyResets=%9")
+                                            "trimmed counted=%6,%7,%8 node-2 historyResets=%9 "
+                                            "re-sent=%10")
                                  .arg(kHistory)
                                  .arg(all.size())
                                  .arg(missed[0])
@@ -356,7 +363,8 @@ private Q_SLOTS:
                                  .arg(trimmed[0])
                                  .arg(trimmed[1])
                                  .arg(trimmed[2])
-                                 .arg(farm.seat(2).resets);
+                                 .arg(farm.seat(2).resets)
+                                 .arg(resent);
         QVERIFY2(othersUp, "the other nodes lost Redis too: the partition was not one link's");
         for (int s = 0; s < farm.seats(); ++s) {
             const FarmSeat &seat = farm.seat(s);
@@ -366,7 +374,12 @@ private Q_SLOTS:
             if (seat.node == 2) {
                 QVERIFY2(seat.resets > 0, "node 2's client was never told to fetch History");
                 QVERIFY2(missed[s] > 0, "node 2 never fell behind the window: no test");
-                QCOMPARE(trimmed[s], missed[s]); // the count is exact
+                // Exact, but for first copies of re-sent messages.
+                QVERIFY2(trimmed[s] >= missed[s] && trimmed[s] <= missed[s] + resent,
+                    qPrintable(QStringLiteral("trimmed %1, missed %2, re-sent %3")
+                                   .arg(trimmed[s])
+                                   .arg(missed[s])
+                                   .arg(resent)));
             } else {
                 QCOMPARE(seat.resets, 0);
                 QCOMPARE(seat.duplicatesSuppressed, 0);
