@@ -4,6 +4,7 @@
 #include "launcher/farmsupervisor.h"
 #include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
+#include "launcher/redisclustergroup.h"
 #include "launcher/redisinstance.h"
 #include "launcher/sentinelgroup.h"
 #include "platform/terminal.h"
@@ -245,6 +246,8 @@ void ConsoleReporter::onStarted()
         redis.insert(QStringLiteral("streamWaitReplicas"), m_farm.config().streamWaitReplicas);
         redis.insert(QStringLiteral("streamWaitTimeoutMs"), m_farm.config().streamWaitTimeoutMs);
     }
+    if (const RedisClusterGroup *cluster = m_farm.cluster())
+        redis.insert(QStringLiteral("shards"), clusterShards(*cluster));
     QJsonObject ready {{"startupMs", m_farm.startupMs()},
         {"backplane", modeName(m_farm.backplane())}, {"nodes", nodes}, {"redis", redis},
         {"logDir", m_farm.logDir()}};
@@ -258,6 +261,25 @@ void ConsoleReporter::onStarted()
     jsonEvent(QStringLiteral("ready"), ready);
 }
 
+QJsonArray ConsoleReporter::clusterShards(const RedisClusterGroup &cluster) const
+{
+    const auto server = [](const RedisInstance &instance) {
+        return QJsonObject {{"name", instance.process()->name()}, {"port", instance.port()},
+            {"busPort", instance.clusterBusPort()}, {"pid", instance.process()->pid()}};
+    };
+    QJsonArray shards;
+    for (int shard = 0; shard < cluster.shardCount(); ++shard) {
+        const RedisInstance *primary = shard == 0 ? m_farm.redis() : cluster.shardServer(shard, 0);
+        const auto [first, last] = cluster.slotRange(shard);
+        QJsonObject entry {{"shard", shard}, {"slots", QJsonArray {first, last}},
+            {"primary", primary ? QJsonValue(server(*primary)) : QJsonValue()}};
+        if (const RedisInstance *replica = cluster.shardServer(shard, 1))
+            entry.insert(QStringLiteral("replica"), server(*replica));
+        shards.append(entry);
+    }
+    return shards;
+}
+
 void ConsoleReporter::printTable()
 {
     QString text = QStringLiteral("\nFarm of %1 node%2 up in %3 ms, backplane %4\n\n")
@@ -267,7 +289,8 @@ void ConsoleReporter::printTable()
                        .arg(modeName(m_farm.backplane()));
     // Colour codes wrap the row's text only, never its newline.
     // "redis-replica" is the longest name a Sentinel topology adds.
-    const int nameWidth = m_farm.sentinels() ? 15 : 11;
+    // "redis-shard-8-replica", the longest a cluster adds.
+    const int nameWidth = m_farm.cluster() ? 23 : m_farm.sentinels() ? 15 : 11;
     const auto row = [this, nameWidth](const QString &name, const QString &url, const QString &pid,
                          bool colour) -> QString {
         const QString line = name.leftJustified(nameWidth) + url.leftJustified(27) + pid;
@@ -281,7 +304,14 @@ void ConsoleReporter::printTable()
     }
     if (const RedisInstance *redis = m_farm.redis())
         text += row(
-            QStringLiteral("redis"), redis->url(), QString::number(redis->process()->pid()), true);
+            redis->process()->name(), redis->url(), QString::number(redis->process()->pid()), true);
+    if (const RedisClusterGroup *cluster = m_farm.cluster()) {
+        for (int i = 0; i < cluster->serverCount(); ++i) {
+            const RedisInstance *server = cluster->server(i);
+            text += row(server->process()->name(), server->url(),
+                QString::number(server->process()->pid()), true);
+        }
+    }
     if (const SentinelGroup *group = m_farm.sentinels()) {
         const RedisInstance *replica = group->replica();
         text += row(QStringLiteral("redis-replica"), replica->url(),

@@ -3,6 +3,7 @@
 #include "launcher/processstate.h"
 
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
 
@@ -11,6 +12,7 @@
 namespace farmchat {
 
 class FarmSupervisor;
+class RedisClusterGroup;
 
 // Prints what a FarmSupervisor does, either for a person (child output
 // prefixed per process and coloured on a terminal, a table once the farm is
@@ -44,6 +46,8 @@ private:
     void onProcessChanged(int index);
     void onStarted();
     void printTable();
+    // The ready event's redis.shards: slots, primary and replica per shard.
+    QJsonArray clusterShards(const RedisClusterGroup &cluster) const;
     static void write(std::FILE *stream, const QString &text);
 
     FarmSupervisor &m_farm;

@@ -4,6 +4,7 @@
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
 #include "launcher/managedprocess.h"
+#include "launcher/redisclustergroup.h"
 #include "launcher/redisinstance.h"
 #include "platform/stdinlines.h"
 
@@ -26,6 +27,16 @@ ControlChannel::Op ControlChannel::redisOp(const char *name, ProcessAction actio
         {QLatin1StringView(name), ControlArg::None, ControlNeed::Running | ControlNeed::OwnRedis},
         [action](ControlChannel &c, const QJsonValue &id, const ControlCommand &) {
             c.runProcessOp(id, c.redisProcessIndex(), action);
+        }};
+}
+
+ControlChannel::Op ControlChannel::shardOp(const char *name, ProcessAction action)
+{
+    return {
+        {QLatin1StringView(name), ControlArg::Shard, ControlNeed::Running | ControlNeed::Cluster},
+        [action](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
+            c.runProcessOp(
+                id, c.m_farm.processIndexOfShard(command.shard, command.replica), action);
         }};
 }
 
@@ -54,6 +65,11 @@ const std::vector<ControlChannel::Op> &ControlChannel::ops()
         redisOp("restart-redis", Action::Restart),
         redisOp("pause-redis", Action::Pause),
         redisOp("resume-redis", Action::Resume),
+        shardOp("kill-shard", Action::Kill),
+        shardOp("stop-shard", Action::Stop),
+        shardOp("restart-shard", Action::Restart),
+        shardOp("pause-shard", Action::Pause),
+        shardOp("resume-shard", Action::Resume),
         {{QStringLiteral("set-backplane"), Mode, Running},
             [](ControlChannel &c, const QJsonValue &id, const ControlCommand &command) {
                 c.runBackplane(id, -1, command.mode);
@@ -236,6 +252,10 @@ void ControlChannel::run(const QByteArray &line)
     view.ownRedis = m_farm.redis() != nullptr;
     view.balancer = m_farm.loadBalancer() != nullptr;
     view.linkFaults = m_farm.links() != nullptr;
+    if (const RedisClusterGroup *cluster = m_farm.cluster()) {
+        view.shards = cluster->shardCount();
+        view.shardReplicas = cluster->replicasPerShard() > 0;
+    }
     const ControlRequest request = parseControlLine(line, opSpecs(), view);
     if (!request.command)
         return fail(request.id, request.command.error());
@@ -278,7 +298,11 @@ void ControlChannel::runProcessOp(const QJsonValue &id, int processIndex, Proces
             return m_farm.killProcess(processIndex);
         case ProcessAction::Stop:
             m_farm.setProcessPaused(processIndex, false); // a paused child cannot stop politely
-            return node >= 0 ? m_farm.stopNode(node) : m_farm.stopRedis();
+            if (node >= 0)
+                return m_farm.stopNode(node);
+            if (processIndex == redisProcessIndex())
+                return m_farm.stopRedis();
+            return m_farm.stopProcessAt(processIndex);
         case ProcessAction::Restart:
             return m_farm.restartProcessAt(processIndex);
         case ProcessAction::Pause:
@@ -422,9 +446,22 @@ QJsonObject ControlChannel::status() const
         fields.insert(QStringLiteral("url"), instance->url().toString());
         lb = fields;
     }
-    return {{"state", farmStateName(m_farm.state())}, {"backplane", modeName(m_farm.backplane())},
-        {"nodes", nodes}, {"redis", redis >= 0 ? QJsonValue(processFields(redis)) : QJsonValue()},
-        {"lb", lb}};
+    QJsonObject fields {{"state", farmStateName(m_farm.state())},
+        {"backplane", modeName(m_farm.backplane())}, {"nodes", nodes},
+        {"redis", redis >= 0 ? QJsonValue(processFields(redis)) : QJsonValue()}, {"lb", lb}};
+    if (const RedisClusterGroup *cluster = m_farm.cluster()) {
+        QJsonArray shards;
+        for (int shard = 0; shard < cluster->shardCount(); ++shard) {
+            QJsonObject entry {{"shard", shard},
+                {"primary", processFields(m_farm.processIndexOfShard(shard, false))}};
+            if (cluster->replicasPerShard() > 0)
+                entry.insert(QStringLiteral("replica"),
+                    processFields(m_farm.processIndexOfShard(shard, true)));
+            shards.append(entry);
+        }
+        fields.insert(QStringLiteral("shards"), shards);
+    }
+    return fields;
 }
 
 void ControlChannel::reply(const QJsonValue &id, QJsonObject fields)

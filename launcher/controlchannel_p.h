@@ -62,6 +62,7 @@ private:
     static const std::vector<Op> &ops();
     static Op nodeOp(const char *name, ProcessAction action);
     static Op redisOp(const char *name, ProcessAction action);
+    static Op shardOp(const char *name, ProcessAction action);
 
     // A reply that waits for the farm: a process to end or come back, a
     // backplane switch or a balancer change to finish.

@@ -33,6 +33,8 @@ QStringList allowedFields(unsigned args)
         fields << QStringLiteral("link");
     if (args & ControlArg::Fault)
         fields << QStringLiteral("fault");
+    if (args & ControlArg::Shard)
+        fields << QStringLiteral("shard") << QStringLiteral("replica");
     return fields;
 }
 
@@ -85,6 +87,27 @@ Result<int> readNode(const QJsonObject &object, const ControlFarmView &farm)
                 .arg(ports.isEmpty() ? QStringLiteral("none") : ports.join(QStringLiteral(", "))));
     }
     return index;
+}
+
+Result<std::pair<int, bool>> readShard(const QJsonObject &object, const ControlFarmView &farm)
+{
+    using Outcome = Result<std::pair<int, bool>>;
+    if (!object.contains(u"shard"))
+        return Outcome::failure(QStringLiteral("missing field 'shard' (0-based shard index)"));
+    const auto index = wholeNumber(object.value(u"shard"));
+    if (!index)
+        return Outcome::failure(QStringLiteral("field 'shard' must be an integer (0-based)"));
+    if (*index < 0 || *index >= farm.shards)
+        return Outcome::failure(QStringLiteral("shard %1 out of range (the cluster has %2)")
+                                    .arg(*index)
+                                    .arg(farm.shards));
+    const QJsonValue replica = object.value(u"replica");
+    if (!replica.isUndefined() && !replica.isBool())
+        return Outcome::failure(QStringLiteral("field 'replica' must be true or false"));
+    if (replica.toBool() && !farm.shardReplicas)
+        return Outcome::failure(
+            QStringLiteral("the shards have no replica (start with --redis-replicas 1)"));
+    return std::pair {int(*index), replica.toBool()};
 }
 
 Result<QString> readString(const QJsonObject &object, const QString &field)
@@ -151,6 +174,11 @@ Result<void> checkNeeds(const ControlOpSpec &op, const ControlFarmView &farm)
             QStringLiteral("cannot %1: the farm runs without link proxies (start it with "
                            "--link-faults)")
                 .arg(op.name));
+    if ((op.needs & ControlNeed::Cluster) && farm.shards == 0)
+        return Result<void>::failure(
+            QStringLiteral("cannot %1: the farm's Redis is not a cluster (start it with "
+                           "--redis-topology cluster)")
+                .arg(op.name));
     return {};
 }
 
@@ -193,6 +221,12 @@ Result<ControlCommand> readArgs(
         if (!fault)
             return Failure::failure(fault.error());
         command.fault = fault.value();
+    }
+    if (op.args & ControlArg::Shard) {
+        const auto shard = readShard(object, farm);
+        if (!shard)
+            return Failure::failure(shard.error());
+        std::tie(command.shard, command.replica) = shard.value();
     }
     return command;
 }

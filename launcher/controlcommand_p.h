@@ -22,6 +22,7 @@ enum : unsigned {
     LbAdmin = 4, // "admin": drain, maint or ready
     Link = 8, // "link": redis (default) or balancer
     Fault = 16, // "fault": a LinkFault object ({"latencyMs": 50, "partitioned": true, ...})
+    Shard = 32, // "shard": 0-based shard index; "replica": true for its replica (default false)
 };
 }
 
@@ -33,6 +34,7 @@ enum : unsigned {
     OwnRedis = 2, // the farm's own redis-server, not --redis-url
     Balancer = 4, // a load balancer (--lb)
     LinkFaults = 8, // link proxies (--link-faults)
+    Cluster = 16, // a Redis Cluster (--redis-topology cluster)
 };
 }
 
@@ -52,6 +54,8 @@ struct ControlFarmView
     bool ownRedis = false;
     bool balancer = false;
     bool linkFaults = false;
+    int shards = 0; // Redis Cluster shards; 0: not a cluster
+    bool shardReplicas = false; // each shard has a replica
 };
 
 // A checked control command: ready to run on a farm that looks like the view.
@@ -63,6 +67,8 @@ struct ControlCommand
     LbServerAdmin admin = LbServerAdmin::Ready; // ControlArg::LbAdmin
     NodeLink link = NodeLink::Redis; // ControlArg::Link
     LinkFault fault; // ControlArg::Fault
+    int shard = -1; // ControlArg::Shard
+    bool replica = false; // ControlArg::Shard: the shard's replica, not its primary
 };
 
 // One line read: its "id" (null when absent or unreadable), and the command

@@ -35,6 +35,8 @@ Result<void> FarmConfig::validate() const
         return Outcome::failure(QStringLiteral(
             "ASP.NET Core nodes connect to one Redis, not through Sentinel: use --redis-topology "
             "single"));
+    if (const Result<void> cluster = validateCluster(); !cluster)
+        return cluster;
     if (linkFaults && redisTopology == RedisTopology::Sentinel)
         return Outcome::failure(QStringLiteral(
             "link faults need --redis-topology single: with Sentinel the nodes connect to "
@@ -45,6 +47,48 @@ Result<void> FarmConfig::validate() const
     if (healthTimeoutMs <= 0 || redisTimeoutMs <= 0 || stopGraceMs <= 0 || pollIntervalMs <= 0)
         return Outcome::failure(QStringLiteral("timeouts must be positive"));
     return {};
+}
+
+Result<void> FarmConfig::validateCluster() const
+{
+    using Outcome = Result<void>;
+    if (redisTopology != RedisTopology::Cluster)
+        return {};
+    if (redisShards < 3 || redisShards > 8)
+        return Outcome::failure(
+            QStringLiteral("a Redis Cluster has 3 to 8 shards, not %1").arg(redisShards));
+    if (redisReplicas < 0 || redisReplicas > 1)
+        return Outcome::failure(
+            QStringLiteral("a shard has 0 or 1 replica, not %1").arg(redisReplicas));
+    if (nodeKind == NodeKind::AspNetCore)
+        return Outcome::failure(QStringLiteral(
+            "ASP.NET Core nodes connect to one Redis here: use --redis-topology single"));
+    if (const Result<void> supported = topologySupports(backplane); !supported)
+        return supported;
+    if (linkFaults)
+        return Outcome::failure(QStringLiteral(
+            "link faults need --redis-topology single: in a cluster the nodes reach every shard, "
+            "past any proxy"));
+    return {};
+}
+
+Result<void> FarmConfig::topologySupports(BackplaneMode mode) const
+{
+    // Classic PUBLISH/SUBSCRIBE works on any cluster node (the cluster
+    // passes every message to every shard); a stream key lives on one shard,
+    // which a node's single Redis link cannot follow.
+    if (redisTopology == RedisTopology::Cluster && mode == BackplaneMode::Streams)
+        return Result<void>::failure(QStringLiteral(
+            "streams mode needs each room's stream on its own shard, which the nodes do not "
+            "route to yet: use pubsub or off on a Redis Cluster"));
+    return {};
+}
+
+Result<void> FarmConfig::supports(BackplaneMode mode) const
+{
+    if (Result<void> kind = nodeKindSupports(nodeKind, mode); !kind)
+        return kind;
+    return topologySupports(mode);
 }
 
 QList<quint16> FarmConfig::requestedPorts() const

@@ -28,9 +28,12 @@ struct FarmConfig
     qint64 redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;
     // --redis-topology: one private redis-server, or a primary, a replica and
     // three Sentinels that fail over when the primary is down for
-    // --sentinel-down-after ms.
+    // --sentinel-down-after ms, or a Redis Cluster.
     RedisTopology redisTopology = RedisTopology::Single;
     int sentinelDownAfterMs = SentinelConfig::kDefaultDownAfterMs;
+    // With cluster: primaries sharing the slots (3…8) and replicas per shard (0, 1).
+    int redisShards = 3;
+    int redisReplicas = 0;
     // With sentinel: the nodes' --stream-wait-replicas (streams mode confirms
     // a Send once this many replicas have it; 0: no WAIT) and
     // --stream-wait-timeout. The topology has one replica.
@@ -54,6 +57,13 @@ struct FarmConfig
 
     // Ok when the config can be started, else why not.
     Result<void> validate() const;
+    // The --redis-topology cluster part of validate().
+    Result<void> validateCluster() const;
+    // Whether the Redis topology can carry `mode`.
+    Result<void> topologySupports(BackplaneMode mode) const;
+    // Whether this farm can run `mode`: its kind of node and its Redis
+    // topology (checked at start, by the demo and on every mode switch).
+    Result<void> supports(BackplaneMode mode) const;
     // The ports the nodes will ask for; empty when they are to be picked (basePort 0).
     QList<quint16> requestedPorts() const;
 };

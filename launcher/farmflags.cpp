@@ -1,5 +1,7 @@
 #include "launcher/farmflags.h"
 
+#include "launcher/redisclustergroup.h"
+
 #include <algorithm>
 
 namespace farmchat {
@@ -89,11 +91,27 @@ CommandLineOption FarmFlags::loadBalancer(std::function<void(LbPolicy)> store)
 CommandLineOption FarmFlags::redisTopology(std::function<void(RedisTopology)> store)
 {
     CommandLineOption option = CommandLineOption::parsed<RedisTopology>(
-        QStringLiteral("redis-topology"), QStringLiteral("single|sentinel"),
-        QStringLiteral("the private Redis: one server, or a primary, a replica and three "
-                       "Sentinels (quorum 2) that fail over when the primary dies"),
+        QStringLiteral("redis-topology"), QStringLiteral("single|sentinel|cluster"),
+        QStringLiteral("the private Redis: one server; a primary, a replica and three "
+                       "Sentinels (quorum 2) that fail over when the primary dies; or a Redis "
+                       "Cluster of 3 or more shards"),
         parseRedisTopology, std::move(store));
     return option.withDefault(redisTopologyName(RedisTopology::Single));
+}
+
+CommandLineOption FarmFlags::redisShards(int &target)
+{
+    return CommandLineOption::integer(QStringLiteral("redis-shards"), QStringLiteral("N"),
+        QStringLiteral("with --redis-topology cluster: how many primaries share the 16384 slots"),
+        {RedisClusterGroup::kMinShards, RedisClusterGroup::kMaxShards}, target);
+}
+
+CommandLineOption FarmFlags::redisReplicas(int &target)
+{
+    return CommandLineOption::integer(QStringLiteral("redis-replicas"), QStringLiteral("N"),
+        QStringLiteral("with --redis-topology cluster: replicas per shard (1: a shard's replica "
+                       "takes over when its primary dies)"),
+        {0, 1}, target);
 }
 
 CommandLineOption FarmFlags::nodeKind(std::function<void(NodeKind)> store)

@@ -31,8 +31,11 @@ struct FarmFlags
     // --lb none|round-robin|sticky|source and --lb-port PORT|auto (0).
     static CommandLineOption loadBalancer(std::function<void(LbPolicy)> store);
     static CommandLineOption lbPort(quint16 minPort, std::function<void(quint16)> store);
-    // --redis-topology single|sentinel (default single).
+    // --redis-topology single|sentinel|cluster (default single).
     static CommandLineOption redisTopology(std::function<void(RedisTopology)> store);
+    // --redis-shards N (3…8) and --redis-replicas N (0, 1): a cluster's shape.
+    static CommandLineOption redisShards(int &target);
+    static CommandLineOption redisReplicas(int &target);
     // --node-kind farmchat|aspnetcore (default farmchat).
     static CommandLineOption nodeKind(std::function<void(NodeKind)> store);
 };

@@ -7,6 +7,7 @@
 #include "launcher/farmplan_p.h"
 #include "launcher/managedprocess.h"
 #include "launcher/nodehttpclient_p.h"
+#include "launcher/redisclustergroup.h"
 #include "launcher/redisinstance.h"
 #include "launcher/secret_p.h"
 #include "launcher/sentinelgroup.h"
@@ -123,7 +124,7 @@ void FarmSupervisor::start(const FarmConfig &config)
     m_healthyNodes = 0;
     // ports, Redis spawn, Redis ready, node spawn, then one step per healthy node.
     m_totalSteps = 4 + qMax(1, config.nodes) + (config.loadBalancer != LbPolicy::None ? 1 : 0)
-        + (config.redisTopology == RedisTopology::Sentinel ? 1 : 0);
+        + (config.redisTopology != RedisTopology::Single ? 1 : 0);
     m_clock.start();
     setState(FarmState::Starting);
     // Return to the caller first: every outcome arrives as a signal.
@@ -149,6 +150,8 @@ void FarmSupervisor::beginStart()
         addRedis(plan->redisProgram);
     if (!external && m_config.redisTopology == RedisTopology::Sentinel)
         addSentinels(plan->redisProgram);
+    if (!external && m_config.redisTopology == RedisTopology::Cluster)
+        addCluster(plan->redisProgram);
     for (const quint16 port : std::as_const(m_ports))
         createNode(port);
     if (m_config.loadBalancer != LbPolicy::None)
@@ -163,51 +166,6 @@ void FarmSupervisor::beginStart()
     m_redisUrl = m_redis->url();
     m_redisPassword = m_redis->password();
     emitProgress(QStringLiteral("waiting for redis-server on port %1").arg(m_redis->port()));
-}
-
-void FarmSupervisor::addRedis(const QString &program)
-{
-    m_redis = std::make_unique<RedisInstance>(program, *m_guard);
-    m_redis->setReadyTimeoutMs(m_config.redisTimeoutMs);
-    m_redis->setMaxMemoryBytes(m_config.redisMaxMemoryBytes);
-    m_redis->process()->setStopGraceMs(m_config.stopGraceMs);
-    m_redis->setLogFile(FarmPlan::logFile(m_config, m_redis->process()->name()));
-    connect(m_redis.get(), &RedisInstance::ready, this, [this] {
-        if (m_state != FarmState::Starting)
-            return;
-        if (!m_sentinels) {
-            startNodes();
-            return;
-        }
-        // Started once: a primary restarted later rejoins on its own.
-        if (m_sentinels->isLive())
-            return;
-        emitProgress(
-            QStringLiteral("starting the replica and %1 Sentinels").arg(SentinelGroup::kSentinels));
-        m_sentinels->start(m_redis->port(), m_redis->password(), m_config.redisMaxMemoryBytes);
-    });
-    connect(m_redis.get(), &RedisInstance::failed, this, &FarmSupervisor::childFailed);
-    addProcess(m_redis->process());
-}
-
-void FarmSupervisor::addSentinels(const QString &program)
-{
-    m_sentinels = std::make_unique<SentinelGroup>(program, *m_guard);
-    m_redis->setReplicated(true);
-    m_sentinels->setDownAfterMs(m_config.sentinelDownAfterMs);
-    m_sentinels->setReadyTimeoutMs(m_config.redisTimeoutMs);
-    m_sentinels->setStopGraceMs(m_config.stopGraceMs);
-    m_sentinels->setLogFiles(
-        [this](const QString &name) { return FarmPlan::logFile(m_config, name); });
-    connect(m_sentinels.get(), &SentinelGroup::ready, this, [this] {
-        if (m_state == FarmState::Starting)
-            startNodes();
-    });
-    connect(m_sentinels.get(), &SentinelGroup::failed, this, &FarmSupervisor::childFailed);
-    // After Redis, before the nodes: views list the Redis side first.
-    addProcess(m_sentinels->replica()->process());
-    for (int i = 0; i < m_sentinels->sentinelCount(); ++i)
-        addProcess(m_sentinels->sentinelProcess(i));
 }
 
 void FarmSupervisor::createNode(quint16 port)
@@ -269,27 +227,6 @@ void FarmSupervisor::childFailed(const QString &why)
         Q_EMIT error(m_lastError = why);
 }
 
-void FarmSupervisor::checkExternalRedis(const RedisUrl &url)
-{
-    m_redisUrl = url.toString();
-    m_redisPassword = qgetenv("FARMCHAT_REDIS_PASSWORD");
-    emitProgress(QStringLiteral("connecting to Redis at %1").arg(m_redisUrl));
-    emitProgress(QStringLiteral("waiting for Redis at %1").arg(m_redisUrl));
-    m_externalCheck
-        = std::make_unique<ExternalRedisCheck>(url, m_redisPassword, m_config.redisTimeoutMs);
-    connect(m_externalCheck.get(), &ExternalRedisCheck::finished, this,
-        [this](const Result<void> &usable) {
-            if (m_state != FarmState::Starting)
-                return;
-            if (usable)
-                startNodes();
-            else
-                failStart(QStringLiteral("cannot use the Redis at %1: %2")
-                              .arg(m_redisUrl, usable.error()));
-        });
-    m_externalCheck->start();
-}
-
 void FarmSupervisor::addProcess(ManagedProcess *process)
 {
     m_processes.push_back(process);
@@ -317,6 +254,7 @@ void FarmSupervisor::clearProcesses()
     m_joining.clear();
     m_leaving.clear();
     m_sentinels.reset();
+    m_cluster.reset();
     m_redis.reset();
     Q_EMIT processesCleared();
 }
@@ -425,6 +363,11 @@ void FarmSupervisor::continueStopping()
         // Sentinels first, so none fails over while the servers stop.
         m_sentinels->stop();
         if (m_sentinels->isLive())
+            return;
+    }
+    if (m_cluster) {
+        m_cluster->stop();
+        if (m_cluster->isLive())
             return;
     }
     if (m_redis) {

@@ -26,6 +26,7 @@ class ManagedProcess;
 class NodeHttpClient;
 class ProcessGuard;
 class RedisInstance;
+class RedisClusterGroup;
 class SentinelGroup;
 class CrashRestarter;
 class ExternalRedisCheck;
@@ -71,6 +72,8 @@ public:
     // Between process and node numbering (-1 when the process is Redis or out of range).
     int processIndexOfNode(int node) const;
     int nodeIndexOfProcess(int processIndex) const;
+    // The process of a cluster shard's primary (or its replica); -1 without one.
+    int processIndexOfShard(int shard, bool replica) const;
     // The mode node `index` was last told to use (the farm's, unless cut off).
     BackplaneMode nodeBackplane(int index) const;
     // The farm's mode: the config's, or the last setBackplane().
@@ -80,6 +83,8 @@ public:
     RedisInstance *redis() const { return m_redis.get(); }
     // The replica and Sentinels of --redis-topology sentinel; nullptr otherwise.
     SentinelGroup *sentinels() const { return m_sentinels.get(); }
+    // The other shards (and replicas) of --redis-topology cluster; nullptr otherwise.
+    RedisClusterGroup *cluster() const { return m_cluster.get(); }
     // Whether process `index` is paused (setProcessPaused): alive, but answering nothing.
     bool isProcessPaused(int index) const;
     // The load balancer; nullptr without one (--lb none).
@@ -115,6 +120,9 @@ public Q_SLOTS:
     void killProcess(int index);
     void setProcessPaused(int index, bool paused);
     void restartProcessAt(int index);
+    // SIGTERM (SIGKILL after the grace period), resumed first; not restarted
+    // even with keepRunning.
+    void stopProcessAt(int index);
     // Through the load balancer's runtime API: node `index` takes no new
     // clients (drain), loses its clients too (maint), or takes clients again
     // (ready); lbRequestFinished() follows.
@@ -193,6 +201,7 @@ private:
     void beginStart();
     void addRedis(const QString &program);
     void addSentinels(const QString &program);
+    void addCluster(const QString &program);
     void createNode(quint16 port);
     int nodeIndexOf(const FarmNode *node) const;
     // addNode: the port the next node gets, or why none.
@@ -238,6 +247,7 @@ private:
     std::unique_ptr<CrashRestarter> m_restarter;
     std::unique_ptr<RedisInstance> m_redis;
     std::unique_ptr<SentinelGroup> m_sentinels;
+    std::unique_ptr<RedisClusterGroup> m_cluster;
     std::unique_ptr<HaproxyInstance> m_lb;
     std::unique_ptr<FarmLinks> m_links; // with --link-faults
     std::vector<std::unique_ptr<FarmNode>> m_nodes;

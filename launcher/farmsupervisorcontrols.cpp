@@ -8,6 +8,7 @@
 #include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
 #include "launcher/nodehttpclient_p.h"
+#include "launcher/redisclustergroup.h"
 #include "launcher/redisinstance.h"
 #include "launcher/sentinelgroup.h"
 #include "platform/processpause.h"
@@ -128,6 +129,15 @@ void FarmSupervisor::killProcess(int index)
     }
 }
 
+void FarmSupervisor::stopProcessAt(int index)
+{
+    if (ManagedProcess *process = checkProcessIndex(index, "stop a process")) {
+        resume(process); // a paused child cannot stop politely
+        m_restarter->userTookOver(process);
+        process->stop();
+    }
+}
+
 void FarmSupervisor::setProcessPaused(int index, bool paused)
 {
     ManagedProcess *process
@@ -171,6 +181,12 @@ void FarmSupervisor::restartProcess(ManagedProcess *process)
     for (int i = 0; m_sentinels && i < m_sentinels->sentinelCount(); ++i) {
         if (process == m_sentinels->sentinelProcess(i)) {
             m_sentinels->restartSentinel(i);
+            return;
+        }
+    }
+    for (int i = 0; m_cluster && i < m_cluster->serverCount(); ++i) {
+        if (process == m_cluster->server(i)->process()) {
+            m_cluster->server(i)->restart(); // its nodes.conf brings it back into the cluster
             return;
         }
     }
@@ -238,7 +254,7 @@ bool FarmSupervisor::refusesMode(BackplaneMode mode, int reportedNode)
 {
     // Refused before anything changes, so a later restart still starts the
     // nodes in a mode they have.
-    const Result<void> supported = nodeKindSupports(m_config.nodeKind, mode);
+    const Result<void> supported = m_config.supports(mode);
     if (supported)
         return false;
     m_lastError = QStringLiteral("switching to %1: %2").arg(modeName(mode), supported.error());

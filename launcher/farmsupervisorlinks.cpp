@@ -4,6 +4,8 @@
 
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
+#include "launcher/redisclustergroup.h"
+#include "launcher/redisinstance.h"
 #include "redis/redisurl.h"
 
 namespace farmchat {
@@ -53,6 +55,14 @@ QList<quint16> FarmSupervisor::openBalancerLinks()
 
 QString FarmSupervisor::nodeRedisUrl(int index) const
 {
+    if (m_cluster && m_redis) {
+        // Spread over the shards' primaries as started (any node of a
+        // cluster carries classic pub/sub for all).
+        const int shard = index % m_cluster->shardCount();
+        const RedisInstance *primary
+            = shard == 0 ? m_redis.get() : m_cluster->shardServer(shard, 0);
+        return primary->url();
+    }
     const quint16 proxyPort = m_links ? m_links->port(index, NodeLink::Redis) : 0;
     if (proxyPort == 0)
         return m_redisUrl;

@@ -113,6 +113,8 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
             QStringLiteral("with --redis-topology sentinel: how long the primary may be silent "
                            "before the Sentinels fail over (down-after-milliseconds)"),
             {100, 600000}, farm.sentinelDownAfterMs),
+        FarmFlags::redisShards(farm.redisShards),
+        FarmFlags::redisReplicas(farm.redisReplicas),
         Option::integer(QStringLiteral("stream-wait-replicas"), QStringLiteral("N"),
             QStringLiteral("with --redis-topology sentinel: streams-mode nodes confirm a Send once "
                            "N replicas have it (WAIT N; 0: off, a failover may lose confirmed "
@@ -163,7 +165,7 @@ Result<void> settleDemo(LauncherOptions &o, const CommandLine &cli, QStringList 
         o.demoModes.clear();
         for (const BackplaneMode mode :
             {BackplaneMode::Off, BackplaneMode::PubSub, BackplaneMode::Streams}) {
-            if (const Result<void> supported = nodeKindSupports(o.farm.nodeKind, mode))
+            if (const Result<void> supported = o.farm.supports(mode))
                 o.demoModes << mode;
             else
                 warnings << QStringLiteral("the demo skips %1: %2")
@@ -171,7 +173,7 @@ Result<void> settleDemo(LauncherOptions &o, const CommandLine &cli, QStringList 
         }
     }
     for (const BackplaneMode mode : std::as_const(o.demoModes)) {
-        if (const Result<void> supported = nodeKindSupports(o.farm.nodeKind, mode); !supported)
+        if (const Result<void> supported = o.farm.supports(mode); !supported)
             return Result<void>::failure(QStringLiteral("--demo-modes: ") + supported.error());
     }
     if (backplaneGiven && modesGiven && o.demoModes.first() != o.farm.backplane)
@@ -213,8 +215,13 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
     if (cli.isSet(QStringLiteral("redis-server")) && cli.isSet(QStringLiteral("redis-url")))
         return usageError(QStringLiteral("--redis-server and --redis-url exclude each other"));
     if (cli.isSet(QStringLiteral("redis-url")) && o.farm.redisTopology != RedisTopology::Single)
-        return usageError(QStringLiteral(
-            "--redis-topology sentinel starts its own Redis: it excludes --redis-url"));
+        return usageError(QStringLiteral("--redis-topology %1 starts its own Redis: it excludes "
+                                         "--redis-url")
+                              .arg(redisTopologyName(o.farm.redisTopology)));
+    for (const QString &flag : {QStringLiteral("redis-shards"), QStringLiteral("redis-replicas")}) {
+        if (cli.isSet(flag) && o.farm.redisTopology != RedisTopology::Cluster)
+            return usageError(QStringLiteral("--%1 needs --redis-topology cluster").arg(flag));
+    }
     if (cli.isSet(QStringLiteral("sentinel-down-after"))
         && o.farm.redisTopology != RedisTopology::Sentinel)
         return usageError(QStringLiteral("--sentinel-down-after needs --redis-topology sentinel"));

@@ -45,13 +45,37 @@ QByteArray RedisConfig::toConfigText() const
         // the Sentinels are ready, so the farm's first failover has it.
         + (replicated ? "masterauth " + password + "\nrepl-diskless-sync-delay 0\n" : QByteArray())
         + (replicaOf != 0 ? "replicaof 127.0.0.1 " + QByteArray::number(replicaOf) + "\n"
-                          : QByteArray());
+                          : QByteArray())
+        + (clusterBusPort != 0 ? clusterConfigText() : QByteArray());
+}
+
+QByteArray RedisConfig::clusterConfigText() const
+{
+    // The bus port is picked free like the client port (port + 10000 could be
+    // anyone's). Rooms on a live shard keep working while another is down,
+    // and a shard's replica takes over after the node timeout.
+    return "cluster-enabled yes\n"
+           "cluster-config-file nodes.conf\n"
+           "cluster-port "
+        + QByteArray::number(clusterBusPort) + "\ncluster-node-timeout "
+        + QByteArray::number(clusterNodeTimeoutMs)
+        + "\n"
+          "cluster-require-full-coverage no\n"
+          "cluster-allow-pubsubshard-when-down yes\n"
+          "cluster-replica-validity-factor 0\n";
 }
 
 QString redisTopologyName(RedisTopology topology)
 {
-    return topology == RedisTopology::Sentinel ? QStringLiteral("sentinel")
-                                               : QStringLiteral("single");
+    switch (topology) {
+    case RedisTopology::Sentinel:
+        return QStringLiteral("sentinel");
+    case RedisTopology::Cluster:
+        return QStringLiteral("cluster");
+    case RedisTopology::Single:
+        break;
+    }
+    return QStringLiteral("single");
 }
 
 Result<RedisTopology> parseRedisTopology(const QString &text)
@@ -60,8 +84,10 @@ Result<RedisTopology> parseRedisTopology(const QString &text)
         return RedisTopology::Single;
     if (text == u"sentinel")
         return RedisTopology::Sentinel;
+    if (text == u"cluster")
+        return RedisTopology::Cluster;
     return Result<RedisTopology>::failure(
-        QStringLiteral("'%1' is not a topology (single, sentinel)").arg(text));
+        QStringLiteral("'%1' is not a topology (single, sentinel, cluster)").arg(text));
 }
 
 QByteArray SentinelConfig::toConfigText() const

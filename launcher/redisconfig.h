@@ -31,16 +31,25 @@ struct RedisConfig
     // starts following the primary on 127.0.0.1:replicaOf (0: a primary).
     bool replicated = false;
     quint16 replicaOf = 0;
+    // Cluster topology: a cluster node whose bus listens on clusterBusPort
+    // (0: not a cluster node), its nodes.conf in `directory`. A shard that is
+    // down costs only its slots (cluster-require-full-coverage no).
+    quint16 clusterBusPort = 0;
+    int clusterNodeTimeoutMs = 2000;
 
     QByteArray toConfigText() const;
+
+private:
+    QByteArray clusterConfigText() const;
 };
 
 // How the launcher's private Redis is laid out (--redis-topology).
 enum class RedisTopology {
     Single, // one redis-server
     Sentinel, // a primary, one replica and three Sentinels (quorum 2)
+    Cluster, // a Redis Cluster: N primaries (shards), each with 0 or 1 replica
 };
-QString redisTopologyName(RedisTopology topology); // "single", "sentinel"
+QString redisTopologyName(RedisTopology topology); // "single", "sentinel", "cluster"
 Result<RedisTopology> parseRedisTopology(const QString &text);
 
 // One Sentinel of the farm. Sentinel rewrites its config file as it learns

@@ -70,17 +70,27 @@ void RedisInstance::start(quint16 port)
         return;
     m_autoPort = port == 0;
     m_portRetriesLeft = m_autoPort ? kPortRetries : 0;
-    if (m_autoPort) {
-        const QList<quint16> free = PortProbe::pickFree(1);
-        port = free.isEmpty() ? 0 : free.first();
-        if (port == 0) {
-            Q_EMIT failed(QStringLiteral("redis-server: no free port on 127.0.0.1"));
-            return;
-        }
-    }
-    m_config.port = port;
-    m_process->setPort(port);
+    if (!pickPorts(port, {}))
+        return;
     restart();
+}
+
+bool RedisInstance::pickPorts(quint16 port, const QList<quint16> &avoid)
+{
+    const int wanted = (port == 0 ? 1 : 0) + (m_clusterNode ? 1 : 0);
+    QList<quint16> exclude = avoid;
+    if (port != 0)
+        exclude << port;
+    const QList<quint16> free
+        = wanted > 0 ? PortProbe::pickFree(wanted, exclude) : QList<quint16>();
+    if (free.size() != wanted) {
+        Q_EMIT failed(QStringLiteral("redis-server: no free port on 127.0.0.1"));
+        return false;
+    }
+    m_config.port = port != 0 ? port : free.first();
+    m_config.clusterBusPort = m_clusterNode ? free.last() : 0;
+    m_process->setPort(m_config.port);
+    return true;
 }
 
 void RedisInstance::restart()
@@ -153,14 +163,13 @@ void RedisInstance::onStateChanged()
             if (m_autoPort && m_portRetriesLeft > 0
                 && m_process->exitReason().contains(u"in use")) {
                 --m_portRetriesLeft;
-                const QList<quint16> free = PortProbe::pickFree(1, {m_config.port});
-                if (!free.isEmpty()) {
-                    qCInfo(lcLauncherRedis, "port %u was taken meanwhile, trying %u", m_config.port,
-                        free.first());
-                    m_config.port = free.first();
+                const quint16 taken = m_config.port;
+                if (pickPorts(0, {taken, m_config.clusterBusPort})) {
+                    qCInfo(lcLauncherRedis, "port %u was taken meanwhile, trying %u", taken,
+                        m_config.port);
                     restart();
-                    return;
                 }
+                return;
             }
             Q_EMIT failed(describeFailure(QStringLiteral("ended: ") + m_process->exitReason()));
         }

@@ -50,6 +50,11 @@ public:
     void setPassword(const QByteArray &password) { m_config.password = password; }
     void setReplicated(bool replicated) { m_config.replicated = replicated; }
     void setReplicaOf(quint16 primaryPort) { m_config.replicaOf = primaryPort; }
+    // Cluster topology: a cluster node, its bus on a second free port picked
+    // with the client port (kept across restarts, as its nodes.conf is).
+    void setClusterNode(bool clusterNode) { m_clusterNode = clusterNode; }
+    void setClusterNodeTimeoutMs(int ms) { m_config.clusterNodeTimeoutMs = ms; }
+    quint16 clusterBusPort() const { return m_config.clusterBusPort; }
     // Redis' own figures (INFO memory), read every 2 s while it is healthy.
     const RedisMemoryPoll &memory() const { return *m_memory; }
 
@@ -70,6 +75,9 @@ Q_SIGNALS:
 private:
     void onStateChanged();
     bool prepareRun();
+    // The client port (`port`, or a free one when 0) and, for a cluster node,
+    // a free bus port; failed() and false when none is free.
+    bool pickPorts(quint16 port, const QList<quint16> &avoid);
     QString describeFailure(const QString &what) const;
 
     std::unique_ptr<ManagedProcess> m_process;
@@ -78,6 +86,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     RedisConfig m_config;
     int m_readyTimeoutMs = kDefaultReadyTimeoutMs;
+    bool m_clusterNode = false;
     int m_portRetriesLeft = 0;
     bool m_autoPort = false;
     bool m_stopRequested = false;

@@ -69,6 +69,7 @@ private Q_SLOTS:
     void readsGoodLines();
     void refusesWhatTheFarmCannotDo();
     void readsLinkCommands();
+    void readsShardCommands();
     void splitsLinesAndSkipsHugeOnes();
     void drivesALiveFarm();
     void endOfInputKeepsTheFarmRunning();
@@ -224,6 +225,35 @@ void tst_ControlChannel::readsLinkCommands()
     QVERIFY2(badLatency.startsWith(u"field 'fault': ") && badLatency.contains(u"latencyMs"),
         qPrintable(badLatency));
     QVERIFY(!parse(R"({"op": "heal-link", "node": 0, "fault": {}})", linked).command);
+}
+
+void tst_ControlChannel::readsShardCommands()
+{
+    QCOMPARE(parse(R"({"op": "kill-shard", "shard": 0})").command.error(),
+        QStringLiteral("cannot kill-shard: the farm's Redis is not a cluster (start it with "
+                       "--redis-topology cluster)"));
+    ControlFarmView cluster = twoNodes();
+    cluster.shards = 3;
+    const ControlRequest kill = parse(R"({"op": "kill-shard", "shard": 2})", cluster);
+    FARMCHAT_VERIFY_OK(kill.command);
+    QCOMPARE(kill.command->shard, 2);
+    QVERIFY(!kill.command->replica);
+    QCOMPARE(parse(R"({"op": "pause-shard", "shard": 3})", cluster).command.error(),
+        QStringLiteral("shard 3 out of range (the cluster has 3)"));
+    QCOMPARE(parse(R"({"op": "stop-shard", "shard": 1.5})", cluster).command.error(),
+        QStringLiteral("field 'shard' must be an integer (0-based)"));
+    QCOMPARE(parse(R"({"op": "restart-shard"})", cluster).command.error(),
+        QStringLiteral("missing field 'shard' (0-based shard index)"));
+    QCOMPARE(parse(R"({"op": "kill-shard", "shard": 0, "replica": true})", cluster).command.error(),
+        QStringLiteral("the shards have no replica (start with --redis-replicas 1)"));
+    cluster.shardReplicas = true;
+    const ControlRequest replica
+        = parse(R"({"op": "resume-shard", "shard": 0, "replica": true})", cluster);
+    FARMCHAT_VERIFY_OK(replica.command);
+    QVERIFY(replica.command->replica);
+    QCOMPARE(parse(R"({"op": "kill-shard", "shard": 0, "replica": 1})", cluster).command.error(),
+        QStringLiteral("field 'replica' must be true or false"));
+    QVERIFY(!parse(R"({"op": "kill-shard", "shard": 0, "node": 1})", cluster).command);
 }
 
 void tst_ControlChannel::splitsLinesAndSkipsHugeOnes()

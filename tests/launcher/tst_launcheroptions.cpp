@@ -192,7 +192,18 @@ void tst_LauncherOptions::usageErrors_data()
     QTest::addColumn<QString>("mentions");
     QTest::addRow("unknown flag") << QStringList {"--bogus"} << "bogus";
     QTest::addRow("topology unknown")
-        << QStringList {"--redis-topology", "cluster"} << "--redis-topology";
+        << QStringList {"--redis-topology", "ring"} << "--redis-topology";
+    QTest::addRow("shards without cluster")
+        << QStringList {"--redis-shards", "4"} << "--redis-shards needs --redis-topology cluster";
+    QTest::addRow("two shards") << QStringList {"--redis-topology", "cluster", "--redis-shards",
+        "2"} << "--redis-shards";
+    QTest::addRow("two replicas") << QStringList {"--redis-topology", "cluster", "--redis-replicas",
+        "2"} << "--redis-replicas";
+    QTest::addRow("streams on a cluster") << QStringList {"--redis-topology", "cluster",
+        "--backplane", "streams"} << "streams mode needs each room's stream on its own shard";
+    QTest::addRow("cluster and redis-url")
+        << QStringList {"--redis-topology", "cluster", "--redis-url", "redis://127.0.0.1:6379/0"}
+        << "--redis-topology cluster starts its own Redis: it excludes --redis-url";
     QTest::addRow("down-after without sentinel")
         << QStringList {"--sentinel-down-after", "500"} << "--sentinel-down-after";
     QTest::addRow("down-after too short") << QStringList {"--redis-topology", "sentinel",

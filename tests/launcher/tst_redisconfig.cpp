@@ -203,8 +203,11 @@ void tst_RedisConfig::topologyNames()
 {
     QCOMPARE(parseRedisTopology(QStringLiteral("single")).value(), RedisTopology::Single);
     QCOMPARE(parseRedisTopology(QStringLiteral("sentinel")).value(), RedisTopology::Sentinel);
-    QVERIFY(!parseRedisTopology(QStringLiteral("cluster")));
+    QCOMPARE(parseRedisTopology(QStringLiteral("cluster")).value(), RedisTopology::Cluster);
+    QCOMPARE(parseRedisTopology(QStringLiteral("ring")).error(),
+        QStringLiteral("'ring' is not a topology (single, sentinel, cluster)"));
     QCOMPARE(redisTopologyName(RedisTopology::Sentinel), QStringLiteral("sentinel"));
+    QCOMPARE(redisTopologyName(RedisTopology::Cluster), QStringLiteral("cluster"));
 }
 
 QTEST_GUILESS_MAIN(tst_RedisConfig)
