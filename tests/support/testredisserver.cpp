@@ -119,11 +119,19 @@ private:
 
 } // namespace
 
-TestRedisServer::TestRedisServer() : m_guard(std::make_unique<ProcessGuard>())
+TestRedisServer::TestRedisServer() : TestRedisServer(randomPassword()) { }
+
+TestRedisServer::TestRedisServer(QByteArray password)
+    : m_guard(std::make_unique<ProcessGuard>()), m_password(std::move(password))
+{ }
+
+QByteArray TestRedisServer::randomPassword()
 {
     const QByteArray alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    QByteArray password;
     for (int i = 0; i < 32; ++i)
-        m_password += alphabet[QRandomGenerator::global()->bounded(int(alphabet.size()))];
+        password += alphabet[QRandomGenerator::global()->bounded(int(alphabet.size()))];
+    return password;
 }
 
 TestRedisServer::~TestRedisServer()

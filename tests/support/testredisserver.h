@@ -33,6 +33,8 @@ class TestRedisServer
 {
 public:
     TestRedisServer();
+    // With a given password, e.g. one shared by the nodes of a TestRedisCluster.
+    explicit TestRedisServer(QByteArray password);
     ~TestRedisServer();
     TestRedisServer(const TestRedisServer &) = delete;
     TestRedisServer &operator=(const TestRedisServer &) = delete;
@@ -62,6 +64,8 @@ public:
     bool setMaxMemory(qint64 bytes) const; // CONFIG SET maxmemory
 
     static QString binaryPath();
+    // A fresh random password of 32 letters and digits.
+    static QByteArray randomPassword();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;

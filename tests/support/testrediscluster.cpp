@@ -1,0 +1,155 @@
+#include "tests/support/testrediscluster.h"
+
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QThread>
+
+namespace farmchat::test {
+
+namespace {
+
+QByteArray clusterConfig(const QByteArray &password)
+{
+    // cluster-config-file is relative to `dir`, the server's own temp dir.
+    return "cluster-enabled yes\n"
+           "cluster-config-file nodes.conf\n"
+           "cluster-node-timeout 5000\n"
+           "cluster-require-full-coverage no\n"
+           "masterauth "
+        + password + "\n";
+}
+
+} // namespace
+
+TestRedisCluster::TestRedisCluster(int shards) : m_password(TestRedisServer::randomPassword())
+{
+    for (int i = 0; i < shards; ++i)
+        m_servers.push_back(std::make_unique<TestRedisServer>(m_password));
+}
+
+TestRedisCluster::~TestRedisCluster() = default; // each TestRedisServer kills its process
+
+QString TestRedisCluster::cliPath()
+{
+    const QString fromEnv = qEnvironmentVariable("FARMCHAT_REDIS_CLI");
+    if (!fromEnv.isEmpty())
+        return fromEnv;
+    return QStandardPaths::findExecutable(QStringLiteral("redis-cli"));
+}
+
+Result<void> TestRedisCluster::start()
+{
+    for (int i = 0; i < size(); ++i) {
+        const Result<void> started = shard(i).start(clusterConfig(m_password));
+        if (!started)
+            return Result<void>::failure(
+                QStringLiteral("cluster node %1: %2").arg(i).arg(started.error()));
+    }
+    const Result<void> created = create();
+    if (!created)
+        return created;
+    return waitUntilOk();
+}
+
+Result<void> TestRedisCluster::create() const
+{
+    const QString cli = cliPath();
+    if (cli.isEmpty())
+        return Result<void>::failure(QStringLiteral(
+            "redis-cli not found: install it (sudo apt-get install redis-tools) or set "
+            "FARMCHAT_REDIS_CLI"));
+    QStringList arguments {QStringLiteral("--cluster"), QStringLiteral("create")};
+    for (int i = 0; i < size(); ++i)
+        arguments << QStringLiteral("127.0.0.1:%1").arg(shard(i).port());
+    arguments << QStringLiteral("--cluster-yes");
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("REDISCLI_AUTH"), QString::fromUtf8(m_password));
+    process.setProcessEnvironment(environment);
+    process.start(cli, arguments);
+    if (!process.waitForFinished(30000)) {
+        process.kill();
+        process.waitForFinished(5000);
+        return Result<void>::failure(
+            QStringLiteral("redis-cli --cluster create did not finish within 30 s"));
+    }
+    if (process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
+        return Result<void>::failure(QStringLiteral("redis-cli --cluster create failed: %1")
+                                         .arg(QString::fromUtf8(process.readAll().right(2000))));
+    return {};
+}
+
+Result<void> TestRedisCluster::waitUntilOk(int timeoutMs) const
+{
+    QElapsedTimer clock;
+    clock.start();
+    QString last;
+    while (true) {
+        last.clear();
+        for (int i = 0; i < size() && last.isEmpty(); ++i) {
+            if (!shard(i).isRunning())
+                continue;
+            const RedisReply info = shard(i).command({"CLUSTER", "INFO"}, 1000);
+            const QByteArray text = info.value.toByteArray();
+            if (!info.ok)
+                last = QStringLiteral("node %1: %2").arg(i).arg(QString::fromUtf8(info.error));
+            else if (!text.contains("cluster_state:ok"))
+                last = QStringLiteral("node %1: %2")
+                           .arg(i)
+                           .arg(QString::fromUtf8(text.left(text.indexOf('\n')).trimmed()));
+        }
+        if (last.isEmpty())
+            return {};
+        if (clock.elapsed() > timeoutMs)
+            return Result<void>::failure(QStringLiteral("the cluster was not ok within %1 ms (%2)")
+                                             .arg(timeoutMs)
+                                             .arg(last));
+        QThread::msleep(50);
+    }
+}
+
+QStringList TestRedisCluster::urls() const
+{
+    QStringList result;
+    for (int i = 0; i < size(); ++i)
+        result << shard(i).url(0);
+    return result;
+}
+
+QByteArray TestRedisCluster::nodeId(int index) const
+{
+    return shard(index).command({"CLUSTER", "MYID"}).value.toByteArray();
+}
+
+int TestRedisCluster::ownerOf(int slot, int askIndex) const
+{
+    const RedisReply slots = shard(askIndex).command({"CLUSTER", "SLOTS"});
+    for (const QVariant &range : slots.value.toList()) {
+        const QVariantList fields = range.toList();
+        if (fields.size() < 3 || slot < fields[0].toInt() || slot > fields[1].toInt())
+            continue;
+        const int port = fields[2].toList().value(1).toInt();
+        for (int i = 0; i < size(); ++i) {
+            if (shard(i).port() == port)
+                return i;
+        }
+    }
+    return -1;
+}
+
+void TestRedisCluster::kill(int index)
+{
+    shard(index).kill();
+}
+
+Result<void> TestRedisCluster::restart(int index)
+{
+    const Result<void> restarted = shard(index).restartKeepingData();
+    if (!restarted)
+        return restarted;
+    return waitUntilOk();
+}
+
+} // namespace farmchat::test
