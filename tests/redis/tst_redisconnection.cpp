@@ -1,4 +1,5 @@
 #include "redis/redisconnection.h"
+#include "tests/support/fakeredis.h"
 #include "tests/support/freeport.h"
 #include "tests/support/testredisserver.h"
 #include "tests/support/timefactor.h"
@@ -6,8 +7,6 @@
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
-#include <QTcpServer>
-#include <QTcpSocket>
 #include <QTest>
 
 #include <memory>
@@ -18,73 +17,11 @@
 #endif
 
 using namespace farmchat;
+using farmchat::test::FakeRedis;
 using farmchat::test::scaledMs;
 using farmchat::test::TestRedisServer;
 
 namespace {
-
-// A loopback server that speaks just enough RESP to play a broken or silent
-// Redis: it answers each command by name from a table.
-class FakeRedis : public QObject
-{
-public:
-    QHash<QByteArray, QByteArray> answers; // upper-case command name -> raw reply bytes
-    bool silent = false; // accept connections, never answer
-
-    FakeRedis()
-    {
-        m_server.listen(QHostAddress::LocalHost, 0);
-        connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
-                connect(socket, &QTcpSocket::readyRead, this, [this, socket] { serve(socket); });
-            }
-        });
-    }
-    quint16 port() const { return m_server.serverPort(); }
-
-private:
-    void serve(QTcpSocket *socket)
-    {
-        QByteArray &buffer = m_buffers[socket];
-        buffer += socket->readAll();
-        if (silent)
-            return;
-        // Commands arrive as *N\r\n($len\r\narg\r\n){N}; the first argument names it.
-        while (true) {
-            QList<QByteArray> args;
-            qsizetype pos = 0;
-            if (!parse(buffer, pos, args))
-                return;
-            buffer.remove(0, pos);
-            socket->write(answers.value(args.value(0).toUpper(), QByteArrayLiteral("+OK\r\n")));
-        }
-    }
-    static bool parse(const QByteArray &buffer, qsizetype &pos, QList<QByteArray> &args)
-    {
-        auto line = [&](QByteArray &out) {
-            const qsizetype end = buffer.indexOf("\r\n", pos);
-            if (end < 0)
-                return false;
-            out = buffer.mid(pos, end - pos);
-            pos = end + 2;
-            return true;
-        };
-        QByteArray header;
-        if (!line(header) || !header.startsWith('*'))
-            return false;
-        for (int i = 0, n = header.mid(1).toInt(); i < n; ++i) {
-            QByteArray size;
-            if (!line(size) || buffer.size() < pos + size.mid(1).toInt() + 2)
-                return false;
-            args << buffer.mid(pos, size.mid(1).toInt());
-            pos += size.mid(1).toInt() + 2;
-        }
-        return true;
-    }
-
-    QTcpServer m_server;
-    QHash<QTcpSocket *, QByteArray> m_buffers;
-};
 
 // Collects the reply of one command.
 struct Reply
