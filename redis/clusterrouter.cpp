@@ -13,7 +13,7 @@ namespace farmchat {
 struct ClusterRouter::Routed
 {
     QList<QByteArray> arguments;
-    int slot = 0;
+    int slot = -1; // -1: none (the command has no key)
     int timeoutMs = 0;
     RedisConnection::ReplyCallback callback;
     int redirects = 0;
@@ -64,7 +64,10 @@ void ClusterRouter::command(const QList<QByteArray> &arguments, int keyIndex,
     routed->callback = std::move(callback);
     routed->timeoutMs = timeoutMs > 0 ? timeoutMs : m_options.commandTimeoutMs;
     if (keyIndex < 0 || keyIndex >= arguments.size()) {
-        failLater(routed, QStringLiteral("no key: the command has no argument %1").arg(keyIndex));
+        failLater(routed,
+            QStringLiteral("a cluster command needs a key: %1 has no argument %2")
+                .arg(QString::fromUtf8(arguments.value(0)))
+                .arg(keyIndex));
         return;
     }
     routed->slot = clusterKeySlot(arguments[keyIndex]);
@@ -171,7 +174,8 @@ void ClusterRouter::failLater(const RoutedPtr &routed, const QString &error)
 {
     if (!routed->callback)
         return;
-    const QString text = QStringLiteral("slot %1: %2").arg(routed->slot).arg(error);
+    const QString text
+        = routed->slot < 0 ? error : QStringLiteral("slot %1: %2").arg(routed->slot).arg(error);
     QMetaObject::invokeMethod(
         this, [routed, text] { routed->callback(RedisValue::linkError(text)); },
         Qt::QueuedConnection);

@@ -1,0 +1,169 @@
+#include "redis/clusterrouter.h"
+#include "redis/clusterslot.h"
+#include "tests/support/fakeredis.h"
+#include "tests/support/freeport.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <optional>
+
+using namespace farmchat;
+using farmchat::test::FakeRedis;
+
+namespace {
+
+// CLUSTER SLOTS of a one-node cluster: the fake owns every slot.
+const QByteArray kSelfOwnsAll = "*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:%PORT%\r\n";
+
+RedisConnectionOptions fastOptions()
+{
+    RedisConnectionOptions options;
+    options.password = "secret";
+    options.connectTimeoutMs = 500;
+    options.commandTimeoutMs = 500;
+    options.backoff.firstDelayMs = 50;
+    return options;
+}
+
+QList<RedisUrl> seedAt(quint16 port)
+{
+    return {RedisUrl::parse(QStringLiteral("redis://127.0.0.1:%1/0").arg(port)).value()};
+}
+
+RedisValue run(ClusterRouter &router, const QList<QByteArray> &args, int keyIndex = 1)
+{
+    std::optional<RedisValue> reply;
+    router.command(args, keyIndex, [&reply](const RedisValue &v) { reply = v; });
+    const bool answered = QTest::qWaitFor([&] { return reply.has_value(); }, 10000);
+    return answered ? *reply
+                    : RedisValue::linkError(QStringLiteral("test: no callback within 10 s"));
+}
+
+} // namespace
+
+// ClusterRouter's bounds, against a scripted fake node (tst_clusterrouter runs
+// the real cluster): redirects that never end, a malformed or missing slot
+// map, bad redirects and key-less commands all end in an error naming the
+// slot, within the documented bounds.
+class tst_ClusterRouterBounds : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void endlessRedirectsAreCut_data()
+    {
+        QTest::addColumn<QByteArray>("answer");
+        QTest::addColumn<bool>("ask");
+        QTest::addRow("MOVED to itself")
+            << QByteArray("-MOVED 12182 127.0.0.1:%PORT%\r\n") << false;
+        QTest::addRow("MOVED, unknown endpoint") << QByteArray("-MOVED 12182 :%PORT%\r\n") << false;
+        QTest::addRow("ASK to itself") << QByteArray("-ASK 12182 127.0.0.1:%PORT%\r\n") << true;
+    }
+    void endlessRedirectsAreCut()
+    {
+        QFETCH(QByteArray, answer);
+        QFETCH(bool, ask);
+        FakeRedis fake;
+        fake.answers.insert("PING", "+PONG\r\n");
+        fake.answers.insert("CLUSTER", kSelfOwnsAll);
+        fake.answers.insert("GET", answer);
+        ClusterRouter router(seedAt(fake.port()), fastOptions());
+        router.start();
+        QTRY_VERIFY_WITH_TIMEOUT(router.isReady(), 5000);
+        const RedisValue reply = run(router, {"GET", "foo"});
+        QVERIFY(reply.isLinkError());
+        const QString last = QString::fromUtf8(answer.mid(1, answer.size() - 3))
+                                 .replace(QStringLiteral("%PORT%"), QString::number(fake.port()));
+        QCOMPARE(reply.errorText(),
+            QStringLiteral(
+                "slot 12182 on 127.0.0.1:%1: still redirected after 5 redirects (last: %2)")
+                .arg(fake.port())
+                .arg(last));
+        QCOMPARE(fake.received.value("GET"), 1 + ClusterRouter::kMaxRedirects);
+        if (ask) {
+            QCOMPARE(fake.received.value("ASKING"), ClusterRouter::kMaxRedirects);
+            QCOMPARE(router.askRedirects(), ClusterRouter::kMaxRedirects);
+            QCOMPARE(fake.received.value("CLUSTER"), 1); // ASK leaves the map alone
+        } else {
+            QCOMPARE(fake.received.value("ASKING"), 0);
+            QCOMPARE(router.movedRedirects(), ClusterRouter::kMaxRedirects);
+            QCOMPARE(fake.received.value("CLUSTER"), 1 + ClusterRouter::kMaxRedirects);
+        }
+    }
+
+    void badRedirectIsAnError()
+    {
+        FakeRedis fake;
+        fake.answers.insert("PING", "+PONG\r\n");
+        fake.answers.insert("CLUSTER", kSelfOwnsAll);
+        fake.answers.insert("GET", "-MOVED x 127.0.0.1:1\r\n");
+        ClusterRouter router(seedAt(fake.port()), fastOptions());
+        router.start();
+        QTRY_VERIFY_WITH_TIMEOUT(router.isReady(), 5000);
+        QCOMPARE(run(router, {"GET", "foo"}).errorText(),
+            QStringLiteral("slot 12182 on 127.0.0.1:%1: redirect 'MOVED x 127.0.0.1:1': bad slot")
+                .arg(fake.port()));
+    }
+
+    void redisErrorsPassUnchanged()
+    {
+        FakeRedis fake;
+        fake.answers.insert("PING", "+PONG\r\n");
+        fake.answers.insert("CLUSTER", kSelfOwnsAll);
+        fake.answers.insert("INCR", "-WRONGTYPE Operation against a key\r\n");
+        ClusterRouter router(seedAt(fake.port()), fastOptions());
+        router.start();
+        QTRY_VERIFY_WITH_TIMEOUT(router.isReady(), 5000);
+        QCOMPARE(
+            run(router, {"INCR", "foo"}), RedisValue::error("WRONGTYPE Operation against a key"));
+    }
+
+    void malformedSlotMapFailsWaitingCommands()
+    {
+        FakeRedis fake;
+        fake.answers.insert("PING", "+PONG\r\n");
+        fake.answers.insert(
+            "CLUSTER", "*1\r\n*2\r\n:0\r\n:16383\r\n"); // a range without its primary
+        ClusterRouter router(seedAt(fake.port()), fastOptions());
+        QSignalSpy failed(&router, &ClusterRouter::refreshFailed);
+        router.start();
+        const QString error = QStringLiteral(
+            "slot map from 127.0.0.1:%1: CLUSTER SLOTS range 0: expected an array of at least 3 "
+            "elements, got 2")
+                                  .arg(fake.port());
+        QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 5000);
+        QCOMPARE(failed.first().first().toString(), error);
+        QCOMPARE(run(router, {"GET", "foo"}).errorText(),
+            QStringLiteral("slot 12182: no slot map: ") + error);
+        QVERIFY(!router.isReady());
+    }
+
+    void unreachableSeedFailsWithinTheBound()
+    {
+        ClusterRouter router(seedAt(test::findFreePort()), fastOptions());
+        router.start();
+        const RedisValue reply = run(router, {"SET", "bar", "1"});
+        QVERIFY(reply.isLinkError());
+        QCOMPARE(reply.errorText(),
+            QStringLiteral("slot 5061: no cluster node gave a slot map within 1000 ms"));
+        const auto shards = router.shards();
+        QCOMPARE(shards.size(), 1);
+        QVERIFY(!shards.first().primary);
+        QVERIFY(!shards.first().lastError.isEmpty());
+    }
+
+    void commandsNeedAKeyAndAStart()
+    {
+        ClusterRouter router(seedAt(test::findFreePort()), fastOptions());
+        QCOMPARE(run(router, {"GET", "foo"}).errorText(),
+            QStringLiteral("slot 12182: the cluster router is not started"));
+        router.start();
+        QCOMPARE(run(router, {"GET"}).errorText(),
+            QStringLiteral("a cluster command needs a key: GET has no argument 1"));
+        QCOMPARE(run(router, {"GET", "foo"}, -1).errorText(),
+            QStringLiteral("a cluster command needs a key: GET has no argument -1"));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ClusterRouterBounds)
+#include "tst_clusterrouterbounds.moc"
