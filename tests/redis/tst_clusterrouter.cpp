@@ -88,6 +88,7 @@ class tst_ClusterRouter : public QObject
 private:
     std::unique_ptr<TestRedisCluster> m_cluster;
     std::unique_ptr<ClusterRouter> m_router;
+    QByteArray m_lostKey; // a key of the killed shard
 
     std::unique_ptr<ClusterRouter> makeRouter()
     {
@@ -125,6 +126,7 @@ private Q_SLOTS:
     void keysLandOnTheirShard();
     void slotMovedWhileCommandsFlow();
     void killedShardFailsOnlyItsSlots();
+    void restartedShardServesAgain();
 };
 
 void tst_ClusterRouter::keysLandOnTheirShard()
@@ -246,6 +248,7 @@ void tst_ClusterRouter::killedShardFailsOnlyItsSlots()
     for (const QByteArray &key : keyOf)
         QCOMPARE(run(*m_router, {"SET", key, "before"}).expectOk("SET"), QString());
 
+    const int refreshesBefore = m_router->refreshes();
     m_cluster->kill(victim);
     const QByteArray lostKey = keyOf.value(victim);
     const QString slotText = QStringLiteral("slot %1").arg(clusterKeySlot(lostKey));
@@ -267,11 +270,27 @@ void tst_ClusterRouter::killedShardFailsOnlyItsSlots()
     const auto shards = m_router->shards();
     const auto dead
         = std::find_if(shards.begin(), shards.end(), [&](const ClusterRouter::ShardStatus &s) {
-              return s.endpoint.endsWith(QString::number(victimPort));
+              return s.endpoint == QStringLiteral("127.0.0.1:%1").arg(victimPort);
           });
     QVERIFY(dead != shards.end());
+    QVERIFY(dead->primary); // no replica took its slots over
     QVERIFY(dead->state != RedisConnection::State::Ready);
     QVERIFY(!dead->lastError.isEmpty());
+    // The lost link made the router read the map again (a failover would show there).
+    QVERIFY(m_router->refreshes() > refreshesBefore);
+    m_lostKey = lostKey;
+}
+
+void tst_ClusterRouter::restartedShardServesAgain()
+{
+    QVERIFY(!m_lostKey.isEmpty());
+    FARMCHAT_VERIFY_OK(m_cluster->restart(2)); // from its nodes.conf, with its slots
+    // The router's link retries with back-off (at most 5 s between attempts).
+    QTRY_COMPARE_WITH_TIMEOUT(
+        run(*m_router, {"SET", m_lostKey, "back"}).expectOk("SET"), QString(), scaledMs(15000));
+    QCOMPARE(run(*m_router, {"GET", m_lostKey}), RedisValue::bulk("back"));
+    const auto direct = m_cluster->shard(2).command({"GET", m_lostKey});
+    QCOMPARE(direct.value.toByteArray(), QByteArray("back"));
 }
 
 QTEST_GUILESS_MAIN(tst_ClusterRouter)

@@ -1,5 +1,7 @@
 #include "tests/support/testrediscluster.h"
 
+#include "tests/support/freeport.h"
+
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QStandardPaths>
@@ -12,11 +14,16 @@ namespace {
 QByteArray clusterConfig(const QByteArray &password)
 {
     // cluster-config-file is relative to `dir`, the server's own temp dir.
+    // The bus port is picked too: the default, port + 10000, may be taken or
+    // past 65535 for a port from the ephemeral range.
     return "cluster-enabled yes\n"
-           "cluster-config-file nodes.conf\n"
-           "cluster-node-timeout 5000\n"
-           "cluster-require-full-coverage no\n"
-           "masterauth "
+           "cluster-port "
+        + QByteArray::number(findFreePort())
+        + "\n"
+          "cluster-config-file nodes.conf\n"
+          "cluster-node-timeout 5000\n"
+          "cluster-require-full-coverage no\n"
+          "masterauth "
         + password + "\n";
 }
 
