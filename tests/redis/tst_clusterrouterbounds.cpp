@@ -91,6 +91,45 @@ private Q_SLOTS:
         }
     }
 
+    void movedGoesToTheNewOwner()
+    {
+        FakeRedis oldOwner;
+        FakeRedis newOwner;
+        const QByteArray ownsAll = "*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:"
+            + QByteArray::number(newOwner.port()) + "\r\n";
+        for (FakeRedis *fake : {&oldOwner, &newOwner})
+            fake->answers.insert("PING", "+PONG\r\n");
+        oldOwner.answers.insert("CLUSTER", kSelfOwnsAll);
+        oldOwner.answers.insert(
+            "GET", "-MOVED 12182 127.0.0.1:" + QByteArray::number(newOwner.port()) + "\r\n");
+        newOwner.answers.insert("CLUSTER", ownsAll);
+        newOwner.answers.insert("GET", "$2\r\nhi\r\n");
+        // The first seed is down: the second one gives the map.
+        QList<RedisUrl> seeds = seedAt(test::findFreePort());
+        seeds << seedAt(oldOwner.port());
+        ClusterRouter router(seeds, fastOptions());
+        QSignalSpy changed(&router, &ClusterRouter::slotMapChanged);
+        router.start();
+        QTRY_VERIFY_WITH_TIMEOUT(router.isReady(), 5000);
+        QCOMPARE(router.slotMap().primaryFor(0)->port, oldOwner.port());
+
+        // The old owner still says it owns the slot: the command goes where
+        // MOVED said all the same.
+        QCOMPARE(run(router, {"GET", "foo"}), RedisValue::bulk("hi"));
+        QCOMPARE(newOwner.received.value("GET"), 1);
+        QCOMPARE(router.slotMap().primaryFor(0)->port, oldOwner.port());
+
+        // Now it knows: the refresh after the next MOVED moves the map.
+        oldOwner.answers.insert("CLUSTER", ownsAll);
+        QCOMPARE(run(router, {"GET", "foo"}), RedisValue::bulk("hi"));
+        QCOMPARE(router.slotMap().primaryFor(12182)->port, newOwner.port());
+        QCOMPARE(changed.size(), 2);
+        QCOMPARE(router.movedRedirects(), 2);
+        QCOMPARE(run(router, {"GET", "foo"}), RedisValue::bulk("hi")); // straight there
+        QCOMPARE(oldOwner.received.value("GET"), 2);
+        QCOMPARE(newOwner.received.value("GET"), 3);
+    }
+
     void badRedirectIsAnError()
     {
         FakeRedis fake;
