@@ -35,6 +35,15 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
         [this](int, const QString &name, const Result<void> &removed) {
             onNodeRemoved(name, removed);
         });
+    connect(m_supervisor.get(), &FarmSupervisor::nodeHealthChanged, this, [this](int index) {
+        // What the matrix judges a pub/sub miss by: was the pane's node
+        // hearing the backplane (a partition or a dead shard cuts it off)?
+        const FarmNode *node = m_supervisor->node(index);
+        const NodeHealth &health = node->health();
+        m_tracker->setNodeCutOff(node->name(),
+            health.reachable && !health.redisConnected
+                && m_supervisor->nodeBackplane(index) != BackplaneMode::Off);
+    });
     m_portCheck.setPorts(m_basePort, m_nodes);
     m_portCheck.setActive(m_supervisor->state() == FarmState::Stopped);
 }

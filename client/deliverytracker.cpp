@@ -106,6 +106,14 @@ void DeliveryTracker::setPaneConnected(const QString &paneId, bool connected)
         m_panes[column].connected = connected;
 }
 
+void DeliveryTracker::setNodeCutOff(const QString &nodeId, bool cutOff)
+{
+    if (cutOff)
+        m_nodesCutOff.insert(nodeId);
+    else
+        m_nodesCutOff.remove(nodeId);
+}
+
 QString DeliveryTracker::senderKey(const SentMessage &message)
 {
     return message.senderPane + QChar(0x1f) + message.room;
@@ -206,7 +214,7 @@ int DeliveryTracker::addRow(const SentMessage &message, bool awaitingNode)
         const bool inRoom = pane.rooms.contains(message.room);
         cell.expected
             = inRoom && (message.mode != BackplaneMode::Off || pane.nodeId == message.originNode);
-        cell.paneAway = !pane.connected;
+        cell.paneAway = !pane.connected || m_nodesCutOff.contains(pane.nodeId);
         cell.state = awaitingNode && cell.expected
             ? DeliveryState::Pending
             : stateOf(cell, message.sentAtMs, now, m_graceMs);
@@ -464,6 +472,7 @@ void DeliveryTracker::clear()
     m_orphanOrder.clear();
     m_warnings.clear();
     m_warningOrder.clear();
+    m_nodesCutOff.clear();
     m_unsettled.clear();
     m_awaiting = 0;
     m_totals = {};

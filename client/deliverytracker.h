@@ -41,7 +41,7 @@ struct DeliveryCell
     bool outOfOrder = false;
     // The pane was not connected when the message was sent (its node down or
     // restarting): pub/sub promises it nothing, streams a catch-up.
-    bool paneAway = false;
+    bool paneAway = false; // its pane was disconnected, or its node cut off from the backplane
 };
 
 // A column: one chat pane, a client of one node, in some rooms.
@@ -124,6 +124,11 @@ public:
     void setPaneNode(const QString &paneId, const QString &nodeId);
     // Whether the pane's client is connected now; counts for messages sent afterwards.
     void setPaneConnected(const QString &paneId, bool connected);
+    // Node `nodeId` hears nothing from the backplane now (its Redis link is
+    // down or partitioned): a pub/sub message from elsewhere that a pane on
+    // it misses is the at-most-once loss pub/sub documents (the node counts
+    // it as a gap), as for a pane whose node was down.
+    void setNodeCutOff(const QString &nodeId, bool cutOff);
     // Returns the row, or -1 when the id is already tracked.
     int recordSent(const SentMessage &message);
     // A row for a message the sender has sent but the node has not answered
@@ -200,6 +205,7 @@ private:
     QHash<QString, QList<Receipt>> m_orphans; // message id -> receipts that came before recordSent
     std::deque<std::pair<QString, qint64>> m_orphanOrder; // (id, first receipt time), oldest first
     QSet<QString> m_warnings; // warned ids whose row does not exist yet
+    QSet<QString> m_nodesCutOff; // nodes hearing nothing from the backplane now
     std::deque<QString> m_warningOrder; // bounds m_warnings, oldest first
     int m_awaiting = 0; // rows with awaitingNode set
     std::deque<int> m_unsettled; // rows whose grace period has not passed, oldest first

@@ -58,7 +58,8 @@ void judgeRow(const DeliveryRow &row, DeliveryVerdict &v)
             ++v.lostCounted;
             ++v.kept;
         } else if (row.message.mode == BackplaneMode::PubSub && missedOnlyWhereAway) {
-            // At most once: a pane whose node was down when it was sent misses it.
+            // At most once: a pane whose node was down or cut off from Redis
+            // when it was sent misses it (the node counts it as a gap).
             ++v.missedWhileAway;
             ++v.kept;
         } else {
@@ -94,7 +95,8 @@ QString DeliveryVerdict::text() const
         parts << QStringLiteral("%1 lost while Redis was down — expected for pub/sub, counted")
                      .arg(lostCounted);
     if (missedWhileAway > 0)
-        parts << QStringLiteral("%1 missed by a pane whose node was down — expected for pub/sub")
+        parts << QStringLiteral("%1 missed by a pane whose node was down or cut off from Redis "
+                                "— expected for pub/sub")
                      .arg(missedWhileAway);
     if (pending > 0)
         parts << QStringLiteral("… %1 pending").arg(pending);

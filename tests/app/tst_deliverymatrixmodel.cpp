@@ -51,6 +51,7 @@ private Q_SLOTS:
     void totals();
     void totalsJudgeByThePromise();
     void paneAwayMissesPubSubNotStreams();
+    void cutOffNodeMissesPubSubNotStreams();
     void queuedRowWaitsForTheNode();
     void clearResets();
 
@@ -224,6 +225,36 @@ void tst_DeliveryMatrixModel::totalsJudgeByThePromise()
         qPrintable(uncounted));
 }
 
+void tst_DeliveryMatrixModel::cutOffNodeMissesPubSubNotStreams()
+{
+    // Pane 3's node is up but hears nothing from Redis (its link partitioned,
+    // or its cluster shard down): the same promise as a node that was down.
+    m_tracker->setNodeCutOff(QStringLiteral("node-9092"), true);
+    for (const auto &[id, mode] : {std::pair {QStringLiteral("p1"), BackplaneMode::PubSub},
+             std::pair {QStringLiteral("s1"), BackplaneMode::Streams}}) {
+        m_tracker->recordSent(
+            sent(id, QStringLiteral("pane-1"), QStringLiteral("node-9090"), mode, m_now));
+        for (int i = 0; i < 2; ++i)
+            m_tracker->recordReceived(QStringLiteral("pane-%1").arg(i + 1),
+                chat(id, QStringLiteral("node-9090"), Via::Local), m_now + 1, false);
+    }
+    m_tracker->setNodeCutOff(QStringLiteral("node-9092"), false);
+    // Sent once it hears Redis again, a miss there is a miss.
+    m_tracker->recordSent(sent(QStringLiteral("p2"), QStringLiteral("pane-1"),
+        QStringLiteral("node-9090"), BackplaneMode::PubSub, m_now));
+    for (int i = 0; i < 2; ++i)
+        m_tracker->recordReceived(QStringLiteral("pane-%1").arg(i + 1),
+            chat(QStringLiteral("p2"), QStringLiteral("node-9090"), Via::Local), m_now + 1, false);
+    m_now += 10000;
+    m_tracker->updateTimeouts();
+    const QString pubsub = m_model->totalsText(BackplaneMode::PubSub);
+    QVERIFY2(pubsub.contains(QStringLiteral("1 missed by a pane whose node was down or cut off"))
+            && pubsub.contains(QStringLiteral("✕ 1 lost without a warning")),
+        qPrintable(pubsub));
+    const QString streams = m_model->totalsText(BackplaneMode::Streams);
+    QVERIFY2(streams.contains(QStringLiteral("broke the promise")), qPrintable(streams));
+}
+
 void tst_DeliveryMatrixModel::paneAwayMissesPubSubNotStreams()
 {
     // Pane 3's node is down: pub/sub promises it nothing (at most once, no
@@ -241,8 +272,9 @@ void tst_DeliveryMatrixModel::paneAwayMissesPubSubNotStreams()
     m_now += 10000;
     m_tracker->updateTimeouts();
     const QString pubsub = m_model->totalsText(BackplaneMode::PubSub);
-    QVERIFY2(pubsub.contains(
-                 QStringLiteral("1 missed by a pane whose node was down — expected for pub/sub"))
+    QVERIFY2(pubsub.contains(QStringLiteral(
+                 "1 missed by a pane whose node was down or cut off from Redis — expected for "
+                 "pub/sub"))
             && pubsub.contains(QStringLiteral("— as promised")),
         qPrintable(pubsub));
     const QString streams = m_model->totalsText(BackplaneMode::Streams);
