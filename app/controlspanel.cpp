@@ -1,5 +1,6 @@
 #include "app/controlspanel.h"
 
+#include "app/clustercontrols.h"
 #include "app/elidedlabel.h"
 #include "app/farmworkspace.h"
 #include "app/linkfaultcontrols.h"
@@ -55,6 +56,7 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     , m_redisKill(new QPushButton(tr("Kill"), this))
     , m_redisRestart(new QPushButton(tr("Restart"), this))
     , m_sentinel(new SentinelControls(workspace, this))
+    , m_cluster(new ClusterControls(workspace, this))
     , m_nodeGrid(new QGridLayout)
     , m_linksButton(new QToolButton(this))
     , m_linksPopup(new QFrame(this, Qt::Popup))
@@ -66,6 +68,7 @@ ControlsPanel::ControlsPanel(FarmWorkspace &workspace, QAction *guidedDemo, QWid
     QHBoxLayout *modeRow = buildModeRow(guidedDemo);
     connect(&workspace, &FarmWorkspace::modeChanged, this, &ControlsPanel::showMode);
     connect(&workspace, &FarmWorkspace::nodeKindChanged, this, &ControlsPanel::refresh);
+    connect(&workspace, &FarmWorkspace::redisTopologyChanged, this, &ControlsPanel::refresh);
     showMode(workspace.mode());
     QHBoxLayout *redisRow = buildRedisRow();
 
@@ -152,6 +155,7 @@ QHBoxLayout *ControlsPanel::buildRedisRow()
     for (QPushButton *b : {m_redisStop, m_redisKill, m_redisRestart})
         redisRow->addWidget(b);
     redisRow->addWidget(m_sentinel, 1);
+    redisRow->addWidget(m_cluster, 1);
     // Link faults in a popup: a line of their own would cost the dock the
     // room its node rows need at 1280×720.
     m_linksPopup->setFrameShape(QFrame::StyledPanel);
@@ -290,19 +294,26 @@ void ControlsPanel::refresh()
     FarmSupervisor &farm = m_workspace.supervisor();
     const bool running = farm.state() == FarmState::Running;
     const NodeKind kind = m_workspace.nodeKind();
+    // What the farm can run: its kind of node and its Redis topology.
+    FarmConfig shape;
+    shape.nodeKind = kind;
+    shape.redisTopology = farm.state() == FarmState::Stopped ? m_workspace.redisTopology()
+                                                             : farm.config().redisTopology;
     for (QAbstractButton *b : m_modes->buttons()) {
-        const Result<void> supported = nodeKindSupports(kind, BackplaneMode(m_modes->id(b)));
+        const Result<void> supported = shape.supports(BackplaneMode(m_modes->id(b)));
         b->setEnabled(supported && (running || farm.state() == FarmState::Stopped));
         b->setToolTip(supported ? modeToolTip(BackplaneMode(m_modes->id(b))) : supported.error());
     }
     m_restartNote->setVisible(nodeKindSwitchesByRestart(kind));
 
-    // One Redis line: the single server's, or the Sentinel farm's.
+    // One Redis line: the single server's, the Sentinel farm's or the cluster's.
     const bool sentinel = farm.sentinels() != nullptr;
+    const bool cluster = farm.cluster() != nullptr;
     m_sentinel->setVisible(sentinel);
+    m_cluster->setVisible(cluster);
     for (QWidget *w :
         std::initializer_list<QWidget *> {m_redisState, m_redisStop, m_redisKill, m_redisRestart})
-        w->setVisible(!sentinel);
+        w->setVisible(!sentinel && !cluster);
     RedisInstance *redis = farm.redis();
     if (redis) {
         ManagedProcess *process = redis->process();
@@ -325,7 +336,7 @@ void ControlsPanel::refresh()
     for (int i = 0; i < m_nodes.size() && i < farm.nodeCount(); ++i)
         refreshNodeRow(i);
     refreshLinksButton();
-    announceIfReshaped(sentinel, farm.loadBalancer() != nullptr);
+    announceIfReshaped(sentinel || cluster, farm.loadBalancer() != nullptr);
 }
 
 void ControlsPanel::showLinksPopup()

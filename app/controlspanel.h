@@ -21,6 +21,7 @@ namespace farmchat {
 
 class ElidedLabel;
 class LinkFaultControls;
+class ClusterControls;
 class SentinelControls;
 class FarmWorkspace;
 
@@ -48,6 +49,7 @@ public:
     QPushButton *redisButton(const QString &what) const; // "stop", "kill", "restart"
     // The Redis line of a Sentinel farm (shown instead of the single server's).
     SentinelControls *sentinelControls() const { return m_sentinel; }
+    ClusterControls *clusterControls() const { return m_cluster; }
     // The link faults (latency, bandwidth, partition, reset per node and
     // link), in a popup under the Redis line's "Links…" button.
     LinkFaultControls *linkControls() const { return m_links; }
@@ -98,6 +100,7 @@ private:
     QPushButton *m_redisKill;
     QPushButton *m_redisRestart;
     SentinelControls *m_sentinel;
+    ClusterControls *m_cluster;
     QGridLayout *m_nodeGrid;
     QToolButton *m_linksButton;
     QFrame *m_linksPopup; // holds m_links

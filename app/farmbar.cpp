@@ -144,6 +144,7 @@ void FarmBar::fillChoices()
     showLoadBalancer(m_workspace.loadBalancer());
     m_redis->addItem(tr("single"), int(RedisTopology::Single));
     m_redis->addItem(tr("sentinel"), int(RedisTopology::Sentinel));
+    m_redis->addItem(tr("cluster"), int(RedisTopology::Cluster));
     m_redis->setToolTip(tr("Redis: one server (single), or a primary, a replica and three "
                            "Sentinels that fail over when the primary dies (sentinel). Applies "
                            "at the next launch."));
@@ -282,11 +283,22 @@ void FarmBar::showNodeKind(NodeKind kind)
 {
     m_kind->setCurrentIndex(m_kind->findData(int(kind)));
     const bool aspNetCore = kind == NodeKind::AspNetCore;
-    const Result<void> streams = nodeKindSupports(kind, BackplaneMode::Streams);
-    setChoiceEnabled(m_mode, int(BackplaneMode::Streams), streams.ok(),
-        streams.ok() ? QString() : streams.error());
+    showStreamsChoice();
     setChoiceEnabled(m_redis, int(RedisTopology::Sentinel), !aspNetCore,
         tr("ASP.NET Core nodes connect to one Redis, not through Sentinel"));
+    setChoiceEnabled(m_redis, int(RedisTopology::Cluster), !aspNetCore,
+        tr("ASP.NET Core nodes connect to one Redis here, not to a cluster"));
+}
+
+void FarmBar::showStreamsChoice()
+{
+    // Streams needs the nodes' kind and the Redis topology to allow it.
+    FarmConfig shape;
+    shape.nodeKind = m_workspace.nodeKind();
+    shape.redisTopology = m_workspace.redisTopology();
+    const Result<void> streams = shape.supports(BackplaneMode::Streams);
+    setChoiceEnabled(m_mode, int(BackplaneMode::Streams), streams.ok(),
+        streams.ok() ? QString() : streams.error());
 }
 
 void FarmBar::checkAspNetCoreNode()
@@ -309,6 +321,7 @@ void FarmBar::showLoadBalancer(LbPolicy policy)
 void FarmBar::showRedisTopology(RedisTopology topology)
 {
     m_redis->setCurrentIndex(m_redis->findData(int(topology)));
+    showStreamsChoice();
 }
 
 void FarmBar::showFarmState(FarmState state)

@@ -27,7 +27,7 @@ class FarmWorkspace;
 // is fixed; a bad node count and a taken port are both said at once), the nodes' server (FarmChat
 // or ASP.NET Core, which has no streams and no Sentinel client), backplane mode, load balancer
 // (none, round-robin, sticky, source) with the panes' skip-negotiation switch, Redis topology
-// (single, sentinel), Launch / Stop, and progress while the farm starts. It shows what
+// (single, sentinel, cluster), Launch / Stop, and progress while the farm starts. It shows what
 // FarmWorkspace holds and follows its change signals; a user's edit leaves as a request signal,
 // and MainWindow hands it to the
 // workspace, which decides.
@@ -89,6 +89,7 @@ private:
     void showMode(BackplaneMode mode);
     void showLoadBalancer(LbPolicy policy);
     void showRedisTopology(RedisTopology topology);
+    void showStreamsChoice();
     // Enables what makes sense in `state` (no farm edits while it runs, etc.).
     void showFarmState(FarmState state);
     void showProgress(int step, int total, const QString &text);

@@ -4,6 +4,7 @@
 #include "app/sentinelwatch.h"
 #include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
+#include "launcher/redisclustergroup.h"
 #include "launcher/redisinstance.h"
 #include "launcher/redismemorypoll.h"
 
@@ -67,6 +68,10 @@ QString FarmStatusBar::redisText() const
             + (watch.hasQuorum() ? tr(" · Sentinel quorum ok")
                                  : tr(" · ✕ Sentinel quorum lost: no failover possible"));
     }
+    if (const RedisClusterGroup *cluster = farm.cluster())
+        return tr("Redis Cluster: %1 of %2 shards up")
+            .arg(farm.shardsServing())
+            .arg(cluster->shardCount());
     QString text = tr("Redis: %1").arg(processStateName(redis->process()->state()));
     // Used memory against the cap (maxmemory; full at the cap, never evicting).
     const RedisMemoryPoll &memory = redis->memory();
@@ -113,7 +118,14 @@ void FarmStatusBar::sayWhatFailed(int index)
                            && m_workspace.supervisor().redis()->process() == process)
         || (watch.isActive() && watch.serverProcess(1) == index);
     QString text = tr("✕ %1 is %2").arg(process->name(), processStateName(process->state()));
-    if (process->name().startsWith(u"sentinel-"))
+    const FarmSupervisor &farm = m_workspace.supervisor();
+    if (farm.cluster() && process->name().startsWith(u"redis-shard-"))
+        text += farm.cluster()->replicasPerShard() > 0
+            ? tr(" — the nodes linked to it lose Redis; if it was a primary, its replica takes "
+                 "over in about 2 s")
+            : tr(" — the nodes linked to it lose Redis (pub/sub misses their messages) until it "
+                 "is back");
+    else if (process->name().startsWith(u"sentinel-"))
         text += tr(" — a failover needs two Sentinels (the quorum)");
     else if (redis && watch.isActive())
         text += tr(" — if it was the primary, the Sentinels promote the replica; pub/sub loses "

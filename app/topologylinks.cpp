@@ -1,11 +1,17 @@
-// TopologyView's links between the nodes and Redis: drawn whole, broken, or
-// carrying a link fault (--link-faults), with what that fault is.
+// TopologyView's links between the nodes and Redis: whether each carries
+// (and if not, why), drawn whole, broken, or carrying a link fault
+// (--link-faults), with what that fault is.
 
 #include "app/topologyview.h"
 #include "app/topologyview_p.h"
 
 #include "app/farmworkspace.h"
 #include "app/nodepalette_p.h"
+#include "app/sentinelwatch.h"
+#include "launcher/farmnode.h"
+#include "launcher/managedprocess.h"
+#include "launcher/redisclustergroup.h"
+#include "launcher/redisinstance.h"
 
 #include <QPainter>
 
@@ -54,6 +60,46 @@ void TopologyView::paintLinks(QPainter &p, const Frame &f) const
             p.drawText(mark, Qt::AlignCenter, QStringLiteral("✕"));
         }
     }
+}
+
+bool TopologyView::redisUp() const
+{
+    if (const SentinelWatch &sentinels = m_workspace.sentinelWatch(); sentinels.isActive())
+        return serverUp(sentinels.primaryServer());
+    if (const RedisClusterGroup *cluster = m_workspace.supervisor().cluster())
+        return m_workspace.supervisor().shardsServing() == cluster->shardCount();
+    RedisInstance *redis = m_workspace.supervisor().redis();
+    if (!redis)
+        return m_workspace.supervisor().state() == FarmState::Running; // external Redis
+    return redis->process()->state() == ProcessState::Healthy;
+}
+
+Result<void> TopologyView::checkLink(int index) const
+{
+    FarmSupervisor &farm = m_workspace.supervisor();
+    FarmNode *node = farm.node(index);
+    QString reason;
+    if (!node)
+        reason = tr("no such node");
+    else if (node->process()->state() != ProcessState::Healthy)
+        reason = tr("%1 is %2").arg(node->name(), processStateName(node->process()->state()));
+    else if (farm.nodeBackplane(index) == BackplaneMode::Off)
+        reason = m_workspace.isNodeBackplaneOff(index)
+            ? tr("%1 has its backplane off").arg(node->name())
+            : tr("the backplane is off");
+    else if (QString server; farm.cluster() && !nodeShardUp(index, &server))
+        reason = tr("%1, %2's Redis, is down").arg(server, node->name());
+    else if (!farm.cluster() && !redisUp())
+        reason = tr("Redis is down");
+    else if (linkFault(index).partitioned)
+        reason = tr("%1's Redis link is partitioned").arg(node->name());
+    else if (node->health().reachable && !node->health().redisConnected)
+        reason = tr("%1 has lost Redis").arg(node->name());
+    else if (node->health().reachable && node->health().redisFull)
+        reason = tr("Redis is full: %1's messages are refused").arg(node->name());
+    if (!reason.isEmpty())
+        return Result<void>::failure(reason);
+    return {};
 }
 
 } // namespace farmchat

@@ -9,6 +9,7 @@
 #include "launcher/farmnode.h"
 #include "launcher/haproxyinstance.h"
 #include "launcher/managedprocess.h"
+#include "launcher/redisclustergroup.h"
 #include "launcher/redisinstance.h"
 
 #include <QPainter>
@@ -139,42 +140,6 @@ void TopologyView::tick()
     update();
 }
 
-bool TopologyView::redisUp() const
-{
-    if (const SentinelWatch &sentinels = m_workspace.sentinelWatch(); sentinels.isActive())
-        return serverUp(sentinels.primaryServer());
-    RedisInstance *redis = m_workspace.supervisor().redis();
-    if (!redis)
-        return m_workspace.supervisor().state() == FarmState::Running; // external Redis
-    return redis->process()->state() == ProcessState::Healthy;
-}
-
-Result<void> TopologyView::checkLink(int index) const
-{
-    FarmSupervisor &farm = m_workspace.supervisor();
-    FarmNode *node = farm.node(index);
-    QString reason;
-    if (!node)
-        reason = tr("no such node");
-    else if (node->process()->state() != ProcessState::Healthy)
-        reason = tr("%1 is %2").arg(node->name(), processStateName(node->process()->state()));
-    else if (farm.nodeBackplane(index) == BackplaneMode::Off)
-        reason = m_workspace.isNodeBackplaneOff(index)
-            ? tr("%1 has its backplane off").arg(node->name())
-            : tr("the backplane is off");
-    else if (!redisUp())
-        reason = tr("Redis is down");
-    else if (linkFault(index).partitioned)
-        reason = tr("%1's Redis link is partitioned").arg(node->name());
-    else if (node->health().reachable && !node->health().redisConnected)
-        reason = tr("%1 has lost Redis").arg(node->name());
-    else if (node->health().reachable && node->health().redisFull)
-        reason = tr("Redis is full: %1's messages are refused").arg(node->name());
-    if (!reason.isEmpty())
-        return Result<void>::failure(reason);
-    return {};
-}
-
 TopologyLayout::Input TopologyView::inputFor(const QRectF &area, int nodes, Shape shape) const
 {
     const QFontMetricsF fm(font());
@@ -188,8 +153,12 @@ TopologyLayout::Input TopologyView::inputFor(const QRectF &area, int nodes, Shap
     in.sentinels = shape == Shape::Sentinels;
     QFont bold = font();
     bold.setBold(true);
-    // The longer of the quorum captions, wrapped at the Sentinel block's width.
     const QFontMetricsF boldFm(bold);
+    // A cluster's label is wider than "Redis": the box grows to hold it.
+    if (m_workspace.supervisor().cluster())
+        in.hub.setWidth(
+            qMax(in.hub.width(), boldFm.horizontalAdvance(tr("Redis Cluster")) + in.em));
+    // The longer of the quorum captions, wrapped at the Sentinel block's width.
     const QRectF wrapped
         = boldFm.boundingRect(QRectF(0, 0, in.em * TopologyLayout::kSentinelsWidth, in.em * 20),
             Qt::AlignHCenter | Qt::TextWordWrap, tr("✕ no Sentinel quorum: no failover possible"));
@@ -405,7 +374,9 @@ void TopologyView::paintRedis(QPainter &p, const Frame &f) const
     bold.setBold(true);
     p.setFont(bold);
     QString redisLabel = QStringLiteral("Redis");
-    if (RedisInstance *redis = m_workspace.supervisor().redis())
+    if (m_workspace.supervisor().cluster())
+        redisLabel = clusterLabel();
+    else if (RedisInstance *redis = m_workspace.supervisor().redis())
         redisLabel += up ? QStringLiteral("\n✓ :%1").arg(redis->port())
                          : QStringLiteral("\n✕ ") + processStateName(redis->process()->state());
     p.drawText(f.redisBox, Qt::AlignCenter, redisLabel);

@@ -42,6 +42,8 @@ public:
     // Ok when the link between node `index` and Redis carries messages; else
     // why it is drawn broken.
     Result<void> checkLink(int index) const;
+    // Cluster farms: the Redis box's label, "Redis Cluster\n✓ 3/3 shards".
+    QString clusterLabel() const;
     // The faults on node `index`'s link (healthy without link proxies).
     LinkFault linkFault(int index, NodeLink link = NodeLink::Redis) const;
     // The fault on node `index`'s Redis link as its tooltip says it
@@ -109,6 +111,9 @@ private:
     // Text beside a node reads away from the Redis box.
     static Qt::Alignment outwards(const QPointF &node, const Frame &f);
     bool redisUp() const;
+    // Cluster farms: whether the server node `index` is linked to is up
+    // (its name in `server`).
+    bool nodeShardUp(int index, QString *server) const;
 
     FarmWorkspace &m_workspace;
     TopologyFlow m_flow;

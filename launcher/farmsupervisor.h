@@ -74,6 +74,15 @@ public:
     int nodeIndexOfProcess(int processIndex) const;
     // The process of a cluster shard's primary (or its replica); -1 without one.
     int processIndexOfShard(int shard, bool replica) const;
+    // The cluster shard whose primary (as started) node `index` connects to;
+    // -1 without a cluster.
+    int nodeShard(int index) const;
+    // Healthy and not paused: able to answer.
+    bool isProcessServing(int index) const;
+    // A cluster shard serves while its primary or (after a failover) its
+    // replica does; how many serve now.
+    bool isShardServing(int shard) const;
+    int shardsServing() const;
     // The mode node `index` was last told to use (the farm's, unless cut off).
     BackplaneMode nodeBackplane(int index) const;
     // The farm's mode: the config's, or the last setBackplane().

@@ -56,9 +56,7 @@ QList<quint16> FarmSupervisor::openBalancerLinks()
 QString FarmSupervisor::nodeRedisUrl(int index) const
 {
     if (m_cluster && m_redis) {
-        // Spread over the shards' primaries as started (any node of a
-        // cluster carries classic pub/sub for all).
-        const int shard = index % m_cluster->shardCount();
+        const int shard = nodeShard(index);
         const RedisInstance *primary
             = shard == 0 ? m_redis.get() : m_cluster->shardServer(shard, 0);
         return primary->url();

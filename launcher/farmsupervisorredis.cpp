@@ -109,6 +109,33 @@ void FarmSupervisor::checkExternalRedis(const RedisUrl &url)
     m_externalCheck->start();
 }
 
+bool FarmSupervisor::isProcessServing(int index) const
+{
+    const ManagedProcess *p = process(index);
+    return p && p->state() == ProcessState::Healthy && !isProcessPaused(index);
+}
+
+bool FarmSupervisor::isShardServing(int shard) const
+{
+    return isProcessServing(processIndexOfShard(shard, false))
+        || isProcessServing(processIndexOfShard(shard, true));
+}
+
+int FarmSupervisor::shardsServing() const
+{
+    int serving = 0;
+    for (int shard = 0; m_cluster && shard < m_cluster->shardCount(); ++shard)
+        serving += isShardServing(shard) ? 1 : 0;
+    return serving;
+}
+
+int FarmSupervisor::nodeShard(int index) const
+{
+    // Spread over the shards' primaries as started (any server of a
+    // cluster carries classic pub/sub for all).
+    return m_cluster ? index % m_cluster->shardCount() : -1;
+}
+
 int FarmSupervisor::processIndexOfShard(int shard, bool replica) const
 {
     if (!m_cluster)

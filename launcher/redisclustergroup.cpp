@@ -210,8 +210,8 @@ void RedisClusterGroup::identify()
             {"CLUSTER", "SET-CONFIG-EPOCH", QByteArray::number(qulonglong(i + 1))}, nullptr);
         if (!member->replica) {
             const auto [first, last] = slotRange(member->shard);
-            member->link->command({"CLUSTER", "ADDSLOTSRANGE", QByteArray::number(first),
-                                      QByteArray::number(last)},
+            member->link->command(
+                {"CLUSTER", "ADDSLOTSRANGE", QByteArray::number(first), QByteArray::number(last)},
                 [this, member](const RedisValue &reply) {
                     if (reply.isError())
                         fail(QStringLiteral("%1 refused its slots: %2")
@@ -250,7 +250,8 @@ void RedisClusterGroup::meet()
                                      QByteArray::number(server.clusterBusPort())},
             [this, name = m_members[i]->name()](const RedisValue &reply) {
                 if (reply.isError())
-                    fail(QStringLiteral("CLUSTER MEET of %1 failed: %2").arg(name, reply.errorText()));
+                    fail(QStringLiteral("CLUSTER MEET of %1 failed: %2")
+                             .arg(name, reply.errorText()));
             });
     }
     introducer.link->command({"PING"}, [this, &introducer](const RedisValue &) {

@@ -86,7 +86,7 @@ void tst_AppSettings::untrusted_data()
     QTest::addRow("balancer junk") << "farm/loadBalancer" << QVariant(QStringLiteral("nginx"));
     QTest::addRow("skip negotiation junk")
         << "farm/skipNegotiation" << QVariant(QStringLiteral("perhaps"));
-    QTest::addRow("topology junk") << "redis/topology" << QVariant(QStringLiteral("cluster"));
+    QTest::addRow("topology junk") << "redis/topology" << QVariant(QStringLiteral("ring"));
     QTest::addRow("maxmemory junk") << "redis/maxmemory" << QVariant(QStringLiteral("lots"));
     QTest::addRow("maxmemory tiny") << "redis/maxmemory" << QVariant(QStringLiteral("1kb"));
     QTest::addRow("name with newline")

@@ -47,8 +47,7 @@ Result<void> startFarm(FarmSupervisor &farm, const FarmConfig &config)
     QSignalSpy started(&farm, &FarmSupervisor::started);
     QSignalSpy errors(&farm, &FarmSupervisor::error);
     farm.start(config);
-    if (!QTest::qWaitFor([&] { return !started.isEmpty() || !errors.isEmpty(); },
-            scaledMs(40000)))
+    if (!QTest::qWaitFor([&] { return !started.isEmpty() || !errors.isEmpty(); }, scaledMs(40000)))
         return Result<void>::failure(QStringLiteral("the farm did not start within 40 s"));
     if (!errors.isEmpty())
         return Result<void>::failure(errors.first().value(0).toString());
@@ -128,11 +127,11 @@ void tst_FarmCluster::clusterIsMadeBeforeTheNodes()
         const RedisInstance *replica = servers[shard * 2 + 1];
         // Its slots, as the group split them, owned by this primary.
         const auto [first, last] = cluster.slotRange(shard);
-        const RedisReply owner = commandAt(primary->port(), password,
-            {"CLUSTER", "COUNTKEYSINSLOT", QByteArray::number(first)});
+        const RedisReply owner = commandAt(
+            primary->port(), password, {"CLUSTER", "COUNTKEYSINSLOT", QByteArray::number(first)});
         QVERIFY2(owner.ok, owner.error.constData()); // answered here: the slot is this shard's
-        const RedisReply moved = commandAt(replica->port(), password,
-            {"SET", "probe", "1"}); // a replica redirects writes
+        const RedisReply moved = commandAt(
+            replica->port(), password, {"SET", "probe", "1"}); // a replica redirects writes
         QVERIFY(!moved.ok);
         QVERIFY2(moved.error.startsWith("MOVED"), moved.error.constData());
         const RedisReply role = commandAt(replica->port(), password, {"INFO", "replication"});
@@ -214,8 +213,8 @@ void tst_FarmCluster::demoCrossesNodesOverTheCluster()
 {
     // As a user runs it: the guided demo on a cluster farm shows off failing
     // and pub/sub crossing, and says why it leaves streams out.
-    TestLauncher run({"--demo", "--redis-topology", "cluster", "--nodes", "3", "--base-port",
-                         "auto"},
+    TestLauncher run(
+        {"--demo", "--redis-topology", "cluster", "--nodes", "3", "--base-port", "auto"},
         TestLauncher::environmentWithoutRedisPassword());
     FARMCHAT_VERIFY_OK(run.start());
     QVERIFY(run.waitForExit(scaledMs(90000)));
