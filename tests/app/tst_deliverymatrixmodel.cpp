@@ -56,6 +56,9 @@ private Q_SLOTS:
     void clearResets();
 
 private:
+    // Pane 1 (node-9090) sends `id` in `mode`; panes 1 and 2 get it, pane 3 not.
+    void sendSeenByPanes12(const QString &id, BackplaneMode mode);
+
     std::unique_ptr<DeliveryTracker> m_tracker;
     std::unique_ptr<DeliveryMatrixModel> m_model;
     std::unique_ptr<QAbstractItemModelTester> m_tester;
@@ -225,26 +228,25 @@ void tst_DeliveryMatrixModel::totalsJudgeByThePromise()
         qPrintable(uncounted));
 }
 
+void tst_DeliveryMatrixModel::sendSeenByPanes12(const QString &id, BackplaneMode mode)
+{
+    m_tracker->recordSent(
+        sent(id, QStringLiteral("pane-1"), QStringLiteral("node-9090"), mode, m_now));
+    for (int i = 0; i < 2; ++i)
+        m_tracker->recordReceived(QStringLiteral("pane-%1").arg(i + 1),
+            chat(id, QStringLiteral("node-9090"), Via::Local), m_now + 1, false);
+}
+
 void tst_DeliveryMatrixModel::cutOffNodeMissesPubSubNotStreams()
 {
     // Pane 3's node is up but hears nothing from Redis (its link partitioned,
     // or its cluster shard down): the same promise as a node that was down.
     m_tracker->setNodeCutOff(QStringLiteral("node-9092"), true);
-    for (const auto &[id, mode] : {std::pair {QStringLiteral("p1"), BackplaneMode::PubSub},
-             std::pair {QStringLiteral("s1"), BackplaneMode::Streams}}) {
-        m_tracker->recordSent(
-            sent(id, QStringLiteral("pane-1"), QStringLiteral("node-9090"), mode, m_now));
-        for (int i = 0; i < 2; ++i)
-            m_tracker->recordReceived(QStringLiteral("pane-%1").arg(i + 1),
-                chat(id, QStringLiteral("node-9090"), Via::Local), m_now + 1, false);
-    }
+    sendSeenByPanes12(QStringLiteral("p1"), BackplaneMode::PubSub);
+    sendSeenByPanes12(QStringLiteral("s1"), BackplaneMode::Streams);
     m_tracker->setNodeCutOff(QStringLiteral("node-9092"), false);
     // Sent once it hears Redis again, a miss there is a miss.
-    m_tracker->recordSent(sent(QStringLiteral("p2"), QStringLiteral("pane-1"),
-        QStringLiteral("node-9090"), BackplaneMode::PubSub, m_now));
-    for (int i = 0; i < 2; ++i)
-        m_tracker->recordReceived(QStringLiteral("pane-%1").arg(i + 1),
-            chat(QStringLiteral("p2"), QStringLiteral("node-9090"), Via::Local), m_now + 1, false);
+    sendSeenByPanes12(QStringLiteral("p2"), BackplaneMode::PubSub);
     m_now += 10000;
     m_tracker->updateTimeouts();
     const QString pubsub = m_model->totalsText(BackplaneMode::PubSub);
@@ -260,14 +262,8 @@ void tst_DeliveryMatrixModel::paneAwayMissesPubSubNotStreams()
     // Pane 3's node is down: pub/sub promises it nothing (at most once, no
     // catch-up); streams promises it a catch-up once it is back.
     m_tracker->setPaneConnected(QStringLiteral("pane-3"), false);
-    for (const auto &[id, mode] : {std::pair {QStringLiteral("p1"), BackplaneMode::PubSub},
-             std::pair {QStringLiteral("s1"), BackplaneMode::Streams}}) {
-        m_tracker->recordSent(
-            sent(id, QStringLiteral("pane-1"), QStringLiteral("node-9090"), mode, m_now));
-        for (int i = 0; i < 2; ++i)
-            m_tracker->recordReceived(QStringLiteral("pane-%1").arg(i + 1),
-                chat(id, QStringLiteral("node-9090"), Via::Local), m_now + 1, false);
-    }
+    sendSeenByPanes12(QStringLiteral("p1"), BackplaneMode::PubSub);
+    sendSeenByPanes12(QStringLiteral("s1"), BackplaneMode::Streams);
     m_tracker->setPaneConnected(QStringLiteral("pane-3"), true);
     m_now += 10000;
     m_tracker->updateTimeouts();
