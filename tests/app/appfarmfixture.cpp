@@ -1,7 +1,6 @@
 #include "appfarmfixture.h"
 
 #include "app/farmworkspace.h"
-#include "app/mainwindow.h"
 #include "app/messagelistmodel.h"
 #include "app/panesession.h"
 #include "launcher/executablelocator.h"
@@ -15,7 +14,6 @@
 #include <QFileInfo>
 #include <QRandomGenerator>
 #include <QSettings>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -83,26 +81,6 @@ bool allPanesConnected(FarmWorkspace &workspace, int panes)
             return false;
     }
     return true;
-}
-
-QString launchAndConnect(MainWindow &window, int panes, int timeoutMs)
-{
-    window.show();
-    if (!QTest::qWaitForWindowExposed(&window))
-        return QStringLiteral("the window was never shown");
-    FarmWorkspace &workspace = window.workspace();
-    FarmSupervisor &farm = workspace.supervisor();
-    QSignalSpy started(&farm, &FarmSupervisor::started);
-    window.launch();
-    if (!QTest::qWaitFor([&] { return started.count() > 0; }, timeoutMs))
-        return QStringLiteral("the farm did not start within %1 ms: %2")
-            .arg(timeoutMs)
-            .arg(farm.lastError());
-    if (!QTest::qWaitFor([&] { return allPanesConnected(workspace, panes); }, timeoutMs))
-        return QStringLiteral("the %1 panes were not all connected within %2 ms")
-            .arg(panes)
-            .arg(timeoutMs);
-    return {};
 }
 
 QSet<int> panesReached(

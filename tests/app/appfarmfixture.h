@@ -12,7 +12,6 @@ class QTemporaryDir;
 namespace farmchat {
 class FarmSupervisor;
 class FarmWorkspace;
-class MainWindow;
 } // namespace farmchat
 
 namespace farmchat::test {
@@ -33,10 +32,6 @@ QList<qint64> farmPids(const FarmSupervisor &farm);
 bool processAlive(qint64 pid);
 // Every pane of `workspace` is connected to its node.
 bool allPanesConnected(FarmWorkspace &workspace, int panes);
-// Shows `window`, launches its farm and waits until the farm started and its
-// `panes` panes are connected, each within `timeoutMs`: empty, or what did
-// not happen.
-QString launchAndConnect(MainWindow &window, int panes, int timeoutMs);
 // Pane `from` sends `text`; the panes it reached within `ms`: until `panes`
 // panes have it, or with `settleMs` > 0, until the sender's own pane has it
 // and `settleMs` more (for a message that should not cross, time to do so).

@@ -70,9 +70,14 @@ void tst_ClusterApp::initTestCase()
     m_window = std::make_unique<MainWindow>(options, test::scratchSettings(m_dir));
     m_workspace = &m_window->workspace();
     QCOMPARE(m_window->farmBar()->redisTopology(), RedisTopology::Cluster);
-    const QString failed = test::launchAndConnect(*m_window, kNodes, kStartMs);
-    QVERIFY2(failed.isEmpty(), qPrintable(failed));
-    QVERIFY(m_workspace->supervisor().cluster());
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QSignalSpy started(&farm, &FarmSupervisor::started);
+    m_window->launch();
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, kStartMs);
+    QVERIFY(farm.cluster());
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, kNodes), kStartMs);
     qInfo("cluster farm of %d nodes up, panes connected, after %lld ms", kNodes,
         qint64(m_clock.elapsed()));
 }

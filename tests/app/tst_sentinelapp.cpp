@@ -84,9 +84,14 @@ void tst_SentinelApp::initTestCase()
     m_workspace = &m_window->workspace();
     QCOMPARE(m_workspace->redisTopology(), RedisTopology::Sentinel);
     QCOMPARE(m_window->farmBar()->redisTopology(), RedisTopology::Sentinel);
-    const QString failed = test::launchAndConnect(*m_window, kNodes, kStartMs);
-    QVERIFY2(failed.isEmpty(), qPrintable(failed));
-    QVERIFY(m_workspace->supervisor().sentinels());
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QSignalSpy started(&farm, &FarmSupervisor::started);
+    m_window->launch();
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, kStartMs);
+    QVERIFY(farm.sentinels());
+    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, kNodes), kStartMs);
     qInfo("sentinel farm of %d nodes up, panes connected, after %lld ms", kNodes,
         qint64(m_clock.elapsed()));
 }
