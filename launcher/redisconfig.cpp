@@ -93,10 +93,7 @@ Result<RedisTopology> parseRedisTopology(const QString &text)
 QByteArray SentinelConfig::toConfigText() const
 {
     const QByteArray name = masterName.toUtf8();
-    // failover-timeout bounds a failover that stalls, and a split vote is
-    // retried only after twice that: short, as detection is. A promotion on
-    // loopback takes well under a second.
-    const int failoverTimeoutMs = qMax(4000, downAfterMs * 4);
+    const int failoverTimeoutMs = SentinelConfig::failoverTimeoutMs(downAfterMs);
     return "port " + QByteArray::number(port)
         + "\n"
           "bind 127.0.0.1\n"

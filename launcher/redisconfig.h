@@ -68,6 +68,12 @@ struct SentinelConfig
     int downAfterMs = kDefaultDownAfterMs;
     QString directory;
 
+    // failover-timeout: bounds a failover that stalls, and a split vote (two
+    // Sentinels asking for votes at once, neither reaching the majority) is
+    // retried only after twice that. Short, as detection is: a promotion on
+    // loopback takes well under a second.
+    static int failoverTimeoutMs(int downAfterMs) { return qMax(4000, downAfterMs * 4); }
+
     QByteArray toConfigText() const;
 };
 
