@@ -69,8 +69,10 @@ void checkCommandReply(const RedisValue &value)
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const fuzz::ChunkedInput in = fuzz::ChunkedInput::from(data, size);
-    // First byte: bit 0 a subscriber link, bit 1 a command link with no command waiting.
+    // First byte: bit 0 a subscriber link, bit 1 a command link with no
+    // command waiting, bit 2 a sharded subscriber (s-frames).
     const bool subscriber = size > 0 && (data[0] & 1);
+    const bool sharded = subscriber && (data[0] & 4);
     const bool nobodyWaiting = !subscriber && size > 0 && (data[0] & 2);
     // Only what ReplyGuard reads of a context: its reader and its callback queue.
     redisAsyncContext context {};
@@ -79,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     context.replies.head = nobodyWaiting ? nullptr : &waiting;
     ReplyGuard guard;
     guard.install(&context, subscriber);
-    RedisSubscriptions subscriptions;
+    RedisSubscriptions subscriptions(sharded);
     subscriptions.add("farmchat:room:lobby");
 
     qsizetype offset = 0;

@@ -335,6 +335,15 @@ void ClusterRouter::onShardAttemptFailed(Shard &shard)
         sendTo(shard, routed);
 }
 
+bool ClusterRouter::isSlotReady(int slot) const
+{
+    const std::optional<ClusterNode> owner = m_map.primaryFor(slot);
+    if (!owner)
+        return false;
+    const auto it = m_shards.find(owner->endpoint());
+    return it != m_shards.end() && it->second->connection->isReady();
+}
+
 QList<ClusterRouter::ShardStatus> ClusterRouter::shards() const
 {
     QList<ShardStatus> result;
@@ -343,6 +352,7 @@ QList<ClusterRouter::ShardStatus> ClusterRouter::shards() const
         status.endpoint = endpoint;
         status.state = shard->connection->state();
         status.lastError = shard->connection->lastError();
+        status.lastErrorAtMs = shard->connection->lastErrorAtMs();
         for (const ClusterSlotRange &range : m_map.ranges()) {
             if (range.primary.endpoint() != endpoint)
                 continue;

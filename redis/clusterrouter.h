@@ -42,6 +42,7 @@ public:
         int slots = 0;
         RedisConnection::State state = RedisConnection::State::Stopped;
         QString lastError; // of its link; empty: none
+        qint64 lastErrorAtMs = 0; // Unix ms; 0: none
     };
 
     // `connection` is the template of every link: password (never logged),
@@ -62,6 +63,9 @@ public:
 
     const ClusterSlotMap &slotMap() const { return m_map; }
     bool isReady() const { return !m_map.isEmpty(); } // a map has been read
+    // The map names a primary for `slot` and the link to it is ready: a
+    // command for the slot is sent now rather than failing for want of a link.
+    bool isSlotReady(int slot) const;
     QList<ShardStatus> shards() const;
     int refreshes() const { return m_refreshes; } // slot maps read so far
     int movedRedirects() const { return m_moved; } // MOVED answers followed

@@ -32,8 +32,6 @@ QString hiredisError(const redisAsyncContext *context)
     return QStringLiteral("connection closed by Redis");
 }
 
-constexpr int kSubscribeBatch = 500; // channels per SUBSCRIBE after a reconnect
-
 } // namespace
 
 RedisConnection::RedisConnection(RedisConnectionOptions options, QObject *parent)
@@ -42,6 +40,7 @@ RedisConnection::RedisConnection(RedisConnectionOptions options, QObject *parent
     , m_pending([this](std::vector<RedisPendingCommands::Entry> expired) {
         onExpired(std::move(expired));
     })
+    , m_subscriptions(m_options.sharded)
 {
     for (QTimer *timer : {&m_connectTimer, &m_idleTimer, &m_probeTimer, &m_retryTimer})
         timer->setSingleShot(true);
@@ -204,18 +203,8 @@ void RedisConnection::onReady()
     qCInfo(lcRedis).noquote() << line;
     setState(State::Ready);
     m_idleTimer.start(m_options.probeIdleMs);
-    if (m_options.role == RedisConnectionOptions::Role::Subscriber) {
-        QList<QByteArray> channels {m_options.probeChannel};
-        for (const QByteArray &channel : m_subscriptions.channels()) {
-            channels << channel;
-            if (channels.size() >= kSubscribeBatch) {
-                sendSubscription("SUBSCRIBE", channels);
-                channels.clear();
-            }
-        }
-        if (!channels.isEmpty())
-            sendSubscription("SUBSCRIBE", channels);
-    }
+    if (m_options.role == RedisConnectionOptions::Role::Subscriber)
+        resubscribeAll();
     Q_EMIT ready();
 }
 
@@ -232,8 +221,8 @@ void RedisConnection::command(
                 .arg(QString::fromUtf8(arguments.first())));
         return;
     }
-    static const QSet<QByteArray> kModeChanging {
-        "SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "MONITOR"};
+    static const QSet<QByteArray> kModeChanging {"SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE",
+        "PUNSUBSCRIBE", "SSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR"};
     if (kModeChanging.contains(arguments.first().toUpper())) {
         // hiredis would switch the whole context into another mode.
         failLater(std::move(callback),
@@ -265,34 +254,6 @@ bool RedisConnection::send(
     return true;
 }
 
-bool RedisConnection::sendSubscription(const char *verb, const QList<QByteArray> &channels)
-{
-    if (!m_context)
-        return false;
-    QList<QByteArray> arguments {QByteArray(verb)};
-    arguments << channels;
-    // Every channel shares one callback: hiredis 0.14 hands frames it cannot
-    // match to the last callback it ran, which is then still ours.
-    return sendHiredisCommand(m_context, &RedisConnection::onSubscriptionFrame, nullptr, arguments)
-        == REDIS_OK;
-}
-
-void RedisConnection::subscribe(const QByteArray &channel)
-{
-    if (m_options.role != RedisConnectionOptions::Role::Subscriber || channel.isEmpty()) {
-        qCWarning(lcRedis) << "subscribe() needs a subscriber connection and a channel";
-        return;
-    }
-    if (m_subscriptions.add(channel) && m_state == State::Ready)
-        sendSubscription("SUBSCRIBE", {channel});
-}
-
-void RedisConnection::unsubscribe(const QByteArray &channel)
-{
-    if (m_subscriptions.remove(channel) && m_state == State::Ready)
-        sendSubscription("UNSUBSCRIBE", {channel});
-}
-
 void RedisConnection::onConnected(const redisAsyncContext *context, int status)
 {
     RedisConnection *self = ownerOf(context);
@@ -319,13 +280,6 @@ void RedisConnection::onReply(redisAsyncContext *context, void *reply, void *pri
             toRedisValue(static_cast<redisReply *>(reply)));
 }
 
-void RedisConnection::onSubscriptionFrame(redisAsyncContext *context, void *reply, void *)
-{
-    RedisConnection *self = ownerOf(context);
-    if (self && reply)
-        self->handleFrame(toRedisValue(static_cast<redisReply *>(reply)));
-}
-
 void RedisConnection::handleReply(quint64 id, const RedisValue &value)
 {
     markAlive();
@@ -341,25 +295,6 @@ void RedisConnection::handleReply(quint64 id, const RedisValue &value)
     if (readOnly && self)
         Q_EMIT notPrimary(
             QStringLiteral("Redis at %1 answered %2").arg(describeEndpoint(), value.errorText()));
-}
-
-void RedisConnection::handleFrame(const RedisValue &frame)
-{
-    markAlive(); // the probe's own confirmation is one of these
-    const RedisSubscriptions::Event event = m_subscriptions.handle(frame);
-    switch (event.kind) {
-    case RedisSubscriptions::Event::Kind::Message:
-        Q_EMIT message(event.channel, event.payload);
-        break;
-    case RedisSubscriptions::Event::Kind::Subscribed:
-        Q_EMIT subscribed(event.channel);
-        break;
-    case RedisSubscriptions::Event::Kind::Malformed:
-        closeLink(event.error);
-        break;
-    case RedisSubscriptions::Event::Kind::None:
-        break;
-    }
 }
 
 void RedisConnection::onExpired(std::vector<RedisPendingCommands::Entry> expired)

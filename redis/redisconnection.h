@@ -47,6 +47,12 @@ struct RedisConnectionOptions
     // not reconnect in lock-step after Redis returns.
     Backoff backoff {.firstDelayMs = 100, .maxDelayMs = 5000, .jitter = 0.2};
     QByteArray probeChannel = QByteArrayLiteral("farmchat:probe");
+    // Subscriber on a Redis Cluster node: channels are sharded (SSUBSCRIBE,
+    // Redis 7), each on the node owning its slot (ShardedSubscriber picks
+    // the link). Redis answers a channel of another node's slot with MOVED,
+    // which ends the link (hiredis 0.14 closes a subscribed link on any
+    // error reply): lost() then names the MOVED.
+    bool sharded = false;
 };
 
 // One Redis link on the Qt event loop (hiredis async API through
@@ -106,6 +112,10 @@ public:
     {
         return m_subscriptions.isConfirmed(channel);
     }
+    // Sharded: the channel's slot moved to another node, which now serves
+    // it. Forgotten here without SUNSUBSCRIBE, which this node would answer
+    // MOVED (ending the link and every other channel's subscription with it).
+    void forgetMovedChannel(const QByteArray &channel);
 
 Q_SIGNALS:
     void stateChanged(farmchat::RedisConnection::State state);
@@ -114,6 +124,9 @@ Q_SIGNALS:
     void attemptFailed(const QString &error); // a connect attempt failed
     void subscribed(const QByteArray &channel);
     void message(const QByteArray &channel, const QByteArray &payload);
+    // Sharded: the server ended the subscription of a channel still wanted
+    // (its slot moved to another node). It is no longer confirmed here.
+    void channelDropped(const QByteArray &channel);
     // A command was answered READONLY, or the handshake's ROLE check found a
     // replica: the server is no longer (or not yet) the primary.
     void notPrimary(const QString &error);
@@ -129,7 +142,9 @@ private:
     void sendHandshake();
     void onReady();
     bool send(const QList<QByteArray> &arguments, ReplyCallback callback, int timeoutMs);
+    void resubscribeAll();
     bool sendSubscription(const char *verb, const QList<QByteArray> &channels);
+    void sendSharded(const char *verb, const QByteArray &channel);
     void handleReply(quint64 id, const RedisValue &value);
     void handleFrame(const RedisValue &frame);
     void onExpired(std::vector<RedisPendingCommands::Entry> expired);
@@ -167,6 +182,7 @@ private:
     bool m_everReady = false;
     int m_reconnects = 0;
     RedisSubscriptions m_subscriptions;
+    int m_shardedCommands = 0; // SSUBSCRIBE / SUNSUBSCRIBE sent on this link
 };
 
 } // namespace farmchat

@@ -23,8 +23,15 @@ RedisSubscriptions::Event RedisSubscriptions::handle(const RedisValue &frame)
     const auto elements = frame.expectArray("pub/sub frame", 2);
     if (!elements)
         return Event {Kind::Malformed, {}, {}, elements.error()};
-    const QByteArray kind = elements->at(0).bytes().toLower();
+    QByteArray kind = elements->at(0).bytes().toLower();
     const QByteArray channel = elements->at(1).bytes();
+    // Sharded, the plain frames are those of the alias subscription hiredis
+    // needs (RedisConnection::subscribe) and mean nothing.
+    const bool shardedFrame = kind == "smessage" || kind == "ssubscribe" || kind == "sunsubscribe";
+    if (m_sharded != shardedFrame)
+        return {};
+    if (shardedFrame)
+        kind.remove(0, 1);
     if (kind == "message") {
         if (elements->size() < 3 || !elements->at(2).isString())
             return Event {Kind::Malformed, channel, {},
@@ -38,6 +45,8 @@ RedisSubscriptions::Event RedisSubscriptions::handle(const RedisValue &frame)
         }
     } else if (kind == "unsubscribe") {
         m_confirmed.remove(channel);
+        if (m_sharded && m_users.contains(channel))
+            return Event {Kind::Dropped, channel, {}, {}};
     }
     return {};
 }

@@ -128,4 +128,36 @@ Result<RedisUrl> RedisUrl::parse(const QString &text)
     return out;
 }
 
+Result<QList<RedisUrl>> parseEndpointList(
+    const QString &text, quint16 defaultPort, const QString &what)
+{
+    using R = Result<QList<RedisUrl>>;
+    QList<RedisUrl> out;
+    for (const QString &part : text.split(u',', Qt::SkipEmptyParts)) {
+        const QString item = part.trimmed();
+        const qsizetype colon = item.lastIndexOf(u':');
+        RedisUrl url;
+        url.port = defaultPort;
+        if (colon < 0) {
+            url.host = item;
+        } else {
+            bool ok = false;
+            const uint port = item.mid(colon + 1).toUInt(&ok);
+            if (!ok || port == 0 || port > 65535)
+                return R::failure(
+                    QStringLiteral("'%1' is not HOST:PORT (port 1..65535)").arg(item));
+            url.host = item.left(colon);
+            url.port = quint16(port);
+        }
+        if (url.host.startsWith(u'[') && url.host.endsWith(u']'))
+            url.host = url.host.mid(1, url.host.size() - 2);
+        if (url.host.isEmpty())
+            return R::failure(QStringLiteral("'%1' has no host").arg(item));
+        out << url;
+    }
+    if (out.isEmpty())
+        return R::failure(QStringLiteral("no %1 address").arg(what));
+    return out;
+}
+
 } // namespace farmchat

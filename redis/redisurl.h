@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 
+#include <QList>
 #include <QString>
 
 namespace farmchat {
@@ -27,5 +28,11 @@ struct RedisUrl
     // Errors never repeat the text: it may hold a password.
     static Result<RedisUrl> parse(const QString &text);
 };
+
+// "host:port,host:port" (IPv6 hosts in brackets; a missing port is
+// defaultPort) as endpoints; the error names the first bad item, or says
+// "no <what> address" for an empty list.
+Result<QList<RedisUrl>> parseEndpointList(
+    const QString &text, quint16 defaultPort, const QString &what);
 
 } // namespace farmchat

@@ -17,33 +17,7 @@ const QByteArray kSwitchMaster = QByteArrayLiteral("+switch-master");
 
 Result<QList<RedisUrl>> parseSentinelList(const QString &text)
 {
-    using R = Result<QList<RedisUrl>>;
-    QList<RedisUrl> out;
-    for (const QString &part : text.split(u',', Qt::SkipEmptyParts)) {
-        const QString item = part.trimmed();
-        const qsizetype colon = item.lastIndexOf(u':');
-        RedisUrl url;
-        url.port = 26379;
-        if (colon < 0) {
-            url.host = item;
-        } else {
-            bool ok = false;
-            const uint port = item.mid(colon + 1).toUInt(&ok);
-            if (!ok || port == 0 || port > 65535)
-                return R::failure(
-                    QStringLiteral("'%1' is not HOST:PORT (port 1..65535)").arg(item));
-            url.host = item.left(colon);
-            url.port = quint16(port);
-        }
-        if (url.host.startsWith(u'[') && url.host.endsWith(u']'))
-            url.host = url.host.mid(1, url.host.size() - 2);
-        if (url.host.isEmpty())
-            return R::failure(QStringLiteral("'%1' has no host").arg(item));
-        out << url;
-    }
-    if (out.isEmpty())
-        return R::failure(QStringLiteral("no Sentinel address"));
-    return out;
+    return parseEndpointList(text, 26379, QStringLiteral("Sentinel"));
 }
 
 SentinelWatcher::SentinelWatcher(SentinelOptions options, QObject *parent)

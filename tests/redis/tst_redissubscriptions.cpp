@@ -53,6 +53,40 @@ private Q_SLOTS:
         QVERIFY(!subs.isConfirmed("a"));
     }
 
+    // Sharded (SSUBSCRIBE): the s-frames count, the alias SUBSCRIBE's plain
+    // frames mean nothing, and the server ending a wanted channel is Dropped.
+    void shardedFrames()
+    {
+        RedisSubscriptions subs(true);
+        subs.add("a");
+        const auto alias = frame({bulk("subscribe"), bulk("a"), RedisValue::integer(1)});
+        QCOMPARE(subs.handle(alias).kind, Kind::None);
+        QVERIFY(!subs.isConfirmed("a"));
+        QCOMPARE(
+            subs.handle(frame({bulk("ssubscribe"), bulk("a"), RedisValue::integer(1)})).kind,
+            Kind::Subscribed);
+        QVERIFY(subs.isConfirmed("a"));
+        QCOMPARE(subs.handle(frame({bulk("message"), bulk("a"), bulk("x")})).kind, Kind::None);
+        const auto message = subs.handle(frame({bulk("smessage"), bulk("a"), bulk("hi")}));
+        QCOMPARE(message.kind, Kind::Message);
+        QCOMPARE(message.payload, QByteArray("hi"));
+        QCOMPARE(subs.handle(frame({bulk("smessage"), bulk("a")})).kind, Kind::Malformed);
+        const auto dropped
+            = subs.handle(frame({bulk("sunsubscribe"), bulk("a"), RedisValue::integer(0)}));
+        QCOMPARE(dropped.kind, Kind::Dropped);
+        QCOMPARE(dropped.channel, QByteArray("a"));
+        QVERIFY(!subs.isConfirmed("a"));
+        // Not wanted any more: our own SUNSUBSCRIBE's answer is no news.
+        subs.remove("a");
+        QCOMPARE(
+            subs.handle(frame({bulk("sunsubscribe"), bulk("a"), RedisValue::integer(0)})).kind,
+            Kind::None);
+        // A plain link ignores s-frames.
+        RedisSubscriptions plain;
+        plain.add("a");
+        QCOMPARE(plain.handle(frame({bulk("smessage"), bulk("a"), bulk("x")})).kind, Kind::None);
+    }
+
     void frames_data()
     {
         QTest::addColumn<RedisValue>("frame");
