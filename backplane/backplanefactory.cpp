@@ -3,8 +3,11 @@
 #include "backplane/backplanecounters.h"
 #include "backplane/localbackplane.h"
 #include "backplane/pubsub/pubsubbackplane_p.h"
+#include "backplane/pubsub/pubsubtransport_p.h"
 #include "backplane/streams/streamsbackplane_p.h"
+#include "redis/clusterrouter.h"
 #include "redis/sentinelwatcher.h"
+#include "redis/shardedsubscriber.h"
 
 namespace farmchat {
 
@@ -46,7 +49,8 @@ BackplaneFactory::BackplaneFactory(
     }
     if (hasRedis()) {
         ensureLinks(BackplaneMode::PubSub);
-        ensureLinks(BackplaneMode::Streams);
+        if (!isCluster())
+            ensureLinks(BackplaneMode::Streams);
     }
 }
 
@@ -70,8 +74,8 @@ Result<std::unique_ptr<Backplane>> BackplaneFactory::create(BackplaneMode mode)
         return std::make_unique<LocalBackplane>();
     case BackplaneMode::PubSub:
         return std::make_unique<PubSubBackplane>(
-            PubSubBackplane::Config {m_settings.nodeId, m_settings.channelPrefix}, *m_commands,
-            *m_subscriber, m_counters);
+            PubSubBackplane::Config {m_settings.nodeId, m_settings.channelPrefix}, *m_pubsub,
+            m_counters);
     case BackplaneMode::Streams:
         return std::make_unique<StreamsBackplane>(
             streamsConfig(m_settings), *m_commands, *m_reader, m_counters);
@@ -84,6 +88,8 @@ Result<void> BackplaneFactory::ensureLinks(BackplaneMode mode)
     if (!hasRedis())
         return Result<void>::failure(
             QStringLiteral("no Redis configured (start the node with --redis URL)"));
+    if (isCluster())
+        return ensureClusterLinks(mode);
     Result<RedisUrl> url = RedisUrl {};
     if (!m_settings.redisSentinels.isEmpty()) {
         if (!m_sentinel)
@@ -98,8 +104,10 @@ Result<void> BackplaneFactory::ensureLinks(BackplaneMode mode)
     using Role = RedisConnectionOptions::Role;
     if (!m_commands)
         m_commands = makeLink(url.value(), Role::Commands, QStringLiteral("commands"));
-    if (mode == BackplaneMode::PubSub && !m_subscriber)
+    if (mode == BackplaneMode::PubSub && !m_subscriber) {
         m_subscriber = makeLink(url.value(), Role::Subscriber, QStringLiteral("subscriber"));
+        m_pubsub = std::make_unique<RedisPubSubTransport>(*m_commands, *m_subscriber);
+    }
     if (mode == BackplaneMode::Streams && !m_reader)
         m_reader = makeLink(url.value(), Role::Commands, QStringLiteral("reader"));
     return {};
@@ -108,8 +116,32 @@ Result<void> BackplaneFactory::ensureLinks(BackplaneMode mode)
 // Every Redis link of the node is made here, so a connection that finds its
 // server another way (the master through Sentinel) is chosen in this one
 // place and every backplane gets it unchanged.
-std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
-    const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name)
+// A Redis Cluster: the slot router for SPUBLISH and a sharded subscriber
+// link per primary. Streams keeps each room's stream on one server, which a
+// cluster does not have: refused, with what works instead.
+Result<void> BackplaneFactory::ensureClusterLinks(BackplaneMode mode)
+{
+    if (mode == BackplaneMode::Streams)
+        return Result<void>::failure(QStringLiteral(
+            "streams is not available on a Redis Cluster (--redis-cluster): use pubsub, which is "
+            "sharded there"));
+    const auto seeds = parseEndpointList(m_settings.redisCluster, 6379, QStringLiteral("cluster"));
+    if (!seeds)
+        return Result<void>::failure(QStringLiteral("invalid --redis-cluster: ") + seeds.error());
+    if (m_pubsub)
+        return {};
+    using Role = RedisConnectionOptions::Role;
+    m_router = std::make_unique<ClusterRouter>(seeds.value(),
+        linkOptions(seeds->constFirst(), Role::Commands, QStringLiteral("commands")));
+    m_sharded = std::make_unique<ShardedSubscriber>(*m_router,
+        linkOptions(seeds->constFirst(), Role::Subscriber, QStringLiteral("subscriber")));
+    m_pubsub = std::make_unique<ClusterPubSubTransport>(*m_router, *m_sharded);
+    m_router->start();
+    return {};
+}
+
+RedisConnectionOptions BackplaneFactory::linkOptions(
+    const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name) const
 {
     RedisConnectionOptions options;
     options.url = url;
@@ -124,7 +156,13 @@ std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
     // costs Redis two connection attempts a second per link while it is down.
     options.backoff.maxDelayMs = kBackoffMaxMs;
     options.requirePrimary = m_sentinel != nullptr;
-    auto link = std::make_unique<RedisConnection>(options);
+    return options;
+}
+
+std::unique_ptr<RedisConnection> BackplaneFactory::makeLink(
+    const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name)
+{
+    auto link = std::make_unique<RedisConnection>(linkOptions(url, role, name));
     connect(link.get(), &RedisConnection::ready, this, [this, raw = link.get(), name] {
         if (raw->reconnects() > 0)
             ++m_counters.redisReconnects[name];

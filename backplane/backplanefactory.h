@@ -14,7 +14,10 @@
 namespace farmchat {
 
 struct BackplaneCounters;
+class ClusterRouter;
+class PubSubTransport;
 class SentinelWatcher;
+class ShardedSubscriber;
 
 // What a node knows about the farm's backplane from its flags and environment.
 struct BackplaneSettings
@@ -27,6 +30,9 @@ struct BackplaneSettings
     QString redisSentinels;
     QString redisMasterName = QStringLiteral("farmchat");
     QByteArray sentinelPassword;
+    // A Redis Cluster instead: "host:port,..." of some of its nodes (seeds);
+    // pub/sub is then sharded (SPUBLISH/SSUBSCRIBE).
+    QString redisCluster;
     QString channelPrefix = QStringLiteral("farmchat");
     int history = 1000; // messages kept per room (ring buffer, stream MAXLEN ~)
     int outboxCapacity = 10000; // streams mode, while Redis is down
@@ -53,8 +59,10 @@ public:
     const BackplaneSettings &settings() const { return m_settings; }
     bool hasRedis() const
     {
-        return !m_settings.redisUrl.isEmpty() || !m_settings.redisSentinels.isEmpty();
+        return !m_settings.redisUrl.isEmpty() || !m_settings.redisSentinels.isEmpty()
+            || !m_settings.redisCluster.isEmpty();
     }
+    bool isCluster() const { return !m_settings.redisCluster.isEmpty(); }
     // Finds the primary and keeps the links on it; nullptr without Sentinel.
     SentinelWatcher *sentinel() const { return m_sentinel.get(); }
 
@@ -68,9 +76,16 @@ public:
     RedisConnection *commandLink() const { return m_commands.get(); }
     RedisConnection *subscriberLink() const { return m_subscriber.get(); }
     RedisConnection *readerLink() const { return m_reader.get(); }
+    // On a Redis Cluster, instead of those: the slot router and the sharded
+    // subscriber (nullptr otherwise).
+    ClusterRouter *clusterRouter() const { return m_router.get(); }
+    ShardedSubscriber *shardedSubscriber() const { return m_sharded.get(); }
 
 private:
     Result<void> ensureLinks(BackplaneMode mode);
+    Result<void> ensureClusterLinks(BackplaneMode mode);
+    RedisConnectionOptions linkOptions(
+        const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name) const;
     std::unique_ptr<RedisConnection> makeLink(
         const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name);
 
@@ -80,6 +95,9 @@ private:
     std::unique_ptr<RedisConnection> m_commands;
     std::unique_ptr<RedisConnection> m_subscriber;
     std::unique_ptr<RedisConnection> m_reader;
+    std::unique_ptr<ClusterRouter> m_router;
+    std::unique_ptr<ShardedSubscriber> m_sharded;
+    std::unique_ptr<PubSubTransport> m_pubsub; // declared last: goes before what it wraps
 };
 
 } // namespace farmchat

@@ -62,6 +62,7 @@ Result<void, Node::StartError> Node::start()
     settings.redisUrl = m_config.redisUrl;
     settings.redisPassword = m_config.redisPassword;
     settings.redisSentinels = m_config.redisSentinels;
+    settings.redisCluster = m_config.redisCluster;
     settings.redisMasterName = m_config.redisMasterName;
     settings.sentinelPassword = m_config.sentinelPassword;
     settings.channelPrefix = m_config.channelPrefix;

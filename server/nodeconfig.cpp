@@ -3,7 +3,6 @@
 #include "protocol/backplaneoption.h"
 #include "protocol/version.h"
 #include "redis/redisurl.h"
-#include "redis/sentinelwatcher.h"
 
 #include <QUrl>
 
@@ -101,6 +100,18 @@ Result<qint64> parseDuration(const QString &text)
     return bad();
 }
 
+// Checks a "HOST:PORT,..." flag (Sentinels, cluster seeds), keeping its text.
+std::function<Result<QString>(const QString &)> endpointListCheck(
+    quint16 defaultPort, const QString &what)
+{
+    return [defaultPort, what](const QString &text) -> Result<QString> {
+        const auto list = parseEndpointList(text, defaultPort, what);
+        if (!list)
+            return Result<QString>::failure(list.error());
+        return text;
+    };
+}
+
 // Who the node is and what it talks to.
 QList<CommandLineOption> identityOptions(NodeConfig &c)
 {
@@ -117,18 +128,20 @@ QList<CommandLineOption> identityOptions(NodeConfig &c)
         QStringLiteral("Redis for the backplane, redis://HOST:PORT/DB (password: "
                        "FARMCHAT_REDIS_PASSWORD)"),
         checkRedisUrl, [&c](QString url) { c.redisUrl = url; });
-    auto sentinels = Option::parsed<QString>(
-        QStringLiteral("redis-sentinel"), QStringLiteral("HOST:PORT,..."),
-        QStringLiteral("find the Redis primary through these Sentinels instead of --redis "
-                       "(password: FARMCHAT_SENTINEL_PASSWORD; Redis's own: "
-                       "FARMCHAT_REDIS_PASSWORD)"),
-        [](const QString &text) -> Result<QString> {
-            const auto list = parseSentinelList(text);
-            if (!list)
-                return Result<QString>::failure(list.error());
-            return text;
-        },
-        [&c](QString text) { c.redisSentinels = text; });
+    auto sentinels
+        = Option::parsed<QString>(QStringLiteral("redis-sentinel"), QStringLiteral("HOST:PORT,..."),
+            QStringLiteral("find the Redis primary through these Sentinels instead of --redis "
+                           "(password: FARMCHAT_SENTINEL_PASSWORD; Redis's own: "
+                           "FARMCHAT_REDIS_PASSWORD)"),
+            endpointListCheck(26379, QStringLiteral("Sentinel")),
+            [&c](QString text) { c.redisSentinels = text; });
+    auto cluster
+        = Option::parsed<QString>(QStringLiteral("redis-cluster"), QStringLiteral("HOST:PORT,..."),
+            QStringLiteral("a Redis Cluster (some of its nodes) instead of --redis: pubsub is "
+                           "sharded, SPUBLISH/SSUBSCRIBE on each room's shard (password: "
+                           "FARMCHAT_REDIS_PASSWORD)"),
+            endpointListCheck(6379, QStringLiteral("cluster")),
+            [&c](QString text) { c.redisCluster = text; });
     auto masterName = Option::text(QStringLiteral("redis-master-name"), QStringLiteral("NAME"),
         QStringLiteral("the primary's name in Sentinel"),
         [&c](const QString &text) -> Result<void> {
@@ -156,7 +169,7 @@ QList<CommandLineOption> identityOptions(NodeConfig &c)
                 c.publicUrls << text;
         });
     return {port, bind.withDefault(QStringLiteral("127.0.0.1")),
-        nodeId.withDefault(QStringLiteral("node-<port>")), redis, sentinels,
+        nodeId.withDefault(QStringLiteral("node-<port>")), redis, sentinels, cluster,
         masterName.withDefault(c.redisMasterName), backplane, prefix.withDefault(c.channelPrefix),
         origin.allowRepeats(), publicUrl.allowRepeats()};
 }
@@ -280,14 +293,20 @@ Result<CommandLineRequest<NodeConfig>> NodeConfig::parse(
         return Result<Request>::failure(read.error());
     if (const auto text = cli.requestedText())
         return Request::print(*text);
-    if (!c.redisUrl.isEmpty() && !c.redisSentinels.isEmpty())
+    if (int(!c.redisUrl.isEmpty()) + int(!c.redisSentinels.isEmpty())
+            + int(!c.redisCluster.isEmpty())
+        > 1)
         return Result<Request>::failure(
-            QStringLiteral("--redis and --redis-sentinel exclude each other"));
+            QStringLiteral("--redis, --redis-sentinel and --redis-cluster exclude each other"));
+    if (!c.redisCluster.isEmpty() && c.backplane == BackplaneMode::Streams)
+        return Result<Request>::failure(QStringLiteral(
+            "--backplane streams is not available with --redis-cluster: use pubsub, which is "
+            "sharded there"));
     if (!cli.isSet(QStringLiteral("backplane")))
         c.backplane = c.hasRedis() ? BackplaneMode::PubSub : BackplaneMode::Off;
     else if (c.backplane != BackplaneMode::Off && !c.hasRedis())
         return Result<Request>::failure(
-            QStringLiteral("--backplane %1 needs --redis URL or --redis-sentinel")
+            QStringLiteral("--backplane %1 needs --redis URL, --redis-sentinel or --redis-cluster")
                 .arg(modeName(c.backplane)));
     c.redisPassword = environment.value(QStringLiteral("FARMCHAT_REDIS_PASSWORD")).toUtf8();
     c.sentinelPassword = environment.value(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD")).toUtf8();

@@ -25,6 +25,8 @@ struct NodeConfig
     QString redisUrl; // empty: no Redis, only backplane `off`
     // Redis through Sentinel instead of redisUrl (--redis-sentinel, --redis-master-name).
     QString redisSentinels;
+    // A Redis Cluster instead (--redis-cluster HOST:PORT,...): sharded pub/sub.
+    QString redisCluster;
     QString redisMasterName = QStringLiteral("farmchat");
     BackplaneMode backplane = BackplaneMode::Off;
     QString channelPrefix = QStringLiteral("farmchat");
@@ -45,7 +47,10 @@ struct NodeConfig
     int streamWaitTimeoutMs = 500; // streams: how long WAIT may take
     QByteArray redisPassword; // FARMCHAT_REDIS_PASSWORD
     QByteArray sentinelPassword; // FARMCHAT_SENTINEL_PASSWORD
-    bool hasRedis() const { return !redisUrl.isEmpty() || !redisSentinels.isEmpty(); }
+    bool hasRedis() const
+    {
+        return !redisUrl.isEmpty() || !redisSentinels.isEmpty() || !redisCluster.isEmpty();
+    }
     QByteArray adminToken; // FARMCHAT_ADMIN_TOKEN; empty: admin API disabled
 
     // Reads the command line (without the program's name) and the secrets.

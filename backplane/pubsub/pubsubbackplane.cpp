@@ -2,7 +2,7 @@
 
 #include "backplane/backplanecounters.h"
 #include "backplane/pubsub/pubsubenvelope.h"
-#include "redis/redisconnection.h"
+#include "backplane/pubsub/pubsubtransport_p.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -23,35 +23,29 @@ const QString kUnconfirmed
 
 } // namespace
 
-PubSubBackplane::PubSubBackplane(Config config, RedisConnection &commands,
-    RedisConnection &subscriber, BackplaneCounters &counters, QObject *parent)
+PubSubBackplane::PubSubBackplane(
+    Config config, PubSubTransport &transport, BackplaneCounters &counters, QObject *parent)
     : Backplane(parent)
     , m_config(std::move(config))
-    , m_commands(commands)
-    , m_subscriber(subscriber)
-    , m_subscriberAlive(&subscriber)
+    , m_transport(transport)
+    , m_transportAlive(&transport)
     , m_counters(counters)
     , m_boot(QUuid::createUuid().toString(QUuid::Id128).left(16))
 {
     m_statusTimer.setSingleShot(true);
     m_statusTimer.setInterval(0);
     connect(&m_statusTimer, &QTimer::timeout, this, &Backplane::statusChanged);
-    connect(&m_subscriber, &RedisConnection::message, this, &PubSubBackplane::onMessage);
-    connect(
-        &m_subscriber, &RedisConnection::subscribed, &m_statusTimer, qOverload<>(&QTimer::start));
-    for (RedisConnection *link : {&m_commands, &m_subscriber}) {
-        connect(link, &RedisConnection::stateChanged, &m_statusTimer, qOverload<>(&QTimer::start));
-        connect(link, &RedisConnection::attemptFailed, &m_statusTimer, qOverload<>(&QTimer::start));
-    }
+    connect(&m_transport, &PubSubTransport::message, this, &PubSubBackplane::onMessage);
+    connect(&m_transport, &PubSubTransport::changed, &m_statusTimer, qOverload<>(&QTimer::start));
 }
 
 PubSubBackplane::~PubSubBackplane()
 {
     // A retired backplane is deleteLater()ed and may outlive the factory's links.
-    if (!m_subscriberAlive)
+    if (!m_transportAlive)
         return;
     for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
-        m_subscriber.unsubscribe(it.key());
+        m_transport.unsubscribe(it.key());
 }
 
 QByteArray PubSubBackplane::channelFor(const QString &room) const
@@ -74,15 +68,16 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
     envelope.message.via = Via::PubSub;
     const QString id = message.id;
 
-    if (!m_commands.isReady()) {
-        publishFailed(m_commands.lastError());
+    const QByteArray channel = channelFor(message.room);
+    if (!m_transport.canPublish(channel)) {
+        publishFailed(m_transport.lastError());
         done(Published {id, kRedisUnavailable});
         return;
     }
     QPointer<PubSubBackplane> self(this);
     ++m_inFlight;
-    m_commands.command({"PUBLISH", channelFor(message.room), envelope.encode()},
-        [self, id, done = std::move(done)](const RedisValue &reply) {
+    m_transport.publish(
+        channel, envelope.encode(), [self, id, done = std::move(done)](const RedisValue &reply) {
             // Kept alive by a retire() until this answer, so the counters are honest.
             const auto finished = qScopeGuard([self] {
                 if (self && --self->m_inFlight == 0 && self->m_retired)
@@ -100,7 +95,7 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
             if (!reply.isInteger()) {
                 const QString error = reply.isError()
                     ? reply.errorText()
-                    : QStringLiteral("unexpected PUBLISH reply: ") + reply.describe();
+                    : QStringLiteral("unexpected reply: ") + reply.describe();
                 // Redis 7 lets PUBLISH through at maxmemory (it stores
                 // nothing), but a refusal for memory is told apart all the same.
                 const bool full = reply.isOutOfMemory();
@@ -120,7 +115,8 @@ void PubSubBackplane::publishSucceeded()
     ++m_counters.backplanePublished;
     if (m_publishFailing) {
         m_publishFailing = false;
-        qCInfo(lcPubSub) << "PUBLISH works again: messages reach the other nodes";
+        qCInfo(lcPubSub).noquote()
+            << m_transport.publishVerb() << "works again: messages reach the other nodes";
     }
 }
 
@@ -131,17 +127,19 @@ void PubSubBackplane::publishFailed(const QString &error, bool redisFull)
     ++m_counters.backplaneErrors;
     if (!m_publishFailing) {
         m_publishFailing = true;
-        qCWarning(lcPubSub).noquote() << "PUBLISH failed (" + error
+        qCWarning(lcPubSub).noquote() << QString::fromLatin1(m_transport.publishVerb())
+                + " failed (" + error
                 + "): until Redis is back, messages reach this node's clients only";
     }
-    noteError(QStringLiteral("PUBLISH failed: ") + error);
+    noteError(QString::fromLatin1(m_transport.publishVerb()) + QStringLiteral(" failed: ") + error);
 }
 
 void PubSubBackplane::publishUnconfirmed(const QString &error)
 {
     ++m_counters.backplaneUnconfirmed;
     ++m_counters.backplaneErrors;
-    noteError(QStringLiteral("PUBLISH not confirmed: ") + error);
+    noteError(QString::fromLatin1(m_transport.publishVerb()) + QStringLiteral(" not confirmed: ")
+        + error);
 }
 
 void PubSubBackplane::noteError(const QString &error)
@@ -158,7 +156,7 @@ void PubSubBackplane::watchRoom(const QString &room)
     if (m_rooms.contains(channel))
         return;
     m_rooms.insert(channel, room);
-    m_subscriber.subscribe(channel);
+    m_transport.subscribe(channel);
 }
 
 void PubSubBackplane::unwatchRoom(const QString &room)
@@ -166,7 +164,7 @@ void PubSubBackplane::unwatchRoom(const QString &room)
     const QByteArray channel = channelFor(room);
     if (!m_rooms.remove(channel))
         return;
-    m_subscriber.unsubscribe(channel);
+    m_transport.unsubscribe(channel);
     m_received.forgetRoom(room);
 }
 
@@ -209,9 +207,9 @@ void PubSubBackplane::retire(HandOver)
     // new backplane: unsubscribe at once, or a quick pubsub -> streams ->
     // pubsub would deliver them twice.
     m_retired = true;
-    disconnect(&m_subscriber, &RedisConnection::message, this, &PubSubBackplane::onMessage);
+    disconnect(&m_transport, &PubSubTransport::message, this, &PubSubBackplane::onMessage);
     for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
-        m_subscriber.unsubscribe(it.key());
+        m_transport.unsubscribe(it.key());
     m_rooms.clear();
 }
 
@@ -219,18 +217,16 @@ BackplaneStatus PubSubBackplane::status() const
 {
     BackplaneStatus s;
     s.mode = BackplaneMode::PubSub;
-    s.redisConnected = m_commands.isReady() && m_subscriber.isReady();
+    s.redisConnected = m_transport.isConnected();
     s.roomsRead = m_rooms.size();
     for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
-        s.roomsPending += m_subscriber.isSubscribed(it.key()) ? 0 : 1;
-    // The newest of: our own PUBLISH errors, either link's last failure.
+        s.roomsPending += m_transport.isSubscribed(it.key()) ? 0 : 1;
+    // The newest of: our own publish errors, any link's last failure.
     s.lastError = m_lastError;
     s.lastErrorAtMs = m_lastErrorAtMs;
-    for (const RedisConnection *link : {&m_commands, &m_subscriber}) {
-        if (link->lastErrorAtMs() > s.lastErrorAtMs) {
-            s.lastError = link->lastError();
-            s.lastErrorAtMs = link->lastErrorAtMs();
-        }
+    if (m_transport.lastErrorAtMs() > s.lastErrorAtMs) {
+        s.lastError = m_transport.lastError();
+        s.lastErrorAtMs = m_transport.lastErrorAtMs();
     }
     return s;
 }

@@ -9,16 +9,17 @@
 
 namespace farmchat {
 
-class RedisConnection;
+class PubSubTransport;
 struct BackplaneCounters;
 
 // Backplane mode `pubsub`: PUBLISH {prefix}:room:{room}, one SUBSCRIBE per
-// watched room, local clients served at once. At-most-once like SignalR's and
+// watched room, local clients served at once (on a Redis Cluster SPUBLISH and
+// SSUBSCRIBE, so each room's traffic stays on its slot's shard). At-most-once like SignalR's and
 // Socket.IO's Redis adapters, but no loss goes uncounted: a PUBLISH that
 // could not be sent (or Redis refused) is backplaneDropped{publish_failed} at
 // the sender, one sent but never answered is backplaneUnconfirmed (it may have
-// crossed), and a sequence gap is backplaneDropped{gap} at each receiver. The Redis connections
-// belong to the BackplaneFactory and outlive this object.
+// crossed), and a sequence gap is backplaneDropped{gap} at each receiver. The transport
+// (PubSubTransport: the Redis links) belongs to the BackplaneFactory and outlives this object.
 class PubSubBackplane final : public Backplane
 {
     Q_OBJECT
@@ -29,8 +30,8 @@ public:
         QString channelPrefix;
     };
 
-    PubSubBackplane(Config config, RedisConnection &commands, RedisConnection &subscriber,
-        BackplaneCounters &counters, QObject *parent = nullptr);
+    PubSubBackplane(Config config, PubSubTransport &transport, BackplaneCounters &counters,
+        QObject *parent = nullptr);
     ~PubSubBackplane() override;
 
     BackplaneMode mode() const override { return BackplaneMode::PubSub; }
@@ -52,9 +53,8 @@ private:
     void noteError(const QString &error);
 
     Config m_config;
-    RedisConnection &m_commands;
-    RedisConnection &m_subscriber;
-    QPointer<RedisConnection> m_subscriberAlive;
+    PubSubTransport &m_transport;
+    QPointer<PubSubTransport> m_transportAlive;
     BackplaneCounters &m_counters;
     QString m_boot;
     QHash<QString, qint64> m_seq; // room -> last sequence number published

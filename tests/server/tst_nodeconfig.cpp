@@ -16,6 +16,7 @@ private Q_SLOTS:
     void secretsFromEnvironment();
     void backplaneDefaultsToPubSubWithRedis();
     void redisThroughSentinel();
+    void redisCluster();
     void bindBeyondLoopbackWarns_data();
     void bindBeyondLoopbackWarns();
     void normaliseOrigin_data();
@@ -231,6 +232,30 @@ void tst_NodeConfig::redisThroughSentinel()
     const Parsed noRedis = parse({"--backplane", "streams"});
     QVERIFY(!noRedis);
     QVERIFY2(noRedis.error().contains(u"--redis-sentinel"), qPrintable(noRedis.error()));
+}
+
+void tst_NodeConfig::redisCluster()
+{
+    const Parsed p = parse({"--redis-cluster", "127.0.0.1:7000,127.0.0.1:7001"});
+    QVERIFY2(p && p->options, qPrintable(p.error()));
+    QVERIFY(p->options->hasRedis());
+    QCOMPARE(p->options->backplane, BackplaneMode::PubSub);
+    QCOMPARE(p->options->redisCluster, QStringLiteral("127.0.0.1:7000,127.0.0.1:7001"));
+    const Parsed streams = parse({"--redis-cluster", "127.0.0.1:7000", "--backplane", "streams"});
+    QVERIFY(!streams);
+    QVERIFY2(streams.error().contains(u"streams is not available with --redis-cluster"),
+        qPrintable(streams.error()));
+    const Parsed both
+        = parse({"--redis-sentinel", "127.0.0.1:1", "--redis-cluster", "127.0.0.1:7000"});
+    QVERIFY(!both);
+    QVERIFY2(both.error().contains(u"exclude"), qPrintable(both.error()));
+    const Parsed bad = parse({"--redis-cluster", "127.0.0.1:70000"});
+    QVERIFY(!bad);
+    QVERIFY2(bad.error().contains(u"--redis-cluster") && bad.error().contains(u"HOST:PORT"),
+        qPrintable(bad.error()));
+    const Parsed empty = parse({"--redis-cluster", ","});
+    QVERIFY(!empty);
+    QVERIFY2(empty.error().contains(u"no cluster address"), qPrintable(empty.error()));
 }
 
 void tst_NodeConfig::bindBeyondLoopbackWarns_data()
