@@ -121,10 +121,10 @@ void FarmStatusBar::sayWhatFailed(int index)
     const FarmSupervisor &farm = m_workspace.supervisor();
     if (farm.cluster() && process->name().startsWith(u"redis-shard-"))
         text += farm.cluster()->replicasPerShard() > 0
-            ? tr(" — the nodes linked to it lose Redis; if it was a primary, its replica takes "
-                 "over in about 2 s")
-            : tr(" — the nodes linked to it lose Redis (pub/sub misses their messages) until it "
-                 "is back");
+            ? tr(" — the rooms on its slots lose the backplane; if it was a primary, its "
+                 "replica takes over in about 2 s")
+            : tr(" — the rooms on its slots lose the backplane (pub/sub misses their "
+                 "messages) until it is back; the other rooms carry on");
     else if (process->name().startsWith(u"sentinel-"))
         text += tr(" — a failover needs two Sentinels (the quorum)");
     else if (redis && watch.isActive())

@@ -1,6 +1,6 @@
 // The cluster farm's part of the topology: the Redis box says how many
-// shards serve, and a node's link breaks when the server it is linked to
-// (its shard's primary, as the launcher started it) is down.
+// shards serve. Pub/sub is sharded, so every node reaches every shard: while
+// one is down, every node's link is broken for the rooms on that shard.
 #include "app/topologyview.h"
 
 #include "app/farmworkspace.h"
@@ -20,15 +20,17 @@ QString TopologyView::clusterLabel() const
         .arg(shards);
 }
 
-bool TopologyView::nodeShardUp(int index, QString *server) const
+QString TopologyView::shardsDown() const
 {
     const FarmSupervisor &farm = m_workspace.supervisor();
-    if (!farm.cluster())
-        return true;
-    const int process = farm.processIndexOfShard(farm.nodeShard(index), false);
-    if (server && farm.process(process))
-        *server = farm.process(process)->name();
-    return farm.isProcessServing(process);
+    QStringList names;
+    for (int shard = 0; farm.cluster() && shard < farm.cluster()->shardCount(); ++shard) {
+        if (farm.isShardServing(shard))
+            continue;
+        const ManagedProcess *process = farm.process(farm.processIndexOfShard(shard, false));
+        names << (process ? process->name() : tr("shard %1").arg(shard + 1));
+    }
+    return names.join(QStringLiteral(", "));
 }
 
 } // namespace farmchat

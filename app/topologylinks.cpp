@@ -87,8 +87,9 @@ Result<void> TopologyView::checkLink(int index) const
         reason = m_workspace.isNodeBackplaneOff(index)
             ? tr("%1 has its backplane off").arg(node->name())
             : tr("the backplane is off");
-    else if (QString server; farm.cluster() && !nodeShardUp(index, &server))
-        reason = tr("%1, %2's Redis, is down").arg(server, node->name());
+    else if (const QString down = shardsDown(); !down.isEmpty())
+        reason = tr("%1 down: %2's messages to the rooms on it reach only its own clients")
+                     .arg(down, node->name());
     else if (!farm.cluster() && !redisUp())
         reason = tr("Redis is down");
     else if (linkFault(index).partitioned)

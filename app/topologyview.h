@@ -111,9 +111,9 @@ private:
     // Text beside a node reads away from the Redis box.
     static Qt::Alignment outwards(const QPointF &node, const Frame &f);
     bool redisUp() const;
-    // Cluster farms: whether the server node `index` is linked to is up
-    // (its name in `server`).
-    bool nodeShardUp(int index, QString *server) const;
+    // Cluster farms: the servers of the shards that do not serve now
+    // ("redis-shard-2, …"); empty while all do.
+    QString shardsDown() const;
 
     FarmWorkspace &m_workspace;
     TopologyFlow m_flow;

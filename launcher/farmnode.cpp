@@ -91,6 +91,13 @@ void FarmNode::prepareRun(const QString &program, const QList<quint16> &farmPort
                 argument = QStringLiteral("--allowed-origin");
         }
     }
+    if (!m_clusterSeeds.isEmpty()) {
+        const qsizetype at = arguments.indexOf(QStringLiteral("--redis"));
+        if (at >= 0)
+            arguments[at] = QStringLiteral("--redis-cluster");
+        if (at >= 0 && at + 1 < arguments.size())
+            arguments[at + 1] = m_clusterSeeds;
+    }
     if (m_sentinels.isEmpty()) {
         environment.remove(QStringLiteral("FARMCHAT_SENTINEL_PASSWORD"));
     } else {

@@ -55,6 +55,9 @@ public:
         m_masterName = masterName;
         m_sentinelPassword = password;
     }
+    // Redis Cluster topology: the next run gets --redis-cluster with these
+    // seeds ("host:port,...", its own shard's primary first) instead of --redis.
+    void setClusterSeeds(const QString &seeds) { m_clusterSeeds = seeds; }
     // Sentinel topology, streams mode: the next run confirms a Send once
     // `replicas` replicas have it, waiting at most timeoutMs (--stream-wait-
     // replicas, --stream-wait-timeout); 0 replicas: no WAIT.
@@ -99,6 +102,7 @@ private:
     NodeHealth m_health;
     QString m_lastPollError;
     quint16 m_port;
+    QString m_clusterSeeds;
     QString m_sentinels;
     QString m_masterName;
     QByteArray m_sentinelPassword;

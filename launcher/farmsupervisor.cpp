@@ -267,6 +267,8 @@ void FarmSupervisor::prepareNode(int index)
             m_sentinels->sentinelPassword());
         farmNode->setStreamWait(m_config.streamWaitReplicas, m_config.streamWaitTimeoutMs);
     }
+    if (m_cluster)
+        farmNode->setClusterSeeds(clusterSeeds(index));
     farmNode->prepareRun(m_nodeProgram, m_ports, nodeRedisUrl(index), nodeBackplane(index),
         m_redisPassword, m_adminToken);
 }

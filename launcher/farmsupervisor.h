@@ -106,6 +106,7 @@ public:
     FarmLinks *links() const { return m_links.get(); }
     // What node `index` gets as --redis: redisUrl(), or its link proxy's.
     QString nodeRedisUrl(int index) const;
+    QString clusterSeeds(int index) const;
     // The per-process log files' directory; empty when none.
     QString logDir() const { return m_config.logDir; }
 

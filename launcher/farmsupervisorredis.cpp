@@ -132,8 +132,24 @@ int FarmSupervisor::shardsServing() const
 int FarmSupervisor::nodeShard(int index) const
 {
     // Spread over the shards' primaries as started (any server of a
-    // cluster carries classic pub/sub for all).
+    // cluster carries classic pub/sub for all); with sharded pub/sub the
+    // node reaches every shard and this one is only its first seed.
     return m_cluster ? index % m_cluster->shardCount() : -1;
+}
+
+// Every shard's primary as started, the node's own shard first: the seeds
+// its slot router reads the cluster's map from.
+QString FarmSupervisor::clusterSeeds(int index) const
+{
+    QStringList seeds;
+    for (int i = 0; i < m_cluster->shardCount(); ++i) {
+        const int shard = (nodeShard(index) + i) % m_cluster->shardCount();
+        const RedisInstance *primary
+            = shard == 0 ? m_redis.get() : m_cluster->shardServer(shard, 0);
+        if (primary)
+            seeds << QStringLiteral("127.0.0.1:%1").arg(primary->port());
+    }
+    return seeds.join(u',');
 }
 
 int FarmSupervisor::processIndexOfShard(int shard, bool replica) const

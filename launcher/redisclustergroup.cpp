@@ -3,6 +3,7 @@
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
 #include "redis/redisconnection.h"
+#include "redis/redisinfo.h"
 
 #include <QLoggingCategory>
 
@@ -12,16 +13,6 @@ Q_LOGGING_CATEGORY(lcLauncherCluster, "farmchat.launcher.cluster")
 
 namespace {
 constexpr int kStepMs = 50;
-
-// "cluster_state:ok\r\ncluster_known_nodes:6\r\n…": the value of `field`.
-QByteArray infoField(const QByteArray &info, const QByteArray &field)
-{
-    for (const QByteArray &line : info.split('\n')) {
-        if (line.startsWith(QByteArray(field + ':')))
-            return line.mid(field.size() + 1).trimmed();
-    }
-    return {};
-}
 } // namespace
 
 struct RedisClusterGroup::Member
@@ -307,8 +298,8 @@ void RedisClusterGroup::checkOk()
         member->busy = true;
         member->link->command({"CLUSTER", "INFO"}, [this, member, known](const RedisValue &reply) {
             member->busy = false;
-            const QByteArray state = infoField(reply.bytes(), "cluster_state");
-            const QByteArray nodes = infoField(reply.bytes(), "cluster_known_nodes");
+            const QByteArray state = redisInfoField(reply.bytes(), "cluster_state");
+            const QByteArray nodes = redisInfoField(reply.bytes(), "cluster_known_nodes");
             if (state != "ok" || nodes != known) {
                 m_lastAnswer = QStringLiteral("%1 says cluster_state:%2, %3 of %4 nodes known")
                                    .arg(member->name(), QString::fromLatin1(state),
@@ -322,7 +313,7 @@ void RedisClusterGroup::checkOk()
             member->busy = true;
             member->link->command({"INFO", "replication"}, [this, member](const RedisValue &info) {
                 member->busy = false;
-                if (infoField(info.bytes(), "master_link_status") == "up")
+                if (redisInfoField(info.bytes(), "master_link_status") == "up")
                     member->done = true;
                 else
                     m_lastAnswer = member->name() + QStringLiteral(" is not in sync yet");

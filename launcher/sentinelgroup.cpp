@@ -6,6 +6,7 @@
 #include "launcher/redisping_p.h"
 #include "launcher/secret_p.h"
 #include "redis/redisconnection.h"
+#include "redis/redisinfo.h"
 
 #include <QDir>
 #include <QFile>
@@ -270,7 +271,8 @@ void SentinelGroup::pollReplicaSync()
     if (!m_probe || !m_probe->isReady() || m_probe->pendingCommands() > 0)
         return;
     m_probe->command({"INFO", "replication"}, [this](const RedisValue &reply) {
-        if (!m_starting || m_replicaReady || !reply.bytes().contains("master_link_status:up"))
+        if (!m_starting || m_replicaReady
+            || redisInfoField(reply.bytes(), "master_link_status") != "up")
             return;
         m_syncTimer.stop();
         m_probe.reset();

@@ -3,6 +3,7 @@
 #include "launcher/managedprocess.h"
 #include "launcher/redisclustergroup.h"
 #include "launcher/redisinstance.h"
+#include "redis/redisinfo.h"
 #include "tests/support/testlauncher.h"
 #include "tests/support/testredisserver.h"
 #include "tests/support/timefactor.h"
@@ -19,14 +20,10 @@ using namespace farmchat::test;
 
 namespace {
 
-// "cluster_state:ok\r\n…": the value of `field` in an INFO-style answer.
+// The value of `field` in an INFO-style answer.
 QByteArray infoField(const RedisReply &reply, const QByteArray &field)
 {
-    for (const QByteArray &line : reply.value.toByteArray().split('\n')) {
-        if (line.startsWith(QByteArray(field + ':')))
-            return line.mid(field.size() + 1).trimmed();
-    }
-    return {};
+    return redisInfoField(reply.value.toByteArray(), field);
 }
 
 // Every server of the farm's cluster, shard by shard: primary, then replica.

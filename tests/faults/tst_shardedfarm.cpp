@@ -1,0 +1,171 @@
+// Two farmchat-node processes on a real 3-shard Redis Cluster
+// (--redis-cluster), sharded pub/sub: 30 rooms spread over the shards cross
+// nodes, each shard carries only its own rooms (PUBSUB SHARDCHANNELS and
+// SHARDNUMSUB on each shard), and a shard killed costs only its rooms: the
+// other rooms lose nothing, a message to a room on it reaches the sender's
+// node only, its sender is warned and publish_failed counts it. Restarted,
+// every room crosses again.
+#include "redis/clusterslot.h"
+#include "tests/support/testfarm.h"
+#include "tests/support/testrediscluster.h"
+#include "tests/support/timefactor.h"
+#include "tests/support/verifyresult.h"
+
+#include <QTest>
+
+#include <algorithm>
+
+using namespace farmchat;
+using namespace farmchat::test;
+
+namespace {
+
+constexpr int kRooms = 30;
+constexpr int kWaitMs = TestFarm::kWaitMs;
+
+QString room(int n)
+{
+    return QStringLiteral("r%1").arg(n);
+}
+
+QByteArray channelOf(const QString &name)
+{
+    return "farmchat:room:" + name.toUtf8();
+}
+
+} // namespace
+
+class tst_ShardedFarm : public QObject
+{
+    Q_OBJECT
+private:
+    std::unique_ptr<TestRedisCluster> m_cluster;
+    std::unique_ptr<TestFarm> m_farm;
+    QHash<QString, int> m_shardOf; // room -> cluster node index owning its slot
+
+    // Sends one text per room from seat `from`; returns their labels by
+    // room (TestFarm stamps each text with its send time).
+    QHash<QString, QString> sendToEveryRoom(int from, const QString &label)
+    {
+        QHash<QString, QString> labels;
+        for (int n = 0; n < kRooms; ++n) {
+            const QString text = QStringLiteral("%1 %2").arg(label, room(n));
+            m_farm->send(from, text, room(n));
+            labels.insert(room(n), text);
+        }
+        return labels;
+    }
+
+    bool seatHas(int seat, const QString &roomName, const QString &label) const
+    {
+        const QStringList texts = m_farm->seat(seat).textsIn(roomName);
+        return std::any_of(texts.cbegin(), texts.cend(),
+            [&](const QString &text) { return text.startsWith(label + QStringLiteral(" @")); });
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        const QString missing = TestFarm::missingPrerequisite();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing));
+        m_cluster = std::make_unique<TestRedisCluster>(3);
+        FARMCHAT_VERIFY_OK(m_cluster->start());
+        QStringList seeds;
+        for (int i = 0; i < m_cluster->size(); ++i)
+            seeds << QStringLiteral("127.0.0.1:%1").arg(m_cluster->shard(i).port());
+        m_farm = std::make_unique<TestFarm>();
+        m_farm->redisArgs = {QStringLiteral("--redis-cluster"), seeds.join(u',')};
+        FARMCHAT_START_FARM(*m_farm, QStringLiteral("pubsub"), 2, 1, m_cluster->password());
+        QTRY_VERIFY_WITH_TIMEOUT(m_farm->redisConnectedEverywhere(), kWaitMs);
+        int joined = 0;
+        for (int s = 0; s < m_farm->seats(); ++s) {
+            for (int n = 0; n < kRooms; ++n)
+                m_farm->seat(s).client->joinRoom(
+                    room(n), [&joined](const Result<void> &r) { joined += r ? 1 : 0; });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(joined, kRooms * m_farm->seats(), kWaitMs);
+        for (int n = 0; n < kRooms; ++n) {
+            QVERIFY(m_farm->waitForReaders(room(n)));
+            m_shardOf.insert(room(n), m_cluster->ownerOf(clusterKeySlot(channelOf(room(n)))));
+        }
+    }
+
+    void cleanupTestCase()
+    {
+        m_farm.reset();
+        m_cluster.reset();
+    }
+
+    void roomsCrossOnTheirOwnShards()
+    {
+        for (int s = 0; s < m_farm->seats(); ++s)
+            sendToEveryRoom(s, QStringLiteral("from %1").arg(s));
+        QTRY_COMPARE_WITH_TIMEOUT(m_farm->accepted().size(), 2 * kRooms, kWaitMs);
+        QVERIFY(m_farm->waitUntilEveryoneHas(m_farm->accepted()));
+        // Each shard holds the subscriptions of its own rooms only, one per node.
+        for (int shard = 0; shard < m_cluster->size(); ++shard) {
+            QSet<QByteArray> expected {channelOf(ChatClient::kLobby)};
+            if (m_cluster->ownerOf(clusterKeySlot(channelOf(ChatClient::kLobby))) != shard)
+                expected.clear();
+            for (int n = 0; n < kRooms; ++n) {
+                if (m_shardOf.value(room(n)) == shard)
+                    expected << channelOf(room(n));
+            }
+            QVERIFY2(expected.size() > 1, "30 rooms reach every shard");
+            QSet<QByteArray> held;
+            const auto reply = m_cluster->shard(shard).command({"PUBSUB", "SHARDCHANNELS"});
+            for (const QVariant &name : reply.value.toList())
+                held << name.toByteArray();
+            QCOMPARE(held, expected);
+            for (const QByteArray &channel : expected) {
+                const auto count
+                    = m_cluster->shard(shard).command({"PUBSUB", "SHARDNUMSUB", channel});
+                QCOMPARE(count.value.toList().value(1).toLongLong(), 2);
+            }
+        }
+    }
+
+    void aShardDownCostsOnlyItsRooms()
+    {
+        const int victim = 2;
+        const qint64 failedBefore = m_farm->metric(
+            0, "farmchat_backplane_dropped_total", "reason=\"publish_failed\"");
+        m_cluster->kill(victim);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_farm->redisConnected(0), kWaitMs);
+        const QHash<QString, QString> texts = sendToEveryRoom(0, QStringLiteral("shard down"));
+        int onVictim = 0;
+        for (auto it = texts.cbegin(); it != texts.cend(); ++it) {
+            QTRY_VERIFY_WITH_TIMEOUT(seatHas(0, it.key(), it.value()), kWaitMs);
+            if (m_shardOf.value(it.key()) != victim)
+                QTRY_VERIFY_WITH_TIMEOUT(seatHas(1, it.key(), it.value()), kWaitMs);
+            else
+                ++onVictim;
+        }
+        QVERIFY(onVictim > 0 && onVictim < kRooms);
+        m_farm->settle();
+        for (auto it = texts.cbegin(); it != texts.cend(); ++it) {
+            if (m_shardOf.value(it.key()) == victim)
+                QVERIFY2(!seatHas(1, it.key(), it.value()), qPrintable(it.value()));
+        }
+        QCOMPARE(m_farm->seat(0).warnings.size(), onVictim);
+        QCOMPARE(m_farm->metric(0, "farmchat_backplane_dropped_total", "reason=\"publish_failed\"")
+                - failedBefore,
+            onVictim);
+        qInfo("FAULT cluster shard killed, sharded pub/sub: %d of %d rooms on it, their messages "
+              "stayed on the sender's node (warned, counted); the other %d rooms lost 0",
+            onVictim, kRooms, kRooms - onVictim);
+
+        FARMCHAT_VERIFY_OK(m_cluster->restart(victim));
+        QTRY_VERIFY_WITH_TIMEOUT(m_farm->redisConnectedEverywhere(), kWaitMs);
+        for (int n = 0; n < kRooms; ++n)
+            QVERIFY(m_farm->waitForReaders(room(n)));
+        const QHash<QString, QString> after = sendToEveryRoom(1, QStringLiteral("shard back"));
+        for (auto it = after.cbegin(); it != after.cend(); ++it) {
+            for (int s = 0; s < m_farm->seats(); ++s)
+                QTRY_VERIFY_WITH_TIMEOUT(seatHas(s, it.key(), it.value()), kWaitMs);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ShardedFarm)
+#include "tst_shardedfarm.moc"
