@@ -113,12 +113,9 @@ Result<void> BackplaneFactory::ensureLinks(BackplaneMode mode)
     return {};
 }
 
-// Every Redis link of the node is made here, so a connection that finds its
-// server another way (the master through Sentinel) is chosen in this one
-// place and every backplane gets it unchanged.
 // A Redis Cluster: the slot router for SPUBLISH and a sharded subscriber
-// link per primary. Streams keeps each room's stream on one server, which a
-// cluster does not have: refused, with what works instead.
+// link per primary. Streams per shard are not built: refused, with what
+// works instead.
 Result<void> BackplaneFactory::ensureClusterLinks(BackplaneMode mode)
 {
     if (mode == BackplaneMode::Streams)
@@ -140,6 +137,9 @@ Result<void> BackplaneFactory::ensureClusterLinks(BackplaneMode mode)
     return {};
 }
 
+// Every Redis link of the node is made from these options, so a connection
+// that finds its server another way (the master through Sentinel) is chosen
+// in this one place and every backplane gets it unchanged.
 RedisConnectionOptions BackplaneFactory::linkOptions(
     const RedisUrl &url, RedisConnectionOptions::Role role, const QString &name) const
 {

@@ -26,7 +26,8 @@ class ShardedSubscriber : public QObject
 public:
     // `link` is the template of every link (password, timeouts, client name,
     // probe channel); its host and port are set per primary.
-    ShardedSubscriber(ClusterRouter &router, RedisConnectionOptions link, QObject *parent = nullptr);
+    ShardedSubscriber(
+        ClusterRouter &router, RedisConnectionOptions link, QObject *parent = nullptr);
     ~ShardedSubscriber() override;
 
     // Counted like RedisConnection's: unsubscribed when every subscribe() is undone.

@@ -25,8 +25,9 @@ public:
     virtual QByteArray publishVerb() const = 0; // "PUBLISH" or "SPUBLISH", for messages
     // The link a publish to `channel` takes is up: it is sent now.
     virtual bool canPublish(const QByteArray &channel) const = 0;
-    virtual void publish(const QByteArray &channel, const QByteArray &payload,
-        RedisConnection::ReplyCallback done) = 0;
+    virtual void publish(
+        const QByteArray &channel, const QByteArray &payload, RedisConnection::ReplyCallback done)
+        = 0;
     virtual void subscribe(const QByteArray &channel) = 0;
     virtual void unsubscribe(const QByteArray &channel) = 0;
     virtual bool isSubscribed(const QByteArray &channel) const = 0;

@@ -128,8 +128,8 @@ private Q_SLOTS:
     void aShardDownCostsOnlyItsRooms()
     {
         const int victim = 2;
-        const qint64 failedBefore = m_farm->metric(
-            0, "farmchat_backplane_dropped_total", "reason=\"publish_failed\"");
+        const qint64 failedBefore
+            = m_farm->metric(0, "farmchat_backplane_dropped_total", "reason=\"publish_failed\"");
         m_cluster->kill(victim);
         QTRY_VERIFY_WITH_TIMEOUT(!m_farm->redisConnected(0), kWaitMs);
         const QHash<QString, QString> texts = sendToEveryRoom(0, QStringLiteral("shard down"));

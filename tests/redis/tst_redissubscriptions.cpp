@@ -62,8 +62,7 @@ private Q_SLOTS:
         const auto alias = frame({bulk("subscribe"), bulk("a"), RedisValue::integer(1)});
         QCOMPARE(subs.handle(alias).kind, Kind::None);
         QVERIFY(!subs.isConfirmed("a"));
-        QCOMPARE(
-            subs.handle(frame({bulk("ssubscribe"), bulk("a"), RedisValue::integer(1)})).kind,
+        QCOMPARE(subs.handle(frame({bulk("ssubscribe"), bulk("a"), RedisValue::integer(1)})).kind,
             Kind::Subscribed);
         QVERIFY(subs.isConfirmed("a"));
         QCOMPARE(subs.handle(frame({bulk("message"), bulk("a"), bulk("x")})).kind, Kind::None);
@@ -78,8 +77,7 @@ private Q_SLOTS:
         QVERIFY(!subs.isConfirmed("a"));
         // Not wanted any more: our own SUNSUBSCRIBE's answer is no news.
         subs.remove("a");
-        QCOMPARE(
-            subs.handle(frame({bulk("sunsubscribe"), bulk("a"), RedisValue::integer(0)})).kind,
+        QCOMPARE(subs.handle(frame({bulk("sunsubscribe"), bulk("a"), RedisValue::integer(0)})).kind,
             Kind::None);
         // A plain link ignores s-frames.
         RedisSubscriptions plain;
