@@ -333,6 +333,16 @@ void ClusterRouter::onShardAttemptFailed(Shard &shard)
     const QList<RoutedPtr> held = std::exchange(shard.held, {});
     for (const RoutedPtr &routed : held)
         sendTo(shard, routed);
+    // A primary that cannot be reached may be failing over: the map read
+    // when its link was lost still named it, so read it again on each failed
+    // attempt (paced by the link's backoff) until its slots have a new owner.
+    const QString endpoint = shard.connection->options().url.endpoint();
+    for (const ClusterNode &primary : m_map.primaries()) {
+        if (primary.endpoint() == endpoint) {
+            refreshSlotMap();
+            return;
+        }
+    }
 }
 
 bool ClusterRouter::isSlotReady(int slot) const

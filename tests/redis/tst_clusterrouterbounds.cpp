@@ -130,6 +130,39 @@ private Q_SLOTS:
         QCOMPARE(newOwner.received.value("GET"), 3);
     }
 
+    // A primary that dies is not followed by a MOVED (nobody answers): the
+    // router reads the map again on each failed reconnect until the slots
+    // have a new owner, with no command needed to notice.
+    void unreachablePrimaryIsFollowedToItsSuccessor()
+    {
+        auto dying = std::make_unique<FakeRedis>();
+        FakeRedis survivor;
+        const QByteArray split = "*2\r\n*3\r\n:0\r\n:8191\r\n*2\r\n$9\r\n127.0.0.1\r\n:"
+            + QByteArray::number(dying->port())
+            + "\r\n*3\r\n:8192\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:"
+            + QByteArray::number(survivor.port()) + "\r\n";
+        for (FakeRedis *fake : {dying.get(), &survivor}) {
+            fake->answers.insert("PING", "+PONG\r\n");
+            fake->answers.insert("CLUSTER", split);
+        }
+        QList<RedisUrl> seeds = seedAt(dying->port());
+        seeds << seedAt(survivor.port());
+        ClusterRouter router(seeds, fastOptions());
+        router.start();
+        QTRY_VERIFY_WITH_TIMEOUT(router.isSlotReady(0) && router.isSlotReady(16383), 5000);
+        const int asked = survivor.received.value("CLUSTER");
+        dying.reset(); // its links break and every reconnect is refused
+        QTest::qWait(300);
+        QVERIFY(!router.isSlotReady(0));
+        QVERIFY(router.isSlotReady(16383));
+        QVERIFY2(survivor.received.value("CLUSTER") > asked + 1,
+            "the map is read again while the primary stays unreachable");
+        // Its replica takes over: the survivor now names itself for every slot.
+        survivor.answers.insert("CLUSTER", kSelfOwnsAll);
+        QTRY_VERIFY_WITH_TIMEOUT(router.isSlotReady(0), 5000);
+        QCOMPARE(router.slotMap().primaryFor(0)->port, survivor.port());
+    }
+
     void badRedirectIsAnError()
     {
         FakeRedis fake;
