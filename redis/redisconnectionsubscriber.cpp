@@ -20,7 +20,8 @@ namespace {
 constexpr int kSubscribeBatch = 500; // channels per SUBSCRIBE after a reconnect
 // hiredis 0.14 keeps a record of every SSUBSCRIBE / SUNSUBSCRIBE on a
 // subscribed link until the link ends (it waits for an answer that is not a
-// pub/sub frame, which never comes). Past this many the link is made anew.
+// pub/sub frame, which never comes). Past this many since the link was made
+// (its first subscriptions not counted) the link is made anew.
 constexpr int kMaxShardedCommandsPerLink = 100000;
 
 } // namespace
@@ -37,11 +38,14 @@ void RedisConnection::resubscribeAll()
     }
     if (!channels.isEmpty())
         sendSubscription("SUBSCRIBE", channels);
+    // Only the churn after this counts toward kMaxShardedCommandsPerLink:
+    // the records of these grow with the rooms, not with time, and counting
+    // them would renew a link holding that many rooms over and over.
     m_shardedCommands = 0;
     if (m_options.sharded) {
         // One per channel: channels of different slots in one SSUBSCRIBE are refused.
         for (const QByteArray &channel : m_subscriptions.channels())
-            sendSharded("SSUBSCRIBE", channel);
+            sendSubscription("SSUBSCRIBE", {channel});
     }
 }
 
