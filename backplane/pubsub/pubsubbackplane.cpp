@@ -69,15 +69,16 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
     const QString id = message.id;
 
     const QByteArray channel = channelFor(message.room);
+    const QString target = m_transport.publishTarget(channel);
     if (!m_transport.canPublish(channel)) {
-        publishFailed(m_transport.lastError());
+        publishFailed(target, m_transport.lastError());
         done(Published {id, kRedisUnavailable});
         return;
     }
     QPointer<PubSubBackplane> self(this);
     ++m_inFlight;
-    m_transport.publish(
-        channel, envelope.encode(), [self, id, done = std::move(done)](const RedisValue &reply) {
+    m_transport.publish(channel, envelope.encode(),
+        [self, id, target, done = std::move(done)](const RedisValue &reply) {
             // Kept alive by a retire() until this answer, so the counters are honest.
             const auto finished = qScopeGuard([self] {
                 if (self && --self->m_inFlight == 0 && self->m_retired)
@@ -100,38 +101,61 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
                 // nothing), but a refusal for memory is told apart all the same.
                 const bool full = reply.isOutOfMemory();
                 if (self)
-                    self->publishFailed(error, full);
+                    self->publishFailed(target, error, full);
                 done(Published {id, full ? kRedisFull : kRedisUnavailable, full});
                 return;
             }
             if (self)
-                self->publishSucceeded();
+                self->publishSucceeded(target);
             done(Published {id, {}});
         });
 }
 
-void PubSubBackplane::publishSucceeded()
+void PubSubBackplane::publishSucceeded(const QString &target)
 {
     ++m_counters.backplanePublished;
-    if (m_publishFailing) {
-        m_publishFailing = false;
+    if (m_failingTargets.remove(target)) {
         qCInfo(lcPubSub).noquote()
-            << m_transport.publishVerb() << "works again: messages reach the other nodes";
+            << publishVerbTo(target)
+            << (target.isEmpty() ? "works again: messages reach the other nodes"
+                                 : "works again: messages to its rooms reach the "
+                                   "other nodes");
+    }
+    // A shard that failed over no longer owns slots: its rooms publish to
+    // the new primary, so nothing will ever succeed on the old one.
+    for (auto it = m_failingTargets.begin(); it != m_failingTargets.end();) {
+        if (m_transport.isPublishTarget(*it)) {
+            ++it;
+            continue;
+        }
+        qCInfo(lcPubSub).noquote() << publishVerbTo(*it)
+                                   << "is over: its slots have a new primary, and messages to "
+                                      "its rooms reach the other nodes again";
+        it = m_failingTargets.erase(it);
     }
 }
 
-void PubSubBackplane::publishFailed(const QString &error, bool redisFull)
+void PubSubBackplane::publishFailed(const QString &target, const QString &error, bool redisFull)
 {
     ++m_counters.backplaneDropped[redisFull ? QStringLiteral("redis_full")
                                             : QStringLiteral("publish_failed")];
     ++m_counters.backplaneErrors;
-    if (!m_publishFailing) {
-        m_publishFailing = true;
-        qCWarning(lcPubSub).noquote() << QString::fromLatin1(m_transport.publishVerb())
-                + " failed (" + error
-                + "): until Redis is back, messages reach this node's clients only";
+    if (!m_failingTargets.contains(target)) {
+        m_failingTargets.insert(target);
+        qCWarning(lcPubSub).noquote() << publishVerbTo(target) + " failed (" + error
+                + (target.isEmpty()
+                        ? QStringLiteral(
+                            "): until Redis is back, messages reach this node's clients only")
+                        : QStringLiteral("): until that shard is back, messages to its rooms "
+                                         "reach this node's clients only"));
     }
     noteError(QString::fromLatin1(m_transport.publishVerb()) + QStringLiteral(" failed: ") + error);
+}
+
+QString PubSubBackplane::publishVerbTo(const QString &target) const
+{
+    const QString verb = QString::fromLatin1(m_transport.publishVerb());
+    return target.isEmpty() ? verb : verb + QStringLiteral(" to ") + target;
 }
 
 void PubSubBackplane::publishUnconfirmed(const QString &error)

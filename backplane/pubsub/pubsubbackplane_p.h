@@ -5,6 +5,7 @@
 
 #include <QHash>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 
 namespace farmchat {
@@ -47,8 +48,9 @@ public:
 
 private:
     void onMessage(const QByteArray &channel, const QByteArray &payload);
-    void publishFailed(const QString &error, bool redisFull = false);
-    void publishSucceeded();
+    void publishFailed(const QString &target, const QString &error, bool redisFull = false);
+    void publishSucceeded(const QString &target);
+    QString publishVerbTo(const QString &target) const;
     void publishUnconfirmed(const QString &error);
     void noteError(const QString &error);
 
@@ -60,7 +62,9 @@ private:
     QHash<QString, qint64> m_seq; // room -> last sequence number published
     QHash<QByteArray, QString> m_rooms; // channel -> watched room
     SequenceTracker m_received;
-    bool m_publishFailing = false;
+    // Publish targets (PubSubTransport::publishTarget) whose last publish
+    // failed: said once when one starts failing and once when it works again.
+    QSet<QString> m_failingTargets;
     int m_inFlight = 0; // PUBLISHes waiting for Redis' answer
     bool m_retired = false;
     QString m_lastError;

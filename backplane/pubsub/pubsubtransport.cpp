@@ -84,6 +84,19 @@ bool ClusterPubSubTransport::isConnected() const
     });
 }
 
+QString ClusterPubSubTransport::publishTarget(const QByteArray &channel) const
+{
+    const std::optional<ClusterNode> owner = m_router.slotMap().primaryFor(clusterKeySlot(channel));
+    return owner ? owner->endpoint() : QString();
+}
+
+bool ClusterPubSubTransport::isPublishTarget(const QString &target) const
+{
+    const QList<ClusterNode> primaries = m_router.slotMap().primaries();
+    return std::any_of(primaries.cbegin(), primaries.cend(),
+        [&target](const ClusterNode &node) { return node.endpoint() == target; });
+}
+
 QString ClusterPubSubTransport::lastError() const
 {
     QString error = m_subscriber.lastError();

@@ -32,6 +32,12 @@ public:
     virtual void unsubscribe(const QByteArray &channel) = 0;
     virtual bool isSubscribed(const QByteArray &channel) const = 0;
     virtual bool isConnected() const = 0; // every link up
+    // Where a publish to `channel` goes, to tell a failing shard from the
+    // others: empty for one Redis, its slot's primary ("host:port") on a
+    // cluster.
+    virtual QString publishTarget(const QByteArray &) const { return {}; }
+    // Whether `target` (a publishTarget()) still owns any slot.
+    virtual bool isPublishTarget(const QString &) const { return true; }
     // The newest failure of any link, kept after a later success.
     virtual QString lastError() const = 0;
     virtual qint64 lastErrorAtMs() const = 0;
@@ -85,6 +91,8 @@ public:
     void unsubscribe(const QByteArray &channel) override;
     bool isSubscribed(const QByteArray &channel) const override;
     bool isConnected() const override;
+    QString publishTarget(const QByteArray &channel) const override;
+    bool isPublishTarget(const QString &target) const override;
     QString lastError() const override;
     qint64 lastErrorAtMs() const override;
 
