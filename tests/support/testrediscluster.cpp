@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QTest>
 #include <QThread>
 
 namespace farmchat::test {
@@ -29,9 +30,10 @@ QByteArray clusterConfig(const QByteArray &password)
 
 } // namespace
 
-TestRedisCluster::TestRedisCluster(int shards) : m_password(TestRedisServer::randomPassword())
+TestRedisCluster::TestRedisCluster(int shards, int replicasPerShard)
+    : m_password(TestRedisServer::randomPassword()), m_replicasPerShard(replicasPerShard)
 {
-    for (int i = 0; i < shards; ++i)
+    for (int i = 0; i < shards * (1 + replicasPerShard); ++i)
         m_servers.push_back(std::make_unique<TestRedisServer>(m_password));
 }
 
@@ -61,30 +63,47 @@ Result<void> TestRedisCluster::start()
 
 Result<void> TestRedisCluster::create() const
 {
+    QStringList arguments {QStringLiteral("--cluster"), QStringLiteral("create")};
+    for (int i = 0; i < size(); ++i)
+        arguments << QStringLiteral("127.0.0.1:%1").arg(shard(i).port());
+    arguments << QStringLiteral("--cluster-replicas") << QString::number(m_replicasPerShard)
+              << QStringLiteral("--cluster-yes");
+    return runCli(arguments, QStringLiteral("--cluster create"));
+}
+
+Result<void> TestRedisCluster::reshard(int from, int to, int slots)
+{
+    const QStringList arguments {QStringLiteral("--cluster"), QStringLiteral("reshard"),
+        QStringLiteral("127.0.0.1:%1").arg(shard(from).port()), QStringLiteral("--cluster-from"),
+        QString::fromLatin1(nodeId(from)), QStringLiteral("--cluster-to"),
+        QString::fromLatin1(nodeId(to)), QStringLiteral("--cluster-slots"), QString::number(slots),
+        QStringLiteral("--cluster-yes")};
+    return runCli(arguments, QStringLiteral("--cluster reshard"));
+}
+
+Result<void> TestRedisCluster::runCli(const QStringList &arguments, const QString &what) const
+{
     const QString cli = cliPath();
     if (cli.isEmpty())
         return Result<void>::failure(QStringLiteral(
             "redis-cli not found: install it (sudo apt-get install redis-tools) or set "
             "FARMCHAT_REDIS_CLI"));
-    QStringList arguments {QStringLiteral("--cluster"), QStringLiteral("create")};
-    for (int i = 0; i < size(); ++i)
-        arguments << QStringLiteral("127.0.0.1:%1").arg(shard(i).port());
-    arguments << QStringLiteral("--cluster-yes");
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("REDISCLI_AUTH"), QString::fromUtf8(m_password));
     process.setProcessEnvironment(environment);
     process.start(cli, arguments);
-    if (!process.waitForFinished(30000)) {
+    if (!QTest::qWaitFor([&] { return process.state() == QProcess::NotRunning; }, 30000)) {
         process.kill();
         process.waitForFinished(5000);
         return Result<void>::failure(
-            QStringLiteral("redis-cli --cluster create did not finish within 30 s"));
+            QStringLiteral("redis-cli %1 did not finish within 30 s").arg(what));
     }
     if (process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
-        return Result<void>::failure(QStringLiteral("redis-cli --cluster create failed: %1")
-                                         .arg(QString::fromUtf8(process.readAll().right(2000))));
+        return Result<void>::failure(
+            QStringLiteral("redis-cli %1 failed: %2")
+                .arg(what, QString::fromUtf8(process.readAll().right(2000))));
     return {};
 }
 
@@ -144,6 +163,20 @@ int TestRedisCluster::ownerOf(int slot, int askIndex) const
         }
     }
     return -1;
+}
+
+int TestRedisCluster::firstSlotOf(int index) const
+{
+    const RedisReply slots = shard(index).command({"CLUSTER", "SLOTS"});
+    int first = -1;
+    for (const QVariant &range : slots.value.toList()) {
+        const QVariantList fields = range.toList();
+        if (fields.size() < 3 || fields[2].toList().value(1).toInt() != shard(index).port())
+            continue;
+        if (first < 0 || fields[0].toInt() < first)
+            first = fields[0].toInt();
+    }
+    return first;
 }
 
 void TestRedisCluster::kill(int index)

@@ -11,7 +11,8 @@
 
 namespace farmchat::test {
 
-// A private Redis Cluster for one test: N primaries (no replicas), each a
+// A private Redis Cluster for one test: N primaries, each with 0 or more
+// replicas, every node a
 // TestRedisServer (free 127.0.0.1 port, own temp dir, no persistence) with
 // `cluster-enabled yes` and one shared random password (requirepass and
 // masterauth). start() creates the cluster with `redis-cli --cluster create`
@@ -23,7 +24,9 @@ namespace farmchat::test {
 class TestRedisCluster
 {
 public:
-    explicit TestRedisCluster(int shards = 3);
+    // Nodes 0..shards-1 are made the primaries, the rest their replicas
+    // (`redis-cli --cluster create --cluster-replicas`); size() counts both.
+    explicit TestRedisCluster(int shards = 3, int replicasPerShard = 0);
     ~TestRedisCluster();
     TestRedisCluster(const TestRedisCluster &) = delete;
     TestRedisCluster &operator=(const TestRedisCluster &) = delete;
@@ -44,6 +47,14 @@ public:
     // CLUSTER SLOTS; -1 when none does or the reply is unreadable.
     int ownerOf(int slot, int askIndex = 0) const;
 
+    // The lowest slot node `index` owns in its own CLUSTER SLOTS view; -1
+    // when it owns none or the reply is unreadable.
+    int firstSlotOf(int index) const;
+    // Moves the `slots` lowest slots of node `from` to node `to` with
+    // `redis-cli --cluster reshard`, as an operator does. The caller's event
+    // loop keeps running meanwhile (traffic may flow); bounded by 30 s.
+    Result<void> reshard(int from, int to, int slots);
+
     void kill(int index); // SIGKILL, the way a crashed shard looks
     // Starts a killed node again in its old dir: nodes.conf brings it back
     // into the cluster with its slots; then waits for cluster_state:ok.
@@ -53,8 +64,12 @@ public:
 
 private:
     Result<void> create() const;
+    // Runs redis-cli with the password in its environment, processing
+    // events while it runs; `what` names the run in errors.
+    Result<void> runCli(const QStringList &arguments, const QString &what) const;
 
     QByteArray m_password;
+    int m_replicasPerShard = 0;
     std::vector<std::unique_ptr<TestRedisServer>> m_servers;
 };
 
