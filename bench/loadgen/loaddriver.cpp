@@ -21,13 +21,18 @@ constexpr int kMaxSendsPerTick = 2000;
 LoadDriver::LoadDriver(DriverOptions options)
     : m_options(std::move(options)), m_epfd(::epoll_create1(EPOLL_CLOEXEC))
 {
-    m_groupReady.assign(m_options.endpoints.size(), 0);
+    const std::size_t groups = m_options.endpoints.size();
+    const int rooms = std::max(1, m_options.rooms);
+    m_cellReady.assign(static_cast<std::size_t>(rooms) * groups, 0);
     m_clients.reserve(static_cast<std::size_t>(m_options.clients));
     for (int i = 0; i < m_options.clients; ++i) {
-        const Endpoint &endpoint
-            = m_options.endpoints[static_cast<std::size_t>(i) % m_options.endpoints.size()];
+        const Endpoint &endpoint = m_options.endpoints[static_cast<std::size_t>(i) % groups];
+        const int room = (i / int(groups)) % rooms;
+        m_roomOf.push_back(room);
+        const std::string name
+            = rooms > 1 ? m_options.room + "-" + std::to_string(room) : m_options.room;
         m_clients.push_back(
-            std::make_unique<BenchClient>(i, endpoint, m_options.kind, m_options.room, *this));
+            std::make_unique<BenchClient>(i, endpoint, m_options.kind, name, *this));
     }
     m_seen.resize(m_clients.size());
 }
@@ -49,21 +54,33 @@ double LoadDriver::fanout() const
 {
     if (m_ready == 0)
         return 0;
-    if (!m_options.expectSameNodeOnly)
-        return m_ready;
-    // Senders are picked round-robin among ready clients, so a node's share of
-    // the sends equals its share of the clients.
+    // Senders are picked round-robin among ready clients, so a cell's share
+    // of the sends equals its share of the clients.
     double sum = 0;
-    for (int n : m_groupReady)
+    for (const int n : m_cellReady)
         sum += double(n) * n;
     return sum / m_ready;
 }
 
-std::uint64_t LoadDriver::expectedFor(int group) const
+std::size_t LoadDriver::cellOf(const BenchClient &client) const
 {
-    return m_options.expectSameNodeOnly
-        ? std::uint64_t(m_groupReady[static_cast<std::size_t>(group)])
-        : std::uint64_t(m_ready);
+    const std::size_t groups = m_options.endpoints.size();
+    const auto room = static_cast<std::size_t>(m_roomOf[static_cast<std::size_t>(client.index())]);
+    // Backplane off: the sender's node only; else every node, so the cell is
+    // the room (counted in its group-0 slot).
+    const auto group = m_options.expectSameNodeOnly ? static_cast<std::size_t>(client.group()) : 0;
+    return room * groups + group;
+}
+
+void LoadDriver::countReady(const BenchClient &client, int delta)
+{
+    m_ready += delta;
+    m_cellReady[cellOf(client)] += delta;
+}
+
+std::uint64_t LoadDriver::expectedFor(const BenchClient &sender) const
+{
+    return std::uint64_t(m_cellReady[cellOf(sender)]);
 }
 
 void LoadDriver::launchPending()
@@ -98,8 +115,7 @@ ConnectResult LoadDriver::connectAll(int timeoutMs)
 void LoadDriver::clientReady(BenchClient &client)
 {
     --m_inFlight;
-    ++m_ready;
-    ++m_groupReady[static_cast<std::size_t>(client.group())];
+    countReady(client, 1);
     m_readyList.push_back(client.index());
 }
 
@@ -111,8 +127,7 @@ void LoadDriver::clientFailed(BenchClient &client, const std::string &why)
     const auto it = std::find(m_readyList.begin(), m_readyList.end(), client.index());
     if (it != m_readyList.end()) {
         m_readyList.erase(it);
-        --m_ready;
-        --m_groupReady[static_cast<std::size_t>(client.group())];
+        countReady(client, -1);
     } else {
         --m_inFlight;
     }
@@ -135,7 +150,7 @@ void LoadDriver::delivery(BenchClient &client, const chatwire::Tag &tag)
         ++m_protocolErrors; // a tag this run never sent
         return;
     }
-    if (m_options.expectSameNodeOnly && m_sentGroup[tag.seq] != client.group()) {
+    if (m_sentCell[tag.seq] != cellOf(client)) {
         if (tag.seq >= m_stepFirstSeq)
             ++m_stepUnexpected;
         return;
@@ -169,8 +184,8 @@ void LoadDriver::sendOne(std::int64_t nowNs)
     m_text.clear();
     chatwire::appendTaggedText(m_text, {seq, nowNs}, m_options.textBytes);
     m_sentNs.push_back(nowNs);
-    m_sentGroup.push_back(static_cast<std::uint16_t>(sender.group()));
-    m_stepExpected += expectedFor(sender.group());
+    m_sentCell.push_back(static_cast<std::uint32_t>(cellOf(sender)));
+    m_stepExpected += expectedFor(sender);
     sender.sendChat(m_text);
 }
 

@@ -25,6 +25,10 @@ struct DriverOptions
     // true: a message reaches only the clients of the sender's node (backplane off).
     bool expectSameNodeOnly = false;
     std::string room = "bench";
+    // > 1: client i joins "<room>-<(i / endpoints) % rooms>" instead, so the
+    // clients of a room sit on every node, and a message is expected by the
+    // clients of the sender's room only.
+    int rooms = 1;
 };
 
 struct ConnectResult
@@ -91,13 +95,18 @@ private:
     void launchPending();
     void sendOne(std::int64_t nowNs);
     void serviceKeepAlive(std::int64_t nowNs);
-    std::uint64_t expectedFor(int group) const;
+    std::uint64_t expectedFor(const BenchClient &sender) const;
+    // Who must get a message of `client`'s: its room, and with
+    // expectSameNodeOnly its node too.
+    std::size_t cellOf(const BenchClient &client) const;
+    void countReady(const BenchClient &client, int delta);
 
     DriverOptions m_options;
     int m_epfd = -1;
     std::vector<std::unique_ptr<BenchClient>> m_clients;
     std::vector<std::vector<std::uint64_t>> m_seen; // per client: bit per message seq
-    std::vector<int> m_groupReady;
+    std::vector<int> m_roomOf; // per client: its room's index
+    std::vector<int> m_cellReady; // per cellOf(): ready clients
     int m_nextToLaunch = 0;
     int m_inFlight = 0;
     int m_ready = 0;
@@ -109,9 +118,9 @@ private:
     std::string m_text;
     std::int64_t m_lastKeepAliveNs = 0;
 
-    // Per message: send time and the sender's node.
+    // Per message: send time and the sender's cell.
     std::vector<std::int64_t> m_sentNs;
-    std::vector<std::uint16_t> m_sentGroup;
+    std::vector<std::uint32_t> m_sentCell;
 
     // Accounting of the current step.
     std::uint64_t m_stepFirstSeq = 0;

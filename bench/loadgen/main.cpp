@@ -143,6 +143,10 @@ int main(int argc, char *argv[])
     const auto drainOpt = opt("drain", "seconds to wait for outstanding deliveries", "2");
     const auto expectOpt = opt(
         "expect", "all: every client gets every message; node: only the sender's node", "all");
+    const auto roomsOpt = opt("rooms",
+        "clients spread over this many rooms (each on every node); a message is for its "
+        "sender's room",
+        "1");
     const auto negotiateOpt = opt("negotiate", "SignalR: POST /negotiate before the upgrade");
     const auto textOpt = opt("text-bytes", "bytes of message text", "64");
     const auto concurrencyOpt = opt("concurrency", "connects in flight at once", "256");
@@ -198,6 +202,9 @@ int main(int argc, char *argv[])
     options.clients = parser.value(clientsOpt).toInt(&ok);
     if (!ok || options.clients < 1 || options.clients > 60000)
         return usageError(QStringLiteral("--clients must be 1..60000"));
+    options.rooms = parser.value(roomsOpt).toInt(&ok);
+    if (!ok || options.rooms < 1 || options.rooms > 10000)
+        return usageError(QStringLiteral("--rooms must be 1..10000"));
     options.negotiate = parser.isSet(negotiateOpt);
     options.textBytes = std::clamp(parser.value(textOpt).toInt(), 24, 4000);
     options.connectConcurrency = std::max(1, parser.value(concurrencyOpt).toInt());
@@ -208,7 +215,7 @@ int main(int argc, char *argv[])
 
     QJsonObject out {{QStringLiteral("mode"), mode},
         {QStringLiteral("protocol"), parser.value(protocolOpt)},
-        {QStringLiteral("clients"), options.clients},
+        {QStringLiteral("clients"), options.clients}, {QStringLiteral("rooms"), options.rooms},
         {QStringLiteral("nodes"), int(options.endpoints.size())}};
     LoadDriver driver(options);
     const ConnectResult connected
