@@ -151,16 +151,21 @@ def rss_kib(pid):
 class Redis:
     """A private redis-server on a free loopback port; config through stdin,
     a random password unless `password=False` (redis-benchmark's instance,
-    since redis-benchmark only takes a password on its command line)."""
+    since redis-benchmark only takes a password on its command line) or a
+    given one (a cluster's servers share one); `extra` config lines after."""
 
-    def __init__(self, password=True):
+    def __init__(self, password=True, extra=""):
         self.port = free_port()
-        self.password = secrets.token_hex(24) if password else ""
+        if isinstance(password, str):
+            self.password = password
+        else:
+            self.password = secrets.token_hex(24) if password else ""
         self.dir = tempfile.mkdtemp(prefix="farmchat-bench-redis-")
         conf = (f"port {self.port}\nbind 127.0.0.1\nprotected-mode yes\nsave \"\"\n"
                 f"appendonly no\ndir {self.dir}\ndaemonize no\nloglevel warning\n")
         if self.password:
             conf += f"requirepass {self.password}\n"
+        conf += extra
         self.proc = spawn([shutil.which("redis-server") or "redis-server", "-"], FARM_CORE, stdin=conf)
         deadline = time.monotonic() + 10
         while not self._ping():

@@ -148,6 +148,21 @@ def format_links(links):
     return "\n".join(lines)
 
 
+def format_cluster(rows):
+    """The Redis Cluster figure: FarmChat on one Redis and on the cluster,
+    Socket.IO's sharded adapter on the same cluster."""
+    sides = ("farmchat single", "farmchat cluster", "socket.io cluster")
+    lines = ["| Redis Cluster (3 shards) | unit | FarmChat, one Redis | FarmChat, cluster (sharded) | "
+             "Socket.IO sharded adapter, cluster | FarmChat cluster ÷ one Redis | FarmChat ÷ Socket.IO "
+             "(cluster) | repetitions |", "|---|---|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        runs = "; ".join(", ".join(_fmt(v, r["unit"]) for v in r["runs"][side]) or "-" for side in sides)
+        values = " | ".join(_fmt(r["values"][side], r["unit"]) for side in sides)
+        lines.append(f"| {r['figure']} | {r['unit']} | {values} | {_fmt(r['cluster_vs_single'], 'ratio')} | "
+                     f"{_fmt(r['farmchat_vs_socketio'], 'ratio')} | {runs} |")
+    return "\n".join(lines)
+
+
 def format_table(doc):
     """The results table: a column and a FarmChat ÷ column for each system
     that ran, and the targets against Bun when Bun ran; the physical
@@ -159,6 +174,8 @@ def format_table(doc):
         parts.append(_physical_table(doc))
     if doc.get("links"):
         parts.append(format_links(doc["links"]))
+    if doc.get("cluster"):
+        parts.append(format_cluster(doc["cluster"]))
     return "\n\n".join(parts)
 
 

@@ -4,14 +4,16 @@
 // everyone in the room, the sender included) and the official Redis adapters
 // at their documented defaults. bench/run starts several of these.
 //
-//   node server.js --port 9100 [--adapter off|pubsub|streams] [--node-id ID]
-//   env: REDIS_URL (redis://127.0.0.1:6379), REDIS_PASSWORD (never on argv)
+//   node server.js --port 9100 [--adapter off|pubsub|streams|sharded] [--node-id ID]
+//   env: REDIS_URL (redis://127.0.0.1:6379), REDIS_PASSWORD (never on argv);
+//   sharded: REDIS_CLUSTER (host:port,... of a Redis Cluster's nodes), the
+//   adapter's sharded variant (SPUBLISH/SSUBSCRIBE, one channel per room)
 'use strict';
 
 const http = require('http');
 const { Server } = require('socket.io');
-const { createClient } = require('redis');
-const { createAdapter: createPubSubAdapter } = require('@socket.io/redis-adapter');
+const { createClient, createCluster } = require('redis');
+const { createAdapter: createPubSubAdapter, createShardedAdapter } = require('@socket.io/redis-adapter');
 const { createAdapter: createStreamsAdapter } = require('@socket.io/redis-streams-adapter');
 
 function parseArgs(argv) {
@@ -26,7 +28,8 @@ function parseArgs(argv) {
   }
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) usage('--port must be 0..65535');
   args.adapter = args.adapter || (process.env.REDIS_URL ? 'pubsub' : 'off');
-  if (!['off', 'pubsub', 'streams'].includes(args.adapter)) usage('--adapter is off, pubsub or streams');
+  if (!['off', 'pubsub', 'streams', 'sharded'].includes(args.adapter)) usage('--adapter is off, pubsub, streams or sharded');
+  if (args.adapter === 'sharded' && !process.env.REDIS_CLUSTER) usage('--adapter sharded needs REDIS_CLUSTER (host:port,...)');
   return args;
 }
 
@@ -60,6 +63,16 @@ async function main() {
     redisClients.push(sub);
     await Promise.all([pub.connect(), sub.connect()]);
     io.adapter(createPubSubAdapter(pub, sub));
+  } else if (args.adapter === 'sharded') {
+    const rootNodes = process.env.REDIS_CLUSTER.split(',').map((node) => ({ url: `redis://${node}` }));
+    const pub = createCluster({ rootNodes, defaults: { password: process.env.REDIS_PASSWORD || undefined } });
+    const sub = pub.duplicate();
+    for (const client of [pub, sub]) {
+      client.on('error', (err) => { redisError = String(err && err.message || err); });
+      redisClients.push(client);
+    }
+    await Promise.all([pub.connect(), sub.connect()]);
+    io.adapter(createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }));
   } else if (args.adapter === 'streams') {
     const client = newRedisClient();
     await client.connect();
@@ -74,7 +87,7 @@ async function main() {
     if (req.url === '/health' && req.method === 'GET') {
       const body = JSON.stringify({
         node: nodeId(), port, adapter: args.adapter,
-        redisConnected: redisClients.length > 0 && redisClients.every((c) => c.isReady),
+        redisConnected: redisClients.length > 0 && redisClients.every((c) => c.isReady ?? c.isOpen),
         lastRedisError: redisError, clients: io.engine.clientsCount,
       });
       res.writeHead(200, { 'Content-Type': 'application/json' });
