@@ -2,6 +2,8 @@
 
 #include "launcher/managedprocess.h"
 #include "launcher/redisinstance.h"
+#include "protocol/roomchannel.h"
+#include "redis/clusterslot.h"
 #include "redis/redisconnection.h"
 #include "redis/redisinfo.h"
 
@@ -90,6 +92,16 @@ std::pair<int, int> RedisClusterGroup::slotRange(int shard) const
     const int extra = kSlots % m_shards;
     const int first = shard * base + qMin(shard, extra);
     return {first, first + base + (shard < extra ? 1 : 0) - 1};
+}
+
+int RedisClusterGroup::shardOfRoom(const QString &room) const
+{
+    const int slot = clusterKeySlot(roomChannel(kDefaultChannelPrefix, room));
+    for (int shard = 0; shard < m_shards; ++shard) {
+        if (slot <= slotRange(shard).second)
+            return shard;
+    }
+    return m_shards - 1;
 }
 
 void RedisClusterGroup::setStopGraceMs(int ms)

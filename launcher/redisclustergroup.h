@@ -53,6 +53,9 @@ public:
     RedisInstance *shardServer(int shard, int role) const;
     // The slots shard `shard` was given: [first, last].
     std::pair<int, int> slotRange(int shard) const;
+    // The shard whose slots hold `room`'s pub/sub channel on the launcher's
+    // nodes (they run with the node's default channel prefix).
+    int shardOfRoom(const QString &room) const;
     // The name of shard `shard`'s server: "redis-shard-2", "redis-shard-2-replica".
     static QString serverName(int shard, bool replica);
 

@@ -4,6 +4,7 @@
 #include "core/result.h"
 #include "protocol/backplanemode.h"
 #include "protocol/limits.h"
+#include "protocol/roomchannel.h"
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -29,7 +30,7 @@ struct NodeConfig
     QString redisCluster;
     QString redisMasterName = QStringLiteral("farmchat");
     BackplaneMode backplane = BackplaneMode::Off;
-    QString channelPrefix = QStringLiteral("farmchat");
+    QString channelPrefix = kDefaultChannelPrefix;
     int history = limits::kDefaultHistory;
     qint64 maxMessageBytes = limits::kMaxMessageBytes;
     QStringList allowedOrigins; // normalised "scheme://host[:port]"

@@ -3,6 +3,7 @@
 #include "backplane/backplanecounters.h"
 #include "backplane/pubsub/pubsubenvelope.h"
 #include "backplane/pubsub/pubsubtransport_p.h"
+#include "protocol/roomchannel.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -50,7 +51,7 @@ PubSubBackplane::~PubSubBackplane()
 
 QByteArray PubSubBackplane::channelFor(const QString &room) const
 {
-    return (m_config.channelPrefix + QStringLiteral(":room:") + room).toUtf8();
+    return roomChannel(m_config.channelPrefix, room);
 }
 
 void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
