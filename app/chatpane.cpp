@@ -6,6 +6,7 @@
 #include "app/messagelistmodel.h"
 #include "app/nodepalette_p.h"
 #include "app/panesession.h"
+#include "app/roompicker.h"
 #include "client/hubconnection.h"
 
 #include <QEvent>
@@ -30,6 +31,9 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
     m_input->setPlaceholderText(tr("Type a message and press Enter"));
     m_input->setAccessibleName(tr("Message input of pane %1").arg(m_index + 1));
     m_input->setClearButtonEnabled(true);
+    m_room = new RoomPicker(workspace.rooms(), workspace.supervisor(), this);
+    m_room->setObjectName(QStringLiteral("roomPicker%1").arg(index + 1));
+    connect(m_room, &RoomPicker::roomStateChanged, this, &ChatPane::showRoomTrouble);
     m_note = new QLabel(this);
     m_note->setWordWrap(true);
     m_note->hide();
@@ -41,7 +45,11 @@ ChatPane::ChatPane(FarmWorkspace &workspace, int index, QWidget *parent)
     layout->addWidget(m_nameNote, 0, Qt::AlignRight);
     layout->addWidget(m_list, 1);
     layout->addWidget(m_note);
-    layout->addWidget(m_input);
+    auto *inputRow = new QHBoxLayout;
+    inputRow->setSpacing(4);
+    inputRow->addWidget(m_room);
+    inputRow->addWidget(m_input, 1);
+    layout->addLayout(inputRow);
 
     wireSession();
     updateState();
@@ -132,9 +140,11 @@ void ChatPane::wireSession()
     connect(m_session, &PaneSession::sendFinished, this,
         [this](const QString &text, const Result<QString> &id) {
             if (id) {
-                // A problem with an earlier send is over once one goes through.
+                // A problem with an earlier send is over once one goes through;
+                // a room on a shard that is down is not.
                 if (m_noteIsError)
                     m_note->hide();
+                showRoomTrouble();
                 return;
             }
             // Nothing the user typed is lost: it goes back into the input line.
@@ -267,8 +277,21 @@ void ChatPane::send()
             true);
         return;
     }
+    if (const Result<void> sent = m_workspace.sendFrom(m_index, text, m_room->room()); !sent) {
+        showNote(tr("room '%1': %2; your text is kept").arg(m_room->room(), sent.error()), true);
+        return;
+    }
     m_input->clear();
-    m_workspace.sendFrom(m_index, text);
+}
+
+void ChatPane::showRoomTrouble()
+{
+    // An affected room said where the user is about to send to it.
+    const QString trouble = m_room->trouble();
+    if (!trouble.isEmpty())
+        showNote(QStringLiteral("✕ ") + trouble, true);
+    else if (m_noteIsError && m_note->text().startsWith(QStringLiteral("✕ '")))
+        m_note->hide(); // the shard is back, or another room was picked
 }
 
 void ChatPane::applyName()

@@ -15,12 +15,14 @@ class ElidedLabel;
 class FarmWorkspace;
 class MessageDelegate;
 class PaneSession;
+class RoomPicker;
 
 // One chat pane: a real client of one node (or of the farm's load balancer,
 // then the header names the node it landed on). Header with node name, port and
 // a state light (green connected, amber connecting, orange disconnected), the
 // pane's name, the message list (QListView + MessageDelegate over the
-// session's MessageListModel) and an input line where Enter sends. Shows a
+// session's MessageListModel), the room picker and an input line where Enter
+// sends to the room picked. Shows a
 // PaneSession of FarmWorkspace; owns no socket itself.
 class ChatPane : public QWidget
 {
@@ -33,6 +35,7 @@ public:
 
     int index() const { return m_index; }
     QLineEdit *input() const { return m_input; }
+    RoomPicker *roomPicker() const { return m_room; }
     QLineEdit *nameEdit() const { return m_name; }
     QListView *messageView() const { return m_list; }
     // "connected", "connecting", "disconnected: <why> — reconnecting…"
@@ -55,6 +58,7 @@ private:
     void wireSession();
     void updateState();
     void send();
+    void showRoomTrouble();
     void showNote(const QString &text, bool error);
     void applyName();
     void fitHeader();
@@ -72,6 +76,7 @@ private:
     QListView *m_list = nullptr;
     MessageDelegate *m_delegate = nullptr;
     QLineEdit *m_input = nullptr;
+    RoomPicker *m_room = nullptr;
     QLabel *m_note = nullptr;
     QLabel *m_nameNote = nullptr; // under the name field: why the old name was kept
     QTimer m_noteTimer; // hides a note that is news, not a problem

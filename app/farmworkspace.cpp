@@ -1,9 +1,12 @@
 #include "app/farmworkspace.h"
 
 #include "app/appsettings.h"
+#include "app/farmrooms.h"
 #include "app/panesession.h"
 #include "app/sentinelwatch.h"
 #include "launcher/farmnode.h"
+
+#include <QPointer>
 
 #include <algorithm>
 
@@ -13,16 +16,20 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
     : QObject(parent)
     , m_supervisor(std::make_unique<FarmSupervisor>())
     , m_tracker(std::make_unique<DeliveryTracker>())
+    , m_rooms(std::make_unique<FarmRooms>(*m_supervisor))
     , m_sentinelWatch(std::make_unique<SentinelWatch>(*m_supervisor))
     , m_nodes(AppSettings::kDefaultNodes)
     , m_basePort(AppSettings::kDefaultBasePort)
     , m_mode(AppSettings {}.backplane)
 {
     m_clock.start();
+    connect(m_rooms.get(), &FarmRooms::changed, this, &FarmWorkspace::syncPaneRooms);
     connect(m_supervisor.get(), &FarmSupervisor::started, this, &FarmWorkspace::onFarmStarted);
     connect(m_supervisor.get(), &FarmSupervisor::stateChanged, this, [this](FarmState state) {
-        if (state == FarmState::Stopping)
+        if (state == FarmState::Stopping) {
             clearPanes();
+            m_rooms->reset();
+        }
         m_portCheck.setActive(state == FarmState::Stopped);
     });
     // Before any view hears of a node that came or went: its colour is set.
@@ -286,6 +293,8 @@ std::unique_ptr<PaneSession> FarmWorkspace::makePane(int index, int node)
             Q_EMIT messageSent(index, id, raw->name() + QStringLiteral(": ") + text);
         });
     session->setName(paneName(index));
+    m_rooms->joinAll(*session); // applied once it connects
+    m_tracker->setPaneRooms(session->paneId(), m_rooms->names());
     session->start();
     return session;
 }
@@ -380,15 +389,25 @@ void FarmWorkspace::clearPanes()
     Q_EMIT panesCleared();
 }
 
-void FarmWorkspace::sendFrom(int index, const QString &text)
+Result<void> FarmWorkspace::sendFrom(int index, const QString &text, const QString &room)
 {
     PaneSession *session = pane(index);
     if (!session)
-        return;
-    // The mode promised is that of the node the pane is on (behind a
-    // balancer, not necessarily the node of the same index).
-    const int node = nodeIndexOf(session->nodeId());
-    session->send(text, node >= 0 ? m_supervisor->nodeBackplane(node) : m_supervisor->backplane());
+        return Result<void>::failure(tr("pane %1 is not open").arg(index + 1));
+    QList<PaneSession *> panes;
+    for (const auto &each : m_panes)
+        panes << each.get();
+    QPointer<PaneSession> sender(session);
+    return m_rooms->use(room, panes, [this, sender, text, room] {
+        if (!sender)
+            return;
+        // The mode promised is that of the node the pane is on (behind a
+        // balancer, not necessarily the node of the same index).
+        const int node = nodeIndexOf(sender->nodeId());
+        sender->send(
+            text, node >= 0 ? m_supervisor->nodeBackplane(node) : m_supervisor->backplane(), room);
+        m_rooms->countSent(room);
+    });
 }
 
 void FarmWorkspace::setNodeBackplaneOff(int index, bool off)
@@ -422,7 +441,14 @@ void FarmWorkspace::clearMatrix()
 {
     m_tracker->clear();
     for (const auto &session : m_panes)
-        m_tracker->addPane(session->paneId(), session->nodeId());
+        m_tracker->addPane(session->paneId(), session->nodeId(), m_rooms->names());
+}
+
+void FarmWorkspace::syncPaneRooms()
+{
+    // Every pane joins every room in use: the matrix expects each of them.
+    for (const auto &session : m_panes)
+        m_tracker->setPaneRooms(session->paneId(), m_rooms->names());
 }
 
 double FarmWorkspace::messagesPerSecond() const

@@ -2,6 +2,7 @@
 
 #include "app/portcheck.h"
 #include "app/ratemeter.h"
+#include "client/chatclient.h"
 #include "client/deliverytracker.h"
 #include "launcher/farmconfig.h"
 #include "launcher/farmsupervisor.h"
@@ -17,6 +18,7 @@
 
 namespace farmchat {
 
+class FarmRooms;
 class PaneSession;
 class SentinelWatch;
 struct AppSettings;
@@ -102,8 +104,12 @@ public:
     void setPaneName(int index, const QString &name);
     QString paneName(int index) const;
 
-    // Sends `text` from pane `index` to the lobby.
-    void sendFrom(int index, const QString &text);
+    // Sends `text` from pane `index` to `room`; a room not in use yet is
+    // first joined by every pane (FarmRooms). An error names what is wrong
+    // with the room, and nothing is sent.
+    Result<void> sendFrom(int index, const QString &text, const QString &room = ChatClient::kLobby);
+    FarmRooms &rooms() { return *m_rooms; }
+    const FarmRooms &rooms() const { return *m_rooms; }
     // Switches node `index`'s backplane off, or back to the farm's mode.
     void setNodeBackplaneOff(int index, bool off);
     bool isNodeBackplaneOff(int index) const;
@@ -162,10 +168,12 @@ private:
     void movePanesOff(int leaving);
     void onNodeRemoved(const QString &name, const Result<void> &removed);
     void clearPanes();
+    void syncPaneRooms();
 
     PortCheck m_portCheck; // before the supervisor: its state changes reach the check
     std::unique_ptr<FarmSupervisor> m_supervisor;
     std::unique_ptr<DeliveryTracker> m_tracker;
+    std::unique_ptr<FarmRooms> m_rooms;
     std::unique_ptr<SentinelWatch> m_sentinelWatch;
     std::vector<std::unique_ptr<PaneSession>> m_panes;
     QHash<QString, int> m_nodeIndex;

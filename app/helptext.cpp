@@ -25,7 +25,9 @@ QString MainWindow::helpText()
         docs = tr("docs/ in the source tree");
     return tr("A real-time chat scaled out to a \"web farm\": several chat servers (nodes) "
               "behind one address. Each pane is a client of a different node, like users "
-              "sent to different servers.\n\n"
+              "sent to different servers. The box beside a pane's input picks the room it "
+              "sends to; every pane joins a room picked anywhere. On a Redis Cluster each room "
+              "lives on one shard (dev · S2), marked ✕ while that shard is down.\n\n"
               "BACKPLANE MODES (Ctrl+B cycles them, live)\n"
               "• off: a node only tells its own clients; the others never see the message.\n"
               "• pub/sub: Redis PUBLISH relays every message to every node, at most once. "

@@ -2,6 +2,7 @@
 
 #include "app/messagelistmodel.h"
 #include "app/nodepalette_p.h"
+#include "client/chatclient.h"
 #include "protocol/chatmessage.h"
 
 #include <QAbstractItemView>
@@ -201,6 +202,17 @@ void MessageDelegate::paint(
         index.data(MessageListModel::FromRole).toString(), Qt::ElideRight, line.width() / 2);
     painter->drawText(line, Qt::AlignLeft | Qt::AlignVCenter, from);
     int x = line.left() + QFontMetrics(m.bold).horizontalAdvance(from) + m.pad;
+    // Messages outside the lobby name their room, quieter than the sender.
+    const QString room = index.data(MessageListModel::RoomRole).toString();
+    if (!room.isEmpty() && room != ChatClient::kLobby) {
+        const QString tag = QFontMetrics(m.small).elidedText(
+            QStringLiteral("#") + room, Qt::ElideRight, line.width() / 4);
+        painter->setFont(m.small);
+        painter->setPen(palette.color(QPalette::PlaceholderText));
+        painter->drawText(QRectF(x, line.top(), line.right() - x, line.height()),
+            Qt::AlignLeft | Qt::AlignVCenter, tag);
+        x += QFontMetrics(m.small).horizontalAdvance(tag) + m.pad;
+    }
 
     paintMarkers(painter, m, option, index, line, x);
 

@@ -1,5 +1,7 @@
 #include "app/messagelistmodel.h"
 
+#include "client/chatclient.h"
+
 namespace farmchat {
 
 MessageListModel::MessageListModel(QObject *parent) : QAbstractListModel(parent)
@@ -199,7 +201,9 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
     const Entry &e = m_rows[size_t(index.row())];
     switch (role) {
     case Qt::DisplayRole:
-        return QStringLiteral("%1: %2").arg(e.message.from, e.message.text);
+        return e.message.room == ChatClient::kLobby
+            ? QStringLiteral("%1: %2").arg(e.message.from, e.message.text)
+            : QStringLiteral("%1 #%2: %3").arg(e.message.from, e.message.room, e.message.text);
     case Qt::ToolTipRole:
         return QStringLiteral("%1 from %2 via %3%4%5")
             .arg(e.status.isEmpty() ? e.message.id : e.status, e.message.node,
@@ -230,6 +234,8 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
         return e.status;
     case FailedRole:
         return e.failed;
+    case RoomRole:
+        return e.message.room;
     default:
         return {};
     }
@@ -250,6 +256,7 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
     names.insert(OwnRole, "own");
     names.insert(StatusRole, "status");
     names.insert(FailedRole, "failed");
+    names.insert(RoomRole, "room");
     return names;
 }
 

@@ -39,6 +39,7 @@ public:
         // "✕ not sent: …"); empty once the node accepted it.
         StatusRole,
         FailedRole, // bool: the node refused it
+        RoomRole, // QString: the room it was sent to
     };
 
     explicit MessageListModel(QObject *parent = nullptr);

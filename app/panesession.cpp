@@ -140,12 +140,12 @@ QString PaneSession::queuedStatus(BackplaneMode modeAtSend)
                                                 : tr("◷ waiting for the node…");
 }
 
-void PaneSession::send(const QString &text, BackplaneMode modeAtSend)
+void PaneSession::send(const QString &text, BackplaneMode modeAtSend, const QString &room)
 {
     const qint64 sentAt = QDateTime::currentMSecsSinceEpoch();
     const QString localId = QStringLiteral("sending:%1:%2").arg(m_paneId).arg(m_nextLocalId++);
     ChatMessage shown;
-    shown.room = ChatClient::kLobby;
+    shown.room = room;
     shown.from = m_client->name();
     shown.text = text;
     shown.node = m_nodeId;
@@ -155,7 +155,7 @@ void PaneSession::send(const QString &text, BackplaneMode modeAtSend)
     SentMessage sent;
     sent.id = localId;
     sent.senderPane = m_paneId;
-    sent.room = ChatClient::kLobby;
+    sent.room = room;
     sent.originNode = m_nodeId;
     sent.mode = modeAtSend;
     sent.sentAtMs = sentAt;
@@ -166,7 +166,7 @@ void PaneSession::send(const QString &text, BackplaneMode modeAtSend)
         if (m_unanswered.contains(localId))
             m_messages->setStatus(localId, queuedStatus(modeAtSend));
     });
-    m_client->send(text, ChatClient::kLobby, [this, text, localId](const Result<QString> &id) {
+    m_client->send(text, room, [this, text, localId](const Result<QString> &id) {
         m_unanswered.remove(localId);
         if (id) {
             Q_EMIT accepted(id.value(), text);

@@ -75,10 +75,12 @@ public:
     // The node has not answered a send for this long: the pane says it is queued.
     static constexpr int kQueuedAfterMs = 400;
 
-    // Sends to lobby; `modeAtSend` is what the sender's node promised when
-    // the user pressed Enter (for the matrix). The message shows in the pane
-    // and as a pending matrix row at once; sendFinished() follows.
-    void send(const QString &text, BackplaneMode modeAtSend);
+    // Sends to `room` (joined already); `modeAtSend` is what the sender's
+    // node promised when the user pressed Enter (for the matrix). The message
+    // shows in the pane and as a pending matrix row at once; sendFinished()
+    // follows.
+    void send(
+        const QString &text, BackplaneMode modeAtSend, const QString &room = ChatClient::kLobby);
     // Sends the node has not answered yet (streams mode queues them while
     // Redis is down and answers once Redis has them).
     int unansweredSends() const { return int(m_unanswered.size()); }

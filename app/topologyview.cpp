@@ -154,10 +154,17 @@ TopologyLayout::Input TopologyView::inputFor(const QRectF &area, int nodes, Shap
     QFont bold = font();
     bold.setBold(true);
     const QFontMetricsF boldFm(bold);
-    // A cluster's label is wider than "Redis": the box grows to hold it.
-    if (m_workspace.supervisor().cluster())
-        in.hub.setWidth(
-            qMax(in.hub.width(), boldFm.horizontalAdvance(tr("Redis Cluster")) + in.em));
+    // A cluster's label is wider than "Redis", and a line per shard follows
+    // in a smaller font: the box grows to hold them.
+    if (m_workspace.supervisor().cluster()) {
+        const QFontMetricsF smallFm(shardFont());
+        double widest = boldFm.horizontalAdvance(tr("Redis Cluster"));
+        const QStringList lines = shardLines();
+        for (const QString &line : lines)
+            widest = qMax(widest, smallFm.horizontalAdvance(line));
+        in.hub.setWidth(qMax(in.hub.width(), qMin(widest + in.em, in.em * 16)));
+        in.hub.setHeight(in.hub.height() + smallFm.height() * lines.size());
+    }
     // The longer of the quorum captions, wrapped at the Sentinel block's width.
     const QRectF wrapped
         = boldFm.boundingRect(QRectF(0, 0, in.em * TopologyLayout::kSentinelsWidth, in.em * 20),
@@ -375,8 +382,8 @@ void TopologyView::paintRedis(QPainter &p, const Frame &f) const
     p.setFont(bold);
     QString redisLabel = QStringLiteral("Redis");
     if (m_workspace.supervisor().cluster())
-        redisLabel = clusterLabel();
-    else if (RedisInstance *redis = m_workspace.supervisor().redis())
+        return paintClusterBox(p, f, bold);
+    if (RedisInstance *redis = m_workspace.supervisor().redis())
         redisLabel += up ? QStringLiteral("\n✓ :%1").arg(redis->port())
                          : QStringLiteral("\n✕ ") + processStateName(redis->process()->state());
     p.drawText(f.redisBox, Qt::AlignCenter, redisLabel);

@@ -44,6 +44,10 @@ public:
     Result<void> checkLink(int index) const;
     // Cluster farms: the Redis box's label, "Redis Cluster\n✓ 3/3 shards".
     QString clusterLabel() const;
+    // One line per shard under the cluster's label: its slots, the messages
+    // sent to its rooms and those rooms with their counts, "✕" while its
+    // primary is down: "S1 0–5460 · 4 msg: lobby 3, dev 1".
+    QStringList shardLines() const;
     // The faults on node `index`'s link (healthy without link proxies).
     LinkFault linkFault(int index, NodeLink link = NodeLink::Redis) const;
     // The fault on node `index`'s Redis link as its tooltip says it
@@ -93,6 +97,9 @@ private:
     void drawOverLinks(
         QPainter &p, const Frame &f, int node, const QRectF &at, const QString &text) const;
     void paintRedis(QPainter &p, const Frame &f) const;
+    // The cluster's box: its label in `bold`, then shardLines() in shardFont().
+    void paintClusterBox(QPainter &p, const Frame &f, const QFont &bold) const;
+    QFont shardFont() const;
     void paintLegend(QPainter &p, const Frame &f) const;
     void paintNodes(QPainter &p, const Frame &f) const;
     void paintTokens(QPainter &p, const Frame &f) const;

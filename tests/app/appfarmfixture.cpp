@@ -83,8 +83,8 @@ bool allPanesConnected(FarmWorkspace &workspace, int panes)
     return true;
 }
 
-QSet<int> panesReached(
-    FarmWorkspace &workspace, int from, const QString &text, int panes, int ms, int settleMs)
+QSet<int> panesReached(FarmWorkspace &workspace, int from, const QString &text, int panes, int ms,
+    int settleMs, const QString &room)
 {
     QString id;
     QHash<QString, QSet<int>> reached; // message id -> panes it reached
@@ -96,7 +96,8 @@ QSet<int> panesReached(
         });
     QObject::connect(&workspace, &FarmWorkspace::messageSeen, &context,
         [&](int, int at, Via, bool, const QString &messageId) { reached[messageId].insert(at); });
-    workspace.sendFrom(from, text);
+    if (!workspace.sendFrom(from, text, room))
+        return {};
     const auto done = [&] {
         return !id.isEmpty()
             && (settleMs > 0 ? reached.value(id).contains(from)

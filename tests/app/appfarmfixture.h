@@ -32,11 +32,12 @@ QList<qint64> farmPids(const FarmSupervisor &farm);
 bool processAlive(qint64 pid);
 // Every pane of `workspace` is connected to its node.
 bool allPanesConnected(FarmWorkspace &workspace, int panes);
-// Pane `from` sends `text`; the panes it reached within `ms`: until `panes`
-// panes have it, or with `settleMs` > 0, until the sender's own pane has it
-// and `settleMs` more (for a message that should not cross, time to do so).
-QSet<int> panesReached(
-    FarmWorkspace &workspace, int from, const QString &text, int panes, int ms, int settleMs = 0);
+// Pane `from` sends `text` to `room`; the panes it reached within `ms`:
+// until `panes` panes have it, or with `settleMs` > 0, until the sender's own
+// pane has it and `settleMs` more (for a message that should not cross, time
+// to do so).
+QSet<int> panesReached(FarmWorkspace &workspace, int from, const QString &text, int panes, int ms,
+    int settleMs = 0, const QString &room = QStringLiteral("lobby"));
 // Whether pane `pane` shows a message with `text`.
 bool paneHasText(FarmWorkspace &workspace, int pane, const QString &text);
 // Stops the farm; empty when it stopped and every process it ever ran is

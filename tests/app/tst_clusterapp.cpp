@@ -5,21 +5,29 @@
 // Faults dock's Redis line becomes the cluster's; killing a shard from the
 // dock costs only the rooms on it: the lobby keeps crossing while another
 // shard is down, and misses (as pub/sub documents) while its own is; Restart
-// brings a shard back into the cluster. Closing leaves no process behind.
+// brings a shard back into the cluster. Rooms picked in the panes live on
+// their slots' shards: the topology lists them with their traffic, and a room
+// on a shard that is down is marked in the pickers. Closing leaves no process
+// behind.
 #include "appfarmfixture.h"
 
+#include "app/chatpane.h"
 #include "app/clustercontrols.h"
 #include "app/controlspanel.h"
 #include "app/deliverymatrixview.h"
 #include "app/farmbar.h"
+#include "app/farmrooms.h"
 #include "app/farmworkspace.h"
 #include "app/mainwindow.h"
+#include "app/roompicker.h"
 #include "app/sentinelcontrols.h"
 #include "app/topologyview.h"
 #include "launcher/farmnode.h"
 #include "launcher/managedprocess.h"
 #include "launcher/redisclustergroup.h"
+#include "launcher/redisinstance.h"
 #include "redis/clusterslot.h"
+#include "tests/support/testredisserver.h"
 
 #include <QAbstractButton>
 #include <QComboBox>
@@ -46,10 +54,12 @@ private Q_SLOTS:
     void cleanupTestCase();
     void viewsShowTheCluster();
     void killingAShardCostsOnlyItsRooms();
+    void roomsLiveOnTheirShards();
 
 private:
     bool nodesCarry() const;
     int lobbyShard() const;
+    int shardHolding(const QString &room) const;
     void killShard(int shard);
     void restartShard();
 
@@ -201,6 +211,70 @@ void tst_ClusterApp::killingAShardCostsOnlyItsRooms()
         qPrintable(totals), 15000);
     QVERIFY2(!totals.contains(u"broke the promise"), qPrintable(totals));
     restartShard();
+}
+
+// The shard whose primary holds `room`'s subscriptions, one per node: asked
+// of the cluster itself.
+int tst_ClusterApp::shardHolding(const QString &room) const
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    const QByteArray password = farm.redis()->password();
+    for (int shard = 0; shard < farm.cluster()->shardCount(); ++shard) {
+        const RedisInstance *primary
+            = shard == 0 ? farm.redis() : farm.cluster()->shardServer(shard, 0);
+        const test::RedisReply count = test::commandAt(
+            primary->port(), password, {"PUBSUB", "SHARDNUMSUB", "farmchat:room:" + room.toUtf8()});
+        if (count.value.toList().value(1).toLongLong() == kNodes)
+            return shard;
+    }
+    return -1;
+}
+
+void tst_ClusterApp::roomsLiveOnTheirShards()
+{
+    const FarmRooms &rooms = m_workspace->rooms();
+    const QString dev = QStringLiteral("dev");
+    const QString ops = QStringLiteral("ops");
+    // A room picked in one pane is joined by every pane, on its slot's shard.
+    for (const QString &room : {dev, ops}) {
+        QCOMPARE(test::panesReached(
+                     *m_workspace, 0, room + QStringLiteral(" opened"), kNodes, 5000, 0, room)
+                     .size(),
+            kNodes);
+        QTRY_COMPARE_WITH_TIMEOUT(shardHolding(room), rooms.shardOf(room), 5000);
+    }
+    const int victim = rooms.shardOf(dev);
+    QVERIFY(victim != rooms.shardOf(ops) && victim != lobbyShard());
+    const QStringList lines = m_window->topologyView()->shardLines();
+    QCOMPARE(lines.size(), 3);
+    QVERIFY2(lines[victim].contains(u"dev 1"), qPrintable(lines.join(u'\n')));
+    QVERIFY2(lines[rooms.shardOf(ops)].contains(u"ops 1"), qPrintable(lines.join(u'\n')));
+
+    // dev's shard down: dev is marked in every picker and the pane picking
+    // it says why; its message stays on the sender's node, ops still crosses.
+    killShard(victim);
+    auto *picker = m_window->findChild<RoomPicker *>(QStringLiteral("roomPicker1"));
+    auto *pane = m_window->findChild<ChatPane *>(QStringLiteral("chatPane1"));
+    QVERIFY(picker && pane);
+    QTRY_VERIFY_WITH_TIMEOUT(picker->labelFor(dev).startsWith(u"✕ "), 5000);
+    QVERIFY(!picker->labelFor(ops).startsWith(u"✕"));
+    picker->setEditText(dev);
+    QTRY_VERIFY2_WITH_TIMEOUT(pane->noteText().contains(u"'dev' lives on redis-shard-"),
+        qPrintable(pane->noteText()), 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        lines.size() == 3 && m_window->topologyView()->shardLines()[victim].startsWith(u"✕ "),
+        2000);
+    QCOMPARE(test::panesReached(
+                 *m_workspace, 0, QStringLiteral("dev, shard down"), kNodes, 5000, 1500, dev),
+        (QSet<int> {0}));
+    QCOMPARE(
+        test::panesReached(*m_workspace, 0, QStringLiteral("ops crosses"), kNodes, 5000, 0, ops)
+            .size(),
+        kNodes);
+    restartShard();
+    QTRY_VERIFY_WITH_TIMEOUT(!picker->labelFor(dev).startsWith(u"✕"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!pane->noteText().contains(u"lives on"), 2000);
+    picker->setEditText(ChatClient::kLobby);
 }
 
 QTEST_MAIN(tst_ClusterApp)

@@ -156,8 +156,8 @@ private Q_SLOTS:
         pace.start(20);
         QTRY_VERIFY_WITH_TIMEOUT(sent >= 30, kWaitMs);
 
-        const int sentBeforeKill[2] = {int(m_farm->seat(0).sent.size()),
-            int(m_farm->seat(1).sent.size())};
+        const int sentBeforeKill[2]
+            = {int(m_farm->seat(0).sent.size()), int(m_farm->seat(1).sent.size())};
         QElapsedTimer clock;
         clock.start();
         m_cluster->kill(victim);
@@ -166,7 +166,8 @@ private Q_SLOTS:
             m_cluster->ownerOf(clusterKeySlot(channelOf(hit)), askIndex) == replica,
             scaledMs(30000));
         const qint64 promotedMs = clock.elapsed();
-        if (!QTest::qWaitFor([&] { return crossedBothWays(hit, sentBeforeKill); }, scaledMs(30000))) {
+        if (!QTest::qWaitFor(
+                [&] { return crossedBothWays(hit, sentBeforeKill); }, scaledMs(30000))) {
             for (int n = 0; n < m_farm->nodes(); ++n)
                 qWarning("node %d said:\n%s", n, m_farm->node(n).output().right(6000).constData());
             QFAIL("the room never crossed nodes again after the failover");
@@ -181,14 +182,15 @@ private Q_SLOTS:
             for (const QString &room : rooms) {
                 const int lost = missedBy(s, 1 - s, room);
                 if (room != hit)
-                    QVERIFY2(lost == 0, qPrintable(QStringLiteral("%1 lost in %2").arg(lost).arg(room)));
+                    QVERIFY2(
+                        lost == 0, qPrintable(QStringLiteral("%1 lost in %2").arg(lost).arg(room)));
                 missed[s] += lost;
             }
             QCOMPARE(gaps(s) - gapsBefore[s], qint64(missed[s]));
         }
         // The subscriptions moved to the new primary with the slots.
-        const auto count = m_cluster->shard(replica).command(
-            {"PUBSUB", "SHARDNUMSUB", channelOf(hit)});
+        const auto count
+            = m_cluster->shard(replica).command({"PUBSUB", "SHARDNUMSUB", channelOf(hit)});
         QCOMPARE(count.value.toList().value(1).toLongLong(), 2);
         const int warned = int(m_farm->seat(0).warnings.size() + m_farm->seat(1).warnings.size());
         qInfo("FAULT cluster primary killed (replica per shard), sharded pub/sub: replica "
