@@ -12,8 +12,7 @@ namespace farmchat {
 
 FarmRooms::FarmRooms(const FarmSupervisor &farm, QObject *parent)
     : QObject(parent), m_farm(farm), m_names {ChatClient::kLobby}
-{
-}
+{ }
 
 QStringList FarmRooms::suggestions()
 {

@@ -5,6 +5,7 @@
 #include "app/panesession.h"
 #include "app/sentinelwatch.h"
 #include "launcher/farmnode.h"
+#include "launcher/redisclustergroup.h"
 
 #include <QPointer>
 
@@ -42,15 +43,14 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
         [this](int, const QString &name, const Result<void> &removed) {
             onNodeRemoved(name, removed);
         });
-    connect(m_supervisor.get(), &FarmSupervisor::nodeHealthChanged, this, [this](int index) {
-        // What the matrix judges a pub/sub miss by: was the pane's node
-        // hearing the backplane (a partition or a dead shard cuts it off)?
-        const FarmNode *node = m_supervisor->node(index);
-        const NodeHealth &health = node->health();
-        m_tracker->setNodeCutOff(node->name(),
-            health.reachable && !health.redisConnected
-                && m_supervisor->nodeBackplane(index) != BackplaneMode::Off);
-    });
+    // What the matrix judges a pub/sub miss by: did the pane's node hear
+    // the backplane (a partition cuts it off), did anyone hear the room (its
+    // cluster shard is down)?
+    connect(m_supervisor.get(), &FarmSupervisor::nodeHealthChanged, this,
+        &FarmWorkspace::updateCutOffs);
+    connect(
+        m_supervisor.get(), &FarmSupervisor::processChanged, this, &FarmWorkspace::updateCutOffs);
+    connect(m_rooms.get(), &FarmRooms::changed, this, &FarmWorkspace::updateCutOffs);
     m_portCheck.setPorts(m_basePort, m_nodes);
     m_portCheck.setActive(m_supervisor->state() == FarmState::Stopped);
 }
@@ -442,6 +442,25 @@ void FarmWorkspace::clearMatrix()
     m_tracker->clear();
     for (const auto &session : m_panes)
         m_tracker->addPane(session->paneId(), session->nodeId(), m_rooms->names());
+    updateCutOffs();
+}
+
+void FarmWorkspace::updateCutOffs()
+{
+    // On a cluster with a shard down every node's /health says Redis is not
+    // connected: that is the shard's rooms' trouble, judged per room, not a
+    // reason to excuse misses in the rooms of the shards that serve.
+    const FarmSupervisor &farm = *m_supervisor;
+    const bool shardDown = farm.cluster() && farm.shardsServing() < farm.cluster()->shardCount();
+    for (int i = 0; i < farm.nodeCount(); ++i) {
+        const FarmNode *node = farm.node(i);
+        const NodeHealth &health = node->health();
+        m_tracker->setNodeCutOff(node->name(),
+            health.reachable && !health.redisConnected && !shardDown
+                && farm.nodeBackplane(i) != BackplaneMode::Off);
+    }
+    for (const QString &room : m_rooms->names())
+        m_tracker->setRoomCutOff(room, !m_rooms->shardTrouble(room).isEmpty());
 }
 
 void FarmWorkspace::syncPaneRooms()

@@ -169,6 +169,7 @@ private:
     void onNodeRemoved(const QString &name, const Result<void> &removed);
     void clearPanes();
     void syncPaneRooms();
+    void updateCutOffs();
 
     PortCheck m_portCheck; // before the supervisor: its state changes reach the check
     std::unique_ptr<FarmSupervisor> m_supervisor;

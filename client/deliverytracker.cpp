@@ -114,6 +114,14 @@ void DeliveryTracker::setNodeCutOff(const QString &nodeId, bool cutOff)
         m_nodesCutOff.remove(nodeId);
 }
 
+void DeliveryTracker::setRoomCutOff(const QString &room, bool cutOff)
+{
+    if (cutOff)
+        m_roomsCutOff.insert(room);
+    else
+        m_roomsCutOff.remove(room);
+}
+
 QString DeliveryTracker::senderKey(const SentMessage &message)
 {
     return message.senderPane + QChar(0x1f) + message.room;
@@ -214,7 +222,8 @@ int DeliveryTracker::addRow(const SentMessage &message, bool awaitingNode)
         const bool inRoom = pane.rooms.contains(message.room);
         cell.expected
             = inRoom && (message.mode != BackplaneMode::Off || pane.nodeId == message.originNode);
-        cell.paneAway = !pane.connected || m_nodesCutOff.contains(pane.nodeId);
+        cell.paneAway = !pane.connected || m_nodesCutOff.contains(pane.nodeId)
+            || m_roomsCutOff.contains(message.room);
         cell.state = awaitingNode && cell.expected
             ? DeliveryState::Pending
             : stateOf(cell, message.sentAtMs, now, m_graceMs);
@@ -473,6 +482,7 @@ void DeliveryTracker::clear()
     m_warnings.clear();
     m_warningOrder.clear();
     m_nodesCutOff.clear();
+    m_roomsCutOff.clear();
     m_unsettled.clear();
     m_awaiting = 0;
     m_totals = {};

@@ -129,6 +129,10 @@ public:
     // it misses is the at-most-once loss pub/sub documents (the node counts
     // it as a gap), as for a pane whose node was down.
     void setNodeCutOff(const QString &nodeId, bool cutOff);
+    // No node hears `room` from the backplane now (on a Redis Cluster, the
+    // shard holding it is down): a pub/sub miss of a message to it is the
+    // documented loss for every pane; other rooms are judged as usual.
+    void setRoomCutOff(const QString &room, bool cutOff);
     // Returns the row, or -1 when the id is already tracked.
     int recordSent(const SentMessage &message);
     // A row for a message the sender has sent but the node has not answered
@@ -206,6 +210,7 @@ private:
     std::deque<std::pair<QString, qint64>> m_orphanOrder; // (id, first receipt time), oldest first
     QSet<QString> m_warnings; // warned ids whose row does not exist yet
     QSet<QString> m_nodesCutOff; // nodes hearing nothing from the backplane now
+    QSet<QString> m_roomsCutOff; // rooms no node hears from the backplane now
     std::deque<QString> m_warningOrder; // bounds m_warnings, oldest first
     int m_awaiting = 0; // rows with awaitingNode set
     std::deque<int> m_unsettled; // rows whose grace period has not passed, oldest first

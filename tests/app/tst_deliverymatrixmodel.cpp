@@ -52,6 +52,7 @@ private Q_SLOTS:
     void totalsJudgeByThePromise();
     void paneAwayMissesPubSubNotStreams();
     void cutOffNodeMissesPubSubNotStreams();
+    void cutOffRoomExcusesOnlyItsRoom();
     void queuedRowWaitsForTheNode();
     void clearResets();
 
@@ -255,6 +256,32 @@ void tst_DeliveryMatrixModel::cutOffNodeMissesPubSubNotStreams()
         qPrintable(pubsub));
     const QString streams = m_model->totalsText(BackplaneMode::Streams);
     QVERIFY2(streams.contains(QStringLiteral("broke the promise")), qPrintable(streams));
+}
+
+void tst_DeliveryMatrixModel::cutOffRoomExcusesOnlyItsRoom()
+{
+    // A cluster with dev's shard down: a pub/sub miss in dev is the
+    // documented loss; a miss in ops, whose shard serves, is not.
+    const QStringList rooms {QStringLiteral("lobby"), QStringLiteral("dev"), QStringLiteral("ops")};
+    for (int i = 0; i < 3; ++i)
+        m_tracker->setPaneRooms(QStringLiteral("pane-%1").arg(i + 1), rooms);
+    m_tracker->setRoomCutOff(QStringLiteral("dev"), true);
+    for (const QString &room : {QStringLiteral("dev"), QStringLiteral("ops")}) {
+        SentMessage message = sent(room, QStringLiteral("pane-1"), QStringLiteral("node-9090"),
+            BackplaneMode::PubSub, m_now);
+        message.room = room;
+        m_tracker->recordSent(message);
+        ChatMessage local = chat(room, QStringLiteral("node-9090"), Via::Local);
+        local.room = room;
+        m_tracker->recordReceived(QStringLiteral("pane-1"), local, m_now + 1, false);
+    }
+    m_now += 10000;
+    m_tracker->updateTimeouts();
+    const QString pubsub = m_model->totalsText(BackplaneMode::PubSub);
+    QVERIFY2(pubsub.contains(QStringLiteral("1 missed by a pane whose node was down or cut off"))
+            && pubsub.contains(QStringLiteral("✕ 1 lost without a warning")),
+        qPrintable(pubsub));
+    m_tracker->setRoomCutOff(QStringLiteral("dev"), false);
 }
 
 void tst_DeliveryMatrixModel::paneAwayMissesPubSubNotStreams()
