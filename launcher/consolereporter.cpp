@@ -269,7 +269,7 @@ QJsonArray ConsoleReporter::clusterShards(const RedisClusterGroup &cluster) cons
     };
     QJsonArray shards;
     for (int shard = 0; shard < cluster.shardCount(); ++shard) {
-        const RedisInstance *primary = shard == 0 ? m_farm.redis() : cluster.shardServer(shard, 0);
+        const RedisInstance *primary = m_farm.shardServer(shard, 0);
         const auto [first, last] = cluster.slotRange(shard);
         QJsonObject entry {{"shard", shard}, {"slots", QJsonArray {first, last}},
             {"primary", primary ? QJsonValue(server(*primary)) : QJsonValue()}};

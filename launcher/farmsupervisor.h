@@ -74,6 +74,9 @@ public:
     int nodeIndexOfProcess(int processIndex) const;
     // The process of a cluster shard's primary (or its replica); -1 without one.
     int processIndexOfShard(int shard, bool replica) const;
+    // Shard `shard`'s server as started: role 0 its primary (the farm's
+    // first Redis for shard 0), 1 its replica; nullptr when there is none.
+    RedisInstance *shardServer(int shard, int role) const;
     // The cluster shard whose primary (as started) node `index` connects to;
     // -1 without a cluster.
     int nodeShard(int index) const;

@@ -56,10 +56,7 @@ QList<quint16> FarmSupervisor::openBalancerLinks()
 QString FarmSupervisor::nodeRedisUrl(int index) const
 {
     if (m_cluster && m_redis) {
-        const int shard = nodeShard(index);
-        const RedisInstance *primary
-            = shard == 0 ? m_redis.get() : m_cluster->shardServer(shard, 0);
-        return primary->url();
+        return shardServer(nodeShard(index), 0)->url();
     }
     const quint16 proxyPort = m_links ? m_links->port(index, NodeLink::Redis) : 0;
     if (proxyPort == 0)

@@ -144,20 +144,22 @@ QString FarmSupervisor::clusterSeeds(int index) const
     QStringList seeds;
     for (int i = 0; i < m_cluster->shardCount(); ++i) {
         const int shard = (nodeShard(index) + i) % m_cluster->shardCount();
-        const RedisInstance *primary
-            = shard == 0 ? m_redis.get() : m_cluster->shardServer(shard, 0);
-        if (primary)
+        if (const RedisInstance *primary = shardServer(shard, 0))
             seeds << QStringLiteral("127.0.0.1:%1").arg(primary->port());
     }
     return seeds.join(u',');
 }
 
-int FarmSupervisor::processIndexOfShard(int shard, bool replica) const
+RedisInstance *FarmSupervisor::shardServer(int shard, int role) const
 {
     if (!m_cluster)
-        return -1;
-    const RedisInstance *server
-        = shard == 0 && !replica ? m_redis.get() : m_cluster->shardServer(shard, replica ? 1 : 0);
+        return nullptr;
+    return shard == 0 && role == 0 ? m_redis.get() : m_cluster->shardServer(shard, role);
+}
+
+int FarmSupervisor::processIndexOfShard(int shard, bool replica) const
+{
+    const RedisInstance *server = shardServer(shard, replica ? 1 : 0);
     return server ? indexOf(server->process()) : -1;
 }
 

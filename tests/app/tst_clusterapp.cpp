@@ -220,8 +220,7 @@ int tst_ClusterApp::shardHolding(const QString &room) const
     FarmSupervisor &farm = m_workspace->supervisor();
     const QByteArray password = farm.redis()->password();
     for (int shard = 0; shard < farm.cluster()->shardCount(); ++shard) {
-        const RedisInstance *primary
-            = shard == 0 ? farm.redis() : farm.cluster()->shardServer(shard, 0);
+        const RedisInstance *primary = farm.shardServer(shard, 0);
         const test::RedisReply count = test::commandAt(
             primary->port(), password, {"PUBSUB", "SHARDNUMSUB", "farmchat:room:" + room.toUtf8()});
         if (count.value.toList().value(1).toLongLong() == kNodes)

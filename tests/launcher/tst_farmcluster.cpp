@@ -32,7 +32,7 @@ QList<const RedisInstance *> clusterServers(const FarmSupervisor &farm)
     QList<const RedisInstance *> servers;
     const RedisClusterGroup *cluster = farm.cluster();
     for (int shard = 0; cluster && shard < cluster->shardCount(); ++shard) {
-        servers << (shard == 0 ? farm.redis() : cluster->shardServer(shard, 0));
+        servers << farm.shardServer(shard, 0);
         if (const RedisInstance *replica = cluster->shardServer(shard, 1))
             servers << replica;
     }
