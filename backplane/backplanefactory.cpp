@@ -133,6 +133,11 @@ Result<void> BackplaneFactory::ensureClusterLinks(BackplaneMode mode)
     m_sharded = std::make_unique<ShardedSubscriber>(*m_router,
         linkOptions(seeds->constFirst(), Role::Subscriber, QStringLiteral("subscriber")));
     m_pubsub = std::make_unique<ClusterPubSubTransport>(*m_router, *m_sharded);
+    // Counted under the link names a single Redis uses, summed over the shards.
+    connect(m_router.get(), &ClusterRouter::linkReconnected, this,
+        [this] { ++m_counters.redisReconnects[QStringLiteral("commands")]; });
+    connect(m_sharded.get(), &ShardedSubscriber::linkReconnected, this,
+        [this] { ++m_counters.redisReconnects[QStringLiteral("subscriber")]; });
     m_router->start();
     return {};
 }

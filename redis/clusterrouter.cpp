@@ -320,6 +320,8 @@ ClusterRouter::Shard &ClusterRouter::shardFor(const QString &host, quint16 port)
 
 void ClusterRouter::onShardReady(Shard &shard)
 {
+    if (shard.connection->reconnects() > 0)
+        Q_EMIT linkReconnected();
     const QList<RoutedPtr> held = std::exchange(shard.held, {});
     for (const RoutedPtr &routed : held)
         sendTo(shard, routed);

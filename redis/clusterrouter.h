@@ -75,6 +75,8 @@ Q_SIGNALS:
     void slotMapChanged(const farmchat::ClusterSlotMap &map);
     // A refresh failed (no node answered, or the reply was malformed).
     void refreshFailed(const QString &error);
+    // A link to a cluster node is up again after it was lost.
+    void linkReconnected();
 
 private:
     struct Routed;

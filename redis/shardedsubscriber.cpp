@@ -140,6 +140,10 @@ RedisConnection *ShardedSubscriber::linkFor(const ClusterNode &node)
     connect(raw, &RedisConnection::channelDropped, &m_router, &ClusterRouter::refreshSlotMap);
     connect(raw, &RedisConnection::lost, this, &ShardedSubscriber::onLinkLost);
     connect(raw, &RedisConnection::stateChanged, this, &ShardedSubscriber::linkStateChanged);
+    connect(raw, &RedisConnection::ready, this, [this, raw] {
+        if (raw->reconnects() > 0)
+            Q_EMIT linkReconnected();
+    });
     connect(raw, &RedisConnection::attemptFailed, this, &ShardedSubscriber::linkStateChanged);
     m_links.emplace(endpoint, std::move(link));
     raw->start();

@@ -48,6 +48,8 @@ Q_SIGNALS:
     void subscribed(const QByteArray &channel);
     // A link connected, was lost or failed an attempt.
     void linkStateChanged();
+    // A subscriber link is up again after it was lost.
+    void linkReconnected();
 
 private:
     void applyMap(const ClusterSlotMap &map);

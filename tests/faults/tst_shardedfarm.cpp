@@ -195,6 +195,10 @@ private Q_SLOTS:
 
         FARMCHAT_VERIFY_OK(m_cluster->restart(victim));
         QTRY_VERIFY_WITH_TIMEOUT(m_farm->redisConnectedEverywhere(), kWaitMs);
+        // Both kinds of links to the restarted shard came back, and say so.
+        for (const QByteArray link : {"commands", "subscriber"})
+            QVERIFY(
+                m_farm->metric(0, "farmchat_redis_reconnects_total", "link=\"" + link + "\"") >= 1);
         for (int n = 0; n < kRooms; ++n)
             QVERIFY(m_farm->waitForReaders(room(n)));
         const QHash<QString, QString> after = sendToEveryRoom(1, QStringLiteral("shard back"));
