@@ -74,9 +74,9 @@ Result<void> FarmConfig::validateCluster() const
 
 Result<void> FarmConfig::topologySupports(BackplaneMode mode) const
 {
-    // Classic PUBLISH/SUBSCRIBE works on any cluster node (the cluster
-    // passes every message to every shard); a stream key lives on one shard,
-    // which a node's single Redis link cannot follow.
+    // Pub/sub runs sharded on a cluster (each room on its slot's shard);
+    // streams would need a reader per shard and History across shards,
+    // which the nodes do not have yet.
     if (redisTopology == RedisTopology::Cluster && mode == BackplaneMode::Streams)
         return Result<void>::failure(QStringLiteral(
             "streams mode needs each room's stream on its own shard, which the nodes do not "
