@@ -5,6 +5,7 @@
 // crosses nodes again. What was missed meanwhile is pub/sub's documented loss,
 // counted exactly as gaps; rooms on the other shards lose nothing. The time
 // from the kill to the room crossing again is printed.
+#include "protocol/roomchannel.h"
 #include "redis/clusterslot.h"
 #include "redis/redisinfo.h"
 #include "tests/support/testfarm.h"
@@ -23,11 +24,9 @@ namespace {
 
 constexpr int kShards = 3;
 constexpr int kWaitMs = TestFarm::kWaitMs;
-const QString kOnVictim = QStringLiteral("hit");
-
 QByteArray channelOf(const QString &room)
 {
-    return "farmchat:room:" + room.toUtf8();
+    return roomChannel(kDefaultChannelPrefix, room);
 }
 
 } // namespace
@@ -59,17 +58,6 @@ private:
     qint64 gaps(int node)
     {
         return m_farm->metric(node, "farmchat_backplane_dropped_total", "reason=\"gap\"");
-    }
-
-    // Texts seat `from` had accepted in `room` that seat `to` never showed.
-    int missedBy(int to, int from, const QString &room) const
-    {
-        const QStringList got = m_farm->seat(to).textsIn(room);
-        const QSet<QString> have(got.cbegin(), got.cend());
-        int missed = 0;
-        for (const QString &text : m_farm->seat(from).sent)
-            missed += text.startsWith(room + u' ') && !have.contains(text) ? 1 : 0;
-        return missed;
     }
 
     // Whether a text each seat sent to `room` after its first `after`
@@ -180,7 +168,7 @@ private Q_SLOTS:
         int missed[2] = {0, 0};
         for (int s = 0; s < 2; ++s) {
             for (const QString &room : rooms) {
-                const int lost = missedBy(s, 1 - s, room);
+                const int lost = m_farm->missedBy(s, 1 - s, room, room + u' ');
                 if (room != hit)
                     QVERIFY2(
                         lost == 0, qPrintable(QStringLiteral("%1 lost in %2").arg(lost).arg(room)));

@@ -5,6 +5,7 @@
 // other rooms lose nothing, a message to a room on it reaches the sender's
 // node only, its sender is warned and publish_failed counts it. Restarted,
 // every room crosses again.
+#include "protocol/roomchannel.h"
 #include "redis/clusterslot.h"
 #include "tests/support/testfarm.h"
 #include "tests/support/testrediscluster.h"
@@ -32,7 +33,7 @@ QString room(int n)
 
 QByteArray channelOf(const QString &name)
 {
-    return "farmchat:room:" + name.toUtf8();
+    return roomChannel(kDefaultChannelPrefix, name);
 }
 
 // A room name whose channel hashes to `slot`.
@@ -74,17 +75,6 @@ private:
         const QStringList texts = m_farm->seat(seat).textsIn(roomName);
         return std::any_of(texts.cbegin(), texts.cend(),
             [&](const QString &text) { return text.startsWith(label + QStringLiteral(" @")); });
-    }
-
-    // How many texts seat `from` sent to `roomName` that seat `to` never got.
-    int missedBy(int to, int from, const QString &roomName) const
-    {
-        const QStringList got = m_farm->seat(to).textsIn(roomName);
-        const QSet<QString> have(got.cbegin(), got.cend());
-        int missed = 0;
-        for (const QString &text : m_farm->seat(from).sent)
-            missed += text.startsWith(QStringLiteral("move ")) && !have.contains(text) ? 1 : 0;
-        return missed;
     }
 
     qint64 gaps(int node)
@@ -263,7 +253,9 @@ private Q_SLOTS:
 
         QTRY_COMPARE_WITH_TIMEOUT(m_farm->answered() - answeredBefore, sent, kWaitMs);
         m_farm->settle();
-        int missed[2] = {missedBy(0, 1, moving), missedBy(1, 0, moving)};
+        const QString prefix = QStringLiteral("move ");
+        int missed[2]
+            = {m_farm->missedBy(0, 1, moving, prefix), m_farm->missedBy(1, 0, moving, prefix)};
         for (int s = 0; s < 2; ++s) {
             QCOMPARE(gaps(s) - gapsBefore[s], qint64(missed[s]));
             QVERIFY2(missed[s] < sent / 4, "most messages cross while the slot moves");

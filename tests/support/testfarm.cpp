@@ -186,6 +186,16 @@ QSet<QString> TestFarm::accepted(int node) const
     return out;
 }
 
+int TestFarm::missedBy(int to, int from, const QString &room, const QString &prefix) const
+{
+    const QStringList got = m_seats[std::size_t(to)]->textsIn(room);
+    const QSet<QString> have(got.cbegin(), got.cend());
+    int missed = 0;
+    for (const QString &text : m_seats[std::size_t(from)]->sent)
+        missed += text.startsWith(prefix) && !have.contains(text) ? 1 : 0;
+    return missed;
+}
+
 int TestFarm::answered() const
 {
     int count = 0;

@@ -108,6 +108,9 @@ public:
     // Texts the nodes accepted, from the seats of `node` (-1: all).
     QSet<QString> accepted(int node = -1) const;
     int answered() const; // Send calls answered, with success or an error
+    // Texts seat `from` had accepted, starting with `prefix`, that seat `to`
+    // never showed in `room`.
+    int missedBy(int to, int from, const QString &room, const QString &prefix) const;
     int totalReceived() const;
     // Waits (bounded) until every seat holds every text of `texts`; returns
     // whether they do. Callers count what is still missing themselves.
