@@ -85,8 +85,13 @@ QString FarmRooms::shardTrouble(const QString &room) const
     if (shard < 0 || m_farm.isShardServing(shard))
         return {};
     const ManagedProcess *process = m_farm.process(m_farm.processIndexOfShard(shard, false));
+    const QString name = process ? process->name() : tr("shard %1").arg(shard + 1);
+    if (m_farm.backplane() == BackplaneMode::Streams)
+        return tr("'%1' lives on %2, which is down: messages to it wait in the nodes' outboxes "
+                  "and arrive when it is back")
+            .arg(room, name);
     return tr("'%1' lives on %2, which is down: messages to it reach only the sender's node")
-        .arg(room, process ? process->name() : tr("shard %1").arg(shard + 1));
+        .arg(room, name);
 }
 
 void FarmRooms::reset()

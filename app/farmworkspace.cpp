@@ -459,8 +459,12 @@ void FarmWorkspace::updateCutOffs()
             health.reachable && !health.redisConnected && !shardDown
                 && farm.nodeBackplane(i) != BackplaneMode::Off);
     }
+    // Streams holds a down shard's messages back and delivers them later:
+    // nothing to excuse there, a miss is a miss.
+    const bool shardLosesMessages = farm.backplane() == BackplaneMode::PubSub;
     for (const QString &room : m_rooms->names())
-        m_tracker->setRoomCutOff(room, !m_rooms->shardTrouble(room).isEmpty());
+        m_tracker->setRoomCutOff(
+            room, shardLosesMessages && !m_rooms->shardTrouble(room).isEmpty());
 }
 
 void FarmWorkspace::syncPaneRooms()

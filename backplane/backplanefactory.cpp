@@ -4,8 +4,10 @@
 #include "backplane/localbackplane.h"
 #include "backplane/pubsub/pubsubbackplane_p.h"
 #include "backplane/pubsub/pubsubtransport_p.h"
+#include "backplane/streams/clusterstreamsbackplane_p.h"
 #include "backplane/streams/streamsbackplane_p.h"
 #include "redis/clusterrouter.h"
+#include "redis/clustershardlinks.h"
 #include "redis/sentinelwatcher.h"
 #include "redis/shardedsubscriber.h"
 
@@ -47,6 +49,7 @@ BackplaneFactory::BackplaneFactory(
             m_sentinel->start();
         }
     }
+    // On a cluster the streams links (two per shard) wait for streams' first use.
     if (hasRedis()) {
         ensureLinks(BackplaneMode::PubSub);
         if (!isCluster())
@@ -77,6 +80,9 @@ Result<std::unique_ptr<Backplane>> BackplaneFactory::create(BackplaneMode mode)
             PubSubBackplane::Config {m_settings.nodeId, m_settings.channelPrefix}, *m_pubsub,
             m_counters);
     case BackplaneMode::Streams:
+        if (isCluster())
+            return std::make_unique<ClusterStreamsBackplane>(
+                streamsConfig(m_settings), *m_shardLinks, m_counters);
         return std::make_unique<StreamsBackplane>(
             streamsConfig(m_settings), *m_commands, *m_reader, m_counters);
     }
@@ -113,32 +119,42 @@ Result<void> BackplaneFactory::ensureLinks(BackplaneMode mode)
     return {};
 }
 
-// A Redis Cluster: the slot router for SPUBLISH and a sharded subscriber
-// link per primary. Streams per shard are not built: refused, with what
-// works instead.
+// A Redis Cluster: the slot router, then per mode: a sharded subscriber link
+// per primary (pubsub), or a command and a reader link per shard (streams).
 Result<void> BackplaneFactory::ensureClusterLinks(BackplaneMode mode)
 {
-    if (mode == BackplaneMode::Streams)
-        return Result<void>::failure(QStringLiteral(
-            "streams is not available on a Redis Cluster (--redis-cluster): use pubsub, which is "
-            "sharded there"));
     const auto seeds = parseEndpointList(m_settings.redisCluster, 6379, QStringLiteral("cluster"));
     if (!seeds)
         return Result<void>::failure(QStringLiteral("invalid --redis-cluster: ") + seeds.error());
-    if (m_pubsub)
-        return {};
+    // The shard's anchor must be the keys' only hash tag.
+    if (mode == BackplaneMode::Streams
+        && (m_settings.channelPrefix.contains(u'{') || m_settings.channelPrefix.contains(u'}')))
+        return Result<void>::failure(
+            QStringLiteral("streams on a Redis Cluster needs a channel prefix without '{' or "
+                           "'}' (a hash tag there would put every room on one shard): '%1'")
+                .arg(m_settings.channelPrefix));
     using Role = RedisConnectionOptions::Role;
-    m_router = std::make_unique<ClusterRouter>(seeds.value(),
-        linkOptions(seeds->constFirst(), Role::Commands, QStringLiteral("commands")));
-    m_sharded = std::make_unique<ShardedSubscriber>(*m_router,
-        linkOptions(seeds->constFirst(), Role::Subscriber, QStringLiteral("subscriber")));
-    m_pubsub = std::make_unique<ClusterPubSubTransport>(*m_router, *m_sharded);
-    // Counted under the link names a single Redis uses, summed over the shards.
-    connect(m_router.get(), &ClusterRouter::linkReconnected, this,
-        [this] { ++m_counters.redisReconnects[QStringLiteral("commands")]; });
-    connect(m_sharded.get(), &ShardedSubscriber::linkReconnected, this,
-        [this] { ++m_counters.redisReconnects[QStringLiteral("subscriber")]; });
-    m_router->start();
+    if (!m_router) {
+        m_router = std::make_unique<ClusterRouter>(seeds.value(),
+            linkOptions(seeds->constFirst(), Role::Commands, QStringLiteral("commands")));
+        // Counted under the link names a single Redis uses, summed over the shards.
+        connect(m_router.get(), &ClusterRouter::linkReconnected, this,
+            [this] { ++m_counters.redisReconnects[QStringLiteral("commands")]; });
+        m_router->start();
+    }
+    if (mode == BackplaneMode::PubSub && !m_pubsub) {
+        m_sharded = std::make_unique<ShardedSubscriber>(*m_router,
+            linkOptions(seeds->constFirst(), Role::Subscriber, QStringLiteral("subscriber")));
+        m_pubsub = std::make_unique<ClusterPubSubTransport>(*m_router, *m_sharded);
+        connect(m_sharded.get(), &ShardedSubscriber::linkReconnected, this,
+            [this] { ++m_counters.redisReconnects[QStringLiteral("subscriber")]; });
+    }
+    if (mode == BackplaneMode::Streams && !m_shardLinks) {
+        m_shardLinks = std::make_unique<ClusterShardLinks>(
+            *m_router, linkOptions(seeds->constFirst(), Role::Commands, QStringLiteral("streams")));
+        connect(m_shardLinks.get(), &ClusterShardLinks::linkReconnected, this,
+            [this](const QString &role) { ++m_counters.redisReconnects[role]; });
+    }
     return {};
 }
 

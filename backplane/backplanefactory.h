@@ -15,6 +15,7 @@ namespace farmchat {
 
 struct BackplaneCounters;
 class ClusterRouter;
+class ClusterShardLinks;
 class PubSubTransport;
 class SentinelWatcher;
 class ShardedSubscriber;
@@ -31,7 +32,7 @@ struct BackplaneSettings
     QString redisMasterName = QStringLiteral("farmchat");
     QByteArray sentinelPassword;
     // A Redis Cluster instead: "host:port,..." of some of its nodes (seeds);
-    // pub/sub is then sharded (SPUBLISH/SSUBSCRIBE).
+    // pub/sub is then sharded (SPUBLISH/SSUBSCRIBE), streams kept per shard.
     QString redisCluster;
     QString channelPrefix = QStringLiteral("farmchat");
     int history = 1000; // messages kept per room (ring buffer, stream MAXLEN ~)
@@ -80,6 +81,8 @@ public:
     // subscriber (nullptr otherwise).
     ClusterRouter *clusterRouter() const { return m_router.get(); }
     ShardedSubscriber *shardedSubscriber() const { return m_sharded.get(); }
+    // On a Redis Cluster in streams mode: a command and a reader link per shard.
+    ClusterShardLinks *clusterShardLinks() const { return m_shardLinks.get(); }
 
 private:
     Result<void> ensureLinks(BackplaneMode mode);
@@ -97,6 +100,7 @@ private:
     std::unique_ptr<RedisConnection> m_reader;
     std::unique_ptr<ClusterRouter> m_router;
     std::unique_ptr<ShardedSubscriber> m_sharded;
+    std::unique_ptr<ClusterShardLinks> m_shardLinks;
     std::unique_ptr<PubSubTransport> m_pubsub; // declared last: goes before what it wraps
 };
 

@@ -63,8 +63,6 @@ Result<void> FarmConfig::validateCluster() const
     if (nodeKind == NodeKind::AspNetCore)
         return Outcome::failure(QStringLiteral(
             "ASP.NET Core nodes connect to one Redis here: use --redis-topology single"));
-    if (const Result<void> supported = topologySupports(backplane); !supported)
-        return supported;
     if (linkFaults)
         return Outcome::failure(QStringLiteral(
             "link faults need --redis-topology single: in a cluster the nodes reach every shard, "
@@ -72,23 +70,9 @@ Result<void> FarmConfig::validateCluster() const
     return {};
 }
 
-Result<void> FarmConfig::topologySupports(BackplaneMode mode) const
-{
-    // Pub/sub runs sharded on a cluster (each room on its slot's shard);
-    // streams would need a reader per shard and History across shards,
-    // which the nodes do not have yet.
-    if (redisTopology == RedisTopology::Cluster && mode == BackplaneMode::Streams)
-        return Result<void>::failure(QStringLiteral(
-            "streams mode needs each room's stream on its own shard, which the nodes do not "
-            "route to yet: use pubsub or off on a Redis Cluster"));
-    return {};
-}
-
 Result<void> FarmConfig::supports(BackplaneMode mode) const
 {
-    if (Result<void> kind = nodeKindSupports(nodeKind, mode); !kind)
-        return kind;
-    return topologySupports(mode);
+    return nodeKindSupports(nodeKind, mode);
 }
 
 QList<quint16> FarmConfig::requestedPorts() const

@@ -34,9 +34,9 @@ struct FarmConfig
     // With cluster: primaries sharing the slots (3…8) and replicas per shard (0, 1).
     int redisShards = 3;
     int redisReplicas = 0;
-    // With sentinel: the nodes' --stream-wait-replicas (streams mode confirms
-    // a Send once this many replicas have it; 0: no WAIT) and
-    // --stream-wait-timeout. The topology has one replica.
+    // With sentinel, or a cluster with replicas: the nodes'
+    // --stream-wait-replicas (streams mode confirms a Send once this many
+    // replicas have it; 0: no WAIT) and --stream-wait-timeout.
     int streamWaitReplicas = 1;
     int streamWaitTimeoutMs = 500;
     LbPolicy loadBalancer = LbPolicy::None; // --lb: HAProxy in front of the nodes
@@ -59,10 +59,9 @@ struct FarmConfig
     Result<void> validate() const;
     // The --redis-topology cluster part of validate().
     Result<void> validateCluster() const;
-    // Whether the Redis topology can carry `mode`.
-    Result<void> topologySupports(BackplaneMode mode) const;
-    // Whether this farm can run `mode`: its kind of node and its Redis
-    // topology (checked at start, by the demo and on every mode switch).
+    // Whether this farm can run `mode`: its kind of node (checked at start,
+    // by the demo and on every mode switch). Every Redis topology carries
+    // every mode.
     Result<void> supports(BackplaneMode mode) const;
     // The ports the nodes will ask for; empty when they are to be picked (basePort 0).
     QList<quint16> requestedPorts() const;

@@ -110,8 +110,10 @@ void FarmNode::prepareRun(const QString &program, const QList<quint16> &farmPort
         // streams mode confirms a send once the replica has it too (unless
         // the user turned WAIT off to measure what it costs or saves).
         arguments << QStringLiteral("--redis-sentinel") << m_sentinels
-                  << QStringLiteral("--redis-master-name") << m_masterName
-                  << QStringLiteral("--stream-wait-replicas")
+                  << QStringLiteral("--redis-master-name") << m_masterName;
+    }
+    if (!m_sentinels.isEmpty() || !m_clusterSeeds.isEmpty()) {
+        arguments << QStringLiteral("--stream-wait-replicas")
                   << QString::number(m_streamWaitReplicas);
         if (m_streamWaitReplicas > 0)
             arguments << QStringLiteral("--stream-wait-timeout")

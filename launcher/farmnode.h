@@ -58,7 +58,7 @@ public:
     // Redis Cluster topology: the next run gets --redis-cluster with these
     // seeds ("host:port,...", its own shard's primary first) instead of --redis.
     void setClusterSeeds(const QString &seeds) { m_clusterSeeds = seeds; }
-    // Sentinel topology, streams mode: the next run confirms a Send once
+    // Sentinel or cluster topology, streams mode: the next run confirms a Send once
     // `replicas` replicas have it, waiting at most timeoutMs (--stream-wait-
     // replicas, --stream-wait-timeout); 0 replicas: no WAIT.
     void setStreamWait(int replicas, int timeoutMs)

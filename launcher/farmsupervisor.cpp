@@ -267,8 +267,12 @@ void FarmSupervisor::prepareNode(int index)
             m_sentinels->sentinelPassword());
         farmNode->setStreamWait(m_config.streamWaitReplicas, m_config.streamWaitTimeoutMs);
     }
-    if (m_cluster)
+    if (m_cluster) {
         farmNode->setClusterSeeds(clusterSeeds(index));
+        // Without replicas a WAIT could never be satisfied.
+        farmNode->setStreamWait(m_config.redisReplicas > 0 ? m_config.streamWaitReplicas : 0,
+            m_config.streamWaitTimeoutMs);
+    }
     farmNode->prepareRun(m_nodeProgram, m_ports, nodeRedisUrl(index), nodeBackplane(index),
         m_redisPassword, m_adminToken);
 }

@@ -116,13 +116,13 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
         FarmFlags::redisShards(farm.redisShards),
         FarmFlags::redisReplicas(farm.redisReplicas),
         Option::integer(QStringLiteral("stream-wait-replicas"), QStringLiteral("N"),
-            QStringLiteral("with --redis-topology sentinel: streams-mode nodes confirm a Send once "
-                           "N replicas have it (WAIT N; 0: off, a failover may lose confirmed "
-                           "Sends)"),
+            QStringLiteral("with --redis-topology sentinel, or cluster with replicas: streams-mode "
+                           "nodes confirm a Send once N replicas have it (WAIT N; 0: off, a "
+                           "failover may lose confirmed Sends)"),
             {0, 1}, farm.streamWaitReplicas),
         Option::integer(QStringLiteral("stream-wait-timeout"), QStringLiteral("MS"),
-            QStringLiteral("with --redis-topology sentinel: how long a Send waits for the "
-                           "replica before it is confirmed with a warning"),
+            QStringLiteral("with a replica (sentinel, or cluster with replicas): how long a Send "
+                           "waits for it before it is confirmed with a warning"),
             {1, 60000}, farm.streamWaitTimeoutMs),
         FarmFlags::redisMaxMemory(
             farm.redisMaxMemoryBytes, [&farm](qint64 bytes) { farm.redisMaxMemoryBytes = bytes; }),
@@ -225,11 +225,14 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
     if (cli.isSet(QStringLiteral("sentinel-down-after"))
         && o.farm.redisTopology != RedisTopology::Sentinel)
         return usageError(QStringLiteral("--sentinel-down-after needs --redis-topology sentinel"));
+    const bool hasReplica = o.farm.redisTopology == RedisTopology::Sentinel
+        || (o.farm.redisTopology == RedisTopology::Cluster && o.farm.redisReplicas > 0);
     for (const QString &flag :
         {QStringLiteral("stream-wait-replicas"), QStringLiteral("stream-wait-timeout")}) {
-        if (cli.isSet(flag) && o.farm.redisTopology != RedisTopology::Sentinel)
-            return usageError(QStringLiteral("--%1 needs --redis-topology sentinel (a single "
-                                             "Redis has no replica to wait for)")
+        if (cli.isSet(flag) && !hasReplica)
+            return usageError(QStringLiteral("--%1 needs a replica to wait for: "
+                                             "--redis-topology sentinel, or cluster with "
+                                             "--redis-replicas 1")
                                   .arg(flag));
     }
     if (cli.isSet(QStringLiteral("stream-wait-timeout")) && o.farm.streamWaitReplicas == 0)

@@ -298,10 +298,6 @@ Result<CommandLineRequest<NodeConfig>> NodeConfig::parse(
         > 1)
         return Result<Request>::failure(
             QStringLiteral("--redis, --redis-sentinel and --redis-cluster exclude each other"));
-    if (!c.redisCluster.isEmpty() && c.backplane == BackplaneMode::Streams)
-        return Result<Request>::failure(QStringLiteral(
-            "--backplane streams is not available with --redis-cluster: use pubsub, which is "
-            "sharded there"));
     if (!cli.isSet(QStringLiteral("backplane")))
         c.backplane = c.hasRedis() ? BackplaneMode::PubSub : BackplaneMode::Off;
     else if (c.backplane != BackplaneMode::Off && !c.hasRedis())

@@ -108,7 +108,8 @@ void StreamsBackplane::noteError(const QString &error)
 
 void StreamsBackplane::outboxChanged()
 {
-    m_counters.outboxDepth = qint64(m_outbox.size());
+    if (m_config.reportsOutboxDepth)
+        m_counters.outboxDepth = qint64(m_outbox.size());
     statusSoon();
 }
 

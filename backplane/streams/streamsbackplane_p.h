@@ -59,6 +59,9 @@ public:
         // WAIT for this many replicas after each XADD (StreamOutbox::Settings).
         int waitReplicas = 0;
         int waitTimeoutMs = 500;
+        // Set the outboxDepth gauge; false for a part of a larger backplane
+        // (one shard of a cluster), which sums its parts' depths.
+        bool reportsOutboxDepth = true;
     };
 
     StreamsBackplane(Config config, RedisConnection &commands, RedisConnection &reader,

@@ -1,14 +1,15 @@
 // The desktop app on a Redis Cluster (--redis-topology cluster), driven
 // through its window (offscreen) with real processes on loopback: three
 // shards' redis-servers and three farmchat-node processes running sharded
-// pub/sub. The farm bar offers the topology and greys out streams; the
+// pub/sub. The farm bar offers the topology and every mode; the
 // Faults dock's Redis line becomes the cluster's; killing a shard from the
 // dock costs only the rooms on it: the lobby keeps crossing while another
 // shard is down, and misses (as pub/sub documents) while its own is; Restart
 // brings a shard back into the cluster. Rooms picked in the panes live on
 // their slots' shards: the topology lists them with their traffic, and a room
-// on a shard that is down is marked in the pickers. Closing leaves no process
-// behind.
+// on a shard that is down is marked in the pickers. Switched to streams, a
+// message to a room on a shard that is down waits and reaches every pane
+// once the shard is back. Closing leaves no process behind.
 #include "appfarmfixture.h"
 
 #include "app/chatpane.h"
@@ -28,6 +29,7 @@
 #include "launcher/redisinstance.h"
 #include "redis/clusterslot.h"
 #include "tests/support/testredisserver.h"
+#include "tests/support/verifyresult.h"
 
 #include <QAbstractButton>
 #include <QComboBox>
@@ -55,8 +57,10 @@ private Q_SLOTS:
     void viewsShowTheCluster();
     void killingAShardCostsOnlyItsRooms();
     void roomsLiveOnTheirShards();
+    void streamsHoldsADownShardsRoomsBack();
 
 private:
+    QAbstractButton *modeButton(const QString &name) const;
     bool nodesCarry() const;
     int lobbyShard() const;
     int shardHolding(const QString &room) const;
@@ -109,7 +113,7 @@ bool tst_ClusterApp::nodesCarry() const
 {
     FarmSupervisor &farm = m_workspace->supervisor();
     for (int i = 0; i < farm.nodeCount(); ++i) {
-        if (!farm.node(i)->health().carries(BackplaneMode::PubSub))
+        if (!farm.node(i)->health().carries(farm.backplane()))
             return false;
     }
     return true;
@@ -127,13 +131,9 @@ void tst_ClusterApp::viewsShowTheCluster()
     QCOMPARE(
         m_window->topologyView()->clusterLabel(), QStringLiteral("Redis Cluster\n✓ 3/3 shards"));
     QCOMPARE(m_window->redisStatusText(), QStringLiteral("Redis Cluster: 3 of 3 shards up"));
-    // Streams cannot run here, and the choices say why.
-    for (QAbstractButton *mode : controls->findChildren<QAbstractButton *>()) {
-        if (mode->text().remove(u'&') == u"Streams") {
-            QVERIFY(!mode->isEnabled());
-            QVERIFY2(mode->toolTip().contains(u"shard"), qPrintable(mode->toolTip()));
-        }
-    }
+    // Every mode runs here: streams keeps each room's stream on its shard.
+    QAbstractButton *streams = modeButton(QStringLiteral("Streams"));
+    QVERIFY(streams && streams->isEnabled());
     QTRY_VERIFY_WITH_TIMEOUT(nodesCarry(), 10000);
     const QSet<int> reached
         = test::panesReached(*m_workspace, 0, QStringLiteral("over the cluster"), kNodes, 5000);
@@ -273,6 +273,66 @@ void tst_ClusterApp::roomsLiveOnTheirShards()
     restartShard();
     QTRY_VERIFY_WITH_TIMEOUT(!picker->labelFor(dev).startsWith(u"✕"), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(!pane->noteText().contains(u"lives on"), 2000);
+    picker->setEditText(ChatClient::kLobby);
+}
+
+QAbstractButton *tst_ClusterApp::modeButton(const QString &name) const
+{
+    for (QAbstractButton *mode : m_window->controls()->findChildren<QAbstractButton *>()) {
+        if (mode->text().remove(u'&') == name)
+            return mode;
+    }
+    return nullptr;
+}
+
+void tst_ClusterApp::streamsHoldsADownShardsRoomsBack()
+{
+    FarmSupervisor &farm = m_workspace->supervisor();
+    QTest::mouseClick(modeButton(QStringLiteral("Streams")), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(farm.backplane(), BackplaneMode::Streams, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(nodesCarry(), 15000);
+    const QString dev = QStringLiteral("dev");
+    const QString ops = QStringLiteral("ops");
+    QTRY_COMPARE_WITH_TIMEOUT(
+        test::panesReached(*m_workspace, 0, QStringLiteral("dev in streams"), kNodes, 3000, 0, dev)
+            .size(),
+        kNodes, 15000);
+
+    // dev's shard down: its message waits (the other panes do not show it;
+    // the sender's pane shows it as sending); ops still crosses.
+    const int victim = m_workspace->rooms().shardOf(dev);
+    killShard(victim);
+    auto *picker = m_window->findChild<RoomPicker *>(QStringLiteral("roomPicker1"));
+    auto *pane = m_window->findChild<ChatPane *>(QStringLiteral("chatPane1"));
+    QVERIFY(picker && pane);
+    picker->setEditText(dev);
+    QTRY_VERIFY2_WITH_TIMEOUT(pane->noteText().contains(u"wait in the nodes' outboxes"),
+        qPrintable(pane->noteText()), 5000);
+    const QString held = QStringLiteral("dev, held back");
+    FARMCHAT_VERIFY_OK(m_workspace->sendFrom(0, held, dev));
+    QCOMPARE(
+        test::panesReached(*m_workspace, 1, QStringLiteral("ops, streams"), kNodes, 5000, 0, ops)
+            .size(),
+        kNodes);
+    for (int p = 1; p < kNodes; ++p)
+        QVERIFY2(!test::paneHasText(*m_workspace, p, held), qPrintable(QString::number(p)));
+
+    restartShard();
+    for (int p = 0; p < kNodes; ++p)
+        QTRY_VERIFY_WITH_TIMEOUT(test::paneHasText(*m_workspace, p, held), 15000);
+    // The matrix's streams line: the held message late, nothing lost.
+    QString streamsLine;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QStringList lines = m_window->matrixView()->totalsText().split(u'\n');
+            for (const QString &line : lines) {
+                if (line.startsWith(u"streams:"))
+                    streamsLine = line;
+            }
+            return streamsLine.contains(u"as promised");
+        }(),
+        10000);
+    QVERIFY2(streamsLine.contains(u"1 late, 0 lost"), qPrintable(streamsLine));
     picker->setEditText(ChatClient::kLobby);
 }
 

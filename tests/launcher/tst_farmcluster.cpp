@@ -82,7 +82,7 @@ private Q_SLOTS:
     void initTestCase();
     void clusterIsMadeBeforeTheNodes();
     void primaryLossFailsOverToItsReplica();
-    void streamsIsRefusedOnACluster();
+    void streamsRunsOnTheCluster();
     void demoCrossesNodesOverTheCluster();
     void controlChannelDrivesShards();
 };
@@ -178,14 +178,11 @@ void tst_FarmCluster::primaryLossFailsOverToItsReplica()
     QVERIFY(stopFarm(farm));
 }
 
-void tst_FarmCluster::streamsIsRefusedOnACluster()
+void tst_FarmCluster::streamsRunsOnTheCluster()
 {
     FarmConfig config = clusterConfig(1, 0);
     config.backplane = BackplaneMode::Streams;
-    const Result<void> refused = config.validate();
-    QVERIFY(!refused);
-    QVERIFY2(refused.error().contains(u"streams mode needs each room's stream on its own shard"),
-        qPrintable(refused.error()));
+    FARMCHAT_VERIFY_OK(config.validate());
     config.backplane = BackplaneMode::PubSub;
     config.linkFaults = true;
     QVERIFY(!config.validate());
@@ -193,23 +190,27 @@ void tst_FarmCluster::streamsIsRefusedOnACluster()
     config.redisShards = 2;
     QVERIFY(!config.validate());
 
-    // A running cluster farm refuses the switch, and stays in pub/sub.
+    // A running cluster farm switches to streams (each room's stream on its
+    // shard) and back, the node reporting the mode it runs.
     FarmSupervisor farm;
     FARMCHAT_VERIFY_OK(startFarm(farm, clusterConfig(1, 0)));
     QSignalSpy finished(&farm, &FarmSupervisor::backplaneRequestFinished);
     farm.setBackplane(BackplaneMode::Streams);
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 5000);
     const auto outcome = qvariant_cast<Result<void>>(finished.first().at(2));
-    QVERIFY(!outcome);
-    QVERIFY2(outcome.error().contains(u"shard"), qPrintable(outcome.error()));
-    QCOMPARE(farm.backplane(), BackplaneMode::PubSub);
+    FARMCHAT_VERIFY_OK(outcome);
+    QCOMPARE(farm.backplane(), BackplaneMode::Streams);
+    // Without replicas there is nothing to WAIT for.
+    const QStringList arguments = farm.node(0)->process()->arguments();
+    QCOMPARE(arguments.value(arguments.indexOf(QStringLiteral("--stream-wait-replicas")) + 1),
+        QStringLiteral("0"));
     QVERIFY(stopFarm(farm));
 }
 
 void tst_FarmCluster::demoCrossesNodesOverTheCluster()
 {
     // As a user runs it: the guided demo on a cluster farm shows off failing
-    // and pub/sub crossing, and says why it leaves streams out.
+    // and pub/sub and streams crossing.
     TestLauncher run(
         {"--demo", "--redis-topology", "cluster", "--nodes", "3", "--base-port", "auto"},
         TestLauncher::environmentWithoutRedisPassword());
@@ -218,9 +219,10 @@ void tst_FarmCluster::demoCrossesNodesOverTheCluster()
     const QString out = QString::fromUtf8(run.out());
     const QString err = QString::fromUtf8(run.err());
     QVERIFY2(run.exitCode() == 0, qPrintable(out + err));
-    QCOMPARE(out.count(QStringLiteral("as promised — PASS")), 2);
+    QCOMPARE(out.count(QStringLiteral("as promised — PASS")), 3);
     QVERIFY2(out.contains(u"Backplane pubsub:"), qPrintable(out));
-    QVERIFY2(err.contains(u"the demo skips streams: streams mode needs"), qPrintable(err));
+    QVERIFY2(out.contains(u"Backplane streams:"), qPrintable(out));
+    QVERIFY2(!err.contains(u"the demo skips"), qPrintable(err));
     for (int shard = 1; shard <= 3; ++shard)
         QVERIFY2(out.contains(QStringLiteral("redis-shard-%1").arg(shard)), qPrintable(out));
     QVERIFY2(run.leftovers().isEmpty(), qPrintable(run.leftovers().join(u' ')));

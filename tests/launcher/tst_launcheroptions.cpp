@@ -62,6 +62,12 @@ void tst_LauncherOptions::defaults()
     QVERIFY2(longWait && longWait->options, qPrintable(longWait.error()));
     QCOMPARE(longWait->options->farm.streamWaitReplicas, 1);
     QCOMPARE(longWait->options->farm.streamWaitTimeoutMs, 2000);
+    // A cluster's replicas are waited for the same way.
+    const auto clusterWait = LauncherOptions::parse({"--redis-topology", "cluster",
+        "--redis-replicas", "1", "--backplane", "streams", "--stream-wait-timeout", "800"});
+    QVERIFY2(clusterWait && clusterWait->options, qPrintable(clusterWait.error()));
+    QCOMPARE(clusterWait->options->farm.backplane, BackplaneMode::Streams);
+    QCOMPARE(clusterWait->options->farm.streamWaitTimeoutMs, 800);
 }
 
 void tst_LauncherOptions::valid_data()
@@ -199,8 +205,8 @@ void tst_LauncherOptions::usageErrors_data()
         "2"} << "--redis-shards";
     QTest::addRow("two replicas") << QStringList {"--redis-topology", "cluster", "--redis-replicas",
         "2"} << "--redis-replicas";
-    QTest::addRow("streams on a cluster") << QStringList {"--redis-topology", "cluster",
-        "--backplane", "streams"} << "streams mode needs each room's stream on its own shard";
+    QTest::addRow("wait on a cluster without replicas") << QStringList {"--redis-topology",
+        "cluster", "--stream-wait-replicas", "1"} << "--stream-wait-replicas needs a replica";
     QTest::addRow("cluster and redis-url")
         << QStringList {"--redis-topology", "cluster", "--redis-url", "redis://127.0.0.1:6379/0"}
         << "--redis-topology cluster starts its own Redis: it excludes --redis-url";

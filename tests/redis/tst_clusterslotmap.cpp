@@ -1,5 +1,8 @@
 #include "redis/clusterslotmap.h"
 
+#include "redis/clustershardlinks.h"
+#include "redis/clusterslot.h"
+
 #include <QTest>
 
 using namespace farmchat;
@@ -59,6 +62,52 @@ private Q_SLOTS:
         QVERIFY(!map->primaryFor(-1));
         QCOMPARE(map->primaries().size(), 3);
         QCOMPARE(map->primaries().first().id, QByteArray("a"));
+    }
+
+    // Each primary's anchor (ClusterShardLinks): the first tag aN whose slot
+    // it serves, the same on every node for the same map, and the same again
+    // when a failover gives the slots a new primary.
+    void shardAnchors()
+    {
+        const auto map = ClusterSlotMap::fromClusterSlots(::threeShards());
+        QVERIFY(map.ok());
+        const QHash<QString, QByteArray> anchors = ClusterShardLinks::anchorsOf(map.value());
+        QCOMPARE(anchors.size(), 3);
+        QSet<QByteArray> distinct;
+        for (auto it = anchors.cbegin(); it != anchors.cend(); ++it) {
+            QCOMPARE(map->primaryFor(clusterKeySlot(it.value()))->endpoint(), it.key());
+            const int n = it.value().mid(1).toInt();
+            for (int k = 0; k < n; ++k) {
+                const QByteArray earlier = "a" + QByteArray::number(k);
+                QVERIFY(map->primaryFor(clusterKeySlot(earlier))->endpoint() != it.key());
+            }
+            distinct << it.value();
+        }
+        QCOMPARE(distinct.size(), 3);
+
+        // The replica of 7000 promoted: its slots keep their anchor.
+        const auto failedOver = ClusterSlotMap::fromClusterSlots(RedisValue::array({
+            range(5461, 10922, {node("127.0.0.1", 7001, "b")}),
+            range(0, 5460, {node("127.0.0.1", 7003, "r")}),
+            range(10923, 16383, {node("127.0.0.1", 7002, "c")}),
+        }));
+        QVERIFY(failedOver.ok());
+        const QHash<QString, QByteArray> after = ClusterShardLinks::anchorsOf(failedOver.value());
+        QCOMPARE(after.value(QStringLiteral("127.0.0.1:7003")),
+            anchors.value(QStringLiteral("127.0.0.1:7000")));
+        QCOMPARE(after.value(QStringLiteral("127.0.0.1:7001")),
+            anchors.value(QStringLiteral("127.0.0.1:7001")));
+
+        // A primary with a single slot still gets one.
+        const auto tiny = ClusterSlotMap::fromClusterSlots(RedisValue::array({
+            range(0, 16382, {node("h", 1, "big")}),
+            range(16383, 16383, {node("h", 2, "small")}),
+        }));
+        QVERIFY(tiny.ok());
+        const QByteArray small
+            = ClusterShardLinks::anchorsOf(tiny.value()).value(QStringLiteral("h:2"));
+        QVERIFY(!small.isEmpty());
+        QCOMPARE(clusterKeySlot(small), 16383);
     }
 
     void partialAndEmpty()

@@ -1,0 +1,214 @@
+#include "backplane/streams/clusterstreamsbackplane_p.h"
+
+#include "backplane/backplanecounters.h"
+#include "protocol/roomchannel.h"
+#include "redis/clusterslot.h"
+#include "redis/clustershardlinks.h"
+
+#include <QPointer>
+
+#include <algorithm>
+
+namespace farmchat {
+
+namespace {
+
+const QString kNoSlotMap = QStringLiteral(
+    "the Redis Cluster's slot map is not known yet (no cluster node has answered), so the "
+    "room's shard is unknown");
+
+} // namespace
+
+ClusterStreamsBackplane::ClusterStreamsBackplane(StreamsBackplane::Config config,
+    ClusterShardLinks &links, BackplaneCounters &counters, QObject *parent)
+    : Backplane(parent), m_config(std::move(config)), m_links(links), m_counters(counters)
+{
+    m_config.reportsOutboxDepth = false; // summed over the shards here
+    connect(&m_links, &ClusterShardLinks::shardsChanged, this,
+        &ClusterStreamsBackplane::onShardsChanged);
+    onShardsChanged();
+}
+
+ClusterStreamsBackplane::~ClusterStreamsBackplane() = default;
+
+QByteArray ClusterStreamsBackplane::anchorOf(const QString &room) const
+{
+    return m_links.anchorForSlot(clusterKeySlot(roomChannel(m_config.channelPrefix, room)));
+}
+
+QByteArray ClusterStreamsBackplane::streamKey(const QString &room) const
+{
+    const StreamsBackplane *shard = shardOf(room);
+    return shard ? shard->streamKey(room) : QByteArray();
+}
+
+bool ClusterStreamsBackplane::isReading(const QString &room) const
+{
+    const auto it = m_shards.find(m_placed.value(room));
+    return it != m_shards.end() && it->second->isReading(room);
+}
+
+StreamsBackplane *ClusterStreamsBackplane::shardOf(const QString &room) const
+{
+    const auto it = m_shards.find(anchorOf(room));
+    return it == m_shards.end() ? nullptr : it->second.get();
+}
+
+void ClusterStreamsBackplane::onShardsChanged()
+{
+    if (m_retired)
+        return;
+    for (const QByteArray &anchor : m_links.anchors()) {
+        if (m_shards.find(anchor) == m_shards.end())
+            makeShard(anchor);
+    }
+    const QPointer<ClusterStreamsBackplane> self(this);
+    for (const QString &room : QSet<QString>(m_rooms)) {
+        place(room);
+        if (!self)
+            return;
+    }
+    Q_EMIT statusChanged();
+}
+
+StreamsBackplane &ClusterStreamsBackplane::makeShard(const QByteArray &anchor)
+{
+    StreamsBackplane::Config config = m_config;
+    // Every key of the shard in the anchor's slot: "{prefix}:{aN}:stream:{room}".
+    config.channelPrefix += QStringLiteral(":{%1}").arg(QString::fromLatin1(anchor));
+    auto shard = std::make_unique<StreamsBackplane>(
+        std::move(config), *m_links.commands(anchor), *m_links.reader(anchor), m_counters);
+    StreamsBackplane *raw = shard.get();
+    connect(raw, &Backplane::deliver, this, &Backplane::deliver);
+    connect(raw, &Backplane::historyReset, this, &Backplane::historyReset);
+    connect(raw, &Backplane::statusChanged, this, &ClusterStreamsBackplane::onShardStatus);
+    connect(raw, &Backplane::drained, this, [this] {
+        if (isDrained())
+            Q_EMIT drained();
+    });
+    m_shards.emplace(anchor, std::move(shard));
+    return *raw;
+}
+
+void ClusterStreamsBackplane::place(const QString &room)
+{
+    const QByteArray anchor = anchorOf(room);
+    const QByteArray current = m_placed.value(room);
+    if (anchor == current)
+        return;
+    if (const auto it = m_shards.find(current); it != m_shards.end())
+        it->second->unwatchRoom(room);
+    const auto target = m_shards.find(anchor);
+    if (target == m_shards.end()) {
+        m_placed.remove(room); // placed once a map names its shard
+        return;
+    }
+    m_placed.insert(room, anchor);
+    target->second->watchRoom(room);
+    // Moved by a reshard: its messages continue on the new shard's stream,
+    // so what clients hold no longer lines up with the History they can read.
+    if (!current.isEmpty())
+        Q_EMIT historyReset(room);
+}
+
+void ClusterStreamsBackplane::watchRoom(const QString &room)
+{
+    m_rooms.insert(room);
+    place(room);
+}
+
+void ClusterStreamsBackplane::unwatchRoom(const QString &room)
+{
+    m_rooms.remove(room);
+    if (const auto it = m_shards.find(m_placed.take(room)); it != m_shards.end())
+        it->second->unwatchRoom(room);
+}
+
+void ClusterStreamsBackplane::publish(const ChatMessage &message, PublishDone done)
+{
+    StreamsBackplane *shard = shardOf(message.room);
+    if (!shard) {
+        ++m_counters.backplaneErrors;
+        done(PublishOutcome::failure(kNoSlotMap));
+        return;
+    }
+    shard->publish(message, std::move(done));
+}
+
+void ClusterStreamsBackplane::history(
+    const QString &room, const QString &afterId, int limit, HistoryDone done)
+{
+    StreamsBackplane *shard = shardOf(room);
+    if (!shard) {
+        done(Result<QList<ChatMessage>>::failure(kNoSlotMap));
+        return;
+    }
+    shard->history(room, afterId, limit, std::move(done));
+}
+
+BackplaneStatus ClusterStreamsBackplane::status() const
+{
+    BackplaneStatus s;
+    s.mode = BackplaneMode::Streams;
+    s.redisConnected = !m_shards.empty();
+    if (m_shards.empty())
+        s.lastError = kNoSlotMap;
+    QStringList epochs;
+    for (const auto &[anchor, shard] : m_shards) {
+        const BackplaneStatus part = shard->status();
+        s.redisConnected = s.redisConnected && part.redisConnected;
+        s.outboxDepth += part.outboxDepth;
+        s.redisFull = s.redisFull || part.redisFull;
+        s.roomsRead += part.roomsRead;
+        s.roomsPending += part.roomsPending;
+        if (!part.epoch.isEmpty())
+            epochs << QStringLiteral("%1=%2").arg(QString::fromLatin1(anchor), part.epoch);
+        if (part.lastErrorAtMs > s.lastErrorAtMs) {
+            s.lastError = part.lastError;
+            s.lastErrorAtMs = part.lastErrorAtMs;
+        }
+    }
+    s.epoch = epochs.join(u',');
+    // Watched but on no shard yet: not read.
+    s.roomsPending += qint64(m_rooms.size() - m_placed.size());
+    s.roomsRead += qint64(m_rooms.size() - m_placed.size());
+    return s;
+}
+
+void ClusterStreamsBackplane::onShardStatus()
+{
+    qint64 depth = 0;
+    for (const auto &[anchor, shard] : m_shards)
+        depth += shard->status().outboxDepth;
+    m_counters.outboxDepth = depth;
+    Q_EMIT statusChanged();
+}
+
+QList<Backplane::Pending> ClusterStreamsBackplane::takePending()
+{
+    QList<Pending> pending;
+    for (const auto &[anchor, shard] : m_shards)
+        pending += shard->takePending();
+    return pending;
+}
+
+void ClusterStreamsBackplane::retire(HandOver handOver)
+{
+    m_retired = true;
+    disconnect(&m_links, nullptr, this, nullptr);
+    const QPointer<ClusterStreamsBackplane> self(this);
+    for (const auto &[anchor, shard] : m_shards) {
+        shard->retire(handOver);
+        if (!self)
+            return;
+    }
+}
+
+bool ClusterStreamsBackplane::isDrained() const
+{
+    return m_retired
+        && std::all_of(m_shards.cbegin(), m_shards.cend(),
+            [](const auto &entry) { return entry.second->isDrained(); });
+}
+
+} // namespace farmchat
