@@ -6,7 +6,6 @@
 #include "launcher/farmsupervisor.h"
 
 #include <QEvent>
-#include <QLineEdit>
 
 namespace farmchat {
 

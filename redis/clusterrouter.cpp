@@ -338,13 +338,8 @@ void ClusterRouter::onShardAttemptFailed(Shard &shard)
     // A primary that cannot be reached may be failing over: the map read
     // when its link was lost still named it, so read it again on each failed
     // attempt (paced by the link's backoff) until its slots have a new owner.
-    const QString endpoint = shard.connection->options().url.endpoint();
-    for (const ClusterNode &primary : m_map.primaries()) {
-        if (primary.endpoint() == endpoint) {
-            refreshSlotMap();
-            return;
-        }
-    }
+    if (m_map.hasPrimary(shard.connection->options().url.endpoint()))
+        refreshSlotMap();
 }
 
 bool ClusterRouter::isSlotReady(int slot) const

@@ -29,6 +29,8 @@ ClusterShardLinks::ClusterShardLinks(
     m_options.url.db = 0;
     m_options.url.unixSocket.clear();
     connect(&router, &ClusterRouter::slotMapChanged, this, &ClusterShardLinks::applyMap);
+    connect(&m_refreshTimer, &QTimer::timeout, &router, &ClusterRouter::refreshSlotMap);
+    m_refreshTimer.start(kMapRefreshMs);
     if (router.isReady())
         applyMap(router.slotMap());
 }
@@ -73,15 +75,13 @@ RedisConnection *ClusterShardLinks::reader(const QByteArray &anchor) const
 
 void ClusterShardLinks::applyMap(const ClusterSlotMap &map)
 {
-    const QHash<QString, QByteArray> before = std::exchange(m_anchorOf, anchorsOf(map));
-    bool changed = before != m_anchorOf;
+    m_anchorOf = anchorsOf(map);
     for (const QByteArray &anchor : m_anchorOf) {
         if (m_shards.find(anchor) == m_shards.end()) {
             const ClusterNode primary = *map.primaryFor(clusterKeySlot(anchor));
             m_shards.emplace(anchor,
                 Shard {makeLink(anchor, QStringLiteral("commands"), primary),
                     makeLink(anchor, QStringLiteral("reader"), primary)});
-            changed = true;
         }
     }
     // Every anchor ever used, current or not: its data is wherever its slot is.
@@ -98,10 +98,8 @@ void ClusterShardLinks::applyMap(const ClusterSlotMap &map)
             link->setEndpoint(owner->host, owner->port);
             link->reconnect(QStringLiteral("the shard's slots moved to another primary"));
         }
-        changed = true;
     }
-    if (changed)
-        Q_EMIT shardsChanged();
+    Q_EMIT shardsChanged();
 }
 
 std::unique_ptr<RedisConnection> ClusterShardLinks::makeLink(

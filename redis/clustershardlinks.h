@@ -5,6 +5,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QTimer>
 
 #include <map>
 #include <memory>
@@ -33,10 +34,16 @@ public:
     // slot of the first kMaxAnchors tags has none (never with 16384 slots
     // over at most a few hundred primaries).
     static constexpr int kMaxAnchors = 1 << 20;
+    // How often the slot map is read again. Nothing a streams user sends
+    // touches a room's own slot (its keys are in the anchor's), so no MOVED
+    // would tell the node that the room's slot moved: this bounds how long
+    // nodes can disagree on where a room lives after a reshard.
+    static constexpr int kMapRefreshMs = 2000;
 
     // `link` is the template of every link (password, timeouts, back-off,
     // client name, to which ":commands:aN" or ":reader:aN" is appended).
-    ClusterShardLinks(ClusterRouter &router, RedisConnectionOptions link, QObject *parent = nullptr);
+    ClusterShardLinks(
+        ClusterRouter &router, RedisConnectionOptions link, QObject *parent = nullptr);
     ~ClusterShardLinks() override;
 
     // Primary endpoint (host:port) -> its anchor, for every primary of `map`.
@@ -52,7 +59,8 @@ public:
     RedisConnection *reader(const QByteArray &anchor) const;
 
 Q_SIGNALS:
-    // The set of anchors or the primary behind one changed.
+    // A new slot map was applied: a room's slot may have another owner, a
+    // shard may be new, or an anchor's links may have moved to a new primary.
     void shardsChanged();
     // A link is up again after it was lost: "commands" or "reader".
     void linkReconnected(const QString &role);
@@ -73,6 +81,7 @@ private:
     RedisConnectionOptions m_options;
     QHash<QString, QByteArray> m_anchorOf; // primary endpoint -> anchor, current map
     std::map<QByteArray, Shard> m_shards; // by anchor, kept once made
+    QTimer m_refreshTimer;
 };
 
 } // namespace farmchat

@@ -132,6 +132,14 @@ std::optional<ClusterNode> ClusterSlotMap::primaryFor(int slot) const
     return range.primary;
 }
 
+bool ClusterSlotMap::hasPrimary(const QString &endpoint) const
+{
+    return std::any_of(
+        m_ranges.cbegin(), m_ranges.cend(), [&endpoint](const ClusterSlotRange &range) {
+            return range.primary.endpoint() == endpoint;
+        });
+}
+
 QList<ClusterNode> ClusterSlotMap::primaries() const
 {
     QList<ClusterNode> result;

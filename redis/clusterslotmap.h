@@ -57,6 +57,8 @@ public:
     std::optional<ClusterNode> primaryFor(int slot) const;
     // Every primary once, in the order of its first range.
     QList<ClusterNode> primaries() const;
+    // Whether the node at `endpoint` (host:port) serves any slot.
+    bool hasPrimary(const QString &endpoint) const;
     const QList<ClusterSlotRange> &ranges() const { return m_ranges; }
     int coveredSlots() const;
     bool isComplete() const { return coveredSlots() == 16384; }

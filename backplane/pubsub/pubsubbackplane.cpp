@@ -70,16 +70,15 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
     const QString id = message.id;
 
     const QByteArray channel = channelFor(message.room);
-    const QString target = m_transport.publishTarget(channel);
     if (!m_transport.canPublish(channel)) {
-        publishFailed(target, m_transport.lastError());
+        publishFailed(m_transport.publishTarget(channel), m_transport.lastError());
         done(Published {id, kRedisUnavailable});
         return;
     }
     QPointer<PubSubBackplane> self(this);
     ++m_inFlight;
     m_transport.publish(channel, envelope.encode(),
-        [self, id, target, done = std::move(done)](const RedisValue &reply) {
+        [self, id, channel, done = std::move(done)](const RedisValue &reply) {
             // Kept alive by a retire() until this answer, so the counters are honest.
             const auto finished = qScopeGuard([self] {
                 if (self && --self->m_inFlight == 0 && self->m_retired)
@@ -102,19 +101,24 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
                 // nothing), but a refusal for memory is told apart all the same.
                 const bool full = reply.isOutOfMemory();
                 if (self)
-                    self->publishFailed(target, error, full);
+                    self->publishFailed(self->m_transport.publishTarget(channel), error, full);
                 done(Published {id, full ? kRedisFull : kRedisUnavailable, full});
                 return;
             }
             if (self)
-                self->publishSucceeded(target);
+                self->publishSucceeded(channel);
             done(Published {id, {}});
         });
 }
 
-void PubSubBackplane::publishSucceeded(const QString &target)
+void PubSubBackplane::publishSucceeded(const QByteArray &channel)
 {
     ++m_counters.backplanePublished;
+    // The target is worked out only while some target is failing: the
+    // cluster's slot lookup stays off the path of every publish.
+    if (m_failingTargets.isEmpty())
+        return;
+    const QString target = m_transport.publishTarget(channel);
     if (m_failingTargets.remove(target)) {
         qCInfo(lcPubSub).noquote()
             << publishVerbTo(target)

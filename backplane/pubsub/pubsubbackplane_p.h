@@ -49,7 +49,7 @@ public:
 private:
     void onMessage(const QByteArray &channel, const QByteArray &payload);
     void publishFailed(const QString &target, const QString &error, bool redisFull = false);
-    void publishSucceeded(const QString &target);
+    void publishSucceeded(const QByteArray &channel);
     QString publishVerbTo(const QString &target) const;
     void publishUnconfirmed(const QString &error);
     void noteError(const QString &error);

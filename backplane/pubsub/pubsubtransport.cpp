@@ -92,9 +92,7 @@ QString ClusterPubSubTransport::publishTarget(const QByteArray &channel) const
 
 bool ClusterPubSubTransport::isPublishTarget(const QString &target) const
 {
-    const QList<ClusterNode> primaries = m_router.slotMap().primaries();
-    return std::any_of(primaries.cbegin(), primaries.cend(),
-        [&target](const ClusterNode &node) { return node.endpoint() == target; });
+    return m_router.slotMap().hasPrimary(target);
 }
 
 QString ClusterPubSubTransport::lastError() const

@@ -1,9 +1,10 @@
 #include "backplane/streams/clusterstreamsbackplane_p.h"
 
 #include "backplane/backplanecounters.h"
+#include "backplane/streams/streamslogging_p.h"
 #include "protocol/roomchannel.h"
-#include "redis/clusterslot.h"
 #include "redis/clustershardlinks.h"
+#include "redis/clusterslot.h"
 
 #include <QPointer>
 
@@ -105,10 +106,18 @@ void ClusterStreamsBackplane::place(const QString &room)
     }
     m_placed.insert(room, anchor);
     target->second->watchRoom(room);
+    if (current.isEmpty())
+        return;
     // Moved by a reshard: its messages continue on the new shard's stream,
     // so what clients hold no longer lines up with the History they can read.
-    if (!current.isEmpty())
-        Q_EMIT historyReset(room);
+    qCWarning(lcStreams).noquote()
+        << QStringLiteral("room %1: its slot moved to another shard, so it continues on that "
+                          "shard's stream ({%2} after {%3}); messages other nodes write to the "
+                          "old stream until they read the new slot map (within %4 ms) are not "
+                          "read here, and its clients are told to fetch History")
+               .arg(room, QString::fromLatin1(anchor), QString::fromLatin1(current))
+               .arg(ClusterShardLinks::kMapRefreshMs);
+    Q_EMIT historyReset(room);
 }
 
 void ClusterStreamsBackplane::watchRoom(const QString &room)
@@ -206,9 +215,9 @@ void ClusterStreamsBackplane::retire(HandOver handOver)
 
 bool ClusterStreamsBackplane::isDrained() const
 {
-    return m_retired
-        && std::all_of(m_shards.cbegin(), m_shards.cend(),
-            [](const auto &entry) { return entry.second->isDrained(); });
+    return m_retired && std::all_of(m_shards.cbegin(), m_shards.cend(), [](const auto &entry) {
+        return entry.second->isDrained();
+    });
 }
 
 } // namespace farmchat
