@@ -125,10 +125,13 @@ void ChatPane::wireSession()
     m_noteTimer.setSingleShot(true);
     m_noteTimer.setInterval(kNoteMs);
     connect(&m_noteTimer, &QTimer::timeout, m_note, &QWidget::hide);
-    // Typing a fixed text clears the complaint about the old one.
+    // Typing a fixed text clears the complaint about the old one, not the
+    // word about the room's shard being down.
     connect(m_input, &QLineEdit::textEdited, this, [this] {
-        if (m_noteIsError && m_note->isVisible() && checkMessageText(m_input->text()).ok())
+        if (m_noteIsError && m_note->isVisible() && checkMessageText(m_input->text()).ok()) {
             m_note->hide();
+            showRoomTrouble();
+        }
     });
     connect(m_input, &QLineEdit::returnPressed, this, &ChatPane::send);
     connect(m_name, &QLineEdit::editingFinished, this, &ChatPane::applyName);

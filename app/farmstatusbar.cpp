@@ -123,8 +123,8 @@ void FarmStatusBar::sayWhatFailed(int index)
         text += farm.cluster()->replicasPerShard() > 0
             ? tr(" — the rooms on its slots lose the backplane; if it was a primary, its "
                  "replica takes over in about 2 s")
-            : tr(" — the rooms on its slots lose the backplane (pub/sub misses their "
-                 "messages) until it is back; the other rooms carry on");
+            : tr(" — the rooms on its slots lose the backplane until it is back (pub/sub "
+                 "misses their messages, streams queues them); the other rooms carry on");
     else if (process->name().startsWith(u"sentinel-"))
         text += tr(" — a failover needs two Sentinels (the quorum)");
     else if (redis && watch.isActive())

@@ -62,21 +62,25 @@ void RoomPicker::refresh()
             names << suggestion;
     }
     const bool dark = nodepalette::isDark(palette());
-    const QSignalBlocker quiet(this);
-    clear();
-    for (const QString &name : names) {
-        addItem(labelFor(name), name);
-        const QString why = m_rooms.shardTrouble(name);
-        if (!why.isEmpty()) {
-            setItemData(count() - 1, nodepalette::bad(dark), Qt::ForegroundRole);
-            setItemData(count() - 1, why, Qt::ToolTipRole);
+    {
+        // Rebuilt quietly: only the end result is news (a blocker for the
+        // whole function would swallow roomStateChanged below).
+        const QSignalBlocker quiet(this);
+        clear();
+        for (const QString &name : names) {
+            addItem(labelFor(name), name);
+            const QString why = m_rooms.shardTrouble(name);
+            if (!why.isEmpty()) {
+                setItemData(count() - 1, nodepalette::bad(dark), Qt::ForegroundRole);
+                setItemData(count() - 1, why, Qt::ToolTipRole);
+            }
         }
+        const int at = findData(chosen);
+        if (at >= 0)
+            setCurrentIndex(at);
+        else
+            setEditText(chosen);
     }
-    const int at = findData(chosen);
-    if (at >= 0)
-        setCurrentIndex(at);
-    else
-        setEditText(chosen);
     // A shard going down changes nothing the user typed: say it all the same.
     if (const QString now = trouble(); now != m_trouble) {
         m_trouble = now;

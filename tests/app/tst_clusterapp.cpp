@@ -300,12 +300,13 @@ void tst_ClusterApp::streamsHoldsADownShardsRoomsBack()
 
     // dev's shard down: its message waits (the other panes do not show it;
     // the sender's pane shows it as sending); ops still crosses.
+    // The pane had dev picked before: the shard going down is said there.
     const int victim = m_workspace->rooms().shardOf(dev);
-    killShard(victim);
     auto *picker = m_window->findChild<RoomPicker *>(QStringLiteral("roomPicker1"));
     auto *pane = m_window->findChild<ChatPane *>(QStringLiteral("chatPane1"));
     QVERIFY(picker && pane);
     picker->setEditText(dev);
+    killShard(victim);
     QTRY_VERIFY2_WITH_TIMEOUT(pane->noteText().contains(u"wait in the nodes' outboxes"),
         qPrintable(pane->noteText()), 5000);
     const QString held = QStringLiteral("dev, held back");
