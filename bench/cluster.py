@@ -1,7 +1,7 @@
-"""Sharded pub/sub on a Redis Cluster: many rooms (50 rooms of 4 clients over
-2 nodes, each room with clients on both nodes) on a private 3-shard cluster.
+"""FarmChat on a Redis Cluster: many rooms (50 rooms of 4 clients over 2
+nodes, each room with clients on both nodes) on a private 3-shard cluster.
 
-Three sides, each on a fresh farm, the side measured first rotating over the
+Five sides, each on a fresh farm, the side measured first rotating over the
 repetitions:
   farmchat single   farmchat-node --backplane pubsub on the bench's one Redis
   farmchat cluster  farmchat-node --redis-cluster (SPUBLISH / SSUBSCRIBE per
@@ -9,9 +9,13 @@ repetitions:
   socket.io cluster the Socket.IO reference server with @socket.io/redis-adapter's
                     sharded adapter (createShardedAdapter, one channel per room)
                     on the same cluster
+  farmchat single streams   farmchat-node --backplane streams on the one Redis
+  farmchat cluster streams  --backplane streams --redis-cluster: each room's
+                    stream on its shard, one reader per shard
 Each gets max deliveries/s (the ramp), then latency and CPU (its nodes and its
 Redis servers) at a fixed rate. Reported as FarmChat's cluster ÷ single Redis
-and FarmChat ÷ Socket.IO on the same cluster (docs/BENCHMARK.md, "Redis Cluster").
+(pub/sub and streams) and FarmChat ÷ Socket.IO on the same cluster
+(docs/BENCHMARK.md, "Redis Cluster").
 """
 import os
 import secrets
@@ -26,7 +30,9 @@ import farms
 
 NODES, PER_NODE, ROOMS = 2, 100, 50
 SHARDS = 3
-SIDES = ("farmchat single", "farmchat cluster", "socket.io cluster")
+SIDES = ("farmchat single", "farmchat cluster", "socket.io cluster", "farmchat single streams",
+         "farmchat cluster streams")
+CLUSTER_SIDES = ("farmchat cluster", "socket.io cluster", "farmchat cluster streams")
 FIXED_RATE = 10000  # deliveries/s: 2,500 messages/s of 4 deliveries each, below every side's max
 
 
@@ -103,10 +109,11 @@ class RedisCluster:
 
 
 class FarmChatClusterFarm(farms.FarmChatFarm):
-    """FarmChat nodes on a Redis Cluster: sharded pub/sub (--redis-cluster)."""
+    """FarmChat nodes on a Redis Cluster (--redis-cluster): sharded pub/sub, or
+    streams per shard."""
 
     def command(self, i):
-        return [self.node_bin, "--port", "0", "--node-id", f"bench-{i}", "--backplane", "pubsub",
+        return [self.node_bin, "--port", "0", "--node-id", f"bench-{i}", "--backplane", self.mode,
                 "--redis-cluster", ",".join(self.redis.seeds()), "--channel-prefix", "benchfc"]
 
 
@@ -123,11 +130,12 @@ class ReferenceShardedFarm(farms.ReferenceFarm):
 
 
 def make_farm(bench, side, cluster, nodes=NODES):
-    if side == "farmchat single":
-        farm = farms.FarmChatFarm(bench.node, nodes, "pubsub", bench.redis)
+    mode = "streams" if side.endswith("streams") else "pubsub"
+    if side.startswith("farmchat single"):
+        farm = farms.FarmChatFarm(bench.node, nodes, mode, bench.redis)
         farm.redis_pids = lambda: [bench.redis.proc.pid]
-    elif side == "farmchat cluster":
-        farm = FarmChatClusterFarm(bench.node, nodes, "pubsub", cluster)
+    elif side.startswith("farmchat cluster"):
+        farm = FarmChatClusterFarm(bench.node, nodes, mode, cluster)
         farm.redis_pids = cluster.pids
     else:
         farm = ReferenceShardedFarm(bench.reference_dir, nodes, "pubsub", cluster)
@@ -149,7 +157,7 @@ def _measure(bench, m, side, cluster, start, factor):
         m["cluster"]["fixed"].setdefault(side, []).append(fixed)
     except RuntimeError as e:
         _log(f"  INCIDENT {side}: {e}")
-        m["incidents"].append({"system": side, "nodes": NODES, "mode": f"pubsub, {ROOMS} rooms",
+        m["incidents"].append({"system": side, "nodes": NODES, "mode": f"{ROOMS} rooms",
                                "error": str(e)[:2000]})
     finally:
         if farm:
@@ -180,7 +188,7 @@ def _ratio(a, b):
 def rows(m):
     """Medians per side, and FarmChat's two ratios."""
     data = m.get("cluster") or {"max": {}, "fixed": {}}
-    label = f"pubsub, {ROOMS} rooms of {NODES * PER_NODE // ROOMS} clients over {NODES} nodes"
+    label = f"{ROOMS} rooms of {NODES * PER_NODE // ROOMS} clients over {NODES} nodes"
     out = []
     figures = [("max sustainable deliveries/s (p99 <= 50 ms)", "deliveries/s",
                 {s: list(data["max"].get(s, [])) for s in SIDES})]
@@ -192,17 +200,19 @@ def rows(m):
         med = {s: statistics.median(v) if v else None for s, v in runs.items()}
         out.append({"figure": f"{figure}, {label}", "unit": unit, "values": med, "runs": runs,
                     "cluster_vs_single": _ratio(med["farmchat cluster"], med["farmchat single"]),
+                    "streams_cluster_vs_single": _ratio(med["farmchat cluster streams"],
+                                                        med["farmchat single streams"]),
                     "farmchat_vs_socketio": _ratio(med["farmchat cluster"], med["socket.io cluster"])})
     return out
 
 
 def lossless(bench):
     """`bench/run --check` item: on a 3-shard cluster, FarmChat's sharded
-    pub/sub loses and duplicates nothing over 10 rooms at a low rate, and the
-    Socket.IO sharded adapter delivers."""
+    pub/sub and its streams per shard lose and duplicate nothing over 10 rooms
+    at a low rate, and the Socket.IO sharded adapter delivers."""
     cluster, details, ok = RedisCluster(), [], True
     try:
-        for side in SIDES[1:]:
+        for side in CLUSTER_SIDES:
             farm = make_farm(bench, side, cluster)
             farm.rooms = 10
             try:

@@ -149,16 +149,22 @@ def format_links(links):
 
 
 def format_cluster(rows):
-    """The Redis Cluster figure: FarmChat on one Redis and on the cluster,
-    Socket.IO's sharded adapter on the same cluster."""
-    sides = ("farmchat single", "farmchat cluster", "socket.io cluster")
-    lines = ["| Redis Cluster (3 shards) | unit | FarmChat, one Redis | FarmChat, cluster (sharded) | "
-             "Socket.IO sharded adapter, cluster | FarmChat cluster ÷ one Redis | FarmChat ÷ Socket.IO "
-             "(cluster) | repetitions |", "|---|---|---:|---:|---:|---:|---:|---|"]
+    """The Redis Cluster figure: FarmChat on one Redis and on the cluster
+    (pub/sub, then streams), Socket.IO's sharded adapter on the same cluster.
+    Results from before streams ran on a cluster have no streams sides."""
+    sides = ("farmchat single", "farmchat cluster", "socket.io cluster", "farmchat single streams",
+             "farmchat cluster streams")
+    lines = ["| Redis Cluster (3 shards) | unit | FarmChat pubsub, one Redis | FarmChat pubsub, cluster "
+             "(sharded) | Socket.IO sharded adapter, cluster | FarmChat streams, one Redis | FarmChat "
+             "streams, cluster (per shard) | pubsub cluster ÷ one Redis | streams cluster ÷ one Redis | "
+             "FarmChat pubsub ÷ Socket.IO (cluster) | repetitions |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
-        runs = "; ".join(", ".join(_fmt(v, r["unit"]) for v in r["runs"][side]) or "-" for side in sides)
-        values = " | ".join(_fmt(r["values"][side], r["unit"]) for side in sides)
+        runs = "; ".join(", ".join(_fmt(v, r["unit"]) for v in r["runs"].get(side, [])) or "-"
+                         for side in sides)
+        values = " | ".join(_fmt(r["values"].get(side), r["unit"]) for side in sides)
         lines.append(f"| {r['figure']} | {r['unit']} | {values} | {_fmt(r['cluster_vs_single'], 'ratio')} | "
+                     f"{_fmt(r.get('streams_cluster_vs_single'), 'ratio')} | "
                      f"{_fmt(r['farmchat_vs_socketio'], 'ratio')} | {runs} |")
     return "\n".join(lines)
 

@@ -7,8 +7,7 @@
 // every room crosses again.
 #include "protocol/roomchannel.h"
 #include "redis/clusterslot.h"
-#include "tests/support/testfarm.h"
-#include "tests/support/testrediscluster.h"
+#include "tests/faults/shardedfarmfixture.h"
 #include "tests/support/timefactor.h"
 #include "tests/support/verifyresult.h"
 
@@ -23,13 +22,8 @@ using namespace farmchat::test;
 
 namespace {
 
-constexpr int kRooms = 30;
+constexpr int kRooms = ShardedFarmFixture::kRooms;
 constexpr int kWaitMs = TestFarm::kWaitMs;
-
-QString room(int n)
-{
-    return QStringLiteral("r%1").arg(n);
-}
 
 QByteArray channelOf(const QString &name)
 {
@@ -53,21 +47,14 @@ class tst_ShardedFarm : public QObject
 {
     Q_OBJECT
 private:
-    std::unique_ptr<TestRedisCluster> m_cluster;
-    std::unique_ptr<TestFarm> m_farm;
-    QHash<QString, int> m_shardOf; // room -> cluster node index owning its slot
+    ShardedFarmFixture m_sharded;
+    TestRedisCluster *m_cluster = nullptr;
+    TestFarm *m_farm = nullptr;
 
-    // Sends one text per room from seat `from`; returns their labels by
-    // room (TestFarm stamps each text with its send time).
+    QString room(int n) const { return m_sharded.room(n); }
     QHash<QString, QString> sendToEveryRoom(int from, const QString &label)
     {
-        QHash<QString, QString> labels;
-        for (int n = 0; n < kRooms; ++n) {
-            const QString text = QStringLiteral("%1 %2").arg(label, room(n));
-            m_farm->send(from, text, room(n));
-            labels.insert(room(n), text);
-        }
-        return labels;
+        return m_sharded.sendToEveryRoom(from, label);
     }
 
     bool seatHas(int seat, const QString &roomName, const QString &label) const
@@ -82,47 +69,15 @@ private:
         return m_farm->metric(node, "farmchat_backplane_dropped_total", "reason=\"gap\"");
     }
 
-    bool setSlot(int node, int slot, const QByteArrayList &how)
-    {
-        const auto reply = m_cluster->shard(node).command(
-            QByteArrayList {"CLUSTER", "SETSLOT", QByteArray::number(slot)} + how);
-        if (!reply.ok)
-            qWarning("CLUSTER SETSLOT on node %d: %s", node, reply.error.constData());
-        return reply.ok;
-    }
-
 private Q_SLOTS:
     void initTestCase()
     {
-        const QString missing = TestFarm::missingPrerequisite();
-        QVERIFY2(missing.isEmpty(), qPrintable(missing));
-        m_cluster = std::make_unique<TestRedisCluster>(3);
-        FARMCHAT_VERIFY_OK(m_cluster->start());
-        QStringList seeds;
-        for (int i = 0; i < m_cluster->size(); ++i)
-            seeds << QStringLiteral("127.0.0.1:%1").arg(m_cluster->shard(i).port());
-        m_farm = std::make_unique<TestFarm>();
-        m_farm->redisArgs = {QStringLiteral("--redis-cluster"), seeds.join(u',')};
-        FARMCHAT_START_FARM(*m_farm, QStringLiteral("pubsub"), 2, 1, m_cluster->password());
-        QTRY_VERIFY_WITH_TIMEOUT(m_farm->redisConnectedEverywhere(), kWaitMs);
-        int joined = 0;
-        for (int s = 0; s < m_farm->seats(); ++s) {
-            for (int n = 0; n < kRooms; ++n)
-                m_farm->seat(s).client->joinRoom(
-                    room(n), [&joined](const Result<void> &r) { joined += r ? 1 : 0; });
-        }
-        QTRY_COMPARE_WITH_TIMEOUT(joined, kRooms * m_farm->seats(), kWaitMs);
-        for (int n = 0; n < kRooms; ++n) {
-            QVERIFY(m_farm->waitForReaders(room(n)));
-            m_shardOf.insert(room(n), m_cluster->ownerOf(clusterKeySlot(channelOf(room(n)))));
-        }
+        FARMCHAT_VERIFY_OK(m_sharded.start(QStringLiteral("pubsub"), QStringLiteral("r")));
+        m_cluster = &m_sharded.cluster();
+        m_farm = &m_sharded.farm();
     }
 
-    void cleanupTestCase()
-    {
-        m_farm.reset();
-        m_cluster.reset();
-    }
+    void cleanupTestCase() { m_sharded.stop(); }
 
     void roomsCrossOnTheirOwnShards()
     {
@@ -136,7 +91,7 @@ private Q_SLOTS:
             if (m_cluster->ownerOf(clusterKeySlot(channelOf(ChatClient::kLobby))) != shard)
                 expected.clear();
             for (int n = 0; n < kRooms; ++n) {
-                if (m_shardOf.value(room(n)) == shard)
+                if (m_sharded.shardOf(room(n)) == shard)
                     expected << channelOf(room(n));
             }
             QVERIFY2(expected.size() > 1, "30 rooms reach every shard");
@@ -164,7 +119,7 @@ private Q_SLOTS:
         int onVictim = 0;
         for (auto it = texts.cbegin(); it != texts.cend(); ++it) {
             QTRY_VERIFY_WITH_TIMEOUT(seatHas(0, it.key(), it.value()), kWaitMs);
-            if (m_shardOf.value(it.key()) != victim)
+            if (m_sharded.shardOf(it.key()) != victim)
                 QTRY_VERIFY_WITH_TIMEOUT(seatHas(1, it.key(), it.value()), kWaitMs);
             else
                 ++onVictim;
@@ -172,7 +127,7 @@ private Q_SLOTS:
         QVERIFY(onVictim > 0 && onVictim < kRooms);
         m_farm->settle();
         for (auto it = texts.cbegin(); it != texts.cend(); ++it) {
-            if (m_shardOf.value(it.key()) == victim)
+            if (m_sharded.shardOf(it.key()) == victim)
                 QVERIFY2(!seatHas(1, it.key(), it.value()), qPrintable(it.value()));
         }
         QCOMPARE(m_farm->seat(0).warnings.size(), onVictim);
@@ -235,11 +190,11 @@ private Q_SLOTS:
         clock.start();
         const QByteArray fromId = m_cluster->nodeId(from);
         const QByteArray toId = m_cluster->nodeId(to);
-        QVERIFY(setSlot(to, slot, {"IMPORTING", fromId}));
-        QVERIFY(setSlot(from, slot, {"MIGRATING", toId}));
+        QVERIFY(m_sharded.setSlot(to, slot, {"IMPORTING", fromId}));
+        QVERIFY(m_sharded.setSlot(from, slot, {"MIGRATING", toId}));
         QTest::qWait(500); // messages flow through the open slot
         for (int node : {to, from, 3 - to - from})
-            QVERIFY(setSlot(node, slot, {"NODE", toId}));
+            QVERIFY(m_sharded.setSlot(node, slot, {"NODE", toId}));
         QTRY_COMPARE_WITH_TIMEOUT(m_cluster->ownerOf(slot), to, kWaitMs);
         const qint64 byHandMs = clock.restart();
         QTest::qWait(500);

@@ -9,8 +9,7 @@
 // once the nodes read the new slot map, and its clients are told.
 #include "protocol/roomchannel.h"
 #include "redis/clusterslot.h"
-#include "tests/support/testfarm.h"
-#include "tests/support/testrediscluster.h"
+#include "tests/faults/shardedfarmfixture.h"
 #include "tests/support/timefactor.h"
 #include "tests/support/verifyresult.h"
 
@@ -24,13 +23,8 @@ using namespace farmchat::test;
 
 namespace {
 
-constexpr int kRooms = 30;
+constexpr int kRooms = ShardedFarmFixture::kRooms;
 constexpr int kWaitMs = TestFarm::kWaitMs;
-
-QString room(int n)
-{
-    return QStringLiteral("s%1").arg(n);
-}
 
 } // namespace
 
@@ -38,19 +32,14 @@ class tst_ShardedStreams : public QObject
 {
     Q_OBJECT
 private:
-    std::unique_ptr<TestRedisCluster> m_cluster;
-    std::unique_ptr<TestFarm> m_farm;
-    QHash<QString, int> m_shardOf; // room -> cluster node index owning its slot
+    ShardedFarmFixture m_sharded;
+    TestRedisCluster *m_cluster = nullptr;
+    TestFarm *m_farm = nullptr;
 
+    QString room(int n) const { return m_sharded.room(n); }
     QHash<QString, QString> sendToEveryRoom(int from, const QString &label)
     {
-        QHash<QString, QString> labels;
-        for (int n = 0; n < kRooms; ++n) {
-            const QString text = QStringLiteral("%1 %2").arg(label, room(n));
-            m_farm->send(from, text, room(n));
-            labels.insert(room(n), text);
-        }
-        return labels;
+        return m_sharded.sendToEveryRoom(from, label);
     }
 
     // How often seat `seat` showed a text starting with `label` in `roomName`.
@@ -73,21 +62,12 @@ private:
         return rooms;
     }
 
-    bool setSlot(int node, int slot, const QByteArrayList &how)
-    {
-        const auto reply = m_cluster->shard(node).command(
-            QByteArrayList {"CLUSTER", "SETSLOT", QByteArray::number(slot)} + how);
-        if (!reply.ok)
-            qWarning("CLUSTER SETSLOT on node %d: %s", node, reply.error.constData());
-        return reply.ok;
-    }
-
     // Gives `slot` to cluster node `to` on every node (the slot holds no
     // key: a room's stream lives in its shard's anchor slot).
     bool moveSlot(int slot, int to)
     {
         for (int node = 0; node < m_cluster->size(); ++node) {
-            if (!setSlot(node, slot, {"NODE", m_cluster->nodeId(to)}))
+            if (!m_sharded.setSlot(node, slot, {"NODE", m_cluster->nodeId(to)}))
                 return false;
         }
         return QTest::qWaitFor([&] { return m_cluster->ownerOf(slot) == to; }, kWaitMs);
@@ -96,36 +76,12 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        const QString missing = TestFarm::missingPrerequisite();
-        QVERIFY2(missing.isEmpty(), qPrintable(missing));
-        m_cluster = std::make_unique<TestRedisCluster>(3);
-        FARMCHAT_VERIFY_OK(m_cluster->start());
-        QStringList seeds;
-        for (int i = 0; i < m_cluster->size(); ++i)
-            seeds << QStringLiteral("127.0.0.1:%1").arg(m_cluster->shard(i).port());
-        m_farm = std::make_unique<TestFarm>();
-        m_farm->redisArgs = {QStringLiteral("--redis-cluster"), seeds.join(u',')};
-        FARMCHAT_START_FARM(*m_farm, QStringLiteral("streams"), 2, 1, m_cluster->password());
-        QTRY_VERIFY_WITH_TIMEOUT(m_farm->redisConnectedEverywhere(), kWaitMs);
-        int joined = 0;
-        for (int s = 0; s < m_farm->seats(); ++s) {
-            for (int n = 0; n < kRooms; ++n)
-                m_farm->seat(s).client->joinRoom(
-                    room(n), [&joined](const Result<void> &r) { joined += r ? 1 : 0; });
-        }
-        QTRY_COMPARE_WITH_TIMEOUT(joined, kRooms * m_farm->seats(), kWaitMs);
-        for (int n = 0; n < kRooms; ++n) {
-            QVERIFY(m_farm->waitForReaders(room(n)));
-            m_shardOf.insert(room(n),
-                m_cluster->ownerOf(clusterKeySlot(roomChannel(kDefaultChannelPrefix, room(n)))));
-        }
+        FARMCHAT_VERIFY_OK(m_sharded.start(QStringLiteral("streams"), QStringLiteral("s")));
+        m_cluster = &m_sharded.cluster();
+        m_farm = &m_sharded.farm();
     }
 
-    void cleanupTestCase()
-    {
-        m_farm.reset();
-        m_cluster.reset();
-    }
+    void cleanupTestCase() { m_sharded.stop(); }
 
     void roomsCrossOnTheirOwnShards()
     {
@@ -139,7 +95,7 @@ private Q_SLOTS:
         for (int shard = 0; shard < m_cluster->size(); ++shard) {
             QSet<QString> expected;
             for (int n = 0; n < kRooms; ++n) {
-                if (m_shardOf.value(room(n)) == shard)
+                if (m_sharded.shardOf(room(n)) == shard)
                     expected << room(n);
             }
             QVERIFY2(!expected.isEmpty(), "30 rooms reach every shard");
@@ -163,8 +119,8 @@ private Q_SLOTS:
         QSet<int> shards;
         QStringList picked;
         for (int n = 0; n < kRooms && shards.size() < m_cluster->size(); ++n) {
-            if (!shards.contains(m_shardOf.value(room(n)))) {
-                shards << m_shardOf.value(room(n));
+            if (!shards.contains(m_sharded.shardOf(room(n)))) {
+                shards << m_sharded.shardOf(room(n));
                 picked << room(n);
                 late.joinRoom(room(n));
             }
@@ -190,7 +146,7 @@ private Q_SLOTS:
         const QHash<QString, QString> texts = sendToEveryRoom(0, QStringLiteral("shard down"));
         int onVictim = 0;
         for (auto it = texts.cbegin(); it != texts.cend(); ++it) {
-            if (m_shardOf.value(it.key()) == victim) {
+            if (m_sharded.shardOf(it.key()) == victim) {
                 ++onVictim;
                 continue;
             }
@@ -204,7 +160,7 @@ private Q_SLOTS:
             m_farm->metric(0, "farmchat_backplane_outbox"), onVictim, kWaitMs);
         m_farm->settle(500);
         for (auto it = texts.cbegin(); it != texts.cend(); ++it) {
-            if (m_shardOf.value(it.key()) == victim) {
+            if (m_sharded.shardOf(it.key()) == victim) {
                 for (int s = 0; s < m_farm->seats(); ++s)
                     QCOMPARE(shown(s, it.key(), it.value()), 0);
             }
@@ -239,7 +195,7 @@ private Q_SLOTS:
     void aRoomsSlotMovesToAnotherShard()
     {
         const QString moving = room(0);
-        const int from = m_shardOf.value(moving);
+        const int from = m_sharded.shardOf(moving);
         const int to = (from + 1) % m_cluster->size();
         const int slot = clusterKeySlot(roomChannel(kDefaultChannelPrefix, moving));
         const int resetsBefore = m_farm->seat(1).resets;
