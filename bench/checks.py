@@ -101,8 +101,9 @@ def check(bench):
         item("reference pubsub: deliveries measured", lambda: _delivers(bench, "reference", ["pubsub"]))
         item("farmchat-launcher --link-faults pubsub: every message delivered exactly once",
              lambda: linkoverhead.lossless(bench))
-        item("Redis Cluster, 10 rooms: farmchat sharded pub/sub delivers every message exactly once, "
-             "the Socket.IO sharded adapter delivers", lambda: cluster.lossless(bench))
+        item("Redis Cluster, 10 rooms: farmchat sharded pub/sub and streams per shard deliver every "
+             "message exactly once, the Socket.IO sharded adapter delivers",
+             lambda: cluster.lossless(bench))
     finally:
         bench.redis.close()
     item("loopback fan-out: deliveries measured", lambda: _fanout_works(bench))
