@@ -12,23 +12,12 @@ import linkoverhead
 
 
 def _tiny_run(bench, system, mode, extra=()):
-    farm = bench.farm(system, 2, mode)
-    try:
-        out = farms.run_loadgen(bench.loadgen, ["run"] + bench.target_args(farm, 20) + [
-            "--rate", "2000", "--duration", "1", "--warmup", "0", "--drain", "5", *extra])
-    finally:
-        farm.close()
-    r = out["result"]
-    if out.get("firstError"):
-        r["firstError"] = out["firstError"]
-    return r
+    return farms.tiny_run(bench, bench.farm(system, 2, mode), extra=extra)
 
 
 def _lossless(bench, system, mode, extra=()):
     r = _tiny_run(bench, system, mode, extra)
-    ok = r["delivered"] > 0 and r["lost"] == 0 and r["duplicated"] == 0 \
-        and r["unexpected"] == 0 and r["errors"] == 0
-    return ok, json.dumps(r)
+    return farms.is_lossless(r), json.dumps(r)
 
 
 def _delivers(bench, system, modes):

@@ -215,16 +215,9 @@ def lossless(bench):
         for side in CLUSTER_SIDES:
             farm = make_farm(bench, side, cluster)
             farm.rooms = 10
-            try:
-                out = farms.run_loadgen(bench.loadgen, ["run"] + bench.target_args(farm, 40) + [
-                    "--rate", "2000", "--duration", "1", "--warmup", "0", "--drain", "5"])
-                farm.check_alive()
-            finally:
-                farm.close()
-            r = out["result"]
-            good = r["delivered"] > 0 and r["errors"] == 0 and r["unexpected"] == 0
-            if side.startswith("farmchat"):
-                good = good and r["lost"] == 0 and r["duplicated"] == 0
+            r = farms.tiny_run(bench, farm, 40)
+            good = farms.is_lossless(r) if side.startswith("farmchat") else \
+                r["delivered"] > 0 and r["errors"] == 0 and r["unexpected"] == 0
             ok = ok and good
             details.append(f"{side}: delivered {r['delivered']} of {r['expected']}, lost {r['lost']}, "
                            f"unexpected {r['unexpected']}, errors {r['errors']}")

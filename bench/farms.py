@@ -437,3 +437,25 @@ def run_loadgen(loadgen, args, on_event=None, timeout=600):
         with open(RAW_LOG, "a") as f:
             f.write(json.dumps({"args": args, "result": result}) + "\n")
     return result
+
+
+def tiny_run(bench, farm, clients=20, extra=()):
+    """`--check`'s tiny load through `farm` (2,000 messages/s for 1 s, 5 s to
+    drain), which is closed afterwards: the load generator's result, with its
+    first error when there was one. Fails when a node died meanwhile."""
+    try:
+        out = run_loadgen(bench.loadgen, ["run"] + bench.target_args(farm, clients) + [
+            "--rate", "2000", "--duration", "1", "--warmup", "0", "--drain", "5", *extra])
+        farm.check_alive()
+    finally:
+        farm.close()
+    r = out["result"]
+    if out.get("firstError"):
+        r["firstError"] = out["firstError"]
+    return r
+
+
+def is_lossless(r):
+    """Every message delivered exactly once, where it was expected, with no client error."""
+    return r["delivered"] > 0 and r["lost"] == 0 and r["duplicated"] == 0 and r["unexpected"] == 0 \
+        and r["errors"] == 0

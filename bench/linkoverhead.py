@@ -160,14 +160,5 @@ def rows(m, fixed_label):
 def lossless(bench):
     """`bench/run --check` item: a tiny load through a --link-faults farm
     loses and duplicates nothing."""
-    farm = LauncherFarm(bench.launcher, bench.node, NODES, MODE, bench.redis, True)
-    try:
-        out = farms.run_loadgen(bench.loadgen, ["run"] + bench.target_args(farm, 20) + [
-            "--rate", "2000", "--duration", "1", "--warmup", "0", "--drain", "5"])
-        farm.check_alive()
-    finally:
-        farm.close()
-    r = out["result"]
-    ok = r["delivered"] > 0 and r["lost"] == 0 and r["duplicated"] == 0 and r["unexpected"] == 0 \
-        and r["errors"] == 0
-    return ok, json.dumps(r)
+    r = farms.tiny_run(bench, LauncherFarm(bench.launcher, bench.node, NODES, MODE, bench.redis, True))
+    return farms.is_lossless(r), json.dumps(r)
