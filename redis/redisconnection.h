@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/backoff.h"
+#include "redis/linkerror.h"
 #include "redis/redispendingcommands.h"
 #include "redis/redissubscriptions.h"
 #include "redis/redisurl.h"
@@ -97,6 +98,7 @@ public:
     // The last link or attempt failure, kept after a later success.
     const QString &lastError() const { return m_lastError; }
     qint64 lastErrorAtMs() const { return m_lastErrorAtMs; } // Unix ms; 0: none
+    LinkError lastLinkError() const { return {m_lastError, m_lastErrorAtMs}; }
     int reconnects() const { return m_reconnects; } // links made after the first one
     qsizetype pendingCommands() const { return m_pending.size(); }
 

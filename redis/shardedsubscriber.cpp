@@ -66,25 +66,12 @@ QString ShardedSubscriber::placement(const QByteArray &channel) const
     return link->options().url.host + u':' + QString::number(link->options().url.port);
 }
 
-QString ShardedSubscriber::lastError() const
+LinkError ShardedSubscriber::lastError() const
 {
-    QString error;
-    qint64 at = 0;
-    for (const auto &[endpoint, link] : m_links) {
-        if (link->lastErrorAtMs() > at) {
-            at = link->lastErrorAtMs();
-            error = link->lastError();
-        }
-    }
-    return error;
-}
-
-qint64 ShardedSubscriber::lastErrorAtMs() const
-{
-    qint64 at = 0;
+    LinkError newest;
     for (const auto &[endpoint, link] : m_links)
-        at = qMax(at, link->lastErrorAtMs());
-    return at;
+        newest.keepNewest(link->lastLinkError());
+    return newest;
 }
 
 void ShardedSubscriber::applyMap(const ClusterSlotMap &map)

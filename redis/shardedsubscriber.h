@@ -39,8 +39,7 @@ public:
     // The primary (host:port) a channel is subscribed on; empty: not placed yet.
     QString placement(const QByteArray &channel) const;
     // The newest failure of any link, kept after a later success.
-    QString lastError() const;
-    qint64 lastErrorAtMs() const;
+    LinkError lastError() const;
     int links() const { return int(m_links.size()); }
 
 Q_SIGNALS:

@@ -71,7 +71,7 @@ void PubSubBackplane::publish(const ChatMessage &message, PublishDone done)
 
     const QByteArray channel = channelFor(message.room);
     if (!m_transport.canPublish(channel)) {
-        publishFailed(m_transport.publishTarget(channel), m_transport.lastError());
+        publishFailed(m_transport.publishTarget(channel), m_transport.lastError().text);
         done(Published {id, kRedisUnavailable});
         return;
     }
@@ -253,9 +253,9 @@ BackplaneStatus PubSubBackplane::status() const
     // The newest of: our own publish errors, any link's last failure.
     s.lastError = m_lastError;
     s.lastErrorAtMs = m_lastErrorAtMs;
-    if (m_transport.lastErrorAtMs() > s.lastErrorAtMs) {
-        s.lastError = m_transport.lastError();
-        s.lastErrorAtMs = m_transport.lastErrorAtMs();
+    if (const LinkError link = m_transport.lastError(); link.atMs > s.lastErrorAtMs) {
+        s.lastError = link.text;
+        s.lastErrorAtMs = link.atMs;
     }
     return s;
 }

@@ -26,15 +26,11 @@ void RedisPubSubTransport::publish(
     m_commands.command({"PUBLISH", channel, payload}, std::move(done));
 }
 
-QString RedisPubSubTransport::lastError() const
+LinkError RedisPubSubTransport::lastError() const
 {
-    return m_subscriber.lastErrorAtMs() > m_commands.lastErrorAtMs() ? m_subscriber.lastError()
-                                                                     : m_commands.lastError();
-}
-
-qint64 RedisPubSubTransport::lastErrorAtMs() const
-{
-    return qMax(m_subscriber.lastErrorAtMs(), m_commands.lastErrorAtMs());
+    LinkError newest = m_commands.lastLinkError();
+    newest.keepNewest(m_subscriber.lastLinkError());
+    return newest;
 }
 
 ClusterPubSubTransport::ClusterPubSubTransport(
@@ -95,25 +91,12 @@ bool ClusterPubSubTransport::isPublishTarget(const QString &target) const
     return m_router.slotMap().hasPrimary(target);
 }
 
-QString ClusterPubSubTransport::lastError() const
+LinkError ClusterPubSubTransport::lastError() const
 {
-    QString error = m_subscriber.lastError();
-    qint64 at = m_subscriber.lastErrorAtMs();
-    for (const ClusterRouter::ShardStatus &shard : m_router.shards()) {
-        if (shard.lastErrorAtMs > at) {
-            at = shard.lastErrorAtMs;
-            error = shard.lastError;
-        }
-    }
-    return error;
-}
-
-qint64 ClusterPubSubTransport::lastErrorAtMs() const
-{
-    qint64 at = m_subscriber.lastErrorAtMs();
+    LinkError newest = m_subscriber.lastError();
     for (const ClusterRouter::ShardStatus &shard : m_router.shards())
-        at = qMax(at, shard.lastErrorAtMs);
-    return at;
+        newest.keepNewest({shard.lastError, shard.lastErrorAtMs});
+    return newest;
 }
 
 } // namespace farmchat

@@ -39,8 +39,7 @@ public:
     // Whether `target` (a publishTarget()) still owns any slot.
     virtual bool isPublishTarget(const QString &) const { return true; }
     // The newest failure of any link, kept after a later success.
-    virtual QString lastError() const = 0;
-    virtual qint64 lastErrorAtMs() const = 0;
+    virtual LinkError lastError() const = 0;
 
 Q_SIGNALS:
     void message(const QByteArray &channel, const QByteArray &payload);
@@ -67,8 +66,7 @@ public:
         return m_subscriber.isSubscribed(channel);
     }
     bool isConnected() const override { return m_commands.isReady() && m_subscriber.isReady(); }
-    QString lastError() const override;
-    qint64 lastErrorAtMs() const override;
+    LinkError lastError() const override;
 
 private:
     RedisConnection &m_commands;
@@ -93,8 +91,7 @@ public:
     bool isConnected() const override;
     QString publishTarget(const QByteArray &channel) const override;
     bool isPublishTarget(const QString &target) const override;
-    QString lastError() const override;
-    qint64 lastErrorAtMs() const override;
+    LinkError lastError() const override;
 
 private:
     ClusterRouter &m_router;

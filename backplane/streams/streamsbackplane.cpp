@@ -406,12 +406,11 @@ BackplaneStatus StreamsBackplane::status() const
     s.roomsRead = m_inbox.rooms().size();
     for (const QString &room : m_inbox.rooms())
         s.roomsPending += m_inbox.isReading(room) ? 0 : 1;
-    for (const RedisConnection *link : {&m_commands, &m_reader}) {
-        if (link->lastErrorAtMs() > s.lastErrorAtMs) {
-            s.lastError = link->lastError();
-            s.lastErrorAtMs = link->lastErrorAtMs();
-        }
-    }
+    LinkError newest {s.lastError, s.lastErrorAtMs};
+    newest.keepNewest(m_commands.lastLinkError());
+    newest.keepNewest(m_reader.lastLinkError());
+    s.lastError = newest.text;
+    s.lastErrorAtMs = newest.atMs;
     return s;
 }
 

@@ -41,8 +41,7 @@ Result<void> ShardedFarmFixture::start(const QString &mode, const QString &roomP
             m_farm->seat(s).client->joinRoom(
                 room(n), [&joined](const Result<void> &r) { joined += r ? 1 : 0; });
     }
-    if (!QTest::qWaitFor(
-            [&] { return joined == kRooms * m_farm->seats(); }, TestFarm::kWaitMs))
+    if (!QTest::qWaitFor([&] { return joined == kRooms * m_farm->seats(); }, TestFarm::kWaitMs))
         return Result<void>::failure(
             QStringLiteral("only %1 of %2 joins answered").arg(joined).arg(kRooms * 2));
     for (int n = 0; n < kRooms; ++n) {
