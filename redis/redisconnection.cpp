@@ -288,6 +288,22 @@ void RedisConnection::handleReply(quint64 id, const RedisValue &value)
         return; // its deadline passed; the caller already has an error
     const bool readOnly = value.isError() && value.bytes().startsWith("READONLY");
     QPointer<RedisConnection> self(this);
+    if (m_options.requirePrimary && value.isError() && value.bytes().startsWith("MOVED ")) {
+        // A cluster node that no longer serves the slot (demoted, or the
+        // slot moved): nothing was written. The link ends, so the command and
+        // those behind it fail as link errors (sent again, not refused) and
+        // the next attempt goes wherever the map says by then.
+        const QString why = QStringLiteral("Redis at %1 no longer serves the slot (%2)")
+                                .arg(describeEndpoint(), value.errorText());
+        if (entry->callback)
+            entry->callback(RedisValue::linkError(why));
+        if (!self)
+            return;
+        Q_EMIT notPrimary(why);
+        if (self)
+            closeLink(why);
+        return;
+    }
     if (entry->callback)
         entry->callback(value);
     // A demoted primary answers writes READONLY: whoever finds the primary

@@ -31,7 +31,10 @@ struct RedisConnectionOptions
     QString passwordSource = QStringLiteral("FARMCHAT_REDIS_PASSWORD");
     // The link is only good on a primary: ROLE is checked with each handshake
     // of a Commands link and a replica ends the attempt (notPrimary()). Used
-    // behind Sentinel, which moves every link when the primary changes.
+    // behind Sentinel, which moves every link when the primary changes, and
+    // for a cluster shard's links (ClusterShardLinks), where a MOVED reply
+    // also ends the link: the command gets a link error, notPrimary() is
+    // emitted and the next attempt goes where the slot map says.
     bool requirePrimary = false;
     QString clientName; // CLIENT SETNAME, shown by CLIENT LIST; empty: none
     Role role = Role::Commands;

@@ -15,8 +15,8 @@ namespace farmchat {
 namespace {
 
 const QString kNoSlotMap = QStringLiteral(
-    "the Redis Cluster's slot map is not known yet (no cluster node has answered), so the "
-    "room's shard is unknown");
+    "no shard of the Redis Cluster serves the room's slot in the slot map this node has (none "
+    "read yet, or the cluster's slots are not all covered)");
 
 } // namespace
 
@@ -65,6 +65,8 @@ void ClusterStreamsBackplane::onShardsChanged()
     }
     const QPointer<ClusterStreamsBackplane> self(this);
     for (const QString &room : QSet<QString>(m_rooms)) {
+        if (!m_rooms.contains(room))
+            continue; // unwatched by a handler of an earlier room's signals
         place(room);
         if (!self)
             return;
@@ -97,25 +99,42 @@ void ClusterStreamsBackplane::place(const QString &room)
     const QByteArray current = m_placed.value(room);
     if (anchor == current)
         return;
-    if (const auto it = m_shards.find(current); it != m_shards.end())
-        it->second->unwatchRoom(room);
-    const auto target = m_shards.find(anchor);
-    if (target == m_shards.end()) {
-        m_placed.remove(room); // placed once a map names its shard
-        return;
+    StreamsBackplane::RoomHandOver handOver;
+    if (const auto it = m_shards.find(current); it != m_shards.end()) {
+        handOver = it->second->handOverRoom(room);
+        m_wasOn.insert(room, current);
     }
-    m_placed.insert(room, anchor);
-    target->second->watchRoom(room);
-    if (current.isEmpty())
+    const auto target = m_shards.find(anchor);
+    if (target == m_shards.end())
+        m_placed.remove(room); // placed once a map names its shard
+    else
+        m_placed.insert(room, anchor);
+    if (target != m_shards.end())
+        target->second->watchRoom(room);
+    const QPointer<ClusterStreamsBackplane> self(this);
+    // Confirmed by the old shard but not read back: delivered here now, as
+    // its reader no longer reads the room.
+    for (const ChatMessage &message : std::as_const(handOver.confirmed)) {
+        Q_EMIT deliver(message);
+        if (!self)
+            return;
+    }
+    for (Pending &pending : handOver.pending)
+        publish(pending.message, std::move(pending.done));
+    if (target == m_shards.end())
         return;
-    // Moved by a reshard: its messages continue on the new shard's stream,
-    // so what clients hold no longer lines up with the History they can read.
+    const QByteArray before = m_wasOn.take(room);
+    if (before.isEmpty())
+        return;
+    // Moved by a reshard (or back after a map without its slot): its
+    // messages continue on this shard's stream, and what clients hold no
+    // longer lines up with the History they can read.
     qCWarning(lcStreams).noquote()
-        << QStringLiteral("room %1: its slot moved to another shard, so it continues on that "
-                          "shard's stream ({%2} after {%3}); messages other nodes write to the "
-                          "old stream until they read the new slot map (within %4 ms) are not "
-                          "read here, and its clients are told to fetch History")
-               .arg(room, QString::fromLatin1(anchor), QString::fromLatin1(current))
+        << QStringLiteral("room %1: its slot is now served by the shard of {%2} (it was read on "
+                          "{%3}), so it continues on that shard's stream; messages other nodes "
+                          "write to the old one until they read the new slot map (within %4 ms) "
+                          "are not read here, and its clients are told to fetch History")
+               .arg(room, QString::fromLatin1(anchor), QString::fromLatin1(before))
                .arg(ClusterShardLinks::kMapRefreshMs);
     Q_EMIT historyReset(room);
 }
@@ -129,6 +148,7 @@ void ClusterStreamsBackplane::watchRoom(const QString &room)
 void ClusterStreamsBackplane::unwatchRoom(const QString &room)
 {
     m_rooms.remove(room);
+    m_wasOn.remove(room);
     if (const auto it = m_shards.find(m_placed.take(room)); it != m_shards.end())
         it->second->unwatchRoom(room);
 }
@@ -186,11 +206,16 @@ BackplaneStatus ClusterStreamsBackplane::status() const
 
 void ClusterStreamsBackplane::onShardStatus()
 {
+    updateOutboxGauge();
+    Q_EMIT statusChanged();
+}
+
+void ClusterStreamsBackplane::updateOutboxGauge()
+{
     qint64 depth = 0;
     for (const auto &[anchor, shard] : m_shards)
         depth += shard->status().outboxDepth;
     m_counters.outboxDepth = depth;
-    Q_EMIT statusChanged();
 }
 
 QList<Backplane::Pending> ClusterStreamsBackplane::takePending()
@@ -198,6 +223,7 @@ QList<Backplane::Pending> ClusterStreamsBackplane::takePending()
     QList<Pending> pending;
     for (const auto &[anchor, shard] : m_shards)
         pending += shard->takePending();
+    updateOutboxGauge(); // now, not after a status timer the retire stops
     return pending;
 }
 

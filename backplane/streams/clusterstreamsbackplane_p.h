@@ -23,7 +23,9 @@ struct BackplaneCounters;
 // shard's streams share one slot and one XREAD reads them. A shard that is
 // down holds back only its rooms: their messages wait in its outbox and go
 // out when it returns. A room whose slot moves to another shard (a reshard)
-// continues on that shard's stream; its clients are told (historyReset).
+// continues on that shard's stream; what the old shard held for it moves
+// along (its unsent messages to the new shard, its confirmed but unread own
+// messages delivered at once) and its clients are told (historyReset).
 class ClusterStreamsBackplane final : public Backplane
 {
     Q_OBJECT
@@ -55,6 +57,7 @@ private:
     StreamsBackplane &makeShard(const QByteArray &anchor);
     void place(const QString &room);
     void onShardStatus();
+    void updateOutboxGauge();
 
     StreamsBackplane::Config m_config;
     ClusterShardLinks &m_links;
@@ -62,6 +65,9 @@ private:
     std::map<QByteArray, std::unique_ptr<StreamsBackplane>> m_shards; // by anchor
     QSet<QString> m_rooms; // watched
     QHash<QString, QByteArray> m_placed; // watched room -> the anchor it is read on
+    // Watched rooms a map left without a shard -> the anchor they were read
+    // on: placed again elsewhere, their clients are told.
+    QHash<QString, QByteArray> m_wasOn;
     bool m_retired = false;
 };
 

@@ -274,6 +274,26 @@ QList<Backplane::Pending> StreamOutbox::takePending()
     return pending;
 }
 
+QList<Backplane::Pending> StreamOutbox::takePendingFor(const QString &room)
+{
+    QList<Backplane::Pending> pending;
+    std::deque<OutgoingMessage> kept;
+    for (OutgoingMessage &out : m_queue) {
+        if (out.message.room != room) {
+            kept.push_back(std::move(out));
+            continue;
+        }
+        if (!out.awaitsAnswer())
+            continue; // a re-publish: the room's new stream starts without it
+        m_waiting.remove(out.uid);
+        pending.append(Backplane::Pending {out.message, std::exchange(out.ticket->done, {})});
+    }
+    m_queue = std::move(kept);
+    m_requeueAt = 0;
+    Q_EMIT depthChanged();
+    return pending;
+}
+
 void StreamOutbox::answer(const OutgoingMessage &out, const PublishOutcome &outcome)
 {
     if (!out.awaitsAnswer())

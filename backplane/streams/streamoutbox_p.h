@@ -76,6 +76,8 @@ public:
     void holdTrimming();
     // Messages with a waiting sender, for the next backplane; the queue is empty afterwards.
     QList<Backplane::Pending> takePending();
+    // The same for `room` only (it moved to another shard); the rest stays queued.
+    QList<Backplane::Pending> takePendingFor(const QString &room);
 
     // The senders waiting for an answer, by uid.
     void awaitAnswer(const OutgoingMessage &out) { m_waiting.insert(out.uid, out.ticket); }

@@ -195,6 +195,13 @@ void StreamsBackplane::unwatchRoom(const QString &room)
     flush();
 }
 
+StreamsBackplane::RoomHandOver StreamsBackplane::handOverRoom(const QString &room)
+{
+    RoomHandOver handOver {m_unreadOwn.takeRoom(room), m_outbox.takePendingFor(room)};
+    unwatchRoom(room);
+    return handOver;
+}
+
 void StreamsBackplane::publish(const ChatMessage &message, PublishDone done)
 {
     OutgoingMessage out {message, message.id,
@@ -228,13 +235,21 @@ void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
         const QString &room = out.message.room;
         const QString id = out.knownId.isEmpty() ? QString::fromLatin1(reply.bytes())
                                                  : QString::fromLatin1(out.knownId);
-        if (m_inbox.willRead(room, *added)) {
-            ChatMessage unread = out.message;
-            unread.id = id;
-            unread.via = Via::Streams;
-            m_unreadOwn.add(room, *added, std::move(unread));
-        }
+        ChatMessage confirmed = out.message;
+        confirmed.id = id;
+        confirmed.via = Via::Streams;
+        const bool readHere = m_inbox.watches(room);
+        if (readHere && m_inbox.willRead(room, *added))
+            m_unreadOwn.add(room, *added, confirmed);
         answered(out, id);
+        // Not read here (the room moved to another shard, or its last local
+        // client left): this node's clients get it from here or never.
+        if (!readHere) {
+            const QPointer<StreamsBackplane> self(this);
+            Q_EMIT deliver(confirmed);
+            if (!self)
+                return;
+        }
     } else if (reply.isLinkError()) {
         // Uncertain: Redis may have it. Send it again unless our reader saw it;
         // if both copies land, readers keep the first by uid. Counted, since

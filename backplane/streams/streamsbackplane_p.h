@@ -79,6 +79,15 @@ public:
     void retire(HandOver handOver) override;
     bool isDrained() const override { return m_retired && m_outbox.inFlight() == 0; }
 
+    // `room` now lives on another shard (a cluster's map moved its slot):
+    // this part stops reading it and hands over what it still held for it.
+    struct RoomHandOver
+    {
+        QList<ChatMessage> confirmed; // sent, confirmed, not read back: deliver now
+        QList<Pending> pending; // not sent yet: for the room's new shard
+    };
+    RoomHandOver handOverRoom(const QString &room);
+
     QByteArray streamKey(const QString &room) const;
     QByteArray epochKey() const;
     // The reader has a position in `room` and is reading (tests wait for it).

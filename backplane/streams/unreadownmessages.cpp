@@ -26,6 +26,15 @@ void UnreadOwnMessages::forgetRoom(const QString &room)
     m_count -= qsizetype(m_rooms.take(room).size());
 }
 
+QList<ChatMessage> UnreadOwnMessages::takeRoom(const QString &room)
+{
+    QList<ChatMessage> messages;
+    for (const Unread &unread : m_rooms.take(room))
+        messages.append(unread.message);
+    m_count -= messages.size();
+    return messages;
+}
+
 void UnreadOwnMessages::clear()
 {
     m_rooms.clear();

@@ -24,6 +24,8 @@ public:
     // the id is unreadable or nothing of `room` is tracked.
     bool readUpTo(const QString &room, const QByteArray &lastId);
     void forgetRoom(const QString &room);
+    // What is still unread in `room`, in stream order; then forgotten.
+    QList<ChatMessage> takeRoom(const QString &room);
     void clear();
     // Everything still unread, in stream order within each room; then empty.
     QList<ChatMessage> takeAll();

@@ -1,4 +1,5 @@
 #include "redis/clusterrouter.h"
+#include "redis/clustershardlinks.h"
 #include "redis/clusterslot.h"
 #include "tests/support/fakeredis.h"
 #include "tests/support/freeport.h"
@@ -161,6 +162,43 @@ private Q_SLOTS:
         survivor.answers.insert("CLUSTER", kSelfOwnsAll);
         QTRY_VERIFY_WITH_TIMEOUT(router.isSlotReady(0), 5000);
         QCOMPARE(router.slotMap().primaryFor(0)->port, survivor.port());
+    }
+
+    // A shard's streams link (ClusterShardLinks) that is answered MOVED, say
+    // by a primary demoted while the link stayed open: nothing was written,
+    // so the command fails as a link error (sent again by its user, never
+    // refused to a sender), the link ends and the map is read again.
+    void shardLinkAnsweredMovedStartsOver()
+    {
+        FakeRedis fake;
+        fake.answers.insert("PING", "+PONG\r\n");
+        fake.answers.insert("CLUSTER", kSelfOwnsAll);
+        fake.answers.insert("ROLE", "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
+        fake.answers.insert("XADD", "-MOVED 4477 127.0.0.1:1\r\n");
+        ClusterRouter router(seedAt(fake.port()), fastOptions());
+        ClusterShardLinks links(router, fastOptions());
+        router.start();
+        QTRY_COMPARE_WITH_TIMEOUT(links.anchors().size(), 1, 5000);
+        const QByteArray anchor = links.anchors().constFirst();
+        QCOMPARE(anchor, QByteArray("a0"));
+        RedisConnection *commands = links.commands(anchor);
+        QVERIFY(commands && links.reader(anchor));
+        QTRY_VERIFY_WITH_TIMEOUT(commands->isReady(), 5000);
+        QVERIFY(fake.received.value("ROLE") >= 1); // checked at the handshake
+        QSignalSpy notPrimary(commands, &RedisConnection::notPrimary);
+        QSignalSpy lost(commands, &RedisConnection::lost);
+        const int mapsBefore = fake.received.value("CLUSTER");
+        std::optional<RedisValue> reply;
+        commands->command({"XADD", "farmchat:{a0}:stream:lobby", "*", "f", "v"},
+            [&reply](const RedisValue &v) { reply = v; });
+        QTRY_VERIFY_WITH_TIMEOUT(reply.has_value(), 5000);
+        QVERIFY2(reply->isLinkError(), qPrintable(reply->describe()));
+        QVERIFY2(reply->errorText().contains(u"no longer serves the slot (MOVED 4477"),
+            qPrintable(reply->errorText()));
+        QCOMPARE(notPrimary.size(), 1);
+        QCOMPARE(lost.size(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(fake.received.value("CLUSTER") > mapsBefore, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(commands->isReady(), 5000); // the map still names it
     }
 
     void badRedirectIsAnError()
