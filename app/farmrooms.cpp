@@ -69,14 +69,17 @@ int FarmRooms::shardOf(const QString &room) const
     return cluster ? cluster->shardOfRoom(room) : -1;
 }
 
-QString FarmRooms::onShard(int shard) const
+FarmRooms::ShardTraffic FarmRooms::onShard(int shard) const
 {
     QStringList rooms;
+    int sent = 0;
     for (const QString &room : m_names) {
-        if (shardOf(room) == shard)
-            rooms << QStringLiteral("%1 %2").arg(room).arg(m_sent.value(room));
+        if (shardOf(room) != shard)
+            continue;
+        rooms << QStringLiteral("%1 %2").arg(room).arg(m_sent.value(room));
+        sent += m_sent.value(room);
     }
-    return rooms.join(QStringLiteral(", "));
+    return {rooms.join(QStringLiteral(", ")), sent};
 }
 
 QString FarmRooms::shardTrouble(const QString &room) const

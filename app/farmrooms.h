@@ -39,12 +39,16 @@ public:
     // A new pane joins the rooms in use.
     void joinAll(PaneSession &pane) const;
     void countSent(const QString &room);
-    int sentTo(const QString &room) const { return m_sent.value(room); }
     // The shard holding `room`; -1 on a farm without a cluster.
     int shardOf(const QString &room) const;
-    // The rooms in use on `shard`, each with the messages sent to it:
-    // "lobby 3, dev 1"; empty when none.
-    QString onShard(int shard) const;
+    // The rooms in use on `shard`, each with the messages sent to it
+    // ("lobby 3, dev 1"; empty when none), and those messages' total.
+    struct ShardTraffic
+    {
+        QString rooms;
+        int sent = 0;
+    };
+    ShardTraffic onShard(int shard) const;
     // Why messages to `room` cannot cross nodes now (its shard is down);
     // empty when they can, or without a cluster.
     QString shardTrouble(const QString &room) const;

@@ -32,18 +32,13 @@ QStringList TopologyView::shardLines() const
     QStringList lines;
     for (int shard = 0; cluster && shard < cluster->shardCount(); ++shard) {
         const auto [first, last] = cluster->slotRange(shard);
-        int sent = 0;
-        for (const QString &room : rooms.names()) {
-            if (rooms.shardOf(room) == shard)
-                sent += rooms.sentTo(room);
-        }
-        const QString on = rooms.onShard(shard);
-        lines << tr("%1S%2 %3–%4 · %n msg", nullptr, sent)
+        const FarmRooms::ShardTraffic traffic = rooms.onShard(shard);
+        lines << tr("%1S%2 %3–%4 · %n msg", nullptr, traffic.sent)
                      .arg(farm.isShardServing(shard) ? QString() : QStringLiteral("✕ "))
                      .arg(shard + 1)
                      .arg(first)
                      .arg(last)
-                + (on.isEmpty() ? QString() : QStringLiteral(": ") + on);
+                + (traffic.rooms.isEmpty() ? QString() : QStringLiteral(": ") + traffic.rooms);
     }
     return lines;
 }
