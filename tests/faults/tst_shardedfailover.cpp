@@ -118,25 +118,37 @@ private:
         pace.start(20);
     }
 
-    // Waits for the replica of `victim` to own `room`'s slot, then for the
-    // room to cross both ways with texts sent after the kill; false (the
-    // nodes' output logged) when it never does.
-    bool waitForRecovery(const QString &room, int replica, int askIndex, const int (&after)[2],
-        qint64 &promotedMs, qint64 &recoveredMs, const QElapsedTimer &clock)
+    struct Recovery
     {
+        qint64 promotedMs = 0; // from the kill to the replica owning the slot
+        qint64 recoveredMs = 0; // from the kill to the room crossing both ways again
+    };
+
+    // Kills primary `victim` while the seats write, waits for `replica` to
+    // own `room`'s slot, then for the room to cross both ways with texts sent
+    // after the kill; false (the nodes' output logged) when it never does.
+    bool killAndWaitForRecovery(int victim, int replica, const QString &room, Recovery &recovery)
+    {
+        const int after[2] = {int(m_farm->seat(0).sent.size()), int(m_farm->seat(1).sent.size())};
+        int asker = 0; // a primary that stays up
+        while (asker == victim || asker == m_killed)
+            ++asker;
+        QElapsedTimer clock;
+        clock.start();
+        m_cluster->kill(victim);
         if (!QTest::qWaitFor(
                 [&] {
-                    return m_cluster->ownerOf(clusterKeySlot(channelOf(room)), askIndex) == replica;
+                    return m_cluster->ownerOf(clusterKeySlot(channelOf(room)), asker) == replica;
                 },
                 scaledMs(30000)))
             return false;
-        promotedMs = clock.elapsed();
+        recovery.promotedMs = clock.elapsed();
         if (!QTest::qWaitFor([&] { return crossedBothWays(room, after); }, scaledMs(30000))) {
             for (int n = 0; n < m_farm->nodes(); ++n)
                 qWarning("node %d said:\n%s", n, m_farm->node(n).output().right(6000).constData());
             return false;
         }
-        recoveredMs = clock.elapsed();
+        recovery.recoveredMs = clock.elapsed();
         return true;
     }
 
@@ -187,17 +199,10 @@ private Q_SLOTS:
         writeInTurn(pace, rooms, sent);
         QTRY_VERIFY_WITH_TIMEOUT(sent >= 30, kWaitMs);
 
-        const int sentBeforeKill[2]
-            = {int(m_farm->seat(0).sent.size()), int(m_farm->seat(1).sent.size())};
-        QElapsedTimer clock;
-        clock.start();
-        m_cluster->kill(victim);
-        m_killed = victim;
-        qint64 promotedMs = 0;
-        qint64 recoveredMs = 0;
-        QVERIFY2(waitForRecovery(hit, replica, (victim + 1) % kShards, sentBeforeKill, promotedMs,
-                     recoveredMs, clock),
+        Recovery recovery;
+        QVERIFY2(killAndWaitForRecovery(victim, replica, hit, recovery),
             "the replica took over and the room crossed nodes again");
+        m_killed = victim;
         QTest::qWait(500);
         pace.stop();
         m_farm->settle();
@@ -221,7 +226,7 @@ private Q_SLOTS:
         qInfo("FAULT cluster primary killed (replica per shard), sharded pub/sub: replica "
               "promoted in %lld ms, the room crossed again %lld ms after the kill; missed %d "
               "and %d = gap-counted, %d sends warned; rooms on the other shards lost 0",
-            promotedMs, recoveredMs, missed[0], missed[1], warned);
+            recovery.promotedMs, recovery.recoveredMs, missed[0], missed[1], warned);
     }
 
     // Streams on the same cluster: each room's stream on its shard, every
@@ -261,18 +266,8 @@ private Q_SLOTS:
         QTimer pace;
         writeInTurn(pace, rooms, sent);
         QTRY_VERIFY_WITH_TIMEOUT(sent >= 30, kWaitMs);
-        const int sentBeforeKill[2]
-            = {int(m_farm->seat(0).sent.size()), int(m_farm->seat(1).sent.size())};
-        QElapsedTimer clock;
-        clock.start();
-        m_cluster->kill(victim);
-        qint64 promotedMs = 0;
-        qint64 recoveredMs = 0;
-        int asker = 0; // a primary that stays up
-        while (asker == victim || asker == m_killed)
-            ++asker;
-        QVERIFY2(
-            waitForRecovery(hit, replica, asker, sentBeforeKill, promotedMs, recoveredMs, clock),
+        Recovery recovery;
+        QVERIFY2(killAndWaitForRecovery(victim, replica, hit, recovery),
             "the replica took over and the room crossed nodes again");
         QTest::qWait(500);
         pace.stop();
@@ -302,7 +297,7 @@ private Q_SLOTS:
               "promoted in %lld ms, the room crossed again %lld ms after the kill; %lld "
               "accepted texts reached both seats once (lost 0, duplicated 0); %lld XADDs sent "
               "again after their answer was lost",
-            promotedMs, recoveredMs, qint64(accepted.size()), unconfirmed);
+            recovery.promotedMs, recovery.recoveredMs, qint64(accepted.size()), unconfirmed);
     }
 };
 
