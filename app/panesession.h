@@ -1,12 +1,11 @@
 #pragma once
 
 #include "client/chatclient.h"
+#include "client/trackedclient.h"
 #include "core/result.h"
 #include "protocol/backplanemode.h"
 
 #include <QObject>
-#include <QSet>
-#include <QTimer>
 #include <QUrl>
 
 #include <memory>
@@ -37,7 +36,7 @@ class PaneSession : public QObject
 {
     Q_OBJECT
 public:
-    static constexpr int kRetryMs = 1000; // after a failed first connect
+    static constexpr int kRetryMs = TrackedClient::kRetryMs; // after a failed first connect
 
     // `nodeId` is the node `url` belongs to; behind a balancer, empty until
     // the first connect says where it landed.
@@ -49,20 +48,23 @@ public:
     QString paneId() const { return m_paneId; } // "pane-1"
     // "node-9090": the node this pane is (or was last) served by; empty
     // behind a balancer before the first connect.
-    QString nodeId() const { return m_nodeId; }
+    QString nodeId() const { return m_tracked->nodeId(); }
     // What the client connects to: the node's URL, or the balancer's.
-    QUrl nodeUrl() const { return m_client->nodeUrl(); }
+    QUrl nodeUrl() const { return client().nodeUrl(); }
     const PaneRoute &route() const { return m_route; }
     // The last connect failed because the WebSocket reached a node that never
     // issued the connection token negotiate gave: a balancer without sticky
     // sessions split the two requests.
-    bool lostStickySession() const { return isMissingStickySession(m_lastError); }
-    static bool isMissingStickySession(const QString &error);
-    ChatClient &client() { return *m_client; }
-    const ChatClient &client() const { return *m_client; }
+    bool lostStickySession() const { return isMissingStickySession(lastError()); }
+    static bool isMissingStickySession(const QString &error)
+    {
+        return TrackedClient::isMissingStickySession(error);
+    }
+    ChatClient &client() { return m_tracked->client(); }
+    const ChatClient &client() const { return m_tracked->client(); }
     MessageListModel &messages() { return *m_messages; }
-    HubConnection::State state() const { return m_client->state(); }
-    QString lastError() const { return m_lastError; }
+    HubConnection::State state() const { return client().state(); }
+    QString lastError() const { return m_tracked->lastError(); }
 
     void start();
     void stop();
@@ -71,7 +73,7 @@ public:
     void moveTo(const QString &nodeId, const QUrl &url);
     // Sets the name now and after every reconnect; refusals arrive as errorOccurred().
     void setName(const QString &name);
-    QString name() const { return m_client->name(); }
+    QString name() const { return client().name(); }
     // The node has not answered a send for this long: the pane says it is queued.
     static constexpr int kQueuedAfterMs = 400;
 
@@ -83,7 +85,7 @@ public:
         const QString &text, BackplaneMode modeAtSend, const QString &room = ChatClient::kLobby);
     // Sends the node has not answered yet (streams mode queues them while
     // Redis is down and answers once Redis has them).
-    int unansweredSends() const { return int(m_unanswered.size()); }
+    int unansweredSends() const { return m_tracked->unansweredSends(); }
     // What the pane says about a send the node holds: "queued — waiting for Redis".
     static QString queuedStatus(BackplaneMode modeAtSend);
 
@@ -111,17 +113,10 @@ private:
 
     const int m_index;
     const QString m_paneId;
-    QString m_nodeId;
     const PaneRoute m_route;
-    DeliveryTracker &m_tracker;
-    std::unique_ptr<ChatClient> m_client;
+    std::unique_ptr<TrackedClient> m_tracked;
     std::unique_ptr<MessageListModel> m_messages;
-    QString m_lastError;
-    QTimer m_retryTimer;
-    QSet<QString> m_unanswered; // local ids of sends without the node's answer
-    quint64 m_nextLocalId = 1;
     int m_caughtUpFromOthers = 0; // in the catch-up running now
-    bool m_wanted = false; // start() called and not stop()
 };
 
 } // namespace farmchat
