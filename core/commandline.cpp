@@ -207,6 +207,11 @@ bool CommandLine::isSet(const QString &name) const
     return m_given.contains(name);
 }
 
+QStringList CommandLine::givenNames() const
+{
+    return m_given.keys();
+}
+
 std::optional<QString> CommandLine::requestedText() const
 {
     if (isSet(QStringLiteral("help")))

@@ -110,6 +110,8 @@ public:
     // --version is given.
     Result<void> parse(const QStringList &arguments);
     bool isSet(const QString &name) const;
+    // The long names of every option given, in no particular order.
+    QStringList givenNames() const;
     // The text --help or --version asks for; nullopt when neither was given.
     std::optional<QString> requestedText() const;
     QString helpText() const;

@@ -468,12 +468,20 @@ void ControlChannel::reply(const QJsonValue &id, QJsonObject fields)
 {
     fields.insert(QStringLiteral("id"), id);
     fields.insert(QStringLiteral("ok"), true);
-    m_reporter.machineEvent(QStringLiteral("reply"), fields);
+    emitReply(std::move(fields));
 }
 
 void ControlChannel::fail(const QJsonValue &id, const QString &error)
 {
-    m_reporter.machineEvent(QStringLiteral("reply"), {{"id", id}, {"ok", false}, {"error", error}});
+    emitReply({{"id", id}, {"ok", false}, {"error", error}});
+}
+
+void ControlChannel::emitReply(QJsonObject reply)
+{
+    if (m_replyHandler)
+        m_replyHandler(reply);
+    else
+        m_reporter.machineEvent(QStringLiteral("reply"), std::move(reply));
 }
 
 } // namespace farmchat

@@ -45,6 +45,10 @@ public:
     void handleLine(const QByteArray &line);
     // What each op takes and needs, in table order (the parser's view of the table).
     static QList<ControlOpSpec> opSpecs();
+    // Replies go to `handler` instead of stdout (a scenario run drives the
+    // farm through this channel and reads its replies).
+    using ReplyHandler = std::function<void(const QJsonObject &reply)>;
+    void setReplyHandler(ReplyHandler handler) { m_replyHandler = std::move(handler); }
 
 Q_SIGNALS:
     // {"op": "stop"} was answered: the launcher stops the farm and exits 0.
@@ -104,6 +108,7 @@ private:
     void settleProcessWaits(int processIndex);
     void reply(const QJsonValue &id, QJsonObject fields);
     void fail(const QJsonValue &id, const QString &error);
+    void emitReply(QJsonObject reply);
 
     FarmSupervisor &m_farm;
     ConsoleReporter &m_reporter;
@@ -113,6 +118,7 @@ private:
     qsizetype m_queuedBytes = 0;
     bool m_inputEnded = false;
     bool m_endNoted = false;
+    ReplyHandler m_replyHandler;
 };
 
 } // namespace farmchat

@@ -88,6 +88,13 @@ public:
     int shardsServing() const;
     // The mode node `index` was last told to use (the farm's, unless cut off).
     BackplaneMode nodeBackplane(int index) const;
+    // Node `index` answers /health but hears nothing from its backplane: its
+    // Redis link is down while its mode needs one. On a cluster with a shard
+    // down every node says so; that is the shard's rooms' trouble, so it
+    // does not count here.
+    bool isNodeCutOff(int index) const;
+    // Every node answers /health, and each one whose mode needs Redis has its link.
+    bool isBackplaneUp() const;
     // The farm's mode: the config's, or the last setBackplane().
     BackplaneMode backplane() const { return m_config.backplane; }
 

@@ -3,6 +3,7 @@
 // or an external Redis (--redis-url) checked before the nodes start.
 
 #include "launcher/externalredischeck_p.h"
+#include "launcher/farmnode.h"
 #include "launcher/farmplan_p.h"
 #include "launcher/farmsupervisor.h"
 #include "launcher/managedprocess.h"
@@ -161,6 +162,26 @@ int FarmSupervisor::processIndexOfShard(int shard, bool replica) const
 {
     const RedisInstance *server = shardServer(shard, replica ? 1 : 0);
     return server ? indexOf(server->process()) : -1;
+}
+
+bool FarmSupervisor::isNodeCutOff(int index) const
+{
+    const FarmNode *node = this->node(index);
+    if (!node || nodeBackplane(index) == BackplaneMode::Off)
+        return false;
+    const bool shardDown = m_cluster && shardsServing() < m_cluster->shardCount();
+    const NodeHealth &health = node->health();
+    return health.reachable && !health.redisConnected && !shardDown;
+}
+
+bool FarmSupervisor::isBackplaneUp() const
+{
+    for (int i = 0; i < nodeCount(); ++i) {
+        const NodeHealth &health = node(i)->health();
+        if (!health.reachable || (nodeBackplane(i) != BackplaneMode::Off && !health.redisConnected))
+            return false;
+    }
+    return true;
 }
 
 } // namespace farmchat

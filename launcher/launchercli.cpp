@@ -5,6 +5,7 @@
 #include "launcher/farmdemo_p.h"
 #include "launcher/farmsupervisor.h"
 #include "launcher/lbdemo.h"
+#include "launcher/scenariorun_p.h"
 #include "platform/signalwatcher.h"
 
 #include <QDir>
@@ -58,6 +59,18 @@ void LauncherCli::start()
 
 void LauncherCli::onStarted()
 {
+    if (m_options.scenario) {
+        m_scenario = std::make_unique<ScenarioRun>(
+            *m_farm, *m_reporter, *m_options.scenario, m_options.reportPath);
+        connect(m_scenario.get(), &ScenarioRun::finished, this,
+            [this](bool passed, const QString &summary) {
+                m_exitCode = passed ? 0 : 1;
+                m_reporter->note(summary);
+                m_farm->stop();
+            });
+        m_scenario->start();
+        return;
+    }
     if (!m_options.demo) {
         m_reporter->note(QStringLiteral("the farm is running; Ctrl-C stops it"));
         return;
@@ -96,9 +109,12 @@ void LauncherCli::stopEverything()
         m_demo->cancel();
         m_exitCode = 1; // the demo did not get to its verdict
     }
-    if (m_lbDemo && m_lbDemo->isRunning()) {
-        m_lbDemo->cancel();
-        m_exitCode = 1;
+    for (DemoChapter *chapter : {static_cast<DemoChapter *>(m_lbDemo.get()),
+             static_cast<DemoChapter *>(m_scenario.get())}) {
+        if (chapter && chapter->isRunning()) {
+            chapter->cancel();
+            m_exitCode = 1; // it did not get to its verdict
+        }
     }
     if (m_farm->state() == FarmState::Stopped)
         onStopped();

@@ -12,6 +12,7 @@ class ConsoleReporter;
 class ControlChannel;
 class FarmDemo;
 class LbDemo;
+class ScenarioRun;
 class FarmSupervisor;
 class SignalWatcher;
 
@@ -47,6 +48,7 @@ private:
     std::unique_ptr<SignalWatcher> m_signals;
     std::unique_ptr<FarmDemo> m_demo;
     std::unique_ptr<LbDemo> m_lbDemo; // after m_demo, with a load balancer
+    std::unique_ptr<ScenarioRun> m_scenario; // --scenario
     int m_exitCode = 0;
     bool m_finished = false;
 };

@@ -1,6 +1,7 @@
 #include "launcher/launcheroptions.h"
 
 #include "launcher/farmflags.h"
+#include "launcher/scenariolibrary.h"
 #include "protocol/backplaneoption.h"
 #include "protocol/version.h"
 #include "redis/redisurl.h"
@@ -70,17 +71,51 @@ CommandLineOption controlOption(LauncherOptions &o)
         .withDefault(QStringLiteral("off: stdin is not read"));
 }
 
+// A flag whose value is stored as given.
+CommandLineOption text(const char *name, const char *valueName, const char *help, QString &target)
+{
+    return CommandLineOption::text(QLatin1String(name), QLatin1String(valueName),
+        QLatin1String(help), [&target](const QString &value) {
+            target = value;
+            return Result<void>();
+        });
+}
+
+// What the CLI does with the farm: a demo, a scenario, commands, JSON.
+QList<CommandLineOption> runOptions(LauncherOptions &o)
+{
+    using Option = CommandLineOption;
+    return {
+        Option::flag(QStringLiteral("demo"),
+            QStringLiteral("connect one client per node, send from each, print who received "
+                           "what, for every backplane mode; exit 0 when each mode kept its "
+                           "promise")),
+        Option::parsed<QList<BackplaneMode>>(QStringLiteral("demo-modes"), QStringLiteral("LIST"),
+            QStringLiteral("modes the demo runs through; implies --demo"), parseModeList,
+            [&o](QList<BackplaneMode> modes) { o.demoModes = modes; })
+            .withDefault(QStringLiteral("off,pubsub,streams, or just --backplane when given")),
+        controlOption(o),
+        text("scenario", "FILE",
+            "run the scenario FILE (or the bundled scenario of that name) describes: its farm, "
+            "clients and steps; check its expectations, exit 0 when every one held "
+            "(docs/SCENARIOS.md)",
+            o.scenarioFile),
+        Option::flag(QStringLiteral("list-scenarios"),
+            QStringLiteral("print the bundled scenarios' names and titles, and exit")),
+        text("report", "PATH",
+            "with --scenario: write the run's report to PATH (HTML), with PATH.json and "
+            "PATH.csv beside it",
+            o.reportPath),
+        Option::flag(QStringLiteral("json"),
+            QStringLiteral("one JSON object per line (events: progress, started, healthy, ready, "
+                           "log, exited, matrix, error, stopped; reply with --control)")),
+    };
+}
+
 QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnings)
 {
     using Option = CommandLineOption;
     FarmConfig &farm = o.farm;
-    auto text = [](const char *name, const char *valueName, const char *help, QString &target) {
-        return Option::text(QLatin1String(name), QLatin1String(valueName), QLatin1String(help),
-            [&target](const QString &value) {
-                target = value;
-                return Result<void>();
-            });
-    };
     auto redisUrl = Option::text(QStringLiteral("redis-url"), QStringLiteral("URL"),
         QStringLiteral("use this Redis (redis://HOST:PORT/DB) instead of starting one; its "
                        "password comes from $FARMCHAT_REDIS_PASSWORD"),
@@ -134,18 +169,6 @@ QList<CommandLineOption> launcherOptions(LauncherOptions &o, QStringList &warnin
             QStringLiteral("route each node's Redis link (and the balancer's link to it) through "
                            "a proxy that can add latency, cap bandwidth, partition or reset it "
                            "while the farm runs")),
-        Option::flag(QStringLiteral("demo"),
-            QStringLiteral("connect one client per node, send from each, print who received "
-                           "what, for every backplane mode; exit 0 when each mode kept its "
-                           "promise")),
-        Option::parsed<QList<BackplaneMode>>(QStringLiteral("demo-modes"), QStringLiteral("LIST"),
-            QStringLiteral("modes the demo runs through; implies --demo"), parseModeList,
-            [&o](QList<BackplaneMode> modes) { o.demoModes = modes; })
-            .withDefault(QStringLiteral("off,pubsub,streams, or just --backplane when given")),
-        controlOption(o),
-        Option::flag(QStringLiteral("json"),
-            QStringLiteral("one JSON object per line (events: progress, started, healthy, ready, "
-                           "log, exited, matrix, error, stopped; reply with --control)")),
     };
 }
 
@@ -183,6 +206,36 @@ Result<void> settleDemo(LauncherOptions &o, const CommandLine &cli, QStringList 
     return {};
 }
 
+// With --scenario the file is the farm: farm flags on the command line would
+// silently disagree with it. Where to find programs and logs may still be given.
+Result<void> settleScenario(LauncherOptions &o, const CommandLine &cli)
+{
+    if (!cli.isSet(QStringLiteral("scenario"))) {
+        if (cli.isSet(QStringLiteral("report")))
+            return Result<void>::failure(QStringLiteral("--report needs --scenario FILE"));
+        return {};
+    }
+    const QStringList allowed {QStringLiteral("scenario"), QStringLiteral("report"),
+        QStringLiteral("json"), QStringLiteral("haproxy"), QStringLiteral("redis-server"),
+        QStringLiteral("log-dir")};
+    for (const QString &flag : cli.givenNames()) {
+        if (!allowed.contains(flag))
+            return Result<void>::failure(
+                QStringLiteral("--%1 does not go with --scenario: the file describes the farm")
+                    .arg(flag));
+    }
+    auto scenario = ScenarioLibrary::load(o.scenarioFile);
+    if (!scenario)
+        return Result<void>::failure(scenario.error());
+    FarmConfig farm = scenario->farm;
+    farm.haproxy = o.farm.haproxy;
+    farm.redisServer = o.farm.redisServer;
+    farm.logDir = o.farm.logDir;
+    o.farm = farm;
+    o.scenario = std::move(scenario.value());
+    return {};
+}
+
 const QString kSummary = QStringLiteral(
     "Starts a local FarmChat web farm: a private redis-server and N farmchat-node\n"
     "processes on 127.0.0.1, waits until every node answers /health, prints where\n"
@@ -205,11 +258,13 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
     LauncherOptions o;
     QStringList warnings;
     CommandLine cli(kProgram, QStringLiteral(FARMCHAT_VERSION), kSummary,
-        launcherOptions(o, warnings), kEpilogue);
+        launcherOptions(o, warnings) + runOptions(o), kEpilogue);
     if (const Result<void> read = cli.parse(arguments); !read)
         return usageError(read.error());
     if (const auto text = cli.requestedText())
         return Request::print(*text);
+    if (cli.isSet(QStringLiteral("list-scenarios")))
+        return Request::print(ScenarioLibrary::listing());
     if (cli.isSet(QStringLiteral("base-port")) && cli.isSet(QStringLiteral("ports")))
         return usageError(QStringLiteral("--base-port and --ports exclude each other"));
     if (cli.isSet(QStringLiteral("redis-server")) && cli.isSet(QStringLiteral("redis-url")))
@@ -247,6 +302,8 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
     o.json = cli.isSet(QStringLiteral("json"));
     if (const Result<void> demo = settleDemo(o, cli, warnings); !demo)
         return usageError(demo.error());
+    if (const Result<void> scenario = settleScenario(o, cli); !scenario)
+        return usageError(scenario.error());
     if (const Result<void> valid = o.farm.validate(); !valid)
         return usageError(valid.error());
     return Request::run(std::move(o), warnings);

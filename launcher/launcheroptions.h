@@ -2,9 +2,12 @@
 
 #include "core/commandline.h"
 #include "launcher/farmconfig.h"
+#include "launcher/scenario.h"
 
 #include <QList>
 #include <QStringList>
+
+#include <optional>
 
 namespace farmchat {
 
@@ -22,6 +25,10 @@ struct LauncherOptions
     bool json = false;
     // --control stdin: commands on stdin, one JSON object per line (off: stdin is not read).
     bool controlStdin = false;
+    // --scenario FILE: the farm and what to do with it come from the file.
+    std::optional<Scenario> scenario;
+    QString scenarioFile;
+    QString reportPath; // --report PATH
     // The log dir is a fresh temp dir the CLI made (removed after a clean run).
     bool temporaryLogDir = false;
 

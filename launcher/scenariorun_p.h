@@ -1,0 +1,89 @@
+#pragma once
+
+#include "client/deliverytracker.h"
+#include "client/deliveryreport.h"
+#include "launcher/demochapter_p.h"
+#include "launcher/scenario.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+namespace farmchat {
+
+class ControlChannel;
+class TrackedClient;
+
+// farmchat-launcher --scenario: plays a scenario on the running farm its
+// file described. Connects the scenario's clients, runs the steps in order
+// (sends at their rate, the control channel's ops for faults and modes,
+// waits), lets every message settle, then judges each expectation with the
+// same scoring as the app's matrix and --demo (judgeDeliveries) and writes
+// the report. Every wait is bounded; finished() passes when every
+// expectation held.
+class ScenarioRun : public DemoChapter
+{
+    Q_OBJECT
+public:
+    // A client that never connects (a balancer without sticky sessions) does
+    // not hold the run up longer than this.
+    static constexpr int kFirstConnectMs = 15000;
+
+    ScenarioRun(FarmSupervisor &farm, ConsoleReporter &reporter, Scenario scenario,
+        QString reportPath, QObject *parent = nullptr);
+    ~ScenarioRun() override;
+
+    void start() override;
+    void cancel() override;
+    const DeliveryReport &report() const { return m_report; }
+
+private:
+    void addClient(const ScenarioClient &spec);
+    void checkFirstConnects();
+    void nextStep();
+    void runSend(const ScenarioStep &step);
+    void sendTick();
+    void runWait(const ScenarioStep &step);
+    void runControl(const ScenarioStep &step);
+    void onReply(const QJsonObject &reply);
+    bool allConnected() const;
+    void settle();
+    bool mayStillArrive() const;
+    QList<QMetaObject::Connection> waitForQuiet(void (ScenarioRun::*then)());
+    void updateCutOffs();
+    void unwatch();
+    void conclude();
+    void fail(const QString &why);
+    void event(const QString &kind, const QString &text);
+    qint64 now() const { return m_clock.elapsed(); }
+
+    const Scenario m_scenario;
+    const QString m_reportPath;
+    DeliveryTracker m_tracker;
+    std::unique_ptr<ControlChannel> m_control;
+    std::vector<std::unique_ptr<TrackedClient>> m_clients;
+    QElapsedTimer m_clock;
+    qint64 m_startedAtMs = 0; // since the epoch
+    QTimer m_stepTimer; // waits, sends, first connects
+    QTimer m_quiet; // waits for the matrix to stop changing
+    QTimer m_deadline; // the whole run
+    QList<QMetaObject::Connection> m_stepWatches; // the running step's waits
+    int m_step = -1;
+    int m_ticksLeft = 0; // of the running send step
+    int m_sentInStep = 0;
+    QString m_phase = QStringLiteral("start");
+    QStringList m_phaseOfRow; // one per tracker row
+    QHash<QString, qint64> m_phaseStartMs;
+    QHash<QString, int> m_historyResets; // per phase
+    QHash<QString, int> m_stickyFailures; // per phase
+    QSet<QString> m_partitioned; // nodes whose Redis link a step partitioned
+    QSet<int> m_triedOnce;
+    int m_joinsPending = 0; // rooms asked for on the first connects, not answered yet // clients whose first connect ended, either way
+    DeliveryReport m_report;
+    bool m_concluding = false;
+};
+
+} // namespace farmchat
