@@ -4,6 +4,7 @@
 #include "app/farmrooms.h"
 #include "app/panesession.h"
 #include "app/sentinelwatch.h"
+#include "app/sessionlog.h"
 #include "launcher/farmnode.h"
 #include "launcher/redisclustergroup.h"
 
@@ -17,6 +18,7 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
     : QObject(parent)
     , m_supervisor(std::make_unique<FarmSupervisor>())
     , m_tracker(std::make_unique<DeliveryTracker>())
+    , m_session(std::make_unique<SessionLog>(*m_supervisor))
     , m_rooms(std::make_unique<FarmRooms>(*m_supervisor))
     , m_sentinelWatch(std::make_unique<SentinelWatch>(*m_supervisor))
     , m_nodes(AppSettings::kDefaultNodes)
@@ -24,6 +26,9 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
     , m_mode(AppSettings {}.backplane)
 {
     m_clock.start();
+    connect(this, &FarmWorkspace::notice, m_session.get(), [this](const QString &text, bool ok) {
+        m_session->add(ok ? QStringLiteral("note") : QStringLiteral("error"), text);
+    });
     connect(m_rooms.get(), &FarmRooms::changed, this, &FarmWorkspace::syncPaneRooms);
     connect(m_supervisor.get(), &FarmSupervisor::started, this, &FarmWorkspace::onFarmStarted);
     connect(m_supervisor.get(), &FarmSupervisor::stateChanged, this, [this](FarmState state) {
@@ -447,18 +452,9 @@ void FarmWorkspace::clearMatrix()
 
 void FarmWorkspace::updateCutOffs()
 {
-    // On a cluster with a shard down every node's /health says Redis is not
-    // connected: that is the shard's rooms' trouble, judged per room, not a
-    // reason to excuse misses in the rooms of the shards that serve.
     const FarmSupervisor &farm = *m_supervisor;
-    const bool shardDown = farm.cluster() && farm.shardsServing() < farm.cluster()->shardCount();
-    for (int i = 0; i < farm.nodeCount(); ++i) {
-        const FarmNode *node = farm.node(i);
-        const NodeHealth &health = node->health();
-        m_tracker->setNodeCutOff(node->name(),
-            health.reachable && !health.redisConnected && !shardDown
-                && farm.nodeBackplane(i) != BackplaneMode::Off);
-    }
+    for (int i = 0; i < farm.nodeCount(); ++i)
+        m_tracker->setNodeCutOff(farm.node(i)->name(), farm.isNodeCutOff(i));
     // Streams holds a down shard's messages back and delivers them later:
     // nothing to excuse there, a miss is a miss.
     const bool shardLosesMessages = farm.backplane() == BackplaneMode::PubSub;

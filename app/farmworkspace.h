@@ -21,6 +21,7 @@ namespace farmchat {
 class FarmRooms;
 class PaneSession;
 class SentinelWatch;
+class SessionLog;
 struct AppSettings;
 
 // Everything the desktop app runs, without a widget: the farm (FarmSupervisor),
@@ -40,6 +41,8 @@ public:
 
     FarmSupervisor &supervisor() { return *m_supervisor; }
     DeliveryTracker &tracker() { return *m_tracker; }
+    // What happened this session, for File → Export session.
+    SessionLog &session() { return *m_session; }
     // Roles and quorum of a Sentinel farm's Redis (idle otherwise).
     SentinelWatch &sentinelWatch() { return *m_sentinelWatch; }
 
@@ -174,6 +177,7 @@ private:
     PortCheck m_portCheck; // before the supervisor: its state changes reach the check
     std::unique_ptr<FarmSupervisor> m_supervisor;
     std::unique_ptr<DeliveryTracker> m_tracker;
+    std::unique_ptr<SessionLog> m_session;
     std::unique_ptr<FarmRooms> m_rooms;
     std::unique_ptr<SentinelWatch> m_sentinelWatch;
     std::vector<std::unique_ptr<PaneSession>> m_panes;

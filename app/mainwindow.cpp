@@ -10,6 +10,7 @@
 #include "app/logbuffer.h"
 #include "app/logsview_p.h"
 #include "app/panegrid.h"
+#include "app/sessionlog.h"
 #include "app/topologyview.h"
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
@@ -17,7 +18,10 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
 #include <QDockWidget>
+#include <QFileDialog>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
@@ -118,6 +122,7 @@ void MainWindow::createActions()
         addAction(a);
         return a;
     };
+    createFileMenu(make);
     QMenu *farm = menuBar()->addMenu(tr("&Farm"));
     QAction *launchAction
         = make(QStringLiteral("launch"), tr("&Launch"), {QKeySequence(Qt::CTRL | Qt::Key_L)});
@@ -172,6 +177,42 @@ void MainWindow::createActions()
                 .arg(QStringLiteral(FARMCHAT_VERSION)));
     });
     help->addActions({what, about});
+}
+
+void MainWindow::createFileMenu(
+    const std::function<QAction *(const QString &, const QString &, const QList<QKeySequence> &)>
+        &make)
+{
+    QMenu *file = menuBar()->addMenu(tr("F&ile"));
+    QAction *exportAction = make(QStringLiteral("exportSession"), tr("&Export session…"),
+        {QKeySequence(Qt::CTRL | Qt::Key_E)});
+    exportAction->setToolTip(tr("Save the delivery matrix, the totals and what happened to the "
+                                "farm as an HTML report, with JSON and CSV beside it"));
+    connect(exportAction, &QAction::triggered, this, [this] {
+        // Not modal: the farm and the panes run on while the user picks a file.
+        auto *dialog = new QFileDialog(
+            this, tr("Export session"), QDir::homePath(), tr("HTML report (*.html)"));
+        dialog->setAcceptMode(QFileDialog::AcceptSave);
+        dialog->setDefaultSuffix(QStringLiteral("html"));
+        dialog->selectFile(QStringLiteral("farmchat-session-%1.html")
+                               .arg(QDateTime::currentDateTime().toString(u"yyyyMMdd-HHmmss")));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QFileDialog::fileSelected, this,
+            [this](const QString &path) { exportSession(path); });
+        dialog->open();
+    });
+    file->addAction(exportAction);
+}
+
+Result<QStringList> MainWindow::exportSession(const QString &path)
+{
+    const DeliveryReport report = m_workspace->session().report(m_workspace->tracker());
+    const auto written = report.write(path);
+    if (written)
+        statusBar()->showMessage(tr("Session exported: %1").arg(written->join(u", ")), 10000);
+    else
+        showError(tr("Export session"), written.error());
+    return written;
 }
 
 QDockWidget *MainWindow::addDock(

@@ -3,11 +3,13 @@
 #include "app/appoptions.h"
 #include "app/appsettings.h"
 #include "app/guideddemo.h"
+#include "core/result.h"
 #include "protocol/backplanemode.h"
 
 #include <QMainWindow>
 #include <QSettings>
 
+#include <functional>
 #include <memory>
 
 class QAction;
@@ -73,6 +75,9 @@ public Q_SLOTS:
     void stopFarm();
     // Starts the guided demo; with no farm running it launches one first.
     void startGuidedDemo();
+    // File → Export session: the session's report at `path` (HTML, with
+    // .json and .csv beside it); the status bar says where, or why not.
+    Result<QStringList> exportSession(const QString &path);
 
 Q_SIGNALS:
     // The window closed and the farm (if any) has stopped: nothing is left running.
@@ -84,6 +89,8 @@ protected:
 
 private:
     void createActions();
+    void createFileMenu(const std::function<QAction *(
+            const QString &, const QString &, const QList<QKeySequence> &)> &make);
     void createDocks();
     void wireFarm();
     // The guided demo's hooks, dock and wiring (mainwindowdemo.cpp).
