@@ -86,6 +86,18 @@ public:
     // watched before any message for them is published.
     virtual void watchRoom(const QString &room) = 0;
     virtual void unwatchRoom(const QString &room) = 0;
+    // Whether what other nodes publish to `room` from now on reaches this node:
+    // its subscription is confirmed (pubsub) or its start position in the
+    // room's stream is known (streams). The hub answers JoinRoom only then, so
+    // a message sent after that Completion is never missed. True for a room
+    // not watched, and while Redis is away (nothing to wait for: the streams
+    // position then goes by the clock, pubsub counts what it misses). When it
+    // turns true, roomReady() says so.
+    virtual bool isRoomReady(const QString &room) const
+    {
+        Q_UNUSED(room);
+        return true;
+    }
 
     // True when history is farm-wide and comes from the backplane (streams);
     // otherwise the hub answers History from its own ring buffer.
@@ -125,6 +137,8 @@ Q_SIGNALS:
     // The farm's history was lost (Redis restarted empty): clients in `room`
     // must drop their last-seen ids and fetch History from the start.
     void historyReset(const QString &room);
+    // isRoomReady(room) turned true.
+    void roomReady(const QString &room);
 };
 
 } // namespace farmchat

@@ -82,6 +82,7 @@ void BackplaneSwitch::attach(std::unique_ptr<Backplane> backplane)
     connect(m_current.get(), &Backplane::deliver, this, &Backplane::deliver);
     connect(m_current.get(), &Backplane::statusChanged, this, &Backplane::statusChanged);
     connect(m_current.get(), &Backplane::historyReset, this, &Backplane::historyReset);
+    connect(m_current.get(), &Backplane::roomReady, this, &Backplane::roomReady);
     for (const QString &room : std::as_const(m_watched))
         m_current->watchRoom(room);
 }
@@ -150,6 +151,11 @@ void BackplaneSwitch::watchRoom(const QString &room)
     m_watched.insert(room);
     if (m_current)
         m_current->watchRoom(room);
+}
+
+bool BackplaneSwitch::isRoomReady(const QString &room) const
+{
+    return !m_current || m_current->isRoomReady(room);
 }
 
 void BackplaneSwitch::unwatchRoom(const QString &room)

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QTimer>
 
 #include <cmath>
 
@@ -61,6 +62,7 @@ ChatHub::ChatHub(
 {
     connect(&m_backplane, &Backplane::deliver, this, &ChatHub::onDeliver);
     connect(&m_backplane, &Backplane::historyReset, this, &ChatHub::onHistoryReset);
+    connect(&m_backplane, &Backplane::roomReady, this, &ChatHub::answerJoinsWaitingFor);
     // Every connection is in the lobby, so the node always listens to it.
     m_backplane.watchRoom(kLobby);
 }
@@ -123,8 +125,43 @@ void ChatHub::leave(HubSession *session, Member &member, const QString &room)
     it->remove(session);
     if (it->isEmpty()) {
         m_rooms.erase(it);
-        if (room != kLobby)
+        if (room != kLobby) {
             m_backplane.unwatchRoom(room);
+            answerJoinsWaitingFor(room); // no longer read: nothing to wait for
+        }
+    }
+}
+
+void ChatHub::replyWhenRoomReady(const QString &room, ReplyFn reply)
+{
+    if (m_backplane.isRoomReady(room))
+        return reply(Reply::done());
+    auto waiting = std::make_shared<ReplyFn>(std::move(reply));
+    m_joinsWaiting[room].append(waiting);
+    QTimer::singleShot(kRoomReadyWaitMs, this, [this, room, waiting] {
+        if (!*waiting)
+            return;
+        qCWarning(lcHub).noquote()
+            << QStringLiteral("room %1: the backplane did not read it within %2 ms; JoinRoom "
+                              "answered anyway (messages sent now may not reach this node)")
+                   .arg(room)
+                   .arg(kRoomReadyWaitMs);
+        if (const auto it = m_joinsWaiting.find(room); it != m_joinsWaiting.end()) {
+            it->removeOne(waiting);
+            if (it->isEmpty())
+                m_joinsWaiting.erase(it);
+        }
+        std::exchange(*waiting, nullptr)(Reply::done());
+    });
+}
+
+void ChatHub::answerJoinsWaitingFor(const QString &room)
+{
+    // Taken first: a reply may lead to another join or leave of the room.
+    const QList<std::shared_ptr<ReplyFn>> waiting = m_joinsWaiting.take(room);
+    for (const std::shared_ptr<ReplyFn> &reply : waiting) {
+        if (*reply)
+            std::exchange(*reply, nullptr)(Reply::done());
     }
 }
 
@@ -202,7 +239,7 @@ void ChatHub::callJoinRoom(HubSession *s, Member &m, const QJsonArray &args, Rep
                         .arg(limits::kMaxRoomsPerConnection))));
         join(s, m, room);
     }
-    reply(Reply::done());
+    replyWhenRoomReady(room, std::move(reply));
 }
 
 void ChatHub::callLeaveRoom(HubSession *s, Member &m, const QJsonArray &args, ReplyFn reply)

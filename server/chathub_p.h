@@ -10,6 +10,8 @@
 #include <QObject>
 #include <QSet>
 
+#include <memory>
+
 namespace farmchat {
 
 struct NodeMetrics;
@@ -25,6 +27,11 @@ class ChatHub : public QObject, public HubDispatcher
     Q_OBJECT
 public:
     static inline const QString kLobby = QStringLiteral("lobby");
+    // JoinRoom waits at most this long for the backplane to read the room
+    // (Backplane::isRoomReady): longer than a Redis command's deadline, after
+    // which the backplane no longer waits either, so it bites only when
+    // something is stuck.
+    static constexpr int kRoomReadyWaitMs = 5000;
 
     ChatHub(QString nodeId, int historyPerRoom, Backplane &backplane, NodeMetrics &metrics,
         QObject *parent = nullptr);
@@ -57,6 +64,10 @@ private:
 
     void onDeliver(const ChatMessage &message);
     void onHistoryReset(const QString &room);
+    // JoinRoom's Completion, once messages other nodes send to `room` reach
+    // this node: one sent after it is never missed.
+    void replyWhenRoomReady(const QString &room, ReplyFn reply);
+    void answerJoinsWaitingFor(const QString &room);
     void join(HubSession *session, Member &member, const QString &room);
     void leave(HubSession *session, Member &member, const QString &room);
     void publish(HubSession *session, const QString &room, const QString &text, ReplyFn reply);
@@ -79,6 +90,8 @@ private:
     MessageHistory m_history;
     QHash<HubSession *, Member> m_sessions;
     QHash<QString, QSet<HubSession *>> m_rooms; // local members per room
+    // JoinRoom replies waiting for Backplane::roomReady; emptied when answered.
+    QHash<QString, QList<std::shared_ptr<ReplyFn>>> m_joinsWaiting;
 };
 
 } // namespace farmchat

@@ -38,6 +38,7 @@ PubSubBackplane::PubSubBackplane(
     connect(&m_statusTimer, &QTimer::timeout, this, &Backplane::statusChanged);
     connect(&m_transport, &PubSubTransport::message, this, &PubSubBackplane::onMessage);
     connect(&m_transport, &PubSubTransport::changed, &m_statusTimer, qOverload<>(&QTimer::start));
+    connect(&m_transport, &PubSubTransport::changed, this, &PubSubBackplane::onTransportChanged);
 }
 
 PubSubBackplane::~PubSubBackplane()
@@ -186,11 +187,36 @@ void PubSubBackplane::watchRoom(const QString &room)
         return;
     m_rooms.insert(channel, room);
     m_transport.subscribe(channel);
+    if (!isRoomReady(room))
+        m_roomsNotReady.insert(room);
+}
+
+bool PubSubBackplane::isRoomReady(const QString &room) const
+{
+    // While a link is down a message may be missed whatever we wait for (each
+    // miss is counted as a gap): no reason to hold anyone back.
+    const QByteArray channel = channelFor(room);
+    return !m_rooms.contains(channel) || m_transport.isSubscribed(channel)
+        || !m_transport.isConnected();
+}
+
+void PubSubBackplane::onTransportChanged()
+{
+    const QPointer<PubSubBackplane> self(this);
+    for (const QString &room : QSet<QString>(m_roomsNotReady)) {
+        if (!m_roomsNotReady.contains(room) || !isRoomReady(room))
+            continue;
+        m_roomsNotReady.remove(room);
+        Q_EMIT roomReady(room);
+        if (!self)
+            return;
+    }
 }
 
 void PubSubBackplane::unwatchRoom(const QString &room)
 {
     const QByteArray channel = channelFor(room);
+    m_roomsNotReady.remove(room);
     if (!m_rooms.remove(channel))
         return;
     m_transport.unsubscribe(channel);
@@ -240,6 +266,7 @@ void PubSubBackplane::retire(HandOver)
     for (auto it = m_rooms.cbegin(); it != m_rooms.cend(); ++it)
         m_transport.unsubscribe(it.key());
     m_rooms.clear();
+    m_roomsNotReady.clear();
 }
 
 BackplaneStatus PubSubBackplane::status() const

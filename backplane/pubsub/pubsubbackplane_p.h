@@ -39,6 +39,7 @@ public:
     void publish(const ChatMessage &message, PublishDone done) override;
     void watchRoom(const QString &room) override;
     void unwatchRoom(const QString &room) override;
+    bool isRoomReady(const QString &room) const override;
     BackplaneStatus status() const override;
     void retire(HandOver handOver) override;
     bool isDrained() const override { return m_retired && m_inFlight == 0; }
@@ -48,6 +49,7 @@ public:
 
 private:
     void onMessage(const QByteArray &channel, const QByteArray &payload);
+    void onTransportChanged();
     void publishFailed(const QString &target, const QString &error, bool redisFull = false);
     void publishSucceeded(const QByteArray &channel);
     QString publishVerbTo(const QString &target) const;
@@ -61,6 +63,7 @@ private:
     QString m_boot;
     QHash<QString, qint64> m_seq; // room -> last sequence number published
     QHash<QByteArray, QString> m_rooms; // channel -> watched room
+    QSet<QString> m_roomsNotReady; // watched, roomReady() not said yet
     SequenceTracker m_received;
     // Publish targets (PubSubTransport::publishTarget) whose last publish
     // failed: said once when one starts failing and once when it works again.

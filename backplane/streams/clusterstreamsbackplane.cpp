@@ -49,6 +49,13 @@ bool ClusterStreamsBackplane::isReading(const QString &room) const
     return it != m_shards.end() && it->second->isReading(room);
 }
 
+bool ClusterStreamsBackplane::isRoomReady(const QString &room) const
+{
+    // Not placed (no slot map yet): no shard to read it from, nothing to wait for.
+    const auto it = m_shards.find(m_placed.value(room));
+    return it == m_shards.end() || it->second->isRoomReady(room);
+}
+
 StreamsBackplane *ClusterStreamsBackplane::shardOf(const QString &room) const
 {
     const auto it = m_shards.find(anchorOf(room));
@@ -84,6 +91,7 @@ StreamsBackplane &ClusterStreamsBackplane::makeShard(const QByteArray &anchor)
     StreamsBackplane *raw = shard.get();
     connect(raw, &Backplane::deliver, this, &Backplane::deliver);
     connect(raw, &Backplane::historyReset, this, &Backplane::historyReset);
+    connect(raw, &Backplane::roomReady, this, &Backplane::roomReady);
     connect(raw, &Backplane::statusChanged, this, &ClusterStreamsBackplane::onShardStatus);
     connect(raw, &Backplane::drained, this, [this] {
         if (isDrained())

@@ -38,6 +38,7 @@ public:
     void publish(const ChatMessage &message, PublishDone done) override;
     void watchRoom(const QString &room) override;
     void unwatchRoom(const QString &room) override;
+    bool isRoomReady(const QString &room) const override;
     bool servesHistory() const override { return true; }
     void history(const QString &room, const QString &afterId, int limit, HistoryDone done) override;
     BackplaneStatus status() const override;

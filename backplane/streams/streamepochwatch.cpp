@@ -25,24 +25,44 @@ void StreamEpochWatch::check(RedisConnection &link, std::function<void()> confir
     const QByteArray candidate = QUuid::createUuid().toString(QUuid::Id128).toLatin1();
     link.command({"SET", m_key, candidate, "NX"}, nullptr);
     const QPointer<StreamEpochWatch> self(this);
-    link.command(
-        {"GET", m_key}, [self, &link, confirmed = std::move(confirmed)](const RedisValue &reply) {
-            if (!self || reply.isLinkError())
-                return; // the link's next ready() checks again
+    const int session = link.reconnects();
+    link.command({"GET", m_key},
+        [self, &link, session, confirmed = std::move(confirmed)](const RedisValue &reply) {
+            if (!self)
+                return;
+            if (reply.isLinkError()) {
+                // The link dropped: its next ready() checks again. But a GET past
+                // its deadline on a link that stays up (stalled, then flowing
+                // again before the liveness probe gave up) brings no ready():
+                // without asking again this link would never be used.
+                if (link.isReady() && link.reconnects() == session)
+                    self->checkAgainSoon(link, session, confirmed);
+                return;
+            }
             if (!reply.isString() || reply.bytes().isEmpty()) {
                 const QString error
                     = QStringLiteral("cannot read the history epoch: ") + reply.describe();
                 qCWarning(lcStreams).noquote() << error << "- retrying";
                 Q_EMIT self->failed(error);
-                QTimer::singleShot(kRetryMs, self, [self, &link, confirmed] {
-                    if (self && link.isReady())
-                        self->check(link, confirmed);
-                });
+                self->checkAgainSoon(link, session, confirmed);
                 return;
             }
             self->adopt(QString::fromLatin1(reply.bytes()));
             confirmed();
         });
+}
+
+void StreamEpochWatch::checkAgainSoon(
+    RedisConnection &link, int session, const std::function<void()> &confirmed)
+{
+    const QPointer<StreamEpochWatch> self(this);
+    const QPointer<RedisConnection> alive(&link);
+    QTimer::singleShot(kRetryMs, this, [self, alive, session, confirmed] {
+        // Only on the same link: one that dropped and came back is checked by
+        // its ready(), and checking twice would confirm twice.
+        if (self && alive && alive->isReady() && alive->reconnects() == session)
+            self->check(*alive, confirmed);
+    });
 }
 
 void StreamEpochWatch::adopt(const QString &epoch)

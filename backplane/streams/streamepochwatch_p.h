@@ -26,8 +26,9 @@ public:
     quint64 generation() const { return m_generation; }
 
     // Agrees with the farm on the epoch over `link`, then calls `confirmed`.
-    // An unreadable epoch is retried; a link error ends the attempt (the
-    // link's next ready() is the time to check again).
+    // An unreadable epoch is retried; so is a GET that passed its deadline on
+    // a link that stays up. A link that dropped ends the attempt (its next
+    // ready() is the time to check again).
     void check(RedisConnection &link, std::function<void()> confirmed);
 
 Q_SIGNALS:
@@ -39,6 +40,9 @@ Q_SIGNALS:
 
 private:
     void adopt(const QString &epoch);
+    // check() again shortly, if `link` is still the connection of `session`
+    // (its reconnects() then).
+    void checkAgainSoon(RedisConnection &link, int session, const std::function<void()> &confirmed);
 
     QByteArray m_key;
     QString m_epoch;

@@ -9,8 +9,17 @@
 
 #include <QDateTime>
 #include <QPointer>
+#include <QTimer>
 
 namespace farmchat {
+
+namespace {
+
+// A room whose start position was not answered in time on a link that stayed
+// up is asked again after this long.
+constexpr int kStartRetryMs = 500;
+
+} // namespace
 
 StreamInbox::StreamInbox(Settings settings, RedisConnection &reader, RedisConnection &commands,
     const StreamEpochWatch &epoch, BackplaneCounters &counters, QObject *parent)
@@ -102,36 +111,56 @@ void StreamInbox::startRoom(const QString &room, qint64 watchedAtMs)
     const QByteArray end
         = watchedAtMs > 0 ? QByteArray::number(watchedAtMs - 1) : QByteArrayLiteral("+");
     const quint64 generation = m_epoch.generation();
+    const int session = m_commands.reconnects();
     const QPointer<StreamInbox> self(this);
     const QByteArray key = (m_keyPrefix + room).toUtf8();
     m_commands.command({"XREVRANGE", key, end, "-", "COUNT", "1"},
-        [self, room, generation, watchedAtMs](const RedisValue &reply) {
+        [self, room, generation, watchedAtMs, session](const RedisValue &reply) {
             if (!self || !self->m_rooms.contains(room))
                 return;
             if (generation != self->m_epoch.generation()) {
                 self->m_reader.addRoom(room, QByteArrayLiteral("0-0"));
-                return;
-            }
-            if (reply.isLinkError()) {
+            } else if (reply.isLinkError()) {
+                // Not answered: by the clock once Redis is back. Still before
+                // anything sent after started(), which comes only now.
                 self->m_roomsToStart.insert(
                     room, watchedAtMs > 0 ? watchedAtMs : QDateTime::currentMSecsSinceEpoch());
-                return;
+                // Past its deadline on a link that stays up (stalled, then
+                // flowing again before the liveness probe gave up): no ready()
+                // will start it, so ask again on this link.
+                if (self->m_commands.isReady() && self->m_commands.reconnects() == session)
+                    self->startWaitingRoomsSoon(session);
+            } else {
+                QByteArray last = QByteArrayLiteral("0-0");
+                const auto entries = reply.expectArray("XREVRANGE reply");
+                if (!entries) {
+                    ++self->m_counters.backplaneErrors;
+                    Q_EMIT self->failed(entries.error());
+                } else if (!entries->isEmpty()) {
+                    const QByteArray id = StreamEntry::idOf(entries->first());
+                    if (!id.isEmpty())
+                        last = id;
+                }
+                if (!self)
+                    return;
+                self->m_reader.addRoom(room, last);
             }
-            QByteArray last = QByteArrayLiteral("0-0");
-            const auto entries = reply.expectArray("XREVRANGE reply");
-            if (!entries) {
-                ++self->m_counters.backplaneErrors;
-                Q_EMIT self->failed(entries.error());
-            } else if (!entries->isEmpty()) {
-                const QByteArray id = StreamEntry::idOf(entries->first());
-                if (!id.isEmpty())
-                    last = id;
-            }
-            self->m_reader.addRoom(room, last);
+            Q_EMIT self->started(room);
         });
     // Answered after the XREVRANGE, on the same link: an XADD between the two
     // shows as another last-generated-id, and the count is then not taken.
     askAccounted(room, key, generation);
+}
+
+void StreamInbox::startWaitingRoomsSoon(int session)
+{
+    const QPointer<StreamInbox> self(this);
+    QTimer::singleShot(kStartRetryMs, this, [self, session] {
+        // A link that dropped meanwhile starts them on its ready(), once its
+        // epoch is confirmed.
+        if (self && self->m_commands.isReady() && self->m_commands.reconnects() == session)
+            self->startWaitingRooms();
+    });
 }
 
 void StreamInbox::open()

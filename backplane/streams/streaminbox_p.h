@@ -43,6 +43,13 @@ public:
     void watch(const QString &room, bool linkUsable);
     void unwatch(const QString &room);
     void startWaitingRooms();
+    // What other nodes add to `room` from now on will be read: its start
+    // position is known, or it waits for Redis with one taken by the clock
+    // (startRoom). True for a room not watched. started() says when it turns true.
+    bool isStarted(const QString &room) const
+    {
+        return !m_rooms.contains(room) || m_reader.hasRoom(room) || m_roomsToStart.contains(room);
+    }
 
     // The reader link agreed on the epoch: read.
     void open();
@@ -55,11 +62,14 @@ public:
     {
         return m_reader.isOpen() && m_reader.hasRoom(room);
     }
+    // The reader has a start position in `room` (not waiting for one).
+    bool hasPosition(const QString &room) const { return m_reader.hasRoom(room); }
     // The reader has a position in `room` before `id`: it will read it.
     bool willRead(const QString &room, const StreamId &id) const;
 
 Q_SIGNALS:
     void entryRead(const farmchat::StreamEntry &entry);
+    void started(const QString &room);
     // The reader's position in `room` moved on.
     void advanced(const QString &room, const QByteArray &lastId);
     void failed(const QString &error);
@@ -70,6 +80,9 @@ Q_SIGNALS:
 private:
     // watchedAtMs: 0 for "now, on the command link", else when it was watched.
     void startRoom(const QString &room, qint64 watchedAtMs);
+    // startWaitingRooms() shortly, while the command link is still the
+    // connection of `session` (its reconnects()).
+    void startWaitingRoomsSoon(int session);
     void onEntries(const QString &room, const QList<StreamEntry> &entries);
     void onTrimmed(const QString &room, const QByteArray &lastId, qint64 missed, bool exact);
     // XINFO STREAM right after a room's start position was read: when nothing

@@ -76,9 +76,24 @@ void StreamReader::close()
 void StreamReader::askClientId()
 {
     const QPointer<StreamReader> self(this);
-    m_reader.command({"CLIENT", "ID"}, [self](const RedisValue &reply) {
-        if (self && reply.isInteger())
+    const int session = m_reader.reconnects();
+    m_reader.command({"CLIENT", "ID"}, [self, session](const RedisValue &reply) {
+        if (!self)
+            return;
+        if (reply.isInteger()) {
             self->m_clientId = reply.toInteger();
+            return;
+        }
+        // Past its deadline on a link that stays up (stalled, then flowing
+        // again): no ready() asks again, and without the id no new room could
+        // wake the blocked XREAD.
+        if (reply.isLinkError() && self->m_reader.isReady()
+            && self->m_reader.reconnects() == session)
+            QTimer::singleShot(kRetryAfterErrorMs, self, [self, session] {
+                if (self && !self->m_closed && self->m_reader.isReady()
+                    && self->m_reader.reconnects() == session && self->m_clientId < 0)
+                    self->askClientId();
+            });
     });
 }
 

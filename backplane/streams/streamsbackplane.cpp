@@ -48,6 +48,8 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
     connect(&m_inbox, &StreamInbox::entryRead, this, &StreamsBackplane::onEntryRead);
     connect(&m_inbox, &StreamInbox::advanced, this, &StreamsBackplane::onAdvanced);
     connect(&m_inbox, &StreamInbox::failed, this, &StreamsBackplane::noteError);
+    connect(&m_inbox, &StreamInbox::started, this, &Backplane::roomReady);
+    connect(&m_inbox, &StreamInbox::started, this, &StreamsBackplane::answerCopiesPassed);
     connect(&m_inbox, &StreamInbox::trimmed, this, [this](const QString &room) {
         m_resetsToSend.insert(room);
         sendResets();
@@ -71,7 +73,10 @@ StreamsBackplane::StreamsBackplane(Config config, RedisConnection &commands,
         m_epoch.check(m_reader, [this] { m_inbox.open(); });
 }
 
-StreamsBackplane::~StreamsBackplane() = default;
+StreamsBackplane::~StreamsBackplane()
+{
+    answerResentCopies(); // Redis has them: never left without an answer
+}
 
 QString StreamsBackplane::streamKeyPrefix() const
 {
@@ -117,6 +122,7 @@ void StreamsBackplane::onHistoryLost(const QString &previous, const QString &epo
 {
     m_inbox.restartFromBeginning();
     m_unreadOwn.clear();
+    answerResentCopies(); // their stream is gone: no read-back to wait for
     // Re-publish what we sent shortly before Redis lost it: some nodes may not
     // have read it yet. Readers that had it drop the copy by uid; readers that
     // had not deliver it under the id clients already know (clients drop a
@@ -190,6 +196,7 @@ void StreamsBackplane::watchRoom(const QString &room)
 
 void StreamsBackplane::unwatchRoom(const QString &room)
 {
+    answerResentCopies(room); // no longer read back here
     m_inbox.unwatch(room);
     m_unreadOwn.forgetRoom(room);
     flush();
@@ -239,9 +246,21 @@ void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
         confirmed.id = id;
         confirmed.via = Via::Streams;
         const bool readHere = m_inbox.watches(room);
-        if (readHere && m_inbox.willRead(room, *added))
+        const bool willRead = readHere && m_inbox.willRead(room, *added);
+        if (willRead)
             m_unreadOwn.add(room, *added, confirmed);
-        answered(out, id);
+        // Still to be read: after its position, or from one not known yet.
+        const bool readLater = readHere && (willRead || !m_inbox.hasPosition(room));
+        if (m_resent.remove(out.uid) && readLater && out.awaitsAnswer()
+            && m_config.waitReplicas == 0) {
+            // Sent again after an unanswered XADD: an earlier copy may be in
+            // the stream before this one, and every reader (ours included)
+            // keeps the first copy, under its id. The sender gets that id
+            // when our reader reads the message back.
+            m_awaitingReadBack.insert(out.uid, {*added, std::move(out)});
+        } else {
+            answered(out, id);
+        }
         // Not read here (the room moved to another shard, or its last local
         // client left): this node's clients get it from here or never.
         if (!readHere) {
@@ -256,6 +275,7 @@ void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
         // the stream may then hold two entries of one message.
         if (!out.ticket || out.ticket->done) {
             ++m_counters.backplaneUnconfirmed;
+            m_resent.insert(out.uid);
             m_outbox.requeue(std::move(out));
         }
         noteError(reply.errorText());
@@ -268,6 +288,7 @@ void StreamsBackplane::onXAddReply(OutgoingMessage out, const RedisValue &reply)
             qCWarning(lcStreams).noquote() << error;
         noteError(error);
         setRedisFull(reply.isOutOfMemory());
+        m_resent.remove(out.uid);
         m_outbox.answer(out, PublishOutcome::failure({error, reply.isOutOfMemory()}));
     }
     flush();
@@ -344,6 +365,8 @@ void StreamsBackplane::retire(HandOver handOver)
     disconnect(&m_commands, nullptr, this, nullptr);
     disconnect(&m_reader, nullptr, this, nullptr);
     m_inbox.close();
+    answerResentCopies(); // no read-back any more; delivered below, under these ids
+    m_resent.clear();
     m_resetsToSend.clear();
     m_statusTimer.stop();
     m_fullProbeTimer.stop();
@@ -376,8 +399,39 @@ void StreamsBackplane::flush()
 
 void StreamsBackplane::onAdvanced(const QString &room, const QByteArray &lastId)
 {
+    answerCopiesPassed(room);
     if (m_unreadOwn.readUpTo(room, lastId))
         flush();
+}
+
+void StreamsBackplane::answerCopiesPassed(const QString &room)
+{
+    // The reader is past a re-sent copy without having read the message
+    // (trimmed unread, or it started after it): the sender gets that copy's id.
+    if (m_awaitingReadBack.isEmpty() || !m_inbox.hasPosition(room))
+        return;
+    for (auto it = m_awaitingReadBack.begin(); it != m_awaitingReadBack.end();) {
+        if (it->out.message.room == room && !m_inbox.willRead(room, it->id)) {
+            const ResentCopy copy = std::move(it.value());
+            it = m_awaitingReadBack.erase(it);
+            answered(copy.out, QString::fromLatin1(copy.id.toBytes()));
+        } else {
+            ++it;
+        }
+    }
+}
+
+void StreamsBackplane::answerResentCopies(const QString &room)
+{
+    for (auto it = m_awaitingReadBack.begin(); it != m_awaitingReadBack.end();) {
+        if (room.isEmpty() || it->out.message.room == room) {
+            const ResentCopy copy = std::move(it.value());
+            it = m_awaitingReadBack.erase(it);
+            answered(copy.out, QString::fromLatin1(copy.id.toBytes()));
+        } else {
+            ++it;
+        }
+    }
 }
 
 QList<Backplane::Pending> StreamsBackplane::takePending()
@@ -393,9 +447,11 @@ void StreamsBackplane::onEntryRead(const StreamEntry &entry)
         // dies before its replica has it, it would be lost after the sender
         // was told it was accepted, so only the WAIT answers then.
         if (const auto ticket = m_outbox.waitingTicket(entry.uid);
-            ticket && ticket->done && m_config.waitReplicas == 0)
+            ticket && ticket->done && m_config.waitReplicas == 0) {
+            m_awaitingReadBack.remove(entry.uid);
             answered(
                 OutgoingMessage {entry.message, entry.uid, ticket, {}, 0, {}}, entry.message.id);
+        }
     } else {
         ++m_counters.backplaneReceived; // the hub records backplaneLag when it delivers
     }

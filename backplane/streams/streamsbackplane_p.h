@@ -72,6 +72,7 @@ public:
     void publish(const ChatMessage &message, PublishDone done) override;
     void watchRoom(const QString &room) override;
     void unwatchRoom(const QString &room) override;
+    bool isRoomReady(const QString &room) const override { return m_inbox.isStarted(room); }
     bool servesHistory() const override { return true; }
     void history(const QString &room, const QString &afterId, int limit, HistoryDone done) override;
     BackplaneStatus status() const override;
@@ -104,6 +105,10 @@ private:
     void flush();
     void onAdvanced(const QString &room, const QByteArray &lastId);
     void answered(const OutgoingMessage &out, const QString &id);
+    // Answers the senders of re-sent messages still waiting for the read-back
+    // (all of them, or those of `room`) with the id of the copy they sent.
+    void answerResentCopies(const QString &room = {});
+    void answerCopiesPassed(const QString &room);
     void onEntryRead(const StreamEntry &entry);
     void noteError(const QString &error);
     // Redis refused a write for memory / accepted one: the `redisFull` state.
@@ -125,6 +130,19 @@ private:
     UnreadOwnMessages m_unreadOwn;
     SentLog m_sent;
     QSet<QString> m_resetsToSend; // rooms whose clients must hear historyReset
+    // uids whose XADD went unanswered and was sent again: Redis may hold two
+    // copies, and readers keep whichever comes first in the stream.
+    QSet<QString> m_resent;
+    // Re-sent messages Redis confirmed, by uid, whose sender hears the id the
+    // readers keep when our reader reads the message back (onEntryRead); the
+    // confirmed copy's id if the reader passes it without (trimmed, or it
+    // started after it) or will not read the room (unwatched, retired).
+    struct ResentCopy
+    {
+        StreamId id;
+        OutgoingMessage out;
+    };
+    QHash<QString, ResentCopy> m_awaitingReadBack;
     bool m_commandsEpochOk = false;
     bool m_commandsWasReady = false;
     qint64 m_commandsLostAtMs = 0;

@@ -105,6 +105,26 @@ private Q_SLOTS:
         }
     }
 
+    void roomIsReadyOnceSubscribed()
+    {
+        // The hub answers JoinRoom once isRoomReady(): only after Redis
+        // confirmed the SUBSCRIBE, so a message published then is received.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::PubSub, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &reader = farm.node(1);
+        const QString room = QStringLiteral("fresh");
+        QSignalSpy ready(reader.backplane.get(), &Backplane::roomReady);
+        reader.backplane->watchRoom(room);
+        QVERIFY(!reader.backplane->isRoomReady(room)); // its SUBSCRIBE needs the event loop
+        QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 5000);
+        QCOMPARE(ready.first().first().toString(), room);
+        QVERIFY(reader.backplane->isRoomReady(room));
+        farm.node(0).publish(room, QStringLiteral("first words"));
+        QTRY_COMPARE_WITH_TIMEOUT(reader.deliveredIn(room).size(), 1, 5000);
+    }
+
     void redisDownIsCountedExactly()
     {
         TestRedisServer redis;

@@ -221,6 +221,99 @@ private Q_SLOTS:
         QTRY_COMPARE(n.backplane->status().roomsPending, 0);
     }
 
+    void messageSentOnceTheRoomIsReadyIsRead()
+    {
+        // The hub answers JoinRoom once isRoomReady(): a message another node
+        // sends after that must be read, even when this node's start position
+        // (its XREVRANGE) reaches Redis after that message's XADD would have.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Streams, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        HarnessNode &reader = farm.node(1);
+        // Holds the reading node's command link for 300 ms: its XREVRANGE waits behind.
+        reader.factory->commandLink()->command({"BLPOP", "test:nothing", "0.3"}, nullptr);
+        const QString room = QStringLiteral("fresh");
+        QSignalSpy ready(reader.backplane.get(), &Backplane::roomReady);
+        reader.backplane->watchRoom(room);
+        farm.node(0).backplane->watchRoom(room);
+        QVERIFY(!reader.backplane->isRoomReady(room));
+        QTRY_VERIFY_WITH_TIMEOUT(reader.backplane->isRoomReady(room), scaledMs(5000));
+        QCOMPARE(ready.count(), 1);
+        QCOMPARE(ready.first().first().toString(), room);
+        farm.node(0).publish(room, QStringLiteral("first words"));
+        QTRY_COMPARE_WITH_TIMEOUT(farm.node(0).deliveredIn(room).size(), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(reader.deliveredIn(room).size(), 1, scaledMs(6000));
+    }
+
+    // A link that stalls past a command's 3 s deadline and then flows again
+    // (a partition healed within the liveness probe's 3 s) stays up, so no
+    // ready() comes: what the expired command was for (the epoch check right
+    // after a switch, a room's start position) must be asked again on it.
+    // Here BLPOP holds the links for 4 s, as a stalled link would.
+    void stalledLinkThatComesBackReadsAgain_data()
+    {
+        QTest::addColumn<bool>("atSwitch");
+        QTest::addRow("switched to streams as the links stall") << true;
+        QTest::addRow("room watched as the command link stalls") << false;
+    }
+    void stalledLinkThatComesBackReadsAgain()
+    {
+        QFETCH(bool, atSwitch);
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        const QString room = atSwitch ? kLobby : QStringLiteral("fresh");
+        BackplaneHarness farm(redis, atSwitch ? BackplaneMode::PubSub : BackplaneMode::Streams, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(farm.ready(), 5000);
+        if (atSwitch) {
+            farm.switchTo(0, BackplaneMode::Streams);
+            QTRY_COMPARE_WITH_TIMEOUT(farm.node(0).backplane->status().roomsPending, 0, 5000);
+        }
+        HarnessNode &stalled = farm.node(1);
+        // (The reader link only when idle, before the switch: in streams it is
+        // in its XREAD BLOCK, which a BLPOP would wait behind.)
+        QList<RedisConnection *> links {stalled.factory->commandLink()};
+        if (atSwitch)
+            links << stalled.factory->readerLink();
+        for (RedisConnection *link : links)
+            link->command(
+                {"BLPOP", streamKeyOf(stalled, QStringLiteral("stall")), "4"}, nullptr, 10000);
+        if (atSwitch) {
+            farm.switchTo(1, BackplaneMode::Streams);
+        } else {
+            stalled.backplane->watchRoom(room);
+            farm.node(0).backplane->watchRoom(room);
+        }
+        QElapsedTimer clock;
+        clock.start();
+        // Its XADD passes its deadline too (a room watched as the link stalls)
+        // and is sent again: Redis gets two copies; the sender must be told
+        // the id of the one readers keep.
+        stalled.publish(room, QStringLiteral("from 1"));
+        // Where the hub answers JoinRoom: from here on nothing may be missed.
+        // (A room watched as the link stalls: once its XREVRANGE passed its deadline.)
+        QTRY_VERIFY_WITH_TIMEOUT(stalled.backplane->isRoomReady(room), scaledMs(5000));
+        farm.node(0).publish(room, QStringLiteral("from 0"));
+        QTRY_COMPARE_WITH_TIMEOUT(stalled.outcomes.size(), 1, scaledMs(10000));
+        QVERIFY2(stalled.outcomes.first().ok(), qPrintable(stalled.outcomes.first().error().text));
+        for (int i = 0; i < 2; ++i)
+            QTRY_COMPARE_WITH_TIMEOUT(farm.node(i).deliveredIn(room).size(), 2, scaledMs(10000));
+        qInfo("back on the backplane %lld ms after the links stalled for 4000 ms",
+            qint64(clock.elapsed()));
+        QTest::qWait(500); // nothing twice
+        const QStringList expected {QStringLiteral("from 0"), QStringLiteral("from 1")};
+        for (int i = 0; i < 2; ++i) {
+            QStringList texts = textsOf(farm.node(i).deliveredIn(room));
+            texts.sort();
+            QCOMPARE(texts, expected);
+        }
+        QCOMPARE(idsOf(stalled.deliveredIn(room)), idsOf(farm.node(0).deliveredIn(room)));
+        for (const ChatMessage &m : stalled.deliveredIn(room)) {
+            if (m.text == QStringLiteral("from 1"))
+                QCOMPARE(m.id, stalled.outcomes.first()->id); // the id the sender was told
+        }
+    }
+
     void outboxWhileRedisIsDown_data()
     {
         QTest::addColumn<bool>("keepData");

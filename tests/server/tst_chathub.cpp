@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QPointer>
 #include <QRegularExpression>
+#include <QSet>
 #include <QTest>
 
 using namespace farmchat;
@@ -33,12 +34,15 @@ public:
     }
     void watchRoom(const QString &) override { }
     void unwatchRoom(const QString &) override { }
+    bool isRoomReady(const QString &room) const override { return !notReady.contains(room); }
     BackplaneStatus status() const override
     {
         BackplaneStatus s;
         s.mode = BackplaneMode::Streams;
         return s;
     }
+
+    QSet<QString> notReady; // rooms a test says other nodes' messages do not reach yet
 };
 
 } // namespace
@@ -67,6 +71,7 @@ private Q_SLOTS:
     void historyKeepsOnlyTheWindow();
     void textIsDataNotMarkup();
     void lagCountsOnlyWhatCrossedNodes();
+    void joinRoomAnswersOnceTheBackplaneReadsTheRoom();
 
 private:
     std::unique_ptr<HubTestClient> connectClient()
@@ -400,6 +405,35 @@ void tst_ChatHub::lagCountsOnlyWhatCrossedNodes()
     QVERIFY(a->waitForInvocations(hubcontract::kMessageReceived.name, 2));
     QCOMPARE(metrics.backplaneLag.count(), 1);
     QCOMPARE(metrics.messagesReceived.value(QStringLiteral("streams")), 1);
+}
+
+void tst_ChatHub::joinRoomAnswersOnceTheBackplaneReadsTheRoom()
+{
+    // A client sends the moment JoinRoom completes (a scenario's first step):
+    // its Completion must wait until other nodes' messages reach this node.
+    QPointer<EchoBackplane> echo;
+    auto started = startTestNode(testNodeConfig(), [&echo](BackplaneMode) {
+        auto backplane = std::make_unique<EchoBackplane>();
+        echo = backplane.get();
+        return Result<std::unique_ptr<Backplane>>(std::move(backplane));
+    });
+    QVERIFY2(started.ok(), qPrintable(started.error()));
+    const std::unique_ptr<Node> node = std::move(started).value();
+    auto a = std::make_unique<HubTestClient>();
+    QVERIFY(a->open(node->port()) && a->handshake());
+    QVERIFY(echo);
+    const QString room = QStringLiteral("r1");
+    echo->notReady.insert(room);
+    const QString join = a->invoke(hubcontract::kJoinRoom.name, {room});
+    QVERIFY(!a->waitForCompletion(join, 300));
+    echo->notReady.remove(room);
+    Q_EMIT echo->roomReady(room);
+    const auto done = a->waitForCompletion(join);
+    QVERIFY(done);
+    QVERIFY(!done->hasError);
+    // A room the backplane reads already is answered at once.
+    const auto again = a->call(hubcontract::kJoinRoom.name, {QStringLiteral("r2")}, 1000);
+    QVERIFY(again && !again->hasError);
 }
 
 QTEST_GUILESS_MAIN(tst_ChatHub)
