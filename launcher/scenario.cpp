@@ -57,7 +57,8 @@ Result<void> readFarm(ScenarioReader &r, const QJsonObject &farm, Scenario &s)
     }
     // A scenario's farm never collides with another: free ports.
     s.farmArguments << QStringLiteral("--base-port") << QStringLiteral("auto");
-    if (farm.contains(QStringLiteral("lb")) && farm.value(QStringLiteral("lb")).toString() != u"none")
+    if (farm.contains(QStringLiteral("lb"))
+        && farm.value(QStringLiteral("lb")).toString() != u"none")
         s.farmArguments << QStringLiteral("--lb-port") << QStringLiteral("auto");
     const auto parsed = LauncherOptions::parse(s.farmArguments);
     if (!parsed)
@@ -111,8 +112,8 @@ Result<void> readClients(ScenarioReader &r, const QJsonValue &value, Scenario &s
     if (value.isUndefined()) {
         // One client per node, in the lobby: the classic panes.
         for (int i = 0; i < s.farm.nodes; ++i)
-            s.clients.append({QStringLiteral("client-%1").arg(i + 1), i, false,
-                {QStringLiteral("lobby")}});
+            s.clients.append(
+                {QStringLiteral("client-%1").arg(i + 1), i, false, {QStringLiteral("lobby")}});
         return {};
     }
     const auto items = r.array(QStringLiteral("clients"), value, 1, Scenario::kMaxClients);
@@ -169,12 +170,28 @@ QString ScenarioStep::describe() const
         if (until == Until::Settled)
             return QStringLiteral("wait until every message is judged (at most %1 ms)").arg(ms);
         if (until == Until::Backplane)
-            return QStringLiteral("wait until every node has its backplane (at most %1 ms)").arg(ms);
+            return QStringLiteral("wait until every node has its backplane (at most %1 ms)")
+                .arg(ms);
         if (until == Until::Connected)
             return QStringLiteral("wait until every client is connected (at most %1 ms)").arg(ms);
         return QStringLiteral("wait %1 ms").arg(ms);
-    case Kind::Control:
-        return QString::fromUtf8(controlLine);
+    case Kind::Control: {
+        // "kill-node node=1", "set-link-fault node=0 link=redis fault={…}"
+        const QJsonObject command = QJsonDocument::fromJson(controlLine).object();
+        QStringList words {op};
+        for (auto it = command.begin(); it != command.end(); ++it) {
+            if (it.key() == u"op")
+                continue;
+            const QJsonValue v = it.value();
+            const QString value = v.isString() ? v.toString()
+                : v.isDouble()                 ? QString::number(v.toDouble(), 'g', 10)
+                : v.isBool()
+                ? (v.toBool() ? QStringLiteral("true") : QStringLiteral("false"))
+                : QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+            words << it.key() + u'=' + value;
+        }
+        return words.join(u' ');
+    }
     }
     return {};
 }
@@ -238,12 +255,14 @@ Result<Scenario> Scenario::parse(const QByteArray &json, const QString &source)
     QJsonParseError error;
     const QJsonDocument document = QJsonDocument::fromJson(json, &error);
     if (error.error != QJsonParseError::NoError)
-        return Result<Scenario>::failure(QStringLiteral("%1: %2: %3")
+        return Result<Scenario>::failure(
+            QStringLiteral("%1: %2: %3")
                 .arg(source, lineAndColumn(json, error.offset), error.errorString()));
     ScenarioReader r(source);
     Scenario s;
     s.source = source;
-    const auto top = r.object(QStringLiteral("the file"), document.isObject() ? document.object() : QJsonValue(),
+    const auto top = r.object(QStringLiteral("the file"),
+        document.isObject() ? document.object() : QJsonValue(),
         {"farmchat-scenario", "name", "description", "farm", "clients", "steps", "expect",
             "graceMs", "settleTimeoutMs", "timeoutMs"});
     if (!top)

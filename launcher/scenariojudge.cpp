@@ -53,13 +53,16 @@ std::optional<qint64> latencyPercentile(const ScenarioMeasures &m, const QList<i
 std::optional<qint64> recoveryMs(
     const ScenarioExpectation &e, const ScenarioMeasures &m, const QList<int> &rows)
 {
-    const qint64 start = m.phaseStartMs.value(e.phase.isEmpty() ? QStringLiteral("start") : e.phase);
+    const qint64 start
+        = m.phaseStartMs.value(e.phase.isEmpty() ? QStringLiteral("start") : e.phase);
     for (const int r : rows) {
         const DeliveryRow &row = m.tracker.row(r);
         if (row.refused || !row.matchesPromise)
             continue;
-        const bool allLive = std::all_of(row.cells.cbegin(), row.cells.cend(),
-            [](const DeliveryCell &c) { return !c.expected || c.state == DeliveryState::Delivered; });
+        const bool allLive
+            = std::all_of(row.cells.cbegin(), row.cells.cend(), [](const DeliveryCell &c) {
+                  return !c.expected || c.state == DeliveryState::Delivered;
+              });
         if (allLive)
             return std::max<qint64>(0, row.message.sentAtMs - start);
     }
@@ -79,8 +82,8 @@ std::optional<double> measure(const ScenarioExpectation &e, const ScenarioMeasur
     if (what == u"stickyFailures")
         return perPhase(m.stickyFailures, e.phase);
     if (what == u"refused")
-        return double(std::count_if(rows.cbegin(), rows.cend(),
-            [&m](int r) { return m.tracker.row(r).refused; }));
+        return double(std::count_if(
+            rows.cbegin(), rows.cend(), [&m](int r) { return m.tracker.row(r).refused; }));
     // judgeDeliveries reads every row of a mode when given none.
     const DeliveryVerdict v = rows.isEmpty()
         ? DeliveryVerdict()

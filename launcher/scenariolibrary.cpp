@@ -15,13 +15,14 @@ QList<ScenarioLibrary::Entry> ScenarioLibrary::bundled()
 {
     QList<Entry> entries;
     const QDir dir(kBundledDir);
-    for (const QFileInfo &file : dir.entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
+    for (const QFileInfo &file :
+        dir.entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
         // Bundled files are checked by the tests; one that fails to read is skipped, not fatal.
         const auto scenario = Scenario::load(file.filePath());
         if (!scenario)
             continue;
-        entries.append({file.completeBaseName(), scenario->name, scenario->description,
-            file.filePath()});
+        entries.append(
+            {file.completeBaseName(), scenario->name, scenario->description, file.filePath()});
     }
     return entries;
 }

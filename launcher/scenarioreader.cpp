@@ -77,8 +77,8 @@ Result<QJsonArray> ScenarioReader::array(
     return array;
 }
 
-Result<QString> ScenarioReader::text(const QString &field, const QJsonValue &value,
-    int minChars, int maxChars, std::optional<QString> fallback) const
+Result<QString> ScenarioReader::text(const QString &field, const QJsonValue &value, int minChars,
+    int maxChars, std::optional<QString> fallback) const
 {
     if (value.isUndefined() && fallback)
         return *fallback;
@@ -87,8 +87,8 @@ Result<QString> ScenarioReader::text(const QString &field, const QJsonValue &val
             field, QStringLiteral("must be a string, not %1").arg(typeName(value)));
     const QString text = value.toString();
     if (text.size() < minChars || text.size() > maxChars)
-        return failed<QString>(field,
-            QStringLiteral("must be %1 to %2 characters long").arg(minChars).arg(maxChars));
+        return failed<QString>(
+            field, QStringLiteral("must be %1 to %2 characters long").arg(minChars).arg(maxChars));
     return text;
 }
 
@@ -136,8 +136,8 @@ Result<double> ScenarioReader::number(const QString &field, const QJsonValue &va
     return number;
 }
 
-Result<int> ScenarioReader::integer(const QString &field, const QJsonValue &value, int min,
-    int max, std::optional<int> fallback) const
+Result<int> ScenarioReader::integer(const QString &field, const QJsonValue &value, int min, int max,
+    std::optional<int> fallback) const
 {
     const auto read = number(field, value, min, max, fallback);
     if (!read)
@@ -150,7 +150,8 @@ Result<int> ScenarioReader::integer(const QString &field, const QJsonValue &valu
 Result<void> ScenarioReader::timing(
     const QJsonObject &top, int &graceMs, int &settleMs, int &timeoutMs) const
 {
-    const auto grace = integer(QStringLiteral("graceMs"), top.value(u"graceMs"), 100, 60000, graceMs);
+    const auto grace
+        = integer(QStringLiteral("graceMs"), top.value(u"graceMs"), 100, 60000, graceMs);
     if (!grace)
         return Result<void>::failure(grace.error());
     const auto settle = integer(QStringLiteral("settleTimeoutMs"), top.value(u"settleTimeoutMs"),

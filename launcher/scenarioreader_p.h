@@ -18,7 +18,7 @@ namespace farmchat {
 class ScenarioReader
 {
 public:
-    explicit ScenarioReader(QString source) : m_source(std::move(source)) {}
+    explicit ScenarioReader(QString source) : m_source(std::move(source)) { }
 
     QString message(const QString &field, const QString &what) const;
     Result<void> fail(const QString &field, const QString &what) const
@@ -36,8 +36,8 @@ public:
         std::initializer_list<const char *> allowed, bool optional = false) const;
     Result<QJsonArray> array(
         const QString &field, const QJsonValue &value, int minSize, int maxSize) const;
-    Result<QString> text(const QString &field, const QJsonValue &value, int minChars,
-        int maxChars, std::optional<QString> fallback = std::nullopt) const;
+    Result<QString> text(const QString &field, const QJsonValue &value, int minChars, int maxChars,
+        std::optional<QString> fallback = std::nullopt) const;
     // A client or room name: what the node accepts as a room name.
     Result<QString> name(const QString &field, const QJsonValue &value) const;
     // An optional array of names (undefined: none).

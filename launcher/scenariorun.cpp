@@ -31,6 +31,21 @@ QString eventKindOf(const QString &op)
     return QStringLiteral("step");
 }
 
+// "--nodes 2 --link-faults" -> "nodes: 2", "link-faults"; ports are always free ones.
+QStringList farmListing(const QStringList &arguments)
+{
+    QStringList listing;
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString flag = arguments[i].mid(2);
+        const bool hasValue = i + 1 < arguments.size() && !arguments[i + 1].startsWith(u"--");
+        const QString value = hasValue ? arguments[++i] : QString();
+        if (flag == u"base-port" || flag == u"lb-port")
+            continue;
+        listing << (hasValue ? flag + QStringLiteral(": ") + value : flag);
+    }
+    return listing;
+}
+
 ChatClientOptions scenarioClientOptions(bool viaBalancer)
 {
     ChatClientOptions options;
@@ -65,7 +80,7 @@ ScenarioRun::ScenarioRun(FarmSupervisor &farm, ConsoleReporter &reporter, Scenar
 
 ScenarioRun::~ScenarioRun() = default;
 
-void ScenarioRun::event(const QString &kind, const QString &text)
+void ScenarioRun::narrate(const QString &kind, const QString &text)
 {
     m_report.timeline.append({now(), kind, text});
     if (m_reporter.isJson())
@@ -86,17 +101,23 @@ void ScenarioRun::start()
     m_startedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_phaseStartMs.insert(m_phase, m_startedAtMs);
     m_deadline.start(m_scenario.timeoutMs);
-    event(QStringLiteral("note"),
-        QStringLiteral("'%1': connecting %2 clients").arg(m_scenario.name).arg(m_scenario.clients.size()));
+    narrate(QStringLiteral("note"),
+        QStringLiteral("'%1': connecting %2 clients")
+            .arg(m_scenario.name)
+            .arg(m_scenario.clients.size()));
     for (const ScenarioClient &spec : m_scenario.clients)
         addClient(spec);
     for (const auto &client : m_clients)
         client->start();
-    connect(&m_stepTimer, &QTimer::timeout, this, [this] {
-        event(QStringLiteral("note"),
-            QStringLiteral("not every client connected within %1 ms; going on").arg(kFirstConnectMs));
-        nextStep();
-    }, Qt::SingleShotConnection);
+    connect(
+        &m_stepTimer, &QTimer::timeout, this,
+        [this] {
+            narrate(QStringLiteral("note"),
+                QStringLiteral("not every client connected within %1 ms; going on")
+                    .arg(kFirstConnectMs));
+            nextStep();
+        },
+        Qt::SingleShotConnection);
     m_stepTimer.start(kFirstConnectMs);
 }
 
@@ -129,7 +150,7 @@ void ScenarioRun::addClient(const ScenarioClient &spec)
                 chat.joinRoom(room, [this](const Result<void> &joined) {
                     --m_joinsPending;
                     if (!joined)
-                        event(QStringLiteral("note"), joined.error());
+                        narrate(QStringLiteral("note"), joined.error());
                     checkFirstConnects();
                 });
             }
@@ -174,7 +195,7 @@ void ScenarioRun::nextStep()
     case ScenarioStep::Kind::Phase:
         m_phase = step.phase;
         m_phaseStartMs.insert(m_phase, QDateTime::currentMSecsSinceEpoch());
-        event(QStringLiteral("phase"), step.phase);
+        narrate(QStringLiteral("phase"), step.phase);
         return nextStep();
     case ScenarioStep::Kind::Send:
         return runSend(step);
@@ -198,7 +219,7 @@ void ScenarioRun::unwatch()
 
 void ScenarioRun::runSend(const ScenarioStep &step)
 {
-    event(QStringLiteral("step"), step.describe());
+    narrate(QStringLiteral("step"), step.describe());
     m_ticksLeft = step.count;
     m_sentInStep = 0;
     connect(&m_stepTimer, &QTimer::timeout, this, &ScenarioRun::sendTick);
@@ -227,7 +248,7 @@ void ScenarioRun::sendTick()
 
 void ScenarioRun::runWait(const ScenarioStep &step)
 {
-    event(QStringLiteral("step"), step.describe());
+    narrate(QStringLiteral("step"), step.describe());
     if (step.until == ScenarioStep::Until::Settled) {
         m_stepWatches << waitForQuiet(&ScenarioRun::nextStep);
     } else if (step.until == ScenarioStep::Until::Backplane) {
@@ -241,8 +262,8 @@ void ScenarioRun::runWait(const ScenarioStep &step)
         if (allConnected())
             return nextStep();
         for (const auto &client : m_clients) {
-            m_stepWatches << connect(&client->client().connection(), &HubConnection::connected,
-                this, [this] {
+            m_stepWatches << connect(
+                &client->client().connection(), &HubConnection::connected, this, [this] {
                     if (allConnected())
                         nextStep();
                 });
@@ -250,8 +271,10 @@ void ScenarioRun::runWait(const ScenarioStep &step)
     }
     connect(&m_stepTimer, &QTimer::timeout, this, [this, step] {
         if (step.until != ScenarioStep::Until::Time)
-            event(QStringLiteral("note"),
-                QStringLiteral("%1: still not so after %2 ms; going on").arg(step.where).arg(step.ms));
+            narrate(QStringLiteral("note"),
+                QStringLiteral("%1: still not so after %2 ms; going on")
+                    .arg(step.where)
+                    .arg(step.ms));
         nextStep();
     });
     m_stepTimer.start(step.ms);
@@ -269,7 +292,7 @@ void ScenarioRun::updateCutOffs()
 
 void ScenarioRun::runControl(const ScenarioStep &step)
 {
-    event(eventKindOf(step.op), step.describe());
+    narrate(eventKindOf(step.op), step.describe());
     QJsonObject command = QJsonDocument::fromJson(step.controlLine).object();
     command.insert(QStringLiteral("id"), m_step);
     m_control->handleLine(QJsonDocument(command).toJson(QJsonDocument::Compact));
@@ -340,7 +363,7 @@ bool ScenarioRun::mayStillArrive() const
 
 void ScenarioRun::settle()
 {
-    event(QStringLiteral("note"), QStringLiteral("every step ran; waiting for the verdict"));
+    narrate(QStringLiteral("note"), QStringLiteral("every step ran; waiting for the verdict"));
     m_stepWatches << waitForQuiet(&ScenarioRun::conclude);
     connect(&m_stepTimer, &QTimer::timeout, this, &ScenarioRun::conclude);
     m_stepTimer.start(m_scenario.settleTimeoutMs);
@@ -351,7 +374,7 @@ void ScenarioRun::fail(const QString &why)
     if (!m_running || m_concluding)
         return;
     m_report.error = why;
-    event(QStringLiteral("error"), why);
+    narrate(QStringLiteral("error"), why);
     conclude();
 }
 
@@ -366,21 +389,16 @@ void ScenarioRun::conclude()
     m_report.title = m_scenario.name;
     m_report.description = m_scenario.description;
     m_report.source = m_scenario.source;
-    m_report.startedAt = QDateTime::fromMSecsSinceEpoch(m_startedAtMs).toUTC().toString(Qt::ISODate);
+    m_report.startedAt
+        = QDateTime::fromMSecsSinceEpoch(m_startedAtMs).toUTC().toString(Qt::ISODate);
     m_report.durationMs = now();
-    for (qsizetype i = 0; i + 1 < m_scenario.farmArguments.size(); ++i) {
-        const QString &arg = m_scenario.farmArguments[i];
-        if (arg.startsWith(u"--") && !m_scenario.farmArguments[i + 1].startsWith(u"--"))
-            m_report.farm << arg.mid(2) + QStringLiteral(": ") + m_scenario.farmArguments[++i];
-        else if (arg.startsWith(u"--"))
-            m_report.farm << arg.mid(2);
-    }
+    m_report.farm = farmListing(m_scenario.farmArguments);
     m_phaseOfRow.resize(m_tracker.rowCount(), m_phase);
     m_report.fillFromTracker(m_tracker, m_startedAtMs, m_phaseOfRow);
     for (DeliveryReport::Group &group : m_report.phases)
         group.historyResets = m_historyResets.value(group.name);
-    const ScenarioMeasures measures {m_tracker, m_phaseOfRow, m_phaseStartMs, m_historyResets,
-        m_stickyFailures};
+    const ScenarioMeasures measures {
+        m_tracker, m_phaseOfRow, m_phaseStartMs, m_historyResets, m_stickyFailures};
     m_report.passed = m_report.error.isEmpty();
     for (const ScenarioExpectation &expectation : m_scenario.expectations) {
         const DeliveryReport::Expectation judged = judgeExpectation(expectation, measures);
@@ -403,7 +421,8 @@ void ScenarioRun::conclude()
         m_report.expectations.cend(), [](const auto &e) { return !e.passed; }));
     finishLater(m_report.passed,
         QStringLiteral("scenario '%1' %2 in %3 s: %4 of %5 expectations held%6")
-            .arg(m_scenario.name, m_report.passed ? QStringLiteral("passed") : QStringLiteral("FAILED"))
+            .arg(m_scenario.name,
+                m_report.passed ? QStringLiteral("passed") : QStringLiteral("FAILED"))
             .arg(double(m_report.durationMs) / 1000, 0, 'f', 1)
             .arg(m_report.expectations.size() - failed)
             .arg(m_report.expectations.size())

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "client/deliverytracker.h"
 #include "client/deliveryreport.h"
+#include "client/deliverytracker.h"
 #include "launcher/demochapter_p.h"
 #include "launcher/scenario.h"
 
@@ -57,7 +57,7 @@ private:
     void unwatch();
     void conclude();
     void fail(const QString &why);
-    void event(const QString &kind, const QString &text);
+    void narrate(const QString &kind, const QString &text);
     qint64 now() const { return m_clock.elapsed(); }
 
     const Scenario m_scenario;
@@ -81,7 +81,8 @@ private:
     QHash<QString, int> m_stickyFailures; // per phase
     QSet<QString> m_partitioned; // nodes whose Redis link a step partitioned
     QSet<int> m_triedOnce;
-    int m_joinsPending = 0; // rooms asked for on the first connects, not answered yet // clients whose first connect ended, either way
+    int m_joinsPending = 0; // rooms asked for on the first connects, not answered yet // clients
+                            // whose first connect ended, either way
     DeliveryReport m_report;
     bool m_concluding = false;
 };

@@ -51,7 +51,8 @@ Result<void> readBound(const ScenarioReader &r, ScenarioExpectation &e, const QJ
         const QJsonValue bound = object->value(QLatin1String(key));
         if (bound.isUndefined())
             continue;
-        const auto number = r.number(e.where + u'.' + QLatin1String(key), bound, 0, kLimit, std::nullopt);
+        const auto number
+            = r.number(e.where + u'.' + QLatin1String(key), bound, 0, kLimit, std::nullopt);
         if (!number)
             return Result<void>::failure(number.error());
         (key[1] == 'i' ? e.min : e.max) = *number;
@@ -66,8 +67,7 @@ Result<void> readBound(const ScenarioReader &r, ScenarioExpectation &e, const QJ
 ScenarioStepReader::ScenarioStepReader(const ScenarioReader &reader, Scenario &scenario,
     ControlFarmView farm, QList<ControlOpSpec> ops)
     : m_r(reader), m_scenario(scenario), m_farm(std::move(farm)), m_ops(std::move(ops))
-{
-}
+{ }
 
 Result<void> ScenarioStepReader::readAll(const QJsonValue &steps) const
 {
@@ -102,8 +102,8 @@ Result<ScenarioStep> ScenarioStepReader::read(const QString &where, const QJsonV
     if (object->contains(u"op"))
         return readControl(where, *object);
     if (object->size() != 1)
-        return m_r.failed<ScenarioStep>(where,
-            QStringLiteral("takes one of phase, send, wait or op (with its arguments)"));
+        return m_r.failed<ScenarioStep>(
+            where, QStringLiteral("takes one of phase, send, wait or op (with its arguments)"));
     const QString verb = object->begin().key();
     const QJsonValue body = object->begin().value();
     if (verb == u"phase") {
@@ -123,7 +123,8 @@ Result<ScenarioStep> ScenarioStepReader::read(const QString &where, const QJsonV
         QStringLiteral("unknown step '%1' (known: phase, send, wait, op)").arg(verb.left(40)));
 }
 
-Result<ScenarioStep> ScenarioStepReader::readSend(const QString &where, const QJsonValue &value) const
+Result<ScenarioStep> ScenarioStepReader::readSend(
+    const QString &where, const QJsonValue &value) const
 {
     using R = Result<ScenarioStep>;
     const auto object = m_r.object(where, value, {"from", "room", "count", "rate"});
@@ -156,8 +157,8 @@ Result<ScenarioStep> ScenarioStepReader::readSend(const QString &where, const QJ
         const auto client = std::find_if(m_scenario.clients.cbegin(), m_scenario.clients.cend(),
             [&name](const ScenarioClient &c) { return c.name == name; });
         if (client == m_scenario.clients.cend())
-            return m_r.failed<ScenarioStep>(
-                where + QStringLiteral(".from"), QStringLiteral("no client is named '%1'").arg(name));
+            return m_r.failed<ScenarioStep>(where + QStringLiteral(".from"),
+                QStringLiteral("no client is named '%1'").arg(name));
         if (!client->rooms.contains(step.room))
             return m_r.failed<ScenarioStep>(where + QStringLiteral(".room"),
                 QStringLiteral("client '%1' is not in room '%2' (add it to its rooms)")
@@ -174,7 +175,8 @@ Result<ScenarioStep> ScenarioStepReader::readSend(const QString &where, const QJ
     return step;
 }
 
-Result<ScenarioStep> ScenarioStepReader::readWait(const QString &where, const QJsonValue &value) const
+Result<ScenarioStep> ScenarioStepReader::readWait(
+    const QString &where, const QJsonValue &value) const
 {
     using R = Result<ScenarioStep>;
     ScenarioStep step;
@@ -231,8 +233,7 @@ Result<ScenarioStep> ScenarioStepReader::readControl(
     return step;
 }
 
-Result<void> readExpectations(
-    const ScenarioReader &r, const QJsonValue &value, Scenario &scenario)
+Result<void> readExpectations(const ScenarioReader &r, const QJsonValue &value, Scenario &scenario)
 {
     if (value.isUndefined())
         return {};
