@@ -58,7 +58,8 @@ void tst_SessionExport::exportHoldsTheMatrixAndTheTimeline()
     QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, 20000);
     QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(workspace, 2), 15000);
     // Off: the message stays on the sender's node, as promised.
-    const QSet<int> reached = test::panesReached(workspace, 0, QStringLiteral("hello"), 2, 5000, 500);
+    const QSet<int> reached
+        = test::panesReached(workspace, 0, QStringLiteral("hello"), 2, 5000, 500);
     QCOMPARE(reached, (QSet<int> {0}));
     const int redis = farm.indexOf(farm.redis()->process());
     farm.killProcess(redis);

@@ -16,7 +16,8 @@ namespace {
 // A valid scenario with `patch` applied to its JSON text.
 QByteArray scenarioWith(const QByteArray &farm, const QByteArray &steps,
     const QByteArray &expect = R"([{"lostUncounted": 0}])",
-    const QByteArray &clients = R"([{"name": "a", "node": 0, "rooms": ["dev"]}, {"name": "b", "node": 1}])")
+    const QByteArray &clients
+    = R"([{"name": "a", "node": 0, "rooms": ["dev"]}, {"name": "b", "node": 1}])")
 {
     return R"({"farmchat-scenario": 1, "name": "t", "farm": )" + farm + R"(, "clients": )" + clients
         + R"(, "steps": )" + steps + R"(, "expect": )" + expect + "}";
@@ -53,11 +54,12 @@ void tst_ScenarioFile::bundledScenariosAreValid()
 
 void tst_ScenarioFile::validFile()
 {
-    const auto s = Scenario::parse(scenarioWith(kFarm,
-                                       R"([{"phase": "p1"}, {"send": {"from": "*", "count": 3, "rate": 20}},
+    const auto s = Scenario::parse(
+        scenarioWith(kFarm,
+            R"([{"phase": "p1"}, {"send": {"from": "*", "count": 3, "rate": 20}},
             {"op": "kill-redis"}, {"wait": {"until": "settled", "ms": 5000}}, {"wait": 100},
             {"op": "set-backplane", "mode": "streams"}])",
-                                       R"([{"phase": "p1", "mode": "pubsub", "lostCounted": {"min": 1, "max": 6}, "promiseKept": true}])"),
+            R"([{"phase": "p1", "mode": "pubsub", "lostCounted": {"min": 1, "max": 6}, "promiseKept": true}])"),
         QStringLiteral("t.json"));
     QVERIFY2(s, qPrintable(s ? QString() : s.error()));
     QCOMPARE(s->farm.nodes, 2);
@@ -71,8 +73,10 @@ void tst_ScenarioFile::validFile()
     QCOMPARE(s->steps[2].kind, ScenarioStep::Kind::Control);
     QCOMPARE(s->steps[3].until, ScenarioStep::Until::Settled);
     QCOMPARE(s->expectations.size(), 2);
-    QCOMPARE(s->expectations[0].describe(), QStringLiteral("phase 'p1', pubsub: lostCounted in 1…6"));
-    QCOMPARE(s->expectations[1].describe(), QStringLiteral("phase 'p1', pubsub: promiseKept is true"));
+    QCOMPARE(
+        s->expectations[0].describe(), QStringLiteral("phase 'p1', pubsub: lostCounted in 1…6"));
+    QCOMPARE(
+        s->expectations[1].describe(), QStringLiteral("phase 'p1', pubsub: promiseKept is true"));
 }
 
 void tst_ScenarioFile::refused_data()
@@ -82,31 +86,40 @@ void tst_ScenarioFile::refused_data()
     QTest::addRow("bad json") << QByteArray("{\n  \"name\": \"x\",\n  oops\n}")
                               << "t.json: line 3, column";
     QTest::addRow("not an object") << QByteArray("[1]") << "the file: must be an object";
-    QTest::addRow("schema version") << QByteArray(R"({"farmchat-scenario": 2, "name": "x"})")
-                                    << "farmchat-scenario: must be 1";
+    QTest::addRow("schema version")
+        << QByteArray(R"({"farmchat-scenario": 2, "name": "x"})") << "farmchat-scenario: must be 1";
     QTest::addRow("unknown top field")
-        << QByteArray(R"({"farmchat-scenario": 1, "name": "x", "stpes": []})") << "unknown field 'stpes'";
-    QTest::addRow("unknown farm setting") << scenarioWith(R"({"nodez": 2})", kSteps) << "farm.nodez";
+        << QByteArray(R"({"farmchat-scenario": 1, "name": "x", "stpes": []})")
+        << "unknown field 'stpes'";
+    QTest::addRow("unknown farm setting")
+        << scenarioWith(R"({"nodez": 2})", kSteps) << "farm.nodez";
     QTest::addRow("farm value") << scenarioWith(R"({"nodes": 99})", kSteps) << "farm: --nodes";
     QTest::addRow("farm type") << scenarioWith(R"({"nodes": [2]})", kSteps) << "farm.nodes";
-    QTest::addRow("unknown step") << scenarioWith(kFarm, R"([{"jump": 1}])") << "steps[0]: unknown step 'jump'";
-    QTest::addRow("two verbs") << scenarioWith(kFarm, R"([{"wait": 1, "phase": "x"}])") << "steps[0]: takes one of";
-    QTest::addRow("count type")
-        << scenarioWith(kFarm, R"([{"send": {"from": "a", "count": "3"}}])") << "steps[0].send.count: must be a number";
-    QTest::addRow("count zero")
-        << scenarioWith(kFarm, R"([{"send": {"from": "a", "count": 0}}])") << "steps[0].send.count: is 0";
-    QTest::addRow("rate") << scenarioWith(kFarm, R"([{"send": {"from": "a", "rate": 0}}])") << "steps[0].send.rate";
+    QTest::addRow("unknown step") << scenarioWith(kFarm, R"([{"jump": 1}])")
+                                  << "steps[0]: unknown step 'jump'";
+    QTest::addRow("two verbs") << scenarioWith(kFarm, R"([{"wait": 1, "phase": "x"}])")
+                               << "steps[0]: takes one of";
+    QTest::addRow("count type") << scenarioWith(kFarm, R"([{"send": {"from": "a", "count": "3"}}])")
+                                << "steps[0].send.count: must be a number";
+    QTest::addRow("count zero") << scenarioWith(kFarm, R"([{"send": {"from": "a", "count": 0}}])")
+                                << "steps[0].send.count: is 0";
+    QTest::addRow("rate") << scenarioWith(kFarm, R"([{"send": {"from": "a", "rate": 0}}])")
+                          << "steps[0].send.rate";
     QTest::addRow("too many messages")
-        << scenarioWith(kFarm, R"([{"send": {"from": "*", "count": 15000}}])") << "over the limit of 20000";
-    QTest::addRow("unknown sender")
-        << scenarioWith(kFarm, R"([{"send": {"from": "zed"}}])") << "steps[0].send.from: no client is named 'zed'";
+        << scenarioWith(kFarm, R"([{"send": {"from": "*", "count": 15000}}])")
+        << "over the limit of 20000";
+    QTest::addRow("unknown sender") << scenarioWith(kFarm, R"([{"send": {"from": "zed"}}])")
+                                    << "steps[0].send.from: no client is named 'zed'";
     QTest::addRow("room not joined")
-        << scenarioWith(kFarm, R"([{"send": {"from": "b", "room": "dev"}}])") << "client 'b' is not in room 'dev'";
-    QTest::addRow("wait until")
-        << scenarioWith(kFarm, R"([{"wait": {"until": "later"}}])") << "steps[0].wait.until";
-    QTest::addRow("wait too long") << scenarioWith(kFarm, R"([{"wait": 9999999}])") << "steps[0].wait: is 9999999";
+        << scenarioWith(kFarm, R"([{"send": {"from": "b", "room": "dev"}}])")
+        << "client 'b' is not in room 'dev'";
+    QTest::addRow("wait until") << scenarioWith(kFarm, R"([{"wait": {"until": "later"}}])")
+                                << "steps[0].wait.until";
+    QTest::addRow("wait too long")
+        << scenarioWith(kFarm, R"([{"wait": 9999999}])") << "steps[0].wait: is 9999999";
     QTest::addRow("unknown op") << scenarioWith(kFarm, R"([{"op": "explode"}])") << "steps[0]: ";
-    QTest::addRow("op stop") << scenarioWith(kFarm, R"([{"op": "stop"}])") << "steps[0].op: 'stop' is not a step";
+    QTest::addRow("op stop") << scenarioWith(kFarm, R"([{"op": "stop"}])")
+                             << "steps[0].op: 'stop' is not a step";
     QTest::addRow("op node range")
         << scenarioWith(kFarm, R"([{"op": "kill-node", "node": 5}])") << "steps[0]: ";
     QTest::addRow("shard without cluster")
@@ -116,25 +129,28 @@ void tst_ScenarioFile::refused_data()
     QTest::addRow("client node range")
         << scenarioWith(kFarm, kSteps, R"([{"lostUncounted": 0}])", R"([{"name": "a", "node": 2}])")
         << "clients[0].node: is 2";
-    QTest::addRow("balancer without lb")
-        << scenarioWith(kFarm, kSteps, R"([{"lostUncounted": 0}])", R"([{"name": "a", "via": "balancer"}])")
-        << "clients[0].via: needs a load balancer";
-    QTest::addRow("duplicate client")
-        << scenarioWith(kFarm, kSteps, R"([{"lostUncounted": 0}])",
-               R"([{"name": "a", "node": 0}, {"name": "a", "node": 1}])")
-        << "clients[1].name: 'a' is taken";
-    QTest::addRow("unknown measure") << scenarioWith(kFarm, kSteps, R"([{"lost": 0}])") << "unknown measure 'lost'";
+    QTest::addRow("balancer without lb") << scenarioWith(
+        kFarm, kSteps, R"([{"lostUncounted": 0}])", R"([{"name": "a", "via": "balancer"}])")
+                                         << "clients[0].via: needs a load balancer";
+    QTest::addRow("duplicate client") << scenarioWith(kFarm, kSteps, R"([{"lostUncounted": 0}])",
+        R"([{"name": "a", "node": 0}, {"name": "a", "node": 1}])")
+                                      << "clients[1].name: 'a' is taken";
+    QTest::addRow("unknown measure")
+        << scenarioWith(kFarm, kSteps, R"([{"lost": 0}])") << "unknown measure 'lost'";
     QTest::addRow("unknown phase")
-        << scenarioWith(kFarm, kSteps, R"([{"phase": "later", "lostUncounted": 0}])") << "no step starts phase 'later'";
-    QTest::addRow("bad mode") << scenarioWith(kFarm, kSteps, R"([{"mode": "carrier-pigeon", "late": 0}])")
+        << scenarioWith(kFarm, kSteps, R"([{"phase": "later", "lostUncounted": 0}])")
+        << "no step starts phase 'later'";
+    QTest::addRow("bad mode") << scenarioWith(
+        kFarm, kSteps, R"([{"mode": "carrier-pigeon", "late": 0}])")
                               << "expect[0].mode";
     QTest::addRow("min above max")
         << scenarioWith(kFarm, kSteps, R"([{"late": {"min": 5, "max": 1}}])") << "min is above max";
-    QTest::addRow("boolean measure")
-        << scenarioWith(kFarm, kSteps, R"([{"promiseKept": 1}])") << "expect[0].promiseKept: takes true or false";
+    QTest::addRow("boolean measure") << scenarioWith(kFarm, kSteps, R"([{"promiseKept": 1}])")
+                                     << "expect[0].promiseKept: takes true or false";
     QTest::addRow("negative bound")
         << scenarioWith(kFarm, kSteps, R"([{"late": {"max": -1}}])") << "expect[0].late.max: is -1";
-    QTest::addRow("nothing checked") << scenarioWith(kFarm, kSteps, R"([{"phase": "start"}])") << "checks nothing";
+    QTest::addRow("nothing checked")
+        << scenarioWith(kFarm, kSteps, R"([{"phase": "start"}])") << "checks nothing";
 }
 
 void tst_ScenarioFile::refused()
@@ -155,7 +171,8 @@ void tst_ScenarioFile::launcherOptions()
     QVERIFY(out.open(QIODevice::WriteOnly));
     out.write(scenarioWith(R"({"nodes": 3, "backplane": "streams"})", kSteps));
     out.close();
-    const auto parsed = LauncherOptions::parse({"--scenario", file, "--report", "r.html", "--json"});
+    const auto parsed
+        = LauncherOptions::parse({"--scenario", file, "--report", "r.html", "--json"});
     QVERIFY2(parsed, qPrintable(parsed ? QString() : parsed.error()));
     QVERIFY(parsed->options->scenario);
     QCOMPARE(parsed->options->farm.nodes, 3);
@@ -164,7 +181,8 @@ void tst_ScenarioFile::launcherOptions()
     // The file is the farm: farm flags beside it are refused, not merged.
     const auto mixed = LauncherOptions::parse({"--scenario", file, "--nodes", "4"});
     QVERIFY(!mixed);
-    QVERIFY2(mixed.error().contains(u"--nodes does not go with --scenario"), qPrintable(mixed.error()));
+    QVERIFY2(
+        mixed.error().contains(u"--nodes does not go with --scenario"), qPrintable(mixed.error()));
     const auto missing = LauncherOptions::parse({"--scenario", dir.filePath("none.json")});
     QVERIFY(!missing);
     QVERIFY2(missing.error().contains(u"none.json: cannot read"), qPrintable(missing.error()));
