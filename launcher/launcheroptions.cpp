@@ -1,7 +1,6 @@
 #include "launcher/launcheroptions.h"
 
 #include "launcher/farmflags.h"
-#include "launcher/scenariolibrary.h"
 #include "protocol/backplaneoption.h"
 #include "protocol/version.h"
 #include "redis/redisurl.h"
@@ -208,7 +207,8 @@ Result<void> settleDemo(LauncherOptions &o, const CommandLine &cli, QStringList 
 
 // With --scenario the file is the farm: farm flags on the command line would
 // silently disagree with it. Where to find programs and logs may still be given.
-Result<void> settleScenario(LauncherOptions &o, const CommandLine &cli)
+// The file itself is read by parseLauncherCommandLine().
+Result<void> checkScenarioFlags(const CommandLine &cli)
 {
     if (!cli.isSet(QStringLiteral("scenario"))) {
         if (cli.isSet(QStringLiteral("report")))
@@ -224,15 +224,6 @@ Result<void> settleScenario(LauncherOptions &o, const CommandLine &cli)
                 QStringLiteral("--%1 does not go with --scenario: the file describes the farm")
                     .arg(flag));
     }
-    auto scenario = ScenarioLibrary::load(o.scenarioFile);
-    if (!scenario)
-        return Result<void>::failure(scenario.error());
-    FarmConfig farm = scenario->farm;
-    farm.haproxy = o.farm.haproxy;
-    farm.redisServer = o.farm.redisServer;
-    farm.logDir = o.farm.logDir;
-    o.farm = farm;
-    o.scenario = std::move(scenario.value());
     return {};
 }
 
@@ -263,8 +254,7 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
         return usageError(read.error());
     if (const auto text = cli.requestedText())
         return Request::print(*text);
-    if (cli.isSet(QStringLiteral("list-scenarios")))
-        return Request::print(ScenarioLibrary::listing());
+    o.listScenarios = cli.isSet(QStringLiteral("list-scenarios"));
     if (cli.isSet(QStringLiteral("base-port")) && cli.isSet(QStringLiteral("ports")))
         return usageError(QStringLiteral("--base-port and --ports exclude each other"));
     if (cli.isSet(QStringLiteral("redis-server")) && cli.isSet(QStringLiteral("redis-url")))
@@ -302,7 +292,7 @@ Result<CommandLineRequest<LauncherOptions>> LauncherOptions::parse(const QString
     o.json = cli.isSet(QStringLiteral("json"));
     if (const Result<void> demo = settleDemo(o, cli, warnings); !demo)
         return usageError(demo.error());
-    if (const Result<void> scenario = settleScenario(o, cli); !scenario)
+    if (const Result<void> scenario = checkScenarioFlags(cli); !scenario)
         return usageError(scenario.error());
     if (const Result<void> valid = o.farm.validate(); !valid)
         return usageError(valid.error());

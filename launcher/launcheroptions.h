@@ -2,14 +2,15 @@
 
 #include "core/commandline.h"
 #include "launcher/farmconfig.h"
-#include "launcher/scenario.h"
 
 #include <QList>
 #include <QStringList>
 
-#include <optional>
+#include <memory>
 
 namespace farmchat {
+
+struct Scenario;
 
 // The farmchat-launcher command line (docs/LAUNCHER.md), parsed: the farm to
 // start plus what the CLI does with it (a demo, JSON events). parse() never
@@ -25,9 +26,11 @@ struct LauncherOptions
     bool json = false;
     // --control stdin: commands on stdin, one JSON object per line (off: stdin is not read).
     bool controlStdin = false;
-    // --scenario FILE: the farm and what to do with it come from the file.
-    std::optional<Scenario> scenario;
+    // --scenario FILE: the farm and what to do with it come from the file
+    // (loaded by parseLauncherCommandLine(), not by parse()).
+    std::shared_ptr<const Scenario> scenario;
     QString scenarioFile;
+    bool listScenarios = false; // --list-scenarios
     QString reportPath; // --report PATH
     // The log dir is a fresh temp dir the CLI made (removed after a clean run).
     bool temporaryLogDir = false;

@@ -1,5 +1,6 @@
 // farmchat-launcher: starts and supervises a local FarmChat farm (see --help).
 #include "launcher/launchercli_p.h"
+#include "launcher/launchercommandline.h"
 #include "launcher/launcheroptions.h"
 #include "protocol/version.h"
 
@@ -17,7 +18,7 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(LauncherOptions::kProgram);
     QCoreApplication::setApplicationVersion(QStringLiteral(FARMCHAT_VERSION));
 
-    const auto parsed = LauncherOptions::parse(app.arguments().mid(1));
+    const auto parsed = farmchat::parseLauncherCommandLine(app.arguments().mid(1));
     if (const auto status = farmchat::CommandLine::finish(LauncherOptions::kProgram, parsed))
         return *status;
 

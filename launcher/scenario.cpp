@@ -2,7 +2,7 @@
 
 #include "launcher/controlchannel_p.h"
 #include "launcher/launcheroptions.h"
-#include "launcher/scenarioreader_p.h"
+#include "launcher/scenario_p.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -1,4 +1,4 @@
-#include "launcher/scenarioreader_p.h"
+#include "launcher/scenario_p.h"
 
 #include "protocol/chatmessage.h"
 

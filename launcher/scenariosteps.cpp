@@ -1,6 +1,6 @@
 // The "steps" and "expect" parts of a scenario file.
 
-#include "launcher/scenarioreader_p.h"
+#include "launcher/scenario_p.h"
 
 #include <QJsonDocument>
 

@@ -2,7 +2,7 @@
 // starts: every bundled scenario is valid, and each kind of malformed file is
 // refused with an error that names the file and the field (or line).
 
-#include "launcher/launcheroptions.h"
+#include "launcher/launchercommandline.h"
 #include "launcher/scenario.h"
 
 #include <QDir>
@@ -172,21 +172,21 @@ void tst_ScenarioFile::launcherOptions()
     out.write(scenarioWith(R"({"nodes": 3, "backplane": "streams"})", kSteps));
     out.close();
     const auto parsed
-        = LauncherOptions::parse({"--scenario", file, "--report", "r.html", "--json"});
+        = parseLauncherCommandLine({"--scenario", file, "--report", "r.html", "--json"});
     QVERIFY2(parsed, qPrintable(parsed ? QString() : parsed.error()));
     QVERIFY(parsed->options->scenario);
     QCOMPARE(parsed->options->farm.nodes, 3);
     QCOMPARE(parsed->options->farm.backplane, BackplaneMode::Streams);
     QCOMPARE(parsed->options->reportPath, QStringLiteral("r.html"));
     // The file is the farm: farm flags beside it are refused, not merged.
-    const auto mixed = LauncherOptions::parse({"--scenario", file, "--nodes", "4"});
+    const auto mixed = parseLauncherCommandLine({"--scenario", file, "--nodes", "4"});
     QVERIFY(!mixed);
     QVERIFY2(
         mixed.error().contains(u"--nodes does not go with --scenario"), qPrintable(mixed.error()));
-    const auto missing = LauncherOptions::parse({"--scenario", dir.filePath("none.json")});
+    const auto missing = parseLauncherCommandLine({"--scenario", dir.filePath("none.json")});
     QVERIFY(!missing);
     QVERIFY2(missing.error().contains(u"none.json: cannot read"), qPrintable(missing.error()));
-    const auto reportAlone = LauncherOptions::parse({"--report", "r.html"});
+    const auto reportAlone = parseLauncherCommandLine({"--report", "r.html"});
     QVERIFY(!reportAlone);
     QVERIFY(reportAlone.error().contains(u"--report needs --scenario"));
 }
