@@ -34,8 +34,12 @@ QString farmPrerequisites()
 
 quint16 freePortRun(int count)
 {
+    // Below the kernel's ephemeral range (32768 and up on Linux): a port
+    // found free there can still be taken by any outgoing connection (another
+    // test's client) before the farm binds it.
+    constexpr int kFirst = 20000, kEphemeral = 32768;
     for (int attempt = 0; attempt < 200; ++attempt) {
-        const auto base = quint16(QRandomGenerator::global()->bounded(20000, 60000));
+        const auto base = quint16(QRandomGenerator::global()->bounded(kFirst, kEphemeral - count));
         QList<quint16> ports;
         for (int i = 0; i < count; ++i)
             ports << quint16(base + i);
