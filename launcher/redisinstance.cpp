@@ -9,6 +9,8 @@
 #include <QDir>
 #include <QLoggingCategory>
 
+#include <algorithm>
+
 namespace farmchat {
 
 Q_LOGGING_CATEGORY(lcLauncherRedis, "farmchat.launcher.redis")
@@ -160,8 +162,7 @@ void RedisInstance::onStateChanged()
         if (m_ping->isRunning()) {
             m_ping->cancel();
             // An auto-picked port can be taken between picking and binding.
-            if (m_autoPort && m_portRetriesLeft > 0
-                && m_process->exitReason().contains(u"in use")) {
+            if (m_autoPort && m_portRetriesLeft > 0 && lostPortRace()) {
                 --m_portRetriesLeft;
                 const quint16 taken = m_config.port;
                 if (pickPorts(0, {taken, m_config.clusterBusPort})) {
@@ -178,6 +179,17 @@ void RedisInstance::onStateChanged()
     case ProcessState::Stopping:
         break;
     }
+}
+
+bool RedisInstance::lostPortRace() const
+{
+    // redis-server ends with "Failed listening on port N"; the bind error ("Address
+    // already in use") is a line before it, for the client port and the cluster bus alike.
+    if (m_process->exitReason().contains(u"in use"))
+        return true;
+    const QStringList lines = m_process->recentLines(5);
+    return std::any_of(lines.cbegin(), lines.cend(),
+        [](const QString &line) { return line.contains(u"Address already in use"); });
 }
 
 QString RedisInstance::describeFailure(const QString &what) const

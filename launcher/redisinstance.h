@@ -78,6 +78,7 @@ private:
     // The client port (`port`, or a free one when 0) and, for a cluster node,
     // a free bus port; failed() and false when none is free.
     bool pickPorts(quint16 port, const QList<quint16> &avoid);
+    bool lostPortRace() const;
     QString describeFailure(const QString &what) const;
 
     std::unique_ptr<ManagedProcess> m_process;

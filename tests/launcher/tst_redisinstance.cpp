@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace farmchat;
@@ -22,6 +23,7 @@ private Q_SLOTS:
     void initTestCase();
     void startsAndAnswersOnlyWithItsPassword();
     void takenPortFailsWithRedisOwnWords();
+    void lostBusPortRaceIsRetriedOnAnotherPort();
     void memoryIsCapped();
 
 private:
@@ -104,6 +106,50 @@ void tst_RedisInstance::takenPortFailsWithRedisOwnWords()
     QCOMPARE(redis.process()->state(), ProcessState::Crashed);
     redis.stop(); // removes its dir although it never ran
     QVERIFY(redis.directory().isEmpty());
+}
+
+// Another process can bind a picked port (the client port or a cluster node's
+// bus port) before redis-server does. redis-server then names the port in its
+// last line and says "in use" only on the line before; either way the
+// instance picks again instead of failing the farm.
+void tst_RedisInstance::lostBusPortRaceIsRetriedOnAnotherPort()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString marker = dir.filePath(QStringLiteral("lost-once"));
+    const QString script = dir.filePath(QStringLiteral("redis-server"));
+    QFile file(script);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("#!/bin/sh\n"
+               "if [ ! -e '"
+        + marker.toUtf8()
+        + "' ]; then\n"
+          "  : > '"
+        + marker.toUtf8()
+        + "'\n"
+          "  echo '1:M # Warning: Could not create server TCP listening socket "
+          "127.0.0.1:1: bind: Address already in use'\n"
+          "  echo '1:M # Failed listening on port 1 (cluster), aborting.'\n"
+          "  exit 1\n"
+          "fi\n"
+          "exec '"
+        + m_program.toUtf8() + "' \"$@\"\n");
+    file.close();
+    QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+
+    RedisInstance redis(script, m_guard);
+    QSignalSpy ready(&redis, &RedisInstance::ready);
+    QSignalSpy failed(&redis, &RedisInstance::failed);
+    redis.start();
+    const quint16 firstPort = redis.port();
+    QTRY_COMPARE_WITH_TIMEOUT(ready.size(), 1, 10000);
+    QVERIFY2(
+        failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+    QVERIFY(QFile::exists(marker));
+    QVERIFY(redis.port() != firstPort);
+    QCOMPARE(inlineCommandAfterAuth(redis.port(), redis.password(), "PING"), QByteArray("+PONG"));
+    redis.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(redis.process()->state(), ProcessState::Stopped, 5000);
 }
 
 QTEST_GUILESS_MAIN(tst_RedisInstance)
