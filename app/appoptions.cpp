@@ -3,6 +3,7 @@
 #include "app/appsettings.h"
 #include "launcher/farmflags.h"
 #include "launcher/portprobe.h"
+#include "launcher/scenariolibrary.h"
 #include "protocol/backplaneoption.h"
 #include "protocol/version.h"
 
@@ -64,7 +65,17 @@ Result<CommandLineRequest<AppOptions>> AppOptions::parse(const QStringList &argu
             CommandLineOption::flag(QStringLiteral("skip-negotiation"),
                 QStringLiteral("panes open the WebSocket without POST /negotiate")),
             CommandLineOption::flag(QStringLiteral("autostart"),
-                QStringLiteral("launch the farm as soon as the window opens"))},
+                QStringLiteral("launch the farm as soon as the window opens")),
+            CommandLineOption::text(QStringLiteral("scenario"), QStringLiteral("NAME|FILE"),
+                QStringLiteral("play a scenario (a bundled one's name, or a file) in the window "
+                               "as soon as it opens; Farm > Run scenario lists the bundled ones"),
+                [&o](const QString &value) -> Result<void> {
+                    // Checked now: a bad file is a usage error, before any window.
+                    if (const Result<Scenario> read = ScenarioLibrary::load(value); !read)
+                        return Result<void>::failure(read.error());
+                    o.scenario = value;
+                    return {};
+                })},
         kEpilogue);
     if (const Result<void> read = cli.parse(arguments); !read)
         return Result<Request>::failure(read.error());

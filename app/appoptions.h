@@ -31,6 +31,7 @@ struct AppOptions
     std::optional<RedisTopology> redisTopology;
     std::optional<bool> skipNegotiation; // set only by --skip-negotiation
     bool autostart = false; // launch the farm as soon as the window shows
+    QString scenario; // --scenario: play it (a bundled name or a file) once the window shows
 
     // Reads the command line, without the program's name.
     static Result<CommandLineRequest<AppOptions>> parse(const QStringList &arguments);

@@ -35,6 +35,7 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
         if (state == FarmState::Stopping) {
             clearPanes();
             m_rooms->reset();
+            m_plan.clear();
         }
         m_portCheck.setActive(state == FarmState::Stopped);
     });
@@ -56,6 +57,14 @@ FarmWorkspace::FarmWorkspace(QObject *parent)
     connect(
         m_supervisor.get(), &FarmSupervisor::processChanged, this, &FarmWorkspace::updateCutOffs);
     connect(m_rooms.get(), &FarmRooms::changed, this, &FarmWorkspace::updateCutOffs);
+    // A mode switched by someone else (a scenario's step) is the chosen one too.
+    connect(m_supervisor.get(), &FarmSupervisor::backplaneRequestFinished, this,
+        [this](BackplaneMode mode, int node, const Result<void> &switched) {
+            if (node < 0 && switched && mode != m_mode) {
+                m_mode = mode;
+                Q_EMIT modeChanged(mode);
+            }
+        });
     m_portCheck.setPorts(m_basePort, m_nodes);
     m_portCheck.setActive(m_supervisor->state() == FarmState::Stopped);
 }
@@ -140,63 +149,19 @@ void FarmWorkspace::setSkipNegotiation(bool skip)
     Q_EMIT skipNegotiationChanged(skip);
 }
 
-void FarmWorkspace::applySettings(const AppSettings &settings)
-{
-    setNodes(settings.nodes);
-    setBasePort(settings.basePort);
-    setNodeKind(settings.nodeKind);
-    setMode(settings.backplane);
-    setRedisMaxMemoryBytes(settings.redisMaxMemoryBytes);
-    setLoadBalancer(settings.loadBalancer);
-    setRedisTopology(settings.redisTopology);
-    setSkipNegotiation(settings.skipNegotiation);
-    for (int i = 0; i < AppSettings::kMaxNodes; ++i)
-        setPaneName(i, settings.paneName(i));
-}
-
-void FarmWorkspace::storeSettings(AppSettings &settings) const
-{
-    settings.nodes = m_nodes;
-    settings.basePort = m_basePort;
-    settings.nodeKind = m_nodeKind;
-    settings.backplane = m_mode;
-    settings.loadBalancer = m_loadBalancer;
-    settings.redisTopology = m_redisTopology;
-    settings.skipNegotiation = m_skipNegotiation;
-    for (int i = 0; i < AppSettings::kMaxNodes; ++i) {
-        const QString name = paneName(i);
-        settings.setPaneName(i, name == QStringLiteral("user-%1").arg(i + 1) ? QString() : name);
-    }
-}
-
-FarmConfig FarmWorkspace::farmConfig() const
-{
-    FarmConfig config;
-    config.nodes = m_nodes;
-    config.basePort = m_basePort;
-    config.nodeKind = m_nodeKind;
-    config.backplane = m_mode;
-    config.redisMaxMemoryBytes = m_redisMaxMemoryBytes;
-    config.loadBalancer = m_loadBalancer;
-    config.redisTopology = m_redisTopology;
-    // The app is where faults are tried: every link a proxy can sit on gets
-    // one (they run on a thread of their own, so the window's work adds no
-    // delay). Sentinel farms reach Redis past any proxy, so they have none.
-    config.linkFaults = m_redisTopology == RedisTopology::Single;
-    return config;
-}
-
-void FarmWorkspace::launch(const FarmConfig &config)
+void FarmWorkspace::launch(const FarmConfig &config, QList<PanePlan> plan)
 {
     if (m_supervisor->state() == FarmState::Stopped) {
         setNodes(config.nodes);
-        setBasePort(config.basePort);
+        if (config.basePort != 0)
+            setBasePort(config.basePort);
         setNodeKind(config.nodeKind);
         setMode(config.backplane);
         setLoadBalancer(config.loadBalancer);
         setRedisTopology(config.redisTopology);
     }
     clearPanes();
+    m_plan = std::move(plan);
     m_tracker->clear();
     m_supervisor->start(config);
 }
@@ -220,6 +185,8 @@ void FarmWorkspace::setPaneName(int index, const QString &name)
 
 QString FarmWorkspace::paneName(int index) const
 {
+    if (index < m_plan.size())
+        return m_plan[index].name;
     const QString name = m_paneNames.value(index);
     return name.isEmpty() ? QStringLiteral("user-%1").arg(index + 1) : name;
 }
@@ -236,8 +203,10 @@ void FarmWorkspace::createPanes()
 {
     clearPanes();
     indexNodes();
-    for (int i = 0; i < m_supervisor->nodeCount(); ++i)
-        m_panes.push_back(makePane(i, i));
+    for (int i = 0; i < m_plan.size(); ++i)
+        m_panes.push_back(makePane(i, m_plan[i].node, m_plan[i].viaBalancer));
+    for (int i = 0; m_plan.isEmpty() && i < m_supervisor->nodeCount(); ++i)
+        m_panes.push_back(makePane(i, i, hasBalancer()));
     Q_EMIT panesCreated();
 }
 
@@ -270,12 +239,17 @@ int FarmWorkspace::colourOf(int index) const
     return node ? m_colours.value(node->name(), index) : -1;
 }
 
-std::unique_ptr<PaneSession> FarmWorkspace::makePane(int index, int node)
+bool FarmWorkspace::hasBalancer() const
 {
-    // Behind a balancer every pane is a client of its URL, and lands where it sends it.
+    return !m_supervisor->publicUrl().isEmpty();
+}
+
+std::unique_ptr<PaneSession> FarmWorkspace::makePane(int index, int node, bool viaBalancer)
+{
+    // Behind a balancer a pane is a client of its URL, and lands where it sends it.
     const QUrl balancer = m_supervisor->publicUrl();
     PaneRoute route;
-    route.viaBalancer = !balancer.isEmpty();
+    route.viaBalancer = viaBalancer && !balancer.isEmpty();
     route.skipNegotiation = m_skipNegotiation;
     FarmNode *farmNode = m_supervisor->node(node);
     auto session = route.viaBalancer
@@ -338,7 +312,7 @@ void FarmWorkspace::onNodeAdded(int node, const Result<void> &added)
     QString text = tr("%1 joined the farm").arg(m_supervisor->node(node)->name());
     if (paneCount() < AppSettings::kMaxNodes) {
         const int index = paneCount();
-        m_panes.push_back(makePane(index, node));
+        m_panes.push_back(makePane(index, node, hasBalancer()));
         Q_EMIT paneAdded(index);
         text += tr(" with a pane for %1").arg(paneName(index));
     }
@@ -347,7 +321,7 @@ void FarmWorkspace::onNodeAdded(int node, const Result<void> &added)
 
 void FarmWorkspace::movePanesOff(int leaving)
 {
-    if (!m_supervisor->publicUrl().isEmpty())
+    if (hasBalancer())
         return; // the balancer cuts them off, and they reconnect through it
     const QString leavingId = m_supervisor->node(leaving)->name();
     for (const auto &session : m_panes) {

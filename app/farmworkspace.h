@@ -36,6 +36,15 @@ class FarmWorkspace : public QObject
 {
     Q_OBJECT
 public:
+    // A pane a scenario asks for instead of one per node: its name, and its
+    // node (0-based) or the load balancer.
+    struct PanePlan
+    {
+        QString name;
+        int node = 0;
+        bool viaBalancer = false;
+    };
+
     explicit FarmWorkspace(QObject *parent = nullptr);
     ~FarmWorkspace() override;
 
@@ -100,7 +109,11 @@ public:
     // Starts a farm; its node count, base port and mode become the chosen
     // ones, so the views show what runs. Panes appear when it is up
     // (panesCreated()).
-    void launch(const FarmConfig &config);
+    // `plan` empty: a pane per node; otherwise these panes (a scenario's
+    // clients), named as planned, until the farm stops. A base port of 0
+    // (free ports) leaves the chosen one as it is.
+    void launch(const FarmConfig &config, QList<PanePlan> plan = {});
+    bool hasPanePlan() const { return !m_plan.isEmpty(); }
     // Stops panes, then the farm; panesCleared() and the supervisor's stopped() follow.
     void stop();
     // Name pane `index` uses (now, and the next time it is created).
@@ -165,8 +178,9 @@ private:
     void onFarmStarted();
     void createPanes();
     void indexNodes();
-    // Pane `index`, on node `node` (or on the balancer, when there is one).
-    std::unique_ptr<PaneSession> makePane(int index, int node);
+    // Pane `index`, on node `node` or on the balancer.
+    std::unique_ptr<PaneSession> makePane(int index, int node, bool viaBalancer);
+    bool hasBalancer() const;
     void onNodeAdded(int node, const Result<void> &added);
     void movePanesOff(int leaving);
     void onNodeRemoved(const QString &name, const Result<void> &removed);
@@ -184,6 +198,7 @@ private:
     QHash<QString, int> m_nodeIndex;
     QHash<QString, int> m_colours; // node id -> colour slot
     QStringList m_paneNames;
+    QList<PanePlan> m_plan; // this farm's panes, when a scenario chose them
     int m_nodes;
     quint16 m_basePort;
     qint64 m_redisMaxMemoryBytes = RedisConfig::kDefaultMaxMemoryBytes;

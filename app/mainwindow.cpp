@@ -10,6 +10,8 @@
 #include "app/logbuffer.h"
 #include "app/logsview_p.h"
 #include "app/panegrid.h"
+#include "app/scenarioplay.h"
+#include "app/scenariostatus.h"
 #include "app/sessionlog.h"
 #include "app/topologyview.h"
 #include "launcher/farmnode.h"
@@ -54,6 +56,7 @@ MainWindow::MainWindow(
     m_remembered = AppSettings::load(*m_settings);
     options.applyTo(m_remembered);
     m_autostart = options.autostart;
+    m_scenarioAtStart = options.scenario;
     m_workspace->applySettings(m_remembered);
 
     m_demo = std::make_unique<GuidedDemo>(demoHooks());
@@ -74,6 +77,8 @@ MainWindow::MainWindow(
 
     m_status = new FarmStatusBar(*m_workspace, this);
     setStatusBar(m_status);
+    m_scenarioStatus = new ScenarioStatus(m_status);
+    m_status->insertPermanentWidget(0, m_scenarioStatus);
 
     // A first window that shows everything, within the screen it opens on;
     // a small screen (1280×720) is all given to it.
@@ -141,6 +146,7 @@ void MainWindow::createActions()
     QAction *quit = make(QStringLiteral("quit"), tr("&Quit"), {QKeySequence(Qt::CTRL | Qt::Key_Q)});
     connect(quit, &QAction::triggered, this, &QWidget::close);
     farm->addActions({launchAction, stopAction, cycle, demo});
+    createScenarioMenu(farm);
     farm->addSeparator();
     createScalingActions(farm);
     farm->addSeparator();
@@ -206,7 +212,17 @@ void MainWindow::createFileMenu(
 
 Result<QStringList> MainWindow::exportSession(const QString &path)
 {
-    const DeliveryReport report = m_workspace->session().report(m_workspace->tracker());
+    DeliveryReport report = m_workspace->session().report(m_workspace->tracker());
+    if (const DeliveryReport *played = m_scenarioPlay ? m_scenarioPlay->report() : nullptr;
+        played && m_workspace->hasPanePlan()) {
+        // This farm is the scenario's: its checks and verdict are the session's.
+        report.title = played->title;
+        report.description = played->description;
+        report.source = played->source;
+        report.expectations = played->expectations;
+        report.passed = played->passed;
+        report.error = played->error;
+    }
     const auto written = report.write(path);
     if (written)
         statusBar()->showMessage(tr("Session exported: %1").arg(written->join(u", ")), 10000);
@@ -375,6 +391,11 @@ void MainWindow::showEvent(QShowEvent *event)
 {
     QMainWindow::showEvent(event);
     QTimer::singleShot(0, this, &MainWindow::fitControlsDock);
+    if (!m_scenarioAtStart.isEmpty()) {
+        QTimer::singleShot(
+            0, this, [this, name = std::exchange(m_scenarioAtStart, {})] { runScenario(name); });
+        m_autostarted = true; // the scenario launches its own farm
+    }
     if (m_autostart && !m_autostarted) {
         m_autostarted = true;
         QTimer::singleShot(0, this, &MainWindow::launch);

@@ -26,6 +26,8 @@ class DemoPanel;
 class LogBuffer;
 class LogsView;
 class PaneGrid;
+class ScenarioPlay;
+class ScenarioStatus;
 class TopologyView;
 
 // The FarmChat window. It composes the views — FarmBar on top, PaneGrid in
@@ -78,6 +80,15 @@ public Q_SLOTS:
     // File → Export session: the session's report at `path` (HTML, with
     // .json and .csv beside it); the status bar says where, or why not.
     Result<QStringList> exportSession(const QString &path);
+    // Farm ▸ Run scenario: a bundled scenario's name or a file. Its farm
+    // replaces a running one; the panes are its clients; the status bar
+    // narrates each step, shows the progress and a Stop button, then the verdict.
+    Result<void> runScenario(const QString &fileOrName);
+
+public:
+    // The scenario played last (it may have ended); null before any.
+    ScenarioPlay *scenarioPlay() const { return m_scenarioPlay.get(); }
+    ScenarioStatus *scenarioStatus() const { return m_scenarioStatus; }
 
 Q_SIGNALS:
     // The window closed and the farm (if any) has stopped: nothing is left running.
@@ -99,6 +110,8 @@ private:
     void wireDemo();
     // Farm ▸ Add node and Remove node, for a running farm (mainwindowscaling.cpp).
     void createScalingActions(QMenu *farm);
+    // Farm ▸ Run scenario (mainwindowscenario.cpp).
+    void createScenarioMenu(QMenu *farm);
     void showIdleText(int nodes);
     void showError(const QString &title, const QString &text);
     void showInfo(const QString &title, const QString &text);
@@ -111,6 +124,7 @@ private:
     std::unique_ptr<FarmWorkspace> m_workspace;
     std::unique_ptr<LogBuffer> m_logs;
     std::unique_ptr<GuidedDemo> m_demo;
+    std::unique_ptr<ScenarioPlay> m_scenarioPlay;
     FarmBar *m_bar = nullptr;
     PaneGrid *m_grid = nullptr;
     DeliveryMatrixView *m_matrix = nullptr;
@@ -119,8 +133,10 @@ private:
     ControlsPanel *m_controls = nullptr;
     DemoPanel *m_demoPanel = nullptr;
     FarmStatusBar *m_status = nullptr;
+    ScenarioStatus *m_scenarioStatus = nullptr;
     QMenu *m_viewMenu = nullptr;
     bool m_autostart = false;
+    QString m_scenarioAtStart; // --scenario, played once the window shows
     bool m_autostarted = false;
     bool m_demoAfterLaunch = false; // Ctrl+D launched the farm: the demo starts once it runs
     bool m_closing = false; // close requested; waiting for the farm to stop

@@ -61,6 +61,8 @@ public:
         return TrackedClient::isMissingStickySession(error);
     }
     ChatClient &client() { return m_tracked->client(); }
+    // What records its sends and arrivals (a scenario played on the panes drives it).
+    TrackedClient &tracked() { return *m_tracked; }
     const ChatClient &client() const { return m_tracked->client(); }
     MessageListModel &messages() { return *m_messages; }
     HubConnection::State state() const { return client().state(); }

@@ -93,8 +93,10 @@ ConsoleReporter::ConsoleReporter(FarmSupervisor &farm, bool json, QObject *paren
         });
 }
 
-void ConsoleReporter::write(std::FILE *stream, const QString &text)
+void ConsoleReporter::write(std::FILE *stream, const QString &text) const
 {
+    if (m_silent)
+        return;
     const QByteArray bytes = text.toUtf8();
     std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stream);
     std::fflush(stream);

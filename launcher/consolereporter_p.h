@@ -27,6 +27,9 @@ public:
 
     bool isJson() const { return m_json; }
     bool hasColour() const { return m_colour; }
+    // Writes nothing at all: a scenario played in the app narrates in its
+    // window, and the app's terminal gets no launcher output.
+    void setSilent(bool silent) { m_silent = silent; }
 
     // A line of the launcher's own (stderr; a "note" event in JSON mode).
     void note(const QString &text);
@@ -48,7 +51,7 @@ private:
     void printTable();
     // The ready event's redis.shards: slots, primary and replica per shard.
     QJsonArray clusterShards(const RedisClusterGroup &cluster) const;
-    static void write(std::FILE *stream, const QString &text);
+    void write(std::FILE *stream, const QString &text) const;
 
     FarmSupervisor &m_farm;
     struct Seen
@@ -59,6 +62,7 @@ private:
     QHash<QString, Seen> m_seen; // by process name: events on transitions only
     bool m_json;
     bool m_colour;
+    bool m_silent = false;
 };
 
 } // namespace farmchat

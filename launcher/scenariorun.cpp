@@ -5,7 +5,7 @@
 #include "launcher/controlchannel_p.h"
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
-#include "launcher/haproxyinstance.h"
+#include "launcher/scenarioclients.h"
 #include "launcher/scenariojudge_p.h"
 
 #include <QDateTime>
@@ -46,22 +46,16 @@ QStringList farmListing(const QStringList &arguments)
     return listing;
 }
 
-ChatClientOptions scenarioClientOptions(bool viaBalancer)
-{
-    ChatClientOptions options;
-    options.identifyNode = viaBalancer; // where the balancer sent it
-    options.hub.reconnect.maxDelayMs = 2000;
-    options.hub.reconnect.firstDelayMs = 250;
-    return options;
-}
-
 } // namespace
 
 ScenarioRun::ScenarioRun(FarmSupervisor &farm, ConsoleReporter &reporter, Scenario scenario,
-    QString reportPath, QObject *parent)
+    QString reportPath, ScenarioClients *clients, QObject *parent)
     : DemoChapter(farm, reporter, parent)
     , m_scenario(std::move(scenario))
     , m_reportPath(std::move(reportPath))
+    , m_ownClients(clients ? nullptr : std::make_unique<OwnScenarioClients>(farm, m_scenario))
+    , m_clients(clients ? *clients : *m_ownClients)
+    , m_tracker(m_clients.tracker())
     , m_control(std::make_unique<ControlChannel>(farm, reporter))
 {
     m_tracker.setGracePeriodMs(m_scenario.graceMs);
@@ -83,6 +77,7 @@ ScenarioRun::~ScenarioRun() = default;
 void ScenarioRun::narrate(const QString &kind, const QString &text)
 {
     m_report.timeline.append({now(), kind, text});
+    Q_EMIT narrated(kind, text);
     if (m_reporter.isJson())
         m_reporter.jsonEvent(QStringLiteral("scenario"),
             {{"atMs", now()}, {"kind", kind}, {"text", text}, {"step", m_step + 1},
@@ -105,10 +100,9 @@ void ScenarioRun::start()
         QStringLiteral("'%1': connecting %2 clients")
             .arg(m_scenario.name)
             .arg(m_scenario.clients.size()));
-    for (const ScenarioClient &spec : m_scenario.clients)
-        addClient(spec);
-    for (const auto &client : m_clients)
-        client->start();
+    for (int i = 0; i < m_clients.count(); ++i)
+        watchClient(i);
+    m_clients.start();
     connect(
         &m_stepTimer, &QTimer::timeout, this,
         [this] {
@@ -121,66 +115,63 @@ void ScenarioRun::start()
     m_stepTimer.start(kFirstConnectMs);
 }
 
-void ScenarioRun::addClient(const ScenarioClient &spec)
+void ScenarioRun::watchClient(int index)
 {
-    const int index = int(m_clients.size());
-    QString nodeId;
-    QUrl url;
-    if (spec.viaBalancer) {
-        url = m_farm.loadBalancer()->url();
-    } else {
-        nodeId = m_farm.node(spec.node)->name();
-        url = m_farm.node(spec.node)->url();
-    }
-    auto client = std::make_unique<TrackedClient>(
-        spec.name, nodeId, url, m_tracker, scenarioClientOptions(spec.viaBalancer));
-    m_tracker.setPaneRooms(spec.name, spec.rooms);
-    client->client().setName(spec.name);
-    HubConnection &hub = client->client().connection();
-    // Rooms joined once connected, so that the first step finds every
-    // client in its rooms; after a reconnect the client joins them again itself.
-    connect(
-        &hub, &HubConnection::connected, this,
-        [this, index, rooms = spec.rooms] {
-            ChatClient &chat = m_clients[size_t(index)]->client();
-            for (const QString &room : rooms) {
-                if (room == ChatClient::kLobby)
-                    continue;
-                ++m_joinsPending;
-                chat.joinRoom(room, [this](const Result<void> &joined) {
-                    --m_joinsPending;
-                    if (!joined)
-                        narrate(QStringLiteral("note"), joined.error());
-                    checkFirstConnects();
-                });
-            }
-            m_triedOnce.insert(index);
-            checkFirstConnects();
-        },
-        Qt::SingleShotConnection);
+    const ScenarioClient &spec = m_scenario.clients[index];
+    TrackedClient &client = m_clients.client(index);
+    m_tracker.setPaneRooms(client.paneId(), spec.rooms);
+    HubConnection &hub = client.client().connection();
+    // Rooms joined once connected (at once for a pane that is), so that the
+    // first step finds every client in its rooms; after a reconnect the
+    // client joins them again itself.
+    if (client.client().isConnected())
+        joinRooms(index);
+    else
+        connect(
+            &hub, &HubConnection::connected, this, [this, index] { joinRooms(index); },
+            Qt::SingleShotConnection);
     connect(&hub, &HubConnection::disconnected, this, [this, index](const QString &reason) {
         m_triedOnce.insert(index);
         if (TrackedClient::isMissingStickySession(reason))
             ++m_stickyFailures[m_phase];
         checkFirstConnects();
     });
-    connect(&client->client(), &ChatClient::historyReset, this,
+    connect(&client.client(), &ChatClient::historyReset, this,
         [this](const QString &) { ++m_historyResets[m_phase]; });
-    m_clients.push_back(std::move(client));
+}
+
+void ScenarioRun::joinRooms(int index)
+{
+    ChatClient &chat = m_clients.client(index).client();
+    for (const QString &room : m_scenario.clients[index].rooms) {
+        if (room == ChatClient::kLobby)
+            continue;
+        ++m_joinsPending;
+        chat.joinRoom(room, [this](const Result<void> &joined) {
+            --m_joinsPending;
+            if (!joined)
+                narrate(QStringLiteral("note"), joined.error());
+            checkFirstConnects();
+        });
+    }
+    m_triedOnce.insert(index);
+    checkFirstConnects();
 }
 
 void ScenarioRun::checkFirstConnects()
 {
-    if (m_step >= 0 || !m_running || m_triedOnce.size() < int(m_clients.size())
-        || m_joinsPending > 0)
+    if (m_step >= 0 || !m_running || m_triedOnce.size() < m_clients.count() || m_joinsPending > 0)
         return;
     nextStep();
 }
 
 bool ScenarioRun::allConnected() const
 {
-    return std::all_of(m_clients.cbegin(), m_clients.cend(),
-        [](const auto &client) { return client->client().isConnected(); });
+    for (int i = 0; i < m_clients.count(); ++i) {
+        if (!m_clients.client(i).client().isConnected())
+            return false;
+    }
+    return true;
 }
 
 void ScenarioRun::nextStep()
@@ -237,11 +228,12 @@ void ScenarioRun::sendTick()
     ++m_sentInStep;
     const BackplaneMode mode = m_farm.backplane();
     for (const QString &name : step.from) {
-        for (const auto &client : m_clients) {
-            if (client->paneId() != name)
+        for (int i = 0; i < m_clients.count(); ++i) {
+            if (m_scenario.clients[i].name != name)
                 continue;
-            client->send(QStringLiteral("%1 #%2 from %3").arg(m_phase).arg(m_sentInStep).arg(name),
-                mode, step.room);
+            m_clients.send(i,
+                QStringLiteral("%1 #%2 from %3").arg(m_phase).arg(m_sentInStep).arg(name), mode,
+                step.room);
         }
     }
 }
@@ -261,9 +253,9 @@ void ScenarioRun::runWait(const ScenarioStep &step)
     } else if (step.until == ScenarioStep::Until::Connected) {
         if (allConnected())
             return nextStep();
-        for (const auto &client : m_clients) {
-            m_stepWatches << connect(
-                &client->client().connection(), &HubConnection::connected, this, [this] {
+        for (int i = 0; i < m_clients.count(); ++i) {
+            m_stepWatches << connect(&m_clients.client(i).client().connection(),
+                &HubConnection::connected, this, [this] {
                     if (allConnected())
                         nextStep();
                 });
@@ -434,8 +426,7 @@ void ScenarioRun::cancel()
     m_running = false;
     unwatch();
     m_deadline.stop();
-    for (const auto &client : m_clients)
-        client->stop();
+    m_clients.stop();
 }
 
 } // namespace farmchat

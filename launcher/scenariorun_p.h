@@ -1,9 +1,9 @@
 #pragma once
 
 #include "client/deliveryreport.h"
-#include "client/deliverytracker.h"
 #include "launcher/demochapter_p.h"
 #include "launcher/scenario.h"
+#include "launcher/scenarioclients.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -15,7 +15,6 @@
 namespace farmchat {
 
 class ControlChannel;
-class TrackedClient;
 
 // farmchat-launcher --scenario: plays a scenario on the running farm its
 // file described. Connects the scenario's clients, runs the steps in order
@@ -32,16 +31,27 @@ public:
     // not hold the run up longer than this.
     static constexpr int kFirstConnectMs = 15000;
 
+    // `clients` null: its own (OwnScenarioClients), made now on the running farm.
     ScenarioRun(FarmSupervisor &farm, ConsoleReporter &reporter, Scenario scenario,
-        QString reportPath, QObject *parent = nullptr);
+        QString reportPath, ScenarioClients *clients = nullptr, QObject *parent = nullptr);
     ~ScenarioRun() override;
 
     void start() override;
     void cancel() override;
+    // Ends the run now with `why` as its error: judged and reported on what ran.
+    void abort(const QString &why) { fail(why); }
     const DeliveryReport &report() const { return m_report; }
+    int stepCount() const { return int(m_scenario.steps.size()); }
+    // 0 while the clients connect, then 1 … stepCount() for the running step.
+    int currentStep() const { return m_step + 1; }
+
+Q_SIGNALS:
+    // Each step, phase and note as it happens; `kind` as in DeliveryReport::Event.
+    void narrated(const QString &kind, const QString &text);
 
 private:
-    void addClient(const ScenarioClient &spec);
+    void watchClient(int index);
+    void joinRooms(int index);
     void checkFirstConnects();
     void nextStep();
     void runSend(const ScenarioStep &step);
@@ -62,9 +72,10 @@ private:
 
     const Scenario m_scenario;
     const QString m_reportPath;
-    DeliveryTracker m_tracker;
+    std::unique_ptr<ScenarioClients> m_ownClients;
+    ScenarioClients &m_clients;
+    DeliveryTracker &m_tracker;
     std::unique_ptr<ControlChannel> m_control;
-    std::vector<std::unique_ptr<TrackedClient>> m_clients;
     QElapsedTimer m_clock;
     qint64 m_startedAtMs = 0; // since the epoch
     QTimer m_stepTimer; // waits, sends, first connects
@@ -80,9 +91,8 @@ private:
     QHash<QString, int> m_historyResets; // per phase
     QHash<QString, int> m_stickyFailures; // per phase
     QSet<QString> m_partitioned; // nodes whose Redis link a step partitioned
-    QSet<int> m_triedOnce;
-    int m_joinsPending = 0; // rooms asked for on the first connects, not answered yet // clients
-                            // whose first connect ended, either way
+    QSet<int> m_triedOnce; // clients whose first connect ended, either way
+    int m_joinsPending = 0; // rooms asked for on the first connects, not answered yet
     DeliveryReport m_report;
     bool m_concluding = false;
 };
