@@ -25,19 +25,30 @@ bool arrivedLive(const DeliveryCell &cell)
     return arrived && !cell.viaHistory && cell.latencyMs >= 0;
 }
 
+} // namespace
+
+QList<qint64> liveLatenciesMs(const DeliveryTracker &tracker, const QList<int> &rows)
+{
+    QList<qint64> latencies;
+    for (const int r : rows) {
+        for (const DeliveryCell &cell : tracker.row(r).cells) {
+            if (arrivedLive(cell))
+                latencies.append(cell.latencyMs);
+        }
+    }
+    std::sort(latencies.begin(), latencies.end());
+    return latencies;
+}
+
+namespace {
+
 DeliveryReport::Group judgeGroup(
     const DeliveryTracker &tracker, const QString &name, BackplaneMode mode, const QList<int> &rows)
 {
     DeliveryReport::Group group;
     group.name = name;
     group.verdict = judgeDeliveries(tracker, mode, rows);
-    for (const int r : rows) {
-        for (const DeliveryCell &cell : tracker.row(r).cells) {
-            if (arrivedLive(cell))
-                group.latenciesMs.append(cell.latencyMs);
-        }
-    }
-    std::sort(group.latenciesMs.begin(), group.latenciesMs.end());
+    group.latenciesMs = liveLatenciesMs(tracker, rows);
     group.p50Ms = percentileOf(group.latenciesMs, 50);
     group.p99Ms = percentileOf(group.latenciesMs, 99);
     return group;

@@ -101,6 +101,11 @@ struct DeliveryReport
     Result<QStringList> write(const QString &path) const;
 };
 
+// The latencies of `rows`' live first arrivals (not through History),
+// sorted: what the report's percentiles and CDF, and a scenario's latency
+// expectations, measure.
+QList<qint64> liveLatenciesMs(const DeliveryTracker &tracker, const QList<int> &rows);
+
 // p-th percentile (0…100) of sorted values, nearest rank; -1 when empty.
 qint64 percentileOf(const QList<qint64> &sorted, int p);
 

@@ -119,20 +119,23 @@ QString DeliveryVerdict::text() const
     return out + QStringLiteral(" — as promised");
 }
 
+DeliveryVerdict judgeDeliveries(const DeliveryTracker &tracker, BackplaneMode mode)
+{
+    QList<int> rows;
+    for (int r = 0; r < tracker.rowCount(); ++r) {
+        if (tracker.row(r).message.mode == mode)
+            rows << r;
+    }
+    return judgeDeliveries(tracker, mode, rows);
+}
+
 DeliveryVerdict judgeDeliveries(
     const DeliveryTracker &tracker, BackplaneMode mode, const QList<int> &rows)
 {
     DeliveryVerdict v;
     v.mode = mode;
-    if (rows.isEmpty()) {
-        for (int r = 0; r < tracker.rowCount(); ++r) {
-            if (tracker.row(r).message.mode == mode)
-                judgeRow(tracker.row(r), v);
-        }
-    } else {
-        for (const int r : rows)
-            judgeRow(tracker.row(r), v);
-    }
+    for (const int r : rows)
+        judgeRow(tracker.row(r), v);
     return v;
 }
 

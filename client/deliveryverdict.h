@@ -42,8 +42,11 @@ struct DeliveryVerdict
     QString text() const;
 };
 
-// Judges `rows` of `tracker` (all rows sent in `mode` when `rows` is empty).
+// Judges every row of `tracker` sent in `mode`: the app's totals.
+DeliveryVerdict judgeDeliveries(const DeliveryTracker &tracker, BackplaneMode mode);
+// Judges exactly `rows` of `tracker` (none: an empty verdict), under `mode`'s
+// promise: a phase, a demo chapter, one message.
 DeliveryVerdict judgeDeliveries(
-    const DeliveryTracker &tracker, BackplaneMode mode, const QList<int> &rows = {});
+    const DeliveryTracker &tracker, BackplaneMode mode, const QList<int> &rows);
 
 } // namespace farmchat

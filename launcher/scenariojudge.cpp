@@ -35,15 +35,7 @@ int perPhase(const QHash<QString, int> &counts, const QString &phase)
 
 std::optional<qint64> latencyPercentile(const ScenarioMeasures &m, const QList<int> &rows, int p)
 {
-    QList<qint64> latencies;
-    for (const int r : rows) {
-        for (const DeliveryCell &cell : m.tracker.row(r).cells) {
-            if (cell.latencyMs >= 0 && !cell.viaHistory)
-                latencies << cell.latencyMs;
-        }
-    }
-    std::sort(latencies.begin(), latencies.end());
-    const qint64 value = percentileOf(latencies, p);
+    const qint64 value = percentileOf(liveLatenciesMs(m.tracker, rows), p);
     return value < 0 ? std::nullopt : std::optional<qint64>(value);
 }
 
@@ -84,10 +76,7 @@ std::optional<double> measure(const ScenarioExpectation &e, const ScenarioMeasur
     if (what == u"refused")
         return double(std::count_if(
             rows.cbegin(), rows.cend(), [&m](int r) { return m.tracker.row(r).refused; }));
-    // judgeDeliveries reads every row of a mode when given none.
-    const DeliveryVerdict v = rows.isEmpty()
-        ? DeliveryVerdict()
-        : judgeDeliveries(m.tracker, e.mode.value_or(BackplaneMode::Off), rows);
+    const DeliveryVerdict v = judgeDeliveries(m.tracker, e.mode.value_or(BackplaneMode::Off), rows);
     const QHash<QString, int> counts {{QStringLiteral("messages"), v.messages},
         {QStringLiteral("kept"), v.kept}, {QStringLiteral("delivered"), v.delivered},
         {QStringLiteral("late"), v.late}, {QStringLiteral("lostCounted"), v.lostCounted},
