@@ -18,10 +18,8 @@ class PaneScenarioClients : public ScenarioClients
 {
 public:
     PaneScenarioClients(FarmWorkspace &workspace, int clients)
-        : m_workspace(workspace)
-        , m_clients(clients)
-    {
-    }
+        : m_workspace(workspace), m_clients(clients)
+    { }
 
     DeliveryTracker &tracker() override { return m_workspace.tracker(); }
     // A node added during the run gets a pane the scenario does not know.
@@ -42,11 +40,8 @@ private:
 } // namespace
 
 ScenarioPlay::ScenarioPlay(FarmWorkspace &workspace, Scenario scenario, QObject *parent)
-    : QObject(parent)
-    , m_workspace(workspace)
-    , m_scenario(std::move(scenario))
-{
-}
+    : QObject(parent), m_workspace(workspace), m_scenario(std::move(scenario))
+{ }
 
 ScenarioPlay::~ScenarioPlay()
 {
