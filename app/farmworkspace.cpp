@@ -163,6 +163,8 @@ void FarmWorkspace::launch(const FarmConfig &config, QList<PanePlan> plan)
     clearPanes();
     m_plan = std::move(plan);
     m_tracker->clear();
+    // A scenario played on the last farm may have set its own grace period.
+    m_tracker->setGracePeriodMs(DeliveryTracker::kDefaultGraceMs);
     m_supervisor->start(config);
 }
 

@@ -108,8 +108,9 @@ public:
     explicit DeliveryTracker(QObject *parent = nullptr);
     ~DeliveryTracker() override;
 
-    // Defaults: 2000 ms; the system clock. Tests inject a clock and call
-    // updateTimeouts() themselves.
+    static constexpr int kDefaultGraceMs = 2000;
+    // Defaults: kDefaultGraceMs; the system clock. Tests inject a clock and
+    // call updateTimeouts() themselves.
     void setGracePeriodMs(int ms);
     int gracePeriodMs() const { return m_graceMs; }
     void setClock(Clock clock);
@@ -197,7 +198,7 @@ private:
         const DeliveryCell &cell, qint64 sentAtMs, qint64 now, int graceMs);
     static QString senderKey(const SentMessage &message);
 
-    int m_graceMs = 2000;
+    int m_graceMs = kDefaultGraceMs;
     Clock m_clock;
     QList<DeliveryPane> m_panes;
     QHash<QString, int> m_columnById;
