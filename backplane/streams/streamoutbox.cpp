@@ -261,30 +261,28 @@ void StreamOutbox::flush()
 
 QList<Backplane::Pending> StreamOutbox::takePending()
 {
-    QList<Backplane::Pending> pending;
-    for (OutgoingMessage &out : m_queue) {
-        if (!out.awaitsAnswer())
-            continue; // re-publishes stay with Redis' history, which this mode alone reads
-        m_waiting.remove(out.uid);
-        pending.append(Backplane::Pending {out.message, std::exchange(out.ticket->done, {})});
-    }
-    m_queue.clear();
-    m_requeueAt = 0;
-    Q_EMIT depthChanged();
-    return pending;
+    return takePendingWhere([](const ChatMessage &) { return true; });
 }
 
 QList<Backplane::Pending> StreamOutbox::takePendingFor(const QString &room)
 {
+    return takePendingWhere([&room](const ChatMessage &message) { return message.room == room; });
+}
+
+QList<Backplane::Pending> StreamOutbox::takePendingWhere(
+    const std::function<bool(const ChatMessage &)> &matches)
+{
     QList<Backplane::Pending> pending;
     std::deque<OutgoingMessage> kept;
     for (OutgoingMessage &out : m_queue) {
-        if (out.message.room != room) {
+        if (!matches(out.message)) {
             kept.push_back(std::move(out));
             continue;
         }
+        // A re-publish stays with Redis' history (which this mode alone
+        // reads); a room's new stream starts without it.
         if (!out.awaitsAnswer())
-            continue; // a re-publish: the room's new stream starts without it
+            continue;
         m_waiting.remove(out.uid);
         pending.append(Backplane::Pending {out.message, std::exchange(out.ticket->done, {})});
     }

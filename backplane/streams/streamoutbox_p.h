@@ -94,6 +94,8 @@ Q_SIGNALS:
     void depthChanged();
 
 private:
+    QList<Backplane::Pending> takePendingWhere(
+        const std::function<bool(const ChatMessage &)> &matches);
     void expire(const QByteArray &key);
     void setReplicasShort(bool isShort);
     void probeReplicas();
