@@ -179,7 +179,9 @@ void tst_LinkFaultsApp::scalesFromTheFarmMenu()
     QCOMPARE(m_window->paneGrid()->paneCount(), kNodes + 1);
     QCOMPARE(links()->nodeBox()->count(), kNodes + 1);
     QVERIFY(farm.links()->has(kNodes, NodeLink::Redis)); // a proxy of its own
-    QVERIFY(m_window->topologyView()->checkLink(kNodes));
+    // Drawn whole once the new node's /health says it reached Redis (its
+    // first answer may come before its backplane connected).
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->topologyView()->checkLink(kNodes), 5000);
     QVERIFY(m_window->controls()->cutOffBox(kNodes));
     QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(*m_workspace, kNodes + 1), kStartMs);
     QCOMPARE(test::panesReached(*m_workspace, kNodes, QStringLiteral("joined"), kNodes + 1, 10000)
