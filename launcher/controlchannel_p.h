@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 #include "launcher/controlcommand_p.h"
+#include "launcher/processaction.h"
 
 #include <QJsonObject>
 #include <QJsonValue>
@@ -55,7 +56,7 @@ Q_SIGNALS:
     void stopRequested();
 
 private:
-    enum class ProcessAction { Kill, Stop, Restart, Pause, Resume };
+    using ProcessAction = farmchat::ProcessAction;
     using Run = std::function<void(ControlChannel &, const QJsonValue &, const ControlCommand &)>;
     struct Op
     {

@@ -5,6 +5,7 @@
 #include "launcher/farmlinks.h"
 #include "launcher/farmstate.h"
 #include "launcher/haproxyinstance.h"
+#include "launcher/processaction.h"
 #include "launcher/processstate.h"
 #include "protocol/backplanemode.h"
 
@@ -192,6 +193,10 @@ Q_SIGNALS:
     void stopped();
     // keepRunning: process `index` ended with `reason` and restarts in `delayMs`.
     void restartScheduled(int index, int delayMs, const QString &reason);
+    // Someone asked for `action` on process `index` (killNode, stopRedis,
+    // killProcess, setProcessPaused that changes something, …), before it
+    // happens: what a session recording writes down.
+    void processActionRequested(int index, farmchat::ProcessAction action);
     // A setBackplane (node -1) or setNodeBackplane finished: ok when every node
     // switched, else one "node-9090: …" per failure.
     void backplaneRequestFinished(
@@ -259,6 +264,7 @@ private:
     RedisInstance *ownRedis(const char *operation);
     ManagedProcess *checkProcessIndex(int index, const char *operation);
     void resume(const ManagedProcess *process);
+    void requested(const ManagedProcess *process, ProcessAction action);
 
     FarmConfig m_config;
     std::unique_ptr<ProcessGuard> m_guard;

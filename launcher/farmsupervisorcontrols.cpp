@@ -37,6 +37,7 @@ void FarmSupervisor::stopNode(int index)
 {
     if (!checkNodeIndex(index, "stop a node"))
         return;
+    requested(m_nodes[size_t(index)]->process(), ProcessAction::Stop);
     m_restarter->userTookOver(m_nodes[size_t(index)]->process());
     m_nodes[size_t(index)]->process()->stop();
 }
@@ -45,6 +46,7 @@ void FarmSupervisor::killNode(int index)
 {
     if (!checkNodeIndex(index, "kill a node"))
         return;
+    requested(m_nodes[size_t(index)]->process(), ProcessAction::Kill);
     m_restarter->userKilled(m_nodes[size_t(index)]->process());
     m_nodes[size_t(index)]->process()->kill();
 }
@@ -53,6 +55,7 @@ void FarmSupervisor::restartNode(int index)
 {
     if (!checkNodeIndex(index, "restart a node"))
         return;
+    requested(m_nodes[size_t(index)]->process(), ProcessAction::Restart);
     m_restarter->userTookOver(m_nodes[size_t(index)]->process()); // a fresh count of crashes
     restartProcess(m_nodes[size_t(index)]->process());
 }
@@ -72,6 +75,7 @@ RedisInstance *FarmSupervisor::ownRedis(const char *operation)
 void FarmSupervisor::stopRedis()
 {
     if (RedisInstance *redis = ownRedis("stop Redis")) {
+        requested(redis->process(), ProcessAction::Stop);
         m_restarter->userTookOver(redis->process());
         redis->process()->stop();
     }
@@ -80,6 +84,7 @@ void FarmSupervisor::stopRedis()
 void FarmSupervisor::killRedis()
 {
     if (RedisInstance *redis = ownRedis("kill Redis")) {
+        requested(redis->process(), ProcessAction::Kill);
         m_restarter->userKilled(redis->process());
         redis->kill();
     }
@@ -88,6 +93,7 @@ void FarmSupervisor::killRedis()
 void FarmSupervisor::restartRedis()
 {
     if (RedisInstance *redis = ownRedis("restart Redis")) {
+        requested(redis->process(), ProcessAction::Restart);
         m_restarter->userTookOver(redis->process());
         redis->restart();
     }
@@ -120,6 +126,7 @@ void FarmSupervisor::resume(const ManagedProcess *process)
 void FarmSupervisor::killProcess(int index)
 {
     if (ManagedProcess *process = checkProcessIndex(index, "kill a process")) {
+        requested(process, ProcessAction::Kill);
         m_restarter->userKilled(process);
         m_paused.erase(process); // SIGKILL ends a stopped process too
         if (m_redis && process == m_redis->process())
@@ -132,10 +139,16 @@ void FarmSupervisor::killProcess(int index)
 void FarmSupervisor::stopProcessAt(int index)
 {
     if (ManagedProcess *process = checkProcessIndex(index, "stop a process")) {
+        requested(process, ProcessAction::Stop);
         resume(process); // a paused child cannot stop politely
         m_restarter->userTookOver(process);
         process->stop();
     }
+}
+
+void FarmSupervisor::requested(const ManagedProcess *process, ProcessAction action)
+{
+    Q_EMIT processActionRequested(indexOf(process), action);
 }
 
 void FarmSupervisor::setProcessPaused(int index, bool paused)
@@ -145,6 +158,8 @@ void FarmSupervisor::setProcessPaused(int index, bool paused)
     if (!process)
         return;
     if (!paused) {
+        if (m_paused.count(process))
+            requested(process, ProcessAction::Resume);
         resume(process);
     } else if (isLive(process->state()) && !m_paused.count(process)) {
         if (const Result<void> done = pauseProcess(process->pid(), true); !done) {
@@ -152,6 +167,7 @@ void FarmSupervisor::setProcessPaused(int index, bool paused)
                 = QStringLiteral("cannot pause %1: %2").arg(process->name(), done.error()));
             return;
         }
+        requested(process, ProcessAction::Pause);
         m_paused.insert(process);
     }
     Q_EMIT processChanged(index);
@@ -160,6 +176,7 @@ void FarmSupervisor::setProcessPaused(int index, bool paused)
 void FarmSupervisor::restartProcessAt(int index)
 {
     if (ManagedProcess *process = checkProcessIndex(index, "restart a process")) {
+        requested(process, ProcessAction::Restart);
         resume(process);
         m_restarter->userTookOver(process);
         restartProcess(process);
@@ -287,10 +304,9 @@ void FarmSupervisor::putBackplane(const QList<int> &nodes, BackplaneMode mode, i
     BackplaneRequest::byRestart(
         targets,
         [this](FarmNode *node) {
-            for (int i = 0; i < nodeCount(); ++i) {
-                if (m_nodes[size_t(i)].get() == node)
-                    restartNode(i);
-            }
+            // Not restartNode(): the switch is the user's action, not a restart.
+            m_restarter->userTookOver(node->process());
+            restartProcess(node->process());
         },
         this, finished);
 }

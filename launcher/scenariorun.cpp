@@ -226,11 +226,14 @@ void ScenarioRun::sendTick()
         return nextStep();
     --m_ticksLeft;
     ++m_sentInStep;
-    const BackplaneMode mode = m_farm.backplane();
     for (const QString &name : step.from) {
         for (int i = 0; i < m_clients.count(); ++i) {
-            if (m_scenario.clients[i].name != name)
+            const ScenarioClient &spec = m_scenario.clients[i];
+            if (spec.name != name)
                 continue;
+            // What its node promises (one node's backplane may be off), as the app's panes send.
+            const BackplaneMode mode
+                = spec.viaBalancer ? m_farm.backplane() : m_farm.nodeBackplane(spec.node);
             m_clients.send(i,
                 QStringLiteral("%1 #%2 from %3").arg(m_phase).arg(m_sentInStep).arg(name), mode,
                 step.room);
@@ -427,6 +430,9 @@ void ScenarioRun::cancel()
     unwatch();
     m_deadline.stop();
     m_clients.stop();
+    // The tracker may outlive the run (the app's): its cut-offs are no longer this run's.
+    disconnect(&m_farm, nullptr, this, nullptr);
+    disconnect(&m_tracker, nullptr, this, nullptr);
 }
 
 } // namespace farmchat
