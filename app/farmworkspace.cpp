@@ -252,7 +252,9 @@ std::unique_ptr<PaneSession> FarmWorkspace::makePane(int index, int node, bool v
     const QUrl balancer = m_supervisor->publicUrl();
     PaneRoute route;
     route.viaBalancer = viaBalancer && !balancer.isEmpty();
-    route.skipNegotiation = m_skipNegotiation;
+    // A scenario's panes connect as its headless clients do.
+    route.skipNegotiation = m_skipNegotiation && m_plan.isEmpty();
+    route.historyOnJoin = m_plan.isEmpty();
     FarmNode *farmNode = m_supervisor->node(node);
     auto session = route.viaBalancer
         ? std::make_unique<PaneSession>(index, QString(), balancer, *m_tracker, route)
@@ -379,7 +381,7 @@ Result<void> FarmWorkspace::sendFrom(int index, const QString &text, const QStri
     for (const auto &each : m_panes)
         panes << each.get();
     QPointer<PaneSession> sender(session);
-    return m_rooms->use(room, panes, [this, sender, text, room] {
+    return m_rooms->use(room, panes, [this, index, sender, text, room] {
         if (!sender)
             return;
         // The mode promised is that of the node the pane is on (behind a
@@ -388,6 +390,7 @@ Result<void> FarmWorkspace::sendFrom(int index, const QString &text, const QStri
         sender->send(
             text, node >= 0 ? m_supervisor->nodeBackplane(node) : m_supervisor->backplane(), room);
         m_rooms->countSent(room);
+        Q_EMIT paneSent(index, room);
     });
 }
 

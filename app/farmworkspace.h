@@ -162,6 +162,8 @@ Q_SIGNALS:
     // by `localId` until messageSent() gives its id.
     void messageSending(int pane, const QString &localId, const QString &label);
     void panesCreated();
+    // sendFrom() sent from pane `pane` to `room` (the user, or the guided demo).
+    void paneSent(int pane, const QString &room);
     // A pane was added (its node joined the running farm); the others stay as they are.
     void paneAdded(int index);
     // Something for the status bar, in a sentence: how an addNode() or

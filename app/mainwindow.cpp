@@ -13,6 +13,7 @@
 #include "app/scenarioplay.h"
 #include "app/scenariostatus.h"
 #include "app/sessionlog.h"
+#include "app/sessionrecorder.h"
 #include "app/topologyview.h"
 #include "launcher/farmnode.h"
 #include "launcher/farmsupervisor.h"
@@ -20,10 +21,7 @@
 
 #include <QAction>
 #include <QCloseEvent>
-#include <QDateTime>
-#include <QDir>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
@@ -56,6 +54,7 @@ MainWindow::MainWindow(
     m_remembered = AppSettings::load(*m_settings);
     options.applyTo(m_remembered);
     m_autostart = options.autostart;
+    m_recorder = std::make_unique<SessionRecorder>(*m_workspace);
     m_scenarioAtStart = options.scenario;
     m_workspace->applySettings(m_remembered);
 
@@ -195,19 +194,11 @@ void MainWindow::createFileMenu(
     exportAction->setToolTip(tr("Save the delivery matrix, the totals and what happened to the "
                                 "farm as an HTML report, with JSON and CSV beside it"));
     connect(exportAction, &QAction::triggered, this, [this] {
-        // Not modal: the farm and the panes run on while the user picks a file.
-        auto *dialog = new QFileDialog(
-            this, tr("Export session"), QDir::homePath(), tr("HTML report (*.html)"));
-        dialog->setAcceptMode(QFileDialog::AcceptSave);
-        dialog->setDefaultSuffix(QStringLiteral("html"));
-        dialog->selectFile(QStringLiteral("farmchat-session-%1.html")
-                               .arg(QDateTime::currentDateTime().toString(u"yyyyMMdd-HHmmss")));
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        connect(dialog, &QFileDialog::fileSelected, this,
+        askSavePath(tr("Export session"), tr("HTML report (*.html)"), QStringLiteral("html"),
             [this](const QString &path) { exportSession(path); });
-        dialog->open();
     });
     file->addAction(exportAction);
+    file->addAction(createSaveScenarioAction());
 }
 
 Result<QStringList> MainWindow::exportSession(const QString &path)

@@ -28,6 +28,7 @@ class LogsView;
 class PaneGrid;
 class ScenarioPlay;
 class ScenarioStatus;
+class SessionRecorder;
 class TopologyView;
 
 // The FarmChat window. It composes the views — FarmBar on top, PaneGrid in
@@ -71,6 +72,8 @@ public:
     // takes all of it: main() shows it maximized.
     bool fillsScreen() const { return m_fillsScreen; }
     static constexpr int kFullScreenBelowEm = 56;
+    // A scenario with more clients is refused: its panes would not be readable.
+    static constexpr int kMaxScenarioPanes = 16;
 
 public Q_SLOTS:
     void launch();
@@ -84,6 +87,10 @@ public Q_SLOTS:
     // replaces a running one; the panes are its clients; the status bar
     // narrates each step, shows the progress and a Stop button, then the verdict.
     Result<void> runScenario(const QString &fileOrName);
+    // File → Save session as scenario: what was done since the farm started
+    // (SessionRecorder), as a scenario file at `path` that the app and
+    // farmchat-launcher --scenario replay. Returns the path written.
+    Result<QString> saveSessionAsScenario(const QString &path);
 
 public:
     // The scenario played last (it may have ended); null before any.
@@ -112,6 +119,10 @@ private:
     void createScalingActions(QMenu *farm);
     // Farm ▸ Run scenario (mainwindowscenario.cpp).
     void createScenarioMenu(QMenu *farm);
+    QAction *createSaveScenarioAction();
+    // A non-modal save dialog in the home folder, a dated file name proposed.
+    void askSavePath(const QString &title, const QString &filter, const QString &suffix,
+        const std::function<void(const QString &)> &chosen);
     void showIdleText(int nodes);
     void showError(const QString &title, const QString &text);
     void showInfo(const QString &title, const QString &text);
@@ -125,6 +136,7 @@ private:
     std::unique_ptr<LogBuffer> m_logs;
     std::unique_ptr<GuidedDemo> m_demo;
     std::unique_ptr<ScenarioPlay> m_scenarioPlay;
+    std::unique_ptr<SessionRecorder> m_recorder;
     FarmBar *m_bar = nullptr;
     PaneGrid *m_grid = nullptr;
     DeliveryMatrixView *m_matrix = nullptr;

@@ -1,14 +1,19 @@
+#include "app/appsettings.h"
 #include "app/farmstatusbar_p.h"
 #include "app/farmworkspace.h"
 #include "app/mainwindow.h"
 #include "app/scenarioplay.h"
 #include "app/scenariostatus.h"
+#include "app/sessionrecorder.h"
 #include "launcher/scenariolibrary.h"
 
 #include <QAction>
+#include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QMenu>
+#include <QSaveFile>
 
 namespace farmchat {
 
@@ -39,6 +44,58 @@ void MainWindow::createScenarioMenu(QMenu *farm)
     });
 }
 
+QAction *MainWindow::createSaveScenarioAction()
+{
+    auto *save = new QAction(tr("Save session as &scenario…"), this);
+    save->setObjectName(QStringLiteral("saveScenario"));
+    save->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    save->setShortcutContext(Qt::ApplicationShortcut);
+    addAction(save);
+    save->setToolTip(tr("Save what you did since the farm started (messages, mode switches, "
+                        "kills and restarts) as a scenario to replay"));
+    connect(save, &QAction::triggered, this, [this] {
+        askSavePath(tr("Save session as scenario"), tr("FarmChat scenario (*.json)"),
+            QStringLiteral("json"), [this](const QString &path) { saveSessionAsScenario(path); });
+    });
+    return save;
+}
+
+void MainWindow::askSavePath(const QString &title, const QString &filter, const QString &suffix,
+    const std::function<void(const QString &)> &chosen)
+{
+    // Not modal: the farm and the panes run on while the user picks a file.
+    auto *dialog = new QFileDialog(this, title, QDir::homePath(), filter);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setDefaultSuffix(suffix);
+    dialog->selectFile(QStringLiteral("farmchat-session-%1.%2")
+                           .arg(QDateTime::currentDateTime().toString(u"yyyyMMdd-HHmmss"), suffix));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QFileDialog::fileSelected, this, chosen);
+    dialog->open();
+}
+
+Result<QString> MainWindow::saveSessionAsScenario(const QString &path)
+{
+    const auto fail = [this](const QString &why) {
+        showError(tr("Save session as scenario"), why);
+        return Result<QString>::failure(why);
+    };
+    const Result<QByteArray> json = m_recorder->scenarioJson(QFileInfo(path).completeBaseName());
+    if (!json)
+        return fail(json.error());
+    QSaveFile file(path);
+    if (!QDir().mkpath(QFileInfo(path).absolutePath()) || !file.open(QIODevice::WriteOnly)
+        || file.write(*json) != json->size() || !file.commit())
+        return fail(tr("cannot write %1: %2").arg(path, file.errorString()));
+    QString text = tr("Session saved as a scenario of %1 steps: %2")
+                       .arg(m_recorder->recordedSteps())
+                       .arg(path);
+    if (!m_recorder->notRecorded().isEmpty())
+        text += tr(" (not recorded: %1)").arg(m_recorder->notRecorded().join(u"; "));
+    statusBar()->showMessage(text, FarmStatusBar::kFailureMessageMs);
+    return path;
+}
+
 Result<void> MainWindow::runScenario(const QString &fileOrName)
 {
     Result<Scenario> scenario = ScenarioLibrary::load(fileOrName);
@@ -46,6 +103,24 @@ Result<void> MainWindow::runScenario(const QString &fileOrName)
         showError(tr("Run scenario"), scenario.error());
         return Result<void>::failure(scenario.error());
     }
+    // The window's limits: what the farm bar and the pane grid can hold.
+    const QString tooBig = scenario->farm.nodes > AppSettings::kMaxNodes
+        ? tr("%1 has %2 nodes; the app runs at most %3 (farmchat-launcher --scenario runs it)")
+              .arg(scenario->name)
+              .arg(scenario->farm.nodes)
+              .arg(AppSettings::kMaxNodes)
+        : scenario->clients.size() > kMaxScenarioPanes
+        ? tr("%1 has %2 clients; the app shows at most %3 panes (farmchat-launcher --scenario "
+             "runs it)")
+              .arg(scenario->name)
+              .arg(scenario->clients.size())
+              .arg(kMaxScenarioPanes)
+        : QString();
+    if (!tooBig.isEmpty()) {
+        showError(tr("Run scenario"), tooBig);
+        return Result<void>::failure(tooBig);
+    }
+    m_demo->cancel(); // it would talk to the scenario's farm
     if (m_scenarioPlay && !m_scenarioPlay->isFinished())
         m_scenarioPlay->stop();
     m_scenarioPlay = std::make_unique<ScenarioPlay>(*m_workspace, std::move(*scenario));

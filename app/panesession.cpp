@@ -25,7 +25,7 @@ ChatClientOptions paneClientOptions(const PaneRoute &route)
     options.hub.reconnect.maxDelayMs = 2000;
     options.hub.reconnect.firstDelayMs = 250;
     // A pane opened on a running conversation shows the recent past.
-    options.historyOnJoin = true;
+    options.historyOnJoin = route.historyOnJoin;
     options.historyPageSize = 200;
     options.maxHistoryPages = 5;
     return options;

@@ -23,6 +23,9 @@ struct PaneRoute
     bool viaBalancer = false;
     // The WebSocket at once, without POST /negotiate.
     bool skipNegotiation = false;
+    // Joining a room shows its recent past (History); a scenario's panes
+    // start blank, as its headless clients do.
+    bool historyOnJoin = true;
 };
 
 // The non-visual half of one chat pane: a ChatClient of one node, the pane's

@@ -87,6 +87,21 @@ bool allPanesConnected(FarmWorkspace &workspace, int panes)
     return true;
 }
 
+bool launchOnFreePorts(FarmWorkspace &workspace, int nodes)
+{
+    const quint16 base = freePortRun(nodes);
+    if (base == 0)
+        return false;
+    workspace.setNodes(nodes);
+    workspace.setBasePort(base);
+    workspace.launch(workspace.farmConfig());
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 20000 && !allPanesConnected(workspace, nodes))
+        QTest::qWait(50);
+    return allPanesConnected(workspace, nodes);
+}
+
 QSet<int> panesReached(FarmWorkspace &workspace, int from, const QString &text, int panes, int ms,
     int settleMs, const QString &room)
 {

@@ -30,6 +30,10 @@ std::unique_ptr<QSettings> scratchSettings(const QTemporaryDir &dir);
 QList<qint64> farmPids(const FarmSupervisor &farm);
 // Whether `pid` still exists (and is not a zombie).
 bool processAlive(qint64 pid);
+// Launches a farm of `nodes` nodes on a run of free ports with the
+// workspace's other choices, and waits (20 s at most) until every pane is
+// connected: false when it did not get there.
+bool launchOnFreePorts(FarmWorkspace &workspace, int nodes);
 // Every pane of `workspace` is connected to its node.
 bool allPanesConnected(FarmWorkspace &workspace, int panes);
 // Pane `from` sends `text` to `room`; the panes it reached within `ms`:

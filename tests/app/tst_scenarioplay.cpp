@@ -60,12 +60,7 @@ void tst_ScenarioPlay::playsInThePanesAndJudgesAsTheLauncherDoes()
     });
     window.show();
     // A farm of the user's runs already: the scenario's replaces it.
-    const quint16 base = test::freePortRun(3);
-    QVERIFY(base != 0);
-    workspace.setNodes(3);
-    workspace.setBasePort(base);
-    window.launch();
-    QTRY_VERIFY_WITH_TIMEOUT(test::allPanesConnected(workspace, 3), 20000);
+    QVERIFY(test::launchOnFreePorts(workspace, 3));
 
     QVERIFY(window.runScenario(QStringLiteral("classic-two-nodes")));
     ScenarioPlay *play = window.scenarioPlay();
@@ -115,6 +110,11 @@ void tst_ScenarioPlay::playsInThePanesAndJudgesAsTheLauncherDoes()
     QCOMPARE(report.value(u"passed").toBool(), true);
     QCOMPARE(report.value(u"expectations").toArray().size(), expectations);
     QCOMPARE(report.value(u"rows").toArray().size(), 20);
+    // A farm that played a scenario is not a session to save: its file replays it.
+    const Result<QString> saved
+        = window.saveSessionAsScenario(m_dir.filePath(QStringLiteral("played-again.json")));
+    QVERIFY(!saved);
+    QVERIFY2(saved.error().contains(u"its own file replays it"), qPrintable(saved.error()));
 }
 
 void tst_ScenarioPlay::stopEndsTheRunJudgedOnWhatRan()
