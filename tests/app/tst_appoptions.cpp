@@ -23,6 +23,7 @@ private Q_SLOTS:
     void autoBasePortIsFreeNow();
     void loadBalancerFlags();
     void redisTopologyFlag();
+    void scenarioFlagIsCheckedBeforeAnyWindow();
 };
 
 void tst_AppOptions::valid_data()
@@ -213,6 +214,23 @@ void tst_AppOptions::redisTopologyFlag()
         = AppOptions::parse({QStringLiteral("--redis-topology"), QStringLiteral("ring")});
     QVERIFY(!bad);
     QVERIFY2(bad.error().contains(QStringLiteral("redis-topology")), qPrintable(bad.error()));
+}
+
+// --scenario takes a bundled scenario's name or a file, read and checked at
+// once: a wrong one is a usage error naming the problem.
+void tst_AppOptions::scenarioFlagIsCheckedBeforeAnyWindow()
+{
+    const auto bundled
+        = AppOptions::parse({QStringLiteral("--scenario"), QStringLiteral("classic-two-nodes")});
+    QVERIFY2(bundled && bundled->options, qPrintable(bundled.error()));
+    QCOMPARE(bundled->options->scenario, QStringLiteral("classic-two-nodes"));
+    const auto unknown
+        = AppOptions::parse({QStringLiteral("--scenario"), QStringLiteral("no-such-story")});
+    QVERIFY(!unknown);
+    QVERIFY2(
+        unknown.error().startsWith(QStringLiteral("--scenario: ")), qPrintable(unknown.error()));
+    QVERIFY2(
+        unknown.error().contains(QStringLiteral("no-such-story")), qPrintable(unknown.error()));
 }
 
 QTEST_GUILESS_MAIN(tst_AppOptions)
