@@ -1,9 +1,12 @@
 #include "backplane/backplaneswitch.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 #include <QTimer>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace farmchat {
 
@@ -73,6 +76,51 @@ Result<void> BackplaneSwitch::switchTo(BackplaneMode mode)
         putAside(std::move(previous));
     Q_EMIT statusChanged();
     return {};
+}
+
+namespace {
+
+// Ready, not yet (nullopt), or why it will not be soon.
+std::optional<Result<void>> readiness(const BackplaneStatus &status, qint64 sinceMs)
+{
+    if (status.mode == BackplaneMode::Off || (status.redisConnected && status.roomsPending == 0))
+        return Result<void>();
+    if (!status.redisConnected && status.lastErrorAtMs >= sinceMs)
+        return Result<void>::failure(
+            QStringLiteral("Redis not reachable yet: %1").arg(status.lastError));
+    return std::nullopt;
+}
+
+} // namespace
+
+void BackplaneSwitch::whenReady(int waitMs, ReadyDone done)
+{
+    const qint64 since = QDateTime::currentMSecsSinceEpoch();
+    if (auto now = readiness(status(), since))
+        return done(*now);
+    auto *wait = new QObject(this); // its connections and deadline end with the answer
+    auto pending = std::make_shared<ReadyDone>(std::move(done));
+    auto answer = [wait, pending](const Result<void> &outcome) {
+        if (!*pending)
+            return;
+        wait->deleteLater();
+        std::exchange(*pending, nullptr)(outcome);
+    };
+    auto check = [this, since, answer] {
+        if (auto outcome = readiness(status(), since))
+            answer(*outcome);
+    };
+    connect(this, &Backplane::statusChanged, wait, check);
+    connect(this, &Backplane::roomReady, wait, check);
+    QTimer::singleShot(waitMs, wait, [this, waitMs, answer] {
+        const BackplaneStatus s = status();
+        answer(Result<void>::failure(
+            QStringLiteral("not reading Redis after %1 ms (%2 of %3 rooms unconfirmed%4)")
+                .arg(waitMs)
+                .arg(s.roomsPending)
+                .arg(s.roomsRead)
+                .arg(s.redisConnected ? QString() : QStringLiteral(", link down"))));
+    });
 }
 
 void BackplaneSwitch::attach(std::unique_ptr<Backplane> backplane)

@@ -37,6 +37,15 @@ public:
     // Same contract; switching to the current mode changes nothing.
     Result<void> switchTo(BackplaneMode mode);
 
+    // Calls `done` once the current backplane reads
+    // every watched room from Redis: the link is up and each room is
+    // confirmed (SUBSCRIBE answered, stream position known), so a message
+    // another node sends from then on reaches this one. Off is ready at once.
+    // A failed link attempt ends the wait early (Redis unreachable: waiting
+    // would not help), and so does `waitMs`; then `done` gets why not.
+    using ReadyDone = std::function<void(const Result<void> &)>;
+    void whenReady(int waitMs, ReadyDone done);
+
     BackplaneMode mode() const override;
     void publish(const ChatMessage &message, PublishDone done) override;
     void watchRoom(const QString &room) override;

@@ -14,9 +14,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLoggingCategory>
 #include <QRegularExpression>
 
 namespace farmchat {
+
+Q_LOGGING_CATEGORY(lcHttpApi, "farmchat.node.admin", QtInfoMsg)
 
 namespace {
 
@@ -86,9 +89,11 @@ void NodeHttpApi::handle(const HttpRequest &request, const HttpServer::Responder
         return respond(HttpResponse::error(400,
             QStringLiteral("/chat accepts WebSocket connections only "
                            "(the WebSockets transport); negotiate at /chat/negotiate")));
-    if (path == u"/admin/backplane")
-        return respond(
-            request.method == "PUT" ? switchBackplane(request) : methodNotAllowed(request, "PUT"));
+    if (path == u"/admin/backplane") {
+        if (request.method != "PUT")
+            return respond(methodNotAllowed(request, "PUT"));
+        return switchBackplane(request, respond);
+    }
     if (request.pathSegments.size() == 3 && request.pathSegments[0] == "rooms"
         && request.pathSegments[2] == "messages") {
         if (!isGet(request))
@@ -240,7 +245,8 @@ HttpResponse NodeHttpApi::staticFile(const HttpRequest &request) const
     return response;
 }
 
-HttpResponse NodeHttpApi::switchBackplane(const HttpRequest &request)
+std::optional<HttpResponse> NodeHttpApi::refuseOrSwitch(
+    const HttpRequest &request, QString &previous)
 {
     if (m_context.adminToken.isEmpty())
         return HttpResponse::error(
@@ -261,12 +267,31 @@ HttpResponse NodeHttpApi::switchBackplane(const HttpRequest &request)
     const auto mode = parseBackplaneMode(modeValue.toString());
     if (!modeValue.isString() || !mode)
         return HttpResponse::error(400, QStringLiteral("'mode' must be off, pubsub or streams"));
-    const QString previous = modeName(m_context.backplane.mode());
+    previous = modeName(m_context.backplane.mode());
     if (const auto switched = m_context.backplane.switchTo(mode.value()); !switched)
         return HttpResponse::error(409, switched.error());
-    return HttpResponse::json(200,
-        QJsonObject {{QStringLiteral("mode"), modeName(m_context.backplane.mode())},
-            {QStringLiteral("previous"), previous}});
+    return std::nullopt;
+}
+
+void NodeHttpApi::switchBackplane(const HttpRequest &request, const HttpServer::Responder &respond)
+{
+    QString previous;
+    if (const std::optional<HttpResponse> refused = refuseOrSwitch(request, previous))
+        return respond(*refused);
+    // Answered once the new backplane reads Redis, so whoever switched can
+    // send right away and reach every node that answered ready.
+    BackplaneSwitch &backplane = m_context.backplane;
+    backplane.whenReady(
+        kSwitchReadyWaitMs, [&backplane, previous, respond](const Result<void> &ready) {
+            QJsonObject answer {{QStringLiteral("mode"), modeName(backplane.mode())},
+                {QStringLiteral("previous"), previous}, {QStringLiteral("ready"), ready.ok()}};
+            if (!ready) {
+                answer.insert(QStringLiteral("note"), ready.error());
+                qCWarning(lcHttpApi).noquote()
+                    << "switched to" << modeName(backplane.mode()) << "but" << ready.error();
+            }
+            respond(HttpResponse::json(200, answer));
+        });
 }
 
 void NodeHttpApi::roomMessages(const HttpRequest &request, const HttpServer::Responder &respond)

@@ -5,6 +5,8 @@
 #include <QElapsedTimer>
 #include <QString>
 
+#include <optional>
+
 namespace farmchat {
 
 class BackplaneSwitch;
@@ -48,8 +50,14 @@ private:
     HttpResponse metrics() const;
     HttpResponse negotiate(const HttpRequest &request);
     HttpResponse staticFile(const HttpRequest &request) const;
-    HttpResponse switchBackplane(const HttpRequest &request);
+    void switchBackplane(const HttpRequest &request, const HttpServer::Responder &respond);
+    // Checks a PUT /admin/backplane and switches; the error answer if refused.
+    std::optional<HttpResponse> refuseOrSwitch(const HttpRequest &request, QString &previous);
     void roomMessages(const HttpRequest &request, const HttpServer::Responder &respond);
+
+    // How long PUT /admin/backplane waits for the new backplane to read
+    // Redis before answering anyway; under the launcher's request timeout.
+    static constexpr int kSwitchReadyWaitMs = 3000;
 
     Context m_context;
     QElapsedTimer m_uptime;

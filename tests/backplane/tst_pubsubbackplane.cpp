@@ -5,8 +5,11 @@
 #include "tests/support/testredisserver.h"
 #include "tests/support/verifyresult.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <optional>
 
 using namespace farmchat;
 using namespace farmchat::test;
@@ -363,6 +366,59 @@ private Q_SLOTS:
         redis.kill();
         QTRY_VERIFY_WITH_TIMEOUT(!n.backplane->status().redisConnected, 3000);
         QCOMPARE(n.backplane->status().roomsPending, 2);
+    }
+    void switchAnswersOnceEveryRoomIsRead()
+    {
+        // PUT /admin/backplane answers when whenReady() does: from off, with
+        // links not even made yet, a message sent right after both nodes
+        // answered reaches the other node, every time.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Off, 2);
+        const QString room = QStringLiteral("lobby");
+        for (int round = 0; round < 10; ++round) {
+            int answered = 0;
+            for (int i = 0; i < 2; ++i) {
+                farm.switchTo(i, round % 2 ? BackplaneMode::Streams : BackplaneMode::PubSub);
+                farm.node(i).backplane->whenReady(3000, [&](const Result<void> &ready) {
+                    QVERIFY2(ready.ok(), qPrintable(ready.error()));
+                    ++answered;
+                });
+            }
+            QTRY_COMPARE_WITH_TIMEOUT(answered, 2, 5000);
+            for (int i = 0; i < 2; ++i)
+                QCOMPARE(farm.node(i).backplane->status().roomsPending, 0);
+            farm.node(0).publish(room, QStringLiteral("sent when answered %1").arg(round));
+            QTRY_COMPARE_WITH_TIMEOUT(missed(farm.node(1), farm.node(0), room), 0, 5000);
+            for (int i = 0; i < 2; ++i)
+                farm.switchTo(i, BackplaneMode::Off);
+        }
+    }
+
+    void switchAnswersEarlyWhenRedisIsDown()
+    {
+        // Waiting for a Redis that refuses connections would not help: the
+        // first failed attempt after the switch ends the wait, with why.
+        TestRedisServer redis;
+        FARMCHAT_START_REDIS(redis);
+        BackplaneHarness farm(redis, BackplaneMode::Off, 1);
+        redis.kill();
+        farm.switchTo(0, BackplaneMode::PubSub);
+        std::optional<Result<void>> outcome;
+        QElapsedTimer clock;
+        clock.start();
+        farm.node(0).backplane->whenReady(
+            30000, [&](const Result<void> &ready) { outcome = ready; });
+        QTRY_VERIFY_WITH_TIMEOUT(outcome.has_value(), 5000);
+        QVERIFY(clock.elapsed() < 5000);
+        QVERIFY(!outcome->ok());
+        QVERIFY2(
+            outcome->error().contains(u"Redis not reachable yet"), qPrintable(outcome->error()));
+        farm.switchTo(0, BackplaneMode::Off); // off needs no Redis: ready at once
+        bool offReady = false;
+        farm.node(0).backplane->whenReady(
+            3000, [&](const Result<void> &ready) { offReady = ready.ok(); });
+        QVERIFY(offReady);
     }
 };
 
