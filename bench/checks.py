@@ -9,6 +9,7 @@ import json
 import cluster
 import farms
 import linkoverhead
+import scaling
 
 
 def _tiny_run(bench, system, mode, extra=()):
@@ -93,6 +94,8 @@ def check(bench):
         item("Redis Cluster, 10 rooms: farmchat sharded pub/sub and streams per shard deliver every "
              "message exactly once, the Socket.IO sharded adapter delivers",
              lambda: cluster.lossless(bench))
+        item("farmchat, 210 clients in 20 rooms, 10 senders, 2 source addresses: every message "
+             "delivered exactly once, in its room only", lambda: scaling.lossless(bench))
     finally:
         bench.redis.close()
     item("loopback fan-out: deliveries measured", lambda: _fanout_works(bench))

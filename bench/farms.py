@@ -248,15 +248,15 @@ class FarmChatFarm(Farm):
     protocol = "signalr"
     path = "/chat"
 
-    def __init__(self, node_bin, nodes, mode, redis):
-        self.node_bin = node_bin
+    def __init__(self, node_bin, nodes, mode, redis, extra=()):
+        self.node_bin, self.extra = node_bin, list(extra)  # more farmchat-node flags
         super().__init__(nodes, mode, redis)
 
     def command(self, i):
         args = [self.node_bin, "--port", "0", "--node-id", f"bench-{i}", "--backplane", self.mode]
         if self.mode != "off":
             args += ["--redis", self.redis.url, "--channel-prefix", "benchfc"]
-        return args
+        return args + self.extra
 
     def environment(self):
         env = dict(os.environ, FARMCHAT_REDIS_PASSWORD=self.redis.password)

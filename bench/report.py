@@ -169,6 +169,21 @@ def format_cluster(rows):
     return "\n".join(lines)
 
 
+def format_scaling(doc):
+    """One node at scale: FarmChat beside Bun, FarmChat ÷ Bun, and why the
+    clients are fewer than the 50,000 asked for when the machine says so."""
+    lines = ["| one node at scale (backplane off) | unit | FarmChat | Bun | FarmChat ÷ Bun | repetitions |",
+             "|---|---|---:|---:|---:|---|"]
+    for r in doc["scaling"]:
+        runs = ", ".join(f"{s} {n}" for s, n in r["runs"].items() if n)
+        lines.append(f"| {r['figure']} | {r['unit']} | {_fmt(r['values'].get('farmchat'), r['unit'])} | "
+                     f"{_fmt(r['values'].get('bun'), r['unit'])} | {_fmt(r['farmchat_vs_bun'], 'ratio')} | "
+                     f"{runs or '-'} |")
+    if doc.get("scaling_limited"):
+        lines.append(f"\nClients: {doc['scaling_limited']}.")
+    return "\n".join(lines)
+
+
 def format_table(doc):
     """The results table: a column and a FarmChat ÷ column for each system
     that ran, and the targets against Bun when Bun ran; the physical
@@ -182,6 +197,8 @@ def format_table(doc):
         parts.append(format_links(doc["links"]))
     if doc.get("cluster"):
         parts.append(format_cluster(doc["cluster"]))
+    if doc.get("scaling"):
+        parts.append(format_scaling(doc))
     return "\n\n".join(parts)
 
 

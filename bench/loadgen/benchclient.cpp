@@ -69,6 +69,15 @@ void BenchClient::connectSocket()
         return fail(std::string("socket: ") + std::strerror(errno));
     const int one = 1;
     ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (m_source != 0) {
+        // The port is picked at connect(), per (source, destination) pair.
+        ::setsockopt(m_fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+        sockaddr_in from {};
+        from.sin_family = AF_INET;
+        from.sin_addr.s_addr = htonl(m_source);
+        if (::bind(m_fd, reinterpret_cast<const sockaddr *>(&from), sizeof from) < 0)
+            return fail(std::string("bind: ") + std::strerror(errno));
+    }
     const int rc = ::connect(
         m_fd, reinterpret_cast<const sockaddr *>(&m_endpoint.address), sizeof m_endpoint.address);
     if (rc < 0 && errno != EINPROGRESS)

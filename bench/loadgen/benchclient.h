@@ -59,6 +59,10 @@ public:
     BenchClient(const BenchClient &) = delete;
     BenchClient &operator=(const BenchClient &) = delete;
 
+    // Connects from this loopback address (host order; 0: the kernel's
+    // choice): one 127.x source address offers its own ~28,000 ephemeral
+    // ports towards a node's port, so 50,000 clients need two or more.
+    void setSourceAddress(std::uint32_t address) { m_source = address; }
     // Opens the TCP connection (EINPROGRESS) and registers it with epfd.
     void start(int epfd, bool negotiate);
     void onEvents(std::uint32_t events);
@@ -97,6 +101,7 @@ private:
     WireKind m_kind;
     std::string m_room;
     ClientListener &m_listener;
+    std::uint32_t m_source = 0;
     int m_epfd = -1;
     int m_fd = -1;
     State m_state = State::Idle;

@@ -33,6 +33,9 @@ LoadDriver::LoadDriver(DriverOptions options)
             = rooms > 1 ? m_options.room + "-" + std::to_string(room) : m_options.room;
         m_clients.push_back(
             std::make_unique<BenchClient>(i, endpoint, m_options.kind, name, *this));
+        if (m_options.sourceAddresses > 1)
+            m_clients.back()->setSourceAddress(
+                0x7f000001u + std::uint32_t(i % m_options.sourceAddresses));
     }
     m_seen.resize(m_clients.size());
 }
@@ -54,6 +57,15 @@ double LoadDriver::fanout() const
 {
     if (m_ready == 0)
         return 0;
+    if (m_options.senders > 0) {
+        // Round-robin over the senders: each send reaches its sender's cell.
+        if (m_sendList.empty())
+            return 0;
+        double sum = 0;
+        for (const int index : m_sendList)
+            sum += double(m_cellReady[cellOf(*m_clients[static_cast<std::size_t>(index)])]);
+        return sum / double(m_sendList.size());
+    }
     // Senders are picked round-robin among ready clients, so a cell's share
     // of the sends equals its share of the clients.
     double sum = 0;
@@ -99,6 +111,9 @@ ConnectResult LoadDriver::connectAll(int timeoutMs)
     while (m_ready + m_failed < int(m_clients.size()) && monotonicNs() < deadline) {
         pollOnce(5);
         launchPending();
+        // Tens of thousands of clients take longer to connect than a node's
+        // client timeout: the first ones must keep talking meanwhile.
+        serviceKeepAlive(monotonicNs());
     }
     ConnectResult result;
     result.seconds = double(monotonicNs() - start) / 1e9;
@@ -117,6 +132,8 @@ void LoadDriver::clientReady(BenchClient &client)
     --m_inFlight;
     countReady(client, 1);
     m_readyList.push_back(client.index());
+    if (m_options.senders <= 0 || client.index() < m_options.senders)
+        m_sendList.push_back(client.index());
 }
 
 void LoadDriver::clientFailed(BenchClient &client, const std::string &why)
@@ -127,6 +144,9 @@ void LoadDriver::clientFailed(BenchClient &client, const std::string &why)
     const auto it = std::find(m_readyList.begin(), m_readyList.end(), client.index());
     if (it != m_readyList.end()) {
         m_readyList.erase(it);
+        const auto sending = std::find(m_sendList.begin(), m_sendList.end(), client.index());
+        if (sending != m_sendList.end())
+            m_sendList.erase(sending);
         countReady(client, -1);
     } else {
         --m_inFlight;
@@ -176,9 +196,9 @@ void LoadDriver::delivery(BenchClient &client, const chatwire::Tag &tag)
 
 void LoadDriver::sendOne(std::int64_t nowNs)
 {
-    if (m_readyList.empty())
+    if (m_sendList.empty())
         return;
-    const int index = m_readyList[m_nextSender++ % m_readyList.size()];
+    const int index = m_sendList[m_nextSender++ % m_sendList.size()];
     BenchClient &sender = *m_clients[static_cast<std::size_t>(index)];
     const std::uint64_t seq = m_sentNs.size();
     m_text.clear();

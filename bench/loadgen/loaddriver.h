@@ -29,6 +29,11 @@ struct DriverOptions
     // clients of a room sit on every node, and a message is expected by the
     // clients of the sender's room only.
     int rooms = 1;
+    // > 0: only clients 0 .. senders-1 send (with rooms, one room each while
+    // senders <= rooms); the others only receive.
+    int senders = 0;
+    // > 1: client i connects from 127.0.0.(1 + i % sourceAddresses).
+    int sourceAddresses = 1;
 };
 
 struct ConnectResult
@@ -115,6 +120,7 @@ private:
     std::string m_firstError;
     std::size_t m_nextSender = 0;
     std::vector<int> m_readyList;
+    std::vector<int> m_sendList; // the ready clients that send
     std::string m_text;
     std::int64_t m_lastKeepAliveNs = 0;
 

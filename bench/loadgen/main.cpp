@@ -147,6 +147,10 @@ int main(int argc, char *argv[])
         "clients spread over this many rooms (each on every node); a message is for its "
         "sender's room",
         "1");
+    const auto sendersOpt = opt(
+        "senders", "only the first N clients send (0: all); with --rooms, one room each", "0");
+    const auto sourcesOpt = opt("source-addresses",
+        "connect from 127.0.0.1 .. 127.0.0.N in turn (each has its own ephemeral ports)", "1");
     const auto negotiateOpt = opt("negotiate", "SignalR: POST /negotiate before the upgrade");
     const auto textOpt = opt("text-bytes", "bytes of message text", "64");
     const auto concurrencyOpt = opt("concurrency", "connects in flight at once", "256");
@@ -205,6 +209,12 @@ int main(int argc, char *argv[])
     options.rooms = parser.value(roomsOpt).toInt(&ok);
     if (!ok || options.rooms < 1 || options.rooms > 10000)
         return usageError(QStringLiteral("--rooms must be 1..10000"));
+    options.senders = parser.value(sendersOpt).toInt(&ok);
+    if (!ok || options.senders < 0 || options.senders > options.clients)
+        return usageError(QStringLiteral("--senders must be 0..--clients"));
+    options.sourceAddresses = parser.value(sourcesOpt).toInt(&ok);
+    if (!ok || options.sourceAddresses < 1 || options.sourceAddresses > 254)
+        return usageError(QStringLiteral("--source-addresses must be 1..254"));
     options.negotiate = parser.isSet(negotiateOpt);
     options.textBytes = std::clamp(parser.value(textOpt).toInt(), 24, 4000);
     options.connectConcurrency = std::max(1, parser.value(concurrencyOpt).toInt());
