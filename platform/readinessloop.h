@@ -14,6 +14,8 @@ namespace farmchat {
 // elsewhere a portable fallback keeps the same contract (docs/CONNECTIONS.md).
 //
 // Contract for handlers and callers:
+// - Descriptors should be non-blocking; the loop never changes their flags.
+//   One thread: the loop and its handlers live on the thread that made it.
 // - Level-triggered: a handler is called again every turn while the condition
 //   holds, so it reads until EAGAIN or leaves data for the next call, and asks
 //   for write readiness only while it has output pending.

@@ -16,6 +16,8 @@
 // polls every watched descriptor on every loop turn, so the cost per turn
 // grows with the watched descriptors, not the active ones. It never reports
 // hangupOrError; peer close shows as readable with EOF, as the header says.
+// Unverified on Windows, where Qt's notifiers sit on WSAAsyncSelect and are
+// not truly level-triggered: a handler there should read until EWOULDBLOCK.
 
 namespace farmchat {
 

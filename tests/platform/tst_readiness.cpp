@@ -2,6 +2,7 @@
 
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QHash>
 #include <QScopeGuard>
 #include <QTest>
 #include <QTimer>
@@ -105,6 +106,7 @@ private Q_SLOTS:
     void initTestCase();
     void readableOnlyForTheDescriptorWithData();
     void idleDescriptorsCostNothing();
+    void oneWakeupServesABoundedBatch();
     void writeInterestFollowsUpdate();
     void unwatchOfAnotherInTheSameBatch();
     void unwatchAndCloseOfTheCurrentDescriptor();
@@ -176,6 +178,34 @@ void tst_ReadinessLoop::idleDescriptorsCostNothing()
     QVERIFY2(loop.eventsDispatched() <= quint64(rounds) + 1,
         qPrintable(QString::number(loop.eventsDispatched())));
     QVERIFY(loop.wakeups() <= quint64(rounds) + 1);
+}
+
+void tst_ReadinessLoop::oneWakeupServesABoundedBatch()
+{
+    // readinessloop_epoll.cpp drains at most 8 batches of 256 per activation
+    // and leaves the rest, still ready, for the next turn of the Qt loop.
+    constexpr int maxPerWakeup = 8 * 256;
+    constexpr int readyPairs = maxPerWakeup + 100;
+    Descriptors open;
+    auto closeAll = qScopeGuard([&] { open.closeAll(); });
+    ReadinessLoop loop;
+    QHash<quint64, int> callsPerWakeup;
+    Recorder recorder;
+    recorder.then = [&](int fd) {
+        drain(fd);
+        ++callsPerWakeup[loop.wakeups()];
+    };
+    for (int i = 0; i < readyPairs; ++i) {
+        const auto pair = open.openPair();
+        QVERIFY2(pair.first >= 0, "socketpair failed; is the descriptor limit below 4,300?");
+        QVERIFY(loop.watch(pair.first, &recorder, true, false));
+        QVERIFY(sendByte(pair.second)); // all ready before the loop runs
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(recorder.calls, readyPairs, 10000);
+    QCOMPARE(recorder.readable, readyPairs); // each once: drained when served
+    for (int calls : std::as_const(callsPerWakeup))
+        QVERIFY2(calls <= maxPerWakeup, qPrintable(QString::number(calls)));
+    QVERIFY(callsPerWakeup.size() >= 2);
 }
 
 void tst_ReadinessLoop::writeInterestFollowsUpdate()
