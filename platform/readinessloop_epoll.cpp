@@ -100,7 +100,10 @@ ReadinessLoop::ReadinessLoop(QObject *parent) : QObject(parent), d(std::make_uni
                 // handler in this batch: the event belongs to the old watch.
                 if (!entry || entry->generation != quint32(events[i].data.u64 >> 32))
                     continue;
-                const quint32 flags = events[i].events;
+                // Interest dropped by an earlier handler in this batch wins.
+                const quint32 flags = events[i].events & (entry->events | EPOLLHUP | EPOLLERR);
+                if (!entry->events || !flags)
+                    continue;
                 ++d->dispatched;
                 entry->handler->onReady(
                     fd, flags & EPOLLIN, flags & EPOLLOUT, flags & (EPOLLHUP | EPOLLERR));
