@@ -109,6 +109,7 @@ private Q_SLOTS:
     void oneWakeupServesABoundedBatch();
     void writeInterestFollowsUpdate();
     void unwatchOfAnotherInTheSameBatch();
+    void parkingOfAnotherInTheSameBatch();
     void unwatchAndCloseOfTheCurrentDescriptor();
     void peerCloseIsReported();
     void watchRefusesBadDescriptors();
@@ -279,6 +280,31 @@ void tst_ReadinessLoop::unwatchOfAnotherInTheSameBatch()
     QCOMPARE(recorders[0].calls + recorders[1].calls, 1);
     QCOMPARE(reused.calls, 0);
     QCOMPARE(loop.watchedCount(), 3);
+}
+
+void tst_ReadinessLoop::parkingOfAnotherInTheSameBatch()
+{
+    Descriptors open;
+    auto closeAll = qScopeGuard([&] { open.closeAll(); });
+    ReadinessLoop loop;
+    const auto first = open.openPair();
+    const auto second = open.openPair();
+    QVERIFY(first.first >= 0 && second.first >= 0);
+    // Both writable at once; whichever runs first parks itself and the other.
+    Recorder recorder;
+    recorder.then = [&](int) {
+        loop.update(first.first, false, false);
+        loop.update(second.first, false, false);
+    };
+    QVERIFY(loop.watch(first.first, &recorder, false, true));
+    QVERIFY(loop.watch(second.first, &recorder, false, true));
+    QTRY_COMPARE_WITH_TIMEOUT(recorder.calls, 1, 5000);
+    Recorder last; // a later turn, to show nothing else arrives
+    last.then = [&](int fd) { loop.update(fd, false, false); };
+    QVERIFY(loop.watch(first.second, &last, false, true));
+    QTRY_COMPARE_WITH_TIMEOUT(last.calls, 1, 5000);
+    loop.unwatch(first.second);
+    QCOMPARE(recorder.calls, 1);
 }
 
 void tst_ReadinessLoop::unwatchAndCloseOfTheCurrentDescriptor()
