@@ -5,6 +5,7 @@
 #include "server/httpconnection_p.h"
 #include "server/nodemetrics.h"
 #include "server/unmaskedframeguard_p.h"
+#include "server/websockethandshake_p.h"
 
 #include <QLoggingCategory>
 #include <QTcpServer>
@@ -241,16 +242,8 @@ std::optional<HttpResponse> HttpServer::checkUpgrade(const HttpRequest &request)
         return HttpResponse::error(404,
             QStringLiteral("no WebSocket endpoint at %1; the hub is at /chat")
                 .arg(request.path.left(128)));
-    if (request.method != "GET")
-        return HttpResponse::error(405, QStringLiteral("a WebSocket upgrade must use GET"))
-            .setHeader("Allow", "GET");
-    if (request.header("sec-websocket-version") != "13")
-        return HttpResponse::error(426, QStringLiteral("only WebSocket version 13 is supported"))
-            .setHeader("Sec-WebSocket-Version", "13");
-    const auto key = QByteArray::fromBase64Encoding(request.header("sec-websocket-key"));
-    if (!key || key.decoded.size() != 16)
-        return HttpResponse::error(
-            400, QStringLiteral("Sec-WebSocket-Key must be 16 bytes in base64"));
+    if (auto refusal = WebSocketHandshake::check(request))
+        return refusal;
     if (m_gate)
         return m_gate(request);
     return std::nullopt;
