@@ -12,10 +12,9 @@ constexpr char kRecordSeparator = '\x1e';
 
 } // namespace
 
-void appendTextFrameHeader(QByteArray &out, quint64 payloadBytes)
+void appendFrameHeader(QByteArray &out, quint8 opcode, quint64 payloadBytes)
 {
-    constexpr char kFinText = char(0x81); // FIN + opcode 1 (text)
-    out.append(kFinText);
+    out.append(char(0x80 | opcode)); // FIN + opcode
     if (payloadBytes <= 125) {
         out.append(char(payloadBytes));
     } else if (payloadBytes <= 0xFFFF) {
@@ -45,6 +44,36 @@ void appendTextFrames(QByteArray &out, QByteArrayView records, qsizetype maxPayl
         out.append(records.first(take));
         records = records.sliced(take);
     }
+}
+
+QByteArray closeFrame(quint16 code, QByteArrayView reason)
+{
+    constexpr quint16 kNoStatus = 1005;
+    QByteArray frame;
+    if (code == kNoStatus) {
+        appendFrameHeader(frame, kClose, 0);
+        return frame;
+    }
+    constexpr qsizetype kMaxReason = 123; // 125 minus the code
+    if (reason.size() > kMaxReason) {
+        qsizetype cut = kMaxReason;
+        while (cut > 0 && (uchar(reason[cut]) & 0xC0) == 0x80)
+            --cut; // not inside a UTF-8 sequence
+        reason = reason.first(cut);
+    }
+    appendFrameHeader(frame, kClose, quint64(2 + reason.size()));
+    frame.append(char(code >> 8));
+    frame.append(char(code & 0xFF));
+    frame.append(reason);
+    return frame;
+}
+
+QByteArray pongFrame(QByteArrayView payload)
+{
+    QByteArray frame;
+    appendFrameHeader(frame, kPong, quint64(payload.size()));
+    frame.append(payload);
+    return frame;
 }
 
 bool write(QTcpSocket &socket, QByteArrayView bytes)

@@ -1,7 +1,5 @@
 #include "server/httpconnection_p.h"
 
-#include <QTcpSocket>
-
 namespace farmchat {
 
 namespace {
@@ -14,78 +12,116 @@ constexpr qint64 kDrainBytes = 8 * 1024 * 1024;
 
 } // namespace
 
-HttpConnection::HttpConnection(
-    QTcpSocket *socket, const HttpLimits &limits, int headTimeoutMs, QObject *parent)
-    : QObject(parent), m_socket(socket), m_limits(limits), m_headTimeoutMs(headTimeoutMs)
+HttpConnection::HttpConnection(std::unique_ptr<TcpConnection> connection,
+    const HttpLimits &limits, int headTimeoutMs, QObject *parent)
+    : QObject(parent)
+    , m_connection(std::move(connection))
+    , m_limits(limits)
+    , m_headTimeoutMs(headTimeoutMs)
 {
-    m_socket->setParent(this);
-    // Bounds what a client can make this connection buffer: one head and one body.
-    m_socket->setReadBufferSize(m_limits.maxHeaderBytes + m_limits.maxBodyBytes + 4096);
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &HttpConnection::onTimeout);
-    connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
-    connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::finish);
     m_timer.start(m_headTimeoutMs);
-    if (m_socket->bytesAvailable())
-        QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+    if (!m_connection->isOpen()) {
+        QMetaObject::invokeMethod(this, &HttpConnection::finish, Qt::QueuedConnection);
+        return;
+    }
+    m_connection->setReceiver(this);
 }
 
 HttpConnection::~HttpConnection() = default;
 
-void HttpConnection::onReadyRead()
+qsizetype HttpConnection::received(QByteArrayView bytes)
 {
-    if (!m_socket)
-        return;
-    if (m_state == State::Draining) {
-        m_drained += m_socket->skip(m_socket->bytesAvailable());
+    switch (m_state) {
+    case State::Draining:
+        m_drained += bytes.size();
         if (m_drained > kDrainBytes)
-            m_socket->abort();
-        return;
+            m_connection->abort();
+        return bytes.size();
+    case State::Head: {
+        const qsizetype head = readHead(bytes);
+        if (m_state != State::Body)
+            return head;
+        return head + readBody(bytes.sliced(head));
     }
-    if (m_state == State::Head) {
-        const QByteArray peeked = m_socket->peek(m_limits.maxHeaderBytes + 4);
-        const HttpParseOutcome outcome = HttpRequestParser::parse(peeked, m_limits);
-        if (outcome.state == HttpParseOutcome::State::Incomplete)
-            return;
-        if (outcome.state == HttpParseOutcome::State::Failed)
-            return refuse(outcome.status, outcome.error);
-        m_request = outcome.request;
-        if (m_request.isWebSocketUpgrade()) {
-            m_state = State::Handling;
-            m_timer.stop();
-            Q_EMIT requestReceived(this, ++m_serial, m_request);
-            return;
-        }
-        m_socket->skip(m_request.headerBytes);
-        m_state = State::Body;
+    case State::Body:
+        return readBody(bytes);
+    case State::Handling:
+    case State::Done:
+        break;
     }
-    if (m_state == State::Body) {
-        if (m_socket->bytesAvailable() < m_request.contentLength)
-            return;
-        m_request.body = m_socket->read(m_request.contentLength);
-        m_state = State::Handling;
-        m_timer.stop();
-        Q_EMIT requestReceived(this, ++m_serial, m_request);
+    return 0;
+}
+
+qsizetype HttpConnection::readHead(QByteArrayView bytes)
+{
+    const HttpParseOutcome outcome
+        = HttpRequestParser::parse(bytes.first(qMin<qsizetype>(bytes.size(),
+                                       m_limits.maxHeaderBytes + 4)),
+            m_limits);
+    if (outcome.state == HttpParseOutcome::State::Incomplete)
+        return 0;
+    if (outcome.state == HttpParseOutcome::State::Failed) {
+        refuse(outcome.status, outcome.error);
+        m_drained = bytes.size();
+        return bytes.size();
     }
+    m_request = outcome.request;
+    if (m_request.isWebSocketUpgrade()) {
+        // The head only: what follows it is the WebSocket's.
+        handOver();
+        return m_request.headerBytes;
+    }
+    m_state = State::Body;
+    return m_request.headerBytes;
+}
+
+qsizetype HttpConnection::readBody(QByteArrayView bytes)
+{
+    if (bytes.size() < m_request.contentLength)
+        return 0;
+    m_request.body = bytes.first(m_request.contentLength).toByteArray();
+    const qsizetype used = m_request.contentLength;
+    handOver();
+    return used;
+}
+
+void HttpConnection::handOver()
+{
+    // Nothing more is read until the answer is written (pipelined requests wait).
+    m_state = State::Handling;
+    m_timer.stop();
+    m_connection->setReading(false);
+    Q_EMIT requestReceived(this, ++m_serial, m_request);
 }
 
 void HttpConnection::respond(quint64 serial, const HttpResponse &response)
 {
-    if (!m_socket || serial != m_serial || m_state != State::Handling)
+    if (!m_connection || !m_connection->isOpen() || serial != m_serial
+        || m_state != State::Handling)
         return;
     const bool keepAlive = m_request.wantsKeepAlive() && !m_request.isWebSocketUpgrade();
-    m_socket->write(response.serialize(keepAlive, m_request.method == "HEAD"));
+    m_connection->queue(response.serialize(keepAlive, m_request.method == "HEAD"));
     if (!keepAlive) {
         m_state = State::Draining;
         m_timer.start(kDrainMs);
-        m_socket->disconnectFromHost();
+        m_connection->closeGracefully();
         return;
     }
+    m_connection->flush();
     m_state = State::Head;
     m_request = {};
     m_timer.start(m_headTimeoutMs);
-    if (m_socket->bytesAvailable())
-        QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+    m_connection->setReading(true);
+    // A pipelined request may already be buffered.
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            if (m_connection && m_state == State::Head)
+                m_connection->deliverBuffered();
+        },
+        Qt::QueuedConnection);
 }
 
 void HttpConnection::refuse(int status, const QString &error)
@@ -93,31 +129,33 @@ void HttpConnection::refuse(int status, const QString &error)
     m_state = State::Handling;
     m_request = {};
     Q_EMIT requestRefused(status);
-    m_socket->write(HttpResponse::error(status, error).serialize(false));
+    m_connection->queue(HttpResponse::error(status, error).serialize(false));
+    m_connection->flush();
     m_state = State::Draining;
-    m_drained = m_socket->skip(m_socket->bytesAvailable());
+    m_drained = 0;
+    m_connection->setReading(true);
     m_timer.start(kDrainMs);
 }
 
 void HttpConnection::onTimeout()
 {
-    if (!m_socket)
+    if (!m_connection || !m_connection->isOpen())
         return;
     switch (m_state) {
     case State::Head:
     case State::Body:
         // An idle keep-alive connection just closes; a half-sent request hears why.
-        if (m_socket->bytesAvailable() > 0 || m_state == State::Body)
+        if (m_connection->hasBufferedInput() || m_state == State::Body)
             return refuse(
                 408, QStringLiteral("request not complete within %1 ms").arg(m_headTimeoutMs));
-        m_socket->disconnectFromHost();
+        m_connection->closeGracefully();
         break;
     case State::Draining:
-        m_socket->disconnectFromHost();
+        m_connection->closeGracefully();
         // Flushing may take longer; a peer that reads nothing is cut off.
         QTimer::singleShot(kDrainMs, this, [this] {
-            if (m_socket)
-                m_socket->abort();
+            if (m_connection)
+                m_connection->abort();
         });
         break;
     case State::Handling:
@@ -126,26 +164,26 @@ void HttpConnection::onTimeout()
     }
 }
 
-QTcpSocket *HttpConnection::takeSocket(QObject *owner)
+std::unique_ptr<TcpConnection> HttpConnection::takeConnection()
 {
-    QTcpSocket *socket = m_socket;
-    if (!socket)
+    if (!m_connection || !m_connection->isOpen())
         return nullptr;
-    socket->disconnect(this);
-    // QWebSocket waits for whole frames in this buffer: it must not be capped.
-    socket->setReadBufferSize(0);
-    socket->setParent(owner);
+    m_connection->setReceiver(nullptr);
     m_timer.stop();
-    m_socket = nullptr;
     m_state = State::Done;
     QMetaObject::invokeMethod(this, &HttpConnection::finish, Qt::QueuedConnection);
-    return socket;
+    return std::move(m_connection);
 }
 
 void HttpConnection::close()
 {
-    if (m_socket)
-        m_socket->abort();
+    if (m_connection)
+        m_connection->abort();
+}
+
+void HttpConnection::disconnected()
+{
+    finish();
 }
 
 void HttpConnection::finish()

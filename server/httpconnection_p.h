@@ -3,32 +3,34 @@
 #include "server/httprequest.h"
 #include "server/httprequestparser.h"
 #include "server/httpresponse_p.h"
+#include "server/tcpconnection_p.h"
 
 #include <QObject>
 #include <QTimer>
 
-class QTcpSocket;
+#include <memory>
 
 namespace farmchat {
 
-// One plain HTTP/1.1 connection: peeks at the socket until a whole request
-// head is there, parses it (HttpRequestParser), reads the body, hands the
-// request to its owner (requestReceived, the HttpServer), writes the answer,
-// and keeps the connection for the next request or closes it. A WebSocket
-// upgrade leaves the socket's bytes untouched and hands the socket back.
-class HttpConnection : public QObject
+// One plain HTTP/1.1 connection on the node's own TcpConnection: waits
+// until a whole request head is there, parses it (HttpRequestParser), reads
+// the body, hands the request to its owner (requestReceived, the
+// HttpServer), writes the answer, and keeps the connection for the next
+// request or closes it. A WebSocket upgrade consumes the head only and hands
+// the connection, with any bytes after the head, back (takeConnection()).
+class HttpConnection : public QObject, private TcpConnection::Receiver
 {
     Q_OBJECT
 public:
-    HttpConnection(
-        QTcpSocket *socket, const HttpLimits &limits, int headTimeoutMs, QObject *parent);
+    HttpConnection(std::unique_ptr<TcpConnection> connection, const HttpLimits &limits,
+        int headTimeoutMs, QObject *parent);
     ~HttpConnection() override;
 
     // Answers the request with this serial; ignored if the connection moved on or closed.
     void respond(quint64 serial, const HttpResponse &response);
-    // Gives the socket up to `owner` (for a WebSocket upgrade); the connection
-    // then closes itself.
-    QTcpSocket *takeSocket(QObject *owner);
+    // Gives the connection up (for a WebSocket upgrade, inside requestReceived);
+    // this object then finishes.
+    std::unique_ptr<TcpConnection> takeConnection();
     // Closes the connection now (node shutdown, or making room for another).
     void close();
     // True while waiting for (the rest of) a request head: nothing the client
@@ -46,12 +48,16 @@ Q_SIGNALS:
 
 private:
     enum class State { Head, Body, Handling, Draining, Done };
-    void onReadyRead();
+    qsizetype received(QByteArrayView bytes) override;
+    void disconnected() override;
+    qsizetype readHead(QByteArrayView bytes);
+    qsizetype readBody(QByteArrayView bytes);
+    void handOver();
     void onTimeout();
     void refuse(int status, const QString &error);
     void finish();
 
-    QTcpSocket *m_socket;
+    std::unique_ptr<TcpConnection> m_connection;
     HttpLimits m_limits;
     int m_headTimeoutMs;
     State m_state = State::Head;

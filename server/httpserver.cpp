@@ -2,28 +2,22 @@
 
 #include "platform/lingeringclose.h"
 #include "platform/portowner.h"
+#include "platform/readinessloop.h"
+#include "platform/socketio.h"
 #include "server/httpconnection_p.h"
 #include "server/nodemetrics.h"
-#include "server/unmaskedframeguard_p.h"
+#include "server/tcpconnection_p.h"
 #include "server/websockethandshake_p.h"
 
 #include <QLoggingCategory>
-#include <QTcpServer>
-#include <QTcpSocket>
+#include <QPointer>
 #include <QTimer>
-#include <QWebSocket>
-#include <QWebSocketServer>
 
 namespace farmchat {
 
 Q_LOGGING_CATEGORY(lcHttp, "farmchat.node.http", QtInfoMsg)
 
 namespace {
-
-QString peerKey(const QHostAddress &address, quint16 port)
-{
-    return address.toString() + u' ' + QString::number(port);
-}
 
 constexpr int kListenBacklog = 1024;
 
@@ -34,15 +28,19 @@ bool isSafeMethod(const QByteArray &method)
 
 } // namespace
 
-HttpServer::HttpServer(Settings settings, NodeMetrics &metrics, QObject *parent)
+void DescriptorServer::incomingConnection(qintptr descriptor)
+{
+    Q_EMIT descriptorAccepted(descriptor);
+}
+
+HttpServer::HttpServer(Settings settings, NodeMetrics &metrics, ReadinessLoop &loop, QObject *parent)
     : QObject(parent)
     , m_settings(std::move(settings))
     , m_metrics(metrics)
-    , m_tcp(std::make_unique<QTcpServer>())
-    , m_webSockets(std::make_unique<QWebSocketServer>(
-          QStringLiteral("farmchat-node"), QWebSocketServer::NonSecureMode))
+    , m_loop(loop)
+    , m_tcp(std::make_unique<DescriptorServer>())
 {
-    connect(m_tcp.get(), &QTcpServer::newConnection, this, &HttpServer::onNewConnection);
+    connect(m_tcp.get(), &DescriptorServer::descriptorAccepted, this, &HttpServer::onDescriptor);
     connect(
         m_tcp.get(), &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError error) {
             // Qt paused accepting; try again shortly instead of going deaf for good.
@@ -55,7 +53,6 @@ HttpServer::HttpServer(Settings settings, NodeMetrics &metrics, QObject *parent)
             m_tcp->pauseAccepting();
             QTimer::singleShot(100, this, [this] { m_tcp->resumeAccepting(); });
         });
-    connect(m_webSockets.get(), &QWebSocketServer::newConnection, this, &HttpServer::onWebSocket);
 }
 
 HttpServer::~HttpServer()
@@ -103,47 +100,36 @@ void HttpServer::closeHttpConnections()
         connection->close();
 }
 
-int HttpServer::pendingUpgrades()
+int HttpServer::openSockets() const
 {
-    for (auto it = m_upgrading.begin(); it != m_upgrading.end();) {
-        if (!*it)
-            it = m_upgrading.erase(it);
-        else
-            ++it;
-    }
-    return int(m_upgrading.size());
+    // Every open connection of the node is watched by its loop, and only those.
+    return m_loop.watchedCount();
 }
 
-void HttpServer::onNewConnection()
+void HttpServer::onDescriptor(qintptr descriptor)
 {
-    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
-        const bool full = isFull();
-        reportFull(full);
-        // Room for the newcomer comes from a connection that is not using its
-        // slot: an idle or half-sent request, the oldest first (5,000 idle
-        // sockets must not lock /health out).
-        if (full && !closeIdleConnection()) {
-            ++m_metrics.connectionsRejected[QStringLiteral("http_capacity")];
-            socket->abort();
-            socket->deleteLater();
-            continue;
-        }
-        // Hub records are small writes in quick succession: without TCP_NODELAY,
-        // Nagle's algorithm holds each one behind the client's delayed ACK
-        // (~40 ms). The option stays on the descriptor through the WebSocket upgrade.
-        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-        ++m_openSockets;
-        connect(socket, &QObject::destroyed, this, [this] { --m_openSockets; });
-        ++m_httpConnections;
-        auto *connection
-            = new HttpConnection(socket, m_settings.limits, m_settings.headTimeoutMs, this);
-        connect(connection, &HttpConnection::requestReceived, this, &HttpServer::dispatch);
-        connect(connection, &HttpConnection::requestRefused, this, &HttpServer::countRefusal);
-        connect(connection, &HttpConnection::finished, this, [this](HttpConnection *c) {
-            --m_httpConnections;
-            c->deleteLater();
-        });
+    const bool full = isFull();
+    reportFull(full);
+    // Room for the newcomer comes from a connection that is not using its
+    // slot: an idle or half-sent request, the oldest first (5,000 idle
+    // sockets must not lock /health out).
+    if (full && !closeIdleConnection()) {
+        ++m_metrics.connectionsRejected[QStringLiteral("http_capacity")];
+        socketio::closeDescriptor(descriptor);
+        return;
     }
+    // TcpConnection sets TCP_NODELAY: hub records are small writes in quick
+    // succession, and Nagle's algorithm would hold each one behind the
+    // client's delayed ACK (~40 ms). It stays on through the WebSocket upgrade.
+    ++m_httpConnections;
+    auto *connection = new HttpConnection(std::make_unique<TcpConnection>(m_loop, descriptor),
+        m_settings.limits, m_settings.headTimeoutMs, this);
+    connect(connection, &HttpConnection::requestReceived, this, &HttpServer::dispatch);
+    connect(connection, &HttpConnection::requestRefused, this, &HttpServer::countRefusal);
+    connect(connection, &HttpConnection::finished, this, [this](HttpConnection *c) {
+        --m_httpConnections;
+        c->deleteLater();
+    });
 }
 
 bool HttpServer::isFull() const
@@ -151,7 +137,7 @@ bool HttpServer::isFull() const
     // Connections closing in the background (LingeringClose) hold descriptors too.
     return m_httpConnections >= m_settings.maxHttpConnections
         || (m_settings.maxSockets > 0
-            && m_openSockets + LingeringClose::active() >= m_settings.maxSockets);
+            && openSockets() + LingeringClose::active() >= m_settings.maxSockets);
 }
 
 bool HttpServer::closeIdleConnection()
@@ -176,7 +162,7 @@ void HttpServer::reportFull(bool full)
             << QStringLiteral("at capacity: %1 sockets open (%2 plain HTTP); the limit is %3 "
                               "sockets (from ulimit -n) and %4 plain HTTP connections; closing "
                               "idle connections to make room (logged once until it recovers)")
-                   .arg(m_openSockets)
+                   .arg(openSockets())
                    .arg(m_httpConnections)
                    .arg(m_settings.maxSockets > 0 ? QString::number(m_settings.maxSockets)
                                                   : QStringLiteral("no"))
@@ -185,11 +171,11 @@ void HttpServer::reportFull(bool full)
     }
     // Recovered only well below the limits, so a node hovering at them logs once.
     const bool relaxed = m_httpConnections < m_settings.maxHttpConnections * 9 / 10
-        && (m_settings.maxSockets <= 0 || m_openSockets < m_settings.maxSockets * 9 / 10);
+        && (m_settings.maxSockets <= 0 || openSockets() < m_settings.maxSockets * 9 / 10);
     if (m_full && relaxed) {
         m_full = false;
         qCInfo(lcHttp).noquote()
-            << QStringLiteral("below capacity again: %1 sockets open").arg(m_openSockets);
+            << QStringLiteral("below capacity again: %1 sockets open").arg(openSockets());
     }
 }
 
@@ -287,34 +273,17 @@ void HttpServer::dispatch(HttpConnection *connection, quint64 serial, const Http
 
 void HttpServer::upgrade(HttpConnection *connection, const HttpRequest &request)
 {
-    QTcpSocket *socket = connection->takeSocket(this);
+    const auto answer = WebSocketHandshake::answer(request);
+    if (!answer) // checkUpgrade() passed it: cannot happen
+        return connection->respond(0, answer.error());
+    std::unique_ptr<TcpConnection> socket = connection->takeConnection();
     if (!socket)
         return;
-    // Before handleConnection(), so the guard sees every frame byte first.
-    new UnmaskedFrameGuard(socket, request.headerBytes);
-    pendingUpgrades(); // drops entries of upgrades that failed
-    m_upgrading.insert(peerKey(socket->peerAddress(), socket->peerPort()), socket);
-    m_webSockets->handleConnection(socket);
-}
-
-void HttpServer::onWebSocket()
-{
-    while (m_webSockets->hasPendingConnections()) {
-        QWebSocket *webSocket = m_webSockets->nextPendingConnection();
-        const QPointer<QTcpSocket> socket
-            = m_upgrading.take(peerKey(webSocket->peerAddress(), webSocket->peerPort()));
-        if (socket) {
-            if (auto *guard
-                = socket->findChild<UnmaskedFrameGuard *>(QString(), Qt::FindDirectChildrenOnly)) {
-                connect(guard, &UnmaskedFrameGuard::unmaskedFrame, webSocket, [webSocket] {
-                    webSocket->close(QWebSocketProtocol::CloseCodeProtocolError,
-                        QStringLiteral("frame not masked"));
-                });
-                guard->arm();
-            }
-        }
-        Q_EMIT webSocketConnected(webSocket, socket.data());
-    }
+    socket->queue(answer.value());
+    socket->flush();
+    if (!socket->isOpen())
+        return;
+    Q_EMIT webSocketConnected(socket.release(), request);
 }
 
 } // namespace farmchat

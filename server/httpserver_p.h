@@ -5,31 +5,44 @@
 #include "server/httpresponse_p.h"
 #include "server/originpolicy.h"
 
-#include <QHash>
 #include <QHostAddress>
 #include <QObject>
-#include <QPointer>
+#include <QTcpServer>
 
 #include <functional>
 #include <memory>
 #include <optional>
 
-class QTcpServer;
-class QTcpSocket;
-class QWebSocket;
-class QWebSocketServer;
-
 namespace farmchat {
 
 class HttpConnection;
+class ReadinessLoop;
+class TcpConnection;
 struct NodeMetrics;
 
-// HTTP and WebSocket on one port. A QTcpServer accepts; each connection is
-// read as HTTP (HttpConnection) and either answered by the request handler or,
-// for a WebSocket upgrade that passes the Host, Origin and capacity checks,
-// handed untouched to a non-listening QWebSocketServer through
-// handleConnection(), which on Qt 6.4.2 re-reads the head and answers 101
-// itself (qwebsocketserver_p.cpp: handleConnection, handshakeReceived).
+// A QTcpServer that hands over the descriptors it accepts instead of making a
+// QTcpSocket of each: Qt's listen(), its error messages, backlog setting and
+// accept loop stay; the connection is the node's own (TcpConnection).
+class DescriptorServer : public QTcpServer
+{
+    Q_OBJECT
+public:
+    using QTcpServer::QTcpServer;
+
+Q_SIGNALS:
+    // A connection was accepted; the receiver owns `descriptor` (closes it).
+    void descriptorAccepted(qintptr descriptor);
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+};
+
+// HTTP and WebSocket on one port. A DescriptorServer accepts; each
+// connection is read as HTTP (HttpConnection on a TcpConnection) and either
+// answered by the request handler or, for a WebSocket upgrade that passes the
+// Host, Origin and capacity checks, answered 101 (WebSocketHandshake) and
+// handed on as a WebSocket (webSocketConnected) with any bytes that followed
+// the head.
 class HttpServer : public QObject
 {
     Q_OBJECT
@@ -49,7 +62,10 @@ public:
     // A refusal for this upgrade (503 when full), or nullopt to accept it.
     using UpgradeGate = std::function<std::optional<HttpResponse>(const HttpRequest &)>;
 
-    HttpServer(Settings settings, NodeMetrics &metrics, QObject *parent = nullptr);
+    // Connections are watched on `loop`, which must outlive this server and
+    // every connection it hands on.
+    HttpServer(Settings settings, NodeMetrics &metrics, ReadinessLoop &loop,
+        QObject *parent = nullptr);
     ~HttpServer() override;
 
     // Fails with a sentence for the operator (who holds the port, what to do).
@@ -64,15 +80,15 @@ public:
     const OriginPolicy &originPolicy() const { return m_policy; }
     void setHandler(Handler handler) { m_handler = std::move(handler); }
     void setUpgradeGate(UpgradeGate gate) { m_gate = std::move(gate); }
-    // Upgrades handed to QWebSocketServer whose WebSocket does not exist yet.
-    int pendingUpgrades();
+    ReadinessLoop &readinessLoop() const { return m_loop; }
+    // Sockets open now: accepted connections, upgraded ones included.
+    int openSockets() const;
 
 Q_SIGNALS:
-    // A client completed the WebSocket opening handshake on GET /chat. The
-    // receiver takes ownership of `socket`; `tcp` is the TCP socket under it
-    // (null when unknown; owned by QWebSocketServer, deleted after it
-    // disconnects), for direct frame writes and a lingering close.
-    void webSocketConnected(QWebSocket *socket, QTcpSocket *tcp);
+    // A client completed the WebSocket opening handshake on GET /chat: the
+    // 101 answer is queued on `connection`, whose buffered input holds what
+    // the client sent after the head. The receiver takes ownership of it.
+    void webSocketConnected(farmchat::TcpConnection *connection, const farmchat::HttpRequest &request);
 
 private:
     void dispatch(HttpConnection *connection, quint64 serial, const HttpRequest &request);
@@ -80,11 +96,10 @@ private:
     std::optional<HttpResponse> checkRequest(const HttpRequest &request) const;
     std::optional<HttpResponse> checkUpgrade(const HttpRequest &request) const;
     void upgrade(HttpConnection *connection, const HttpRequest &request);
-    void onNewConnection();
+    void onDescriptor(qintptr descriptor);
     bool isFull() const;
     bool closeIdleConnection();
     void reportFull(bool full);
-    void onWebSocket();
     void finishResponse(HttpResponse &response, const HttpRequest &request) const;
 
     Settings m_settings;
@@ -92,11 +107,9 @@ private:
     OriginPolicy m_policy;
     Handler m_handler;
     UpgradeGate m_gate;
-    std::unique_ptr<QTcpServer> m_tcp;
-    std::unique_ptr<QWebSocketServer> m_webSockets;
-    QHash<QString, QPointer<QTcpSocket>> m_upgrading; // by peer "address port"
+    ReadinessLoop &m_loop;
+    std::unique_ptr<DescriptorServer> m_tcp;
     int m_httpConnections = 0;
-    int m_openSockets = 0; // accepted and not yet destroyed, upgraded ones included
     bool m_full = false; // said so in the log; said again only after a recovery
 };
 

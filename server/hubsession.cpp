@@ -1,15 +1,12 @@
 #include "server/hubsession_p.h"
 
-#include "platform/lingeringclose.h"
 #include "protocol/hubprotocol.h"
 #include "server/framewriter_p.h"
 #include "server/nodemetrics.h"
 
 #include <QLoggingCategory>
 #include <QPointer>
-#include <QTcpSocket>
 #include <QTimer>
-#include <QWebSocket>
 
 namespace farmchat {
 
@@ -25,51 +22,57 @@ constexpr int kFloodRefusalFactor = 10;
 // Time a closing connection gets to flush its last frames before it is cut.
 constexpr int kCloseGraceMs = 2000;
 
+// The metric reason for a close the client or the reader asked for, by its
+// code (what QWebSocket's closeCode() told the node before).
+const char *closeReasonFor(quint16 code)
+{
+    switch (code) {
+    case closecode::kTooMuchData:
+        return "message_too_big";
+    case closecode::kWrongDatatype:
+        return "invalid_utf8";
+    case closecode::kProtocolError:
+    case closecode::kDatatypeNotSupported:
+        return "protocol_error";
+    default:
+        return "client_closed";
+    }
+}
+
 } // namespace
 
-HubSession::HubSession(std::unique_ptr<QWebSocket> socket, QString connectionId,
+HubSession::HubSession(std::unique_ptr<TcpConnection> connection, QString connectionId,
     const Settings &settings, HubDispatcher &hub, NodeMetrics &metrics, SessionScheduler &scheduler,
-    QObject *parent, QTcpSocket *tcp)
+    QObject *parent)
     : QObject(parent)
-    , m_socket(std::move(socket))
+    , m_connection(std::move(connection))
+    , m_reader(settings.maxMessageBytes)
     , m_connectionId(std::move(connectionId))
     , m_settings(settings)
     , m_hub(hub)
     , m_metrics(metrics)
     , m_scheduler(scheduler)
-    , m_tcp(tcp)
     , m_records(settings.maxMessageBytes)
     , m_bucket(settings.rateLimit, settings.rateLimit, scheduler.now())
     , m_startedMs(scheduler.now())
     , m_lastSendMs(m_startedMs)
     , m_lastReceiveMs(m_startedMs)
-    , m_tcpDescriptor(tcp ? tcp->socketDescriptor() : -1)
 {
     ++m_metrics.connectionsCurrent;
     ++m_metrics.connectionsTotal;
-
-    // Qt enforces these itself: 1009 for too big, 1007 for invalid UTF-8.
-    m_socket->setMaxAllowedIncomingMessageSize(quint64(settings.maxMessageBytes));
-    m_socket->setMaxAllowedIncomingFrameSize(quint64(settings.maxMessageBytes));
-    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &HubSession::onTextMessage);
-    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this, &HubSession::onBinaryMessage);
-    // Every close path (this session's, Qt's protocol errors, the client's)
-    // goes through here. One connection for both: each costs memory per client.
-    connect(m_socket.get(), &QWebSocket::aboutToClose, this, [this] {
-        onAboutToClose();
-        lingerAfterClose();
-    });
-    connect(m_socket.get(), &QWebSocket::disconnected, this, &HubSession::onDisconnected);
-
     m_scheduler.add(this);
+    m_connection->setReceiver(this);
 
-    // A socket that closed before this session existed sends no more signals;
-    // finish on the next turn, once the owner has connected to finished().
+    // What the client sent right after the upgrade head is read on the next
+    // turn, once the owner has connected to finished(); so is the end of a
+    // connection that closed before this session existed.
     QMetaObject::invokeMethod(
         this,
         [this] {
-            if (m_socket->state() != QAbstractSocket::ConnectedState)
-                onDisconnected();
+            if (!m_connection->isOpen())
+                disconnected();
+            else
+                m_connection->deliverBuffered();
         },
         Qt::QueuedConnection);
 }
@@ -81,12 +84,15 @@ HubSession::~HubSession()
         m_hub.removeSession(this);
         --m_metrics.connectionsCurrent;
     }
-    // Destroying an open QWebSocket closes it and emits aboutToClose().
-    m_socket->disconnect(this);
-    m_socket.reset();
+    // As destroying an open QWebSocket did: a close frame with 1001, then the close.
+    m_connection->setReceiver(nullptr);
+    if (m_connection->isOpen() && !m_connection->isClosing()) {
+        m_connection->queue(framewriter::closeFrame(closecode::kGoingAway, {}));
+        m_connection->flush();
+    }
 }
 
-void HubSession::sendRecord(QByteArrayView record)
+void HubSession::sendRecord(const QByteArray &record)
 {
     if (m_state != State::Connected)
         return;
@@ -105,36 +111,42 @@ void HubSession::flush()
         m_pending.clear(); // nothing follows a close frame (RFC 6455 5.5.1)
         return;
     }
-    if (!writePending())
-        return; // the kernel took it all: nothing queued here
+    writePending();
     // A client that does not read must not make the node hold its messages
     // without bound: past the limit it is dropped with a reason.
-    if (m_state == State::Connected && m_socket->bytesToWrite() > m_settings.sendQueueBytes) {
+    if (m_state == State::Connected && m_connection->bytesQueued() > m_settings.sendQueueBytes) {
         qCInfo(lcSession) << "dropping client" << m_connectionId << "with"
-                          << m_socket->bytesToWrite() << "unsent bytes";
+                          << m_connection->bytesQueued() << "unsent bytes";
         closeWithError(QStringLiteral("send queue full: client too slow"),
-            QWebSocketProtocol::CloseCodePolicyViolated, "slow_reader");
+            closecode::kPolicyViolated, "slow_reader");
     }
 }
 
-bool HubSession::writePending()
+void HubSession::writePending()
 {
     if (m_pending.isEmpty())
-        return false;
-    const QByteArray records = std::exchange(m_pending, {});
+        return;
+    const QList<QByteArray> records = std::exchange(m_pending, {});
     m_lastSendMs = m_scheduler.now();
-    // The session's state says the WebSocket is open: it leaves Connected on
-    // aboutToClose(), which QWebSocket emits as it writes a close frame.
-    if (m_tcp && m_tcp->state() == QAbstractSocket::ConnectedState) {
-        QByteArray &frames = m_scheduler.scratch();
-        frames.resize(0);
-        framewriter::appendTextFrames(frames, records, framewriter::kMaxBatchFramePayload);
-        return !framewriter::write(*m_tcp, frames);
+    if (!m_connection->isOpen() || m_connection->isClosing())
+        return;
+    // Frames of at most kMaxBatchFramePayload bytes (unless one record alone
+    // is larger), cut at record ends: a header of their own, then the
+    // records' shared bytes, all sent with one vectored write.
+    for (qsizetype first = 0; first < records.size();) {
+        qsizetype end = first + 1;
+        quint64 payload = quint64(records[first].size());
+        while (end < records.size()
+            && payload + quint64(records[end].size())
+                <= quint64(framewriter::kMaxBatchFramePayload))
+            payload += quint64(records[end++].size());
+        QByteArray header;
+        framewriter::appendTextFrameHeader(header, payload);
+        m_connection->queue(header);
+        for (; first < end; ++first)
+            m_connection->queue(records[first]);
     }
-    if (m_socket->state() != QAbstractSocket::ConnectedState)
-        return false;
-    m_socket->sendTextMessage(QString::fromUtf8(records));
-    return true;
+    m_connection->flush();
 }
 
 void HubSession::tick(qint64 nowMs)
@@ -145,7 +157,7 @@ void HubSession::tick(qint64 nowMs)
             m_pending.append(hubprotocol::writeHandshakeResponse(
                 {QStringLiteral("handshake timeout: no handshake within %1 ms")
                         .arg(m_settings.handshakeTimeoutMs)}));
-            closeWithError({}, QWebSocketProtocol::CloseCodeNormal, "handshake_timeout");
+            closeWithError({}, closecode::kNormal, "handshake_timeout");
         }
         break;
     case State::Connected:
@@ -155,7 +167,7 @@ void HubSession::tick(qint64 nowMs)
             closeWithError(
                 QStringLiteral("server timeout: nothing received from the client for %1 ms")
                     .arg(m_settings.clientTimeoutMs),
-                QWebSocketProtocol::CloseCodeNormal, "timeout", true);
+                closecode::kNormal, "timeout", true);
         else if (nowMs - m_lastSendMs >= m_settings.keepAliveMs && m_pending.isEmpty())
             send(HubMessage::ping());
         break;
@@ -165,15 +177,22 @@ void HubSession::tick(qint64 nowMs)
     }
 }
 
-void HubSession::startAbortTimer()
+void HubSession::beginClose(quint16 code, QByteArrayView reason, const char *metricReason)
 {
-    // Owned by the socket: gone with it, and harmless once it is closed.
-    QWebSocket *socket = m_socket.get();
-    QTimer::singleShot(kCloseGraceMs, socket, [socket] { socket->abort(); });
+    m_state = State::Closing;
+    m_closeReason = metricReason;
+    m_pending.clear(); // nothing may follow the close frame
+    m_hub.removeSession(this);
+    m_scheduler.remove(this);
+    m_reader.stop();
+    // Owned by this session: gone with it, and harmless once it is closed.
+    QTimer::singleShot(kCloseGraceMs, this, [this] { m_connection->abort(); });
+    m_connection->queue(framewriter::closeFrame(code, reason));
+    m_connection->closeGracefully();
 }
 
-void HubSession::closeWithError(const QString &error, QWebSocketProtocol::CloseCode code,
-    const char *metricReason, bool allowReconnect)
+void HubSession::closeWithError(
+    const QString &error, quint16 code, const char *metricReason, bool allowReconnect)
 {
     if (m_state == State::Closing || m_state == State::Closed)
         return;
@@ -181,34 +200,34 @@ void HubSession::closeWithError(const QString &error, QWebSocketProtocol::CloseC
     if (!error.isEmpty())
         m_pending.append(hubprotocol::writeMessage(HubMessage::close(error, allowReconnect)));
     writePending();
-    m_state = State::Closing;
-    m_closeReason = metricReason;
-    m_hub.removeSession(this);
-    m_scheduler.remove(this);
-    startAbortTimer();
     qCDebug(lcSession) << "closing" << m_connectionId << int(code) << metricReason << error;
     // The WebSocket close reason is at most 123 bytes; errors here are ASCII.
     const QString reason = !error.isEmpty() ? error
         : !m_closeReasonText.isEmpty()      ? m_closeReasonText
                                             : QString::fromLatin1(metricReason);
-    m_socket->close(code, reason.left(120));
+    beginClose(code, reason.left(120).toUtf8(), metricReason);
 }
 
 void HubSession::shutdown()
 {
-    closeWithError(QStringLiteral("server shutting down"), QWebSocketProtocol::CloseCodeGoingAway,
-        "shutdown", true);
+    closeWithError(QStringLiteral("server shutting down"), closecode::kGoingAway, "shutdown", true);
 }
 
-void HubSession::onTextMessage(const QString &text)
+qsizetype HubSession::received(QByteArrayView bytes)
+{
+    m_reader.feed(bytes, *this);
+    return bytes.size(); // the reader keeps what a partial frame needs
+}
+
+void HubSession::textMessage(QByteArray utf8)
 {
     if (m_state != State::AwaitingHandshake && m_state != State::Connected)
         return;
     m_lastReceiveMs = m_scheduler.now();
-    if (!m_records.append(text.toUtf8())) {
+    if (!m_records.append(utf8)) {
         closeWithError(
             QStringLiteral("record larger than %1 bytes").arg(m_settings.maxMessageBytes),
-            QWebSocketProtocol::CloseCodeTooMuchData, "message_too_big");
+            closecode::kTooMuchData, "message_too_big");
         return;
     }
     while (m_state == State::AwaitingHandshake || m_state == State::Connected) {
@@ -222,27 +241,56 @@ void HubSession::onTextMessage(const QString &text)
     }
 }
 
-void HubSession::onBinaryMessage(const QByteArray &)
+void HubSession::binaryMessage(QByteArray)
 {
     closeWithError(
         QStringLiteral("binary messages are not supported: the json hub protocol uses text frames"),
-        QWebSocketProtocol::CloseCodeDatatypeNotSupported, "protocol_error");
+        closecode::kDatatypeNotSupported, "protocol_error");
+}
+
+void HubSession::ping(QByteArrayView payload)
+{
+    // Answered at once, as QWebSocket did; frames are always whole, so the
+    // Pong can sit between any two of the session's own.
+    if (m_state == State::Closing || m_state == State::Closed)
+        return;
+    m_connection->queue(framewriter::pongFrame(payload));
+    m_connection->flush();
+}
+
+void HubSession::pong(QByteArrayView) { }
+
+void HubSession::close(quint16 code, QByteArrayView reason)
+{
+    if (m_state == State::Closing || m_state == State::Closed)
+        return; // the answer to this side's close: the connection closes anyway
+    // The client closed: echo its code (RFC 6455 5.5.1), then close.
+    beginClose(code, reason, closeReasonFor(code));
+}
+
+void HubSession::error(quint16 code, const QString &reason)
+{
+    if (m_state == State::Closing || m_state == State::Closed)
+        return;
+    // Too big, invalid UTF-8, a protocol error: closed with the reader's code.
+    qCDebug(lcSession) << "closing" << m_connectionId << code << reason;
+    beginClose(code, reason.left(120).toUtf8(), closeReasonFor(code));
 }
 
 void HubSession::handleHandshake(const QByteArray &record)
 {
     const auto request = hubprotocol::parseHandshakeRequest(record);
     QString error;
-    auto code = QWebSocketProtocol::CloseCodeNormal;
+    quint16 code = closecode::kNormal;
     const char *metricReason = "bad_handshake";
     if (!request) {
         error = request.error();
-        code = QWebSocketProtocol::CloseCodeProtocolError;
+        code = closecode::kProtocolError;
     } else if (m_connectionId.isEmpty()) {
         // The first record a client reads is the handshake answer
         // (HubProtocol.md "Overview"), so the refusal of its id goes there.
         error = QStringLiteral("unknown connection id");
-        code = QWebSocketProtocol::CloseCodePolicyViolated;
+        code = closecode::kPolicyViolated;
         metricReason = "unknown_connection_id";
     } else if (request->protocol != hubprotocol::kProtocolName) {
         error = QStringLiteral("protocol '%1' is not supported: this node speaks 'json'")
@@ -269,7 +317,7 @@ void HubSession::handleRecord(const QByteArray &record)
     const auto parsed = hubprotocol::parseMessage(record);
     if (!parsed) {
         closeWithError(
-            parsed.error(), QWebSocketProtocol::CloseCodeProtocolError, "protocol_error");
+            parsed.error(), closecode::kProtocolError, "protocol_error");
         return;
     }
     const HubMessage &message = parsed.value();
@@ -294,7 +342,7 @@ void HubSession::handleRecord(const QByteArray &record)
         // The node never invokes clients for results and runs no streams.
         break;
     case HubMessageType::Close:
-        closeWithError({}, QWebSocketProtocol::CloseCodeNormal, "client_closed");
+        closeWithError({}, closecode::kNormal, "client_closed");
         break;
     case HubMessageType::Ack:
     case HubMessageType::Sequence:
@@ -302,7 +350,7 @@ void HubSession::handleRecord(const QByteArray &record)
             QStringLiteral(
                 "message type %1 is not supported: this node does not offer stateful reconnect")
                 .arg(int(message.type)),
-            QWebSocketProtocol::CloseCodeDatatypeNotSupported, "protocol_error");
+            closecode::kDatatypeNotSupported, "protocol_error");
         break;
     }
 }
@@ -324,7 +372,7 @@ bool HubSession::admitInvocation(const HubMessage &message)
         closeWithError(
             QStringLiteral("rate limit exceeded repeatedly: at most %1 invocations per second")
                 .arg(m_settings.rateLimit),
-            QWebSocketProtocol::CloseCodePolicyViolated, "rate_limited");
+            closecode::kPolicyViolated, "rate_limited");
     } else if (!message.invocationId.isEmpty()) {
         send(HubMessage::completionError(message.invocationId,
             QStringLiteral("rate limit exceeded: at most %1 invocations per second")
@@ -360,56 +408,19 @@ void HubSession::handleInvocation(const HubMessage &message)
     });
 }
 
-void HubSession::onAboutToClose()
-{
-    if (m_state == State::Closing || m_state == State::Closed)
-        return;
-    // Qt closed it (too big, invalid UTF-8, protocol error) or the client did.
-    switch (m_socket->closeCode()) {
-    case QWebSocketProtocol::CloseCodeTooMuchData:
-        m_closeReason = "message_too_big";
-        break;
-    case QWebSocketProtocol::CloseCodeWrongDatatype:
-        m_closeReason = "invalid_utf8";
-        break;
-    case QWebSocketProtocol::CloseCodeProtocolError:
-    case QWebSocketProtocol::CloseCodeDatatypeNotSupported:
-        m_closeReason = "protocol_error";
-        break;
-    default:
-        m_closeReason = "client_closed";
-        break;
-    }
-    m_state = State::Closing;
-    m_pending.clear(); // the close frame is out: nothing may follow it
-    m_hub.removeSession(this);
-    m_scheduler.remove(this);
-    startAbortTimer();
-}
-
-void HubSession::onDisconnected()
+void HubSession::disconnected()
 {
     if (m_state == State::Closed)
         return;
     const char *reason = m_state == State::Closing && m_closeReason ? m_closeReason : "dropped";
     m_state = State::Closed;
     m_pending.clear();
+    m_reader.stop();
     m_hub.removeSession(this);
     m_scheduler.remove(this);
     countClose(reason);
     --m_metrics.connectionsCurrent;
     Q_EMIT finished(this);
-}
-
-void HubSession::lingerAfterClose()
-{
-    // aboutToClose comes after the close frame was written and before Qt
-    // closes the TCP socket: the moment to keep a duplicate of it.
-    if (m_tcpDescriptor < 0 || !parent())
-        return;
-    auto *linger = new LingeringClose(std::exchange(m_tcpDescriptor, -1), parent());
-    connect(m_socket.get(), &QWebSocket::disconnected, linger, &LingeringClose::begin);
-    connect(m_socket.get(), &QObject::destroyed, linger, &LingeringClose::begin);
 }
 
 void HubSession::countClose(const char *reason)

@@ -2,16 +2,18 @@
 
 #include "backplane/backplanefactory.h"
 #include "platform/filelimit.h"
+#include "platform/readinessloop.h"
 #include "protocol/limits.h"
 #include "server/chathub_p.h"
+#include "server/framewriter_p.h"
 #include "server/httpserver_p.h"
 #include "server/hubsession_p.h"
 #include "server/nodehttpapi_p.h"
 #include "server/sessionscheduler_p.h"
+#include "server/tcpconnection_p.h"
 
 #include <QLoggingCategory>
 #include <QUrlQuery>
-#include <QWebSocket>
 
 namespace farmchat {
 
@@ -41,6 +43,9 @@ Node::~Node()
     // Sessions point at the hub and the metrics: they go first.
     const QSet<HubSession *> sessions = std::exchange(m_sessions, {});
     qDeleteAll(sessions);
+    // Then every other connection, while the loop they are watched on lives.
+    m_http.reset();
+    m_closing.reset();
 }
 
 Result<void, Node::StartError> Node::start()
@@ -49,7 +54,10 @@ Result<void, Node::StartError> Node::start()
     http.headTimeoutMs = m_config.handshakeTimeoutMs;
     if (const int fileLimit = openFileLimit(); fileLimit > 0)
         http.maxSockets = qMax(16, fileLimit - kReservedFds);
-    m_http = std::make_unique<HttpServer>(http, m_metrics);
+    // One readiness loop for every connection of the node (docs/CONNECTIONS.md).
+    m_loop = std::make_unique<ReadinessLoop>();
+    m_closing = std::make_unique<QObject>();
+    m_http = std::make_unique<HttpServer>(http, m_metrics, *m_loop);
     using R = Result<void, StartError>;
     if (const auto listening = m_http->listen(m_config.bindAddress, m_config.port); !listening)
         return R::failure({3, listening.error()});
@@ -108,7 +116,7 @@ Result<void, Node::StartError> Node::start()
                                "skipNegotiation)")
                     .arg(m_nodeId));
         }
-        if (int(m_sessions.size()) + m_http->pendingUpgrades() >= m_config.maxConnections)
+        if (int(m_sessions.size()) >= m_config.maxConnections)
             return HttpResponse::error(503,
                 QStringLiteral("node is at capacity: %1 connections (--max-connections)")
                     .arg(m_config.maxConnections));
@@ -135,35 +143,36 @@ int Node::clientCount() const
     return m_hub ? m_hub->sessionCount() : 0;
 }
 
-void Node::onWebSocket(QWebSocket *raw, QTcpSocket *tcp)
+void Node::refuseWebSocket(
+    std::unique_ptr<TcpConnection> connection, quint16 code, const QString &reason)
 {
-    std::unique_ptr<QWebSocket> socket(raw);
+    connection->queue(framewriter::closeFrame(code, reason.toUtf8()));
+    TcpConnection::closeDetached(std::move(connection), m_closing.get(), kStopGraceMs);
+}
+
+void Node::onWebSocket(TcpConnection *raw, const HttpRequest &request)
+{
+    std::unique_ptr<TcpConnection> connection(raw);
     if (m_stopping)
-        return; // destroying it closes with 1001
-    // The upgrade gate counts sessions and upgrades in flight, so this should
-    // not happen; if it does, the cap still holds (1013 Try Again Later, from the
-    // IANA WebSocket close code registry).
+        return refuseWebSocket(std::move(connection), closecode::kGoingAway, {});
+    // The upgrade gate counts sessions, so this should not happen; if it
+    // does, the cap still holds (1013 Try Again Later, from the IANA
+    // WebSocket close code registry).
     if (int(m_sessions.size()) >= m_config.maxConnections) {
         ++m_metrics.connectionsRejected[QStringLiteral("capacity")];
-        socket->close(QWebSocketProtocol::CloseCode(1013),
+        return refuseWebSocket(std::move(connection), closecode::kTryAgainLater,
             QStringLiteral("node is at capacity: %1 connections").arg(m_config.maxConnections));
-        QWebSocket *closing = socket.release();
-        closing->setParent(this); // gone with the node at the latest
-        connect(closing, &QWebSocket::disconnected, closing, &QObject::deleteLater);
-        QTimer::singleShot(kStopGraceMs, closing, &QObject::deleteLater);
-        return;
     }
     // TransportProtocols.md: the negotiate token comes back as ?id=. Without
     // one the client skipped negotiation, which is allowed.
-    const QString token
-        = QUrlQuery(socket->requestUrl()).queryItemValue(QStringLiteral("id"), QUrl::FullyDecoded);
+    const QString token = request.query.queryItemValue(QStringLiteral("id"), QUrl::FullyDecoded);
     const QString connectionId
         = token.isEmpty() ? ConnectionTokens::randomId() : m_tokens.redeem(token);
     const HubSession::Settings settings {m_config.keepAliveMs, m_config.clientTimeoutMs,
         m_config.handshakeTimeoutMs, m_config.rateLimit, m_config.sendQueueBytes,
         m_config.maxMessageBytes};
     auto *session = new HubSession(
-        std::move(socket), connectionId, settings, *m_hub, m_metrics, *m_scheduler, this, tcp);
+        std::move(connection), connectionId, settings, *m_hub, m_metrics, *m_scheduler, this);
     m_sessions.insert(session);
     connect(session, &HubSession::finished, this, &Node::onSessionFinished);
 }

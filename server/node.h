@@ -12,9 +12,6 @@
 
 #include <memory>
 
-class QTcpSocket;
-class QWebSocket;
-
 namespace farmchat {
 
 class BackplaneFactory;
@@ -22,7 +19,10 @@ class ChatHub;
 class HttpServer;
 class HubSession;
 class NodeHttpApi;
+class ReadinessLoop;
 class SessionScheduler;
+class TcpConnection;
+struct HttpRequest;
 
 // One chat node, composed: the HTTP/WebSocket server, the hub, the backplane
 // switch and the metrics, wired from a NodeConfig. farmchat-node's main()
@@ -62,7 +62,8 @@ Q_SIGNALS:
     void stopped();
 
 private:
-    void onWebSocket(QWebSocket *socket, QTcpSocket *tcp);
+    void onWebSocket(TcpConnection *connection, const HttpRequest &request);
+    void refuseWebSocket(std::unique_ptr<TcpConnection> connection, quint16 code, const QString &reason);
     void onSessionFinished(HubSession *session);
     void finishStop();
 
@@ -75,6 +76,8 @@ private:
     std::unique_ptr<BackplaneSwitch> m_backplane;
     std::unique_ptr<ChatHub> m_hub;
     std::unique_ptr<NodeHttpApi> m_api;
+    std::unique_ptr<ReadinessLoop> m_loop; // outlives every connection below
+    std::unique_ptr<QObject> m_closing; // parent of WebSockets refused after the upgrade
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<SessionScheduler> m_scheduler; // outlives the sessions
     QSet<HubSession *> m_sessions; // children of this node

@@ -1,7 +1,10 @@
 #include "protocol/hubcontract.h"
 #include "protocol/hubprotocol.h"
 #include "server/chathub_p.h"
+#include "server/httprequestparser.h"
 #include "server/httpserver_p.h"
+#include "server/tcpconnection_p.h"
+#include "server/websockethandshake_p.h"
 #include "tests/server/hubtestclient.h"
 #include "tests/server/nodefixture.h"
 #include "tests/support/testhttp.h"
@@ -11,7 +14,6 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
-#include <QWebSocketServer>
 
 using namespace farmchat;
 using namespace farmchat::test;
@@ -473,18 +475,28 @@ void tst_HubSession::capacityAfterUpgrade()
     QTRY_COMPARE(node->metrics().connectionsCurrent, 1);
     // A WebSocket past the upgrade gate although the node is full. The gate
     // counts upgrades in flight, so only a bug gets here; the cap holds anyway.
-    QWebSocketServer side(QStringLiteral("side"), QWebSocketServer::NonSecureMode);
+    // The connection is accepted beside the node and upgraded by hand as
+    // HttpServer does (101 queued), then handed to the node.
+    DescriptorServer side;
     QVERIFY(side.listen(QHostAddress::LocalHost, 0));
+    qintptr accepted = -1;
+    connect(&side, &DescriptorServer::descriptorAccepted, this,
+        [&accepted](qintptr descriptor) { accepted = descriptor; });
     // Read by hand: Qt 6.4's QWebSocket takes 1012-2999 for invalid codes and
     // reports 1002 instead; browsers and @microsoft/signalr read 1013 as sent.
     QTcpSocket extra;
     extra.connectToHost(QHostAddress::LocalHost, side.serverPort());
     QTRY_VERIFY(extra.state() == QAbstractSocket::ConnectedState);
-    extra.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                "Sec-WebSocket-Version: 13\r\n\r\n");
-    QTRY_VERIFY(side.hasPendingConnections());
-    Q_EMIT node->httpServer()->webSocketConnected(side.nextPendingConnection(), nullptr);
+    const QByteArray head = "GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            "Sec-WebSocket-Version: 13\r\n\r\n";
+    QTRY_VERIFY(accepted >= 0);
+    const HttpParseOutcome parsed = HttpRequestParser::parse(head, HttpLimits {});
+    QCOMPARE(parsed.state, HttpParseOutcome::State::Complete);
+    auto connection
+        = std::make_unique<TcpConnection>(node->httpServer()->readinessLoop(), accepted);
+    connection->queue(WebSocketHandshake::answer(parsed.request).value());
+    Q_EMIT node->httpServer()->webSocketConnected(connection.release(), parsed.request);
     QByteArray received;
     QTRY_VERIFY_WITH_TIMEOUT((received += extra.readAll()).contains("capacity"), 5000);
     const QByteArray frame = received.mid(received.indexOf("\r\n\r\n") + 4);
