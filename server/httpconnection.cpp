@@ -12,8 +12,8 @@ constexpr qint64 kDrainBytes = 8 * 1024 * 1024;
 
 } // namespace
 
-HttpConnection::HttpConnection(std::unique_ptr<TcpConnection> connection,
-    const HttpLimits &limits, int headTimeoutMs, QObject *parent)
+HttpConnection::HttpConnection(std::unique_ptr<TcpConnection> connection, const HttpLimits &limits,
+    int headTimeoutMs, QObject *parent)
     : QObject(parent)
     , m_connection(std::move(connection))
     , m_limits(limits)
@@ -56,10 +56,8 @@ qsizetype HttpConnection::received(QByteArrayView bytes)
 
 qsizetype HttpConnection::readHead(QByteArrayView bytes)
 {
-    const HttpParseOutcome outcome
-        = HttpRequestParser::parse(bytes.first(qMin<qsizetype>(bytes.size(),
-                                       m_limits.maxHeaderBytes + 4)),
-            m_limits);
+    const HttpParseOutcome outcome = HttpRequestParser::parse(
+        bytes.first(qMin<qsizetype>(bytes.size(), m_limits.maxHeaderBytes + 4)), m_limits);
     if (outcome.state == HttpParseOutcome::State::Incomplete)
         return 0;
     if (outcome.state == HttpParseOutcome::State::Failed) {

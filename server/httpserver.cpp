@@ -33,7 +33,8 @@ void DescriptorServer::incomingConnection(qintptr descriptor)
     Q_EMIT descriptorAccepted(descriptor);
 }
 
-HttpServer::HttpServer(Settings settings, NodeMetrics &metrics, ReadinessLoop &loop, QObject *parent)
+HttpServer::HttpServer(
+    Settings settings, NodeMetrics &metrics, ReadinessLoop &loop, QObject *parent)
     : QObject(parent)
     , m_settings(std::move(settings))
     , m_metrics(metrics)

@@ -64,8 +64,8 @@ public:
 
     // Connections are watched on `loop`, which must outlive this server and
     // every connection it hands on.
-    HttpServer(Settings settings, NodeMetrics &metrics, ReadinessLoop &loop,
-        QObject *parent = nullptr);
+    HttpServer(
+        Settings settings, NodeMetrics &metrics, ReadinessLoop &loop, QObject *parent = nullptr);
     ~HttpServer() override;
 
     // Fails with a sentence for the operator (who holds the port, what to do).
@@ -88,7 +88,8 @@ Q_SIGNALS:
     // A client completed the WebSocket opening handshake on GET /chat: the
     // 101 answer is queued on `connection`, whose buffered input holds what
     // the client sent after the head. The receiver takes ownership of it.
-    void webSocketConnected(farmchat::TcpConnection *connection, const farmchat::HttpRequest &request);
+    void webSocketConnected(
+        farmchat::TcpConnection *connection, const farmchat::HttpRequest &request);
 
 private:
     void dispatch(HttpConnection *connection, quint64 serial, const HttpRequest &request);

@@ -316,8 +316,7 @@ void HubSession::handleRecord(const QByteArray &record)
 {
     const auto parsed = hubprotocol::parseMessage(record);
     if (!parsed) {
-        closeWithError(
-            parsed.error(), closecode::kProtocolError, "protocol_error");
+        closeWithError(parsed.error(), closecode::kProtocolError, "protocol_error");
         return;
     }
     const HubMessage &message = parsed.value();

@@ -83,8 +83,8 @@ public:
 
     // Sends a Close message with `error` (none when empty), then closes the
     // WebSocket with `code`. `metricReason` labels connections_closed_total.
-    void closeWithError(const QString &error, quint16 code,
-        const char *metricReason, bool allowReconnect = false);
+    void closeWithError(
+        const QString &error, quint16 code, const char *metricReason, bool allowReconnect = false);
     // Graceful stop of the node: Close message, then close 1001.
     void shutdown();
 

@@ -63,7 +63,8 @@ Q_SIGNALS:
 
 private:
     void onWebSocket(TcpConnection *connection, const HttpRequest &request);
-    void refuseWebSocket(std::unique_ptr<TcpConnection> connection, quint16 code, const QString &reason);
+    void refuseWebSocket(
+        std::unique_ptr<TcpConnection> connection, quint16 code, const QString &reason);
     void onSessionFinished(HubSession *session);
     void finishStop();
 

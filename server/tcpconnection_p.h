@@ -88,7 +88,8 @@ public:
     // Closes `connection` gracefully on its own (what is queued first, such as
     // a close frame), then deletes it; aborted after `graceMs`. Owned by
     // `owner` meanwhile, which must be destroyed before the connection's loop.
-    static void closeDetached(std::unique_ptr<TcpConnection> connection, QObject *owner, int graceMs);
+    static void closeDetached(
+        std::unique_ptr<TcpConnection> connection, QObject *owner, int graceMs);
 
     void onReady(int fd, bool readable, bool writable, bool hangupOrError) override;
 
