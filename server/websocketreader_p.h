@@ -47,7 +47,8 @@ public:
 
     // Parses `bytes`, calling `handler` for each event before returning.
     // Returns false once finished (after a Close or an error, or stop()):
-    // later bytes are ignored. The handler may call stop() but not feed().
+    // later bytes are ignored. The handler may call stop(), but must not
+    // call feed() or destroy the reader (deleteLater() its owner instead).
     bool feed(QByteArrayView bytes, Handler &handler);
     // Reads no more and frees what a partial frame held: the caller closes.
     void stop();

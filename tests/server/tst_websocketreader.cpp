@@ -227,6 +227,12 @@ void tst_WebSocketReader::errors_data()
     QTest::addRow("fragments over the max")
         << frame(Text, QByteArray(600, 'x')) + frame(kFin | Cont, QByteArray(401, 'x')) << max
         << 1009;
+    // Bytes, not characters: Qt 6.4 adds the UTF-16 length of the text so
+    // far to the next frame's bytes, and takes this 470-byte message.
+    QTest::addRow("fragmented non-ASCII over the max in bytes")
+        << QByteArray(frame(Text, QByteArray("\xe2\x82\xac").repeated(90))
+               + frame(kFin | Cont, QByteArray(200, 'a')))
+        << qint64(300) << 1009;
     QTest::addRow("huge declared length")
         << header64(kFin | Binary, quint64(1) << 40) << max << 1009;
     QTest::addRow("lone continuation byte") << text("a\x80") << max << 1007;
