@@ -7,18 +7,14 @@ class QTcpSocket;
 
 namespace farmchat::framewriter {
 
-// Server-to-client WebSocket text frames, written by the node itself.
+// Server-to-client WebSocket frames, written by the node itself.
 //
-// QWebSocket has no "send these UTF-8 bytes as text" call: sendTextMessage()
-// takes a QString, converts it to UTF-8 again for every recipient, and writes
-// header and payload as two buffered writes, which Qt then sends one write()
-// and two notifier toggles at a time. The node encodes a messageReceived
-// record once and sends each client everything it has for it in one frame,
-// so it writes these frames itself to the TCP socket under the QWebSocket
-// (the object QWebSocket writes its own frames to), only while that
-// WebSocket is open and before any close frame. Server frames are never
-// masked (RFC 6455 section 5.1) and always whole (FIN set), so QWebSocket's
-// own control frames (Pong, Close) can only fall between them.
+// The node encodes a messageReceived record once and sends each client
+// everything it has for it in as few frames as it can: HubSession queues a
+// header from here followed by the records' shared bytes on its
+// TcpConnection, and its Pong and Close frames come from here too. Server
+// frames are never masked (RFC 6455 section 5.1) and always whole (FIN set),
+// so control frames can only fall between them.
 
 // The largest payload a batch of records is put in: batching never makes a
 // frame larger than this unless one record alone is, so a client that takes
@@ -49,6 +45,8 @@ QByteArray pongFrame(QByteArrayView payload);
 // frames of at most `maxPayload` bytes each, cut only at record ends.
 void appendTextFrames(QByteArray &out, QByteArrayView records, qsizetype maxPayload);
 
+// For a QTcpSocket (how the node wrote frames under QWebSocket; kept with
+// tst_framewriter, the node no longer uses it):
 // Writes `bytes` to `socket` after whatever it still holds. When Qt holds
 // nothing unsent (the usual case) they go straight to the descriptor in one
 // send() (platform/socketsend.h); what the kernel does not take, and

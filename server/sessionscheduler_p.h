@@ -1,6 +1,5 @@
 #pragma once
 
-#include <QByteArray>
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
@@ -56,8 +55,6 @@ public:
     void remove(ScheduledSession *session);
     // `session` has output: flush() it once this turn's events are handled.
     void scheduleFlush(ScheduledSession *session);
-    // Shared by every flush (one runs at a time): the frames being written.
-    QByteArray &scratch() { return m_scratch; }
 
 private:
     void flushAll();
@@ -70,7 +67,6 @@ private:
     std::vector<ScheduledSession *> m_flushing; // being flushed now; null when removed since
     bool m_flushBeforePoll = false; // the dispatcher's signals flush; nothing is posted
     bool m_flushPosted = false;
-    QByteArray m_scratch;
 };
 
 } // namespace farmchat

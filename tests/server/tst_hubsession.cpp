@@ -11,6 +11,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
@@ -46,6 +47,8 @@ private Q_SLOTS:
     void clientCloseMessage();
     void capacity();
     void capacityAfterUpgrade();
+    void pingIsAnsweredWithPong();
+    void webSocketCloseIsEchoed();
 
 private:
     std::unique_ptr<Node> start(NodeConfig config = testNodeConfig())
@@ -505,6 +508,36 @@ void tst_HubSession::capacityAfterUpgrade()
     QCOMPARE(node->metrics().connectionsRejected.value(QStringLiteral("capacity")), 1);
     QVERIFY(a.isOpen());
     QCOMPARE(node->metrics().connectionsCurrent, 1);
+}
+
+// QWebSocket answered Pings for the node; the node's own WebSocket layer must too.
+void tst_HubSession::pingIsAnsweredWithPong()
+{
+    auto node = start();
+    QVERIFY(node);
+    HubTestClient client;
+    QVERIFY(client.open(node->port()) && client.handshake());
+    QSignalSpy pongs(&client.socket(), &QWebSocket::pong);
+    client.socket().ping("are you there");
+    QTRY_COMPARE(pongs.size(), 1);
+    QCOMPARE(pongs.at(0).at(1).toByteArray(), QByteArray("are you there"));
+    QVERIFY(client.isOpen());
+}
+
+// A client's close frame is answered with one (RFC 6455 5.5.1) and counted
+// as the client's close; the session is gone.
+void tst_HubSession::webSocketCloseIsEchoed()
+{
+    auto node = start();
+    QVERIFY(node);
+    HubTestClient client;
+    QVERIFY(client.open(node->port()) && client.handshake());
+    QTRY_COMPARE(node->metrics().connectionsCurrent, 1);
+    QSignalSpy gone(&client.socket(), &QWebSocket::disconnected);
+    client.socket().close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("bye"));
+    QTRY_COMPARE(gone.size(), 1);
+    QTRY_COMPARE(node->metrics().connectionsCurrent, 0);
+    QCOMPARE(node->metrics().connectionsClosed.value(QStringLiteral("client_closed")), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_HubSession)

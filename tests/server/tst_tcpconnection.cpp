@@ -120,8 +120,7 @@ void tst_TcpConnection::countsWhatTheKernelDidNotTake()
     // Once the peer reads, write readiness sends the rest.
     pair.peer.setReadBufferSize(0);
     qint64 received = 0;
-    QTRY_VERIFY_WITH_TIMEOUT(
-        (received += pair.peer.readAll().size()) == 16 * block.size(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT((received += pair.peer.readAll().size()) == 16 * block.size(), 10000);
     QCOMPARE(pair.connection->bytesQueued(), 0);
 }
 
@@ -135,8 +134,7 @@ void tst_TcpConnection::gracefulCloseSendsQueuedOutputFirst()
     pair.connection->queue("last");
     pair.connection->closeGracefully();
     QByteArray received;
-    QTRY_VERIFY_WITH_TIMEOUT(
-        (received += pair.peer.readAll()).endsWith("last")
+    QTRY_VERIFY_WITH_TIMEOUT((received += pair.peer.readAll()).endsWith("last")
             && pair.peer.state() == QAbstractSocket::UnconnectedState,
         10000);
     QCOMPARE(received.size(), 300 * 1024 + 4);
