@@ -37,7 +37,7 @@ LAYERS = {
     "tests": None,  # tests may include anything
 }
 WIDGETS_ALLOWED = ("app/", "tests/app/")
-PLATFORM_SUFFIX = re.compile(r"_(unix|win|linux|mac|other|posix)$")
+PLATFORM_SUFFIX = re.compile(r"_(unix|win|linux|mac|other|posix|epoll|notifier)$")
 INCLUDE = re.compile(r'^\s*#\s*include\s+([<"])([^">]+)[">]', re.M)
 QT_INCLUDE_DIRS = [
     "/usr/include/x86_64-linux-gnu/qt6/QtWidgets",

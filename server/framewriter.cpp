@@ -1,9 +1,5 @@
 #include "server/framewriter_p.h"
 
-#include "platform/socketsend.h"
-
-#include <QTcpSocket>
-
 namespace farmchat::framewriter {
 
 namespace {
@@ -74,17 +70,6 @@ QByteArray pongFrame(QByteArrayView payload)
     appendFrameHeader(frame, kPong, quint64(payload.size()));
     frame.append(payload);
     return frame;
-}
-
-bool write(QTcpSocket &socket, QByteArrayView bytes)
-{
-    qint64 sent = 0;
-    if (socket.bytesToWrite() == 0 && socket.state() == QAbstractSocket::ConnectedState)
-        sent = sendNow(socket.socketDescriptor(), bytes.data(), bytes.size());
-    if (sent == bytes.size())
-        return true;
-    socket.write(bytes.data() + sent, bytes.size() - sent);
-    return false;
 }
 
 } // namespace farmchat::framewriter

@@ -3,8 +3,6 @@
 #include <QByteArray>
 #include <QByteArrayView>
 
-class QTcpSocket;
-
 namespace farmchat::framewriter {
 
 // Server-to-client WebSocket frames, written by the node itself.
@@ -44,15 +42,5 @@ QByteArray pongFrame(QByteArrayView payload);
 // Appends `records` (whole hub records, each ending with 0x1E) as text
 // frames of at most `maxPayload` bytes each, cut only at record ends.
 void appendTextFrames(QByteArray &out, QByteArrayView records, qsizetype maxPayload);
-
-// For a QTcpSocket (how the node wrote frames under QWebSocket; kept with
-// tst_framewriter, the node no longer uses it):
-// Writes `bytes` to `socket` after whatever it still holds. When Qt holds
-// nothing unsent (the usual case) they go straight to the descriptor in one
-// send() (platform/socketsend.h); what the kernel does not take, and
-// everything on platforms without that path, is handed to QTcpSocket::write(),
-// which sends it when the socket can take more and counts it in
-// bytesToWrite() (the send-queue limit). True when the kernel took it all.
-bool write(QTcpSocket &socket, QByteArrayView bytes);
 
 } // namespace farmchat::framewriter

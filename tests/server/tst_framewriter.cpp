@@ -80,8 +80,6 @@ private Q_SLOTS:
     void batching();
     void realClientReadsFrames_data();
     void realClientReadsFrames();
-    void afterBytesQtStillHolds();
-    void unreadBytesCountAsQueued();
 };
 
 void tst_FrameWriter::header_data()
@@ -174,60 +172,11 @@ void tst_FrameWriter::realClientReadsFrames()
     framewriter::appendTextFrameHeader(frames, quint64(text.size()));
     frames += text;
     framewriter::appendTextFrames(frames, QByteArray("next\x1e"), 1024);
-    framewriter::write(*pair.serverSide, frames);
+    pair.serverSide->write(frames);
     QTRY_COMPARE_WITH_TIMEOUT(messages.size(), 2, 5000);
     QCOMPARE(messages.at(0).at(0).toString().toUtf8(), text);
     QCOMPARE(messages.at(1).at(0).toString(), QStringLiteral("next\x1e"));
     QCOMPARE(pair.client.state(), QAbstractSocket::ConnectedState); // Qt found no protocol error
-}
-
-void tst_FrameWriter::afterBytesQtStillHolds()
-{
-    WebSocketPair pair;
-    QVERIFY(pair.open());
-    QSignalSpy messages(&pair.client, &QWebSocket::textMessageReceived);
-    // Bytes QTcpSocket holds unsent (as after QWebSocket wrote a Pong) come
-    // first: the frame goes behind them, not around them.
-    QByteArray first;
-    framewriter::appendTextFrames(first, QByteArray("first\x1e"), 1024);
-    pair.serverSide->write(first);
-    QVERIFY(pair.serverSide->bytesToWrite() > 0);
-    QByteArray second;
-    framewriter::appendTextFrames(second, QByteArray("second\x1e"), 1024);
-    QVERIFY(!framewriter::write(*pair.serverSide, second)); // queued behind
-    QTRY_COMPARE_WITH_TIMEOUT(messages.size(), 2, 5000);
-    QCOMPARE(messages.at(0).at(0).toString(), QStringLiteral("first\x1e"));
-    QCOMPARE(messages.at(1).at(0).toString(), QStringLiteral("second\x1e"));
-}
-
-void tst_FrameWriter::unreadBytesCountAsQueued()
-{
-    // A peer that never reads: once the kernel's buffers are full, what the
-    // descriptor did not take waits in QTcpSocket, where the node's send
-    // queue limit counts it.
-    QTcpServer server;
-    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    QTcpSocket reader; // never reads
-    reader.setReadBufferSize(1);
-    reader.connectToHost(QHostAddress::LocalHost, server.serverPort());
-    QTRY_VERIFY(server.hasPendingConnections());
-    std::unique_ptr<QTcpSocket> writer(server.nextPendingConnection());
-    writer->setParent(nullptr);
-    const QByteArray chunk(1024 * 1024, 'x');
-    qint64 handed = 0;
-    bool allTaken = true;
-    for (int i = 0; i < 64 && allTaken; ++i) {
-        allTaken = framewriter::write(*writer, chunk);
-        QCOMPARE(allTaken, writer->bytesToWrite() == 0);
-        handed += chunk.size();
-    }
-    QVERIFY2(writer->bytesToWrite() > 0,
-        qPrintable(QStringLiteral("%1 bytes all went to the kernel").arg(handed)));
-    QVERIFY(writer->bytesToWrite() <= chunk.size());
-    // Everything handed over stays accounted for: a later write queues behind.
-    const qint64 queued = writer->bytesToWrite();
-    QVERIFY(!framewriter::write(*writer, QByteArray("tail")));
-    QCOMPARE(writer->bytesToWrite(), queued + 4);
 }
 
 QTEST_GUILESS_MAIN(tst_FrameWriter)
