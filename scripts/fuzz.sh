@@ -51,7 +51,7 @@ shift || true
 case "$seconds" in '' | *[!0-9]*) echo "fuzz.sh: seconds must be a number (got '$seconds')" >&2; exit 2 ;; esac
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
-  targets=(httprequest framescanner hubrecords messages redisreply)
+  targets=(httprequest websocketreader hubrecords messages redisreply controlline)
 fi
 
 build_dir=${FARMCHAT_FUZZ_BUILD_DIR:-$here/build-fuzz}

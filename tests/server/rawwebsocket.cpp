@@ -13,16 +13,16 @@ QByteArray RawWebSocket::upgradeRequest(quint16 port, const QByteArray &extraHea
         + extraHeaders + "\r\n";
 }
 
-QByteArray RawWebSocket::frame(
-    quint8 opcode, const QByteArray &payload, bool masked, qint64 declaredLength)
+QByteArray clientFrame(
+    uchar head, QByteArray payload, bool masked, int lengthForm, qint64 declaredLength)
 {
     const quint64 n = declaredLength < 0 ? quint64(payload.size()) : quint64(declaredLength);
     QByteArray f;
-    f.append(char(0x80 | opcode));
-    const char mask = masked ? char(0x80) : char(0);
-    if (n < 126) {
-        f.append(char(mask | char(n)));
-    } else if (n <= 0xffff) {
+    f.append(char(head));
+    const uchar mask = masked ? 0x80 : 0;
+    if (n < 126 && lengthForm == 0) {
+        f.append(char(mask | n));
+    } else if (n <= 0xffff && lengthForm != 127) {
         f.append(char(mask | 126));
         f.append(char(n >> 8));
         f.append(char(n & 0xff));
@@ -31,14 +31,19 @@ QByteArray RawWebSocket::frame(
         for (int i = 7; i >= 0; --i)
             f.append(char((n >> (8 * i)) & 0xff));
     }
-    QByteArray body = payload;
     if (masked) {
         const char key[4] = {0x12, 0x34, 0x56, 0x78};
         f.append(key, 4);
-        for (qsizetype i = 0; i < body.size(); ++i)
-            body[i] = char(body[i] ^ key[i % 4]);
+        for (qsizetype i = 0; i < payload.size(); ++i)
+            payload[i] = char(payload[i] ^ key[i % 4]);
     }
-    return f + body;
+    return f + payload;
+}
+
+QByteArray RawWebSocket::frame(
+    quint8 opcode, const QByteArray &payload, bool masked, qint64 declaredLength)
+{
+    return clientFrame(uchar(0x80 | opcode), payload, masked, 0, declaredLength);
 }
 
 bool RawWebSocket::open(

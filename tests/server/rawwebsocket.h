@@ -6,6 +6,14 @@
 
 namespace farmchat::test {
 
+// A client-to-server WebSocket frame as a test writes it (RFC 6455 5.2):
+// `head` is the first byte (FIN, RSV bits, opcode); masked with a fixed key
+// unless asked otherwise; `lengthForm` 126 or 127 forces that length
+// encoding for a payload a shorter one fits; `declaredLength` >= 0 declares
+// another length than the payload's.
+QByteArray clientFrame(uchar head, QByteArray payload, bool masked = true, int lengthForm = 0,
+    qint64 declaredLength = -1);
+
 // A WebSocket client written by hand on a QTcpSocket, for feeding a real node
 // what no well-behaved library would send: unmasked frames, invalid UTF-8,
 // lying lengths. Blocking with bounded waits (test code, out-of-process node).

@@ -1,4 +1,5 @@
 #include "server/websocketreader_p.h"
+#include "tests/server/rawwebsocket.h"
 
 #include <QTest>
 
@@ -14,28 +15,7 @@ enum : uchar { Cont = 0x0, Text = 0x1, Binary = 0x2, Close = 0x8, Ping = 0x9, Po
 // `lengthForm` forces 126 or 127 for a length that would fit a shorter form.
 QByteArray frame(uchar head, QByteArray payload, bool masked = true, int lengthForm = 0)
 {
-    QByteArray f;
-    f.append(char(head));
-    const uchar mask = masked ? 0x80 : 0;
-    const quint64 n = quint64(payload.size());
-    if (n < 126 && lengthForm == 0) {
-        f.append(char(mask | n));
-    } else if (n <= 0xffff && lengthForm != 127) {
-        f.append(char(mask | 126));
-        f.append(char(n >> 8));
-        f.append(char(n & 0xff));
-    } else {
-        f.append(char(mask | 127));
-        for (int i = 7; i >= 0; --i)
-            f.append(char((n >> (8 * i)) & 0xff));
-    }
-    if (masked) {
-        const char key[4] = {'\x37', '\xfa', '\x21', '\x3d'};
-        f.append(key, 4);
-        for (qsizetype i = 0; i < payload.size(); ++i)
-            payload[i] = char(payload[i] ^ key[i % 4]);
-    }
-    return f + payload;
+    return test::clientFrame(head, std::move(payload), masked, lengthForm);
 }
 
 QByteArray text(QByteArray payload)
