@@ -108,6 +108,8 @@ void HttpConnection::respond(quint64 serial, const HttpResponse &response)
         return;
     }
     m_connection->flush();
+    if (m_finished)
+        return; // the peer was gone: the flush ended the connection
     m_state = State::Head;
     m_request = {};
     m_timer.start(m_headTimeoutMs);
@@ -129,6 +131,8 @@ void HttpConnection::refuse(int status, const QString &error)
     Q_EMIT requestRefused(status);
     m_connection->queue(HttpResponse::error(status, error).serialize(false));
     m_connection->flush();
+    if (m_finished)
+        return;
     m_state = State::Draining;
     m_drained = 0;
     m_connection->setReading(true);
@@ -147,6 +151,10 @@ void HttpConnection::onTimeout()
             return refuse(
                 408, QStringLiteral("request not complete within %1 ms").arg(m_headTimeoutMs));
         m_connection->closeGracefully();
+        QTimer::singleShot(kDrainMs, this, [this] {
+            if (m_connection)
+                m_connection->abort(); // a peer that reads nothing is cut off
+        });
         break;
     case State::Draining:
         m_connection->closeGracefully();

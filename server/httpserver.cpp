@@ -276,14 +276,15 @@ void HttpServer::upgrade(HttpConnection *connection, const HttpRequest &request)
 {
     const auto answer = WebSocketHandshake::answer(request);
     if (!answer) // checkUpgrade() passed it: cannot happen
-        return connection->respond(0, answer.error());
+        return connection->close();
     std::unique_ptr<TcpConnection> socket = connection->takeConnection();
     if (!socket)
         return;
     socket->queue(answer.value());
     socket->flush();
-    if (!socket->isOpen())
-        return;
+    // Handed on even when the flush found the peer gone: this runs inside the
+    // connection's own read callback, so it must not be destroyed here. Its
+    // session sees it closed on the next turn and ends.
     Q_EMIT webSocketConnected(socket.release(), request);
 }
 

@@ -179,6 +179,8 @@ void HubSession::tick(qint64 nowMs)
 
 void HubSession::beginClose(quint16 code, QByteArrayView reason, const char *metricReason)
 {
+    if (m_state == State::Closed)
+        return; // a flush just now found the peer gone: already ended and counted
     m_state = State::Closing;
     m_closeReason = metricReason;
     m_pending.clear(); // nothing may follow the close frame
@@ -254,6 +256,10 @@ void HubSession::ping(QByteArrayView payload)
     // Pong can sit between any two of the session's own.
     if (m_state == State::Closing || m_state == State::Closed)
         return;
+    // Pings from a client that reads nothing must not queue Pongs without bound.
+    if (m_connection->bytesQueued() > m_settings.sendQueueBytes)
+        return closeWithError(QStringLiteral("send queue full: client too slow"),
+            closecode::kPolicyViolated, "slow_reader");
     m_connection->queue(framewriter::pongFrame(payload));
     m_connection->flush();
 }

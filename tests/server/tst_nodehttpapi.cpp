@@ -1,11 +1,14 @@
+#include "platform/socketreset.h"
 #include "server/nodehttpapi_p.h"
 #include "tests/server/nodefixture.h"
+#include "tests/server/rawwebsocket.h"
 #include "tests/support/testhttp.h"
 #include "tests/support/timefactor.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace farmchat;
@@ -35,6 +38,7 @@ private Q_SLOTS:
     void adminApi();
     void adminApiDisabledWithoutToken();
     void keepAliveServesSeveralRequests();
+    void upgradeFromAPeerAlreadyGoneLeavesTheNodeWhole();
     void incompleteRequestTimesOut();
     void constantTimeEquals();
 
@@ -324,6 +328,31 @@ void tst_NodeHttpApi::adminApiDisabledWithoutToken()
     QCOMPARE(reply.status, 401);
     QCOMPARE(QJsonDocument::fromJson(reply.body).object().value(u"error").toString(),
         QStringLiteral("admin API disabled: set FARMCHAT_ADMIN_TOKEN"));
+}
+
+void tst_NodeHttpApi::upgradeFromAPeerAlreadyGoneLeavesTheNodeWhole()
+{
+    // The 101 meets a reset: the node held the first part of the head from an
+    // earlier read, and the peer sent the rest and reset before the node's
+    // next turn. The node answers inside the connection's own read callback
+    // and the write fails there; the connection must not be destroyed under
+    // its own feet (it was, once: a use-after-free and double free).
+    for (int round = 0; round < 20; ++round) {
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, m_node->port());
+        QVERIFY(client.waitForConnected(3000));
+        const QByteArray head = RawWebSocket::upgradeRequest(m_node->port());
+        const qsizetype half = head.size() / 2;
+        client.write(head.left(half));
+        QVERIFY(client.waitForBytesWritten(3000));
+        QTest::qWait(50); // one turn of the node's loop (in this process) reads it
+        client.write(head.mid(half));
+        QVERIFY(client.waitForBytesWritten(3000)); // the node does not run meanwhile
+        setResetOnClose(client.socketDescriptor());
+        client.abort(); // closes with SO_LINGER 0: a reset
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(m_node->metrics().connectionsCurrent, qint64(0), 5000);
+    QCOMPARE(httpRequest("GET", url(QStringLiteral("/health"))).status, 200);
 }
 
 void tst_NodeHttpApi::keepAliveServesSeveralRequests()
